@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: prints the figures the issues ask for. Each section measures one thing; pick
+ * sections with `npm run bench -- build size tests` (default: all but `tests`, which runs the
+ * whole suite and takes minutes).
+ */
+import { benchBuild, benchSize, benchTests } from './build';
+
+const SECTIONS: Record<string, () => Promise<void>> = {
+  build: benchBuild,
+  size: benchSize,
+  tests: benchTests,
+};
+const DEFAULT = ['build', 'size'];
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const chosen = asked.length ? asked : DEFAULT;
+  for (const name of chosen) {
+    const run = SECTIONS[name];
+    if (!run) throw new Error(`unknown bench section "${name}"; have: ${Object.keys(SECTIONS).join(', ')}`);
+    console.log(`\n== ${name}`);
+    await run();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+// Mini-program TypeScript -> one CJS file per source file. No bundling: require('@vant/weapp/...')
+// must stay so the mini-program resolves it from miniprogram_npm, and relative requires stay relative.
+import * as esbuild from 'esbuild';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  BuildError,
+  type BuildContext,
+  findRequires,
+  isInside,
+  isKitScript,
+  isRelative,
+  listFiles,
+  paths,
+  rel,
+  writeFile,
+} from './context';
+import { MP_NPM_PACKAGES, packageInfo } from './npm';
+
+export const MP_TARGET = 'es2017';
+
+/** Every kit .ts under miniprogram/ (not .d.ts, not miniprogram_npm), relative to miniprogram/. */
+export function listScripts(ctx: BuildContext): string[] {
+  return listFiles(paths.mpSrc(ctx), isKitScript);
+}
+
+/**
+ * Compiles `files` (relative to miniprogram/; all of them by default). Nothing is written if any
+ * output would require something the mini-program cannot load.
+ */
+export async function compileScripts(ctx: BuildContext, files = listScripts(ctx)): Promise<string[]> {
+  if (files.length === 0) return [];
+  const src = paths.mpSrc(ctx);
+  const out = paths.mpOut(ctx);
+  const tsconfig = path.join(ctx.root, 'tsconfig.json');
+  const result = await esbuild
+    .build({
+      entryPoints: files.map((f) => path.join(src, f)),
+      outdir: out,
+      outbase: src,
+      bundle: false,
+      format: 'cjs',
+      platform: 'neutral',
+      target: MP_TARGET,
+      charset: 'utf8',
+      absWorkingDir: ctx.root,
+      write: false,
+      logLevel: 'silent',
+      ...(fs.existsSync(tsconfig) ? { tsconfig } : {}),
+    })
+    .catch((err: unknown) => {
+      throw esbuildFailure(err);
+    });
+  const problems = result.outputFiles.flatMap((f) => checkMiniprogramRequires(ctx, f.path, f.text));
+  if (problems.length)
+    throw new BuildError(
+      `mini-program scripts require what the mini-program cannot load:\n${problems.join('\n')}`,
+    );
+  for (const f of result.outputFiles) writeFile(f.path, f.contents);
+  return result.outputFiles.map((f) => f.path);
+}
+
+/**
+ * A compiled mini-program file may require (a) a relative path that stays inside dist/miniprogram and
+ * (b) a package copied into miniprogram_npm, at a path that exists in it. Anything else (node
+ * built-ins, typings/, cloud code) fails at runtime in WeChat, so it fails the build here.
+ */
+export function checkMiniprogramRequires(ctx: BuildContext, outFile: string, code: string): string[] {
+  const out = paths.mpOut(ctx);
+  const where = rel(ctx, path.join(paths.mpSrc(ctx), path.relative(out, outFile))).replace(/\.js$/, '.ts');
+  const problems: string[] = [];
+  for (const spec of findRequires(code)) {
+    if (isRelative(spec) || spec.startsWith('/')) {
+      const target = spec.startsWith('/') ? path.join(out, spec) : path.resolve(path.dirname(outFile), spec);
+      if (!isInside(out, target)) problems.push(`  ${where}: require("${spec}") leaves dist/miniprogram`);
+      continue;
+    }
+    const pkg = MP_NPM_PACKAGES.find((p) => spec === p || spec.startsWith(`${p}/`));
+    if (!pkg) {
+      problems.push(
+        `  ${where}: require("${spec}") is not a miniprogram_npm package (${MP_NPM_PACKAGES.join(', ')})`,
+      );
+    } else if (!npmModuleExists(ctx, pkg, spec.slice(pkg.length + 1))) {
+      problems.push(`  ${where}: require("${spec}") does not exist in miniprogram_npm/${pkg}`);
+    }
+  }
+  return problems;
+}
+
+/** Resolves like the mini-program runtime: `<sub>`, `<sub>.js` or `<sub>/index.js` in the package's copy. */
+function npmModuleExists(ctx: BuildContext, pkg: string, sub: string): boolean {
+  const base = path.join(packageInfo(ctx, pkg).libDir, sub);
+  return ['', '.js', '/index.js'].some((ext) => fs.statSync(base + ext, { throwIfNoEntry: false })?.isFile());
+}
+
+/** Removes the output of a deleted source file (watch). */
+export function removeScriptOutput(ctx: BuildContext, file: string): void {
+  fs.rmSync(path.join(paths.mpOut(ctx), file.replace(/\.ts$/, '.js')), { force: true });
+}
+
+/** esbuild's own failure, reduced to "file:line:col: message" lines. */
+export function esbuildFailure(err: unknown): Error {
+  const failure = err as Partial<esbuild.BuildFailure>;
+  if (!Array.isArray(failure.errors)) return err instanceof Error ? err : new Error(String(err));
+  const lines = failure.errors.map((m) =>
+    m.location
+      ? `  ${m.location.file}:${m.location.line}:${m.location.column + 1}: ${m.text}`
+      : `  ${m.text}`,
+  );
+  return new BuildError(`esbuild failed:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,84 @@
+// The gulp tasks, made by a factory over a BuildContext so tests can build a fixture into a temp folder.
+import * as fs from 'fs';
+import * as path from 'path';
+import { parallel, series } from 'gulp';
+import type { TaskFunction } from 'gulp';
+import { copyAssets } from './assets';
+import { type BuildContext, MP, paths } from './context';
+import { bundleFunctions } from './functions';
+import { NPM_STAMP, npm as syncNpm } from './npm';
+import { bundleSandbox } from './sandbox';
+import { compileScripts } from './scripts';
+import { startWatch } from './watch';
+import { checkWxml } from './wxml';
+
+export interface BuildTasks {
+  clean: TaskFunction;
+  scripts: TaskFunction;
+  assets: TaskFunction;
+  npm: TaskFunction;
+  functions: TaskFunction;
+  sandbox: TaskFunction;
+  wxml: TaskFunction;
+  build: TaskFunction;
+  watch: TaskFunction;
+}
+
+/** Names a task for gulp's log (gulp uses displayName, else the function name). */
+function task<T extends TaskFunction>(name: string, description: string, fn: T): T {
+  return Object.assign(fn, { displayName: name, description });
+}
+
+/**
+ * Deletes everything in the output folder except dist/miniprogram/miniprogram_npm and its stamp: the
+ * npm step re-copies it only when the vant version or its file count changed (saves ~0.3 s per build).
+ */
+export function cleanOutput(ctx: BuildContext): void {
+  const keep = (dir: string, names: string[]) => {
+    for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      if (!names.includes(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  };
+  keep(ctx.out, [MP, NPM_STAMP]);
+  keep(paths.mpOut(ctx), ['miniprogram_npm']);
+}
+
+export function createTasks(ctx: BuildContext): BuildTasks {
+  const clean = task(
+    'clean',
+    'Empty the output folder (the miniprogram_npm copy stays; npm checks it)',
+    async () => cleanOutput(ctx),
+  );
+  const scripts = task(
+    'scripts',
+    'miniprogram/**/*.ts -> dist/miniprogram (esbuild, CJS, es2017)',
+    async () => {
+      await compileScripts(ctx);
+    },
+  );
+  const assets = task('assets', 'Copy wxml/wxss/json/wxs/images to dist/miniprogram', () => copyAssets(ctx));
+  const npm = task('npm', 'Copy @vant/weapp into miniprogram_npm (dist and source)', async () =>
+    syncNpm(ctx),
+  );
+  const functions = task('functions', 'Bundle each cloud function to dist/cloudfunctions', () =>
+    bundleFunctions(ctx),
+  );
+  const sandbox = task('sandbox', 'Bundle the sandbox CLI and worker to dist/sandbox', async () => {
+    await bundleSandbox(ctx);
+  });
+  const wxml = task('wxml', 'Compile every kit template with the official WXML compiler', async () => {
+    const n = checkWxml(paths.mpSrc(ctx), undefined, MP);
+    if (n) ctx.log(`wxml: ${n} template(s) compile`);
+  });
+  const build = task(
+    'build',
+    'clean, then scripts/assets/npm/functions/sandbox in parallel, then the wxml check',
+    series(clean, parallel(scripts, assets, npm, functions, sandbox), wxml),
+  );
+  const keepWatching = task('watching', 'Rebuild only what changes, until Ctrl+C', () => {
+    startWatch(ctx);
+    return new Promise<void>(() => {}); // a watch task never completes
+  });
+  const watch = task('watch', 'Build, then rebuild only what changes', series(build, keepWatching));
+  return { clean, scripts, assets, npm, functions, sandbox, wxml, build, watch };
+}

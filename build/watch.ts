@@ -1,0 +1,128 @@
+// Incremental rebuilds: a changed file rebuilds only what depends on it. Errors are printed and the
+// watcher keeps going.
+import * as fs from 'fs';
+import { watch } from 'gulp';
+import * as path from 'path';
+import { syncAsset } from './assets';
+import { type BuildContext, CLOUD, CLOUD_COMMON, isAsset, isKitScript, MP, paths, SANDBOX } from './context';
+import { bundleFunction, listFunctions, removeFunctionOutput } from './functions';
+import { bundleSandbox } from './sandbox';
+import { compileScripts, removeScriptOutput } from './scripts';
+import { checkWxml } from './wxml';
+
+/** What a batch of changed paths requires; paths are relative to miniprogram/ for scripts and assets. */
+export interface RebuildPlan {
+  scripts: Set<string>;
+  assets: Set<string>;
+  wxml: boolean;
+  functions: Set<string> | 'all';
+  sandbox: boolean;
+}
+
+export function emptyPlan(): RebuildPlan {
+  return { scripts: new Set(), assets: new Set(), wxml: false, functions: new Set(), sandbox: false };
+}
+
+/** Adds what `file` (project-relative, posix or native separators) requires to `plan`. */
+export function planChange(plan: RebuildPlan, file: string): RebuildPlan {
+  const parts = file.split(/[\\/]/);
+  const [top, second] = parts;
+  const inner = parts.slice(1).join('/');
+  if (top === MP && second !== 'miniprogram_npm' && second !== undefined) {
+    if (isKitScript(inner)) plan.scripts.add(inner);
+    else if (isAsset(inner)) {
+      plan.assets.add(inner);
+      // usingComponents (json) and wxs take part in compiling templates too
+      if (/\.(wxml|wxs|json)$/.test(inner)) plan.wxml = true;
+    }
+  } else if (top === CLOUD && second !== undefined) {
+    if (second === CLOUD_COMMON) plan.functions = 'all';
+    else if (plan.functions !== 'all') plan.functions.add(second);
+  } else if (top === SANDBOX) {
+    plan.sandbox = true;
+  } else if (top === 'typings') {
+    // types only today, but a value export would be inlined into the bundles
+    plan.functions = 'all';
+    plan.sandbox = true;
+  }
+  return plan;
+}
+
+export function describePlan(plan: RebuildPlan): string {
+  const parts: string[] = [];
+  if (plan.scripts.size) parts.push(`scripts ${[...plan.scripts].join(', ')}`);
+  if (plan.assets.size) parts.push(`assets ${[...plan.assets].join(', ')}`);
+  if (plan.wxml) parts.push('wxml check');
+  if (plan.functions === 'all') parts.push('all functions');
+  else if (plan.functions.size) parts.push(`functions ${[...plan.functions].join(', ')}`);
+  if (plan.sandbox) parts.push('sandbox');
+  return parts.join('; ');
+}
+
+/** Runs a plan; every step runs even if another fails, and the failures come back together. */
+export async function runPlan(ctx: BuildContext, plan: RebuildPlan): Promise<Error[]> {
+  const steps: Array<Promise<unknown>> = [];
+  const mpSrc = paths.mpSrc(ctx);
+  const present = [...plan.scripts].filter((f) => fs.existsSync(path.join(mpSrc, f)));
+  for (const f of plan.scripts) if (!present.includes(f)) removeScriptOutput(ctx, f);
+  if (present.length) steps.push(compileScripts(ctx, present));
+  steps.push(Promise.resolve().then(() => [...plan.assets].forEach((f) => syncAsset(ctx, f))));
+  if (plan.wxml) steps.push(Promise.resolve().then(() => checkWxml(mpSrc, undefined, MP)));
+  const existing = listFunctions(ctx);
+  const names = plan.functions === 'all' ? existing : [...plan.functions];
+  for (const name of names) {
+    if (existing.includes(name)) steps.push(bundleFunction(ctx, name));
+    else removeFunctionOutput(ctx, name);
+  }
+  if (plan.sandbox) steps.push(bundleSandbox(ctx));
+  const results = await Promise.allSettled(steps);
+  return results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+}
+
+export interface Watching {
+  /** Stops watching (pending rebuilds are dropped). */
+  close(): Promise<void>;
+}
+
+/** Watches the sources and rebuilds what changed; batches changes that arrive within `delayMs`. */
+export function startWatch(ctx: BuildContext, delayMs = 80): Watching {
+  const watcher = watch([`${MP}/**`, `${CLOUD}/**`, `${SANDBOX}/**`, 'typings/**'], {
+    cwd: ctx.root,
+    ignoreInitial: true,
+    ignored: [`${MP}/miniprogram_npm/**`, '**/node_modules/**'],
+  });
+  let pending = emptyPlan();
+  let dirty = false;
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = async () => {
+    if (running || !dirty) return;
+    const plan = pending;
+    pending = emptyPlan();
+    dirty = false;
+    running = true;
+    const start = Date.now();
+    const errors = await runPlan(ctx, plan);
+    const what = describePlan(plan);
+    if (errors.length) for (const e of errors) console.error(`[watch] ${e.message}`);
+    else if (what) ctx.log(`watch: ${what} in ${Date.now() - start} ms`);
+    running = false;
+    if (dirty) void flush();
+  };
+
+  watcher.on('all', (event: string, file: string) => {
+    if (event === 'addDir') return;
+    planChange(pending, file);
+    dirty = true;
+    clearTimeout(timer);
+    timer = setTimeout(() => void flush(), delayMs);
+  });
+  ctx.log('watching miniprogram/, cloudfunctions/, sandbox/ and typings/ (Ctrl+C to stop)');
+  return {
+    close: async () => {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}

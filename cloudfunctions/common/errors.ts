@@ -1,0 +1,34 @@
+import type { PaykitErrorCode, PaykitFailure, PaykitResponse } from '../../typings/paykit/errors';
+
+/** A failure the kit answers to its caller with a shared code and a message. */
+export class PaykitError extends Error {
+  constructor(
+    readonly code: PaykitErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PaykitError';
+  }
+}
+
+export function invalid(message: string): PaykitError {
+  return new PaykitError('INVALID_PARAM', message);
+}
+
+/**
+ * Runs a use case and maps its outcome to the response every kit function answers. Unexpected
+ * errors are logged and answered as INTERNAL, never thrown at the caller.
+ */
+export async function respond<T>(run: () => Promise<T>): Promise<PaykitResponse<T>> {
+  try {
+    return { ok: true, data: await run() };
+  } catch (err) {
+    if (err instanceof PaykitError) return failure(err.code, err.message);
+    console.error('[paykit] unexpected error:', err);
+    return failure('INTERNAL', 'internal error, see the function log');
+  }
+}
+
+export function failure(code: PaykitErrorCode, message: string): PaykitFailure {
+  return { ok: false, code, message };
+}

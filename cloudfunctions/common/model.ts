@@ -1,0 +1,122 @@
+/**
+ * The order model and its state machine, as pure functions (no wx-server-sdk here).
+ * An order (orderNo) is what the customer buys; each payment attempt has its own outTradeNo.
+ */
+import type { OrderItem, OrderStatus, OrderView, Product } from '../../typings/paykit/order';
+import { PaykitError } from './errors';
+
+export interface PaymentAttempt {
+  outTradeNo: string;
+  prepayId: string;
+  createdAt: number;
+  /** The prepay stops being usable then (2 hours at WeChat, or the order's own expiry). */
+  prepayExpiresAt: number;
+  payment: {
+    appId?: string;
+    timeStamp: string;
+    nonceStr: string;
+    package: string;
+    signType: 'MD5' | 'HMAC-SHA256';
+    paySign: string;
+  };
+}
+
+/** An order as stored in `paykit_orders` (`_id` is the order number). */
+export interface OrderDoc {
+  _id: string;
+  openid: string;
+  appid: string;
+  items: OrderItem[];
+  totalFee: number;
+  description: string;
+  status: OrderStatus;
+  attempts: PaymentAttempt[];
+  /** The attempt WeChat may be paying right now. */
+  outTradeNo: string | null;
+  transactionId?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+  paidAt?: Date;
+  closedAt?: Date;
+  /** Client retry key: the same key from the same user returns the same order. */
+  requestKey?: string;
+  version: number;
+}
+
+export const MAX_LINES = 20;
+export const MAX_QUANTITY = 99;
+
+/** Prices the requested lines from the catalogue. The client's view of prices is never used. */
+export function priceItems(
+  lines: Array<{ sku: string; quantity: number }>,
+  catalogue: Map<string, Product>,
+): { items: OrderItem[]; totalFee: number } {
+  const items: OrderItem[] = [];
+  for (const line of lines) {
+    const product = catalogue.get(line.sku);
+    if (!product || !product.active)
+      throw new PaykitError('PRODUCT_NOT_FOUND', `product ${line.sku} is not for sale`);
+    if (!Number.isInteger(product.price) || product.price <= 0) {
+      throw new PaykitError('PRODUCT_NOT_FOUND', `product ${line.sku} has no valid price`);
+    }
+    const same = items.find((i) => i.sku === line.sku);
+    if (same) same.quantity += line.quantity;
+    else
+      items.push({ sku: product.sku, name: product.name, unitPrice: product.price, quantity: line.quantity });
+  }
+  for (const item of items) {
+    if (item.quantity > MAX_QUANTITY)
+      throw new PaykitError('INVALID_PARAM', `quantity of ${item.sku} over ${MAX_QUANTITY}`);
+  }
+  const totalFee = items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
+  if (!Number.isSafeInteger(totalFee) || totalFee <= 0)
+    throw new PaykitError('INVALID_PARAM', 'order total out of range');
+  return { items, totalFee };
+}
+
+/** WeChat's `body` (goods description): at most 128 bytes of UTF-8. */
+export function describe(items: OrderItem[], prefix = ''): string {
+  const names = items.map((i) => (i.quantity > 1 ? `${i.name}×${i.quantity}` : i.name)).join('、');
+  return truncateUtf8(`${prefix}${names}`, 128);
+}
+
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch + '…') > maxBytes) break;
+    out += ch;
+  }
+  return out + '…';
+}
+
+/** The attempt whose prepay can still be handed to wx.requestPayment, if any. */
+export function reusableAttempt(order: OrderDoc, now: number): PaymentAttempt | undefined {
+  const current = order.attempts.find((a) => a.outTradeNo === order.outTradeNo);
+  return current && current.prepayExpiresAt - 60_000 > now ? current : undefined;
+}
+
+export function assertPayable(order: OrderDoc, now: number): void {
+  if (order.status === 'SUCCESS' || order.status === 'REFUND')
+    throw new PaykitError('ORDER_PAID', 'the order is already paid');
+  if (order.status === 'CLOSED') throw new PaykitError('ORDER_CLOSED', 'the order is closed');
+  if (order.status !== 'NOTPAY')
+    throw new PaykitError('ORDER_STATE_CONFLICT', `the order is ${order.status}`);
+  if (order.expiresAt.getTime() <= now) throw new PaykitError('ORDER_CLOSED', 'the order has expired');
+}
+
+export function toView(order: OrderDoc): OrderView {
+  return {
+    orderNo: order._id,
+    status: order.status,
+    items: order.items,
+    totalFee: order.totalFee,
+    description: order.description,
+    createdAt: order.createdAt.getTime(),
+    expiresAt: order.expiresAt.getTime(),
+    ...(order.paidAt ? { paidAt: order.paidAt.getTime() } : {}),
+    ...(order.closedAt ? { closedAt: order.closedAt.getTime() } : {}),
+    ...(order.transactionId ? { transactionId: order.transactionId } : {}),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Recording payments. Whatever tells the kit an order may be paid (a callback, a query, a close
+ * that finds it paid), the provider's own answer decides, and the order moves with one
+ * conditional update, so the move happens once however many times it is reported.
+ */
+import type { Kit } from './context';
+import type { OrderDoc } from './model';
+import type { TradeStatus } from './provider';
+
+/** Order number of a payment attempt: outTradeNo is the order number plus "A" and a sequence. */
+export function orderNoOf(outTradeNo: string): string | undefined {
+  const m = /^(PK\d{22})A\d{2}$/.exec(outTradeNo);
+  return m?.[1];
+}
+
+/**
+ * Applies what the provider says about one attempt to the order. Returns the order as it stands
+ * afterwards. A payment whose amount or merchant does not match is not recorded.
+ */
+export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
+  const attempt = order.attempts.find((a) => a.outTradeNo === status.outTradeNo);
+  if (!attempt || status.state !== 'SUCCESS') return order;
+  if (status.totalFee !== order.totalFee) return order;
+  if (status.subMchId && status.subMchId !== kit.config.subMchId) return order;
+  if (order.status !== 'NOTPAY') return order;
+  const paidAt = new Date(status.paidAt && Number.isFinite(status.paidAt) ? status.paidAt : Date.now());
+  const transactionId = status.transactionId ?? '';
+  const changed = await kit.store.markPaid(order._id, {
+    outTradeNo: status.outTradeNo,
+    transactionId,
+    paidAt,
+  });
+  if (!changed) return (await kit.store.order(order._id)) ?? order;
+  return {
+    ...order,
+    status: 'SUCCESS',
+    outTradeNo: status.outTradeNo,
+    transactionId,
+    paidAt,
+    version: order.version + 1,
+  };
+}
+
+export type Verdict = 'PAID' | 'ALREADY_PAID' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';
+
+/**
+ * payCallback: trusts nothing in the event but the outTradeNo it names, and asks the provider.
+ * Answers `{ errcode: 0 }` only once the outcome is durable, so WeChat retries otherwise.
+ */
+export async function handlePaymentNotification(
+  kit: Kit,
+  event: Record<string, unknown>,
+): Promise<{ verdict: Verdict; orderNo?: string }> {
+  const outTradeNo = typeof event.outTradeNo === 'string' ? event.outTradeNo : '';
+  const orderNo = orderNoOf(outTradeNo);
+  const order = orderNo ? await kit.store.order(orderNo) : undefined;
+  let verdict: Verdict;
+  if (!order || !order.attempts.some((a) => a.outTradeNo === outTradeNo)) {
+    verdict = 'UNKNOWN_ATTEMPT';
+  } else if (order.status === 'SUCCESS' || order.status === 'REFUND') {
+    verdict = 'ALREADY_PAID';
+  } else {
+    const status = await kit.provider.queryTrade(outTradeNo);
+    if (status.state !== 'SUCCESS') verdict = 'NOT_PAID';
+    else if (
+      status.totalFee !== order.totalFee ||
+      (status.subMchId && status.subMchId !== kit.config.subMchId)
+    ) {
+      verdict = 'MISMATCH';
+    } else {
+      const after = await applyTradeStatus(kit, order, status);
+      verdict = after.status === 'SUCCESS' ? 'PAID' : 'NOT_PAID';
+    }
+  }
+  await kit.store.recordNotification({
+    kind: 'payment',
+    outTradeNo,
+    orderNo: orderNo ?? null,
+    verdict,
+    claimed: {
+      resultCode: event.resultCode ?? null,
+      totalFee: event.totalFee ?? null,
+      transactionId: event.transactionId ?? null,
+      subMchId: event.subMchId ?? null,
+    },
+  });
+  return { verdict, orderNo };
+}

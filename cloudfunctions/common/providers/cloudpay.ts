@@ -1,0 +1,114 @@
+/**
+ * The `cloudpay` adapter: WeChat Pay through `cloud.cloudPay.*` of wx-server-sdk. The SDK always
+ * reports `errCode: 0`, so success is judged by returnCode, resultCode and tradeState only.
+ */
+import cloud from 'wx-server-sdk';
+import type { PaykitConfig } from '../config';
+import { PaykitError } from '../errors';
+import { beijingStamp, nonce } from '../ids';
+import type { CloseOutcome, PayProvider, PrepayRequest, TradeState, TradeStatus } from '../provider';
+import { providerCalls } from '../provider';
+
+const PREPAY_LIFETIME_MS = 2 * 3600_000;
+const TRADE_STATES: TradeState[] = [
+  'NOTPAY',
+  'USERPAYING',
+  'SUCCESS',
+  'CLOSED',
+  'REFUND',
+  'PAYERROR',
+  'REVOKED',
+];
+
+export class CloudPayProvider implements PayProvider {
+  readonly name = 'cloudpay';
+
+  constructor(
+    private readonly config: PaykitConfig,
+    private readonly envId: string,
+  ) {}
+
+  async createPrepay(req: PrepayRequest) {
+    providerCalls.count++;
+    const now = Date.now();
+    const res = await cloud.cloudPay.unifiedOrder({
+      body: req.body,
+      outTradeNo: req.outTradeNo,
+      totalFee: req.totalFee,
+      spbillCreateIp: '127.0.0.1',
+      subMchId: this.config.subMchId,
+      envId: this.envId,
+      functionName: this.config.payCallback,
+      nonceStr: nonce(),
+      tradeType: 'JSAPI',
+      subOpenid: req.openid,
+      timeExpire: beijingStamp(req.expiresAt),
+      ...(req.attach ? { attach: req.attach } : {}),
+    });
+    if (res.returnCode !== 'SUCCESS' || res.resultCode !== 'SUCCESS' || !res.payment || !res.prepayId) {
+      throw providerError('unifiedOrder', res);
+    }
+    return {
+      prepayId: res.prepayId,
+      prepayExpiresAt: Math.min(now + PREPAY_LIFETIME_MS, req.expiresAt),
+      payment: res.payment,
+    };
+  }
+
+  async queryTrade(outTradeNo: string): Promise<TradeStatus> {
+    providerCalls.count++;
+    const res = await cloud.cloudPay.queryOrder({
+      subMchId: this.config.subMchId,
+      outTradeNo,
+      nonceStr: nonce(),
+    });
+    if (res.returnCode !== 'SUCCESS') throw providerError('queryOrder', res);
+    if (res.resultCode !== 'SUCCESS') {
+      if (/ORDERNOTEXIST|不存在/.test(`${res.errCodeDes ?? ''}`)) return { outTradeNo, state: 'NOTFOUND' };
+      throw providerError('queryOrder', res);
+    }
+    const state = TRADE_STATES.find((s) => s === res.tradeState);
+    if (!state)
+      throw new PaykitError(
+        'PAY_PROVIDER_ERROR',
+        `queryOrder: unknown trade state ${String(res.tradeState)}`,
+      );
+    return {
+      outTradeNo,
+      state,
+      totalFee: typeof res.totalFee === 'number' ? res.totalFee : undefined,
+      transactionId: res.transactionId || undefined,
+      paidAt: res.timeEnd ? parseBeijing(res.timeEnd) : undefined,
+      subMchId: res.subMchId,
+    };
+  }
+
+  async closeTrade(outTradeNo: string): Promise<CloseOutcome> {
+    providerCalls.count++;
+    const res = await cloud.cloudPay.closeOrder({
+      subMchId: this.config.subMchId,
+      outTradeNo,
+      nonceStr: nonce(),
+    });
+    if (res.returnCode !== 'SUCCESS') throw providerError('closeOrder', res);
+    if (res.resultCode === 'SUCCESS') return 'CLOSED';
+    const reason = `${res.errCodeDes ?? ''} ${String(res.resultMsg ?? '')}`;
+    if (/ORDERPAID|已支付/.test(reason)) return 'PAID';
+    if (/ORDERCLOSED|已关闭/.test(reason)) return 'CLOSED';
+    if (/ORDERNOTEXIST|不存在/.test(reason)) return 'NOTFOUND';
+    if (/5\s*分钟|5 minutes|TOO_EARLY/i.test(reason)) return 'TOO_EARLY';
+    throw providerError('closeOrder', res);
+  }
+}
+
+function providerError(api: string, res: { returnMsg?: string; errCodeDes?: string }): PaykitError {
+  return new PaykitError('PAY_PROVIDER_ERROR', `${api}: ${res.errCodeDes || res.returnMsg || 'failed'}`);
+}
+
+/** yyyyMMddHHmmss, Beijing time → ms since epoch. */
+export function parseBeijing(stamp: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(stamp);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  return Date.UTC(y, mo - 1, d, h - 8, mi, s);
+}

@@ -1,0 +1,22 @@
+/**
+ * payCallback: WeChat Pay calls this after a payment. Any client can call it too, so it trusts
+ * nothing in the event: it looks the attempt up and confirms with WeChat Pay before recording.
+ * `{ errcode: 0 }` tells WeChat to stop retrying; it is answered only once the outcome is durable.
+ */
+import { initCloud, kit } from '../common/context';
+import { handlePaymentNotification } from '../common/payments';
+
+initCloud();
+
+export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
+  try {
+    const e =
+      event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
+    const { verdict } = await handlePaymentNotification(kit(), e);
+    if (verdict === 'PAID' || verdict === 'ALREADY_PAID') return { errcode: 0, errmsg: '' };
+    return { errcode: 1, errmsg: `not recorded: ${verdict}` };
+  } catch (err) {
+    console.error('[paykit] payCallback failed:', err);
+    return { errcode: 1, errmsg: 'temporary failure, retry' };
+  }
+}

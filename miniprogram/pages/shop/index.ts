@@ -1,0 +1,40 @@
+/**
+ * Demo shop: a product list with a pay button each. Prices here are for display only: the server
+ * prices the order. Written with Component() (a valid page constructor) so it also renders in
+ * miniprogram-simulate.
+ */
+import type { Product } from '../../../typings/paykit/order';
+import type { PayButtonFailDetail } from '../../components/pay-button/index';
+import { shopText, toastText } from '../../paykit/strings';
+import { DEMO_PRODUCTS, shopProducts, type ShopProduct } from './catalogue';
+
+Component({
+  properties: {
+    /** Products to list; the demo catalogue when not given. */
+    catalogue: { type: Array, value: DEMO_PRODUCTS },
+  },
+
+  data: {
+    // Observers do not fire for a property's default value, so the first list is set here.
+    products: shopProducts(DEMO_PRODUCTS) as ShopProduct[],
+    emptyText: shopText.empty as string,
+  },
+
+  observers: {
+    catalogue(catalogue: Product[]) {
+      this.setData({ products: shopProducts(catalogue) });
+    },
+  },
+
+  methods: {
+    onPaid() {
+      wx.showToast({ title: toastText.paid, icon: 'success' });
+    },
+    onCancel() {
+      wx.showToast({ title: toastText.cancelled, icon: 'none' });
+    },
+    onFail(event: WechatMiniprogram.CustomEvent<PayButtonFailDetail>) {
+      wx.showToast({ title: event.detail.message || toastText.failed, icon: 'none' });
+    },
+  },
+});

@@ -1,0 +1,43 @@
+import type { PaykitErrorCode } from '../../typings/paykit/errors';
+import { clientErrorText, paykitErrorText } from './strings';
+
+/** Failures of the way to the kit (transport, payment sheet), as opposed to answers of the kit itself. */
+export type ClientErrorCode =
+  /** The request never got an answer (offline, timeout, gateway unreachable). */
+  | 'NETWORK_ERROR'
+  /** The cloud function could not run or threw (not deployed, crashed, wrong env). */
+  | 'FUNCTION_ERROR'
+  /** An answer came back but is not a kit response. */
+  | 'BAD_RESPONSE'
+  /** wx.requestPayment failed for a reason other than the user cancelling. */
+  | 'PAYMENT_FAILED';
+
+export type PaykitClientErrorCode = PaykitErrorCode | ClientErrorCode;
+
+const errorText: Record<PaykitClientErrorCode, string> = { ...paykitErrorText, ...clientErrorText };
+
+/** The Chinese text shown for a code. */
+export function errorMessage(code: PaykitClientErrorCode): string {
+  return errorText[code];
+}
+
+/** True for the codes the kit's functions answer with (not the client's own transport codes). */
+export function isPaykitErrorCode(value: unknown): value is PaykitErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(paykitErrorText, value);
+}
+
+/**
+ * Every failure the client library reports. `message` is fit to show to the user (Chinese, from the
+ * strings table); `detail` keeps what the server or the WeChat API said, for logs.
+ */
+export class PaykitError extends Error {
+  readonly code: PaykitClientErrorCode;
+  readonly detail: string;
+
+  constructor(code: PaykitClientErrorCode, detail = '') {
+    super(errorMessage(code));
+    this.name = 'PaykitError';
+    this.code = code;
+    this.detail = detail;
+  }
+}

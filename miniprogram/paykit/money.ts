@@ -1,0 +1,33 @@
+/**
+ * Money is an integer number of fen end to end; it becomes yuan text only here, for display.
+ * Formatting works on the digits, never on `fen / 100`, so no float ever touches an amount.
+ * money.wxs is the template twin of `formatFen` and must stay in step with it.
+ */
+import type { Fen } from '../../typings/paykit/order';
+import { moneyText } from './strings';
+
+export function isFen(value: unknown): value is Fen {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** 1234 → '12.34', 5 → '0.05', -250 → '-2.50'. Throws on anything that is not a safe integer. */
+export function formatFen(fen: Fen): string {
+  if (!isFen(fen)) throw new RangeError(`not an integer amount of fen: ${String(fen)}`);
+  const digits = String(Math.abs(fen)).padStart(3, '0');
+  const yuan = digits.slice(0, -2);
+  const cents = digits.slice(-2);
+  return `${fen < 0 ? '-' : ''}${yuan}.${cents}`;
+}
+
+/** 1234 → '¥12.34'. */
+export function formatPrice(fen: Fen): string {
+  const text = formatFen(fen);
+  return text.startsWith('-') ? `-${moneyText.currency}${text.slice(1)}` : `${moneyText.currency}${text}`;
+}
+
+/** Unit price × quantity, checked to stay an exact integer. */
+export function lineTotal(unitPrice: Fen, quantity: number): Fen {
+  const total = unitPrice * quantity;
+  if (!isFen(total)) throw new RangeError(`amount out of range: ${unitPrice} × ${quantity}`);
+  return total;
+}

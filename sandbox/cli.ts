@@ -1,0 +1,146 @@
+/**
+ * `paykit-sandbox` command line. `start` runs the sandbox in the foreground; the other commands
+ * talk to a running one over its control API.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { IndexSpec } from './cloud/database';
+import { DEFAULT_APP_ID, DEFAULT_ENV_ID, startSandbox } from './server';
+
+const USAGE = `Usage: paykit-sandbox <command> [options]
+
+Commands:
+  start      Run the sandbox (WeChat Cloud + WeChat Pay) in the foreground
+  status     Show what a running sandbox serves
+
+Options for start:
+  --port <n>         Port to listen on (default 7788; 0 picks a free one)
+  --host <addr>      Address to bind (default 127.0.0.1)
+  --data <dir>       Data folder (default .sandbox)
+  --functions <dir>  Built cloud functions (default dist/cloudfunctions)
+  --env <id>         Environment id the functions see (default ${DEFAULT_ENV_ID})
+  --appid <id>       Mini-program appid the sandbox pretends to be (default ${DEFAULT_APP_ID})
+  --indexes <file>   Index declarations (default cloudfunctions/common/indexes.json)
+  --seed <file>      JSON { collection: [docs] } imported at start (default sandbox/seed/demo.json when the data folder is new)
+  --fn-env <k=v,...> Environment variables for every function (default PAYKIT_SUB_MCH_ID=1900000109)
+  --json             Print one JSON line when ready (for scripts)
+  --quiet            Print nothing else
+Options for status:
+  --url <url>        Sandbox URL (default http://127.0.0.1:7788)`;
+
+type Flags = Record<string, string | boolean>;
+
+/** The merchant number the sandbox's functions use unless told otherwise. */
+export const SANDBOX_SUB_MCH_ID = '1900000109';
+
+function functionEnv(flags: Flags): Record<string, string> {
+  const env: Record<string, string> = { PAYKIT_SUB_MCH_ID: SANDBOX_SUB_MCH_ID };
+  const spec = flags['fn-env'];
+  if (typeof spec === 'string') {
+    for (const pair of spec.split(',').filter(Boolean)) {
+      const eq = pair.indexOf('=');
+      if (eq < 1) throw new Error(`--fn-env takes KEY=VALUE pairs, got "${pair}"`);
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return env;
+}
+
+export function parseFlags(argv: string[]): { command: string; flags: Flags } {
+  const [command = 'help', ...rest] = argv;
+  const flags: Flags = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
+    const key = arg.slice(2);
+    const next = rest[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      flags[key] = next;
+      i++;
+    } else flags[key] = true;
+  }
+  return { command, flags };
+}
+
+function str(flags: Flags, key: string, fallback: string): string {
+  const v = flags[key];
+  return typeof v === 'string' ? v : fallback;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { command, flags } = parseFlags(argv);
+  if (command === 'start') return start(flags);
+  if (command === 'status') {
+    const res = await fetch(`${str(flags, 'url', 'http://127.0.0.1:7788')}/sandbox/status`);
+    console.log(JSON.stringify(await res.json(), null, 2));
+    return;
+  }
+  if (command === 'help' || flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+}
+
+async function start(flags: Flags): Promise<void> {
+  const port = Number(str(flags, 'port', process.env.PAYKIT_SANDBOX_PORT ?? '7788'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, got ${flags.port}`);
+  const dataDir = path.resolve(str(flags, 'data', '.sandbox'));
+  const fresh = !fs.existsSync(path.join(dataDir, 'cloud.sqlite'));
+  const functionsDir = path.resolve(str(flags, 'functions', 'dist/cloudfunctions'));
+  const indexesFile = path.resolve(str(flags, 'indexes', 'cloudfunctions/common/indexes.json'));
+  const indexes = fs.existsSync(indexesFile)
+    ? (JSON.parse(fs.readFileSync(indexesFile, 'utf8')) as IndexSpec[])
+    : [];
+  const sandbox = await startSandbox({
+    port,
+    host: str(flags, 'host', '127.0.0.1'),
+    dataDir,
+    functionsDir,
+    envId: str(flags, 'env', DEFAULT_ENV_ID),
+    appId: str(flags, 'appid', DEFAULT_APP_ID),
+    indexes,
+    functionEnv: functionEnv(flags),
+  });
+  const seedFile =
+    typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;
+  if (seedFile)
+    sandbox.db.importData(JSON.parse(fs.readFileSync(seedFile, 'utf8')) as Record<string, unknown[]>);
+
+  const stop = () => {
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  if (flags.json) console.log(JSON.stringify({ ready: true, url: sandbox.url, envId: sandbox.envId }));
+  if (!flags.quiet) {
+    const functions = sandbox.functions.list();
+    console.log(`weapp-paykit sandbox listening on ${sandbox.url}
+  env id:      ${sandbox.envId}
+  data:        ${dataDir}${seedFile ? `\n  seeded from: ${path.relative(process.cwd(), seedFile)}` : ''}
+  functions:   ${functions.length ? functions.join(', ') : `(none built in ${functionsDir}: run npm run build)`}
+
+WeChat DevTools (local mode): open this folder as a project, then in 详情 → 本地设置 tick
+"不校验合法域名…" so the mini-program may call ${sandbox.url}; the kit's paykit config
+(miniprogram/paykit/config.ts) sends calls to this gateway when mode is 'local'.
+Control API: ${sandbox.url}/sandbox/status · Ctrl+C stops the sandbox.`);
+  }
+}
+
+function defaultSeed(): string | undefined {
+  // Built: dist/sandbox/cli.js; from source: sandbox/cli.ts.
+  const file = path.resolve(__dirname, __filename.endsWith('.ts') ? '.' : '../../sandbox', 'seed/demo.json');
+  return fs.existsSync(file) ? file : undefined;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,277 @@
+/**
+ * SQLite storage of the cloud database: one table per collection (`rowid`, `_id`, version `v`,
+ * canonical EJSON `doc`), expression indexes over `paykit_key(doc, path)`, and bookkeeping of the
+ * fields that ever held a value without an exact scalar key ("tainted", see keys.ts). Every write
+ * method runs inside the caller's SQLite transaction; nothing here is asynchronous.
+ */
+import Database from 'better-sqlite3';
+import { SandboxError } from '../errors';
+import { COMPLEX, KEY_FUNCTION, keyAtPath, keyExpr, sqlKeyFunction } from './keys';
+import { decodeValue, type Doc, invalidParam, stringifyEJSON } from './values';
+
+export interface Row {
+  rowid: number;
+  key: string;
+  v: number;
+  doc: Doc;
+}
+
+interface RawRow {
+  rowid: number;
+  _id: string;
+  v: number;
+  doc: string;
+}
+
+export interface IndexSpec {
+  collection: string;
+  name: string;
+  fields: Array<[field: string, order: 1 | -1]>;
+  unique?: boolean;
+}
+
+const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const FIELD_PATH = /^[^.$\s][^\s]*$/;
+
+export function tableName(collection: string): string {
+  return `"docs/${collection}"`;
+}
+
+export function checkCollectionName(name: unknown): string {
+  if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
+    throw invalidParam(`invalid collection name ${JSON.stringify(name)}: use 1-128 letters, digits, _ or -`);
+  }
+  return name;
+}
+
+export class DocStore {
+  private collections = new Set<string>();
+  /** collection -> indexed field paths */
+  private indexed = new Map<string, Set<string>>();
+  private tainted = new Map<string, Set<string>>();
+
+  constructor(readonly sqlite: Database.Database) {
+    sqlite.function(KEY_FUNCTION, { deterministic: true }, sqlKeyFunction);
+    sqlite.exec(`
+      CREATE TABLE IF NOT EXISTS _cloud_collections (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS _cloud_indexes (collection TEXT NOT NULL, name TEXT NOT NULL,
+        fields TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, name));
+      CREATE TABLE IF NOT EXISTS _cloud_tainted (collection TEXT NOT NULL, field TEXT NOT NULL,
+        PRIMARY KEY (collection, field));
+    `);
+    for (const r of sqlite.prepare('SELECT name FROM _cloud_collections').all() as Array<{ name: string }>) {
+      this.collections.add(r.name);
+    }
+    const indexes = sqlite.prepare('SELECT collection, fields FROM _cloud_indexes').all() as Array<{
+      collection: string;
+      fields: string;
+    }>;
+    for (const r of indexes) {
+      for (const [f] of JSON.parse(r.fields) as IndexSpec['fields']) this.addIndexed(r.collection, f);
+    }
+    const tainted = sqlite.prepare('SELECT collection, field FROM _cloud_tainted').all() as Array<{
+      collection: string;
+      field: string;
+    }>;
+    for (const r of tainted) this.setOf(this.tainted, r.collection).add(r.field);
+  }
+
+  private setOf(map: Map<string, Set<string>>, collection: string): Set<string> {
+    let set = map.get(collection);
+    if (!set) map.set(collection, (set = new Set()));
+    return set;
+  }
+
+  private addIndexed(collection: string, field: string): void {
+    this.setOf(this.indexed, collection).add(field);
+  }
+
+  has(collection: string): boolean {
+    return this.collections.has(collection);
+  }
+
+  list(): string[] {
+    return [...this.collections].sort();
+  }
+
+  /** Creates the collection's table if needed. Returns false if it already existed. */
+  create(collection: string, now: number): boolean {
+    if (this.collections.has(collection)) return false;
+    const t = tableName(collection);
+    this.sqlite
+      .exec(`CREATE TABLE IF NOT EXISTS ${t} (rowid INTEGER PRIMARY KEY AUTOINCREMENT, _id TEXT NOT NULL UNIQUE,
+      v INTEGER NOT NULL, doc TEXT NOT NULL)`);
+    this.sqlite.prepare('INSERT OR IGNORE INTO _cloud_collections VALUES (?, ?)').run(collection, now);
+    this.collections.add(collection);
+    return true;
+  }
+
+  /** An indexed field that never held an array, object or other non-scalar: its key is exact. */
+  exactKey(collection: string, field: string): boolean {
+    return !!this.indexed.get(collection)?.has(field) && !this.tainted.get(collection)?.has(field);
+  }
+
+  ensureIndex(spec: IndexSpec, now: number): void {
+    checkCollectionName(spec.collection);
+    if (!Array.isArray(spec.fields) || spec.fields.length === 0)
+      throw invalidParam(`index ${spec.name} has no fields`);
+    for (const [f, o] of spec.fields) {
+      if (typeof f !== 'string' || !FIELD_PATH.test(f) || (o !== 1 && o !== -1)) {
+        throw invalidParam(`index ${spec.name}: bad field ${JSON.stringify([f, o])}`);
+      }
+    }
+    this.create(spec.collection, now);
+    const cols = spec.fields.map(([f, o]) => (f === '_id' ? '_id' : keyExpr(f)) + (o === -1 ? ' DESC' : ''));
+    const name = `"ix/${spec.collection}/${spec.name.replace(/"/g, '')}"`;
+    const fields = JSON.stringify(spec.fields);
+    const prev = this.sqlite
+      .prepare('SELECT fields, is_unique FROM _cloud_indexes WHERE collection = ? AND name = ?')
+      .get(spec.collection, spec.name) as { fields: string; is_unique: number } | undefined;
+    if (prev && (prev.fields !== fields || !!prev.is_unique !== !!spec.unique)) {
+      this.sqlite.exec(`DROP INDEX IF EXISTS ${name}`);
+    }
+    this.sqlite.exec(
+      `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${tableName(spec.collection)} (${cols.join(', ')})`,
+    );
+    this.sqlite
+      .prepare('INSERT OR REPLACE INTO _cloud_indexes VALUES (?, ?, ?, ?)')
+      .run(spec.collection, spec.name, fields, spec.unique ? 1 : 0);
+    for (const [f] of spec.fields) {
+      if (f === '_id' || this.exactKey(spec.collection, f)) {
+        this.addIndexed(spec.collection, f);
+        continue;
+      }
+      this.addIndexed(spec.collection, f);
+      const probe = this.sqlite
+        .prepare(`SELECT 1 FROM ${tableName(spec.collection)} WHERE ${keyExpr(f)} = ? LIMIT 1`)
+        .get(COMPLEX);
+      if (probe) this.taint(spec.collection, f);
+    }
+    this.sqlite.exec(`ANALYZE ${name}`);
+  }
+
+  private taint(collection: string, field: string): void {
+    this.sqlite.prepare('INSERT OR IGNORE INTO _cloud_tainted VALUES (?, ?)').run(collection, field);
+    this.setOf(this.tainted, collection).add(field);
+  }
+
+  /** Records taint for the indexed fields of a document about to be written. */
+  private checkTaint(collection: string, text: string): void {
+    const fields = this.indexed.get(collection);
+    if (!fields) return;
+    const tainted = this.setOf(this.tainted, collection);
+    let parsed: unknown;
+    for (const f of fields) {
+      if (f === '_id' || tainted.has(f)) continue;
+      parsed ??= JSON.parse(text);
+      if (keyAtPath(parsed, f) === COMPLEX) this.taint(collection, f);
+    }
+  }
+
+  decode(raw: RawRow): Row {
+    return {
+      rowid: raw.rowid,
+      key: raw._id,
+      v: raw.v,
+      doc: decodeValue(JSON.parse(raw.doc), 'stored document', 0) as Doc,
+    };
+  }
+
+  get(collection: string, key: string): Row | null {
+    if (!this.has(collection)) return null;
+    const raw = this.sqlite
+      .prepare(`SELECT rowid, _id, v, doc FROM ${tableName(collection)} WHERE _id = ?`)
+      .get(key);
+    return raw ? this.decode(raw as RawRow) : null;
+  }
+
+  /** Identity of the stored revision: rowids are never reused (AUTOINCREMENT) and v grows on every write. */
+  revision(collection: string, key: string): string | null {
+    if (!this.has(collection)) return null;
+    const raw = this.sqlite.prepare(`SELECT rowid, v FROM ${tableName(collection)} WHERE _id = ?`).get(key);
+    return raw ? revisionOf(raw as Row) : null;
+  }
+
+  /** Runs a planned SELECT; yields decoded rows lazily so callers can stop early. */
+  *select(
+    collection: string,
+    where: string,
+    params: unknown[],
+    order: string,
+    limit = -1,
+    offset = 0,
+  ): Generator<Row> {
+    if (!this.has(collection)) return;
+    const sql = `SELECT rowid, _id, v, doc FROM ${tableName(collection)} WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
+    for (const raw of this.sqlite.prepare(sql).iterate(...params)) yield this.decode(raw as RawRow);
+  }
+
+  count(collection: string, where: string, params: unknown[]): number {
+    if (!this.has(collection)) return 0;
+    const r = this.sqlite
+      .prepare(`SELECT COUNT(*) AS n FROM ${tableName(collection)} WHERE ${where}`)
+      .get(...params);
+    return (r as { n: number }).n;
+  }
+
+  insert(collection: string, key: string, doc: Doc, now: number): Row {
+    this.create(collection, now);
+    const text = stringifyEJSON(doc);
+    this.checkTaint(collection, text);
+    try {
+      const info = this.sqlite
+        .prepare(`INSERT INTO ${tableName(collection)} (_id, v, doc) VALUES (?, 1, ?)`)
+        .run(key, text);
+      return { rowid: Number(info.lastInsertRowid), key, v: 1, doc };
+    } catch (err) {
+      throw duplicateKey(err, collection);
+    }
+  }
+
+  replace(collection: string, row: Row, doc: Doc): Row {
+    const text = stringifyEJSON(doc);
+    this.checkTaint(collection, text);
+    try {
+      this.sqlite
+        .prepare(`UPDATE ${tableName(collection)} SET v = v + 1, doc = ? WHERE rowid = ?`)
+        .run(text, row.rowid);
+    } catch (err) {
+      throw duplicateKey(err, collection);
+    }
+    return { ...row, v: row.v + 1, doc };
+  }
+
+  remove(collection: string, rowid: number): void {
+    this.sqlite.prepare(`DELETE FROM ${tableName(collection)} WHERE rowid = ?`).run(rowid);
+  }
+
+  drop(collection: string): void {
+    if (!this.has(collection)) return;
+    this.sqlite.exec(`DROP TABLE IF EXISTS ${tableName(collection)}`);
+    for (const t of [
+      '_cloud_collections WHERE name',
+      '_cloud_indexes WHERE collection',
+      '_cloud_tainted WHERE collection',
+    ]) {
+      this.sqlite.prepare(`DELETE FROM ${t} = ?`).run(collection);
+    }
+    this.collections.delete(collection);
+    this.indexed.delete(collection);
+    this.tainted.delete(collection);
+  }
+}
+
+export function revisionOf(row: Pick<Row, 'rowid' | 'v'>): string {
+  return `${row.rowid}:${row.v}`;
+}
+
+function duplicateKey(err: unknown, collection: string): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new SandboxError(
+      'DATABASE_REQUEST_FAILED',
+      `E11000 duplicate key error collection: ${collection} (${(err as Error).message})`,
+    );
+  }
+  return err;
+}

@@ -1,0 +1,88 @@
+/**
+ * API faults on demand: the next N calls of an API (or `*`) fail. `error` is
+ * - `TIMEOUT`: the call fails at the platform like a timed-out request (tcb SERVER_TIMEOUT → -501002);
+ *   with `afterProcessing` the request was carried out before the answer was lost, as real timeouts can be;
+ * - a tcb error name (`SYS_ERR`, `EXCEED_REQUEST_LIMIT`, …): platform rejection with that code;
+ * - `RETURN_FAIL`: return_code FAIL (communication failure, return_msg `SYSTEMERROR`);
+ * - anything else (`SYSTEMERROR`, `BIZERR_NEED_RETRY`, `FREQUENCY_LIMITED`, `NOTENOUGH`, …): result_code FAIL
+ *   with that err_code.
+ */
+import type Database from 'better-sqlite3';
+
+export interface ApiFault {
+  id: number;
+  api: string;
+  remaining: number;
+  error: string;
+  afterProcessing: boolean;
+}
+
+interface Row {
+  id: number;
+  api: string;
+  remaining: number;
+  error: string;
+  after_processing: number;
+}
+
+export const TCB_ERRORS: readonly string[] = [
+  'SYS_ERR',
+  'SERVER_TIMEOUT',
+  'EXCEED_REQUEST_LIMIT',
+  'EXCEED_CONCURRENT_REQUEST_LIMIT',
+  'INVALIID_ENV',
+  'INVALID_COMMON_PARAM',
+  'INVALID_PARAM',
+  'INVALID_REQUEST_SOURCE',
+  'RESOURCE_NOT_INITIAL',
+];
+
+/** err_code_des used when a fault names a business error. */
+export const FAULT_DESCRIPTIONS: Record<string, string> = {
+  SYSTEMERROR: '系统超时，请稍后再试',
+  BIZERR_NEED_RETRY: '退款业务流程错误，需要商户触发重试来解决',
+  FREQUENCY_LIMITED: '频率限制',
+  INVALID_REQ_TOO_MUCH: '无效请求过多',
+  NOTENOUGH: '基本账户余额不足，请充值后重新发起',
+  NOAUTH: '商户无此接口权限',
+  USER_ACCOUNT_ABNORMAL: '退款请求失败',
+};
+
+export class ApiFaults {
+  constructor(private readonly db: Database.Database) {}
+
+  add(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {
+    if (typeof f.api !== 'string' || !f.api) throw new RangeError('api is required ("*" for every API)');
+    if (!Number.isInteger(f.count) || f.count < 1) throw new RangeError('count must be a positive integer');
+    if (typeof f.error !== 'string' || !f.error) throw new RangeError('error is required');
+    const afterProcessing = f.afterProcessing === true;
+    const id = Number(
+      this.db
+        .prepare('INSERT INTO pay_faults (api, remaining, error, after_processing) VALUES (?, ?, ?, ?)')
+        .run(f.api, f.count, f.error, afterProcessing ? 1 : 0).lastInsertRowid,
+    );
+    return { id, api: f.api, remaining: f.count, error: f.error, afterProcessing };
+  }
+
+  list(): ApiFault[] {
+    const rows = this.db.prepare('SELECT * FROM pay_faults WHERE remaining > 0 ORDER BY id').all() as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      api: r.api,
+      remaining: r.remaining,
+      error: r.error,
+      afterProcessing: r.after_processing === 1,
+    }));
+  }
+
+  clear(): void {
+    this.db.prepare('DELETE FROM pay_faults').run();
+  }
+
+  take(api: string): ApiFault | undefined {
+    const fault = this.list().find((f) => f.api === api || f.api === '*');
+    if (!fault) return undefined;
+    this.db.prepare('UPDATE pay_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);
+    return fault;
+  }
+}

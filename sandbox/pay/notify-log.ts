@@ -1,0 +1,155 @@
+/** The callback log tables (pay_notifications, pay_deliveries) as the control surface reads them. */
+import type Database from 'better-sqlite3';
+
+export type CallbackKind = 'payment' | 'refund';
+
+export type NotificationStatus = 'pending' | 'inflight' | 'held' | 'delivered' | 'abandoned';
+
+export interface NotificationRow {
+  id: number;
+  kind: CallbackKind;
+  sub_mch_id: string;
+  out_trade_no: string;
+  out_refund_no: string | null;
+  env_id: string;
+  function_name: string;
+  event: string;
+  status: NotificationStatus;
+  attempts: number;
+  next_at: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface NotificationView {
+  id: number;
+  kind: CallbackKind;
+  outTradeNo: string;
+  outRefundNo?: string;
+  envId: string;
+  functionName: string;
+  status: NotificationStatus;
+  attempts: number;
+  nextAt: number | null;
+  createdAt: number;
+  deliveredAt: number | null;
+  event: Record<string, unknown>;
+}
+
+export type DeliveryOutcome = 'pending' | 'ok' | 'rejected' | 'error' | 'dropped';
+
+export interface DeliveryView {
+  id: number;
+  notificationId: number;
+  kind: CallbackKind;
+  outTradeNo: string;
+  outRefundNo?: string;
+  envId: string;
+  functionName: string;
+  /** 1 = first delivery, 2 = first retry, … */
+  attempt: number;
+  /** An extra copy sent by a `duplicate` callback fault. */
+  duplicate: boolean;
+  startedAt: number;
+  finishedAt: number | null;
+  /** ok: answered {errcode:0}; rejected: answered anything else; error: threw or timed out; dropped: lost by a fault. */
+  outcome: DeliveryOutcome;
+  answer?: unknown;
+  error?: string;
+  event: Record<string, unknown>;
+}
+
+export interface DeliveryFilter {
+  outTradeNo?: string;
+  outRefundNo?: string;
+  kind?: CallbackKind;
+}
+
+export function listNotifications(
+  db: Database.Database,
+  filter: { outTradeNo?: string; status?: NotificationStatus } = {},
+): NotificationView[] {
+  const rows = db.prepare('SELECT * FROM pay_notifications ORDER BY id').all() as NotificationRow[];
+  return rows
+    .filter(
+      (r) =>
+        (!filter.outTradeNo || r.out_trade_no === filter.outTradeNo) &&
+        (!filter.status || r.status === filter.status),
+    )
+    .map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      outTradeNo: r.out_trade_no,
+      ...(r.out_refund_no ? { outRefundNo: r.out_refund_no } : {}),
+      envId: r.env_id,
+      functionName: r.function_name,
+      status: r.status,
+      attempts: r.attempts,
+      nextAt: r.status === 'pending' ? r.next_at : null,
+      createdAt: r.created_at,
+      deliveredAt: r.delivered_at,
+      event: JSON.parse(r.event) as Record<string, unknown>,
+    }));
+}
+
+export function listDeliveries(db: Database.Database, filter: DeliveryFilter = {}): DeliveryView[] {
+  const rows = db
+    .prepare(
+      'SELECT d.*, n.event AS event FROM pay_deliveries d JOIN pay_notifications n ON n.id = d.notification_id ORDER BY d.id',
+    )
+    .all() as DeliveryRow[];
+  return rows
+    .filter(
+      (r) =>
+        (!filter.outTradeNo || r.out_trade_no === filter.outTradeNo) &&
+        (!filter.outRefundNo || r.out_refund_no === filter.outRefundNo) &&
+        (!filter.kind || r.kind === filter.kind),
+    )
+    .map(deliveryView);
+}
+
+interface DeliveryRow {
+  id: number;
+  notification_id: number;
+  kind: CallbackKind;
+  out_trade_no: string;
+  out_refund_no: string | null;
+  env_id: string;
+  function_name: string;
+  attempt: number;
+  duplicate: number;
+  started_at: number;
+  finished_at: number | null;
+  outcome: DeliveryOutcome;
+  answer: string | null;
+  error: string | null;
+  event: string;
+}
+
+function deliveryView(r: DeliveryRow): DeliveryView {
+  return {
+    id: r.id,
+    notificationId: r.notification_id,
+    kind: r.kind,
+    outTradeNo: r.out_trade_no,
+    ...(r.out_refund_no ? { outRefundNo: r.out_refund_no } : {}),
+    envId: r.env_id,
+    functionName: r.function_name,
+    attempt: r.attempt,
+    duplicate: r.duplicate === 1,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    outcome: r.outcome,
+    ...(r.answer !== null ? { answer: JSON.parse(r.answer) as unknown } : {}),
+    ...(r.error !== null ? { error: r.error } : {}),
+    event: JSON.parse(r.event) as Record<string, unknown>,
+  };
+}
+
+export function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}

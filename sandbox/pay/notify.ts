@@ -1,0 +1,289 @@
+/**
+ * Callback notifications (reference §10, §11.6): each payment/refund notification is delivered to the
+ * merchant's cloud function until it answers `{ errcode: 0 }`, re-sent on the retry schedule of the
+ * sandbox clock, every attempt logged. Callback faults (drop, delay, duplicate, hold for reordering) act
+ * on the next notifications. State lives in pay_notifications / pay_deliveries, so retries survive a restart.
+ */
+import type Database from 'better-sqlite3';
+import type { SandboxClock } from '../clock';
+import type { PayConfig } from './config';
+import { CallbackFaults } from './callback-faults';
+import {
+  listDeliveries,
+  listNotifications,
+  safeJson,
+  type CallbackKind,
+  type DeliveryFilter,
+  type DeliveryOutcome,
+  type DeliveryView,
+  type NotificationRow,
+  type NotificationStatus,
+  type NotificationView,
+} from './notify-log';
+
+export type { CallbackKind, DeliveryView, NotificationStatus, NotificationView } from './notify-log';
+
+export type DeliverFn = (d: {
+  kind: CallbackKind;
+  envId: string;
+  functionName: string;
+  event: Record<string, unknown>;
+}) => Promise<unknown>;
+
+export interface NotificationInput {
+  kind: CallbackKind;
+  subMchId: string;
+  outTradeNo: string;
+  outRefundNo?: string;
+  envId: string;
+  functionName: string;
+  event: Record<string, unknown>;
+}
+
+/** The merchant acknowledged: `{ errcode: 0 }` (errcode a number, reference §10.1). */
+export function isAck(answer: unknown): boolean {
+  return typeof answer === 'object' && answer !== null && (answer as { errcode?: unknown }).errcode === 0;
+}
+
+export class Notifier {
+  private readonly timers = new Map<number, number>();
+  private readonly inflight = new Set<Promise<void>>();
+  private closed = false;
+  readonly faults: CallbackFaults;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly clock: SandboxClock,
+    private readonly config: () => PayConfig,
+    private readonly deliver: DeliverFn,
+  ) {
+    this.faults = new CallbackFaults(db);
+  }
+
+  enqueue(input: NotificationInput): number {
+    const now = this.clock.now();
+    const fault = this.faults.take(input.kind, ['delay', 'hold']);
+    const held = fault?.mode === 'hold';
+    const firstAt = now + (fault?.mode === 'delay' ? fault.delayMs : 0);
+    const id = Number(
+      this.db
+        .prepare(
+          `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
+             status, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+        )
+        .run(
+          input.kind,
+          input.subMchId,
+          input.outTradeNo,
+          input.outRefundNo ?? null,
+          input.envId,
+          input.functionName,
+          JSON.stringify(input.event),
+          held ? 'held' : 'pending',
+          held ? null : firstAt,
+          now,
+        ).lastInsertRowid,
+    );
+    if (!held) this.schedule(id, firstAt);
+    return id;
+  }
+
+  /** Re-arms what was pending at shutdown; an attempt cut off mid-flight counts as not acknowledged. */
+  start(): void {
+    const rows = this.db
+      .prepare("SELECT * FROM pay_notifications WHERE status IN ('pending', 'inflight') ORDER BY id")
+      .all() as NotificationRow[];
+    for (const row of rows) {
+      if (this.timers.has(row.id)) continue;
+      if (row.status === 'inflight') {
+        this.db
+          .prepare(
+            "UPDATE pay_deliveries SET outcome = 'error', error = 'sandbox stopped' WHERE notification_id = ? AND outcome = 'pending'",
+          )
+          .run(row.id);
+        this.failed(row, this.clock.now());
+      } else {
+        this.schedule(row.id, row.next_at ?? this.clock.now());
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) this.clock.cancel(timer);
+    this.timers.clear();
+  }
+
+  /** Resolves once no delivery is in flight (including ones that fall due while waiting). */
+  async settle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Sends held notifications now, in creation order or reversed (to reorder callbacks). */
+  releaseHeld(order: 'fifo' | 'reverse' = 'fifo'): number {
+    const rows = this.db
+      .prepare("SELECT id FROM pay_notifications WHERE status = 'held' ORDER BY id")
+      .all() as {
+      id: number;
+    }[];
+    if (order === 'reverse') rows.reverse();
+    const now = this.clock.now();
+    for (const { id } of rows) {
+      this.db
+        .prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?")
+        .run(now, id);
+      this.schedule(id, now);
+    }
+    return rows.length;
+  }
+
+  /** Sends a notification again now (like the merchant platform's resend), whatever its status. */
+  resend(id: number): boolean {
+    const row = this.row(id);
+    if (!row || row.status === 'inflight') return false;
+    const now = this.clock.now();
+    this.db.prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
+    this.schedule(id, now);
+    return true;
+  }
+
+  notifications(filter: { outTradeNo?: string; status?: NotificationStatus } = {}): NotificationView[] {
+    return listNotifications(this.db, filter);
+  }
+
+  deliveries(filter: DeliveryFilter = {}): DeliveryView[] {
+    return listDeliveries(this.db, filter);
+  }
+
+  private row(id: number): NotificationRow | undefined {
+    return this.db.prepare('SELECT * FROM pay_notifications WHERE id = ?').get(id) as
+      NotificationRow | undefined;
+  }
+
+  private schedule(id: number, at: number): void {
+    if (this.closed) return;
+    const old = this.timers.get(id);
+    if (old !== undefined) this.clock.cancel(old);
+    // clock.at fires synchronously when `at` is already due; only keep timers that are still waiting.
+    let fired = false;
+    const timer = this.clock.at(at, () => {
+      fired = true;
+      this.timers.delete(id);
+      this.track(this.attempt(id));
+    });
+    if (!fired) this.timers.set(id, timer);
+  }
+
+  private track(p: Promise<void>): void {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private async attempt(id: number): Promise<void> {
+    const row = this.row(id);
+    if (!row || row.status !== 'pending' || this.closed) return;
+    const attempt = row.attempts + 1;
+    const startedAt = this.clock.now();
+    this.db
+      .prepare("UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?")
+      .run(attempt, id);
+    const fault = this.faults.take(row.kind, ['drop', 'duplicate']);
+    if (fault?.mode === 'drop') {
+      this.logDelivery(row, attempt, false, startedAt, 'dropped', undefined, 'dropped by callback fault');
+      this.failed({ ...row, attempts: attempt }, startedAt);
+      return;
+    }
+    if (fault?.mode === 'duplicate') this.track(this.send(row, attempt, true).then(() => undefined));
+    const ok = await this.send(row, attempt, false);
+    if (this.closed) return;
+    const current = this.row(id);
+    if (!current || current.status !== 'inflight') return;
+    if (ok) {
+      this.db
+        .prepare(
+          "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
+        )
+        .run(this.clock.now(), id);
+    } else {
+      this.failed(current, startedAt);
+    }
+  }
+
+  /** One delivery of the event; resolves with whether it was acknowledged. */
+  private async send(row: NotificationRow, attempt: number, duplicate: boolean): Promise<boolean> {
+    const startedAt = this.clock.now();
+    const logId = this.logDelivery(row, attempt, duplicate, startedAt, 'pending');
+    let outcome: DeliveryOutcome;
+    let answer: unknown;
+    let error: string | undefined;
+    try {
+      answer = await this.deliver({
+        kind: row.kind,
+        envId: row.env_id,
+        functionName: row.function_name,
+        event: JSON.parse(row.event) as Record<string, unknown>,
+      });
+      outcome = isAck(answer) ? 'ok' : 'rejected';
+    } catch (err) {
+      outcome = 'error';
+      error = err instanceof Error ? err.message : String(err);
+    }
+    if (this.closed) return false;
+    this.db
+      .prepare('UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?')
+      .run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
+    return outcome === 'ok';
+  }
+
+  private logDelivery(
+    row: NotificationRow,
+    attempt: number,
+    duplicate: boolean,
+    at: number,
+    outcome: DeliveryOutcome,
+    answer?: unknown,
+    error?: string,
+  ): number {
+    const finished = outcome === 'pending' ? null : at;
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
+             duplicate, started_at, finished_at, outcome, answer, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          row.id,
+          row.kind,
+          row.out_trade_no,
+          row.out_refund_no,
+          row.env_id,
+          row.function_name,
+          attempt,
+          duplicate ? 1 : 0,
+          at,
+          finished,
+          outcome,
+          answer === undefined ? null : safeJson(answer),
+          error ?? null,
+        ).lastInsertRowid,
+    );
+  }
+
+  /** Not acknowledged: the next retry falls `schedule[attempts-1]` after the previous planned attempt. */
+  private failed(row: NotificationRow, attemptAt: number): void {
+    const schedule = this.config().retryScheduleMs;
+    const wait = schedule[row.attempts - 1];
+    if (wait === undefined) {
+      this.db
+        .prepare("UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?")
+        .run(row.id);
+      return;
+    }
+    // next_at keeps the planned time, so a clock jump replays the missed attempts at their planned times.
+    const planned = (row.next_at ?? attemptAt) + wait;
+    this.db
+      .prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?")
+      .run(planned, row.id);
+    this.schedule(row.id, Math.max(planned, this.clock.now()));
+  }
+}

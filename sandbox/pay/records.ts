@@ -1,0 +1,193 @@
+/** Typed access to pay_trades, pay_prepays and pay_refunds. */
+import type Database from 'better-sqlite3';
+
+export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
+export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
+
+export interface TradeRow {
+  sub_mch_id: string;
+  out_trade_no: string;
+  sub_appid: string;
+  openid: string;
+  sub_openid: string;
+  trade_type: string;
+  body: string;
+  attach: string | null;
+  device_info: string | null;
+  fee_type: string;
+  total_fee: number;
+  time_expire: number | null;
+  env_id: string | null;
+  function_name: string | null;
+  /** The first unifiedOrder's request (JSON), for the re-entry comparison. */
+  request: string;
+  state: TradeState;
+  created_at: number;
+  transaction_id: string | null;
+  time_end: number | null;
+  bank_type: string | null;
+  paying_until: number | null;
+  closed_at: number | null;
+  refunded_fee: number;
+  last_refund_at: number | null;
+}
+
+export interface PrepayRow {
+  prepay_id: string;
+  sub_mch_id: string;
+  out_trade_no: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface RefundRow {
+  sub_mch_id: string;
+  out_refund_no: string;
+  refund_id: string;
+  out_trade_no: string;
+  transaction_id: string;
+  total_fee: number;
+  refund_fee: number;
+  refund_desc: string | null;
+  refund_account: string;
+  status: RefundStatus;
+  created_at: number;
+  settle_at: number | null;
+  success_at: number | null;
+  env_id: string | null;
+  function_name: string | null;
+}
+
+function insertSql(table: string, row: object): string {
+  const keys = Object.keys(row);
+  return `INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`;
+}
+
+export class PayRecords {
+  constructor(private readonly db: Database.Database) {}
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  trade(subMchId: string, outTradeNo: string): TradeRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM pay_trades WHERE sub_mch_id = ? AND out_trade_no = ?')
+      .get(subMchId, outTradeNo) as TradeRow | undefined;
+  }
+
+  tradeByTransaction(subMchId: string, transactionId: string): TradeRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM pay_trades WHERE sub_mch_id = ? AND transaction_id = ?')
+      .get(subMchId, transactionId) as TradeRow | undefined;
+  }
+
+  trades(filter: { subMchId?: string; outTradeNo?: string; state?: string } = {}): TradeRow[] {
+    const conditions: Array<[string, string | undefined]> = [
+      ['sub_mch_id', filter.subMchId],
+      ['out_trade_no', filter.outTradeNo],
+      ['state', filter.state],
+    ];
+    const used = conditions.filter((c): c is [string, string] => Boolean(c[1]));
+    const where = used.map(([column]) => `${column} = ?`);
+    const args = used.map(([, value]) => value);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return this.db
+      .prepare(`SELECT * FROM pay_trades ${clause} ORDER BY created_at`)
+      .all(...args) as TradeRow[];
+  }
+
+  /** Trades paid within [from, to). */
+  tradesPaidBetween(from: number, to: number, subMchId?: string): TradeRow[] {
+    const sql = `SELECT * FROM pay_trades WHERE time_end >= ? AND time_end < ?${subMchId ? ' AND sub_mch_id = ?' : ''} ORDER BY time_end`;
+    return this.db.prepare(sql).all(...(subMchId ? [from, to, subMchId] : [from, to])) as TradeRow[];
+  }
+
+  /** Trades waiting for a slow payer (re-armed on start). */
+  tradesPaying(): TradeRow[] {
+    return this.db.prepare("SELECT * FROM pay_trades WHERE state = 'USERPAYING'").all() as TradeRow[];
+  }
+
+  insertTrade(row: TradeRow): void {
+    this.db.prepare(insertSql('pay_trades', row)).run(row);
+  }
+
+  updateTrade(subMchId: string, outTradeNo: string, patch: Partial<TradeRow>): void {
+    const keys = Object.keys(patch);
+    if (!keys.length) return;
+    this.db
+      .prepare(
+        `UPDATE pay_trades SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_trade_no = @__o`,
+      )
+      .run({ ...patch, __s: subMchId, __o: outTradeNo });
+  }
+
+  prepay(prepayId: string): PrepayRow | undefined {
+    return this.db.prepare('SELECT * FROM pay_prepays WHERE prepay_id = ?').get(prepayId) as
+      PrepayRow | undefined;
+  }
+
+  latestPrepay(subMchId: string, outTradeNo: string): PrepayRow | undefined {
+    return this.db
+      .prepare(
+        'SELECT * FROM pay_prepays WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at DESC, rowid DESC',
+      )
+      .get(subMchId, outTradeNo) as PrepayRow | undefined;
+  }
+
+  prepaysOf(subMchId: string, outTradeNo: string): PrepayRow[] {
+    return this.db
+      .prepare(
+        'SELECT * FROM pay_prepays WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at, rowid',
+      )
+      .all(subMchId, outTradeNo) as PrepayRow[];
+  }
+
+  insertPrepay(row: PrepayRow): void {
+    this.db.prepare(insertSql('pay_prepays', row)).run(row);
+  }
+
+  refund(subMchId: string, outRefundNo: string): RefundRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND out_refund_no = ?')
+      .get(subMchId, outRefundNo) as RefundRow | undefined;
+  }
+
+  refundById(subMchId: string, refundId: string): RefundRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND refund_id = ?')
+      .get(subMchId, refundId) as RefundRow | undefined;
+  }
+
+  refundsOf(subMchId: string, outTradeNo: string): RefundRow[] {
+    return this.db
+      .prepare(
+        'SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at, rowid',
+      )
+      .all(subMchId, outTradeNo) as RefundRow[];
+  }
+
+  /** Refunds accepted within [from, to). */
+  refundsBetween(from: number, to: number, subMchId?: string): RefundRow[] {
+    const sql = `SELECT * FROM pay_refunds WHERE created_at >= ? AND created_at < ?${subMchId ? ' AND sub_mch_id = ?' : ''} ORDER BY created_at, rowid`;
+    return this.db.prepare(sql).all(...(subMchId ? [from, to, subMchId] : [from, to])) as RefundRow[];
+  }
+
+  refundsProcessing(): RefundRow[] {
+    return this.db.prepare("SELECT * FROM pay_refunds WHERE status = 'PROCESSING'").all() as RefundRow[];
+  }
+
+  insertRefund(row: RefundRow): void {
+    this.db.prepare(insertSql('pay_refunds', row)).run(row);
+  }
+
+  updateRefund(subMchId: string, outRefundNo: string, patch: Partial<RefundRow>): void {
+    const keys = Object.keys(patch);
+    if (!keys.length) return;
+    this.db
+      .prepare(
+        `UPDATE pay_refunds SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_refund_no = @__o`,
+      )
+      .run({ ...patch, __s: subMchId, __o: outRefundNo });
+  }
+}

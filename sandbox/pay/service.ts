@@ -1,0 +1,222 @@
+/**
+ * The sandbox's WeChat Pay (cloudPay / APIv2 semantics). The server routes `wx.wxPayApi` calls here, the
+ * pay sheet calls `act`, and the control surface reads deliveries and trades and injects faults.
+ * All state is in pay_* tables of the shared SQLite handle; all time is the SandboxClock's.
+ */
+import type Database from 'better-sqlite3';
+import type { SandboxClock } from '../clock';
+import { SandboxError } from '../errors';
+import { Answer, bizFail, type Fields } from './answers';
+import { downloadBill } from './bill';
+import type { CallbackFault, CallbackFaultMode } from './callback-faults';
+import { resolveConfig, type PayConfig } from './config';
+import type { PayCaller, PayContext } from './context';
+import { ApiFaults, FAULT_DESCRIPTIONS, TCB_ERRORS, type ApiFault } from './faults';
+import { TradeLifecycle } from './lifecycle';
+import { Notifier, type DeliveryView, type NotificationStatus, type NotificationView } from './notify';
+import { closeOrder, queryOrder, unifiedOrder } from './orders';
+import { act, type PayerAction } from './payer';
+import { PayRecords } from './records';
+import { queryRefund, refund } from './refunds';
+import { createPaySchema } from './schema';
+import { tradeView, type TradeView } from './views';
+
+export type { PayConfig } from './config';
+export type { PayCaller } from './context';
+export type { DeliveryView, NotificationView } from './notify';
+export type { TradeView } from './views';
+export type { ApiFault } from './faults';
+export type { CallbackFault, CallbackFaultMode } from './callback-faults';
+
+export type PayAnswer = { json: Record<string, unknown> } | { raw: Buffer; contentType: string };
+
+export interface CallbackDelivery {
+  kind: 'payment' | 'refund';
+  envId: string;
+  functionName: string;
+  event: Record<string, unknown>;
+}
+
+export interface PayServiceOptions {
+  sqlite: Database.Database;
+  clock: SandboxClock;
+  config?: Partial<PayConfig>;
+  /** Invokes the named cloud function with the event; resolves with its return value, rejects if it
+   *  threw or timed out. */
+  deliver: (d: CallbackDelivery) => Promise<unknown>;
+}
+
+/** The cloudPay APIs the backend serves (reference §2; profit sharing and downloadFundflow are not emulated). */
+export const PAY_APIS = [
+  'unifiedOrder',
+  'queryOrder',
+  'closeOrder',
+  'refund',
+  'queryRefund',
+  'downloadBill',
+] as const;
+
+export class PayService {
+  private readonly ctx: PayContext;
+  private readonly lifecycle: TradeLifecycle;
+  private readonly apiFaults: ApiFaults;
+
+  constructor(opts: PayServiceOptions) {
+    createPaySchema(opts.sqlite);
+    const records = new PayRecords(opts.sqlite);
+    const ctx = { config: resolveConfig(opts.config), clock: opts.clock, records } as PayContext;
+    ctx.notifier = new Notifier(opts.sqlite, opts.clock, () => ctx.config, opts.deliver);
+    this.ctx = ctx;
+    this.apiFaults = new ApiFaults(opts.sqlite);
+    this.lifecycle = new TradeLifecycle(ctx, this.apiFaults);
+  }
+
+  async call(apiName: string, requestData: Record<string, unknown>, caller: PayCaller): Promise<PayAnswer> {
+    if (typeof requestData !== 'object' || requestData === null || Array.isArray(requestData)) {
+      throw new SandboxError('INVALID_PARAM', 'requestData must be a JSON object');
+    }
+    const fault = this.apiFaults.take(apiName);
+    if (fault && !fault.afterProcessing) return this.faulted(fault, requestData);
+    const answer = this.dispatch(apiName, requestData, caller);
+    if (fault) return this.faulted(fault, requestData);
+    return answer;
+  }
+
+  async act(input: { package: string; openid: string; action: PayerAction }): Promise<{ errMsg: string }> {
+    return act(this.ctx, this.lifecycle, input);
+  }
+
+  /** Every delivery attempt of callbacks, oldest first. */
+  deliveries(filter?: {
+    outTradeNo?: string;
+    outRefundNo?: string;
+    kind?: 'payment' | 'refund';
+  }): DeliveryView[] {
+    return this.ctx.notifier.deliveries(filter);
+  }
+
+  /** Callback notifications with their retry state (pending + nextAt, delivered, abandoned, held). */
+  notifications(filter?: { outTradeNo?: string; status?: NotificationStatus }): NotificationView[] {
+    return this.ctx.notifier.notifications(filter);
+  }
+
+  /** The next `count` calls of `api` (or `*`) fail with `error` (see faults.ts); api `refundResult` with
+   *  `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
+  injectFault(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {
+    return this.apiFaults.add(f);
+  }
+
+  faults(): { api: ApiFault[]; callbacks: CallbackFault[] } {
+    return { api: this.apiFaults.list(), callbacks: this.ctx.notifier.faults.list() };
+  }
+
+  clearFaults(): void {
+    this.apiFaults.clear();
+    this.ctx.notifier.faults.clear();
+  }
+
+  /** Drop / delay / duplicate / hold the next `count` callbacks (of one kind, or both). */
+  injectCallbackFault(f: {
+    kind?: 'payment' | 'refund';
+    mode: CallbackFaultMode;
+    count: number;
+    delayMs?: number;
+  }): CallbackFault {
+    return this.ctx.notifier.faults.add(f);
+  }
+
+  /** Sends held callbacks now; `reverse` delivers the newest first. Returns how many were released. */
+  releaseHeldCallbacks(order: 'fifo' | 'reverse' = 'fifo'): number {
+    return this.ctx.notifier.releaseHeld(order);
+  }
+
+  /** Sends one notification again now (like the merchant platform's re-send). */
+  resendCallback(notificationId: number): boolean {
+    return this.ctx.notifier.resend(notificationId);
+  }
+
+  trades(filter?: { subMchId?: string; outTradeNo?: string; state?: string }): TradeView[] {
+    const { records } = this.ctx;
+    return records
+      .trades(filter)
+      .map((t) =>
+        tradeView(
+          t,
+          records.prepaysOf(t.sub_mch_id, t.out_trade_no),
+          records.refundsOf(t.sub_mch_id, t.out_trade_no),
+        ),
+      );
+  }
+
+  config(): PayConfig {
+    return { ...this.ctx.config };
+  }
+
+  /** Changes knobs at runtime (e.g. an UNCONFIRMED behaviour for one test). */
+  configure(patch: Partial<PayConfig>): PayConfig {
+    this.ctx.config = { ...this.ctx.config, ...patch };
+    return this.config();
+  }
+
+  /** Resolves once no callback delivery is in flight. */
+  settle(): Promise<void> {
+    return this.ctx.notifier.settle();
+  }
+
+  start(): void {
+    this.lifecycle.start();
+    this.ctx.notifier.start();
+  }
+
+  close(): void {
+    this.lifecycle.close();
+    this.ctx.notifier.close();
+  }
+
+  private dispatch(apiName: string, req: Record<string, unknown>, caller: PayCaller): PayAnswer {
+    try {
+      switch (apiName) {
+        case 'unifiedOrder':
+          return { json: unifiedOrder(this.ctx, req, caller) };
+        case 'queryOrder':
+          return { json: queryOrder(this.ctx, req) };
+        case 'closeOrder':
+          return { json: closeOrder(this.ctx, req) };
+        case 'refund': {
+          const { answer, created } = refund(this.ctx, req);
+          if (created) this.lifecycle.armRefund(created);
+          return { json: answer };
+        }
+        case 'queryRefund':
+          return { json: queryRefund(this.ctx, req) };
+        case 'downloadBill':
+          return downloadBill(this.ctx, req);
+        default:
+          // Reference §1/§9: the proxy forwards any name; the backend refuses unknown ones.
+          throw new SandboxError('SYS_ERR', `wx api error: -604100 api ${apiName} not found`);
+      }
+    } catch (err) {
+      if (err instanceof Answer) return { json: err.fields };
+      throw err;
+    }
+  }
+
+  private async faulted(fault: ApiFault, req: Record<string, unknown>): Promise<PayAnswer> {
+    if (fault.error === 'TIMEOUT') {
+      const wait = this.ctx.config.timeoutFaultDelayMs;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      throw new SandboxError('SERVER_TIMEOUT', 'request timeout');
+    }
+    if (TCB_ERRORS.includes(fault.error))
+      throw new SandboxError(fault.error, `injected fault: ${fault.error}`);
+    if (fault.error === 'RETURN_FAIL') return { json: { return_code: 'FAIL', return_msg: 'SYSTEMERROR' } };
+    const subMchId = typeof req.sub_mch_id === 'string' ? req.sub_mch_id : '';
+    const answer: Fields = bizFail(
+      this.ctx.config,
+      { subMchId },
+      fault.error,
+      FAULT_DESCRIPTIONS[fault.error] ?? fault.error,
+    ).fields;
+    return { json: answer };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Reading request fields the way the cloudPay backend does: a wrong JSON type fails at the platform with
+ * `wx api error: -202` (reference §1, §14 #3); a missing or malformed value is a v2 return_code FAIL.
+ */
+import { SandboxError } from '../errors';
+import { returnFail, type Answer } from './answers';
+import type { PayConfig } from './config';
+
+export type Request = Record<string, unknown>;
+
+/** The platform rejection real developers see for mistyped fields; the SDK rejects with -501001. */
+export function typeError(): SandboxError {
+  return new SandboxError('SYS_ERR', 'wx api error: -202');
+}
+
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function missing(name: string): Answer {
+  return returnFail(`${camel(name)} 不存在`);
+}
+
+export function malformed(name: string): Answer {
+  return returnFail(`${name}参数格式校验错误`);
+}
+
+export interface StringRule {
+  required?: boolean;
+  /** Maximum length in UTF-8 bytes (WeChat's String(n) counts bytes). */
+  maxBytes?: number;
+  pattern?: RegExp;
+}
+
+export function readString(req: Request, name: string, rule: StringRule = {}): string | undefined {
+  const value = req[name];
+  if (value === undefined || value === null || value === '') {
+    if (rule.required) throw missing(name);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw typeError();
+  if (rule.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > rule.maxBytes) {
+    throw returnFail(`${name}参数长度有误`);
+  }
+  if (rule.pattern && !rule.pattern.test(value)) throw malformed(name);
+  return value;
+}
+
+export function requireString(req: Request, name: string, rule: Omit<StringRule, 'required'> = {}): string {
+  return readString(req, name, { ...rule, required: true }) as string;
+}
+
+/** An amount in fen: a JSON integer (a string or a float is a -202), then positive. */
+export function readFen(req: Request, name: string, required = true): number | undefined {
+  const value = req[name];
+  if (value === undefined || value === null) {
+    if (required) throw missing(name);
+    return undefined;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError();
+  if (value <= 0) throw returnFail(`invalid ${name}`);
+  return value;
+}
+
+export function readInt(req: Request, name: string): number | undefined {
+  const value = req[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError();
+  return value;
+}
+
+/** sub_mch_id: required (observed message) and bound to the provider. */
+export function readSubMchId(req: Request, config: PayConfig): string {
+  const value = req.sub_mch_id;
+  if (value === undefined || value === null || value === '') throw returnFail('受理机构必须传入sub_mch_id');
+  if (typeof value !== 'string') throw typeError();
+  if (!/^\d{1,32}$/.test(value)) throw malformed('sub_mch_id');
+  if (config.authorizedSubMchIds.length && !config.authorizedSubMchIds.includes(value)) {
+    throw returnFail('受理关系不存在');
+  }
+  return value;
+}
+
+export function readNonce(req: Request, required: boolean): string | undefined {
+  return readString(req, 'nonce_str', { required, maxBytes: 32 });
+}
+
+export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*@]{6,32}$/;
+export const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;

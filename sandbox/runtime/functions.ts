@@ -1,0 +1,285 @@
+/**
+ * Runs the built cloud functions (`dist/cloudfunctions/<name>/index.js`) the way WeChat Cloud does:
+ * a pool of instances per function, each serving one invocation at a time with its own caller
+ * context, the function's `config.json` timeout (3 s by default), cold and warm starts, and a log
+ * of every invocation.
+ */
+import { fork, type ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SandboxError } from '../errors';
+import type { InvokeMessage, LogLine, WorkerReply } from './messages';
+import { InvocationLog } from './invocation-log';
+
+export interface Caller {
+  openid?: string;
+  appid?: string;
+  unionid?: string;
+  /** What getWXContext().SOURCE says: 'wx_client', 'wx_devtools', 'scf', 'timer', 'wx_pay'. */
+  source: string;
+  clientIp?: string;
+}
+
+export interface FunctionConfig {
+  /** Seconds. */
+  timeout: number;
+  triggers: Array<{ name: string; type: string; config: string }>;
+}
+
+export interface RuntimeOptions {
+  functionsDir: string;
+  envId: string;
+  appId: string;
+  /** The sandbox's /admin URL that wx-server-sdk in each instance talks to. */
+  adminUrl: string;
+  /** Sandbox time (the test clock). */
+  now: () => number;
+  /** Environment variables every function sees, as set in the cloud console. */
+  functionEnv?: Record<string, string>;
+  /** Instances one function may run at once; more calls wait for a free one. */
+  maxInstances?: number;
+}
+
+interface Instance {
+  child: ChildProcess;
+  busy: boolean;
+  codeStamp: number;
+}
+
+interface Pool {
+  instances: Instance[];
+  waiting: Array<() => void>;
+}
+
+export interface InvokeOutcome {
+  requestId: string;
+  result: unknown;
+  durationMs: number;
+  cold: boolean;
+}
+
+const WORKER = path.join(__dirname, __filename.endsWith('.ts') ? 'worker.ts' : 'worker.js');
+const DEFAULT_TIMEOUT_S = 3;
+
+export class FunctionRuntime {
+  readonly log = new InvocationLog();
+  private pools = new Map<string, Pool>();
+  private tokens = new Map<string, { name: string; caller: Caller; requestId: string }>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly opts: RuntimeOptions) {}
+
+  /** Names of the functions that are built and can be invoked. */
+  list(): string[] {
+    if (!fs.existsSync(this.opts.functionsDir)) return [];
+    return fs
+      .readdirSync(this.opts.functionsDir)
+      .filter((name) => fs.existsSync(path.join(this.opts.functionsDir, name, 'index.js')))
+      .sort();
+  }
+
+  config(name: string): FunctionConfig {
+    const file = path.join(this.opts.functionsDir, name, 'config.json');
+    const raw = fs.existsSync(file)
+      ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<FunctionConfig>)
+      : {};
+    return {
+      timeout: typeof raw.timeout === 'number' && raw.timeout > 0 ? raw.timeout : DEFAULT_TIMEOUT_S,
+      triggers: Array.isArray(raw.triggers) ? raw.triggers : [],
+    };
+  }
+
+  /** Who an API token (sent by the SDK as wxCloudApiToken) belongs to: the invocation in progress. */
+  identify(token: string): { name: string; caller: Caller; requestId: string } | undefined {
+    return this.tokens.get(token);
+  }
+
+  async invoke(name: string, event: unknown, caller: Caller): Promise<InvokeOutcome> {
+    if (this.closed) throw new SandboxError('FUNCTIONS_REQUEST_FAIL', 'the sandbox is shutting down');
+    if (!/^[A-Za-z0-9_-]{1,60}$/.test(name) || !this.list().includes(name)) {
+      throw new SandboxError('FUNCTIONS_REQUEST_FAIL', `FunctionName parameter could not be found: ${name}`);
+    }
+    const entry = path.join(this.opts.functionsDir, name, 'index.js');
+    const { timeout } = this.config(name);
+    const requestId = randomBytes(16).toString('hex');
+    const token = randomBytes(24).toString('base64url');
+    const started = Date.now();
+    const { instance, cold } = await this.acquire(name, entry);
+    this.tokens.set(token, { name, caller, requestId });
+    const msg: InvokeMessage = {
+      type: 'invoke',
+      id: this.nextId++,
+      entry,
+      event,
+      now: this.opts.now(),
+      env: invocationEnv(caller, token),
+      context: {
+        request_id: requestId,
+        function_name: name,
+        namespace: this.opts.envId,
+        memory_limit_in_mb: 256,
+      },
+    };
+    try {
+      const reply = await this.run(instance, msg, timeout * 1000);
+      const durationMs = Date.now() - started;
+      if (reply.type === 'done') {
+        const result = JSON.parse(reply.resultJson) as unknown;
+        this.log.add({
+          requestId,
+          name,
+          caller,
+          startedAt: started,
+          durationMs,
+          cold,
+          logs: reply.logs,
+          result,
+        });
+        return { requestId, result, durationMs, cold };
+      }
+      const message =
+        reply.type === 'failed'
+          ? `${reply.error.name}: ${reply.error.message}`
+          : reply.type === 'lost'
+            ? reply.message
+            : 'the function instance answered out of turn';
+      const logs = reply.type === 'failed' ? reply.logs : [];
+      this.log.add({ requestId, name, caller, startedAt: started, durationMs, cold, logs, error: message });
+      throw new SandboxError(
+        'FUNCTIONS_EXECUTE_FAIL',
+        `errCode: -504002 functions execute fail | RequestId: ${requestId} | errMsg: ${message}`,
+      );
+    } finally {
+      this.tokens.delete(token);
+      this.release(name, instance);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pool of this.pools.values()) for (const i of pool.instances) i.child.kill('SIGKILL');
+    this.pools.clear();
+  }
+
+  private pool(name: string): Pool {
+    let pool = this.pools.get(name);
+    if (!pool) this.pools.set(name, (pool = { instances: [], waiting: [] }));
+    return pool;
+  }
+
+  private async acquire(name: string, entry: string): Promise<{ instance: Instance; cold: boolean }> {
+    const pool = this.pool(name);
+    const codeStamp = fs.statSync(entry).mtimeMs;
+    for (;;) {
+      // A rebuilt function gets fresh instances, as after a redeploy.
+      for (const stale of pool.instances.filter((i) => !i.busy && i.codeStamp !== codeStamp)) {
+        this.retire(pool, stale);
+      }
+      const idle = pool.instances.find((i) => !i.busy);
+      if (idle) {
+        idle.busy = true;
+        return { instance: idle, cold: false };
+      }
+      if (pool.instances.length < (this.opts.maxInstances ?? 16)) {
+        const instance = await this.spawn(codeStamp);
+        instance.busy = true;
+        pool.instances.push(instance);
+        instance.child.once('exit', () => this.retire(pool, instance));
+        return { instance, cold: true };
+      }
+      await new Promise<void>((resolve) => pool.waiting.push(resolve));
+    }
+  }
+
+  private release(name: string, instance: Instance): void {
+    instance.busy = false;
+    this.pool(name).waiting.shift()?.();
+  }
+
+  private retire(pool: Pool, instance: Instance): void {
+    pool.instances = pool.instances.filter((i) => i !== instance);
+    if (instance.child.exitCode === null && instance.child.signalCode === null)
+      instance.child.kill('SIGKILL');
+    pool.waiting.shift()?.();
+  }
+
+  private spawn(codeStamp: number): Promise<Instance> {
+    const child = fork(WORKER, [], {
+      env: baseEnv(this.opts),
+      execArgv: WORKER.endsWith('.ts') ? ['-r', 'esbuild-register'] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return new Promise((resolve, reject) => {
+      child.once('message', (m: WorkerReply) => {
+        if (m.type === 'ready') resolve({ child, busy: false, codeStamp });
+      });
+      child.once('exit', (code) =>
+        reject(new SandboxError('FUNCTIONS_REQUEST_FAIL', `instance exited (${code})`)),
+      );
+    });
+  }
+
+  private run(
+    instance: Instance,
+    msg: InvokeMessage,
+    timeoutMs: number,
+  ): Promise<WorkerReply | { type: 'lost'; message: string }> {
+    return new Promise((resolve) => {
+      const child = instance.child;
+      const finish = (reply: WorkerReply | { type: 'lost'; message: string }) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(reply);
+      };
+      const onMessage = (reply: WorkerReply) => {
+        if (reply.type !== 'ready' && reply.id === msg.id) finish(reply);
+      };
+      const onExit = (code: number | null, signal: string | null) =>
+        finish({ type: 'lost', message: `the function instance exited (${signal ?? code})` });
+      // The cloud stops the instance when the time is up; so does the sandbox.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        finish({ type: 'lost', message: `Invoking task timed out after ${timeoutMs / 1000} seconds` });
+      }, timeoutMs);
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send(msg);
+    });
+  }
+}
+
+function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: process.env.NODE_ENV,
+    TZ: 'Asia/Shanghai',
+    // A function folder without node_modules of its own still finds wx-server-sdk (as the
+    // cloud's "云端安装依赖" would have installed it) from the project the sandbox runs in.
+    NODE_PATH: path.resolve(__dirname, '../../node_modules'),
+    TCB_CONTEXT_CNFG: JSON.stringify({ URL: opts.adminUrl }),
+    TENCENTCLOUD_SECRETID: 'paykit-sandbox',
+    TENCENTCLOUD_SECRETKEY: 'paykit-sandbox',
+    SCF_NAMESPACE: opts.envId,
+    TCB_ENV: opts.envId,
+    ...opts.functionEnv,
+    ...(process.env.PAYKIT_SANDBOX_ECHO_LOGS ? { PAYKIT_SANDBOX_ECHO_LOGS: '1' } : {}),
+  };
+}
+
+function invocationEnv(caller: Caller, token: string): Record<string, string> {
+  const env: Record<string, string> = { WX_API_TOKEN: token, TCB_SOURCE: caller.source };
+  if (caller.openid) env.WX_OPENID = caller.openid;
+  if (caller.appid) env.WX_APPID = caller.appid;
+  if (caller.unionid) env.WX_UNIONID = caller.unionid;
+  if (caller.clientIp) env.WX_CLIENTIP = caller.clientIp;
+  if (caller.source === 'timer') env.TRIGGER_SRC = 'timer';
+  env.WX_CONTEXT_KEYS = Object.keys(env)
+    .filter((k) => k.startsWith('WX_') && k !== 'WX_CONTEXT_KEYS')
+    .join(',');
+  return env;
+}
+
+export type { LogLine };

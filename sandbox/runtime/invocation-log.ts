@@ -1,0 +1,34 @@
+import type { LogLine } from './messages';
+import type { Caller } from './functions';
+
+export interface InvocationRecord {
+  requestId: string;
+  name: string;
+  caller: Caller;
+  startedAt: number;
+  durationMs: number;
+  cold: boolean;
+  logs: LogLine[];
+  result?: unknown;
+  error?: string;
+}
+
+/** The most recent invocations, newest last, as the cloud console's log view shows them. */
+export class InvocationLog {
+  private records: InvocationRecord[] = [];
+
+  constructor(private readonly capacity = 2000) {}
+
+  add(record: InvocationRecord): void {
+    this.records.push(record);
+    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+  }
+
+  list(filter: { name?: string; openid?: string; limit?: number } = {}): InvocationRecord[] {
+    const matching = this.records.filter(
+      (r) =>
+        (!filter.name || r.name === filter.name) && (!filter.openid || r.caller.openid === filter.openid),
+    );
+    return matching.slice(-(filter.limit ?? 100));
+  }
+}

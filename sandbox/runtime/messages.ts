@@ -1,0 +1,25 @@
+/** Messages between the sandbox and a function worker process (over the fork IPC channel). */
+export interface InvokeMessage {
+  type: 'invoke';
+  id: number;
+  /** Absolute path of the function's built index.js. */
+  entry: string;
+  event: unknown;
+  /** Per-invocation environment: caller identity and the invocation's API token. */
+  env: Record<string, string>;
+  /** The sandbox clock's reading when the call was dispatched: the instance's Date follows it. */
+  now: number;
+  /** What SCF passes as main's second argument. */
+  context: Record<string, unknown>;
+}
+
+export interface LogLine {
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug';
+  at: number;
+  message: string;
+}
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; resultJson: string; logs: LogLine[] }
+  | { type: 'failed'; id: number; error: { name: string; message: string; stack?: string }; logs: LogLine[] };

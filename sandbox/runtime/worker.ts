@@ -1,0 +1,82 @@
+/**
+ * A function instance: a child process that loads one built cloud function and runs one
+ * invocation at a time, as an SCF instance does. wx-server-sdk reads the caller's identity from
+ * process.env on every call, so one invocation at a time per process is what keeps two users'
+ * openids apart.
+ */
+import { format } from 'util';
+import type { InvokeMessage, LogLine, WorkerReply } from './messages';
+
+type Main = (event: unknown, context: Record<string, unknown>) => unknown;
+
+const levels = ['log', 'info', 'warn', 'error', 'debug'] as const;
+let logs: LogLine[] = [];
+for (const level of levels) {
+  const original = console[level].bind(console);
+  console[level] = (...args: unknown[]) => {
+    logs.push({ level, at: Date.now(), message: format(...args) });
+    if (process.env.PAYKIT_SANDBOX_ECHO_LOGS) original(...args);
+  };
+}
+
+let invocationEnvKeys: string[] = [];
+
+/**
+ * The function's clock is the sandbox clock, so that code comparing `Date.now()` with times the
+ * sandbox wrote (server dates, prepay expiry) agrees with it when a test freezes or moves time.
+ */
+const RealDate = Date;
+let clockOffsetMs = 0;
+class SandboxDate extends RealDate {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Date's constructor overloads cannot be forwarded in a typed way
+  constructor(...args: any[]) {
+    if (args.length === 0) super(RealDate.now() + clockOffsetMs);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    else super(...(args as [any]));
+  }
+  static now(): number {
+    return RealDate.now() + clockOffsetMs;
+  }
+}
+globalThis.Date = SandboxDate as DateConstructor;
+
+function send(reply: WorkerReply): void {
+  process.send?.(reply);
+}
+
+function loadMain(entry: string): Main {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the function is plain CommonJS, loaded at run time
+  const mod = require(entry) as { main?: Main };
+  if (typeof mod.main !== 'function') throw new Error(`${entry} does not export a main function`);
+  return mod.main;
+}
+
+async function invoke(msg: InvokeMessage): Promise<void> {
+  for (const key of invocationEnvKeys) delete process.env[key];
+  Object.assign(process.env, msg.env);
+  clockOffsetMs = msg.now - RealDate.now();
+  invocationEnvKeys = Object.keys(msg.env);
+  logs = [];
+  try {
+    const result = await loadMain(msg.entry)(msg.event, msg.context);
+    let resultJson: string | undefined;
+    try {
+      resultJson = JSON.stringify(result === undefined ? null : result);
+    } catch (err) {
+      throw new Error(`the function's result is not JSON: ${(err as Error).message}`);
+    }
+    send({ type: 'done', id: msg.id, resultJson, logs });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(format(err));
+    send({ type: 'failed', id: msg.id, error: { name: e.name, message: e.message, stack: e.stack }, logs });
+  }
+}
+
+process.on('message', (msg: InvokeMessage) => {
+  if (msg && msg.type === 'invoke') void invoke(msg);
+});
+// Errors that escape the handler would otherwise kill the instance silently; the cloud logs them.
+process.on('unhandledRejection', (reason) => {
+  logs.push({ level: 'error', at: Date.now(), message: `Unhandled rejection: ${format(reason)}` });
+});
+send({ type: 'ready' });

@@ -1,0 +1,150 @@
+/**
+ * The sandbox: one HTTP server that is WeChat Cloud for wx-server-sdk (`/admin`), the WeChat client
+ * for the mini-program side (`/gateway`), and a control surface for people and tests (`/sandbox`).
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as path from 'path';
+import { SandboxClock } from './clock';
+import { handleAdmin } from './cloud/admin';
+import { CloudDatabase, type IndexSpec } from './cloud/database';
+import { SandboxError } from './errors';
+import { handleControl } from './gateway/control';
+import { handleGateway } from './gateway/gateway';
+import { sendJson } from './http';
+import { PayService } from './pay/service';
+import { FunctionRuntime } from './runtime/functions';
+import { TimerTriggers } from './runtime/triggers';
+
+export interface SandboxOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Where the database file lives; created if missing. */
+  dataDir: string;
+  /** Built functions, one folder each with index.js. */
+  functionsDir: string;
+  envId?: string;
+  appId?: string;
+  indexes?: IndexSpec[];
+  /** Environment variables for every function (what the cloud console's 环境变量 sets). */
+  functionEnv?: Record<string, string>;
+}
+
+export interface Sandbox {
+  url: string;
+  adminUrl: string;
+  envId: string;
+  appId: string;
+  clock: SandboxClock;
+  db: CloudDatabase;
+  pay: PayService;
+  functions: FunctionRuntime;
+  triggers: TimerTriggers;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ENV_ID = 'paykit-sandbox';
+export const DEFAULT_APP_ID = 'wx0000000000sandbox';
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const envId = opts.envId ?? DEFAULT_ENV_ID;
+  const appId = opts.appId ?? DEFAULT_APP_ID;
+  const clock = new SandboxClock();
+  const db = new CloudDatabase({ file: path.join(opts.dataDir, 'cloud.sqlite'), clock });
+  if (opts.indexes) db.ensureIndexes(opts.indexes);
+
+  let sandbox: Sandbox | undefined;
+  const server = http.createServer((req, res) => {
+    if (!sandbox) return sendJson(res, 503, { error: 'starting' });
+    route(sandbox, req, res).catch((err: unknown) => {
+      const e =
+        err instanceof SandboxError
+          ? err
+          : new SandboxError('SYS_ERR', String((err as Error).message ?? err));
+      if (!(err instanceof SandboxError)) console.error('[sandbox]', err);
+      if (!res.headersSent)
+        sendJson(res, e.httpStatus === 200 ? 500 : e.httpStatus, { code: e.code, message: e.message });
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  const adminUrl = `${url}/admin`;
+  const functions = new FunctionRuntime({
+    functionsDir: opts.functionsDir,
+    envId,
+    appId,
+    adminUrl,
+    now: () => clock.now(),
+    functionEnv: opts.functionEnv,
+  });
+  const pay = new PayService({
+    sqlite: db.sqlite,
+    clock,
+    config: { subAppId: appId },
+    deliver: async (delivery) => {
+      if (delivery.envId !== envId) {
+        throw new Error(`env ${delivery.envId} does not exist (the sandbox env is ${envId})`);
+      }
+      const outcome = await functions.invoke(delivery.functionName, delivery.event, {
+        source: 'wx_pay',
+        appid: appId,
+      });
+      return outcome.result;
+    },
+  });
+  const triggers = new TimerTriggers(functions, clock, appId);
+  sandbox = {
+    url,
+    adminUrl,
+    envId,
+    appId,
+    clock,
+    db,
+    pay,
+    functions,
+    triggers,
+    close: async () => {
+      triggers.stop();
+      pay.close();
+      await functions.close();
+      clock.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      db.close();
+    },
+  };
+  pay.start();
+  triggers.reload();
+  return sandbox;
+}
+
+async function route(sandbox: Sandbox, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
+  if (pathname === '/admin' || pathname.startsWith('/admin/')) return handleAdmin(sandbox, req, res);
+  if (pathname.startsWith('/gateway/')) return handleGateway(sandbox, req, res, pathname);
+  if (pathname.startsWith('/sandbox/') || pathname === '/sandbox')
+    return handleControl(sandbox, req, res, pathname);
+  sendJson(res, 404, { code: 'NOT_FOUND', message: `no route for ${req.method} ${pathname}` });
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(
+          new Error(`Port ${port} on ${host} is already in use. Stop what runs there or pass --port <n>.`),
+        );
+      } else reject(err);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

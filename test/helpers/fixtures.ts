@@ -1,0 +1,31 @@
+/**
+ * Builds the fixture cloud functions in test/fixtures/functions (a user's own functions, not the
+ * kit's) the way a developer would deploy them: one CommonJS index.js per folder, wx-server-sdk
+ * left to the runtime.
+ */
+import { buildSync } from 'esbuild';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const FIXTURES = path.resolve(__dirname, '../fixtures/functions');
+
+export function buildFixtureFunctions(): string {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-fixture-fns-'));
+  for (const name of fs.readdirSync(FIXTURES)) {
+    const dir = path.join(FIXTURES, name);
+    buildSync({
+      entryPoints: [path.join(dir, 'index.ts')],
+      outfile: path.join(out, name, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node16',
+      format: 'cjs',
+      external: ['wx-server-sdk'],
+      logLevel: 'error',
+    });
+    const config = path.join(dir, 'config.json');
+    if (fs.existsSync(config)) fs.copyFileSync(config, path.join(out, name, 'config.json'));
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * Starts a dedicated sandbox for one test file, as a child process running the built sandbox
+ * (`dist/sandbox/cli.js`, made by `npm run build`, which `npm test` runs first). Each file gets its
+ * own data folder, port and clock, so suites run in parallel without seeing each other.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+export interface SandboxProcess {
+  /** Base URL, e.g. http://127.0.0.1:40123 */
+  url: string;
+  envId: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** Output the sandbox printed so far (for failure messages). */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  port?: number;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export async function startSandboxProcess(opts: StartOptions = {}): Promise<SandboxProcess> {
+  const cli = path.join(ROOT, 'dist/sandbox/cli.js');
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-sandbox-'));
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'start',
+      '--port',
+      String(opts.port ?? 0),
+      '--data',
+      dataDir,
+      '--json',
+      '--quiet',
+      ...(opts.args ?? []),
+    ],
+    { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const ready = await new Promise<{ url: string; envId: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start in 20 s:\n${out}`)), 20000);
+    const onData = () => {
+      const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve(JSON.parse(line));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url: ready.url,
+    envId: ready.envId,
+    dataDir,
+    child,
+    output: () => out,
+    stop: (signal = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * pay-button rendered with the real vant, paying through a real sandbox: unifiedOrder runs as a
+ * built cloud function, the payment sheet is the sandbox's, and the order is read back from the
+ * sandbox database.
+ */
+import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
+import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
+import { loadComp, renderComp, simulate, waitFor, type Rendered } from '../../helpers/simulate';
+import { installWxSandbox, queryDocs, readDoc, seedProducts, type WxSandbox } from '../../helpers/wx-sandbox';
+
+const PRODUCTS = [
+  { sku: 'btn-coffee', name: '美式咖啡', price: 1200 },
+  { sku: 'btn-tea', name: '柠檬茶', price: 990 },
+];
+
+let sandbox: SandboxProcess;
+let wxs: WxSandbox;
+let users = 0;
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess();
+  await seedProducts(sandbox.url, PRODUCTS);
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+beforeEach(() => {
+  resetPaykitConfig();
+  // A fresh WeChat user per test, so counting a user's orders sees only this test's.
+  wxs = installWxSandbox(sandbox.url, `o_paybutton_${process.pid}_${++users}`);
+});
+
+afterEach(() => wxs.uninstall());
+
+function render(props: Record<string, unknown>): Rendered {
+  return renderComp(loadComp('components/pay-button/index'), props, ['success', 'cancel', 'fail']);
+}
+
+/** Taps the inner vant <button>, as a finger would. j-component delivers the event asynchronously. */
+function tap(rendered: Rendered): void {
+  rendered.comp.querySelector('#pay-button')!.querySelector('.van-button')!.dispatchEvent('tap');
+}
+
+function nextEvent(rendered: Rendered, name: string, index = 0): Promise<unknown> {
+  return waitFor(() => rendered.events(name)[index], 10000);
+}
+
+/** payCallback runs after the pay action returns, so the order's state settles shortly after. */
+function orderWithStatus(orderNo: string, status: string): Promise<Record<string, unknown>> {
+  return waitFor(async () => {
+    const doc = await readDoc(sandbox.url, 'paykit_orders', orderNo);
+    return doc && doc.status === status ? doc : undefined;
+  }, 3000);
+}
+
+function myOrders(): Promise<Array<Record<string, unknown>>> {
+  return queryDocs(sandbox.url, 'paykit_orders', { openid: wxs.openid });
+}
+
+describe('pay-button', () => {
+  test('renders a van-button with the default Chinese label', () => {
+    const { comp } = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
+    const button = comp.querySelector('#pay-button')!;
+    expect(button.dom!.querySelector('.van-button')).not.toBeNull();
+    expect(button.dom!.textContent).toContain('立即支付');
+    expect(comp.data.loading).toBe(false);
+  });
+
+  test('pays: success event with the orderNo, and the order is SUCCESS in the database', async () => {
+    const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 2 }] });
+    tap(rendered);
+    await waitFor(() => (rendered.comp.data.loading ? true : undefined), 1000);
+    expect(rendered.comp.querySelector('#pay-button')!.dom!.textContent).toContain('支付中…');
+
+    const detail = (await nextEvent(rendered, 'success')) as { orderNo: string };
+    expect(typeof detail.orderNo).toBe('string');
+    expect(rendered.events('fail')).toEqual([]);
+    expect(rendered.comp.data.loading).toBe(false);
+
+    const order = await orderWithStatus(detail.orderNo, 'SUCCESS');
+    expect(order.totalFee).toBe(2400);
+  });
+
+  test('cancel emits cancel and leaves the order NOTPAY; the button is usable again', async () => {
+    wxs.payAction = 'cancel';
+    const rendered = render({ items: [{ sku: 'btn-tea', quantity: 1 }] });
+    tap(rendered);
+    const detail = (await nextEvent(rendered, 'cancel')) as { orderNo: string };
+    expect(rendered.events('success')).toEqual([]);
+    expect(rendered.events('fail')).toEqual([]);
+    expect(rendered.comp.data.loading).toBe(false);
+
+    const order = await readDoc(sandbox.url, 'paykit_orders', detail.orderNo);
+    expect(order).toMatchObject({ status: 'NOTPAY', totalFee: 990 });
+
+    wxs.payAction = 'pay';
+    tap(rendered);
+    const paid = (await nextEvent(rendered, 'success')) as { orderNo: string };
+    await orderWithStatus(paid.orderNo, 'SUCCESS');
+  });
+
+  test('a double tap creates exactly one order', async () => {
+    const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
+    tap(rendered);
+    tap(rendered);
+    await simulate.sleep(0);
+    // Also past vant's own guard (it unbinds tap while loading): the component's busy flag holds.
+    void rendered.comp.instance.onTap();
+    const detail = (await nextEvent(rendered, 'success')) as { orderNo: string };
+    await orderWithStatus(detail.orderNo, 'SUCCESS');
+
+    expect(wxs.calls.filter((c) => c.name === 'unifiedOrder')).toHaveLength(1);
+    const orders = await myOrders();
+    expect(orders.map((o) => o._id)).toEqual([detail.orderNo]);
+    expect(rendered.events('success')).toHaveLength(1);
+  });
+
+  test('a failed payment emits fail with the orderNo and a Chinese message; the button is usable again', async () => {
+    wxs.payAction = 'fail';
+    const rendered = render({ items: [{ sku: 'btn-tea', quantity: 3 }] });
+    tap(rendered);
+    const failure = (await nextEvent(rendered, 'fail')) as {
+      orderNo?: string;
+      code: string;
+      message: string;
+    };
+    expect(failure.code).toBe('PAYMENT_FAILED');
+    expect(failure.message).toBe('支付失败，请稍后再试');
+    expect(typeof failure.orderNo).toBe('string');
+    expect(rendered.comp.data.loading).toBe(false);
+    const failed = await readDoc(sandbox.url, 'paykit_orders', failure.orderNo!);
+    expect(failed).toMatchObject({ totalFee: 2970 });
+    expect(failed!.status).not.toBe('SUCCESS');
+
+    wxs.payAction = 'pay';
+    tap(rendered);
+    const paid = (await nextEvent(rendered, 'success')) as { orderNo: string };
+    await orderWithStatus(paid.orderNo, 'SUCCESS');
+  });
+
+  test('an unknown product fails before any payment sheet, without an orderNo', async () => {
+    const rendered = render({ items: [{ sku: 'no-such-sku', quantity: 1 }] });
+    tap(rendered);
+    const failure = (await nextEvent(rendered, 'fail')) as Record<string, unknown>;
+    expect(failure).toEqual({ code: 'PRODUCT_NOT_FOUND', message: '商品不存在或已下架' });
+    expect(rendered.comp.data.loading).toBe(false);
+    expect(await myOrders()).toEqual([]);
+  });
+
+  test('disabled does nothing on tap', async () => {
+    const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 1 }], disabled: true });
+    tap(rendered);
+    await simulate.sleep(50);
+    await rendered.comp.instance.onTap();
+    expect(wxs.calls).toEqual([]);
+    expect(rendered.comp.data.loading).toBe(false);
+  });
+});

@@ -1,0 +1,80 @@
+/** @jest-environment node */
+import * as fs from 'fs';
+import * as path from 'path';
+import { formatFen, formatPrice, isFen, lineTotal } from '../../../miniprogram/paykit/money';
+
+type WxsMoney = { formatFen(fen: unknown): string; formatPrice(fen: unknown): string };
+
+/** money.wxs is plain ES5 with module.exports: evaluate it as WXS would, without the template engine. */
+function loadWxs(): WxsMoney {
+  const source = fs.readFileSync(path.resolve(__dirname, '../../../miniprogram/paykit/money.wxs'), 'utf8');
+  const module = { exports: {} as WxsMoney };
+  new Function('module', source)(module);
+  return module.exports;
+}
+
+describe('formatFen', () => {
+  test.each([
+    [0, '0.00'],
+    [1, '0.01'],
+    [5, '0.05'],
+    [10, '0.10'],
+    [99, '0.99'],
+    [100, '1.00'],
+    [1234, '12.34'],
+    [990, '9.90'],
+    [100000, '1000.00'],
+    [-250, '-2.50'],
+    [-7, '-0.07'],
+    [Number.MAX_SAFE_INTEGER, '90071992547409.91'],
+  ])('%d fen → %s', (fen, text) => {
+    expect(formatFen(fen)).toBe(text);
+  });
+
+  test('cases where dividing floats goes wrong come out exact', () => {
+    // 0.29 * 100 !== 29 and 1.005 rounds down in float; digit formatting has neither problem.
+    expect(formatFen(29)).toBe('0.29');
+    expect(formatFen(100_5)).toBe('10.05');
+    expect(formatFen(2 ** 53 - 1)).toBe('90071992547409.91');
+  });
+
+  test.each([12.5, NaN, Infinity, -Infinity, 2 ** 53])('refuses %p', (bad) => {
+    expect(() => formatFen(bad)).toThrow(RangeError);
+  });
+});
+
+describe('formatPrice, isFen, lineTotal', () => {
+  test('prefixes the currency after the sign', () => {
+    expect(formatPrice(1234)).toBe('¥12.34');
+    expect(formatPrice(-250)).toBe('-¥2.50');
+    expect(formatPrice(0)).toBe('¥0.00');
+  });
+
+  test('isFen accepts safe integers only', () => {
+    expect(isFen(0)).toBe(true);
+    expect(isFen(-3)).toBe(true);
+    expect(isFen(1.5)).toBe(false);
+    expect(isFen('100')).toBe(false);
+    expect(isFen(2 ** 53)).toBe(false);
+  });
+
+  test('lineTotal multiplies exactly and refuses overflow', () => {
+    expect(lineTotal(990, 3)).toBe(2970);
+    expect(() => lineTotal(2 ** 52, 4)).toThrow(RangeError);
+  });
+});
+
+describe('money.wxs, the template twin', () => {
+  const wxs = loadWxs();
+
+  test.each([0, 1, 5, 99, 100, 1234, 990, -250, -7, 123456789])('formats %d like money.ts', (fen) => {
+    expect(wxs.formatFen(fen)).toBe(formatFen(fen));
+    expect(wxs.formatPrice(fen)).toBe(formatPrice(fen));
+  });
+
+  test('renders nothing for a non-integer rather than a wrong amount', () => {
+    expect(wxs.formatFen(12.5)).toBe('');
+    expect(wxs.formatPrice(undefined)).toBe('');
+    expect(wxs.formatPrice('12')).toBe('');
+  });
+});

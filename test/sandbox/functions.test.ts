@@ -1,0 +1,138 @@
+/** @jest-environment node */
+/**
+ * The sandbox's function runtime, with a user's own functions (test/fixtures/functions) running
+ * through the real wx-server-sdk: caller context, errors, timeouts, nested calls, logs, timers.
+ */
+import { buildFixtureFunctions } from '../helpers/fixtures';
+import { eventually, get, post, query } from '../helpers/control';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+let sandbox: SandboxProcess;
+let base: string;
+
+interface CallAnswer {
+  ok: boolean;
+  result?: Record<string, unknown>;
+  errCode?: number;
+  errMsg?: string;
+}
+
+const call = (name: string, openid: string, data: Record<string, unknown> = {}) =>
+  post<CallAnswer>(`${base}/gateway/call`, { name, openid, data });
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess({ args: ['--functions', buildFixtureFunctions()] });
+  base = sandbox.url;
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+test('each invocation sees its own caller, even when calls of one function overlap', async () => {
+  const users = Array.from({ length: 8 }, (_, i) => `o-user-${i}`);
+  const answers = await Promise.all(
+    users.map((u, i) => call('whoami', u, { delayMs: 200 - i * 20, tag: u })),
+  );
+  for (const [i, answer] of answers.entries()) {
+    expect(answer.ok).toBe(true);
+    const result = answer.result as {
+      before: { OPENID: string };
+      after: { OPENID: string; APPID: string; ENV: string };
+      tag: string;
+      userInfo: { openId: string };
+    };
+    expect(result.tag).toBe(users[i]);
+    expect(result.before.OPENID).toBe(users[i]);
+    expect(result.after.OPENID).toBe(users[i]);
+    expect(result.after.ENV).toBe(sandbox.envId);
+    expect(result.after.APPID).toEqual(expect.any(String));
+    expect(result.userInfo.openId).toBe(users[i]);
+  }
+});
+
+test('a function that throws gives the caller the cloud execution error', async () => {
+  const answer = await call('thrower', 'o-x');
+  expect(answer.ok).toBe(false);
+  expect(answer.errCode).toBe(-504002);
+  expect(answer.errMsg).toMatch(/boom from thrower/);
+});
+
+test('a function over its config.json timeout is stopped with the cloud timeout error', async () => {
+  const answer = await call('sleeper', 'o-x', { ms: 3000 });
+  expect(answer.ok).toBe(false);
+  expect(answer.errCode).toBe(-504002);
+  expect(answer.errMsg).toMatch(/timed out after 1 seconds/);
+  // The instance was replaced: the next call works.
+  expect((await call('sleeper', 'o-x', { ms: 10 })).result).toEqual({ slept: 10 });
+});
+
+test('a result that is not JSON is an execution error', async () => {
+  const answer = await call('nonjson', 'o-x');
+  expect(answer.ok).toBe(false);
+  expect(answer.errMsg).toMatch(/not JSON/);
+});
+
+test('an unknown function is a request error naming it', async () => {
+  const answer = await call('nope', 'o-x');
+  expect(answer.ok).toBe(false);
+  expect(answer.errCode).toBe(-504001);
+  expect(answer.errMsg).toMatch(/nope/);
+});
+
+test('cloud.callFunction inside a function keeps the original caller', async () => {
+  const answer = await call('relay', 'o-relay', { target: 'whoami', data: { tag: 'inner' } });
+  expect(answer.ok).toBe(true);
+  const inner = (answer.result as { relayed: { after: { OPENID: string; SOURCE: string }; tag: string } })
+    .relayed;
+  expect(inner.tag).toBe('inner');
+  expect(inner.after.OPENID).toBe('o-relay');
+  expect(inner.after.SOURCE).toBe('scf');
+  const failed = await call('relay', 'o-relay', { target: 'thrower' });
+  expect(failed.ok).toBe(false);
+  expect(failed.errMsg).toMatch(/boom from thrower/);
+});
+
+test('every invocation is logged with its console output, duration and outcome', async () => {
+  await call('whoami', 'o-logged', { tag: 'log-me' });
+  const { logs } = await get<{
+    logs: Array<{
+      name: string;
+      durationMs: number;
+      logs: Array<{ message: string }>;
+      result?: unknown;
+      error?: string;
+    }>;
+  }>(`${base}/sandbox/logs?name=whoami&openid=o-logged`);
+  expect(logs).toHaveLength(1);
+  expect(logs[0].logs.map((l) => l.message)).toContain('whoami log-me o-logged');
+  expect(logs[0].durationMs).toBeGreaterThanOrEqual(0);
+  expect(logs[0].result).toEqual(expect.objectContaining({ tag: 'log-me' }));
+  const failures = await get<{ logs: Array<{ error?: string; logs: Array<{ level: string }> }> }>(
+    `${base}/sandbox/logs?name=thrower`,
+  );
+  expect(failures.logs[0].error).toMatch(/boom/);
+  expect(failures.logs[0].logs[0].level).toBe('error');
+});
+
+test('timer triggers fire on the sandbox clock, and functions see that clock', async () => {
+  await post(`${base}/sandbox/clock`, { action: 'freeze' });
+  const { triggers } = await get<{ triggers: Array<{ fn: string; next: number }> }>(
+    `${base}/sandbox/triggers`,
+  );
+  expect(triggers).toEqual([
+    expect.objectContaining({ fn: 'ticker', trigger: 'everyMinute', cron: '0 * * * * * *' }),
+  ]);
+  await post(`${base}/sandbox/clock`, { action: 'advance', ms: 3 * 60_000 });
+  const ticks = await eventually(async () => {
+    const docs = await query(base, 'ticks');
+    return docs.length >= 3 ? docs : undefined;
+  });
+  expect(ticks).toHaveLength(3);
+  expect(ticks[0]).toEqual(
+    expect.objectContaining({ trigger: 'everyMinute', type: 'Timer', source: 'timer' }),
+  );
+  const clock = await get<{ now: number }>(`${base}/sandbox/clock`);
+  const seen = (await call('whoami', 'o-clock')).result as { now: number };
+  expect(Math.abs(seen.now - clock.now)).toBeLessThan(1000);
+});

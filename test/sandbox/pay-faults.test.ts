@@ -1,0 +1,71 @@
+/** @jest-environment node */
+import { SandboxError } from '../../sandbox/errors';
+import { CALLER, SUB_MCH_ID, createHarness, orderRequest, type Harness } from './pay-harness';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+});
+afterEach(() => h.close());
+
+describe('API faults', () => {
+  it('the next N calls fail with a business error, then the API works again', async () => {
+    h.pay.injectFault({ api: 'unifiedOrder', count: 2, error: 'SYSTEMERROR' });
+    for (let i = 0; i < 2; i++) {
+      expect(await h.order('FAULT00001')).toMatchObject({
+        return_code: 'SUCCESS',
+        result_code: 'FAIL',
+        err_code: 'SYSTEMERROR',
+        err_code_des: '系统超时，请稍后再试',
+      });
+    }
+    expect(h.pay.trades({ outTradeNo: 'FAULT00001' })).toHaveLength(0);
+    expect((await h.order('FAULT00001')).result_code).toBe('SUCCESS');
+    expect(h.pay.faults().api).toEqual([]);
+  });
+
+  it('TIMEOUT rejects at the platform; afterProcessing still carries the request out', async () => {
+    h.pay.injectFault({ api: 'unifiedOrder', count: 1, error: 'TIMEOUT', afterProcessing: true });
+    await expect(h.pay.call('unifiedOrder', orderRequest('FAULT00002'), CALLER)).rejects.toEqual(
+      new SandboxError('SERVER_TIMEOUT', 'request timeout'),
+    );
+    expect(h.pay.trades({ outTradeNo: 'FAULT00002' })[0].state).toBe('NOTPAY');
+    h.pay.injectFault({ api: '*', count: 1, error: 'TIMEOUT' });
+    await expect(
+      h.pay.call(
+        'queryOrder',
+        { sub_mch_id: SUB_MCH_ID, out_trade_no: 'FAULT00002', nonce_str: 'n' },
+        CALLER,
+      ),
+    ).rejects.toBeInstanceOf(SandboxError);
+  });
+
+  it('tcb error names reject with that code; RETURN_FAIL answers return_code FAIL', async () => {
+    h.pay.injectFault({ api: 'queryOrder', count: 1, error: 'EXCEED_REQUEST_LIMIT' });
+    h.pay.injectFault({ api: 'closeOrder', count: 1, error: 'RETURN_FAIL' });
+    await expect(h.pay.call('queryOrder', { sub_mch_id: SUB_MCH_ID }, CALLER)).rejects.toMatchObject({
+      code: 'EXCEED_REQUEST_LIMIT',
+    });
+    expect(await h.json('closeOrder', { sub_mch_id: SUB_MCH_ID, out_trade_no: 'X00000' })).toEqual({
+      return_code: 'FAIL',
+      return_msg: 'SYSTEMERROR',
+    });
+  });
+
+  it('faults survive a restart of the service (same database) and can be cleared', async () => {
+    h.pay.injectFault({ api: 'refund', count: 3, error: 'BIZERR_NEED_RETRY' });
+    h.pay.injectCallbackFault({ kind: 'refund', mode: 'drop', count: 1 });
+    expect(h.pay.faults()).toEqual({
+      api: [expect.objectContaining({ api: 'refund', remaining: 3, error: 'BIZERR_NEED_RETRY' })],
+      callbacks: [expect.objectContaining({ kind: 'refund', mode: 'drop', remaining: 1 })],
+    });
+    h.pay.clearFaults();
+    expect(h.pay.faults()).toEqual({ api: [], callbacks: [] });
+  });
+
+  it('unknown APIs (e.g. downloadFundflow) fail at the platform', async () => {
+    await expect(h.pay.call('downloadFundflow', { sub_mch_id: SUB_MCH_ID }, CALLER)).rejects.toBeInstanceOf(
+      SandboxError,
+    );
+  });
+});

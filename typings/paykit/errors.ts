@@ -1,0 +1,44 @@
+/**
+ * Error codes shared by the cloud functions and the mini-program. Type-only on purpose: the
+ * mini-program cannot require files outside its root, so each side keeps an exhaustive
+ * `Record<PaykitErrorCode, …>` table that the compiler checks against this union.
+ */
+export type PaykitErrorCode =
+  /** The event is malformed: a missing, mistyped or out-of-range field. */
+  | 'INVALID_PARAM'
+  /** A catalogue item does not exist or is not for sale. */
+  | 'PRODUCT_NOT_FOUND'
+  /** No such order, or not the caller's. */
+  | 'ORDER_NOT_FOUND'
+  /** The order is already paid. */
+  | 'ORDER_PAID'
+  /** The order is closed and can no longer be paid. */
+  | 'ORDER_CLOSED'
+  /** The order's state does not allow the action. */
+  | 'ORDER_STATE_CONFLICT'
+  /** WeChat refuses to close an order within 5 minutes of its creation. */
+  | 'CLOSE_TOO_EARLY'
+  /** The caller may not do this (admin functions, someone else's order). */
+  | 'FORBIDDEN'
+  /** The payment provider refused or failed; the message carries its reason. */
+  | 'PAY_PROVIDER_ERROR'
+  /** The kit is not configured (env id, merchant number, …). */
+  | 'NOT_CONFIGURED'
+  /** The call came without a caller identity (no OPENID). */
+  | 'UNAUTHENTICATED'
+  /** Anything unexpected; logged on the server. */
+  | 'INTERNAL';
+
+/** What every kit cloud function answers on failure. */
+export interface PaykitFailure {
+  ok: false;
+  code: PaykitErrorCode;
+  message: string;
+}
+
+export interface PaykitSuccess<T> {
+  ok: true;
+  data: T;
+}
+
+export type PaykitResponse<T> = PaykitSuccess<T> | PaykitFailure;

@@ -1,0 +1,3 @@
+export type * from './errors';
+export type * from './order';
+export type * from './functions';

@@ -1,0 +1,36 @@
+/** Money is always an integer number of fen (分). */
+export type Fen = number;
+
+/** The kit's order status. Mirrors WeChat's trade states that a mini-program order can reach. */
+export type OrderStatus = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND' | 'PAYERROR';
+
+export interface OrderItem {
+  sku: string;
+  name: string;
+  /** Unit price in fen, taken from the catalogue when the order was created. */
+  unitPrice: Fen;
+  quantity: number;
+}
+
+/** An order as the mini-program sees it. */
+export interface OrderView {
+  orderNo: string;
+  status: OrderStatus;
+  items: OrderItem[];
+  totalFee: Fen;
+  description: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  paidAt?: number;
+  closedAt?: number;
+  /** When an unpaid order stops being payable. */
+  expiresAt: number;
+  transactionId?: string;
+}
+
+export interface Product {
+  sku: string;
+  name: string;
+  price: Fen;
+  active: boolean;
+}
