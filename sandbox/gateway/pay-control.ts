@@ -12,7 +12,12 @@ import type { PayConfig } from '../pay/config';
 const PAYER_ACTIONS = ['pay', 'cancel', 'fail', 'notenough', 'slow'] as const;
 const CALLBACK_MODES = ['drop', 'delay', 'duplicate', 'hold'] as const;
 
-export async function handlePayControl(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse, rest: string[]) {
+export async function handlePayControl(
+  sandbox: Sandbox,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rest: string[],
+) {
   const pay = sandbox.pay;
   const method = req.method ?? 'GET';
   const q = new URL(req.url ?? '/', 'http://sandbox').searchParams;
@@ -22,7 +27,11 @@ export async function handlePayControl(sandbox: Sandbox, req: IncomingMessage, r
   switch (route) {
     case 'GET trades':
       return sendJson(res, 200, {
-        trades: pay.trades({ outTradeNo: param('outTradeNo'), state: param('state'), subMchId: param('subMchId') }),
+        trades: pay.trades({
+          outTradeNo: param('outTradeNo'),
+          state: param('state'),
+          subMchId: param('subMchId'),
+        }),
       });
     case 'GET notifications':
       return sendJson(res, 200, { notifications: pay.notifications({ outTradeNo: param('outTradeNo') }) });
@@ -39,11 +48,16 @@ export async function handlePayControl(sandbox: Sandbox, req: IncomingMessage, r
     case 'POST act': {
       const body = await readJson(req);
       const action = PAYER_ACTIONS.find((a) => a === (body.action ?? 'pay'));
-      if (!action) throw new SandboxError('INVALID_PARAM', `action must be one of ${PAYER_ACTIONS.join(', ')}`, 400);
+      if (!action)
+        throw new SandboxError('INVALID_PARAM', `action must be one of ${PAYER_ACTIONS.join(', ')}`, 400);
       return sendJson(
         res,
         200,
-        await pay.act({ package: requireString(body, 'package'), openid: requireString(body, 'openid'), action }),
+        await pay.act({
+          package: requireString(body, 'package'),
+          openid: requireString(body, 'openid'),
+          action,
+        }),
       );
     }
     case 'GET faults':
@@ -64,7 +78,8 @@ export async function handlePayControl(sandbox: Sandbox, req: IncomingMessage, r
     case 'POST callbacks': {
       const body = await readJson(req);
       const mode = CALLBACK_MODES.find((m) => m === body.mode);
-      if (!mode) throw new SandboxError('INVALID_PARAM', `mode must be one of ${CALLBACK_MODES.join(', ')}`, 400);
+      if (!mode)
+        throw new SandboxError('INVALID_PARAM', `mode must be one of ${CALLBACK_MODES.join(', ')}`, 400);
       const kind = body.kind === 'payment' || body.kind === 'refund' ? body.kind : undefined;
       const fault = pay.injectCallbackFault({
         mode,
@@ -76,7 +91,9 @@ export async function handlePayControl(sandbox: Sandbox, req: IncomingMessage, r
     }
     case 'POST callbacks/release': {
       const body = await readJson(req);
-      return sendJson(res, 200, { released: pay.releaseHeldCallbacks(body.order === 'reverse' ? 'reverse' : 'fifo') });
+      return sendJson(res, 200, {
+        released: pay.releaseHeldCallbacks(body.order === 'reverse' ? 'reverse' : 'fifo'),
+      });
     }
     case 'POST callbacks/resend': {
       const body = await readJson(req);

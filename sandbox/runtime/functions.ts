@@ -44,6 +44,8 @@ export interface RuntimeOptions {
 interface Instance {
   child: ChildProcess;
   busy: boolean;
+  /** Killed or exited: never handed out again. */
+  dead: boolean;
   codeStamp: number;
 }
 
@@ -177,13 +179,13 @@ export class FunctionRuntime {
       for (const stale of pool.instances.filter((i) => !i.busy && i.codeStamp !== codeStamp)) {
         this.retire(pool, stale);
       }
-      const idle = pool.instances.find((i) => !i.busy);
+      const idle = pool.instances.find((i) => !i.busy && !i.dead);
       if (idle) {
         idle.busy = true;
         return { instance: idle, cold: false };
       }
       if (pool.instances.length < (this.opts.maxInstances ?? 16)) {
-        const instance = await this.spawn(codeStamp);
+        const instance = await this.spawn(entry, codeStamp);
         instance.busy = true;
         pool.instances.push(instance);
         instance.child.once('exit', () => this.retire(pool, instance));
@@ -195,25 +197,30 @@ export class FunctionRuntime {
 
   private release(name: string, instance: Instance): void {
     instance.busy = false;
-    this.pool(name).waiting.shift()?.();
+    if (instance.dead) this.retire(this.pool(name), instance);
+    else this.pool(name).waiting.shift()?.();
   }
 
   private retire(pool: Pool, instance: Instance): void {
+    instance.dead = true;
+    if (!pool.instances.includes(instance)) return;
     pool.instances = pool.instances.filter((i) => i !== instance);
     if (instance.child.exitCode === null && instance.child.signalCode === null)
       instance.child.kill('SIGKILL');
     pool.waiting.shift()?.();
   }
 
-  private spawn(codeStamp: number): Promise<Instance> {
-    const child = fork(WORKER, [], {
+  private spawn(entry: string, codeStamp: number): Promise<Instance> {
+    const child = fork(WORKER, [entry], {
       env: baseEnv(this.opts),
       execArgv: WORKER.endsWith('.ts') ? ['-r', 'esbuild-register'] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    // An IPC write to an instance that just died must not take the sandbox down with it.
+    child.on('error', (err) => console.error('[sandbox] function instance error:', err.message));
     return new Promise((resolve, reject) => {
       child.once('message', (m: WorkerReply) => {
-        if (m.type === 'ready') resolve({ child, busy: false, codeStamp });
+        if (m.type === 'ready') resolve({ child, busy: false, dead: false, codeStamp });
       });
       child.once('exit', (code) =>
         reject(new SandboxError('FUNCTIONS_REQUEST_FAIL', `instance exited (${code})`)),
@@ -237,16 +244,24 @@ export class FunctionRuntime {
       const onMessage = (reply: WorkerReply) => {
         if (reply.type !== 'ready' && reply.id === msg.id) finish(reply);
       };
-      const onExit = (code: number | null, signal: string | null) =>
+      const onExit = (code: number | null, signal: string | null) => {
+        instance.dead = true;
         finish({ type: 'lost', message: `the function instance exited (${signal ?? code})` });
+      };
       // The cloud stops the instance when the time is up; so does the sandbox.
       const timer = setTimeout(() => {
+        instance.dead = true;
         child.kill('SIGKILL');
         finish({ type: 'lost', message: `Invoking task timed out after ${timeoutMs / 1000} seconds` });
       }, timeoutMs);
       child.on('message', onMessage);
       child.once('exit', onExit);
-      child.send(msg);
+      child.send(msg, (err) => {
+        if (err) {
+          instance.dead = true;
+          finish({ type: 'lost', message: `the function instance is gone (${err.message})` });
+        }
+      });
     });
   }
 }
@@ -260,6 +275,9 @@ function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
     // cloud's "云端安装依赖" would have installed it) from the project the sandbox runs in.
     NODE_PATH: path.resolve(__dirname, '../../node_modules'),
     TCB_CONTEXT_CNFG: JSON.stringify({ URL: opts.adminUrl }),
+    // Without it @cloudbase/node-sdk looks up metadata.tencentyun.com on every request (a 30 ms
+    // timeout each, never cached) to learn whether it runs inside Tencent Cloud.
+    TENCENTCLOUD: 'true',
     TENCENTCLOUD_SECRETID: 'paykit-sandbox',
     TENCENTCLOUD_SECRETKEY: 'paykit-sandbox',
     SCF_NAMESPACE: opts.envId,

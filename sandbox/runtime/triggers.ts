@@ -1,6 +1,7 @@
 /**
  * Fires the timer triggers declared in each function's config.json on the sandbox clock, with
- * the event SCF gives a timer invocation. Moving the clock forward fires what fell due, in order.
+ * the event SCF gives a timer invocation. Moving the clock forward fires each trigger that fell
+ * due, once.
  */
 import type { SandboxClock } from '../clock';
 import { nextFire, parseCron, type CronSchedule } from './cron';
@@ -70,7 +71,10 @@ export class TimerTriggers {
     if (at === undefined) return;
     entry.timerId = this.clock.at(at, () => {
       this.fire(entry, at);
-      this.arm(entry, at);
+      // After a jump of the clock, occurrences the jump skipped over are not replayed one by one
+      // (a day's jump would run a minutely timer 1,440 times): the trigger fires once and is
+      // re-armed from the new time, as cron does after a machine wakes up.
+      this.arm(entry, Math.max(at, this.clock.now()));
     });
     if (!this.armed.includes(entry)) this.armed.push(entry);
   }

@@ -72,6 +72,17 @@ async function invoke(msg: InvokeMessage): Promise<void> {
   }
 }
 
+// Load the function before saying ready, so that the cold start (loading the bundle and
+// wx-server-sdk) is not charged to the first invocation's timeout, as SCF initialises first too.
+const preload = process.argv[2];
+if (preload) {
+  try {
+    loadMain(preload);
+  } catch {
+    // Reported by the first invocation, which loads it again.
+  }
+}
+
 process.on('message', (msg: InvokeMessage) => {
   if (msg && msg.type === 'invoke') void invoke(msg);
 });

@@ -113,7 +113,9 @@ describe('payment and callback', () => {
     type Delivery = { event: Record<string, unknown>; outcome: string; answer?: unknown };
     // The order is recorded inside the callback; the sandbox logs the answer once it returns.
     const deliveries = await eventually(async () => {
-      const res = await get<{ deliveries: Delivery[] }>(`${base}/sandbox/pay/deliveries?outTradeNo=${outTradeNo}`);
+      const res = await get<{ deliveries: Delivery[] }>(
+        `${base}/sandbox/pay/deliveries?outTradeNo=${outTradeNo}`,
+      );
       return res.deliveries.every((d) => d.outcome !== 'pending') ? res.deliveries : undefined;
     });
     expect(deliveries).toHaveLength(1);

@@ -10,9 +10,10 @@ import * as path from 'path';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/functions');
 
-export function buildFixtureFunctions(): string {
+/** Builds the named fixtures (all of them by default) into a fresh folder and returns it. */
+export function buildFixtureFunctions(names: string[] = fs.readdirSync(FIXTURES)): string {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-fixture-fns-'));
-  for (const name of fs.readdirSync(FIXTURES)) {
+  for (const name of names) {
     const dir = path.join(FIXTURES, name);
     buildSync({
       entryPoints: [path.join(dir, 'index.ts')],

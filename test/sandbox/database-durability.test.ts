@@ -6,6 +6,11 @@
 import cloud from 'wx-server-sdk';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
+// Without this the SDK probes metadata.tencentyun.com (30 ms timeout, uncached on failure) on every request.
+process.env.TENCENTCLOUD = 'true';
+// The SDK's 3 s slow-request warning timer is not cleared when a request fails (e.g. after SIGKILL).
+process.env.SILENCE = 'true';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK edge: its typings return unions with void
 type Loose = any;
 
@@ -24,7 +29,10 @@ it('keeps every acknowledged write across SIGKILL during a write load', async ()
   const { dataDir } = sandbox;
   let db = connect(sandbox.url);
   const _ = db.command;
-  await db.collection('durable').doc('counter').set({ data: { n: 0 } });
+  await db
+    .collection('durable')
+    .doc('counter')
+    .set({ data: { n: 0 } });
 
   const acknowledged: string[] = [];
   let increments = 0;
@@ -37,7 +45,10 @@ it('keeps every acknowledged write across SIGKILL during a write load', async ()
         await db.collection('durable').add({ data: { _id: id, w, i, at: db.serverDate() } });
         acknowledged.push(id);
         attempted++;
-        await db.collection('durable').doc('counter').update({ data: { n: _.inc(1) } });
+        await db
+          .collection('durable')
+          .doc('counter')
+          .update({ data: { n: _.inc(1) } });
         increments++;
       } catch {
         return; // the sandbox is gone
@@ -45,17 +56,23 @@ it('keeps every acknowledged write across SIGKILL during a write load', async ()
     }
   };
   const writers = Array.from({ length: 6 }, (_x, w) => writer(w));
-  while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 20));
+  while (acknowledged.length < 300) await new Promise((r) => setTimeout(r, 20));
   await sandbox.stop('SIGKILL');
   stop = true;
   await Promise.all(writers);
   expect(sandbox.child.signalCode).toBe('SIGKILL');
 
-  sandbox = await startSandboxProcess({ dataDir });
+  // Same port: the SDK keeps the first serviceUrl it was given for an env.
+  sandbox = await startSandboxProcess({ dataDir, port: Number(new URL(sandbox.url).port) });
   db = connect(sandbox.url);
   const found = new Set<string>();
   for (let skip = 0; ; skip += 1000) {
-    const page = await db.collection('durable').where({ w: db.command.gte(0) }).skip(skip).limit(1000).get();
+    const page = await db
+      .collection('durable')
+      .where({ w: db.command.gte(0) })
+      .skip(skip)
+      .limit(1000)
+      .get();
     for (const d of page.data as Array<{ _id: string }>) found.add(d._id);
     if (page.data.length < 1000) break;
   }

@@ -22,10 +22,18 @@ afterEach(() => db.close());
 
 const call = (action: string, params: Body) => db.handle(`database.${action}`, params);
 const add = async (collectionName: string, ...docs: Body[]) =>
-  ((await call('insertDocument', { collectionName, data: docs.map(enc) })) as { data: { insertedIds: string[] } }).data
-    .insertedIds;
+  (
+    (await call('insertDocument', { collectionName, data: docs.map(enc) })) as {
+      data: { insertedIds: string[] };
+    }
+  ).data.insertedIds;
 async function find(collectionName: string, query: Body, extra: Body = {}): Promise<Body[]> {
-  const res = (await call('getDocument', { collectionName, queryType: 'WHERE', query: enc(query), ...extra })) as {
+  const res = (await call('getDocument', {
+    collectionName,
+    queryType: 'WHERE',
+    query: enc(query),
+    ...extra,
+  })) as {
     data: { list: string[] };
   };
   return res.data.list.map((s) => EJSON.parse(s) as Body);
@@ -42,9 +50,21 @@ async function errorOf(p: Promise<unknown>): Promise<SandboxError> {
 
 describe('documents and values', () => {
   it('stores every EJSON type exactly and answers the shapes the SDK reads', async () => {
-    const [id] = await add('c', { n: 1, f: 1.5, big: 2 ** 40, neg: -0, d: new Date(5), nul: null, arr: [1, 'x'] });
+    const [id] = await add('c', {
+      n: 1,
+      f: 1.5,
+      big: 2 ** 40,
+      neg: -0,
+      d: new Date(5),
+      nul: null,
+      arr: [1, 'x'],
+    });
     expect(id).toMatch(/^[0-9a-f]{32}$/);
-    const res = (await call('getDocument', { collectionName: 'c', queryType: 'DOC', query: enc({ _id: id }) })) as {
+    const res = (await call('getDocument', {
+      collectionName: 'c',
+      queryType: 'DOC',
+      query: enc({ _id: id }),
+    })) as {
       data: { list: string[]; offset: number; limit: number };
     };
     expect(res.data.offset).toBe(0);
@@ -65,7 +85,11 @@ describe('documents and values', () => {
   it('resolves serverDate from the sandbox clock, with its offset', async () => {
     const sd = (offset: number) => ({ $tcb_server_date: { offset } });
     const [id] = await add('c', { at: sd(0), later: sd(1000) });
-    expect(db.getDoc('c', id)).toEqual({ _id: id, at: new Date(clock.now()), later: new Date(clock.now() + 1000) });
+    expect(db.getDoc('c', id)).toEqual({
+      _id: id,
+      at: new Date(clock.now()),
+      later: new Date(clock.now() + 1000),
+    });
   });
 
   it('rejects a duplicate _id and leaves the batch unwritten', async () => {
@@ -81,7 +105,15 @@ describe('queries', () => {
   beforeEach(async () => {
     await add(
       'q',
-      { _id: 'a', n: 1, s: 'x', tags: ['red', 'big'], o: { p: 1 }, items: [{ k: 1 }, { k: 5 }], at: new Date(10) },
+      {
+        _id: 'a',
+        n: 1,
+        s: 'x',
+        tags: ['red', 'big'],
+        o: { p: 1 },
+        items: [{ k: 1 }, { k: 5 }],
+        at: new Date(10),
+      },
       { _id: 'b', n: 2.5, s: 'y', tags: ['blue'], o: { p: 2 }, items: [{ k: 2 }], at: new Date(20) },
       { _id: 'c', n: null, s: 'Zab', tags: [] },
       { _id: 'd', s: 'x', n: 7 },
@@ -125,7 +157,14 @@ describe('queries', () => {
   });
 
   it('sorts mixed types the way the cloud does: null < numbers < strings < dates', async () => {
-    await add('m', { _id: '1', v: 'a' }, { _id: '2', v: 3 }, { _id: '3' }, { _id: '4', v: new Date(0) }, { _id: '5', v: -1 });
+    await add(
+      'm',
+      { _id: '1', v: 'a' },
+      { _id: '2', v: 3 },
+      { _id: '3' },
+      { _id: '4', v: new Date(0) },
+      { _id: '5', v: -1 },
+    );
     expect(await ids('m', {}, { order: enc({ v: 1 }) })).toEqual(['3', '5', '2', '1', '4']);
     expect(await ids('m', {}, { order: enc({ v: -1 }) })).toEqual(['4', '1', '2', '5', '3']);
   });
@@ -134,7 +173,10 @@ describe('queries', () => {
     await add('many', ...Array.from({ length: 1100 }, (_, i) => ({ i })));
     expect(await find('many', {})).toHaveLength(100);
     expect(await find('many', {}, { limit: 5000 })).toHaveLength(1000);
-    const count = (await call('calculateDocument', { collectionName: 'many', query: enc({ i: { $gte: 1000 } }) })) as {
+    const count = (await call('calculateDocument', {
+      collectionName: 'many',
+      query: enc({ i: { $gte: 1000 } }),
+    })) as {
       data: { total: number };
     };
     expect(count.data.total).toBe(100);
@@ -155,7 +197,11 @@ describe('updates', () => {
     }) as Promise<{ data: { updated: number; upsert_id: string | null } }>;
 
   beforeEach(async () => {
-    await add('u', { _id: 'a', n: 1, arr: [1, 2, 3], o: { p: 1, q: 2 }, old: 'x' }, { _id: 'b', n: 5, arr: [] });
+    await add(
+      'u',
+      { _id: 'a', n: 1, arr: [1, 2, 3], o: { p: 1, q: 2 }, old: 'x' },
+      { _id: 'b', n: 5, arr: [] },
+    );
   });
 
   it('applies every update operator', async () => {
@@ -184,7 +230,10 @@ describe('updates', () => {
       hi: 4,
       lo: -4,
     });
-    await modify({ _id: 'a' }, { $pull: { arr: { $gt: 2 } }, $addToSet: { tags: { each: ['t', 't', 'u'] } } });
+    await modify(
+      { _id: 'a' },
+      { $pull: { arr: { $gt: 2 } }, $addToSet: { tags: { each: ['t', 't', 'u'] } } },
+    );
     await modify({ _id: 'a' }, { $pop: { arr: -1 }, $pullAll: { tags: ['u'] } });
     expect(db.getDoc('u', 'a')).toMatchObject({ arr: [1, 2], tags: ['t'] });
   });
@@ -284,7 +333,9 @@ describe('storage', () => {
     const file = path.join(dir, 'sub', 'cloud.sqlite');
     const a = new CloudDatabase({ file, clock });
     expect(a.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    a.importData({ p: [{ _id: 'x', price: 100, at: { $date: '2030-01-01T00:00:00.000Z' } }, { name: 'no id' }] });
+    a.importData({
+      p: [{ _id: 'x', price: 100, at: { $date: '2030-01-01T00:00:00.000Z' } }, { name: 'no id' }],
+    });
     a.importData({ p: [{ _id: 'x', price: 200, at: { $date: '2030-01-01T00:00:00.000Z' } }] });
     a.close();
     const b = new CloudDatabase({ file, clock });

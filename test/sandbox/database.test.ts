@@ -10,6 +10,11 @@ import cloud from 'wx-server-sdk';
 import { startDbHarness, type DbHarness } from '../helpers/db-harness';
 
 // The SDK's typings return unions with void; this suite reads results loosely on purpose.
+// Without this the SDK probes metadata.tencentyun.com (30 ms timeout, uncached on failure) on every request.
+process.env.TENCENTCLOUD = 'true';
+// The SDK's 3 s slow-request warning timer is not cleared when a request fails (e.g. after SIGKILL).
+process.env.SILENCE = 'true';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK edge
 type Loose = any;
 
@@ -65,12 +70,28 @@ describe('documents', () => {
   });
 
   it('set replaces or creates, update merges, remove deletes', async () => {
-    expect(await c().doc('s1').set({ data: { a: 1, b: { c: 2 } } })).toMatchObject({ _id: 's1', stats: { created: 1 } });
-    expect(await c().doc('s1').set({ data: { z: 1 } })).toMatchObject({ stats: { updated: 1, created: 0 } });
+    expect(
+      await c()
+        .doc('s1')
+        .set({ data: { a: 1, b: { c: 2 } } }),
+    ).toMatchObject({ _id: 's1', stats: { created: 1 } });
+    expect(
+      await c()
+        .doc('s1')
+        .set({ data: { z: 1 } }),
+    ).toMatchObject({ stats: { updated: 1, created: 0 } });
     expect((await c().doc('s1').get()).data).toEqual({ _id: 's1', z: 1 });
-    expect(await c().doc('s1').update({ data: { y: { deep: 1 }, z: _.inc(2) } })).toMatchObject({ stats: { updated: 1 } });
+    expect(
+      await c()
+        .doc('s1')
+        .update({ data: { y: { deep: 1 }, z: _.inc(2) } }),
+    ).toMatchObject({ stats: { updated: 1 } });
     expect((await c().doc('s1').get()).data).toEqual({ _id: 's1', z: 3, y: { deep: 1 } });
-    expect(await c().doc('missing').update({ data: { a: 1 } })).toMatchObject({ stats: { updated: 0 } });
+    expect(
+      await c()
+        .doc('missing')
+        .update({ data: { a: 1 } }),
+    ).toMatchObject({ stats: { updated: 0 } });
     expect(await c().doc('s1').remove()).toMatchObject({ stats: { removed: 1 } });
     const err = await sdkError(c().doc('s1').get());
     expect(err.message).toContain('does not exist');
@@ -83,8 +104,24 @@ describe('queries', () => {
 
   beforeAll(async () => {
     const docs = [
-      { _id: 'a', n: 1, s: 'apple', tags: ['red', 'fruit'], o: { w: 10 }, at: new Date(1000), items: [{ k: 1 }] },
-      { _id: 'b', n: 2, s: 'banana', tags: ['yellow', 'fruit'], o: { w: 20 }, at: new Date(2000), items: [{ k: 5 }] },
+      {
+        _id: 'a',
+        n: 1,
+        s: 'apple',
+        tags: ['red', 'fruit'],
+        o: { w: 10 },
+        at: new Date(1000),
+        items: [{ k: 1 }],
+      },
+      {
+        _id: 'b',
+        n: 2,
+        s: 'banana',
+        tags: ['yellow', 'fruit'],
+        o: { w: 20 },
+        at: new Date(2000),
+        items: [{ k: 5 }],
+      },
       { _id: 'c', n: 3, s: 'carrot', tags: ['orange'], o: { w: 30 }, at: new Date(3000) },
       { _id: 'd', n: null, s: 'date' },
     ];
@@ -119,9 +156,19 @@ describe('queries', () => {
   });
 
   it('orderBy on several fields, skip, limit, field', async () => {
-    const res = await q().where({ n: _.neq(null) }).orderBy('tags', 'asc').orderBy('n', 'desc').skip(1).limit(2).field({ n: true }).get();
+    const res = await q()
+      .where({ n: _.neq(null) })
+      .orderBy('tags', 'asc')
+      .orderBy('n', 'desc')
+      .skip(1)
+      .limit(2)
+      .field({ n: true })
+      .get();
     // tags asc sorts by each array's smallest element: 'fruit'(a,b by n desc) < 'orange'(c).
-    expect(res.data).toEqual([{ _id: 'a', n: 1 }, { _id: 'c', n: 3 }]);
+    expect(res.data).toEqual([
+      { _id: 'a', n: 1 },
+      { _id: 'c', n: 3 },
+    ]);
     const count = await q().where({ tags: 'fruit' }).count();
     expect(count.total).toBe(2);
   });
@@ -144,7 +191,9 @@ describe('queries', () => {
     expect(await w.where({ odd: true }).update({ data: { tag: 'odd', i: _.mul(10) } })).toMatchObject({
       stats: { updated: 2 },
     });
-    expect((await w.where({ tag: 'odd' }).orderBy('i', 'asc').get()).data.map((d: Loose) => d.i)).toEqual([10, 30]);
+    expect((await w.where({ tag: 'odd' }).orderBy('i', 'asc').get()).data.map((d: Loose) => d.i)).toEqual([
+      10, 30,
+    ]);
     expect(await w.where({ odd: false }).remove()).toMatchObject({ stats: { removed: 3 } });
     expect((await w.count()).total).toBe(2);
   });
@@ -192,16 +241,26 @@ describe('queries', () => {
 describe('transactions', () => {
   const acct = () => db.collection('accounts');
   beforeEach(async () => {
-    await acct().doc('A').set({ data: { balance: 100 } });
-    await acct().doc('B').set({ data: { balance: 0 } });
+    await acct()
+      .doc('A')
+      .set({ data: { balance: 100 } });
+    await acct()
+      .doc('B')
+      .set({ data: { balance: 0 } });
   });
   const balance = async (id: string) => (await acct().doc(id).get()).data.balance;
 
   it('runTransaction commits, and sees its own writes', async () => {
     const seen = await db.runTransaction(async (t: Loose) => {
       const a = (await t.collection('accounts').doc('A').get()).data;
-      await t.collection('accounts').doc('A').update({ data: { balance: a.balance - 30 } });
-      await t.collection('accounts').doc('B').update({ data: { balance: _.inc(30) } });
+      await t
+        .collection('accounts')
+        .doc('A')
+        .update({ data: { balance: a.balance - 30 } });
+      await t
+        .collection('accounts')
+        .doc('B')
+        .update({ data: { balance: _.inc(30) } });
       await t.collection('accounts').add({ data: { _id: 'log1', amount: 30 } });
       expect(await balance('A')).toBe(100); // not visible outside before commit
       return (await t.collection('accounts').doc('A').get()).data.balance;
@@ -214,7 +273,10 @@ describe('transactions', () => {
   it('rollback and thrown errors leave nothing behind', async () => {
     const rolled = await sdkErrorOrValue(
       db.runTransaction(async (t: Loose) => {
-        await t.collection('accounts').doc('A').update({ data: { balance: 0 } });
+        await t
+          .collection('accounts')
+          .doc('A')
+          .update({ data: { balance: 0 } });
         await t.collection('accounts').add({ data: { _id: 'ghost' } });
         await t.rollback('no funds');
       }),
@@ -222,7 +284,10 @@ describe('transactions', () => {
     expect(rolled).toBe('no funds');
     await expect(
       db.runTransaction(async (t: Loose) => {
-        await t.collection('accounts').doc('B').update({ data: { balance: 999 } });
+        await t
+          .collection('accounts')
+          .doc('B')
+          .update({ data: { balance: 999 } });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -236,14 +301,23 @@ describe('transactions', () => {
     const t2 = await db.startTransaction();
     const a1 = (await t1.collection('accounts').doc('A').get()).data;
     const a2 = (await t2.collection('accounts').doc('A').get()).data;
-    await t1.collection('accounts').doc('A').update({ data: { balance: a1.balance + 1 } });
-    await t2.collection('accounts').doc('A').update({ data: { balance: a2.balance + 2 } });
+    await t1
+      .collection('accounts')
+      .doc('A')
+      .update({ data: { balance: a1.balance + 1 } });
+    await t2
+      .collection('accounts')
+      .doc('A')
+      .update({ data: { balance: a2.balance + 2 } });
     await t1.commit();
     const err = (await sdkError(t2.commit())) as { code?: string; message: string };
     expect(err.code).toBe('DATABASE_TRANSACTION_CONFLICT');
     expect(await balance('A')).toBe(101);
     const t3 = await db.startTransaction();
-    await t3.collection('accounts').doc('B').update({ data: { balance: 5 } });
+    await t3
+      .collection('accounts')
+      .doc('B')
+      .update({ data: { balance: 5 } });
     await t3.rollback();
     expect(await balance('B')).toBe(0);
   });
@@ -255,8 +329,14 @@ describe('transactions', () => {
         db.runTransaction(async (t: Loose) => {
           const a = (await t.collection('accounts').doc('A').get()).data;
           await new Promise((r) => setTimeout(r, 5));
-          await t.collection('accounts').doc('A').update({ data: { balance: a.balance - 1 } });
-          await t.collection('accounts').doc('B').update({ data: { balance: _.inc(1) } });
+          await t
+            .collection('accounts')
+            .doc('A')
+            .update({ data: { balance: a.balance - 1 } });
+          await t
+            .collection('accounts')
+            .doc('B')
+            .update({ data: { balance: _.inc(1) } });
         }, n + 2),
       ),
     );
@@ -268,8 +348,14 @@ describe('transactions', () => {
     await db.runTransaction(async (t: Loose) => {
       attempts++;
       const a = (await t.collection('accounts').doc('A').get()).data;
-      if (attempts === 1) await acct().doc('A').update({ data: { balance: _.inc(50) } });
-      await t.collection('accounts').doc('A').update({ data: { balance: a.balance * 2 } });
+      if (attempts === 1)
+        await acct()
+          .doc('A')
+          .update({ data: { balance: _.inc(50) } });
+      await t
+        .collection('accounts')
+        .doc('A')
+        .update({ data: { balance: a.balance * 2 } });
     });
     expect(attempts).toBe(2);
     expect(await balance('A')).toBe(300);
@@ -288,7 +374,13 @@ describe('unsupported and malformed requests', () => {
       'not json',
       JSON.stringify({ action: 'database.getDocument', collectionName: 'q', query: '{bad' }),
       JSON.stringify({ action: 'database.insertDocument', collectionName: 'q', data: '{"$numberInt":"x"}' }),
-      JSON.stringify({ action: 'database.modifyDocument', collectionName: 'q', query: '{}', data: '{"$inc":{"s":1}}', multi: true }),
+      JSON.stringify({
+        action: 'database.modifyDocument',
+        collectionName: 'q',
+        query: '{}',
+        data: '{"$inc":{"s":1}}',
+        multi: true,
+      }),
       JSON.stringify({ action: 'database.getDocument', collectionName: { evil: true } }),
       JSON.stringify({ action: 'database.commitTransaction', transactionId: 42 }),
     ];
@@ -309,17 +401,21 @@ async function sdkErrorOrValue(p: Promise<unknown>): Promise<unknown> {
 
 function post(url: string, body: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(text) as Record<string, unknown>);
-        } catch (err) {
-          reject(err as Error);
-        }
-      });
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(text) as Record<string, unknown>);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

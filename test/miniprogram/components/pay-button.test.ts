@@ -63,7 +63,8 @@ describe('pay-button', () => {
   test('renders a van-button with the default Chinese label', () => {
     const { comp } = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
     const button = comp.querySelector('#pay-button')!;
-    expect(button.dom!.querySelector('.van-button')).not.toBeNull();
+    expect(button.querySelector('.van-button')).toBeDefined();
+    expect(button.dom!.querySelector('wx-button')).not.toBeNull();
     expect(button.dom!.textContent).toContain('立即支付');
     expect(comp.data.loading).toBe(false);
   });
