@@ -3,12 +3,14 @@
  * sections with `npm run bench -- build size tests` (default: all but `tests`, which runs the
  * whole suite and takes minutes).
  */
+import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   build: benchBuild,
   size: benchSize,
   tests: benchTests,
+  bill: benchBill,
 };
 const DEFAULT = ['build', 'size'];
 

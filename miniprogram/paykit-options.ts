@@ -9,5 +9,5 @@ export const paykitOptions: PaykitConfigInput = {
   mode: 'cloud',
   env: '',
   // mode: 'local',
-  // gatewayUrl: 'http://127.0.0.1:3000',
+  // gatewayUrl: 'http://127.0.0.1:7788',
 };

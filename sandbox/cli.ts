@@ -4,14 +4,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { COMMANDS, COMMAND_USAGE, runCommand } from './cli/commands';
 import type { IndexSpec } from './cloud/database';
-import { DEFAULT_APP_ID, DEFAULT_ENV_ID, startSandbox } from './server';
 
-const USAGE = `Usage: paykit-sandbox <command> [options]
+// ./server (SQLite, mingo, the runtime) is loaded by `start` and `help` only, so that the control
+// commands start fast.
+const loadServer = () => import('./server');
+
+const usage = async (): Promise<string> => {
+  const { DEFAULT_APP_ID, DEFAULT_ENV_ID } = await loadServer();
+  return `Usage: paykit-sandbox <command> [options]   (npm run sandbox -- <command> [options])
 
 Commands:
   start      Run the sandbox (WeChat Cloud + WeChat Pay) in the foreground
-  status     Show what a running sandbox serves
 
 Options for start:
   --port <n>         Port to listen on (default 7788; 0 picks a free one)
@@ -22,11 +27,13 @@ Options for start:
   --appid <id>       Mini-program appid the sandbox pretends to be (default ${DEFAULT_APP_ID})
   --indexes <file>   Index declarations (default cloudfunctions/common/indexes.json)
   --seed <file>      JSON { collection: [docs] } imported at start (default sandbox/seed/demo.json when the data folder is new)
-  --fn-env <k=v,...> Environment variables for every function (default PAYKIT_SUB_MCH_ID=1900000109)
+  --fn-env <k=v,...> Environment variables for every function (default PAYKIT_SUB_MCH_ID=1900000109,
+                     PAYKIT_ADMIN_OPENIDS=oPaykitLocalUser)
   --json             Print one JSON line when ready (for scripts)
   --quiet            Print nothing else
-Options for status:
-  --url <url>        Sandbox URL (default http://127.0.0.1:7788)`;
+
+${COMMAND_USAGE}`;
+};
 
 type Flags = Record<string, string | boolean>;
 
@@ -34,7 +41,12 @@ type Flags = Record<string, string | boolean>;
 export const SANDBOX_SUB_MCH_ID = '1900000109';
 
 function functionEnv(flags: Flags): Record<string, string> {
-  const env: Record<string, string> = { PAYKIT_SUB_MCH_ID: SANDBOX_SUB_MCH_ID };
+  // The local DevTools user (miniprogram/paykit/config.ts localOpenid) is a merchant admin in the
+  // sandbox, so the demo can refund and reconcile.
+  const env: Record<string, string> = {
+    PAYKIT_SUB_MCH_ID: SANDBOX_SUB_MCH_ID,
+    PAYKIT_ADMIN_OPENIDS: 'oPaykitLocalUser',
+  };
   const spec = flags['fn-env'];
   if (typeof spec === 'string') {
     for (const pair of spec.split(',').filter(Boolean)) {
@@ -51,7 +63,7 @@ export function parseFlags(argv: string[]): { command: string; flags: Flags } {
   const flags: Flags = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
     const key = arg.slice(2);
     const next = rest[i + 1];
     if (next !== undefined && !next.startsWith('--')) {
@@ -68,18 +80,22 @@ function str(flags: Flags, key: string, fallback: string): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { command, flags } = parseFlags(argv);
-  if (command === 'start') return start(flags);
-  if (command === 'status') {
-    const res = await fetch(`${str(flags, 'url', 'http://127.0.0.1:7788')}/sandbox/status`);
-    console.log(JSON.stringify(await res.json(), null, 2));
+  const [command = 'help', ...rest] = argv;
+  if (command === 'start') {
+    let flags: Flags;
+    try {
+      flags = parseFlags(argv).flags;
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n\n${await usage()}`);
+    }
+    return start(flags);
+  }
+  if (command === 'help' || command === '--help' || rest.includes('--help')) {
+    console.log(await usage());
     return;
   }
-  if (command === 'help' || flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+  if (command in COMMANDS) return runCommand(command, rest);
+  throw new Error(`unknown command "${command}"\n\n${await usage()}`);
 }
 
 async function start(flags: Flags): Promise<void> {
@@ -93,6 +109,7 @@ async function start(flags: Flags): Promise<void> {
   const indexes = fs.existsSync(indexesFile)
     ? (JSON.parse(fs.readFileSync(indexesFile, 'utf8')) as IndexSpec[])
     : [];
+  const { DEFAULT_APP_ID, DEFAULT_ENV_ID, startSandbox } = await loadServer();
   const sandbox = await startSandbox({
     port,
     host: str(flags, 'host', '127.0.0.1'),
@@ -127,7 +144,7 @@ async function start(flags: Flags): Promise<void> {
 
 WeChat DevTools (local mode): open this folder as a project, then in 详情 → 本地设置 tick
 "不校验合法域名…" so the mini-program may call ${sandbox.url}; the kit's paykit config
-(miniprogram/paykit/config.ts) sends calls to this gateway when mode is 'local'.
+(miniprogram/paykit-options.ts) sends calls to this gateway when mode is 'local'.
 Control API: ${sandbox.url}/sandbox/status · Ctrl+C stops the sandbox.`);
   }
 }

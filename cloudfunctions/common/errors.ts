@@ -2,6 +2,9 @@ import type { PaykitErrorCode, PaykitFailure, PaykitResponse } from '../../typin
 
 /** A failure the kit answers to its caller with a shared code and a message. */
 export class PaykitError extends Error {
+  /** For CLOSE_TOO_EARLY: when to try again (ms since epoch). */
+  retryAt?: number;
+
   constructor(
     readonly code: PaykitErrorCode,
     message: string,
@@ -23,7 +26,10 @@ export async function respond<T>(run: () => Promise<T>): Promise<PaykitResponse<
   try {
     return { ok: true, data: await run() };
   } catch (err) {
-    if (err instanceof PaykitError) return failure(err.code, err.message);
+    if (err instanceof PaykitError) {
+      const answer = failure(err.code, err.message);
+      return err.retryAt === undefined ? answer : { ...answer, retryAt: err.retryAt };
+    }
     console.error('[paykit] unexpected error:', err);
     return failure('INTERNAL', 'internal error, see the function log');
   }

@@ -2,7 +2,7 @@
  * The order model and its state machine, as pure functions (no wx-server-sdk here).
  * An order (orderNo) is what the customer buys; each payment attempt has its own outTradeNo.
  */
-import type { OrderItem, OrderStatus, OrderView, Product } from '../../typings/paykit/order';
+import type { OrderItem, OrderStatus, OrderView, Product, RefundStatus } from '../../typings/paykit/order';
 import { PaykitError } from './errors';
 
 export interface PaymentAttempt {
@@ -19,6 +19,29 @@ export interface PaymentAttempt {
     signType: 'MD5' | 'HMAC-SHA256';
     paySign: string;
   };
+}
+
+/** A merchant hook's progress: claimed by one runner at a time, DONE once it succeeded. */
+export interface HookState {
+  state: 'PENDING' | 'RUNNING' | 'DONE';
+  claimedAt?: Date;
+  runs: number;
+  lastError?: string;
+}
+
+export interface RefundRecord {
+  outRefundNo: string;
+  refundFee: number;
+  status: RefundStatus;
+  reason?: string;
+  refundId?: string;
+  /** Admin who asked for it. */
+  by: string;
+  createdAt: Date;
+  settledAt?: Date;
+  failure?: string;
+  /** onRefunded, once the refund succeeded. */
+  hook?: HookState;
 }
 
 /** An order as stored in `paykit_orders` (`_id` is the order number). */
@@ -41,6 +64,9 @@ export interface OrderDoc {
   closedAt?: Date;
   /** Client retry key: the same key from the same user returns the same order. */
   requestKey?: string;
+  /** onPaid, once the order is paid. */
+  fulfilment?: HookState;
+  refunds: RefundRecord[];
   version: number;
 }
 
@@ -118,5 +144,27 @@ export function toView(order: OrderDoc): OrderView {
     ...(order.paidAt ? { paidAt: order.paidAt.getTime() } : {}),
     ...(order.closedAt ? { closedAt: order.closedAt.getTime() } : {}),
     ...(order.transactionId ? { transactionId: order.transactionId } : {}),
+    refundedFee: refundedFee(order),
+    refunds: (order.refunds ?? []).map((r) => ({
+      refundNo: r.outRefundNo,
+      refundFee: r.refundFee,
+      status: r.status,
+      createdAt: r.createdAt.getTime(),
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.settledAt ? { settledAt: r.settledAt.getTime() } : {}),
+    })),
   };
+}
+
+/** Refunds that went through. */
+export function refundedFee(order: OrderDoc): number {
+  return (order.refunds ?? []).filter((r) => r.status === 'SUCCESS').reduce((sum, r) => sum + r.refundFee, 0);
+}
+
+/** What can still be refunded: the paid amount less every refund not known to have failed. */
+export function refundableFee(order: OrderDoc): number {
+  const held = (order.refunds ?? [])
+    .filter((r) => r.status !== 'FAILED')
+    .reduce((sum, r) => sum + r.refundFee, 0);
+  return order.totalFee - held;
 }

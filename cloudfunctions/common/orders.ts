@@ -57,6 +57,7 @@ export async function placeOrder(kit: Kit, input: PlaceOrderInput): Promise<Unif
     updatedAt: new Date(now),
     expiresAt: new Date(expiresAt),
     ...(input.requestKey ? { requestKey: input.requestKey } : {}),
+    refunds: [],
     version: 1,
   };
   // One write, after the prepay exists: a failure before it leaves nothing behind.
@@ -96,7 +97,7 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
     order.attempts.length + 1,
     now,
   );
-  if (!(await kit.store.addAttempt(order, attempt, new Date(now)))) {
+  if (!(await kit.store.addAttempt(order, attempt))) {
     throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
   }
   return { orderNo: order._id, totalFee: order.totalFee, payment: attempt.payment };

@@ -4,6 +4,7 @@
  * conditional update, so the move happens once however many times it is reported.
  */
 import type { Kit } from './context';
+import { fulfil, type HookOutcome } from './fulfil';
 import type { OrderDoc } from './model';
 import type { TradeStatus } from './provider';
 
@@ -31,14 +32,18 @@ export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeS
     paidAt,
   });
   if (!changed) return (await kit.store.order(order._id)) ?? order;
-  return {
+  const after: OrderDoc = {
     ...order,
     status: 'SUCCESS',
     outTradeNo: status.outTradeNo,
     transactionId,
     paidAt,
+    fulfilment: { state: 'PENDING', runs: 0 },
     version: order.version + 1,
   };
+  // Whoever recorded the payment delivers the goods; a failure is retried by callbacks and the timer.
+  const outcome = await fulfil(kit, after);
+  return { ...after, fulfilment: { state: outcome === 'DONE' ? 'DONE' : 'PENDING', runs: 1 } };
 }
 
 export type Verdict = 'PAID' | 'ALREADY_PAID' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';
@@ -50,15 +55,18 @@ export type Verdict = 'PAID' | 'ALREADY_PAID' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' |
 export async function handlePaymentNotification(
   kit: Kit,
   event: Record<string, unknown>,
-): Promise<{ verdict: Verdict; orderNo?: string }> {
+): Promise<{ verdict: Verdict; orderNo?: string; hook: HookOutcome }> {
   const outTradeNo = typeof event.outTradeNo === 'string' ? event.outTradeNo : '';
   const orderNo = orderNoOf(outTradeNo);
   const order = orderNo ? await kit.store.order(orderNo) : undefined;
   let verdict: Verdict;
+  let hook: HookOutcome = 'DONE';
   if (!order || !order.attempts.some((a) => a.outTradeNo === outTradeNo)) {
     verdict = 'UNKNOWN_ATTEMPT';
   } else if (order.status === 'SUCCESS' || order.status === 'REFUND') {
     verdict = 'ALREADY_PAID';
+    // A delivery after a failed hook retries it.
+    hook = await fulfil(kit, order);
   } else {
     const status = await kit.provider.queryTrade(outTradeNo);
     if (status.state !== 'SUCCESS') verdict = 'NOT_PAID';
@@ -70,19 +78,24 @@ export async function handlePaymentNotification(
     } else {
       const after = await applyTradeStatus(kit, order, status);
       verdict = after.status === 'SUCCESS' ? 'PAID' : 'NOT_PAID';
+      hook = verdict !== 'PAID' || after.fulfilment?.state === 'DONE' ? 'DONE' : 'FAILED';
     }
   }
-  await kit.store.recordNotification({
-    kind: 'payment',
-    outTradeNo,
-    orderNo: orderNo ?? null,
-    verdict,
-    claimed: {
-      resultCode: event.resultCode ?? null,
-      totalFee: event.totalFee ?? null,
-      transactionId: event.transactionId ?? null,
-      subMchId: event.subMchId ?? null,
-    },
-  });
-  return { verdict, orderNo };
+  // Anything naming one of our trades goes in the audit trail; junk that names none does not
+  // (it would let any client fill the collection).
+  if (orderNo) {
+    await kit.store.recordNotification({
+      kind: 'payment',
+      outTradeNo,
+      orderNo,
+      verdict,
+      claimed: {
+        resultCode: event.resultCode ?? null,
+        totalFee: event.totalFee ?? null,
+        transactionId: event.transactionId ?? null,
+        subMchId: event.subMchId ?? null,
+      },
+    });
+  }
+  return { verdict, orderNo, hook };
 }

@@ -29,11 +29,40 @@ export interface TradeStatus {
 
 export type CloseOutcome = 'CLOSED' | 'PAID' | 'NOTFOUND' | 'TOO_EARLY';
 
+export interface RefundRequest {
+  outTradeNo: string;
+  outRefundNo: string;
+  totalFee: number;
+  refundFee: number;
+  reason?: string;
+}
+
+export type RefundState = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE' | 'NOTFOUND' | 'UNKNOWN';
+
+export interface RefundStatus {
+  outRefundNo: string;
+  state: RefundState;
+  refundFee?: number;
+  refundId?: string;
+  /** ms since epoch */
+  succeededAt?: number;
+}
+
+/** A refund the provider refused outright (over the paid amount, too frequent, …). */
+export interface RefundRefusal {
+  refused: true;
+  reason: string;
+}
+
 export interface PayProvider {
   readonly name: string;
   createPrepay(req: PrepayRequest): Promise<Omit<PaymentAttempt, 'outTradeNo' | 'createdAt'>>;
   queryTrade(outTradeNo: string): Promise<TradeStatus>;
   closeTrade(outTradeNo: string): Promise<CloseOutcome>;
+  refund(req: RefundRequest): Promise<{ refundId: string } | RefundRefusal>;
+  queryRefund(outRefundNo: string): Promise<RefundStatus>;
+  /** The day's ALL bill (yyyyMMdd) as gzip bytes, or null when WeChat has none (No Bill Exist). */
+  downloadBill(billDate: string): Promise<Buffer | null>;
 }
 
 /** Calls made to the provider, for `npm run bench`'s per-operation counts. */

@@ -12,9 +12,12 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   try {
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-    const { verdict } = await handlePaymentNotification(kit(), e);
-    if (verdict === 'PAID' || verdict === 'ALREADY_PAID') return { errcode: 0, errmsg: '' };
-    return { errcode: 1, errmsg: `not recorded: ${verdict}` };
+    const { verdict, hook } = await handlePaymentNotification(kit(), e);
+    if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')
+      return { errcode: 1, errmsg: `not recorded: ${verdict}` };
+    // The payment is recorded; a failed onPaid hook is retried by WeChat's next delivery.
+    if (hook === 'FAILED') return { errcode: 1, errmsg: 'paid, but the onPaid hook failed; retry' };
+    return { errcode: 0, errmsg: '' };
   } catch (err) {
     console.error('[paykit] payCallback failed:', err);
     return { errcode: 1, errmsg: 'temporary failure, retry' };

@@ -9,7 +9,7 @@ export interface PaykitConfig {
   /** Cloud environment id, used by `wx.cloud.init` in cloud mode. Empty means the default env. */
   env: string;
   mode: PaykitMode;
-  /** Sandbox base URL in local mode, e.g. `http://127.0.0.1:3000`. */
+  /** Sandbox base URL in local mode, e.g. `http://127.0.0.1:7788`. */
   gatewayUrl: string;
   /** The caller identity the gateway uses in local mode (there is no WeChat login there). */
   localOpenid: string;
@@ -20,7 +20,7 @@ export type PaykitConfigInput = Partial<PaykitConfig>;
 export const DEFAULT_CONFIG: Readonly<PaykitConfig> = {
   env: '',
   mode: 'cloud',
-  gatewayUrl: 'http://127.0.0.1:3000',
+  gatewayUrl: 'http://127.0.0.1:7788',
   localOpenid: 'oPaykitLocalUser',
 };
 

@@ -25,6 +25,9 @@ interface Row {
   after_processing: number;
 }
 
+/** Not an API: decides how the next refunds end (`REFUNDCLOSE` / `CHANGE`). */
+export const REFUND_RESULT = 'refundResult';
+
 export const TCB_ERRORS: readonly string[] = [
   'SYS_ERR',
   'SERVER_TIMEOUT',
@@ -79,8 +82,11 @@ export class ApiFaults {
     this.db.prepare('DELETE FROM pay_faults').run();
   }
 
+  /** Consumes one use of the oldest fault for `api`. `*` stands for every cloudPay API call, not for the
+   *  `refundResult` outcome knob (a refund settling on the clock must not use up a fault meant for calls). */
   take(api: string): ApiFault | undefined {
-    const fault = this.list().find((f) => f.api === api || f.api === '*');
+    const wildcard = api !== REFUND_RESULT;
+    const fault = this.list().find((f) => f.api === api || (wildcard && f.api === '*'));
     if (!fault) return undefined;
     this.db.prepare('UPDATE pay_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);
     return fault;

@@ -5,7 +5,7 @@
  */
 import type { PayContext } from './context';
 import { paymentEvent, refundEvent } from './events';
-import type { ApiFaults } from './faults';
+import { REFUND_RESULT, type ApiFaults } from './faults';
 import { transactionId } from './ids';
 import type { RefundRow, RefundStatus, TradeRow } from './records';
 
@@ -87,7 +87,7 @@ export class TradeLifecycle {
     const current = records.refund(refund.sub_mch_id, refund.out_refund_no);
     if (!current || current.status !== 'PROCESSING') return;
     // A `refundResult` fault turns the outcome into REFUNDCLOSE or CHANGE (reference §7).
-    const fault = this.faults.take('refundResult');
+    const fault = this.faults.take(REFUND_RESULT);
     const status: RefundStatus =
       fault?.error === 'REFUNDCLOSE' || fault?.error === 'CHANGE' ? fault.error : 'SUCCESS';
     const now = clock.now();

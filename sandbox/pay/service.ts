@@ -11,7 +11,7 @@ import { downloadBill } from './bill';
 import type { CallbackFault, CallbackFaultMode } from './callback-faults';
 import { resolveConfig, type PayConfig } from './config';
 import type { PayCaller, PayContext } from './context';
-import { ApiFaults, FAULT_DESCRIPTIONS, TCB_ERRORS, type ApiFault } from './faults';
+import { ApiFaults, FAULT_DESCRIPTIONS, REFUND_RESULT, TCB_ERRORS, type ApiFault } from './faults';
 import { TradeLifecycle } from './lifecycle';
 import { Notifier, type DeliveryView, type NotificationStatus, type NotificationView } from './notify';
 import { closeOrder, queryOrder, unifiedOrder } from './orders';
@@ -75,7 +75,8 @@ export class PayService {
     if (typeof requestData !== 'object' || requestData === null || Array.isArray(requestData)) {
       throw new SandboxError('INVALID_PARAM', 'requestData must be a JSON object');
     }
-    const fault = this.apiFaults.take(apiName);
+    // `refundResult` is a fault knob, not an API: a call by that name must not use its fault up.
+    const fault = apiName === REFUND_RESULT ? undefined : this.apiFaults.take(apiName);
     if (fault && !fault.afterProcessing) return this.faulted(fault, requestData);
     const answer = this.dispatch(apiName, requestData, caller);
     if (fault) return this.faulted(fault, requestData);

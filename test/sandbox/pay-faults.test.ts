@@ -63,6 +63,18 @@ describe('API faults', () => {
     expect(h.pay.faults()).toEqual({ api: [], callbacks: [] });
   });
 
+  it('"*" is for API calls only: the refundResult knob neither takes it nor is taken by a call', async () => {
+    h.pay.injectFault({ api: '*', count: 1, error: 'SYSTEMERROR' });
+    h.pay.injectFault({ api: 'refundResult', count: 1, error: 'CHANGE' });
+    await expect(h.pay.call('refundResult', { sub_mch_id: SUB_MCH_ID }, CALLER)).rejects.toBeInstanceOf(
+      SandboxError,
+    );
+    expect(h.pay.faults().api.map((f) => [f.api, f.remaining])).toEqual([
+      ['*', 1],
+      ['refundResult', 1],
+    ]);
+  });
+
   it('unknown APIs (e.g. downloadFundflow) fail at the platform', async () => {
     await expect(h.pay.call('downloadFundflow', { sub_mch_id: SUB_MCH_ID }, CALLER)).rejects.toBeInstanceOf(
       SandboxError,

@@ -34,6 +34,8 @@ export interface PaykitFailure {
   ok: false;
   code: PaykitErrorCode;
   message: string;
+  /** For CLOSE_TOO_EARLY: when the order can be closed (ms since epoch). */
+  retryAt?: number;
 }
 
 export interface PaykitSuccess<T> {

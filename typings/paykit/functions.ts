@@ -1,9 +1,13 @@
-import type { OrderView } from './order';
+import type { OrderStatus, OrderView } from './order';
+import type { BillReport } from './bill';
 
-/** `unifiedOrder`: create an order from catalogue items and get the parameters for `wx.requestPayment`. */
-export interface UnifiedOrderRequest {
-  items: Array<{ sku: string; quantity: number }>;
-}
+/**
+ * `unifiedOrder`: create an order from catalogue items, or pay an existing unpaid order, and get
+ * the parameters for `wx.requestPayment`. `requestKey` makes a client retry safe: the same key
+ * from the same user returns the same order.
+ */
+export type UnifiedOrderRequest =
+  { items: Array<{ sku: string; quantity: number }>; requestKey?: string } | { orderNo: string };
 
 /** Exactly the fields `wx.requestPayment` takes (plus appId, which it accepts). */
 export interface PaymentParams {
@@ -29,10 +33,63 @@ export interface QueryOrderResult {
   order: OrderView;
 }
 
+export interface CloseOrderRequest {
+  orderNo: string;
+}
+
+export interface CloseOrderResult {
+  order: OrderView;
+}
+
+export interface ListOrdersRequest {
+  /** Only orders in this status. */
+  status?: OrderStatus;
+  /** From the previous page's `nextCursor`. */
+  cursor?: string;
+  /** 1 to 50, default 20. */
+  pageSize?: number;
+}
+
+export interface ListOrdersResult {
+  orders: OrderView[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
+/** `refund` (merchant admins only): refund part or all of a paid order. */
+export interface RefundRequest {
+  orderNo: string;
+  refundFee: number;
+  reason?: string;
+  /** Idempotency: the same refundNo is the same refund. Generated when absent. */
+  refundNo?: string;
+}
+
+export interface RefundResult {
+  order: OrderView;
+  refundNo: string;
+}
+
+/** `downloadBill` (merchant admins only): fetch, parse and reconcile one day's bill. */
+export interface DownloadBillRequest {
+  /** yyyyMMdd */
+  billDate: string;
+  /** Record the payments WeChat has and the kit missed (after confirming each with WeChat). */
+  repair?: boolean;
+}
+
+export interface DownloadBillResult {
+  report: BillReport;
+}
+
 /** Every kit function, with its request and result types: the contract both sides compile against. */
 export interface PaykitFunctions {
   unifiedOrder: { request: UnifiedOrderRequest; result: UnifiedOrderResult };
   queryOrder: { request: QueryOrderRequest; result: QueryOrderResult };
+  closeOrder: { request: CloseOrderRequest; result: CloseOrderResult };
+  listOrders: { request: ListOrdersRequest; result: ListOrdersResult };
+  refund: { request: RefundRequest; result: RefundResult };
+  downloadBill: { request: DownloadBillRequest; result: DownloadBillResult };
 }
 
 export type PaykitFunctionName = keyof PaykitFunctions;

@@ -1,3 +1,4 @@
 export type * from './errors';
 export type * from './order';
 export type * from './functions';
+export type * from './bill';

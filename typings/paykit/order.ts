@@ -12,6 +12,17 @@ export interface OrderItem {
   quantity: number;
 }
 
+export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'FAILED' | 'CHANGE';
+
+export interface RefundView {
+  refundNo: string;
+  refundFee: Fen;
+  status: RefundStatus;
+  reason?: string;
+  createdAt: number;
+  settledAt?: number;
+}
+
 /** An order as the mini-program sees it. */
 export interface OrderView {
   orderNo: string;
@@ -26,6 +37,9 @@ export interface OrderView {
   /** When an unpaid order stops being payable. */
   expiresAt: number;
   transactionId?: string;
+  /** Sum of the refunds that went through. */
+  refundedFee: Fen;
+  refunds: RefundView[];
 }
 
 export interface Product {

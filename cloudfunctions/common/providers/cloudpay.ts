@@ -6,7 +6,17 @@ import cloud from 'wx-server-sdk';
 import type { PaykitConfig } from '../config';
 import { PaykitError } from '../errors';
 import { beijingStamp, nonce } from '../ids';
-import type { CloseOutcome, PayProvider, PrepayRequest, TradeState, TradeStatus } from '../provider';
+import type {
+  CloseOutcome,
+  PayProvider,
+  PrepayRequest,
+  RefundRefusal,
+  RefundRequest,
+  RefundState,
+  RefundStatus,
+  TradeState,
+  TradeStatus,
+} from '../provider';
 import { providerCalls } from '../provider';
 
 const PREPAY_LIFETIME_MS = 2 * 3600_000;
@@ -99,6 +109,80 @@ export class CloudPayProvider implements PayProvider {
     if (/5\s*分钟|5 minutes|TOO_EARLY/i.test(reason)) return 'TOO_EARLY';
     throw providerError('closeOrder', res);
   }
+
+  async refund(req: RefundRequest): Promise<{ refundId: string } | RefundRefusal> {
+    providerCalls.count++;
+    const res = await cloud.cloudPay.refund({
+      subMchId: this.config.subMchId,
+      outTradeNo: req.outTradeNo,
+      outRefundNo: req.outRefundNo,
+      totalFee: req.totalFee,
+      refundFee: req.refundFee,
+      envId: this.envId,
+      functionName: this.config.refundCallback,
+      nonceStr: nonce(),
+      ...(req.reason ? { refundDesc: req.reason } : {}),
+    });
+    if (res.returnCode !== 'SUCCESS') throw providerError('refund', res);
+    if (res.resultCode !== 'SUCCESS') {
+      const reason = `${res.errCodeDes || res.returnMsg || 'refused'}`;
+      // A system error may or may not have been carried out: the caller retries with the same number.
+      if (/SYSTEMERROR|BIZERR_NEED_RETRY|系统/.test(reason)) throw providerError('refund', res);
+      return { refused: true, reason };
+    }
+    return { refundId: String(res.refundId ?? '') };
+  }
+
+  async queryRefund(outRefundNo: string): Promise<RefundStatus> {
+    providerCalls.count++;
+    const res = await cloud.cloudPay.queryRefund({
+      subMchId: this.config.subMchId,
+      outRefundNo,
+      nonceStr: nonce(),
+    });
+    if (res.returnCode !== 'SUCCESS') throw providerError('queryRefund', res);
+    if (res.resultCode !== 'SUCCESS') {
+      if (/REFUNDNOTEXIST|不存在/.test(`${res.errCodeDes ?? ''}`)) return { outRefundNo, state: 'NOTFOUND' };
+      throw providerError('queryRefund', res);
+    }
+    // Cloud answers per-refund fields as lists (sometimes empty: reference pitfall 12).
+    const numbers = asList(res.outRefundNoList);
+    const i = numbers.indexOf(outRefundNo);
+    if (i < 0) return { outRefundNo, state: 'UNKNOWN' };
+    const state = asList(res.refundStatusList)[i] as RefundState;
+    const fee = asList(res.refundFeeList)[i];
+    const time = asList(res.refundSuccessTimeList)[i];
+    return {
+      outRefundNo,
+      state: ['PROCESSING', 'SUCCESS', 'REFUNDCLOSE', 'CHANGE'].includes(state) ? state : 'UNKNOWN',
+      refundFee: typeof fee === 'number' ? fee : Number(fee) || undefined,
+      refundId: String(asList(res.refundIdList)[i] ?? '') || undefined,
+      succeededAt: typeof time === 'string' && time ? parseDashed(time) : undefined,
+    };
+  }
+
+  async downloadBill(billDate: string): Promise<Buffer | null> {
+    providerCalls.count++;
+    const res = await cloud.cloudPay.downloadBill({
+      subMchId: this.config.subMchId,
+      billDate,
+      billType: 'ALL',
+      tarType: 'GZIP',
+      nonceStr: nonce(),
+    });
+    if (Buffer.isBuffer(res.data)) return res.data;
+    if (/No Bill Exist/i.test(`${res.returnMsg ?? ''}`)) return null;
+    throw providerError('downloadBill', res);
+  }
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** yyyy-MM-dd HH:mm:ss, Beijing time → ms since epoch. */
+function parseDashed(text: string): number {
+  return parseBeijing(text.replace(/\D/g, ''));
 }
 
 function providerError(api: string, res: { returnMsg?: string; errCodeDes?: string }): PaykitError {

@@ -24,7 +24,7 @@ import { PaykitError, type PaykitClientErrorCode } from '../../paykit/errors';
 import { requestPayment, type PaymentOutcome } from '../../paykit/payment';
 import { payButtonText } from '../../paykit/strings';
 
-export type CartLine = UnifiedOrderRequest['items'][number];
+export type CartLine = Extract<UnifiedOrderRequest, { items: unknown }>['items'][number];
 
 export interface PayButtonSuccessDetail {
   orderNo: string;
@@ -63,11 +63,16 @@ function outcomeEvent(orderNo: string, outcome: PaymentOutcome): PayButtonEvent 
   }
 }
 
+/** A key per tap, so a retried call (flaky network) gets the same order back, never a second one. */
+function newRequestKey(): string {
+  return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+}
+
 /** Orders and pays; never rejects, every ending is an event. */
 async function orderAndPay(items: CartLine[]): Promise<PayButtonEvent> {
   let orderNo: string | undefined;
   try {
-    const order = await callPaykit('unifiedOrder', { items });
+    const order = await callPaykit('unifiedOrder', { items, requestKey: newRequestKey() });
     orderNo = order.orderNo;
     return outcomeEvent(orderNo, await requestPayment(order.payment));
   } catch (err) {

@@ -1,0 +1,64 @@
+/**
+ * Bill amounts are decimal yuan strings ('0.03', '-0.01', '45.0', '0.00000'). They are turned into
+ * integer units (fen = 2 decimals, fee units = 5 decimals) by string arithmetic: going through a
+ * JavaScript number would turn 0.29 yuan into 28.999999999999996 fen.
+ */
+
+/** Decimals of each unit: fen (0.01 yuan), fee unit (0.00001 yuan), a plain count. */
+export const FEN = 2;
+export const FEE_UNIT = 5;
+export const COUNT = 0;
+
+const LIMIT = 1e15;
+
+/**
+ * `text` in units of 10^-scale yuan, or undefined when it is not a plain decimal ('-'? digits, then
+ * '.' and digits), has non-zero digits below the unit, or is 10^15 units or more. With `round`,
+ * digits below the unit are rounded half away from zero instead (for summaries printed from floats,
+ * e.g. 0.47000000000000003). A hand-written scan: this runs ten times per bill line.
+ */
+export function toUnits(text: string, scale: number, round = false): number | undefined {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const negative = i === 1;
+  let units = 0;
+  let wholeDigits = 0;
+  let fracDigits = 0;
+  let firstDropped = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    units = units * 10 + c;
+    wholeDigits++;
+    if (units >= LIMIT) return undefined;
+  }
+  if (wholeDigits === 0) return undefined;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 46 /* . */ || i === n - 1) return undefined;
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      if (fracDigits < scale) {
+        units = units * 10 + c;
+        fracDigits++;
+      } else if (c !== 0) {
+        if (!round) return undefined;
+        if (firstDropped < 0) firstDropped = c;
+      } else if (firstDropped < 0) {
+        firstDropped = 0;
+      }
+    }
+  }
+  for (; fracDigits < scale; fracDigits++) units *= 10;
+  if (firstDropped >= 5) units++;
+  if (units >= LIMIT) return undefined;
+  return negative && units !== 0 ? -units : units;
+}
+
+/** Integer units back to a decimal string with `scale` decimals (for messages and bench output). */
+export function fromUnits(units: number, scale: number): string {
+  const sign = units < 0 ? '-' : '';
+  const digits = String(Math.abs(units)).padStart(scale + 1, '0');
+  if (scale === 0) return sign + digits;
+  return `${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}

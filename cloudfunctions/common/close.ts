@@ -1,0 +1,69 @@
+/**
+ * Closing unpaid orders. WeChat decides: the kit closes the trade at WeChat first and records
+ * CLOSED only once WeChat has closed it, so a payment racing the close is recorded as paid, never
+ * lost behind a CLOSED order.
+ */
+import type { CloseOrderResult } from '../../typings/paykit/functions';
+import type { Kit } from './context';
+import { PaykitError } from './errors';
+import { toView, type OrderDoc } from './model';
+import { ownedOrder } from './orders';
+import { applyTradeStatus } from './payments';
+
+/** WeChat refuses to close a trade within 5 minutes of its creation. */
+export const CLOSE_WINDOW_MS = 5 * 60_000;
+
+/** closeOrder: the caller's unpaid order. */
+export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): Promise<CloseOrderResult> {
+  const order = await ownedOrder(kit, orderNo, openid);
+  if (order.status === 'CLOSED') return { order: toView(order) };
+  if (order.status !== 'NOTPAY')
+    throw new PaykitError('ORDER_PAID', 'the order is paid and cannot be closed');
+  const attempt = order.attempts.find((a) => a.outTradeNo === order.outTradeNo);
+  const closableAt = attempt ? attempt.createdAt + CLOSE_WINDOW_MS : 0;
+  if (Date.now() < closableAt) {
+    const err = new PaykitError(
+      'CLOSE_TOO_EARLY',
+      `WeChat Pay closes an order only 5 minutes after it was created: try again after ${new Date(closableAt).toISOString()}`,
+    );
+    err.retryAt = closableAt;
+    throw err;
+  }
+  return { order: toView(await closeOrder(kit, order)) };
+}
+
+/**
+ * Closes one unpaid order at WeChat, then here. Returns the order as it stands: CLOSED, or paid
+ * if WeChat had it paid. Throws CLOSE_TOO_EARLY if WeChat refuses for the 5-minute rule.
+ */
+export async function closeOrder(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
+  if (order.outTradeNo) {
+    const status = await kit.provider.queryTrade(order.outTradeNo);
+    const synced = await applyTradeStatus(kit, order, status);
+    if (synced.status !== 'NOTPAY') return refuseIfPaid(synced);
+    if (status.state !== 'CLOSED' && status.state !== 'NOTFOUND') {
+      const outcome = await kit.provider.closeTrade(order.outTradeNo);
+      if (outcome === 'TOO_EARLY')
+        throw new PaykitError('CLOSE_TOO_EARLY', 'WeChat Pay refused: within 5 minutes');
+      if (outcome === 'PAID') {
+        // Paid while we were closing: record the payment instead.
+        const paid = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
+        return refuseIfPaid(paid);
+      }
+    }
+  }
+  const closedAt = new Date();
+  if (await kit.store.markClosed(order._id, closedAt)) {
+    return { ...order, status: 'CLOSED', closedAt, version: order.version + 1 };
+  }
+  const now = await kit.store.order(order._id);
+  if (!now) throw new PaykitError('ORDER_NOT_FOUND', `no order ${order._id}`);
+  return now;
+}
+
+function refuseIfPaid(order: OrderDoc): OrderDoc {
+  if (order.status === 'SUCCESS' || order.status === 'REFUND') {
+    throw new PaykitError('ORDER_PAID', 'the order was paid meanwhile and is recorded as paid');
+  }
+  return order;
+}

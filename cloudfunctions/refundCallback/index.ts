@@ -1,0 +1,25 @@
+/**
+ * refundCallback: WeChat Pay calls this when a refund ends. Like payCallback it trusts nothing in
+ * the event: it confirms the refund with WeChat before settling it, and answers `{ errcode: 0 }`
+ * only once that is recorded and the onRefunded hook ran.
+ */
+import { initCloud, kit } from '../common/context';
+import { handleRefundNotification } from '../common/refunds';
+
+initCloud();
+
+export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
+  try {
+    const e =
+      event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
+    const { verdict, hook } = await handleRefundNotification(kit(), e);
+    if (verdict === 'UNKNOWN_REFUND' || verdict === 'NOT_FINAL')
+      return { errcode: 1, errmsg: `not recorded: ${verdict}` };
+    if (hook === 'FAILED')
+      return { errcode: 1, errmsg: 'refund recorded, but the onRefunded hook failed; retry' };
+    return { errcode: 0, errmsg: '' };
+  } catch (err) {
+    console.error('[paykit] refundCallback failed:', err);
+    return { errcode: 1, errmsg: 'temporary failure, retry' };
+  }
+}

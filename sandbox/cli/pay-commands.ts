@@ -1,0 +1,182 @@
+/** Control commands for the pay emulator: act as the payer, list trades and deliveries, inject faults. */
+import { CliError, count, flag, parseDuration, type Args } from './args';
+import type { ControlClient } from './client';
+import { beijing, brief, duration, table, yuan } from './format';
+
+export interface CommandContext {
+  args: Args;
+  client: ControlClient;
+}
+
+/** A command answers the data (printed with --json) and its human-readable text. */
+export interface CommandResult {
+  data: unknown;
+  text: string;
+}
+
+interface TradeView {
+  outTradeNo: string;
+  subOpenid: string;
+  body: string;
+  totalFee: number;
+  refundedFee: number;
+  state: string;
+  createdAt: number;
+  timeEnd: number | null;
+  prepays: Array<{ prepayId: string; expiresAt: number }>;
+}
+
+interface DeliveryView {
+  id: number;
+  kind: string;
+  outTradeNo: string;
+  outRefundNo?: string;
+  functionName: string;
+  attempt: number;
+  duplicate: boolean;
+  startedAt: number;
+  outcome: string;
+  answer?: unknown;
+  error?: string;
+}
+
+interface Faults {
+  api: Array<{ id: number; api: string; error: string; remaining: number; afterProcessing: boolean }>;
+  callbacks: Array<{ id: number; kind?: string; mode: string; remaining: number; delayMs: number }>;
+}
+
+const ACTIONS = ['pay', 'cancel', 'fail', 'notenough', 'slow'];
+const MODES = ['drop', 'delay', 'duplicate', 'hold'];
+
+export async function pay({ args, client }: CommandContext): Promise<CommandResult> {
+  const target = args.positional[0];
+  if (!target) throw new CliError('pay needs a package (prepay_id=wx…) or a prepay id');
+  const pkg = target.startsWith('prepay_id=') ? target : `prepay_id=${target}`;
+  const action = flag(args, 'action') ?? 'pay';
+  if (!ACTIONS.includes(action)) throw new CliError(`--action must be one of ${ACTIONS.join(', ')}`);
+  const prepayId = pkg.slice('prepay_id='.length);
+  const { trades } = await client.get<{ trades: TradeView[] }>('/sandbox/pay/trades');
+  const trade = trades.find((t) => t.prepays.some((p) => p.prepayId === prepayId));
+  const openid = flag(args, 'as') ?? trade?.subOpenid;
+  if (!openid) throw new CliError(`no trade has prepay ${prepayId}; pass --as <openid> to try anyway`);
+  const answer = await client.post<{ errMsg: string }>('/sandbox/pay/act', { package: pkg, openid, action });
+  await client.post('/sandbox/pay/settle');
+  const after = trade
+    ? (await client.get<{ trades: TradeView[] }>('/sandbox/pay/trades', { outTradeNo: trade.outTradeNo }))
+        .trades[0]
+    : undefined;
+  const text = after
+    ? `${answer.errMsg}\ntrade ${after.outTradeNo}: ${after.state} (${yuan(after.totalFee)}, payer ${openid})`
+    : answer.errMsg;
+  return { data: { ...answer, trade: after ?? null }, text };
+}
+
+export async function trades({ args, client }: CommandContext): Promise<CommandResult> {
+  const data = await client.get<{ trades: TradeView[] }>('/sandbox/pay/trades', {
+    outTradeNo: flag(args, 'out-trade-no'),
+    state: flag(args, 'state'),
+  });
+  const rows = data.trades.map((t) => [
+    t.outTradeNo,
+    t.state,
+    yuan(t.totalFee),
+    t.refundedFee ? yuan(t.refundedFee) : '',
+    beijing(t.createdAt),
+    beijing(t.timeEnd),
+    t.subOpenid,
+    t.prepays.length ? t.prepays[t.prepays.length - 1].prepayId : '',
+  ]);
+  const header = ['OUT_TRADE_NO', 'STATE', 'TOTAL', 'REFUNDED', 'CREATED', 'PAID', 'PAYER', 'PREPAY'];
+  return { data, text: table(header, rows, 'no trades') };
+}
+
+export async function deliveries({ args, client }: CommandContext): Promise<CommandResult> {
+  const data = await client.get<{ deliveries: DeliveryView[] }>('/sandbox/pay/deliveries', {
+    outTradeNo: flag(args, 'out-trade-no'),
+    outRefundNo: flag(args, 'out-refund-no'),
+    kind: flag(args, 'kind'),
+  });
+  const rows = data.deliveries.map((d) => [
+    String(d.id),
+    d.kind,
+    d.outRefundNo ? `${d.outTradeNo}/${d.outRefundNo}` : d.outTradeNo,
+    d.functionName,
+    `${d.attempt}${d.duplicate ? ' (dup)' : ''}`,
+    beijing(d.startedAt),
+    d.outcome,
+    d.error ? brief(d.error) : brief(d.answer),
+  ]);
+  const header = ['ID', 'KIND', 'ORDER', 'FUNCTION', 'ATTEMPT', 'AT', 'OUTCOME', 'ANSWER'];
+  return { data, text: table(header, rows, 'no callback deliveries') };
+}
+
+export async function fault({ args, client }: CommandContext): Promise<CommandResult> {
+  const [api, error] = args.positional;
+  if (!api || !error) throw new CliError('fault needs <api> <error>, e.g. fault unifiedOrder SYSTEMERROR');
+  const n = count(args) ?? 1;
+  const data = await client.post<{ fault: Faults['api'][number] }>('/sandbox/pay/faults', {
+    api,
+    error,
+    count: n,
+    afterProcessing: args.flags['after-processing'] === true,
+  });
+  const after = data.fault.afterProcessing ? ' (after carrying the request out)' : '';
+  return { data, text: `the next ${n} ${api} call${n > 1 ? 's' : ''} will fail with ${error}${after}` };
+}
+
+export async function faults({ args, client }: CommandContext): Promise<CommandResult> {
+  const data = args.flags.clear
+    ? await client.request<Faults>('DELETE', '/sandbox/pay/faults')
+    : await client.get<Faults>('/sandbox/pay/faults');
+  const rows = [
+    ...data.api.map((f) => [
+      'api',
+      f.api,
+      f.error + (f.afterProcessing ? ' (after processing)' : ''),
+      String(f.remaining),
+    ]),
+    ...data.callbacks.map((f) => [
+      'callback',
+      f.kind ?? 'payment+refund',
+      f.mode + (f.mode === 'delay' ? ` ${duration(f.delayMs)}` : ''),
+      String(f.remaining),
+    ]),
+  ];
+  const prefix = args.flags.clear ? 'faults cleared\n' : '';
+  return { data, text: prefix + table(['TYPE', 'TARGET', 'FAULT', 'REMAINING'], rows, 'no faults') };
+}
+
+export async function callbacks({ args, client }: CommandContext): Promise<CommandResult> {
+  const mode = args.positional[0];
+  if (!mode || !MODES.includes(mode)) throw new CliError(`callbacks needs a mode: ${MODES.join(', ')}`);
+  const kind = flag(args, 'kind');
+  if (kind !== undefined && kind !== 'payment' && kind !== 'refund')
+    throw new CliError('--kind must be payment or refund');
+  const delay = flag(args, 'delay');
+  if (mode === 'delay' && delay === undefined) throw new CliError('callbacks delay needs --delay <duration>');
+  const n = count(args) ?? 1;
+  const data = await client.post('/sandbox/pay/callbacks', {
+    mode,
+    count: n,
+    ...(kind ? { kind } : {}),
+    ...(delay !== undefined ? { delayMs: parseDuration(delay) } : {}),
+  });
+  const what = `the next ${n} ${kind ?? 'payment/refund'} callback${n > 1 ? 's' : ''}`;
+  const texts: Record<string, string> = {
+    drop: `${what} will be lost on the way (and retried on schedule)`,
+    delay: `${what} will be sent ${delay} late`,
+    duplicate: `${what} will be sent twice`,
+    hold: `${what} will wait for "release" (--reverse to deliver them newest first)`,
+  };
+  return { data, text: texts[mode] };
+}
+
+export async function release({ args, client }: CommandContext): Promise<CommandResult> {
+  const reverse = args.flags.reverse === true;
+  const data = await client.post<{ released: number }>('/sandbox/pay/callbacks/release', {
+    order: reverse ? 'reverse' : 'fifo',
+  });
+  await client.post('/sandbox/pay/settle');
+  const order = reverse ? ', newest first' : '';
+  return { data, text: `released ${data.released} held callback${data.released === 1 ? '' : 's'}${order}` };
+}

@@ -1,0 +1,191 @@
+/** @jest-environment node */
+/**
+ * The order lifecycle at the server: close (5-minute rule, paid meanwhile), list (cursor pages),
+ * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
+ */
+import { post, query, seed } from '../helpers/control';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+let sandbox: SandboxProcess;
+let kit: KitClient;
+const ALICE = 'o-alice-life';
+const BOB = 'o-bob-life';
+const ADMIN = 'o-admin-life';
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess({
+    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
+  });
+  kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
+  await kit.clock('freeze');
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+const buy = (openid = ALICE, quantity = 1) =>
+  kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity }] });
+
+async function buyAndPay(openid = ALICE) {
+  const placed = await buy(openid);
+  expect((await kit.pay(openid, placed.payment.package)).errMsg).toBe('requestPayment:ok');
+  await kit.settle();
+  await kit.orderReaches(placed.orderNo, 'SUCCESS');
+  return placed;
+}
+
+describe('closeOrder', () => {
+  test('refuses within 5 minutes saying when, closes after, and the order cannot be paid again', async () => {
+    const placed = await buy();
+    const early = await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo });
+    expect(early).toEqual(
+      expect.objectContaining({ ok: false, code: 'CLOSE_TOO_EARLY', retryAt: expect.any(Number) }),
+    );
+    const { now } = await kit.clock('advance', { ms: 0 });
+    if (!early.ok) expect(early.retryAt! - now).toBeGreaterThan(4 * 60_000);
+    await kit.clock('advance', { ms: 5 * 60_000 + 1000 });
+    const closed = await kit.ok(ALICE, 'closeOrder', { orderNo: placed.orderNo });
+    expect(closed.order.status).toBe('CLOSED');
+    const outTradeNo = String((await kit.order(placed.orderNo))!.outTradeNo);
+    expect((await kit.trade(outTradeNo))!.state).toBe('CLOSED');
+    expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_CLOSED' }),
+    );
+    // Closing again is harmless.
+    expect((await kit.ok(ALICE, 'closeOrder', { orderNo: placed.orderNo })).order.status).toBe('CLOSED');
+  });
+
+  test('someone else cannot close it', async () => {
+    const placed = await buy();
+    expect(await kit.call(BOB, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_NOT_FOUND' }),
+    );
+  });
+
+  test('an order paid meanwhile (callback lost) is recorded as paid, not closed', async () => {
+    const placed = await buy();
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
+    await kit.pay(ALICE, placed.payment.package);
+    await kit.settle();
+    await kit.clock('advance', { ms: 6 * 60_000 });
+    expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
+    );
+    expect((await kit.order(placed.orderNo))!.status).toBe('SUCCESS');
+  });
+});
+
+describe('listOrders', () => {
+  test('pages newest first by cursor, filters by status, shows only the caller', async () => {
+    const carol = 'o-carol-list';
+    const placed: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      placed.push((await buy(carol, 1)).orderNo);
+      await kit.clock('advance', { ms: 1000 });
+    }
+    await kit.pay(carol, (await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] })).payment.package);
+    await kit.settle();
+    await kit.orderReaches(placed[2], 'SUCCESS');
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await kit.ok(carol, 'listOrders', { pageSize: 3, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.orders.map((o) => o.orderNo));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual([...placed].reverse());
+    const paid = await kit.ok(carol, 'listOrders', { status: 'SUCCESS' });
+    expect(paid.orders.map((o) => o.orderNo)).toEqual([placed[2]]);
+    expect(paid.nextCursor).toBeNull();
+    expect((await kit.ok(BOB, 'listOrders', {})).orders.some((o) => placed.includes(o.orderNo))).toBe(false);
+    for (const bad of [
+      { status: 'PAID' },
+      { pageSize: 500 },
+      { cursor: 'not-a-cursor' },
+      { pageSize: 1.5 },
+    ]) {
+      expect(await kit.call(carol, 'listOrders', bad)).toEqual(
+        expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
+      );
+    }
+  });
+});
+
+describe('refunds', () => {
+  test('only admins refund; partial then the rest; never more than paid; idempotent by refundNo', async () => {
+    const placed = await buyAndPay();
+    expect(await kit.call(ALICE, 'refund', { orderNo: placed.orderNo, refundFee: 100 })).toEqual(
+      expect.objectContaining({ ok: false, code: 'FORBIDDEN' }),
+    );
+    const first = await kit.ok(ADMIN, 'refund', {
+      orderNo: placed.orderNo,
+      refundFee: 800,
+      refundNo: 'refund-test-1',
+    });
+    expect(first.refundNo).toBe('refund-test-1');
+    await kit.settle();
+    const refunded = await kit.orderReaches(placed.orderNo, 'REFUND');
+    expect((refunded.refunds as Array<{ status: string }>)[0].status).toBe('SUCCESS');
+    const again = await kit.ok(ADMIN, 'refund', {
+      orderNo: placed.orderNo,
+      refundFee: 800,
+      refundNo: 'refund-test-1',
+    });
+    expect(again.order.refunds).toHaveLength(1);
+    expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 2001 })).toEqual(
+      expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
+    );
+    await kit.clock('advance', { ms: 61_000 });
+    const rest = await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 2000 });
+    await kit.settle();
+    const view = await kit.ok(ALICE, 'queryOrder', { orderNo: placed.orderNo });
+    expect(view.order.refundedFee).toBe(2800);
+    expect(view.order.refunds.map((r) => [r.refundNo, r.status])).toEqual([
+      ['refund-test-1', 'SUCCESS'],
+      [rest.refundNo, 'SUCCESS'],
+    ]);
+    const runs = await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo });
+    expect(runs.map((r) => r.hook).sort()).toEqual(['onPaid', 'onRefunded', 'onRefunded']);
+  });
+
+  test('an unpaid order cannot be refunded', async () => {
+    const placed = await buy();
+    expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100 })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT' }),
+    );
+  });
+});
+
+describe('hooks and timers', () => {
+  test('onPaid delivers the goods exactly once', async () => {
+    const placed = await buyAndPay();
+    const runs = await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo, hook: 'onPaid' });
+    expect(runs).toHaveLength(1);
+    const delivery = await query(sandbox.url, 'paykit_deliveries', { _id: placed.orderNo });
+    expect(delivery).toEqual([expect.objectContaining({ openid: ALICE, status: 'DELIVERED' })]);
+  });
+
+  test('the timer recovers a payment whose callbacks were all lost, and closes expired orders', async () => {
+    const lost = await buy();
+    const abandoned = await buy();
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 20 });
+    await kit.pay(ALICE, lost.payment.package);
+    await kit.settle();
+    expect((await kit.order(lost.orderNo))!.status).toBe('NOTPAY');
+    // The sweep runs every 5 minutes and asks about unpaid orders 2 to 12 minutes old.
+    await kit.clock('advance', { ms: 5 * 60_000 });
+    await kit.orderReaches(lost.orderNo, 'SUCCESS');
+    expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo: lost.orderNo })).toHaveLength(1);
+    // Unpaid orders expire after 30 minutes; the next sweep closes them at WeChat and here.
+    await kit.clock('advance', { ms: 30 * 60_000 });
+    await kit.orderReaches(abandoned.orderNo, 'CLOSED');
+    await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'x', error: 'SYSTEMERROR', count: 0 }).catch(
+      () => undefined,
+    );
+  });
+});

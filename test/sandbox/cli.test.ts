@@ -1,0 +1,251 @@
+/** @jest-environment node */
+/**
+ * The control commands of the sandbox CLI (`node dist/sandbox/cli.js <command> --url …`) against a
+ * running sandbox: text for people, --json for scripts, clear errors with exit code 1.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT } from '../helpers/sandbox';
+import { startPaySdk, type PaySdk } from '../helpers/paysdk';
+
+let sdk: PaySdk;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, withUrl = true): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'dist/sandbox/cli.js'), ...args, ...(withUrl ? ['--url', sdk.base] : [])],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function ok(...args: string[]): Promise<string> {
+  const run = await cli(args);
+  if (run.code !== 0) throw new Error(`cli ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return run.stdout;
+}
+
+async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
+  return JSON.parse(await ok(...args, '--json')) as T;
+}
+
+beforeAll(async () => {
+  sdk = await startPaySdk();
+});
+
+afterAll(async () => {
+  await sdk?.stop();
+});
+
+describe('status and clock', () => {
+  test('status shows the sandbox, its clock and its pay state', async () => {
+    const text = await ok('status');
+    expect(text).toContain(`sandbox    ${sdk.base} (env ${sdk.envId}`);
+    expect(text).toMatch(/clock {6}2024-03-15 12:00:00 Beijing .*frozen/);
+    expect(text).toContain('cloudpay');
+    const data = await json<{ envId: string; clock: { frozen: boolean } }>('status');
+    expect(data).toEqual(
+      expect.objectContaining({ envId: sdk.envId, clock: expect.objectContaining({ frozen: true }) }),
+    );
+  });
+
+  test('clock set, advance with durations, resume and freeze', async () => {
+    expect(await ok('clock', 'set', '2024-03-15T12:00:00+08:00')).toMatch(
+      /^clock 2024-03-15 12:00:00 Beijing/,
+    );
+    expect(await ok('clock', 'advance', '90s')).toContain('2024-03-15 12:01:30');
+    expect(await ok('clock', 'advance', '1h30m')).toContain('2024-03-15 13:31:30');
+    expect(await ok('clock', 'advance', '1d')).toContain('2024-03-16 13:31:30');
+    const running = await json<{ frozen: boolean }>('clock', 'resume');
+    expect(running.frozen).toBe(false);
+    expect(await ok('clock', 'freeze')).toContain('frozen');
+    const shown = await json<{ now: number; frozen: boolean }>('clock');
+    expect(shown.frozen).toBe(true);
+    await ok('clock', 'set', String(Date.UTC(2024, 2, 15, 4, 0, 0)));
+    expect((await json<{ now: number }>('clock')).now).toBe(Date.UTC(2024, 2, 15, 4, 0, 0));
+  });
+});
+
+describe('pay, trades, deliveries', () => {
+  test('pay a prepay as its payer, then see the trade and the callback delivery', async () => {
+    const { params, pkg } = await sdk.order({ totalFee: 1234 });
+    const no = String(params.outTradeNo);
+    const out = await ok('pay', pkg.slice('prepay_id='.length));
+    expect(out).toContain('requestPayment:ok');
+    expect(out).toContain(`trade ${no}: SUCCESS (¥12.34`);
+    const trades = await ok('trades', '--out-trade-no', no);
+    expect(trades.split('\n')[0]).toMatch(/^OUT_TRADE_NO\s+STATE\s+TOTAL/);
+    expect(trades).toMatch(new RegExp(`${no}\\s+SUCCESS\\s+¥12\\.34`));
+    const deliveries = await ok('deliveries', '--out-trade-no', no);
+    expect(deliveries).toMatch(new RegExp(`payment\\s+${no}\\s+flakyCallback\\s+1\\s+.*ok`));
+    const data = await json<{ deliveries: Array<{ outcome: string }> }>('deliveries', '--out-trade-no', no);
+    expect(data.deliveries.map((d) => d.outcome)).toEqual(['ok']);
+  });
+
+  test('payer actions: cancel, fail, another payer', async () => {
+    const a = await sdk.order();
+    expect(await ok('pay', a.pkg, '--action', 'cancel')).toContain('requestPayment:fail cancel');
+    expect(await ok('pay', a.pkg, '--as', 'o-stranger')).toContain('下单账号与支付账号不一致');
+    expect(await ok('pay', a.pkg, '--action', 'fail')).toMatch(
+      /requestPayment:fail 支付失败\ntrade .*: PAYERROR/,
+    );
+    const bad = await cli(['pay', a.pkg, '--action', 'steal']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--action must be one of pay, cancel, fail, notenough, slow');
+  });
+});
+
+describe('faults and callbacks', () => {
+  test('fault, faults, faults --clear', async () => {
+    expect(await ok('fault', 'unifiedOrder', 'SYSTEMERROR', '--count', '2')).toBe(
+      'the next 2 unifiedOrder calls will fail with SYSTEMERROR\n',
+    );
+    await ok('fault', 'queryOrder', 'TIMEOUT', '--after-processing');
+    const list = await ok('faults');
+    expect(list).toMatch(/api\s+unifiedOrder\s+SYSTEMERROR\s+2/);
+    expect(list).toMatch(/api\s+queryOrder\s+TIMEOUT \(after processing\)\s+1/);
+    const res = await sdk.ok('unifiedOrder', sdk.orderParams());
+    expect(res.errCodeDes).toBe('系统超时，请稍后再试');
+    expect((await json<{ api: Array<{ remaining: number }> }>('faults')).api[0].remaining).toBe(1);
+    expect(await ok('faults', '--clear')).toBe('faults cleared\nno faults\n');
+  });
+
+  test('callbacks hold, then release --reverse delivers newest first', async () => {
+    expect(await ok('callbacks', 'hold', '--count', '2')).toContain(
+      'the next 2 payment/refund callbacks will wait',
+    );
+    const a = await sdk.order();
+    const b = await sdk.order();
+    await ok('pay', a.pkg);
+    await ok('pay', b.pkg);
+    const nos = [String(a.params.outTradeNo), String(b.params.outTradeNo)];
+    expect(await sdk.deliveries({ outTradeNo: nos[0] })).toEqual([]);
+    expect(await ok('release', '--reverse')).toBe('released 2 held callbacks, newest first\n');
+    const log = (await sdk.deliveries()).filter((d) => nos.includes(d.outTradeNo));
+    expect(log.map((d) => d.outTradeNo)).toEqual([nos[1], nos[0]]);
+  });
+
+  test('callbacks delay and drop, with durations and kinds', async () => {
+    expect(await ok('callbacks', 'delay', '--delay', '30s', '--kind', 'refund')).toBe(
+      'the next 1 refund callback will be sent 30s late\n',
+    );
+    await ok('callbacks', 'drop', '--count', '3');
+    const faults = await json<{
+      callbacks: Array<{ mode: string; delayMs: number; kind?: string; remaining: number }>;
+    }>('faults');
+    expect(faults.callbacks).toEqual([
+      expect.objectContaining({ mode: 'delay', delayMs: 30_000, kind: 'refund', remaining: 1 }),
+      expect.objectContaining({ mode: 'drop', remaining: 3 }),
+    ]);
+    expect(await ok('faults')).toMatch(/callback\s+refund\s+delay 30s\s+1/);
+    const missing = await cli(['callbacks', 'delay']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--delay <duration>');
+    await ok('faults', '--clear');
+  });
+});
+
+describe('logs, export, import', () => {
+  test('logs of a function', async () => {
+    await sdk.queryOrder('CLILOGS0001');
+    const text = await ok('logs', '--name', 'cloudpay', '--limit', '1');
+    expect(text).toMatch(/cloudpay {2}\d+ ms {2}wx_client o-payer-sdk {2}→ /);
+    const data = await json<{ logs: Array<{ name: string }> }>('logs', '--name', 'cloudpay', '--limit', '2');
+    expect(data.logs.map((l) => l.name)).toEqual(['cloudpay', 'cloudpay']);
+  });
+
+  test('import a file, export it back to a file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-cli-'));
+    const input = path.join(dir, 'in.json');
+    fs.writeFileSync(
+      input,
+      JSON.stringify({
+        cli_items: [
+          { _id: 'a', n: 1 },
+          { _id: 'b', n: 2 },
+        ],
+      }),
+    );
+    expect(await ok('import', input)).toMatch(/imported\nCOLLECTION\s+DOCS\ncli_items\s+2/);
+    fs.writeFileSync(input, JSON.stringify({ cli_items: [{ _id: 'c', n: 3 }] }));
+    expect(await ok('import', input, '--replace')).toMatch(/replaced/);
+    const out = path.join(dir, 'out.json');
+    expect(await ok('export', '--out', out, '--collections', 'cli_items')).toBe(
+      `wrote ${out}: cli_items 1\n`,
+    );
+    const exported = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<
+      string,
+      Array<{ _id: string; n: number }>
+    >;
+    expect(exported.cli_items).toEqual([expect.objectContaining({ _id: 'c', n: 3 })]);
+    const stdout = JSON.parse(await ok('export', '--collections', 'cli_items')) as Record<string, unknown[]>;
+    expect(Object.keys(stdout)).toEqual(['cli_items']);
+  });
+});
+
+describe('errors', () => {
+  test('no sandbox at the URL: a clear message and exit 1', async () => {
+    const run = await cli(['status', '--url', 'http://127.0.0.1:1'], {}, false);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe('no sandbox at http://127.0.0.1:1: run npm start (or pass --url)');
+  });
+
+  test('PAYKIT_SANDBOX_URL is used without --url', async () => {
+    const run = await cli(['clock', '--json'], { PAYKIT_SANDBOX_URL: sdk.base }, false);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(expect.objectContaining({ frozen: true }));
+  });
+
+  test('bad input fails with exit 1 and says why', async () => {
+    const cases: Array<[string[], string]> = [
+      [['clock', 'advance', 'soon'], '"soon" is not a duration'],
+      [['clock', 'set', 'yesterday'], '"yesterday" is not a time'],
+      [['clock', 'rewind'], 'unknown clock action "rewind"'],
+      [['callbacks', 'scramble'], 'callbacks needs a mode: drop, delay, duplicate, hold'],
+      [['fault', 'refund'], 'fault needs <api> <error>'],
+      [['fault', 'refund', 'SYSTEMERROR', '--count', '0'], '--count must be a whole number'],
+      [['import', '/no/such/file.json'], 'cannot read /no/such/file.json'],
+      [['pay', 'wx00nosuchprepay'], 'no trade has prepay wx00nosuchprepay'],
+      [['frobnicate'], 'unknown command "frobnicate"'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(args);
+      expect({ args, code: run.code }).toEqual({ args, code: 1 });
+      expect(run.stderr).toContain(message);
+    }
+  });
+
+  test('help lists the control commands', async () => {
+    const text = await ok('help');
+    for (const name of [
+      'start',
+      'status',
+      'clock',
+      'pay',
+      'trades',
+      'deliveries',
+      'fault',
+      'faults',
+      'callbacks',
+      'release',
+      'logs',
+      'export',
+      'import',
+    ]) {
+      expect(text).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    }
+  });
+});

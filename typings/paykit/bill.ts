@@ -1,0 +1,36 @@
+import type { Fen } from './order';
+
+export type DiscrepancyKind =
+  /** WeChat has a payment the kit has not recorded (a lost callback): repairable. */
+  | 'PAID_AT_WECHAT_NOT_HERE'
+  /** Both have the payment, with different amounts. */
+  | 'AMOUNT_MISMATCH'
+  /** The kit recorded a payment that is not in WeChat's bill. */
+  | 'PAID_HERE_NOT_AT_WECHAT'
+  /** A trade in the bill that is not one of the kit's orders. */
+  | 'UNKNOWN_TRADE';
+
+export interface Discrepancy {
+  kind: DiscrepancyKind;
+  outTradeNo: string;
+  orderNo?: string;
+  wechatFee?: Fen;
+  localFee?: Fen;
+  transactionId?: string;
+  /** Set when `repair` recorded it. */
+  repaired?: boolean;
+}
+
+/** One day's reconciliation, as stored in `paykit_bills`. */
+export interface BillReport {
+  billDate: string;
+  /** False when WeChat had no bill for the day (No Bill Exist). */
+  billExists: boolean;
+  payments: { count: number; fee: Fen };
+  refunds: { count: number; fee: Fen };
+  /** Fees in units of 0.00001 yuan, as the bill prints them. */
+  serviceFee: number;
+  summaryMatches: boolean;
+  discrepancies: Discrepancy[];
+  reconciledAt: number;
+}
