@@ -5,14 +5,19 @@
  */
 import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
+import { benchDatabase, benchFunctions } from './cloud';
+import { benchPay } from './pay';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   build: benchBuild,
   size: benchSize,
   tests: benchTests,
+  db: benchDatabase,
+  functions: benchFunctions,
   bill: benchBill,
+  pay: benchPay,
 };
-const DEFAULT = ['build', 'size'];
+const DEFAULT = ['build', 'size', 'db', 'functions'];
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -21,6 +21,7 @@ export class SandboxClock {
   private timers: Timer[] = [];
   private nextId = 1;
   private wake: NodeJS.Timeout | null = null;
+  private backListeners: Array<() => void> = [];
 
   now(): number {
     return this.frozenAt ?? Date.now() + this.offsetMs;
@@ -32,8 +33,9 @@ export class SandboxClock {
 
   /** Stops time at its current reading (or at `at`). */
   freeze(at?: number): void {
-    this.frozenAt = at ?? this.now();
-    this.changed();
+    const before = this.now();
+    this.frozenAt = at ?? before;
+    this.changed(before);
   }
 
   /** Lets time run again from where it stands. */
@@ -53,9 +55,18 @@ export class SandboxClock {
   /** Sets the time. Moving backwards is allowed; timers then simply wait longer. */
   set(at: number): void {
     if (!Number.isFinite(at)) throw new RangeError('set takes a time in ms since the epoch');
+    const before = this.now();
     if (this.frozenAt !== null) this.frozenAt = at;
     else this.offsetMs = at - Date.now();
-    this.changed();
+    this.changed(before);
+  }
+
+  /**
+   * Called when time is moved backwards. Timers keep their absolute times (a retry due at 10:00
+   * stays due at 10:00), but schedules computed from "now", such as cron triggers, re-arm.
+   */
+  onMovedBack(listener: () => void): void {
+    this.backListeners.push(listener);
   }
 
   /** Runs `fire` once the sandbox time reaches `at`. Returns an id for `cancel`. */
@@ -88,8 +99,9 @@ export class SandboxClock {
     this.timers = [];
   }
 
-  private changed(): void {
+  private changed(before?: number): void {
     const now = this.now();
+    if (before !== undefined && now < before) for (const listener of this.backListeners) listener();
     while (this.timers.length && this.timers[0].at <= now) {
       const timer = this.timers.shift()!;
       try {

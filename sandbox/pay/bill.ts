@@ -78,29 +78,31 @@ export function downloadBill(ctx: PayContext, req: Request): BillAnswer {
     return fail('invalid bill_date', '20001');
   }
   if (now < dayStart + DAY_MS + config.billAvailableHour * 3600_000) return fail('Bill Creating');
-  const lines = billLines(ctx, type as BillType, dayStart, subMchId);
-  if (!lines.length) return fail('No Bill Exist', '20002');
-  const text = renderBill(ctx, BILL_HEADERS[type as 'ALL' | 'SUCCESS' | 'REFUND'], lines);
+  const text = renderBill(
+    ctx,
+    BILL_HEADERS[type as 'ALL' | 'SUCCESS' | 'REFUND'],
+    billLines(ctx, type as BillType, dayStart, subMchId),
+  );
+  if (text === null) return fail('No Bill Exist', '20002');
   const body = Buffer.from(text, 'utf8');
   return tarType === 'GZIP'
     ? { raw: gzipSync(body), contentType: 'application/octet-stream' }
     : { raw: body, contentType: 'text/plain; charset=utf-8' };
 }
 
-function billLines(ctx: PayContext, type: BillType, dayStart: number, subMchId?: string): Line[] {
+/** The detail lines of the day, produced one at a time: a day can hold 100,000s of trades. */
+function* billLines(ctx: PayContext, type: BillType, dayStart: number, subMchId?: string): Generator<Line> {
   const { records } = ctx;
   const end = dayStart + DAY_MS;
-  const lines: Line[] = [];
   if (type === 'ALL' || type === 'SUCCESS') {
-    for (const t of records.tradesPaidBetween(dayStart, end, subMchId)) lines.push(paymentLine(ctx, t));
+    for (const t of records.tradesPaidBetween(dayStart, end, subMchId)) yield paymentLine(ctx, t);
   }
   if (type === 'ALL' || type === 'REFUND') {
     for (const r of records.refundsBetween(dayStart, end, subMchId)) {
       const t = records.trade(r.sub_mch_id, r.out_trade_no);
-      if (t) lines.push(refundLine(ctx, t, r, type));
+      if (t) yield refundLine(ctx, t, r, type);
     }
   }
-  return lines;
 }
 
 function tradeCells(ctx: PayContext, t: TradeRow): Record<string, string> {
@@ -175,28 +177,37 @@ function refundLine(ctx: PayContext, t: TradeRow, r: RefundRow, type: BillType):
   };
 }
 
-function renderBill(ctx: PayContext, header: string, lines: Line[]): string {
+/** The bill text, or null when the day has no lines. Each line is rendered as it comes. */
+function renderBill(ctx: PayContext, header: string, lines: Iterable<Line>): string | null {
   const { config } = ctx;
   const columns = header.split(',');
-  const sum = (k: keyof Amounts): number => lines.reduce((s, l) => s + l.amounts[k], 0);
+  const totals: Amounts = { settle: 0, refund: 0, order: 0, applied: 0, fee: 0 };
+  const out: string[] = [header];
+  for (const line of lines) {
+    let text = '';
+    for (let i = 0; i < columns.length; i++) text += `${i ? ',' : ''}\`${line.cells[columns[i]] ?? ''}`;
+    out.push(text);
+    totals.settle += line.amounts.settle;
+    totals.refund += line.amounts.refund;
+    totals.order += line.amounts.order;
+    totals.applied += line.amounts.applied;
+    totals.fee += line.amounts.fee;
+  }
+  const count = out.length - 1;
+  if (!count) return null;
   const sandbox = config.billNumberStyle === 'sandbox';
   const money = (fen: number): string => (sandbox ? floatText(fen / 100) : yuan(fen));
   const summary = [
-    sandbox ? floatText(lines.length) : String(lines.length),
-    money(sum('settle')),
-    money(sum('refund')),
+    sandbox ? floatText(count) : String(count),
+    money(totals.settle),
+    money(totals.refund),
     money(0),
-    sandbox ? floatText(sum('fee') / 100) : feeYuan(sum('fee')),
-    money(sum('order')),
-    money(sum('applied')),
+    sandbox ? floatText(totals.fee / 100) : feeYuan(totals.fee),
+    money(totals.order),
+    money(totals.applied),
   ];
-  const out = [
-    header,
-    ...lines.map((l) => columns.map((c) => `\`${l.cells[c] ?? ''}`).join(',')),
-    BILL_SUMMARY_HEADER,
-    summary.map((v) => `\`${v}`).join(','),
-  ].join('\r\n');
-  return `${config.billKeepsBom ? '\uFEFF' : ''}${out}${config.billTrailingCrlf ? '\r\n' : ''}`;
+  out.push(BILL_SUMMARY_HEADER, summary.map((v) => `\`${v}`).join(','));
+  return `${config.billKeepsBom ? '\uFEFF' : ''}${out.join('\r\n')}${config.billTrailingCrlf ? '\r\n' : ''}`;
 }
 
 /** Python-style float text as WeChat's simulation system prints it (`45.0`, `0.47`). */

@@ -69,43 +69,51 @@ export function listNotifications(
   db: Database.Database,
   filter: { outTradeNo?: string; status?: NotificationStatus } = {},
 ): NotificationView[] {
-  const rows = db.prepare('SELECT * FROM pay_notifications ORDER BY id').all() as NotificationRow[];
-  return rows
-    .filter(
-      (r) =>
-        (!filter.outTradeNo || r.out_trade_no === filter.outTradeNo) &&
-        (!filter.status || r.status === filter.status),
-    )
-    .map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      outTradeNo: r.out_trade_no,
-      ...(r.out_refund_no ? { outRefundNo: r.out_refund_no } : {}),
-      envId: r.env_id,
-      functionName: r.function_name,
-      status: r.status,
-      attempts: r.attempts,
-      nextAt: r.status === 'pending' ? r.next_at : null,
-      createdAt: r.created_at,
-      deliveredAt: r.delivered_at,
-      event: JSON.parse(r.event) as Record<string, unknown>,
-    }));
+  // Filter in SQL: the log grows with every payment and the control surface polls it.
+  const { clause, args } = where([
+    ['out_trade_no', filter.outTradeNo],
+    ['status', filter.status],
+  ]);
+  const rows = db
+    .prepare(`SELECT * FROM pay_notifications${clause} ORDER BY id`)
+    .all(...args) as NotificationRow[];
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    outTradeNo: r.out_trade_no,
+    ...(r.out_refund_no ? { outRefundNo: r.out_refund_no } : {}),
+    envId: r.env_id,
+    functionName: r.function_name,
+    status: r.status,
+    attempts: r.attempts,
+    nextAt: r.status === 'pending' ? r.next_at : null,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+    event: JSON.parse(r.event) as Record<string, unknown>,
+  }));
 }
 
 export function listDeliveries(db: Database.Database, filter: DeliveryFilter = {}): DeliveryView[] {
+  const { clause, args } = where([
+    ['d.out_trade_no', filter.outTradeNo],
+    ['d.out_refund_no', filter.outRefundNo],
+    ['d.kind', filter.kind],
+  ]);
   const rows = db
     .prepare(
-      'SELECT d.*, n.event AS event FROM pay_deliveries d JOIN pay_notifications n ON n.id = d.notification_id ORDER BY d.id',
+      `SELECT d.*, n.event AS event FROM pay_deliveries d JOIN pay_notifications n ON n.id = d.notification_id${clause} ORDER BY d.id`,
     )
-    .all() as DeliveryRow[];
-  return rows
-    .filter(
-      (r) =>
-        (!filter.outTradeNo || r.out_trade_no === filter.outTradeNo) &&
-        (!filter.outRefundNo || r.out_refund_no === filter.outRefundNo) &&
-        (!filter.kind || r.kind === filter.kind),
-    )
-    .map(deliveryView);
+    .all(...args) as DeliveryRow[];
+  return rows.map(deliveryView);
+}
+
+/** ` WHERE a = ? AND b = ?` for the conditions that have a value (column names are ours, never input). */
+function where(conditions: Array<[string, string | undefined]>): { clause: string; args: string[] } {
+  const used = conditions.filter((c): c is [string, string] => Boolean(c[1]));
+  return {
+    clause: used.length ? ` WHERE ${used.map(([column]) => `${column} = ?`).join(' AND ')}` : '',
+    args: used.map(([, value]) => value),
+  };
 }
 
 interface DeliveryRow {

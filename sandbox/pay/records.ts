@@ -64,22 +64,36 @@ function insertSql(table: string, row: object): string {
 }
 
 export class PayRecords {
+  /** Prepared statements by SQL text: preparing costs more than running most of these queries. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {}
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
 
   trade(subMchId: string, outTradeNo: string): TradeRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM pay_trades WHERE sub_mch_id = ? AND out_trade_no = ?')
-      .get(subMchId, outTradeNo) as TradeRow | undefined;
+    return this.prepare('SELECT * FROM pay_trades WHERE sub_mch_id = ? AND out_trade_no = ?').get(
+      subMchId,
+      outTradeNo,
+    ) as TradeRow | undefined;
   }
 
   tradeByTransaction(subMchId: string, transactionId: string): TradeRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM pay_trades WHERE sub_mch_id = ? AND transaction_id = ?')
-      .get(subMchId, transactionId) as TradeRow | undefined;
+    return this.prepare('SELECT * FROM pay_trades WHERE sub_mch_id = ? AND transaction_id = ?').get(
+      subMchId,
+      transactionId,
+    ) as TradeRow | undefined;
   }
 
   trades(filter: { subMchId?: string; outTradeNo?: string; state?: string } = {}): TradeRow[] {
@@ -92,102 +106,96 @@ export class PayRecords {
     const where = used.map(([column]) => `${column} = ?`);
     const args = used.map(([, value]) => value);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return this.db
-      .prepare(`SELECT * FROM pay_trades ${clause} ORDER BY created_at`)
-      .all(...args) as TradeRow[];
+    return this.prepare(`SELECT * FROM pay_trades ${clause} ORDER BY created_at`).all(...args) as TradeRow[];
   }
 
-  /** Trades paid within [from, to). */
-  tradesPaidBetween(from: number, to: number, subMchId?: string): TradeRow[] {
+  /** Trades paid within [from, to), one at a time (a bill day can hold 100,000s). */
+  tradesPaidBetween(from: number, to: number, subMchId?: string): IterableIterator<TradeRow> {
     const sql = `SELECT * FROM pay_trades WHERE time_end >= ? AND time_end < ?${subMchId ? ' AND sub_mch_id = ?' : ''} ORDER BY time_end`;
-    return this.db.prepare(sql).all(...(subMchId ? [from, to, subMchId] : [from, to])) as TradeRow[];
+    return this.db
+      .prepare(sql)
+      .iterate(...(subMchId ? [from, to, subMchId] : [from, to])) as IterableIterator<TradeRow>;
   }
 
   /** Trades waiting for a slow payer (re-armed on start). */
   tradesPaying(): TradeRow[] {
-    return this.db.prepare("SELECT * FROM pay_trades WHERE state = 'USERPAYING'").all() as TradeRow[];
+    return this.prepare("SELECT * FROM pay_trades WHERE state = 'USERPAYING'").all() as TradeRow[];
   }
 
   insertTrade(row: TradeRow): void {
-    this.db.prepare(insertSql('pay_trades', row)).run(row);
+    this.prepare(insertSql('pay_trades', row)).run(row);
   }
 
   updateTrade(subMchId: string, outTradeNo: string, patch: Partial<TradeRow>): void {
     const keys = Object.keys(patch);
     if (!keys.length) return;
-    this.db
-      .prepare(
-        `UPDATE pay_trades SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_trade_no = @__o`,
-      )
-      .run({ ...patch, __s: subMchId, __o: outTradeNo });
+    this.prepare(
+      `UPDATE pay_trades SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_trade_no = @__o`,
+    ).run({ ...patch, __s: subMchId, __o: outTradeNo });
   }
 
   prepay(prepayId: string): PrepayRow | undefined {
-    return this.db.prepare('SELECT * FROM pay_prepays WHERE prepay_id = ?').get(prepayId) as
+    return this.prepare('SELECT * FROM pay_prepays WHERE prepay_id = ?').get(prepayId) as
       PrepayRow | undefined;
   }
 
   latestPrepay(subMchId: string, outTradeNo: string): PrepayRow | undefined {
-    return this.db
-      .prepare(
-        'SELECT * FROM pay_prepays WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at DESC, rowid DESC',
-      )
-      .get(subMchId, outTradeNo) as PrepayRow | undefined;
+    return this.prepare(
+      'SELECT * FROM pay_prepays WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at DESC, rowid DESC',
+    ).get(subMchId, outTradeNo) as PrepayRow | undefined;
   }
 
   prepaysOf(subMchId: string, outTradeNo: string): PrepayRow[] {
-    return this.db
-      .prepare(
-        'SELECT * FROM pay_prepays WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at, rowid',
-      )
-      .all(subMchId, outTradeNo) as PrepayRow[];
+    return this.prepare(
+      'SELECT * FROM pay_prepays WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at, rowid',
+    ).all(subMchId, outTradeNo) as PrepayRow[];
   }
 
   insertPrepay(row: PrepayRow): void {
-    this.db.prepare(insertSql('pay_prepays', row)).run(row);
+    this.prepare(insertSql('pay_prepays', row)).run(row);
   }
 
   refund(subMchId: string, outRefundNo: string): RefundRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND out_refund_no = ?')
-      .get(subMchId, outRefundNo) as RefundRow | undefined;
+    return this.prepare('SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND out_refund_no = ?').get(
+      subMchId,
+      outRefundNo,
+    ) as RefundRow | undefined;
   }
 
   refundById(subMchId: string, refundId: string): RefundRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND refund_id = ?')
-      .get(subMchId, refundId) as RefundRow | undefined;
+    return this.prepare('SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND refund_id = ?').get(
+      subMchId,
+      refundId,
+    ) as RefundRow | undefined;
   }
 
   refundsOf(subMchId: string, outTradeNo: string): RefundRow[] {
-    return this.db
-      .prepare(
-        'SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at, rowid',
-      )
-      .all(subMchId, outTradeNo) as RefundRow[];
+    return this.prepare(
+      'SELECT * FROM pay_refunds WHERE sub_mch_id = ? AND out_trade_no = ? ORDER BY created_at, rowid',
+    ).all(subMchId, outTradeNo) as RefundRow[];
   }
 
   /** Refunds accepted within [from, to). */
-  refundsBetween(from: number, to: number, subMchId?: string): RefundRow[] {
+  refundsBetween(from: number, to: number, subMchId?: string): IterableIterator<RefundRow> {
     const sql = `SELECT * FROM pay_refunds WHERE created_at >= ? AND created_at < ?${subMchId ? ' AND sub_mch_id = ?' : ''} ORDER BY created_at, rowid`;
-    return this.db.prepare(sql).all(...(subMchId ? [from, to, subMchId] : [from, to])) as RefundRow[];
+    return this.db
+      .prepare(sql)
+      .iterate(...(subMchId ? [from, to, subMchId] : [from, to])) as IterableIterator<RefundRow>;
   }
 
   refundsProcessing(): RefundRow[] {
-    return this.db.prepare("SELECT * FROM pay_refunds WHERE status = 'PROCESSING'").all() as RefundRow[];
+    return this.prepare("SELECT * FROM pay_refunds WHERE status = 'PROCESSING'").all() as RefundRow[];
   }
 
   insertRefund(row: RefundRow): void {
-    this.db.prepare(insertSql('pay_refunds', row)).run(row);
+    this.prepare(insertSql('pay_refunds', row)).run(row);
   }
 
   updateRefund(subMchId: string, outRefundNo: string, patch: Partial<RefundRow>): void {
     const keys = Object.keys(patch);
     if (!keys.length) return;
-    this.db
-      .prepare(
-        `UPDATE pay_refunds SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_refund_no = @__o`,
-      )
-      .run({ ...patch, __s: subMchId, __o: outRefundNo });
+    this.prepare(
+      `UPDATE pay_refunds SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_refund_no = @__o`,
+    ).run({ ...patch, __s: subMchId, __o: outRefundNo });
   }
 }

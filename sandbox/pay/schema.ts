@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS pay_trades (
   last_refund_at INTEGER,
   PRIMARY KEY (sub_mch_id, out_trade_no)
 );
+CREATE INDEX IF NOT EXISTS pay_trades_paid ON pay_trades (time_end);
 CREATE TABLE IF NOT EXISTS pay_prepays (
   prepay_id TEXT PRIMARY KEY,
   sub_mch_id TEXT NOT NULL,
@@ -56,6 +57,7 @@ CREATE TABLE IF NOT EXISTS pay_refunds (
   PRIMARY KEY (sub_mch_id, out_refund_no)
 );
 CREATE INDEX IF NOT EXISTS pay_refunds_trade ON pay_refunds (sub_mch_id, out_trade_no);
+CREATE INDEX IF NOT EXISTS pay_refunds_created ON pay_refunds (created_at);
 CREATE TABLE IF NOT EXISTS pay_notifications (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS pay_notifications (
   created_at INTEGER NOT NULL,
   delivered_at INTEGER
 );
+CREATE INDEX IF NOT EXISTS pay_notifications_trade ON pay_notifications (out_trade_no);
 CREATE TABLE IF NOT EXISTS pay_deliveries (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   notification_id INTEGER NOT NULL,

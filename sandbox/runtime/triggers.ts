@@ -32,7 +32,9 @@ export class TimerTriggers {
     private readonly functions: FunctionRuntime,
     private readonly clock: SandboxClock,
     private readonly appId: string,
-  ) {}
+  ) {
+    clock.onMovedBack(() => this.reload());
+  }
 
   /** (Re)reads every function's triggers and arms them from the current sandbox time. */
   reload(): void {

@@ -8,7 +8,9 @@ export type DiscrepancyKind =
   /** The kit recorded a payment that is not in WeChat's bill. */
   | 'PAID_HERE_NOT_AT_WECHAT'
   /** A trade in the bill that is not one of the kit's orders. */
-  | 'UNKNOWN_TRADE';
+  | 'UNKNOWN_TRADE'
+  /** A refund in the bill that the kit has not recorded as refunded. */
+  | 'REFUND_NOT_HERE';
 
 export interface Discrepancy {
   kind: DiscrepancyKind;
@@ -17,6 +19,8 @@ export interface Discrepancy {
   wechatFee?: Fen;
   localFee?: Fen;
   transactionId?: string;
+  /** For REFUND_NOT_HERE. */
+  outRefundNo?: string;
   /** Set when `repair` recorded it. */
   repaired?: boolean;
 }

@@ -113,7 +113,7 @@ export async function reconcileBill(
   const report = (d: Discrepancy | RefundDiscrepancy): void => {
     discrepancyCounts[d.kind]++;
     if (discrepancies.length + refundDiscrepancies.length >= maxKept) dropped++;
-    else if (d.kind === 'REFUND_NOT_HERE') refundDiscrepancies.push(d);
+    else if ('refundId' in d) refundDiscrepancies.push(d);
     else discrepancies.push(d);
   };
 

@@ -1,0 +1,128 @@
+/**
+ * downloadBill / reconcileBills: fetch a day's bill from WeChat Pay, stream it through the parser,
+ * reconcile it with paykit_orders, optionally repair what can be repaired (payments WeChat has and
+ * the kit missed, each confirmed with WeChat first), and store the day's report in paykit_bills.
+ */
+import type { BillReport, Discrepancy } from '../../typings/paykit/bill';
+import { parseBill, reconcileBill, type LocalOrder } from './bill';
+import type { Kit } from './context';
+import { invalid } from './errors';
+import type { OrderDoc } from './model';
+import { applyTradeStatus, orderNoOf } from './payments';
+
+const DAY_MS = 86_400_000;
+const BEIJING_MS = 8 * 3_600_000;
+
+/** yyyyMMdd → the Beijing day [from, to) in ms since epoch; refuses today and later. */
+export function billDay(billDate: unknown, now = Date.now()): { billDate: string; from: number; to: number } {
+  const m = typeof billDate === 'string' ? /^(\d{4})(\d{2})(\d{2})$/.exec(billDate) : null;
+  if (!m) throw invalid('billDate must be a day as yyyyMMdd');
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const from = Date.UTC(y, mo - 1, d) - BEIJING_MS;
+  const check = new Date(from + BEIJING_MS);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) {
+    throw invalid(`billDate ${billDate} is not a calendar day`);
+  }
+  if (from + DAY_MS > now) throw invalid('bills exist only for days that are over (Beijing time)');
+  return { billDate: billDate as string, from, to: from + DAY_MS };
+}
+
+/** The Beijing day before `now`, as yyyyMMdd. */
+export function yesterday(now = Date.now()): string {
+  return new Date(now + BEIJING_MS - DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+function local(order: OrderDoc): LocalOrder {
+  return {
+    orderNo: order._id,
+    status: order.status,
+    totalFee: order.totalFee,
+    outTradeNo: order.outTradeNo,
+    ...(order.transactionId ? { transactionId: order.transactionId } : {}),
+    ...(order.paidAt ? { paidAt: order.paidAt } : {}),
+  };
+}
+
+export async function reconcileDay(kit: Kit, billDate: unknown, repair: boolean): Promise<BillReport> {
+  const day = billDay(billDate);
+  const sources = {
+    billDate: day.billDate,
+    lookup: async (outTradeNos: string[]) => {
+      const orderNos = [...new Set(outTradeNos.map(orderNoOf).filter((n): n is string => !!n))];
+      const orders = new Map((await kit.store.ordersByNo(orderNos)).map((o) => [o._id, o]));
+      const found = new Map<string, LocalOrder>();
+      for (const outTradeNo of outTradeNos) {
+        const order = orders.get(orderNoOf(outTradeNo) ?? '');
+        if (order?.attempts.some((a) => a.outTradeNo === outTradeNo)) found.set(outTradeNo, local(order));
+      }
+      return found;
+    },
+    localPaid: async function* () {
+      let after: string | undefined;
+      for (;;) {
+        const page = await kit.store.paidBetween(new Date(day.from), new Date(day.to), 100, after);
+        for (const order of page) yield local(order);
+        if (page.length < 100) return;
+        after = page[page.length - 1]._id;
+      }
+    },
+  };
+
+  const bill = await kit.provider.downloadBill(day.billDate);
+  let report: BillReport;
+  if (bill) {
+    const rec = await reconcileBill(parseBill(bill), sources);
+    const refunds: Discrepancy[] = rec.refundDiscrepancies.map((r) => ({
+      kind: 'REFUND_NOT_HERE',
+      outTradeNo: r.outTradeNo,
+      outRefundNo: r.outRefundNo,
+      wechatFee: r.wechatFee,
+      ...(r.orderNo ? { orderNo: r.orderNo } : {}),
+    }));
+    report = {
+      billDate: day.billDate,
+      billExists: true,
+      payments: rec.totals.payments,
+      refunds: rec.totals.refunds,
+      serviceFee: rec.totals.serviceFee,
+      summaryMatches: rec.summaryMatches,
+      discrepancies: [...rec.discrepancies, ...refunds],
+      reconciledAt: Date.now(),
+    };
+  } else {
+    // No bill: WeChat saw no trade that day, so every payment recorded here is unexplained.
+    const discrepancies: Discrepancy[] = [];
+    for await (const order of sources.localPaid()) {
+      discrepancies.push({
+        kind: 'PAID_HERE_NOT_AT_WECHAT',
+        outTradeNo: order.outTradeNo ?? '',
+        orderNo: order.orderNo,
+        localFee: order.totalFee,
+      });
+    }
+    report = {
+      billDate: day.billDate,
+      billExists: false,
+      payments: { count: 0, fee: 0 },
+      refunds: { count: 0, fee: 0 },
+      serviceFee: 0,
+      summaryMatches: true,
+      discrepancies,
+      reconciledAt: Date.now(),
+    };
+  }
+  if (repair) await repairMissing(kit, report.discrepancies);
+  await kit.store.saveBill(report);
+  return report;
+}
+
+/** Records payments WeChat has and the kit missed, each confirmed with WeChat first. */
+async function repairMissing(kit: Kit, discrepancies: Discrepancy[]): Promise<void> {
+  for (const d of discrepancies) {
+    if (d.kind !== 'PAID_AT_WECHAT_NOT_HERE' || !d.orderNo) continue;
+    const order = await kit.store.order(d.orderNo);
+    if (!order || order.status !== 'NOTPAY') continue;
+    const after = await applyTradeStatus(kit, order, await kit.provider.queryTrade(d.outTradeNo));
+    if (after.status === 'SUCCESS' && after.outTradeNo === d.outTradeNo) d.repaired = true;
+  }
+}

@@ -1,0 +1,169 @@
+/** @jest-environment node */
+/**
+ * Reconciliation end to end: a day with every kind of discrepancy, WeChat's bill from the
+ * sandbox, the kit's downloadBill (admin only) and the daily reconcileBills timer with repair.
+ */
+import cloud from 'wx-server-sdk';
+import type { Discrepancy } from '../../typings/paykit/bill';
+import { eventually, post, query, readDoc, seed } from '../helpers/control';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+// Without it the SDK probes metadata.tencentyun.com on every request; SILENCE stops its slow-call timer.
+process.env.TENCENTCLOUD = 'true';
+process.env.SILENCE = 'true';
+
+let sandbox: SandboxProcess;
+let kit: KitClient;
+const ALICE = 'o-alice-bill';
+const ADMIN = 'o-admin-bill';
+const SUB_MCH_ID = '1900000109';
+
+beforeAll(async () => {
+  // Orders stay payable for a week here, so the sweep timer does not find the lost payment when it
+  // closes expired orders: the bill must.
+  sandbox = await startSandboxProcess({
+    args: [
+      '--fn-env',
+      `PAYKIT_SUB_MCH_ID=${SUB_MCH_ID},PAYKIT_ADMIN_OPENIDS=${ADMIN},PAYKIT_ORDER_TTL_MINUTES=10080`,
+    ],
+  });
+  kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'cake', name: '蛋糕', price: 3200, active: true }] });
+  // A fixed Beijing time after the daily 10:30 reconciliation, so the whole test day is one bill
+  // day and the jump to the next morning does not pass a reconciliation.
+  await kit.clock('freeze', { at: Date.UTC(2026, 10, 20, 11 - 8, 0, 0) });
+  cloud.init({
+    env: sandbox.envId,
+    serviceUrl: `${sandbox.url}/admin`,
+    secretId: 'x',
+    secretKey: 'y',
+  } as never);
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+async function paidOrder() {
+  const placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'cake', quantity: 1 }] });
+  await kit.pay(ALICE, placed.payment.package);
+  await kit.settle();
+  await kit.orderReaches(placed.orderNo, 'SUCCESS');
+  return placed;
+}
+
+test('a day with every kind of discrepancy is reconciled, and the timer repairs the missed payment', async () => {
+  // 1. A normal payment: no discrepancy.
+  const normal = await paidOrder();
+  // 3. An amount that differs: the local record was damaged after payment.
+  const damaged = await paidOrder();
+  const damagedDoc = (await readDoc<Record<string, unknown>>(sandbox.url, 'paykit_orders', damaged.orderNo))!;
+  await post(`${sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...damagedDoc, totalFee: 3100 }] });
+  // 4. Recorded paid here, never paid at WeChat.
+  const ghostNo = 'PK2026112011300000000001';
+  const t = Date.UTC(2026, 10, 20, 11 - 8, 30);
+  await post(`${sandbox.url}/sandbox/db/import`, {
+    paykit_orders: [
+      {
+        _id: ghostNo,
+        openid: ALICE,
+        appid: 'wx',
+        items: [],
+        totalFee: 500,
+        description: 'ghost',
+        status: 'SUCCESS',
+        attempts: [
+          { outTradeNo: `${ghostNo}A01`, prepayId: 'wx1', createdAt: t, prepayExpiresAt: t, payment: {} },
+        ],
+        outTradeNo: `${ghostNo}A01`,
+        createdAt: { $date: new Date(t).toISOString() },
+        updatedAt: { $date: new Date(t).toISOString() },
+        expiresAt: { $date: new Date(t).toISOString() },
+        paidAt: { $date: new Date(t).toISOString() },
+        refunds: [],
+        version: 2,
+      },
+    ],
+  });
+  // 5. A trade at WeChat that is not one of the kit's, and 6. a refund the kit never heard of.
+  const foreign = (await cloud.cloudPay.unifiedOrder({
+    body: '别处的订单',
+    outTradeNo: 'OTHERSHOP000123',
+    totalFee: 999,
+    spbillCreateIp: '127.0.0.1',
+    subMchId: SUB_MCH_ID,
+    envId: sandbox.envId,
+    functionName: 'nowhere',
+    nonceStr: 'n',
+    tradeType: 'JSAPI',
+    subOpenid: 'o-stranger',
+  })) as { payment?: { package: string } };
+  await kit.pay('o-stranger', foreign.payment!.package);
+  const normalTrade = String((await kit.order(normal.orderNo))!.outTradeNo);
+  const refund = (await cloud.cloudPay.refund({
+    subMchId: SUB_MCH_ID,
+    outTradeNo: normalTrade,
+    outRefundNo: 'MANUALREFUND01',
+    totalFee: 3200,
+    refundFee: 200,
+    envId: sandbox.envId,
+    functionName: 'nowhere',
+    nonceStr: 'n',
+  })) as { resultCode?: string };
+  expect(refund.resultCode).toBe('SUCCESS');
+  await kit.settle();
+  // 2. Last, a payment whose notification never arrives (held at WeChat for good): paid at
+  // WeChat, not here.
+  const lost = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'cake', quantity: 2 }] });
+  await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+  await kit.pay(ALICE, lost.payment.package);
+  await kit.settle();
+  expect((await kit.order(lost.orderNo))!.status).toBe('NOTPAY');
+
+  // Before 10:00 the next day there is no bill yet; a day not over yet is refused.
+  expect(await kit.call(ADMIN, 'downloadBill', { billDate: '20261120' })).toEqual(
+    expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
+  );
+  await kit.clock('set', { at: Date.UTC(2026, 10, 21, 10 - 8, 5) });
+  expect(await kit.call(ALICE, 'downloadBill', { billDate: '20261120' })).toEqual(
+    expect.objectContaining({ ok: false, code: 'FORBIDDEN' }),
+  );
+  const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate: '20261120' });
+  expect(report.billExists).toBe(true);
+  expect(report.summaryMatches).toBe(true);
+  const kinds = (d: Discrepancy[]) => d.map((x) => `${x.kind}:${x.orderNo ?? x.outTradeNo}`).sort();
+  expect(kinds(report.discrepancies)).toEqual(
+    [
+      `AMOUNT_MISMATCH:${damaged.orderNo}`,
+      `PAID_AT_WECHAT_NOT_HERE:${lost.orderNo}`,
+      `PAID_HERE_NOT_AT_WECHAT:${ghostNo}`,
+      `REFUND_NOT_HERE:${normal.orderNo}`,
+      'UNKNOWN_TRADE:OTHERSHOP000123',
+    ].sort(),
+  );
+  const mismatch = report.discrepancies.find((d) => d.kind === 'AMOUNT_MISMATCH')!;
+  expect([mismatch.wechatFee, mismatch.localFee]).toEqual([3200, 3100]);
+  expect(report.payments.count).toBe(4);
+  expect((await kit.order(lost.orderNo))!.status).toBe('NOTPAY');
+
+  // At 10:30 the daily timer reconciles yesterday with repair: the lost payment is recorded.
+  await kit.clock('advance', { ms: 30 * 60_000 });
+  await kit.orderReaches(lost.orderNo, 'SUCCESS');
+  // The timer stores its report once the repair is done.
+  const repaired = await eventually(async () => {
+    const [day] = await query<{ discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {
+      _id: '20261120',
+    });
+    const missed = day?.discrepancies.find((d) => d.kind === 'PAID_AT_WECHAT_NOT_HERE');
+    return missed?.repaired ? missed : undefined;
+  });
+  expect(repaired).toEqual(expect.objectContaining({ orderNo: lost.orderNo, repaired: true }));
+  expect(
+    await query(sandbox.url, 'paykit_hook_runs', { orderNo: lost.orderNo, hook: 'onPaid' }),
+  ).toHaveLength(1);
+
+  // A day without trades: no bill at WeChat, nothing recorded here either.
+  const quiet = await kit.ok(ADMIN, 'downloadBill', { billDate: '20261118' });
+  expect(quiet.report).toEqual(expect.objectContaining({ billExists: false, discrepancies: [] }));
+}, 60_000);

@@ -1,0 +1,119 @@
+/** @jest-environment node */
+/**
+ * Attacks and races at scale: a storm of duplicate callbacks, and closes racing payments. The
+ * invariant in both: WeChat's word decides, each order is paid at most once, onPaid runs once.
+ */
+import { get, post, query, seed } from '../helpers/control';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+let sandbox: SandboxProcess;
+let kit: KitClient;
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess();
+  kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'tea', name: '乌龙茶', price: 1600, active: true }] });
+  await kit.clock('freeze');
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await work(items[i]);
+      }
+    }),
+  );
+  return results;
+}
+
+async function placeOrders(n: number, prefix: string) {
+  return pool(
+    Array.from({ length: n }, (_, i) => i),
+    8,
+    async (i) => {
+      const openid = `${prefix}-${i % 10}`;
+      const placed = await kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'tea', quantity: 1 }] });
+      return { openid, ...placed };
+    },
+  );
+}
+
+test('1,000 concurrent duplicate callbacks for 100 orders: each paid once, onPaid once', async () => {
+  const orders = await placeOrders(100, 'o-storm');
+  // WeChat's own deliveries are lost; the storm below is all the kit hears.
+  await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'payment', count: 100 });
+  await pool(orders, 8, (o) => kit.pay(o.openid, o.payment.package));
+  await kit.settle();
+  const { deliveries } = await get<{
+    deliveries: Array<{ outTradeNo: string; outcome: string; event: unknown }>;
+  }>(`${sandbox.url}/sandbox/pay/deliveries?kind=payment`);
+  const events = deliveries.filter((d) => d.outcome === 'dropped').map((d) => d.event);
+  expect(events).toHaveLength(100);
+
+  const storm = Array.from({ length: 1000 }, (_, i) => events[(i * 37) % 100]);
+  const answers = await pool(storm, 64, (event) =>
+    post<{ result: { errcode: number } }>(`${sandbox.url}/sandbox/functions/payCallback/invoke`, {
+      data: event,
+      source: 'wx_pay',
+    }),
+  );
+  expect(answers.filter((a) => a.result.errcode !== 0)).toEqual([]);
+
+  const stored = await query<{ _id: string; status: string; fulfilment: { state: string } }>(
+    sandbox.url,
+    'paykit_orders',
+    { openid: { $regex: '^o-storm-' } },
+  );
+  expect(stored).toHaveLength(100);
+  expect(stored.every((o) => o.status === 'SUCCESS' && o.fulfilment.state === 'DONE')).toBe(true);
+  const runs = await query<{ orderNo: string }>(sandbox.url, 'paykit_hook_runs', { hook: 'onPaid' });
+  const perOrder = new Map<string, number>();
+  for (const r of runs) perOrder.set(r.orderNo, (perOrder.get(r.orderNo) ?? 0) + 1);
+  expect(orders.map((o) => perOrder.get(o.orderNo))).toEqual(orders.map(() => 1));
+  expect(await query(sandbox.url, 'paykit_deliveries', { openid: { $regex: '^o-storm-' } })).toHaveLength(
+    100,
+  );
+  const verdicts = await query<{ verdict: string }>(sandbox.url, 'paykit_notifications', { kind: 'payment' });
+  expect(verdicts.filter((v) => v.verdict === 'PAID')).toHaveLength(100);
+  expect(verdicts.filter((v) => v.verdict === 'ALREADY_PAID')).toHaveLength(900);
+});
+
+test('a close racing a payment, 100 times, never ends closed here but paid at WeChat', async () => {
+  const orders = await placeOrders(100, 'o-race');
+  await kit.clock('advance', { ms: 6 * 60_000 });
+  const outcomes = await pool(orders, 10, async (o) => {
+    const [closed, paid] = await Promise.all([
+      kit.call(o.openid, 'closeOrder', { orderNo: o.orderNo }),
+      kit.pay(o.openid, o.payment.package),
+    ]);
+    return { closed, paid };
+  });
+  await kit.settle();
+  let paidCount = 0;
+  for (const [i, o] of orders.entries()) {
+    const doc = (await kit.order<{ status: string; outTradeNo: string }>(o.orderNo))!;
+    const trade = (await kit.trade(doc.outTradeNo))!;
+    if (trade.state === 'SUCCESS') {
+      paidCount++;
+      expect((await kit.orderReaches(o.orderNo, 'SUCCESS')).status).toBe('SUCCESS');
+      expect(outcomes[i].closed).toEqual(expect.objectContaining({ ok: false, code: 'ORDER_PAID' }));
+    } else {
+      expect(trade.state).toBe('CLOSED');
+      expect(doc.status).toBe('CLOSED');
+      expect(outcomes[i].paid.errMsg).not.toBe('requestPayment:ok');
+    }
+  }
+  // Both endings happen; which wins each race is up to timing.
+  expect(paidCount).toBeGreaterThanOrEqual(0);
+  expect(paidCount).toBeLessThanOrEqual(100);
+}, 120_000);

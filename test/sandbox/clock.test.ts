@@ -1,0 +1,51 @@
+/** @jest-environment node */
+import { SandboxClock } from '../../sandbox/clock';
+
+describe('SandboxClock', () => {
+  test('freeze, advance and set move time; timers fire in order as time reaches them', () => {
+    const clock = new SandboxClock();
+    clock.freeze(1_000_000);
+    const fired: string[] = [];
+    clock.at(1_000_500, () => fired.push('b'));
+    clock.at(1_000_100, () => fired.push('a'));
+    clock.after(10_000, () => fired.push('c'));
+    clock.advance(499);
+    expect(fired).toEqual(['a']);
+    clock.advance(1);
+    expect(fired).toEqual(['a', 'b']);
+    clock.set(1_010_000);
+    expect(fired).toEqual(['a', 'b', 'c']);
+    expect(clock.now()).toBe(1_010_000);
+    expect(clock.pending()).toBe(0);
+    clock.stop();
+  });
+
+  test('a cancelled timer does not fire; moving back tells listeners and keeps timers', () => {
+    const clock = new SandboxClock();
+    clock.freeze(5_000);
+    const fired: number[] = [];
+    const id = clock.at(6_000, () => fired.push(1));
+    clock.at(7_000, () => fired.push(2));
+    clock.cancel(id);
+    let movedBack = 0;
+    clock.onMovedBack(() => movedBack++);
+    clock.set(1_000);
+    expect(movedBack).toBe(1);
+    clock.advance(10_000);
+    expect(fired).toEqual([2]);
+    expect(movedBack).toBe(1);
+    expect(() => clock.advance(-1)).toThrow(RangeError);
+    clock.stop();
+  });
+
+  test('resume keeps the reading and lets time run', async () => {
+    const clock = new SandboxClock();
+    clock.freeze(42_000);
+    clock.resume();
+    expect(clock.state().frozen).toBe(false);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(clock.now()).toBeGreaterThanOrEqual(42_015);
+    expect(clock.now()).toBeLessThan(43_000);
+    clock.stop();
+  });
+});
