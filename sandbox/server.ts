@@ -30,6 +30,8 @@ export interface SandboxOptions {
   indexes?: IndexSpec[];
   /** Environment variables for every function (what the cloud console's 环境变量 sets). */
   functionEnv?: Record<string, string>;
+  /** See CloudDatabaseOptions.durability. */
+  durability?: 'process' | 'full';
 }
 
 export interface Sandbox {
@@ -53,7 +55,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const envId = opts.envId ?? DEFAULT_ENV_ID;
   const appId = opts.appId ?? DEFAULT_APP_ID;
   const clock = new SandboxClock();
-  const db = new CloudDatabase({ file: path.join(opts.dataDir, 'cloud.sqlite'), clock });
+  const db = new CloudDatabase({
+    file: path.join(opts.dataDir, 'cloud.sqlite'),
+    clock,
+    durability: opts.durability,
+  });
   if (opts.indexes) db.ensureIndexes(opts.indexes);
 
   let sandbox: Sandbox | undefined;

@@ -2,13 +2,18 @@
  * closeExpiredOrders (timer, every 5 minutes): closes unpaid orders whose time ran out, recovers
  * payments whose callback was lost, and retries onPaid hooks that failed.
  */
-import { initCloud, kit } from '../common/context';
+import type { PaykitResponse } from '../../typings/paykit/errors';
+import { initCloud, kit, requireTimer } from '../common/context';
+import { respond } from '../common/errors';
 import { sweep, type SweepReport } from '../common/timers';
 
 initCloud();
 
-export async function main(): Promise<SweepReport> {
-  const report = await sweep(kit());
-  console.log('[paykit] sweep', JSON.stringify(report));
-  return report;
+export async function main(): Promise<PaykitResponse<SweepReport>> {
+  return respond(async () => {
+    requireTimer();
+    const report = await sweep(kit());
+    console.log('[paykit] sweep', JSON.stringify(report));
+    return report;
+  });
 }

@@ -28,6 +28,15 @@ export function kit(): Kit {
   return { config, store: new Store(), provider: new CloudPayProvider(config, envId), envId };
 }
 
+/**
+ * Timer functions do housekeeping for everyone; a user calling one from the mini-program (any user
+ * can call any cloud function) is refused.
+ */
+export function requireTimer(): void {
+  const ctx = cloud.getWXContext();
+  if (ctx.OPENID) throw new PaykitError('FORBIDDEN', 'this function runs on its timer only');
+}
+
 /** The calling user. Never taken from the event: a client can put anything there. */
 export function caller(): { openid: string; appid: string } {
   const ctx = cloud.getWXContext();

@@ -1,28 +1,27 @@
 /**
  * reconcileBills (timer, daily at 10:30 Beijing time, after WeChat has the bills): reconciles
- * yesterday's bill and repairs payments the kit missed.
+ * yesterday's bill and repairs payments the kit missed. Admins use downloadBill for other days.
  */
 import type { BillReport } from '../../typings/paykit/bill';
+import type { PaykitResponse } from '../../typings/paykit/errors';
 import { reconcileDay, yesterday } from '../common/bills';
-import { initCloud, kit } from '../common/context';
+import { initCloud, kit, requireTimer } from '../common/context';
+import { respond } from '../common/errors';
 
 initCloud();
 
-export async function main(): Promise<
-  Pick<BillReport, 'billDate' | 'billExists' | 'summaryMatches'> & { discrepancies: number }
-> {
-  const report = await reconcileDay(kit(), yesterday(), true);
-  console.log(
-    '[paykit] reconciled',
-    report.billDate,
-    JSON.stringify(report.payments),
-    report.discrepancies.length,
-    'discrepancies',
-  );
-  return {
-    billDate: report.billDate,
-    billExists: report.billExists,
-    summaryMatches: report.summaryMatches,
-    discrepancies: report.discrepancies.length,
-  };
+type Outcome = Pick<BillReport, 'billDate' | 'billExists' | 'summaryMatches'> & { discrepancies: number };
+
+export async function main(): Promise<PaykitResponse<Outcome>> {
+  return respond(async () => {
+    requireTimer();
+    const report = await reconcileDay(kit(), yesterday(), true);
+    console.log('[paykit] reconciled', report.billDate, report.discrepancies.length, 'discrepancies');
+    return {
+      billDate: report.billDate,
+      billExists: report.billExists,
+      summaryMatches: report.summaryMatches,
+      discrepancies: report.discrepancies.length,
+    };
+  });
 }

@@ -32,7 +32,8 @@ export async function callPaykit<K extends PaykitFunctionName>(
   if (!raw.ok) {
     // An unknown code means the server is newer than this client: still a failure, shown generically.
     const code = isPaykitErrorCode(raw.code) ? raw.code : 'INTERNAL';
-    throw new PaykitError(code, raw.message);
+    const retryAt = typeof raw.retryAt === 'number' ? raw.retryAt : undefined;
+    throw new PaykitError(code, raw.message, retryAt);
   }
   // The wire is untyped; the contract in typings/paykit is what both sides compile against.
   return raw.data as PaykitFunctions[K]['result'];

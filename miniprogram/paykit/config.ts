@@ -13,6 +13,11 @@ export interface PaykitConfig {
   gatewayUrl: string;
   /** The caller identity the gateway uses in local mode (there is no WeChat login there). */
   localOpenid: string;
+  /**
+   * Waits (ms) before each queryOrder that confirms a payment the sheet reported; the length is the
+   * number of tries. Default 5 tries over about 6 s.
+   */
+  confirmDelays: number[];
 }
 
 export type PaykitConfigInput = Partial<PaykitConfig>;
@@ -22,6 +27,7 @@ export const DEFAULT_CONFIG: Readonly<PaykitConfig> = {
   mode: 'cloud',
   gatewayUrl: 'http://127.0.0.1:7788',
   localOpenid: 'oPaykitLocalUser',
+  confirmDelays: [0, 500, 1000, 1500, 3000],
 };
 
 let current: PaykitConfig = { ...DEFAULT_CONFIG };
@@ -33,6 +39,7 @@ export function configurePaykit(input: PaykitConfigInput): Readonly<PaykitConfig
   if (input.mode !== undefined) next.mode = input.mode;
   if (input.gatewayUrl !== undefined) next.gatewayUrl = input.gatewayUrl.replace(/\/+$/, '');
   if (input.localOpenid !== undefined) next.localOpenid = input.localOpenid;
+  if (input.confirmDelays !== undefined) next.confirmDelays = [...input.confirmDelays];
   current = next;
   return current;
 }

@@ -33,11 +33,19 @@ export function isPaykitErrorCode(value: unknown): value is PaykitErrorCode {
 export class PaykitError extends Error {
   readonly code: PaykitClientErrorCode;
   readonly detail: string;
+  /** For CLOSE_TOO_EARLY: when the order can be closed (ms since epoch), as the server said. */
+  readonly retryAt?: number;
 
-  constructor(code: PaykitClientErrorCode, detail = '') {
+  constructor(code: PaykitClientErrorCode, detail = '', retryAt?: number) {
     super(errorMessage(code));
     this.name = 'PaykitError';
     this.code = code;
     this.detail = detail;
+    if (retryAt !== undefined) this.retryAt = retryAt;
   }
+}
+
+/** Any thrown value as a PaykitError (unexpected ones become INTERNAL, keeping their text as detail). */
+export function asPaykitError(err: unknown): PaykitError {
+  return err instanceof PaykitError ? err : new PaykitError('INTERNAL', String(err));
 }

@@ -51,6 +51,8 @@ interface Instance {
 
 interface Pool {
   instances: Instance[];
+  /** Instances being started: they count against the limit already. */
+  starting: number;
   waiting: Array<() => void>;
 }
 
@@ -63,6 +65,9 @@ export interface InvokeOutcome {
 
 const WORKER = path.join(__dirname, __filename.endsWith('.ts') ? 'worker.ts' : 'worker.js');
 const DEFAULT_TIMEOUT_S = 3;
+/** Instances per function. More calls than this wait for a free instance (the wait is not part of
+ * the function's timeout); a bigger pool only adds processes fighting for a laptop's cores. */
+const DEFAULT_MAX_INSTANCES = 8;
 
 export class FunctionRuntime {
   readonly log = new InvocationLog();
@@ -167,7 +172,7 @@ export class FunctionRuntime {
 
   private pool(name: string): Pool {
     let pool = this.pools.get(name);
-    if (!pool) this.pools.set(name, (pool = { instances: [], waiting: [] }));
+    if (!pool) this.pools.set(name, (pool = { instances: [], starting: 0, waiting: [] }));
     return pool;
   }
 
@@ -184,8 +189,14 @@ export class FunctionRuntime {
         idle.busy = true;
         return { instance: idle, cold: false };
       }
-      if (pool.instances.length < (this.opts.maxInstances ?? 16)) {
-        const instance = await this.spawn(entry, codeStamp);
+      if (pool.instances.length + pool.starting < (this.opts.maxInstances ?? DEFAULT_MAX_INSTANCES)) {
+        pool.starting++;
+        let instance: Instance;
+        try {
+          instance = await this.spawn(entry, codeStamp);
+        } finally {
+          pool.starting--;
+        }
         instance.busy = true;
         pool.instances.push(instance);
         instance.child.once('exit', () => this.retire(pool, instance));

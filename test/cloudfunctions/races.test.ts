@@ -86,18 +86,27 @@ test('1,000 concurrent duplicate callbacks for 100 orders: each paid once, onPai
   const verdicts = await query<{ verdict: string }>(sandbox.url, 'paykit_notifications', { kind: 'payment' });
   expect(verdicts.filter((v) => v.verdict === 'PAID')).toHaveLength(100);
   expect(verdicts.filter((v) => v.verdict === 'ALREADY_PAID')).toHaveLength(900);
-});
+}, 120_000);
 
 test('a close racing a payment, 100 times, never ends closed here but paid at WeChat', async () => {
   const orders = await placeOrders(100, 'o-race');
   await kit.clock('advance', { ms: 6 * 60_000 });
-  const outcomes = await pool(orders, 10, async (o) => {
-    const [closed, paid] = await Promise.all([
-      kit.call(o.openid, 'closeOrder', { orderNo: o.orderNo }),
-      kit.pay(o.openid, o.payment.package),
-    ]);
-    return { closed, paid };
-  });
+  const later = <T>(ms: number, run: () => Promise<T>) =>
+    new Promise<T>((r) => setTimeout(() => r(run()), ms));
+  // Each pair starts one side up to 300 ms after the other, the head start alternating, so the
+  // races land on every interleaving of query, close and pay.
+  const outcomes = await pool(
+    orders.map((o, i) => ({ o, i })),
+    10,
+    async ({ o, i }) => {
+      const stagger = (i * 37) % 301;
+      const [closed, paid] = await Promise.all([
+        later(i % 2 ? stagger : 0, () => kit.call(o.openid, 'closeOrder', { orderNo: o.orderNo })),
+        later(i % 2 ? 0 : stagger, () => kit.pay(o.openid, o.payment.package)),
+      ]);
+      return { closed, paid };
+    },
+  );
   await kit.settle();
   let paidCount = 0;
   for (const [i, o] of orders.entries()) {
@@ -113,7 +122,6 @@ test('a close racing a payment, 100 times, never ends closed here but paid at We
       expect(outcomes[i].paid.errMsg).not.toBe('requestPayment:ok');
     }
   }
-  // Both endings happen; which wins each race is up to timing.
-  expect(paidCount).toBeGreaterThanOrEqual(0);
-  expect(paidCount).toBeLessThanOrEqual(100);
+  // Which side wins each race is up to timing; every order ended one way or the other, consistently.
+  console.log(`close vs pay: ${paidCount} paid, ${100 - paidCount} closed`);
 }, 120_000);

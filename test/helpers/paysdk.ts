@@ -171,10 +171,7 @@ export function beijingDay(ms: number): string {
 
 /** Beijing `yyyyMMddHHmmss` of an instant. */
 export function beijingCompact(ms: number): string {
-  return new Date(ms + 8 * 3600_000)
-    .toISOString()
-    .slice(0, 19)
-    .replace(/[-T:]/g, '');
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace(/[-T:]/g, '');
 }
 
 export async function del(url: string): Promise<void> {

@@ -15,7 +15,8 @@ const HEADERS = {
   REFUND:
     '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注',
 };
-const SUMMARY_HEADER = '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额';
+const SUMMARY_HEADER =
+  '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额';
 
 const DAY = beijingDay(T0); // 20240315
 const NEXT_DAY_10 = Date.UTC(2024, 2, 16, 2, 0, 0); // 2024-03-16 10:00 Beijing
@@ -52,7 +53,13 @@ function parseBill(text: string): Bill {
 }
 
 const bill = (billDate: string, billType?: string, extra: Record<string, unknown> = {}) =>
-  sdk.ok('downloadBill', { subMchId: SUB_MCH_ID, billDate, nonceStr: 'b', ...(billType ? { billType } : {}), ...extra });
+  sdk.ok('downloadBill', {
+    subMchId: SUB_MCH_ID,
+    billDate,
+    nonceStr: 'b',
+    ...(billType ? { billType } : {}),
+    ...extra,
+  });
 
 async function billText(billDate: string, billType: string): Promise<Bill> {
   const res = await bill(billDate, billType);
@@ -110,24 +117,36 @@ describe('availability', () => {
     expect(await bill(beijingDay(NEXT_DAY_10))).toEqual(
       expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'invalid bill_date', errorCode: '20001' }),
     );
-    expect(await bill(DAY)).toEqual(expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'Bill Creating' }));
+    expect(await bill(DAY)).toEqual(
+      expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'Bill Creating' }),
+    );
     await sdk.clock({ action: 'set', at: NEXT_DAY_10 });
     expect(typeof (await bill(DAY)).data).toBe('string');
     // 2023-12-16 is the oldest day kept on 2024-03-16; it had no trades.
     expect(await bill('20231216')).toEqual(
       expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'No Bill Exist', errorCode: '20002' }),
     );
-    expect(await bill('20231215')).toEqual(expect.objectContaining({ returnCode: 'FAIL', errorCode: '20001' }));
+    expect(await bill('20231215')).toEqual(
+      expect.objectContaining({ returnCode: 'FAIL', errorCode: '20001' }),
+    );
   });
 
   test('parameter errors', async () => {
     await sdk.clock({ action: 'set', at: NEXT_DAY_10 });
-    expect(await bill('2024-03-15')).toEqual(expect.objectContaining({ returnCode: 'FAIL', errorCode: '20001' }));
-    expect(await bill('20240230')).toEqual(expect.objectContaining({ returnCode: 'FAIL', errorCode: '20001' }));
+    expect(await bill('2024-03-15')).toEqual(
+      expect.objectContaining({ returnCode: 'FAIL', errorCode: '20001' }),
+    );
+    expect(await bill('20240230')).toEqual(
+      expect.objectContaining({ returnCode: 'FAIL', errorCode: '20001' }),
+    );
     expect(await bill(DAY, 'EVERYTHING')).toEqual(
       expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'invalid bill_type' }),
     );
-    const asNumber = await sdk.cloudPay('downloadBill', { subMchId: SUB_MCH_ID, billDate: 20240315, nonceStr: 'b' });
+    const asNumber = await sdk.cloudPay('downloadBill', {
+      subMchId: SUB_MCH_ID,
+      billDate: 20240315,
+      nonceStr: 'b',
+    });
     expect(asNumber).toEqual(expect.objectContaining({ ok: false, errCode: -501001 }));
   });
 });
@@ -173,7 +192,9 @@ describe('the bill of one day', () => {
         费率备注: '',
       }),
     );
-    expect(b).toEqual(expect.objectContaining({ 交易时间: '2024-03-15 12:01:00', 订单金额: '2.50', 手续费: '0.02000' }));
+    expect(b).toEqual(
+      expect.objectContaining({ 交易时间: '2024-03-15 12:01:00', 订单金额: '2.50', 手续费: '0.02000' }),
+    );
     expect(refund).toEqual(
       expect.objectContaining({
         交易时间: '2024-03-15 12:02:00',

@@ -25,9 +25,10 @@ afterEach(async () => {
 const fault = (body: Record<string, unknown>) => post(`${sdk.base}/sandbox/pay/faults`, body);
 const callbackFault = (body: Record<string, unknown>) => post(`${sdk.base}/sandbox/pay/callbacks`, body);
 const faults = () =>
-  get<{ api: Array<{ api: string; remaining: number }>; callbacks: Array<{ mode: string; remaining: number }> }>(
-    `${sdk.base}/sandbox/pay/faults`,
-  );
+  get<{
+    api: Array<{ api: string; remaining: number }>;
+    callbacks: Array<{ mode: string; remaining: number }>;
+  }>(`${sdk.base}/sandbox/pay/faults`);
 
 describe('API faults', () => {
   test('SYSTEMERROR on the next 2 unifiedOrders: FAIL answers (errCode still 0), then the API works', async () => {
@@ -64,25 +65,43 @@ describe('API faults', () => {
     expect(retry.prepayId).toBe((await sdk.trade(params.outTradeNo)).prepays[0].prepayId);
 
     await fault({ api: 'queryOrder', error: 'TIMEOUT' });
-    expect((await sdk.cloudPay('queryOrder', { subMchId: SUB_MCH_ID, outTradeNo: params.outTradeNo, nonceStr: 'q' })).ok).toBe(
-      false,
-    );
+    expect(
+      (
+        await sdk.cloudPay('queryOrder', {
+          subMchId: SUB_MCH_ID,
+          outTradeNo: params.outTradeNo,
+          nonceStr: 'q',
+        })
+      ).ok,
+    ).toBe(false);
     expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('NOTPAY');
   });
 
   test('platform errors reject with their code; RETURN_FAIL is a communication failure; "*" hits any API', async () => {
     await fault({ api: 'closeOrder', error: 'EXCEED_REQUEST_LIMIT' });
-    const limited = await sdk.cloudPay('closeOrder', { subMchId: SUB_MCH_ID, outTradeNo: 'ANYORDER01', nonceStr: 'c' });
+    const limited = await sdk.cloudPay('closeOrder', {
+      subMchId: SUB_MCH_ID,
+      outTradeNo: 'ANYORDER01',
+      nonceStr: 'c',
+    });
     expect(limited).toEqual(expect.objectContaining({ ok: false, errCode: expect.any(Number) }));
     expect(limited.errMsg).toMatch(/closeOrder:fail/);
 
     await fault({ api: '*', error: 'RETURN_FAIL', count: 2 });
-    const first = await sdk.ok('queryOrder', { subMchId: SUB_MCH_ID, outTradeNo: 'ANYORDER01', nonceStr: 'q' });
+    const first = await sdk.ok('queryOrder', {
+      subMchId: SUB_MCH_ID,
+      outTradeNo: 'ANYORDER01',
+      nonceStr: 'q',
+    });
     expect(first).toEqual(
       expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'SYSTEMERROR', errCode: 0 }),
     );
     expect(first.resultCode).toBeUndefined();
-    const second = await sdk.ok('downloadBill', { subMchId: SUB_MCH_ID, billDate: '20240314', nonceStr: 'b' });
+    const second = await sdk.ok('downloadBill', {
+      subMchId: SUB_MCH_ID,
+      billDate: '20240314',
+      nonceStr: 'b',
+    });
     expect(second.returnMsg).toBe('SYSTEMERROR');
     expect((await sdk.queryOrder('ANYORDER01')).errCodeDes).toBe('订单不存在');
   });
@@ -120,7 +139,9 @@ describe('API faults', () => {
       await fault({ api: '*', error: 'SYSTEMERROR' });
       await sdk.advance(60_000);
       const status = await sdk.ok('queryRefund', { subMchId: SUB_MCH_ID, outRefundNo, nonceStr: 'q' });
-      expect(status).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: '系统超时，请稍后再试' }));
+      expect(status).toEqual(
+        expect.objectContaining({ resultCode: 'FAIL', errCodeDes: '系统超时，请稍后再试' }),
+      );
       const again = await sdk.ok('queryRefund', { subMchId: SUB_MCH_ID, outRefundNo, nonceStr: 'q' });
       expect(again.refundStatusList).toEqual(['SUCCESS']);
     } finally {
@@ -205,7 +226,9 @@ describe('callback faults', () => {
       'held',
     ]);
     for (const no of nos) expect(await sdk.deliveries({ outTradeNo: no })).toEqual([]);
-    expect(await post(`${sdk.base}/sandbox/pay/callbacks/release`, { order: 'reverse' })).toEqual({ released: 2 });
+    expect(await post(`${sdk.base}/sandbox/pay/callbacks/release`, { order: 'reverse' })).toEqual({
+      released: 2,
+    });
     await sdk.settle();
     const log = (await sdk.deliveries()).filter((d) => nos.includes(d.outTradeNo));
     expect(log.map((d) => d.outTradeNo)).toEqual([nos[1], nos[0]]);
@@ -242,7 +265,10 @@ describe('callback faults', () => {
     await sdk.settle();
     expect((await sdk.deliveries({ outRefundNo: `DR${no}` })).map((d) => d.outcome)).toEqual(['dropped']);
     await sdk.advance(15_000);
-    expect((await sdk.deliveries({ outRefundNo: `DR${no}` })).map((d) => d.outcome)).toEqual(['dropped', 'ok']);
+    expect((await sdk.deliveries({ outRefundNo: `DR${no}` })).map((d) => d.outcome)).toEqual([
+      'dropped',
+      'ok',
+    ]);
   });
 
   test('resend delivers an acknowledged notification once more', async () => {

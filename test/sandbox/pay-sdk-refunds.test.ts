@@ -205,7 +205,9 @@ describe('queryRefund', () => {
     expect(page2).toEqual(expect.objectContaining({ totalRefundCount: 11, refundCount: 1 }));
     expect(page2.outRefundNoList).toEqual([`PG10${String(params.outTradeNo)}`]);
     const past = await queryRefund({ outTradeNo: params.outTradeNo, offset: 12 });
-    expect(past).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/offset/) }));
+    expect(past).toEqual(
+      expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/offset/) }),
+    );
   });
 
   test('the v2 indexed style (a config knob) comes through the SDK as refundStatus_0', async () => {
@@ -231,7 +233,9 @@ describe('refund rules', () => {
     const outRefundNo = `ID${String(params.outTradeNo)}`;
     const first = await refund(params.outTradeNo, outRefundNo, 40);
     const again = await refund(params.outTradeNo, outRefundNo, 40);
-    expect(again).toEqual(expect.objectContaining({ resultCode: 'SUCCESS', refundId: first.refundId, refundFee: 40 }));
+    expect(again).toEqual(
+      expect.objectContaining({ resultCode: 'SUCCESS', refundId: first.refundId, refundFee: 40 }),
+    );
     const trade = await sdk.trade(params.outTradeNo);
     expect(trade.refundedFee).toBe(40);
     expect(trade.refunds).toHaveLength(1);
@@ -244,8 +248,12 @@ describe('refund rules', () => {
   test('never more than paid: over-refund, then a full refund, then nothing is left', async () => {
     const { params } = await sdk.paidOrder();
     const over = await refund(params.outTradeNo, `OV1${String(params.outTradeNo)}`, 101);
-    expect(over).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: '申请退款金额超过订单可退金额' }));
-    expect((await refund(params.outTradeNo, `OV2${String(params.outTradeNo)}`, 100)).resultCode).toBe('SUCCESS');
+    expect(over).toEqual(
+      expect.objectContaining({ resultCode: 'FAIL', errCodeDes: '申请退款金额超过订单可退金额' }),
+    );
+    expect((await refund(params.outTradeNo, `OV2${String(params.outTradeNo)}`, 100)).resultCode).toBe(
+      'SUCCESS',
+    );
     await sdk.advance(61_000);
     const more = await refund(params.outTradeNo, `OV3${String(params.outTradeNo)}`, 1);
     expect(more).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: '订单已全额退款' }));
@@ -274,11 +282,17 @@ describe('refund rules', () => {
 
   test('two refunds of one order need a minute between them', async () => {
     const { params } = await sdk.paidOrder();
-    expect((await refund(params.outTradeNo, `FQ1${String(params.outTradeNo)}`, 10)).resultCode).toBe('SUCCESS');
+    expect((await refund(params.outTradeNo, `FQ1${String(params.outTradeNo)}`, 10)).resultCode).toBe(
+      'SUCCESS',
+    );
     await sdk.advance(59_000);
     const soon = await refund(params.outTradeNo, `FQ2${String(params.outTradeNo)}`, 10);
-    expect(soon).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/1分钟/) }));
+    expect(soon).toEqual(
+      expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/1分钟/) }),
+    );
     await sdk.advance(1000);
-    expect((await refund(params.outTradeNo, `FQ2${String(params.outTradeNo)}`, 10)).resultCode).toBe('SUCCESS');
+    expect((await refund(params.outTradeNo, `FQ2${String(params.outTradeNo)}`, 10)).resultCode).toBe(
+      'SUCCESS',
+    );
   });
 });

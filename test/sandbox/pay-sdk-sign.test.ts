@@ -52,7 +52,9 @@ function backToSnake(res: Record<string, unknown>): Record<string, unknown> {
 test('the test signer reproduces the official vectors', () => {
   const stringA =
     'appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA';
-  expect(signString(stringA, '192006250b4c09247ec02edce69f6a2d', 'MD5')).toBe('9A0A8659F005D6984697E2CA0A9CF3B7');
+  expect(signString(stringA, '192006250b4c09247ec02edce69f6a2d', 'MD5')).toBe(
+    '9A0A8659F005D6984697E2CA0A9CF3B7',
+  );
   expect(signString(stringA, '192006250b4c09247ec02edce69f6a2d', 'HMAC-SHA256')).toBe(
     '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6',
   );
@@ -82,7 +84,14 @@ describe.each(['MD5', 'HMAC-SHA256'])('sign type %s', (signType) => {
   test('payment.paySign signs exactly appId, nonceStr, package, signType, timeStamp', async () => {
     const res = await sdk.ok('unifiedOrder', sdk.orderParams());
     const payment = res.payment as Record<string, string>;
-    expect(Object.keys(payment).sort()).toEqual(['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp']);
+    expect(Object.keys(payment).sort()).toEqual([
+      'appId',
+      'nonceStr',
+      'package',
+      'paySign',
+      'signType',
+      'timeStamp',
+    ]);
     expect(payment.signType).toBe(signType);
     expect(payment.paySign).toMatch(signType === 'MD5' ? /^[0-9A-F]{32}$/ : /^[0-9A-F]{64}$/);
     const { paySign, ...five } = payment;
@@ -99,6 +108,8 @@ describe.each(['MD5', 'HMAC-SHA256'])('sign type %s', (signType) => {
     const missing = await sdk.queryOrder('NOSUCHORDER0009');
     expect(missing.errCode).toBe(0);
     expect(missing.sign).not.toBe(v2Sign(backToSnake(missing), apiKey, signType));
-    expect(missing.sign).toBe(v2Sign({ ...backToSnake(missing), err_code: 'ORDERNOTEXIST' }, apiKey, signType));
+    expect(missing.sign).toBe(
+      v2Sign({ ...backToSnake(missing), err_code: 'ORDERNOTEXIST' }, apiKey, signType),
+    );
   });
 });

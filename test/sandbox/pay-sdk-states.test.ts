@@ -98,7 +98,9 @@ describe('closeOrder', () => {
     const paid = await sdk.paidOrder();
     await sdk.advance(6 * 60_000);
     const closePaid = await close(paid.params.outTradeNo);
-    expect(closePaid).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/已支付/) }));
+    expect(closePaid).toEqual(
+      expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/已支付/) }),
+    );
     expect((await sdk.queryOrder(paid.params.outTradeNo)).tradeState).toBe('SUCCESS');
 
     const open = await sdk.order();
@@ -107,7 +109,9 @@ describe('closeOrder', () => {
       expect.objectContaining({ returnCode: 'SUCCESS', resultCode: 'SUCCESS' }),
     );
     const again = await close(open.params.outTradeNo);
-    expect(again).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/已关闭/) }));
+    expect(again).toEqual(
+      expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/已关闭/) }),
+    );
     expect(await sdk.act(open.pkg)).toBe('requestPayment:fail 该订单已关闭');
   });
 
@@ -148,11 +152,15 @@ describe('the payer', () => {
     expect(await sdk.act(pkg, 'fail')).toBe('requestPayment:fail 支付失败');
     await sdk.settle();
     const query = await sdk.queryOrder(params.outTradeNo);
-    expect(query).toEqual(expect.objectContaining({ tradeState: 'PAYERROR', tradeStateDesc: expect.any(String) }));
+    expect(query).toEqual(
+      expect.objectContaining({ tradeState: 'PAYERROR', tradeStateDesc: expect.any(String) }),
+    );
     expect(await sdk.deliveries({ outTradeNo: String(params.outTradeNo) })).toEqual([]);
     expect(await sdk.act(pkg)).toMatch(/^requestPayment:fail /);
     const reorder = await sdk.ok('unifiedOrder', params);
-    expect(reorder).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/关闭/) }));
+    expect(reorder).toEqual(
+      expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/关闭/) }),
+    );
   });
 
   test('a slow payer is USERPAYING for a while (no close meanwhile), then SUCCESS and the callback', async () => {
@@ -161,7 +169,9 @@ describe('the payer', () => {
     await sdk.advance(6 * 60_000);
     expect(await sdk.act(pkg, 'slow')).toBe('requestPayment:ok');
     const paying = await sdk.queryOrder(params.outTradeNo);
-    expect(paying).toEqual(expect.objectContaining({ tradeState: 'USERPAYING', tradeStateDesc: expect.any(String) }));
+    expect(paying).toEqual(
+      expect.objectContaining({ tradeState: 'USERPAYING', tradeStateDesc: expect.any(String) }),
+    );
     expect((await sdk.trade(params.outTradeNo)).payingUntil).toBeGreaterThan(0);
     expect(await sdk.act(pkg)).toBe('requestPayment:fail 该订单正在支付中');
     expect((await close(params.outTradeNo)).resultCode).toBe('FAIL');
@@ -181,7 +191,9 @@ describe('the payer', () => {
 
   test('only the payer the order was placed for can pay it; a paid prepay cannot be paid twice', async () => {
     const { params, pkg } = await sdk.order();
-    expect(await sdk.act(pkg, 'pay', 'o-someone-else')).toMatch(/^requestPayment:fail 下单账号与支付账号不一致/);
+    expect(await sdk.act(pkg, 'pay', 'o-someone-else')).toMatch(
+      /^requestPayment:fail 下单账号与支付账号不一致/,
+    );
     expect(await sdk.act('prepay_id=wx00000000nosuchprepay')).toBe('requestPayment:fail prepay_id无效');
     expect(await sdk.act(pkg)).toBe('requestPayment:ok');
     expect(await sdk.act(pkg)).toBe('requestPayment:fail 该订单已支付');

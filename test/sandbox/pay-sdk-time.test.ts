@@ -44,7 +44,9 @@ describe('timeExpire', () => {
     const badFormat = await sdk.ok('unifiedOrder', sdk.orderParams({ timeExpire: '2024-03-15 12:30' }));
     expect(badFormat.returnCode).toBe('FAIL');
     const notADate = await sdk.ok('unifiedOrder', sdk.orderParams({ timeExpire: '20240231120000' }));
-    expect(notADate).toEqual(expect.objectContaining({ returnCode: 'FAIL', returnMsg: expect.stringMatching(/time_expire/) }));
+    expect(notADate).toEqual(
+      expect.objectContaining({ returnCode: 'FAIL', returnMsg: expect.stringMatching(/time_expire/) }),
+    );
     const tooSoon = await sdk.ok(
       'unifiedOrder',
       sdk.orderParams({ timeExpire: beijingCompact((await now()) + 30_000) }),
@@ -69,7 +71,11 @@ describe('timeExpire', () => {
     const again = await sdk.ok('unifiedOrder', params);
     expect(again).toEqual(expect.objectContaining({ resultCode: 'FAIL', errCodeDes: '201 商户订单号重复' }));
     // Closing an expired order is how the number is retired.
-    const closed = await sdk.ok('closeOrder', { subMchId: params.subMchId, outTradeNo: params.outTradeNo, nonceStr: 'c' });
+    const closed = await sdk.ok('closeOrder', {
+      subMchId: params.subMchId,
+      outTradeNo: params.outTradeNo,
+      nonceStr: 'c',
+    });
     expect(closed.resultCode).toBe('SUCCESS');
   });
 

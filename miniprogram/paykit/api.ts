@@ -1,0 +1,51 @@
+/**
+ * One typed function per kit cloud function, over callPaykit. Results are unwrapped to what a
+ * caller uses (an order, a page, a report), so call sites read as the domain does:
+ *
+ *   const order = await queryOrder(orderNo);
+ *   const { orders, nextCursor } = await listOrders({ status: 'NOTPAY', cursor });
+ *
+ * Each rejects with a PaykitError (code + Chinese message; `retryAt` for CLOSE_TOO_EARLY).
+ */
+import type { BillReport } from '../../typings/paykit/bill';
+import type {
+  DownloadBillRequest,
+  ListOrdersRequest,
+  ListOrdersResult,
+  RefundRequest,
+  RefundResult,
+  UnifiedOrderRequest,
+  UnifiedOrderResult,
+} from '../../typings/paykit/functions';
+import type { OrderView } from '../../typings/paykit/order';
+import { callPaykit } from './client';
+
+/** Creates an order from catalogue items (or reuses an unpaid one by orderNo) and gets its payment parameters. */
+export function unifiedOrder(request: UnifiedOrderRequest): Promise<UnifiedOrderResult> {
+  return callPaykit('unifiedOrder', request);
+}
+
+/** The caller's order; an unpaid one is synced with WeChat Pay first (a lost callback shows up here). */
+export async function queryOrder(orderNo: string): Promise<OrderView> {
+  return (await callPaykit('queryOrder', { orderNo })).order;
+}
+
+/** Closes the caller's unpaid order. CLOSE_TOO_EARLY within 5 minutes of its payment attempt. */
+export async function closeOrder(orderNo: string): Promise<OrderView> {
+  return (await callPaykit('closeOrder', { orderNo })).order;
+}
+
+/** One page of the caller's orders, newest first; pass the previous page's `nextCursor` for the next. */
+export function listOrders(request: ListOrdersRequest = {}): Promise<ListOrdersResult> {
+  return callPaykit('listOrders', request);
+}
+
+/** Merchant admins only: refunds part or all of a paid order. */
+export function refund(request: RefundRequest): Promise<RefundResult> {
+  return callPaykit('refund', request);
+}
+
+/** Merchant admins only: one day's bill reconciled with the kit's orders (`repair` records missed payments). */
+export async function downloadBill(request: DownloadBillRequest): Promise<BillReport> {
+  return (await callPaykit('downloadBill', request)).report;
+}
