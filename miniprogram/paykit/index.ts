@@ -1,10 +1,15 @@
-/** The client library in one import: `import { callPaykit, requestPayment } from '../../paykit/index'`. */
+/** The client library in one import: `import { pay, listOrders, formatPrice } from '../../paykit/index'`. */
 export { callPaykit } from './client';
+export { unifiedOrder, queryOrder, closeOrder, listOrders, refund, downloadBill } from './api';
+export { pay } from './pay';
+export type { PayResult } from './pay';
+export { confirmPayment, isPaidStatus } from './confirm';
+export type { Confirmation } from './confirm';
 export { configurePaykit, getPaykitConfig, resetPaykitConfig, DEFAULT_CONFIG } from './config';
 export type { PaykitConfig, PaykitConfigInput, PaykitMode } from './config';
-export { PaykitError, errorMessage, isPaykitErrorCode } from './errors';
+export { PaykitError, asPaykitError, errorMessage, isPaykitErrorCode } from './errors';
 export type { ClientErrorCode, PaykitClientErrorCode } from './errors';
-export { formatFen, formatPrice, isFen, lineTotal } from './money';
+export { formatFen, formatPrice, formatServiceFee, isFen, lineTotal } from './money';
 export { requestPayment, paymentOutcome, isCancelMessage } from './payment';
 export type { PaymentOutcome } from './payment';
 export type { SimulatedPayAction } from './local-pay';

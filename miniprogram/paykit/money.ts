@@ -31,3 +31,14 @@ export function lineTotal(unitPrice: Fen, quantity: number): Fen {
   if (!isFen(total)) throw new RangeError(`amount out of range: ${unitPrice} × ${quantity}`);
   return total;
 }
+
+/**
+ * WeChat's bill prints service fees in units of 0.00001 yuan: 600 → '0.006', 123456 → '1.23456',
+ * 100000 → '1.00' (at least two decimals, trailing zeros beyond them dropped). Digits only, no floats.
+ */
+export function formatServiceFee(units: number): string {
+  if (!isFen(units)) throw new RangeError(`not an integer fee: ${String(units)}`);
+  const digits = String(Math.abs(units)).padStart(6, '0');
+  const fraction = digits.slice(-5).replace(/0{1,3}$/, '');
+  return `${units < 0 ? '-' : ''}${digits.slice(0, -5)}.${fraction}`;
+}

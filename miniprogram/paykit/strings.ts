@@ -2,7 +2,9 @@
  * Every piece of text a person sees, in one place, so an English build is one file away.
  * Code and comments stay English; what is shown is Chinese.
  */
+import type { DiscrepancyKind } from '../../typings/paykit/bill';
 import type { PaykitErrorCode } from '../../typings/paykit/errors';
+import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
 import type { ClientErrorCode } from './errors';
 
 export const payButtonText = {
@@ -21,7 +23,94 @@ export const toastText = {
   paid: '支付成功',
   cancelled: '已取消支付',
   failed: '支付失败',
+  /** The sheet said paid, the server has not confirmed yet. */
+  pending: '支付处理中，请稍后刷新',
+  closed: '订单已关闭',
+  refreshed: '已刷新',
 } as const;
+
+/** Status names, as the tag on an order shows them. */
+export const orderStatusText: Record<OrderStatus, string> = {
+  NOTPAY: '待支付',
+  SUCCESS: '已支付',
+  CLOSED: '已关闭',
+  REFUND: '已退款',
+  PAYERROR: '支付失败',
+};
+
+export const refundStatusText: Record<RefundStatus, string> = {
+  PROCESSING: '退款中',
+  SUCCESS: '已退款',
+  FAILED: '退款失败',
+  CHANGE: '退款异常',
+};
+
+export const ordersText = {
+  title: '我的订单',
+  all: '全部',
+  empty: '暂无订单',
+  loading: '加载中…',
+  noMore: '没有更多了',
+  timeLeft: '剩余支付时间',
+  expired: '已超时',
+  retry: '重新加载',
+} as const;
+
+export const detailText = {
+  title: '订单详情',
+  orderNo: '订单号',
+  status: '状态',
+  items: '商品',
+  amount: '订单金额',
+  createdAt: '下单时间',
+  paidAt: '支付时间',
+  closedAt: '关闭时间',
+  expiresAt: '支付截止',
+  transactionId: '微信支付单号',
+  refunded: '已退款金额',
+  refunds: '退款记录',
+  pay: '继续支付',
+  close: '关闭订单',
+  refresh: '刷新状态',
+  closeConfirmTitle: '关闭订单',
+  closeConfirm: '关闭后将无法继续支付，确定关闭这个订单吗？',
+  confirm: '确定',
+  cancel: '再想想',
+  /** Followed by the time the order can be closed. */
+  closeAfter: '微信支付规定订单创建 5 分钟后才能关闭，请于以下时间后再试：',
+  notFound: '订单不存在',
+} as const;
+
+export const billsText = {
+  title: '对账单',
+  prevDay: '前一天',
+  nextDay: '后一天',
+  pickDay: '选择日期',
+  summary: '账单汇总',
+  payments: '支付',
+  refunds: '退款',
+  serviceFee: '手续费',
+  /** Followed by a count: "3 笔". */
+  countUnit: '笔',
+  noBill: '微信支付当天没有账单',
+  summaryMatches: '汇总与明细一致',
+  summaryMismatch: '汇总与明细不一致',
+  reconciled: '对账结果',
+  balanced: '对账一致，没有差异',
+  repair: '修复可修复的差异',
+  repaired: '已修复',
+  repairDone: '修复完成',
+  wechatFee: '微信金额',
+  localFee: '本地金额',
+} as const;
+
+export const discrepancyText: Record<DiscrepancyKind, string> = {
+  PAID_AT_WECHAT_NOT_HERE: '微信已收款，本地未记录',
+  AMOUNT_MISMATCH: '金额不一致',
+  PAID_HERE_NOT_AT_WECHAT: '本地已支付，微信账单中没有',
+  UNKNOWN_TRADE: '未知交易',
+  REFUND_NOT_HERE: '微信已退款，本地未记录',
+};
 
 /** The sandbox pay sheet shown in local mode instead of WeChat's. */
 export const localPayText = {
@@ -34,6 +123,7 @@ export const localPayText = {
 export const shopText = {
   title: '商城',
   empty: '暂无商品',
+  myOrders: '我的订单',
 } as const;
 
 /** What the user is told for each kit error. Exhaustive: a new code in the contract fails to compile here. */

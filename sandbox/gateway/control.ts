@@ -27,6 +27,7 @@ export async function handleControl(
       appId: sandbox.appId,
       functions: sandbox.functions.list(),
       clock: sandbox.clock.state(),
+      openTransactions: sandbox.db.openTransactions(),
     });
   }
   if (area === 'functions' && method === 'GET') {

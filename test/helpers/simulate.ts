@@ -2,12 +2,13 @@
  * Loading mini-program components into miniprogram-simulate with the real vant copy in
  * miniprogram/miniprogram_npm (toolchain-notes §2, approach C).
  *
- * Discipline: simulate cannot load the same path twice in one module registry (jest ignores
- * require.cache, so Component() never re-runs). loadComp therefore caches ids per registry: load as
- * often as you like, render as often as you like. After jest.resetModules(), re-require this helper.
- * The same holds for children: a component loaded on its own cannot also be a child of another
- * loaded component in the same test file (its Component() would not run again, and it would render
- * empty). loadComp detects that and throws; test such a pair in separate files.
+ * Discipline: simulate cannot run the same component file twice in one module registry (jest
+ * ignores require.cache, so Component() never re-runs). loadComp therefore caches ids per registry:
+ * load as often as you like, render as often as you like. After jest.resetModules(), re-require this
+ * helper. When a later load needs a component file an earlier load already ran (two pages that both
+ * use pay-button), loadComp runs that load in a fresh module registry (jest.isolateModules), so
+ * every Component() runs again. Module state seen by such a load (e.g. the paykit config) is then
+ * its own copy: the test's configurePaykit() does not reach it, the defaults apply.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,7 +21,7 @@ export const MP_ROOT = path.resolve(__dirname, '../../miniprogram');
 const VANT_COPY = path.join(MP_ROOT, 'miniprogram_npm/@vant/weapp');
 
 const loaded = new Map<string, string>();
-/** Own component files already run by some load() in this registry, and by which. */
+/** Own component files already run by some load() in the main registry, and by which. */
 const ranBy = new Map<string, string>();
 
 /** npm-style usingComponents of one json file mapped to `/miniprogram_npm/...` (joined with rootPath). */
@@ -50,18 +51,20 @@ export function loadComp(relPath: string): string {
   const compPath = path.join(MP_ROOT, relPath);
   const overrides: Record<string, string> = {};
   const jsonFiles = ownJsonFiles(compPath);
-  for (const jsonPath of jsonFiles) {
-    const earlier = ranBy.get(jsonPath);
-    if (earlier !== undefined) {
-      throw new Error(
-        `loadComp('${relPath}'): ${path.relative(MP_ROOT, jsonPath)} already ran for loadComp('${earlier}') in this file; ` +
-          'simulate cannot run a component twice per module registry, so test these in separate files',
-      );
-    }
-    Object.assign(overrides, npmOverrides(jsonPath));
+  for (const jsonPath of jsonFiles) Object.assign(overrides, npmOverrides(jsonPath));
+  const options = { rootPath: MP_ROOT, usingComponents: overrides };
+  const isolate = jsonFiles.some((jsonPath) => ranBy.has(jsonPath));
+  let id = '';
+  if (isolate) {
+    // simulate's runJs requires through jest's runtime, so inside isolateModules the component
+    // files (and what they import) are evaluated afresh and call Component() again.
+    jest.isolateModules(() => {
+      id = simulate.load(compPath, options);
+    });
+  } else {
+    id = simulate.load(compPath, options);
+    for (const jsonPath of jsonFiles) ranBy.set(jsonPath, relPath);
   }
-  const id = simulate.load(compPath, { rootPath: MP_ROOT, usingComponents: overrides });
-  for (const jsonPath of jsonFiles) ranBy.set(jsonPath, relPath);
   loaded.set(relPath, id);
   return id;
 }
@@ -124,4 +127,29 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await simulate.sleep(25);
   }
+}
+
+/** One setData call as the view layer would receive it. */
+export interface SetDataCall {
+  keys: string[];
+  /** JSON bytes of the payload: what crosses the logic → view bridge. */
+  bytes: number;
+}
+
+/**
+ * Wraps the component instance's setData to record every call's keys and JSON size; the real
+ * setData still runs. `calls` is the live record.
+ */
+export function recordSetData(comp: SimComponent): { calls: SetDataCall[] } {
+  const calls: SetDataCall[] = [];
+  // The instance's own setData, replaced on the instance only (the class method stays as it is).
+  const instance = comp.instance as unknown as {
+    setData(data: Record<string, unknown>, callback?: () => void): void;
+  };
+  const original = instance.setData.bind(instance);
+  instance.setData = (data, callback) => {
+    calls.push({ keys: Object.keys(data), bytes: Buffer.byteLength(JSON.stringify(data)) });
+    original(data, callback);
+  };
+  return { calls };
 }

@@ -236,3 +236,52 @@ export async function seedProducts(url: string, products: SeedProduct[]): Promis
   const { status, body } = await httpJson('POST', `${url}/sandbox/db/import`, { paykit_products });
   if (status !== 200) throw new Error(`seedProducts: HTTP ${status} ${JSON.stringify(body)}`);
 }
+
+/** POST to the sandbox's control API (`/sandbox/...`); fails the test on a non-200 answer. */
+export async function control(url: string, route: string, body: unknown = {}): Promise<unknown> {
+  const { status, body: answer } = await httpJson('POST', `${url}${route}`, body);
+  if (status !== 200) throw new Error(`POST ${route}: HTTP ${status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+export interface SeedOrder {
+  orderNo: string;
+  openid: string;
+  status: 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND' | 'PAYERROR';
+  totalFee: number;
+  createdAt: number;
+  /** Default: 30 minutes after createdAt. */
+  expiresAt?: number;
+  items?: Array<{ sku: string; name: string; unitPrice: number; quantity: number }>;
+}
+
+/** An order number in the kit's form: "PK" + 14 digits of time + 8 digits. */
+export function seedOrderNo(stamp: number, serial: number): string {
+  return `PK${String(stamp).padStart(14, '0').slice(-14)}${String(serial).padStart(8, '0')}`;
+}
+
+/** POST /sandbox/db/import: orders straight into paykit_orders, in the kit's OrderDoc shape. */
+export async function seedOrders(url: string, orders: SeedOrder[]): Promise<void> {
+  const date = (ms: number) => ({ $date: new Date(ms).toISOString() });
+  const paykit_orders = orders.map((o) => {
+    const items = o.items ?? [{ sku: 'seed', name: '测试商品', unitPrice: o.totalFee, quantity: 1 }];
+    return {
+      _id: o.orderNo,
+      openid: o.openid,
+      appid: 'wxsandbox',
+      items,
+      totalFee: o.totalFee,
+      description: items.map((i) => i.name).join('、'),
+      status: o.status,
+      attempts: [],
+      outTradeNo: null,
+      createdAt: date(o.createdAt),
+      updatedAt: date(o.createdAt),
+      expiresAt: date(o.expiresAt ?? o.createdAt + 30 * 60_000),
+      ...(o.status === 'SUCCESS' ? { paidAt: date(o.createdAt + 1000), transactionId: `42${o.orderNo.slice(2)}` } : {}),
+      refunds: [],
+      version: 1,
+    };
+  });
+  await control(url, '/sandbox/db/import', { paykit_orders });
+}

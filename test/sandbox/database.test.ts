@@ -1,13 +1,13 @@
 /** @jest-environment node */
 /**
  * Contract suite: the real wx-server-sdk 4.x against the sandbox database, over HTTP, for every
- * database call the kit may use. Runs against an in-process `/admin` endpoint (test/helpers/db-harness)
- * that answers with the sandbox server's envelopes; durability under SIGKILL is in
- * database-durability.test.ts against the built sandbox process.
+ * database call the kit may use, against a real sandbox process (the built dist/sandbox); durability
+ * under SIGKILL is in database-durability.test.ts.
  */
 import * as http from 'http';
 import cloud from 'wx-server-sdk';
-import { startDbHarness, type DbHarness } from '../helpers/db-harness';
+import { get, post as postJson } from '../helpers/control';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 // The SDK's typings return unions with void; this suite reads results loosely on purpose.
 // Without this the SDK probes metadata.tencentyun.com (30 ms timeout, uncached on failure) on every request.
@@ -18,17 +18,31 @@ process.env.SILENCE = 'true';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK edge
 type Loose = any;
 
-let h: DbHarness;
+let sandbox: SandboxProcess;
+/** The sandbox as this suite uses it: its URL, its clock and its open transactions, over HTTP. */
+const h = {
+  get url(): string {
+    return sandbox.url;
+  },
+  clock: {
+    freeze: (at: number) => postJson(`${sandbox.url}/sandbox/clock`, { action: 'freeze', at }),
+    resume: () => postJson(`${sandbox.url}/sandbox/clock`, { action: 'resume' }),
+  },
+  db: {
+    openTransactions: async () =>
+      (await get<{ openTransactions: number }>(`${sandbox.url}/sandbox/status`)).openTransactions,
+  },
+};
 let db: Loose;
 let _: Loose;
 
 beforeAll(async () => {
-  h = await startDbHarness();
-  cloud.init({ env: 'test-env', serviceUrl: `${h.url}/admin`, secretId: 'x', secretKey: 'y' } as Loose);
+  sandbox = await startSandboxProcess();
+  cloud.init({ env: sandbox.envId, serviceUrl: `${h.url}/admin`, secretId: 'x', secretKey: 'y' } as Loose);
   db = cloud.database();
   _ = db.command;
 });
-afterAll(() => h.close());
+afterAll(() => sandbox?.stop());
 
 async function sdkError(p: Promise<unknown>): Promise<{ errCode: number; message: string; code?: string }> {
   const err = await p.then(
@@ -61,12 +75,12 @@ describe('documents', () => {
   });
 
   it('serverDate is the sandbox clock', async () => {
-    h.clock.freeze(Date.UTC(2031, 1, 2, 3, 4, 5));
+    await h.clock.freeze(Date.UTC(2031, 1, 2, 3, 4, 5));
     const { _id } = await c().add({ data: { at: db.serverDate(), soon: db.serverDate({ offset: 60000 }) } });
     const { data } = await c().doc(_id).get();
     expect(data.at).toEqual(new Date(Date.UTC(2031, 1, 2, 3, 4, 5)));
     expect(data.soon.getTime() - data.at.getTime()).toBe(60000);
-    h.clock.resume();
+    await h.clock.resume();
   });
 
   it('set replaces or creates, update merges, remove deletes', async () => {
@@ -293,7 +307,7 @@ describe('transactions', () => {
     ).rejects.toThrow('boom');
     expect([await balance('A'), await balance('B')]).toEqual([100, 0]);
     expect((await acct().where({ _id: 'ghost' }).count()).total).toBe(0);
-    expect(h.db.openTransactions()).toBe(0);
+    expect(await h.db.openTransactions()).toBe(0);
   });
 
   it('startTransaction: commit, rollback, and a conflicting commit fails', async () => {

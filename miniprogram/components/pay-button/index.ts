@@ -1,33 +1,44 @@
 /**
- * <pay-button items="{{ lines }}" bind:success="onPaid" bind:cancel="onCancel" bind:fail="onFail" />
+ * <pay-button items="{{ lines }}" price="{{ 2400 }}" bind:success="onPaid" bind:fail="onFail" />
+ * <pay-button order-no="{{ order.orderNo }}" bind:success="onPaid" />
  *
- * Creates an order for `items` with `unifiedOrder` (the server prices it from the catalogue), opens
- * the payment sheet, and reports what the user did. It is usable again after every outcome.
+ * Orders `items` (the server prices them from the catalogue) or reuses the unpaid order `orderNo`,
+ * opens the payment sheet, confirms the payment with queryOrder, and reports what happened. It
+ * ignores taps while busy and is usable again after every outcome.
  *
  * Properties
- *   items     Array<{ sku, quantity }>   what to buy
+ *   items     Array<{ sku, quantity }>   what to buy (used when orderNo is empty)
+ *   orderNo   string    pay this existing unpaid order instead
  *   text      string    label; default 立即支付 (set '' to use only the default slot)
+ *   price     number    fen, shown after the label as ¥12.34 when > 0 (display only: the server prices)
  *   disabled  boolean
  *   type, size, block, round             passed to van-button (defaults: danger, normal, false, false)
  * Events (payload in `detail`)
- *   success   { orderNo }                   the payment sheet reported success
- *   cancel    { orderNo }                   the user closed the sheet; the order stays payable
- *   fail      { orderNo?, code, message }   `message` is Chinese, fit to show; no orderNo if ordering failed
+ *   success   { orderNo, order }              the server confirmed the payment; `order` is the OrderView
+ *   pending   { orderNo, order? }             the sheet said paid, but the server had not confirmed it
+ *                                             within the confirmation tries: show "processing", refresh later
+ *   cancel    { orderNo }                     the user closed the sheet; the order stays payable
+ *   fail      { orderNo?, code, message }     `message` is Chinese, fit to show; no orderNo if ordering failed
  * External classes
  *   custom-class   on the button
  * Slots
- *   default   extra button content after the text
+ *   default   extra button content after the text and price
  */
 import type { UnifiedOrderRequest } from '../../../typings/paykit/functions';
-import { callPaykit } from '../../paykit/client';
-import { PaykitError, type PaykitClientErrorCode } from '../../paykit/errors';
-import { requestPayment, type PaymentOutcome } from '../../paykit/payment';
+import type { OrderView } from '../../../typings/paykit/order';
+import type { PaykitClientErrorCode } from '../../paykit/errors';
+import { pay, type PayResult } from '../../paykit/pay';
 import { payButtonText } from '../../paykit/strings';
 
 export type CartLine = Extract<UnifiedOrderRequest, { items: unknown }>['items'][number];
 
 export interface PayButtonSuccessDetail {
   orderNo: string;
+  order: OrderView;
+}
+export interface PayButtonPendingDetail {
+  orderNo: string;
+  order?: OrderView;
 }
 export interface PayButtonCancelDetail {
   orderNo: string;
@@ -43,23 +54,23 @@ type ButtonSize = 'normal' | 'large' | 'small' | 'mini';
 
 type PayButtonEvent =
   | { name: 'success'; detail: PayButtonSuccessDetail }
+  | { name: 'pending'; detail: PayButtonPendingDetail }
   | { name: 'cancel'; detail: PayButtonCancelDetail }
   | { name: 'fail'; detail: PayButtonFailDetail };
 
-function failEvent(error: PaykitError, orderNo?: string): PayButtonEvent {
-  const detail: PayButtonFailDetail = { code: error.code, message: error.message };
-  if (orderNo !== undefined) detail.orderNo = orderNo;
-  return { name: 'fail', detail };
-}
-
-function outcomeEvent(orderNo: string, outcome: PaymentOutcome): PayButtonEvent {
-  switch (outcome.status) {
+function eventOf(result: PayResult): PayButtonEvent {
+  switch (result.status) {
     case 'paid':
-      return { name: 'success', detail: { orderNo } };
+      return { name: 'success', detail: { orderNo: result.orderNo, order: result.order } };
+    case 'pending':
+      return { name: 'pending', detail: { orderNo: result.orderNo, ...(result.order ? { order: result.order } : {}) } };
     case 'cancelled':
-      return { name: 'cancel', detail: { orderNo } };
-    case 'failed':
-      return failEvent(outcome.error, orderNo);
+      return { name: 'cancel', detail: { orderNo: result.orderNo } };
+    case 'failed': {
+      const detail: PayButtonFailDetail = { code: result.error.code, message: result.error.message };
+      if (result.orderNo !== undefined) detail.orderNo = result.orderNo;
+      return { name: 'fail', detail };
+    }
   }
 }
 
@@ -68,25 +79,14 @@ function newRequestKey(): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Orders and pays; never rejects, every ending is an event. */
-async function orderAndPay(items: CartLine[]): Promise<PayButtonEvent> {
-  let orderNo: string | undefined;
-  try {
-    const order = await callPaykit('unifiedOrder', { items, requestKey: newRequestKey() });
-    orderNo = order.orderNo;
-    return outcomeEvent(orderNo, await requestPayment(order.payment));
-  } catch (err) {
-    const error = err instanceof PaykitError ? err : new PaykitError('INTERNAL', String(err));
-    return failEvent(error, orderNo);
-  }
-}
-
 Component({
   externalClasses: ['custom-class'],
 
   properties: {
     items: { type: Array, value: [] as CartLine[] },
+    orderNo: { type: String, value: '' },
     text: { type: String, value: payButtonText.pay as string },
+    price: { type: Number, value: 0 },
     disabled: { type: Boolean, value: false },
     type: { type: String, value: 'danger' as ButtonType },
     size: { type: String, value: 'normal' as ButtonSize },
@@ -104,9 +104,15 @@ Component({
       // `loading` doubles as the busy flag: setData updates this.data synchronously.
       if (this.data.loading || this.data.disabled) return;
       this.setData({ loading: true });
+      const { orderNo } = this.data;
       // Only sku and quantity go to the server, whatever else the lines carry.
-      const items = this.data.items.map(({ sku, quantity }) => ({ sku, quantity }));
-      const event = await orderAndPay(items);
+      const request: UnifiedOrderRequest = orderNo
+        ? { orderNo }
+        : {
+            items: this.data.items.map(({ sku, quantity }) => ({ sku, quantity })),
+            requestKey: newRequestKey(),
+          };
+      const event = eventOf(await pay(request));
       // Usable again before listeners run, so a handler may retry straight away.
       this.setData({ loading: false });
       this.triggerEvent(event.name, event.detail);

@@ -1,5 +1,5 @@
 /**
- * Demo shop: a product list with a pay button each. Prices here are for display only: the server
+ * Demo shop: the catalogue with a pay button per product, and a link to the customer's orders. Prices here are for display only: the server
  * prices the order. Written with Component() (a valid page constructor) so it also renders in
  * miniprogram-simulate.
  */
@@ -18,6 +18,7 @@ Component({
     // Observers do not fire for a property's default value, so the first list is set here.
     products: shopProducts(DEMO_PRODUCTS) as ShopProduct[],
     emptyText: shopText.empty as string,
+    myOrdersText: shopText.myOrders as string,
   },
 
   observers: {
@@ -29,6 +30,9 @@ Component({
   methods: {
     onPaid() {
       wx.showToast({ title: toastText.paid, icon: 'success' });
+    },
+    onPending() {
+      wx.showToast({ title: toastText.pending, icon: 'none' });
     },
     onCancel() {
       wx.showToast({ title: toastText.cancelled, icon: 'none' });

@@ -3,10 +3,17 @@
  * built cloud function, the payment sheet is the sandbox's, and the order is read back from the
  * sandbox database.
  */
-import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
+import { configurePaykit, resetPaykitConfig } from '../../../miniprogram/paykit/config';
 import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
 import { loadComp, renderComp, simulate, waitFor, type Rendered } from '../../helpers/simulate';
-import { installWxSandbox, queryDocs, readDoc, seedProducts, type WxSandbox } from '../../helpers/wx-sandbox';
+import {
+  control,
+  installWxSandbox,
+  queryDocs,
+  readDoc,
+  seedProducts,
+  type WxSandbox,
+} from '../../helpers/wx-sandbox';
 
 const PRODUCTS = [
   { sku: 'btn-coffee', name: '美式咖啡', price: 1200 },
@@ -35,7 +42,7 @@ beforeEach(() => {
 afterEach(() => wxs.uninstall());
 
 function render(props: Record<string, unknown>): Rendered {
-  return renderComp(loadComp('components/pay-button/index'), props, ['success', 'cancel', 'fail']);
+  return renderComp(loadComp('components/pay-button/index'), props, ['success', 'pending', 'cancel', 'fail']);
 }
 
 /** Taps the inner vant <button>, as a finger would. j-component delivers the event asynchronously. */
@@ -157,5 +164,68 @@ describe('pay-button', () => {
     await rendered.comp.instance.onTap();
     expect(wxs.calls).toEqual([]);
     expect(rendered.comp.data.loading).toBe(false);
+  });
+});
+
+describe('pay-button: orderNo, price, confirmation', () => {
+  test('success carries the order the server confirmed', async () => {
+    const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
+    tap(rendered);
+    const detail = (await nextEvent(rendered, 'success')) as { orderNo: string; order: Record<string, unknown> };
+    expect(detail.order).toMatchObject({ orderNo: detail.orderNo, status: 'SUCCESS', totalFee: 1200 });
+    // Confirmed with queryOrder after the sheet said paid.
+    const names = wxs.calls.map((c) => c.name);
+    expect(names.indexOf('queryOrder')).toBeGreaterThan(names.indexOf('unifiedOrder'));
+  });
+
+  test('shows the price from fen through the template', () => {
+    const { comp } = render({ items: [{ sku: 'btn-tea', quantity: 1 }], price: 990, text: '去支付' });
+    expect(comp.querySelector('#pay-button')!.dom!.textContent).toContain('去支付 ¥9.90');
+  });
+
+  test('orderNo pays an existing unpaid order, without creating another', async () => {
+    wxs.payAction = 'cancel';
+    const first = render({ items: [{ sku: 'btn-tea', quantity: 1 }] });
+    tap(first);
+    const { orderNo } = (await nextEvent(first, 'cancel')) as { orderNo: string };
+
+    wxs.payAction = 'pay';
+    const again = render({ orderNo });
+    tap(again);
+    const paid = (await nextEvent(again, 'success')) as { orderNo: string; order: { status: string } };
+    expect(paid.orderNo).toBe(orderNo);
+    expect(paid.order.status).toBe('SUCCESS');
+    expect(wxs.calls.filter((c) => c.name === 'unifiedOrder').map((c) => c.data)).toEqual([
+      expect.objectContaining({ items: [{ sku: 'btn-tea', quantity: 1 }] }),
+      { orderNo },
+    ]);
+    expect(await myOrders()).toHaveLength(1);
+  });
+
+  test('orderNo of a paid order fails with ORDER_PAID and stays usable', async () => {
+    const first = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
+    tap(first);
+    const { orderNo } = (await nextEvent(first, 'success')) as { orderNo: string };
+    const again = render({ orderNo });
+    tap(again);
+    const failure = (await nextEvent(again, 'fail')) as { code: string; message: string };
+    expect(failure).toEqual({ code: 'ORDER_PAID', message: '订单已支付，请勿重复支付' });
+    expect(again.comp.data.loading).toBe(false);
+  });
+
+  test('a payment the server cannot confirm in time is pending, not success', async () => {
+    configurePaykit({ confirmDelays: [0, 30, 30] });
+    // The bank is slow: the sheet says paid, the trade stays USERPAYING until settled.
+    wxs.payAction = 'slow';
+    const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
+    tap(rendered);
+    const pending = (await nextEvent(rendered, 'pending')) as { orderNo: string; order?: { status: string } };
+    expect(rendered.events('success')).toEqual([]);
+    expect(pending.order?.status).toBe('NOTPAY');
+    expect(wxs.calls.filter((c) => c.name === 'queryOrder')).toHaveLength(3);
+    expect(rendered.comp.data.loading).toBe(false);
+
+    await control(sandbox.url, '/sandbox/pay/settle');
+    await orderWithStatus(pending.orderNo, 'SUCCESS');
   });
 });

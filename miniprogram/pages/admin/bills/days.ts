@@ -1,0 +1,31 @@
+/** Bill days as WeChat names them (yyyyMMdd, Beijing time), by integer date arithmetic only. */
+const DAY_MS = 86_400_000;
+const BEIJING_MS = 8 * 3_600_000;
+
+/** The Beijing day containing `ms`, as yyyyMMdd. */
+export function beijingDay(ms: number): string {
+  return new Date(ms + BEIJING_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** The last day that has a bill: yesterday in Beijing. */
+export function lastBillDay(now = Date.now()): string {
+  return beijingDay(now - DAY_MS);
+}
+
+export function isBillDay(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{8}$/.test(value);
+}
+
+/** yyyyMMdd shifted by whole days. */
+export function shiftDay(day: string, days: number): string {
+  const at = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8)));
+  return new Date(at + days * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** '20240501' ⇄ '2024-05-01' (the date picker's form). */
+export function toPickerDate(day: string): string {
+  return `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`;
+}
+export function fromPickerDate(value: string): string {
+  return value.replace(/-/g, '');
+}

@@ -1,0 +1,113 @@
+/**
+ * pages/admin/bills?date=yyyyMMdd: for merchant admins. Pick a day (previous/next, or the date
+ * picker), see WeChat's bill summary for it and how it reconciles with the kit's orders, grouped by
+ * kind of discrepancy, and repair what can be repaired (payments WeChat has that the kit missed;
+ * each is confirmed with WeChat first, server-side). Anyone else gets the FORBIDDEN message.
+ */
+import type { BillReport, Discrepancy, DiscrepancyKind } from '../../../../typings/paykit/bill';
+import { downloadBill } from '../../../paykit/api';
+import { asPaykitError } from '../../../paykit/errors';
+import { formatServiceFee } from '../../../paykit/money';
+import { billsText, discrepancyText, toastText } from '../../../paykit/strings';
+import { fromPickerDate, isBillDay, lastBillDay, shiftDay, toPickerDate } from './days';
+
+export interface DiscrepancyGroup {
+  kind: DiscrepancyKind;
+  title: string;
+  items: Discrepancy[];
+}
+
+const KINDS = Object.keys(discrepancyText) as DiscrepancyKind[];
+/** The kinds `repair` can fix (a lost payment callback); the others need a person. */
+const REPAIRABLE: DiscrepancyKind[] = ['PAID_AT_WECHAT_NOT_HERE'];
+
+export function groupDiscrepancies(discrepancies: Discrepancy[]): DiscrepancyGroup[] {
+  return KINDS.map((kind) => ({
+    kind,
+    title: discrepancyText[kind],
+    items: discrepancies.filter((d) => d.kind === kind),
+  })).filter((group) => group.items.length > 0);
+}
+
+function canRepair(report: BillReport): boolean {
+  return report.discrepancies.some((d) => REPAIRABLE.includes(d.kind) && !d.repaired);
+}
+
+Component({
+  properties: {
+    /** The day to open, yyyyMMdd (page query); yesterday in Beijing when absent. */
+    date: { type: String, value: '' },
+  },
+
+  data: {
+    billDate: '',
+    pickerDate: '',
+    lastDay: '',
+    pickerEnd: '',
+    report: null as BillReport | null,
+    serviceFeeText: '',
+    groups: [] as DiscrepancyGroup[],
+    repairable: false,
+    loading: false,
+    repairing: false,
+    /** The reason nothing can be shown (FORBIDDEN for a non-admin, a failed call, …). */
+    error: '',
+    text: billsText,
+  },
+
+  methods: {
+    onLoad(query: Record<string, string | undefined> = {}) {
+      const wanted = query.date ?? this.data.date;
+      const lastDay = lastBillDay();
+      void this.open(isBillDay(wanted) ? wanted : lastDay, lastDay);
+    },
+
+    onPrevDay() {
+      void this.open(shiftDay(this.data.billDate, -1));
+    },
+
+    onNextDay() {
+      void this.open(shiftDay(this.data.billDate, 1));
+    },
+
+    onPickDay(event: WechatMiniprogram.PickerChange) {
+      void this.open(fromPickerDate(String(event.detail.value)));
+    },
+
+    async open(billDate: string, shownLastDay?: string) {
+      const lastDay = shownLastDay ?? this.data.lastDay;
+      this.setData({ billDate, pickerDate: toPickerDate(billDate), lastDay, pickerEnd: toPickerDate(lastDay) });
+      await this.fetch(false);
+    },
+
+    async onRepair() {
+      if (this.data.repairing) return;
+      this.setData({ repairing: true });
+      if (await this.fetch(true)) wx.showToast({ title: billsText.repairDone, icon: 'success' });
+      this.setData({ repairing: false });
+    },
+
+    async fetch(repair: boolean): Promise<boolean> {
+      const billDate = this.data.billDate;
+      this.setData({ loading: true, error: '' });
+      try {
+        const report = await downloadBill(repair ? { billDate, repair } : { billDate });
+        if (billDate !== this.data.billDate) return false;
+        this.setData({
+          report,
+          serviceFeeText: formatServiceFee(report.serviceFee),
+          groups: groupDiscrepancies(report.discrepancies),
+          repairable: canRepair(report),
+          loading: false,
+        });
+        return true;
+      } catch (err) {
+        if (billDate !== this.data.billDate) return false;
+        const error = asPaykitError(err);
+        this.setData({ report: null, groups: [], repairable: false, loading: false, error: error.message });
+        if (repair) wx.showToast({ title: error.message || toastText.failed, icon: 'none' });
+        return false;
+      }
+    },
+  },
+});
