@@ -7,6 +7,7 @@ import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchPay } from './pay';
+import { benchServer } from './server';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   build: benchBuild,
@@ -16,6 +17,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   functions: benchFunctions,
   bill: benchBill,
   pay: benchPay,
+  server: benchServer,
 };
 const DEFAULT = ['build', 'size', 'db', 'functions'];
 

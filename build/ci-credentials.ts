@@ -128,7 +128,9 @@ export function checkCredentials(loaded: LoadedCredentials, task: CiTaskName): C
   }
   if (raw.envId !== undefined && need.includes('envId')) {
     if (typeof raw.envId !== 'string' || !/^\S+$/.test(raw.envId))
-      invalid.push(`${field('envId')} is ${JSON.stringify(raw.envId)}: expected a non-empty id without spaces`);
+      invalid.push(
+        `${field('envId')} is ${JSON.stringify(raw.envId)}: expected a non-empty id without spaces`,
+      );
   }
   if (raw.robot !== undefined) {
     const n = values.robot as number;

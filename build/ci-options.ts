@@ -62,8 +62,8 @@ export function resolveRelease(root: string, flags: CiFlags, env: NodeJS.Process
   let pkgVersion = '';
   try {
     pkgVersion = String(
-      (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ??
-        '',
+      (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string })
+        .version ?? '',
     );
   } catch {
     pkgVersion = '';
@@ -93,4 +93,8 @@ export function checkVersion(version: string): string {
 }
 
 export const formatBytes = (n: number): string =>
-  n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(2)} MB`;
+  n < 1024
+    ? `${n} B`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(1)} KB`
+      : `${(n / 1024 / 1024).toFixed(2)} MB`;

@@ -87,6 +87,15 @@ function packIgnored(file: string, rules: Array<{ type: string; value: string }>
   });
 }
 
+/** Every file under `dir` (miniprogram_npm included, node_modules never uploaded), posix paths. */
+function allFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .filter((f) => !f.split('/').includes('node_modules'))
+    .sort();
+}
+
 function planMiniprogram(plan: ProjectPlan, relRoot: string): void {
   const { mpRoot, config, problems, notes } = plan;
   const appJson = readJson<{ subpackages?: Array<{ root: string }>; subPackages?: Array<{ root: string }> }>(
@@ -96,9 +105,10 @@ function planMiniprogram(plan: ProjectPlan, relRoot: string): void {
   );
   if (!appJson) return;
   if (!fs.existsSync(path.join(mpRoot, 'app.js'))) problems.push(`${relRoot}/app.js is missing`);
-  const all = listFiles(mpRoot, () => true);
+  const all = allFiles(mpRoot);
   const stray = all.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
-  if (stray.length) problems.push(`${relRoot} holds TypeScript sources (${stray[0]}, ...): run npm run build`);
+  if (stray.length)
+    problems.push(`${relRoot} holds TypeScript sources (${stray[0]}, ...): run npm run build`);
   const pruneUnused = config.setting?.ignoreUploadUnusedFiles !== false;
   const walk = pruneUnused ? walkMiniprogram(mpRoot) : undefined;
   for (const u of walk?.unresolved ?? []) problems.push(`${relRoot}/${u} is not in the build`);
@@ -106,9 +116,7 @@ function planMiniprogram(plan: ProjectPlan, relRoot: string): void {
   const subRoots = [...(appJson.subpackages ?? []), ...(appJson.subPackages ?? [])].map(
     (s) => `${s.root.replace(/^\/|\/$/g, '')}/`,
   );
-  // listFiles skips miniprogram_npm folders; the walk reaches into them.
-  const candidates = [...new Set([...all, ...[...(walk?.used ?? [])].filter((f) => !all.includes(f))])].sort();
-  for (const file of candidates) {
+  for (const file of all) {
     const size = fs.statSync(path.join(mpRoot, file)).size;
     const ext = path.posix.extname(file).toLowerCase();
     const unused = walk !== undefined && CODE_EXTS.includes(ext) && !walk.used.has(file);
@@ -167,7 +175,12 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
   const sources = fs.existsSync(srcDir)
     ? fs
         .readdirSync(srcDir, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && e.name !== CLOUD_COMMON && fs.existsSync(path.join(srcDir, e.name, 'index.ts')))
+        .filter(
+          (e) =>
+            e.isDirectory() &&
+            e.name !== CLOUD_COMMON &&
+            fs.existsSync(path.join(srcDir, e.name, 'index.ts')),
+        )
         .map((e) => e.name)
     : [];
   for (const name of sources.filter((n) => !built.includes(n)))
@@ -179,7 +192,10 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
       if (!fs.existsSync(path.join(dir, f))) problems.push(`cloud function ${name} has no ${f}`);
     }
     // remoteNpmInstall: the cloud installs package.json dependencies, local node_modules stay here.
-    const files = listFiles(dir, () => true).map((file) => ({ file, size: fs.statSync(path.join(dir, file)).size }));
+    const files = listFiles(dir, () => true).map((file) => ({
+      file,
+      size: fs.statSync(path.join(dir, file)).size,
+    }));
     const total = sum(files);
     if (total > FUNCTION_LIMIT)
       problems.push(`cloud function ${name} is ${(total / MB).toFixed(2)} MB: keep it under 50 MB`);
@@ -192,13 +208,26 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
 /** Reads project.config.json and plans the mini-program (preview/upload) or the functions (deploy). */
 export function planProject(ctx: BuildContext, what: 'miniprogram' | 'functions'): ProjectPlan {
   const problems: string[] = [];
-  const config = readJson<ProjectConfig>(path.join(ctx.root, 'project.config.json'), 'project.config.json', problems) ?? {};
+  const config =
+    readJson<ProjectConfig>(path.join(ctx.root, 'project.config.json'), 'project.config.json', problems) ??
+    {};
   const mpRoot = path.resolve(ctx.root, config.miniprogramRoot ?? '');
   const cloudRoot = path.resolve(ctx.root, config.cloudfunctionRoot ?? 'cloudfunctions');
-  const plan: ProjectPlan = { config, mpRoot, cloudRoot, files: [], skipped: { count: 0, size: 0 }, functions: [], problems, notes: [] };
+  const plan: ProjectPlan = {
+    config,
+    mpRoot,
+    cloudRoot,
+    files: [],
+    skipped: { count: 0, size: 0 },
+    functions: [],
+    problems,
+    notes: [],
+  };
   if (problems.length) return plan;
   if (PLACEHOLDER_APPIDS.includes(config.appid ?? ''))
-    plan.notes.push(`project.config.json appid is the placeholder ${JSON.stringify(config.appid ?? '')}: the credentials appid is sent instead`);
+    plan.notes.push(
+      `project.config.json appid is the placeholder ${JSON.stringify(config.appid ?? '')}: the credentials appid is sent instead`,
+    );
   if (what === 'miniprogram') {
     const relRoot = rel(ctx, mpRoot) || '.';
     if (!fs.existsSync(mpRoot)) problems.push(`${relRoot} does not exist: run npm run build`);

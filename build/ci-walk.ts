@@ -88,9 +88,11 @@ export function walkMiniprogram(mpRoot: string): WalkResult {
       for (const page of sub.pages ?? []) addComponent(rel, `/${sub.root.replace(/\/$/, '')}/${page}`);
     }
     for (const item of json.tabBar?.list ?? []) {
-      for (const icon of [item.iconPath, item.selectedIconPath]) if (icon) addFile(rel, `/${norm(icon)}`, ['']);
+      for (const icon of [item.iconPath, item.selectedIconPath])
+        if (icon) addFile(rel, `/${norm(icon)}`, ['']);
     }
-    for (const loc of [json.sitemapLocation, json.themeLocation]) if (loc) addFile(rel, `/${norm(loc)}`, ['']);
+    for (const loc of [json.sitemapLocation, json.themeLocation])
+      if (loc) addFile(rel, `/${norm(loc)}`, ['']);
   };
 
   for (const f of ['app.json', 'app.js', 'app.wxss']) if (exists(f)) add(f);

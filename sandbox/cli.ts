@@ -29,6 +29,7 @@ Options for start:
   --seed <file>      JSON { collection: [docs] } imported at start (default sandbox/seed/demo.json when the data folder is new)
   --fn-env <k=v,...> Environment variables for every function (default PAYKIT_SUB_MCH_ID=1900000109,
                      PAYKIT_ADMIN_OPENIDS=oPaykitLocalUser)
+  --durability <d>   process (default): writes survive a killed sandbox; full: also a power cut (slower)
   --json             Print one JSON line when ready (for scripts)
   --quiet            Print nothing else
 
@@ -119,6 +120,7 @@ async function start(flags: Flags): Promise<void> {
     appId: str(flags, 'appid', DEFAULT_APP_ID),
     indexes,
     functionEnv: functionEnv(flags),
+    durability: str(flags, 'durability', 'process') === 'full' ? 'full' : 'process',
   });
   const seedFile =
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;

@@ -64,6 +64,3 @@ export interface PayProvider {
   /** The day's ALL bill (yyyyMMdd) as gzip bytes, or null when WeChat has none (No Bill Exist). */
   downloadBill(billDate: string): Promise<Buffer | null>;
 }
-
-/** Calls made to the provider, for `npm run bench`'s per-operation counts. */
-export const providerCalls = { count: 0 };

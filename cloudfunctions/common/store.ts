@@ -15,9 +15,6 @@ export const COLLECTIONS = {
   hookRuns: 'paykit_hook_runs',
 } as const;
 
-/** Database calls made, for `npm run bench`'s per-operation counts. */
-export const dbCalls = { count: 0 };
-
 // wx-server-sdk's typings return `Promise<X> | void | string` unions and loose documents; these
 // are the shapes its runtime actually resolves with.
 interface QueryResult<T> {
@@ -61,13 +58,11 @@ export class Store {
   }
 
   async insertOrder(order: OrderDoc): Promise<void> {
-    dbCalls.count++;
     await this.db.collection(COLLECTIONS.orders).add({ data: order as unknown as Record<string, unknown> });
   }
 
   /** One conditional update of one order: true only if `where` still matched. */
   async updateOrder(orderNo: string, where: Where, data: Record<string, unknown>): Promise<boolean> {
-    dbCalls.count++;
     const res = (await this.db
       .collection(COLLECTIONS.orders)
       .where({ ...where, _id: orderNo })
@@ -122,7 +117,6 @@ export class Store {
     const where: Where = { openid };
     if (opts.status) where.status = opts.status;
     if (opts.before) where.createdAt = _.lte(opts.before);
-    dbCalls.count++;
     const res = (await this.db
       .collection(COLLECTIONS.orders)
       .where(where)
@@ -179,17 +173,14 @@ export class Store {
 
   /** The audit trail: every notification received and what the kit decided. */
   async recordNotification(entry: Record<string, unknown>): Promise<void> {
-    dbCalls.count++;
     await this.db.collection(COLLECTIONS.notifications).add({ data: { ...entry, receivedAt: new Date() } });
   }
 
   async recordHookRun(entry: { orderNo: string; hook: string; refundNo?: string }): Promise<void> {
-    dbCalls.count++;
     await this.db.collection(COLLECTIONS.hookRuns).add({ data: { ...entry, at: new Date() } });
   }
 
   async saveBill(report: BillReport): Promise<void> {
-    dbCalls.count++;
     await this.db
       .collection(COLLECTIONS.bills)
       .doc(report.billDate)
@@ -202,7 +193,6 @@ export class Store {
     limit: number,
     order?: [string, 'asc' | 'desc'],
   ): Promise<T[]> {
-    dbCalls.count++;
     let query = this.db.collection(collection).where(where);
     if (order) query = query.orderBy(order[0], order[1]);
     const res = (await query.limit(Math.min(Math.max(limit, 1), 1000)).get()) as unknown as QueryResult<T>;

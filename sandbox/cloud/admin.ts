@@ -42,6 +42,10 @@ type Answer = { json: Record<string, unknown>; bare?: boolean } | { raw: Buffer;
 async function dispatch(sandbox: Sandbox, params: AdminParams): Promise<Answer> {
   const { action, wxCloudApiToken } = transportOf(params);
   const invocation = wxCloudApiToken ? sandbox.functions.identify(wxCloudApiToken) : undefined;
+  if (invocation) {
+    const kind = action.startsWith('database.') ? 'database' : action === 'wx.wxPayApi' ? 'pay' : 'functions';
+    invocation.calls[kind]++;
+  }
   if (action.startsWith('database.')) {
     return { json: await sandbox.db.handle(action, stripTransport(params)) };
   }

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { SandboxError } from '../errors';
 import type { InvokeMessage, LogLine, WorkerReply } from './messages';
 import { InvocationLog } from './invocation-log';
+import { baseEnv, checkDependencies, invocationEnv } from './environment';
 
 export interface Caller {
   openid?: string;
@@ -19,6 +20,21 @@ export interface Caller {
   /** What getWXContext().SOURCE says: 'wx_client', 'wx_devtools', 'scf', 'timer', 'wx_pay'. */
   source: string;
   clientIp?: string;
+}
+
+/** Cloud API calls an invocation made, by kind: what the bench reports per operation. */
+export interface ApiCalls {
+  database: number;
+  pay: number;
+  functions: number;
+}
+
+/** An invocation in progress, as its API token identifies it. */
+export interface Invocation {
+  name: string;
+  caller: Caller;
+  requestId: string;
+  calls: ApiCalls;
 }
 
 export interface FunctionConfig {
@@ -72,7 +88,7 @@ const DEFAULT_MAX_INSTANCES = 8;
 export class FunctionRuntime {
   readonly log = new InvocationLog();
   private pools = new Map<string, Pool>();
-  private tokens = new Map<string, { name: string; caller: Caller; requestId: string }>();
+  private tokens = new Map<string, Invocation>();
   private nextId = 1;
   private closed = false;
 
@@ -99,7 +115,7 @@ export class FunctionRuntime {
   }
 
   /** Who an API token (sent by the SDK as wxCloudApiToken) belongs to: the invocation in progress. */
-  identify(token: string): { name: string; caller: Caller; requestId: string } | undefined {
+  identify(token: string): Invocation | undefined {
     return this.tokens.get(token);
   }
 
@@ -114,7 +130,8 @@ export class FunctionRuntime {
     const token = randomBytes(24).toString('base64url');
     const started = Date.now();
     const { instance, cold } = await this.acquire(name, entry);
-    this.tokens.set(token, { name, caller, requestId });
+    const calls: ApiCalls = { database: 0, pay: 0, functions: 0 };
+    this.tokens.set(token, { name, caller, requestId, calls });
     const msg: InvokeMessage = {
       type: 'invoke',
       id: this.nextId++,
@@ -143,6 +160,7 @@ export class FunctionRuntime {
           cold,
           logs: reply.logs,
           result,
+          calls,
         });
         return { requestId, result, durationMs, cold };
       }
@@ -153,7 +171,17 @@ export class FunctionRuntime {
             ? reply.message
             : 'the function instance answered out of turn';
       const logs = reply.type === 'failed' ? reply.logs : [];
-      this.log.add({ requestId, name, caller, startedAt: started, durationMs, cold, logs, error: message });
+      this.log.add({
+        requestId,
+        name,
+        caller,
+        startedAt: started,
+        durationMs,
+        cold,
+        logs,
+        error: message,
+        calls,
+      });
       throw new SandboxError(
         'FUNCTIONS_EXECUTE_FAIL',
         `errCode: -504002 functions execute fail | RequestId: ${requestId} | errMsg: ${message}`,
@@ -193,6 +221,7 @@ export class FunctionRuntime {
         pool.starting++;
         let instance: Instance;
         try {
+          checkDependencies(name, path.dirname(entry));
           instance = await this.spawn(entry, codeStamp);
         } finally {
           pool.starting--;
@@ -275,40 +304,6 @@ export class FunctionRuntime {
       });
     });
   }
-}
-
-function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: process.env.NODE_ENV,
-    TZ: 'Asia/Shanghai',
-    // A function folder without node_modules of its own still finds wx-server-sdk (as the
-    // cloud's "云端安装依赖" would have installed it) from the project the sandbox runs in.
-    NODE_PATH: path.resolve(__dirname, '../../node_modules'),
-    TCB_CONTEXT_CNFG: JSON.stringify({ URL: opts.adminUrl }),
-    // Without it @cloudbase/node-sdk looks up metadata.tencentyun.com on every request (a 30 ms
-    // timeout each, never cached) to learn whether it runs inside Tencent Cloud.
-    TENCENTCLOUD: 'true',
-    TENCENTCLOUD_SECRETID: 'paykit-sandbox',
-    TENCENTCLOUD_SECRETKEY: 'paykit-sandbox',
-    SCF_NAMESPACE: opts.envId,
-    TCB_ENV: opts.envId,
-    ...opts.functionEnv,
-    ...(process.env.PAYKIT_SANDBOX_ECHO_LOGS ? { PAYKIT_SANDBOX_ECHO_LOGS: '1' } : {}),
-  };
-}
-
-function invocationEnv(caller: Caller, token: string): Record<string, string> {
-  const env: Record<string, string> = { WX_API_TOKEN: token, TCB_SOURCE: caller.source };
-  if (caller.openid) env.WX_OPENID = caller.openid;
-  if (caller.appid) env.WX_APPID = caller.appid;
-  if (caller.unionid) env.WX_UNIONID = caller.unionid;
-  if (caller.clientIp) env.WX_CLIENTIP = caller.clientIp;
-  if (caller.source === 'timer') env.TRIGGER_SRC = 'timer';
-  env.WX_CONTEXT_KEYS = Object.keys(env)
-    .filter((k) => k.startsWith('WX_') && k !== 'WX_CONTEXT_KEYS')
-    .join(',');
-  return env;
 }
 
 export type { LogLine };

@@ -1,5 +1,5 @@
 import type { LogLine } from './messages';
-import type { Caller } from './functions';
+import type { ApiCalls, Caller } from './functions';
 
 export interface InvocationRecord {
   requestId: string;
@@ -11,6 +11,7 @@ export interface InvocationRecord {
   logs: LogLine[];
   result?: unknown;
   error?: string;
+  calls: ApiCalls;
 }
 
 /** The most recent invocations, newest last, as the cloud console's log view shows them. */

@@ -25,8 +25,9 @@ export function buildFixtureFunctions(names: string[] = fs.readdirSync(FIXTURES)
       external: ['wx-server-sdk'],
       logLevel: 'error',
     });
-    const config = path.join(dir, 'config.json');
-    if (fs.existsSync(config)) fs.copyFileSync(config, path.join(out, name, 'config.json'));
+    for (const file of ['config.json', 'package.json']) {
+      if (fs.existsSync(path.join(dir, file))) fs.copyFileSync(path.join(dir, file), path.join(out, name, file));
+    }
   }
   return out;
 }

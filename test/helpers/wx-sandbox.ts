@@ -278,7 +278,9 @@ export async function seedOrders(url: string, orders: SeedOrder[]): Promise<void
       createdAt: date(o.createdAt),
       updatedAt: date(o.createdAt),
       expiresAt: date(o.expiresAt ?? o.createdAt + 30 * 60_000),
-      ...(o.status === 'SUCCESS' ? { paidAt: date(o.createdAt + 1000), transactionId: `42${o.orderNo.slice(2)}` } : {}),
+      ...(o.status === 'SUCCESS'
+        ? { paidAt: date(o.createdAt + 1000), transactionId: `42${o.orderNo.slice(2)}` }
+        : {}),
       refunds: [],
       version: 1,
     };

@@ -80,6 +80,12 @@ test('an unknown function is a request error naming it', async () => {
   expect(answer.errMsg).toMatch(/nope/);
 });
 
+test('a dependency in package.json that is not installed is named before the function starts', async () => {
+  const answer = await call('needsdep', 'o-x');
+  expect(answer.ok).toBe(false);
+  expect(answer.errMsg).toMatch(/depends on paykit-package-that-is-not-installed, which is not installed/);
+});
+
 test('cloud.callFunction inside a function keeps the original caller', async () => {
   const answer = await call('relay', 'o-relay', { target: 'whoami', data: { tag: 'inner' } });
   expect(answer.ok).toBe(true);

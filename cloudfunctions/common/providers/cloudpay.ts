@@ -17,7 +17,6 @@ import type {
   TradeState,
   TradeStatus,
 } from '../provider';
-import { providerCalls } from '../provider';
 
 const PREPAY_LIFETIME_MS = 2 * 3600_000;
 const TRADE_STATES: TradeState[] = [
@@ -39,7 +38,6 @@ export class CloudPayProvider implements PayProvider {
   ) {}
 
   async createPrepay(req: PrepayRequest) {
-    providerCalls.count++;
     const now = Date.now();
     const res = await cloud.cloudPay.unifiedOrder({
       body: req.body,
@@ -66,7 +64,6 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async queryTrade(outTradeNo: string): Promise<TradeStatus> {
-    providerCalls.count++;
     const res = await cloud.cloudPay.queryOrder({
       subMchId: this.config.subMchId,
       outTradeNo,
@@ -94,7 +91,6 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async closeTrade(outTradeNo: string): Promise<CloseOutcome> {
-    providerCalls.count++;
     const res = await cloud.cloudPay.closeOrder({
       subMchId: this.config.subMchId,
       outTradeNo,
@@ -111,7 +107,6 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async refund(req: RefundRequest): Promise<{ refundId: string } | RefundRefusal> {
-    providerCalls.count++;
     const res = await cloud.cloudPay.refund({
       subMchId: this.config.subMchId,
       outTradeNo: req.outTradeNo,
@@ -134,7 +129,6 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async queryRefund(outRefundNo: string): Promise<RefundStatus> {
-    providerCalls.count++;
     const res = await cloud.cloudPay.queryRefund({
       subMchId: this.config.subMchId,
       outRefundNo,
@@ -162,7 +156,6 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async downloadBill(billDate: string): Promise<Buffer | null> {
-    providerCalls.count++;
     const res = await cloud.cloudPay.downloadBill({
       subMchId: this.config.subMchId,
       billDate,

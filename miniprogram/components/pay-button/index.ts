@@ -63,7 +63,10 @@ function eventOf(result: PayResult): PayButtonEvent {
     case 'paid':
       return { name: 'success', detail: { orderNo: result.orderNo, order: result.order } };
     case 'pending':
-      return { name: 'pending', detail: { orderNo: result.orderNo, ...(result.order ? { order: result.order } : {}) } };
+      return {
+        name: 'pending',
+        detail: { orderNo: result.orderNo, ...(result.order ? { order: result.order } : {}) },
+      };
     case 'cancelled':
       return { name: 'cancel', detail: { orderNo: result.orderNo } };
     case 'failed': {

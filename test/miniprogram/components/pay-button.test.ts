@@ -171,7 +171,10 @@ describe('pay-button: orderNo, price, confirmation', () => {
   test('success carries the order the server confirmed', async () => {
     const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
     tap(rendered);
-    const detail = (await nextEvent(rendered, 'success')) as { orderNo: string; order: Record<string, unknown> };
+    const detail = (await nextEvent(rendered, 'success')) as {
+      orderNo: string;
+      order: Record<string, unknown>;
+    };
     expect(detail.order).toMatchObject({ orderNo: detail.orderNo, status: 'SUCCESS', totalFee: 1200 });
     // Confirmed with queryOrder after the sheet said paid.
     const names = wxs.calls.map((c) => c.name);
@@ -225,6 +228,8 @@ describe('pay-button: orderNo, price, confirmation', () => {
     expect(wxs.calls.filter((c) => c.name === 'queryOrder')).toHaveLength(3);
     expect(rendered.comp.data.loading).toBe(false);
 
+    // The slow payer finishes after 30 s of sandbox time; the callback then records the payment.
+    await control(sandbox.url, '/sandbox/clock', { action: 'advance', ms: 31_000 });
     await control(sandbox.url, '/sandbox/pay/settle');
     await orderWithStatus(pending.orderNo, 'SUCCESS');
   });

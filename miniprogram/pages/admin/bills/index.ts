@@ -76,7 +76,12 @@ Component({
 
     async open(billDate: string, shownLastDay?: string) {
       const lastDay = shownLastDay ?? this.data.lastDay;
-      this.setData({ billDate, pickerDate: toPickerDate(billDate), lastDay, pickerEnd: toPickerDate(lastDay) });
+      this.setData({
+        billDate,
+        pickerDate: toPickerDate(billDate),
+        lastDay,
+        pickerEnd: toPickerDate(lastDay),
+      });
       await this.fetch(false);
     },
 

@@ -157,7 +157,8 @@ Component({
 
     onOpen(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
       const orderNo = event.currentTarget.dataset.orderNo;
-      if (orderNo) wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
+      if (orderNo)
+        wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
     },
 
     /** The row's pay button paid: that row alone is redrawn. */

@@ -1,0 +1,73 @@
+/**
+ * What a function instance's process sees: the environment SCF gives it (pointed at the sandbox),
+ * the per-invocation caller context, and its dependencies resolved as the cloud would install them.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { SandboxError } from '../errors';
+import type { Caller, RuntimeOptions } from './functions';
+
+/** Where a function without node_modules of its own finds its packages (see baseEnv). */
+const SHARED_MODULES = path.resolve(__dirname, '../../node_modules');
+
+/**
+ * The cloud installs a function's package.json dependencies when it is deployed; here they must
+ * resolve from the function's folder or the project. Says which one is missing, before starting.
+ */
+export function checkDependencies(name: string, dir: string): void {
+  const file = path.join(dir, 'package.json');
+  if (!fs.existsSync(file)) return;
+  let deps: Record<string, string> = {};
+  try {
+    deps =
+      (JSON.parse(fs.readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ??
+      {};
+  } catch {
+    throw new SandboxError('FUNCTIONS_EXECUTE_FAIL', `function ${name}: its package.json is not valid JSON`);
+  }
+  for (const dep of Object.keys(deps)) {
+    try {
+      require.resolve(dep, { paths: [dir, SHARED_MODULES] });
+    } catch {
+      throw new SandboxError(
+        'FUNCTIONS_EXECUTE_FAIL',
+        `function ${name} depends on ${dep}, which is not installed: run npm install in ${dir} ` +
+          '(the cloud installs it when the function is deployed with 云端安装依赖)',
+      );
+    }
+  }
+}
+
+export function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: process.env.NODE_ENV,
+    TZ: 'Asia/Shanghai',
+    // A function folder without node_modules of its own still finds wx-server-sdk (as the
+    // cloud's "云端安装依赖" would have installed it) from the project the sandbox runs in.
+    NODE_PATH: SHARED_MODULES,
+    TCB_CONTEXT_CNFG: JSON.stringify({ URL: opts.adminUrl }),
+    // Without it @cloudbase/node-sdk looks up metadata.tencentyun.com on every request (a 30 ms
+    // timeout each, never cached) to learn whether it runs inside Tencent Cloud.
+    TENCENTCLOUD: 'true',
+    TENCENTCLOUD_SECRETID: 'paykit-sandbox',
+    TENCENTCLOUD_SECRETKEY: 'paykit-sandbox',
+    SCF_NAMESPACE: opts.envId,
+    TCB_ENV: opts.envId,
+    ...opts.functionEnv,
+    ...(process.env.PAYKIT_SANDBOX_ECHO_LOGS ? { PAYKIT_SANDBOX_ECHO_LOGS: '1' } : {}),
+  };
+}
+
+export function invocationEnv(caller: Caller, token: string): Record<string, string> {
+  const env: Record<string, string> = { WX_API_TOKEN: token, TCB_SOURCE: caller.source };
+  if (caller.openid) env.WX_OPENID = caller.openid;
+  if (caller.appid) env.WX_APPID = caller.appid;
+  if (caller.unionid) env.WX_UNIONID = caller.unionid;
+  if (caller.clientIp) env.WX_CLIENTIP = caller.clientIp;
+  if (caller.source === 'timer') env.TRIGGER_SRC = 'timer';
+  env.WX_CONTEXT_KEYS = Object.keys(env)
+    .filter((k) => k.startsWith('WX_') && k !== 'WX_CONTEXT_KEYS')
+    .join(',');
+  return env;
+}

@@ -1,0 +1,88 @@
+/**
+ * The customer's whole path across pages, each rendered with real vant against one real sandbox:
+ * buy in the shop, pay, find the order in the list, open its detail. Three pages that all use
+ * pay-button in one file: loadComp runs the later ones in fresh module registries.
+ */
+import { DEMO_PRODUCTS } from '../../../miniprogram/pages/shop/catalogue';
+import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
+import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
+import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
+import { installWxSandbox, seedProducts, type WxSandbox } from '../../helpers/wx-sandbox';
+
+let sandbox: SandboxProcess;
+let wxs: WxSandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess();
+  await seedProducts(sandbox.url, DEMO_PRODUCTS);
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+beforeEach(() => {
+  resetPaykitConfig();
+  wxs = installWxSandbox(sandbox.url, `o_flow_${process.pid}`);
+});
+
+afterEach(() => {
+  wxs.uninstall();
+  jest.restoreAllMocks();
+});
+
+/** The page's query string as the framework passes it to onLoad. */
+function queryOf(url: string): Record<string, string> {
+  const query = url.split('?')[1] ?? '';
+  return Object.fromEntries(query.split('&').map((pair) => pair.split('=').map(decodeURIComponent)));
+}
+
+function openPage(path: string, query: Record<string, string>): SimComponent {
+  const { comp } = renderComp(loadComp(path));
+  comp.instance.onLoad(query);
+  comp.instance.onShow();
+  return comp;
+}
+
+describe('buy → pay → list → detail', () => {
+  test('the order paid in the shop is in the list, newest first, and its detail shows it paid', async () => {
+    const toast = jest.spyOn(wx, 'showToast');
+    const navigate = jest.spyOn(wx, 'navigateTo');
+
+    // Shop: the catalogue and a link to the orders.
+    const shop = renderComp(loadComp('pages/shop/index')).comp;
+    expect(shop.dom!.textContent).toContain('芝士蛋糕');
+    expect(shop.querySelector('#my-orders')!.data.url).toBe('/pages/orders/list/index');
+    shop
+      .querySelector('#pay-demo-cake')!
+      .querySelector('#pay-button')!
+      .querySelector('.van-button')!
+      .dispatchEvent('tap');
+    await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
+    expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
+
+    // Orders list: the paid order on top.
+    const list = openPage('pages/orders/list/index', {});
+    await waitFor(() => ((list.data.orders as unknown[]).length ? true : undefined), 5000);
+    const [row] = list.data.orders as Array<{ orderNo: string; status: string; totalFee: number }>;
+    expect(row).toMatchObject({ status: 'SUCCESS', totalFee: 2850 });
+    const rowText = list.querySelector(`#order-${row.orderNo}`)!.dom!.textContent!;
+    expect(rowText).toContain('¥28.50');
+    expect(rowText).toContain('已支付');
+
+    // Tap the row: the detail page of that order.
+    list.querySelector(`#order-${row.orderNo}`)!.dispatchEvent('tap');
+    await waitFor(() => (navigate.mock.calls.length ? true : undefined));
+    const url = navigate.mock.calls[0][0].url;
+    expect(url).toMatch(/^\/pages\/orders\/detail\/index\?/);
+    const detail = openPage('pages/orders/detail/index', queryOf(url));
+    await waitFor(() => (detail.data.order ? true : undefined), 5000);
+    expect(detail.querySelector('#status')!.dom!.textContent).toContain('已支付');
+    expect(detail.querySelector('#field-orderNo')!.dom!.textContent).toContain(row.orderNo);
+    expect(detail.dom!.textContent).toContain('芝士蛋糕');
+    expect(detail.querySelector('#field-transactionId')!.dom!.textContent).toMatch(/\d{10,}/);
+
+    list.instance.onUnload();
+    detail.instance.onUnload();
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * pages/orders/detail rendered with real vant against a real sandbox: every field, paying, cancel
+ * then pay again, a failed payment, closing under WeChat's 5-minute rule, and a payment whose
+ * callback arrives while the page is open (shown after refresh), plus reload on return.
+ */
+import { callPaykit } from '../../../miniprogram/paykit/client';
+import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
+import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
+import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
+import {
+  control,
+  httpJson,
+  installWxSandbox,
+  readDoc,
+  seedProducts,
+  type WxSandbox,
+} from '../../helpers/wx-sandbox';
+
+const PRODUCTS = [
+  { sku: 'detail-coffee', name: '美式咖啡', price: 1200 },
+  { sku: 'detail-cake', name: '芝士蛋糕', price: 2850 },
+];
+
+let sandbox: SandboxProcess;
+let wxs: WxSandbox;
+let users = 0;
+let opened: SimComponent[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess();
+  await seedProducts(sandbox.url, PRODUCTS);
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+beforeEach(() => {
+  resetPaykitConfig();
+  wxs = installWxSandbox(sandbox.url, `o_detail_${process.pid}_${++users}`);
+});
+
+afterEach(async () => {
+  for (const comp of opened) comp.instance.onUnload();
+  opened = [];
+  wxs.uninstall();
+  jest.restoreAllMocks();
+  await control(sandbox.url, '/sandbox/clock', { action: 'resume' });
+});
+
+/** A new unpaid order of the current user, made the way the pay button makes one. */
+async function newOrder(): Promise<{ orderNo: string; payment: { package: string } }> {
+  return callPaykit('unifiedOrder', {
+    items: [
+      { sku: 'detail-coffee', quantity: 2 },
+      { sku: 'detail-cake', quantity: 1 },
+    ],
+  });
+}
+
+async function openDetail(orderNo: string): Promise<SimComponent> {
+  const { comp } = renderComp(loadComp('pages/orders/detail/index'));
+  opened.push(comp);
+  comp.instance.onLoad({ orderNo });
+  comp.instance.onShow();
+  await waitFor(() => (comp.data.order && !comp.data.loading ? true : undefined), 5000);
+  return comp;
+}
+
+function text(comp: SimComponent, selector: string): string {
+  const found = comp.querySelector(selector);
+  return found?.dom?.textContent ?? '';
+}
+
+function status(comp: SimComponent): string {
+  return (comp.data.order as { status: string }).status;
+}
+
+function tapVant(comp: SimComponent, id: string): void {
+  comp.querySelector(id)!.querySelector('.van-button')!.dispatchEvent('tap');
+}
+
+function tapPay(comp: SimComponent): void {
+  comp
+    .querySelector('#pay')!
+    .querySelector('#pay-button')!
+    .querySelector('.van-button')!
+    .dispatchEvent('tap');
+}
+
+async function statusBecomes(comp: SimComponent, wanted: string): Promise<void> {
+  await waitFor(() => (status(comp) === wanted && !comp.data.loading ? true : undefined), 10000);
+}
+
+describe('order detail page', () => {
+  test('shows every field of an unpaid order and its actions', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    const all = comp.dom!.textContent!;
+    expect(all).toContain('美式咖啡');
+    expect(all).toContain('¥12.00 × 2');
+    expect(all).toContain('¥24.00');
+    expect(all).toContain('芝士蛋糕');
+    expect(text(comp, '#field-amount')).toContain('¥52.50');
+    expect(text(comp, '#field-orderNo')).toContain(orderNo);
+    expect(text(comp, '#field-createdAt')).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    expect(text(comp, '#field-expiresAt')).toMatch(/\d+:\d\d/);
+    expect(text(comp, '#status')).toContain('待支付');
+    expect(text(comp, '#pay')).toContain('继续支付 ¥52.50');
+    expect(text(comp, '#close')).toContain('关闭订单');
+    expect(comp.querySelector('#field-paidAt')).toBeUndefined();
+  });
+
+  test('cancel, then pay again: paid with the transaction number and paid time', async () => {
+    const toast = jest.spyOn(wx, 'showToast');
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+
+    wxs.payAction = 'cancel';
+    tapPay(comp);
+    await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
+    expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '已取消支付' }));
+    expect(status(comp)).toBe('NOTPAY');
+
+    wxs.payAction = 'pay';
+    tapPay(comp);
+    await statusBecomes(comp, 'SUCCESS');
+    expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '支付成功' }));
+    expect(text(comp, '#status')).toContain('已支付');
+    expect(text(comp, '#field-transactionId')).toMatch(/\d{10,}/);
+    expect(text(comp, '#field-paidAt')).toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(comp.querySelector('#pay')).toBeUndefined();
+    expect(comp.querySelector('#close')).toBeUndefined();
+    // The page paid the existing order both times; no other order was made.
+    const calls = wxs.calls.filter((c) => c.name === 'unifiedOrder').map((c) => c.data);
+    expect(calls.slice(1)).toEqual([{ orderNo }, { orderNo }]);
+  });
+
+  test('a failed payment says so in Chinese and the order is not paid', async () => {
+    const toast = jest.spyOn(wx, 'showToast');
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    wxs.payAction = 'fail';
+    tapPay(comp);
+    await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
+    expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付失败，请稍后再试' }));
+    await waitFor(() => (!comp.data.loading ? true : undefined));
+    expect(status(comp)).not.toBe('SUCCESS');
+    expect((await readDoc(sandbox.url, 'paykit_orders', orderNo))!.status).not.toBe('SUCCESS');
+  });
+
+  test('close within 5 minutes explains when it can be closed; 6 minutes later it closes', async () => {
+    await control(sandbox.url, '/sandbox/clock', { action: 'freeze' });
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+
+    tapVant(comp, '#close');
+    await waitFor(() => (comp.data.confirmingClose ? true : undefined));
+    const dialog = comp.querySelector('#close-dialog')!;
+    expect(dialog.data).toMatchObject({ show: true, message: expect.stringContaining('确定关闭这个订单吗') });
+    comp.querySelector('#close-dialog')!.instance.onConfirm();
+    await waitFor(() => (comp.data.closableAt ? true : undefined), 5000);
+    const notice = text(comp, '#close-notice');
+    expect(notice).toContain('5 分钟后才能关闭');
+    expect(notice).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+    const order = (await readDoc(sandbox.url, 'paykit_orders', orderNo)) as {
+      attempts: Array<{ createdAt: number }>;
+    };
+    expect(comp.data.closableAt).toBe(order.attempts[0].createdAt + 5 * 60_000);
+    expect(status(comp)).toBe('NOTPAY');
+
+    await control(sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
+    tapVant(comp, '#close');
+    await waitFor(() => (comp.data.confirmingClose ? true : undefined));
+    comp.querySelector('#close-dialog')!.instance.onConfirm();
+    await statusBecomes(comp, 'CLOSED');
+    expect(text(comp, '#status')).toContain('已关闭');
+    expect(text(comp, '#field-closedAt')).toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(comp.querySelector('#close-notice')).toBeUndefined();
+    expect(comp.querySelector('#pay')).toBeUndefined();
+  });
+
+  test('paid elsewhere while open, callback delivered late: shown after refresh', async () => {
+    const { orderNo, payment } = await newOrder();
+    const comp = await openDetail(orderNo);
+    expect(text(comp, '#status')).toContain('待支付');
+
+    // The customer pays on another device; WeChat's callback is held back.
+    await control(sandbox.url, '/sandbox/pay/callbacks', { mode: 'hold', count: 1 });
+    const paid = await httpJson('POST', `${sandbox.url}/gateway/pay`, {
+      package: payment.package,
+      openid: wxs.openid,
+      action: 'pay',
+    });
+    expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
+    await control(sandbox.url, '/sandbox/pay/callbacks/release');
+    await waitFor(async () => {
+      const doc = await readDoc(sandbox.url, 'paykit_orders', orderNo);
+      return doc?.status === 'SUCCESS' ? true : undefined;
+    }, 5000);
+    // Nothing pushes to the page: it still shows what it loaded.
+    expect(text(comp, '#status')).toContain('待支付');
+
+    tapVant(comp, '#refresh');
+    await statusBecomes(comp, 'SUCCESS');
+    expect(text(comp, '#status')).toContain('已支付');
+    expect(text(comp, '#field-transactionId')).not.toBe('');
+  });
+
+  test('a change made elsewhere shows on return to the page', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    comp.instance.onHide();
+    await control(sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
+    await callPaykit('closeOrder', { orderNo });
+    comp.instance.onShow();
+    await statusBecomes(comp, 'CLOSED');
+    expect(text(comp, '#status')).toContain('已关闭');
+  });
+
+  test('someone else’s order is not shown', async () => {
+    const { orderNo } = await newOrder();
+    wxs.openid = `o_detail_other_${process.pid}`;
+    const { comp } = renderComp(loadComp('pages/orders/detail/index'));
+    opened.push(comp);
+    comp.instance.onLoad({ orderNo });
+    comp.instance.onShow();
+    await waitFor(() => (comp.data.error ? true : undefined), 5000);
+    expect(text(comp, '#error')).toContain('订单不存在');
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * pages/orders/list rendered with real vant against a real sandbox: tabs by status, newest first,
+ * load-more by cursor (sending only the new rows to the view), pull-down refresh, the empty state,
+ * and paying an unpaid order from its row.
+ */
+import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
+import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
+import {
+  loadComp,
+  recordSetData,
+  renderComp,
+  waitFor,
+  type SetDataCall,
+  type SimComponent,
+} from '../../helpers/simulate';
+import {
+  installWxSandbox,
+  readDoc,
+  seedOrderNo,
+  seedOrders,
+  type SeedOrder,
+  type WxSandbox,
+} from '../../helpers/wx-sandbox';
+
+const USER = `o_list_${process.pid}`;
+const NOW = Date.now();
+/** 100 orders, one a minute back from now: every 10th unpaid, every 7th closed, the rest paid. */
+const SEEDED: SeedOrder[] = Array.from({ length: 100 }, (_, i) => {
+  const createdAt = NOW - i * 60_000 - 1000;
+  const status = i % 10 === 0 ? 'NOTPAY' : i % 7 === 0 ? 'CLOSED' : 'SUCCESS';
+  return {
+    orderNo: seedOrderNo(20240501000000 + i, i),
+    openid: USER,
+    status,
+    totalFee: 100 + i,
+    createdAt,
+    // Unpaid ones stay payable for the whole test.
+    expiresAt: createdAt + 3 * 3_600_000,
+  };
+});
+
+let sandbox: SandboxProcess;
+let wxs: WxSandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess();
+  await seedOrders(sandbox.url, SEEDED);
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+beforeEach(() => {
+  resetPaykitConfig();
+  wxs = installWxSandbox(sandbox.url, USER);
+});
+
+afterEach(() => {
+  wxs.uninstall();
+  jest.restoreAllMocks();
+});
+
+interface Row {
+  orderNo: string;
+  status: string;
+}
+
+function rows(comp: SimComponent): Row[] {
+  return comp.data.orders as Row[];
+}
+
+/** Renders the page and runs its load/show lifecycle, as the framework does on navigation. */
+async function openList(query: Record<string, string> = {}): Promise<{
+  comp: SimComponent;
+  calls: SetDataCall[];
+  close(): void;
+}> {
+  const { comp } = renderComp(loadComp('pages/orders/list/index'));
+  const { calls } = recordSetData(comp);
+  comp.instance.onLoad(query);
+  comp.instance.onShow();
+  await waitFor(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 5000);
+  return { comp, calls, close: () => comp.instance.onUnload() };
+}
+
+async function loadMore(comp: SimComponent): Promise<void> {
+  const before = rows(comp).length;
+  comp.instance.onReachBottom();
+  await waitFor(() => (!comp.data.loading && rows(comp).length > before ? true : undefined), 5000);
+}
+
+/** Index keys of `orders[…]` paths in one setData payload. */
+function rowIndexes(call: SetDataCall): number[] {
+  return call.keys.flatMap((key) => {
+    const m = /^orders\[(\d+)\]/.exec(key);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
+describe('orders list page', () => {
+  test('loads 5 pages of 20 newest first, sending only the new rows each time', async () => {
+    const { comp, calls, close } = await openList();
+    const pageBytes: number[] = [];
+    const firstPage = calls.filter((c) => c.keys.includes('orders'));
+    expect(firstPage).toHaveLength(1);
+    pageBytes.push(firstPage[0].bytes);
+    expect(rows(comp)).toHaveLength(20);
+
+    for (let page = 1; page < 5; page++) {
+      const shown = rows(comp).length;
+      const mark = calls.length;
+      await loadMore(comp);
+      const later = calls.slice(mark);
+      // Never the whole list again, and never a row that was already on screen.
+      expect(later.some((c) => c.keys.includes('orders'))).toBe(false);
+      const indexes = later.flatMap(rowIndexes);
+      expect(indexes.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => shown + i));
+      pageBytes.push(later.filter((c) => rowIndexes(c).length > 0).reduce((sum, c) => sum + c.bytes, 0));
+    }
+
+    expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.map((o) => o.orderNo));
+    expect(comp.data.finished).toBe(true);
+    // Each page costs about the same: no page carries earlier rows (the 5th would be 5× the 1st).
+    for (const bytes of pageBytes) expect(bytes).toBeLessThan(pageBytes[0] * 1.5);
+    expect(pageBytes[0]).toBeGreaterThan(0);
+    console.log(`orders list setData bytes per page of 20: ${pageBytes.join(', ')}`);
+
+    // At the end, reaching the bottom again asks for nothing.
+    const asked = wxs.calls.length;
+    comp.instance.onReachBottom();
+    expect(wxs.calls.length).toBe(asked);
+    expect(comp.dom!.textContent).toContain('没有更多了');
+    close();
+  });
+
+  test('each row shows amount, status tag and time; unpaid rows the time left and a pay button', async () => {
+    const { comp, close } = await openList();
+    const unpaid = comp.querySelector(`#order-${SEEDED[0].orderNo}`)!.dom!.textContent!;
+    expect(unpaid).toContain('¥1.00');
+    expect(unpaid).toContain('待支付');
+    expect(unpaid).toMatch(/剩余支付时间 2:5\d:\d\d/);
+    expect(unpaid).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    expect(unpaid).toContain('立即支付');
+    const paid = comp.querySelector(`#order-${SEEDED[1].orderNo}`)!.dom!.textContent!;
+    expect(paid).toContain('¥1.01');
+    expect(paid).toContain('已支付');
+    expect(paid).not.toContain('立即支付');
+    close();
+  });
+
+  test('tabs filter by status', async () => {
+    const { comp, close } = await openList();
+    comp.querySelector('#tabs')!.querySelectorAll('.van-tab')[1].dispatchEvent('tap');
+    await waitFor(() => (comp.data.active === 'NOTPAY' && !comp.data.loading ? true : undefined), 5000);
+    expect(rows(comp).map((r) => r.orderNo)).toEqual(
+      SEEDED.filter((o) => o.status === 'NOTPAY').map((o) => o.orderNo),
+    );
+    expect(wxs.calls[wxs.calls.length - 1].data).toEqual({ pageSize: 20, status: 'NOTPAY' });
+
+    comp.querySelector('#tabs')!.querySelectorAll('.van-tab')[4].dispatchEvent('tap');
+    await waitFor(() => (comp.data.active === 'REFUND' && !comp.data.loading ? true : undefined), 5000);
+    expect(rows(comp)).toEqual([]);
+    expect(comp.querySelector('#empty')!.dom!.textContent).toContain('暂无订单');
+    close();
+  });
+
+  test('the status query opens that tab', async () => {
+    const { comp, close } = await openList({ status: 'CLOSED' });
+    expect(comp.data.active).toBe('CLOSED');
+    expect(rows(comp).every((r) => r.status === 'CLOSED')).toBe(true);
+    expect(rows(comp).length).toBeGreaterThan(0);
+    close();
+  });
+
+  test('a new customer sees the empty state', async () => {
+    wxs.openid = `o_list_new_${process.pid}`;
+    const { comp, close } = await openList();
+    expect(rows(comp)).toEqual([]);
+    expect(comp.querySelector('#empty')!.dom!.textContent).toContain('暂无订单');
+    close();
+  });
+
+  test('pull-down refresh reloads the first page and stops the spinner', async () => {
+    const stop = jest.spyOn(wx, 'stopPullDownRefresh');
+    const { comp, close } = await openList();
+    await loadMore(comp);
+    expect(rows(comp)).toHaveLength(40);
+    await comp.instance.onPullDownRefresh();
+    expect(rows(comp)).toHaveLength(20);
+    expect(stop).toHaveBeenCalled();
+    close();
+  });
+
+  test('tapping a row opens its detail page', async () => {
+    const navigate = jest.spyOn(wx, 'navigateTo');
+    const { comp, close } = await openList();
+    comp.querySelector(`#order-${SEEDED[2].orderNo}`)!.dispatchEvent('tap');
+    await waitFor(() => (navigate.mock.calls.length ? true : undefined));
+    expect(navigate).toHaveBeenCalledWith(
+      expect.objectContaining({ url: `/pages/orders/detail/index?orderNo=${SEEDED[2].orderNo}` }),
+    );
+    close();
+  });
+
+  test('paying from a row redraws that row alone, as paid', async () => {
+    const { comp, calls, close } = await openList({ status: 'NOTPAY' });
+    const target = SEEDED[10].orderNo;
+    const index = rows(comp).findIndex((r) => r.orderNo === target);
+    const mark = calls.length;
+    comp
+      .querySelector(`#pay-${target}`)!
+      .querySelector('#pay-button')!
+      .querySelector('.van-button')!
+      .dispatchEvent('tap');
+    await waitFor(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
+    const rowUpdates = calls.slice(mark).filter((c) => c.keys.some((k) => k.startsWith('orders')));
+    expect(rowUpdates.map((c) => c.keys)).toEqual([[`orders[${index}]`]]);
+    expect(await readDoc(sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });
+    close();
+  });
+});
