@@ -1,5 +1,6 @@
 /** @jest-environment node */
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   BillFormatError,
@@ -11,7 +12,7 @@ import {
 } from '../../cloudfunctions/common/bill/parse';
 import { fromUnits, toUnits } from '../../cloudfunctions/common/bill/money';
 
-const FIXTURE_PATH = '/work/shared/fixtures/wechat-bill-ALL-sandbox.csv';
+const FIXTURE_PATH = path.resolve(__dirname, '../fixtures/bills/wechat-bill-ALL-sandbox.csv');
 const FIXTURE = readFileSync(FIXTURE_PATH);
 
 async function collect(input: BillInput): Promise<{ rows: BillRow[]; end: BillEnd }> {

@@ -1,10 +1,14 @@
 /** @jest-environment node */
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { PayAnswer } from '../../sandbox/pay/service';
 import { SUB_MCH_ID, T0, createHarness, type Harness } from './pay-harness';
 
-const FIXTURE = readFileSync('/work/shared/fixtures/wechat-bill-ALL-sandbox.csv', 'utf8');
+const FIXTURE = readFileSync(
+  path.resolve(__dirname, '../fixtures/bills/wechat-bill-ALL-sandbox.csv'),
+  'utf8',
+);
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
