@@ -4,6 +4,7 @@
 // parent turns every outcome into a BuildError with a plain message, and gives up when the child stays
 // silent for `timeoutMs`.
 import { spawn } from 'child_process';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { BuildError } from './context';
 import type { CiTaskName } from './ci-credentials';
@@ -82,11 +83,15 @@ export const WORKER = path.join(__dirname, 'ci-worker.ts');
 /** Runs `job` in a child process; resolves with the worker's result or rejects with a BuildError. */
 export function runCiJob(job: CiJob, opts: RunOptions): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', require.resolve('esbuild-register'), WORKER], {
-      cwd: job.projectPath,
-      env: { ...opts.env, PAYKIT_CI_JOB: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', createRequire(__filename).resolve('esbuild-register'), WORKER],
+      {
+        cwd: job.projectPath,
+        env: { ...opts.env, PAYKIT_CI_JOB: JSON.stringify(job) },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      },
+    );
     const uploaded: string[] = [];
     const tail: string[] = [];
     let outcome: { ok: true; result: unknown } | { ok: false; message: string } | undefined;

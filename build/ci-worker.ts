@@ -38,6 +38,8 @@ const fail = (err: unknown) => finish({ type: 'fail', ...describe(err) }, 1);
 
 process.on('unhandledRejection', (err) => void fail(err));
 process.on('uncaughtException', (err) => void fail(err));
+// The parent went away (Ctrl+C on gulp): stop rather than upload unattended.
+process.on('disconnect', () => process.exit(1));
 
 const progress = (task: unknown) => {
   const text = typeof task === 'string' ? task : describe(task).message;
