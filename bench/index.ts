@@ -6,6 +6,7 @@
 import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
 import { benchDatabase, benchFunctions } from './cloud';
+import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
 import { benchServer } from './server';
 
@@ -17,9 +18,10 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   functions: benchFunctions,
   bill: benchBill,
   pay: benchPay,
+  miniprogram: benchMiniprogram,
   server: benchServer,
 };
-const DEFAULT = ['build', 'size', 'db', 'functions'];
+const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

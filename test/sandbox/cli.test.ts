@@ -7,7 +7,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT } from '../helpers/sandbox';
+import { ROOT, startSandboxProcess } from '../helpers/sandbox';
 import { startPaySdk, type PaySdk } from '../helpers/paysdk';
 
 let sdk: PaySdk;
@@ -195,6 +195,32 @@ describe('logs, export, import', () => {
     expect(exported.cli_items).toEqual([expect.objectContaining({ _id: 'c', n: 3 })]);
     const stdout = JSON.parse(await ok('export', '--collections', 'cli_items')) as Record<string, unknown[]>;
     expect(Object.keys(stdout)).toEqual(['cli_items']);
+  });
+});
+
+describe('start', () => {
+  test('a taken port is a clear message and exit 1; --data keeps the state across a restart', async () => {
+    const port = Number(new URL(sdk.base).port);
+    const taken = await cli(
+      ['start', '--port', String(port), '--data', fs.mkdtempSync(path.join(os.tmpdir(), 'pk-'))],
+      {},
+      false,
+    );
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+    expect(taken.stderr).not.toMatch(/\n\s+at /);
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pk-data-'));
+    const first = await startSandboxProcess({ dataDir });
+    await fetch(`${first.url}/sandbox/db/import`, {
+      method: 'POST',
+      body: JSON.stringify({ keepme: [{ _id: 'k1', n: 1 }] }),
+    });
+    await first.stop();
+    const second = await startSandboxProcess({ dataDir });
+    const doc = (await (await fetch(`${second.url}/sandbox/db/keepme/k1`)).json()) as { data: unknown };
+    await second.stop();
+    expect(doc.data).toEqual({ _id: 'k1', n: 1 });
   });
 });
 

@@ -40,6 +40,13 @@ describe('shop page', () => {
     expect(comp.querySelector('#product-demo-cake')!.dom!.textContent).toContain('¥28.50');
   });
 
+  test('links to the orders list', () => {
+    const { comp } = renderComp(loadComp('pages/shop/index'));
+    const link = comp.querySelector('#my-orders')!;
+    expect(link.dom!.textContent).toContain('我的订单');
+    expect(link.data).toMatchObject({ url: '/pages/orders/list/index', isLink: true });
+  });
+
   test('shows the empty state for an empty catalogue', () => {
     const { comp } = renderComp(loadComp('pages/shop/index'), { catalogue: [] });
     expect(comp.data.products).toEqual([]);
@@ -55,7 +62,7 @@ describe('shop page', () => {
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
 
     const call = wxs.calls.find((c) => c.name === 'unifiedOrder')!;
-    expect(call.data).toEqual({ items: [{ sku: 'demo-tea', quantity: 1 }] });
+    expect(call.data).toEqual({ items: [{ sku: 'demo-tea', quantity: 1 }], requestKey: expect.any(String) });
     const [order] = await waitFor(async () => {
       const docs = await queryDocs(sandbox.url, 'paykit_orders', { openid: wxs.openid, status: 'SUCCESS' });
       return docs.length ? docs : undefined;

@@ -1,7 +1,13 @@
 /** @jest-environment node */
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatFen, formatPrice, isFen, lineTotal } from '../../../miniprogram/paykit/money';
+import {
+  formatFen,
+  formatPrice,
+  formatServiceFee,
+  isFen,
+  lineTotal,
+} from '../../../miniprogram/paykit/money';
 
 type WxsMoney = { formatFen(fen: unknown): string; formatPrice(fen: unknown): string };
 
@@ -76,5 +82,16 @@ describe('money.wxs, the template twin', () => {
     expect(wxs.formatFen(12.5)).toBe('');
     expect(wxs.formatPrice(undefined)).toBe('');
     expect(wxs.formatPrice('12')).toBe('');
+  });
+});
+
+describe('formatServiceFee (bill fees in 0.00001 yuan)', () => {
+  test('keeps every significant digit, at least two decimals, without floats', () => {
+    expect(formatServiceFee(600)).toBe('0.006');
+    expect(formatServiceFee(123456)).toBe('1.23456');
+    expect(formatServiceFee(100000)).toBe('1.00');
+    expect(formatServiceFee(0)).toBe('0.00');
+    expect(formatServiceFee(-1200)).toBe('-0.012');
+    expect(() => formatServiceFee(1.5)).toThrow(RangeError);
   });
 });

@@ -1,0 +1,27 @@
+/** @jest-environment node */
+import {
+  beijingDay,
+  fromPickerDate,
+  lastBillDay,
+  shiftDay,
+  toPickerDate,
+} from '../../../../miniprogram/pages/admin/bills/days';
+
+describe('bill days', () => {
+  test('the Beijing day of a moment, and the last day with a bill', () => {
+    // 2024-05-01 16:30 UTC is 2024-05-02 00:30 in Beijing.
+    const at = Date.UTC(2024, 4, 1, 16, 30);
+    expect(beijingDay(at)).toBe('20240502');
+    expect(lastBillDay(at)).toBe('20240501');
+  });
+
+  test('shifting crosses months and years', () => {
+    expect(shiftDay('20240301', -1)).toBe('20240229');
+    expect(shiftDay('20231231', 1)).toBe('20240101');
+  });
+
+  test('picker form round-trips', () => {
+    expect(toPickerDate('20240501')).toBe('2024-05-01');
+    expect(fromPickerDate('2024-05-01')).toBe('20240501');
+  });
+});
