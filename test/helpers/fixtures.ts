@@ -26,7 +26,8 @@ export function buildFixtureFunctions(names: string[] = fs.readdirSync(FIXTURES)
       logLevel: 'error',
     });
     for (const file of ['config.json', 'package.json']) {
-      if (fs.existsSync(path.join(dir, file))) fs.copyFileSync(path.join(dir, file), path.join(out, name, file));
+      if (fs.existsSync(path.join(dir, file)))
+        fs.copyFileSync(path.join(dir, file), path.join(out, name, file));
     }
   }
   return out;

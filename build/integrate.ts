@@ -1,0 +1,275 @@
+// Adds the kit to an existing mini-program project: the copy and merge steps of docs/integrate.md,
+// done the same way every time. Everything here can be done by hand; this only makes it repeatable.
+//
+//   node -r esbuild-register build/integrate.ts <app-root> [--no-admin] [--subpackages] [--overwrite]
+//   node -r esbuild-register build/integrate.ts <app-root> --check
+import * as fs from 'fs';
+import * as path from 'path';
+import { BuildError, CLOUD, MP } from './context';
+import { checkIntegration, readHostLayout, type HostLayout } from './integrate-check';
+
+/** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
+export const KIT_MP_PARTS = ['paykit', 'components/pay-button', 'pages/orders'];
+/** The merchant bills page: optional (only merchant admins can use it). */
+export const KIT_ADMIN_PART = 'pages/admin';
+/** The pages the kit adds, by subpackage root (the folder each lives in). */
+export const KIT_PAGES: Record<string, string[]> = {
+  'pages/orders': ['list/index', 'detail/index'],
+  'pages/admin': ['bills/index'],
+};
+/** The kit's runtime npm dependency (DevTools: 工具 → 构建 npm copies it into miniprogram_npm). */
+export const VANT = '@vant/weapp';
+
+export interface IntegrateOptions {
+  /** The kit's repository root (holds miniprogram/, typings/paykit and, once built, dist/cloudfunctions). */
+  kitRoot: string;
+  /** The host project's root (holds its project.config.json). */
+  appRoot: string;
+  /** Also add pages/admin/bills (merchant bills and reconciliation). Default true. */
+  admin?: boolean;
+  /** Register the kit's pages as subpackages instead of main-package pages. Default false. */
+  subpackages?: boolean;
+  /** Replace files of an earlier copy that differ (upgrading the kit). Default false: differing files stop it. */
+  overwrite?: boolean;
+  /** Also copy the built functions into the host's cloudfunctionRoot. Default true. */
+  functions?: boolean;
+  /** What paykit-options.ts is created with (never overwritten). Default `{ mode: 'cloud', env: '' }`. */
+  paykitOptions?: { mode?: 'cloud' | 'local'; env?: string; gatewayUrl?: string };
+}
+
+export interface IntegrateResult {
+  /** Files written, relative to the app root (posix). */
+  copied: string[];
+  /** Pages added to app.json (full page paths). */
+  pagesAdded: string[];
+  /** What is left to do by hand, in order. */
+  todo: string[];
+}
+
+const posix = (p: string) => p.split(path.sep).join('/');
+
+/** Every file under `dir`, relative to it (posix). */
+function filesOf(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => posix(path.relative(dir, path.join(e.parentPath, e.name))))
+    .sort();
+}
+
+interface CopyPlan {
+  from: string;
+  to: string;
+}
+
+/** Source → destination for every file of `fromDir`, refusing destinations that differ (unless overwrite). */
+function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolean, conflicts: string[]) {
+  const out: CopyPlan[] = [];
+  for (const f of filesOf(fromDir)) {
+    const from = path.join(fromDir, f);
+    const to = path.join(toDir, f);
+    const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;
+    if (existing && !existing.equals(fs.readFileSync(from)) && !overwrite)
+      conflicts.push(posix(path.relative(appRoot, to)));
+    out.push({ from, to });
+  }
+  return out;
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new BuildError(`${file} is not readable JSON: ${(err as Error).message}`);
+  }
+}
+
+const writeJson = (file: string, value: unknown) =>
+  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+
+interface AppJson {
+  pages?: string[];
+  subPackages?: Array<{ root: string; pages: string[]; name?: string }>;
+  subpackages?: Array<{ root: string; pages: string[]; name?: string }>;
+}
+
+/** Registers the kit's pages in app.json; the host's pages keep their order (the first stays the home page). */
+export function registerPages(appJsonFile: string, roots: string[], subpackages: boolean): string[] {
+  const app = readJson<AppJson>(appJsonFile);
+  const main = (app.pages ??= []);
+  const subKey = app.subpackages && !app.subPackages ? 'subpackages' : 'subPackages';
+  const subs = app[subKey] ?? [];
+  const registered = new Set([...main, ...subs.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))]);
+  const added: string[] = [];
+  for (const root of roots) {
+    for (const page of KIT_PAGES[root]) {
+      const full = `${root}/${page}`;
+      if (registered.has(full)) continue;
+      if (subpackages) {
+        let sub = subs.find((s) => s.root.replace(/\/+$/, '') === root);
+        if (!sub) subs.push((sub = { root, pages: [] }));
+        sub.pages.push(page);
+      } else {
+        main.push(full);
+      }
+      added.push(full);
+    }
+  }
+  if (subs.length) app[subKey] = subs;
+  if (added.length) writeJson(appJsonFile, app);
+  return added;
+}
+
+/** paykit-options.ts as the kit's own, with the given values. */
+export function paykitOptionsSource(opts: IntegrateOptions['paykitOptions'] = {}): string {
+  const fields = [
+    `  mode: '${opts.mode ?? 'cloud'}',`,
+    `  env: '${opts.env ?? ''}',`,
+    ...(opts.gatewayUrl ? [`  gatewayUrl: '${opts.gatewayUrl}',`] : []),
+  ];
+  return [
+    "// How this mini-program reaches weapp-paykit. cloud: your cloud environment (env id, or '' for",
+    "// the default). local: a running sandbox (npm start in the kit), e.g. mode: 'local',",
+    "// gatewayUrl: 'http://127.0.0.1:7788', with DevTools' 不校验合法域名 ticked.",
+    "import type { PaykitConfigInput } from './paykit/config';",
+    '',
+    'export const paykitOptions: PaykitConfigInput = {',
+    ...fields,
+    '};',
+    '',
+  ].join('\n');
+}
+
+/** project.config.json: a cloudfunctionRoot, and 构建 npm pointed at the project's package.json. */
+function configureProject(layout: HostLayout, todo: string[]): boolean {
+  const config = readJson<Record<string, unknown>>(layout.projectConfigFile);
+  let changed = false;
+  if (!config.cloudfunctionRoot) {
+    config.cloudfunctionRoot = `${CLOUD}/`;
+    changed = true;
+  }
+  const setting = (config.setting ?? {}) as Record<string, unknown>;
+  const pkgInsideMp = fs.existsSync(path.join(layout.mpRoot, 'package.json'));
+  if (!pkgInsideMp && !setting.packNpmManually && fs.existsSync(path.join(layout.appRoot, 'package.json'))) {
+    const mpDir = `./${posix(path.relative(layout.appRoot, layout.mpRoot))}/`;
+    setting.packNpmManually = true;
+    setting.packNpmRelationList = [{ packageJsonPath: './package.json', miniprogramNpmDistDir: mpDir }];
+    config.setting = setting;
+    changed = true;
+    todo.push(`project.config.json: 构建 npm now writes ${mpDir}miniprogram_npm (packNpmRelationList)`);
+  }
+  if (changed) writeJson(layout.projectConfigFile, config);
+  return changed;
+}
+
+/** The kit's version of @vant/weapp, as its package.json depends on it. */
+function vantSpec(kitRoot: string): string {
+  const kitPkg = readJson<{ dependencies?: Record<string, string> }>(path.join(kitRoot, 'package.json'));
+  return kitPkg.dependencies?.[VANT] ?? '^1.11.7';
+}
+
+/**
+ * Copies the kit's mini-program parts, typings and built functions into the host project, registers
+ * the pages in app.json, adds @vant/weapp to package.json and creates paykit-options.ts. Nothing is
+ * written when a file would replace a different one (pass overwrite to upgrade).
+ */
+export function integrateKit(opts: IntegrateOptions): IntegrateResult {
+  const kitRoot = path.resolve(opts.kitRoot);
+  const layout = readHostLayout(opts.appRoot);
+  const { appRoot, mpRoot } = layout;
+  const admin = opts.admin ?? true;
+  const withFunctions = opts.functions ?? true;
+  const overwrite = opts.overwrite ?? false;
+  const kitMp = path.join(kitRoot, MP);
+  const typingsTo = path.join(path.dirname(mpRoot), 'typings/paykit');
+  if (path.relative(appRoot, typingsTo).startsWith('..')) {
+    throw new BuildError(
+      "miniprogramRoot is the project root: move the mini-program into a folder (e.g. miniprogram/), as DevTools' TypeScript template does, so typings/ can sit beside it",
+    );
+  }
+  const parts = admin ? [...KIT_MP_PARTS, KIT_ADMIN_PART] : KIT_MP_PARTS;
+  const conflicts: string[] = [];
+  const copies: CopyPlan[] = [];
+  for (const part of parts) {
+    copies.push(...plan(path.join(kitMp, part), path.join(mpRoot, part), appRoot, overwrite, conflicts));
+  }
+  copies.push(...plan(path.join(kitRoot, 'typings/paykit'), typingsTo, appRoot, overwrite, conflicts));
+  if (withFunctions) {
+    const built = path.join(kitRoot, 'dist', CLOUD);
+    if (!fs.existsSync(built))
+      throw new BuildError(`${built} is missing: run npm run build in the kit first`);
+    copies.push(...plan(built, layout.cloudRoot, appRoot, overwrite, conflicts));
+  }
+  if (conflicts.length) {
+    throw new BuildError(
+      `these files already exist with other contents (yours, or an older kit: pass --overwrite to replace them):\n${conflicts.map((c) => `  ${c}`).join('\n')}`,
+    );
+  }
+  for (const c of copies) {
+    fs.mkdirSync(path.dirname(c.to), { recursive: true });
+    fs.copyFileSync(c.from, c.to);
+  }
+  const todo: string[] = [];
+  configureProject(layout, todo);
+
+  const roots = admin ? ['pages/orders', 'pages/admin'] : ['pages/orders'];
+  const pagesAdded = registerPages(path.join(mpRoot, 'app.json'), roots, opts.subpackages ?? false);
+
+  const optionsFile = path.join(mpRoot, 'paykit-options.ts');
+  if (!fs.existsSync(optionsFile) && !fs.existsSync(optionsFile.replace(/\.ts$/, '.js'))) {
+    fs.writeFileSync(optionsFile, paykitOptionsSource(opts.paykitOptions));
+    copies.push({ from: '', to: optionsFile });
+  }
+
+  const pkgFile = path.join(appRoot, 'package.json');
+  if (fs.existsSync(pkgFile)) {
+    const pkg = readJson<{ dependencies?: Record<string, string> }>(pkgFile);
+    if (!pkg.dependencies?.[VANT]) {
+      pkg.dependencies = { ...pkg.dependencies, [VANT]: vantSpec(kitRoot) };
+      writeJson(pkgFile, pkg);
+    }
+    todo.push(`npm install, then DevTools 工具 → 构建 npm (${VANT} into miniprogram_npm)`);
+  } else {
+    todo.push(`npm init -y && npm install ${VANT}@${vantSpec(kitRoot)}, then DevTools 工具 → 构建 npm`);
+  }
+  todo.push(
+    'app.ts: call configurePaykit(paykitOptions) (and wx.cloud.init in cloud mode) in onLaunch, see docs/integrate.md',
+    `${posix(path.relative(appRoot, optionsFile))}: your env id (cloud) or the sandbox URL (local)`,
+    `${posix(path.relative(appRoot, layout.cloudRoot))}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
+  );
+  return { copied: copies.map((c) => posix(path.relative(appRoot, c.to))), pagesAdded, todo };
+}
+
+function main(argv: string[]): number {
+  const appRoot = argv.find((a) => !a.startsWith('--'));
+  if (!appRoot) {
+    console.error('usage: integrate.ts <app-root> [--no-admin] [--subpackages] [--overwrite] [--check]');
+    return 2;
+  }
+  if (argv.includes('--check')) {
+    const problems = checkIntegration(appRoot);
+    for (const p of problems) console.log(`- ${p}`);
+    console.log(problems.length ? `${problems.length} problem(s)` : 'the kit is wired in');
+    return problems.length ? 1 : 0;
+  }
+  const result = integrateKit({
+    kitRoot: path.resolve(__dirname, '..'),
+    appRoot,
+    admin: !argv.includes('--no-admin'),
+    subpackages: argv.includes('--subpackages'),
+    overwrite: argv.includes('--overwrite'),
+  });
+  console.log(
+    `copied ${result.copied.length} file(s); pages added: ${result.pagesAdded.join(', ') || 'none'}`,
+  );
+  console.log(`left to do:\n${result.todo.map((t, i) => `  ${i + 1}. ${t}`).join('\n')}`);
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    console.error(err instanceof BuildError ? err.message : err);
+    process.exitCode = 1;
+  }
+}
