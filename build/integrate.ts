@@ -265,7 +265,8 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) {
+// Run as a script (not `require.main`: the test tsconfig sees the mini-program's `require` typings).
+if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
   try {
     process.exitCode = main(process.argv.slice(2));
   } catch (err) {

@@ -42,7 +42,8 @@ export function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: process.env.NODE_ENV,
-    TZ: 'Asia/Shanghai',
+    // Cloud functions run in UTC, not Beijing time: code that formats local times must say so.
+    TZ: 'UTC',
     // A function folder without node_modules of its own still finds wx-server-sdk (as the
     // cloud's "云端安装依赖" would have installed it) from the project the sandbox runs in.
     NODE_PATH: SHARED_MODULES,

@@ -148,21 +148,19 @@ export class FunctionRuntime {
     };
     try {
       const reply = await this.run(instance, msg, timeout * 1000);
-      const durationMs = Date.now() - started;
+      const record = {
+        requestId,
+        name,
+        caller,
+        startedAt: started,
+        durationMs: Date.now() - started,
+        cold,
+        calls,
+      };
       if (reply.type === 'done') {
         const result = JSON.parse(reply.resultJson) as unknown;
-        this.log.add({
-          requestId,
-          name,
-          caller,
-          startedAt: started,
-          durationMs,
-          cold,
-          logs: reply.logs,
-          result,
-          calls,
-        });
-        return { requestId, result, durationMs, cold };
+        this.log.add({ ...record, logs: reply.logs, result });
+        return { requestId, result, durationMs: record.durationMs, cold };
       }
       const message =
         reply.type === 'failed'
@@ -170,18 +168,7 @@ export class FunctionRuntime {
           : reply.type === 'lost'
             ? reply.message
             : 'the function instance answered out of turn';
-      const logs = reply.type === 'failed' ? reply.logs : [];
-      this.log.add({
-        requestId,
-        name,
-        caller,
-        startedAt: started,
-        durationMs,
-        cold,
-        logs,
-        error: message,
-        calls,
-      });
+      this.log.add({ ...record, logs: reply.type === 'failed' ? reply.logs : [], error: message });
       throw new SandboxError(
         'FUNCTIONS_EXECUTE_FAIL',
         `errCode: -504002 functions execute fail | RequestId: ${requestId} | errMsg: ${message}`,
