@@ -3,43 +3,24 @@
  * built cloud function, the payment sheet is the sandbox's, and the order is read back from the
  * sandbox database.
  */
-import { configurePaykit, resetPaykitConfig } from '../../../miniprogram/paykit/config';
-import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
+import { configurePaykit } from '../../../miniprogram/paykit/config';
 import { loadComp, renderComp, simulate, waitFor, type Rendered } from '../../helpers/simulate';
-import {
-  control,
-  installWxSandbox,
-  queryDocs,
-  readDoc,
-  seedProducts,
-  type WxSandbox,
-} from '../../helpers/wx-sandbox';
+import { control, queryDocs, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [
   { sku: 'btn-coffee', name: '美式咖啡', price: 1200 },
   { sku: 'btn-tea', name: '柠檬茶', price: 990 },
 ];
 
-let sandbox: SandboxProcess;
-let wxs: WxSandbox;
 let users = 0;
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  await seedProducts(sandbox.url, PRODUCTS);
+// A fresh WeChat user per test, so counting a user's orders sees only this test's.
+const suite = miniprogramSuite({
+  seed: (url) => seedProducts(url, PRODUCTS),
+  user: () => `o_paybutton_${process.pid}_${++users}`,
 });
 
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  resetPaykitConfig();
-  // A fresh WeChat user per test, so counting a user's orders sees only this test's.
-  wxs = installWxSandbox(sandbox.url, `o_paybutton_${process.pid}_${++users}`);
-});
-
-afterEach(() => wxs.uninstall());
+afterEach(() => suite.wxs.uninstall());
 
 function render(props: Record<string, unknown>): Rendered {
   return renderComp(loadComp('components/pay-button/index'), props, ['success', 'pending', 'cancel', 'fail']);
@@ -57,13 +38,13 @@ function nextEvent(rendered: Rendered, name: string, index = 0): Promise<unknown
 /** payCallback runs after the pay action returns, so the order's state settles shortly after. */
 function orderWithStatus(orderNo: string, status: string): Promise<Record<string, unknown>> {
   return waitFor(async () => {
-    const doc = await readDoc(sandbox.url, 'paykit_orders', orderNo);
+    const doc = await readDoc(suite.sandbox.url, 'paykit_orders', orderNo);
     return doc && doc.status === status ? doc : undefined;
   }, 3000);
 }
 
 function myOrders(): Promise<Array<Record<string, unknown>>> {
-  return queryDocs(sandbox.url, 'paykit_orders', { openid: wxs.openid });
+  return queryDocs(suite.sandbox.url, 'paykit_orders', { openid: suite.wxs.openid });
 }
 
 describe('pay-button', () => {
@@ -92,7 +73,7 @@ describe('pay-button', () => {
   });
 
   test('cancel emits cancel and leaves the order NOTPAY; the button is usable again', async () => {
-    wxs.payAction = 'cancel';
+    suite.wxs.payAction = 'cancel';
     const rendered = render({ items: [{ sku: 'btn-tea', quantity: 1 }] });
     tap(rendered);
     const detail = (await nextEvent(rendered, 'cancel')) as { orderNo: string };
@@ -100,10 +81,10 @@ describe('pay-button', () => {
     expect(rendered.events('fail')).toEqual([]);
     expect(rendered.comp.data.loading).toBe(false);
 
-    const order = await readDoc(sandbox.url, 'paykit_orders', detail.orderNo);
+    const order = await readDoc(suite.sandbox.url, 'paykit_orders', detail.orderNo);
     expect(order).toMatchObject({ status: 'NOTPAY', totalFee: 990 });
 
-    wxs.payAction = 'pay';
+    suite.wxs.payAction = 'pay';
     tap(rendered);
     const paid = (await nextEvent(rendered, 'success')) as { orderNo: string };
     await orderWithStatus(paid.orderNo, 'SUCCESS');
@@ -119,14 +100,14 @@ describe('pay-button', () => {
     const detail = (await nextEvent(rendered, 'success')) as { orderNo: string };
     await orderWithStatus(detail.orderNo, 'SUCCESS');
 
-    expect(wxs.calls.filter((c) => c.name === 'unifiedOrder')).toHaveLength(1);
+    expect(suite.wxs.calls.filter((c) => c.name === 'unifiedOrder')).toHaveLength(1);
     const orders = await myOrders();
     expect(orders.map((o) => o._id)).toEqual([detail.orderNo]);
     expect(rendered.events('success')).toHaveLength(1);
   });
 
   test('a failed payment emits fail with the orderNo and a Chinese message; the button is usable again', async () => {
-    wxs.payAction = 'fail';
+    suite.wxs.payAction = 'fail';
     const rendered = render({ items: [{ sku: 'btn-tea', quantity: 3 }] });
     tap(rendered);
     const failure = (await nextEvent(rendered, 'fail')) as {
@@ -138,11 +119,11 @@ describe('pay-button', () => {
     expect(failure.message).toBe('支付失败，请稍后再试');
     expect(typeof failure.orderNo).toBe('string');
     expect(rendered.comp.data.loading).toBe(false);
-    const failed = await readDoc(sandbox.url, 'paykit_orders', failure.orderNo!);
+    const failed = await readDoc(suite.sandbox.url, 'paykit_orders', failure.orderNo!);
     expect(failed).toMatchObject({ totalFee: 2970 });
     expect(failed!.status).not.toBe('SUCCESS');
 
-    wxs.payAction = 'pay';
+    suite.wxs.payAction = 'pay';
     tap(rendered);
     const paid = (await nextEvent(rendered, 'success')) as { orderNo: string };
     await orderWithStatus(paid.orderNo, 'SUCCESS');
@@ -162,7 +143,7 @@ describe('pay-button', () => {
     tap(rendered);
     await simulate.sleep(50);
     await rendered.comp.instance.onTap();
-    expect(wxs.calls).toEqual([]);
+    expect(suite.wxs.calls).toEqual([]);
     expect(rendered.comp.data.loading).toBe(false);
   });
 });
@@ -177,7 +158,7 @@ describe('pay-button: orderNo, price, confirmation', () => {
     };
     expect(detail.order).toMatchObject({ orderNo: detail.orderNo, status: 'SUCCESS', totalFee: 1200 });
     // Confirmed with queryOrder after the sheet said paid.
-    const names = wxs.calls.map((c) => c.name);
+    const names = suite.wxs.calls.map((c) => c.name);
     expect(names.indexOf('queryOrder')).toBeGreaterThan(names.indexOf('unifiedOrder'));
   });
 
@@ -187,18 +168,18 @@ describe('pay-button: orderNo, price, confirmation', () => {
   });
 
   test('orderNo pays an existing unpaid order, without creating another', async () => {
-    wxs.payAction = 'cancel';
+    suite.wxs.payAction = 'cancel';
     const first = render({ items: [{ sku: 'btn-tea', quantity: 1 }] });
     tap(first);
     const { orderNo } = (await nextEvent(first, 'cancel')) as { orderNo: string };
 
-    wxs.payAction = 'pay';
+    suite.wxs.payAction = 'pay';
     const again = render({ orderNo });
     tap(again);
     const paid = (await nextEvent(again, 'success')) as { orderNo: string; order: { status: string } };
     expect(paid.orderNo).toBe(orderNo);
     expect(paid.order.status).toBe('SUCCESS');
-    expect(wxs.calls.filter((c) => c.name === 'unifiedOrder').map((c) => c.data)).toEqual([
+    expect(suite.wxs.calls.filter((c) => c.name === 'unifiedOrder').map((c) => c.data)).toEqual([
       expect.objectContaining({ items: [{ sku: 'btn-tea', quantity: 1 }] }),
       { orderNo },
     ]);
@@ -219,18 +200,18 @@ describe('pay-button: orderNo, price, confirmation', () => {
   test('a payment the server cannot confirm in time is pending, not success', async () => {
     configurePaykit({ confirmDelays: [0, 30, 30] });
     // The bank is slow: the sheet says paid, the trade stays USERPAYING until settled.
-    wxs.payAction = 'slow';
+    suite.wxs.payAction = 'slow';
     const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
     tap(rendered);
     const pending = (await nextEvent(rendered, 'pending')) as { orderNo: string; order?: { status: string } };
     expect(rendered.events('success')).toEqual([]);
     expect(pending.order?.status).toBe('NOTPAY');
-    expect(wxs.calls.filter((c) => c.name === 'queryOrder')).toHaveLength(3);
+    expect(suite.wxs.calls.filter((c) => c.name === 'queryOrder')).toHaveLength(3);
     expect(rendered.comp.data.loading).toBe(false);
 
     // The slow payer finishes after 30 s of sandbox time; the callback then records the payment.
-    await control(sandbox.url, '/sandbox/clock', { action: 'advance', ms: 31_000 });
-    await control(sandbox.url, '/sandbox/pay/settle');
+    await control(suite.sandbox.url, '/sandbox/clock', { action: 'advance', ms: 31_000 });
+    await control(suite.sandbox.url, '/sandbox/pay/settle');
     await orderWithStatus(pending.orderNo, 'SUCCESS');
   });
 });

@@ -4,46 +4,28 @@
  * WeChat publishes bills), and repairs a payment the kit missed.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
-import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
 import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
-import {
-  control,
-  httpJson,
-  installWxSandbox,
-  readDoc,
-  seedProducts,
-  type WxSandbox,
-} from '../../helpers/wx-sandbox';
+import { control, httpJson, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const ADMIN = 'oBillsAdmin';
 const CUSTOMER = `o_bills_customer_${process.pid}`;
 const DAY_MS = 86_400_000;
 const BEIJING_MS = 8 * 3_600_000;
 
-let sandbox: SandboxProcess;
-let wxs: WxSandbox;
 let opened: SimComponent[] = [];
 
-beforeAll(async () => {
-  sandbox = await startSandboxProcess({
+const suite = miniprogramSuite({
+  start: {
     args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
-  });
-  await seedProducts(sandbox.url, [{ sku: 'bills-tea', name: '柠檬茶', price: 990 }]);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  resetPaykitConfig();
-  wxs = installWxSandbox(sandbox.url, CUSTOMER);
+  },
+  seed: (url) => seedProducts(url, [{ sku: 'bills-tea', name: '柠檬茶', price: 990 }]),
+  user: () => CUSTOMER,
 });
 
 afterEach(() => {
   opened = [];
-  wxs.uninstall();
+  suite.wxs.uninstall();
 });
 
 function beijingDay(ms: number): string {
@@ -67,8 +49,8 @@ async function paidOrder(lostCallback: boolean): Promise<string> {
   const { orderNo, payment } = await callPaykit('unifiedOrder', {
     items: [{ sku: 'bills-tea', quantity: 1 }],
   });
-  if (lostCallback) await control(sandbox.url, '/sandbox/pay/callbacks', { mode: 'hold', count: 1 });
-  const paid = await httpJson('POST', `${sandbox.url}/gateway/pay`, {
+  if (lostCallback) await control(suite.sandbox.url, '/sandbox/pay/callbacks', { mode: 'hold', count: 1 });
+  const paid = await httpJson('POST', `${suite.sandbox.url}/gateway/pay`, {
     package: payment.package,
     openid: CUSTOMER,
     action: 'pay',
@@ -82,27 +64,30 @@ describe('bills page', () => {
     const comp = await openBills('20240501');
     expect(comp.data.report).toBeNull();
     expect(text(comp, '#error')).toContain('没有权限进行此操作');
-    expect(wxs.calls.map((c) => c.name)).toEqual(['downloadBill']);
+    expect(suite.wxs.calls.map((c) => c.name)).toEqual(['downloadBill']);
   });
 
   test('an admin sees the day reconciled, and repairs a payment the kit missed', async () => {
-    const clock = (await httpJson('GET', `${sandbox.url}/sandbox/clock`)).body as { now: number };
+    const clock = (await httpJson('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
     const payDay = beijingDay(clock.now);
     const recorded = await paidOrder(false);
     await waitFor(async () =>
-      (await readDoc(sandbox.url, 'paykit_orders', recorded))?.status === 'SUCCESS' ? true : undefined,
+      (await readDoc(suite.sandbox.url, 'paykit_orders', recorded))?.status === 'SUCCESS' ? true : undefined,
     );
     const missed = await paidOrder(true);
-    const missedBefore = await readDoc(sandbox.url, 'paykit_orders', missed);
+    const missedBefore = await readDoc(suite.sandbox.url, 'paykit_orders', missed);
     expect(missedBefore!.status).toBe('NOTPAY');
 
     // The next Beijing day, 10:01: WeChat has published the bill (from 10:00), the daily repair timer (10:30) has not run.
     const nextDay = Math.floor((clock.now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS;
-    await control(sandbox.url, '/sandbox/clock', { action: 'set', at: nextDay + 10 * 3_600_000 + 60_000 });
+    await control(suite.sandbox.url, '/sandbox/clock', {
+      action: 'set',
+      at: nextDay + 10 * 3_600_000 + 60_000,
+    });
     // The expiry sweep may have synced the missed order meanwhile: put it back as the lost callback left it.
-    await control(sandbox.url, '/sandbox/db/import', { paykit_orders: [missedBefore] });
+    await control(suite.sandbox.url, '/sandbox/db/import', { paykit_orders: [missedBefore] });
 
-    wxs.openid = ADMIN;
+    suite.wxs.openid = ADMIN;
     const comp = await openBills(payDay);
     expect(comp.data.billDate).toBe(payDay);
     expect(text(comp, '#payments')).toContain('2 笔');
@@ -116,8 +101,8 @@ describe('bills page', () => {
     tapRepair(comp);
     await waitFor(() => (!comp.data.repairing && !comp.data.repairable ? true : undefined), 10000);
     expect(text(comp, '#reconciled')).toContain('已修复');
-    expect((await readDoc(sandbox.url, 'paykit_orders', missed))!.status).toBe('SUCCESS');
-    expect(wxs.calls.filter((c) => c.name === 'downloadBill').map((c) => c.data)).toEqual([
+    expect((await readDoc(suite.sandbox.url, 'paykit_orders', missed))!.status).toBe('SUCCESS');
+    expect(suite.wxs.calls.filter((c) => c.name === 'downloadBill').map((c) => c.data)).toEqual([
       { billDate: payDay },
       { billDate: payDay, repair: true },
     ]);

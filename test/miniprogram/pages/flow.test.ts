@@ -4,30 +4,17 @@
  * pay-button in one file: loadComp runs the later ones in fresh module registries.
  */
 import { DEMO_PRODUCTS } from '../../../miniprogram/pages/shop/catalogue';
-import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
-import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
 import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
-import { installWxSandbox, seedProducts, type WxSandbox } from '../../helpers/wx-sandbox';
+import { seedProducts } from '../../helpers/wx-sandbox';
+import { miniprogramSuite } from '../../helpers/mp-suite';
 
-let sandbox: SandboxProcess;
-let wxs: WxSandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  await seedProducts(sandbox.url, DEMO_PRODUCTS);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  resetPaykitConfig();
-  wxs = installWxSandbox(sandbox.url, `o_flow_${process.pid}`);
+const suite = miniprogramSuite({
+  seed: (url) => seedProducts(url, DEMO_PRODUCTS),
+  user: () => `o_flow_${process.pid}`,
 });
 
 afterEach(() => {
-  wxs.uninstall();
+  suite.wxs.uninstall();
   jest.restoreAllMocks();
 });
 

@@ -4,48 +4,29 @@
  * callback arrives while the page is open (shown after refresh), plus reload on return.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
-import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
 import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
-import {
-  control,
-  httpJson,
-  installWxSandbox,
-  readDoc,
-  seedProducts,
-  type WxSandbox,
-} from '../../helpers/wx-sandbox';
+import { control, httpJson, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [
   { sku: 'detail-coffee', name: '美式咖啡', price: 1200 },
   { sku: 'detail-cake', name: '芝士蛋糕', price: 2850 },
 ];
 
-let sandbox: SandboxProcess;
-let wxs: WxSandbox;
 let users = 0;
 let opened: SimComponent[] = [];
 
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  await seedProducts(sandbox.url, PRODUCTS);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  resetPaykitConfig();
-  wxs = installWxSandbox(sandbox.url, `o_detail_${process.pid}_${++users}`);
+const suite = miniprogramSuite({
+  seed: (url) => seedProducts(url, PRODUCTS),
+  user: () => `o_detail_${process.pid}_${++users}`,
 });
 
 afterEach(async () => {
   for (const comp of opened) comp.instance.onUnload();
   opened = [];
-  wxs.uninstall();
+  suite.wxs.uninstall();
   jest.restoreAllMocks();
-  await control(sandbox.url, '/sandbox/clock', { action: 'resume' });
+  await control(suite.sandbox.url, '/sandbox/clock', { action: 'resume' });
 });
 
 /** A new unpaid order of the current user, made the way the pay button makes one. */
@@ -116,13 +97,13 @@ describe('order detail page', () => {
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);
 
-    wxs.payAction = 'cancel';
+    suite.wxs.payAction = 'cancel';
     tapPay(comp);
     await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
     expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '已取消支付' }));
     expect(status(comp)).toBe('NOTPAY');
 
-    wxs.payAction = 'pay';
+    suite.wxs.payAction = 'pay';
     tapPay(comp);
     await statusBecomes(comp, 'SUCCESS');
     expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '支付成功' }));
@@ -132,7 +113,7 @@ describe('order detail page', () => {
     expect(comp.querySelector('#pay')).toBeUndefined();
     expect(comp.querySelector('#close')).toBeUndefined();
     // The page paid the existing order both times; no other order was made.
-    const calls = wxs.calls.filter((c) => c.name === 'unifiedOrder').map((c) => c.data);
+    const calls = suite.wxs.calls.filter((c) => c.name === 'unifiedOrder').map((c) => c.data);
     expect(calls.slice(1)).toEqual([{ orderNo }, { orderNo }]);
   });
 
@@ -140,17 +121,17 @@ describe('order detail page', () => {
     const toast = jest.spyOn(wx, 'showToast');
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);
-    wxs.payAction = 'fail';
+    suite.wxs.payAction = 'fail';
     tapPay(comp);
     await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付失败，请稍后再试' }));
     await waitFor(() => (!comp.data.loading ? true : undefined));
     expect(status(comp)).not.toBe('SUCCESS');
-    expect((await readDoc(sandbox.url, 'paykit_orders', orderNo))!.status).not.toBe('SUCCESS');
+    expect((await readDoc(suite.sandbox.url, 'paykit_orders', orderNo))!.status).not.toBe('SUCCESS');
   });
 
   test('close within 5 minutes explains when it can be closed; 6 minutes later it closes', async () => {
-    await control(sandbox.url, '/sandbox/clock', { action: 'freeze' });
+    await control(suite.sandbox.url, '/sandbox/clock', { action: 'freeze' });
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);
 
@@ -163,13 +144,13 @@ describe('order detail page', () => {
     const notice = text(comp, '#close-notice');
     expect(notice).toContain('5 分钟后才能关闭');
     expect(notice).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
-    const order = (await readDoc(sandbox.url, 'paykit_orders', orderNo)) as {
+    const order = (await readDoc(suite.sandbox.url, 'paykit_orders', orderNo)) as {
       attempts: Array<{ createdAt: number }>;
     };
     expect(comp.data.closableAt).toBe(order.attempts[0].createdAt + 5 * 60_000);
     expect(status(comp)).toBe('NOTPAY');
 
-    await control(sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
+    await control(suite.sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
     tapVant(comp, '#close');
     await waitFor(() => (comp.data.confirmingClose ? true : undefined));
     comp.querySelector('#close-dialog')!.instance.onConfirm();
@@ -186,16 +167,16 @@ describe('order detail page', () => {
     expect(text(comp, '#status')).toContain('待支付');
 
     // The customer pays on another device; WeChat's callback is held back.
-    await control(sandbox.url, '/sandbox/pay/callbacks', { mode: 'hold', count: 1 });
-    const paid = await httpJson('POST', `${sandbox.url}/gateway/pay`, {
+    await control(suite.sandbox.url, '/sandbox/pay/callbacks', { mode: 'hold', count: 1 });
+    const paid = await httpJson('POST', `${suite.sandbox.url}/gateway/pay`, {
       package: payment.package,
-      openid: wxs.openid,
+      openid: suite.wxs.openid,
       action: 'pay',
     });
     expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
-    await control(sandbox.url, '/sandbox/pay/callbacks/release');
+    await control(suite.sandbox.url, '/sandbox/pay/callbacks/release');
     await waitFor(async () => {
-      const doc = await readDoc(sandbox.url, 'paykit_orders', orderNo);
+      const doc = await readDoc(suite.sandbox.url, 'paykit_orders', orderNo);
       return doc?.status === 'SUCCESS' ? true : undefined;
     }, 5000);
     // Nothing pushes to the page: it still shows what it loaded.
@@ -211,7 +192,7 @@ describe('order detail page', () => {
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);
     comp.instance.onHide();
-    await control(sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
+    await control(suite.sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
     await callPaykit('closeOrder', { orderNo });
     comp.instance.onShow();
     await statusBecomes(comp, 'CLOSED');
@@ -220,7 +201,7 @@ describe('order detail page', () => {
 
   test('someone else’s order is not shown', async () => {
     const { orderNo } = await newOrder();
-    wxs.openid = `o_detail_other_${process.pid}`;
+    suite.wxs.openid = `o_detail_other_${process.pid}`;
     const { comp } = renderComp(loadComp('pages/orders/detail/index'));
     opened.push(comp);
     comp.instance.onLoad({ orderNo });

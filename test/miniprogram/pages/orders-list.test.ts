@@ -4,8 +4,6 @@
  * and paying an unpaid order from its row.
  */
 import * as fs from 'fs';
-import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
-import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
 import {
   loadComp,
   recordSetData,
@@ -14,14 +12,8 @@ import {
   type SetDataCall,
   type SimComponent,
 } from '../../helpers/simulate';
-import {
-  installWxSandbox,
-  readDoc,
-  seedOrderNo,
-  seedOrders,
-  type SeedOrder,
-  type WxSandbox,
-} from '../../helpers/wx-sandbox';
+import { readDoc, seedOrderNo, seedOrders, type SeedOrder } from '../../helpers/wx-sandbox';
+import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const USER = `o_list_${process.pid}`;
 const NOW = Date.now();
@@ -40,25 +32,13 @@ const SEEDED: SeedOrder[] = Array.from({ length: 100 }, (_, i) => {
   };
 });
 
-let sandbox: SandboxProcess;
-let wxs: WxSandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  await seedOrders(sandbox.url, SEEDED);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  resetPaykitConfig();
-  wxs = installWxSandbox(sandbox.url, USER);
+const suite = miniprogramSuite({
+  seed: (url) => seedOrders(url, SEEDED),
+  user: () => USER,
 });
 
 afterEach(() => {
-  wxs.uninstall();
+  suite.wxs.uninstall();
   jest.restoreAllMocks();
 });
 
@@ -133,9 +113,9 @@ describe('orders list page', () => {
     }
 
     // At the end, reaching the bottom again asks for nothing.
-    const asked = wxs.calls.length;
+    const asked = suite.wxs.calls.length;
     comp.instance.onReachBottom();
-    expect(wxs.calls.length).toBe(asked);
+    expect(suite.wxs.calls.length).toBe(asked);
     expect(comp.dom!.textContent).toContain('没有更多了');
     close();
   });
@@ -162,7 +142,7 @@ describe('orders list page', () => {
     expect(rows(comp).map((r) => r.orderNo)).toEqual(
       SEEDED.filter((o) => o.status === 'NOTPAY').map((o) => o.orderNo),
     );
-    expect(wxs.calls[wxs.calls.length - 1].data).toEqual({ pageSize: 20, status: 'NOTPAY' });
+    expect(suite.wxs.calls[suite.wxs.calls.length - 1].data).toEqual({ pageSize: 20, status: 'NOTPAY' });
 
     comp.querySelector('#tabs')!.querySelectorAll('.van-tab')[4].dispatchEvent('tap');
     await waitFor(() => (comp.data.active === 'REFUND' && !comp.data.loading ? true : undefined), 5000);
@@ -180,7 +160,7 @@ describe('orders list page', () => {
   });
 
   test('a new customer sees the empty state', async () => {
-    wxs.openid = `o_list_new_${process.pid}`;
+    suite.wxs.openid = `o_list_new_${process.pid}`;
     const { comp, close } = await openList();
     expect(rows(comp)).toEqual([]);
     expect(comp.querySelector('#empty')!.dom!.textContent).toContain('暂无订单');
@@ -222,7 +202,7 @@ describe('orders list page', () => {
     await waitFor(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
     const rowUpdates = calls.slice(mark).filter((c) => c.keys.some((k) => k.startsWith('orders')));
     expect(rowUpdates.map((c) => c.keys)).toEqual([[`orders[${index}]`]]);
-    expect(await readDoc(sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });
+    expect(await readDoc(suite.sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });
     close();
   });
 });

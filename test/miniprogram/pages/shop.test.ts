@@ -1,29 +1,16 @@
 /** The demo shop page: real vant cells, prices through money.wxs, and a working pay button per product. */
-import { resetPaykitConfig } from '../../../miniprogram/paykit/config';
 import { DEMO_PRODUCTS } from '../../../miniprogram/pages/shop/catalogue';
-import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
 import { loadComp, renderComp, waitFor } from '../../helpers/simulate';
-import { installWxSandbox, queryDocs, readDoc, seedProducts, type WxSandbox } from '../../helpers/wx-sandbox';
+import { queryDocs, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { miniprogramSuite } from '../../helpers/mp-suite';
 
-let sandbox: SandboxProcess;
-let wxs: WxSandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  await seedProducts(sandbox.url, DEMO_PRODUCTS);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  resetPaykitConfig();
-  wxs = installWxSandbox(sandbox.url, `o_shop_${process.pid}`);
+const suite = miniprogramSuite({
+  seed: (url) => seedProducts(url, DEMO_PRODUCTS),
+  user: () => `o_shop_${process.pid}`,
 });
 
 afterEach(() => {
-  wxs.uninstall();
+  suite.wxs.uninstall();
   jest.restoreAllMocks();
 });
 
@@ -61,17 +48,22 @@ describe('shop page', () => {
     await waitFor(() => (toast.mock.calls.length > 0 ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
 
-    const call = wxs.calls.find((c) => c.name === 'unifiedOrder')!;
+    const call = suite.wxs.calls.find((c) => c.name === 'unifiedOrder')!;
     expect(call.data).toEqual({ items: [{ sku: 'demo-tea', quantity: 1 }], requestKey: expect.any(String) });
     const [order] = await waitFor(async () => {
-      const docs = await queryDocs(sandbox.url, 'paykit_orders', { openid: wxs.openid, status: 'SUCCESS' });
+      const docs = await queryDocs(suite.sandbox.url, 'paykit_orders', {
+        openid: suite.wxs.openid,
+        status: 'SUCCESS',
+      });
       return docs.length ? docs : undefined;
     }, 3000);
-    expect(await readDoc(sandbox.url, 'paykit_orders', String(order._id))).toMatchObject({ totalFee: 990 });
+    expect(await readDoc(suite.sandbox.url, 'paykit_orders', String(order._id))).toMatchObject({
+      totalFee: 990,
+    });
   });
 
   test('a cancelled payment shows the cancel toast', async () => {
-    wxs.payAction = 'cancel';
+    suite.wxs.payAction = 'cancel';
     const toast = jest.spyOn(wx, 'showToast');
     const { comp } = renderComp(loadComp('pages/shop/index'));
     comp

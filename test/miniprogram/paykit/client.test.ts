@@ -3,34 +3,23 @@
  * wx.cloud stand-in, local mode through wx.request to the gateway.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { configurePaykit, getPaykitConfig, resetPaykitConfig } from '../../../miniprogram/paykit/config';
+import { configurePaykit, getPaykitConfig } from '../../../miniprogram/paykit/config';
 import { PaykitError } from '../../../miniprogram/paykit/errors';
 import { requestPayment } from '../../../miniprogram/paykit/payment';
-import { startSandboxProcess, type SandboxProcess } from '../../helpers/sandbox';
 import { waitFor } from '../../helpers/simulate';
-import { installWxSandbox, readDoc, seedProducts, type WxSandbox } from '../../helpers/wx-sandbox';
+import { installWxSandbox, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [{ sku: 'client-cake', name: '芝士蛋糕', price: 2850 }];
 
-let sandbox: SandboxProcess;
-let wxs: WxSandbox;
 let users = 0;
 
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  await seedProducts(sandbox.url, PRODUCTS);
+const suite = miniprogramSuite({
+  seed: (url) => seedProducts(url, PRODUCTS),
+  user: () => `o_client_${process.pid}_${++users}`,
 });
 
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  resetPaykitConfig();
-  wxs = installWxSandbox(sandbox.url, `o_client_${process.pid}_${++users}`);
-});
-
-afterEach(() => wxs.uninstall());
+afterEach(() => suite.wxs.uninstall());
 
 async function rejection(promise: Promise<unknown>): Promise<PaykitError> {
   const error = await promise.then(
@@ -61,7 +50,7 @@ describe('callPaykit (cloud mode)', () => {
     const result = await callPaykit('unifiedOrder', request);
     expect(result.totalFee).toBe(5700);
     expect(result.payment.package).toMatch(/^prepay_id=/);
-    const order = await readDoc(sandbox.url, 'paykit_orders', result.orderNo);
+    const order = await readDoc(suite.sandbox.url, 'paykit_orders', result.orderNo);
     expect(order).toMatchObject({ totalFee: 5700, status: 'NOTPAY' });
   });
 
@@ -80,11 +69,11 @@ describe('callPaykit (cloud mode)', () => {
   });
 
   test('a transport failure is a PaykitError too', async () => {
-    wxs.uninstall();
-    wxs = installWxSandbox('http://127.0.0.1:9', wxs.openid);
+    // Nothing listens on port 9: the client installed on top of this test's one cannot connect.
+    const offline = installWxSandbox('http://127.0.0.1:9', suite.wxs.openid);
     const error = await rejection(
       callPaykit('unifiedOrder', { items: [{ sku: 'client-cake', quantity: 1 }] }),
-    );
+    ).finally(() => offline.uninstall());
     expect(error.code).toBe('NETWORK_ERROR');
     expect(error.message).toBe('网络异常，请检查网络后重试');
   });
@@ -93,7 +82,7 @@ describe('callPaykit (cloud mode)', () => {
     const outcomes: string[] = [];
     for (const action of ['cancel', 'fail', 'pay'] as const) {
       const { payment } = await callPaykit('unifiedOrder', { items: [{ sku: 'client-cake', quantity: 1 }] });
-      wxs.payAction = action;
+      suite.wxs.payAction = action;
       outcomes.push((await requestPayment(payment)).status);
     }
     expect(outcomes).toEqual(['cancelled', 'failed', 'paid']);
@@ -108,7 +97,7 @@ describe('callPaykit (cloud mode)', () => {
 
 describe('local mode (DevTools against the sandbox gateway)', () => {
   test('calls go through wx.request and the sandbox pay sheet pays', async () => {
-    configurePaykit({ mode: 'local', gatewayUrl: sandbox.url, localOpenid: wxs.openid });
+    configurePaykit({ mode: 'local', gatewayUrl: suite.sandbox.url, localOpenid: suite.wxs.openid });
     // The developer picks "模拟支付成功" (the first entry) on the sandbox pay sheet.
     Object.defineProperty(wx, 'showActionSheet', {
       configurable: true,
@@ -123,14 +112,14 @@ describe('local mode (DevTools against the sandbox gateway)', () => {
     });
     expect(await requestPayment(payment)).toEqual({ status: 'paid' });
     const order = await waitFor(async () => {
-      const doc = await readDoc(sandbox.url, 'paykit_orders', orderNo);
+      const doc = await readDoc(suite.sandbox.url, 'paykit_orders', orderNo);
       return doc?.status === 'SUCCESS' ? doc : undefined;
     });
     expect(order.totalFee).toBe(2850);
   });
 
   test('a kit failure comes back the same way as in cloud mode', async () => {
-    configurePaykit({ mode: 'local', gatewayUrl: sandbox.url, localOpenid: wxs.openid });
+    configurePaykit({ mode: 'local', gatewayUrl: suite.sandbox.url, localOpenid: suite.wxs.openid });
     const error = await rejection(callPaykit('unifiedOrder', { items: [{ sku: 'gone', quantity: 1 }] }));
     expect(error.code).toBe('PRODUCT_NOT_FOUND');
   });
