@@ -5,64 +5,26 @@
  * Buffer), and the sandbox calls back a real function on WeChat's retry schedule.
  */
 import { gunzipSync } from 'zlib';
-import { buildFixtureFunctions } from '../helpers/fixtures';
-import { get, post } from '../helpers/control';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { get } from '../helpers/control';
+import { startPaySdk, SUB_MCH_ID, type PaySdk } from '../helpers/paysdk';
 
-let sandbox: SandboxProcess;
+let sdk: PaySdk;
 let base: string;
-const PAYER = 'o-payer-sdk';
-const SUB_MCH_ID = '1900000109';
 
-interface ProxyAnswer {
-  ok: boolean;
-  res?: Record<string, unknown> & { data?: unknown };
-  errCode?: number;
-  errMsg?: string;
-}
-
-async function cloudPay(api: string, params: Record<string, unknown>): Promise<ProxyAnswer> {
-  const answer = await post<{ ok: boolean; result: ProxyAnswer; errMsg?: string }>(`${base}/gateway/call`, {
-    name: 'cloudpay',
-    openid: PAYER,
-    data: { api, params },
-  });
-  if (!answer.ok) throw new Error(`cloudpay function failed: ${answer.errMsg}`);
-  return answer.result;
-}
-
-let seq = 0;
-function orderParams(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  seq++;
-  return {
-    body: '测试商品',
-    outTradeNo: `SDKTEST${Date.now()}${seq}`,
-    totalFee: 100,
-    spbillCreateIp: '127.0.0.1',
-    subMchId: SUB_MCH_ID,
-    envId: sandbox.envId,
-    functionName: 'flakyCallback',
-    nonceStr: 'n0nce',
-    tradeType: 'JSAPI',
-    ...overrides,
-  };
-}
-
-const clock = (body: Record<string, unknown>) => post<{ now: number }>(`${base}/sandbox/clock`, body);
-const settle = () => post(`${base}/sandbox/pay/settle`, {});
-const payAs = (pkg: unknown, action = 'pay') =>
-  post<{ errMsg: string }>(`${base}/gateway/pay`, { package: pkg, openid: PAYER, action });
+// Short names for what this suite does most (the sandbox's clock starts frozen).
+const cloudPay = (api: string, params: Record<string, unknown>) => sdk.cloudPay(api, params);
+const orderParams = (overrides?: Record<string, unknown>) => sdk.orderParams(overrides);
+const clock = (body: Record<string, unknown>) => sdk.clock(body);
+const settle = () => sdk.settle();
+const payAs = async (pkg: unknown) => ({ errMsg: await sdk.act(String(pkg)) });
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess({
-    args: ['--functions', buildFixtureFunctions(['cloudpay', 'flakyCallback'])],
-  });
-  base = sandbox.url;
-  await clock({ action: 'freeze' });
+  sdk = await startPaySdk();
+  base = sdk.base;
 });
 
 afterAll(async () => {
-  await sandbox?.stop();
+  await sdk?.stop();
 });
 
 describe('unifiedOrder through the SDK', () => {
@@ -200,7 +162,7 @@ describe('payment callbacks', () => {
         outRefundNo,
         totalFee: 500,
         refundFee,
-        envId: sandbox.envId,
+        envId: sdk.envId,
         functionName: 'flakyCallback',
         nonceStr: 'x',
       });
