@@ -18,7 +18,6 @@ import { Transactions } from './transactions';
 import { applyModifier, replaceDocument, toModifier } from './update-ops';
 import {
   clone,
-  decodeValue,
   type Doc,
   idKey,
   invalidParam,
@@ -26,8 +25,8 @@ import {
   newId,
   parseEJSON,
   stringifyEJSON,
-  toRelaxed,
 } from './values';
+import { exportSeed, importSeed } from './seed';
 import { StoreView, type View } from './view';
 
 export type { IndexSpec } from './store';
@@ -260,35 +259,11 @@ export class CloudDatabase {
 
   /** Seeds documents ({ [collection]: doc[] }, relaxed EJSON). Existing `_id`s are overwritten. */
   importData(data: Record<string, unknown[]>, opts: { replace?: boolean } = {}): void {
-    if (!isPlainObject(data)) throw invalidParam('seed data must be an object of collections');
-    const now = this.clock.now();
-    this.sqlite.transaction(() => {
-      for (const [name, docs] of Object.entries(data)) {
-        const coll = checkCollectionName(name);
-        if (!Array.isArray(docs)) throw invalidParam(`seed ${coll} must be an array of documents`);
-        this.store.create(coll, now);
-        if (opts.replace) this.sqlite.prepare(`DELETE FROM "docs/${coll}"`).run();
-        docs.forEach((raw, i) => {
-          const doc = decodeValue(raw, `${coll}[${i}]`, now);
-          if (!isPlainObject(doc)) throw invalidParam(`${coll}[${i}] must be an object`);
-          const id = doc._id ?? newId();
-          const full = { _id: id, ...replaceDocument(id, doc) };
-          const existing = this.store.get(coll, idKey(id));
-          if (existing) this.store.replace(coll, existing, full);
-          else this.store.insert(coll, idKey(id), full, now);
-        });
-      }
-    })();
+    importSeed(this.sqlite, this.store, this.clock.now(), data, opts);
   }
 
   exportData(collections?: string[]): Record<string, unknown[]> {
-    const out: Record<string, unknown[]> = {};
-    for (const coll of collections ?? this.store.list()) {
-      out[coll] = [...this.store.select(checkCollectionName(coll), '1', [], 'rowid')].map((r) =>
-        toRelaxed(r.doc),
-      );
-    }
-    return out;
+    return exportSeed(this.store, collections);
   }
 
   getDoc(collection: string, id: string): Record<string, unknown> | null {
