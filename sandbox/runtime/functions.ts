@@ -89,6 +89,7 @@ export class FunctionRuntime {
   readonly log = new InvocationLog();
   private pools = new Map<string, Pool>();
   private tokens = new Map<string, Invocation>();
+  private configs = new Map<string, { codeStamp: number; config: FunctionConfig }>();
   private nextId = 1;
   private closed = false;
 
@@ -114,6 +115,15 @@ export class FunctionRuntime {
     };
   }
 
+  /** config.json is read again only when the function was rebuilt (its index.js changed). */
+  private cachedConfig(name: string, codeStamp: number): FunctionConfig {
+    const cached = this.configs.get(name);
+    if (cached && cached.codeStamp === codeStamp) return cached.config;
+    const config = this.config(name);
+    this.configs.set(name, { codeStamp, config });
+    return config;
+  }
+
   /** Who an API token (sent by the SDK as wxCloudApiToken) belongs to: the invocation in progress. */
   identify(token: string): Invocation | undefined {
     return this.tokens.get(token);
@@ -121,15 +131,19 @@ export class FunctionRuntime {
 
   async invoke(name: string, event: unknown, caller: Caller): Promise<InvokeOutcome> {
     if (this.closed) throw new SandboxError('FUNCTIONS_REQUEST_FAIL', 'the sandbox is shutting down');
-    if (!/^[A-Za-z0-9_-]{1,60}$/.test(name) || !this.list().includes(name)) {
+    const entry = path.join(this.opts.functionsDir, name, 'index.js');
+    // One stat per call tells whether the function exists and whether it was rebuilt.
+    const codeStamp = /^[A-Za-z0-9_-]{1,60}$/.test(name)
+      ? fs.statSync(entry, { throwIfNoEntry: false })?.mtimeMs
+      : undefined;
+    if (codeStamp === undefined) {
       throw new SandboxError('FUNCTIONS_REQUEST_FAIL', `FunctionName parameter could not be found: ${name}`);
     }
-    const entry = path.join(this.opts.functionsDir, name, 'index.js');
-    const { timeout } = this.config(name);
+    const { timeout } = this.cachedConfig(name, codeStamp);
     const requestId = randomBytes(16).toString('hex');
     const token = randomBytes(24).toString('base64url');
     const started = Date.now();
-    const { instance, cold } = await this.acquire(name, entry);
+    const { instance, cold } = await this.acquire(name, entry, codeStamp);
     const calls: ApiCalls = { database: 0, pay: 0, functions: 0 };
     this.tokens.set(token, { name, caller, requestId, calls });
     const msg: InvokeMessage = {
@@ -191,9 +205,12 @@ export class FunctionRuntime {
     return pool;
   }
 
-  private async acquire(name: string, entry: string): Promise<{ instance: Instance; cold: boolean }> {
+  private async acquire(
+    name: string,
+    entry: string,
+    codeStamp: number,
+  ): Promise<{ instance: Instance; cold: boolean }> {
     const pool = this.pool(name);
-    const codeStamp = fs.statSync(entry).mtimeMs;
     for (;;) {
       // A rebuilt function gets fresh instances, as after a redeploy.
       for (const stale of pool.instances.filter((i) => !i.busy && i.codeStamp !== codeStamp)) {
