@@ -3,7 +3,7 @@
  * The order lifecycle at the server: close (5-minute rule, paid meanwhile), list (cursor pages),
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
-import { post, query, seed } from '../helpers/control';
+import { eventually, post, query, seed } from '../helpers/control';
 import { KitClient } from '../helpers/kit';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
@@ -180,6 +180,11 @@ describe('hooks and timers', () => {
     // The sweep runs every 5 minutes and asks about unpaid orders 2 to 12 minutes old.
     await kit.clock('advance', { ms: 5 * 60_000 });
     await kit.orderReaches(lost.orderNo, 'SUCCESS');
+    // The payment is recorded before the goods are delivered: wait for the hook to finish.
+    await eventually(async () => {
+      const order = await kit.order<{ fulfilment?: { state: string } }>(lost.orderNo);
+      return order?.fulfilment?.state === 'DONE' ? true : undefined;
+    });
     expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo: lost.orderNo })).toHaveLength(1);
     // Unpaid orders expire after 30 minutes; the next sweep closes them at WeChat and here.
     await kit.clock('advance', { ms: 30 * 60_000 });
