@@ -33,25 +33,37 @@ export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): 
 }
 
 /**
+ * Makes sure the order's current trade can no longer be paid at WeChat: a payment WeChat already
+ * has is recorded (ORDER_PAID), otherwise the trade is closed there. `closed` tells whether WeChat
+ * now holds no payable trade; CLOSE_TOO_EARLY if WeChat refuses within its 5 minutes.
+ */
+export async function closeCurrentTrade(
+  kit: Kit,
+  order: OrderDoc,
+): Promise<{ order: OrderDoc; closed: boolean }> {
+  if (!order.outTradeNo) return { order, closed: true };
+  const status = await kit.provider.queryTrade(order.outTradeNo);
+  const synced = refuseIfPaid(await applyTradeStatus(kit, order, status));
+  if (synced.status !== 'NOTPAY') return { order: synced, closed: false };
+  if (status.state === 'CLOSED' || status.state === 'NOTFOUND') return { order: synced, closed: true };
+  const outcome = await kit.provider.closeTrade(order.outTradeNo);
+  if (outcome === 'TOO_EARLY')
+    throw new PaykitError('CLOSE_TOO_EARLY', 'WeChat Pay refused: within 5 minutes');
+  if (outcome === 'PAID') {
+    // Paid while we were closing: record the payment instead.
+    const paid = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
+    return { order: refuseIfPaid(paid), closed: false };
+  }
+  return { order: synced, closed: true };
+}
+
+/**
  * Closes one unpaid order at WeChat, then here. Returns the order as it stands: CLOSED, or paid
  * if WeChat had it paid. Throws CLOSE_TOO_EARLY if WeChat refuses for the 5-minute rule.
  */
 export async function closeOrder(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
-  if (order.outTradeNo) {
-    const status = await kit.provider.queryTrade(order.outTradeNo);
-    const synced = await applyTradeStatus(kit, order, status);
-    if (synced.status !== 'NOTPAY') return refuseIfPaid(synced);
-    if (status.state !== 'CLOSED' && status.state !== 'NOTFOUND') {
-      const outcome = await kit.provider.closeTrade(order.outTradeNo);
-      if (outcome === 'TOO_EARLY')
-        throw new PaykitError('CLOSE_TOO_EARLY', 'WeChat Pay refused: within 5 minutes');
-      if (outcome === 'PAID') {
-        // Paid while we were closing: record the payment instead.
-        const paid = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
-        return refuseIfPaid(paid);
-      }
-    }
-  }
+  const atWeChat = await closeCurrentTrade(kit, order);
+  if (!atWeChat.closed) return atWeChat.order;
   const closedAt = new Date();
   if (await kit.store.markClosed(order._id, closedAt)) {
     return { ...order, status: 'CLOSED', closedAt, version: order.version + 1 };

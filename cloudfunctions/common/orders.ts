@@ -13,6 +13,7 @@ import {
   type PaymentAttempt,
 } from './model';
 import { applyTradeStatus } from './payments';
+import { closeCurrentTrade } from './close';
 
 export interface PlaceOrderInput {
   openid: string;
@@ -70,20 +71,17 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
   const reusable = reusableAttempt(order, now);
   if (reusable) return { orderNo: order._id, totalFee: order.totalFee, payment: reusable.payment };
   // The old prepay is spent: make sure it cannot be paid any more before starting a new attempt.
-  if (order.outTradeNo) {
-    const status = await kit.provider.queryTrade(order.outTradeNo);
-    const synced = await applyTradeStatus(kit, order, status);
+  try {
+    const { order: synced } = await closeCurrentTrade(kit, order);
     if (synced.status !== 'NOTPAY') assertPayable(synced, now);
-    if (status.state === 'NOTPAY' || status.state === 'USERPAYING') {
-      const closed = await kit.provider.closeTrade(order.outTradeNo);
-      if (closed === 'PAID') throw new PaykitError('ORDER_PAID', 'the order was just paid');
-      if (closed === 'TOO_EARLY') {
-        throw new PaykitError(
-          'ORDER_STATE_CONFLICT',
-          'the previous payment is still open; try again in a few minutes',
-        );
-      }
+  } catch (err) {
+    if (err instanceof PaykitError && err.code === 'CLOSE_TOO_EARLY') {
+      throw new PaykitError(
+        'ORDER_STATE_CONFLICT',
+        'the previous payment is still open; try again in a few minutes',
+      );
     }
+    throw err;
   }
   const attempt = await newAttempt(
     kit,

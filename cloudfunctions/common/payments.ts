@@ -19,10 +19,8 @@ export function orderNoOf(outTradeNo: string): string | undefined {
  * afterwards. A payment whose amount or merchant does not match is not recorded.
  */
 export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
-  const attempt = order.attempts.find((a) => a.outTradeNo === status.outTradeNo);
-  if (!attempt || status.state !== 'SUCCESS') return order;
-  if (status.totalFee !== order.totalFee) return order;
-  if (status.subMchId && status.subMchId !== kit.config.subMchId) return order;
+  if (status.state !== 'SUCCESS' || !paymentMatches(kit, order, status)) return order;
+  if (!order.attempts.some((a) => a.outTradeNo === status.outTradeNo)) return order;
   if (order.status !== 'NOTPAY') return order;
   const paidAt = new Date(status.paidAt && Number.isFinite(status.paidAt) ? status.paidAt : Date.now());
   const transactionId = status.transactionId ?? '';
@@ -44,6 +42,11 @@ export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeS
   // Whoever recorded the payment delivers the goods; a failure is retried by callbacks and the timer.
   const outcome = await fulfil(kit, after);
   return { ...after, fulfilment: { state: outcome === 'DONE' ? 'DONE' : 'PENDING', runs: 1 } };
+}
+
+/** WeChat's trade carries this order's amount and merchant (a forged or mixed-up one does not). */
+function paymentMatches(kit: Kit, order: OrderDoc, status: TradeStatus): boolean {
+  return status.totalFee === order.totalFee && (!status.subMchId || status.subMchId === kit.config.subMchId);
 }
 
 export type Verdict = 'PAID' | 'ALREADY_PAID' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';
@@ -70,12 +73,8 @@ export async function handlePaymentNotification(
   } else {
     const status = await kit.provider.queryTrade(outTradeNo);
     if (status.state !== 'SUCCESS') verdict = 'NOT_PAID';
-    else if (
-      status.totalFee !== order.totalFee ||
-      (status.subMchId && status.subMchId !== kit.config.subMchId)
-    ) {
-      verdict = 'MISMATCH';
-    } else {
+    else if (!paymentMatches(kit, order, status)) verdict = 'MISMATCH';
+    else {
       const after = await applyTradeStatus(kit, order, status);
       verdict = after.status === 'SUCCESS' ? 'PAID' : 'NOT_PAID';
       hook = verdict !== 'PAID' || after.fulfilment?.state === 'DONE' ? 'DONE' : 'FAILED';

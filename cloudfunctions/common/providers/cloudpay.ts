@@ -2,7 +2,7 @@
  * The `cloudpay` adapter: WeChat Pay through `cloud.cloudPay.*` of wx-server-sdk. The SDK always
  * reports `errCode: 0`, so success is judged by returnCode, resultCode and tradeState only.
  */
-import cloud from 'wx-server-sdk';
+import cloud, { type CloudPayResult } from 'wx-server-sdk';
 import type { PaykitConfig } from '../config';
 import { PaykitError } from '../errors';
 import { beijingStamp, nonce } from '../ids';
@@ -69,11 +69,7 @@ export class CloudPayProvider implements PayProvider {
       outTradeNo,
       nonceStr: nonce(),
     });
-    if (res.returnCode !== 'SUCCESS') throw providerError('queryOrder', res);
-    if (res.resultCode !== 'SUCCESS') {
-      if (/ORDERNOTEXIST|不存在/.test(`${res.errCodeDes ?? ''}`)) return { outTradeNo, state: 'NOTFOUND' };
-      throw providerError('queryOrder', res);
-    }
+    if (!found('queryOrder', res, /ORDERNOTEXIST|不存在/)) return { outTradeNo, state: 'NOTFOUND' };
     const state = TRADE_STATES.find((s) => s === res.tradeState);
     if (!state)
       throw new PaykitError(
@@ -134,11 +130,7 @@ export class CloudPayProvider implements PayProvider {
       outRefundNo,
       nonceStr: nonce(),
     });
-    if (res.returnCode !== 'SUCCESS') throw providerError('queryRefund', res);
-    if (res.resultCode !== 'SUCCESS') {
-      if (/REFUNDNOTEXIST|不存在/.test(`${res.errCodeDes ?? ''}`)) return { outRefundNo, state: 'NOTFOUND' };
-      throw providerError('queryRefund', res);
-    }
+    if (!found('queryRefund', res, /REFUNDNOTEXIST|不存在/)) return { outRefundNo, state: 'NOTFOUND' };
     // Cloud answers per-refund fields as lists (sometimes empty: reference pitfall 12).
     const numbers = asList(res.outRefundNoList);
     const i = numbers.indexOf(outRefundNo);
@@ -176,6 +168,14 @@ function asList(value: unknown): unknown[] {
 /** yyyy-MM-dd HH:mm:ss, Beijing time → ms since epoch. */
 function parseDashed(text: string): number {
   return parseBeijing(text.replace(/\D/g, ''));
+}
+
+/** A query's answer: true when it found the record, false when WeChat has none; throws otherwise. */
+function found(api: string, res: CloudPayResult, notFound: RegExp): boolean {
+  if (res.returnCode !== 'SUCCESS') throw providerError(api, res);
+  if (res.resultCode === 'SUCCESS') return true;
+  if (notFound.test(`${res.errCodeDes ?? ''}`)) return false;
+  throw providerError(api, res);
 }
 
 function providerError(api: string, res: { returnMsg?: string; errCodeDes?: string }): PaykitError {
