@@ -4,11 +4,13 @@
  * the kit missed, each confirmed with WeChat first), and store the day's report in paykit_bills.
  */
 import type { BillReport, Discrepancy } from '../../typings/paykit/bill';
-import { parseBill, reconcileBill, type LocalOrder } from './bill';
+import { parseBill, reconcileBill, type LocalOrder, type RefundDiscrepancy } from './bill';
 import type { Kit } from './context';
 import { invalid } from './errors';
 import type { OrderDoc } from './model';
+import { settleRefundHooks } from './fulfil';
 import { applyTradeStatus, orderNoOf } from './payments';
+import { settle, syncRefund } from './refunds';
 
 const DAY_MS = 86_400_000;
 const BEIJING_MS = 8 * 3_600_000;
@@ -40,6 +42,7 @@ function local(order: OrderDoc): LocalOrder {
     outTradeNo: order.outTradeNo,
     ...(order.transactionId ? { transactionId: order.transactionId } : {}),
     ...(order.paidAt ? { paidAt: order.paidAt } : {}),
+    refunds: (order.refunds ?? []).map((r) => ({ outRefundNo: r.outRefundNo, status: r.status })),
   };
 }
 
@@ -79,6 +82,11 @@ export async function reconcileDay(kit: Kit, billDate: unknown, repair: boolean)
       wechatFee: r.wechatFee,
       ...(r.orderNo ? { orderNo: r.orderNo } : {}),
     }));
+    if (repair) {
+      for (const [i, r] of rec.refundDiscrepancies.entries()) {
+        if (await repairRefund(kit, r)) refunds[i].repaired = true;
+      }
+    }
     report = {
       billDate: day.billDate,
       billExists: true,
@@ -114,6 +122,25 @@ export async function reconcileDay(kit: Kit, billDate: unknown, repair: boolean)
   if (repair) await repairMissing(kit, report.discrepancies);
   await kit.store.saveBill(report);
   return report;
+}
+
+/**
+ * Settles a refund the bill shows paid out while the kit still has it PROCESSING: WeChat's query
+ * decides, and where its answer is inconclusive (reference pitfall 12) the bill line, which is
+ * WeChat's own record fetched by the kit, does. A refund recorded otherwise is left as it is.
+ */
+async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<boolean> {
+  const order = r.orderNo ? await kit.store.order(r.orderNo) : undefined;
+  const index = order ? order.refunds.findIndex((x) => x.outRefundNo === r.outRefundNo) : -1;
+  if (!order || index < 0) return false;
+  const record = order.refunds[index];
+  if (record.status !== 'PROCESSING' || record.refundFee !== r.wechatFee) return false;
+  const settled =
+    (await syncRefund(kit, order, index)) ||
+    (r.wechatStatus === 'SUCCESS' && (await settle(kit, order, index, 'SUCCESS')));
+  const latest = await kit.store.order(order._id);
+  if (latest) await settleRefundHooks(kit, latest);
+  return settled && latest?.refunds[index].status === 'SUCCESS';
 }
 
 /** Records payments WeChat has and the kit missed, each confirmed with WeChat first. */

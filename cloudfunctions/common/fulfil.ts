@@ -1,7 +1,9 @@
 /**
- * Runs the merchant hooks exactly once per order (onPaid) and per refund (onRefunded): a runner
- * claims the hook with a conditional update, records the run, calls the hook and marks it DONE.
- * A failed hook is released for a later retry; a runner that died is replaced after a lease.
+ * Runs the merchant hooks once per order (onPaid) and per refund (onRefunded): a runner claims the
+ * hook with a conditional update, records the run, calls the hook and marks it DONE. A failed hook
+ * is released for a later retry; a runner that died is replaced after a lease, so a hook can run
+ * again after a crash (at least once, never concurrently within the lease). An order's hooks run in
+ * order: no onRefunded before its onPaid is DONE.
  */
 import type { Kit } from './context';
 import { onPaid, onRefunded } from './hooks';
@@ -21,18 +23,28 @@ export async function fulfil(kit: Kit, order: OrderDoc): Promise<HookOutcome> {
   });
 }
 
-/** Runs onRefunded for each successful refund whose hook has not run. */
+/** True while a hook of the order (onPaid or a refund's onRefunded) has not finished. */
+export function hasUnfinishedHooks(order: OrderDoc): boolean {
+  const open = (h?: HookState) => !!h && h.state !== 'DONE';
+  return open(order.fulfilment) || (order.refunds ?? []).some((r) => r.status === 'SUCCESS' && open(r.hook));
+}
+
+/**
+ * Runs onRefunded for each successful refund whose hook has not run, in the order the refunds
+ * were made, and only once the order's onPaid is DONE (else BUSY: the caller comes back later).
+ */
 export async function settleRefundHooks(kit: Kit, order: OrderDoc): Promise<HookOutcome> {
-  let outcome: HookOutcome = 'DONE';
   for (const [i, refund] of (order.refunds ?? []).entries()) {
     if (refund.status !== 'SUCCESS' || !refund.hook || refund.hook.state === 'DONE') continue;
+    if (order.fulfilment && order.fulfilment.state !== 'DONE') return 'BUSY';
     const result = await runHook(kit, order, `refunds.${i}.hook`, refund.hook, async () => {
       await kit.store.recordHookRun({ orderNo: order._id, hook: 'onRefunded', refundNo: refund.outRefundNo });
       await onRefunded(order, refund, kit.store.db);
     });
-    if (result !== 'DONE') outcome = result;
+    // The next refund's hook waits for this one.
+    if (result !== 'DONE') return result;
   }
-  return outcome;
+  return 'DONE';
 }
 
 async function runHook(

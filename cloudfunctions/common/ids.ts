@@ -1,4 +1,4 @@
-import { randomInt } from 'crypto';
+import { createHash, randomInt } from 'crypto';
 
 /** yyyyMMddHHmmss in Beijing time, the form WeChat Pay uses for all its times. */
 export function beijingStamp(ms: number): string {
@@ -32,4 +32,9 @@ export function nonce(length = 32): string {
   let out = '';
   for (let i = 0; i < length; i++) out += chars[randomInt(0, chars.length)];
   return out;
+}
+
+/** The `_id` of a client retry key's document: one per user and key, of a fixed length. */
+export function requestKeyId(openid: string, requestKey: string): string {
+  return createHash('sha256').update(`${openid}\n${requestKey}`).digest('hex').slice(0, 40);
 }

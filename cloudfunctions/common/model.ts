@@ -5,21 +5,31 @@
 import type { OrderItem, OrderStatus, OrderView, Product, RefundStatus } from '../../typings/paykit/order';
 import { PaykitError } from './errors';
 
+/**
+ * One payment attempt. It is recorded before WeChat is asked for its prepay (write-ahead), so a
+ * crash in between leaves an attempt the sweep can close at WeChat, never a trade the kit does not
+ * know; the prepay fields are filled in once WeChat answered.
+ */
 export interface PaymentAttempt {
   outTradeNo: string;
-  prepayId: string;
   createdAt: number;
+  prepayId?: string;
   /** The prepay stops being usable then (2 hours at WeChat, or the order's own expiry). */
-  prepayExpiresAt: number;
-  payment: {
-    appId?: string;
-    timeStamp: string;
-    nonceStr: string;
-    package: string;
-    signType: 'MD5' | 'HMAC-SHA256';
-    paySign: string;
-  };
+  prepayExpiresAt?: number;
+  payment?: PaymentParams;
 }
+
+/** What wx.requestPayment takes. */
+export interface PaymentParams {
+  appId?: string;
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: 'MD5' | 'HMAC-SHA256';
+  paySign: string;
+}
+
+export type Prepay = Required<Pick<PaymentAttempt, 'prepayId' | 'prepayExpiresAt' | 'payment'>>;
 
 /** A merchant hook's progress: claimed by one runner at a time, DONE once it succeeded. */
 export interface HookState {
@@ -117,11 +127,20 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return out + '…';
 }
 
-/** The attempt whose prepay can still be handed to wx.requestPayment, if any. */
-export function reusableAttempt(order: OrderDoc, now: number): PaymentAttempt | undefined {
-  const current = order.attempts.find((a) => a.outTradeNo === order.outTradeNo);
-  return current && current.prepayExpiresAt - 60_000 > now ? current : undefined;
+/** The order's current attempt: the one WeChat may be paying right now. */
+export function currentAttempt(order: OrderDoc): PaymentAttempt | undefined {
+  return order.attempts.find((a) => a.outTradeNo === order.outTradeNo);
 }
+
+/** The prepay of the current attempt, while it can still be handed to wx.requestPayment. */
+export function reusablePayment(order: OrderDoc, now: number): PaymentParams | undefined {
+  const current = currentAttempt(order);
+  if (!current?.payment || current.prepayExpiresAt === undefined) return undefined;
+  return current.prepayExpiresAt - 60_000 > now ? current.payment : undefined;
+}
+
+/** WeChat keeps a prepay for 2 hours: an attempt recorded but never answered may be asked again till then. */
+export const PREPAY_LIFETIME_MS = 2 * 3600_000;
 
 export function assertPayable(order: OrderDoc, now: number): void {
   if (order.status === 'SUCCESS' || order.status === 'REFUND')

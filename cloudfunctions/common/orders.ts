@@ -1,19 +1,22 @@
 /** Use cases around one order: place it and get paying, read it (synced with the provider). */
 import type { QueryOrderResult, UnifiedOrderResult } from '../../typings/paykit/functions';
+import { closeCurrentTrade } from './close';
 import type { Kit } from './context';
 import { PaykitError } from './errors';
-import { newOrderNo, outTradeNoFor } from './ids';
+import { newOrderNo, outTradeNoFor, requestKeyId } from './ids';
 import {
   assertPayable,
+  currentAttempt,
   describe,
+  PREPAY_LIFETIME_MS,
   priceItems,
-  reusableAttempt,
+  reusablePayment,
   toView,
   type OrderDoc,
   type PaymentAttempt,
+  type PaymentParams,
 } from './model';
 import { applyTradeStatus } from './payments';
-import { closeCurrentTrade } from './close';
 
 export interface PlaceOrderInput {
   openid: string;
@@ -23,27 +26,29 @@ export interface PlaceOrderInput {
   requestKey?: string;
 }
 
+/** How long a call with a request key waits for the order another call is writing under that key. */
+const KEY_WAIT_MS = 3000;
+/**
+ * A key whose order is still missing this long after it was claimed belongs to a call that died
+ * (unifiedOrder times out after 10 s): the next call with the key takes it over.
+ */
+const KEY_ABANDONED_MS = 30_000;
+
 /** unifiedOrder: a new order from catalogue items, or another payment attempt for an unpaid one. */
 export async function placeOrder(kit: Kit, input: PlaceOrderInput): Promise<UnifiedOrderResult> {
   const now = Date.now();
   if (input.orderNo) return payExisting(kit, await ownedOrder(kit, input.orderNo, input.openid), now);
-  if (input.requestKey) {
-    const previous = await kit.store.orderByRequestKey(input.openid, input.requestKey);
-    if (previous) return payExisting(kit, previous, now);
-  }
   if (!input.items) throw new PaykitError('INVALID_PARAM', 'give items or an orderNo');
 
   const catalogue = await kit.store.products([...new Set(input.items.map((i) => i.sku))]);
   const { items, totalFee } = priceItems(input.items, catalogue);
   const orderNo = newOrderNo(now);
-  const expiresAt = now + kit.config.orderTtlMs;
+  if (input.requestKey) {
+    const existing = await orderForKey(kit, input.openid, input.requestKey, orderNo);
+    if (existing) return payExisting(kit, existing, now);
+  }
   const description = describe(items, kit.config.bodyPrefix);
-  const attempt = await newAttempt(
-    kit,
-    { orderNo, totalFee, description, openid: input.openid, expiresAt },
-    1,
-    now,
-  );
+  const attempt: PaymentAttempt = { outTradeNo: outTradeNoFor(orderNo, 1), createdAt: now };
   const order: OrderDoc = {
     _id: orderNo,
     openid: input.openid,
@@ -56,20 +61,71 @@ export async function placeOrder(kit: Kit, input: PlaceOrderInput): Promise<Unif
     outTradeNo: attempt.outTradeNo,
     createdAt: new Date(now),
     updatedAt: new Date(now),
-    expiresAt: new Date(expiresAt),
+    expiresAt: new Date(now + kit.config.orderTtlMs),
     ...(input.requestKey ? { requestKey: input.requestKey } : {}),
     refunds: [],
     version: 1,
   };
-  // One write, after the prepay exists: a failure before it leaves nothing behind.
+  // Write-ahead: the order and its attempt exist before WeChat hears of the trade, so a crash
+  // after WeChat answered leaves an attempt the sweep closes when the order expires.
   await kit.store.insertOrder(order);
-  return { orderNo, totalFee, payment: attempt.payment };
+  return { orderNo, totalFee, payment: await prepayFor(kit, order, 0) };
+}
+
+/**
+ * The order a request key stands for: undefined when this call claimed the key for `orderNo`
+ * (and must write that order), the existing order otherwise. The key document is inserted
+ * conditionally, so concurrent retries of one tap agree on one order.
+ */
+async function orderForKey(
+  kit: Kit,
+  openid: string,
+  requestKey: string,
+  orderNo: string,
+): Promise<OrderDoc | undefined> {
+  const keyId = requestKeyId(openid, requestKey);
+  let held = await kit.store.claimRequestKey(keyId, openid, orderNo);
+  if (held === orderNo) return undefined;
+  const waitUntil = Date.now() + KEY_WAIT_MS;
+  const started = performance.now();
+  for (let pause = 25; ; pause = Math.min(pause * 2, 400)) {
+    const order = await kit.store.order(held);
+    if (order) {
+      if (order.openid !== openid) throw new PaykitError('ORDER_NOT_FOUND', 'no such order');
+      return order;
+    }
+    // Measured on a monotonic clock too: the function's Date may be a frozen test clock.
+    if (Date.now() >= waitUntil || performance.now() - started >= KEY_WAIT_MS) break;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  const key = await kit.store.requestKey(keyId);
+  if (key && key.orderNo === held && Date.now() - key.claimedAt.getTime() >= KEY_ABANDONED_MS) {
+    if (await kit.store.takeOverRequestKey(keyId, held, orderNo)) return undefined;
+    held = (await kit.store.requestKey(keyId))?.orderNo ?? held;
+    const order = await kit.store.order(held);
+    if (order?.openid === openid) return order;
+  }
+  throw new PaykitError(
+    'ORDER_STATE_CONFLICT',
+    'the order for this request is still being created; try again',
+  );
 }
 
 async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<UnifiedOrderResult> {
   assertPayable(order, now);
-  const reusable = reusableAttempt(order, now);
-  if (reusable) return { orderNo: order._id, totalFee: order.totalFee, payment: reusable.payment };
+  const answer = (payment: PaymentParams): UnifiedOrderResult => ({
+    orderNo: order._id,
+    totalFee: order.totalFee,
+    payment,
+  });
+  const reusable = reusablePayment(order, now);
+  if (reusable) return answer(reusable);
+  const current = currentAttempt(order);
+  if (current && !current.payment && current.createdAt + PREPAY_LIFETIME_MS - 60_000 > now) {
+    // Recorded but never answered (a crash, a timeout, a concurrent first call): WeChat returns the
+    // same prepay for the same parameters, so asking again is safe.
+    return answer(await prepayFor(kit, order, order.attempts.indexOf(current)));
+  }
   // The old prepay is spent: make sure it cannot be paid any more before starting a new attempt.
   try {
     const { order: synced } = await closeCurrentTrade(kit, order);
@@ -83,39 +139,35 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
     }
     throw err;
   }
-  const attempt = await newAttempt(
-    kit,
-    {
-      orderNo: order._id,
-      totalFee: order.totalFee,
-      description: order.description,
-      openid: order.openid,
-      expiresAt: order.expiresAt.getTime(),
-    },
-    order.attempts.length + 1,
-    now,
-  );
+  const attempt: PaymentAttempt = {
+    outTradeNo: outTradeNoFor(order._id, order.attempts.length + 1),
+    createdAt: now,
+  };
   if (!(await kit.store.addAttempt(order, attempt))) {
     throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
   }
-  return { orderNo: order._id, totalFee: order.totalFee, payment: attempt.payment };
+  const withAttempt: OrderDoc = {
+    ...order,
+    attempts: [...order.attempts, attempt],
+    outTradeNo: attempt.outTradeNo,
+  };
+  return answer(await prepayFor(kit, withAttempt, order.attempts.length));
 }
 
-async function newAttempt(
-  kit: Kit,
-  o: { orderNo: string; totalFee: number; description: string; openid: string; expiresAt: number },
-  sequence: number,
-  now: number,
-): Promise<PaymentAttempt> {
-  const outTradeNo = outTradeNoFor(o.orderNo, sequence);
+/** Asks WeChat for the prepay of attempt `index` (already recorded) and stores it. */
+async function prepayFor(kit: Kit, order: OrderDoc, index: number): Promise<PaymentParams> {
+  const attempt = order.attempts[index];
   const prepay = await kit.provider.createPrepay({
-    outTradeNo,
-    totalFee: o.totalFee,
-    body: o.description,
-    openid: o.openid,
-    expiresAt: o.expiresAt,
+    outTradeNo: attempt.outTradeNo,
+    totalFee: order.totalFee,
+    body: order.description,
+    openid: order.openid,
+    expiresAt: order.expiresAt.getTime(),
   });
-  return { outTradeNo, createdAt: now, ...prepay };
+  if (!(await kit.store.setPrepay(order._id, index, attempt.outTradeNo, prepay))) {
+    throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+  }
+  return prepay.payment;
 }
 
 export async function ownedOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {

@@ -3,6 +3,7 @@
  * that finds it paid), the provider's own answer decides, and the order moves with one
  * conditional update, so the move happens once however many times it is reported.
  */
+import { claimedFields } from './audit';
 import type { Kit } from './context';
 import { fulfil, type HookOutcome } from './fulfil';
 import type { OrderDoc } from './model';
@@ -62,13 +63,16 @@ export async function handlePaymentNotification(
   const outTradeNo = typeof event.outTradeNo === 'string' ? event.outTradeNo : '';
   const orderNo = orderNoOf(outTradeNo);
   const order = orderNo ? await kit.store.order(orderNo) : undefined;
+  // Junk that names none of the kit's attempts is answered and forgotten: storing it would let any
+  // caller fill the database.
+  if (!orderNo || !order || !order.attempts.some((a) => a.outTradeNo === outTradeNo)) {
+    return { verdict: 'UNKNOWN_ATTEMPT', hook: 'DONE' };
+  }
   let verdict: Verdict;
   let hook: HookOutcome = 'DONE';
-  if (!order || !order.attempts.some((a) => a.outTradeNo === outTradeNo)) {
-    verdict = 'UNKNOWN_ATTEMPT';
-  } else if (order.status === 'SUCCESS' || order.status === 'REFUND') {
+  if (order.status === 'SUCCESS' || order.status === 'REFUND') {
     verdict = 'ALREADY_PAID';
-    // A delivery after a failed hook retries it.
+    // A delivery after a failed or interrupted hook retries it.
     hook = await fulfil(kit, order);
   } else {
     const status = await kit.provider.queryTrade(outTradeNo);
@@ -80,21 +84,12 @@ export async function handlePaymentNotification(
       hook = verdict !== 'PAID' || after.fulfilment?.state === 'DONE' ? 'DONE' : 'FAILED';
     }
   }
-  // Anything naming one of our trades goes in the audit trail; junk that names none does not
-  // (it would let any client fill the collection).
-  if (orderNo) {
-    await kit.store.recordNotification({
-      kind: 'payment',
-      outTradeNo,
-      orderNo,
-      verdict,
-      claimed: {
-        resultCode: event.resultCode ?? null,
-        totalFee: event.totalFee ?? null,
-        transactionId: event.transactionId ?? null,
-        subMchId: event.subMchId ?? null,
-      },
-    });
-  }
+  await kit.store.recordNotification({
+    kind: 'payment',
+    outTradeNo,
+    orderNo,
+    verdict,
+    claimed: claimedFields(event, ['resultCode', 'totalFee', 'transactionId', 'subMchId']),
+  });
   return { verdict, orderNo, hook };
 }

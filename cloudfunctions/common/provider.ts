@@ -2,7 +2,7 @@
  * The pay provider interface: what the kit needs from WeChat Pay, whatever the route
  * (cloudPay through wx-server-sdk, or the merchant's own APIv3 credentials).
  */
-import type { PaymentAttempt } from './model';
+import type { Prepay } from './model';
 
 export interface PrepayRequest {
   outTradeNo: string;
@@ -56,7 +56,7 @@ export interface RefundRefusal {
 
 export interface PayProvider {
   readonly name: string;
-  createPrepay(req: PrepayRequest): Promise<Omit<PaymentAttempt, 'outTradeNo' | 'createdAt'>>;
+  createPrepay(req: PrepayRequest): Promise<Prepay>;
   queryTrade(outTradeNo: string): Promise<TradeStatus>;
   closeTrade(outTradeNo: string): Promise<CloseOutcome>;
   refund(req: RefundRequest): Promise<{ refundId: string } | RefundRefusal>;

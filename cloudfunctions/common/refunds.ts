@@ -4,6 +4,7 @@
  * concurrent refunds cannot together exceed what was paid. The refund callback settles it.
  */
 import type { RefundResult } from '../../typings/paykit/functions';
+import { claimedFields } from './audit';
 import type { Kit } from './context';
 import { invalid, PaykitError } from './errors';
 import { settleRefundHooks, type HookOutcome } from './fulfil';
@@ -73,7 +74,15 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
       { version: order.version },
       { refunds: _.push([record]), version: _.inc(1) },
     );
-    if (!reserved) throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+    if (!reserved) {
+      // The same refund number asked concurrently: the call that reserved it carries on, this
+      // one answers what it is. Any other change: the admin tries again.
+      const latest = await kit.store.order(order._id);
+      if (latest?.refunds.some((r) => r.outRefundNo === refundNo)) {
+        return { order: toView(latest), refundNo };
+      }
+      throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+    }
     index = refunds.length;
   } else if (record.status !== 'PROCESSING' || record.refundId) {
     // The same refund asked again: answer what it is.
@@ -111,7 +120,12 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
 
 export type RefundVerdict = 'SETTLED' | 'ALREADY_SETTLED' | 'UNKNOWN_REFUND' | 'NOT_FINAL';
 
-/** refundCallback: confirms with WeChat before settling; one conditional update per refund. */
+/**
+ * refundCallback: nothing in the event decides anything. It names a refund; WeChat's own answer to
+ * a query settles it. When that answer is inconclusive the refund stays PROCESSING and the
+ * notification is not acknowledged, so WeChat delivers again; the sweep timer re-asks and the
+ * bill reconciliation repairs.
+ */
 export async function handleRefundNotification(
   kit: Kit,
   event: Record<string, unknown>,
@@ -120,40 +134,51 @@ export async function handleRefundNotification(
   const outTradeNo = typeof event.outTradeNo === 'string' ? event.outTradeNo : '';
   const orderNo = orderNoOf(outTradeNo);
   const order = orderNo ? await kit.store.order(orderNo) : undefined;
-  const index = order?.refunds?.findIndex((r) => r.outRefundNo === outRefundNo) ?? -1;
+  // Only a notification naming an attempt of an existing order is kept in the audit trail.
+  if (!orderNo || !order || !order.attempts.some((a) => a.outTradeNo === outTradeNo)) {
+    return { verdict: 'UNKNOWN_REFUND', hook: 'DONE' };
+  }
+  const index = (order.refunds ?? []).findIndex((r) => r.outRefundNo === outRefundNo);
   let verdict: RefundVerdict;
   let hook: HookOutcome = 'DONE';
-  if (!order || index < 0 || !outRefundNo) verdict = 'UNKNOWN_REFUND';
+  if (index < 0) verdict = 'UNKNOWN_REFUND';
   else {
-    const record = order.refunds[index];
-    if (record.status !== 'PROCESSING') verdict = 'ALREADY_SETTLED';
-    else {
-      const confirmed = await kit.provider.queryRefund(outRefundNo);
-      // Cloud sometimes answers the refund lists empty (reference pitfall 12); then the
-      // notification's own status is taken, for a refund of ours with the amount we asked for.
-      const state: RefundState =
-        confirmed.state === 'UNKNOWN' && event.refundFee === record.refundFee
-          ? (String(event.refundStatus ?? 'UNKNOWN') as RefundState)
-          : confirmed.state;
-      verdict = (await settle(kit, order, index, state, confirmed.succeededAt)) ? 'SETTLED' : 'NOT_FINAL';
-    }
+    verdict =
+      order.refunds[index].status !== 'PROCESSING'
+        ? 'ALREADY_SETTLED'
+        : (await syncRefund(kit, order, index))
+          ? 'SETTLED'
+          : 'NOT_FINAL';
     const latest = await kit.store.order(order._id);
     if (latest) hook = await settleRefundHooks(kit, latest);
   }
-  if (orderNo) {
-    await kit.store.recordNotification({
-      kind: 'refund',
-      outTradeNo,
-      outRefundNo,
-      orderNo: orderNo ?? null,
-      verdict,
-      claimed: { refundStatus: event.refundStatus ?? null, refundFee: event.refundFee ?? null },
-    });
-  }
+  await kit.store.recordNotification({
+    kind: 'refund',
+    outTradeNo,
+    orderNo,
+    ...(index >= 0 ? { outRefundNo } : {}),
+    verdict,
+    claimed: claimedFields(event, ['outRefundNo', 'refundStatus', 'refundFee', 'refundId']),
+  });
   return { verdict, hook };
 }
 
-async function settle(
+/**
+ * Asks WeChat about a PROCESSING refund and records a final answer. True if the refund is now
+ * settled (by this call or another); false while WeChat's answer is not final or inconclusive.
+ */
+export async function syncRefund(kit: Kit, order: OrderDoc, index: number): Promise<boolean> {
+  const record = order.refunds[index];
+  const answer = await kit.provider.queryRefund(record.outRefundNo);
+  if (answer.refundFee !== undefined && answer.refundFee !== record.refundFee) return false;
+  return settle(kit, order, index, answer.state, answer.succeededAt);
+}
+
+/**
+ * Records what WeChat said about a refund: SUCCESS, or a final failure (REFUNDCLOSE, CHANGE).
+ * Anything else changes nothing. One conditional update, so a repeat is a no-op.
+ */
+export async function settle(
   kit: Kit,
   order: OrderDoc,
   index: number,

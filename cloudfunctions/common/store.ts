@@ -5,7 +5,8 @@
 import cloud from 'wx-server-sdk';
 import type { BillReport } from '../../typings/paykit/bill';
 import type { OrderStatus, Product } from '../../typings/paykit/order';
-import type { OrderDoc, PaymentAttempt } from './model';
+import type { NotificationRecord } from './audit';
+import type { OrderDoc, PaymentAttempt, Prepay } from './model';
 
 export const COLLECTIONS = {
   products: 'paykit_products',
@@ -13,6 +14,7 @@ export const COLLECTIONS = {
   notifications: 'paykit_notifications',
   bills: 'paykit_bills',
   hookRuns: 'paykit_hook_runs',
+  requestKeys: 'paykit_request_keys',
 } as const;
 
 // wx-server-sdk's typings return `Promise<X> | void | string` unions and loose documents; these
@@ -25,6 +27,13 @@ interface UpdateResult {
 }
 
 export type Database = ReturnType<typeof cloud.database>;
+
+/** The order sets the sweep timer pages through. */
+export type SweepQuery =
+  | { kind: 'expired'; now: Date }
+  | { kind: 'unpaidCreated'; from: Date; to: Date }
+  | { kind: 'refundProcessing' }
+  | { kind: 'hooksUnfinished' };
 type Where = Record<string, unknown>;
 
 export class Store {
@@ -53,8 +62,37 @@ export class Store {
     return (await this.find<OrderDoc>(COLLECTIONS.orders, { _id: orderNo }, 1))[0];
   }
 
-  async orderByRequestKey(openid: string, requestKey: string): Promise<OrderDoc | undefined> {
-    return (await this.find<OrderDoc>(COLLECTIONS.orders, { openid, requestKey }, 1))[0];
+  /**
+   * Claims a client retry key for `orderNo` with a conditional insert (the key document's `_id` is
+   * unique), so concurrent calls with one key agree on one order. Answers the order number the key
+   * belongs to: `orderNo` if this call claimed it, the earlier one otherwise.
+   */
+  async claimRequestKey(keyId: string, openid: string, orderNo: string): Promise<string> {
+    try {
+      await this.db.collection(COLLECTIONS.requestKeys).add({
+        data: { _id: keyId, openid, orderNo, claimedAt: new Date() },
+      });
+      return orderNo;
+    } catch (err) {
+      const held = await this.requestKey(keyId);
+      if (!held) throw err;
+      return held.orderNo;
+    }
+  }
+
+  async requestKey(keyId: string): Promise<{ orderNo: string; claimedAt: Date } | undefined> {
+    return (
+      await this.find<{ orderNo: string; claimedAt: Date }>(COLLECTIONS.requestKeys, { _id: keyId }, 1)
+    )[0];
+  }
+
+  /** Moves a key whose order was never written (its creator died) to `orderNo`; true if this call did. */
+  async takeOverRequestKey(keyId: string, from: string, orderNo: string): Promise<boolean> {
+    const res = (await this.db
+      .collection(COLLECTIONS.requestKeys)
+      .where({ _id: keyId, orderNo: from })
+      .update({ data: { orderNo, claimedAt: new Date() } })) as unknown as UpdateResult;
+    return res.stats.updated === 1;
   }
 
   async insertOrder(order: OrderDoc): Promise<void> {
@@ -68,6 +106,20 @@ export class Store {
       .where({ ...where, _id: orderNo })
       .update({ data: { ...data, updatedAt: new Date() } })) as unknown as UpdateResult;
     return res.stats.updated === 1;
+  }
+
+  /** Fills in WeChat's prepay on attempt `index` of an unpaid order. False if the order moved on. */
+  setPrepay(orderNo: string, index: number, outTradeNo: string, prepay: Prepay): Promise<boolean> {
+    const at = `attempts.${index}`;
+    return this.updateOrder(
+      orderNo,
+      { status: 'NOTPAY', outTradeNo, [`${at}.outTradeNo`]: outTradeNo },
+      {
+        [`${at}.prepayId`]: prepay.prepayId,
+        [`${at}.prepayExpiresAt`]: prepay.prepayExpiresAt,
+        [`${at}.payment`]: prepay.payment,
+      },
+    );
   }
 
   /** Adds a payment attempt to an unpaid order unchanged since `version`. False if it changed. */
@@ -127,35 +179,30 @@ export class Store {
     return res.data;
   }
 
-  /** Unpaid orders whose payable time ran out, oldest first. */
-  expiredUnpaid(now: Date, limit: number): Promise<OrderDoc[]> {
-    return this.find<OrderDoc>(
-      COLLECTIONS.orders,
-      { status: 'NOTPAY', expiresAt: this.db.command.lte(now) },
-      limit,
-      ['expiresAt', 'asc'],
-    );
-  }
-
-  /** Unpaid orders created in [from, to): candidates whose callback may have been lost. */
-  unpaidCreatedBetween(from: Date, to: Date, limit: number): Promise<OrderDoc[]> {
+  /**
+   * One page of the orders a sweep part works on, in `_id` order after `after` (so every order is
+   * visited once per run, whether its work changes it or not).
+   */
+  sweepPage(query: SweepQuery, after: string, limit: number): Promise<OrderDoc[]> {
     const _ = this.db.command;
-    return this.find<OrderDoc>(
-      COLLECTIONS.orders,
-      { status: 'NOTPAY', createdAt: _.gte(from).and(_.lt(to)) },
-      limit,
-      ['createdAt', 'asc'],
-    );
-  }
-
-  /** Paid orders whose onPaid hook has not finished. */
-  unfulfilled(limit: number): Promise<OrderDoc[]> {
-    const _ = this.db.command;
-    return this.find<OrderDoc>(
-      COLLECTIONS.orders,
-      { status: _.in(['SUCCESS', 'REFUND']), 'fulfilment.state': _.in(['PENDING', 'RUNNING']) },
-      limit,
-    );
+    const open = _.in(['PENDING', 'RUNNING']);
+    let where: Where;
+    switch (query.kind) {
+      case 'expired':
+        where = { status: 'NOTPAY', expiresAt: _.lte(query.now) };
+        break;
+      case 'unpaidCreated':
+        where = { status: 'NOTPAY', createdAt: _.gte(query.from).and(_.lt(query.to)) };
+        break;
+      case 'refundProcessing':
+        where = { 'refunds.status': 'PROCESSING' };
+        break;
+      case 'hooksUnfinished':
+        where = _.or([{ 'fulfilment.state': open }, { 'refunds.hook.state': open }]) as unknown as Where;
+        break;
+    }
+    const page = after ? _.and([where, { _id: _.gt(after) }]) : where;
+    return this.find<OrderDoc>(COLLECTIONS.orders, page as unknown as Where, limit, ['_id', 'asc']);
   }
 
   /** Orders paid in [from, to): what the kit believes WeChat's bill of that day holds. */
@@ -172,7 +219,7 @@ export class Store {
   }
 
   /** The audit trail: every notification received and what the kit decided. */
-  async recordNotification(entry: Record<string, unknown>): Promise<void> {
+  async recordNotification(entry: NotificationRecord): Promise<void> {
     await this.db.collection(COLLECTIONS.notifications).add({ data: { ...entry, receivedAt: new Date() } });
   }
 

@@ -1,62 +1,99 @@
 /**
  * What the timers do. closeExpiredOrders (every 5 minutes): close unpaid orders whose time ran
  * out, recover payments whose callback was lost (asking WeChat about unpaid orders a few minutes
- * old), and retry onPaid hooks that failed. Bounded batches, so one run stays within its timeout.
+ * old), re-ask WeChat about refunds still processing, and retry every merchant hook that has not
+ * finished (onPaid and onRefunded). Each part pages through all its orders until done or until the
+ * run's time budget is spent; the next run carries on.
  */
 import { closeOrder } from './close';
 import type { Kit } from './context';
 import { PaykitError } from './errors';
-import { fulfil } from './fulfil';
+import { fulfil, hasUnfinishedHooks, settleRefundHooks } from './fulfil';
+import type { OrderDoc } from './model';
 import { applyTradeStatus } from './payments';
+import { syncRefund } from './refunds';
+import type { SweepQuery } from './store';
 
-export const SWEEP_BATCH = 50;
+export const SWEEP_PAGE = 100;
 /** A callback normally arrives within seconds; after this an unpaid order is asked about. */
 export const LOST_CALLBACK_AFTER_MS = 2 * 60_000;
 /** How far back the lost-callback check looks: two sweeps' worth, so every order is asked twice.
  * Older unpaid orders are asked when they expire (closing queries first). */
 export const LOST_CALLBACK_WINDOW_MS = 10 * 60_000;
+/** Real time one run may spend (the function's timeout is 60 s). */
+export const SWEEP_BUDGET_MS = 40_000;
 
 export interface SweepReport {
   closed: number;
   recoveredPaid: number;
+  refundsSettled: number;
   hooksRetried: number;
+  /** False when the time budget ran out before every part was done. */
+  complete: boolean;
   errors: string[];
 }
 
-export async function sweep(kit: Kit): Promise<SweepReport> {
-  const report: SweepReport = { closed: 0, recoveredPaid: 0, hooksRetried: 0, errors: [] };
+export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<SweepReport> {
+  const report: SweepReport = {
+    closed: 0,
+    recoveredPaid: 0,
+    refundsSettled: 0,
+    hooksRetried: 0,
+    complete: true,
+    errors: [],
+  };
   const now = Date.now();
-  const seen = new Set<string>();
-
-  for (const order of await kit.store.expiredUnpaid(new Date(now), SWEEP_BATCH)) {
-    seen.add(order._id);
-    try {
-      const after = await closeOrder(kit, order);
-      if (after.status === 'CLOSED') report.closed++;
-    } catch (err) {
-      if (err instanceof PaykitError && err.code === 'ORDER_PAID') report.recoveredPaid++;
-      else report.errors.push(`${order._id}: ${(err as Error).message}`);
+  // Real time, not Date: in the sandbox a function's Date may be a frozen test clock.
+  const started = performance.now();
+  const inBudget = () => performance.now() - started < budgetMs;
+  const each = async (query: SweepQuery, work: (order: OrderDoc) => Promise<void>): Promise<void> => {
+    let after = '';
+    for (;;) {
+      if (!inBudget()) {
+        report.complete = false;
+        return;
+      }
+      const page = await kit.store.sweepPage(query, after, SWEEP_PAGE);
+      for (const order of page) {
+        if (!inBudget()) {
+          report.complete = false;
+          return;
+        }
+        try {
+          await work(order);
+        } catch (err) {
+          if (err instanceof PaykitError && err.code === 'ORDER_PAID') report.recoveredPaid++;
+          else report.errors.push(`${order._id}: ${(err as Error).message}`);
+        }
+      }
+      if (page.length < SWEEP_PAGE) return;
+      after = page[page.length - 1]._id;
     }
-  }
+  };
+
+  await each({ kind: 'expired', now: new Date(now) }, async (order) => {
+    if ((await closeOrder(kit, order)).status === 'CLOSED') report.closed++;
+  });
 
   const windowEnd = now - LOST_CALLBACK_AFTER_MS;
-  const recent = await kit.store.unpaidCreatedBetween(
-    new Date(windowEnd - LOST_CALLBACK_WINDOW_MS),
-    new Date(windowEnd),
-    SWEEP_BATCH,
-  );
-  for (const order of recent) {
-    if (seen.has(order._id) || !order.outTradeNo) continue;
-    try {
-      const after = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
-      if (after.status === 'SUCCESS') report.recoveredPaid++;
-    } catch (err) {
-      report.errors.push(`${order._id}: ${(err as Error).message}`);
-    }
-  }
+  const from = new Date(windowEnd - LOST_CALLBACK_WINDOW_MS);
+  await each({ kind: 'unpaidCreated', from, to: new Date(windowEnd) }, async (order) => {
+    if (order.status !== 'NOTPAY' || !order.outTradeNo) return;
+    const after = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
+    if (after.status === 'SUCCESS') report.recoveredPaid++;
+  });
 
-  for (const order of await kit.store.unfulfilled(SWEEP_BATCH)) {
-    if ((await fulfil(kit, order)) === 'DONE') report.hooksRetried++;
-  }
+  await each({ kind: 'refundProcessing' }, async (order) => {
+    for (const [i, refund] of order.refunds.entries()) {
+      if (refund.status === 'PROCESSING' && (await syncRefund(kit, order, i))) report.refundsSettled++;
+    }
+  });
+
+  await each({ kind: 'hooksUnfinished' }, async (order) => {
+    const paid = await fulfil(kit, order);
+    const latest = paid === 'DONE' ? await kit.store.order(order._id) : undefined;
+    const refunds = latest ? await settleRefundHooks(kit, latest) : 'BUSY';
+    if (paid === 'DONE' && refunds === 'DONE' && hasUnfinishedHooks(order)) report.hooksRetried++;
+  });
   return report;
 }

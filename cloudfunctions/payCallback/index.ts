@@ -15,8 +15,9 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     const { verdict, hook } = await handlePaymentNotification(kit(), e);
     if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
-    // The payment is recorded; a failed onPaid hook is retried by WeChat's next delivery.
-    if (hook === 'FAILED') return { errcode: 1, errmsg: 'paid, but the onPaid hook failed; retry' };
+    // The payment is recorded; an onPaid hook that failed, or is still running elsewhere, is not
+    // done: WeChat's next delivery (and the sweep timer) comes back for it.
+    if (hook !== 'DONE') return { errcode: 1, errmsg: `paid, but the onPaid hook is ${hook}; retry` };
     return { errcode: 0, errmsg: '' };
   } catch (err) {
     console.error('[paykit] payCallback failed:', err);

@@ -15,8 +15,8 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     const { verdict, hook } = await handleRefundNotification(kit(), e);
     if (verdict === 'UNKNOWN_REFUND' || verdict === 'NOT_FINAL')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
-    if (hook === 'FAILED')
-      return { errcode: 1, errmsg: 'refund recorded, but the onRefunded hook failed; retry' };
+    if (hook !== 'DONE')
+      return { errcode: 1, errmsg: `refund recorded, but the onRefunded hook is ${hook}; retry` };
     return { errcode: 0, errmsg: '' };
   } catch (err) {
     console.error('[paykit] refundCallback failed:', err);

@@ -38,6 +38,7 @@ function billOf(lines: Line[], header = ALL): string {
       申请退款金额: yuan(l.refund ?? 0),
       微信退款单号: refund ? `50300${i}` : '0',
       商户退款单号: refund ? `R${i}` : '0',
+      退款状态: refund ? 'SUCCESS' : '',
       手续费: fromUnits(refund ? -fee(l.refund ?? 0) : fee(l.total ?? 0), 5),
     };
     out.push(names.map((n) => '`' + (c[n] ?? '')).join(','));
@@ -187,6 +188,7 @@ describe('reconcileBill', () => {
         outRefundNo: 'R6',
         refundId: '503006',
         wechatFee: 200,
+        wechatStatus: 'SUCCESS',
       },
     ]);
     expect(result.discrepancyCounts).toEqual({

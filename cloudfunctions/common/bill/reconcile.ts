@@ -20,6 +20,8 @@ export interface LocalOrder {
   outTradeNo: string | null;
   transactionId?: string;
   paidAt?: Date | number;
+  /** The order's refunds, when known: a refund is here only if recorded as SUCCESS. */
+  refunds?: Array<{ outRefundNo: string; status: string }>;
 }
 
 export interface ReconcileSources {
@@ -47,6 +49,8 @@ export interface RefundDiscrepancy {
   refundId: string;
   /** Refunded at WeChat, fen. */
   wechatFee: number;
+  /** The bill's 退款状态 for the refund (SUCCESS for a refund paid out). */
+  wechatStatus: string;
   localStatus?: OrderStatus;
 }
 
@@ -83,6 +87,7 @@ interface Pending {
   fee: number;
   outRefundNo: string;
   refundId: string;
+  refundStatus: string;
 }
 
 /**
@@ -124,7 +129,10 @@ export async function reconcileBill(
   const judge = (p: Pending, order: LocalOrder | undefined): void => {
     const orderNo = orderNoOf(p.outTradeNo);
     if (p.kind === 'refund') {
-      if (!order || order.status !== 'REFUND') {
+      const here = order?.refunds
+        ? order.refunds.some((r) => r.outRefundNo === p.outRefundNo && r.status === 'SUCCESS')
+        : order?.status === 'REFUND';
+      if (!here) {
         report({
           kind: 'REFUND_NOT_HERE',
           outTradeNo: p.outTradeNo,
@@ -133,6 +141,7 @@ export async function reconcileBill(
           outRefundNo: p.outRefundNo,
           refundId: p.refundId,
           wechatFee: p.fee,
+          wechatStatus: p.refundStatus,
         });
       }
       return;
@@ -180,6 +189,7 @@ export async function reconcileBill(
       fee: isRefund ? entry.refundFee : entry.totalFee,
       outRefundNo: own(entry.outRefundNo),
       refundId: own(entry.refundId),
+      refundStatus: isRefund ? own(entry.refundStatus) : '',
     };
     // Not of the kit's form: no order to look up.
     if (!orderNoOf(p.outTradeNo)) judge(p, undefined);

@@ -39,20 +39,22 @@ export class CloudPayProvider implements PayProvider {
 
   async createPrepay(req: PrepayRequest) {
     const now = Date.now();
-    const res = await cloud.cloudPay.unifiedOrder({
-      body: req.body,
-      outTradeNo: req.outTradeNo,
-      totalFee: req.totalFee,
-      spbillCreateIp: '127.0.0.1',
-      subMchId: this.config.subMchId,
-      envId: this.envId,
-      functionName: this.config.payCallback,
-      nonceStr: nonce(),
-      tradeType: 'JSAPI',
-      subOpenid: req.openid,
-      timeExpire: beijingStamp(req.expiresAt),
-      ...(req.attach ? { attach: req.attach } : {}),
-    });
+    const res = await platform('unifiedOrder', () =>
+      cloud.cloudPay.unifiedOrder({
+        body: req.body,
+        outTradeNo: req.outTradeNo,
+        totalFee: req.totalFee,
+        spbillCreateIp: '127.0.0.1',
+        subMchId: this.config.subMchId,
+        envId: this.envId,
+        functionName: this.config.payCallback,
+        nonceStr: nonce(),
+        tradeType: 'JSAPI',
+        subOpenid: req.openid,
+        timeExpire: beijingStamp(req.expiresAt),
+        ...(req.attach ? { attach: req.attach } : {}),
+      }),
+    );
     if (res.returnCode !== 'SUCCESS' || res.resultCode !== 'SUCCESS' || !res.payment || !res.prepayId) {
       throw providerError('unifiedOrder', res);
     }
@@ -64,11 +66,13 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async queryTrade(outTradeNo: string): Promise<TradeStatus> {
-    const res = await cloud.cloudPay.queryOrder({
-      subMchId: this.config.subMchId,
-      outTradeNo,
-      nonceStr: nonce(),
-    });
+    const res = await platform('queryOrder', () =>
+      cloud.cloudPay.queryOrder({
+        subMchId: this.config.subMchId,
+        outTradeNo,
+        nonceStr: nonce(),
+      }),
+    );
     if (!found('queryOrder', res, /ORDERNOTEXIST|不存在/)) return { outTradeNo, state: 'NOTFOUND' };
     const state = TRADE_STATES.find((s) => s === res.tradeState);
     if (!state)
@@ -87,11 +91,13 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async closeTrade(outTradeNo: string): Promise<CloseOutcome> {
-    const res = await cloud.cloudPay.closeOrder({
-      subMchId: this.config.subMchId,
-      outTradeNo,
-      nonceStr: nonce(),
-    });
+    const res = await platform('closeOrder', () =>
+      cloud.cloudPay.closeOrder({
+        subMchId: this.config.subMchId,
+        outTradeNo,
+        nonceStr: nonce(),
+      }),
+    );
     if (res.returnCode !== 'SUCCESS') throw providerError('closeOrder', res);
     if (res.resultCode === 'SUCCESS') return 'CLOSED';
     const reason = `${res.errCodeDes ?? ''} ${String(res.resultMsg ?? '')}`;
@@ -103,17 +109,19 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async refund(req: RefundRequest): Promise<{ refundId: string } | RefundRefusal> {
-    const res = await cloud.cloudPay.refund({
-      subMchId: this.config.subMchId,
-      outTradeNo: req.outTradeNo,
-      outRefundNo: req.outRefundNo,
-      totalFee: req.totalFee,
-      refundFee: req.refundFee,
-      envId: this.envId,
-      functionName: this.config.refundCallback,
-      nonceStr: nonce(),
-      ...(req.reason ? { refundDesc: req.reason } : {}),
-    });
+    const res = await platform('refund', () =>
+      cloud.cloudPay.refund({
+        subMchId: this.config.subMchId,
+        outTradeNo: req.outTradeNo,
+        outRefundNo: req.outRefundNo,
+        totalFee: req.totalFee,
+        refundFee: req.refundFee,
+        envId: this.envId,
+        functionName: this.config.refundCallback,
+        nonceStr: nonce(),
+        ...(req.reason ? { refundDesc: req.reason } : {}),
+      }),
+    );
     if (res.returnCode !== 'SUCCESS') throw providerError('refund', res);
     if (res.resultCode !== 'SUCCESS') {
       const reason = `${res.errCodeDes || res.returnMsg || 'refused'}`;
@@ -125,40 +133,88 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async queryRefund(outRefundNo: string): Promise<RefundStatus> {
-    const res = await cloud.cloudPay.queryRefund({
-      subMchId: this.config.subMchId,
-      outRefundNo,
-      nonceStr: nonce(),
-    });
+    const res = await platform('queryRefund', () =>
+      cloud.cloudPay.queryRefund({
+        subMchId: this.config.subMchId,
+        outRefundNo,
+        nonceStr: nonce(),
+      }),
+    );
     if (!found('queryRefund', res, /REFUNDNOTEXIST|不存在/)) return { outRefundNo, state: 'NOTFOUND' };
-    // Cloud answers per-refund fields as lists (sometimes empty: reference pitfall 12).
-    const numbers = asList(res.outRefundNoList);
-    const i = numbers.indexOf(outRefundNo);
-    if (i < 0) return { outRefundNo, state: 'UNKNOWN' };
-    const state = asList(res.refundStatusList)[i] as RefundState;
-    const fee = asList(res.refundFeeList)[i];
-    const time = asList(res.refundSuccessTimeList)[i];
+    const item = refundItem(res, outRefundNo);
+    if (!item) return { outRefundNo, state: 'UNKNOWN' };
+    const state = item.state as RefundState;
     return {
       outRefundNo,
       state: ['PROCESSING', 'SUCCESS', 'REFUNDCLOSE', 'CHANGE'].includes(state) ? state : 'UNKNOWN',
-      refundFee: typeof fee === 'number' ? fee : Number(fee) || undefined,
-      refundId: String(asList(res.refundIdList)[i] ?? '') || undefined,
-      succeededAt: typeof time === 'string' && time ? parseDashed(time) : undefined,
+      refundFee: typeof item.fee === 'number' ? item.fee : Number(item.fee) || undefined,
+      refundId: String(item.refundId ?? '') || undefined,
+      succeededAt: typeof item.time === 'string' && item.time ? parseDashed(item.time) : undefined,
     };
   }
 
   async downloadBill(billDate: string): Promise<Buffer | null> {
-    const res = await cloud.cloudPay.downloadBill({
-      subMchId: this.config.subMchId,
-      billDate,
-      billType: 'ALL',
-      tarType: 'GZIP',
-      nonceStr: nonce(),
-    });
+    const res = await platform('downloadBill', () =>
+      cloud.cloudPay.downloadBill({
+        subMchId: this.config.subMchId,
+        billDate,
+        billType: 'ALL',
+        tarType: 'GZIP',
+        nonceStr: nonce(),
+      }),
+    );
     if (Buffer.isBuffer(res.data)) return res.data;
     if (/No Bill Exist/i.test(`${res.returnMsg ?? ''}`)) return null;
     throw providerError('downloadBill', res);
   }
+}
+
+/**
+ * One cloudPay call. The platform itself failing (a timeout, a system error, a rate limit) throws
+ * from the SDK; that is WeChat not answering, which the caller may retry, not a bug of the kit.
+ */
+async function platform<T>(api: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const code = (err as { errCode?: unknown }).errCode;
+    throw new PaykitError(
+      'PAY_PROVIDER_ERROR',
+      `${api}: WeChat Pay did not answer${typeof code === 'number' || typeof code === 'string' ? ` (${code})` : ''}; try again`,
+    );
+  }
+}
+
+/**
+ * One refund's fields in a queryRefund answer. Cloud answers them as `…List` arrays (sometimes
+ * empty: reference pitfall 12); the v2 API as `refund_status_$n` fields, which the SDK camel-cases
+ * to `refundStatus_$n`. Undefined when the answer does not show the refund: inconclusive.
+ */
+function refundItem(
+  res: CloudPayResult,
+  outRefundNo: string,
+): { state: unknown; fee: unknown; refundId: unknown; time: unknown } | undefined {
+  const i = asList(res.outRefundNoList).indexOf(outRefundNo);
+  if (i >= 0) {
+    return {
+      state: asList(res.refundStatusList)[i],
+      fee: asList(res.refundFeeList)[i],
+      refundId: asList(res.refundIdList)[i],
+      time: asList(res.refundSuccessTimeList)[i],
+    };
+  }
+  const fields = res as Record<string, unknown>;
+  const count = Math.min(Number(fields.refundCount) || 0, 50);
+  for (let n = 0; n < count; n++) {
+    if (fields[`outRefundNo_${n}`] !== outRefundNo) continue;
+    return {
+      state: fields[`refundStatus_${n}`],
+      fee: fields[`refundFee_${n}`],
+      refundId: fields[`refundId_${n}`],
+      time: fields[`refundSuccessTime_${n}`],
+    };
+  }
+  return undefined;
 }
 
 function asList(value: unknown): unknown[] {

@@ -1,0 +1,37 @@
+/**
+ * The audit trail of notifications. A callback function can be called by anyone, so what it
+ * stores is bounded: a record only for a notification that names an attempt of an existing order,
+ * and of what the event claimed only fixed fields, each a short string, a number or a boolean.
+ */
+/** Longest claimed text kept, in characters. */
+export const MAX_CLAIMED_TEXT = 64;
+
+export type ClaimedValue = string | number | boolean | null;
+
+/** The named fields of an untrusted event, typed and capped; anything else is noted by its type. */
+export function claimedFields(
+  event: Record<string, unknown>,
+  names: readonly string[],
+): Record<string, ClaimedValue> {
+  const out: Record<string, ClaimedValue> = {};
+  for (const name of names) out[name] = claimedValue(event[name]);
+  return out;
+}
+
+function claimedValue(value: unknown): ClaimedValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string')
+    return value.length > MAX_CLAIMED_TEXT ? `${value.slice(0, MAX_CLAIMED_TEXT)}…` : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'boolean') return value;
+  return `[${Array.isArray(value) ? 'array' : typeof value}]`;
+}
+
+export interface NotificationRecord {
+  kind: 'payment' | 'refund';
+  outTradeNo: string;
+  orderNo: string;
+  outRefundNo?: string;
+  verdict: string;
+  claimed: Record<string, ClaimedValue>;
+}

@@ -1,0 +1,285 @@
+/** @jest-environment node */
+/**
+ * The kit attacked the way a malicious mini-program user would: they control the event payload and
+ * their own client, never the openid the cloud injects. Each attack goes black-box through the
+ * gateway and the real SDK, and the database is checked to be unchanged where it must be.
+ * The first part replays the holes of issue 10; the second the attacks that already held.
+ */
+import { callAs, eventually, get, post, query, seed } from '../helpers/control';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+let sandbox: SandboxProcess;
+let kit: KitClient;
+const ALICE = 'o-alice-sec';
+const BOB = 'o-bob-sec';
+const ADMIN = 'o-admin-sec';
+const MB = 1024 * 1024;
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess({
+    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
+  });
+  kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
+  await kit.clock('freeze');
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+const buy = (openid = ALICE, extra: Record<string, unknown> = {}) =>
+  kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }], ...extra });
+
+async function buyAndPay(openid = ALICE) {
+  const placed = await buy(openid);
+  expect((await kit.pay(openid, placed.payment.package)).errMsg).toBe('requestPayment:ok');
+  await kit.settle();
+  await kit.orderReaches(placed.orderNo, 'SUCCESS');
+  return placed;
+}
+
+/** Invokes a function the way WeChat Pay or a timer does: no user identity. */
+async function invoke<T = unknown>(name: string, data: unknown): Promise<T> {
+  const outcome = await post<{ result?: T; errMsg?: string }>(
+    `${sandbox.url}/sandbox/functions/${name}/invoke`,
+    { data },
+  );
+  if (outcome.result === undefined) throw new Error(`${name} failed: ${outcome.errMsg}`);
+  return outcome.result;
+}
+
+/** A user calls a callback function directly, as any user can. */
+const forge = (openid: string, fn: 'payCallback' | 'refundCallback', event: Record<string, unknown>) =>
+  callAs<{ errcode: number; errmsg: string }>(sandbox.url, openid, fn, event);
+
+const notifications = () => query(sandbox.url, 'paykit_notifications');
+
+describe('holes that are now shut', () => {
+  test.each([12, 50])('%i concurrent calls with one requestKey make one order and one trade', async (n) => {
+    const openid = `o-key-${n}`;
+    const requestKey = `tap-${n}-0001`;
+    const answers = await Promise.all(
+      Array.from({ length: n }, () =>
+        kit.call(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }], requestKey }),
+      ),
+    );
+    const ok = answers.flatMap((a) => (a.ok ? [a.data] : []));
+    // Every call either got the order or was told to try again while it was being written.
+    for (const a of answers) if (!a.ok) expect(a.code).toBe('ORDER_STATE_CONFLICT');
+    expect(ok.length).toBeGreaterThan(0);
+    expect(new Set(ok.map((d) => d.orderNo)).size).toBe(1);
+    expect(new Set(ok.map((d) => d.payment.package)).size).toBe(1);
+    const orders = await query<{ _id: string; attempts: unknown[] }>(sandbox.url, 'paykit_orders', {
+      openid,
+    });
+    expect(orders).toHaveLength(1);
+    expect(orders[0].attempts).toHaveLength(1);
+    const { trades } = await get<{ trades: Array<{ outTradeNo: string }> }>(
+      `${sandbox.url}/sandbox/pay/trades`,
+    );
+    expect(trades.filter((t) => t.outTradeNo.startsWith(orders[0]._id))).toHaveLength(1);
+    // A later retry of the same tap gets the same order back.
+    const again = await kit.ok(openid, 'unifiedOrder', {
+      items: [{ sku: 'latte', quantity: 1 }],
+      requestKey,
+    });
+    expect(again.orderNo).toBe(orders[0]._id);
+  });
+
+  test('concurrent refunds with one refund number make one refund', async () => {
+    const placed = await buyAndPay();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 500, refundNo: 'sec-refund-1' }),
+      ),
+    );
+    expect(answers.every((a) => a.ok)).toBe(true);
+    await kit.settle();
+    const order = await kit.order<{ refunds: Array<{ outRefundNo: string }> }>(placed.orderNo);
+    expect(order!.refunds.map((r) => r.outRefundNo)).toEqual(['sec-refund-1']);
+    const refunds = await query(sandbox.url, 'paykit_hook_runs', {
+      orderNo: placed.orderNo,
+      hook: 'onRefunded',
+    });
+    expect(refunds).toHaveLength(1);
+  });
+
+  test('forged callbacks naming no attempt store nothing; naming one store a small typed record', async () => {
+    const before = (await notifications()).length;
+    const huge = 'x'.repeat(2 * MB);
+    const junk = { outTradeNo: 'PK2024010112000012345678A01', resultCode: huge, transactionId: huge };
+    for (const fn of ['payCallback', 'refundCallback'] as const) {
+      const answer = await forge(BOB, fn, { ...junk, outRefundNo: huge });
+      expect(answer).toEqual(expect.objectContaining({ errcode: 1 }));
+    }
+    expect(await notifications()).toHaveLength(before);
+
+    const placed = await buy(BOB);
+    const outTradeNo = `${placed.orderNo}A01`;
+    const forged = {
+      outTradeNo,
+      resultCode: huge,
+      totalFee: { $gt: 0 },
+      transactionId: { $set: { status: 'SUCCESS' } },
+      subMchId: ['$where'],
+    };
+    expect(await forge(BOB, 'payCallback', forged)).toEqual(expect.objectContaining({ errcode: 1 }));
+    const stored = await query<Record<string, unknown>>(sandbox.url, 'paykit_notifications', { outTradeNo });
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify(stored[0]).length).toBeLessThan(1024);
+    expect(stored[0]).toEqual(
+      expect.objectContaining({
+        verdict: 'NOT_PAID',
+        claimed: {
+          resultCode: expect.stringMatching(/^x{64}…$/),
+          totalFee: '[object]',
+          transactionId: '[object]',
+          subMchId: '[array]',
+        },
+      }),
+    );
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+  });
+
+  test('a forged refund callback decides nothing; the bill repairs what WeChat paid out', async () => {
+    await post(`${sandbox.url}/sandbox/pay/config`, {
+      queryRefundStyle: 'emptyLists',
+      refundProcessingMs: 60_000,
+    });
+    // Pay at 10:40 Beijing on day D and reconcile at 10:05 on D+1 (the bill is out at 10:00), so the
+    // daily reconcileBills timer (10:30) does not repair it first: the jump to D 10:40 fires it once
+    // (for another day), and the test waits for that run to end.
+    const { now: start } = await kit.clock('advance', { ms: 0 });
+    const dayD = Math.floor((start + 8 * 3600_000) / 86_400_000) * 86_400_000 + 86_400_000;
+    const at = (day: number, h: number, m: number) => day + (h - 8) * 3600_000 + m * 60_000;
+    const reconciles = async () =>
+      (await get<{ logs: unknown[] }>(`${sandbox.url}/sandbox/logs?name=reconcileBills`)).logs.length;
+    const before = await reconciles();
+    await kit.clock('set', { at: at(dayD, 10, 40) });
+    await eventually(async () => ((await reconciles()) > before ? true : undefined), 15_000);
+    const billDate = new Date(dayD).toISOString().slice(0, 10).replace(/-/g, '');
+    try {
+      const placed = await buyAndPay();
+      const outTradeNo = `${placed.orderNo}A01`;
+      await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'refund', count: 20 });
+      const { refundNo } = await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 1000 });
+      const refundOf = async () =>
+        (await kit.order<{ refunds: Array<{ status: string }> }>(placed.orderNo))!.refunds[0].status;
+
+      // Still PROCESSING at WeChat: the owner claims it succeeded.
+      const early = { outTradeNo, outRefundNo: refundNo, refundStatus: 'SUCCESS', refundFee: 1000 };
+      expect(await forge(ALICE, 'refundCallback', early)).toEqual(expect.objectContaining({ errcode: 1 }));
+      expect(await refundOf()).toBe('PROCESSING');
+
+      // WeChat pays it out (its callbacks are lost); the owner claims it was closed.
+      await kit.clock('advance', { ms: 61_000 });
+      await kit.settle();
+      const closed = { ...early, refundStatus: 'REFUNDCLOSE' };
+      expect(await forge(ALICE, 'refundCallback', closed)).toEqual(expect.objectContaining({ errcode: 1 }));
+      expect(await refundOf()).toBe('PROCESSING');
+      expect(
+        await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo, hook: 'onRefunded' }),
+      ).toHaveLength(0);
+      // Nothing can be refunded twice meanwhile.
+      expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 1801 })).toEqual(
+        expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
+      );
+
+      // The next day's bill, WeChat's own record, settles it.
+      await kit.clock('set', { at: at(dayD + 86_400_000, 10, 5) });
+      expect(await refundOf()).toBe('PROCESSING');
+      const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate, repair: true });
+      expect(report.discrepancies).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'REFUND_NOT_HERE', outRefundNo: refundNo, repaired: true }),
+        ]),
+      );
+      expect(await refundOf()).toBe('SUCCESS');
+      expect(
+        await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo, hook: 'onRefunded' }),
+      ).toHaveLength(1);
+    } finally {
+      await post(`${sandbox.url}/sandbox/pay/config`, { queryRefundStyle: 'lists', refundProcessingMs: 0 });
+    }
+  });
+
+  test("WeChat's answer wins over a forged REFUNDCLOSE", async () => {
+    const placed = await buyAndPay();
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'refund', count: 20 });
+    const { refundNo } = await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 300 });
+    const forged = { outTradeNo: `${placed.orderNo}A01`, outRefundNo: refundNo, refundStatus: 'REFUNDCLOSE' };
+    expect(await invoke('refundCallback', forged)).toEqual({ errcode: 0, errmsg: '' });
+    const order = await kit.order<{ refunds: Array<{ status: string }> }>(placed.orderNo);
+    expect(order!.refunds[0].status).toBe('SUCCESS');
+  });
+});
+
+describe('attacks that held, and stay held', () => {
+  test('a price, amount or openid in the event is ignored', async () => {
+    const placed = await buy(ALICE, { totalFee: 1, price: 1, amount: 1, openid: BOB, unitPrice: 1 });
+    expect(placed.totalFee).toBe(2800);
+    const order = await kit.order<{ openid: string; totalFee: number }>(placed.orderNo);
+    expect(order).toEqual(expect.objectContaining({ openid: ALICE, totalFee: 2800 }));
+  });
+
+  test("another user's order cannot be read, paid, closed or refunded by its number", async () => {
+    const placed = await buy(ALICE);
+    const before = await kit.order(placed.orderNo);
+    for (const fn of ['queryOrder', 'closeOrder', 'unifiedOrder'] as const) {
+      expect(await kit.call(BOB, fn, { orderNo: placed.orderNo })).toEqual(
+        expect.objectContaining({ ok: false, code: 'ORDER_NOT_FOUND' }),
+      );
+    }
+    expect(await kit.call(BOB, 'refund', { orderNo: placed.orderNo, refundFee: 1 })).toEqual(
+      expect.objectContaining({ ok: false, code: 'FORBIDDEN' }),
+    );
+    expect(await kit.order(placed.orderNo)).toEqual(before);
+  });
+
+  test('a forged payment callback for an unpaid order records nothing', async () => {
+    const placed = await buy(BOB);
+    const forged = {
+      outTradeNo: `${placed.orderNo}A01`,
+      resultCode: 'SUCCESS',
+      returnCode: 'SUCCESS',
+      totalFee: 2800,
+      transactionId: '4200000000000000000000000000',
+    };
+    expect(await forge(BOB, 'payCallback', forged)).toEqual(expect.objectContaining({ errcode: 1 }));
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+  });
+
+  test('admin-only and timer functions refuse users', async () => {
+    for (const [fn, data] of [
+      ['downloadBill', { billDate: '20240101' }],
+      ['refund', { orderNo: 'PK2024010112000012345678', refundFee: 1 }],
+      ['closeExpiredOrders', {}],
+      ['reconcileBills', {}],
+    ] as const) {
+      expect(await kit.call(BOB, fn as 'refund', data as never)).toEqual(
+        expect.objectContaining({ ok: false, code: 'FORBIDDEN' }),
+      );
+    }
+  });
+
+  test('concurrent refunds never exceed what was paid', async () => {
+    const placed = await buyAndPay();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 1000, refundNo: `sec-over-${i}` }),
+      ),
+    );
+    await kit.settle();
+    const order = await kit.order<{ refunds: Array<{ refundFee: number; status: string }> }>(placed.orderNo);
+    const held = order!.refunds.filter((r) => r.status !== 'FAILED').reduce((s, r) => s + r.refundFee, 0);
+    expect(held).toBeLessThanOrEqual(2800);
+    // Every refund that was not refused at WeChat was answered ok; the rest were told why.
+    expect(answers.filter((a) => a.ok).length).toBe(
+      order!.refunds.filter((r) => r.status !== 'FAILED').length,
+    );
+    for (const a of answers)
+      if (!a.ok) expect(['ORDER_STATE_CONFLICT', 'PAY_PROVIDER_ERROR', 'INVALID_PARAM']).toContain(a.code);
+  });
+});
