@@ -1,0 +1,242 @@
+/** @jest-environment node */
+/**
+ * What a chaos soak found (issue 10, gaps 5–9), each reproduced alone: an instance killed in the
+ * middle of a hook, hooks out of order, a trade WeChat made while the kit crashed, a sweep that
+ * closed 50 orders a run, and platform failures reported as bugs. A killed instance is reproduced
+ * by writing the state it leaves behind (a hook claimed a moment ago and never finished).
+ */
+import { eventually, get, post, query, readDoc, seed } from '../helpers/control';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+let sandbox: SandboxProcess;
+let kit: KitClient;
+const ALICE = 'o-alice-crash';
+const ADMIN = 'o-admin-crash';
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess({
+    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
+  });
+  kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
+  await kit.clock('freeze');
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+interface HookDoc {
+  state: string;
+  claimedAt?: unknown;
+  runs: number;
+}
+interface StoredOrder {
+  _id: string;
+  status: string;
+  fulfilment?: HookDoc;
+  refunds: Array<{ outRefundNo: string; status: string; hook?: HookDoc }>;
+  attempts: Array<{ outTradeNo: string; payment?: unknown }>;
+}
+
+async function buyAndPay(openid = ALICE) {
+  const placed = await kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+  expect((await kit.pay(openid, placed.payment.package)).errMsg).toBe('requestPayment:ok');
+  await kit.settle();
+  await kit.orderReaches(placed.orderNo, 'SUCCESS');
+  await eventually(async () =>
+    (await stored(placed.orderNo)).fulfilment?.state === 'DONE' ? true : undefined,
+  );
+  return placed;
+}
+
+const stored = async (orderNo: string) =>
+  (await readDoc<StoredOrder>(sandbox.url, 'paykit_orders', orderNo))!;
+
+/** Rewrites an order as a killed instance would have left it. */
+async function leave(orderNo: string, change: (order: StoredOrder) => void): Promise<void> {
+  const order = await stored(orderNo);
+  change(order);
+  await seed(sandbox.url, { paykit_orders: [order] });
+}
+
+/** A hook claimed just now by an instance that then died. */
+async function claimedNow(): Promise<HookDoc> {
+  const { now } = await kit.clock('advance', { ms: 0 });
+  return { state: 'RUNNING', claimedAt: { $date: new Date(now).toISOString() }, runs: 1 };
+}
+
+/** Invokes a function the way WeChat Pay or a timer does: no user identity. */
+async function invoke<T = unknown>(name: string, data: unknown = {}): Promise<T> {
+  const outcome = await post<{ result?: T; errMsg?: string }>(
+    `${sandbox.url}/sandbox/functions/${name}/invoke`,
+    { data },
+  );
+  if (outcome.result === undefined) throw new Error(`${name} failed: ${outcome.errMsg}`);
+  return outcome.result;
+}
+
+const hookRuns = (orderNo: string, hook: string) =>
+  query(sandbox.url, 'paykit_hook_runs', { orderNo, hook }).then((r) => r.length);
+
+/** A paid order with one refund that WeChat paid out and whose notifications were all lost. */
+async function refundedQuietly() {
+  const placed = await buyAndPay();
+  await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'refund', count: 20 });
+  const { refundNo } = await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 800 });
+  await kit.settle();
+  const event = { outTradeNo: `${placed.orderNo}A01`, outRefundNo: refundNo };
+  return { orderNo: placed.orderNo, refundNo, event };
+}
+
+test('5: a refund hook left RUNNING by a killed instance is not acknowledged, and the sweep finishes it', async () => {
+  const { orderNo, event } = await refundedQuietly();
+  const hook = await claimedNow();
+  await leave(orderNo, (o) => {
+    o.status = 'REFUND';
+    o.refunds[0] = { ...o.refunds[0], status: 'SUCCESS', hook };
+  });
+  // WeChat's next delivery comes inside the lease: the hook is not DONE, so it is not acknowledged.
+  expect(await invoke('refundCallback', event)).toEqual({
+    errcode: 1,
+    errmsg: expect.stringMatching(/BUSY/),
+  });
+  // After the lease the sweep timer takes the hook over and finishes it.
+  await kit.clock('advance', { ms: 5 * 60_000 });
+  await eventually(
+    async () => ((await stored(orderNo)).refunds[0].hook?.state === 'DONE' ? true : undefined),
+    15_000,
+  );
+  expect(await hookRuns(orderNo, 'onRefunded')).toBe(1);
+  expect(await invoke('refundCallback', event)).toEqual({ errcode: 0, errmsg: '' });
+});
+
+test("6: a refund's hook waits for the payment's, and hooks merge instead of erasing each other", async () => {
+  const { orderNo, refundNo, event } = await refundedQuietly();
+  // onPaid is re-running (claimed a moment ago) when the refund settles.
+  const hook = await claimedNow();
+  await leave(orderNo, (o) => {
+    o.fulfilment = hook;
+  });
+  expect(await invoke('refundCallback', event)).toEqual({
+    errcode: 1,
+    errmsg: expect.stringMatching(/BUSY/),
+  });
+  expect((await stored(orderNo)).refunds[0].status).toBe('SUCCESS');
+  expect(await hookRuns(orderNo, 'onRefunded')).toBe(0);
+
+  await kit.clock('advance', { ms: 5 * 60_000 });
+  await eventually(
+    async () => ((await stored(orderNo)).refunds[0].hook?.state === 'DONE' ? true : undefined),
+    15_000,
+  );
+  expect((await stored(orderNo)).fulfilment?.state).toBe('DONE');
+  expect(await hookRuns(orderNo, 'onPaid')).toBe(2);
+  expect(await hookRuns(orderNo, 'onRefunded')).toBe(1);
+
+  // onPaid runs once more (another crash): the refund note onRefunded wrote survives.
+  await leave(orderNo, (o) => {
+    o.fulfilment = { state: 'PENDING', runs: 2 };
+  });
+  await kit.clock('advance', { ms: 5 * 60_000 });
+  await eventually(
+    async () => ((await stored(orderNo)).fulfilment?.state === 'DONE' ? true : undefined),
+    15_000,
+  );
+  expect(await hookRuns(orderNo, 'onPaid')).toBe(3);
+  const delivery = await readDoc<Record<string, unknown>>(sandbox.url, 'paykit_deliveries', orderNo);
+  expect(delivery).toEqual(expect.objectContaining({ status: 'DELIVERED', refunds: { [refundNo]: 800 } }));
+});
+
+describe('7 and 9: WeChat fails or answers too late', () => {
+  const fault = (api: string, error: string, afterProcessing = false) =>
+    post(`${sandbox.url}/sandbox/pay/faults`, { api, error, count: 1, afterProcessing });
+  const tradesOf = async (orderNo: string) =>
+    (
+      await get<{ trades: Array<{ outTradeNo: string; state: string }> }>(`${sandbox.url}/sandbox/pay/trades`)
+    ).trades.filter((t) => t.outTradeNo.startsWith(orderNo));
+
+  test('a prepay WeChat made before the answer was lost belongs to a recorded order; a retry gets it', async () => {
+    const openid = 'o-timeout-key';
+    const request = { items: [{ sku: 'latte', quantity: 1 }], requestKey: 'tap-timeout-01' };
+    await fault('unifiedOrder', 'TIMEOUT', true);
+    expect(await kit.call(openid, 'unifiedOrder', request)).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    const [order] = await query<StoredOrder>(sandbox.url, 'paykit_orders', { openid });
+    expect(order.attempts).toEqual([expect.not.objectContaining({ payment: expect.anything() })]);
+    expect(await tradesOf(order._id)).toEqual([expect.objectContaining({ state: 'NOTPAY' })]);
+
+    const retry = await kit.ok(openid, 'unifiedOrder', request);
+    expect(retry.orderNo).toBe(order._id);
+    expect(await tradesOf(order._id)).toHaveLength(1);
+    expect((await kit.pay(openid, retry.payment.package)).errMsg).toBe('requestPayment:ok');
+    await kit.settle();
+    await kit.orderReaches(order._id, 'SUCCESS');
+  });
+
+  test('without a retry, the sweep closes the trade at WeChat when the order expires', async () => {
+    const openid = 'o-timeout-orphan';
+    await fault('unifiedOrder', 'TIMEOUT', true);
+    expect(await kit.call(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] })).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    const [order] = await query<StoredOrder>(sandbox.url, 'paykit_orders', { openid });
+    await kit.clock('advance', { ms: 31 * 60_000 });
+    await kit.orderReaches(order._id, 'CLOSED', 15_000);
+    expect(await tradesOf(order._id)).toEqual([expect.objectContaining({ state: 'CLOSED' })]);
+  });
+
+  test.each(['SYS_ERR', 'TIMEOUT', 'EXCEED_REQUEST_LIMIT'])(
+    'a platform failure (%s) is the retryable PAY_PROVIDER_ERROR, never INTERNAL',
+    async (error) => {
+      const placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+      await fault('queryOrder', error);
+      expect(await kit.call(ALICE, 'queryOrder', { orderNo: placed.orderNo })).toEqual(
+        expect.objectContaining({
+          ok: false,
+          code: 'PAY_PROVIDER_ERROR',
+          message: expect.stringMatching(/try again/),
+        }),
+      );
+      await fault('unifiedOrder', error);
+      expect(await kit.call(ALICE, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] })).toEqual(
+        expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+      );
+    },
+  );
+});
+
+test('8: one sweep closes every expired order, page after page', async () => {
+  const { now } = await kit.clock('advance', { ms: 0 });
+  const date = (ms: number) => ({ $date: new Date(ms).toISOString() });
+  const count = 260;
+  const orders = Array.from({ length: count }, (_, i) => {
+    const orderNo = `PK20200101000000${String(i).padStart(8, '0')}`;
+    const createdAt = now - 3600_000;
+    return {
+      _id: orderNo,
+      openid: 'o-sweep',
+      appid: 'wx0000000000sandbox',
+      items: [{ sku: 'latte', name: '拿铁', unitPrice: 2800, quantity: 1 }],
+      totalFee: 2800,
+      description: '拿铁',
+      status: 'NOTPAY',
+      attempts: [{ outTradeNo: `${orderNo}A01`, createdAt }],
+      outTradeNo: `${orderNo}A01`,
+      createdAt: date(createdAt),
+      updatedAt: date(createdAt),
+      expiresAt: date(createdAt + 30 * 60_000),
+      refunds: [],
+      version: 1,
+    };
+  });
+  await seed(sandbox.url, { paykit_orders: orders });
+  const report = await invoke<{ ok: boolean; data: { closed: number; complete: boolean } }>(
+    'closeExpiredOrders',
+  );
+  expect(report.data.complete).toBe(true);
+  expect(report.data.closed).toBeGreaterThanOrEqual(count);
+  expect(await query(sandbox.url, 'paykit_orders', { openid: 'o-sweep', status: 'NOTPAY' })).toHaveLength(0);
+}, 120_000);
