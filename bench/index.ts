@@ -9,6 +9,7 @@ import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
 import { benchServer } from './server';
+import { benchSweep } from './sweep';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   build: benchBuild,
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   pay: benchPay,
   miniprogram: benchMiniprogram,
   server: benchServer,
+  sweep: benchSweep,
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];
 
