@@ -22,6 +22,28 @@ export const CLOUD_EXTERNALS = ['wx-server-sdk'];
 /** What DevTools writes for a new cloud function; used when a function has no config.json of its own. */
 export const DEFAULT_FUNCTION_CONFIG = { permissions: { openapi: [] as string[] } };
 
+/** Where a project keeps its own merchant hooks: never shipped or overwritten by the kit. */
+export const MERCHANT_HOOKS = ['merchant/hooks.ts', 'merchant/hooks.js'];
+const MERCHANT_HOOKS_MODULE = 'paykit-merchant-hooks';
+
+/** The merchant's hooks module, or the kit's example when the project has none. */
+export function merchantHooksFile(ctx: BuildContext): string {
+  const own = MERCHANT_HOOKS.map((f) => path.join(ctx.root, f)).find((f) => fs.existsSync(f));
+  return own ?? path.join(paths.cloudSrc(ctx), CLOUD_COMMON, 'example-hooks.ts');
+}
+
+/** Resolves the kit's `paykit-merchant-hooks` import to the project's hooks module. */
+function merchantHooks(ctx: BuildContext): esbuild.Plugin {
+  return {
+    name: 'paykit-merchant-hooks',
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${MERCHANT_HOOKS_MODULE}$`) }, () => ({
+        path: merchantHooksFile(ctx),
+      }));
+    },
+  };
+}
+
 /** Function folders (every folder but common) that have an index.ts. */
 export function listFunctions(ctx: BuildContext): string[] {
   const dir = paths.cloudSrc(ctx);
@@ -107,6 +129,7 @@ export async function bundleFunction(ctx: BuildContext, name: string): Promise<v
       absWorkingDir: ctx.root,
       write: false,
       logLevel: 'silent',
+      plugins: [merchantHooks(ctx)],
       ...(fs.existsSync(tsconfig) ? { tsconfig } : {}),
     })
     .catch((err: unknown) => {

@@ -38,6 +38,9 @@ export function planChange(plan: RebuildPlan, file: string): RebuildPlan {
   } else if (top === CLOUD && second !== undefined) {
     if (second === CLOUD_COMMON) plan.functions = 'all';
     else if (plan.functions !== 'all') plan.functions.add(second);
+  } else if (top === 'merchant') {
+    // the merchant's hooks are bundled into every function
+    plan.functions = 'all';
   } else if (top === SANDBOX) {
     plan.sandbox = true;
   } else if (top === 'typings') {
@@ -86,7 +89,7 @@ export interface Watching {
 
 /** Watches the sources and rebuilds what changed; batches changes that arrive within `delayMs`. */
 export function startWatch(ctx: BuildContext, delayMs = 80): Watching {
-  const watcher = watch([`${MP}/**`, `${CLOUD}/**`, `${SANDBOX}/**`, 'typings/**'], {
+  const watcher = watch([`${MP}/**`, `${CLOUD}/**`, `${SANDBOX}/**`, 'typings/**', 'merchant/**'], {
     cwd: ctx.root,
     ignoreInitial: true,
     ignored: [`${MP}/miniprogram_npm/**`, '**/node_modules/**'],

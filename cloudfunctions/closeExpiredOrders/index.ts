@@ -3,7 +3,8 @@
  * payments whose callback was lost, and retries onPaid hooks that failed.
  */
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import { initCloud, kit, requireTimer } from '../common/context';
+import { requireTimer } from '../common/access';
+import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
 import { sweep, type SweepReport } from '../common/timers';
 
@@ -12,7 +13,7 @@ initCloud();
 export async function main(): Promise<PaykitResponse<SweepReport>> {
   return respond(async () => {
     requireTimer();
-    const report = await sweep(kit());
+    const report = await sweep(loadKit());
     console.log('[paykit] sweep', JSON.stringify(report));
     return report;
   });

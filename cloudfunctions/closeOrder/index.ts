@@ -5,13 +5,14 @@
  */
 import type { CloseOrderResult } from '../../typings/paykit/functions';
 import type { PaykitResponse } from '../../typings/paykit/errors';
+import { caller } from '../common/access';
 import { closeOwnOrder } from '../common/close';
-import { caller, initCloud, kit } from '../common/context';
+import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
-import { asEvent, readOrderNo } from '../common/validate';
+import { orderRequest, parseRequest } from '../common/requests';
 
 initCloud();
 
 export async function main(event: unknown): Promise<PaykitResponse<CloseOrderResult>> {
-  return respond(() => closeOwnOrder(kit(), readOrderNo(asEvent(event)), caller().openid));
+  return respond(() => closeOwnOrder(loadKit(), parseRequest(orderRequest, event).orderNo, caller().openid));
 }

@@ -5,9 +5,10 @@
  */
 import type { CloseOrderResult } from '../../typings/paykit/functions';
 import type { Kit } from './context';
-import { PaykitError } from './errors';
-import { toView, type OrderDoc } from './model';
-import { ownedOrder } from './orders';
+import { ServerError } from './errors';
+import { currentAttempt, toView, type OrderDoc } from './model';
+import { close, isPaid } from './order-states';
+import { ownedOrder } from './access';
 import { applyTradeStatus } from './payments';
 
 /** WeChat refuses to close a trade within 5 minutes of its creation. */
@@ -18,18 +19,18 @@ export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): 
   const order = await ownedOrder(kit, orderNo, openid);
   if (order.status === 'CLOSED') return { order: toView(order) };
   if (order.status !== 'NOTPAY')
-    throw new PaykitError('ORDER_PAID', 'the order is paid and cannot be closed');
-  const attempt = order.attempts.find((a) => a.outTradeNo === order.outTradeNo);
+    throw new ServerError('ORDER_PAID', 'the order is paid and cannot be closed');
+  const attempt = currentAttempt(order);
   const closableAt = attempt ? attempt.createdAt + CLOSE_WINDOW_MS : 0;
   if (Date.now() < closableAt) {
-    const err = new PaykitError(
+    const err = new ServerError(
       'CLOSE_TOO_EARLY',
       `WeChat Pay closes an order only 5 minutes after it was created: try again after ${new Date(closableAt).toISOString()}`,
     );
     err.retryAt = closableAt;
     throw err;
   }
-  return { order: toView(await closeOrder(kit, order)) };
+  return { order: toView(await closeUnpaidOrder(kit, order)) };
 }
 
 /**
@@ -48,7 +49,7 @@ export async function closeCurrentTrade(
   if (status.state === 'CLOSED' || status.state === 'NOTFOUND') return { order: synced, closed: true };
   const outcome = await kit.provider.closeTrade(order.outTradeNo);
   if (outcome === 'TOO_EARLY')
-    throw new PaykitError('CLOSE_TOO_EARLY', 'WeChat Pay refused: within 5 minutes');
+    throw new ServerError('CLOSE_TOO_EARLY', 'WeChat Pay refused: within 5 minutes');
   if (outcome === 'PAID') {
     // Paid while we were closing: record the payment instead.
     const paid = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
@@ -61,21 +62,21 @@ export async function closeCurrentTrade(
  * Closes one unpaid order at WeChat, then here. Returns the order as it stands: CLOSED, or paid
  * if WeChat had it paid. Throws CLOSE_TOO_EARLY if WeChat refuses for the 5-minute rule.
  */
-export async function closeOrder(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
+export async function closeUnpaidOrder(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
   const atWeChat = await closeCurrentTrade(kit, order);
   if (!atWeChat.closed) return atWeChat.order;
   const closedAt = new Date();
-  if (await kit.store.markClosed(order._id, closedAt)) {
+  if (await kit.store.apply(order._id, close(kit.store.command, closedAt))) {
     return { ...order, status: 'CLOSED', closedAt, version: order.version + 1 };
   }
   const now = await kit.store.order(order._id);
-  if (!now) throw new PaykitError('ORDER_NOT_FOUND', `no order ${order._id}`);
+  if (!now) throw new ServerError('ORDER_NOT_FOUND', `no order ${order._id}`);
   return now;
 }
 
 function refuseIfPaid(order: OrderDoc): OrderDoc {
-  if (order.status === 'SUCCESS' || order.status === 'REFUND') {
-    throw new PaykitError('ORDER_PAID', 'the order was paid meanwhile and is recorded as paid');
+  if (isPaid(order.status)) {
+    throw new ServerError('ORDER_PAID', 'the order was paid meanwhile and is recorded as paid');
   }
   return order;
 }

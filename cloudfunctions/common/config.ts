@@ -12,9 +12,9 @@
  * | PAYKIT_BODY_PREFIX         | shown on the payer's receipt before the item names | (empty)         |
  * | PAYKIT_ADMIN_OPENIDS       | comma-separated openids of merchant admins         | (none)          |
  */
-import { PaykitError } from './errors';
+import { ServerError } from './errors';
 
-export interface PaykitConfig {
+export interface ServerConfig {
   subMchId: string;
   payCallback: string;
   refundCallback: string;
@@ -23,10 +23,10 @@ export interface PaykitConfig {
   adminOpenids: string[];
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaykitConfig {
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const subMchId = (env.PAYKIT_SUB_MCH_ID ?? '').trim();
   if (!/^\d{8,32}$/.test(subMchId)) {
-    throw new PaykitError(
+    throw new ServerError(
       'NOT_CONFIGURED',
       subMchId
         ? `PAYKIT_SUB_MCH_ID "${subMchId}" is not a merchant number (digits only)`
@@ -35,7 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaykitConfig {
   }
   const ttlMinutes = Number(env.PAYKIT_ORDER_TTL_MINUTES ?? 30);
   if (!Number.isInteger(ttlMinutes) || ttlMinutes < 1 || ttlMinutes > 60 * 24 * 7) {
-    throw new PaykitError(
+    throw new ServerError(
       'NOT_CONFIGURED',
       'PAYKIT_ORDER_TTL_MINUTES must be a whole number of minutes, 1 to 10080',
     );

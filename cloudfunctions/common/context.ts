@@ -1,13 +1,13 @@
-/** The kit's per-invocation wiring: the caller from getWXContext, the config, store and provider. */
+/** The kit's services in a function instance: the configuration, the store and the pay provider. */
 import cloud from 'wx-server-sdk';
-import { loadConfig, type PaykitConfig } from './config';
-import { PaykitError } from './errors';
+import { loadServerConfig, type ServerConfig } from './config';
+import { ServerError } from './errors';
 import type { PayProvider } from './provider';
 import { CloudPayProvider } from './providers/cloudpay';
 import { Store } from './store';
 
 export interface Kit {
-  config: PaykitConfig;
+  config: ServerConfig;
   store: Store;
   provider: PayProvider;
   envId: string;
@@ -17,31 +17,22 @@ export function initCloud(): void {
   cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
 }
 
-export function kit(): Kit {
-  const config = loadConfig();
+let loaded: Kit | undefined;
+
+/**
+ * The kit's services, built on an instance's first invocation and reused by the next ones (the
+ * configuration comes from the function's environment, which does not change while it runs). A
+ * configuration error is answered on every call until it is fixed.
+ */
+export function loadKit(): Kit {
   const envId = String(cloud.getWXContext().ENV ?? '');
   if (!envId)
-    throw new PaykitError(
+    throw new ServerError(
       'NOT_CONFIGURED',
       'cannot tell the cloud environment id (getWXContext().ENV is empty)',
     );
-  return { config, store: new Store(), provider: new CloudPayProvider(config, envId), envId };
-}
-
-/**
- * Timer functions do housekeeping for everyone; a user calling one from the mini-program (any user
- * can call any cloud function) is refused.
- */
-export function requireTimer(): void {
-  const ctx = cloud.getWXContext();
-  if (ctx.OPENID) throw new PaykitError('FORBIDDEN', 'this function runs on its timer only');
-}
-
-/** The calling user. Never taken from the event: a client can put anything there. */
-export function caller(): { openid: string; appid: string } {
-  const ctx = cloud.getWXContext();
-  const openid = typeof ctx.OPENID === 'string' ? ctx.OPENID : '';
-  if (!openid)
-    throw new PaykitError('UNAUTHENTICATED', 'this function must be called from the mini-program by a user');
-  return { openid, appid: typeof ctx.APPID === 'string' ? ctx.APPID : '' };
+  if (loaded?.envId === envId) return loaded;
+  const config = loadServerConfig();
+  loaded = { config, store: new Store(), provider: new CloudPayProvider(config, envId), envId };
+  return loaded;
 }

@@ -1,7 +1,7 @@
 import type { PaykitErrorCode, PaykitFailure, PaykitResponse } from '../../typings/paykit/errors';
 
 /** A failure the kit answers to its caller with a shared code and a message. */
-export class PaykitError extends Error {
+export class ServerError extends Error {
   /** For CLOSE_TOO_EARLY: when to try again (ms since epoch). */
   retryAt?: number;
 
@@ -10,12 +10,12 @@ export class PaykitError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = 'PaykitError';
+    this.name = 'ServerError';
   }
 }
 
-export function invalid(message: string): PaykitError {
-  return new PaykitError('INVALID_PARAM', message);
+export function invalid(message: string): ServerError {
+  return new ServerError('INVALID_PARAM', message);
 }
 
 /**
@@ -26,7 +26,7 @@ export async function respond<T>(run: () => Promise<T>): Promise<PaykitResponse<
   try {
     return { ok: true, data: await run() };
   } catch (err) {
-    if (err instanceof PaykitError) {
+    if (err instanceof ServerError) {
       const answer = failure(err.code, err.message);
       return err.retryAt === undefined ? answer : { ...answer, retryAt: err.retryAt };
     }

@@ -5,9 +5,14 @@
  * again after a crash (at least once, never concurrently within the lease). An order's hooks run in
  * order: no onRefunded before its onPaid is DONE.
  */
+import * as merchant from 'paykit-merchant-hooks';
 import type { Kit } from './context';
-import { onPaid, onRefunded } from './hooks';
+import type { MerchantHooks } from './hooks-api';
 import type { HookState, OrderDoc } from './model';
+import { claimHook, finishHook, releaseHook, type HookRef } from './order-states';
+
+/** The merchant's hooks (merchant/hooks.ts), or the kit's example: checked against the contract here. */
+const hooks: MerchantHooks = merchant;
 
 export const HOOK_LEASE_MS = 60_000;
 
@@ -17,16 +22,10 @@ export type HookOutcome = 'DONE' | 'BUSY' | 'FAILED';
 export async function fulfil(kit: Kit, order: OrderDoc): Promise<HookOutcome> {
   const state = order.fulfilment;
   if (!state || state.state === 'DONE') return 'DONE';
-  return runHook(kit, order, 'fulfilment', state, async () => {
+  return runHook(kit, order, { hook: 'onPaid' }, state, async () => {
     await kit.store.recordHookRun({ orderNo: order._id, hook: 'onPaid' });
-    await onPaid(order, kit.store.db);
+    await hooks.onPaid(order, kit.store.db);
   });
-}
-
-/** True while a hook of the order (onPaid or a refund's onRefunded) has not finished. */
-export function hasUnfinishedHooks(order: OrderDoc): boolean {
-  const open = (h?: HookState) => !!h && h.state !== 'DONE';
-  return open(order.fulfilment) || (order.refunds ?? []).some((r) => r.status === 'SUCCESS' && open(r.hook));
 }
 
 /**
@@ -37,9 +36,9 @@ export async function settleRefundHooks(kit: Kit, order: OrderDoc): Promise<Hook
   for (const [i, refund] of (order.refunds ?? []).entries()) {
     if (refund.status !== 'SUCCESS' || !refund.hook || refund.hook.state === 'DONE') continue;
     if (order.fulfilment && order.fulfilment.state !== 'DONE') return 'BUSY';
-    const result = await runHook(kit, order, `refunds.${i}.hook`, refund.hook, async () => {
+    const result = await runHook(kit, order, { hook: 'onRefunded', index: i }, refund.hook, async () => {
       await kit.store.recordHookRun({ orderNo: order._id, hook: 'onRefunded', refundNo: refund.outRefundNo });
-      await onRefunded(order, refund, kit.store.db);
+      await hooks.onRefunded(order, refund, kit.store.db);
     });
     // The next refund's hook waits for this one.
     if (result !== 'DONE') return result;
@@ -50,34 +49,24 @@ export async function settleRefundHooks(kit: Kit, order: OrderDoc): Promise<Hook
 async function runHook(
   kit: Kit,
   order: OrderDoc,
-  field: string,
+  ref: HookRef,
   state: HookState,
   run: () => Promise<void>,
 ): Promise<HookOutcome> {
-  const _ = kit.store.command;
+  const { store } = kit;
   const now = new Date();
   const stale = new Date(now.getTime() - HOOK_LEASE_MS);
-  const claim = { [`${field}.state`]: 'RUNNING', [`${field}.claimedAt`]: now, [`${field}.runs`]: _.inc(1) };
   const claimed =
-    (await kit.store.updateOrder(order._id, { [`${field}.state`]: 'PENDING' }, claim)) ||
-    (state.state === 'RUNNING' &&
-      (await kit.store.updateOrder(
-        order._id,
-        { [`${field}.state`]: 'RUNNING', [`${field}.claimedAt`]: _.lte(stale) },
-        claim,
-      )));
+    (await store.apply(order._id, claimHook(store.command, ref, now))) ||
+    (state.state === 'RUNNING' && (await store.apply(order._id, claimHook(store.command, ref, now, stale))));
   if (!claimed) return 'BUSY';
   try {
     await run();
   } catch (err) {
-    console.error(`[paykit] hook ${field} of ${order._id} failed:`, err);
-    await kit.store.updateOrder(
-      order._id,
-      { [`${field}.state`]: 'RUNNING', [`${field}.claimedAt`]: now },
-      { [`${field}.state`]: 'PENDING', [`${field}.lastError`]: String((err as Error).message ?? err) },
-    );
+    console.error(`[paykit] ${ref.hook} of ${order._id} failed:`, err);
+    await store.apply(order._id, releaseHook(ref, now, String((err as Error).message ?? err)));
     return 'FAILED';
   }
-  await kit.store.updateOrder(order._id, { [`${field}.claimedAt`]: now }, { [`${field}.state`]: 'DONE' });
+  await store.apply(order._id, finishHook(ref, now));
   return 'DONE';
 }

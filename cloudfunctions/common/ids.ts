@@ -1,18 +1,10 @@
+/** The kit's identifiers: order numbers, attempt numbers, request keys, nonces. */
 import { createHash, randomInt } from 'crypto';
+import { beijingStamp } from './beijing';
 
-/** yyyyMMddHHmmss in Beijing time, the form WeChat Pay uses for all its times. */
-export function beijingStamp(ms: number): string {
-  const d = new Date(ms + 8 * 3600_000);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return (
-    p(d.getUTCFullYear(), 4) +
-    p(d.getUTCMonth() + 1) +
-    p(d.getUTCDate()) +
-    p(d.getUTCHours()) +
-    p(d.getUTCMinutes()) +
-    p(d.getUTCSeconds())
-  );
-}
+/** A business order number: "PK" + Beijing time (yyyyMMddHHmmss) + 8 random digits. */
+export const ORDER_NO_PATTERN = /^PK\d{22}$/;
+const OUT_TRADE_NO_PATTERN = /^(PK\d{22})A\d{2}$/;
 
 /** A business order number: "PK" + Beijing time + 8 random digits (24 characters). */
 export function newOrderNo(now: number): string {
@@ -25,6 +17,11 @@ export function newOrderNo(now: number): string {
  */
 export function outTradeNoFor(orderNo: string, attempt: number): string {
   return `${orderNo}A${String(attempt).padStart(2, '0')}`;
+}
+
+/** The order number of a payment attempt's outTradeNo; undefined for one not of the kit's form. */
+export function orderNoOf(outTradeNo: string): string | undefined {
+  return OUT_TRADE_NO_PATTERN.exec(outTradeNo)?.[1];
 }
 
 export function nonce(length = 32): string {

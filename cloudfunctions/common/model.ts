@@ -1,9 +1,12 @@
 /**
- * The order model and its state machine, as pure functions (no wx-server-sdk here).
+ * The order model: the stored shape, pricing, and the views and sums read from it, as pure
+ * functions (no wx-server-sdk here). Its states and moves live in `order-states.ts`.
  * An order (orderNo) is what the customer buys; each payment attempt has its own outTradeNo.
  */
+import type { PaymentParams } from '../../typings/paykit/functions';
 import type { OrderItem, OrderStatus, OrderView, Product, RefundStatus } from '../../typings/paykit/order';
-import { PaykitError } from './errors';
+import { ServerError } from './errors';
+import { MAX_QUANTITY } from './requests';
 
 /**
  * One payment attempt. It is recorded before WeChat is asked for its prepay (write-ahead), so a
@@ -17,16 +20,6 @@ export interface PaymentAttempt {
   /** The prepay stops being usable then (2 hours at WeChat, or the order's own expiry). */
   prepayExpiresAt?: number;
   payment?: PaymentParams;
-}
-
-/** What wx.requestPayment takes. */
-export interface PaymentParams {
-  appId?: string;
-  timeStamp: string;
-  nonceStr: string;
-  package: string;
-  signType: 'MD5' | 'HMAC-SHA256';
-  paySign: string;
 }
 
 export type Prepay = Required<Pick<PaymentAttempt, 'prepayId' | 'prepayExpiresAt' | 'payment'>>;
@@ -80,9 +73,6 @@ export interface OrderDoc {
   version: number;
 }
 
-export const MAX_LINES = 20;
-export const MAX_QUANTITY = 99;
-
 /** Prices the requested lines from the catalogue. The client's view of prices is never used. */
 export function priceItems(
   lines: Array<{ sku: string; quantity: number }>,
@@ -92,9 +82,9 @@ export function priceItems(
   for (const line of lines) {
     const product = catalogue.get(line.sku);
     if (!product || !product.active)
-      throw new PaykitError('PRODUCT_NOT_FOUND', `product ${line.sku} is not for sale`);
+      throw new ServerError('PRODUCT_NOT_FOUND', `product ${line.sku} is not for sale`);
     if (!Number.isInteger(product.price) || product.price <= 0) {
-      throw new PaykitError('PRODUCT_NOT_FOUND', `product ${line.sku} has no valid price`);
+      throw new ServerError('PRODUCT_NOT_FOUND', `product ${line.sku} has no valid price`);
     }
     const same = items.find((i) => i.sku === line.sku);
     if (same) same.quantity += line.quantity;
@@ -103,11 +93,11 @@ export function priceItems(
   }
   for (const item of items) {
     if (item.quantity > MAX_QUANTITY)
-      throw new PaykitError('INVALID_PARAM', `quantity of ${item.sku} over ${MAX_QUANTITY}`);
+      throw new ServerError('INVALID_PARAM', `quantity of ${item.sku} over ${MAX_QUANTITY}`);
   }
   const totalFee = items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
   if (!Number.isSafeInteger(totalFee) || totalFee <= 0)
-    throw new PaykitError('INVALID_PARAM', 'order total out of range');
+    throw new ServerError('INVALID_PARAM', 'order total out of range');
   return { items, totalFee };
 }
 
@@ -141,15 +131,6 @@ export function reusablePayment(order: OrderDoc, now: number): PaymentParams | u
 
 /** WeChat keeps a prepay for 2 hours: an attempt recorded but never answered may be asked again till then. */
 export const PREPAY_LIFETIME_MS = 2 * 3600_000;
-
-export function assertPayable(order: OrderDoc, now: number): void {
-  if (order.status === 'SUCCESS' || order.status === 'REFUND')
-    throw new PaykitError('ORDER_PAID', 'the order is already paid');
-  if (order.status === 'CLOSED') throw new PaykitError('ORDER_CLOSED', 'the order is closed');
-  if (order.status !== 'NOTPAY')
-    throw new PaykitError('ORDER_STATE_CONFLICT', `the order is ${order.status}`);
-  if (order.expiresAt.getTime() <= now) throw new PaykitError('ORDER_CLOSED', 'the order has expired');
-}
 
 export function toView(order: OrderDoc): OrderView {
   return {

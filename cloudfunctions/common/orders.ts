@@ -1,11 +1,11 @@
 /** Use cases around one order: place it and get paying, read it (synced with the provider). */
-import type { QueryOrderResult, UnifiedOrderResult } from '../../typings/paykit/functions';
+import type { PaymentParams, QueryOrderResult, UnifiedOrderResult } from '../../typings/paykit/functions';
+import { ownedOrder } from './access';
 import { closeCurrentTrade } from './close';
 import type { Kit } from './context';
-import { PaykitError } from './errors';
+import { ServerError } from './errors';
 import { newOrderNo, outTradeNoFor, requestKeyId } from './ids';
 import {
-  assertPayable,
   currentAttempt,
   describe,
   PREPAY_LIFETIME_MS,
@@ -14,8 +14,8 @@ import {
   toView,
   type OrderDoc,
   type PaymentAttempt,
-  type PaymentParams,
 } from './model';
+import { addAttempt, assertPayable, setPrepay } from './order-states';
 import { applyTradeStatus } from './payments';
 
 export interface PlaceOrderInput {
@@ -38,7 +38,7 @@ const KEY_ABANDONED_MS = 30_000;
 export async function placeOrder(kit: Kit, input: PlaceOrderInput): Promise<UnifiedOrderResult> {
   const now = Date.now();
   if (input.orderNo) return payExisting(kit, await ownedOrder(kit, input.orderNo, input.openid), now);
-  if (!input.items) throw new PaykitError('INVALID_PARAM', 'give items or an orderNo');
+  if (!input.items) throw new ServerError('INVALID_PARAM', 'give items or an orderNo');
 
   const catalogue = await kit.store.products([...new Set(input.items.map((i) => i.sku))]);
   const { items, totalFee } = priceItems(input.items, catalogue);
@@ -91,7 +91,7 @@ async function orderForKey(
   for (let pause = 25; ; pause = Math.min(pause * 2, 400)) {
     const order = await kit.store.order(held);
     if (order) {
-      if (order.openid !== openid) throw new PaykitError('ORDER_NOT_FOUND', 'no such order');
+      if (order.openid !== openid) throw new ServerError('ORDER_NOT_FOUND', 'no such order');
       return order;
     }
     // Measured on a monotonic clock too: the function's Date may be a frozen test clock.
@@ -105,7 +105,7 @@ async function orderForKey(
     const order = await kit.store.order(held);
     if (order?.openid === openid) return order;
   }
-  throw new PaykitError(
+  throw new ServerError(
     'ORDER_STATE_CONFLICT',
     'the order for this request is still being created; try again',
   );
@@ -131,8 +131,8 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
     const { order: synced } = await closeCurrentTrade(kit, order);
     if (synced.status !== 'NOTPAY') assertPayable(synced, now);
   } catch (err) {
-    if (err instanceof PaykitError && err.code === 'CLOSE_TOO_EARLY') {
-      throw new PaykitError(
+    if (err instanceof ServerError && err.code === 'CLOSE_TOO_EARLY') {
+      throw new ServerError(
         'ORDER_STATE_CONFLICT',
         'the previous payment is still open; try again in a few minutes',
       );
@@ -143,8 +143,8 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
     outTradeNo: outTradeNoFor(order._id, order.attempts.length + 1),
     createdAt: now,
   };
-  if (!(await kit.store.addAttempt(order, attempt))) {
-    throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+  if (!(await kit.store.apply(order._id, addAttempt(kit.store.command, order, attempt)))) {
+    throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
   }
   const withAttempt: OrderDoc = {
     ...order,
@@ -164,17 +164,10 @@ async function prepayFor(kit: Kit, order: OrderDoc, index: number): Promise<Paym
     openid: order.openid,
     expiresAt: order.expiresAt.getTime(),
   });
-  if (!(await kit.store.setPrepay(order._id, index, attempt.outTradeNo, prepay))) {
-    throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+  if (!(await kit.store.apply(order._id, setPrepay(index, attempt.outTradeNo, prepay)))) {
+    throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
   }
   return prepay.payment;
-}
-
-export async function ownedOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
-  const order = await kit.store.order(orderNo);
-  // Someone else's order looks exactly like a missing one.
-  if (!order || order.openid !== openid) throw new PaykitError('ORDER_NOT_FOUND', `no order ${orderNo}`);
-  return order;
 }
 
 /** queryOrder: the caller's order, synced from the provider while it is unpaid. */

@@ -6,14 +6,10 @@
 import { claimedFields } from './audit';
 import type { Kit } from './context';
 import { fulfil, type HookOutcome } from './fulfil';
+import { orderNoOf } from './ids';
 import type { OrderDoc } from './model';
+import { isPaid, pay } from './order-states';
 import type { TradeStatus } from './provider';
-
-/** Order number of a payment attempt: outTradeNo is the order number plus "A" and a sequence. */
-export function orderNoOf(outTradeNo: string): string | undefined {
-  const m = /^(PK\d{22})A\d{2}$/.exec(outTradeNo);
-  return m?.[1];
-}
 
 /**
  * Applies what the provider says about one attempt to the order. Returns the order as it stands
@@ -25,11 +21,10 @@ export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeS
   if (order.status !== 'NOTPAY') return order;
   const paidAt = new Date(status.paidAt && Number.isFinite(status.paidAt) ? status.paidAt : Date.now());
   const transactionId = status.transactionId ?? '';
-  const changed = await kit.store.markPaid(order._id, {
-    outTradeNo: status.outTradeNo,
-    transactionId,
-    paidAt,
-  });
+  const changed = await kit.store.apply(
+    order._id,
+    pay(kit.store.command, { outTradeNo: status.outTradeNo, transactionId, paidAt }),
+  );
   if (!changed) return (await kit.store.order(order._id)) ?? order;
   const after: OrderDoc = {
     ...order,
@@ -70,7 +65,7 @@ export async function handlePaymentNotification(
   }
   let verdict: Verdict;
   let hook: HookOutcome = 'DONE';
-  if (order.status === 'SUCCESS' || order.status === 'REFUND') {
+  if (isPaid(order.status)) {
     verdict = 'ALREADY_PAID';
     // A delivery after a failed or interrupted hook retries it.
     hook = await fulfil(kit, order);

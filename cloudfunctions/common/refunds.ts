@@ -4,89 +4,62 @@
  * concurrent refunds cannot together exceed what was paid. The refund callback settles it.
  */
 import type { RefundResult } from '../../typings/paykit/functions';
+import { requireAdmin } from './access';
 import { claimedFields } from './audit';
 import type { Kit } from './context';
-import { invalid, PaykitError } from './errors';
+import { invalid, ServerError } from './errors';
 import { settleRefundHooks, type HookOutcome } from './fulfil';
-import { refundableFee, toView, type OrderDoc, type RefundRecord } from './model';
-import { orderNoOf } from './payments';
+import { orderNoOf } from './ids';
+import { refundableFee, toView, type OrderDoc } from './model';
+import {
+  acceptRefund,
+  isPaid,
+  refuseRefund,
+  reserveRefund,
+  settleRefund,
+  type RefundOutcome,
+} from './order-states';
 import type { RefundState } from './provider';
-
-const REFUND_NO = /^[A-Za-z0-9_-]{6,64}$/;
-
-export function requireAdmin(kit: Kit, openid: string): void {
-  if (!kit.config.adminOpenids.includes(openid)) {
-    throw new PaykitError('FORBIDDEN', 'only merchant admins (PAYKIT_ADMIN_OPENIDS) may do this');
-  }
-}
-
-export interface RefundInput {
-  orderNo: string;
-  refundFee: unknown;
-  reason?: unknown;
-  refundNo?: unknown;
-}
+import type { RefundInput } from './requests';
 
 export async function refundOrder(kit: Kit, admin: string, input: RefundInput): Promise<RefundResult> {
   requireAdmin(kit, admin);
-  if (
-    input.refundNo !== undefined &&
-    (typeof input.refundNo !== 'string' || !REFUND_NO.test(input.refundNo))
-  ) {
-    throw invalid('refundNo must be 6 to 64 letters, digits, _ or -');
-  }
-  if (
-    input.reason !== undefined &&
-    (typeof input.reason !== 'string' || Buffer.byteLength(input.reason) > 80)
-  ) {
-    throw invalid('reason must be text of at most 80 bytes');
-  }
-  const order = await kit.store.order(input.orderNo);
-  if (!order) throw new PaykitError('ORDER_NOT_FOUND', `no order ${input.orderNo}`);
+  const { store } = kit;
+  const order = await store.order(input.orderNo);
+  if (!order) throw new ServerError('ORDER_NOT_FOUND', `no order ${input.orderNo}`);
   const refunds = order.refunds ?? [];
-  const refundNo =
-    (input.refundNo as string | undefined) ?? `${order._id}R${String(refunds.length + 1).padStart(2, '0')}`;
+  const refundNo = input.refundNo ?? `${order._id}R${String(refunds.length + 1).padStart(2, '0')}`;
 
   let index = refunds.findIndex((r) => r.outRefundNo === refundNo);
   let record = refunds[index];
   if (!record) {
-    if (order.status !== 'SUCCESS' && order.status !== 'REFUND') {
-      throw new PaykitError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
-    }
-    const fee = input.refundFee;
+    if (!isPaid(order.status))
+      throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
     const refundable = refundableFee(order);
-    if (typeof fee !== 'number' || !Number.isInteger(fee) || fee < 1 || fee > refundable) {
+    if (input.refundFee > refundable) {
       throw invalid(
         `refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`,
       );
     }
     record = {
       outRefundNo: refundNo,
-      refundFee: fee,
+      refundFee: input.refundFee,
       status: 'PROCESSING',
       by: admin,
       createdAt: new Date(),
-      ...(input.reason ? { reason: input.reason as string } : {}),
+      ...(input.reason ? { reason: input.reason } : {}),
     };
-    const _ = kit.store.command;
-    const reserved = await kit.store.updateOrder(
-      order._id,
-      { version: order.version },
-      { refunds: _.push([record]), version: _.inc(1) },
-    );
-    if (!reserved) {
+    if (!(await store.apply(order._id, reserveRefund(store.command, order, record)))) {
       // The same refund number asked concurrently: the call that reserved it carries on, this
       // one answers what it is. Any other change: the admin tries again.
-      const latest = await kit.store.order(order._id);
-      if (latest?.refunds.some((r) => r.outRefundNo === refundNo)) {
-        return { order: toView(latest), refundNo };
-      }
-      throw new PaykitError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+      const latest = await store.order(order._id);
+      if (latest?.refunds.some((r) => r.outRefundNo === refundNo)) return { order: toView(latest), refundNo };
+      throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
     }
     index = refunds.length;
   } else if (record.status !== 'PROCESSING' || record.refundId) {
     // The same refund asked again: answer what it is.
-    return { order: toView((await kit.store.order(order._id)) ?? order), refundNo };
+    return { order: toView((await store.order(order._id)) ?? order), refundNo };
   }
 
   // Asked again with the same number after a failure we could not classify, WeChat treats it as
@@ -98,23 +71,12 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
     refundFee: record.refundFee,
     reason: record.reason,
   });
-  const at = `refunds.${index}`;
   if ('refused' in answer) {
-    await kit.store.updateOrder(
-      order._id,
-      { [`${at}.outRefundNo`]: refundNo, [`${at}.status`]: 'PROCESSING' },
-      { [`${at}.status`]: 'FAILED', [`${at}.failure`]: answer.reason, version: kit.store.command.inc(1) },
-    );
-    throw new PaykitError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${answer.reason}`);
+    await store.apply(order._id, refuseRefund(store.command, index, refundNo, answer.reason));
+    throw new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${answer.reason}`);
   }
-  if (answer.refundId) {
-    await kit.store.updateOrder(
-      order._id,
-      { [`${at}.outRefundNo`]: refundNo },
-      { [`${at}.refundId`]: answer.refundId },
-    );
-  }
-  const after = await kit.store.order(order._id);
+  if (answer.refundId) await store.apply(order._id, acceptRefund(index, refundNo, answer.refundId));
+  const after = await store.order(order._id);
   return { order: toView(after ?? order), refundNo };
 }
 
@@ -171,45 +133,31 @@ export async function syncRefund(kit: Kit, order: OrderDoc, index: number): Prom
   const record = order.refunds[index];
   const answer = await kit.provider.queryRefund(record.outRefundNo);
   if (answer.refundFee !== undefined && answer.refundFee !== record.refundFee) return false;
-  return settle(kit, order, index, answer.state, answer.succeededAt);
+  return recordRefundOutcome(kit, order, index, answer.state, answer.succeededAt);
 }
 
+/** WeChat's refund states that end a refund, as the kit records them. */
+const OUTCOMES: Partial<Record<RefundState, RefundOutcome>> = {
+  SUCCESS: 'SUCCESS',
+  REFUNDCLOSE: 'FAILED',
+  CHANGE: 'CHANGE',
+};
+
 /**
- * Records what WeChat said about a refund: SUCCESS, or a final failure (REFUNDCLOSE, CHANGE).
- * Anything else changes nothing. One conditional update, so a repeat is a no-op.
+ * Records a refund's end as WeChat reported it (SUCCESS, REFUNDCLOSE, CHANGE); anything else
+ * changes nothing. One conditional update, so a repeat is a no-op. True if the state was final.
  */
-export async function settle(
+export async function recordRefundOutcome(
   kit: Kit,
   order: OrderDoc,
   index: number,
   state: RefundState,
   at?: number,
 ): Promise<boolean> {
-  const path = `refunds.${index}`;
-  const _ = kit.store.command;
-  const where = {
-    [`${path}.outRefundNo`]: order.refunds[index].outRefundNo,
-    [`${path}.status`]: 'PROCESSING',
-  };
+  const outcome = OUTCOMES[state];
+  if (!outcome) return false;
   const settledAt = new Date(at && Number.isFinite(at) ? at : Date.now());
-  if (state === 'SUCCESS') {
-    const hook: RefundRecord['hook'] = { state: 'PENDING', runs: 0 };
-    await kit.store.updateOrder(order._id, where, {
-      [`${path}.status`]: 'SUCCESS',
-      [`${path}.settledAt`]: settledAt,
-      [`${path}.hook`]: hook,
-      status: 'REFUND',
-      version: _.inc(1),
-    });
-    return true;
-  }
-  if (state === 'REFUNDCLOSE' || state === 'CHANGE') {
-    await kit.store.updateOrder(order._id, where, {
-      [`${path}.status`]: state === 'CHANGE' ? 'CHANGE' : 'FAILED',
-      [`${path}.settledAt`]: settledAt,
-      version: _.inc(1),
-    });
-    return true;
-  }
-  return false;
+  const move = settleRefund(kit.store.command, index, order.refunds[index].outRefundNo, outcome, settledAt);
+  await kit.store.apply(order._id, move);
+  return true;
 }

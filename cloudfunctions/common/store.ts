@@ -1,12 +1,14 @@
 /**
- * The kit's collections over `cloud.database()`. Every state change is one conditional update, so
- * duplicate callbacks and races change nothing twice.
+ * The kit's collections over `cloud.database()`: reads, inserts, and `apply`, which carries out a
+ * move of the order state machine as one conditional update, so duplicate callbacks and races
+ * change nothing twice.
  */
 import cloud from 'wx-server-sdk';
 import type { BillReport } from '../../typings/paykit/bill';
 import type { OrderStatus, Product } from '../../typings/paykit/order';
 import type { NotificationRecord } from './audit';
-import type { OrderDoc, PaymentAttempt, Prepay } from './model';
+import type { OrderDoc } from './model';
+import { PAID_STATUSES, type Move } from './order-states';
 
 export const COLLECTIONS = {
   products: 'paykit_products',
@@ -99,65 +101,16 @@ export class Store {
     await this.db.collection(COLLECTIONS.orders).add({ data: order as unknown as Record<string, unknown> });
   }
 
-  /** One conditional update of one order: true only if `where` still matched. */
-  async updateOrder(orderNo: string, where: Where, data: Record<string, unknown>): Promise<boolean> {
+  /**
+   * Applies one move of the order state machine (`order-states.ts`) as one conditional update: true
+   * only if the order was still in the state the move starts from.
+   */
+  async apply(orderNo: string, move: Move): Promise<boolean> {
     const res = (await this.db
       .collection(COLLECTIONS.orders)
-      .where({ ...where, _id: orderNo })
-      .update({ data: { ...data, updatedAt: new Date() } })) as unknown as UpdateResult;
+      .where({ ...move.where, _id: orderNo })
+      .update({ data: { ...move.data, updatedAt: new Date() } })) as unknown as UpdateResult;
     return res.stats.updated === 1;
-  }
-
-  /** Fills in WeChat's prepay on attempt `index` of an unpaid order. False if the order moved on. */
-  setPrepay(orderNo: string, index: number, outTradeNo: string, prepay: Prepay): Promise<boolean> {
-    const at = `attempts.${index}`;
-    return this.updateOrder(
-      orderNo,
-      { status: 'NOTPAY', outTradeNo, [`${at}.outTradeNo`]: outTradeNo },
-      {
-        [`${at}.prepayId`]: prepay.prepayId,
-        [`${at}.prepayExpiresAt`]: prepay.prepayExpiresAt,
-        [`${at}.payment`]: prepay.payment,
-      },
-    );
-  }
-
-  /** Adds a payment attempt to an unpaid order unchanged since `version`. False if it changed. */
-  addAttempt(order: OrderDoc, attempt: PaymentAttempt): Promise<boolean> {
-    const _ = this.db.command;
-    return this.updateOrder(
-      order._id,
-      { status: 'NOTPAY', version: order.version },
-      { attempts: _.push([attempt]), outTradeNo: attempt.outTradeNo, version: _.inc(1) },
-    );
-  }
-
-  /** NOTPAY → SUCCESS, once. True only for the call that made the change. */
-  markPaid(
-    orderNo: string,
-    paid: { outTradeNo: string; transactionId: string; paidAt: Date },
-  ): Promise<boolean> {
-    return this.updateOrder(
-      orderNo,
-      { status: 'NOTPAY' },
-      {
-        status: 'SUCCESS',
-        outTradeNo: paid.outTradeNo,
-        transactionId: paid.transactionId,
-        paidAt: paid.paidAt,
-        fulfilment: { state: 'PENDING', runs: 0 },
-        version: this.db.command.inc(1),
-      },
-    );
-  }
-
-  /** NOTPAY → CLOSED, once. */
-  markClosed(orderNo: string, closedAt: Date): Promise<boolean> {
-    return this.updateOrder(
-      orderNo,
-      { status: 'NOTPAY' },
-      { status: 'CLOSED', closedAt, version: this.db.command.inc(1) },
-    );
   }
 
   /** The caller's orders, newest first, from `before` (exclusive of later ones). */
@@ -208,7 +161,7 @@ export class Store {
   /** Orders paid in [from, to): what the kit believes WeChat's bill of that day holds. */
   paidBetween(from: Date, to: Date, limit: number, after?: string): Promise<OrderDoc[]> {
     const _ = this.db.command;
-    const where: Where = { status: _.in(['SUCCESS', 'REFUND']), paidAt: _.gte(from).and(_.lt(to)) };
+    const where: Where = { status: _.in(PAID_STATUSES), paidAt: _.gte(from).and(_.lt(to)) };
     if (after) where._id = _.gt(after);
     return this.find<OrderDoc>(COLLECTIONS.orders, where, limit, ['_id', 'asc']);
   }

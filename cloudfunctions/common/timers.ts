@@ -5,10 +5,11 @@
  * finished (onPaid and onRefunded). Each part pages through all its orders until done or until the
  * run's time budget is spent; the next run carries on.
  */
-import { closeOrder } from './close';
+import { closeUnpaidOrder } from './close';
 import type { Kit } from './context';
-import { PaykitError } from './errors';
-import { fulfil, hasUnfinishedHooks, settleRefundHooks } from './fulfil';
+import { ServerError } from './errors';
+import { fulfil, settleRefundHooks } from './fulfil';
+import { hasUnfinishedHooks } from './order-states';
 import type { OrderDoc } from './model';
 import { applyTradeStatus } from './payments';
 import { syncRefund } from './refunds';
@@ -62,7 +63,7 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
         try {
           await work(order);
         } catch (err) {
-          if (err instanceof PaykitError && err.code === 'ORDER_PAID') report.recoveredPaid++;
+          if (err instanceof ServerError && err.code === 'ORDER_PAID') report.recoveredPaid++;
           else report.errors.push(`${order._id}: ${(err as Error).message}`);
         }
       }
@@ -72,7 +73,7 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
   };
 
   await each({ kind: 'expired', now: new Date(now) }, async (order) => {
-    if ((await closeOrder(kit, order)).status === 'CLOSED') report.closed++;
+    if ((await closeUnpaidOrder(kit, order)).status === 'CLOSED') report.closed++;
   });
 
   const windowEnd = now - LOST_CALLBACK_AFTER_MS;

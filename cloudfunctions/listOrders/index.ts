@@ -1,13 +1,14 @@
 /** listOrders: the caller's orders, newest first, optionally by status, one cursor page at a time. */
 import type { ListOrdersResult } from '../../typings/paykit/functions';
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import { caller, initCloud, kit } from '../common/context';
+import { caller } from '../common/access';
+import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
-import { listOrders, readListRequest } from '../common/list';
-import { asEvent } from '../common/validate';
+import { listOrders } from '../common/list';
+import { listOrdersRequest, parseRequest } from '../common/requests';
 
 initCloud();
 
 export async function main(event: unknown): Promise<PaykitResponse<ListOrdersResult>> {
-  return respond(() => listOrders(kit(), caller().openid, readListRequest(asEvent(event))));
+  return respond(() => listOrders(loadKit(), caller().openid, parseRequest(listOrdersRequest, event)));
 }

@@ -3,7 +3,7 @@
  * nothing in the event: it looks the attempt up and confirms with WeChat Pay before recording.
  * `{ errcode: 0 }` tells WeChat to stop retrying; it is answered only once the outcome is durable.
  */
-import { initCloud, kit } from '../common/context';
+import { initCloud, loadKit } from '../common/context';
 import { handlePaymentNotification } from '../common/payments';
 
 initCloud();
@@ -12,7 +12,7 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   try {
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-    const { verdict, hook } = await handlePaymentNotification(kit(), e);
+    const { verdict, hook } = await handlePaymentNotification(loadKit(), e);
     if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
     // The payment is recorded; an onPaid hook that failed, or is still running elsewhere, is not

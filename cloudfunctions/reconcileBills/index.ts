@@ -4,8 +4,9 @@
  */
 import type { BillReport } from '../../typings/paykit/bill';
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import { reconcileDay, yesterday } from '../common/bills';
-import { initCloud, kit, requireTimer } from '../common/context';
+import { reconcileDay, yesterday } from '../common/reconcile-day';
+import { requireTimer } from '../common/access';
+import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
 
 initCloud();
@@ -15,7 +16,7 @@ type Outcome = Pick<BillReport, 'billDate' | 'billExists' | 'summaryMatches'> & 
 export async function main(): Promise<PaykitResponse<Outcome>> {
   return respond(async () => {
     requireTimer();
-    const report = await reconcileDay(kit(), yesterday(), true);
+    const report = await reconcileDay(loadKit(), yesterday(), true);
     console.log('[paykit] reconciled', report.billDate, report.discrepancies.length, 'discrepancies');
     return {
       billDate: report.billDate,

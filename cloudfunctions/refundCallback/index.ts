@@ -3,7 +3,7 @@
  * the event: it confirms the refund with WeChat before settling it, and answers `{ errcode: 0 }`
  * only once that is recorded and the onRefunded hook ran.
  */
-import { initCloud, kit } from '../common/context';
+import { initCloud, loadKit } from '../common/context';
 import { handleRefundNotification } from '../common/refunds';
 
 initCloud();
@@ -12,7 +12,7 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   try {
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-    const { verdict, hook } = await handleRefundNotification(kit(), e);
+    const { verdict, hook } = await handleRefundNotification(loadKit(), e);
     if (verdict === 'UNKNOWN_REFUND' || verdict === 'NOT_FINAL')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
     if (hook !== 'DONE')

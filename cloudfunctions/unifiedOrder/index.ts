@@ -5,23 +5,14 @@
  */
 import type { UnifiedOrderResult } from '../../typings/paykit/functions';
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import { caller, initCloud, kit } from '../common/context';
+import { caller } from '../common/access';
+import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
 import { placeOrder } from '../common/orders';
-import { asEvent, readItems, readOptionalOrderNo, readRequestKey } from '../common/validate';
+import { parseUnifiedOrder } from '../common/requests';
 
 initCloud();
 
 export async function main(event: unknown): Promise<PaykitResponse<UnifiedOrderResult>> {
-  return respond(() => {
-    const e = asEvent(event);
-    const orderNo = readOptionalOrderNo(e);
-    const input = {
-      ...caller(),
-      orderNo,
-      items: orderNo ? undefined : readItems(e),
-      requestKey: readRequestKey(e),
-    };
-    return placeOrder(kit(), input);
-  });
+  return respond(() => placeOrder(loadKit(), { ...caller(), ...parseUnifiedOrder(event) }));
 }

@@ -44,8 +44,8 @@ export interface CloseOrderResult {
 export interface ListOrdersRequest {
   /** Only orders in this status. */
   status?: OrderStatus;
-  /** From the previous page's `nextCursor`. */
-  cursor?: string;
+  /** From the previous page's `nextCursor`; absent or null for the first page. */
+  cursor?: string | null;
   /** 1 to 50, default 20. */
   pageSize?: number;
 }

@@ -6,7 +6,8 @@
  */
 import type { Discrepancy, DiscrepancyKind } from '../../../typings/paykit/bill';
 import type { OrderStatus } from '../../../typings/paykit/order';
-import { orderNoOf } from '../payments';
+import { orderNoOf } from '../ids';
+import { isPaid } from '../order-states';
 import { BillFormatError } from './errors';
 import type { BillEnd, BillEntry, BillType } from './parse';
 
@@ -96,8 +97,6 @@ interface Pending {
  */
 const own = (s: string): string => (' ' + s).slice(1);
 
-const PAID: OrderStatus[] = ['SUCCESS', 'REFUND'];
-
 export async function reconcileBill(
   entries: AsyncIterable<BillEntry>,
   sources: ReconcileSources,
@@ -150,7 +149,7 @@ export async function reconcileBill(
     if (!order) report({ kind: 'UNKNOWN_TRADE', ...seen, ...(orderNo ? { orderNo } : {}) });
     else if (order.totalFee !== p.fee) {
       report({ kind: 'AMOUNT_MISMATCH', ...seen, orderNo: order.orderNo, localFee: order.totalFee });
-    } else if (!PAID.includes(order.status) || order.outTradeNo !== p.outTradeNo) {
+    } else if (!isPaid(order.status) || order.outTradeNo !== p.outTradeNo) {
       report({ kind: 'PAID_AT_WECHAT_NOT_HERE', ...seen, orderNo: order.orderNo, localFee: order.totalFee });
     }
   };

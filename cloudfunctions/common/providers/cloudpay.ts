@@ -3,9 +3,10 @@
  * reports `errCode: 0`, so success is judged by returnCode, resultCode and tradeState only.
  */
 import cloud, { type CloudPayResult } from 'wx-server-sdk';
-import type { PaykitConfig } from '../config';
-import { PaykitError } from '../errors';
-import { beijingStamp, nonce } from '../ids';
+import type { ServerConfig } from '../config';
+import { ServerError } from '../errors';
+import { beijingStamp, parseBeijing } from '../beijing';
+import { nonce } from '../ids';
 import type {
   CloseOutcome,
   PayProvider,
@@ -33,7 +34,7 @@ export class CloudPayProvider implements PayProvider {
   readonly name = 'cloudpay';
 
   constructor(
-    private readonly config: PaykitConfig,
+    private readonly config: ServerConfig,
     private readonly envId: string,
   ) {}
 
@@ -76,7 +77,7 @@ export class CloudPayProvider implements PayProvider {
     if (!found('queryOrder', res, /ORDERNOTEXIST|不存在/)) return { outTradeNo, state: 'NOTFOUND' };
     const state = TRADE_STATES.find((s) => s === res.tradeState);
     if (!state)
-      throw new PaykitError(
+      throw new ServerError(
         'PAY_PROVIDER_ERROR',
         `queryOrder: unknown trade state ${String(res.tradeState)}`,
       );
@@ -149,7 +150,7 @@ export class CloudPayProvider implements PayProvider {
       state: ['PROCESSING', 'SUCCESS', 'REFUNDCLOSE', 'CHANGE'].includes(state) ? state : 'UNKNOWN',
       refundFee: typeof item.fee === 'number' ? item.fee : Number(item.fee) || undefined,
       refundId: String(item.refundId ?? '') || undefined,
-      succeededAt: typeof item.time === 'string' && item.time ? parseDashed(item.time) : undefined,
+      succeededAt: typeof item.time === 'string' && item.time ? parseBeijing(item.time) : undefined,
     };
   }
 
@@ -178,7 +179,7 @@ async function platform<T>(api: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     const code = (err as { errCode?: unknown }).errCode;
-    throw new PaykitError(
+    throw new ServerError(
       'PAY_PROVIDER_ERROR',
       `${api}: WeChat Pay did not answer${typeof code === 'number' || typeof code === 'string' ? ` (${code})` : ''}; try again`,
     );
@@ -221,11 +222,6 @@ function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** yyyy-MM-dd HH:mm:ss, Beijing time → ms since epoch. */
-function parseDashed(text: string): number {
-  return parseBeijing(text.replace(/\D/g, ''));
-}
-
 /** A query's answer: true when it found the record, false when WeChat has none; throws otherwise. */
 function found(api: string, res: CloudPayResult, notFound: RegExp): boolean {
   if (res.returnCode !== 'SUCCESS') throw providerError(api, res);
@@ -234,14 +230,6 @@ function found(api: string, res: CloudPayResult, notFound: RegExp): boolean {
   throw providerError(api, res);
 }
 
-function providerError(api: string, res: { returnMsg?: string; errCodeDes?: string }): PaykitError {
-  return new PaykitError('PAY_PROVIDER_ERROR', `${api}: ${res.errCodeDes || res.returnMsg || 'failed'}`);
-}
-
-/** yyyyMMddHHmmss, Beijing time → ms since epoch. */
-export function parseBeijing(stamp: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(stamp);
-  if (!m) return NaN;
-  const [, y, mo, d, h, mi, s] = m.map(Number);
-  return Date.UTC(y, mo - 1, d, h - 8, mi, s);
+function providerError(api: string, res: { returnMsg?: string; errCodeDes?: string }): ServerError {
+  return new ServerError('PAY_PROVIDER_ERROR', `${api}: ${res.errCodeDes || res.returnMsg || 'failed'}`);
 }

@@ -5,33 +5,26 @@
  */
 import type { BillReport, Discrepancy } from '../../typings/paykit/bill';
 import { parseBill, reconcileBill, type LocalOrder, type RefundDiscrepancy } from './bill';
+import { beijingDay, beijingDayRange, DAY_MS } from './beijing';
 import type { Kit } from './context';
 import { invalid } from './errors';
 import type { OrderDoc } from './model';
 import { settleRefundHooks } from './fulfil';
-import { applyTradeStatus, orderNoOf } from './payments';
-import { settle, syncRefund } from './refunds';
+import { orderNoOf } from './ids';
+import { applyTradeStatus } from './payments';
+import { recordRefundOutcome, syncRefund } from './refunds';
 
-const DAY_MS = 86_400_000;
-const BEIJING_MS = 8 * 3_600_000;
-
-/** yyyyMMdd → the Beijing day [from, to) in ms since epoch; refuses today and later. */
-export function billDay(billDate: unknown, now = Date.now()): { billDate: string; from: number; to: number } {
-  const m = typeof billDate === 'string' ? /^(\d{4})(\d{2})(\d{2})$/.exec(billDate) : null;
-  if (!m) throw invalid('billDate must be a day as yyyyMMdd');
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const from = Date.UTC(y, mo - 1, d) - BEIJING_MS;
-  const check = new Date(from + BEIJING_MS);
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) {
-    throw invalid(`billDate ${billDate} is not a calendar day`);
-  }
-  if (from + DAY_MS > now) throw invalid('bills exist only for days that are over (Beijing time)');
-  return { billDate: billDate as string, from, to: from + DAY_MS };
+/** yyyyMMdd → the Beijing day [from, to) in ms since epoch; refuses days that are not over yet. */
+export function billDay(billDate: string, now = Date.now()): { billDate: string; from: number; to: number } {
+  const range = beijingDayRange(billDate);
+  if (!range) throw invalid(`billDate ${billDate} is not a calendar day`);
+  if (range.to > now) throw invalid('bills exist only for days that are over (Beijing time)');
+  return { billDate, ...range };
 }
 
 /** The Beijing day before `now`, as yyyyMMdd. */
 export function yesterday(now = Date.now()): string {
-  return new Date(now + BEIJING_MS - DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+  return beijingDay(now - DAY_MS);
 }
 
 function local(order: OrderDoc): LocalOrder {
@@ -46,7 +39,7 @@ function local(order: OrderDoc): LocalOrder {
   };
 }
 
-export async function reconcileDay(kit: Kit, billDate: unknown, repair: boolean): Promise<BillReport> {
+export async function reconcileDay(kit: Kit, billDate: string, repair: boolean): Promise<BillReport> {
   const day = billDay(billDate);
   const sources = {
     billDate: day.billDate,
@@ -137,7 +130,7 @@ async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<boolean> {
   if (record.status !== 'PROCESSING' || record.refundFee !== r.wechatFee) return false;
   const settled =
     (await syncRefund(kit, order, index)) ||
-    (r.wechatStatus === 'SUCCESS' && (await settle(kit, order, index, 'SUCCESS')));
+    (r.wechatStatus === 'SUCCESS' && (await recordRefundOutcome(kit, order, index, 'SUCCESS')));
   const latest = await kit.store.order(order._id);
   if (latest) await settleRefundHooks(kit, latest);
   return settled && latest?.refunds[index].status === 'SUCCESS';

@@ -1,5 +1,6 @@
 /**
- * Merchant hooks: what your business does when money moves.
+ * The kit's example merchant hooks, used when the project has no `merchant/hooks.ts`. Copy this
+ * file there to write your own (a kit upgrade never touches it).
  *
  * The contract, which every hook must keep:
  * - `onPaid` runs for each paid order and `onRefunded` for each successful refund, once in the
@@ -12,51 +13,24 @@
  * - Writes merge: a hook updates only the fields it owns (never replaces a whole document), so a
  *   repeated `onPaid` cannot erase what `onRefunded` wrote, as the examples below do.
  */
-import type { OrderDoc, RefundRecord } from './model';
-import type { Database } from './store';
+import { mergeDoc, type OnPaid, type OnRefunded } from './hooks-api';
 
 export const DELIVERIES = 'paykit_deliveries';
 
 /** Example: mark the goods as delivered. */
-export async function onPaid(order: OrderDoc, db: Database): Promise<void> {
+export const onPaid: OnPaid = async (order, db) => {
   await mergeDoc(db, DELIVERIES, order._id, {
     openid: order.openid,
     items: order.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
     status: 'DELIVERED',
     deliveredAt: new Date(),
   });
-}
+};
 
 /** Example: note the refund against the delivery record. */
-export async function onRefunded(order: OrderDoc, refund: RefundRecord, db: Database): Promise<void> {
+export const onRefunded: OnRefunded = async (order, refund, db) => {
   await mergeDoc(db, DELIVERIES, order._id, {
     refunds: { [refund.outRefundNo]: refund.refundFee },
     refundedAt: new Date(),
   });
-}
-
-/**
- * Writes `data` into document `id`, creating it if it is missing and keeping every field it does
- * not name (nested objects merge field by field). Safe to repeat and to race.
- */
-export async function mergeDoc(
-  db: Database,
-  collection: string,
-  id: string,
-  data: Record<string, unknown>,
-): Promise<void> {
-  const docs = db.collection(collection);
-  const updated = async () =>
-    ((await docs.where({ _id: id }).update({ data })) as unknown as { stats: { updated: number } }).stats
-      .updated > 0;
-  if (await updated()) return;
-  try {
-    await docs.add({ data: { ...data, _id: id } });
-  } catch (err) {
-    // Created meanwhile by a concurrent run: merge into it. (An update that changes nothing may
-    // count as no update, so the document's existence is what tells.)
-    if (await updated()) return;
-    const found = (await docs.where({ _id: id }).get()) as unknown as { data: unknown[] };
-    if (!found.data.length) throw err;
-  }
-}
+};

@@ -1,0 +1,40 @@
+/**
+ * Who may do what. The caller is always `getWXContext()`, never a field of the event: a client can
+ * put anything there. Users act on their own orders, merchant admins (PAYKIT_ADMIN_OPENIDS) on
+ * refunds and bills, and timer functions refuse users altogether.
+ */
+import cloud from 'wx-server-sdk';
+import type { Kit } from './context';
+import { ServerError } from './errors';
+import type { OrderDoc } from './model';
+
+/** The calling user. */
+export function caller(): { openid: string; appid: string } {
+  const ctx = cloud.getWXContext();
+  const openid = typeof ctx.OPENID === 'string' ? ctx.OPENID : '';
+  if (!openid)
+    throw new ServerError('UNAUTHENTICATED', 'this function must be called from the mini-program by a user');
+  return { openid, appid: typeof ctx.APPID === 'string' ? ctx.APPID : '' };
+}
+
+/**
+ * Timer functions do housekeeping for everyone; a user calling one from the mini-program (any user
+ * can call any cloud function) is refused.
+ */
+export function requireTimer(): void {
+  const ctx = cloud.getWXContext();
+  if (ctx.OPENID) throw new ServerError('FORBIDDEN', 'this function runs on its timer only');
+}
+
+export function requireAdmin(kit: Kit, openid: string): void {
+  if (!kit.config.adminOpenids.includes(openid)) {
+    throw new ServerError('FORBIDDEN', 'only merchant admins (PAYKIT_ADMIN_OPENIDS) may do this');
+  }
+}
+
+/** One of the caller's orders. Someone else's order looks exactly like a missing one. */
+export async function ownedOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
+  const order = await kit.store.order(orderNo);
+  if (!order || order.openid !== openid) throw new ServerError('ORDER_NOT_FOUND', `no order ${orderNo}`);
+  return order;
+}

@@ -1,0 +1,181 @@
+/**
+ * The order state machine: every state an order, its refunds and its hooks can be in, every move
+ * between them, and the conditional update that makes each move happen at most once. Nothing else
+ * in the kit writes an order's state; everything else asks this module.
+ *
+ *   order      NOTPAY ──pay──▶ SUCCESS ──settleRefund(SUCCESS)──▶ REFUND
+ *                │  └─ addAttempt, setPrepay (stays NOTPAY)              (more refunds stay REFUND)
+ *                └──close──▶ CLOSED
+ *   refund     (reserveRefund) PROCESSING ──settleRefund──▶ SUCCESS | FAILED | CHANGE
+ *                              PROCESSING ──refuseRefund──▶ FAILED   (WeChat refused the request)
+ *   hook       PENDING ──claimHook──▶ RUNNING ──finishHook──▶ DONE
+ *              RUNNING ──releaseHook──▶ PENDING (it threw);  RUNNING, lease over ──claimHook──▶ RUNNING
+ *
+ * A move is a `where` (the state it starts from, so a duplicate or a racing move matches nothing)
+ * and the `data` it writes; the store applies it as one conditional update. Pure: the database's
+ * command builder is passed in.
+ */
+import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
+import { ServerError } from './errors';
+import type { HookState, OrderDoc, PaymentAttempt, Prepay, RefundRecord } from './model';
+import type { Database } from './store';
+
+export type Command = Database['command'];
+
+/** One conditional update of one order. */
+export interface Move {
+  where: Record<string, unknown>;
+  data: Record<string, unknown>;
+}
+
+/** Paid at WeChat, whatever has been refunded since. */
+export function isPaid(status: OrderStatus): boolean {
+  return status === 'SUCCESS' || status === 'REFUND';
+}
+
+export const PAID_STATUSES: OrderStatus[] = ['SUCCESS', 'REFUND'];
+
+/** Throws the error a payment attempt on this order deserves, if any. */
+export function assertPayable(order: OrderDoc, now: number): void {
+  if (isPaid(order.status)) throw new ServerError('ORDER_PAID', 'the order is already paid');
+  if (order.status === 'CLOSED') throw new ServerError('ORDER_CLOSED', 'the order is closed');
+  if (order.status !== 'NOTPAY')
+    throw new ServerError('ORDER_STATE_CONFLICT', `the order is ${order.status}`);
+  if (order.expiresAt.getTime() <= now) throw new ServerError('ORDER_CLOSED', 'the order has expired');
+}
+
+// ── the order ───────────────────────────────────────────────────────────────────────────────
+
+/** A new payment attempt on an unpaid order unchanged since it was read. */
+export function addAttempt(_: Command, order: OrderDoc, attempt: PaymentAttempt): Move {
+  return {
+    where: { status: 'NOTPAY', version: order.version },
+    data: { attempts: _.push([attempt]), outTradeNo: attempt.outTradeNo, version: _.inc(1) },
+  };
+}
+
+/** WeChat's prepay for attempt `index`, while that attempt is still the order's current one. */
+export function setPrepay(index: number, outTradeNo: string, prepay: Prepay): Move {
+  const at = `attempts.${index}`;
+  return {
+    where: { status: 'NOTPAY', outTradeNo, [`${at}.outTradeNo`]: outTradeNo },
+    data: {
+      [`${at}.prepayId`]: prepay.prepayId,
+      [`${at}.prepayExpiresAt`]: prepay.prepayExpiresAt,
+      [`${at}.payment`]: prepay.payment,
+    },
+  };
+}
+
+/** NOTPAY → SUCCESS, with onPaid waiting to run. */
+export function pay(_: Command, paid: { outTradeNo: string; transactionId: string; paidAt: Date }): Move {
+  const fulfilment: HookState = { state: 'PENDING', runs: 0 };
+  return {
+    where: { status: 'NOTPAY' },
+    data: { status: 'SUCCESS', ...paid, fulfilment, version: _.inc(1) },
+  };
+}
+
+/** NOTPAY → CLOSED. */
+export function close(_: Command, closedAt: Date): Move {
+  return { where: { status: 'NOTPAY' }, data: { status: 'CLOSED', closedAt, version: _.inc(1) } };
+}
+
+// ── refunds ─────────────────────────────────────────────────────────────────────────────────
+
+/** A new refund (PROCESSING) reserving its amount, on a paid order unchanged since it was read. */
+export function reserveRefund(_: Command, order: OrderDoc, record: RefundRecord): Move {
+  return {
+    where: { status: _.in(PAID_STATUSES), version: order.version },
+    data: { refunds: _.push([record]), version: _.inc(1) },
+  };
+}
+
+const processing = (index: number, outRefundNo: string) => ({
+  [`refunds.${index}.outRefundNo`]: outRefundNo,
+  [`refunds.${index}.status`]: 'PROCESSING',
+});
+
+/** WeChat's refund id, once it accepted the refund. */
+export function acceptRefund(index: number, outRefundNo: string, refundId: string): Move {
+  return {
+    where: { [`refunds.${index}.outRefundNo`]: outRefundNo },
+    data: { [`refunds.${index}.refundId`]: refundId },
+  };
+}
+
+/** PROCESSING → FAILED: WeChat refused the request outright, so the amount is free again. */
+export function refuseRefund(_: Command, index: number, outRefundNo: string, reason: string): Move {
+  return {
+    where: processing(index, outRefundNo),
+    data: { [`refunds.${index}.status`]: 'FAILED', [`refunds.${index}.failure`]: reason, version: _.inc(1) },
+  };
+}
+
+/** A refund's end as WeChat reports it. */
+export type RefundOutcome = Exclude<RefundStatus, 'PROCESSING'>;
+
+/** PROCESSING → SUCCESS (the order becomes REFUND, onRefunded waits to run), FAILED or CHANGE. */
+export function settleRefund(
+  _: Command,
+  index: number,
+  outRefundNo: string,
+  outcome: RefundOutcome,
+  at: Date,
+): Move {
+  const path = `refunds.${index}`;
+  const data: Record<string, unknown> = {
+    [`${path}.status`]: outcome,
+    [`${path}.settledAt`]: at,
+    version: _.inc(1),
+  };
+  if (outcome === 'SUCCESS') {
+    const hook: HookState = { state: 'PENDING', runs: 0 };
+    Object.assign(data, { [`${path}.hook`]: hook, status: 'REFUND' });
+  }
+  return { where: processing(index, outRefundNo), data };
+}
+
+// ── hooks ───────────────────────────────────────────────────────────────────────────────────
+
+/** Which merchant hook of an order: onPaid, or onRefunded of refund `index`. */
+export type HookRef = { hook: 'onPaid' } | { hook: 'onRefunded'; index: number };
+
+function hookPath(ref: HookRef): string {
+  return ref.hook === 'onPaid' ? 'fulfilment' : `refunds.${ref.index}.hook`;
+}
+
+/**
+ * PENDING → RUNNING for the runner claiming at `now`; or RUNNING → RUNNING when the previous claim
+ * is older than `staleBefore` (its runner died).
+ */
+export function claimHook(_: Command, ref: HookRef, now: Date, staleBefore?: Date): Move {
+  const f = hookPath(ref);
+  return {
+    where: staleBefore
+      ? { [`${f}.state`]: 'RUNNING', [`${f}.claimedAt`]: _.lte(staleBefore) }
+      : { [`${f}.state`]: 'PENDING' },
+    data: { [`${f}.state`]: 'RUNNING', [`${f}.claimedAt`]: now, [`${f}.runs`]: _.inc(1) },
+  };
+}
+
+/** RUNNING → DONE, for the runner whose claim is still current. */
+export function finishHook(ref: HookRef, claimedAt: Date): Move {
+  const f = hookPath(ref);
+  return { where: { [`${f}.claimedAt`]: claimedAt }, data: { [`${f}.state`]: 'DONE' } };
+}
+
+/** RUNNING → PENDING after the hook threw, so a later runner retries it. */
+export function releaseHook(ref: HookRef, claimedAt: Date, error: string): Move {
+  const f = hookPath(ref);
+  return {
+    where: { [`${f}.state`]: 'RUNNING', [`${f}.claimedAt`]: claimedAt },
+    data: { [`${f}.state`]: 'PENDING', [`${f}.lastError`]: error },
+  };
+}
+
+/** True while a hook of the order (onPaid or a successful refund's onRefunded) has not finished. */
+export function hasUnfinishedHooks(order: OrderDoc): boolean {
+  const open = (h?: HookState) => !!h && h.state !== 'DONE';
+  return open(order.fulfilment) || (order.refunds ?? []).some((r) => r.status === 'SUCCESS' && open(r.hook));
+}

@@ -1,0 +1,179 @@
+/** @jest-environment node */
+/** The order model, identifiers, Beijing time and configuration: pure functions, tested directly. */
+import {
+  beijingDay,
+  beijingDayRange,
+  beijingStamp,
+  parseBeijing,
+} from '../../../cloudfunctions/common/beijing';
+import { loadServerConfig } from '../../../cloudfunctions/common/config';
+import { newOrderNo, orderNoOf, outTradeNoFor, requestKeyId } from '../../../cloudfunctions/common/ids';
+import {
+  describe as describeItems,
+  priceItems,
+  refundableFee,
+  refundedFee,
+  reusablePayment,
+  toView,
+  truncateUtf8,
+  type OrderDoc,
+} from '../../../cloudfunctions/common/model';
+import type { Product } from '../../../typings/paykit/order';
+
+const T0 = Date.UTC(2024, 2, 15, 2, 30, 45); // 2024-03-15 10:30:45 Beijing
+
+const catalogue = new Map<string, Product>([
+  ['latte', { sku: 'latte', name: '拿铁', price: 2800, active: true }],
+  ['tea', { sku: 'tea', name: '乌龙茶', price: 1600, active: true }],
+  ['gone', { sku: 'gone', name: '下架', price: 100, active: false }],
+  ['free', { sku: 'free', name: '赠品', price: 0, active: true }],
+]);
+
+const order = (over: Partial<OrderDoc> = {}): OrderDoc => ({
+  _id: 'PK2024031510304512345678',
+  openid: 'o-a',
+  appid: 'wx1',
+  items: [{ sku: 'latte', name: '拿铁', unitPrice: 2800, quantity: 1 }],
+  totalFee: 2800,
+  description: '拿铁',
+  status: 'SUCCESS',
+  attempts: [],
+  outTradeNo: null,
+  createdAt: new Date(T0),
+  updatedAt: new Date(T0),
+  expiresAt: new Date(T0 + 1800_000),
+  refunds: [],
+  version: 1,
+  ...over,
+});
+
+describe('priceItems', () => {
+  test('prices from the catalogue, merging repeated skus', () => {
+    expect(
+      priceItems(
+        [
+          { sku: 'latte', quantity: 1 },
+          { sku: 'tea', quantity: 2 },
+          { sku: 'latte', quantity: 2 },
+        ],
+        catalogue,
+      ),
+    ).toEqual({
+      items: [
+        { sku: 'latte', name: '拿铁', unitPrice: 2800, quantity: 3 },
+        { sku: 'tea', name: '乌龙茶', unitPrice: 1600, quantity: 2 },
+      ],
+      totalFee: 11600,
+    });
+  });
+
+  test.each([
+    [[{ sku: 'nope', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
+    [[{ sku: 'gone', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
+    [[{ sku: 'free', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
+    [Array.from({ length: 2 }, () => ({ sku: 'latte', quantity: 60 })), 'INVALID_PARAM'],
+  ])('%j is refused with %s', (lines, code) => {
+    expect(() => priceItems(lines, catalogue)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+test('describe fits WeChat’s 128-byte body, cutting at a character', () => {
+  expect(describeItems(order().items, '咖啡店-')).toBe('咖啡店-拿铁');
+  const long = truncateUtf8('拿'.repeat(100), 128);
+  expect(Buffer.byteLength(long)).toBeLessThanOrEqual(128);
+  expect(long.endsWith('…')).toBe(true);
+});
+
+test('a prepay is reused until a minute before it expires', () => {
+  const payment = {
+    timeStamp: '1',
+    nonceStr: 'n',
+    package: 'prepay_id=p',
+    signType: 'MD5' as const,
+    paySign: 's',
+  };
+  const attempt = {
+    outTradeNo: 'A01',
+    createdAt: T0,
+    prepayId: 'p',
+    prepayExpiresAt: T0 + 7200_000,
+    payment,
+  };
+  const unpaid = order({ status: 'NOTPAY', attempts: [attempt], outTradeNo: 'A01' });
+  expect(reusablePayment(unpaid, T0)).toBe(payment);
+  expect(reusablePayment(unpaid, T0 + 7200_000 - 60_000)).toBeUndefined();
+  // Recorded before WeChat answered: nothing to reuse.
+  expect(
+    reusablePayment(order({ attempts: [{ outTradeNo: 'A01', createdAt: T0 }], outTradeNo: 'A01' }), T0),
+  ).toBeUndefined();
+});
+
+test('refunds: what went through, and what is left to refund', () => {
+  const refund = (refundFee: number, status: 'PROCESSING' | 'SUCCESS' | 'FAILED') => ({
+    outRefundNo: `R${refundFee}`,
+    refundFee,
+    status,
+    by: 'admin',
+    createdAt: new Date(T0),
+  });
+  const o = order({ refunds: [refund(500, 'SUCCESS'), refund(300, 'PROCESSING'), refund(1000, 'FAILED')] });
+  expect(refundedFee(o)).toBe(500);
+  expect(refundableFee(o)).toBe(2000);
+  expect(toView(o)).toEqual(
+    expect.objectContaining({ orderNo: o._id, refundedFee: 500, createdAt: T0, expiresAt: T0 + 1800_000 }),
+  );
+});
+
+describe('identifiers', () => {
+  test('order and attempt numbers', () => {
+    const orderNo = newOrderNo(T0);
+    expect(orderNo).toMatch(/^PK20240315103045\d{8}$/);
+    expect(outTradeNoFor(orderNo, 2)).toBe(`${orderNo}A02`);
+    expect(orderNoOf(`${orderNo}A02`)).toBe(orderNo);
+    expect(orderNoOf('SHOP-1')).toBeUndefined();
+  });
+
+  test('a request key document is one per user and key', () => {
+    expect(requestKeyId('o-a', 'key-0001')).toBe(requestKeyId('o-a', 'key-0001'));
+    expect(requestKeyId('o-a', 'key-0001')).not.toBe(requestKeyId('o-b', 'key-0001'));
+    expect(requestKeyId('o-a', 'key-0001')).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('Beijing time', () => {
+  test('stamps and days', () => {
+    expect(beijingStamp(T0)).toBe('20240315103045');
+    expect(parseBeijing('20240315103045')).toBe(T0);
+    expect(parseBeijing('2024-03-15 10:30:45')).toBe(T0);
+    expect(parseBeijing('nonsense')).toBeNaN();
+    expect(beijingDay(Date.UTC(2024, 2, 14, 16))).toBe('20240315');
+    expect(beijingDayRange('20240315')).toEqual({
+      from: Date.UTC(2024, 2, 14, 16),
+      to: Date.UTC(2024, 2, 15, 16),
+    });
+    expect(beijingDayRange('20240230')).toBeUndefined();
+  });
+});
+
+describe('server configuration', () => {
+  test('reads the environment, with defaults', () => {
+    expect(loadServerConfig({ PAYKIT_SUB_MCH_ID: '1900000109', PAYKIT_ADMIN_OPENIDS: ' a, b ,' })).toEqual({
+      subMchId: '1900000109',
+      payCallback: 'payCallback',
+      refundCallback: 'refundCallback',
+      orderTtlMs: 30 * 60_000,
+      bodyPrefix: '',
+      adminOpenids: ['a', 'b'],
+    });
+  });
+
+  test.each([
+    [{}, /PAYKIT_SUB_MCH_ID is not set/],
+    [{ PAYKIT_SUB_MCH_ID: 'abc' }, /not a merchant number/],
+    [{ PAYKIT_SUB_MCH_ID: '1900000109', PAYKIT_ORDER_TTL_MINUTES: '0' }, /PAYKIT_ORDER_TTL_MINUTES/],
+  ])('%j → NOT_CONFIGURED', (env, message) => {
+    expect(() => loadServerConfig(env)).toThrow(
+      expect.objectContaining({ code: 'NOT_CONFIGURED', message: expect.stringMatching(message) }),
+    );
+  });
+});

@@ -1,0 +1,119 @@
+/** @jest-environment node */
+/**
+ * The order state machine: each move's `where` is the state it starts from, so a duplicate or a
+ * racing move matches nothing. The commands are the real wx-server-sdk's (no database is reached).
+ */
+import cloud from 'wx-server-sdk';
+import type { OrderDoc } from '../../../cloudfunctions/common/model';
+import * as states from '../../../cloudfunctions/common/order-states';
+
+cloud.init({ env: 'unit-test' });
+const _ = cloud.database().command;
+const T0 = Date.UTC(2024, 2, 15, 2, 30);
+
+const order = (over: Partial<OrderDoc> = {}): OrderDoc => ({
+  _id: 'PK2024031510300012345678',
+  openid: 'o-a',
+  appid: 'wx1',
+  items: [],
+  totalFee: 2800,
+  description: '拿铁',
+  status: 'NOTPAY',
+  attempts: [{ outTradeNo: 'PK2024031510300012345678A01', createdAt: T0 }],
+  outTradeNo: 'PK2024031510300012345678A01',
+  createdAt: new Date(T0),
+  updatedAt: new Date(T0),
+  expiresAt: new Date(T0 + 1800_000),
+  refunds: [],
+  version: 3,
+  ...over,
+});
+
+test('paid means SUCCESS or REFUND', () => {
+  expect(
+    ['NOTPAY', 'SUCCESS', 'CLOSED', 'REFUND', 'PAYERROR'].filter((s) => states.isPaid(s as never)),
+  ).toEqual(['SUCCESS', 'REFUND']);
+});
+
+test.each([
+  [{ status: 'SUCCESS' as const }, T0, 'ORDER_PAID'],
+  [{ status: 'REFUND' as const }, T0, 'ORDER_PAID'],
+  [{ status: 'CLOSED' as const }, T0, 'ORDER_CLOSED'],
+  [{ status: 'PAYERROR' as const }, T0, 'ORDER_STATE_CONFLICT'],
+  [{}, T0 + 1800_000, 'ORDER_CLOSED'],
+])('assertPayable %j at %i → %s', (over, now, code) => {
+  expect(() => states.assertPayable(order(over), now)).toThrow(expect.objectContaining({ code }));
+  expect(() => states.assertPayable(order(), T0)).not.toThrow();
+});
+
+test('order moves start from NOTPAY', () => {
+  const paidAt = new Date(T0);
+  const pay = states.pay(_, { outTradeNo: 'A01', transactionId: '42', paidAt });
+  expect(pay.where).toEqual({ status: 'NOTPAY' });
+  expect(pay.data).toEqual({
+    status: 'SUCCESS',
+    outTradeNo: 'A01',
+    transactionId: '42',
+    paidAt,
+    fulfilment: { state: 'PENDING', runs: 0 },
+    version: _.inc(1),
+  });
+  expect(states.close(_, paidAt)).toEqual({
+    where: { status: 'NOTPAY' },
+    data: { status: 'CLOSED', closedAt: paidAt, version: _.inc(1) },
+  });
+  const attempt = { outTradeNo: 'A02', createdAt: T0 };
+  expect(states.addAttempt(_, order(), attempt).where).toEqual({ status: 'NOTPAY', version: 3 });
+  expect(
+    states.setPrepay(1, 'A02', { prepayId: 'p', prepayExpiresAt: 1, payment: {} as never }).where,
+  ).toEqual({
+    status: 'NOTPAY',
+    outTradeNo: 'A02',
+    'attempts.1.outTradeNo': 'A02',
+  });
+});
+
+test('refund moves start from PROCESSING; a success makes the order REFUND with onRefunded pending', () => {
+  const at = new Date(T0);
+  const ok = states.settleRefund(_, 0, 'R01', 'SUCCESS', at);
+  expect(ok.where).toEqual({ 'refunds.0.outRefundNo': 'R01', 'refunds.0.status': 'PROCESSING' });
+  expect(ok.data).toEqual(
+    expect.objectContaining({
+      'refunds.0.status': 'SUCCESS',
+      status: 'REFUND',
+      'refunds.0.hook': { state: 'PENDING', runs: 0 },
+    }),
+  );
+  const closed = states.settleRefund(_, 1, 'R02', 'FAILED', at);
+  expect(closed.data).not.toHaveProperty('status');
+  expect(closed.data['refunds.1.status']).toBe('FAILED');
+  expect(states.refuseRefund(_, 0, 'R01', 'NOTENOUGH').where).toEqual(ok.where);
+  expect(states.reserveRefund(_, order({ status: 'SUCCESS' }), {} as never).where).toEqual({
+    status: _.in(states.PAID_STATUSES),
+    version: 3,
+  });
+});
+
+test('hooks: PENDING is claimed, a stale RUNNING is taken over, only the current claim finishes', () => {
+  const now = new Date(T0);
+  const stale = new Date(T0 - 60_000);
+  expect(states.claimHook(_, { hook: 'onPaid' }, now).where).toEqual({ 'fulfilment.state': 'PENDING' });
+  expect(states.claimHook(_, { hook: 'onRefunded', index: 2 }, now, stale).where).toEqual({
+    'refunds.2.hook.state': 'RUNNING',
+    'refunds.2.hook.claimedAt': _.lte(stale),
+  });
+  expect(states.finishHook({ hook: 'onPaid' }, now)).toEqual({
+    where: { 'fulfilment.claimedAt': now },
+    data: { 'fulfilment.state': 'DONE' },
+  });
+  expect(states.releaseHook({ hook: 'onPaid' }, now, 'boom').data).toEqual({
+    'fulfilment.state': 'PENDING',
+    'fulfilment.lastError': 'boom',
+  });
+  const paid = order({ status: 'SUCCESS', fulfilment: { state: 'DONE', runs: 1 } });
+  expect(states.hasUnfinishedHooks(paid)).toBe(false);
+  const refund = { outRefundNo: 'R01', refundFee: 1, status: 'SUCCESS' as const, by: 'a', createdAt: now };
+  expect(
+    states.hasUnfinishedHooks({ ...paid, refunds: [{ ...refund, hook: { state: 'RUNNING', runs: 1 } }] }),
+  ).toBe(true);
+});
