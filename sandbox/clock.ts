@@ -165,7 +165,9 @@ export function persistedClock(file: string): SandboxClock {
     try {
       setting = parseSetting(JSON.parse(fs.readFileSync(file, 'utf8')));
     } catch (err) {
-      console.warn(`[sandbox clock] ignoring ${file} (${(err as Error).message}): the clock runs on real time`);
+      console.warn(
+        `[sandbox clock] ignoring ${file} (${(err as Error).message}): the clock runs on real time`,
+      );
     }
   }
   const clock = new SandboxClock(setting);
@@ -181,6 +183,7 @@ function parseSetting(value: unknown): ClockSetting {
   const { frozenAt, offsetMs } = (value ?? {}) as Record<string, unknown>;
   if (frozenAt !== null && !(typeof frozenAt === 'number' && Number.isFinite(frozenAt)))
     throw new Error('frozenAt must be null or a time in ms');
-  if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs)) throw new Error('offsetMs must be a number');
+  if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs))
+    throw new Error('offsetMs must be a number');
   return { frozenAt, offsetMs };
 }

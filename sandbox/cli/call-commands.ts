@@ -73,7 +73,9 @@ async function callFunction(
   const answer = await client.post<GatewayAnswer>('/gateway/call', { name, data, openid });
   if (!answer.ok) {
     const reason = answer.errMsg ?? answer.message ?? JSON.stringify(answer);
-    throw new CliError(`calling ${name} failed: ${reason}\n(its output: npm run sandbox -- logs --name ${name})`);
+    throw new CliError(
+      `calling ${name} failed: ${reason}\n(its output: npm run sandbox -- logs --name ${name})`,
+    );
   }
   // A refund or a close may have sent callbacks: wait for their answers before the next command.
   await client.post('/sandbox/pay/settle');
@@ -121,7 +123,9 @@ export function callData(words: string[]): Record<string, unknown> {
 export async function call({ args, client }: CommandContext): Promise<CommandResult> {
   const [name, ...words] = args.positional;
   if (!name)
-    throw new CliError("call needs a function name, e.g. call queryOrder orderNo=PK… or '{\"orderNo\":\"PK…\"}'");
+    throw new CliError(
+      'call needs a function name, e.g. call queryOrder orderNo=PK… or \'{"orderNo":"PK…"}\'',
+    );
   const data = callData(words);
   const { openid, label } = caller(args);
   const result = await callFunction(client, name, data, openid);

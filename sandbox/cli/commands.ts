@@ -132,8 +132,11 @@ async function clock({ args, client }: CommandContext): Promise<CommandResult> {
   const state = body
     ? await client.post<ClockState>('/sandbox/clock', body)
     : await client.get<ClockState>('/sandbox/clock');
-  // Callbacks that fell due while moving the clock have been sent; wait for their answers.
-  if (body) await client.post('/sandbox/pay/settle');
+  // Timers and callbacks that fell due while moving the clock have started; wait for them to end.
+  if (body) {
+    await client.post('/sandbox/triggers/settle');
+    await client.post('/sandbox/pay/settle');
+  }
   return { data: state, text: `clock ${clockText(state)}` };
 }
 

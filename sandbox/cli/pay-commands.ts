@@ -52,7 +52,8 @@ const MODES = ['drop', 'delay', 'duplicate', 'hold'];
 
 export async function pay({ args, client }: CommandContext): Promise<CommandResult> {
   const target = args.positional[0];
-  if (!target) throw new CliError('pay needs an order number (from buy), a package (prepay_id=wx…) or a prepay id');
+  if (!target)
+    throw new CliError('pay needs an order number (from buy), a package (prepay_id=wx…) or a prepay id');
   const action = flag(args, 'action') ?? 'pay';
   if (!ACTIONS.includes(action)) throw new CliError(`--action must be one of ${ACTIONS.join(', ')}`);
   const { trades } = await client.get<{ trades: TradeView[] }>('/sandbox/pay/trades');
