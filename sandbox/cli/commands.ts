@@ -55,7 +55,7 @@ export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
 Local users (--as buyer, --as admin, or any openid; call and buy act as the buyer by default):
   buyer  ${LOCAL_USERS.buyer}    a customer
   admin  ${LOCAL_USERS.admin}     a merchant admin (start puts it in PAYKIT_ADMIN_OPENIDS: refunds,
-                                bills) and the user WeChat DevTools calls as in local mode
+                              bills) and the user WeChat DevTools calls as in local mode
 Options for every control command:
   --url <url>        Sandbox URL (default $PAYKIT_SANDBOX_URL or ${DEFAULT_URL})
   --json             Print the API's JSON instead of text`;
