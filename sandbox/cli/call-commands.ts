@@ -70,13 +70,17 @@ async function callFunction(
     const built = functions.length ? functions.join(', ') : 'none: run npm run build';
     throw new CliError(`no cloud function "${name}" in the sandbox (functions: ${built})`);
   }
-  const answer = await client.post<GatewayAnswer>('/gateway/call', { name, data, openid });
-  if (!answer.ok) {
-    const reason = answer.errMsg ?? answer.message ?? JSON.stringify(answer);
-    throw new CliError(
-      `calling ${name} failed: ${reason}\n(its output: npm run sandbox -- logs --name ${name})`,
-    );
+  const failed = (reason: string) =>
+    new CliError(`calling ${name} failed: ${reason}\n(its output: npm run sandbox -- logs --name ${name})`);
+  let answer: GatewayAnswer;
+  try {
+    answer = await client.post<GatewayAnswer>('/gateway/call', { name, data, openid });
+  } catch (err) {
+    // The gateway may answer a failed call with an HTTP error rather than { ok: false }.
+    if (err instanceof CliError && !err.message.startsWith('no sandbox')) throw failed(err.message);
+    throw err;
   }
+  if (!answer.ok) throw failed(answer.errMsg ?? answer.message ?? JSON.stringify(answer));
   // A refund or a close may have sent callbacks: wait for their answers before the next command.
   await client.post('/sandbox/pay/settle');
   return answer.result;
