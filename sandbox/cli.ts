@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { LOCAL_USERS } from './cli/call-commands';
 import { COMMANDS, COMMAND_USAGE, runCommand } from './cli/commands';
 import type { IndexSpec } from './cloud/database';
 
@@ -28,7 +29,8 @@ Options for start:
   --indexes <file>   Index declarations (default cloudfunctions/common/indexes.json)
   --seed <file>      JSON { collection: [docs] } imported at start (default sandbox/seed/demo.json when the data folder is new)
   --fn-env <k=v,...> Environment variables for every function (default PAYKIT_SUB_MCH_ID=1900000109,
-                     PAYKIT_ADMIN_OPENIDS=oPaykitLocalUser)
+                     PAYKIT_ADMIN_OPENIDS=${LOCAL_USERS.admin}, the local admin; add more openids with
+                     --fn-env PAYKIT_ADMIN_OPENIDS=${LOCAL_USERS.admin},oYourOpenid)
   --durability <d>   process (default): writes survive a killed sandbox; full: also a power cut (slower)
   --json             Print one JSON line when ready (for scripts)
   --quiet            Print nothing else
@@ -42,11 +44,11 @@ type Flags = Record<string, string | boolean>;
 export const SANDBOX_SUB_MCH_ID = '1900000109';
 
 function functionEnv(flags: Flags): Record<string, string> {
-  // The local DevTools user (miniprogram/paykit/config.ts localOpenid) is a merchant admin in the
-  // sandbox, so the demo can refund and reconcile.
+  // The local admin, also the DevTools user (miniprogram/paykit/config.ts localOpenid), is a
+  // merchant admin in the sandbox, so the demo can refund and reconcile.
   const env: Record<string, string> = {
     PAYKIT_SUB_MCH_ID: SANDBOX_SUB_MCH_ID,
-    PAYKIT_ADMIN_OPENIDS: 'oPaykitLocalUser',
+    PAYKIT_ADMIN_OPENIDS: LOCAL_USERS.admin,
   };
   const spec = flags['fn-env'];
   if (typeof spec === 'string') {

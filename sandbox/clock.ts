@@ -3,9 +3,17 @@
  * sandbox (prepay expiry, the 5-minute close rule, callback retries, timer triggers, bill days)
  * reads this clock and schedules on it, so a test can move time instead of waiting.
  */
+import * as fs from 'fs';
+
 export interface ClockState {
   now: number;
   frozen: boolean;
+  offsetMs: number;
+}
+
+/** What survives a restart: the frozen instant, or the offset of a running clock from real time. */
+export interface ClockSetting {
+  frozenAt: number | null;
   offsetMs: number;
 }
 
@@ -22,6 +30,14 @@ export class SandboxClock {
   private nextId = 1;
   private wake: NodeJS.Timeout | null = null;
   private backListeners: Array<() => void> = [];
+  private settingListeners: Array<(setting: ClockSetting) => void> = [];
+
+  constructor(setting?: ClockSetting) {
+    if (setting) {
+      this.frozenAt = setting.frozenAt;
+      this.offsetMs = setting.offsetMs;
+    }
+  }
 
   now(): number {
     return this.frozenAt ?? Date.now() + this.offsetMs;
@@ -31,10 +47,20 @@ export class SandboxClock {
     return { now: this.now(), frozen: this.frozenAt !== null, offsetMs: this.offsetMs };
   }
 
+  setting(): ClockSetting {
+    return { frozenAt: this.frozenAt, offsetMs: this.offsetMs };
+  }
+
+  /** Called after every freeze, resume and set (advance sets), with what a restart needs. */
+  onSettingChanged(listener: (setting: ClockSetting) => void): void {
+    this.settingListeners.push(listener);
+  }
+
   /** Stops time at its current reading (or at `at`). */
   freeze(at?: number): void {
     const before = this.now();
     this.frozenAt = at ?? before;
+    this.settingChanged();
     this.changed(before);
   }
 
@@ -43,6 +69,7 @@ export class SandboxClock {
     if (this.frozenAt === null) return;
     this.offsetMs = this.frozenAt - Date.now();
     this.frozenAt = null;
+    this.settingChanged();
     this.changed();
   }
 
@@ -58,6 +85,7 @@ export class SandboxClock {
     const before = this.now();
     if (this.frozenAt !== null) this.frozenAt = at;
     else this.offsetMs = at - Date.now();
+    this.settingChanged();
     this.changed(before);
   }
 
@@ -99,6 +127,11 @@ export class SandboxClock {
     this.timers = [];
   }
 
+  private settingChanged(): void {
+    const setting = this.setting();
+    for (const listener of this.settingListeners) listener(setting);
+  }
+
   private changed(before?: number): void {
     const now = this.now();
     if (before !== undefined && now < before) for (const listener of this.backListeners) listener();
@@ -119,4 +152,38 @@ export class SandboxClock {
       this.wake.unref();
     }
   }
+}
+
+/**
+ * Keeps the clock's setting in `file` (the data folder's clock.json), so a restarted sandbox reads
+ * the same time as the records it kept: a frozen clock stays at its instant, a moved one keeps its
+ * offset from real time. A missing file is real time; an unreadable one is real time, with a warning.
+ */
+export function persistedClock(file: string): SandboxClock {
+  let setting: ClockSetting | undefined;
+  if (fs.existsSync(file)) {
+    try {
+      setting = parseSetting(JSON.parse(fs.readFileSync(file, 'utf8')));
+    } catch (err) {
+      console.warn(
+        `[sandbox clock] ignoring ${file} (${(err as Error).message}): the clock runs on real time`,
+      );
+    }
+  }
+  const clock = new SandboxClock(setting);
+  clock.onSettingChanged((next) => {
+    const tmp = `${file}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify(next)}\n`);
+    fs.renameSync(tmp, file);
+  });
+  return clock;
+}
+
+function parseSetting(value: unknown): ClockSetting {
+  const { frozenAt, offsetMs } = (value ?? {}) as Record<string, unknown>;
+  if (frozenAt !== null && !(typeof frozenAt === 'number' && Number.isFinite(frozenAt)))
+    throw new Error('frozenAt must be null or a time in ms');
+  if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs))
+    throw new Error('offsetMs must be a number');
+  return { frozenAt, offsetMs };
 }

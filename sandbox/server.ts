@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
-import { SandboxClock } from './clock';
+import { persistedClock, type SandboxClock } from './clock';
 import { handleAdmin } from './cloud/admin';
 import { CloudDatabase, type IndexSpec } from './cloud/database';
 import { SandboxError } from './errors';
@@ -54,7 +54,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const envId = opts.envId ?? DEFAULT_ENV_ID;
   const appId = opts.appId ?? DEFAULT_APP_ID;
-  const clock = new SandboxClock();
+  // Restored before anything schedules on it: records and timers agree with the time they were made in.
+  const clock = persistedClock(path.join(opts.dataDir, 'clock.json'));
   const db = new CloudDatabase({
     file: path.join(opts.dataDir, 'cloud.sqlite'),
     clock,
@@ -86,6 +87,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     appId,
     adminUrl,
     now: () => clock.now(),
+    frozen: () => clock.state().frozen,
     functionEnv: opts.functionEnv,
   });
   const pay = new PayService({

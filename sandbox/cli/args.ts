@@ -6,7 +6,7 @@ export interface Args {
 }
 
 /** Flags that take no value. */
-const SWITCHES = new Set(['json', 'clear', 'reverse', 'replace', 'help', 'after-processing']);
+const SWITCHES = new Set(['json', 'clear', 'reverse', 'replace', 'help', 'after-processing', 'quiet']);
 
 export class CliError extends Error {}
 

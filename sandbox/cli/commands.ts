@@ -7,6 +7,7 @@ import * as path from 'path';
 import { CliError, count, flag, parseArgs, parseDuration, parseInstant } from './args';
 import { ControlClient, DEFAULT_URL } from './client';
 import { beijing, brief, duration, table } from './format';
+import { buy, call, LOCAL_USERS } from './call-commands';
 import * as payCommands from './pay-commands';
 import type { CommandContext, CommandResult } from './pay-commands';
 
@@ -20,11 +21,21 @@ type Command = (ctx: CommandContext) => Promise<CommandResult>;
 
 export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
   status                                   What the sandbox serves, its clock, trades, callbacks, faults
-  clock [freeze|resume|advance <dur>|set <time>]
+  clock [freeze|resume|reset|advance <dur>|set <time>]
                                            Show or move the sandbox clock (dur: 90s, 6m, 2h, 1d, 1h30m;
-                                           time: ISO 8601 such as 2024-03-15T12:00:00+08:00, or epoch ms)
-  pay <package|prepay_id> [--as <openid>] [--action pay|cancel|fail|notenough|slow]
-                                           Act as the payer on a prepay (default: its order's payer, pay)
+                                           time: ISO 8601 such as 2024-03-15T12:00:00+08:00, or epoch ms;
+                                           reset: back to real time). Kept in the data folder's clock.json
+  call <function> [json | key=value… | key:=json…] [--as <user>]
+                                           Call a cloud function as a mini-program user and print its
+                                           answer; exit 1 when it answers { ok: false }
+                                           (e.g. call queryOrder orderNo=PK…, call refund orderNo=PK…
+                                           refundFee:=100 --as admin)
+  buy <sku> [--quantity <n>] [--as <user>] [--quiet]
+                                           Order with unifiedOrder; print the orderNo (only it with
+                                           --quiet), its outTradeNo and prepay, ready for pay
+  pay <orderNo|package|prepay_id> [--as <user>] [--action pay|cancel|fail|notenough|slow]
+                                           Act as the payer on the order's latest prepay (default: its
+                                           payer, pay)
   trades [--out-trade-no <no>] [--state <STATE>]
   deliveries [--out-trade-no <no>] [--out-refund-no <no>] [--kind payment|refund]
                                            Every callback delivery attempt and its answer
@@ -41,6 +52,10 @@ export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
   export [--out <file>] [--collections a,b]
                                            The database as JSON { collection: [docs] } (stdout by default)
   import <file> [--replace]                Load such a JSON file (--replace empties those collections first)
+Local users (--as buyer, --as admin, or any openid; call and buy act as the buyer by default):
+  buyer  ${LOCAL_USERS.buyer}    a customer
+  admin  ${LOCAL_USERS.admin}     a merchant admin (start puts it in PAYKIT_ADMIN_OPENIDS: refunds,
+                              bills) and the user WeChat DevTools calls as in local mode
 Options for every control command:
   --url <url>        Sandbox URL (default $PAYKIT_SANDBOX_URL or ${DEFAULT_URL})
   --json             Print the API's JSON instead of text`;
@@ -78,8 +93,9 @@ async function status({ client }: CommandContext): Promise<CommandResult> {
 }
 
 function clockText(c: ClockState): string {
+  // Under a second is the time a request takes (clock reset), not a choice worth showing.
   const offset =
-    c.offsetMs && !c.frozen
+    Math.abs(c.offsetMs) >= 1000 && !c.frozen
       ? `, ${c.offsetMs > 0 ? '+' : '-'}${duration(Math.abs(Math.round(c.offsetMs)))} from real time`
       : '';
   return `${beijing(c.now)} Beijing (${new Date(c.now).toISOString()})${c.frozen ? ', frozen' : ', running'}${offset}`;
@@ -95,6 +111,11 @@ async function clock({ args, client }: CommandContext): Promise<CommandResult> {
     case 'resume':
       body = { action };
       break;
+    case 'reset':
+      // Real time again: let it run, then set it to this machine's time (the sandbox's too).
+      await client.post<ClockState>('/sandbox/clock', { action: 'resume' });
+      body = { action: 'set', at: Date.now() };
+      break;
     case 'advance':
       if (!value) throw new CliError('clock advance needs a duration, e.g. clock advance 6m');
       body = { action, ms: parseDuration(value) };
@@ -104,13 +125,18 @@ async function clock({ args, client }: CommandContext): Promise<CommandResult> {
       body = { action, at: parseInstant(value) };
       break;
     default:
-      throw new CliError(`unknown clock action "${action}": use freeze, resume, advance <dur> or set <time>`);
+      throw new CliError(
+        `unknown clock action "${action}": use freeze, resume, reset, advance <dur> or set <time>`,
+      );
   }
   const state = body
     ? await client.post<ClockState>('/sandbox/clock', body)
     : await client.get<ClockState>('/sandbox/clock');
-  // Callbacks that fell due while moving the clock have been sent; wait for their answers.
-  if (body) await client.post('/sandbox/pay/settle');
+  // Timers and callbacks that fell due while moving the clock have started; wait for them to end.
+  if (body) {
+    await client.post('/sandbox/triggers/settle');
+    await client.post('/sandbox/pay/settle');
+  }
   return { data: state, text: `clock ${clockText(state)}` };
 }
 
@@ -119,6 +145,7 @@ interface LogRecord {
   name: string;
   caller: { openid?: string; source?: string };
   startedAt: number;
+  wallStartedAt?: number;
   durationMs: number;
   logs: Array<{ level: string; at: number; message: string }>;
   result?: unknown;
@@ -138,12 +165,17 @@ async function logs({ args, client }: CommandContext): Promise<CommandResult> {
       const who = [r.caller.source, r.caller.openid].filter(Boolean).join(' ');
       const outcome = r.error ? `error: ${r.error}` : `→ ${brief(r.result, 80)}`;
       const lines = r.logs.map((l) => `    [${l.level}] ${l.message}`);
-      return [`${beijing(r.startedAt)}  ${r.name}  ${r.durationMs} ms  ${who}  ${outcome}`, ...lines].join(
-        '\n',
-      );
+      return [`${when(r)}  ${r.name}  ${r.durationMs} ms  ${who}  ${outcome}`, ...lines].join('\n');
     })
     .join('\n');
   return { data, text };
+}
+
+/** Sandbox time (Beijing), with the real time beside it when the clock was moved or frozen. */
+function when(r: LogRecord): string {
+  const wall = r.wallStartedAt;
+  const apart = wall !== undefined && Math.abs(wall - r.startedAt) >= 1000;
+  return `${beijing(r.startedAt)}${apart ? ` (real ${beijing(wall)})` : ''}`;
 }
 
 async function exportDb({ args, client }: CommandContext): Promise<CommandResult> {
@@ -183,6 +215,8 @@ async function importDb({ args, client }: CommandContext): Promise<CommandResult
 export const COMMANDS: Record<string, Command> = {
   status,
   clock,
+  call,
+  buy,
   pay: payCommands.pay,
   trades: payCommands.trades,
   deliveries: payCommands.deliveries,
@@ -202,5 +236,8 @@ export async function runCommand(name: string, argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   const client = new ControlClient(flag(args, 'url') ?? process.env.PAYKIT_SANDBOX_URL ?? DEFAULT_URL);
   const result = await command({ args, client });
-  console.log(args.flags.json ? JSON.stringify(result.data, null, 2) : result.text);
+  if (args.flags.json) console.log(JSON.stringify(result.data, null, 2));
+  else if (result.failed) console.error(result.text);
+  else console.log(result.text);
+  if (result.failed) process.exitCode = 1;
 }

@@ -12,6 +12,8 @@ export interface CommandContext {
 export interface CommandResult {
   data: unknown;
   text: string;
+  /** The command did not get what it asked for (e.g. a function answered an error): exit 1. */
+  failed?: boolean;
 }
 
 interface TradeView {
@@ -50,12 +52,13 @@ const MODES = ['drop', 'delay', 'duplicate', 'hold'];
 
 export async function pay({ args, client }: CommandContext): Promise<CommandResult> {
   const target = args.positional[0];
-  if (!target) throw new CliError('pay needs a package (prepay_id=wx…) or a prepay id');
-  const pkg = target.startsWith('prepay_id=') ? target : `prepay_id=${target}`;
+  if (!target)
+    throw new CliError('pay needs an order number (from buy), a package (prepay_id=wx…) or a prepay id');
   const action = flag(args, 'action') ?? 'pay';
   if (!ACTIONS.includes(action)) throw new CliError(`--action must be one of ${ACTIONS.join(', ')}`);
-  const prepayId = pkg.slice('prepay_id='.length);
   const { trades } = await client.get<{ trades: TradeView[] }>('/sandbox/pay/trades');
+  const prepayId = ORDER_NO.test(target) ? latestPrepay(trades, target) : target.replace(/^prepay_id=/, '');
+  const pkg = `prepay_id=${prepayId}`;
   const trade = trades.find((t) => t.prepays.some((p) => p.prepayId === prepayId));
   const openid = flag(args, 'as') ?? trade?.subOpenid;
   if (!openid) throw new CliError(`no trade has prepay ${prepayId}; pass --as <openid> to try anyway`);
@@ -69,6 +72,18 @@ export async function pay({ args, client }: CommandContext): Promise<CommandResu
     ? `${answer.errMsg}\ntrade ${after.outTradeNo}: ${after.state} (${yuan(after.totalFee)}, payer ${openid})`
     : answer.errMsg;
   return { data: { ...answer, trade: after ?? null }, text };
+}
+
+/** The kit's business order number (cloudfunctions/common/ids.ts): its trades are `<orderNo>A<nn>`. */
+const ORDER_NO = /^PK\d{22}$/;
+
+/** The prepay of an order's latest payment attempt: what the pay sheet would show now. */
+function latestPrepay(trades: TradeView[], orderNo: string): string {
+  // Attempt numbers are zero-padded, so the greatest outTradeNo is the latest attempt.
+  const attempts = trades.filter((t) => t.outTradeNo.startsWith(`${orderNo}A`) && t.prepays.length);
+  const latest = attempts.sort((a, b) => a.outTradeNo.localeCompare(b.outTradeNo))[attempts.length - 1];
+  if (!latest) throw new CliError(`order ${orderNo} has no prepay at WeChat Pay: place it with buy first`);
+  return latest.prepays[latest.prepays.length - 1].prepayId;
 }
 
 export async function trades({ args, client }: CommandContext): Promise<CommandResult> {

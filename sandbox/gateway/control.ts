@@ -47,6 +47,10 @@ export async function handleControl(
     sandbox.triggers.reload();
     return sendJson(res, 200, { functions: sandbox.functions.list(), triggers: sandbox.triggers.list() });
   }
+  if (area === 'triggers' && rest[0] === 'settle' && method === 'POST') {
+    await sandbox.triggers.settled();
+    return sendJson(res, 200, { settled: true });
+  }
   if (area === 'triggers') {
     return sendJson(res, 200, {
       triggers: sandbox.triggers.list(),

@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   adminUrl: string;
   /** Sandbox time (the test clock). */
   now: () => number;
+  /** Whether that clock is frozen: then every Date in the function reads the dispatch instant. */
+  frozen?: () => boolean;
   /** Environment variables every function sees, as set in the cloud console. */
   functionEnv?: Record<string, string>;
   /** Instances one function may run at once; more calls wait for a free one. */
@@ -143,6 +145,7 @@ export class FunctionRuntime {
     const requestId = randomBytes(16).toString('hex');
     const token = randomBytes(24).toString('base64url');
     const started = Date.now();
+    const startedAt = this.opts.now();
     const { instance, cold } = await this.acquire(name, entry, codeStamp);
     const calls: ApiCalls = { database: 0, pay: 0, functions: 0 };
     this.tokens.set(token, { name, caller, requestId, calls });
@@ -152,6 +155,7 @@ export class FunctionRuntime {
       entry,
       event,
       now: this.opts.now(),
+      frozen: this.opts.frozen?.() ?? false,
       env: invocationEnv(caller, token),
       context: {
         request_id: requestId,
@@ -166,7 +170,8 @@ export class FunctionRuntime {
         requestId,
         name,
         caller,
-        startedAt: started,
+        startedAt,
+        wallStartedAt: started,
         durationMs: Date.now() - started,
         cold,
         calls,

@@ -5,7 +5,11 @@ export interface InvocationRecord {
   requestId: string;
   name: string;
   caller: Caller;
+  /** Sandbox time when the call came in: what the function's Date read, and what the pay records say. */
   startedAt: number;
+  /** Real time when the call came in. */
+  wallStartedAt: number;
+  /** Real time the call took (a frozen clock does not stop it). */
   durationMs: number;
   cold: boolean;
   logs: LogLine[];

@@ -9,6 +9,8 @@ export interface InvokeMessage {
   env: Record<string, string>;
   /** The sandbox clock's reading when the call was dispatched: the instance's Date follows it. */
   now: number;
+  /** A frozen clock: every Date in the invocation reads `now`, however long it runs. */
+  frozen: boolean;
   /** What SCF passes as main's second argument. */
   context: Record<string, unknown>;
 }

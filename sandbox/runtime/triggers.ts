@@ -27,6 +27,8 @@ export class TimerTriggers {
   readonly firings: TriggerFiring[] = [];
   /** Problems with declared triggers (bad cron), for the status view. */
   readonly problems: string[] = [];
+  /** Timer invocations still running. */
+  private running = new Set<Promise<void>>();
 
   constructor(
     private readonly functions: FunctionRuntime,
@@ -63,6 +65,11 @@ export class TimerTriggers {
     }));
   }
 
+  /** Resolves when no timer invocation is running (after a move of the clock fired some). */
+  async settled(): Promise<void> {
+    while (this.running.size) await Promise.all(this.running);
+  }
+
   stop(): void {
     for (const a of this.armed) this.clock.cancel(a.timerId);
     this.armed = [];
@@ -88,11 +95,15 @@ export class TimerTriggers {
       Time: new Date(at).toISOString(),
       Message: '',
     };
-    this.functions.invoke(entry.fn, event, { source: 'timer', appid: this.appId }).then(
-      () => this.record({ fn: entry.fn, trigger: entry.trigger, at, ok: true }),
-      (err: Error) =>
-        this.record({ fn: entry.fn, trigger: entry.trigger, at, ok: false, error: err.message }),
-    );
+    const run = this.functions
+      .invoke(entry.fn, event, { source: 'timer', appid: this.appId })
+      .then(
+        () => this.record({ fn: entry.fn, trigger: entry.trigger, at, ok: true }),
+        (err: Error) =>
+          this.record({ fn: entry.fn, trigger: entry.trigger, at, ok: false, error: err.message }),
+      )
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
   }
 
   private record(firing: TriggerFiring): void {

@@ -24,18 +24,22 @@ let invocationEnvKeys: string[] = [];
 /**
  * The function's clock is the sandbox clock, so that code comparing `Date.now()` with times the
  * sandbox wrote (server dates, prepay expiry) agrees with it when a test freezes or moves time.
+ * A running clock is real time plus the offset seen at dispatch; a frozen one is the dispatch
+ * instant itself, for the whole invocation, as it is everywhere else in the sandbox.
  */
 const RealDate = Date;
 let clockOffsetMs = 0;
+let frozenAt: number | null = null;
+const sandboxNow = () => frozenAt ?? RealDate.now() + clockOffsetMs;
 class SandboxDate extends RealDate {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Date's constructor overloads cannot be forwarded in a typed way
   constructor(...args: any[]) {
-    if (args.length === 0) super(RealDate.now() + clockOffsetMs);
+    if (args.length === 0) super(sandboxNow());
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     else super(...(args as [any]));
   }
   static now(): number {
-    return RealDate.now() + clockOffsetMs;
+    return sandboxNow();
   }
 }
 globalThis.Date = SandboxDate as DateConstructor;
@@ -55,6 +59,7 @@ async function invoke(msg: InvokeMessage): Promise<void> {
   for (const key of invocationEnvKeys) delete process.env[key];
   Object.assign(process.env, msg.env);
   clockOffsetMs = msg.now - RealDate.now();
+  frozenAt = msg.frozen ? msg.now : null;
   invocationEnvKeys = Object.keys(msg.env);
   logs = [];
   try {

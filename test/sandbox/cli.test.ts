@@ -7,10 +7,17 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { post } from '../helpers/control';
 import { ROOT, startSandboxProcess } from '../helpers/sandbox';
-import { startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { startPaySdk, T0, type PaySdk } from '../helpers/paysdk';
 
 let sdk: PaySdk;
+
+interface ClockState {
+  now: number;
+  frozen: boolean;
+  offsetMs: number;
+}
 
 interface Run {
   code: number;
@@ -79,6 +86,15 @@ describe('status and clock', () => {
     );
     expect(reset).toEqual(expect.objectContaining({ now: Date.UTC(2024, 2, 15, 4, 0, 0), frozen: true }));
   });
+
+  test('clock reset: back to real time, running', async () => {
+    const real = await json<{ now: number; frozen: boolean }>('clock', 'reset');
+    expect(real.frozen).toBe(false);
+    expect(Math.abs(real.now - Date.now())).toBeLessThan(2000);
+    expect(await ok('clock')).toMatch(/, running\n$/);
+    await ok('clock', 'freeze');
+    expect(await ok('clock', 'set', String(T0))).toContain('2024-03-15 12:00:00 Beijing');
+  });
 });
 
 describe('pay, trades, deliveries', () => {
@@ -95,6 +111,15 @@ describe('pay, trades, deliveries', () => {
     expect(deliveries).toMatch(new RegExp(`payment\\s+${no}\\s+flakyCallback\\s+1\\s+.*ok`));
     const data = await json<{ deliveries: Array<{ outcome: string }> }>('deliveries', '--out-trade-no', no);
     expect(data.deliveries.map((d) => d.outcome)).toEqual(['ok']);
+  });
+
+  test("pay an order number: its latest attempt's prepay", async () => {
+    const orderNo = `PK${Date.now()}000000001`.slice(0, 24);
+    await sdk.order({ outTradeNo: `${orderNo}A01`, totalFee: 100 });
+    const { pkg } = await sdk.order({ outTradeNo: `${orderNo}A02`, totalFee: 101 });
+    const out = await ok('pay', orderNo);
+    expect(out).toContain(`trade ${orderNo}A02: SUCCESS (¥1.01`);
+    expect((await sdk.trade(`${orderNo}A02`)).prepays[0].prepayId).toBe(pkg.slice('prepay_id='.length));
   });
 
   test('payer actions: cancel, fail, another payer', async () => {
@@ -165,6 +190,10 @@ describe('logs, export, import', () => {
     await sdk.queryOrder('CLILOGS0001');
     const text = await ok('logs', '--name', 'cloudpay', '--limit', '1');
     expect(text).toMatch(/cloudpay {2}\d+ ms {2}wx_client o-payer-sdk {2}→ /);
+    // Sandbox time (the clock is frozen on 2024-03-15), with the real time beside it.
+    const { now } = await json<{ now: number }>('clock');
+    const sandboxTime = new Date(now + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    expect(text.startsWith(`${sandboxTime} (real ${new Date().getUTCFullYear()}-`)).toBe(true);
     const data = await json<{ logs: Array<{ name: string }> }>('logs', '--name', 'cloudpay', '--limit', '2');
     expect(data.logs.map((l) => l.name)).toEqual(['cloudpay', 'cloudpay']);
   });
@@ -222,6 +251,30 @@ describe('start', () => {
     await second.stop();
     expect(doc.data).toEqual({ _id: 'k1', n: 1 });
   });
+
+  test('the clock survives a restart: frozen at its instant, or running at its offset', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pk-clock-'));
+    const clockAt = async (url: string) =>
+      (await fetch(`${url}/sandbox/clock`)).json() as Promise<ClockState>;
+    const first = await startSandboxProcess({ dataDir });
+    await post(`${first.url}/sandbox/clock`, { action: 'freeze', at: T0 });
+    await first.stop();
+    const second = await startSandboxProcess({ dataDir });
+    expect(await clockAt(second.url)).toEqual(expect.objectContaining({ now: T0, frozen: true }));
+    // A day ahead of real time, running.
+    await post(`${second.url}/sandbox/clock`, { action: 'set', at: Date.now() + 86_400_000 });
+    await post(`${second.url}/sandbox/clock`, { action: 'resume' });
+    await second.stop();
+    const third = await startSandboxProcess({ dataDir });
+    const running = await clockAt(third.url);
+    await third.stop();
+    expect(running.frozen).toBe(false);
+    expect(Math.abs(running.now - (Date.now() + 86_400_000))).toBeLessThan(5000);
+    expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'clock.json'), 'utf8'))).toEqual({
+      frozenAt: null,
+      offsetMs: running.offsetMs,
+    });
+  });
 });
 
 describe('errors', () => {
@@ -247,6 +300,15 @@ describe('errors', () => {
       [['fault', 'refund', 'SYSTEMERROR', '--count', '0'], '--count must be a whole number'],
       [['import', '/no/such/file.json'], 'cannot read /no/such/file.json'],
       [['pay', 'wx00nosuchprepay'], 'no trade has prepay wx00nosuchprepay'],
+      [['pay', 'PK2024031512000000000000'], 'order PK2024031512000000000000 has no prepay'],
+      [['call'], 'call needs a function name'],
+      [['call', 'nosuchfn'], 'no cloud function "nosuchfn" in the sandbox (functions: cloudpay,'],
+      [['call', 'cloudpay', '{"api":'], 'the data is not valid JSON'],
+      [['call', 'cloudpay', '[1]'], 'the data must be a JSON object'],
+      [['call', 'cloudpay', 'api'], '"api" is neither a JSON object nor key=value'],
+      [['call', 'cloudpay', 'params:=soon'], 'params:=soon: the value after := must be JSON'],
+      [['buy'], 'buy takes one sku'],
+      [['buy', 'coffee-latte', '--quantity', '0'], '--quantity must be a whole number'],
       [['frobnicate'], 'unknown command "frobnicate"'],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
@@ -263,6 +325,8 @@ describe('errors', () => {
       'start',
       'status',
       'clock',
+      'call',
+      'buy',
       'pay',
       'trades',
       'deliveries',

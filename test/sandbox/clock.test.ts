@@ -1,5 +1,8 @@
 /** @jest-environment node */
-import { SandboxClock } from '../../sandbox/clock';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { persistedClock, SandboxClock } from '../../sandbox/clock';
 
 describe('SandboxClock', () => {
   test('freeze, advance and set move time; timers fire in order as time reaches them', () => {
@@ -47,5 +50,33 @@ describe('SandboxClock', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(42_015);
     expect(clock.now()).toBeLessThan(43_000);
     clock.stop();
+  });
+
+  test('persistedClock keeps the frozen instant or the running offset in its file', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-clock-')), 'clock.json');
+    const first = persistedClock(file);
+    expect(first.state()).toEqual(expect.objectContaining({ frozen: false, offsetMs: 0 }));
+    expect(fs.existsSync(file)).toBe(false);
+    first.freeze(1_000_000);
+    first.advance(500);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ frozenAt: 1_000_500, offsetMs: 0 });
+    expect(persistedClock(file).state()).toEqual({ now: 1_000_500, frozen: true, offsetMs: 0 });
+
+    first.resume();
+    const running = persistedClock(file);
+    expect(running.state().frozen).toBe(false);
+    expect(running.now() - 1_000_500).toBeLessThan(1000);
+    first.stop();
+    running.stop();
+  });
+
+  test('an unreadable clock file means real time, with a warning', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-clock-')), 'clock.json');
+    fs.writeFileSync(file, '{"frozenAt":"soon","offsetMs":0}');
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const clock = persistedClock(file);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('frozenAt must be null or a time in ms'));
+    warn.mockRestore();
+    expect(Math.abs(clock.now() - Date.now())).toBeLessThan(1000);
   });
 });

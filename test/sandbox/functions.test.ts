@@ -3,9 +3,11 @@
  * The sandbox's function runtime, with a user's own functions (test/fixtures/functions) running
  * through the real wx-server-sdk: caller context, errors, timeouts, nested calls, logs, timers.
  */
+import { execFile } from 'child_process';
+import * as path from 'path';
 import { buildFixtureFunctions } from '../helpers/fixtures';
 import { eventually, get, post, query } from '../helpers/control';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let base: string;
@@ -130,7 +132,7 @@ test('timer triggers fire on the sandbox clock, and functions see that clock', a
     expect.objectContaining({ fn: 'ticker', trigger: 'everyMinute', cron: '0 * * * * * *' }),
   ]);
   // A tick that real time fired just before the freeze may still be running: let it land.
-  await new Promise((r) => setTimeout(r, 500));
+  await post(`${base}/sandbox/triggers/settle`, {});
   const before = (await query(base, 'ticks')).length;
   const ticksAtLeast = (n: number) =>
     eventually(async () => {
@@ -153,10 +155,47 @@ test('timer triggers fire on the sandbox clock, and functions see that clock', a
   // A jump of a day fires the minutely trigger once, not 1,440 times.
   await post(`${base}/sandbox/clock`, { action: 'advance', ms: 24 * 3600_000 });
   await ticksAtLeast(before + 4);
-  await new Promise((r) => setTimeout(r, 300));
+  await post(`${base}/sandbox/triggers/settle`, {});
   expect(await query(base, 'ticks')).toHaveLength(before + 4);
 
   const clock = await get<{ now: number }>(`${base}/sandbox/clock`);
   const seen = (await call('whoami', 'o-clock')).result as { now: number };
   expect(Math.abs(seen.now - clock.now)).toBeLessThan(1000);
+});
+
+test('a frozen clock reads one instant inside a function, however long it runs', async () => {
+  const frozen = Date.UTC(2025, 0, 2, 3, 4, 5, 6);
+  const { now } = await post<{ now: number }>(`${base}/sandbox/clock`, { action: 'freeze', at: frozen });
+  expect(now).toBe(frozen);
+  const answers = await Promise.all([0, 150, 300].map((delayMs) => call('whoami', 'o-frozen', { delayMs })));
+  expect(answers.map((a) => (a.result as { now: number }).now)).toEqual([frozen, frozen, frozen]);
+  // The log says when, in sandbox time (its console lines too), with the real time beside it.
+  const { logs } = await get<{
+    logs: Array<{ startedAt: number; wallStartedAt: number; logs: Array<{ at: number }> }>;
+  }>(`${base}/sandbox/logs?name=whoami&openid=o-frozen`);
+  expect(logs.map((r) => [r.startedAt, ...r.logs.map((l) => l.at)])).toEqual(Array(3).fill([frozen, frozen]));
+  for (const r of logs) expect(Math.abs(r.wallStartedAt - Date.now())).toBeLessThan(60_000);
+});
+
+test('the CLI calls a function as a local user, and says when the call itself failed', async () => {
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(ROOT, 'dist/sandbox/cli.js'), ...args, '--url', base],
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  const asAdmin = await cli('call', 'whoami', 'tag=cli', '--as', 'admin', '--json');
+  expect(asAdmin.code).toBe(0);
+  expect(JSON.parse(asAdmin.stdout)).toMatchObject({ tag: 'cli', after: { OPENID: 'oPaykitLocalUser' } });
+  const asBuyer = await cli('call', 'whoami', '{"tag":"cli"}');
+  expect(asBuyer.stdout).toMatch(/^whoami as buyer oPaykitLocalBuyer\n/);
+  expect(asBuyer.stdout).toContain('"OPENID": "oPaykitLocalBuyer"');
+  const thrown = await cli('call', 'thrower');
+  expect(thrown.code).toBe(1);
+  expect(thrown.stderr).toContain('calling thrower failed: ');
+  expect(thrown.stderr).toContain('boom from thrower');
+  expect(thrown.stderr).toContain('npm run sandbox -- logs --name thrower');
 });
