@@ -27,6 +27,14 @@ interface UpdateResult {
 export type Database = ReturnType<typeof cloud.database>;
 type Where = Record<string, unknown>;
 
+/** A `paykit_products` document as stored: the merchant writes it, so every field is checked on use. */
+export interface ProductDoc {
+  _id: string;
+  name?: unknown;
+  price?: unknown;
+  active?: unknown;
+}
+
 export class Store {
   readonly db: Database;
 
@@ -47,6 +55,17 @@ export class Store {
     return new Map(
       res.map((p) => [p._id, { sku: p._id, name: p.name, price: p.price, active: p.active !== false }]),
     );
+  }
+
+  /**
+   * The catalogue in sku order, after `after`: documents not marked `active: false` (a missing
+   * `active` is for sale, as in products()). Pages on `_id`, which every collection indexes.
+   */
+  productsAfter(after: string | undefined, limit: number): Promise<ProductDoc[]> {
+    const _ = this.db.command;
+    const where: Where = { active: _.neq(false) };
+    if (after !== undefined) where._id = _.gt(after);
+    return this.find<ProductDoc>(COLLECTIONS.products, where, limit, ['_id', 'asc']);
   }
 
   async order(orderNo: string): Promise<OrderDoc | undefined> {

@@ -53,3 +53,8 @@ export function readRequestKey(event: Event): string | undefined {
     throw invalid('requestKey must be 8 to 64 letters, digits, _ or -');
   return key;
 }
+
+/** A string that can be a catalogue sku (a product's `_id`). */
+export function isSku(value: unknown): value is string {
+  return typeof value === 'string' && SKU.test(value);
+}

@@ -1,4 +1,4 @@
-import type { OrderStatus, OrderView } from './order';
+import type { OrderStatus, OrderView, Product } from './order';
 import type { BillReport } from './bill';
 
 /**
@@ -56,6 +56,21 @@ export interface ListOrdersResult {
   nextCursor: string | null;
 }
 
+/** `listProducts` (anyone): the products for sale, in sku order, one cursor page at a time. */
+export interface ListProductsRequest {
+  /** From the previous page's `nextCursor`. */
+  cursor?: string;
+  /** 1 to 50, default 20. */
+  pageSize?: number;
+}
+
+export interface ListProductsResult {
+  /** Active products with a valid price (fen) and name; a page may hold fewer than pageSize. */
+  products: Product[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
 /** `refund` (merchant admins only): refund part or all of a paid order. */
 export interface RefundRequest {
   orderNo: string;
@@ -88,6 +103,7 @@ export interface PaykitFunctions {
   queryOrder: { request: QueryOrderRequest; result: QueryOrderResult };
   closeOrder: { request: CloseOrderRequest; result: CloseOrderResult };
   listOrders: { request: ListOrdersRequest; result: ListOrdersResult };
+  listProducts: { request: ListProductsRequest; result: ListProductsResult };
   refund: { request: RefundRequest; result: RefundResult };
   downloadBill: { request: DownloadBillRequest; result: DownloadBillResult };
 }
