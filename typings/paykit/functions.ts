@@ -4,7 +4,7 @@ import type { BillReport } from './bill';
 /**
  * `unifiedOrder`: create an order from catalogue items, or pay an existing unpaid order, and get
  * the parameters for `wx.requestPayment`. `requestKey` makes a client retry safe: the same key
- * from the same user returns the same order.
+ * from the same user returns the same order. It is 8 to 64 characters: letters, digits, `_` or `-`.
  */
 export type UnifiedOrderRequest =
   { items: Array<{ sku: string; quantity: number }>; requestKey?: string } | { orderNo: string };
