@@ -91,6 +91,7 @@ describe('listProducts paging and what it lists', () => {
         { _id: 'page-string', name: '字符串价格', price: '990', active: true },
         { _id: 'page-zero', name: '零元', price: 0, active: true },
         { _id: 'page-noname', price: 100, active: true },
+        { _id: 'page-odd id', name: '不是 sku 的 _id', price: 100, active: true },
       ],
     });
   });
@@ -117,8 +118,9 @@ describe('listProducts paging and what it lists', () => {
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
     }
-    // One empty page per document unifiedOrder would not sell (page-off is not even looked at).
-    expect(empty).toHaveLength(4);
+    // One empty page per document unifiedOrder would not sell (page-off is not even looked at),
+    // including one whose _id is no sku: the cursor after it still works.
+    expect(empty).toHaveLength(5);
     const { products } = await kit.ok(BUYER, 'listProducts', { pageSize: 50 });
     expect(products.find((p) => p.sku === 'page-implicit')).toEqual({
       sku: 'page-implicit',
@@ -126,7 +128,15 @@ describe('listProducts paging and what it lists', () => {
       price: 500,
       active: true,
     });
-    for (const hidden of ['page-off', 'page-float', 'page-string', 'page-zero', 'page-noname', 'retired-mug'])
+    for (const hidden of [
+      'page-off',
+      'page-float',
+      'page-string',
+      'page-zero',
+      'page-noname',
+      'page-odd id',
+      'retired-mug',
+    ])
       expect(products.some((p) => p.sku === hidden)).toBe(false);
     // unifiedOrder refuses each of them too (a nameless product fails at WeChat Pay: no body).
     for (const hidden of ['page-float', 'page-string', 'page-zero', 'page-noname']) {
@@ -151,9 +161,10 @@ describe('listProducts with hostile input', () => {
     { cursor: ['a'] },
     { cursor: { $gt: '' } },
     { cursor: 'x'.repeat(5000) },
-    // A well-formed base64url of something that is not a sku, and of a sku without the prefix.
-    { cursor: Buffer.from('p:../../etc').toString('base64url') },
+    // Well-formed base64url of a sku without the prefix, of an empty and of an overlong _id.
     { cursor: Buffer.from('coffee-latte').toString('base64url') },
+    { cursor: Buffer.from('p:').toString('base64url') },
+    { cursor: Buffer.from(`p:${'a'.repeat(257)}`).toString('base64url') },
     // The right cursor with a character that base64url decoding drops.
     { cursor: `${Buffer.from('p:coffee-latte').toString('base64url')}!` },
   ];
