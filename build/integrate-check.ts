@@ -4,6 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BuildError, CLOUD, CLOUD_COMMON } from './context';
 
+/** The language of the host's scripts: what the kit's copy must be written in. */
+export type HostLanguage = 'ts' | 'js';
+
 export interface HostLayout {
   appRoot: string;
   projectConfigFile: string;
@@ -13,10 +16,15 @@ export interface HostLayout {
   cloudRoot: string;
   /** false when project.config.json names no cloudfunctionRoot yet. */
   hasCloudRoot: boolean;
+  /** TypeScript when the mini-program has app.ts, else JavaScript (app.js); or as the caller said. */
+  language: HostLanguage;
 }
 
-/** Where the host keeps its mini-program and its cloud functions, from its project.config.json. */
-export function readHostLayout(appRoot: string): HostLayout {
+/**
+ * Where the host keeps its mini-program and its cloud functions, from its project.config.json, and
+ * the language of its scripts (`language` overrides what app.ts / app.js say).
+ */
+export function readHostLayout(appRoot: string, language?: HostLanguage): HostLayout {
   const root = path.resolve(appRoot);
   const projectConfigFile = path.join(root, 'project.config.json');
   let config: { miniprogramRoot?: string; cloudfunctionRoot?: string };
@@ -35,7 +43,32 @@ export function readHostLayout(appRoot: string): HostLayout {
     mpRoot,
     cloudRoot: path.resolve(root, config.cloudfunctionRoot ?? `${CLOUD}/`),
     hasCloudRoot: Boolean(config.cloudfunctionRoot),
+    language: language ?? (fs.existsSync(path.join(mpRoot, 'app.ts')) ? 'ts' : 'js'),
   };
+}
+
+/** The host's app script as it is named: its app.ts or app.js, else the one its language would have. */
+export function appScriptName(layout: HostLayout): string {
+  const own = ['app.ts', 'app.js'].find((f) => fs.existsSync(path.join(layout.mpRoot, f)));
+  return own ?? `app.${layout.language}`;
+}
+
+/** paykit-options as the host has it (either extension), else as its language would name it. */
+export function paykitOptionsName(layout: HostLayout): string {
+  const own = ['paykit-options.ts', 'paykit-options.js'].find((f) =>
+    fs.existsSync(path.join(layout.mpRoot, f)),
+  );
+  return own ?? `paykit-options.${layout.language}`;
+}
+
+/**
+ * The host's package.json: at the project root (DevTools' TypeScript template), else inside the
+ * mini-program folder (where 构建 npm looks by default); undefined when it has none.
+ */
+export function hostPackageJson(layout: HostLayout): string | undefined {
+  return [layout.appRoot, layout.mpRoot]
+    .map((dir) => path.join(dir, 'package.json'))
+    .find((file) => fs.existsSync(file));
 }
 
 /** The kit's function names: the folders of its cloudfunctions/ but common. */
@@ -59,7 +92,9 @@ interface AppJson {
 }
 
 const exists = (file: string) => fs.existsSync(file);
-const hasScript = (base: string) => exists(`${base}.ts`) || exists(`${base}.js`);
+/** A module's script: .js in a JavaScript host (it cannot run .ts), .ts or .js in a TypeScript one. */
+const scriptOf = (language: HostLanguage) => (base: string) =>
+  exists(`${base}.js`) || (language === 'ts' && exists(`${base}.ts`));
 
 function readJsonOr<T>(file: string, fallback: T): T {
   try {
@@ -89,6 +124,7 @@ function checkComponents(
   seen: Set<string>,
   problems: string[],
   npmMisses: Map<string, Set<string>>,
+  hasScript: (base: string) => boolean,
 ): void {
   if (seen.has(jsonFile)) return;
   seen.add(jsonFile);
@@ -103,7 +139,7 @@ function checkComponents(
       if (!exists(`${base}.json`) || !exists(`${base}.wxml`) || !hasScript(base)) {
         problems.push(`${where}: usingComponents "${tag}" → ${target} does not exist`);
       } else {
-        checkComponents(mpRoot, `${base}.json`, seen, problems, npmMisses);
+        checkComponents(mpRoot, `${base}.json`, seen, problems, npmMisses, hasScript);
       }
     } else if (!exists(path.join(mpRoot, 'miniprogram_npm', `${target}.json`))) {
       const pkg = target
@@ -116,18 +152,46 @@ function checkComponents(
   }
 }
 
+/** The kit's folders in the host that hold TypeScript (.ts, not .d.ts): a JavaScript host cannot run them. */
+function typeScriptIn(mpRoot: string, parts: string[]): string[] {
+  return parts.filter((part) => {
+    const dir = path.join(mpRoot, part);
+    if (!exists(dir)) return false;
+    return (fs.readdirSync(dir, { recursive: true }) as string[]).some(
+      (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'),
+    );
+  });
+}
+
 /**
  * What is missing or wrong in the host project: unregistered kit pages, registered pages without
- * files, components that do not resolve, the npm dependency, paykit-options, app.ts's configurePaykit
- * call, and the kit's functions in the cloudfunctionRoot. Empty when the kit is wired in.
+ * files, components that do not resolve, the npm dependency, paykit-options, the app script's
+ * configurePaykit call, and the kit's functions in the cloudfunctionRoot. Empty when the kit is wired
+ * in. Files are named as the host has them (app.js in a JavaScript mini-program).
  */
-export function checkIntegration(appRoot: string, kitRoot = path.resolve(__dirname, '..')): string[] {
-  const layout = readHostLayout(appRoot);
+export function checkIntegration(
+  appRoot: string,
+  kitRoot = path.resolve(__dirname, '..'),
+  language?: HostLanguage,
+): string[] {
+  const layout = readHostLayout(appRoot, language);
   const { mpRoot } = layout;
+  const hasScript = scriptOf(layout.language);
   const problems: string[] = [];
   const app = readJsonOr<AppJson>(path.join(mpRoot, 'app.json'), {});
   const pages = registeredPages(app);
 
+  if (layout.language === 'js') {
+    for (const part of typeScriptIn(mpRoot, [
+      'paykit',
+      'components/pay-button',
+      'pages/orders',
+      'pages/admin',
+    ]))
+      problems.push(
+        `${part}/ holds TypeScript, which this JavaScript mini-program cannot run: copy the kit's built dist/miniprogram/${part} instead (integrate.ts --js --overwrite)`,
+      );
+  }
   if (!hasScript(path.join(mpRoot, 'paykit/index')))
     problems.push('paykit/ (the client library) is not copied');
   for (const page of KIT_PAGE_PATHS) {
@@ -145,7 +209,7 @@ export function checkIntegration(appRoot: string, kitRoot = path.resolve(__dirna
   const seen = new Set<string>();
   const npmMisses = new Map<string, Set<string>>();
   for (const json of ['app', ...pages]) {
-    checkComponents(mpRoot, path.join(mpRoot, `${json}.json`), seen, problems, npmMisses);
+    checkComponents(mpRoot, path.join(mpRoot, `${json}.json`), seen, problems, npmMisses, hasScript);
   }
   for (const [pkg, users] of npmMisses) {
     problems.push(
@@ -153,22 +217,28 @@ export function checkIntegration(appRoot: string, kitRoot = path.resolve(__dirna
     );
   }
 
-  const pkg = readJsonOr<{ dependencies?: Record<string, string> }>(
-    path.join(layout.appRoot, 'package.json'),
-    {},
-  );
-  if (!pkg.dependencies?.['@vant/weapp'])
-    problems.push('package.json: @vant/weapp is not in "dependencies" (npm install @vant/weapp)');
+  const pkgFile = hostPackageJson(layout);
+  const pkg = pkgFile ? readJsonOr<{ dependencies?: Record<string, string> }>(pkgFile, {}) : {};
+  if (!pkgFile) problems.push('package.json is missing (npm init -y && npm install @vant/weapp)');
+  else if (!pkg.dependencies?.['@vant/weapp'])
+    problems.push(
+      `${posixRel(layout.appRoot, pkgFile)}: @vant/weapp is not in "dependencies" (npm install @vant/weapp)`,
+    );
 
+  const optionsName = paykitOptionsName(layout);
   if (!hasScript(path.join(mpRoot, 'paykit-options')))
-    problems.push('paykit-options.ts is missing (it says which env or sandbox the kit talks to)');
-  const appScript = ['app.ts', 'app.js'].map((f) => path.join(mpRoot, f)).find(exists);
-  const appCode = appScript ? fs.readFileSync(appScript, 'utf8') : '';
+    problems.push(`${optionsName} is missing (it says which env or sandbox the kit talks to)`);
+  const appName = appScriptName(layout);
+  const appCode = exists(path.join(mpRoot, appName))
+    ? fs.readFileSync(path.join(mpRoot, appName), 'utf8')
+    : '';
   if (!/configurePaykit\s*\(/.test(appCode) || !appCode.includes('paykit-options'))
-    problems.push('app.ts does not call configurePaykit(paykitOptions) from ./paykit-options in onLaunch');
+    problems.push(
+      `${appName} does not call configurePaykit(paykitOptions) from ./paykit-options in onLaunch`,
+    );
 
   if (!layout.hasCloudRoot) problems.push('project.config.json has no cloudfunctionRoot');
-  const cloudDir = path.relative(layout.appRoot, layout.cloudRoot).split(path.sep).join('/');
+  const cloudDir = posixRel(layout.appRoot, layout.cloudRoot);
   for (const name of kitFunctionNames(kitRoot)) {
     const dir = path.join(layout.cloudRoot, name);
     if (!exists(path.join(dir, 'index.js')) || !exists(path.join(dir, 'package.json')))
@@ -176,3 +246,5 @@ export function checkIntegration(appRoot: string, kitRoot = path.resolve(__dirna
   }
   return problems;
 }
+
+const posixRel = (from: string, to: string) => path.relative(from, to).split(path.sep).join('/');

@@ -1,12 +1,23 @@
 // Adds the kit to an existing mini-program project: the copy and merge steps of docs/integrate.md,
 // done the same way every time. Everything here can be done by hand; this only makes it repeatable.
 //
-//   node -r esbuild-register build/integrate.ts <app-root> [--no-admin] [--subpackages] [--overwrite]
-//   node -r esbuild-register build/integrate.ts <app-root> --check
+//   node -r esbuild-register build/integrate.ts <app-root> [--no-admin] [--subpackages] [--overwrite] [--js|--ts]
+//   node -r esbuild-register build/integrate.ts <app-root> --check [--js|--ts]
+//
+// A TypeScript host (app.ts) gets the kit's .ts sources and typings/paykit; a JavaScript host (app.js,
+// or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
 import * as fs from 'fs';
 import * as path from 'path';
 import { BuildError, CLOUD, MP } from './context';
-import { checkIntegration, readHostLayout, type HostLayout } from './integrate-check';
+import {
+  appScriptName,
+  checkIntegration,
+  hostPackageJson,
+  paykitOptionsName,
+  readHostLayout,
+  type HostLanguage,
+  type HostLayout,
+} from './integrate-check';
 
 /** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
 export const KIT_MP_PARTS = ['paykit', 'components/pay-button', 'pages/orders'];
@@ -33,13 +44,21 @@ export interface IntegrateOptions {
   overwrite?: boolean;
   /** Also copy the built functions into the host's cloudfunctionRoot. Default true. */
   functions?: boolean;
-  /** What paykit-options.ts is created with (never overwritten). Default `{ mode: 'cloud', env: '' }`. */
+  /** What paykit-options is created with (never overwritten). Default `{ mode: 'cloud', env: '' }`. */
   paykitOptions?: { mode?: 'cloud' | 'local'; env?: string; gatewayUrl?: string };
+  /** The host's script language. Default: TypeScript when its mini-program has app.ts, else JavaScript. */
+  language?: HostLanguage;
 }
 
 export interface IntegrateResult {
-  /** Files written, relative to the app root (posix). */
+  /** The language the kit was added in. */
+  language: HostLanguage;
+  /** Files written (new, or replaced with --overwrite), relative to the app root (posix). */
   copied: string[];
+  /** Files of the kit already there with the same contents, left alone. */
+  unchanged: string[];
+  /** Host files created or edited: app.json, project.config.json, package.json. */
+  edited: string[];
   /** Pages added to app.json (full page paths). */
   pagesAdded: string[];
   /** What is left to do by hand, in order. */
@@ -59,6 +78,8 @@ function filesOf(dir: string): string[] {
 interface CopyPlan {
   from: string;
   to: string;
+  /** The destination already holds exactly this file. */
+  same: boolean;
 }
 
 /** Source → destination for every file of `fromDir`, refusing destinations that differ (unless overwrite). */
@@ -68,9 +89,9 @@ function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolea
     const from = path.join(fromDir, f);
     const to = path.join(toDir, f);
     const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;
-    if (existing && !existing.equals(fs.readFileSync(from)) && !overwrite)
-      conflicts.push(posix(path.relative(appRoot, to)));
-    out.push({ from, to });
+    const same = existing !== undefined && existing.equals(fs.readFileSync(from));
+    if (existing && !same && !overwrite) conflicts.push(posix(path.relative(appRoot, to)));
+    out.push({ from, to, same });
   }
   return out;
 }
@@ -119,13 +140,30 @@ export function registerPages(appJsonFile: string, roots: string[], subpackages:
   return added;
 }
 
-/** paykit-options.ts as the kit's own, with the given values. */
-export function paykitOptionsSource(opts: IntegrateOptions['paykitOptions'] = {}): string {
+/** paykit-options.ts as the kit's own, with the given values; paykit-options.js (CommonJS) for a JavaScript host. */
+export function paykitOptionsSource(
+  opts: IntegrateOptions['paykitOptions'] = {},
+  language: HostLanguage = 'ts',
+): string {
   const fields = [
     `  mode: '${opts.mode ?? 'cloud'}',`,
     `  env: '${opts.env ?? ''}',`,
     ...(opts.gatewayUrl ? [`  gatewayUrl: '${opts.gatewayUrl}',`] : []),
   ];
+  if (language === 'js') {
+    return [
+      "// How this mini-program reaches weapp-paykit. cloud: your cloud environment (env id, or '' for",
+      "// the default). local: a running sandbox (npm start in the kit), e.g. mode: 'local',",
+      "// gatewayUrl: 'http://127.0.0.1:7788', with DevTools' 不校验合法域名 ticked. All options: the kit's",
+      '// docs/miniprogram.md#setup.',
+      'const paykitOptions = {',
+      ...fields,
+      '};',
+      '',
+      'module.exports = { paykitOptions };',
+      '',
+    ].join('\n');
+  }
   return [
     "// How this mini-program reaches weapp-paykit. cloud: your cloud environment (env id, or '' for",
     "// the default). local: a running sandbox (npm start in the kit), e.g. mode: 'local',",
@@ -139,8 +177,11 @@ export function paykitOptionsSource(opts: IntegrateOptions['paykitOptions'] = {}
   ].join('\n');
 }
 
-/** project.config.json: a cloudfunctionRoot, and 构建 npm pointed at the project's package.json. */
-function configureProject(layout: HostLayout, todo: string[]): boolean {
+/**
+ * project.config.json: a cloudfunctionRoot, and 构建 npm pointed at `pkgFile` when it sits outside the
+ * mini-program folder (inside it, 构建 npm finds it by itself).
+ */
+function configureProject(layout: HostLayout, pkgFile: string, todo: string[]): boolean {
   const config = readJson<Record<string, unknown>>(layout.projectConfigFile);
   let changed = false;
   if (!config.cloudfunctionRoot) {
@@ -148,11 +189,12 @@ function configureProject(layout: HostLayout, todo: string[]): boolean {
     changed = true;
   }
   const setting = (config.setting ?? {}) as Record<string, unknown>;
-  const pkgInsideMp = fs.existsSync(path.join(layout.mpRoot, 'package.json'));
-  if (!pkgInsideMp && !setting.packNpmManually && fs.existsSync(path.join(layout.appRoot, 'package.json'))) {
+  const pkgInsideMp = path.dirname(pkgFile) === layout.mpRoot;
+  if (!pkgInsideMp && !setting.packNpmManually) {
     const mpDir = `./${posix(path.relative(layout.appRoot, layout.mpRoot))}/`;
     setting.packNpmManually = true;
-    setting.packNpmRelationList = [{ packageJsonPath: './package.json', miniprogramNpmDistDir: mpDir }];
+    const pkgPath = `./${posix(path.relative(layout.appRoot, pkgFile))}`;
+    setting.packNpmRelationList = [{ packageJsonPath: pkgPath, miniprogramNpmDistDir: mpDir }];
     config.setting = setting;
     changed = true;
     todo.push(`project.config.json: 构建 npm now writes ${mpDir}miniprogram_npm (packNpmRelationList)`);
@@ -167,21 +209,79 @@ function vantSpec(kitRoot: string): string {
   return kitPkg.dependencies?.[VANT] ?? '^1.11.7';
 }
 
+/** A package name npm accepts, from the host's folder name. */
+function packageName(appRoot: string): string {
+  const name = path
+    .basename(appRoot)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+|-+$/g, '');
+  return name || 'mini-program';
+}
+
 /**
- * Copies the kit's mini-program parts, typings and built functions into the host project, registers
- * the pages in app.json, adds @vant/weapp to package.json and creates paykit-options.ts. Nothing is
- * written when a file would replace a different one (pass overwrite to upgrade).
+ * The host's package.json with @vant/weapp in its dependencies. A host without one gets one at its
+ * project root (what `npm init -y && npm install @vant/weapp` would start), so that 构建 npm has
+ * something to build from; `edited` names it when it was created or changed.
+ */
+function ensureVantDependency(layout: HostLayout, kitRoot: string, edited: string[]): string {
+  const existing = hostPackageJson(layout);
+  const pkgFile = existing ?? path.join(layout.appRoot, 'package.json');
+  const pkg: { dependencies?: Record<string, string>; [key: string]: unknown } = existing
+    ? readJson<{ dependencies?: Record<string, string> }>(pkgFile)
+    : { name: packageName(layout.appRoot), version: '1.0.0', private: true };
+  if (!existing || !pkg.dependencies?.[VANT]) {
+    pkg.dependencies = { ...pkg.dependencies, [VANT]: vantSpec(kitRoot) };
+    writeJson(pkgFile, pkg);
+    edited.push(posix(path.relative(layout.appRoot, pkgFile)));
+  }
+  return pkgFile;
+}
+
+/** Where the kit's mini-program files come from: its sources for TypeScript, its build for JavaScript. */
+function kitMiniprogramFor(kitRoot: string, language: HostLanguage): string {
+  if (language === 'ts') return path.join(kitRoot, MP);
+  const built = path.join(kitRoot, 'dist', MP);
+  if (!fs.existsSync(path.join(built, 'paykit/index.js')))
+    throw new BuildError(
+      `${built} is missing: run npm run build in the kit first (a JavaScript mini-program gets the kit compiled to .js)`,
+    );
+  return built;
+}
+
+/** The app script already calls configurePaykit with paykit-options (an earlier run, by hand). */
+function appCallsConfigure(layout: HostLayout): boolean {
+  const file = path.join(layout.mpRoot, appScriptName(layout));
+  const code = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  return /configurePaykit\s*\(/.test(code) && code.includes('paykit-options');
+}
+
+/** The to-do for the app script, in the host's own language. */
+function appScriptTodo(appName: string, language: HostLanguage): string {
+  const how =
+    language === 'ts'
+      ? "import { configurePaykit } from './paykit/config' and { paykitOptions } from './paykit-options'"
+      : "const { configurePaykit } = require('./paykit/config') and const { paykitOptions } = require('./paykit-options')";
+  return `${appName}: ${how}; call configurePaykit(paykitOptions) (and wx.cloud.init in cloud mode) in onLaunch, see docs/integrate.md step 4`;
+}
+
+/**
+ * Copies the kit's mini-program parts (sources and typings for a TypeScript host, the compiled .js
+ * for a JavaScript one) and built functions into the host project, registers the pages in app.json,
+ * adds @vant/weapp to package.json (creating it if the host has none) and creates paykit-options.
+ * Nothing is written when a file would replace a different one (pass overwrite to upgrade); files
+ * already identical are left alone and reported as unchanged.
  */
 export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   const kitRoot = path.resolve(opts.kitRoot);
-  const layout = readHostLayout(opts.appRoot);
-  const { appRoot, mpRoot } = layout;
+  const layout = readHostLayout(opts.appRoot, opts.language);
+  const { appRoot, mpRoot, language } = layout;
   const admin = opts.admin ?? true;
   const withFunctions = opts.functions ?? true;
   const overwrite = opts.overwrite ?? false;
-  const kitMp = path.join(kitRoot, MP);
+  const kitMp = kitMiniprogramFor(kitRoot, language);
   const typingsTo = path.join(path.dirname(mpRoot), 'typings/paykit');
-  if (path.relative(appRoot, typingsTo).startsWith('..')) {
+  if (language === 'ts' && path.relative(appRoot, typingsTo).startsWith('..')) {
     throw new BuildError(
       "miniprogramRoot is the project root: move the mini-program into a folder (e.g. miniprogram/), as DevTools' TypeScript template does, so typings/ can sit beside it",
     );
@@ -192,7 +292,9 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   for (const part of parts) {
     copies.push(...plan(path.join(kitMp, part), path.join(mpRoot, part), appRoot, overwrite, conflicts));
   }
-  copies.push(...plan(path.join(kitRoot, 'typings/paykit'), typingsTo, appRoot, overwrite, conflicts));
+  // Type-only: a JavaScript host has no use for them.
+  if (language === 'ts')
+    copies.push(...plan(path.join(kitRoot, 'typings/paykit'), typingsTo, appRoot, overwrite, conflicts));
   if (withFunctions) {
     const built = path.join(kitRoot, 'dist', CLOUD);
     if (!fs.existsSync(built))
@@ -204,49 +306,63 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
       `these files already exist with other contents (yours, or an older kit: pass --overwrite to replace them):\n${conflicts.map((c) => `  ${c}`).join('\n')}`,
     );
   }
-  for (const c of copies) {
+  const written = copies.filter((c) => !c.same);
+  for (const c of written) {
     fs.mkdirSync(path.dirname(c.to), { recursive: true });
     fs.copyFileSync(c.from, c.to);
   }
+  const copied = written.map((c) => posix(path.relative(appRoot, c.to)));
+  const unchanged = copies.filter((c) => c.same).map((c) => posix(path.relative(appRoot, c.to)));
   const todo: string[] = [];
-  configureProject(layout, todo);
+  const edited: string[] = [];
+
+  const hadPackageJson = hostPackageJson(layout) !== undefined;
+  const pkgFile = ensureVantDependency(layout, kitRoot, edited);
+  if (configureProject(layout, pkgFile, todo))
+    edited.push(posix(path.relative(appRoot, layout.projectConfigFile)));
 
   const roots = admin ? ['pages/orders', 'pages/admin'] : ['pages/orders'];
-  const pagesAdded = registerPages(path.join(mpRoot, 'app.json'), roots, opts.subpackages ?? false);
+  const appJsonFile = path.join(mpRoot, 'app.json');
+  const pagesAdded = registerPages(appJsonFile, roots, opts.subpackages ?? false);
+  if (pagesAdded.length) edited.push(posix(path.relative(appRoot, appJsonFile)));
 
-  const optionsFile = path.join(mpRoot, 'paykit-options.ts');
-  if (!fs.existsSync(optionsFile) && !fs.existsSync(optionsFile.replace(/\.ts$/, '.js'))) {
-    fs.writeFileSync(optionsFile, paykitOptionsSource(opts.paykitOptions));
-    copies.push({ from: '', to: optionsFile });
+  const optionsName = paykitOptionsName(layout);
+  const optionsFile = path.join(mpRoot, optionsName);
+  if (!fs.existsSync(optionsFile)) {
+    fs.writeFileSync(optionsFile, paykitOptionsSource(opts.paykitOptions, language));
+    copied.push(posix(path.relative(appRoot, optionsFile)));
   }
 
-  const pkgFile = path.join(appRoot, 'package.json');
-  if (fs.existsSync(pkgFile)) {
-    const pkg = readJson<{ dependencies?: Record<string, string> }>(pkgFile);
-    if (!pkg.dependencies?.[VANT]) {
-      pkg.dependencies = { ...pkg.dependencies, [VANT]: vantSpec(kitRoot) };
-      writeJson(pkgFile, pkg);
-    }
-    todo.push(`npm install, then DevTools 工具 → 构建 npm (${VANT} into miniprogram_npm)`);
-  } else {
-    todo.push(`npm init -y && npm install ${VANT}@${vantSpec(kitRoot)}, then DevTools 工具 → 构建 npm`);
-  }
+  const pkgRel = posix(path.relative(appRoot, pkgFile));
   todo.push(
-    'app.ts: call configurePaykit(paykitOptions) (and wx.cloud.init in cloud mode) in onLaunch, see docs/integrate.md',
+    hadPackageJson
+      ? `npm install (in ${path.dirname(pkgRel) === '.' ? 'the project root' : path.dirname(pkgRel)}), then DevTools 工具 → 构建 npm (${VANT} into miniprogram_npm)`
+      : `${pkgRel} was created (the project had none) with ${VANT}: npm install, then DevTools 工具 → 构建 npm`,
+    ...(appCallsConfigure(layout) ? [] : [appScriptTodo(appScriptName(layout), language)]),
     `${posix(path.relative(appRoot, optionsFile))}: your env id (cloud) or the sandbox URL (local)`,
     `${posix(path.relative(appRoot, layout.cloudRoot))}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
   );
-  return { copied: copies.map((c) => posix(path.relative(appRoot, c.to))), pagesAdded, todo };
+  return { language, copied, unchanged, edited, pagesAdded, todo };
 }
 
 function main(argv: string[]): number {
   const appRoot = argv.find((a) => !a.startsWith('--'));
-  if (!appRoot) {
-    console.error('usage: integrate.ts <app-root> [--no-admin] [--subpackages] [--overwrite] [--check]');
+  const usage =
+    'usage: integrate.ts <app-root> [--no-admin] [--subpackages] [--overwrite] [--js|--ts] [--check]';
+  const known = ['--no-admin', '--subpackages', '--overwrite', '--js', '--ts', '--check'];
+  const unknown = argv.filter((a) => a.startsWith('--') && !known.includes(a));
+  if (!appRoot || unknown.length || (argv.includes('--js') && argv.includes('--ts'))) {
+    if (unknown.length) console.error(`unknown option ${unknown.join(', ')}`);
+    console.error(usage);
     return 2;
   }
+  const language: HostLanguage | undefined = argv.includes('--js')
+    ? 'js'
+    : argv.includes('--ts')
+      ? 'ts'
+      : undefined;
   if (argv.includes('--check')) {
-    const problems = checkIntegration(appRoot);
+    const problems = checkIntegration(appRoot, path.resolve(__dirname, '..'), language);
     for (const p of problems) console.log(`- ${p}`);
     console.log(problems.length ? `${problems.length} problem(s)` : 'the kit is wired in');
     return problems.length ? 1 : 0;
@@ -257,10 +373,18 @@ function main(argv: string[]): number {
     admin: !argv.includes('--no-admin'),
     subpackages: argv.includes('--subpackages'),
     overwrite: argv.includes('--overwrite'),
+    language,
   });
+  const kind =
+    result.language === 'js'
+      ? 'JavaScript mini-program: the kit compiled to .js (from dist/miniprogram)'
+      : 'TypeScript mini-program: the kit as .ts sources, with typings/paykit';
+  console.log(kind);
   console.log(
-    `copied ${result.copied.length} file(s); pages added: ${result.pagesAdded.join(', ') || 'none'}`,
+    `copied ${result.copied.length} file(s), ${result.unchanged.length} unchanged (already the same)`,
   );
+  console.log(`edited: ${result.edited.join(', ') || 'nothing'}`);
+  console.log(`pages added: ${result.pagesAdded.join(', ') || 'none'}`);
   console.log(`left to do:\n${result.todo.map((t, i) => `  ${i + 1}. ${t}`).join('\n')}`);
   return 0;
 }

@@ -6,7 +6,7 @@
 import type { PaymentParams } from '../../typings/paykit/functions';
 import type { OrderItem, OrderStatus, OrderView, Product, RefundStatus } from '../../typings/paykit/order';
 import { ServerError } from './errors';
-import { MAX_QUANTITY } from './requests';
+import { MAX_QUANTITY, SKU_PATTERN } from './requests';
 
 /**
  * One payment attempt. It is recorded before WeChat is asked for its prepay (write-ahead), so a
@@ -73,6 +73,26 @@ export interface OrderDoc {
   version: number;
 }
 
+/** A product as stored in `paykit_products`, untrusted: the merchant edits it by hand. */
+export interface ProductDoc {
+  _id: string;
+  name?: unknown;
+  price?: unknown;
+  active?: unknown;
+}
+
+/**
+ * The product as the kit sells it, or undefined when it cannot be sold: marked `active: false`, an
+ * `_id` that is not a sku, no name, or a price that is not a whole positive number of fen.
+ */
+export function forSale(doc: ProductDoc): Product | undefined {
+  const { _id, name, price, active } = doc;
+  if (active === false || !SKU_PATTERN.test(_id)) return undefined;
+  if (typeof name !== 'string' || !name.trim()) return undefined;
+  if (typeof price !== 'number' || !Number.isInteger(price) || price <= 0) return undefined;
+  return { sku: _id, name, price, active: true };
+}
+
 /** Prices the requested lines from the catalogue. The client's view of prices is never used. */
 export function priceItems(
   lines: Array<{ sku: string; quantity: number }>,
@@ -81,11 +101,7 @@ export function priceItems(
   const items: OrderItem[] = [];
   for (const line of lines) {
     const product = catalogue.get(line.sku);
-    if (!product || !product.active)
-      throw new ServerError('PRODUCT_NOT_FOUND', `product ${line.sku} is not for sale`);
-    if (!Number.isInteger(product.price) || product.price <= 0) {
-      throw new ServerError('PRODUCT_NOT_FOUND', `product ${line.sku} has no valid price`);
-    }
+    if (!product) throw new ServerError('PRODUCT_NOT_FOUND', `product ${line.sku} is not for sale`);
     const same = items.find((i) => i.sku === line.sku);
     if (same) same.quantity += line.quantity;
     else

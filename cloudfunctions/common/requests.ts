@@ -22,13 +22,22 @@ const text = (pattern: RegExp, message: string) => v.pipe(v.string(message), v.r
 const wholeNumber = (min: number, max: number, message: string) =>
   v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
 
+/** A catalogue sku: a product's `_id`. */
+export const SKU_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 const orderNo = text(ORDER_NO_PATTERN, 'must be an order number');
+const cursor = v.optional(
+  v.nullable(
+    v.pipe(v.string('is not one this function gave'), v.maxLength(400, 'is not one this function gave')),
+  ),
+);
+const pageSize = v.optional(wholeNumber(1, MAX_PAGE, `must be a whole number from 1 to ${MAX_PAGE}`));
 
 const items = v.pipe(
   v.array(
     v.object(
       {
-        sku: text(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be a catalogue sku'),
+        sku: text(SKU_PATTERN, 'must be a catalogue sku'),
         quantity: wholeNumber(1, MAX_QUANTITY, `must be a whole number from 1 to ${MAX_QUANTITY}`),
       },
       'must be an object',
@@ -53,13 +62,11 @@ export const orderRequest = v.object({ orderNo });
 
 export const listOrdersRequest = v.object({
   status: v.optional(v.picklist(ORDER_STATUSES, `must be one of ${ORDER_STATUSES.join(', ')}`)),
-  cursor: v.optional(
-    v.nullable(
-      v.pipe(v.string('is not one this function gave'), v.maxLength(100, 'is not one this function gave')),
-    ),
-  ),
-  pageSize: v.optional(wholeNumber(1, MAX_PAGE, `must be a whole number from 1 to ${MAX_PAGE}`)),
+  cursor,
+  pageSize,
 });
+
+export const listProductsRequest = v.object({ cursor, pageSize });
 
 export const refundRequest = v.object({
   orderNo,
@@ -91,6 +98,7 @@ export type NewOrderRequest = v.InferOutput<typeof newOrderRequest>;
 export type PayOrderRequest = v.InferOutput<typeof payOrderRequest>;
 export type OrderRequest = v.InferOutput<typeof orderRequest>;
 export type ListOrdersInput = v.InferOutput<typeof listOrdersRequest>;
+export type ListProductsInput = v.InferOutput<typeof listProductsRequest>;
 export type RefundInput = v.InferOutput<typeof refundRequest>;
 export type DownloadBillInput = v.InferOutput<typeof downloadBillRequest>;
 

@@ -7,7 +7,7 @@ import cloud from 'wx-server-sdk';
 import type { BillReport } from '../../typings/paykit/bill';
 import type { OrderStatus, Product } from '../../typings/paykit/order';
 import type { NotificationRecord } from './audit';
-import type { OrderDoc } from './model';
+import { forSale, type OrderDoc, type ProductDoc } from './model';
 import { PAID_STATUSES, type Move } from './order-states';
 
 export const COLLECTIONS = {
@@ -38,6 +38,7 @@ export type SweepQuery =
   | { kind: 'hooksUnfinished' };
 type Where = Record<string, unknown>;
 
+/** A `paykit_products` document as stored: the merchant writes it, so every field is checked on use. */
 export class Store {
   readonly db: Database;
 
@@ -49,15 +50,30 @@ export class Store {
     return this.db.command;
   }
 
+  /** The products of `skus` that are for sale (see `forSale`); the others are absent. */
   async products(skus: string[]): Promise<Map<string, Product>> {
-    const res = await this.find<{ _id: string; name: string; price: number; active?: boolean }>(
+    const res = await this.find<ProductDoc>(
       COLLECTIONS.products,
       { _id: this.db.command.in(skus) },
       skus.length,
     );
     return new Map(
-      res.map((p) => [p._id, { sku: p._id, name: p.name, price: p.price, active: p.active !== false }]),
+      res.flatMap((doc) => {
+        const product = forSale(doc);
+        return product ? [[product.sku, product] as const] : [];
+      }),
     );
+  }
+
+  /**
+   * The catalogue in sku order, after `after`: documents not marked `active: false` (a missing
+   * `active` is for sale, as in products()). Pages on `_id`, which every collection indexes.
+   */
+  productsAfter(after: string | undefined, limit: number): Promise<ProductDoc[]> {
+    const _ = this.db.command;
+    const where: Where = { active: _.neq(false) };
+    if (after !== undefined) where._id = _.gt(after);
+    return this.find<ProductDoc>(COLLECTIONS.products, where, limit, ['_id', 'asc']);
   }
 
   async order(orderNo: string): Promise<OrderDoc | undefined> {

@@ -4,6 +4,7 @@
  *
  *   const order = await queryOrder(orderNo);
  *   const { orders, nextCursor } = await listOrders({ status: 'NOTPAY', cursor });
+ *   const { products } = await listProducts();
  *
  * Each rejects with a PaykitError (code + Chinese message; `retryAt` for CLOSE_TOO_EARLY).
  */
@@ -12,6 +13,8 @@ import type {
   DownloadBillRequest,
   ListOrdersRequest,
   ListOrdersResult,
+  ListProductsRequest,
+  ListProductsResult,
   RefundRequest,
   RefundResult,
   UnifiedOrderRequest,
@@ -38,6 +41,11 @@ export async function closeOrder(orderNo: string): Promise<OrderView> {
 /** One page of the caller's orders, newest first; pass the previous page's `nextCursor` for the next. */
 export function listOrders(request: ListOrdersRequest = {}): Promise<ListOrdersResult> {
   return callPaykit('listOrders', request);
+}
+
+/** One page of the products for sale, in sku order; pass the previous page's `nextCursor` for the next. */
+export function listProducts(request: ListProductsRequest = {}): Promise<ListProductsResult> {
+  return callPaykit('listProducts', request);
 }
 
 /** Merchant admins only: refunds part or all of a paid order. */

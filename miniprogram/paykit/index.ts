@@ -1,6 +1,6 @@
 /** The client library in one import: `import { pay, listOrders, formatPrice } from '../../paykit/index'`. */
 export { callPaykit } from './client';
-export { unifiedOrder, queryOrder, closeOrder, listOrders, refund, downloadBill } from './api';
+export { unifiedOrder, queryOrder, closeOrder, listOrders, listProducts, refund, downloadBill } from './api';
 export { pay } from './pay';
 export type { PayResult } from './pay';
 export { confirmPayment, isPaidStatus } from './confirm';

@@ -123,6 +123,8 @@ export const localPayText = {
 export const shopText = {
   title: '商城',
   empty: '暂无商品',
+  loading: '加载中…',
+  retry: '重新加载',
   myOrders: '我的订单',
 } as const;
 

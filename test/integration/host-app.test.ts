@@ -3,7 +3,9 @@
  * app.ts and a home page that wants to sell with <pay-button>): the kit is added by the documented
  * steps (build/integrate.ts for the copies and app.json, the rest by hand as the doc shows), the app
  * builds with the kit's build, and its own home page pays through the copied kit against a sandbox
- * running the copied functions. Broken steps are reported by the documented check.
+ * running the copied functions. The same for a plain JavaScript mini-program without a package.json
+ * (test/fixtures/host-app-js): it gets the compiled kit, a package.json, and 构建 npm. Broken steps
+ * are reported by the documented check, naming the host's own files.
  *
  * jsdom (miniprogram-simulate). The build and the host's tsc run in child processes, because esbuild
  * refuses jsdom's Uint8Array.
@@ -13,13 +15,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkIntegration } from '../../build/integrate-check';
-import { integrateKit } from '../../build/integrate';
+import { integrateKit, type IntegrateResult } from '../../build/integrate';
 import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { simulate, waitFor, type SimComponent } from '../helpers/simulate';
 import { readDoc, installWxSandbox, seedProducts, type WxSandbox } from '../helpers/wx-sandbox';
 import { installSimulatePolyfills } from '../setup';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/host-app');
+const FIXTURE_JS = path.join(ROOT, 'test/fixtures/host-app-js');
 const HOST_PAGES = ['pages/index/index', 'pages/profile/profile'];
 const KIT_PAGES = ['pages/orders/list/index', 'pages/orders/detail/index', 'pages/admin/bills/index'];
 const NOTEBOOK = { sku: 'host-notebook', name: '点线笔记本', price: 1590 };
@@ -32,9 +35,9 @@ let build: RunResult;
 let typecheck: RunResult;
 
 /** A fresh copy of the host app, with node_modules resolving to the repo's (what `npm install` gives). */
-function copyHost(name: string): string {
+function copyHost(name: string, fixture = FIXTURE): string {
   const dir = path.join(tmp, name);
-  fs.cpSync(FIXTURE, dir, { recursive: true });
+  fs.cpSync(fixture, dir, { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;
 }
@@ -163,63 +166,212 @@ describe('adding the kit to an existing mini-program (docs/integrate.md)', () =>
 
   test("the host's own page pays with pay-button against the sandbox", async () => {
     expect(build.status).toBe(0);
-    const mp = path.join(out, 'miniprogram');
-    const globals = globalThis as unknown as Record<string, unknown>;
-    const saved = { App: globals.App, Page: globals.Page };
-    const wxs: WxSandbox = installWxSandbox(sandbox.url, 'o_unused_in_local_mode');
-    const target = wx as unknown as Record<string, unknown>;
-    const savedSheet = target.showActionSheet;
-    const sheets: string[][] = [];
-    try {
-      // The host's built app.js, launched: its onLaunch is what configures the kit.
-      let appOptions: { onLaunch?: () => void } = {};
-      globals.App = (options: typeof appOptions) => (appOptions = options);
-      // miniprogram-simulate renders components; a Page's data and handlers map onto one.
-      installSimulatePolyfills();
-      globals.Page = ({ data, ...handlers }: Record<string, unknown>) =>
-        Component({ data: data as Record<string, unknown>, methods: handlers as never });
-      require(path.join(mp, 'app.js'));
-      appOptions.onLaunch?.();
-      const { getPaykitConfig } = require(path.join(mp, 'paykit/config.js'));
-      expect(getPaykitConfig()).toMatchObject({ mode: 'local', gatewayUrl: sandbox.url });
+    await payFromHomePage(path.join(out, 'miniprogram'), sandbox.url, NOTEBOOK);
+  }, 40000);
+});
 
-      // Local mode's sandbox pay sheet: the developer taps 模拟支付成功 (the first item).
-      target.showActionSheet = (o: { itemList: string[]; success: (r: { tapIndex: number }) => void }) => {
-        sheets.push(o.itemList);
-        o.success({ tapIndex: 0 });
-      };
-      const id = simulate.load(path.join(mp, 'pages/index/index'), {
-        rootPath: mp,
-        usingComponents: { 'van-button': '/miniprogram_npm/@vant/weapp/button/index' },
-      });
-      const page = simulate.render(id) as SimComponent;
-      page.attach(document.createElement('parent-wrapper'));
-      expect(page.dom!.textContent).toContain('点线笔记本');
-      expect(page.dom!.textContent).toContain('¥15.90');
+/**
+ * Launches the host's app script (its onLaunch configures the kit), renders its home page and taps
+ * the pay-button in local mode; the sandbox pay sheet pays. Checks the host's own handler ran and
+ * the order is paid at the catalogue price.
+ */
+async function payFromHomePage(
+  mp: string,
+  url: string,
+  product: { sku: string; name: string; price: number },
+): Promise<void> {
+  const globals = globalThis as unknown as Record<string, unknown>;
+  const saved = { App: globals.App, Page: globals.Page };
+  const wxs: WxSandbox = installWxSandbox(url, 'o_unused_in_local_mode');
+  const target = wx as unknown as Record<string, unknown>;
+  const savedSheet = target.showActionSheet;
+  const sheets: string[][] = [];
+  try {
+    // The host's app.js, launched: its onLaunch is what configures the kit.
+    let appOptions: { onLaunch?: () => void } = {};
+    globals.App = (options: typeof appOptions) => (appOptions = options);
+    // miniprogram-simulate renders components; a Page's data and handlers map onto one.
+    installSimulatePolyfills();
+    globals.Page = ({ data, ...handlers }: Record<string, unknown>) =>
+      Component({ data: data as Record<string, unknown>, methods: handlers as never });
+    require(path.join(mp, 'app.js'));
+    appOptions.onLaunch?.();
+    const { getPaykitConfig } = require(path.join(mp, 'paykit/config.js'));
+    expect(getPaykitConfig()).toMatchObject({ mode: 'local', gatewayUrl: url });
 
-      const button = page.querySelector('#buy')!;
-      const successes: Array<{ orderNo: string; order: { status: string; totalFee: number } }> = [];
-      (
-        button as unknown as { addEventListener(n: string, cb: (e: { detail: never }) => void): void }
-      ).addEventListener('success', (e) => successes.push(e.detail));
-      button.querySelector('#pay-button')!.querySelector('.van-button')!.dispatchEvent('tap');
+    // Local mode's sandbox pay sheet: the developer taps 模拟支付成功 (the first item).
+    target.showActionSheet = (o: { itemList: string[]; success: (r: { tapIndex: number }) => void }) => {
+      sheets.push(o.itemList);
+      o.success({ tapIndex: 0 });
+    };
+    const id = simulate.load(path.join(mp, 'pages/index/index'), {
+      rootPath: mp,
+      usingComponents: { 'van-button': '/miniprogram_npm/@vant/weapp/button/index' },
+    });
+    const page = simulate.render(id) as SimComponent;
+    page.attach(document.createElement('parent-wrapper'));
+    expect(page.dom!.textContent).toContain(product.name);
+    expect(page.dom!.textContent).toContain(`¥${(product.price / 100).toFixed(2)}`);
 
-      const paid = await waitFor(() => successes[0], 20000);
-      expect(paid.order).toMatchObject({ orderNo: paid.orderNo, status: 'SUCCESS', totalFee: 1590 });
-      expect(sheets).toHaveLength(1);
-      // The host page's own handler ran.
-      await waitFor(() => (page.data.paidOrderNo ? true : undefined));
-      expect(page.data.paidOrderNo).toBe(paid.orderNo);
-      expect(page.dom!.textContent).toContain(`已支付：${paid.orderNo}`);
+    const button = page.querySelector('#buy')!;
+    const successes: Array<{ orderNo: string; order: { status: string; totalFee: number } }> = [];
+    (
+      button as unknown as { addEventListener(n: string, cb: (e: { detail: never }) => void): void }
+    ).addEventListener('success', (e) => successes.push(e.detail));
+    button.querySelector('#pay-button')!.querySelector('.van-button')!.dispatchEvent('tap');
 
-      const order = await readDoc(sandbox.url, 'paykit_orders', paid.orderNo);
-      expect(order).toMatchObject({ status: 'SUCCESS', totalFee: 1590, openid: 'oPaykitLocalUser' });
-      expect((order!.items as Array<{ sku: string }>).map((i) => i.sku)).toEqual([NOTEBOOK.sku]);
-    } finally {
-      target.showActionSheet = savedSheet;
-      wxs.uninstall();
-      Object.assign(globals, saved);
+    const paid = await waitFor(() => successes[0], 20000);
+    expect(paid.order).toMatchObject({ orderNo: paid.orderNo, status: 'SUCCESS', totalFee: product.price });
+    expect(sheets).toHaveLength(1);
+    // The host page's own handler ran.
+    await waitFor(() => (page.data.paidOrderNo ? true : undefined));
+    expect(page.data.paidOrderNo).toBe(paid.orderNo);
+    expect(page.dom!.textContent).toContain(`已支付：${paid.orderNo}`);
+
+    const order = await readDoc(url, 'paykit_orders', paid.orderNo);
+    expect(order).toMatchObject({ status: 'SUCCESS', totalFee: product.price, openid: 'oPaykitLocalUser' });
+    expect((order!.items as Array<{ sku: string }>).map((i) => i.sku)).toEqual([product.sku]);
+  } finally {
+    target.showActionSheet = savedSheet;
+    wxs.uninstall();
+    Object.assign(globals, saved);
+  }
+}
+
+/** Every file under `dir`, relative to it (posix). */
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .map((f) => f.split(path.sep).join('/'));
+}
+
+/** docs/integrate.md step 4 for a JavaScript app: two requires and the configurePaykit call in app.js. */
+function wireAppJs(appRoot: string): void {
+  const file = path.join(appRoot, 'miniprogram/app.js');
+  const code = fs.readFileSync(file, 'utf8');
+  const requires = [
+    "const { paykitOptions } = require('./paykit-options');",
+    "const { configurePaykit } = require('./paykit/config');",
+    '',
+  ].join('\n');
+  const launch = [
+    'onLaunch() {',
+    '    const paykit = configurePaykit(paykitOptions);',
+    "    if (paykit.mode === 'cloud') wx.cloud.init({ traceUser: true, ...(paykit.env ? { env: paykit.env } : {}) });",
+  ].join('\n');
+  fs.writeFileSync(file, requires + code.replace('onLaunch() {', launch));
+}
+
+/** DevTools 工具 → 构建 npm, as project.config.json's packNpmRelationList tells it (miniprogram-ci, offline). */
+function packNpm(appRoot: string): Promise<RunResult> {
+  const config = readJson(path.join(appRoot, 'project.config.json'));
+  const [relation] = config.setting.packNpmRelationList as Array<{
+    packageJsonPath: string;
+    miniprogramNpmDistDir: string;
+  }>;
+  const script = `
+    require('miniprogram-ci').packNpmManually({
+      packageJsonPath: ${JSON.stringify(path.resolve(appRoot, relation.packageJsonPath))},
+      miniprogramNpmDistDir: ${JSON.stringify(path.resolve(appRoot, relation.miniprogramNpmDistDir))},
+    }).then((r) => console.log(JSON.stringify(r)), (err) => { console.error(err); process.exit(1); });`;
+  return runNode(['-e', script]);
+}
+
+describe('adding the kit to a JavaScript mini-program without package.json', () => {
+  let jsApp: string;
+  let jsSandbox: SandboxProcess;
+  let first: IntegrateResult;
+  let again: IntegrateResult;
+  let npm: RunResult;
+  const TEA = { sku: 'tea-oolong', name: '乌龙茶', price: 1600 };
+
+  beforeAll(async () => {
+    jsApp = copyHost('js-app', FIXTURE_JS);
+    first = integrateKit({ kitRoot: ROOT, appRoot: jsApp });
+    again = integrateKit({ kitRoot: ROOT, appRoot: jsApp });
+    // The default sandbox: its demo catalogue sells tea-oolong; it runs the functions copied here.
+    jsSandbox = await startSandboxProcess({ args: ['--functions', path.join(jsApp, 'cloudfunctions')] });
+    fs.writeFileSync(
+      path.join(jsApp, 'miniprogram/paykit-options.js'),
+      `module.exports = { paykitOptions: { mode: 'local', gatewayUrl: '${jsSandbox.url}' } };\n`,
+    );
+    wireAppJs(jsApp);
+    // `npm install` of the created package.json: @vant/weapp alone, in a real node_modules (构建 npm
+    // finds nothing through a symlinked one).
+    fs.rmSync(path.join(jsApp, 'node_modules'));
+    fs.cpSync(path.join(ROOT, 'node_modules/@vant/weapp'), path.join(jsApp, 'node_modules/@vant/weapp'), {
+      recursive: true,
+    });
+    npm = await packNpm(jsApp);
+  }, 90000);
+
+  afterAll(async () => {
+    await jsSandbox?.stop();
+  });
+
+  test('app.js means JavaScript: the compiled kit, no TypeScript, no typings', () => {
+    expect(first.language).toBe('js');
+    const mp = path.join(jsApp, 'miniprogram');
+    for (const part of ['paykit', 'components/pay-button', 'pages/orders', 'pages/admin']) {
+      const files = filesUnder(path.join(mp, part));
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.filter((f) => !/\.(js|json|wxml|wxss|wxs)$/.test(f))).toEqual([]);
     }
+    expect(fs.existsSync(path.join(mp, 'paykit/index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(mp, 'pages/orders/list/index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(jsApp, 'typings'))).toBe(false);
+    expect(first.copied).toContain('miniprogram/paykit-options.js');
+    expect(fs.existsSync(path.join(mp, 'paykit-options.ts'))).toBe(false);
+    expect(readJson(path.join(mp, 'app.json')).pages).toEqual(['pages/index/index', ...KIT_PAGES]);
+  });
+
+  test('package.json is created with @vant/weapp, and 构建 npm is pointed at it', () => {
+    expect(readJson(path.join(jsApp, 'package.json'))).toEqual({
+      name: 'js-app',
+      version: '1.0.0',
+      private: true,
+      dependencies: { '@vant/weapp': '1.11.7' },
+    });
+    const config = readJson(path.join(jsApp, 'project.config.json'));
+    expect(config.cloudfunctionRoot).toBe('cloudfunctions/');
+    expect(config.setting).toMatchObject({
+      packNpmManually: true,
+      packNpmRelationList: [{ packageJsonPath: './package.json', miniprogramNpmDistDir: './miniprogram/' }],
+    });
+    expect(first.edited).toEqual(
+      expect.arrayContaining(['package.json', 'project.config.json', 'miniprogram/app.json']),
+    );
+  });
+
+  test("the to-do list names the host's own files", () => {
+    const todo = first.todo.join('\n');
+    expect(todo).toContain('package.json was created');
+    expect(todo).toContain("app.js: const { configurePaykit } = require('./paykit/config')");
+    expect(todo).toContain('miniprogram/paykit-options.js: your env id');
+    expect(todo).not.toMatch(/app\.ts|paykit-options\.ts/);
+  });
+
+  test('a re-run copies nothing and reports every file unchanged', () => {
+    expect(again.copied).toEqual([]);
+    expect(again.edited).toEqual([]);
+    expect(again.pagesAdded).toEqual([]);
+    expect(again.unchanged.sort()).toEqual(
+      first.copied.filter((f) => f !== 'miniprogram/paykit-options.js').sort(),
+    );
+  });
+
+  test('after 构建 npm the check finds nothing missing', () => {
+    expect(npm.output).toContain('"miniProgramPackNum":1');
+    expect(npm.status).toBe(0);
+    expect(fs.existsSync(path.join(jsApp, 'miniprogram/miniprogram_npm/@vant/weapp/button/index.js'))).toBe(
+      true,
+    );
+    expect(checkIntegration(jsApp)).toEqual([]);
+  });
+
+  test("the host's own JavaScript page pays with pay-button against the sandbox", async () => {
+    expect(npm.status).toBe(0);
+    await payFromHomePage(path.join(jsApp, 'miniprogram'), jsSandbox.url, TEA);
   }, 40000);
 });
 
@@ -238,6 +390,52 @@ describe('a missed step is reported by the check (build/integrate-check.ts)', ()
         "cloudfunctions/unifiedOrder is missing (copy the kit's built dist/cloudfunctions/unifiedOrder)",
       ]),
     );
+  });
+
+  test('the untouched JavaScript host: its own app.js, paykit-options.js and the missing package.json', async () => {
+    const host = copyHost('untouched-js', FIXTURE_JS);
+    const problems = checkIntegration(host);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'paykit/ (the client library) is not copied',
+        'package.json is missing (npm init -y && npm install @vant/weapp)',
+        'paykit-options.js is missing (it says which env or sandbox the kit talks to)',
+        'app.js does not call configurePaykit(paykitOptions) from ./paykit-options in onLaunch',
+      ]),
+    );
+    expect(problems.join('\n')).not.toMatch(/app\.ts|paykit-options\.ts/);
+    // The command line says the same, and fails.
+    const cli = await runNode(['-r', 'esbuild-register', 'build/integrate.ts', host, '--check']);
+    expect(cli.status).toBe(1);
+    expect(cli.output).toContain('- app.js does not call configurePaykit');
+  });
+
+  test('TypeScript copied into a JavaScript host (--ts on an app.js project) is reported', () => {
+    const host = copyHost('ts-into-js', FIXTURE_JS);
+    integrateKit({ kitRoot: ROOT, appRoot: host, language: 'ts' });
+    const problems = checkIntegration(host);
+    expect(problems).toContain(
+      "paykit/ holds TypeScript, which this JavaScript mini-program cannot run: copy the kit's built dist/miniprogram/paykit instead (integrate.ts --js --overwrite)",
+    );
+    // The script of every copied page is missing as far as a JavaScript app is concerned.
+    expect(problems).toContain('paykit/ (the client library) is not copied');
+    // --js --overwrite puts the compiled kit over it.
+    integrateKit({ kitRoot: ROOT, appRoot: host, language: 'js', overwrite: true });
+    expect(fs.existsSync(path.join(host, 'miniprogram/paykit/index.js'))).toBe(true);
+  });
+
+  test('a JavaScript host whose mini-program is the project root (no typings needed)', () => {
+    const host = path.join(tmp, 'js-root');
+    fs.cpSync(path.join(FIXTURE_JS, 'miniprogram'), host, { recursive: true });
+    const config = readJson(path.join(FIXTURE_JS, 'project.config.json'));
+    delete config.miniprogramRoot;
+    fs.writeFileSync(path.join(host, 'project.config.json'), JSON.stringify(config));
+    const result = integrateKit({ kitRoot: ROOT, appRoot: host, functions: false });
+    expect(result.language).toBe('js');
+    expect(fs.existsSync(path.join(host, 'paykit/index.js'))).toBe(true);
+    // package.json inside the mini-program folder: 构建 npm finds it without a relation list.
+    expect(readJson(path.join(host, 'package.json')).dependencies).toEqual({ '@vant/weapp': '1.11.7' });
+    expect(readJson(path.join(host, 'project.config.json')).setting.packNpmRelationList).toBeUndefined();
   });
 
   test('pages copied but not registered in app.json', () => {

@@ -1,10 +1,10 @@
-import type { OrderStatus, OrderView } from './order';
+import type { OrderStatus, OrderView, Product } from './order';
 import type { BillReport } from './bill';
 
 /**
  * `unifiedOrder`: create an order from catalogue items, or pay an existing unpaid order, and get
  * the parameters for `wx.requestPayment`. `requestKey` makes a client retry safe: the same key
- * from the same user returns the same order.
+ * from the same user returns the same order. It is 8 to 64 characters: letters, digits, `_` or `-`.
  */
 export type UnifiedOrderRequest =
   { items: Array<{ sku: string; quantity: number }>; requestKey?: string } | { orderNo: string };
@@ -56,6 +56,21 @@ export interface ListOrdersResult {
   nextCursor: string | null;
 }
 
+/** `listProducts` (anyone): the products for sale, in sku order, one cursor page at a time. */
+export interface ListProductsRequest {
+  /** From the previous page's `nextCursor`; absent or null for the first page. */
+  cursor?: string | null;
+  /** 1 to 50, default 20. */
+  pageSize?: number;
+}
+
+export interface ListProductsResult {
+  /** Active products with a valid price (fen) and name; a page may hold fewer than pageSize. */
+  products: Product[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
 /** `refund` (merchant admins only): refund part or all of a paid order. */
 export interface RefundRequest {
   orderNo: string;
@@ -88,6 +103,7 @@ export interface PaykitFunctions {
   queryOrder: { request: QueryOrderRequest; result: QueryOrderResult };
   closeOrder: { request: CloseOrderRequest; result: CloseOrderResult };
   listOrders: { request: ListOrdersRequest; result: ListOrdersResult };
+  listProducts: { request: ListProductsRequest; result: ListProductsResult };
   refund: { request: RefundRequest; result: RefundResult };
   downloadBill: { request: DownloadBillRequest; result: DownloadBillResult };
 }

@@ -1,33 +1,126 @@
 /**
- * Demo shop: the catalogue with a pay button per product, and a link to the customer's orders. Prices here are for display only: the server
- * prices the order. Written with Component() (a valid page constructor) so it also renders in
- * miniprogram-simulate.
+ * Demo shop: the products for sale, loaded from the kit's listProducts function (20 at a time by
+ * cursor as the user reaches the bottom; pull-down reloads), a pay button per product, and a link to
+ * the customer's orders. Prices here are for display only: the server prices the order. Written with
+ * Component() (a valid page constructor) so it also renders in miniprogram-simulate.
  */
 import type { Product } from '../../../typings/paykit/order';
-import type { PayButtonFailDetail } from '../../components/pay-button/index';
+import type { CartLine, PayButtonFailDetail } from '../../components/pay-button/index';
+import { listProducts } from '../../paykit/api';
+import { asPaykitError } from '../../paykit/errors';
 import { shopText, toastText } from '../../paykit/strings';
-import { DEMO_PRODUCTS, shopProducts, type ShopProduct } from './catalogue';
+
+const PAGE_SIZE = 20;
+
+interface ShopProduct extends Product {
+  /** What this product's pay button orders. */
+  lines: CartLine[];
+}
+
+/** A listed product with the one-item cart its pay button orders. */
+function shopProduct(product: Product): ShopProduct {
+  return { ...product, lines: [{ sku: product.sku, quantity: 1 }] };
+}
+
+/** Per-instance state that the view does not need, so it never goes through setData. */
+interface ShopState {
+  cursor: string | null;
+  /** Bumped by every reload; an answer for an older generation is dropped. */
+  generation: number;
+}
+const states = new WeakMap<object, ShopState>();
 
 Component({
-  properties: {
-    /** Products to list; the demo catalogue when not given. */
-    catalogue: { type: Array, value: DEMO_PRODUCTS },
-  },
-
   data: {
-    // Observers do not fire for a property's default value, so the first list is set here.
-    products: shopProducts(DEMO_PRODUCTS) as ShopProduct[],
-    emptyText: shopText.empty as string,
-    myOrdersText: shopText.myOrders as string,
+    products: [] as ShopProduct[],
+    /** False until the first page answered (or failed). */
+    loaded: false,
+    loading: false,
+    finished: false,
+    error: '',
+    text: shopText,
   },
 
-  observers: {
-    catalogue(catalogue: Product[]) {
-      this.setData({ products: shopProducts(catalogue) });
+  lifetimes: {
+    attached() {
+      states.set(this, { cursor: null, generation: 0 });
+      void this.reload();
     },
   },
 
   methods: {
+    state(): ShopState {
+      let state = states.get(this);
+      if (!state) {
+        state = { cursor: null, generation: 0 };
+        states.set(this, state);
+      }
+      return state;
+    },
+
+    async onPullDownRefresh() {
+      await this.reload();
+      wx.stopPullDownRefresh();
+    },
+
+    onReachBottom() {
+      void this.loadMore();
+    },
+
+    /** The first page, replacing what is shown. */
+    async reload() {
+      const state = this.state();
+      const generation = ++state.generation;
+      state.cursor = null;
+      this.setData({ loading: true, error: '' });
+      try {
+        const page = await listProducts({ pageSize: PAGE_SIZE });
+        if (generation !== state.generation) return;
+        state.cursor = page.nextCursor;
+        this.setData({
+          products: page.products.map(shopProduct),
+          loaded: true,
+          loading: false,
+          finished: page.nextCursor === null,
+        });
+        this.skipEmptyPage(page.products.length);
+      } catch (err) {
+        if (generation !== state.generation) return;
+        this.setData({ loading: false, loaded: true, error: asPaykitError(err).message });
+      }
+    },
+
+    /** The next page, appended by path: products already shown are never sent again. */
+    async loadMore() {
+      const state = this.state();
+      if (this.data.loading || this.data.finished || state.cursor === null) return;
+      const generation = state.generation;
+      this.setData({ loading: true, error: '' });
+      try {
+        const page = await listProducts({ pageSize: PAGE_SIZE, cursor: state.cursor });
+        if (generation !== state.generation) return;
+        state.cursor = page.nextCursor;
+        const start = this.data.products.length;
+        const rows: Record<string, ShopProduct> = {};
+        page.products.forEach((p, i) => (rows[`products[${start + i}]`] = shopProduct(p)));
+        this.setData({ ...rows, loading: false, finished: page.nextCursor === null });
+        this.skipEmptyPage(page.products.length);
+      } catch (err) {
+        if (generation !== state.generation) return;
+        this.setData({ loading: false, error: asPaykitError(err).message });
+      }
+    },
+
+    /** A page whose products were all left out (not for sale) is not the end: fetch the next. */
+    skipEmptyPage(listed: number) {
+      if (listed === 0 && !this.data.finished) void this.loadMore();
+    },
+
+    /** The retry button: the first page again, or the page that failed. */
+    onRetry() {
+      void (this.data.products.length ? this.loadMore() : this.reload());
+    },
+
     onPaid() {
       wx.showToast({ title: toastText.paid, icon: 'success' });
     },

@@ -8,6 +8,7 @@ import type * as v from 'valibot';
 import {
   downloadBillRequest,
   listOrdersRequest,
+  listProductsRequest,
   orderRequest,
   parseRequest,
   parseUnifiedOrder,
@@ -28,6 +29,7 @@ const contract: Array<true> = [
   true as Equals<In<typeof orderRequest>, Request<'queryOrder'>>,
   true as Equals<In<typeof orderRequest>, Request<'closeOrder'>>,
   true as Equals<In<typeof listOrdersRequest>, Request<'listOrders'>>,
+  true as Equals<In<typeof listProductsRequest>, Request<'listProducts'>>,
   true as Equals<In<typeof refundRequest>, Request<'refund'>>,
   true as Equals<In<typeof downloadBillRequest>, Request<'downloadBill'>>,
 ];
@@ -45,7 +47,7 @@ const message = (run: () => unknown): string => {
 };
 
 test('the schemas match the contract', () => {
-  expect(contract).toHaveLength(6);
+  expect(contract).toHaveLength(7);
 });
 
 describe('unifiedOrder', () => {
@@ -100,7 +102,7 @@ describe('the other requests', () => {
       'status must be one of NOTPAY, SUCCESS, CLOSED, REFUND, PAYERROR',
     ],
     ['listOrders', listOrdersRequest, { pageSize: 51 }, 'pageSize must be a whole number from 1 to 50'],
-    ['listOrders', listOrdersRequest, { cursor: 'x'.repeat(101) }, 'cursor is not one this function gave'],
+    ['listOrders', listOrdersRequest, { cursor: 'x'.repeat(401) }, 'cursor is not one this function gave'],
     [
       'refund',
       refundRequest,

@@ -3,15 +3,11 @@
  * buy in the shop, pay, find the order in the list, open its detail. Three pages that all use
  * pay-button in one file: loadComp runs the later ones in fresh module registries.
  */
-import { DEMO_PRODUCTS } from '../../../miniprogram/pages/shop/catalogue';
 import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
-import { seedProducts } from '../../helpers/wx-sandbox';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
-const suite = miniprogramSuite({
-  seed: (url) => seedProducts(url, DEMO_PRODUCTS),
-  user: () => `o_flow_${process.pid}`,
-});
+// The sandbox's default catalogue (sandbox/seed/demo.json), as after `npm start`.
+const suite = miniprogramSuite({ user: () => `o_flow_${process.pid}` });
 
 afterEach(() => {
   suite.wxs.uninstall();
@@ -38,10 +34,11 @@ describe('buy → pay → list → detail', () => {
 
     // Shop: the catalogue and a link to the orders.
     const shop = renderComp(loadComp('pages/shop/index')).comp;
+    await waitFor(() => ((shop.data.products as unknown[]).length ? true : undefined), 5000);
     expect(shop.dom!.textContent).toContain('芝士蛋糕');
     expect(shop.querySelector('#my-orders')!.data.url).toBe('/pages/orders/list/index');
     shop
-      .querySelector('#pay-demo-cake')!
+      .querySelector('#pay-cake-cheese')!
       .querySelector('#pay-button')!
       .querySelector('.van-button')!
       .dispatchEvent('tap');
@@ -52,9 +49,9 @@ describe('buy → pay → list → detail', () => {
     const list = openPage('pages/orders/list/index', {});
     await waitFor(() => ((list.data.orders as unknown[]).length ? true : undefined), 5000);
     const [row] = list.data.orders as Array<{ orderNo: string; status: string; totalFee: number }>;
-    expect(row).toMatchObject({ status: 'SUCCESS', totalFee: 2850 });
+    expect(row).toMatchObject({ status: 'SUCCESS', totalFee: 3200 });
     const rowText = list.querySelector(`#order-${row.orderNo}`)!.dom!.textContent!;
-    expect(rowText).toContain('¥28.50');
+    expect(rowText).toContain('¥32.00');
     expect(rowText).toContain('已支付');
 
     // Tap the row: the detail page of that order.

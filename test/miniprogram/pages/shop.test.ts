@@ -1,55 +1,99 @@
-/** The demo shop page: real vant cells, prices through money.wxs, and a working pay button per product. */
-import { DEMO_PRODUCTS } from '../../../miniprogram/pages/shop/catalogue';
-import { loadComp, renderComp, waitFor } from '../../helpers/simulate';
-import { queryDocs, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+/**
+ * The demo shop page as a newcomer meets it: a sandbox started the way `npm start` starts it (the
+ * default seed, sandbox/seed/demo.json; this file seeds nothing), the catalogue loaded from the
+ * listProducts function, real vant cells, prices through money.wxs, and a pay button per product
+ * that buys what the sandbox sells.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
+import { ROOT } from '../../helpers/sandbox';
+import { queryDocs, readDoc } from '../../helpers/wx-sandbox';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
-const suite = miniprogramSuite({
-  seed: (url) => seedProducts(url, DEMO_PRODUCTS),
-  user: () => `o_shop_${process.pid}`,
-});
+const suite = miniprogramSuite({ user: () => `o_shop_${process.pid}` });
 
 afterEach(() => {
   suite.wxs.uninstall();
   jest.restoreAllMocks();
 });
 
-describe('shop page', () => {
-  test('lists the demo products with yuan prices formatted in the template', () => {
-    const { comp } = renderComp(loadComp('pages/shop/index'));
-    for (const product of DEMO_PRODUCTS) {
-      const cell = comp.querySelector(`#product-${product.sku}`)!;
-      expect(cell.dom!.textContent).toContain(product.name);
-      expect(cell.dom!.textContent).toContain('立即支付');
-    }
-    const tea = comp.querySelector('#product-demo-tea')!.dom!.textContent;
-    expect(tea).toContain('¥9.90');
-    expect(comp.querySelector('#product-demo-cake')!.dom!.textContent).toContain('¥28.50');
+interface SeedProduct {
+  _id: string;
+  name: string;
+  price: number;
+  active: boolean;
+}
+const DEMO_SEED = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'sandbox/seed/demo.json'), 'utf8')) as {
+    paykit_products: SeedProduct[];
+  }
+).paykit_products;
+
+/** Renders the shop and waits for its first page of products. */
+async function openShop(): Promise<SimComponent> {
+  const { comp } = renderComp(loadComp('pages/shop/index'));
+  await waitFor(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
+  return comp;
+}
+
+function tapPay(comp: SimComponent, sku: string): void {
+  comp
+    .querySelector(`#pay-${sku}`)!
+    .querySelector('#pay-button')!
+    .querySelector('.van-button')!
+    .dispatchEvent('tap');
+}
+
+describe('shop page on the default sandbox', () => {
+  test('the sandbox holds the demo catalogue and nothing this test put there', async () => {
+    const docs = await queryDocs(suite.sandbox.url, 'paykit_products', {});
+    expect(docs.map((d) => d._id).sort()).toEqual(DEMO_SEED.map((p) => p._id).sort());
   });
 
-  test('links to the orders list', () => {
+  test('shows 加载中 while loading, then the products for sale with yuan prices', async () => {
     const { comp } = renderComp(loadComp('pages/shop/index'));
+    expect(comp.data.loading).toBe(true);
+    expect(comp.querySelector('#loading')!.dom!.textContent).toContain('加载中');
+    await waitFor(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
+    expect(comp.querySelector('#loading')).toBeFalsy();
+
+    const forSale = DEMO_SEED.filter((p) => p.active);
+    expect((comp.data.products as Array<{ sku: string }>).map((p) => p.sku)).toEqual(
+      forSale.map((p) => p._id).sort(),
+    );
+    for (const product of forSale) {
+      const cell = comp.querySelector(`#product-${product._id}`)!.dom!.textContent;
+      expect(cell).toContain(product.name);
+      expect(cell).toContain('立即支付');
+    }
+    expect(comp.querySelector('#product-coffee-latte')!.dom!.textContent).toContain('¥28.00');
+    expect(comp.querySelector('#product-tea-oolong')!.dom!.textContent).toContain('¥16.00');
+    expect(comp.querySelector('#product-sticker-pack')!.dom!.textContent).toContain('¥0.01');
+    // Inactive in the seed: not listed.
+    expect(comp.querySelector('#product-retired-mug')).toBeFalsy();
+    expect(comp.querySelector('#empty')).toBeFalsy();
+  });
+
+  test('links to the orders list', async () => {
+    const comp = await openShop();
     const link = comp.querySelector('#my-orders')!;
     expect(link.dom!.textContent).toContain('我的订单');
     expect(link.data).toMatchObject({ url: '/pages/orders/list/index', isLink: true });
   });
 
-  test('shows the empty state for an empty catalogue', () => {
-    const { comp } = renderComp(loadComp('pages/shop/index'), { catalogue: [] });
-    expect(comp.data.products).toEqual([]);
-    expect(comp.dom!.textContent).toContain('暂无商品');
-  });
-
-  test('paying for a product shows the success toast and the order is paid', async () => {
+  test('buying a listed product: the success toast, and the order is paid at the listed price', async () => {
     const toast = jest.spyOn(wx, 'showToast');
-    const { comp } = renderComp(loadComp('pages/shop/index'));
-    const button = comp.querySelector('#pay-demo-tea')!;
-    button.querySelector('#pay-button')!.querySelector('.van-button')!.dispatchEvent('tap');
+    const comp = await openShop();
+    tapPay(comp, 'tea-oolong');
     await waitFor(() => (toast.mock.calls.length > 0 ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
 
     const call = suite.wxs.calls.find((c) => c.name === 'unifiedOrder')!;
-    expect(call.data).toEqual({ items: [{ sku: 'demo-tea', quantity: 1 }], requestKey: expect.any(String) });
+    expect(call.data).toEqual({
+      items: [{ sku: 'tea-oolong', quantity: 1 }],
+      requestKey: expect.any(String),
+    });
     const [order] = await waitFor(async () => {
       const docs = await queryDocs(suite.sandbox.url, 'paykit_orders', {
         openid: suite.wxs.openid,
@@ -58,20 +102,42 @@ describe('shop page', () => {
       return docs.length ? docs : undefined;
     }, 3000);
     expect(await readDoc(suite.sandbox.url, 'paykit_orders', String(order._id))).toMatchObject({
-      totalFee: 990,
+      totalFee: 1600,
+      items: [expect.objectContaining({ sku: 'tea-oolong', name: '乌龙茶', unitPrice: 1600 })],
     });
   });
 
   test('a cancelled payment shows the cancel toast', async () => {
     suite.wxs.payAction = 'cancel';
     const toast = jest.spyOn(wx, 'showToast');
-    const { comp } = renderComp(loadComp('pages/shop/index'));
-    comp
-      .querySelector('#pay-demo-coffee')!
-      .querySelector('#pay-button')!
-      .querySelector('.van-button')!
-      .dispatchEvent('tap');
+    const comp = await openShop();
+    tapPay(comp, 'coffee-latte');
     await waitFor(() => (toast.mock.calls.length > 0 ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '已取消支付' }));
+  });
+
+  test('a failed load shows the error in Chinese with 重新加载, which loads the catalogue', async () => {
+    // The WeChat client loses the network for the first call only.
+    const cloud = (wx as unknown as { cloud: { callFunction: (o: Record<string, unknown>) => unknown } })
+      .cloud;
+    const real = cloud.callFunction;
+    let failures = 0;
+    cloud.callFunction = (options) => {
+      if (failures++ > 0) return real(options);
+      const fail = options.fail as ((e: { errMsg: string }) => void) | undefined;
+      setTimeout(() => fail?.({ errMsg: 'cloud.callFunction:fail request:fail ECONNREFUSED' }), 0);
+      return undefined;
+    };
+    const comp = await openShop();
+    const error = comp.querySelector('#error')!.dom!.textContent!;
+    expect(error).toContain('网络异常');
+    expect(error).toContain('重新加载');
+    expect(comp.data.products).toEqual([]);
+    expect(comp.querySelector('#empty')).toBeFalsy();
+
+    comp.querySelector('#retry')!.querySelector('.van-button')!.dispatchEvent('tap');
+    await waitFor(() => ((comp.data.products as unknown[]).length ? true : undefined), 10000);
+    expect(comp.querySelector('#error')).toBeFalsy();
+    expect(comp.dom!.textContent).toContain('拿铁咖啡');
   });
 });
