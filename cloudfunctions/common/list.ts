@@ -22,7 +22,7 @@ export async function listOrders(
 ): Promise<ListOrdersResult> {
   const req = {
     status: request.status,
-    cursor: request.cursor ? decodeCursor(request.cursor) : undefined,
+    cursor: request.cursor == null ? undefined : decodeCursor(request.cursor),
     pageSize: request.pageSize ?? DEFAULT_PAGE,
   };
   const before = req.cursor ? new Date(req.cursor.at) : undefined;

@@ -11,7 +11,7 @@ import type { Store } from './store';
 
 export async function listProducts(store: Store, request: ListProductsInput): Promise<ListProductsResult> {
   const query = {
-    after: request.cursor ? decodeCursor(request.cursor) : undefined,
+    after: request.cursor == null ? undefined : decodeCursor(request.cursor),
     pageSize: request.pageSize ?? DEFAULT_PAGE,
   };
   const docs = await store.productsAfter(query.after, query.pageSize + 1);

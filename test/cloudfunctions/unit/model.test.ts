@@ -10,6 +10,7 @@ import { loadServerConfig } from '../../../cloudfunctions/common/config';
 import { newOrderNo, orderNoOf, outTradeNoFor, requestKeyId } from '../../../cloudfunctions/common/ids';
 import {
   describe as describeItems,
+  forSale,
   priceItems,
   refundableFee,
   refundedFee,
@@ -17,17 +18,33 @@ import {
   toView,
   truncateUtf8,
   type OrderDoc,
+  type ProductDoc,
 } from '../../../cloudfunctions/common/model';
 import type { Product } from '../../../typings/paykit/order';
 
 const T0 = Date.UTC(2024, 2, 15, 2, 30, 45); // 2024-03-15 10:30:45 Beijing
 
-const catalogue = new Map<string, Product>([
-  ['latte', { sku: 'latte', name: '拿铁', price: 2800, active: true }],
-  ['tea', { sku: 'tea', name: '乌龙茶', price: 1600, active: true }],
-  ['gone', { sku: 'gone', name: '下架', price: 100, active: false }],
-  ['free', { sku: 'free', name: '赠品', price: 0, active: true }],
-]);
+const docs: ProductDoc[] = [
+  { _id: 'latte', name: '拿铁', price: 2800 },
+  { _id: 'tea', name: '乌龙茶', price: 1600, active: true },
+  { _id: 'gone', name: '下架', price: 100, active: false },
+  { _id: 'free', name: '赠品', price: 0 },
+  { _id: 'half', name: '半价', price: 99.5 },
+  { _id: 'nameless', price: 100 },
+  { _id: 'bad sku', name: '空格', price: 100 },
+];
+/** The catalogue as the store builds it: only what is for sale. */
+const catalogue = new Map<string, Product>(
+  docs.flatMap((d) => {
+    const product = forSale(d);
+    return product ? [[product.sku, product] as const] : [];
+  }),
+);
+
+test('for sale: active unless marked false, a sku, a name, a whole positive price in fen', () => {
+  expect([...catalogue.keys()]).toEqual(['latte', 'tea']);
+  expect(forSale(docs[0])).toEqual({ sku: 'latte', name: '拿铁', price: 2800, active: true });
+});
 
 const order = (over: Partial<OrderDoc> = {}): OrderDoc => ({
   _id: 'PK2024031510304512345678',
@@ -71,6 +88,7 @@ describe('priceItems', () => {
     [[{ sku: 'nope', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
     [[{ sku: 'gone', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
     [[{ sku: 'free', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
+    [[{ sku: 'nameless', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
     [Array.from({ length: 2 }, () => ({ sku: 'latte', quantity: 60 })), 'INVALID_PARAM'],
   ])('%j is refused with %s', (lines, code) => {
     expect(() => priceItems(lines, catalogue)).toThrow(expect.objectContaining({ code }));
