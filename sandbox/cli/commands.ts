@@ -43,6 +43,8 @@ export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
   import <file> [--replace]                Load such a JSON file (--replace empties those collections first)
 Options for every control command:
   --url <url>        Sandbox URL (default $PAYKIT_SANDBOX_URL or ${DEFAULT_URL})
+  --token <t>        Access token of a sandbox started with --host beyond loopback
+                     (default $PAYKIT_SANDBOX_TOKEN, else .sandbox/access-token)
   --json             Print the API's JSON instead of text`;
 
 async function status({ client }: CommandContext): Promise<CommandResult> {
@@ -195,12 +197,21 @@ export const COMMANDS: Record<string, Command> = {
   import: importDb,
 };
 
+/** The token `npm start` keeps in the default data folder when it listens beyond loopback. */
+function keptToken(): string | undefined {
+  const file = path.resolve('.sandbox', 'access-token');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
 /** Runs one control command; prints its text or JSON. Throws CliError for the caller to report. */
 export async function runCommand(name: string, argv: string[]): Promise<void> {
   const command = COMMANDS[name];
   if (!command) throw new CliError(`unknown command "${name}"`);
   const args = parseArgs(argv);
-  const client = new ControlClient(flag(args, 'url') ?? process.env.PAYKIT_SANDBOX_URL ?? DEFAULT_URL);
+  const client = new ControlClient(
+    flag(args, 'url') ?? process.env.PAYKIT_SANDBOX_URL ?? DEFAULT_URL,
+    flag(args, 'token') ?? (process.env.PAYKIT_SANDBOX_TOKEN || keptToken()),
+  );
   const result = await command({ args, client });
   console.log(args.flags.json ? JSON.stringify(result.data, null, 2) : result.text);
 }
