@@ -418,6 +418,14 @@ describe('the CLI prints the sandbox message and exits 1', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('a mistyped option is refused, naming the options of the command', async () => {
+    const run = await cli('trades', '--stat', 'SUCCESS');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'trades has no option --stat: its options are --out-trade-no, --state (and --url, --token, --json)',
+    );
+  });
+
   test('fault names are matched without regard to case: "queryorder timeout" is queryOrder TIMEOUT, a platform time-out', async () => {
     const run = await cli('fault', 'queryorder', 'timeout');
     expect(run.code).toBe(0);
