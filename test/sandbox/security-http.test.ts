@@ -6,11 +6,12 @@
  * to read the database; and a sandbox exposed with `--host 0.0.0.0`, which needs its access token.
  * Every refusal leaves the data as it was, and the real wx-server-sdk inside the functions still works.
  */
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { readDoc, type SandboxErrorAnswer } from '../helpers/control';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 interface Answer {
   status: number;
@@ -322,6 +323,25 @@ describe('a sandbox exposed beyond loopback (--host 0.0.0.0)', () => {
     expect(call.body).toMatchObject({ ok: true, result: { ok: true, data: { totalFee: 2800 } } });
   });
 
+  test('the CLI sends the token from $PAYKIT_SANDBOX_TOKEN; without it, it says what is missing', async () => {
+    const cli = (env: Record<string, string>) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [path.join(ROOT, 'dist/sandbox/cli.js'), 'status', '--url', base],
+          { cwd: sandbox.dataDir, env: { ...process.env, PAYKIT_SANDBOX_TOKEN: '', ...env } },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const withToken = await cli({ PAYKIT_SANDBOX_TOKEN: token });
+    expect(withToken.code).toBe(0);
+    expect(withToken.stdout).toContain(`sandbox    ${base}`);
+    const without = await cli({});
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain('(401 UNAUTHORIZED)');
+    expect(without.stderr).toContain('access token');
+  });
+
   test('the token does not lift the Origin and Host rules; --allow-origin adds an origin', async () => {
     const withToken = { 'x-paykit-token': token };
     expect((await raw(base, 'GET', '/sandbox/status', { ...withToken, origin: EVIL })).status).toBe(403);
@@ -335,5 +355,13 @@ describe('a sandbox exposed beyond loopback (--host 0.0.0.0)', () => {
       origin: 'http://localhost:5173',
     });
     expect(allowed.status).toBe(200);
+  });
+
+  test('a restart on the same data folder keeps the token (DevTools keeps working)', async () => {
+    await sandbox.stop();
+    sandbox = await startSandboxProcess({ dataDir: sandbox.dataDir, args: ['--host', '0.0.0.0'] });
+    base = sandbox.url;
+    expect(sandbox.output()).toContain(`access token: ${token}`);
+    expect((await raw(base, 'GET', '/sandbox/status', { 'x-paykit-token': token })).status).toBe(200);
   });
 });
