@@ -4,8 +4,9 @@
  * - its `Host` is not an address the sandbox serves (a DNS-rebinding page sends its own name),
  * - its `Origin` is present and not the sandbox's own (a cross-site page; no Origin = not a browser
  *   page, e.g. the SDK, the CLI, curl or DevTools' wx.request),
- * - it changes something without a JSON body type (`text/plain`, forms: what a page can send without
- *   a CORS preflight; `/admin` also takes the multipart bodies wx-server-sdk sends for cloudPay),
+ * - it changes something on the control API, the gateway or `/admin` without a JSON body type
+ *   (`text/plain`, forms: what a page can send without a CORS preflight; `/admin` also takes the
+ *   multipart bodies wx-server-sdk sends for cloudPay),
  * - the sandbox listens beyond loopback and the request lacks the access token.
  */
 import { timingSafeEqual } from 'crypto';
@@ -27,6 +28,9 @@ export interface AccessPolicy {
 export const ADMIN_TOKEN_PARAM = 'paykit_token';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The surfaces whose changes must be JSON. Others emulate public endpoints (APIv3 at its real paths,
+ *  the HTTP access service) and judge their own bodies as the real ones do. */
+const JSON_ONLY = /^\/(sandbox|gateway|admin)(\/|$)/;
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -125,7 +129,7 @@ export function refusal(policy: AccessPolicy, req: IncomingMessage, url: URL): S
       );
     }
   }
-  if (!MUTATING.has(req.method ?? 'GET')) return undefined;
+  if (!MUTATING.has(req.method ?? 'GET') || !JSON_ONLY.test(url.pathname)) return undefined;
   const type = mediaType(req);
   if (type === 'application/json' || (admin && type === 'multipart/form-data')) return undefined;
   return new SandboxError(
