@@ -35,8 +35,8 @@ export async function benchFunctions(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'whoami', openid: 'oBenchCaller', data: { tag: 'bench' } }),
       });
-      const body = (await res.json()) as { ok: boolean; errMsg?: string };
-      if (!body.ok) throw new Error(`gateway call failed: ${body.errMsg}`);
+      const body = (await res.json()) as { ok?: true; error?: { message: string } };
+      if (!body.ok) throw new Error(`gateway call failed: ${body.error?.message}`);
     };
     const warm = await sample(WARM, call, 20);
     let stamp = fs.statSync(entry).mtimeMs;

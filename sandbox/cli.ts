@@ -2,9 +2,11 @@
  * `paykit-sandbox` command line. `start` runs the sandbox in the foreground; the other commands
  * talk to a running one over its control API.
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LOCAL_USERS } from './cli/call-commands';
+import { isLoopback } from './access';
 import { COMMANDS, COMMAND_USAGE, runCommand } from './cli/commands';
 import type { IndexSpec } from './cloud/database';
 
@@ -21,7 +23,11 @@ Commands:
 
 Options for start:
   --port <n>         Port to listen on (default 7788; 0 picks a free one)
-  --host <addr>      Address to bind (default 127.0.0.1)
+  --host <addr>      Address to bind (default 127.0.0.1). Anything else (0.0.0.0, a LAN address)
+                     exposes it to the network: every request then needs the access token, which
+                     is printed at start and kept in <data>/access-token ($PAYKIT_SANDBOX_TOKEN overrides)
+  --allow-origin <o> Web origins allowed to drive it besides its own (comma-separated, e.g.
+                     http://localhost:5173); requests with a foreign Origin are refused
   --data <dir>       Data folder (default .sandbox)
   --functions <dir>  Built cloud functions (default dist/cloudfunctions)
   --env <id>         Environment id the functions see (default ${DEFAULT_ENV_ID})
@@ -113,9 +119,18 @@ async function start(flags: Flags): Promise<void> {
     ? (JSON.parse(fs.readFileSync(indexesFile, 'utf8')) as IndexSpec[])
     : [];
   const { DEFAULT_APP_ID, DEFAULT_ENV_ID, startSandbox } = await loadServer();
+  const host = str(flags, 'host', '127.0.0.1');
+  const allowOrigins = str(flags, 'allow-origin', '').split(',').filter(Boolean);
+  for (const origin of allowOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new Error(`--allow-origin takes origins such as http://localhost:5173, got "${origin}"`);
+    }
+  }
   const sandbox = await startSandbox({
     port,
-    host: str(flags, 'host', '127.0.0.1'),
+    host,
+    token: isLoopback(host) ? undefined : accessToken(dataDir),
+    allowOrigins,
     dataDir,
     functionsDir,
     envId: str(flags, 'env', DEFAULT_ENV_ID),
@@ -138,7 +153,27 @@ async function start(flags: Flags): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  if (flags.json) console.log(JSON.stringify({ ready: true, url: sandbox.url, envId: sandbox.envId }));
+  if (sandbox.token) {
+    // Loud on purpose, and even with --quiet: anyone who can reach this machine can now try.
+    console.error(`
+!!! WARNING: the sandbox listens on ${host}, beyond this machine's loopback.
+!!! Anyone who can reach this address can drive it once they have the access token:
+!!!   access token: ${sandbox.token}
+!!! Send it as the header X-Paykit-Token (or Authorization: Bearer); the CLI reads
+!!! $PAYKIT_SANDBOX_TOKEN or --token; the mini-program in local mode takes gatewayToken.
+!!! It is kept in ${path.join(dataDir, 'access-token')}: delete that file to get a new one.
+`);
+  }
+  if (flags.json) {
+    console.log(
+      JSON.stringify({
+        ready: true,
+        url: sandbox.url,
+        envId: sandbox.envId,
+        ...(sandbox.token ? { token: sandbox.token } : {}),
+      }),
+    );
+  }
   if (!flags.quiet) {
     const functions = sandbox.functions.list();
     console.log(`weapp-paykit sandbox listening on ${sandbox.url}
@@ -151,6 +186,22 @@ WeChat DevTools (local mode): open this folder as a project, then in 详情 → 
 (miniprogram/paykit-options.ts) sends calls to this gateway when mode is 'local'.
 Control API: ${sandbox.url}/sandbox/status · Ctrl+C stops the sandbox.`);
   }
+}
+
+/**
+ * The token a sandbox exposed beyond loopback requires: $PAYKIT_SANDBOX_TOKEN, else the one kept in
+ * the data folder (so DevTools' gatewayToken stays valid across restarts), else a new one kept there.
+ */
+function accessToken(dataDir: string): string {
+  const fromEnv = process.env.PAYKIT_SANDBOX_TOKEN;
+  if (fromEnv) return fromEnv;
+  const file = path.join(dataDir, 'access-token');
+  const kept = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+  if (kept) return kept;
+  const token = randomBytes(24).toString('base64url');
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 function defaultSeed(): string | undefined {

@@ -2,17 +2,19 @@
  * The sandbox: one HTTP server that is WeChat Cloud for wx-server-sdk (`/admin`), the WeChat client
  * for the mini-program side (`/gateway`), and a control surface for people and tests (`/sandbox`).
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import { ADMIN_TOKEN_PARAM, isLoopback, isWildcard, refusal, type AccessPolicy } from './access';
 import { persistedClock, type SandboxClock } from './clock';
 import { handleAdmin } from './cloud/admin';
 import { CloudDatabase, type IndexSpec } from './cloud/database';
 import { SandboxError } from './errors';
 import { handleControl } from './gateway/control';
 import { handleGateway } from './gateway/gateway';
-import { sendJson } from './http';
+import { sendError } from './http';
 import { PayService } from './pay/service';
 import { FunctionRuntime } from './runtime/functions';
 import { TimerTriggers } from './runtime/triggers';
@@ -20,7 +22,12 @@ import { TimerTriggers } from './runtime/triggers';
 export interface SandboxOptions {
   /** 0 picks a free port. */
   port?: number;
+  /** Address to bind (default 127.0.0.1). Anything but loopback requires the access token. */
   host?: string;
+  /** The access token required beyond loopback (default: a random one; see `Sandbox.token`). */
+  token?: string;
+  /** Web origins allowed besides the sandbox's own (see access.ts). */
+  allowOrigins?: string[];
   /** Where the database file lives; created if missing. */
   dataDir: string;
   /** Built functions, one folder each with index.js. */
@@ -37,6 +44,8 @@ export interface SandboxOptions {
 export interface Sandbox {
   url: string;
   adminUrl: string;
+  /** Set when the sandbox listens beyond loopback: every request must present it. */
+  token?: string;
   envId: string;
   appId: string;
   clock: SandboxClock;
@@ -63,29 +72,34 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   });
   if (opts.indexes) db.ensureIndexes(opts.indexes);
 
+  const host = opts.host ?? '127.0.0.1';
+  const token = isLoopback(host) ? undefined : (opts.token ?? randomBytes(24).toString('base64url'));
   let sandbox: Sandbox | undefined;
+  let policy: AccessPolicy | undefined;
   const server = http.createServer((req, res) => {
-    if (!sandbox) return sendJson(res, 503, { error: 'starting' });
-    route(sandbox, req, res).catch((err: unknown) => {
-      const e =
-        err instanceof SandboxError
-          ? err
-          : new SandboxError('SYS_ERR', String((err as Error).message ?? err));
-      if (!(err instanceof SandboxError)) console.error('[sandbox]', err);
-      if (!res.headersSent)
-        sendJson(res, e.httpStatus === 200 ? 500 : e.httpStatus, { code: e.code, message: e.message });
-    });
+    if (!sandbox || !policy) {
+      return sendError(res, new SandboxError('STARTING', 'the sandbox is starting', 503));
+    }
+    const refused = refusal(policy, req, new URL(req.url ?? '/', 'http://sandbox'));
+    if (refused) {
+      // The body is not read: let the connection go rather than drain an attacker's upload.
+      res.setHeader('connection', 'close');
+      return sendError(res, refused);
+    }
+    route(sandbox, req, res).catch((err: unknown) => sendError(res, err));
   });
   server.keepAliveTimeout = 60_000;
-  await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  await listen(server, opts.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  policy = { bindHost: host, port, token, allowOrigins: opts.allowOrigins };
+  const url = `http://${urlHost(host)}:${port}`;
   const adminUrl = `${url}/admin`;
   const functions = new FunctionRuntime({
     functionsDir: opts.functionsDir,
     envId,
     appId,
-    adminUrl,
+    // wx-server-sdk appends its query to a URL that already has one: the token rides along.
+    adminUrl: token ? `${adminUrl}?${ADMIN_TOKEN_PARAM}=${encodeURIComponent(token)}&` : adminUrl,
     now: () => clock.now(),
     frozen: () => clock.state().frozen,
     functionEnv: opts.functionEnv,
@@ -109,6 +123,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   sandbox = {
     url,
     adminUrl,
+    token,
     envId,
     appId,
     clock,
@@ -137,7 +152,17 @@ async function route(sandbox: Sandbox, req: http.IncomingMessage, res: http.Serv
   if (pathname.startsWith('/gateway/')) return handleGateway(sandbox, req, res, pathname);
   if (pathname.startsWith('/sandbox/') || pathname === '/sandbox')
     return handleControl(sandbox, req, res, pathname);
-  sendJson(res, 404, { code: 'NOT_FOUND', message: `no route for ${req.method} ${pathname}` });
+  throw new SandboxError(
+    'NOT_FOUND',
+    `no route for ${req.method} ${pathname} (routes: /sandbox/..., /gateway/call, /gateway/pay, /admin)`,
+    404,
+  );
+}
+
+/** How this machine reaches the server: loopback for a wildcard bind, IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (isWildcard(host)) return '127.0.0.1';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

@@ -13,6 +13,8 @@ export interface PaykitConfig {
   gatewayUrl: string;
   /** The caller identity the gateway uses in local mode (there is no WeChat login there). */
   localOpenid: string;
+  /** Access token of a sandbox started beyond loopback (`npm start -- --host 0.0.0.0` prints it). */
+  gatewayToken: string;
   /**
    * Waits (ms) before each queryOrder that confirms a payment the sheet reported; the length is the
    * number of tries. Default 5 tries over about 6 s.
@@ -27,6 +29,7 @@ export const DEFAULT_CONFIG: Readonly<PaykitConfig> = {
   mode: 'cloud',
   gatewayUrl: 'http://127.0.0.1:7788',
   localOpenid: 'oPaykitLocalUser',
+  gatewayToken: '',
   confirmDelays: [0, 500, 1000, 1500, 3000],
 };
 
@@ -39,6 +42,7 @@ export function configurePaykit(input: PaykitConfigInput): Readonly<PaykitConfig
   if (input.mode !== undefined) next.mode = input.mode;
   if (input.gatewayUrl !== undefined) next.gatewayUrl = input.gatewayUrl.replace(/\/+$/, '');
   if (input.localOpenid !== undefined) next.localOpenid = input.localOpenid;
+  if (input.gatewayToken !== undefined) next.gatewayToken = input.gatewayToken;
   if (input.confirmDelays !== undefined) next.confirmDelays = [...input.confirmDelays];
   current = next;
   return current;

@@ -6,6 +6,7 @@
 import type { PaymentParams } from '../../typings/paykit/functions';
 import type { PaykitConfig } from './config';
 import { localPayText } from './strings';
+import { gatewayHeaders } from './transport';
 
 export type SimulatedPayAction = 'pay' | 'cancel' | 'fail';
 
@@ -23,10 +24,15 @@ function chooseAction(): Promise<SimulatedPayAction> {
   });
 }
 
+/** The pay sheet's outcome, or the gateway's refusal (`{ error: { code, message } }`) as a failure. */
 function errMsgOf(answer: unknown): string | undefined {
   if (typeof answer !== 'object' || answer === null) return undefined;
   const errMsg: unknown = (answer as { errMsg?: unknown }).errMsg;
-  return typeof errMsg === 'string' ? errMsg : undefined;
+  if (typeof errMsg === 'string') return errMsg;
+  const error: unknown = (answer as { error?: unknown }).error;
+  const message: unknown =
+    typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? `requestPayment:fail ${message}` : undefined;
 }
 
 export async function requestLocalPayment(
@@ -38,7 +44,7 @@ export async function requestLocalPayment(
     wx.request({
       url: `${config.gatewayUrl}/gateway/pay`,
       method: 'POST',
-      header: { 'content-type': 'application/json' },
+      header: gatewayHeaders(config),
       data: { package: payment.package, openid: config.localOpenid, action },
       success: (res) =>
         resolve(errMsgOf(res.data) ?? `requestPayment:fail gateway answered HTTP ${res.statusCode}`),

@@ -11,9 +11,17 @@ interface WxFailure {
   errCode?: number;
 }
 
-/** The sandbox gateway's answer to `POST /gateway/call`. */
-type GatewayAnswer =
-  { ok: true; result: unknown; requestId?: string } | { ok: false; errCode?: number; errMsg?: string };
+/** The sandbox gateway's answer to `POST /gateway/call` that worked: the function's return value. */
+interface GatewayResult {
+  ok: true;
+  result: unknown;
+  requestId?: string;
+}
+
+/** The sandbox's one error shape; a failed call adds what wx.cloud.callFunction's fail would get. */
+interface GatewayError {
+  error: { code: string; message: string; errCode?: number; errMsg?: string };
+}
 
 function describe(err: WxFailure): string {
   return [err.errCode, err.errMsg].filter((part) => part !== undefined && part !== '').join(' ');
@@ -42,8 +50,26 @@ export function invokeCloud(name: string, data: object): Promise<unknown> {
   });
 }
 
-function isGatewayAnswer(value: unknown): value is GatewayAnswer {
-  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+function isGatewayResult(value: unknown): value is GatewayResult {
+  return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === true;
+}
+
+function isGatewayError(value: unknown): value is GatewayError {
+  const error: unknown =
+    typeof value === 'object' && value !== null ? (value as GatewayError).error : undefined;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}
+
+/** The header a sandbox exposed beyond loopback (`npm start -- --host …`) wants its access token in. */
+export function gatewayHeaders(config: Readonly<PaykitConfig>): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    ...(config.gatewayToken ? { 'x-paykit-token': config.gatewayToken } : {}),
+  };
 }
 
 /** Local mode: the sandbox gateway, posting as the configured sandbox user. */
@@ -52,16 +78,18 @@ export function invokeLocal(name: string, data: object, config: Readonly<PaykitC
     wx.request({
       url: `${config.gatewayUrl}/gateway/call`,
       method: 'POST',
-      header: { 'content-type': 'application/json' },
+      header: gatewayHeaders(config),
       data: { name, data, openid: config.localOpenid },
       success: (res) => {
         const answer: unknown = res.data;
-        if (!isGatewayAnswer(answer)) {
-          reject(new PaykitError('BAD_RESPONSE', `gateway answered HTTP ${res.statusCode}`));
-        } else if (answer.ok) {
+        if (res.statusCode === 200 && isGatewayResult(answer)) {
           resolve(answer.result);
+        } else if (isGatewayError(answer)) {
+          const { code, message, errCode, errMsg } = answer.error;
+          const failure = { errCode, errMsg: errMsg ?? `${code} ${message}` };
+          reject(new PaykitError(transportCode(failure), describe(failure)));
         } else {
-          reject(new PaykitError(transportCode(answer), describe(answer)));
+          reject(new PaykitError('BAD_RESPONSE', `gateway answered HTTP ${res.statusCode}`));
         }
       },
       fail: (err: WxFailure) => reject(new PaykitError('NETWORK_ERROR', describe(err))),

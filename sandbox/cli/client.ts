@@ -6,7 +6,11 @@ export const DEFAULT_URL = 'http://127.0.0.1:7788';
 export class ControlClient {
   readonly url: string;
 
-  constructor(url: string) {
+  /** `token`: the access token of a sandbox that listens beyond loopback (ignored by one that does not). */
+  constructor(
+    url: string,
+    private readonly token?: string,
+  ) {
     this.url = url.replace(/\/+$/, '');
   }
 
@@ -24,9 +28,13 @@ export class ControlClient {
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
+      const headers: Record<string, string> = {};
+      // The sandbox takes changes only as JSON (see sandbox/access.ts).
+      if (method !== 'GET') headers['content-type'] = 'application/json';
+      if (this.token) headers['x-paykit-token'] = this.token;
       res = await fetch(`${this.url}${path}`, {
         method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
@@ -42,9 +50,12 @@ export class ControlClient {
       );
     }
     if (!res.ok) {
-      const err = parsed as { code?: string; message?: string };
+      // The sandbox's one error shape: { error: { code, message } }.
+      const err = (parsed as { error?: { code?: string; message?: string } }).error;
       throw new CliError(
-        `${method} ${path} failed (${res.status} ${err.code ?? ''}): ${err.message ?? text}`,
+        err?.message
+          ? `the sandbox refused ${method} ${path} (${res.status} ${err.code ?? ''}): ${err.message}`
+          : `${method} ${path} failed (${res.status}): ${text}`,
       );
     }
     return parsed as T;

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CliError, count, flag, parseArgs, parseDuration, parseInstant } from './args';
+import { CliError, count, flag, parseArgs, parseDuration, parseInstant, type Args } from './args';
 import { ControlClient, DEFAULT_URL } from './client';
 import { beijing, brief, duration, table } from './format';
 import { buy, call, LOCAL_USERS } from './call-commands';
@@ -58,6 +58,8 @@ Local users (--as buyer, --as admin, or any openid; call and buy act as the buye
                               bills) and the user WeChat DevTools calls as in local mode
 Options for every control command:
   --url <url>        Sandbox URL (default $PAYKIT_SANDBOX_URL or ${DEFAULT_URL})
+  --token <t>        Access token of a sandbox started with --host beyond loopback
+                     (default $PAYKIT_SANDBOX_TOKEN, else .sandbox/access-token)
   --json             Print the API's JSON instead of text`;
 
 async function status({ client }: CommandContext): Promise<CommandResult> {
@@ -229,12 +231,51 @@ export const COMMANDS: Record<string, Command> = {
   import: importDb,
 };
 
+/** The options each command takes besides --url, --token and --json; a command not listed takes any. */
+const COMMAND_FLAGS: Record<string, string[]> = {
+  status: [],
+  clock: [],
+  pay: ['as', 'action'],
+  trades: ['out-trade-no', 'state'],
+  deliveries: ['out-trade-no', 'out-refund-no', 'kind'],
+  fault: ['count', 'after-processing'],
+  faults: ['clear'],
+  callbacks: ['count', 'delay', 'kind'],
+  release: ['reverse'],
+  logs: ['name', 'openid', 'limit'],
+  export: ['out', 'collections'],
+  import: ['replace'],
+};
+
+/** A mistyped option (`--stat`) would otherwise be ignored and the command run without it. */
+function checkFlags(name: string, args: Args): void {
+  const known = COMMAND_FLAGS[name];
+  if (!known) return;
+  for (const key of Object.keys(args.flags)) {
+    if (['url', 'token', 'json', 'help'].includes(key) || known.includes(key)) continue;
+    const options = known.length
+      ? `its options are ${known.map((k) => `--${k}`).join(', ')}`
+      : 'it takes none';
+    throw new CliError(`${name} has no option --${key}: ${options} (and --url, --token, --json)`);
+  }
+}
+
+/** The token `npm start` keeps in the default data folder when it listens beyond loopback. */
+function keptToken(): string | undefined {
+  const file = path.resolve('.sandbox', 'access-token');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
 /** Runs one control command; prints its text or JSON. Throws CliError for the caller to report. */
 export async function runCommand(name: string, argv: string[]): Promise<void> {
   const command = COMMANDS[name];
   if (!command) throw new CliError(`unknown command "${name}"`);
   const args = parseArgs(argv);
-  const client = new ControlClient(flag(args, 'url') ?? process.env.PAYKIT_SANDBOX_URL ?? DEFAULT_URL);
+  checkFlags(name, args);
+  const client = new ControlClient(
+    flag(args, 'url') ?? process.env.PAYKIT_SANDBOX_URL ?? DEFAULT_URL,
+    flag(args, 'token') ?? (process.env.PAYKIT_SANDBOX_TOKEN || keptToken()),
+  );
   const result = await command({ args, client });
   if (args.flags.json) console.log(JSON.stringify(result.data, null, 2));
   else if (result.failed) console.error(result.text);

@@ -135,8 +135,10 @@ export async function fault({ args, client }: CommandContext): Promise<CommandRe
     count: n,
     afterProcessing: args.flags['after-processing'] === true,
   });
-  const after = data.fault.afterProcessing ? ' (after carrying the request out)' : '';
-  return { data, text: `the next ${n} ${api} call${n > 1 ? 's' : ''} will fail with ${error}${after}` };
+  // The sandbox answers the names as it understood them (`timeout` is TIMEOUT).
+  const f = data.fault;
+  const after = f.afterProcessing ? ' (after carrying the request out)' : '';
+  return { data, text: `the next ${n} ${f.api} call${n > 1 ? 's' : ''} will fail with ${f.error}${after}` };
 }
 
 export async function faults({ args, client }: CommandContext): Promise<CommandResult> {

@@ -1,13 +1,19 @@
 /**
  * The sandbox's control surface: status, functions and their logs, the database (read, query,
  * import, export), and the clock. Pay controls (deliveries, faults) live in pay-control.ts.
+ * Every input is checked here: bad input is a 400 naming the valid values, an unknown route a 404.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import { Query } from 'mingo';
 import { SandboxError } from '../errors';
-import { readJson, requireString, sendJson } from '../http';
+import { badRequest, oneOf, optionalString, readJson, requireString, sendJson, wholeNumber } from '../http';
 import type { Sandbox } from '../server';
 import { handlePayControl } from './pay-control';
+
+/** What getWXContext().SOURCE can say (runtime/functions.ts Caller). */
+const SOURCES = ['wx_devtools', 'wx_client', 'scf', 'timer', 'wx_pay'] as const;
+const CLOCK_ACTIONS = ['freeze', 'resume', 'advance', 'set'] as const;
+const AREAS = 'status, functions, triggers, logs, db, clock, pay';
 
 export async function handleControl(
   sandbox: Sandbox,
@@ -18,9 +24,15 @@ export async function handleControl(
   const url = new URL(req.url ?? '/', 'http://sandbox');
   const parts = pathname.split('/').filter(Boolean).slice(1); // drop "sandbox"
   const method = req.method ?? 'GET';
-  const [area, ...rest] = parts;
+  const [area = 'status', ...rest] = parts;
+  const only = (allowed: string, path = `/sandbox/${parts.join('/')}`) => {
+    if (!allowed.split('|').includes(method)) {
+      throw new SandboxError('METHOD_NOT_ALLOWED', `${path} takes ${allowed.replace('|', ' or ')}`, 405);
+    }
+  };
 
-  if (!area || area === 'status') {
+  if (area === 'status' && !rest.length) {
+    only('GET');
     return sendJson(res, 200, {
       url: sandbox.url,
       envId: sandbox.envId,
@@ -30,47 +42,69 @@ export async function handleControl(
       openTransactions: sandbox.db.openTransactions(),
     });
   }
-  if (area === 'functions' && method === 'GET') {
+  if (area === 'functions' && !rest.length) {
+    only('GET');
     const list = sandbox.functions.list().map((name) => ({ name, ...sandbox.functions.config(name) }));
     return sendJson(res, 200, { functions: list });
   }
-  if (area === 'functions' && rest[1] === 'invoke' && method === 'POST') {
-    const body = await readJson(req);
-    const outcome = await sandbox.functions.invoke(rest[0], body.data ?? {}, {
-      openid: typeof body.openid === 'string' ? body.openid : undefined,
-      appid: sandbox.appId,
-      source: typeof body.source === 'string' ? body.source : 'wx_devtools',
-    });
-    return sendJson(res, 200, outcome);
+  if (area === 'functions' && rest.length === 2 && rest[1] === 'invoke') {
+    only('POST');
+    return invoke(sandbox, req, res, rest[0]);
   }
-  if (area === 'functions' && rest[0] === 'reload' && method === 'POST') {
+  if (area === 'functions' && rest.length === 1 && rest[0] === 'reload') {
+    only('POST');
     sandbox.triggers.reload();
     return sendJson(res, 200, { functions: sandbox.functions.list(), triggers: sandbox.triggers.list() });
   }
-  if (area === 'triggers' && rest[0] === 'settle' && method === 'POST') {
+  if (area === 'triggers' && rest[0] === 'settle' && rest.length === 1) {
+    only('POST');
     await sandbox.triggers.settled();
     return sendJson(res, 200, { settled: true });
   }
-  if (area === 'triggers') {
+  if (area === 'triggers' && !rest.length) {
+    only('GET');
     return sendJson(res, 200, {
       triggers: sandbox.triggers.list(),
       firings: sandbox.triggers.firings.slice(-100),
       problems: sandbox.triggers.problems,
     });
   }
-  if (area === 'logs') {
-    const limit = Number(url.searchParams.get('limit') ?? 100);
+  if (area === 'logs' && !rest.length) {
+    only('GET');
+    const limit = url.searchParams.get('limit');
     const logs = sandbox.functions.log.list({
       name: url.searchParams.get('name') ?? undefined,
       openid: url.searchParams.get('openid') ?? undefined,
-      limit: Number.isFinite(limit) && limit > 0 ? limit : 100,
+      limit: limit === null ? 100 : wholeNumber('limit', /^\d+$/.test(limit) ? Number(limit) : limit, 1),
     });
     return sendJson(res, 200, { logs });
   }
   if (area === 'db') return handleDb(sandbox, req, res, rest, url);
-  if (area === 'clock') return handleClock(sandbox, req, res);
+  if (area === 'clock' && !rest.length) {
+    only('GET|POST');
+    return handleClock(sandbox, req, res);
+  }
   if (area === 'pay') return handlePayControl(sandbox, req, res, rest);
-  throw new SandboxError('NOT_FOUND', `no control route ${pathname}`, 404);
+  throw new SandboxError('NOT_FOUND', `no control route ${method} ${pathname} (areas: ${AREAS})`, 404);
+}
+
+async function invoke(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse, name: string) {
+  const body = await readJson(req);
+  // Any JSON is an event here (fuzzing a function's own input checks); the gateway takes objects only.
+  const data = body.data ?? {};
+  if (!sandbox.functions.list().includes(name)) {
+    throw new SandboxError(
+      'NOT_FOUND',
+      `no function ${JSON.stringify(name)}; the functions are ${sandbox.functions.list().join(', ') || '(none built)'}`,
+      404,
+    );
+  }
+  const outcome = await sandbox.functions.invoke(name, data, {
+    openid: optionalString(body, 'openid'),
+    appid: sandbox.appId,
+    source: oneOf('source', body.source, SOURCES, 'wx_devtools')!,
+  });
+  sendJson(res, 200, outcome);
 }
 
 async function handleDb(
@@ -81,61 +115,86 @@ async function handleDb(
   url: URL,
 ) {
   const method = req.method ?? 'GET';
-  if (rest[0] === 'export' && method === 'GET') {
-    const names = url.searchParams.get('collections');
-    return sendJson(res, 200, sandbox.db.exportData(names ? names.split(',') : undefined));
-  }
-  if (rest[0] === 'import' && method === 'POST') {
-    const body = await readJson(req);
-    for (const [name, docs] of Object.entries(body)) {
-      if (!Array.isArray(docs))
-        throw new SandboxError('INVALID_PARAM', `${name} must be an array of documents`, 400);
+  const route = `${method} ${rest.length === 2 ? ':collection/:id' : rest.join('/')}`;
+  switch (route) {
+    case 'GET export': {
+      const names = url.searchParams.get('collections');
+      return sendJson(res, 200, sandbox.db.exportData(names ? names.split(',').filter(Boolean) : undefined));
     }
-    sandbox.db.importData(body as Record<string, unknown[]>, {
-      replace: url.searchParams.get('replace') === '1',
-    });
-    return sendJson(res, 200, {
-      imported: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, (v as unknown[]).length])),
-    });
+    case 'POST import': {
+      const replace = oneOf('replace', url.searchParams.get('replace'), ['1', '0', 'true', 'false']);
+      const body = await readJson(req);
+      for (const [name, docs] of Object.entries(body)) {
+        if (!Array.isArray(docs)) throw badRequest(`${name} must be an array of documents`);
+      }
+      sandbox.db.importData(body as Record<string, unknown[]>, {
+        replace: replace === '1' || replace === 'true',
+      });
+      return sendJson(res, 200, {
+        imported: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, (v as unknown[]).length])),
+      });
+    }
+    case 'POST query': {
+      const body = await readJson(req);
+      const collection = requireString(body, 'collection');
+      const where = body.where ?? {};
+      if (typeof where !== 'object' || Array.isArray(where)) {
+        throw badRequest('where must be an object (a query such as { "status": "SUCCESS" })');
+      }
+      const docs = sandbox.db.exportData([collection])[collection] ?? [];
+      let found: unknown[];
+      try {
+        found = new Query(where as Record<string, unknown>).find(docs as Record<string, unknown>[]).all();
+      } catch (err) {
+        throw badRequest(`where is not a valid query: ${(err as Error).message}`);
+      }
+      return sendJson(res, 200, { data: found });
+    }
+    case 'GET :collection/:id':
+      return sendJson(res, 200, { data: sandbox.db.getDoc(rest[0], rest[1]) });
+    default:
+      throw new SandboxError(
+        'NOT_FOUND',
+        `no db route ${route} (GET export, POST import, POST query, GET <collection>/<id>)`,
+        404,
+      );
   }
-  if (rest[0] === 'query' && method === 'POST') {
-    const body = await readJson(req);
-    const collection = requireString(body, 'collection');
-    const where = (body.where ?? {}) as Record<string, unknown>;
-    const docs = sandbox.db.exportData([collection])[collection] ?? [];
-    return sendJson(res, 200, { data: new Query(where).find(docs as Record<string, unknown>[]).all() });
-  }
-  if (rest.length === 2 && method === 'GET') {
-    return sendJson(res, 200, { data: sandbox.db.getDoc(rest[0], rest[1]) });
-  }
-  throw new SandboxError('NOT_FOUND', `no db route ${rest.join('/')}`, 404);
 }
 
 async function handleClock(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse) {
   if (req.method === 'POST') {
     const body = await readJson(req);
     const clock = sandbox.clock;
-    const n = (key: string) => {
-      const v = body[key];
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new SandboxError('INVALID_PARAM', `${key} must be a number`, 400);
-      return v;
+    const action = oneOf('action', body.action, CLOCK_ACTIONS);
+    // An instant: ms since the epoch, within what a Date can hold.
+    const instant = (key: string) => {
+      const at = wholeNumber(key, body[key], 0);
+      if (at === undefined || at > 8.64e15) throw badRequest(`${key} must be a time in ms since the epoch`);
+      return at;
     };
-    switch (body.action) {
+    switch (action) {
       case 'freeze':
-        clock.freeze(body.at === undefined ? undefined : n('at'));
+        clock.freeze(body.at === undefined ? undefined : instant('at'));
         break;
       case 'resume':
         clock.resume();
         break;
-      case 'advance':
-        clock.advance(n('ms'));
+      case 'advance': {
+        if (typeof body.ms === 'number' && body.ms < 0) {
+          throw badRequest(
+            `ms must be a whole number ≥ 0 (time only moves forward; use set to go back); got ${body.ms}`,
+          );
+        }
+        const ms = wholeNumber('ms', body.ms, 0);
+        if (ms === undefined) throw badRequest('advance needs ms, a whole number ≥ 0');
+        clock.advance(ms);
         break;
+      }
       case 'set':
-        clock.set(n('at'));
+        clock.set(instant('at'));
         break;
       default:
-        throw new SandboxError('INVALID_PARAM', 'action must be freeze, resume, advance or set', 400);
+        throw badRequest(`action must be one of ${CLOCK_ACTIONS.join(', ')}`);
     }
   }
   sendJson(res, 200, sandbox.clock.state());

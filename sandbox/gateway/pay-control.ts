@@ -1,16 +1,23 @@
 /**
  * Pay controls, Stripe-test-mode style: act as the payer, read trades, notifications and every
  * callback delivery, inject API and callback faults, hold and release (reorder) callbacks, and
- * read or change the emulator's settings.
+ * read or change the emulator's settings. Bad input is a 400 naming the valid values.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import { SandboxError } from '../errors';
-import { readJson, requireString, sendJson } from '../http';
+import { badRequest, oneOf, readJson, requireString, sendJson, wholeNumber } from '../http';
 import type { Sandbox } from '../server';
-import type { PayConfig } from '../pay/config';
+import { configPatchProblem, type PayConfig } from '../pay/config';
+import { PAYER_ACTIONS } from '../pay/payer';
 
-const PAYER_ACTIONS = ['pay', 'cancel', 'fail', 'notenough', 'slow'] as const;
 const CALLBACK_MODES = ['drop', 'delay', 'duplicate', 'hold'] as const;
+const KINDS = ['payment', 'refund'] as const;
+const TRADE_STATES = ['NOTPAY', 'USERPAYING', 'SUCCESS', 'REFUND', 'CLOSED', 'PAYERROR'] as const;
+const NOTIFICATION_STATUSES = ['pending', 'inflight', 'delivered', 'abandoned', 'held'] as const;
+const RELEASE_ORDERS = ['fifo', 'reverse'] as const;
+const ROUTES =
+  'GET trades|notifications|deliveries|faults|config, POST act|faults|callbacks|callbacks/release|' +
+  'callbacks/resend|settle|config, DELETE faults';
 
 export async function handlePayControl(
   sandbox: Sandbox,
@@ -21,7 +28,7 @@ export async function handlePayControl(
   const pay = sandbox.pay;
   const method = req.method ?? 'GET';
   const q = new URL(req.url ?? '/', 'http://sandbox').searchParams;
-  const param = (k: string) => q.get(k) ?? undefined;
+  const param = (k: string) => q.get(k) || undefined;
   const route = `${method} ${rest.join('/')}`;
 
   switch (route) {
@@ -29,34 +36,34 @@ export async function handlePayControl(
       return sendJson(res, 200, {
         trades: pay.trades({
           outTradeNo: param('outTradeNo'),
-          state: param('state'),
+          state: oneOf('state', param('state'), TRADE_STATES),
           subMchId: param('subMchId'),
         }),
       });
     case 'GET notifications':
-      return sendJson(res, 200, { notifications: pay.notifications({ outTradeNo: param('outTradeNo') }) });
-    case 'GET deliveries': {
-      const kind = param('kind');
+      return sendJson(res, 200, {
+        notifications: pay.notifications({
+          outTradeNo: param('outTradeNo'),
+          status: oneOf('status', param('status'), NOTIFICATION_STATUSES),
+        }),
+      });
+    case 'GET deliveries':
       return sendJson(res, 200, {
         deliveries: pay.deliveries({
           outTradeNo: param('outTradeNo'),
           outRefundNo: param('outRefundNo'),
-          kind: kind === 'payment' || kind === 'refund' ? kind : undefined,
+          kind: oneOf('kind', param('kind'), KINDS),
         }),
       });
-    }
     case 'POST act': {
       const body = await readJson(req);
-      const action = PAYER_ACTIONS.find((a) => a === (body.action ?? 'pay'));
-      if (!action)
-        throw new SandboxError('INVALID_PARAM', `action must be one of ${PAYER_ACTIONS.join(', ')}`, 400);
       return sendJson(
         res,
         200,
         await pay.act({
           package: requireString(body, 'package'),
           openid: requireString(body, 'openid'),
-          action,
+          action: oneOf('action', body.action, PAYER_ACTIONS, 'pay')!,
         }),
       );
     }
@@ -67,37 +74,52 @@ export async function handlePayControl(
       return sendJson(res, 200, pay.faults());
     case 'POST faults': {
       const body = await readJson(req);
+      if (body.afterProcessing !== undefined && typeof body.afterProcessing !== 'boolean') {
+        throw badRequest('afterProcessing must be true or false');
+      }
       const fault = pay.injectFault({
         api: requireString(body, 'api'),
         error: requireString(body, 'error'),
-        count: positive(body.count, 1),
+        count: wholeNumber('count', body.count, 1, 1)!,
         afterProcessing: body.afterProcessing === true,
       });
       return sendJson(res, 200, { fault });
     }
     case 'POST callbacks': {
       const body = await readJson(req);
-      const mode = CALLBACK_MODES.find((m) => m === body.mode);
-      if (!mode)
-        throw new SandboxError('INVALID_PARAM', `mode must be one of ${CALLBACK_MODES.join(', ')}`, 400);
-      const kind = body.kind === 'payment' || body.kind === 'refund' ? body.kind : undefined;
+      const mode = oneOf('mode', body.mode, CALLBACK_MODES);
+      if (!mode) throw badRequest(`mode must be one of ${CALLBACK_MODES.join(', ')}`);
+      const delayMs = wholeNumber('delayMs', body.delayMs, 1);
+      if (mode === 'delay' && delayMs === undefined)
+        throw badRequest('mode delay needs delayMs, a whole number ≥ 1');
+      if (mode !== 'delay' && delayMs !== undefined)
+        throw badRequest(`delayMs applies to mode delay, not ${mode}`);
       const fault = pay.injectCallbackFault({
         mode,
-        kind,
-        count: positive(body.count, 1),
-        delayMs: body.delayMs === undefined ? undefined : positive(body.delayMs, 0),
+        kind: oneOf('kind', body.kind, KINDS),
+        count: wholeNumber('count', body.count, 1, 1)!,
+        delayMs,
       });
       return sendJson(res, 200, { fault });
     }
     case 'POST callbacks/release': {
       const body = await readJson(req);
       return sendJson(res, 200, {
-        released: pay.releaseHeldCallbacks(body.order === 'reverse' ? 'reverse' : 'fifo'),
+        released: pay.releaseHeldCallbacks(oneOf('order', body.order, RELEASE_ORDERS, 'fifo')),
       });
     }
     case 'POST callbacks/resend': {
       const body = await readJson(req);
-      return sendJson(res, 200, { resent: pay.resendCallback(positive(body.id, 0)) });
+      const id = wholeNumber('id', body.id, 1);
+      if (id === undefined) throw badRequest('id (a notification id, ≥ 1) is required');
+      if (!pay.resendCallback(id)) {
+        throw new SandboxError(
+          'NOT_FOUND',
+          `no notification ${id} to re-send (unknown, or being delivered now)`,
+          404,
+        );
+      }
+      return sendJson(res, 200, { resent: true });
     }
     case 'POST settle':
       await pay.settle();
@@ -106,17 +128,11 @@ export async function handlePayControl(
       return sendJson(res, 200, pay.config());
     case 'POST config': {
       const body = await readJson(req);
+      const problem = configPatchProblem(body);
+      if (problem) throw badRequest(problem);
       return sendJson(res, 200, pay.configure(body as Partial<PayConfig>));
     }
     default:
-      throw new SandboxError('NOT_FOUND', `no pay route ${route}`, 404);
+      throw new SandboxError('NOT_FOUND', `no pay route ${route} (routes: ${ROUTES})`, 404);
   }
-}
-
-function positive(value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new SandboxError('INVALID_PARAM', 'counts and ids must be non-negative whole numbers', 400);
-  }
-  return value;
 }

@@ -148,3 +148,52 @@ export const DEFAULT_PAY_CONFIG: PayConfig = {
 export function resolveConfig(patch?: Partial<PayConfig>): PayConfig {
   return { ...DEFAULT_PAY_CONFIG, ...patch };
 }
+
+/** The values each choice-valued knob takes (for checking a patch from the control API). */
+const CHOICES: Partial<Record<keyof PayConfig, readonly string[]>> = {
+  signType: ['MD5', 'HMAC-SHA256'],
+  closeWithin5MinBehaviour: ['refuse', 'silentSuccess', 'close'],
+  closeClosedOrder: ['ORDERCLOSED', 'SUCCESS'],
+  reentryAfterExpire: ['INVALID_REQUEST', 'allow'],
+  billNumberStyle: ['production', 'sandbox'],
+  billAppidColumn: ['provider', 'sub'],
+  billMchColumns: ['provider-sub', 'sub-zero'],
+  billOpenidColumn: ['sub', 'provider'],
+  queryRefundStyle: ['lists', 'emptyLists', 'indexed'],
+  refundEventShape: ['decrypted', 'encrypted'],
+};
+
+/**
+ * Checks a patch against the knobs and their types; answers the reason it is wrong, naming the
+ * valid keys or values, or undefined when it is fine.
+ */
+export function configPatchProblem(patch: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(DEFAULT_PAY_CONFIG) as Array<keyof PayConfig>;
+  for (const [key, value] of Object.entries(patch)) {
+    const known = keys.find((k) => k === key);
+    if (!known) return `unknown setting ${key}; the settings are ${keys.join(', ')}`;
+    const current: unknown = DEFAULT_PAY_CONFIG[known];
+    const choices = CHOICES[known];
+    const show = JSON.stringify(value);
+    if (choices && !choices.includes(value as string)) {
+      return `${key} must be one of ${choices.join(', ')}; got ${show}`;
+    }
+    if (Array.isArray(current)) {
+      const numbers = typeof current[0] === 'number';
+      const ok =
+        Array.isArray(value) &&
+        value.every((v) =>
+          numbers ? typeof v === 'number' && Number.isFinite(v) && v >= 0 : typeof v === 'string',
+        );
+      if (!ok)
+        return `${key} must be an array of ${numbers ? 'non-negative numbers' : 'strings'}; got ${show}`;
+    } else if (typeof current === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        return `${key} must be a non-negative number; got ${show}`;
+      }
+    } else if (typeof value !== typeof current) {
+      return `${key} must be a ${typeof current}; got ${show}`;
+    }
+  }
+  return undefined;
+}

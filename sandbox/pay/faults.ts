@@ -40,6 +40,60 @@ export const TCB_ERRORS: readonly string[] = [
   'RESOURCE_NOT_INITIAL',
 ];
 
+/** The err_codes of result_code FAIL answers the reference lists for the cloudPay APIs (§5, §8, §11.5). */
+export const BUSINESS_ERRORS: readonly string[] = [
+  'SYSTEMERROR',
+  'BIZERR_NEED_RETRY',
+  'FREQUENCY_LIMITED',
+  'INVALID_REQ_TOO_MUCH',
+  'NOTENOUGH',
+  'NOAUTH',
+  'USER_ACCOUNT_ABNORMAL',
+  'INVALID_REQUEST',
+  'ORDERPAID',
+  'ORDERCLOSED',
+  'ORDERNOTEXIST',
+  'REFUNDNOTEXIST',
+  'TRADE_OVERDUE',
+  'ERROR',
+  'INVALID_TRANSACTIONID',
+  'PARAM_ERROR',
+  'APPID_NOT_EXIST',
+  'MCHID_NOT_EXIST',
+  'APPID_MCHID_NOT_MATCH',
+  'LACK_PARAMS',
+  'OUT_TRADE_NO_USED',
+  'SIGNERROR',
+];
+
+/** How the next refunds can end instead of SUCCESS (api `refundResult`). */
+export const REFUND_RESULTS: readonly string[] = ['REFUNDCLOSE', 'CHANGE'];
+
+/** Every error an API fault can inject. */
+export const FAULT_ERRORS: readonly string[] = ['TIMEOUT', 'RETURN_FAIL', ...TCB_ERRORS, ...BUSINESS_ERRORS];
+
+/**
+ * The fault's api and error in their canonical spelling (matched without regard to case, so
+ * `queryorder timeout` is `queryOrder TIMEOUT`), or the reason it names none, listing the valid ones.
+ */
+export function canonicalFault(
+  apis: readonly string[],
+  api: string,
+  error: string,
+): { api: string; error: string } | { problem: string } {
+  const targets = ['*', ...apis, REFUND_RESULT];
+  const target = targets.find((a) => a.toLowerCase() === api.toLowerCase());
+  if (!target) return { problem: `unknown api ${JSON.stringify(api)}; use one of ${targets.join(', ')}` };
+  const errors = target === REFUND_RESULT ? REFUND_RESULTS : FAULT_ERRORS;
+  const found = errors.find((e) => e === error.toUpperCase());
+  if (!found) {
+    return {
+      problem: `unknown error ${JSON.stringify(error)} for ${target}; use one of ${errors.join(', ')}`,
+    };
+  }
+  return { api: target, error: found };
+}
+
 /** err_code_des used when a fault names a business error. */
 export const FAULT_DESCRIPTIONS: Record<string, string> = {
   SYSTEMERROR: '系统超时，请稍后再试',

@@ -11,7 +11,14 @@ import { downloadBill } from './bill';
 import type { CallbackFault, CallbackFaultMode } from './callback-faults';
 import { resolveConfig, type PayConfig } from './config';
 import type { PayCaller, PayContext } from './context';
-import { ApiFaults, FAULT_DESCRIPTIONS, REFUND_RESULT, TCB_ERRORS, type ApiFault } from './faults';
+import {
+  ApiFaults,
+  canonicalFault,
+  FAULT_DESCRIPTIONS,
+  REFUND_RESULT,
+  TCB_ERRORS,
+  type ApiFault,
+} from './faults';
 import { TradeLifecycle } from './lifecycle';
 import { Notifier, type DeliveryView, type NotificationStatus, type NotificationView } from './notify';
 import { closeOrder, queryOrder, unifiedOrder } from './orders';
@@ -104,7 +111,9 @@ export class PayService {
   /** The next `count` calls of `api` (or `*`) fail with `error` (see faults.ts); api `refundResult` with
    *  `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
   injectFault(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {
-    return this.apiFaults.add(f);
+    const canonical = canonicalFault(PAY_APIS, String(f.api ?? ''), String(f.error ?? ''));
+    if ('problem' in canonical) throw new SandboxError('INVALID_PARAM', canonical.problem, 400);
+    return this.apiFaults.add({ ...f, ...canonical });
   }
 
   faults(): { api: ApiFault[]; callbacks: CallbackFault[] } {

@@ -132,14 +132,19 @@ export class FunctionRuntime {
   }
 
   async invoke(name: string, event: unknown, caller: Caller): Promise<InvokeOutcome> {
-    if (this.closed) throw new SandboxError('FUNCTIONS_REQUEST_FAIL', 'the sandbox is shutting down');
+    if (this.closed) throw new SandboxError('FUNCTIONS_REQUEST_FAIL', 'the sandbox is shutting down', 503);
     const entry = path.join(this.opts.functionsDir, name, 'index.js');
     // One stat per call tells whether the function exists and whether it was rebuilt.
     const codeStamp = /^[A-Za-z0-9_-]{1,60}$/.test(name)
       ? fs.statSync(entry, { throwIfNoEntry: false })?.mtimeMs
       : undefined;
     if (codeStamp === undefined) {
-      throw new SandboxError('FUNCTIONS_REQUEST_FAIL', `FunctionName parameter could not be found: ${name}`);
+      // 404 outside /admin (whose tcb envelope ignores the status): the control API and the gateway.
+      throw new SandboxError(
+        'FUNCTIONS_REQUEST_FAIL',
+        `FunctionName parameter could not be found: ${name}`,
+        404,
+      );
     }
     const { timeout } = this.cachedConfig(name, codeStamp);
     const requestId = randomBytes(16).toString('hex');

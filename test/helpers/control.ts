@@ -20,12 +20,38 @@ export async function get<T = Record<string, unknown>>(url: string): Promise<T> 
   return JSON.parse(text) as T;
 }
 
+/** The answer of a call that ran: `POST /gateway/call` → 200. */
 export interface CallAnswer<T> {
-  ok: boolean;
-  result?: T;
-  requestId?: string;
-  errCode?: number;
-  errMsg?: string;
+  ok: true;
+  result: T;
+  requestId: string;
+}
+
+/** The sandbox's one error shape (gateway and control API), with the HTTP status it came with. */
+export interface SandboxErrorAnswer {
+  error: { code: string; message: string; errCode?: number; errMsg?: string };
+}
+
+/** A request whose answer may be an error: resolves with the HTTP status and the parsed body. */
+export async function send<T = unknown>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method,
+    headers: { ...(method === 'GET' ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON: keep the text for the assertion message.
+  }
+  return { status: res.status, body: parsed as T };
 }
 
 /** Calls a cloud function through the gateway as the given user, like wx.cloud.callFunction. */
@@ -35,9 +61,9 @@ export async function callAs<T = unknown>(
   name: string,
   data: unknown,
 ): Promise<T> {
+  // A call that fails is not a 200: post() throws with the sandbox's error.
   const answer = await post<CallAnswer<T>>(`${base}/gateway/call`, { name, data, openid });
-  if (!answer.ok) throw new Error(`callFunction ${name} failed: ${answer.errCode} ${answer.errMsg}`);
-  return answer.result as T;
+  return answer.result;
 }
 
 export async function seed(base: string, data: Record<string, unknown[]>): Promise<void> {

@@ -91,12 +91,12 @@ export async function startPaySdk(
     envId: sandbox.envId,
     stop: () => sandbox.stop(),
     cloudPay: async (api, params, openid = PAYER) => {
-      const answer = await post<{ ok: boolean; result: SdkAnswer; errMsg?: string }>(`${base}/gateway/call`, {
+      // post() throws when the function itself fails (the gateway answers an error status).
+      const answer = await post<{ ok: true; result: SdkAnswer }>(`${base}/gateway/call`, {
         name: 'cloudpay',
         openid,
         data: { api, params },
       });
-      if (!answer.ok) throw new Error(`cloudpay function failed: ${answer.errMsg}`);
       return answer.result;
     },
     ok: async (api, params) => {
@@ -175,6 +175,6 @@ export function beijingCompact(ms: number): string {
 }
 
 export async function del(url: string): Promise<void> {
-  const res = await fetch(url, { method: 'DELETE' });
+  const res = await fetch(url, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
   if (!res.ok) throw new Error(`DELETE ${url} → ${res.status}: ${await res.text()}`);
 }

@@ -21,14 +21,23 @@ export interface HttpAnswer {
 }
 
 /** One JSON request over node's http; resolves for any HTTP status, rejects only on transport errors. */
-export function httpJson(method: 'GET' | 'POST', url: string, body?: unknown): Promise<HttpAnswer> {
+export function httpJson(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
       url,
       {
         method,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        headers: {
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+          ...(payload ? { 'content-length': payload.length } : {}),
+          ...headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -135,9 +144,13 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
             value: { errMsg: 'cloud.callFunction:ok', result: field(body, 'result'), requestID },
           };
         }
-        const errCode = Number(field(body, 'errCode') ?? -1);
+        // The sandbox's error shape: { error: { code, message, errCode, errMsg } }.
+        const error = field(body, 'error');
+        const errCode = Number(field(error, 'errCode') ?? -1);
         const errMsg = String(
-          field(body, 'errMsg') ?? `cloud.callFunction:fail gateway answered HTTP ${status}`,
+          field(error, 'errMsg') ??
+            field(error, 'message') ??
+            `cloud.callFunction:fail gateway answered HTTP ${status}`,
         );
         return { ok: false, value: { errCode, errMsg } };
       } catch (err) {
@@ -167,7 +180,11 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
 
   type RequestSuccess = { errMsg: string; data: unknown; statusCode: number; header: Record<string, string> };
   const request = (
-    options: WxCall<{ url: string; method?: string; data?: unknown }, RequestSuccess, { errMsg: string }>,
+    options: WxCall<
+      { url: string; method?: string; data?: unknown; header?: Record<string, string> },
+      RequestSuccess,
+      { errMsg: string }
+    >,
   ) => {
     settle<RequestSuccess, { errMsg: string }>(options, async () => {
       try {
@@ -182,6 +199,7 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
           method,
           options.url,
           method === 'POST' ? options.data : undefined,
+          options.header,
         );
         return { ok: true, value: { errMsg: 'request:ok', data: body, statusCode: status, header: {} } };
       } catch (err) {

@@ -243,6 +243,7 @@ describe('start', () => {
     const first = await startSandboxProcess({ dataDir });
     await fetch(`${first.url}/sandbox/db/import`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ keepme: [{ _id: 'k1', n: 1 }] }),
     });
     await first.stop();

@@ -6,21 +6,28 @@
 import { execFile } from 'child_process';
 import * as path from 'path';
 import { buildFixtureFunctions } from '../helpers/fixtures';
-import { eventually, get, post, query } from '../helpers/control';
+import { eventually, get, post, query, send, type SandboxErrorAnswer } from '../helpers/control';
 import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let base: string;
 
 interface CallAnswer {
-  ok: boolean;
+  ok?: true;
   result?: Record<string, unknown>;
-  errCode?: number;
-  errMsg?: string;
+  status: number;
+  error?: SandboxErrorAnswer['error'];
 }
 
-const call = (name: string, openid: string, data: Record<string, unknown> = {}) =>
-  post<CallAnswer>(`${base}/gateway/call`, { name, openid, data });
+/** A gateway call: 200 with the result, or an error status with `{ error: { …, errCode, errMsg } }`. */
+const call = async (
+  name: string,
+  openid: string,
+  data: Record<string, unknown> = {},
+): Promise<CallAnswer> => {
+  const { status, body } = await send<CallAnswer>('POST', `${base}/gateway/call`, { name, openid, data });
+  return { ...body, status };
+};
 
 beforeAll(async () => {
   sandbox = await startSandboxProcess({ args: ['--functions', buildFixtureFunctions()] });
@@ -55,37 +62,39 @@ test('each invocation sees its own caller, even when calls of one function overl
 
 test('a function that throws gives the caller the cloud execution error', async () => {
   const answer = await call('thrower', 'o-x');
-  expect(answer.ok).toBe(false);
-  expect(answer.errCode).toBe(-504002);
-  expect(answer.errMsg).toMatch(/boom from thrower/);
+  expect(answer.status).toBe(502);
+  expect(answer.error).toMatchObject({ code: 'FUNCTIONS_EXECUTE_FAIL', errCode: -504002 });
+  expect(answer.error?.errMsg).toMatch(/boom from thrower/);
 });
 
 test('a function over its config.json timeout is stopped with the cloud timeout error', async () => {
   const answer = await call('sleeper', 'o-x', { ms: 3000 });
-  expect(answer.ok).toBe(false);
-  expect(answer.errCode).toBe(-504002);
-  expect(answer.errMsg).toMatch(/timed out after 1 seconds/);
+  expect(answer.status).toBe(502);
+  expect(answer.error?.errCode).toBe(-504002);
+  expect(answer.error?.errMsg).toMatch(/timed out after 1 seconds/);
   // The instance was replaced: the next call works.
   expect((await call('sleeper', 'o-x', { ms: 10 })).result).toEqual({ slept: 10 });
 });
 
 test('a result that is not JSON is an execution error', async () => {
   const answer = await call('nonjson', 'o-x');
-  expect(answer.ok).toBe(false);
-  expect(answer.errMsg).toMatch(/not JSON/);
+  expect(answer.status).toBe(502);
+  expect(answer.error?.errMsg).toMatch(/not JSON/);
 });
 
 test('an unknown function is a request error naming it', async () => {
   const answer = await call('nope', 'o-x');
-  expect(answer.ok).toBe(false);
-  expect(answer.errCode).toBe(-504001);
-  expect(answer.errMsg).toMatch(/nope/);
+  expect(answer.status).toBe(404);
+  expect(answer.error?.errCode).toBe(-504001);
+  expect(answer.error?.errMsg).toMatch(/nope/);
 });
 
 test('a dependency in package.json that is not installed is named before the function starts', async () => {
   const answer = await call('needsdep', 'o-x');
-  expect(answer.ok).toBe(false);
-  expect(answer.errMsg).toMatch(/depends on paykit-package-that-is-not-installed, which is not installed/);
+  expect(answer.status).toBe(502);
+  expect(answer.error?.errMsg).toMatch(
+    /depends on paykit-package-that-is-not-installed, which is not installed/,
+  );
 });
 
 test('cloud.callFunction inside a function keeps the original caller', async () => {
@@ -97,8 +106,8 @@ test('cloud.callFunction inside a function keeps the original caller', async () 
   expect(inner.after.OPENID).toBe('o-relay');
   expect(inner.after.SOURCE).toBe('scf');
   const failed = await call('relay', 'o-relay', { target: 'thrower' });
-  expect(failed.ok).toBe(false);
-  expect(failed.errMsg).toMatch(/boom from thrower/);
+  expect(failed.status).toBe(502);
+  expect(failed.error?.errMsg).toMatch(/boom from thrower/);
 });
 
 test('every invocation is logged with its console output, duration and outcome', async () => {
