@@ -5,10 +5,12 @@
  * Component() (a valid page constructor) so it also renders in miniprogram-simulate.
  */
 import type { Product } from '../../../typings/paykit/order';
-import type { CartLine, PayButtonFailDetail } from '../../components/pay-button/index';
+import { payOutcome } from '../../behaviors/pay-outcome';
+import type { CartLine } from '../../components/pay-button/index';
 import { listProducts } from '../../paykit/api';
 import { asPaykitError } from '../../paykit/errors';
-import { shopText, toastText } from '../../paykit/strings';
+import { instanceState } from '../../paykit/instance-state';
+import { shopText } from '../../paykit/strings';
 
 const PAGE_SIZE = 20;
 
@@ -28,9 +30,10 @@ interface ShopState {
   /** Bumped by every reload; an answer for an older generation is dropped. */
   generation: number;
 }
-const states = new WeakMap<object, ShopState>();
 
 Component({
+  behaviors: [payOutcome],
+
   data: {
     products: [] as ShopProduct[],
     /** False until the first page answered (or failed). */
@@ -43,19 +46,13 @@ Component({
 
   lifetimes: {
     attached() {
-      states.set(this, { cursor: null, generation: 0 });
       void this.reload();
     },
   },
 
   methods: {
     state(): ShopState {
-      let state = states.get(this);
-      if (!state) {
-        state = { cursor: null, generation: 0 };
-        states.set(this, state);
-      }
-      return state;
+      return instanceState<ShopState>(this, () => ({ cursor: null, generation: 0 }));
     },
 
     async onPullDownRefresh() {
@@ -119,19 +116,6 @@ Component({
     /** The retry button: the first page again, or the page that failed. */
     onRetry() {
       void (this.data.products.length ? this.loadMore() : this.reload());
-    },
-
-    onPaid() {
-      wx.showToast({ title: toastText.paid, icon: 'success' });
-    },
-    onPending() {
-      wx.showToast({ title: toastText.pending, icon: 'none' });
-    },
-    onCancel() {
-      wx.showToast({ title: toastText.cancelled, icon: 'none' });
-    },
-    onFail(event: WechatMiniprogram.CustomEvent<PayButtonFailDetail>) {
-      wx.showToast({ title: event.detail.message || toastText.failed, icon: 'none' });
     },
   },
 });

@@ -5,16 +5,22 @@
  * callback is late shows up). Every show reloads, so changes made elsewhere appear on return.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
-import type { PayButtonPendingDetail, PayButtonSuccessDetail } from '../../../components/pay-button/index';
+import { payOutcome } from '../../../behaviors/pay-outcome';
 import { closeOrder, queryOrder } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
+import { instanceState } from '../../../paykit/instance-state';
 import { detailText, orderStatusText, refundStatusText, toastText } from '../../../paykit/strings';
 import { STATUS_TAG } from '../list/rows';
 
 const TICK_MS = 1000;
-const tickers = new WeakMap<object, number>();
+/** What the page keeps for itself, outside `data`. */
+interface DetailState {
+  ticker?: number;
+}
 
 Component({
+  behaviors: [payOutcome],
+
   properties: {
     /** The order to show (page query). */
     orderNo: { type: String, value: '' },
@@ -99,23 +105,13 @@ Component({
       });
     },
 
-    onPaid(event: WechatMiniprogram.CustomEvent<PayButtonSuccessDetail>) {
-      this.showOrder(event.detail.order);
-      wx.showToast({ title: toastText.paid, icon: 'success' });
+    /** The pay button settled the order (pay-outcome behavior). */
+    payOrderChanged(order: OrderView) {
+      this.showOrder(order);
     },
 
-    onPending(event: WechatMiniprogram.CustomEvent<PayButtonPendingDetail>) {
-      if (event.detail.order) this.showOrder(event.detail.order);
-      wx.showToast({ title: toastText.pending, icon: 'none' });
-    },
-
-    onPayCancel() {
-      wx.showToast({ title: toastText.cancelled, icon: 'none' });
-    },
-
-    onPayFail(event: WechatMiniprogram.CustomEvent<{ message: string }>) {
-      wx.showToast({ title: event.detail.message || toastText.failed, icon: 'none' });
-      // A failed payment may have changed the order (e.g. PAYERROR, or paid meanwhile).
+    /** A failed payment may have changed the order (paid meanwhile, say): reload it. */
+    payFailed() {
       void this.load();
     },
 
@@ -150,20 +146,22 @@ Component({
       }
     },
 
+    state(): DetailState {
+      return instanceState<DetailState>(this, () => ({}));
+    },
+
     startTicker() {
-      if (tickers.has(this)) return;
-      tickers.set(
-        this,
-        setInterval(() => {
-          if (this.data.order?.status === 'NOTPAY') this.setData({ now: Date.now() });
-        }, TICK_MS),
-      );
+      const state = this.state();
+      if (state.ticker !== undefined) return;
+      state.ticker = setInterval(() => {
+        if (this.data.order?.status === 'NOTPAY') this.setData({ now: Date.now() });
+      }, TICK_MS);
     },
 
     stopTicker() {
-      const ticker = tickers.get(this);
-      if (ticker !== undefined) clearInterval(ticker);
-      tickers.delete(this);
+      const state = this.state();
+      if (state.ticker !== undefined) clearInterval(state.ticker);
+      state.ticker = undefined;
     },
   },
 });

@@ -6,10 +6,12 @@
  * Query: `status` (NOTPAY, SUCCESS, CLOSED, REFUND) opens that tab. Written with Component() (a
  * valid page constructor) so it also renders in miniprogram-simulate.
  */
-import type { PayButtonSuccessDetail } from '../../../components/pay-button/index';
+import type { OrderView } from '../../../../typings/paykit/order';
+import { payOutcome } from '../../../behaviors/pay-outcome';
 import { listOrders } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
-import { orderStatusText, ordersText, toastText } from '../../../paykit/strings';
+import { instanceState } from '../../../paykit/instance-state';
+import { orderStatusText, ordersText } from '../../../paykit/strings';
 import { appendRows, isOrdersTab, rowOf, STATUS_TAG, TABS, type OrderRow, type OrdersTab } from './rows';
 
 const PAGE_SIZE = 20;
@@ -25,9 +27,10 @@ interface ListState {
   generation: number;
   ticker?: number;
 }
-const states = new WeakMap<object, ListState>();
 
 Component({
+  behaviors: [payOutcome],
+
   properties: {
     /** The tab to open (page query). */
     status: { type: String, value: 'ALL' },
@@ -49,9 +52,6 @@ Component({
   },
 
   lifetimes: {
-    attached() {
-      states.set(this, { cursor: null, generation: 0 });
-    },
     detached() {
       this.stopTicker();
     },
@@ -59,12 +59,7 @@ Component({
 
   methods: {
     state(): ListState {
-      let state = states.get(this);
-      if (!state) {
-        state = { cursor: null, generation: 0 };
-        states.set(this, state);
-      }
-      return state;
+      return instanceState<ListState>(this, () => ({ cursor: null, generation: 0 }));
     },
 
     onLoad(query: Record<string, string | undefined> = {}) {
@@ -161,23 +156,10 @@ Component({
         wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
     },
 
-    /** The row's pay button paid: that row alone is redrawn. */
-    onPaid(event: WechatMiniprogram.CustomEvent<PayButtonSuccessDetail>) {
-      const index = this.data.orders.findIndex((row) => row.orderNo === event.detail.orderNo);
-      if (index >= 0) this.setData({ [`orders[${index}]`]: rowOf(event.detail.order) });
-      wx.showToast({ title: toastText.paid, icon: 'success' });
-    },
-
-    onPending() {
-      wx.showToast({ title: toastText.pending, icon: 'none' });
-    },
-
-    onPayCancel() {
-      wx.showToast({ title: toastText.cancelled, icon: 'none' });
-    },
-
-    onPayFail(event: WechatMiniprogram.CustomEvent<{ message: string }>) {
-      wx.showToast({ title: event.detail.message || toastText.failed, icon: 'none' });
+    /** A row's pay button settled its order: that row alone is redrawn (pay-outcome behavior). */
+    payOrderChanged(order: OrderView) {
+      const index = this.data.orders.findIndex((row) => row.orderNo === order.orderNo);
+      if (index >= 0) this.setData({ [`orders[${index}]`]: rowOf(order) });
     },
 
     /** Keeps a tap on the pay button from also opening the row. */
@@ -192,8 +174,8 @@ Component({
     },
 
     stopTicker() {
-      const state = states.get(this);
-      if (state?.ticker !== undefined) {
+      const state = this.state();
+      if (state.ticker !== undefined) {
         clearInterval(state.ticker);
         state.ticker = undefined;
       }
