@@ -3,6 +3,7 @@ import cloud from 'wx-server-sdk';
 import { loadServerConfig, type ServerConfig } from './config';
 import { ServerError } from './errors';
 import type { PayProvider } from './provider';
+import { ApiV3Provider } from './providers/apiv3/provider';
 import { CloudPayProvider } from './providers/cloudpay';
 import { Store } from './store';
 
@@ -33,6 +34,13 @@ export function loadKit(): Kit {
     );
   if (loaded?.envId === envId) return loaded;
   const config = loadServerConfig();
-  loaded = { config, store: new Store(), provider: new CloudPayProvider(config, envId), envId };
+  loaded = { config, store: new Store(), provider: providerFor(config, envId), envId };
   return loaded;
+}
+
+function providerFor(config: ServerConfig, envId: string): PayProvider {
+  const { provider } = config;
+  return provider.name === 'apiv3'
+    ? new ApiV3Provider(provider.apiv3)
+    : new CloudPayProvider(provider.cloudpay, envId);
 }

@@ -42,7 +42,10 @@ export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeS
 
 /** WeChat's trade carries this order's amount and merchant (a forged or mixed-up one does not). */
 function paymentMatches(kit: Kit, order: OrderDoc, status: TradeStatus): boolean {
-  return status.totalFee === order.totalFee && (!status.subMchId || status.subMchId === kit.config.subMchId);
+  return (
+    status.totalFee === order.totalFee &&
+    (!status.merchantId || status.merchantId === kit.provider.merchantId)
+  );
 }
 
 export type Verdict = 'PAID' | 'ALREADY_PAID' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';

@@ -24,7 +24,8 @@ export interface TradeStatus {
   transactionId?: string;
   /** ms since epoch */
   paidAt?: number;
-  subMchId?: string;
+  /** The merchant WeChat says the trade belongs to (sub-merchant for cloudPay, mchid for APIv3). */
+  merchantId?: string;
 }
 
 export type CloseOutcome = 'CLOSED' | 'PAID' | 'NOTFOUND' | 'TOO_EARLY';
@@ -56,6 +57,8 @@ export interface RefundRefusal {
 
 export interface PayProvider {
   readonly name: string;
+  /** The merchant this provider takes money for: a trade of another merchant is never recorded. */
+  readonly merchantId: string;
   createPrepay(req: PrepayRequest): Promise<Prepay>;
   queryTrade(outTradeNo: string): Promise<TradeStatus>;
   closeTrade(outTradeNo: string): Promise<CloseOutcome>;

@@ -3,7 +3,7 @@
  * reports `errCode: 0`, so success is judged by returnCode, resultCode and tradeState only.
  */
 import cloud, { type CloudPayResult } from 'wx-server-sdk';
-import type { ServerConfig } from '../config';
+import type { CloudPayConfig } from '../config';
 import { ServerError } from '../errors';
 import { beijingStamp, parseBeijing } from '../beijing';
 import { nonce } from '../ids';
@@ -33,8 +33,12 @@ const TRADE_STATES: TradeState[] = [
 export class CloudPayProvider implements PayProvider {
   readonly name = 'cloudpay';
 
+  get merchantId(): string {
+    return this.config.subMchId;
+  }
+
   constructor(
-    private readonly config: ServerConfig,
+    private readonly config: CloudPayConfig,
     private readonly envId: string,
   ) {}
 
@@ -87,7 +91,7 @@ export class CloudPayProvider implements PayProvider {
       totalFee: typeof res.totalFee === 'number' ? res.totalFee : undefined,
       transactionId: res.transactionId || undefined,
       paidAt: res.timeEnd ? parseBeijing(res.timeEnd) : undefined,
-      subMchId: res.subMchId,
+      ...(res.subMchId ? { merchantId: res.subMchId } : {}),
     };
   }
 

@@ -176,9 +176,10 @@ describe('Beijing time', () => {
 describe('server configuration', () => {
   test('reads the environment, with defaults', () => {
     expect(loadServerConfig({ PAYKIT_SUB_MCH_ID: '1900000109', PAYKIT_ADMIN_OPENIDS: ' a, b ,' })).toEqual({
-      subMchId: '1900000109',
-      payCallback: 'payCallback',
-      refundCallback: 'refundCallback',
+      provider: {
+        name: 'cloudpay',
+        cloudpay: { subMchId: '1900000109', payCallback: 'payCallback', refundCallback: 'refundCallback' },
+      },
       orderTtlMs: 30 * 60_000,
       bodyPrefix: '',
       adminOpenids: ['a', 'b'],
@@ -189,6 +190,7 @@ describe('server configuration', () => {
     [{}, /PAYKIT_SUB_MCH_ID is not set/],
     [{ PAYKIT_SUB_MCH_ID: 'abc' }, /not a merchant number/],
     [{ PAYKIT_SUB_MCH_ID: '1900000109', PAYKIT_ORDER_TTL_MINUTES: '0' }, /PAYKIT_ORDER_TTL_MINUTES/],
+    [{ PAYKIT_PROVIDER: 'alipay' }, /PAYKIT_PROVIDER "alipay" is not one of cloudpay, apiv3/],
   ])('%j → NOT_CONFIGURED', (env, message) => {
     expect(() => loadServerConfig(env)).toThrow(
       expect.objectContaining({ code: 'NOT_CONFIGURED', message: expect.stringMatching(message) }),

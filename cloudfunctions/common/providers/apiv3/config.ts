@@ -1,0 +1,149 @@
+/**
+ * The apiv3 provider's configuration, validated when a function starts: `NOT_CONFIGURED` names
+ * what is missing or malformed, never a secret's value.
+ *
+ * | variable                              | meaning                                                       |
+ * |---------------------------------------|---------------------------------------------------------------|
+ * | PAYKIT_MCHID                          | merchant id (商户号)                                            |
+ * | PAYKIT_APPID                          | the mini-program's appid, bound to the merchant               |
+ * | PAYKIT_MCH_SERIAL_NO                  | serial of the merchant API certificate (API证书序列号), hex     |
+ * | PAYKIT_MCH_PRIVATE_KEY_FILE           | the API certificate's private key (apiclient_key.pem), a path relative to the function folder; default `secrets/apiclient_key.pem` (what `npm run deploy` packages from the git-ignored `secrets/`) |
+ * | PAYKIT_MCH_PRIVATE_KEY                | or the PEM itself (`\n` escapes allowed); it takes ~1.7 KB of the 4 KB environment |
+ * | PAYKIT_APIV3_KEY                      | the APIv3 key (APIv3密钥), 32 bytes                              |
+ * | PAYKIT_WECHATPAY_PUBLIC_KEY_ID        | `PUB_KEY_ID_…` of the WeChat Pay public key (微信支付公钥)        |
+ * | PAYKIT_WECHATPAY_PUBLIC_KEY(_FILE)    | that public key, PEM or file; without both: certificate mode (platform certificates downloaded) |
+ * | PAYKIT_NOTIFY_URL                     | payment notification URL (the HTTP access route of payNotify) |
+ * | PAYKIT_REFUND_NOTIFY_URL              | refund notification URL (default: that of refundNotify next to PAYKIT_NOTIFY_URL) |
+ * | PAYKIT_APIV3_BASE_URL                 | default https://api.mch.weixin.qq.com (the sandbox sets its own) |
+ */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ServerError } from '../../errors';
+
+export const PRODUCTION_BASE_URL = 'https://api.mch.weixin.qq.com';
+export const DEFAULT_PRIVATE_KEY_FILE = 'secrets/apiclient_key.pem';
+
+export interface ApiV3Config {
+  mchid: string;
+  appid: string;
+  serialNo: string;
+  privateKey: KeyObject;
+  apiV3Key: string;
+  /** Public-key mode: WeChat Pay's public key and its id. Absent: certificate mode. */
+  wechatPayPublicKey?: { id: string; key: KeyObject };
+  notifyUrl: string;
+  refundNotifyUrl: string;
+  baseUrl: string;
+}
+
+const fail = (message: string): never => {
+  throw new ServerError('NOT_CONFIGURED', message);
+};
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = (env[name] ?? '').trim();
+  return value || fail(`${name} is not set (PAYKIT_PROVIDER=apiv3 needs it)`);
+}
+
+/** A PEM from the variable itself, or from the file it names (relative to the function folder). */
+function pem(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  functionDir: string,
+  defaultFile?: string,
+): string | undefined {
+  const inline = (env[name] ?? '').trim();
+  if (inline) return inline.replace(/\\n/g, '\n');
+  const file = (env[`${name}_FILE`] ?? '').trim() || defaultFile;
+  if (!file) return undefined;
+  const full = path.resolve(functionDir, file);
+  if (!fs.existsSync(full)) {
+    if (!env[`${name}_FILE`] && defaultFile) return undefined;
+    fail(`${name}_FILE: ${file} does not exist in the function folder`);
+  }
+  return fs.readFileSync(full, 'utf8');
+}
+
+function notifyUrl(value: string, name: string, allowHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`${name} is not a URL`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (allowHttp || loopback))) {
+    fail(`${name} must be an https:// URL (WeChat Pay calls it from the internet)`);
+  }
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) {
+    fail(`${name} must not have a query or a fragment (WeChat Pay refuses them)`);
+  }
+  return value;
+}
+
+export function loadApiV3Config(env: NodeJS.ProcessEnv, functionDir: string): ApiV3Config {
+  const mchid = required(env, 'PAYKIT_MCHID');
+  if (!/^\d{8,32}$/.test(mchid)) fail('PAYKIT_MCHID must be a merchant id (digits)');
+  const appid = required(env, 'PAYKIT_APPID');
+  if (!/^wx[0-9A-Za-z]{14,30}$/.test(appid)) fail('PAYKIT_APPID must be a mini-program appid (wx…)');
+  const serialNo = required(env, 'PAYKIT_MCH_SERIAL_NO');
+  if (!/^[0-9A-Fa-f]{8,64}$/.test(serialNo))
+    fail('PAYKIT_MCH_SERIAL_NO must be the certificate serial in hex');
+
+  const keyPem =
+    pem(env, 'PAYKIT_MCH_PRIVATE_KEY', functionDir, DEFAULT_PRIVATE_KEY_FILE) ??
+    fail(
+      `PAYKIT_MCH_PRIVATE_KEY_FILE: no private key (put apiclient_key.pem at ${DEFAULT_PRIVATE_KEY_FILE})`,
+    );
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(keyPem);
+  } catch {
+    return fail('PAYKIT_MCH_PRIVATE_KEY is not a PEM private key that parses');
+  }
+  if (privateKey.asymmetricKeyType !== 'rsa') fail('PAYKIT_MCH_PRIVATE_KEY must be an RSA key');
+
+  const apiV3Key = required(env, 'PAYKIT_APIV3_KEY');
+  if (Buffer.byteLength(apiV3Key) !== 32) fail('PAYKIT_APIV3_KEY must be 32 bytes (APIv3密钥)');
+
+  const publicKeyId = (env.PAYKIT_WECHATPAY_PUBLIC_KEY_ID ?? '').trim();
+  const publicPem = pem(env, 'PAYKIT_WECHATPAY_PUBLIC_KEY', functionDir);
+  let wechatPayPublicKey: ApiV3Config['wechatPayPublicKey'];
+  if (publicKeyId || publicPem) {
+    if (!/^PUB_KEY_ID_\d+$/.test(publicKeyId))
+      fail('PAYKIT_WECHATPAY_PUBLIC_KEY_ID must be PUB_KEY_ID_ and digits');
+    if (!publicPem)
+      return fail('PAYKIT_WECHATPAY_PUBLIC_KEY is not set (or set PAYKIT_WECHATPAY_PUBLIC_KEY_FILE)');
+    try {
+      wechatPayPublicKey = { id: publicKeyId, key: createPublicKey(publicPem) };
+    } catch {
+      return fail('PAYKIT_WECHATPAY_PUBLIC_KEY is not a PEM public key that parses');
+    }
+  }
+
+  const baseUrl = (env.PAYKIT_APIV3_BASE_URL ?? '').trim() || PRODUCTION_BASE_URL;
+  if (!/^https?:\/\/[^/?#]+$/.test(baseUrl.replace(/\/$/, '')))
+    fail('PAYKIT_APIV3_BASE_URL must be a scheme and host');
+  const allowHttp = baseUrl !== PRODUCTION_BASE_URL;
+  const notify = notifyUrl(required(env, 'PAYKIT_NOTIFY_URL'), 'PAYKIT_NOTIFY_URL', allowHttp);
+  const refundNotify = (env.PAYKIT_REFUND_NOTIFY_URL ?? '').trim();
+  return {
+    mchid,
+    appid,
+    serialNo: serialNo.toUpperCase(),
+    privateKey,
+    apiV3Key,
+    ...(wechatPayPublicKey ? { wechatPayPublicKey } : {}),
+    notifyUrl: notify,
+    refundNotifyUrl: refundNotify
+      ? notifyUrl(refundNotify, 'PAYKIT_REFUND_NOTIFY_URL', allowHttp)
+      : siblingRoute(notify, 'refund'),
+    baseUrl: baseUrl.replace(/\/$/, ''),
+  };
+}
+
+/** The refund route beside the payment route: …/notify → …/notify/refund. */
+function siblingRoute(url: string, name: string): string {
+  return `${url.replace(/\/$/, '')}/${name}`;
+}

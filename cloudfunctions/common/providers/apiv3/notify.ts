@@ -1,0 +1,112 @@
+/**
+ * APIv3 notifications behind CloudBase's HTTP access service (reference §3, §10.2): the event is
+ * an integration request, the answer an integration response. The signature is checked on the raw
+ * body bytes before anything is parsed, the resource decrypted (GCM tag checked), and then, as for
+ * cloudPay, WeChat is asked before anything moves: the notification is a hint, never proof.
+ * 2xx once the outcome is durable; 4xx `{"code":"FAIL"}` for a notification that does not verify
+ * (only a bounded log line is kept); 5xx to be delivered again.
+ */
+import type { Kit } from '../../context';
+import { handlePaymentNotification } from '../../payments';
+import { handleRefundNotification } from '../../refunds';
+import { ApiV3Provider } from './provider';
+import { verificationFailure } from './client';
+import { decryptResource, type EncryptedResource } from './crypto';
+
+export interface IntegrationRequest {
+  path?: string;
+  httpMethod?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+export interface IntegrationResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const answer = (statusCode: number, code?: string, message?: string): IntegrationResponse => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  body: code ? JSON.stringify({ code, message }) : '',
+});
+
+/** Headers with lower-case names, as the access service passes them (looked up case-insensitively). */
+function lowerCased(headers: IntegrationRequest['headers']): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+export async function handleV3Notification(
+  kit: Kit,
+  event: IntegrationRequest,
+  kind: 'payment' | 'refund',
+): Promise<IntegrationResponse> {
+  const provider = kit.provider;
+  if (!(provider instanceof ApiV3Provider)) {
+    console.error('[paykit] an APIv3 notification arrived but PAYKIT_PROVIDER is not apiv3');
+    return answer(500, 'FAIL', 'not configured for APIv3');
+  }
+  if (event?.httpMethod && event.httpMethod.toUpperCase() !== 'POST') return answer(405, 'FAIL', 'POST only');
+  const raw = Buffer.from(
+    typeof event?.body === 'string' ? event.body : '',
+    event?.isBase64Encoded ? 'base64' : 'utf8',
+  );
+  const failure = await verificationFailure(
+    { headers: lowerCased(event?.headers), body: raw },
+    provider.client.keys,
+  );
+  if (failure) {
+    console.warn(`[paykit] ${kind} notification refused: ${failure}`);
+    return answer(401, 'FAIL', '验签失败');
+  }
+  let resource: Record<string, unknown>;
+  try {
+    const envelope = JSON.parse(raw.toString('utf8')) as { resource?: EncryptedResource };
+    if (!envelope.resource) throw new Error('no resource');
+    resource = JSON.parse(decryptResource(envelope.resource, provider.config.apiV3Key)) as Record<
+      string,
+      unknown
+    >;
+  } catch (err) {
+    console.warn(
+      `[paykit] ${kind} notification refused: cannot decrypt (${String((err as Error).message).slice(0, 80)})`,
+    );
+    return answer(400, 'FAIL', '解密失败');
+  }
+  const amount = (resource.amount ?? {}) as Record<string, unknown>;
+  if (kind === 'payment') {
+    const { verdict, hook } = await handlePaymentNotification(kit, {
+      outTradeNo: resource.out_trade_no,
+      resultCode: resource.trade_state,
+      totalFee: amount.total,
+      transactionId: resource.transaction_id,
+      subMchId: resource.mchid,
+    });
+    // A trade that is not the kit's is acknowledged: there is nothing to record, now or later.
+    if (
+      verdict === 'UNKNOWN_ATTEMPT' ||
+      ((verdict === 'PAID' || verdict === 'ALREADY_PAID') && hook === 'DONE')
+    ) {
+      return answer(204);
+    }
+    return answer(500, 'FAIL', `not recorded yet: ${verdict}, hook ${hook}`);
+  }
+  const { verdict, hook } = await handleRefundNotification(kit, {
+    outTradeNo: resource.out_trade_no,
+    outRefundNo: resource.out_refund_no,
+    refundStatus: resource.refund_status,
+    refundFee: amount.refund,
+    refundId: resource.refund_id,
+  });
+  if (
+    verdict === 'UNKNOWN_REFUND' ||
+    ((verdict === 'SETTLED' || verdict === 'ALREADY_SETTLED') && hook === 'DONE')
+  ) {
+    return answer(204);
+  }
+  return answer(500, 'FAIL', `not recorded yet: ${verdict}, hook ${hook}`);
+}
