@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { Query } from 'mingo';
 import { SandboxError } from '../errors';
-import { readJson, requireString, sendJson } from '../http';
+import { optionalString, readJson, requireString, sendJson } from '../http';
+import { isKillMode } from '../runtime/chaos';
 import type { Sandbox } from '../server';
 import { handlePayControl } from './pay-control';
 
@@ -29,6 +30,9 @@ export async function handleControl(
       clock: sandbox.clock.state(),
       openTransactions: sandbox.db.openTransactions(),
     });
+  }
+  if (area === 'functions' && rest.length === 1 && (rest[0] === 'kill' || rest[0] === 'chaos')) {
+    return handleChaos(sandbox, req, res, rest[0]);
   }
   if (area === 'functions' && method === 'GET') {
     const list = sandbox.functions.list().map((name) => ({ name, ...sandbox.functions.config(name) }));
@@ -67,6 +71,27 @@ export async function handleControl(
   if (area === 'clock') return handleClock(sandbox, req, res);
   if (area === 'pay') return handlePayControl(sandbox, req, res, rest);
   throw new SandboxError('NOT_FOUND', `no control route ${pathname}`, 404);
+}
+
+/**
+ * Crashes on demand: `POST functions/kill { name?, mode: idle|busy|any }` SIGKILLs one instance at
+ * random; `GET|POST functions/chaos { killRate, names, withinCalls, seed }` dooms that share of
+ * invocations to die at one of their cloud API calls (runtime/chaos.ts), and reports the kills.
+ */
+async function handleChaos(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse, what: string) {
+  const chaos = sandbox.functions.chaos;
+  if (what === 'kill' && req.method === 'POST') {
+    const body = await readJson(req);
+    const mode = body.mode ?? 'any';
+    if (!isKillMode(mode)) throw new SandboxError('INVALID_PARAM', 'mode must be idle, busy or any', 400);
+    const name = optionalString(body, 'name');
+    return sendJson(res, 200, { killed: await sandbox.functions.kill({ name, mode }) });
+  }
+  if (what === 'chaos' && (req.method === 'POST' || req.method === 'GET')) {
+    const settings = req.method === 'POST' ? chaos.configure(await readJson(req)) : chaos.settings();
+    return sendJson(res, 200, { settings, stats: chaos.stats });
+  }
+  throw new SandboxError('NOT_FOUND', `no route ${req.method} functions/${what}`, 404);
 }
 
 async function handleDb(
