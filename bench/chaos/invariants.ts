@@ -37,7 +37,9 @@ interface Order {
   expiresAt: number;
   requestKey?: string;
   hook?: string;
-  refunds: Array<{ no: string; fee: number; status: string; hook?: string }>;
+  /** How many runners claimed onPaid. */
+  claims: number;
+  refunds: Array<{ no: string; fee: number; status: string; hook?: string; claims: number }>;
 }
 
 const PAID = new Set(['SUCCESS', 'REFUND']);
@@ -66,11 +68,13 @@ function toOrder(d: Doc): Order {
     expiresAt: timeOf(d.expiresAt),
     requestKey: typeof d.requestKey === 'string' ? d.requestKey : undefined,
     hook: stateOf(d.fulfilment),
+    claims: Number((d.fulfilment as Doc | undefined)?.runs ?? 0),
     refunds: list(d.refunds).map((r) => ({
       no: str(r.outRefundNo),
       fee: Number(r.refundFee),
       status: str(r.status),
       hook: stateOf(r.hook),
+      claims: Number((r.hook as Doc | undefined)?.runs ?? 0),
     })),
   };
 }
@@ -182,7 +186,9 @@ export function checkInvariants(data: SoakData): InvariantResult[] {
     const paidAt = paidRuns.get(o.id) ?? [];
     if (PAID.has(o.status)) {
       once.checked++;
-      if (paidAt.length !== 1)
+      if (paidAt.length > 1 && o.claims > 1)
+        once.fail('ran again once its lease ran out', `${o.id} ×${paidAt.length}`);
+      else if (paidAt.length !== 1)
         once.fail(paidAt.length ? 'ran more than once' : 'never ran', `${o.id} ×${paidAt.length}`);
       unfinished.checked++;
       if (o.hook !== 'DONE') unfinished.fail(`onPaid ${o.hook ?? 'missing'}`, o.id);
@@ -194,7 +200,9 @@ export function checkInvariants(data: SoakData): InvariantResult[] {
       if (r.status === 'SUCCESS') {
         refundOnce.checked++;
         unfinished.checked++;
-        if (at.length !== 1)
+        if (at.length > 1 && r.claims > 1)
+          refundOnce.fail('ran again once its lease ran out', `${r.no} ×${at.length}`);
+        else if (at.length !== 1)
           refundOnce.fail(at.length ? 'ran more than once' : 'never ran', `${r.no} ×${at.length}`);
         if (r.hook !== 'DONE') unfinished.fail(`onRefunded ${r.hook ?? 'missing'}`, r.no);
       } else if (at.length) refundOnce.fail(`ran for a ${r.status} refund`, r.no);

@@ -63,7 +63,7 @@ export function printReport(r: SoakReport): void {
   );
   console.log(`  payer              ${tally.list('payer.')}`);
   console.log(
-    `  clients            ${tally.list('client.')}, ${tally.list('admin.')}, ${tally.list('users.')}`,
+    `  clients            ${tally.list('client.')}; admin: ${tally.list('admin.')}; users: ${tally.list('users.')}`,
   );
   console.log(`  answers            ok: ${tally.list('calls.')}`);
   console.log(`                     failed: ${tally.list('answers.')}`);

@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- chaos [--orders 300] [--seed 1] [--users 8] [--concurrency 6] [--kill-rate 0.03]
- * [--minutes 4]`: a bounded chaos soak of the kit on its own sandbox (loopback only). Users place and
+ * [--minutes 4] [--ttl 15] [--dump data.json]`: a bounded chaos soak of the kit on its own sandbox (loopback only). Users place and
  * pay orders while instances are killed, WeChat Pay APIs fail, callbacks are lost, doubled, delayed
  * and reordered, and the clock jumps; then it settles and checks every invariant (invariants.ts).
  * Exits non-zero when one fails.
  */
+import * as fs from 'fs';
 import { startSandboxProcess } from '../../test/helpers/sandbox';
 import { lifeOfOrder, type SoakContext } from './actions';
 import { SoakClient } from './client';
@@ -114,7 +115,7 @@ export async function benchChaos(argv = process.argv.slice(2)): Promise<void> {
     const chaosStats = (await client.chaos({ killRate: 0 })).stats;
     console.log(`storm over: ${done}/${opts.orders} orders in ${(driveMs / 1000).toFixed(1)} s; settling…`);
 
-    const settled = await settle(client, 150_000);
+    const settled = await settle(client, 120_000);
     const now = await client.clock('read');
     const [orders, hookRuns, notifications, deliveries, trades, sweeps] = await Promise.all([
       client.collection('paykit_orders'),
@@ -124,6 +125,11 @@ export async function benchChaos(argv = process.argv.slice(2)): Promise<void> {
       client.trades(),
       client.logs('closeExpiredOrders'),
     ]);
+    const dump = argv.indexOf('--dump');
+    if (dump >= 0 && argv[dump + 1]) {
+      const data = { orders, hookRuns, notifications, deliveries, trades, sweeps };
+      fs.writeFileSync(argv[dump + 1], JSON.stringify(data, null, 1));
+    }
     const results = checkInvariants({
       now,
       orders,
