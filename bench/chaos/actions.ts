@@ -143,3 +143,23 @@ async function forgeCallbacks(ctx: SoakContext, rng: Rng, openid: string, orderN
     });
   }
 }
+
+/** Orders placed and walked away from, all at once: the backlog the expiry sweep must close. */
+export async function abandonOrders(ctx: SoakContext, count: number, concurrency: number): Promise<number> {
+  let next = 0;
+  let placed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const openid = ctx.users[i % ctx.users.length];
+        const request = {
+          items: [{ sku: ctx.skus[i % ctx.skus.length], quantity: 1 }],
+          requestKey: `backlog-${ctx.seed}-${i}`,
+        };
+        if (await place(ctx, openid, request)) placed++;
+      }
+    }),
+  );
+  return placed;
+}

@@ -14,6 +14,7 @@ export interface SoakReport {
   stormJumpMs: number;
   chaos: ChaosState['stats'];
   settled: SettleReport;
+  backlog: number;
   sweeps: LogRecord[];
   orders: number;
   trades: number;
@@ -44,6 +45,21 @@ function sweepFigures(sweeps: LogRecord[]): string {
   );
 }
 
+/** How the sweep worked through the expired orders while settling (one sweep per 5-minute round). */
+function backlogFigures(abandoned: number, expiredOpen: number[]): string {
+  const first = expiredOpen.findIndex((n) => n > 0);
+  if (first < 0) return `${abandoned} abandoned; none left open after any sweep`;
+  const peak = Math.max(...expiredOpen);
+  const cleared = expiredOpen.findIndex((n, i) => i > first && n === 0);
+  const trail = expiredOpen.slice(first, first + 8).join(' → ');
+  return (
+    `${abandoned} abandoned; expired and still open after each sweep: ${trail}` +
+    (cleared > 0
+      ? ` (peak ${peak}; cleared ${cleared - first} sweep(s) later)`
+      : ` (never cleared; peak ${peak})`)
+  );
+}
+
 export function printReport(r: SoakReport): void {
   const { tally, chaos } = r;
   const perMin = r.driveMs ? (r.done / (r.driveMs / 60_000)).toFixed(0) : '-';
@@ -69,6 +85,7 @@ export function printReport(r: SoakReport): void {
   console.log(`                     failed: ${tally.list('answers.')}`);
   console.log(`  soak errors        ${tally.list('soak.')}`);
   console.log(`  sweep              ${sweepFigures(r.sweeps)}`);
+  console.log(`  expiry backlog     ${backlogFigures(r.backlog, r.settled.expiredOpen)}`);
   const s = r.settled;
   console.log(
     `  settling           ${s.rounds} rounds, +${minutes(s.advancedMs)} sandbox, ${(s.wallMs / 1000).toFixed(1)} s; ` +

@@ -1,13 +1,13 @@
 /**
  * `npm run bench -- chaos [--orders 300] [--seed 1] [--users 8] [--concurrency 6] [--kill-rate 0.03]
- * [--minutes 4] [--ttl 15] [--dump data.json]`: a bounded chaos soak of the kit on its own sandbox (loopback only). Users place and
+ * [--minutes 4] [--ttl 15] [--backlog 100] [--dump data.json]`: a bounded chaos soak of the kit on its own sandbox (loopback only). Users place and
  * pay orders while instances are killed, WeChat Pay APIs fail, callbacks are lost, doubled, delayed
  * and reordered, and the clock jumps; then it settles and checks every invariant (invariants.ts).
  * Exits non-zero when one fails.
  */
 import * as fs from 'fs';
 import { startSandboxProcess } from '../../test/helpers/sandbox';
-import { lifeOfOrder, type SoakContext } from './actions';
+import { abandonOrders, lifeOfOrder, type SoakContext } from './actions';
 import { SoakClient } from './client';
 import { checkInvariants } from './invariants';
 import { Rng, Tally } from './random';
@@ -24,6 +24,8 @@ export interface SoakOptions {
   /** Wall-time budget of the storm; the orders not started by then are skipped. */
   minutes: number;
   ttlMinutes: number;
+  /** Orders abandoned at once after the storm, for the expiry sweep to close while settling. */
+  backlog: number;
 }
 
 const ADMIN = 'o-chaos-admin';
@@ -51,6 +53,7 @@ export function soakOptions(argv: string[]): SoakOptions {
     killRate: flag('kill-rate', 0.03, 0, 1),
     minutes: flag('minutes', 4, 0.1, 30),
     ttlMinutes: Math.floor(flag('ttl', 15, 6, 120)),
+    backlog: Math.floor(flag('backlog', 100, 0, 2000)),
   };
 }
 
@@ -113,7 +116,9 @@ export async function benchChaos(argv = process.argv.slice(2)): Promise<void> {
     await weather;
     const driveMs = Date.now() - driveStarted;
     const chaosStats = (await client.chaos({ killRate: 0 })).stats;
-    console.log(`storm over: ${done}/${opts.orders} orders in ${(driveMs / 1000).toFixed(1)} s; settling…`);
+    console.log(`storm over: ${done}/${opts.orders} orders in ${(driveMs / 1000).toFixed(1)} s`);
+    const backlog = await abandonOrders(ctx, opts.backlog, opts.concurrency);
+    console.log(`${backlog} more orders placed and abandoned (the expiry backlog); settling…`);
 
     const settled = await settle(client, 120_000);
     const now = await client.clock('read');
@@ -148,6 +153,7 @@ export async function benchChaos(argv = process.argv.slice(2)): Promise<void> {
       stormJumpMs: storm.jumpedMs,
       chaos: chaosStats,
       settled,
+      backlog,
       sweeps,
       orders: orders.length,
       trades: trades.length,

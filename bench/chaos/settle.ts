@@ -15,6 +15,8 @@ export interface SettleReport {
   callbacksWaiting: number;
   /** Timer firings not seen within their wait. */
   timersMissed: number;
+  /** Expired orders still unpaid and open after each round's sweep. */
+  expiredOpen: number[];
 }
 
 const STEP_MS = 5 * 60_000;
@@ -35,6 +37,7 @@ export async function settle(client: SoakClient, maxWallMs: number): Promise<Set
     quiet: false,
     callbacksWaiting: 0,
     timersMissed: 0,
+    expiredOpen: [],
   };
   let last = '';
   let sameRounds = 0;
@@ -60,6 +63,9 @@ export async function settle(client: SoakClient, maxWallMs: number): Promise<Set
 
     const orders = await client.collection('paykit_orders');
     const open = orders.some((o) => o.status === 'NOTPAY' && timeOf(o.expiresAt) > now + step);
+    report.expiredOpen.push(
+      orders.filter((o) => o.status === 'NOTPAY' && timeOf(o.expiresAt) <= now + step).length,
+    );
     const state = fingerprint(orders) + `|${(await client.collection('paykit_hook_runs')).length}`;
     sameRounds = state === last ? sameRounds + 1 : 0;
     last = state;
