@@ -20,6 +20,9 @@ export const KIT_FUNCTIONS = [
 
 const PAY_APIS = ['unifiedOrder', 'queryOrder', 'closeOrder', 'refund', 'queryRefund', '*'] as const;
 const PAY_ERRORS = ['SYSTEMERROR', 'TIMEOUT', 'SYS_ERR', 'RETURN_FAIL', 'FREQUENCY_LIMITED'] as const;
+/** Errors that can come back after WeChat carried the request out (a refusal like a frequency limit
+ * comes before). */
+const UNCERTAIN: ReadonlySet<string> = new Set(['SYSTEMERROR', 'TIMEOUT', 'SYS_ERR', 'RETURN_FAIL']);
 
 export class Storm {
   /** Sandbox time the jumps added. */
@@ -40,11 +43,12 @@ export class Storm {
       if (await client.kill(mode, name)) tally.add(`kills.route ${mode}`);
       else tally.add('kills.route found nothing');
     } else if (what === 'apiFault') {
+      const error = rng.pick(PAY_ERRORS);
       const fault = {
         api: rng.pick(PAY_APIS),
-        error: rng.pick(PAY_ERRORS),
+        error,
         count: rng.between(1, 2),
-        afterProcessing: rng.chance(0.3),
+        afterProcessing: UNCERTAIN.has(error) && rng.chance(0.3),
       };
       await client.apiFault(fault);
       tally.add(`faults.api ${fault.error}${fault.afterProcessing ? ' after processing' : ''}`, fault.count);
