@@ -65,6 +65,15 @@ export async function benchChaos(argv = process.argv.slice(2)): Promise<void> {
       `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN},PAYKIT_ORDER_TTL_MINUTES=${opts.ttlMinutes}`,
     ],
   });
+  // However the sandbox behaves, the soak ends: its storm budget, the settling bound, and a margin.
+  const watchdog = setTimeout(
+    () => {
+      console.error('chaos soak: over its time bound, stopping the sandbox');
+      void sandbox.stop('SIGKILL').then(() => process.exit(2));
+    },
+    (opts.minutes + 6) * 60_000,
+  );
+  watchdog.unref();
   try {
     const client = new SoakClient(sandbox.url);
     await client.post('/sandbox/db/import', { paykit_products: PRODUCTS });
@@ -166,6 +175,7 @@ export async function benchChaos(argv = process.argv.slice(2)): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
+    clearTimeout(watchdog);
     await sandbox.stop();
   }
 }
