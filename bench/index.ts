@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: prints the figures the issues ask for. Each section measures one thing; pick
  * sections with `npm run bench -- build size tests` (default: all but `tests`, which runs the
- * whole suite and takes minutes).
+ * whole suite and takes minutes, and `chaos`, the soak: `npm run bench -- chaos --orders 300`).
  */
 import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
+import { benchChaos } from './chaos/run';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
@@ -22,11 +23,14 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   miniprogram: benchMiniprogram,
   server: benchServer,
   sweep: benchSweep,
+  chaos: () => benchChaos(),
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];
 
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  // Sections are the bare words; `--name value` options belong to the sections that read them.
+  const args = process.argv.slice(2);
+  const asked = args.filter((a, i) => !a.startsWith('-') && !/^--[a-z-]+$/.test(args[i - 1] ?? ''));
   const chosen = asked.length ? asked : DEFAULT;
   for (const name of chosen) {
     const run = SECTIONS[name];

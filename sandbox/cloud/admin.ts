@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { randomBytes } from 'crypto';
 import { SandboxError } from '../errors';
+import type { Invocation } from '../runtime/functions';
 import type { Sandbox } from '../server';
 import { fieldText, parseAdminBody, readBody, transportOf, type AdminParams } from './protocol';
 
@@ -45,7 +46,21 @@ async function dispatch(sandbox: Sandbox, params: AdminParams): Promise<Answer> 
   if (invocation) {
     const kind = action.startsWith('database.') ? 'database' : action === 'wx.wxPayApi' ? 'pay' : 'functions';
     invocation.calls[kind]++;
+    // Chaos (bench chaos): the instance may die before this call is carried out, or just after.
+    if (await sandbox.functions.atApiCall(invocation, 'before'))
+      throw new SandboxError('SYS_ERR', 'the function instance was killed');
   }
+  const answer = await perform(sandbox, params, action, invocation);
+  if (invocation) await sandbox.functions.atApiCall(invocation, 'after');
+  return answer;
+}
+
+async function perform(
+  sandbox: Sandbox,
+  params: AdminParams,
+  action: string,
+  invocation: Invocation | undefined,
+): Promise<Answer> {
   if (action.startsWith('database.')) {
     return { json: await sandbox.db.handle(action, stripTransport(params)) };
   }

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import { Query } from 'mingo';
 import { SandboxError } from '../errors';
 import { badRequest, oneOf, optionalString, readJson, requireString, sendJson, wholeNumber } from '../http';
+import { isKillMode } from '../runtime/chaos';
 import type { Sandbox } from '../server';
 import { handlePayControl } from './pay-control';
 
@@ -41,6 +42,9 @@ export async function handleControl(
       clock: sandbox.clock.state(),
       openTransactions: sandbox.db.openTransactions(),
     });
+  }
+  if (area === 'functions' && rest.length === 1 && (rest[0] === 'kill' || rest[0] === 'chaos')) {
+    return handleChaos(sandbox, req, res, rest[0]);
   }
   if (area === 'functions' && !rest.length) {
     only('GET');
@@ -105,6 +109,27 @@ async function invoke(sandbox: Sandbox, req: IncomingMessage, res: ServerRespons
     source: oneOf('source', body.source, SOURCES, 'wx_devtools')!,
   });
   sendJson(res, 200, outcome);
+}
+
+/**
+ * Crashes on demand: `POST functions/kill { name?, mode: idle|busy|any }` SIGKILLs one instance at
+ * random; `GET|POST functions/chaos { killRate, names, withinCalls, seed }` dooms that share of
+ * invocations to die at one of their cloud API calls (runtime/chaos.ts), and reports the kills.
+ */
+async function handleChaos(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse, what: string) {
+  const chaos = sandbox.functions.chaos;
+  if (what === 'kill' && req.method === 'POST') {
+    const body = await readJson(req);
+    const mode = body.mode ?? 'any';
+    if (!isKillMode(mode)) throw new SandboxError('INVALID_PARAM', 'mode must be idle, busy or any', 400);
+    const name = optionalString(body, 'name');
+    return sendJson(res, 200, { killed: await sandbox.functions.kill({ name, mode }) });
+  }
+  if (what === 'chaos' && (req.method === 'POST' || req.method === 'GET')) {
+    const settings = req.method === 'POST' ? chaos.configure(await readJson(req)) : chaos.settings();
+    return sendJson(res, 200, { settings, stats: chaos.stats });
+  }
+  throw new SandboxError('NOT_FOUND', `no route ${req.method} functions/${what}`, 404);
 }
 
 async function handleDb(

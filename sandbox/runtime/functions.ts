@@ -9,55 +9,13 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SandboxError } from '../errors';
+import { FunctionChaos, isDue, struckAt, type Doom, type KillMode } from './chaos';
 import type { InvokeMessage, LogLine, WorkerReply } from './messages';
 import { InvocationLog } from './invocation-log';
 import { baseEnv, checkDependencies, invocationEnv } from './environment';
+import type { ApiCalls, Caller, FunctionConfig, Invocation, InvokeOutcome, RuntimeOptions } from './types';
 
-export interface Caller {
-  openid?: string;
-  appid?: string;
-  unionid?: string;
-  /** What getWXContext().SOURCE says: 'wx_client', 'wx_devtools', 'scf', 'timer', 'wx_pay'. */
-  source: string;
-  clientIp?: string;
-}
-
-/** Cloud API calls an invocation made, by kind: what the bench reports per operation. */
-export interface ApiCalls {
-  database: number;
-  pay: number;
-  functions: number;
-}
-
-/** An invocation in progress, as its API token identifies it. */
-export interface Invocation {
-  name: string;
-  caller: Caller;
-  requestId: string;
-  calls: ApiCalls;
-}
-
-export interface FunctionConfig {
-  /** Seconds. */
-  timeout: number;
-  triggers: Array<{ name: string; type: string; config: string }>;
-}
-
-export interface RuntimeOptions {
-  functionsDir: string;
-  envId: string;
-  appId: string;
-  /** The sandbox's /admin URL that wx-server-sdk in each instance talks to. */
-  adminUrl: string;
-  /** Sandbox time (the test clock). */
-  now: () => number;
-  /** Whether that clock is frozen: then every Date in the function reads the dispatch instant. */
-  frozen?: () => boolean;
-  /** Environment variables every function sees, as set in the cloud console. */
-  functionEnv?: Record<string, string>;
-  /** Instances one function may run at once; more calls wait for a free one. */
-  maxInstances?: number;
-}
+export type { ApiCalls, Caller, FunctionConfig, Invocation, InvokeOutcome, RuntimeOptions } from './types';
 
 interface Instance {
   child: ChildProcess;
@@ -65,6 +23,8 @@ interface Instance {
   /** Killed or exited: never handed out again. */
   dead: boolean;
   codeStamp: number;
+  /** What it is running now. */
+  invocation?: Invocation;
 }
 
 interface Pool {
@@ -72,13 +32,6 @@ interface Pool {
   /** Instances being started: they count against the limit already. */
   starting: number;
   waiting: Array<() => void>;
-}
-
-export interface InvokeOutcome {
-  requestId: string;
-  result: unknown;
-  durationMs: number;
-  cold: boolean;
 }
 
 const WORKER = path.join(__dirname, __filename.endsWith('.ts') ? 'worker.ts' : 'worker.js');
@@ -89,6 +42,7 @@ const DEFAULT_MAX_INSTANCES = 8;
 
 export class FunctionRuntime {
   readonly log = new InvocationLog();
+  readonly chaos = new FunctionChaos();
   private pools = new Map<string, Pool>();
   private tokens = new Map<string, Invocation>();
   private configs = new Map<string, { codeStamp: number; config: FunctionConfig }>();
@@ -153,7 +107,9 @@ export class FunctionRuntime {
     const startedAt = this.opts.now();
     const { instance, cold } = await this.acquire(name, entry, codeStamp);
     const calls: ApiCalls = { database: 0, pay: 0, functions: 0 };
-    this.tokens.set(token, { name, caller, requestId, calls });
+    const invocation: Invocation = { name, caller, requestId, calls, doom: this.chaos.doom(name) };
+    instance.invocation = invocation;
+    this.tokens.set(token, invocation);
     const msg: InvokeMessage = {
       type: 'invoke',
       id: this.nextId++,
@@ -192,15 +148,59 @@ export class FunctionRuntime {
           : reply.type === 'lost'
             ? reply.message
             : 'the function instance answered out of turn';
-      this.log.add({ ...record, logs: reply.type === 'failed' ? reply.logs : [], error: message });
+      const logs = reply.type === 'failed' ? reply.logs : [];
+      this.log.add({ ...record, logs, error: message, chaosKill: struckAt(invocation.doom) });
       throw new SandboxError(
         'FUNCTIONS_EXECUTE_FAIL',
         `errCode: -504002 functions execute fail | RequestId: ${requestId} | errMsg: ${message}`,
       );
     } finally {
+      if (invocation.doom && !invocation.doom.struck) this.chaos.stats.spared++;
+      instance.invocation = undefined;
       this.tokens.delete(token);
       this.release(name, instance);
     }
+  }
+
+  /**
+   * Chaos: called by the cloud API around each call an invocation makes. True when the invocation
+   * was doomed to die here; its instance is then gone (SIGKILL) and the caller gets the cloud error.
+   */
+  async atApiCall(invocation: Invocation, phase: Doom['phase']): Promise<boolean> {
+    const { doom, calls } = invocation;
+    if (!doom || !isDue(doom, calls.database + calls.pay + calls.functions, phase)) return false;
+    const instance = [...this.pools.values()]
+      .flatMap((p) => p.instances)
+      .find((i) => i.invocation === invocation);
+    if (!instance || instance.dead) return false;
+    this.chaos.stats.killedMidInvocation++;
+    doom.struck = true;
+    await this.killInstance(instance);
+    return true;
+  }
+
+  /** Kills one instance at random (of `name`, idle, busy or either); what it killed, if any. */
+  async kill(opts: { name?: string; mode: KillMode }): Promise<Array<{ name: string; busy: boolean }>> {
+    const candidates = [...this.pools.entries()]
+      .filter(([name]) => !opts.name || name === opts.name)
+      .flatMap(([name, pool]) => pool.instances.map((instance) => ({ name, instance })))
+      .filter(({ instance: i }) => !i.dead && (opts.mode === 'any' || i.busy === (opts.mode === 'busy')));
+    const victim = this.chaos.pick(candidates);
+    if (!victim) return [];
+    const busy = victim.instance.busy;
+    if (busy) this.chaos.stats.killedBusy++;
+    else this.chaos.stats.killedIdle++;
+    await this.killInstance(victim.instance);
+    return [{ name: victim.name, busy }];
+  }
+
+  private killInstance(instance: Instance): Promise<void> {
+    instance.dead = true;
+    const { child } = instance;
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    return exited;
   }
 
   async close(): Promise<void> {

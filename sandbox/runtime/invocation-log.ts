@@ -1,4 +1,5 @@
 import type { LogLine } from './messages';
+import type { Doom } from './chaos';
 import type { ApiCalls, Caller } from './functions';
 
 export interface InvocationRecord {
@@ -16,6 +17,8 @@ export interface InvocationRecord {
   result?: unknown;
   error?: string;
   calls: ApiCalls;
+  /** Killed by chaos at this API call (runtime/chaos.ts). */
+  chaosKill?: Pick<Doom, 'call' | 'phase'>;
 }
 
 /** The most recent invocations, newest last, as the cloud console's log view shows them. */
