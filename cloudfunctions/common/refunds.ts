@@ -72,6 +72,18 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
     reason: record.reason,
   });
   if ('refused' in answer) {
+    // A refusal of this call does not mean WeChat has no such refund: a concurrent or earlier call
+    // with the same number may have been accepted. Only WeChat's "no such refund" frees the amount.
+    const known = await kit.provider.queryRefund(refundNo);
+    if (known.state !== 'NOTFOUND') {
+      if (known.refundId) await store.apply(order._id, acceptRefund(index, refundNo, known.refundId));
+      const latest = (await store.order(order._id)) ?? order;
+      if (await recordRefundOutcome(kit, latest, index, known.state, known.succeededAt)) {
+        const settled = await store.order(order._id);
+        if (settled) await settleRefundHooks(kit, settled);
+      }
+      return { order: toView((await store.order(order._id)) ?? latest), refundNo };
+    }
     await store.apply(order._id, refuseRefund(store.command, index, refundNo, answer.reason));
     throw new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${answer.reason}`);
   }

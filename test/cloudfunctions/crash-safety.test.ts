@@ -188,6 +188,19 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     expect(await tradesOf(order._id)).toEqual([expect.objectContaining({ state: 'CLOSED' })]);
   });
 
+  test('a refund refused after WeChat carried it out is not recorded as failed', async () => {
+    const placed = await buyAndPay();
+    await fault('refund', 'FREQUENCY_LIMITED', true);
+    const answer = await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 500 });
+    expect(answer.ok).toBe(true);
+    await kit.settle();
+    await eventually(async () =>
+      (await stored(placed.orderNo)).refunds[0].hook?.state === 'DONE' ? true : undefined,
+    );
+    expect((await stored(placed.orderNo)).refunds[0].status).toBe('SUCCESS');
+    expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
+  });
+
   test.each(['SYS_ERR', 'TIMEOUT', 'EXCEED_REQUEST_LIMIT'])(
     'a platform failure (%s) is the retryable PAY_PROVIDER_ERROR, never INTERNAL',
     async (error) => {

@@ -145,7 +145,8 @@ export class CloudPayProvider implements PayProvider {
         nonceStr: nonce(),
       }),
     );
-    if (!found('queryRefund', res, /REFUNDNOTEXIST|不存在/)) return { outRefundNo, state: 'NOTFOUND' };
+    if (!found('queryRefund', res, /REFUNDNOTEXIST|不存在|退款订单查询失败/))
+      return { outRefundNo, state: 'NOTFOUND' };
     const item = refundItem(res, outRefundNo);
     if (!item) return { outRefundNo, state: 'UNKNOWN' };
     const state = item.state as RefundState;
