@@ -4,6 +4,7 @@
  * it is complete and current. Rows are written as the canonical EJSON text the sandbox stores
  * (checked against the sandbox's own encoder on samples); the index build is in cloud-indexer.ts.
  */
+import { BEIJING_OFFSET_MS } from '../cloudfunctions/common/beijing';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { IndexSpec } from '../sandbox/cloud/database';
@@ -81,7 +82,7 @@ export function prng(seed: number): () => number {
 }
 
 function stamp(ms: number): string {
-  const iso = new Date(ms + 8 * 3600_000).toISOString();
+  const iso = new Date(ms + BEIJING_OFFSET_MS).toISOString();
   return (
     iso.slice(0, 4) +
     iso.slice(5, 7) +

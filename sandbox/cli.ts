@@ -5,9 +5,9 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LOCAL_USERS } from './cli/call-commands';
+import { LOCAL_USERS } from './commands/call-commands';
 import { isLoopback } from './access';
-import { COMMANDS, COMMAND_USAGE, runCommand } from './cli/commands';
+import { COMMANDS, COMMAND_USAGE, runCommand } from './commands/commands';
 import type { IndexSpec } from './cloud/database';
 
 // ./server (SQLite, mingo, the runtime) is loaded by `start` and `help` only, so that the control

@@ -38,9 +38,9 @@ export async function handleAdmin(
   }
 }
 
-type Answer = { json: Record<string, unknown>; bare?: boolean } | { raw: Buffer; contentType: string };
+type AdminAnswer = { json: Record<string, unknown>; bare?: boolean } | { raw: Buffer; contentType: string };
 
-async function dispatch(sandbox: Sandbox, params: AdminParams): Promise<Answer> {
+async function dispatch(sandbox: Sandbox, params: AdminParams): Promise<AdminAnswer> {
   const { action, wxCloudApiToken } = transportOf(params);
   const invocation = wxCloudApiToken ? sandbox.functions.identify(wxCloudApiToken) : undefined;
   if (invocation) {
@@ -60,7 +60,7 @@ async function perform(
   params: AdminParams,
   action: string,
   invocation: Invocation | undefined,
-): Promise<Answer> {
+): Promise<AdminAnswer> {
   if (action.startsWith('database.')) {
     return { json: await sandbox.db.handle(action, stripTransport(params)) };
   }

@@ -1,7 +1,8 @@
 /**
  * Building WeChat Pay v2 answers (snake_case, as the cloud backend sends them before the SDK camelCases):
  * the two-level result (return_code → result_code, reference §11.4), the common identity fields and the
- * v2 `sign`. `Answer` is thrown to end a call early with a finished answer.
+ * v2 `sign`. A failure answer found by validation or a business check is thrown as a
+ * `PayApiFailure` carrying the finished answer, which the service returns as it is.
  */
 import type { PayConfig } from './config';
 import { nonceStr } from './ids';
@@ -9,14 +10,17 @@ import { sign } from './sign';
 
 export type Fields = Record<string, unknown>;
 
-/** A finished answer, thrown by validation and business checks and caught by the service. */
-export class Answer {
-  constructor(readonly fields: Fields) {}
+/** A call that ends in a failure answer (return_code or result_code FAIL); `fields` is that answer. */
+export class PayApiFailure extends Error {
+  constructor(readonly fields: Fields) {
+    super(String(fields.err_code_des ?? fields.return_msg ?? 'FAIL'));
+    this.name = 'PayApiFailure';
+  }
 }
 
 /** Communication-level failure: return_code FAIL, only return_msg is meaningful. */
-export function returnFail(message: string, extra: Fields = {}): Answer {
-  return new Answer({ return_code: 'FAIL', return_msg: message, ...extra });
+export function returnFail(message: string, extra: Fields = {}): PayApiFailure {
+  return new PayApiFailure({ return_code: 'FAIL', return_msg: message, ...extra });
 }
 
 export interface Party {
@@ -49,8 +53,8 @@ export function bizFail(
   errCode: string,
   des: string,
   extra: Fields = {},
-): Answer {
-  return new Answer(
+): PayApiFailure {
+  return new PayApiFailure(
     signed(config, {
       ...base(config, party),
       result_code: 'FAIL',

@@ -2,7 +2,7 @@
  * refund / queryRefund (reference §6, §7, §11.5): partial and full refunds bounded by the amount paid,
  * idempotent per out_refund_no, PROCESSING → SUCCESS on the sandbox clock, refund callbacks.
  */
-import { bizFail, returnFail, succeed, type Answer, type Fields, type Party } from './answers';
+import { bizFail, returnFail, succeed, type PayApiFailure, type Fields, type Party } from './answers';
 import type { PayContext } from './context';
 import { refundId as newRefundId } from './ids';
 import { findTrade, partyOf } from './orders';
@@ -23,7 +23,7 @@ const REFUND_LISTS: Fields = { coupon_type_list: [], coupon_refund_id_list: [], 
 const PAGE = 10;
 const MISMATCH = '订单金额或退款金额与之前请求不一致，请核实后再试';
 
-function refundFail(ctx: PayContext, party: Party, code: string, des: string): Answer {
+function refundFail(ctx: PayContext, party: Party, code: string, des: string): PayApiFailure {
   return bizFail(ctx.config, party, code, des, REFUND_LISTS);
 }
 
@@ -188,7 +188,7 @@ export function queryRefund(ctx: PayContext, req: Request): Fields {
   const offset = readInt(req, 'offset');
   const byRefundId = readString(req, 'refund_id', { maxBytes: 32 });
   const byOutRefundNo = readString(req, 'out_refund_no', { maxBytes: 64 });
-  const notFound = (): Answer => bizFail(config, { subMchId }, 'REFUNDNOTEXIST', '退款订单查询失败');
+  const notFound = (): PayApiFailure => bizFail(config, { subMchId }, 'REFUNDNOTEXIST', '退款订单查询失败');
   let refunds: RefundRow[];
   let trade: TradeRow | undefined;
   if (byRefundId !== undefined || byOutRefundNo !== undefined) {

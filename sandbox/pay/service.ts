@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { SandboxClock } from '../clock';
 import { SandboxError } from '../errors';
-import { Answer, bizFail, type Fields } from './answers';
+import { PayApiFailure, bizFail, type Fields } from './answers';
 import { downloadBill } from './bill';
 import type { CallbackFault, CallbackFaultMode } from './callback-faults';
 import { resolveConfig, type PayConfig } from './config';
@@ -206,7 +206,7 @@ export class PayService {
           throw new SandboxError('SYS_ERR', `wx api error: -604100 api ${apiName} not found`);
       }
     } catch (err) {
-      if (err instanceof Answer) return { json: err.fields };
+      if (err instanceof PayApiFailure) return { json: err.fields };
       throw err;
     }
   }

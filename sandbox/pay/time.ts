@@ -1,5 +1,5 @@
-/** Beijing time (UTC+8, no DST), the zone of every WeChat Pay timestamp and bill day. */
-const BEIJING_OFFSET_MS = 8 * 3600_000;
+/** WeChat Pay's time formats and bill days, in Beijing time. */
+import { BEIJING_OFFSET_MS } from '../beijing';
 
 interface Parts {
   y: string;

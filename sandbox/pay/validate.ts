@@ -3,7 +3,7 @@
  * `wx api error: -202` (reference §1, §14 #3); a missing or malformed value is a v2 return_code FAIL.
  */
 import { SandboxError } from '../errors';
-import { returnFail, type Answer } from './answers';
+import { returnFail, type PayApiFailure } from './answers';
 import type { PayConfig } from './config';
 
 export type Request = Record<string, unknown>;
@@ -17,11 +17,11 @@ function camel(name: string): string {
   return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export function missing(name: string): Answer {
+export function missing(name: string): PayApiFailure {
   return returnFail(`${camel(name)} 不存在`);
 }
 
-export function malformed(name: string): Answer {
+export function malformed(name: string): PayApiFailure {
   return returnFail(`${name}参数格式校验错误`);
 }
 

@@ -5,7 +5,7 @@
  * When both day-of-month and day-of-week are restricted, a day matching either fires (WeChat's
  * documented "or" rule).
  */
-const BEIJING_OFFSET_MS = 8 * 3600_000;
+import { BEIJING_OFFSET_MS } from '../beijing';
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 

@@ -1,4 +1,5 @@
 /** Control commands for the pay emulator: act as the payer, list trades and deliveries, inject faults. */
+import { PAYER_ACTIONS } from '../pay/payer';
 import { CliError, count, flag, parseDuration, type Args } from './args';
 import type { ControlClient } from './client';
 import { beijing, brief, duration, table, yuan } from './format';
@@ -47,7 +48,7 @@ interface Faults {
   callbacks: Array<{ id: number; kind?: string; mode: string; remaining: number; delayMs: number }>;
 }
 
-const ACTIONS = ['pay', 'cancel', 'fail', 'notenough', 'slow'];
+const ACTIONS = PAYER_ACTIONS;
 const MODES = ['drop', 'delay', 'duplicate', 'hold'];
 
 export async function pay({ args, client }: CommandContext): Promise<CommandResult> {
@@ -55,7 +56,8 @@ export async function pay({ args, client }: CommandContext): Promise<CommandResu
   if (!target)
     throw new CliError('pay needs an order number (from buy), a package (prepay_id=wx…) or a prepay id');
   const action = flag(args, 'action') ?? 'pay';
-  if (!ACTIONS.includes(action)) throw new CliError(`--action must be one of ${ACTIONS.join(', ')}`);
+  if (!(ACTIONS as readonly string[]).includes(action))
+    throw new CliError(`--action must be one of ${ACTIONS.join(', ')}`);
   const { trades } = await client.get<{ trades: TradeView[] }>('/sandbox/pay/trades');
   const prepayId = ORDER_NO.test(target) ? latestPrepay(trades, target) : target.replace(/^prepay_id=/, '');
   const pkg = `prepay_id=${prepayId}`;

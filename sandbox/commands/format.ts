@@ -1,11 +1,10 @@
 /** Human-readable output of the control commands: aligned tables, Beijing times, yuan. */
-
-const BEIJING_MS = 8 * 3600_000;
+import { BEIJING_OFFSET_MS } from '../beijing';
 
 /** `2024-03-15 12:00:00` in Beijing time (the zone of every WeChat Pay time). */
 export function beijing(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '-';
-  return new Date(ms + BEIJING_MS).toISOString().slice(0, 19).replace('T', ' ');
+  return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 export function yuan(fen: number): string {
