@@ -22,6 +22,9 @@ export const CLOUD_EXTERNALS = ['wx-server-sdk'];
 /** What DevTools writes for a new cloud function; used when a function has no config.json of its own. */
 export const DEFAULT_FUNCTION_CONFIG = { permissions: { openapi: [] as string[] } };
 
+/** The git-ignored folder of files every function needs at runtime but git must never hold. */
+export const SECRETS = 'secrets';
+
 /** Where a project keeps its own merchant hooks: never shipped or overwritten by the kit. */
 export const MERCHANT_HOOKS = ['merchant/hooks.ts', 'merchant/hooks.js'];
 const MERCHANT_HOOKS_MODULE = 'paykit-merchant-hooks';
@@ -143,6 +146,10 @@ export async function bundleFunction(ctx: BuildContext, name: string): Promise<v
   fs.rmSync(outDir, { recursive: true, force: true });
   for (const f of result.outputFiles) writeFile(f.path, f.contents);
   fs.copyFileSync(manifestFile, path.join(outDir, 'package.json'));
+  // The merchant's secrets that do not fit a function's 4 KB environment (the APIv3 private key)
+  // travel with each function from the git-ignored secrets/ folder.
+  const secrets = path.join(ctx.root, SECRETS);
+  if (fs.existsSync(secrets)) fs.cpSync(secrets, path.join(outDir, SECRETS), { recursive: true });
   const config = path.join(srcDir, 'config.json');
   if (fs.existsSync(config)) fs.copyFileSync(config, path.join(outDir, 'config.json'));
   else writeFile(path.join(outDir, 'config.json'), `${JSON.stringify(DEFAULT_FUNCTION_CONFIG, null, 2)}\n`);

@@ -184,6 +184,7 @@ export function checkIntegration(
   if (layout.language === 'js') {
     for (const part of typeScriptIn(mpRoot, [
       'paykit',
+      'behaviors',
       'components/pay-button',
       'pages/orders',
       'pages/admin',

@@ -20,7 +20,7 @@ import {
 } from './integrate-check';
 
 /** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
-export const KIT_MP_PARTS = ['paykit', 'components/pay-button', 'pages/orders'];
+export const KIT_MP_PARTS = ['paykit', 'behaviors', 'components/pay-button', 'pages/orders'];
 /** The merchant bills page: optional (only merchant admins can use it). */
 export const KIT_ADMIN_PART = 'pages/admin';
 /** The pages the kit adds, by subpackage root (the folder each lives in). */
