@@ -6,6 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { COMMANDS, COMMAND_USAGE, runCommand } from './cli/commands';
 import type { IndexSpec } from './cloud/database';
+import { parseRouteFlag, readRoutesFile, type AccessRoute } from './access/routes';
+import { MERCHANT_USAGE } from './merchant-cli';
 
 // ./server (SQLite, mingo, the runtime) is loaded by `start` and `help` only, so that the control
 // commands start fast.
@@ -30,10 +32,14 @@ Options for start:
   --fn-env <k=v,...> Environment variables for every function (default PAYKIT_SUB_MCH_ID=1900000109,
                      PAYKIT_ADMIN_OPENIDS=oPaykitLocalUser)
   --durability <d>   process (default): writes survive a killed sandbox; full: also a power cut (slower)
+  --routes <file>    HTTP access service routes { "routes": { "/path": "function" } } (default
+                     cloudfunctions/http-routes.json when it exists)
+  --route /path=fn   One more route (repeatable)
   --json             Print one JSON line when ready (for scripts)
   --quiet            Print nothing else
 
-${COMMAND_USAGE}`;
+${COMMAND_USAGE}
+${MERCHANT_USAGE}`;
 };
 
 type Flags = Record<string, string | boolean>;
@@ -89,8 +95,9 @@ export async function main(argv: string[]): Promise<void> {
     } catch (err) {
       throw new Error(`${(err as Error).message}\n\n${await usage()}`);
     }
-    return start(flags);
+    return start(flags, routesOf(flags, argv));
   }
+  if (command === 'merchant') return (await import('./merchant-cli')).merchantCommand(rest);
   if (command === 'help' || command === '--help' || rest.includes('--help')) {
     console.log(await usage());
     return;
@@ -99,7 +106,17 @@ export async function main(argv: string[]): Promise<void> {
   throw new Error(`unknown command "${command}"\n\n${await usage()}`);
 }
 
-async function start(flags: Flags): Promise<void> {
+/** Routes of the routes file, then every `--route` (parseFlags keeps only the last of a repeated flag). */
+function routesOf(flags: Flags, argv: string[]): AccessRoute[] {
+  const file = path.resolve(str(flags, 'routes', 'cloudfunctions/http-routes.json'));
+  const routes = readRoutesFile(file);
+  argv.forEach((arg, i) => {
+    if (arg === '--route' && argv[i + 1] !== undefined) routes.push(parseRouteFlag(argv[i + 1]));
+  });
+  return routes;
+}
+
+async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
   const port = Number(str(flags, 'port', process.env.PAYKIT_SANDBOX_PORT ?? '7788'));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got ${flags.port}`);
@@ -121,6 +138,7 @@ async function start(flags: Flags): Promise<void> {
     indexes,
     functionEnv: functionEnv(flags),
     durability: str(flags, 'durability', 'process') === 'full' ? 'full' : 'process',
+    routes,
   });
   const seedFile =
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;
@@ -143,6 +161,13 @@ async function start(flags: Flags): Promise<void> {
   env id:      ${sandbox.envId}
   data:        ${dataDir}${seedFile ? `\n  seeded from: ${path.relative(process.cwd(), seedFile)}` : ''}
   functions:   ${functions.length ? functions.join(', ') : `(none built in ${functionsDir}: run npm run build)`}
+  APIv3:       ${sandbox.url}/v3/… as merchant ${sandbox.v3.merchant().mchid} (npm run sandbox -- merchant)
+  HTTP access: https://${sandbox.access.domain()} → ${
+    sandbox.access.routes
+      .list()
+      .map((r) => `${r.path}=${r.functionName}`)
+      .join(', ') || '(no routes)'
+  }
 
 WeChat DevTools (local mode): open this folder as a project, then in 详情 → 本地设置 tick
 "不校验合法域名…" so the mini-program may call ${sandbox.url}; the kit's paykit config

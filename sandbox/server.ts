@@ -6,6 +6,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import { AccessRoutes, type AccessRoute } from './access/routes';
+import { AccessService } from './access/service';
 import { SandboxClock } from './clock';
 import { handleAdmin } from './cloud/admin';
 import { CloudDatabase, type IndexSpec } from './cloud/database';
@@ -13,7 +15,10 @@ import { SandboxError } from './errors';
 import { handleControl } from './gateway/control';
 import { handleGateway } from './gateway/gateway';
 import { sendJson } from './http';
+import { DEFAULT_NOTIFY_PATH, writeKitConfig } from './merchant-files';
+import { APIV3_ENV } from './pay/context';
 import { PayService } from './pay/service';
+import { V3Service } from './pay/v3/service';
 import { FunctionRuntime } from './runtime/functions';
 import { TimerTriggers } from './runtime/triggers';
 
@@ -32,6 +37,8 @@ export interface SandboxOptions {
   functionEnv?: Record<string, string>;
   /** See CloudDatabaseOptions.durability. */
   durability?: 'process' | 'full';
+  /** HTTP access service routes (path → event-type function). */
+  routes?: AccessRoute[];
 }
 
 export interface Sandbox {
@@ -39,11 +46,16 @@ export interface Sandbox {
   adminUrl: string;
   envId: string;
   appId: string;
+  dataDir: string;
   clock: SandboxClock;
   db: CloudDatabase;
   pay: PayService;
   functions: FunctionRuntime;
   triggers: TimerTriggers;
+  /** WeChat Pay APIv3 at /v3/… and its test merchant. */
+  v3: V3Service;
+  /** CloudBase's HTTP access service. */
+  access: AccessService;
   close(): Promise<void>;
 }
 
@@ -93,6 +105,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     clock,
     config: { subAppId: appId },
     deliver: async (delivery) => {
+      if (delivery.envId === APIV3_ENV)
+        return v3.notifications.deliver(delivery.functionName, delivery.event);
       if (delivery.envId !== envId) {
         throw new Error(`env ${delivery.envId} does not exist (the sandbox env is ${envId})`);
       }
@@ -103,17 +117,33 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       return outcome.result;
     },
   });
+  const access = new AccessService({ functions, envId, appId, routes: new AccessRoutes(opts.routes) });
+  const v3: V3Service = new V3Service({
+    pay,
+    sqlite: db.sqlite,
+    dataDir: opts.dataDir,
+    appId,
+    baseUrl: () => url,
+    internal: (target, request) => access.internal(target, request),
+  });
+  writeKitConfig(opts.dataDir, v3.merchant(), {
+    baseUrl: url,
+    notifyUrl: `${access.baseUrl()}${DEFAULT_NOTIFY_PATH}`,
+  });
   const triggers = new TimerTriggers(functions, clock, appId);
   sandbox = {
     url,
     adminUrl,
     envId,
     appId,
+    dataDir: opts.dataDir,
     clock,
     db,
     pay,
     functions,
     triggers,
+    v3,
+    access,
     close: async () => {
       triggers.stop();
       pay.close();
@@ -135,6 +165,8 @@ async function route(sandbox: Sandbox, req: http.IncomingMessage, res: http.Serv
   if (pathname.startsWith('/gateway/')) return handleGateway(sandbox, req, res, pathname);
   if (pathname.startsWith('/sandbox/') || pathname === '/sandbox')
     return handleControl(sandbox, req, res, pathname);
+  if (pathname.startsWith('/v3/')) return sandbox.v3.handle(req, res);
+  if (await sandbox.access.handleHttp(req, res)) return;
   sendJson(res, 404, { code: 'NOT_FOUND', message: `no route for ${req.method} ${pathname}` });
 }
 

@@ -8,6 +8,7 @@ import { SandboxError } from '../errors';
 import { readJson, requireString, sendJson } from '../http';
 import type { Sandbox } from '../server';
 import { handlePayControl } from './pay-control';
+import { handleV3Control } from './v3-control';
 
 export async function handleControl(
   sandbox: Sandbox,
@@ -66,6 +67,7 @@ export async function handleControl(
   if (area === 'db') return handleDb(sandbox, req, res, rest, url);
   if (area === 'clock') return handleClock(sandbox, req, res);
   if (area === 'pay') return handlePayControl(sandbox, req, res, rest);
+  if (area === 'v3' || area === 'access') return handleV3Control(sandbox, req, res, area, rest);
   throw new SandboxError('NOT_FOUND', `no control route ${pathname}`, 404);
 }
 

@@ -26,6 +26,9 @@ export async function handleGateway(
   const body = await readJson(req);
   if (pathname === '/gateway/call') return void sendJson(res, 200, await callFunction(sandbox, body));
   if (pathname === '/gateway/pay') {
+    // APIv3 payment parameters (signType RSA) are checked as WeChat's sheet does before anything happens.
+    const failure = body.signType === 'RSA' ? sandbox.v3.checkPayment(body) : undefined;
+    if (failure) return void sendJson(res, 200, { errMsg: `requestPayment:fail ${failure}` });
     const answer = await sandbox.pay.act({
       package: requireString(body, 'package'),
       openid: requireString(body, 'openid'),

@@ -1,0 +1,290 @@
+/**
+ * WeChat Pay APIv3 at its real paths on the sandbox's port (reference §11): every request's signature
+ * checked against the merchant's registered keys, every 2xx answer signed (bill files excepted), on
+ * the cloudPay emulation's trade store, clock, lifecycle, notifier and fault table.
+ */
+import type { IncomingMessage, ServerResponse } from 'http';
+import * as fs from 'fs';
+import { readBody } from '../../cloud/protocol';
+import { merchantFile, loadOrCreateMerchant, type MerchantProfile } from '../../merchant';
+import type Database from 'better-sqlite3';
+import { ApiFaults, type ApiFault } from '../faults';
+import type { PayService } from '../service';
+import type { PayContext } from '../context';
+import type { TradeLifecycle } from '../lifecycle';
+import { answerMode, requestId, signedHeaders, signingKey, verifyRequest } from './auth';
+import { BillDownloads } from './bills';
+import { encryptResource, gcmNonce } from './cipher';
+import { DEFAULT_V3_CONFIG, type V3Config } from './config';
+import { faultError, V3Error } from './errors';
+import { V3Notifications, type InternalTarget } from './notify';
+import { closeOrder, jsapiOrder, queryOrder } from './orders';
+import { verifyPaySign } from './payer';
+import { createRefund, queryRefund } from './refunds';
+import { rfc3339 } from './resources';
+import type { V3Scope } from './scope';
+import { parseJsonBody, type Json } from './validate';
+
+export interface V3ServiceOptions {
+  pay: PayService;
+  sqlite: Database.Database;
+  dataDir: string;
+  appId: string;
+  /** The sandbox's own base URL (known once it listens). */
+  baseUrl: () => string;
+  internal: InternalTarget;
+}
+
+type Result =
+  { status: 200; json: Json } | { status: 204 } | { status: 200; file: Buffer; contentType: string };
+
+/** Fault names of the v3 APIs (`*` covers these and cloudPay's). */
+export const V3_APIS = [
+  'v3.jsapi',
+  'v3.queryOrder',
+  'v3.closeOrder',
+  'v3.refund',
+  'v3.queryRefund',
+  'v3.tradebill',
+  'v3.billdownload',
+  'v3.certificates',
+] as const;
+
+export class V3Service {
+  private readonly ctx: PayContext;
+  private readonly lifecycle: TradeLifecycle;
+  private readonly faults: ApiFaults;
+  private readonly bills = new BillDownloads();
+  private readonly nonces = new Map<string, number>();
+  private cached: { merchant: MerchantProfile; mtimeMs: number } | undefined;
+  private settings: V3Config = { ...DEFAULT_V3_CONFIG };
+  readonly notifications: V3Notifications;
+
+  constructor(private readonly opts: V3ServiceOptions) {
+    this.notifications = new V3Notifications(
+      () => this.merchant(),
+      () => this.settings,
+      () => this.ctx.clock.now(),
+      opts.internal,
+    );
+    ({ ctx: this.ctx, lifecycle: this.lifecycle } = opts.pay.attachV3(this.notifications));
+    this.faults = new ApiFaults(opts.sqlite);
+    this.merchant();
+  }
+
+  /** The merchant of the data folder, re-read when `paykit-sandbox merchant` changed the file. */
+  merchant(): MerchantProfile {
+    const file = merchantFile(this.opts.dataDir);
+    const mtimeMs = fs.existsSync(file) ? fs.statSync(file).mtimeMs : -1;
+    if (!this.cached || this.cached.mtimeMs !== mtimeMs) {
+      const merchant = loadOrCreateMerchant(this.opts.dataDir, this.opts.appId);
+      this.cached = { merchant, mtimeMs: fs.statSync(file).mtimeMs };
+    }
+    return this.cached.merchant;
+  }
+
+  config(): V3Config {
+    return { ...this.settings };
+  }
+
+  configure(patch: Partial<V3Config>): V3Config {
+    this.settings = { ...this.settings, ...patch };
+    return this.config();
+  }
+
+  /** Checks a v3 `wx.requestPayment` parameter set; returns the pay sheet's failure text, if any. */
+  checkPayment(params: Json): string | undefined {
+    return verifyPaySign(this.ctx, this.merchant(), params);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = requestId();
+    const url = req.url ?? '/';
+    const pathname = url.split('?')[0];
+    const query = new URL(url, 'http://sandbox').searchParams;
+    const method = req.method ?? 'GET';
+    let mode: ReturnType<typeof answerMode> | undefined;
+    try {
+      const body = await readBody(req);
+      const merchant = this.merchant();
+      const serial = req.headers['wechatpay-serial'];
+      const authMchid = verifyRequest(
+        { method, url, body, authorization: req.headers.authorization },
+        merchant,
+        this.settings,
+        this.ctx.clock.now(),
+        (nonce) => this.seen(nonce),
+      );
+      mode = answerMode(merchant, this.settings, typeof serial === 'string' ? serial : undefined);
+      const scope: V3Scope = {
+        ctx: this.ctx,
+        lifecycle: this.lifecycle,
+        merchant,
+        config: this.settings,
+        authMchid,
+      };
+      const contentType = String(req.headers['content-type'] ?? '');
+      const route = this.route(method, pathname, query, { raw: body, contentType }, scope);
+      if (!route) throw new V3Error(404, 'NOT_FOUND', `请求的资源不存在: ${method} ${pathname}`);
+      const fault = this.faults.take(route.api);
+      if (fault && !fault.afterProcessing) return await this.faulted(fault, res, id, mode);
+      const result = route.run();
+      if (fault) return await this.faulted(fault, res, id, mode);
+      this.send(res, id, result, mode);
+    } catch (err) {
+      if (!(err instanceof V3Error)) throw err;
+      this.sendError(res, id, err, mode);
+    }
+  }
+
+  private route(
+    method: string,
+    pathname: string,
+    query: URLSearchParams,
+    body: { raw: Buffer; contentType: string },
+    scope: V3Scope,
+  ) {
+    const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const key = `${method} /${parts.join('/')}`;
+    const json = (): Json => {
+      // §1.5: `application/json; charset=utf-8` is what axios-plugin sends.
+      if (!/^application\/json\s*(;|$)/i.test(body.contentType)) {
+        throw new V3Error(400, 'INVALID_REQUEST', 'Content-Type必须为application/json');
+      }
+      return parseJsonBody(body.raw);
+    };
+    const ok = (value: Json): Result => ({ status: 200, json: value });
+    if (key === 'POST /v3/pay/transactions/jsapi')
+      return { api: 'v3.jsapi', run: () => ok(jsapiOrder(scope, json())) };
+    if (method === 'GET' && parts.length === 5 && key.startsWith('GET /v3/pay/transactions/')) {
+      const by = parts[3] === 'id' ? 'id' : parts[3] === 'out-trade-no' ? 'out-trade-no' : undefined;
+      if (by) return { api: 'v3.queryOrder', run: () => ok(queryOrder(scope, by, parts[4], query)) };
+    }
+    if (method === 'POST' && parts.length === 6 && parts[3] === 'out-trade-no' && parts[5] === 'close') {
+      return {
+        api: 'v3.closeOrder',
+        run: (): Result => (closeOrder(scope, parts[4], json()), { status: 204 }),
+      };
+    }
+    if (key === 'POST /v3/refund/domestic/refunds') {
+      return { api: 'v3.refund', run: () => ok(createRefund(scope, json()).answer) };
+    }
+    if (method === 'GET' && parts.length === 5 && key.startsWith('GET /v3/refund/domestic/refunds/')) {
+      return { api: 'v3.queryRefund', run: () => ok(queryRefund(scope, parts[4])) };
+    }
+    if (key === 'GET /v3/bill/tradebill') {
+      return { api: 'v3.tradebill', run: () => ok(this.bills.apply(scope, query, this.opts.baseUrl())) };
+    }
+    if (key === 'GET /v3/billdownload/file') {
+      return {
+        api: 'v3.billdownload',
+        run: (): Result => ({ status: 200, ...this.fileOf(scope, query) }),
+      };
+    }
+    if (key === 'GET /v3/certificates')
+      return { api: 'v3.certificates', run: () => ok(this.certificates(scope)) };
+    return undefined;
+  }
+
+  private fileOf(scope: V3Scope, query: URLSearchParams): { file: Buffer; contentType: string } {
+    const { body, contentType } = this.bills.download(scope, query);
+    return { file: body, contentType };
+  }
+
+  /** §2.3: the platform certificates, each encrypted with the APIv3 key (AAD `certificate`). */
+  private certificates(scope: V3Scope): Json {
+    const { merchant, config } = scope;
+    if (!merchant.hasPlatformCertificate) {
+      const status = config.certificatesWithoutPlatformCert;
+      if (status === 500) throw new V3Error(500, 'SYSTEM_ERROR', '系统错误');
+      if (status === 403) throw new V3Error(403, 'NO_AUTH', '商户未开通平台证书');
+      throw new V3Error(
+        404,
+        'RESOURCE_NOT_EXISTS',
+        '无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥',
+      );
+    }
+    const nonce = gcmNonce();
+    return {
+      data: [
+        {
+          serial_no: merchant.platformSerial,
+          effective_time: rfc3339(merchant.platformEffectiveAt),
+          expire_time: rfc3339(merchant.platformExpiresAt),
+          encrypt_certificate: {
+            algorithm: 'AEAD_AES_256_GCM',
+            nonce,
+            associated_data: 'certificate',
+            ciphertext: encryptResource(
+              merchant.apiV3Key,
+              nonce,
+              'certificate',
+              merchant.platformCertificatePem,
+            ),
+          },
+        },
+      ],
+    };
+  }
+
+  private seen(nonce: string): boolean {
+    const now = this.ctx.clock.now();
+    const known = this.nonces.has(nonce);
+    this.nonces.set(nonce, now);
+    if (this.nonces.size > 10_000) {
+      for (const [n, at] of this.nonces) if (now - at > 600_000) this.nonces.delete(n);
+    }
+    return known;
+  }
+
+  private async faulted(
+    fault: ApiFault,
+    res: ServerResponse,
+    id: string,
+    mode?: ReturnType<typeof answerMode>,
+  ) {
+    if (fault.error === 'TIMEOUT') {
+      const wait = this.ctx.config.timeoutFaultDelayMs;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      res.destroy();
+      return;
+    }
+    this.sendError(res, id, faultError(fault.error), mode);
+  }
+
+  private send(res: ServerResponse, id: string, result: Result, mode?: ReturnType<typeof answerMode>): void {
+    if ('file' in result) {
+      // §7.2: the bill file is not signed and carries no Request-ID.
+      res.writeHead(200, { 'Content-Type': result.contentType, 'Content-Length': result.file.length });
+      res.end(result.file);
+      return;
+    }
+    const body = 'json' in result ? Buffer.from(JSON.stringify(result.json), 'utf8') : Buffer.alloc(0);
+    this.write(res, id, result.status, body, mode);
+  }
+
+  private sendError(
+    res: ServerResponse,
+    id: string,
+    err: V3Error,
+    mode?: ReturnType<typeof answerMode>,
+  ): void {
+    const body = Buffer.from(JSON.stringify(err.body()), 'utf8');
+    this.write(res, id, err.status, body, this.settings.signErrorAnswers ? mode : undefined);
+  }
+
+  private write(
+    res: ServerResponse,
+    id: string,
+    status: number,
+    body: Buffer,
+    mode?: ReturnType<typeof answerMode>,
+  ) {
+    const headers: Record<string, string | number> = { 'Request-ID': id, 'Content-Length': body.length };
+    if (body.length) headers['Content-Type'] = 'application/json; charset=utf-8';
+    if (mode)
+      Object.assign(headers, signedHeaders(signingKey(this.merchant(), mode), body, this.ctx.clock.now()));
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+}
