@@ -26,8 +26,8 @@ export async function handleGateway(
   const body = await readJson(req);
   if (pathname === '/gateway/call') return void sendJson(res, 200, await callFunction(sandbox, body));
   if (pathname === '/gateway/pay') {
-    // APIv3 payment parameters (signType RSA) are checked as WeChat's sheet does before anything happens.
-    const failure = body.signType === 'RSA' ? sandbox.v3.checkPayment(body) : undefined;
+    // An APIv3 order's payment parameters (signType RSA) are checked as WeChat's sheet does.
+    const failure = sandbox.v3.checkPayment(body);
     if (failure) return void sendJson(res, 200, { errMsg: `requestPayment:fail ${failure}` });
     const answer = await sandbox.pay.act({
       package: requireString(body, 'package'),

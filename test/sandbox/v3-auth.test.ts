@@ -6,6 +6,7 @@
  * in public-key and certificate mode, and hostile callers.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { post } from '../helpers/control';
@@ -17,7 +18,10 @@ let merchant: MerchantFile;
 let client: V3Client;
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess();
+  // No cloud functions: these suites talk to WeChat Pay only (and no timer triggers fire on clock moves).
+  sandbox = await startSandboxProcess({
+    args: ['--functions', fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-v3-fns-'))],
+  });
   merchant = readMerchant(sandbox.dataDir);
   client = new V3Client(sandbox.url, merchant);
 });
