@@ -8,6 +8,7 @@ import { benchBuild, benchSize, benchTests } from './build';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
+import { benchPayV3 } from './pay-v3';
 import { benchServer } from './server';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
@@ -18,6 +19,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   functions: benchFunctions,
   bill: benchBill,
   pay: benchPay,
+  payv3: benchPayV3,
   miniprogram: benchMiniprogram,
   server: benchServer,
 };
