@@ -29,6 +29,7 @@ export async function handleControl(
       functions: sandbox.functions.list(),
       clock: sandbox.clock.state(),
       openTransactions: sandbox.db.openTransactions(),
+      apiv3: { mchid: sandbox.v3.merchant().mchid, accessDomain: sandbox.access.domain() },
     });
   }
   if (area === 'functions' && method === 'GET') {

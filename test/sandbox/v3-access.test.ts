@@ -96,4 +96,12 @@ describe('integration request and response', () => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it('answers 502 when the routed function does not exist, without touching other routes', async () => {
+    await post(`${sandbox.url}/sandbox/access/routes`, { path: '/ghost', function: 'noSuchFunction' });
+    const res = await fetch(`${sandbox.url}/ghost`, { method: 'POST', body: 'x' });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { message: string }).message).toMatch(/noSuchFunction/);
+    expect((await fetch(`${sandbox.url}/echo?as=text`)).status).toBe(200);
+  });
 });

@@ -4,7 +4,14 @@
  * the serial in either case; answers signed over `ts\nnonce\nbody\n` by the WeChat Pay public key
  * pair or the platform certificate.
  */
-import { createSign, createVerify, randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSign,
+  createVerify,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { merchantKeyFor, type MerchantProfile, type SignMode } from '../../merchant';
 import type { V3Config } from './config';
 import { V3Error } from './errors';
@@ -14,6 +21,19 @@ const PARAMS = ['mchid', 'nonce_str', 'signature', 'timestamp', 'serial_no'] as 
 type AuthParams = Record<(typeof PARAMS)[number], string>;
 
 const FORMAT_MESSAGE = 'Http头Authorization值格式错误，请参考《微信支付商户REST API签名规则》';
+
+/** Parsed keys by PEM: parsing costs more than an RSA verification (the sandbox has a handful of keys). */
+const parsedKeys = new Map<string, KeyObject>();
+
+export function keyOf(pem: string, kind: 'public' | 'private'): KeyObject {
+  let key = parsedKeys.get(pem);
+  if (!key) {
+    key = kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem);
+    if (parsedKeys.size > 64) parsedKeys.clear();
+    parsedKeys.set(pem, key);
+  }
+  return key;
+}
 
 export interface SignedRequest {
   method: string;
@@ -88,7 +108,9 @@ export function verifyRequest(
   if (params.mchid !== merchant.mchid) throw signError('商户号不存在或未开通APIv3', detail());
   const key = merchantKeyFor(merchant, params.serial_no);
   if (!key) throw signError('商户证书序列号有误。', detail());
-  const ok = createVerify('RSA-SHA256').update(message).verify(key.publicKeyPem, params.signature, 'base64');
+  const ok = createVerify('RSA-SHA256')
+    .update(message)
+    .verify(keyOf(key.publicKeyPem, 'public'), params.signature, 'base64');
   if (!ok) throw signError('签名错误', detail('sign not match'));
   const window = config.requestTimestampWindowSec;
   if (window > 0 && Math.abs(nowMs / 1000 - Number(params.timestamp)) > window) {
@@ -143,7 +165,7 @@ export function signedHeaders(key: SigningKey, body: Buffer, nowMs: number, prob
   const message = Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`), body, Buffer.from('\n')]);
   const signature = probe
     ? `WECHATPAY/SIGNTEST/${randomBytes(192).toString('base64')}`
-    : createSign('RSA-SHA256').update(message).sign(key.privateKeyPem, 'base64');
+    : createSign('RSA-SHA256').update(message).sign(keyOf(key.privateKeyPem, 'private'), 'base64');
   return {
     'Wechatpay-Timestamp': timestamp,
     'Wechatpay-Nonce': nonce,

@@ -5,6 +5,7 @@
  * fails as WeChat's sheet does: 支付验证签名失败.
  */
 import { createVerify } from 'node:crypto';
+import { keyOf } from './auth';
 import type { MerchantProfile } from '../../merchant';
 import { APIV3_ENV, type PayContext } from '../context';
 import type { Json } from './validate';
@@ -26,7 +27,7 @@ export function verifyPaySign(ctx: PayContext, merchant: MerchantProfile, params
   if (signType !== 'RSA' || typeof paySign !== 'string') return SIGN_FAILED;
   const message = `${trade.sub_appid}\n${timeStamp}\n${nonceStr}\n${match[0]}\n`;
   const genuine = merchant.merchantKeys.some((key) =>
-    createVerify('RSA-SHA256').update(message).verify(key.publicKeyPem, paySign, 'base64'),
+    createVerify('RSA-SHA256').update(message).verify(keyOf(key.publicKeyPem, 'public'), paySign, 'base64'),
   );
   return genuine ? undefined : SIGN_FAILED;
 }
