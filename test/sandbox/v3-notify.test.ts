@@ -252,6 +252,31 @@ describe('over HTTP to a loopback server', () => {
     }
   });
 
+  it('notifies a refund requested without notify_url at the platform-configured URL (a setting)', async () => {
+    const server = await loopbackServer();
+    try {
+      await orderAndPay('V3NTF0008', server.url);
+      await deliveries('V3NTF0008', 1);
+      await post(`${sandbox.url}/sandbox/v3/config`, { refundNotifyUrl: server.url });
+      await client.post('/v3/refund/domestic/refunds', {
+        out_trade_no: 'V3NTF0008',
+        out_refund_no: 'R-V3NTF0008',
+        amount: { refund: 100, total: 100, currency: 'CNY' },
+      });
+      await eventually(
+        async () => (server.received.length >= 2 ? true : undefined),
+        5000,
+        'refund notification',
+      );
+      expect(JSON.parse(server.received[1].body.toString('utf8'))).toMatchObject({
+        event_type: 'REFUND.SUCCESS',
+      });
+    } finally {
+      await post(`${sandbox.url}/sandbox/v3/config`, { refundNotifyUrl: '' });
+      server.close();
+    }
+  });
+
   it('holds and releases notifications, and counts a slow answer as a failure', async () => {
     const slow = await loopbackServer();
     try {

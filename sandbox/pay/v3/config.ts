@@ -34,6 +34,9 @@ export interface V3Config {
   /** §2.3 switch-over: share (0..1) of notifications signed with `PUB_KEY_ID_…` while the merchant is in
    *  certificate mode (1 = all, as after the gray release). */
   notifyPublicKeyShare: number;
+  /** §3.1: the refund notification URL configured in the merchant platform, for refunds requested
+   *  without notify_url; empty = none configured (no notification). */
+  refundNotifyUrl: string;
   /** §4.1: time_expire bounds (≥ 1 minute after the order, clamped to 90 days; default 7 days). */
   minTimeExpireMs: number;
   maxTimeExpireMs: number;
@@ -56,6 +59,7 @@ export const DEFAULT_V3_CONFIG: V3Config = {
   notifyTimeoutMs: 5000,
   signProbeRate: 0,
   notifyPublicKeyShare: 0,
+  refundNotifyUrl: '',
   minTimeExpireMs: 60_000,
   maxTimeExpireMs: 90 * 24 * 3600_000,
   defaultTimeExpireMs: 7 * 24 * 3600_000,

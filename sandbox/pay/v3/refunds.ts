@@ -66,6 +66,7 @@ export function createRefund(scope: V3Scope, body: Json): { answer: Json; create
   }
   if (refundFee <= 0 || total <= 0) throw paramError('退款金额必须大于0', { location: 'body' });
   if (notifyUrl !== undefined) checkNotifyUrl(scope, notifyUrl);
+  const notifyAt = notifyUrl ?? (scope.config.refundNotifyUrl || undefined);
   const mchid = merchant.mchid;
   let answer: Fields;
   let created: RefundRow | undefined;
@@ -78,8 +79,8 @@ export function createRefund(scope: V3Scope, body: Json): { answer: Json; create
       total_fee: total,
       refund_fee: refundFee,
       ...(reason !== undefined ? { refund_desc: reason } : {}),
-      // §3.1: without notify_url the refund is notified at the platform-configured URL; the sandbox has none.
-      ...(notifyUrl !== undefined ? { env_id: APIV3_ENV, function_name: notifyUrl } : {}),
+      // §3.1: without notify_url the refund is notified at the platform-configured URL (a setting).
+      ...(notifyAt !== undefined ? { env_id: APIV3_ENV, function_name: notifyAt } : {}),
     }));
   } catch (err) {
     if (!(err instanceof Answer)) throw err;
