@@ -170,6 +170,13 @@ describe('order, pay, query, close', () => {
     );
   });
 
+  it('answers a malformed path with 400 and a path WeChat Pay does not serve with 404', async () => {
+    const a = await client.get(`/v3/pay/transactions/out-trade-no/%E0%A4%A?mchid=${merchant.mchid}`);
+    expect([a.status, a.json.code]).toEqual([400, 'PARAM_ERROR']);
+    const b = await client.get('/v3/pay/transactions/native-nope');
+    expect([b.status, b.json.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
   it('answers an unknown order with 404 ORDER_NOT_EXIST and closes an unknown one with 204', async () => {
     const a = await client.get(queryUrl('V3NOPE0001'));
     expect([a.status, a.json]).toEqual([404, { code: 'ORDER_NOT_EXIST', message: '订单不存在' }]);

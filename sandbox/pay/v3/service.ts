@@ -14,16 +14,13 @@ import type { PayContext } from '../context';
 import type { TradeLifecycle } from '../lifecycle';
 import { answerMode, requestId, signedHeaders, signingKey, verifyRequest } from './auth';
 import { BillDownloads } from './bills';
-import { encryptResource, gcmNonce } from './cipher';
 import { DEFAULT_V3_CONFIG, type V3Config } from './config';
 import { faultError, V3Error } from './errors';
 import { V3Notifications, type InternalTarget } from './notify';
-import { closeOrder, jsapiOrder, queryOrder } from './orders';
 import { verifyPaySign } from './payer';
-import { createRefund, queryRefund } from './refunds';
-import { rfc3339 } from './resources';
+import { resolveRoute, type V3Result } from './routes';
 import type { V3Scope } from './scope';
-import { parseJsonBody, type Json } from './validate';
+import type { Json } from './validate';
 
 export interface V3ServiceOptions {
   pay: PayService;
@@ -34,21 +31,6 @@ export interface V3ServiceOptions {
   baseUrl: () => string;
   internal: InternalTarget;
 }
-
-type Result =
-  { status: 200; json: Json } | { status: 204 } | { status: 200; file: Buffer; contentType: string };
-
-/** Fault names of the v3 APIs (`*` covers these and cloudPay's). */
-export const V3_APIS = [
-  'v3.jsapi',
-  'v3.queryOrder',
-  'v3.closeOrder',
-  'v3.refund',
-  'v3.queryRefund',
-  'v3.tradebill',
-  'v3.billdownload',
-  'v3.certificates',
-] as const;
 
 export class V3Service {
   private readonly ctx: PayContext;
@@ -124,7 +106,10 @@ export class V3Service {
         authMchid,
       };
       const contentType = String(req.headers['content-type'] ?? '');
-      const route = this.route(method, pathname, query, { raw: body, contentType }, scope);
+      const route = resolveRoute({ method, pathname, query, body, contentType }, scope, {
+        bills: this.bills,
+        baseUrl: this.opts.baseUrl(),
+      });
       if (!route) throw new V3Error(404, 'NOT_FOUND', `请求的资源不存在: ${method} ${pathname}`);
       const fault = this.faults.take(route.api);
       if (fault && !fault.afterProcessing) return await this.faulted(fault, res, id, mode);
@@ -135,96 +120,6 @@ export class V3Service {
       if (!(err instanceof V3Error)) throw err;
       this.sendError(res, id, err, mode);
     }
-  }
-
-  private route(
-    method: string,
-    pathname: string,
-    query: URLSearchParams,
-    body: { raw: Buffer; contentType: string },
-    scope: V3Scope,
-  ) {
-    const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const key = `${method} /${parts.join('/')}`;
-    const json = (): Json => {
-      // §1.5: `application/json; charset=utf-8` is what axios-plugin sends.
-      if (!/^application\/json\s*(;|$)/i.test(body.contentType)) {
-        throw new V3Error(400, 'INVALID_REQUEST', 'Content-Type必须为application/json');
-      }
-      return parseJsonBody(body.raw);
-    };
-    const ok = (value: Json): Result => ({ status: 200, json: value });
-    if (key === 'POST /v3/pay/transactions/jsapi')
-      return { api: 'v3.jsapi', run: () => ok(jsapiOrder(scope, json())) };
-    if (method === 'GET' && parts.length === 5 && key.startsWith('GET /v3/pay/transactions/')) {
-      const by = parts[3] === 'id' ? 'id' : parts[3] === 'out-trade-no' ? 'out-trade-no' : undefined;
-      if (by) return { api: 'v3.queryOrder', run: () => ok(queryOrder(scope, by, parts[4], query)) };
-    }
-    if (method === 'POST' && parts.length === 6 && parts[3] === 'out-trade-no' && parts[5] === 'close') {
-      return {
-        api: 'v3.closeOrder',
-        run: (): Result => (closeOrder(scope, parts[4], json()), { status: 204 }),
-      };
-    }
-    if (key === 'POST /v3/refund/domestic/refunds') {
-      return { api: 'v3.refund', run: () => ok(createRefund(scope, json()).answer) };
-    }
-    if (method === 'GET' && parts.length === 5 && key.startsWith('GET /v3/refund/domestic/refunds/')) {
-      return { api: 'v3.queryRefund', run: () => ok(queryRefund(scope, parts[4])) };
-    }
-    if (key === 'GET /v3/bill/tradebill') {
-      return { api: 'v3.tradebill', run: () => ok(this.bills.apply(scope, query, this.opts.baseUrl())) };
-    }
-    if (key === 'GET /v3/billdownload/file') {
-      return {
-        api: 'v3.billdownload',
-        run: (): Result => ({ status: 200, ...this.fileOf(scope, query) }),
-      };
-    }
-    if (key === 'GET /v3/certificates')
-      return { api: 'v3.certificates', run: () => ok(this.certificates(scope)) };
-    return undefined;
-  }
-
-  private fileOf(scope: V3Scope, query: URLSearchParams): { file: Buffer; contentType: string } {
-    const { body, contentType } = this.bills.download(scope, query);
-    return { file: body, contentType };
-  }
-
-  /** §2.3: the platform certificates, each encrypted with the APIv3 key (AAD `certificate`). */
-  private certificates(scope: V3Scope): Json {
-    const { merchant, config } = scope;
-    if (!merchant.hasPlatformCertificate) {
-      const status = config.certificatesWithoutPlatformCert;
-      if (status === 500) throw new V3Error(500, 'SYSTEM_ERROR', '系统错误');
-      if (status === 403) throw new V3Error(403, 'NO_AUTH', '商户未开通平台证书');
-      throw new V3Error(
-        404,
-        'RESOURCE_NOT_EXISTS',
-        '无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥',
-      );
-    }
-    const nonce = gcmNonce();
-    return {
-      data: [
-        {
-          serial_no: merchant.platformSerial,
-          effective_time: rfc3339(merchant.platformEffectiveAt),
-          expire_time: rfc3339(merchant.platformExpiresAt),
-          encrypt_certificate: {
-            algorithm: 'AEAD_AES_256_GCM',
-            nonce,
-            associated_data: 'certificate',
-            ciphertext: encryptResource(
-              merchant.apiV3Key,
-              nonce,
-              'certificate',
-              merchant.platformCertificatePem,
-            ),
-          },
-        },
-      ],
-    };
   }
 
   private seen(nonce: string): boolean {
@@ -252,7 +147,12 @@ export class V3Service {
     this.sendError(res, id, faultError(fault.error), mode);
   }
 
-  private send(res: ServerResponse, id: string, result: Result, mode?: ReturnType<typeof answerMode>): void {
+  private send(
+    res: ServerResponse,
+    id: string,
+    result: V3Result,
+    mode?: ReturnType<typeof answerMode>,
+  ): void {
     if ('file' in result) {
       // §7.2: the bill file is not signed and carries no Request-ID.
       res.writeHead(200, { 'Content-Type': result.contentType, 'Content-Length': result.file.length });
