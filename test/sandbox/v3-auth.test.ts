@@ -112,6 +112,28 @@ describe('request signatures', () => {
     expect(none.status).toBe(401);
   });
 
+  it('checks the timestamp window and nonce replays when those settings are on (off by default)', async () => {
+    const old = { timestamp: '1554208460', nonce: 'replayed-nonce-1' };
+    expect((await client.get('/v3/certificates', old)).status).toBe(200);
+    expect((await client.get('/v3/certificates', old)).status).toBe(200);
+    await post(`${sandbox.url}/sandbox/v3/config`, {
+      requestTimestampWindowSec: 300,
+      rejectReplayedNonce: true,
+    });
+    try {
+      const stale = await client.get('/v3/certificates', { timestamp: '1554208460' });
+      expect([stale.status, stale.json.code]).toEqual([401, 'SIGN_ERROR']);
+      const fresh = { nonce: 'replayed-nonce-2' };
+      expect((await client.get('/v3/certificates', fresh)).status).toBe(200);
+      expect((await client.get('/v3/certificates', fresh)).status).toBe(401);
+    } finally {
+      await post(`${sandbox.url}/sandbox/v3/config`, {
+        requestTimestampWindowSec: 0,
+        rejectReplayedNonce: false,
+      });
+    }
+  });
+
   it('refuses a body changed after signing', async () => {
     const url = '/v3/pay/transactions/jsapi';
     const signedFor = JSON.stringify({ amount: { total: 1 } });

@@ -57,5 +57,15 @@ describe('paykit-sandbox merchant', () => {
     expect((await client.get('/v3/certificates', own)).status).toBe(401);
     await merchant(['--data', sandbox.dataDir, '--register', pemFile, '--serial', serial]);
     expect((await client.get('/v3/certificates', own)).status).toBe(200);
+    // The merchant (and the registration) survive a restart on the same data folder.
+    const { dataDir } = sandbox;
+    await sandbox.stop();
+    sandbox = await startSandboxProcess({
+      dataDir,
+      args: ['--functions', fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-v3-fns-'))],
+    });
+    const again = new V3Client(sandbox.url, readMerchant(dataDir));
+    expect(again.merchant.merchantSerial).toBe(client.merchant.merchantSerial);
+    expect((await again.get('/v3/certificates', own)).status).toBe(200);
   });
 });
