@@ -8,6 +8,7 @@
 import {
   createPrivateKey,
   createPublicKey,
+  generateKeyPair,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
@@ -16,7 +17,10 @@ import {
 } from 'node:crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
 import { selfSignedCertificate } from './pay/v3/x509';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 export type SignMode = 'publicKey' | 'certificate';
 
@@ -76,13 +80,29 @@ function digits(n: number): string {
   return out.slice(0, n);
 }
 
-function rsaPair(): { publicKey: KeyObject; privatePem: string; publicPem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+interface RsaPair {
+  publicKey: KeyObject;
+  privatePem: string;
+  publicPem: string;
+}
+
+function pairOf(publicKey: KeyObject, privateKey: KeyObject): RsaPair {
   return {
     publicKey,
     privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
+}
+
+function rsaPair(): RsaPair {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return pairOf(publicKey, privateKey);
+}
+
+/** Off the event loop (libuv's pool), so the three keys of a new merchant are made in parallel. */
+async function rsaPairAsync(): Promise<RsaPair> {
+  const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
+  return pairOf(publicKey, privateKey);
 }
 
 function apiV3Key(): string {
@@ -93,8 +113,12 @@ function apiV3Key(): string {
 }
 
 /** A new test merchant; `now` dates the certificates (real time: certificates outlive clock games). */
-export function createMerchant(appid: string, now = Date.now()): MerchantProfile {
-  const merchant = rsaPair();
+export function createMerchant(
+  appid: string,
+  keys: [RsaPair, RsaPair, RsaPair] = [rsaPair(), rsaPair(), rsaPair()],
+  now = Date.now(),
+): MerchantProfile {
+  const [merchant, pub, platform] = keys;
   const merchantSerial = hexSerial();
   const merchantKey = createPublicKey(merchant.publicPem);
   const merchantCertificatePem = selfSignedCertificate({
@@ -106,8 +130,6 @@ export function createMerchant(appid: string, now = Date.now()): MerchantProfile
     publicKey: merchantKey,
     signingKey: keyOf(merchant.privatePem),
   });
-  const pub = rsaPair();
-  const platform = rsaPair();
   const platformSerial = hexSerial();
   const platformEffectiveAt = now - 24 * 3600_000;
   const platformExpiresAt = now + FIVE_YEARS_MS;
@@ -149,6 +171,16 @@ export function loadOrCreateMerchant(dataDir: string, appid: string): MerchantPr
   const file = merchantFile(dataDir);
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as MerchantProfile;
   const merchant = createMerchant(appid);
+  saveMerchant(dataDir, merchant);
+  return merchant;
+}
+
+/** The same, with the keys made off the event loop (what the sandbox does at start). */
+export async function prepareMerchant(dataDir: string, appid: string): Promise<MerchantProfile> {
+  const file = merchantFile(dataDir);
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as MerchantProfile;
+  const keys = await Promise.all([rsaPairAsync(), rsaPairAsync(), rsaPairAsync()]);
+  const merchant = createMerchant(appid, keys);
   saveMerchant(dataDir, merchant);
   return merchant;
 }

@@ -15,6 +15,7 @@ import { SandboxError } from './errors';
 import { handleControl } from './gateway/control';
 import { handleGateway } from './gateway/gateway';
 import { sendJson } from './http';
+import { prepareMerchant } from './merchant';
 import { DEFAULT_NOTIFY_PATH, writeKitConfig } from './merchant-files';
 import { APIV3_ENV } from './pay/context';
 import { PayService } from './pay/service';
@@ -64,6 +65,9 @@ export const DEFAULT_APP_ID = 'wx0000000000sandbox';
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  // A new data folder's APIv3 merchant needs three RSA keys: made in parallel while the rest starts.
+  const merchantReady = prepareMerchant(opts.dataDir, opts.appId ?? DEFAULT_APP_ID);
+  merchantReady.catch(() => undefined); // awaited below; a start that fails earlier must not leave it unhandled
   const envId = opts.envId ?? DEFAULT_ENV_ID;
   const appId = opts.appId ?? DEFAULT_APP_ID;
   const clock = new SandboxClock();
@@ -117,6 +121,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       return outcome.result;
     },
   });
+  await merchantReady;
   const access = new AccessService({ functions, envId, appId, routes: new AccessRoutes(opts.routes) });
   const v3: V3Service = new V3Service({
     pay,
