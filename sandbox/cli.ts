@@ -109,6 +109,8 @@ export async function main(argv: string[]): Promise<void> {
 /** Routes of the routes file, then every `--route` (parseFlags keeps only the last of a repeated flag). */
 function routesOf(flags: Flags, argv: string[]): AccessRoute[] {
   const file = path.resolve(str(flags, 'routes', 'cloudfunctions/http-routes.json'));
+  if (typeof flags.routes === 'string' && !fs.existsSync(file))
+    throw new Error(`--routes: ${file} does not exist`);
   const routes = readRoutesFile(file);
   argv.forEach((arg, i) => {
     if (arg === '--route' && argv[i + 1] !== undefined) routes.push(parseRouteFlag(argv[i + 1]));
