@@ -3,6 +3,9 @@
  * The HTTP access service (reference §10.2): a test function behind a route receives CloudBase's
  * integration request event and its integration response (or plain value) becomes the HTTP answer.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { get, post } from '../helpers/control';
 import { buildFixtureFunctions } from '../helpers/fixtures';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
@@ -10,8 +13,18 @@ import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 let sandbox: SandboxProcess;
 
 beforeAll(async () => {
+  // Routes from a file in the project, plus one from the command line.
+  const routesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-routes-')), 'http-routes.json');
+  fs.writeFileSync(routesFile, JSON.stringify({ routes: { '/from-file/': 'httpEcho' } }));
   sandbox = await startSandboxProcess({
-    args: ['--functions', buildFixtureFunctions(['httpEcho']), '--route', '/echo=httpEcho'],
+    args: [
+      '--functions',
+      buildFixtureFunctions(['httpEcho']),
+      '--routes',
+      routesFile,
+      '--route',
+      '/echo=httpEcho',
+    ],
   });
 });
 afterAll(() => sandbox.stop());
@@ -84,7 +97,11 @@ describe('integration request and response', () => {
   it('lists routes with the access domain, adds one at runtime, and leaves other paths alone', async () => {
     const listed = await get<{ domain: string; routes: unknown[] }>(`${sandbox.url}/sandbox/access/routes`);
     expect(listed.domain).toBe(`${sandbox.envId}-1300000000.ap-shanghai.app.tcloudbase.com`);
-    expect(listed.routes).toEqual([{ path: '/echo', functionName: 'httpEcho' }]);
+    expect(listed.routes).toEqual([
+      { path: '/from-file', functionName: 'httpEcho' },
+      { path: '/echo', functionName: 'httpEcho' },
+    ]);
+    expect(await (await fetch(`${sandbox.url}/from-file?as=object`)).json()).toEqual({ echoed: true });
     expect((await fetch(`${sandbox.url}/echoes`)).status).toBe(404);
     await post(`${sandbox.url}/sandbox/access/routes`, { path: '/hook', function: 'httpEcho' });
     const res = await fetch(`${sandbox.url}/hook?as=object`);
