@@ -49,6 +49,7 @@ function asText(contentType: string, body: Buffer): string | undefined {
 export function integrationEvent(
   req: AccessRequest,
   ids: { envId: string; appId: string },
+  opts: { base64Bodies?: boolean } = {},
 ): IntegrationEvent {
   const url = new URL(req.url, 'http://access');
   const headers: Record<string, string> = {};
@@ -66,7 +67,7 @@ export function integrationEvent(
     queryStringParameters[k] = v;
     multiValueQueryStringParameters[k] = [...(multiValueQueryStringParameters[k] ?? []), v];
   }
-  const text = asText(headers['content-type'] ?? '', req.body);
+  const text = opts.base64Bodies ? undefined : asText(headers['content-type'] ?? '', req.body);
   const path = decodeURIComponent(url.pathname);
   return {
     path,

@@ -29,8 +29,25 @@ export function accessDomain(envId: string): string {
   return `${envId}-${DOMAIN_SUFFIX}.ap-shanghai.app.tcloudbase.com`;
 }
 
+/** §10.2/§13 UNCONFIRMED: whether the gateway passes a JSON body as text or as base64. */
+export interface AccessSettings {
+  /** Every body as base64 (`isBase64Encoded: true`), not only binary ones. */
+  base64Bodies: boolean;
+}
+
 export class AccessService {
+  private settings: AccessSettings = { base64Bodies: false };
+
   constructor(private readonly opts: AccessServiceOptions) {}
+
+  config(): AccessSettings {
+    return { ...this.settings };
+  }
+
+  configure(patch: Partial<AccessSettings>): AccessSettings {
+    this.settings = { ...this.settings, ...patch };
+    return this.config();
+  }
 
   get routes(): AccessRoutes {
     return this.opts.routes;
@@ -55,7 +72,7 @@ export class AccessService {
     const path = new URL(req.url, 'http://access').pathname;
     const route = this.opts.routes.match(decodeURIComponent(path));
     if (!route) return undefined;
-    const event = integrationEvent(req, { envId: this.opts.envId, appId: this.opts.appId });
+    const event = integrationEvent(req, { envId: this.opts.envId, appId: this.opts.appId }, this.settings);
     try {
       const outcome = await this.opts.functions.invoke(route.functionName, event, {
         source: 'http',

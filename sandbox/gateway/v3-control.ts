@@ -75,6 +75,12 @@ export async function handleV3Control(
       return sendJson(res, 200, sandbox.v3.config());
     case 'POST v3/config':
       return sendJson(res, 200, sandbox.v3.configure((await readJson(req)) as Partial<V3Config>));
+    case 'GET access/config':
+      return sendJson(res, 200, sandbox.access.config());
+    case 'POST access/config': {
+      const body = await readJson(req);
+      return sendJson(res, 200, sandbox.access.configure({ base64Bodies: body.base64Bodies === true }));
+    }
     case 'GET access/routes':
       return sendJson(res, 200, { domain: sandbox.access.domain(), routes: sandbox.access.routes.list() });
     case 'POST access/routes': {

@@ -82,6 +82,23 @@ describe('integration request and response', () => {
     expect(Buffer.from(event.body, 'base64').equals(bytes)).toBe(true);
   });
 
+  it('passes even a JSON body as base64 when the setting says so (unconfirmed gateway behaviour)', async () => {
+    await post(`${sandbox.url}/sandbox/access/config`, { base64Bodies: true });
+    try {
+      const body = '{"summary":"支付成功"}';
+      const res = await fetch(`${sandbox.url}/echo`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
+      const event = (await res.json()) as Event;
+      expect(event.isBase64Encoded).toBe(true);
+      expect(Buffer.from(event.body, 'base64').toString('utf8')).toBe(body);
+    } finally {
+      await post(`${sandbox.url}/sandbox/access/config`, { base64Bodies: false });
+    }
+  });
+
   it('answers a plain string as text/plain and a plain object as JSON', async () => {
     const text = await fetch(`${sandbox.url}/echo?as=text`);
     expect([text.status, text.headers.get('content-type'), await text.text()]).toEqual([

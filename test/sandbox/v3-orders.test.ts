@@ -25,6 +25,15 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.stop());
 
+const orderBody = (no: string) => ({
+  appid: merchant.appid,
+  mchid: merchant.mchid,
+  description: '测试商品',
+  out_trade_no: no,
+  notify_url: 'https://example.com/notify',
+  amount: { total: 100 },
+  payer: { openid: OPENID },
+});
 const queryUrl = (no: string) => `/v3/pay/transactions/out-trade-no/${no}?mchid=${merchant.mchid}`;
 
 async function pay(payment: Record<string, unknown>, action = 'pay'): Promise<string> {
@@ -75,6 +84,23 @@ describe('validation (reference §4.1, §15)', () => {
     const a = await client.order('V3VAL0003', { notify_url: 'http://127.0.0.1:9/notify', time_expire: at });
     expect(a.status).toBe(200);
     expect(a.json.prepay_id).toMatch(/^wx\d{14}[0-9a-f]{18}00$/);
+  });
+
+  it('refuses JSON null and a missing User-Agent when those settings are on (off by default)', async () => {
+    const noAgent = (no: string) =>
+      client.request('POST', '/v3/pay/transactions/jsapi', orderBody(no), { headers: { 'User-Agent': '' } });
+    expect((await client.order('V3VAL0004', { attach: null })).status).toBe(200);
+    await post(`${sandbox.url}/sandbox/v3/config`, { rejectJsonNull: true, requireUserAgent: true });
+    try {
+      expect((await client.order('V3VAL0005', { attach: null })).json.code).toBe('PARAM_ERROR');
+      expect((await noAgent('V3VAL0006')).json).toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: 'Http头缺少User-Agent',
+      });
+    } finally {
+      await post(`${sandbox.url}/sandbox/v3/config`, { rejectJsonNull: false, requireUserAgent: false });
+    }
+    expect((await noAgent('V3VAL0006')).status).toBe(200);
   });
 
   it('refuses a POST without a JSON content type', async () => {

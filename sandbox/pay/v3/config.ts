@@ -13,6 +13,10 @@ export interface V3Config {
   requestTimestampWindowSec: number;
   /** §1.3 UNCONFIRMED: refuse a nonce seen before (within the timestamp window). */
   rejectReplayedNonce: boolean;
+  /** §1.1 UNCONFIRMED: refuse a request without a User-Agent header. */
+  requireUserAgent: boolean;
+  /** §1.1: newer pages forbid JSON `null` (omit the field instead); older ones say nothing. */
+  rejectJsonNull: boolean;
   /** §1.3 UNCONFIRMED: `mchid` of the body/query must equal the Authorization's. */
   mchidMustMatchAuthorization: boolean;
   /** §4.2/§5.4 UNCONFIRMED: `code` for "order already paid". */
@@ -49,6 +53,8 @@ export const DEFAULT_V3_CONFIG: V3Config = {
   certificatesWithoutPlatformCert: 404,
   requestTimestampWindowSec: 0,
   rejectReplayedNonce: false,
+  requireUserAgent: false,
+  rejectJsonNull: false,
   mchidMustMatchAuthorization: true,
   orderPaidCode: 'ORDER_PAID',
   closeUnknownOrder: 204,

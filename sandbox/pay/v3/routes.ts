@@ -33,6 +33,13 @@ export interface V3Request {
   query: URLSearchParams;
   body: Buffer;
   contentType: string;
+  userAgent: string | undefined;
+}
+
+function hasNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  return Object.values(value as Record<string, unknown>).some(hasNull);
 }
 
 function segments(pathname: string): string[] {
@@ -50,6 +57,12 @@ export function resolveRoute(
   deps: { bills: BillDownloads; baseUrl: string },
 ): { api: V3Api; run: () => V3Result } | undefined {
   const { method, query } = req;
+  if (scope.config.requireUserAgent && !req.userAgent) {
+    throw new V3Error(400, 'INVALID_REQUEST', 'Http头缺少User-Agent', {
+      location: 'header',
+      field: 'User-Agent',
+    });
+  }
   const parts = segments(req.pathname);
   const key = `${method} /${parts.join('/')}`;
   const json = (): Json => {
@@ -57,7 +70,11 @@ export function resolveRoute(
     if (!/^application\/json\s*(;|$)/i.test(req.contentType)) {
       throw new V3Error(400, 'INVALID_REQUEST', 'Content-Type必须为application/json');
     }
-    return parseJsonBody(req.body);
+    const body = parseJsonBody(req.body);
+    if (scope.config.rejectJsonNull && hasNull(body)) {
+      throw paramError('请求参数不能为null，不需要的字段请不要传', { location: 'body' });
+    }
+    return body;
   };
   const ok = (value: Json): V3Result => ({ status: 200, json: value });
   const tx = parts[0] === 'v3' && parts[1] === 'pay' && parts[2] === 'transactions';

@@ -106,7 +106,8 @@ export class V3Service {
         authMchid,
       };
       const contentType = String(req.headers['content-type'] ?? '');
-      const route = resolveRoute({ method, pathname, query, body, contentType }, scope, {
+      const userAgent = req.headers['user-agent'];
+      const route = resolveRoute({ method, pathname, query, body, contentType, userAgent }, scope, {
         bills: this.bills,
         baseUrl: this.opts.baseUrl(),
       });
