@@ -8,6 +8,7 @@ import { COMMANDS, COMMAND_USAGE, runCommand } from './cli/commands';
 import type { IndexSpec } from './cloud/database';
 import { parseRouteFlag, readRoutesFile, type AccessRoute } from './access/routes';
 import { MERCHANT_USAGE } from './merchant-cli';
+import { readEnvFile } from './merchant-files';
 
 // ./server (SQLite, mingo, the runtime) is loaded by `start` and `help` only, so that the control
 // commands start fast.
@@ -32,6 +33,8 @@ Options for start:
   --fn-env <k=v,...> Environment variables for every function (default PAYKIT_SUB_MCH_ID=1900000109,
                      PAYKIT_ADMIN_OPENIDS=oPaykitLocalUser)
   --durability <d>   process (default): writes survive a killed sandbox; full: also a power cut (slower)
+  --fn-env-file <f>  KEY=VALUE lines for every function's environment (e.g. the APIv3 test merchant's
+                     <data>/merchant/apiv3/paykit-apiv3.env; --fn-env wins)
   --routes <file>    HTTP access service routes { "routes": { "/path": "function" } } (default
                      cloudfunctions/http-routes.json when it exists)
   --route /path=fn   One more route (repeatable)
@@ -54,6 +57,9 @@ function functionEnv(flags: Flags): Record<string, string> {
     PAYKIT_SUB_MCH_ID: SANDBOX_SUB_MCH_ID,
     PAYKIT_ADMIN_OPENIDS: 'oPaykitLocalUser',
   };
+  // A file of KEY=VALUE lines first (e.g. <data>/merchant/apiv3/paykit-apiv3.env), then --fn-env.
+  const envFile = flags['fn-env-file'];
+  if (typeof envFile === 'string') Object.assign(env, readEnvFile(path.resolve(envFile)));
   const spec = flags['fn-env'];
   if (typeof spec === 'string') {
     for (const pair of spec.split(',').filter(Boolean)) {

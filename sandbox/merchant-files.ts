@@ -58,6 +58,18 @@ function envLine(key: string, value: string): string {
   return `${key}=${value.replace(/\n/g, '\\n')}`;
 }
 
+/** `KEY=value` lines (blank lines and `#` comments skipped), as `paykit-apiv3.env` is written. */
+export function readEnvFile(file: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 1) throw new Error(`${file}: expected KEY=VALUE, got "${line.slice(0, 40)}"`);
+    env[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return env;
+}
+
 /** Writes the files (private ones 0600) and returns where they are. */
 export function writeKitConfig(
   dataDir: string,

@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { generateKeyPairSync } from 'node:crypto';
 import { promisify } from 'util';
+import { post } from '../helpers/control';
+import { buildFixtureFunctions } from '../helpers/fixtures';
 import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { V3Client, readMerchant } from '../helpers/v3client';
 
@@ -42,6 +44,33 @@ describe('paykit-sandbox merchant', () => {
     expect(json.notifyUrl).toMatch(
       /^https:\/\/paykit-sandbox-1300000000\.ap-shanghai\.app\.tcloudbase\.com\//,
     );
+  });
+
+  it('hands the kit configuration to every function with --fn-env-file', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-merchant-'));
+    await merchant(['--data', dataDir]);
+    const envFile = path.join(dataDir, 'merchant', 'apiv3', 'paykit-apiv3.env');
+    const withEnv = await startSandboxProcess({
+      dataDir,
+      args: ['--functions', buildFixtureFunctions(['envEcho']), '--fn-env-file', envFile],
+    });
+    try {
+      const env = await post<{ result: Record<string, string> }>(
+        `${withEnv.url}/sandbox/functions/envEcho/invoke`,
+        {},
+      );
+      const created = readMerchant(dataDir);
+      expect(env.result).toMatchObject({
+        PAYKIT_PROVIDER: 'apiv3',
+        PAYKIT_MCHID: created.mchid,
+        PAYKIT_APIV3_KEY: created.apiV3Key,
+        PAYKIT_WECHATPAY_PUBLIC_KEY_ID: created.publicKeyId,
+      });
+      // PEMs travel on one line, newlines escaped, as a console 环境变量 holds them.
+      expect(env.result.PAYKIT_MCH_PRIVATE_KEY.replace(/\\n/g, '\n')).toBe(created.merchantPrivateKeyPem);
+    } finally {
+      await withEnv.stop();
+    }
   });
 
   it('registers a user’s own key, which the running sandbox accepts at once', async () => {
