@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MerchantProfile, SignMode } from '../../merchant';
 import type { V3Events } from '../context';
+import { ACKNOWLEDGED } from '../notify';
 import type { RefundRow, TradeRow } from '../records';
 import { signedHeaders, signingKey } from './auth';
 import { encryptResource, gcmNonce } from './cipher';
@@ -76,7 +77,7 @@ export class V3Notifications implements V3Events {
     };
   }
 
-  /** One delivery attempt. Resolves with `{ errcode: 0, … }` when acknowledged (the Notifier's ack). */
+  /** One delivery attempt: the answer as the delivery log records it, marked when acknowledged. */
   async deliver(notifyUrl: string, envelope: Record<string, unknown>): Promise<Record<string, unknown>> {
     const config = this.config();
     const body = Buffer.from(JSON.stringify(envelope), 'utf8');
@@ -90,7 +91,7 @@ export class V3Notifications implements V3Events {
     const mode = this.mode();
     const reply = await this.post(url, body, mode, false);
     Object.assign(answer, { status: reply.status, body: reply.body.slice(0, 512), signedWith: mode });
-    return reply.status >= 200 && reply.status < 300 ? { errcode: 0, ...answer } : answer;
+    return reply.status >= 200 && reply.status < 300 ? { ...answer, [ACKNOWLEDGED]: true } : answer;
   }
 
   private mode(): SignMode {
