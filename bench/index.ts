@@ -9,6 +9,7 @@ import { benchChaos } from './chaos/run';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
+import { benchPayV3 } from './pay-v3';
 import { benchServer } from './server';
 import { benchSweep } from './sweep';
 
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   functions: benchFunctions,
   bill: benchBill,
   pay: benchPay,
+  payv3: benchPayV3,
   miniprogram: benchMiniprogram,
   server: benchServer,
   sweep: benchSweep,

@@ -39,7 +39,7 @@ async function post<T>(url: string, body: unknown): Promise<T> {
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
 /** One full cycle: unifiedOrder through the SDK, pay, callback delivered and acknowledged. */
-async function cycle(base: string, envId: string, n: string): Promise<Cycle> {
+export async function cycle(base: string, envId: string, n: string): Promise<Cycle> {
   const openid = `oBenchPayer${n}`;
   const outTradeNo = `BENCH${n}`;
   const t0 = process.hrtime.bigint();

@@ -9,6 +9,9 @@ import { LOCAL_USERS } from './commands/call-commands';
 import { isLoopback } from './access';
 import { COMMANDS, COMMAND_USAGE, runCommand } from './commands/commands';
 import type { IndexSpec } from './cloud/database';
+import { parseRouteFlag, readRoutesFile, type AccessRoute } from './access/routes';
+import { MERCHANT_USAGE } from './merchant-cli';
+import { readEnvFile } from './merchant-files';
 
 // ./server (SQLite, mingo, the runtime) is loaded by `start` and `help` only, so that the control
 // commands start fast.
@@ -38,10 +41,16 @@ Options for start:
                      PAYKIT_ADMIN_OPENIDS=${LOCAL_USERS.admin}, the local admin; add more openids with
                      --fn-env PAYKIT_ADMIN_OPENIDS=${LOCAL_USERS.admin},oYourOpenid)
   --durability <d>   process (default): writes survive a killed sandbox; full: also a power cut (slower)
+  --fn-env-file <f>  KEY=VALUE lines for every function's environment (e.g. the APIv3 test merchant's
+                     <data>/merchant/apiv3/paykit-apiv3.env; --fn-env wins)
+  --routes <file>    HTTP access service routes { "routes": { "/path": "function" } } (default
+                     cloudfunctions/http-routes.json when it exists)
+  --route /path=fn   One more route (repeatable)
   --json             Print one JSON line when ready (for scripts)
   --quiet            Print nothing else
 
-${COMMAND_USAGE}`;
+${COMMAND_USAGE}
+${MERCHANT_USAGE}`;
 };
 
 type Flags = Record<string, string | boolean>;
@@ -56,6 +65,9 @@ function functionEnv(flags: Flags): Record<string, string> {
     PAYKIT_SUB_MCH_ID: SANDBOX_SUB_MCH_ID,
     PAYKIT_ADMIN_OPENIDS: LOCAL_USERS.admin,
   };
+  // A file of KEY=VALUE lines first (e.g. <data>/merchant/apiv3/paykit-apiv3.env), then --fn-env.
+  const envFile = flags['fn-env-file'];
+  if (typeof envFile === 'string') Object.assign(env, readEnvFile(path.resolve(envFile)));
   const spec = flags['fn-env'];
   if (typeof spec === 'string') {
     for (const pair of spec.split(',').filter(Boolean)) {
@@ -97,8 +109,9 @@ export async function main(argv: string[]): Promise<void> {
     } catch (err) {
       throw new Error(`${(err as Error).message}\n\n${await usage()}`);
     }
-    return start(flags);
+    return start(flags, routesOf(flags, argv));
   }
+  if (command === 'merchant') return (await import('./merchant-cli')).merchantCommand(rest);
   if (command === 'help' || command === '--help' || rest.includes('--help')) {
     console.log(await usage());
     return;
@@ -107,7 +120,19 @@ export async function main(argv: string[]): Promise<void> {
   throw new Error(`unknown command "${command}"\n\n${await usage()}`);
 }
 
-async function start(flags: Flags): Promise<void> {
+/** Routes of the routes file, then every `--route` (parseFlags keeps only the last of a repeated flag). */
+function routesOf(flags: Flags, argv: string[]): AccessRoute[] {
+  const file = path.resolve(str(flags, 'routes', 'cloudfunctions/http-routes.json'));
+  if (typeof flags.routes === 'string' && !fs.existsSync(file))
+    throw new Error(`--routes: ${file} does not exist`);
+  const routes = readRoutesFile(file);
+  argv.forEach((arg, i) => {
+    if (arg === '--route' && argv[i + 1] !== undefined) routes.push(parseRouteFlag(argv[i + 1]));
+  });
+  return routes;
+}
+
+async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
   const port = Number(str(flags, 'port', process.env.PAYKIT_SANDBOX_PORT ?? '7788'));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got ${flags.port}`);
@@ -138,6 +163,7 @@ async function start(flags: Flags): Promise<void> {
     indexes,
     functionEnv: functionEnv(flags),
     durability: str(flags, 'durability', 'process') === 'full' ? 'full' : 'process',
+    routes,
   });
   const seedFile =
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;
@@ -180,6 +206,13 @@ async function start(flags: Flags): Promise<void> {
   env id:      ${sandbox.envId}
   data:        ${dataDir}${seedFile ? `\n  seeded from: ${path.relative(process.cwd(), seedFile)}` : ''}
   functions:   ${functions.length ? functions.join(', ') : `(none built in ${functionsDir}: run npm run build)`}
+  APIv3:       ${sandbox.url}/v3/… as merchant ${sandbox.v3.merchant().mchid} (npm run sandbox -- merchant)
+  HTTP access: https://${sandbox.access.domain()} → ${
+    sandbox.access.routes
+      .list()
+      .map((r) => `${r.path}=${r.functionName}`)
+      .join(', ') || '(no routes)'
+  }
 
 WeChat DevTools (local mode): open this folder as a project, then in 详情 → 本地设置 tick
 "不校验合法域名…" so the mini-program may call ${sandbox.url}; the kit's paykit config

@@ -8,6 +8,8 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { ADMIN_TOKEN_PARAM, isLoopback, isWildcard, refusal, type AccessPolicy } from './access';
+import { AccessRoutes, type AccessRoute } from './access/routes';
+import { AccessService } from './access/service';
 import { persistedClock, type SandboxClock } from './clock';
 import { handleAdmin } from './cloud/admin';
 import { CloudDatabase, type IndexSpec } from './cloud/database';
@@ -15,7 +17,11 @@ import { SandboxError } from './errors';
 import { handleControl } from './gateway/control';
 import { handleGateway } from './gateway/gateway';
 import { sendError } from './http';
+import { prepareMerchant } from './merchant';
+import { DEFAULT_NOTIFY_PATH, writeKitConfig } from './merchant-files';
+import { APIV3_ENV } from './pay/context';
 import { PayService } from './pay/service';
+import { V3Service } from './pay/v3/service';
 import { FunctionRuntime } from './runtime/functions';
 import { TimerTriggers } from './runtime/triggers';
 
@@ -39,6 +45,8 @@ export interface SandboxOptions {
   functionEnv?: Record<string, string>;
   /** See CloudDatabaseOptions.durability. */
   durability?: 'process' | 'full';
+  /** HTTP access service routes (path → event-type function). */
+  routes?: AccessRoute[];
 }
 
 export interface Sandbox {
@@ -48,11 +56,16 @@ export interface Sandbox {
   token?: string;
   envId: string;
   appId: string;
+  dataDir: string;
   clock: SandboxClock;
   db: CloudDatabase;
   pay: PayService;
   functions: FunctionRuntime;
   triggers: TimerTriggers;
+  /** WeChat Pay APIv3 at /v3/… and its test merchant. */
+  v3: V3Service;
+  /** CloudBase's HTTP access service. */
+  access: AccessService;
   close(): Promise<void>;
 }
 
@@ -61,6 +74,9 @@ export const DEFAULT_APP_ID = 'wx0000000000sandbox';
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
+  // A new data folder's APIv3 merchant needs three RSA keys: made in parallel while the rest starts.
+  const merchantReady = prepareMerchant(opts.dataDir, opts.appId ?? DEFAULT_APP_ID);
+  merchantReady.catch(() => undefined); // awaited below; a start that fails earlier must not leave it unhandled
   const envId = opts.envId ?? DEFAULT_ENV_ID;
   const appId = opts.appId ?? DEFAULT_APP_ID;
   // Restored before anything schedules on it: records and timers agree with the time they were made in.
@@ -109,6 +125,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     clock,
     config: { subAppId: appId },
     deliver: async (delivery) => {
+      if (delivery.envId === APIV3_ENV)
+        return v3.notifications.deliver(delivery.functionName, delivery.event);
       if (delivery.envId !== envId) {
         throw new Error(`env ${delivery.envId} does not exist (the sandbox env is ${envId})`);
       }
@@ -119,6 +137,20 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       return outcome.result;
     },
   });
+  await merchantReady;
+  const access = new AccessService({ functions, envId, appId, routes: new AccessRoutes(opts.routes) });
+  const v3: V3Service = new V3Service({
+    pay,
+    sqlite: db.sqlite,
+    dataDir: opts.dataDir,
+    appId,
+    baseUrl: () => url,
+    internal: (target, request) => access.internal(target, request),
+  });
+  writeKitConfig(opts.dataDir, v3.merchant(), {
+    baseUrl: url,
+    notifyUrl: `${access.baseUrl()}${DEFAULT_NOTIFY_PATH}`,
+  });
   const triggers = new TimerTriggers(functions, clock, appId);
   sandbox = {
     url,
@@ -126,11 +158,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     token,
     envId,
     appId,
+    dataDir: opts.dataDir,
     clock,
     db,
     pay,
     functions,
     triggers,
+    v3,
+    access,
     close: async () => {
       triggers.stop();
       pay.close();
@@ -152,6 +187,8 @@ async function route(sandbox: Sandbox, req: http.IncomingMessage, res: http.Serv
   if (pathname.startsWith('/gateway/')) return handleGateway(sandbox, req, res, pathname);
   if (pathname.startsWith('/sandbox/') || pathname === '/sandbox')
     return handleControl(sandbox, req, res, pathname);
+  if (pathname.startsWith('/v3/')) return sandbox.v3.handle(req, res);
+  if (await sandbox.access.handleHttp(req, res)) return;
   throw new SandboxError(
     'NOT_FOUND',
     `no route for ${req.method} ${pathname} (routes: /sandbox/..., /gateway/call, /gateway/pay, /admin)`,

@@ -45,7 +45,8 @@ export async function requestLocalPayment(
       url: `${config.gatewayUrl}/gateway/pay`,
       method: 'POST',
       header: gatewayHeaders(config),
-      data: { package: payment.package, openid: config.localOpenid, action },
+      // The whole parameter set, as wx.requestPayment gets it: the sandbox checks a v3 (RSA) paySign.
+      data: { ...payment, openid: config.localOpenid, action },
       success: (res) =>
         resolve(errMsgOf(res.data) ?? `requestPayment:fail gateway answered HTTP ${res.statusCode}`),
       fail: (err) => resolve(`requestPayment:fail ${err.errMsg}`),

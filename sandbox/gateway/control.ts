@@ -10,11 +10,12 @@ import { badRequest, oneOf, optionalString, readJson, requireString, sendJson, w
 import { isKillMode } from '../runtime/chaos';
 import type { Sandbox } from '../server';
 import { handlePayControl } from './pay-control';
+import { handleV3Control } from './v3-control';
 
 /** What getWXContext().SOURCE can say (runtime/functions.ts Caller). */
 const SOURCES = ['wx_devtools', 'wx_client', 'scf', 'timer', 'wx_pay'] as const;
 const CLOCK_ACTIONS = ['freeze', 'resume', 'advance', 'set'] as const;
-const AREAS = 'status, functions, triggers, logs, db, clock, pay';
+const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access';
 
 export async function handleControl(
   sandbox: Sandbox,
@@ -41,6 +42,7 @@ export async function handleControl(
       functions: sandbox.functions.list(),
       clock: sandbox.clock.state(),
       openTransactions: sandbox.db.openTransactions(),
+      apiv3: { mchid: sandbox.v3.merchant().mchid, accessDomain: sandbox.access.domain() },
     });
   }
   if (area === 'functions' && rest.length === 1 && (rest[0] === 'kill' || rest[0] === 'chaos')) {
@@ -89,6 +91,7 @@ export async function handleControl(
     return handleClock(sandbox, req, res);
   }
   if (area === 'pay') return handlePayControl(sandbox, req, res, rest);
+  if (area === 'v3' || area === 'access') return handleV3Control(sandbox, req, res, area, rest);
   throw new SandboxError('NOT_FOUND', `no control route ${method} ${pathname} (areas: ${AREAS})`, 404);
 }
 

@@ -40,6 +40,9 @@ export async function handleGateway(
   if (req.method !== 'POST') throw new SandboxError('METHOD_NOT_ALLOWED', `${route} takes POST`, 405);
   const body = await readJson(req);
   if (route === '/gateway/call') return callFunction(sandbox, body, res);
+  // An APIv3 order's payment parameters (signType RSA) are checked as WeChat's sheet does.
+  const failure = sandbox.v3.checkPayment(body);
+  if (failure) return void sendJson(res, 200, { errMsg: `requestPayment:fail ${failure}` });
   const answer = await sandbox.pay.act({
     package: requireString(body, 'package'),
     openid: requireString(body, 'openid'),

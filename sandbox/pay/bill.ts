@@ -78,16 +78,23 @@ export function downloadBill(ctx: PayContext, req: Request): BillAnswer {
     return fail('invalid bill_date', '20001');
   }
   if (now < dayStart + DAY_MS + config.billAvailableHour * 3600_000) return fail('Bill Creating');
-  const text = renderBill(
-    ctx,
-    BILL_HEADERS[type as 'ALL' | 'SUCCESS' | 'REFUND'],
-    billLines(ctx, type as BillType, dayStart, subMchId),
-  );
+  const text = billText(ctx, type as BillType, dayStart, subMchId);
   if (text === null) return fail('No Bill Exist', '20002');
   const body = Buffer.from(text, 'utf8');
   return tarType === 'GZIP'
     ? { raw: gzipSync(body), contentType: 'application/octet-stream' }
     : { raw: body, contentType: 'text/plain; charset=utf-8' };
+}
+
+/** The bill of the Beijing day starting at `dayStart`, or null when it has no lines (APIv3 reuses it). */
+export function billText(
+  ctx: PayContext,
+  type: BillType,
+  dayStart: number,
+  subMchId?: string,
+): string | null {
+  const header = BILL_HEADERS[type === 'RECHARGE_REFUND' ? 'REFUND' : type];
+  return renderBill(ctx, header, billLines(ctx, type, dayStart, subMchId));
 }
 
 /** The detail lines of the day, produced one at a time: a day can hold 100,000s of trades. */

@@ -2,7 +2,17 @@
 import type { SandboxClock } from '../clock';
 import type { PayConfig } from './config';
 import type { Notifier } from './notify';
-import type { PayRecords } from './records';
+import type { PayRecords, RefundRow, TradeRow } from './records';
+
+/** `env_id` of trades, refunds and notifications of the APIv3 emulation (their `function_name` is the
+ *  notify_url): the trade store is shared with cloudPay. */
+export const APIV3_ENV = '@apiv3';
+
+/** Builds the APIv3 notification (the §3.2 envelope) of a payment or a settled refund. */
+export interface V3Events {
+  payment(trade: TradeRow): Record<string, unknown>;
+  refund(trade: TradeRow, refund: RefundRow): Record<string, unknown>;
+}
 
 export interface PayCaller {
   appid: string;
@@ -15,4 +25,5 @@ export interface PayContext {
   clock: SandboxClock;
   records: PayRecords;
   notifier: Notifier;
+  v3Events?: V3Events;
 }

@@ -3,7 +3,7 @@
  * slow payer's USERPAYING while), a refund settling, and the callbacks they send. Timers are re-armed
  * from the tables on start().
  */
-import type { PayContext } from './context';
+import { APIV3_ENV, type PayContext } from './context';
 import { paymentEvent, refundEvent } from './events';
 import { REFUND_RESULT, type ApiFaults } from './faults';
 import { transactionId } from './ids';
@@ -58,7 +58,10 @@ export class TradeLifecycle {
         outTradeNo: paid.out_trade_no,
         envId: paid.env_id,
         functionName: paid.function_name,
-        event: paymentEvent(config, paid),
+        event:
+          paid.env_id === APIV3_ENV && this.ctx.v3Events
+            ? this.ctx.v3Events.payment(paid)
+            : paymentEvent(config, paid),
       });
     }
   }
@@ -121,7 +124,10 @@ export class TradeLifecycle {
         outRefundNo: settled.out_refund_no,
         envId: settled.env_id,
         functionName: settled.function_name,
-        event: refundEvent(config, trade, settled),
+        event:
+          settled.env_id === APIV3_ENV && this.ctx.v3Events
+            ? this.ctx.v3Events.refund(trade, settled)
+            : refundEvent(config, trade, settled),
       });
     }
   }

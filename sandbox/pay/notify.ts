@@ -40,9 +40,17 @@ export interface NotificationInput {
   event: Record<string, unknown>;
 }
 
+/** Marks an answer a deliverer judged acknowledged by its own rule (APIv3: a 2xx in time). A symbol,
+ *  so a function's JSON answer can never carry it, and the delivery log does not show it. */
+export const ACKNOWLEDGED = Symbol('acknowledged');
+
 /** The merchant acknowledged: `{ errcode: 0 }` (errcode a number, reference §10.1). */
 export function isAck(answer: unknown): boolean {
-  return typeof answer === 'object' && answer !== null && (answer as { errcode?: unknown }).errcode === 0;
+  if (typeof answer !== 'object' || answer === null) return false;
+  return (
+    (answer as { [ACKNOWLEDGED]?: boolean })[ACKNOWLEDGED] === true ||
+    (answer as { errcode?: unknown }).errcode === 0
+  );
 }
 
 export class Notifier {

@@ -10,7 +10,7 @@ import { PayApiFailure, bizFail, type Fields } from './answers';
 import { downloadBill } from './bill';
 import type { CallbackFault, CallbackFaultMode } from './callback-faults';
 import { resolveConfig, type PayConfig } from './config';
-import type { PayCaller, PayContext } from './context';
+import type { PayCaller, PayContext, V3Events } from './context';
 import {
   ApiFaults,
   canonicalFault,
@@ -166,6 +166,12 @@ export class PayService {
   configure(patch: Partial<PayConfig>): PayConfig {
     this.ctx.config = { ...this.ctx.config, ...patch };
     return this.config();
+  }
+
+  /** The APIv3 emulation (sandbox/pay/v3) shares the trade store, clock, lifecycle and notifier. */
+  attachV3(events: V3Events): { ctx: PayContext; lifecycle: TradeLifecycle } {
+    this.ctx.v3Events = events;
+    return { ctx: this.ctx, lifecycle: this.lifecycle };
   }
 
   /** Resolves once no callback delivery is in flight. */

@@ -1,0 +1,79 @@
+/**
+ * `paykit-sandbox merchant`: prints the APIv3 test merchant of a data folder (creating it if the
+ * sandbox never ran there), writes the kit's APIv3 configuration next to it, and registers a user's
+ * own merchant key or switches the merchant's signing mode. Works on the data folder directly; a
+ * running sandbox picks the change up on its next v3 request.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { accessDomain } from './access/service';
+import { DEFAULT_NOTIFY_PATH, describeMerchant, writeKitConfig } from './merchant-files';
+import { loadOrCreateMerchant, registerMerchantKey, saveMerchant } from './merchant';
+
+export const MERCHANT_USAGE = `  merchant [--data <dir>] [--env <id>] [--appid <id>] [--url <sandbox url>] [--json]
+           [--register <pem file> [--serial <hex>]] [--mode publicKey|certificate]
+           [--platform-cert yes|no]
+                                           The APIv3 test merchant: print it, write the kit's APIv3
+                                           configuration to <data>/merchant/apiv3/, register your own
+                                           merchant certificate or public key (with its serial), choose
+                                           how answers and notifications are signed`;
+
+function flagsOf(argv: string[]): Record<string, string | true> {
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n${MERCHANT_USAGE}`);
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      flags[arg.slice(2)] = next;
+      i++;
+    } else flags[arg.slice(2)] = true;
+  }
+  return flags;
+}
+
+export async function merchantCommand(argv: string[]): Promise<void> {
+  const flags = flagsOf(argv);
+  const text = (key: string, fallback: string): string => {
+    const v = flags[key];
+    return typeof v === 'string' ? v : fallback;
+  };
+  const { DEFAULT_APP_ID, DEFAULT_ENV_ID } = await import('./server');
+  const dataDir = path.resolve(text('data', '.sandbox'));
+  const merchant = loadOrCreateMerchant(dataDir, text('appid', DEFAULT_APP_ID));
+  let changed = false;
+  if (typeof flags.register === 'string') {
+    const key = registerMerchantKey(merchant, {
+      pem: fs.readFileSync(flags.register, 'utf8'),
+      serial: typeof flags.serial === 'string' ? flags.serial : undefined,
+    });
+    console.error(`registered merchant key ${key.serial}`);
+    changed = true;
+  }
+  if (flags.mode !== undefined) {
+    if (flags.mode !== 'publicKey' && flags.mode !== 'certificate')
+      throw new Error('--mode is publicKey or certificate');
+    merchant.signMode = flags.mode;
+    changed = true;
+  }
+  if (flags['platform-cert'] !== undefined) {
+    merchant.hasPlatformCertificate = flags['platform-cert'] !== 'no';
+    changed = true;
+  }
+  if (changed) saveMerchant(dataDir, merchant);
+  const notifyUrl = `https://${accessDomain(text('env', DEFAULT_ENV_ID))}${DEFAULT_NOTIFY_PATH}`;
+  const baseUrl = text('url', process.env.PAYKIT_SANDBOX_URL ?? 'http://127.0.0.1:7788');
+  const paths = writeKitConfig(dataDir, merchant, { baseUrl, notifyUrl });
+  if (flags.json) {
+    const {
+      merchantPrivateKeyPem: _a,
+      publicKeyPrivatePem: _b,
+      platformPrivateKeyPem: _c,
+      ...shown
+    } = merchant;
+    void [_a, _b, _c];
+    console.log(JSON.stringify({ merchant: shown, files: paths, notifyUrl }, null, 2));
+  } else {
+    console.log(describeMerchant(merchant, paths, notifyUrl));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Knobs of the APIv3 emulation. Where the reference says UNCONFIRMED (§13, §15) the alternatives are
+ * selectable; the defaults are the documented or most-reported behaviour.
+ */
+export interface V3Config {
+  /** §15 notify_url scheme rule: `https` only, https plus loopback http (sandbox default), or any. */
+  notifyUrlSchemes: 'https' | 'https+loopback' | 'any';
+  /** §15: a request's `Wechatpay-Serial` naming no key of the merchant: INVALID_REQUEST (docs) or PARAM_ERROR. */
+  wrongSerialCode: 'INVALID_REQUEST' | 'PARAM_ERROR';
+  /** §15: `/v3/certificates` for a merchant without platform certificates: 404 (default), 500 or 403. */
+  certificatesWithoutPlatformCert: 404 | 500 | 403;
+  /** §1.3 UNCONFIRMED: reject requests whose timestamp is this many seconds off; 0 = no check. */
+  requestTimestampWindowSec: number;
+  /** §1.3 UNCONFIRMED: refuse a nonce seen before (within the timestamp window). */
+  rejectReplayedNonce: boolean;
+  /** §1.1 UNCONFIRMED: refuse a request without a User-Agent header. */
+  requireUserAgent: boolean;
+  /** §1.1: newer pages forbid JSON `null` (omit the field instead); older ones say nothing. */
+  rejectJsonNull: boolean;
+  /** §1.3 UNCONFIRMED: `mchid` of the body/query must equal the Authorization's. */
+  mchidMustMatchAuthorization: boolean;
+  /** §4.2/§5.4 UNCONFIRMED: `code` for "order already paid". */
+  orderPaidCode: 'ORDER_PAID' | 'ORDERPAID';
+  /** §5.4 OBS: closing an unknown out_trade_no answers 204 (observed) or 404 ORDER_NOT_EXIST. */
+  closeUnknownOrder: 204 | 404;
+  /** §7.4 UNCONFIRMED: NO_STATEMENT_EXIST as 400 (docs) or 404. */
+  noStatementStatus: 400 | 404;
+  /** §7.1 UNCONFIRMED: how long a download_url works (30 s on older pages, 5 min on newer). */
+  billTokenTtlMs: number;
+  /** §1.5: host of download_url: the production host (what node-v3 needs) or the sandbox's own URL. */
+  billDownloadHost: 'production' | 'sandbox';
+  /** §13 UNCONFIRMED: sign 4xx/5xx answers too (clients ignore it). */
+  signErrorAnswers: boolean;
+  /** §3.6: an answer slower than this counts as a failure. */
+  notifyTimeoutMs: number;
+  /** §2.4: share (0..1) of notifications preceded by a `WECHATPAY/SIGNTEST/` probe expecting non-2xx. */
+  signProbeRate: number;
+  /** §2.3 switch-over: share (0..1) of notifications signed with `PUB_KEY_ID_…` while the merchant is in
+   *  certificate mode (1 = all, as after the gray release). */
+  notifyPublicKeyShare: number;
+  /** §3.1: the refund notification URL configured in the merchant platform, for refunds requested
+   *  without notify_url; empty = none configured (no notification). */
+  refundNotifyUrl: string;
+  /** §4.1: time_expire bounds (≥ 1 minute after the order, clamped to 90 days; default 7 days). */
+  minTimeExpireMs: number;
+  maxTimeExpireMs: number;
+  defaultTimeExpireMs: number;
+}
+
+export const DEFAULT_V3_CONFIG: V3Config = {
+  notifyUrlSchemes: 'https+loopback',
+  wrongSerialCode: 'INVALID_REQUEST',
+  certificatesWithoutPlatformCert: 404,
+  requestTimestampWindowSec: 0,
+  rejectReplayedNonce: false,
+  requireUserAgent: false,
+  rejectJsonNull: false,
+  mchidMustMatchAuthorization: true,
+  orderPaidCode: 'ORDER_PAID',
+  closeUnknownOrder: 204,
+  noStatementStatus: 400,
+  billTokenTtlMs: 5 * 60_000,
+  billDownloadHost: 'production',
+  signErrorAnswers: false,
+  notifyTimeoutMs: 5000,
+  signProbeRate: 0,
+  notifyPublicKeyShare: 0,
+  refundNotifyUrl: '',
+  minTimeExpireMs: 60_000,
+  maxTimeExpireMs: 90 * 24 * 3600_000,
+  defaultTimeExpireMs: 7 * 24 * 3600_000,
+};

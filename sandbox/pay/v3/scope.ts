@@ -1,0 +1,14 @@
+/** What the v3 handlers share: the cloudPay emulation's context plus the merchant and v3 settings. */
+import type { MerchantProfile } from '../../merchant';
+import type { PayContext } from '../context';
+import type { TradeLifecycle } from '../lifecycle';
+import type { V3Config } from './config';
+
+export interface V3Scope {
+  ctx: PayContext;
+  lifecycle: TradeLifecycle;
+  merchant: MerchantProfile;
+  config: V3Config;
+  /** The mchid the request's Authorization was signed for. */
+  authMchid: string;
+}

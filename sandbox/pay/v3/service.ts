@@ -1,0 +1,191 @@
+/**
+ * WeChat Pay APIv3 at its real paths on the sandbox's port (reference §11): every request's signature
+ * checked against the merchant's registered keys, every 2xx answer signed (bill files excepted), on
+ * the cloudPay emulation's trade store, clock, lifecycle, notifier and fault table.
+ */
+import type { IncomingMessage, ServerResponse } from 'http';
+import * as fs from 'fs';
+import { readBody } from '../../cloud/protocol';
+import { merchantFile, loadOrCreateMerchant, type MerchantProfile } from '../../merchant';
+import type Database from 'better-sqlite3';
+import { ApiFaults, type ApiFault } from '../faults';
+import type { PayService } from '../service';
+import type { PayContext } from '../context';
+import type { TradeLifecycle } from '../lifecycle';
+import { answerMode, requestId, signedHeaders, signingKey, verifyRequest } from './auth';
+import { BillDownloads } from './bills';
+import { DEFAULT_V3_CONFIG, type V3Config } from './config';
+import { faultError, V3Error } from './errors';
+import { V3Notifications, type InternalTarget } from './notify';
+import { verifyPaySign } from './payer';
+import { resolveRoute, type V3Result } from './routes';
+import type { V3Scope } from './scope';
+import type { Json } from './validate';
+
+export interface V3ServiceOptions {
+  pay: PayService;
+  sqlite: Database.Database;
+  dataDir: string;
+  appId: string;
+  /** The sandbox's own base URL (known once it listens). */
+  baseUrl: () => string;
+  internal: InternalTarget;
+}
+
+export class V3Service {
+  private readonly ctx: PayContext;
+  private readonly lifecycle: TradeLifecycle;
+  private readonly faults: ApiFaults;
+  private readonly bills = new BillDownloads();
+  private readonly nonces = new Map<string, number>();
+  private cached: { merchant: MerchantProfile; mtimeMs: number } | undefined;
+  private settings: V3Config = { ...DEFAULT_V3_CONFIG };
+  readonly notifications: V3Notifications;
+
+  constructor(private readonly opts: V3ServiceOptions) {
+    this.notifications = new V3Notifications(
+      () => this.merchant(),
+      () => this.settings,
+      () => this.ctx.clock.now(),
+      opts.internal,
+    );
+    ({ ctx: this.ctx, lifecycle: this.lifecycle } = opts.pay.attachV3(this.notifications));
+    this.faults = new ApiFaults(opts.sqlite);
+    this.merchant();
+  }
+
+  /** The merchant of the data folder, re-read when `paykit-sandbox merchant` changed the file. */
+  merchant(): MerchantProfile {
+    const file = merchantFile(this.opts.dataDir);
+    const mtimeMs = fs.existsSync(file) ? fs.statSync(file).mtimeMs : -1;
+    if (!this.cached || this.cached.mtimeMs !== mtimeMs) {
+      const merchant = loadOrCreateMerchant(this.opts.dataDir, this.opts.appId);
+      this.cached = { merchant, mtimeMs: fs.statSync(file).mtimeMs };
+    }
+    return this.cached.merchant;
+  }
+
+  config(): V3Config {
+    return { ...this.settings };
+  }
+
+  configure(patch: Partial<V3Config>): V3Config {
+    this.settings = { ...this.settings, ...patch };
+    return this.config();
+  }
+
+  /** Checks a v3 `wx.requestPayment` parameter set; returns the pay sheet's failure text, if any. */
+  checkPayment(params: Json): string | undefined {
+    return verifyPaySign(this.ctx, this.merchant(), params);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = requestId();
+    const url = req.url ?? '/';
+    const pathname = url.split('?')[0];
+    const query = new URL(url, 'http://sandbox').searchParams;
+    const method = req.method ?? 'GET';
+    let mode: ReturnType<typeof answerMode> | undefined;
+    try {
+      const body = await readBody(req);
+      const merchant = this.merchant();
+      const serial = req.headers['wechatpay-serial'];
+      const authMchid = verifyRequest(
+        { method, url, body, authorization: req.headers.authorization },
+        merchant,
+        this.settings,
+        this.ctx.clock.now(),
+        (nonce) => this.seen(nonce),
+      );
+      mode = answerMode(merchant, this.settings, typeof serial === 'string' ? serial : undefined);
+      const scope: V3Scope = {
+        ctx: this.ctx,
+        lifecycle: this.lifecycle,
+        merchant,
+        config: this.settings,
+        authMchid,
+      };
+      const contentType = String(req.headers['content-type'] ?? '');
+      const userAgent = req.headers['user-agent'];
+      const route = resolveRoute({ method, pathname, query, body, contentType, userAgent }, scope, {
+        bills: this.bills,
+        baseUrl: this.opts.baseUrl(),
+      });
+      if (!route) throw new V3Error(404, 'NOT_FOUND', `请求的资源不存在: ${method} ${pathname}`);
+      const fault = this.faults.take(route.api);
+      if (fault && !fault.afterProcessing) return await this.faulted(fault, res, id, mode);
+      const result = route.run();
+      if (fault) return await this.faulted(fault, res, id, mode);
+      this.send(res, id, result, mode);
+    } catch (err) {
+      if (!(err instanceof V3Error)) throw err;
+      this.sendError(res, id, err, mode);
+    }
+  }
+
+  private seen(nonce: string): boolean {
+    const now = this.ctx.clock.now();
+    const known = this.nonces.has(nonce);
+    this.nonces.set(nonce, now);
+    if (this.nonces.size > 10_000) {
+      for (const [n, at] of this.nonces) if (now - at > 600_000) this.nonces.delete(n);
+    }
+    return known;
+  }
+
+  private async faulted(
+    fault: ApiFault,
+    res: ServerResponse,
+    id: string,
+    mode?: ReturnType<typeof answerMode>,
+  ) {
+    if (fault.error === 'TIMEOUT') {
+      const wait = this.ctx.config.timeoutFaultDelayMs;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      res.destroy();
+      return;
+    }
+    this.sendError(res, id, faultError(fault.error), mode);
+  }
+
+  private send(
+    res: ServerResponse,
+    id: string,
+    result: V3Result,
+    mode?: ReturnType<typeof answerMode>,
+  ): void {
+    if ('file' in result) {
+      // §7.2: the bill file is not signed and carries no Request-ID.
+      res.writeHead(200, { 'Content-Type': result.contentType, 'Content-Length': result.file.length });
+      res.end(result.file);
+      return;
+    }
+    const body = 'json' in result ? Buffer.from(JSON.stringify(result.json), 'utf8') : Buffer.alloc(0);
+    this.write(res, id, result.status, body, mode);
+  }
+
+  private sendError(
+    res: ServerResponse,
+    id: string,
+    err: V3Error,
+    mode?: ReturnType<typeof answerMode>,
+  ): void {
+    const body = Buffer.from(JSON.stringify(err.body()), 'utf8');
+    this.write(res, id, err.status, body, this.settings.signErrorAnswers ? mode : undefined);
+  }
+
+  private write(
+    res: ServerResponse,
+    id: string,
+    status: number,
+    body: Buffer,
+    mode?: ReturnType<typeof answerMode>,
+  ) {
+    const headers: Record<string, string | number> = { 'Request-ID': id, 'Content-Length': body.length };
+    if (body.length) headers['Content-Type'] = 'application/json; charset=utf-8';
+    if (mode)
+      Object.assign(headers, signedHeaders(signingKey(this.merchant(), mode), body, this.ctx.clock.now()));
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+}
