@@ -80,11 +80,13 @@ export function canonicalFault(
   apis: readonly string[],
   api: string,
   error: string,
+  v3?: { apis: readonly string[]; errors: readonly string[] },
 ): { api: string; error: string } | { problem: string } {
-  const targets = ['*', ...apis, REFUND_RESULT];
+  const targets = ['*', ...apis, ...(v3?.apis ?? []), REFUND_RESULT];
   const target = targets.find((a) => a.toLowerCase() === api.toLowerCase());
   if (!target) return { problem: `unknown api ${JSON.stringify(api)}; use one of ${targets.join(', ')}` };
-  const errors = target === REFUND_RESULT ? REFUND_RESULTS : FAULT_ERRORS;
+  const errors =
+    target === REFUND_RESULT ? REFUND_RESULTS : v3?.apis.includes(target) ? v3.errors : FAULT_ERRORS;
   const found = errors.find((e) => e === error.toUpperCase());
   if (!found) {
     return {

@@ -3,6 +3,8 @@
  * pay sheet calls `act`, and the control surface reads deliveries and trades and injects faults.
  * All state is in pay_* tables of the shared SQLite handle; all time is the SandboxClock's.
  */
+import { V3_FAULTS } from './v3/errors';
+import { V3_APIS } from './v3/routes';
 import type Database from 'better-sqlite3';
 import type { SandboxClock } from '../clock';
 import { SandboxError } from '../errors';
@@ -111,7 +113,10 @@ export class PayService {
   /** The next `count` calls of `api` (or `*`) fail with `error` (see faults.ts); api `refundResult` with
    *  `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
   injectFault(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {
-    const canonical = canonicalFault(PAY_APIS, String(f.api ?? ''), String(f.error ?? ''));
+    const canonical = canonicalFault(PAY_APIS, String(f.api ?? ''), String(f.error ?? ''), {
+      apis: V3_APIS,
+      errors: [...Object.keys(V3_FAULTS), 'TIMEOUT'],
+    });
     if ('problem' in canonical) throw new SandboxError('INVALID_PARAM', canonical.problem, 400);
     return this.apiFaults.add({ ...f, ...canonical });
   }

@@ -51,7 +51,7 @@ const CASES: Case[] = [
   ['POST', '/sandbox/pay/callbacks/release', { order: 'random' }, 400, 'INVALID_PARAM', /order must be one of fifo, reverse/],
   ['POST', '/sandbox/pay/callbacks/resend', { id: -1 }, 400, 'INVALID_PARAM', /id must be a whole number ≥ 1/],
   ['POST', '/sandbox/pay/callbacks/resend', { id: 999999 }, 404, 'NOT_FOUND', /no notification 999999/],
-  ['POST', '/sandbox/pay/faults', { api: 'foo', error: 'bar' }, 400, 'INVALID_PARAM', /unknown api "foo"; use one of \*, unifiedOrder, queryOrder, closeOrder, refund, queryRefund, downloadBill, refundResult/],
+  ['POST', '/sandbox/pay/faults', { api: 'foo', error: 'bar' }, 400, 'INVALID_PARAM', /unknown api "foo"; use one of \*, unifiedOrder, queryOrder, closeOrder, refund, queryRefund, downloadBill, v3.jsapi, .*, refundResult/],
   ['POST', '/sandbox/pay/faults', { api: 'refund', error: 'bar' }, 400, 'INVALID_PARAM', /unknown error "bar" for refund; use one of TIMEOUT, RETURN_FAIL, .*SYSTEMERROR/],
   ['POST', '/sandbox/pay/faults', { api: 'refundResult', error: 'SYSTEMERROR' }, 400, 'INVALID_PARAM', /use one of REFUNDCLOSE, CHANGE/],
   ['POST', '/sandbox/pay/faults', { api: 'refund', error: 'SYSTEMERROR', count: 0 }, 400, 'INVALID_PARAM', /count must be a whole number ≥ 1/],
