@@ -46,6 +46,8 @@ Options for start:
   --routes <file>    HTTP access service routes { "routes": { "/path": "function" } } (default
                      cloudfunctions/http-routes.json when it exists)
   --route /path=fn   One more route (repeatable)
+  --provider <name>  cloudpay (default) or apiv3: the kit's functions pay through the test merchant's
+                     APIv3 keys, with notifications through the HTTP access routes
   --json             Print one JSON line when ready (for scripts)
   --quiet            Print nothing else
 
@@ -120,6 +122,15 @@ export async function main(argv: string[]): Promise<void> {
   throw new Error(`unknown command "${command}"\n\n${await usage()}`);
 }
 
+/** --provider cloudpay|apiv3: which pay provider the kit's functions use (apiv3: the test merchant). */
+function providerOf(flags: Flags): 'cloudpay' | 'apiv3' {
+  const provider = str(flags, 'provider', 'cloudpay');
+  if (provider !== 'cloudpay' && provider !== 'apiv3') {
+    throw new Error(`--provider must be cloudpay or apiv3, got "${provider}"`);
+  }
+  return provider;
+}
+
 /** Routes of the routes file, then every `--route` (parseFlags keeps only the last of a repeated flag). */
 function routesOf(flags: Flags, argv: string[]): AccessRoute[] {
   const file = path.resolve(str(flags, 'routes', 'cloudfunctions/http-routes.json'));
@@ -164,6 +175,7 @@ async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
     functionEnv: functionEnv(flags),
     durability: str(flags, 'durability', 'process') === 'full' ? 'full' : 'process',
     routes,
+    provider: providerOf(flags),
   });
   const seedFile =
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;
@@ -206,6 +218,7 @@ async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
   env id:      ${sandbox.envId}
   data:        ${dataDir}${seedFile ? `\n  seeded from: ${path.relative(process.cwd(), seedFile)}` : ''}
   functions:   ${functions.length ? functions.join(', ') : `(none built in ${functionsDir}: run npm run build)`}
+  pay through: ${providerOf(flags) === 'apiv3' ? "apiv3 (the test merchant's keys; --provider cloudpay for cloudPay)" : 'cloudpay (--provider apiv3 for the merchant-keys API)'}
   APIv3:       ${sandbox.url}/v3/… as merchant ${sandbox.v3.merchant().mchid} (npm run sandbox -- merchant)
   HTTP access: https://${sandbox.access.domain()} → ${
     sandbox.access.routes

@@ -18,7 +18,7 @@ import { handleControl } from './gateway/control';
 import { handleGateway } from './gateway/gateway';
 import { sendError } from './http';
 import { prepareMerchant } from './merchant';
-import { DEFAULT_NOTIFY_PATH, writeKitConfig } from './merchant-files';
+import { DEFAULT_NOTIFY_PATH, kitEnvironment, writeKitConfig } from './merchant-files';
 import { APIV3_ENV } from './pay/context';
 import { PayService } from './pay/service';
 import { V3Service } from './pay/v3/service';
@@ -47,6 +47,12 @@ export interface SandboxOptions {
   durability?: 'process' | 'full';
   /** HTTP access service routes (path → event-type function). */
   routes?: AccessRoute[];
+  /**
+   * The pay provider the kit's functions use: `cloudpay` (the default) or `apiv3`, which gives every
+   * function the test merchant's APIv3 configuration (keys, this sandbox as WeChat Pay's host, the
+   * notify URL on the HTTP access domain).
+   */
+  provider?: 'cloudpay' | 'apiv3';
 }
 
 export interface Sandbox {
@@ -110,6 +116,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   policy = { bindHost: host, port, token, allowOrigins: opts.allowOrigins };
   const url = `http://${urlHost(host)}:${port}`;
   const adminUrl = `${url}/admin`;
+  const functionEnv: Record<string, string> = { ...opts.functionEnv };
   const functions = new FunctionRuntime({
     functionsDir: opts.functionsDir,
     envId,
@@ -118,7 +125,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     adminUrl: token ? `${adminUrl}?${ADMIN_TOKEN_PARAM}=${encodeURIComponent(token)}&` : adminUrl,
     now: () => clock.now(),
     frozen: () => clock.state().frozen,
-    functionEnv: opts.functionEnv,
+    // Read at every instance start: the APIv3 configuration is added once the merchant is ready.
+    functionEnv,
   });
   const pay = new PayService({
     sqlite: db.sqlite,
@@ -147,10 +155,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     baseUrl: () => url,
     internal: (target, request) => access.internal(target, request),
   });
-  writeKitConfig(opts.dataDir, v3.merchant(), {
-    baseUrl: url,
-    notifyUrl: `${access.baseUrl()}${DEFAULT_NOTIFY_PATH}`,
-  });
+  const notifyUrl = `${access.baseUrl()}${DEFAULT_NOTIFY_PATH}`;
+  writeKitConfig(opts.dataDir, v3.merchant(), { baseUrl: url, notifyUrl });
+  if (opts.provider === 'apiv3') {
+    Object.assign(functionEnv, kitEnvironment(v3.merchant(), { baseUrl: url, notifyUrl }), {
+      PAYKIT_REFUND_NOTIFY_URL: `${notifyUrl}/refund`,
+    });
+  }
   const triggers = new TimerTriggers(functions, clock, appId);
   sandbox = {
     url,

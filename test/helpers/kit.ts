@@ -2,7 +2,7 @@
  * Driving the kit's cloud functions in a sandbox as its users would (node-environment suites).
  */
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import type { PaykitFunctionName, PaykitFunctions } from '../../typings/paykit/functions';
+import type { PaykitFunctionName, PaykitFunctions, PaymentParams } from '../../typings/paykit/functions';
 import { callAs, eventually, get, post, readDoc } from './control';
 
 export class KitClient {
@@ -28,9 +28,13 @@ export class KitClient {
     return res.data;
   }
 
-  /** The payer acts on the payment sheet. */
-  pay(openid: string, pkg: string, action = 'pay'): Promise<{ errMsg: string }> {
-    return post(`${this.base}/gateway/pay`, { package: pkg, openid, action });
+  /**
+   * The payer acts on the payment sheet: with the package alone (cloudPay), or with the whole
+   * parameter set as wx.requestPayment gets it (APIv3: the sandbox checks the RSA paySign).
+   */
+  pay(openid: string, payment: string | PaymentParams, action = 'pay'): Promise<{ errMsg: string }> {
+    const params = typeof payment === 'string' ? { package: payment } : payment;
+    return post(`${this.base}/gateway/pay`, { ...params, openid, action });
   }
 
   clock(action: string, extra: Record<string, unknown> = {}): Promise<{ now: number }> {
