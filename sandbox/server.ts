@@ -158,9 +158,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const notifyUrl = `${access.baseUrl()}${DEFAULT_NOTIFY_PATH}`;
   writeKitConfig(opts.dataDir, v3.merchant(), { baseUrl: url, notifyUrl });
   if (opts.provider === 'apiv3') {
-    Object.assign(functionEnv, kitEnvironment(v3.merchant(), { baseUrl: url, notifyUrl }), {
-      PAYKIT_REFUND_NOTIFY_URL: `${notifyUrl}/refund`,
-    });
+    // What --fn-env sets explicitly wins (say, no public key, to run the kit in certificate mode).
+    Object.assign(
+      functionEnv,
+      kitEnvironment(v3.merchant(), { baseUrl: url, notifyUrl }),
+      { PAYKIT_REFUND_NOTIFY_URL: `${notifyUrl}/refund` },
+      opts.functionEnv,
+    );
   }
   const triggers = new TimerTriggers(functions, clock, appId);
   sandbox = {
