@@ -10,6 +10,7 @@ import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
 import { benchPayV3 } from './pay-v3';
+import { benchProviders } from './providers';
 import { benchServer } from './server';
 import { benchSweep } from './sweep';
 
@@ -25,6 +26,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   miniprogram: benchMiniprogram,
   server: benchServer,
   sweep: benchSweep,
+  providers: benchProviders,
   chaos: () => benchChaos(),
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];

@@ -71,6 +71,8 @@ export async function handleV3Control(
       saveMerchant(sandbox.dataDir, merchant);
       return sendJson(res, 200, { key: { serial: key.serial, source: key.source } });
     }
+    case 'GET v3/requests':
+      return sendJson(res, 200, { requests: sandbox.v3.requests });
     case 'GET v3/config':
       return sendJson(res, 200, sandbox.v3.config());
     case 'POST v3/config':

@@ -37,6 +37,8 @@ export class V3Service {
   private readonly lifecycle: TradeLifecycle;
   private readonly faults: ApiFaults;
   private readonly bills = new BillDownloads();
+  /** Requests served since start, by API (what the bench counts per kit operation). */
+  readonly requests: Record<string, number> = { total: 0 };
   private readonly nonces = new Map<string, number>();
   private cached: { merchant: MerchantProfile; mtimeMs: number } | undefined;
   private settings: V3Config = { ...DEFAULT_V3_CONFIG };
@@ -81,6 +83,7 @@ export class V3Service {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const id = requestId();
+    this.requests.total++;
     const url = req.url ?? '/';
     const pathname = url.split('?')[0];
     const query = new URL(url, 'http://sandbox').searchParams;
@@ -112,6 +115,7 @@ export class V3Service {
         baseUrl: this.opts.baseUrl(),
       });
       if (!route) throw new V3Error(404, 'NOT_FOUND', `请求的资源不存在: ${method} ${pathname}`);
+      this.requests[route.api] = (this.requests[route.api] ?? 0) + 1;
       const fault = this.faults.take(route.api);
       if (fault && !fault.afterProcessing) return await this.faulted(fault, res, id, mode);
       const result = route.run();
