@@ -3,6 +3,7 @@
  * closeExpiredOrders invoked as its timer would be until none is left. Prints closes per minute and
  * how many runs it took (one run pages until done or its 40 s budget is spent).
  */
+import { expiredUnpaidOrders } from '../test/helpers/orders';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 
 const ORDERS = 2000;
@@ -21,27 +22,7 @@ export async function benchSweep(): Promise<void> {
   const sandbox = await startSandboxProcess({ args: ['--fn-env', 'PAYKIT_SUB_MCH_ID=1900000109'] });
   try {
     const { now } = await post<{ now: number }>(`${sandbox.url}/sandbox/clock`, { action: 'freeze' });
-    const date = (ms: number) => ({ $date: new Date(ms).toISOString() });
-    const createdAt = now - 3600_000;
-    const orders = Array.from({ length: ORDERS }, (_, i) => {
-      const orderNo = `PK20200101000000${String(i).padStart(8, '0')}`;
-      return {
-        _id: orderNo,
-        openid: `o-sweep-${i % 100}`,
-        appid: 'wx0000000000sandbox',
-        items: [{ sku: 'latte', name: '拿铁', unitPrice: 2800, quantity: 1 }],
-        totalFee: 2800,
-        description: '拿铁',
-        status: 'NOTPAY',
-        attempts: [{ outTradeNo: `${orderNo}A01`, createdAt }],
-        outTradeNo: `${orderNo}A01`,
-        createdAt: date(createdAt),
-        updatedAt: date(createdAt),
-        expiresAt: date(createdAt + 30 * 60_000),
-        refunds: [],
-        version: 1,
-      };
-    });
+    const orders = expiredUnpaidOrders(ORDERS, now);
     await post(`${sandbox.url}/sandbox/db/import`, { paykit_orders: orders });
     let closed = 0;
     let runs = 0;

@@ -7,6 +7,7 @@
  */
 import { eventually, get, post, query, readDoc, seed } from '../helpers/control';
 import { KitClient } from '../helpers/kit';
+import { expiredUnpaidOrders } from '../helpers/orders';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -223,28 +224,8 @@ describe('7 and 9: WeChat fails or answers too late', () => {
 
 test('8: one sweep closes every expired order, page after page', async () => {
   const { now } = await kit.clock('advance', { ms: 0 });
-  const date = (ms: number) => ({ $date: new Date(ms).toISOString() });
   const count = 260;
-  const orders = Array.from({ length: count }, (_, i) => {
-    const orderNo = `PK20200101000000${String(i).padStart(8, '0')}`;
-    const createdAt = now - 3600_000;
-    return {
-      _id: orderNo,
-      openid: 'o-sweep',
-      appid: 'wx0000000000sandbox',
-      items: [{ sku: 'latte', name: '拿铁', unitPrice: 2800, quantity: 1 }],
-      totalFee: 2800,
-      description: '拿铁',
-      status: 'NOTPAY',
-      attempts: [{ outTradeNo: `${orderNo}A01`, createdAt }],
-      outTradeNo: `${orderNo}A01`,
-      createdAt: date(createdAt),
-      updatedAt: date(createdAt),
-      expiresAt: date(createdAt + 30 * 60_000),
-      refunds: [],
-      version: 1,
-    };
-  });
+  const orders = expiredUnpaidOrders(count, now, () => 'o-sweep');
   await seed(sandbox.url, { paykit_orders: orders });
   const report = await invoke<{ ok: boolean; data: { closed: number; complete: boolean } }>(
     'closeExpiredOrders',

@@ -6,7 +6,8 @@
  * 2xx once the outcome is durable; 4xx `{"code":"FAIL"}` for a notification that does not verify
  * (only a bounded log line is kept); 5xx to be delivered again.
  */
-import type { Kit } from '../../context';
+import { loadKit, type Kit } from '../../context';
+import { ServerError } from '../../errors';
 import { handlePaymentNotification } from '../../payments';
 import { handleRefundNotification } from '../../refunds';
 import { ApiV3Provider } from './provider';
@@ -109,4 +110,19 @@ export async function handleV3Notification(
     return answer(204);
   }
   return answer(500, 'FAIL', `not recorded yet: ${verdict}, hook ${hook}`);
+}
+
+/** The `main` of payNotify / refundNotify: any failure is answered 500, so WeChat delivers again. */
+export function notifyFunction(
+  kind: 'payment' | 'refund',
+): (event: IntegrationRequest) => Promise<IntegrationResponse> {
+  return async (event) => {
+    try {
+      return await handleV3Notification(loadKit(), event, kind);
+    } catch (err) {
+      const reason = err instanceof ServerError ? `${err.code}: ${err.message}` : String(err);
+      console.error(`[paykit] ${kind} notification failed:`, reason);
+      return answer(500, 'FAIL', '处理失败');
+    }
+  };
 }
