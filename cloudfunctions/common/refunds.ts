@@ -10,7 +10,7 @@ import type { Kit } from './context';
 import { invalid, ServerError } from './errors';
 import { settleRefundHooks, type HookOutcome } from './fulfil';
 import { orderNoOf } from './ids';
-import { refundableFee, toView, type OrderDoc } from './model';
+import { refundableFee, toView, type OrderDoc, type RefundRecord } from './model';
 import {
   acceptRefund,
   isPaid,
@@ -62,8 +62,21 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
     return { order: toView((await store.order(order._id)) ?? order), refundNo };
   }
 
-  // Asked again with the same number after a failure we could not classify, WeChat treats it as
-  // the same refund.
+  await requestRefund(kit, order, index, record);
+  return { order: toView((await store.order(order._id)) ?? order), refundNo };
+}
+
+/** A reserved refund WeChat has not heard of after this long was interrupted: the sweep asks again. */
+export const REFUND_RESUME_AFTER_MS = 5 * 60_000;
+
+/**
+ * Asks WeChat for the reserved refund `index` (again, after a failure or a crash: WeChat treats the
+ * same number as the same refund). A refusal frees the amount only when WeChat has no such refund:
+ * a concurrent or earlier call with the same number may have been accepted.
+ */
+async function requestRefund(kit: Kit, order: OrderDoc, index: number, record: RefundRecord): Promise<void> {
+  const { store } = kit;
+  const refundNo = record.outRefundNo;
   const answer = await kit.provider.refund({
     outTradeNo: order.outTradeNo ?? '',
     outRefundNo: refundNo,
@@ -71,25 +84,21 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
     refundFee: record.refundFee,
     reason: record.reason,
   });
-  if ('refused' in answer) {
-    // A refusal of this call does not mean WeChat has no such refund: a concurrent or earlier call
-    // with the same number may have been accepted. Only WeChat's "no such refund" frees the amount.
-    const known = await kit.provider.queryRefund(refundNo);
-    if (known.state !== 'NOTFOUND') {
-      if (known.refundId) await store.apply(order._id, acceptRefund(index, refundNo, known.refundId));
-      const latest = (await store.order(order._id)) ?? order;
-      if (await recordRefundOutcome(kit, latest, index, known.state, known.succeededAt)) {
-        const settled = await store.order(order._id);
-        if (settled) await settleRefundHooks(kit, settled);
-      }
-      return { order: toView((await store.order(order._id)) ?? latest), refundNo };
-    }
+  if (!('refused' in answer)) {
+    if (answer.refundId) await store.apply(order._id, acceptRefund(index, refundNo, answer.refundId));
+    return;
+  }
+  const known = await kit.provider.queryRefund(refundNo);
+  if (known.state === 'NOTFOUND') {
     await store.apply(order._id, refuseRefund(store.command, index, refundNo, answer.reason));
     throw new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${answer.reason}`);
   }
-  if (answer.refundId) await store.apply(order._id, acceptRefund(index, refundNo, answer.refundId));
-  const after = await store.order(order._id);
-  return { order: toView(after ?? order), refundNo };
+  if (known.refundId) await store.apply(order._id, acceptRefund(index, refundNo, known.refundId));
+  const latest = (await store.order(order._id)) ?? order;
+  if (await recordRefundOutcome(kit, latest, index, known.state, known.succeededAt)) {
+    const settled = await store.order(order._id);
+    if (settled) await settleRefundHooks(kit, settled);
+  }
 }
 
 export type RefundVerdict = 'SETTLED' | 'ALREADY_SETTLED' | 'UNKNOWN_REFUND' | 'NOT_FINAL';
@@ -141,9 +150,22 @@ export async function handleRefundNotification(
  * Asks WeChat about a PROCESSING refund and records a final answer. True if the refund is now
  * settled (by this call or another); false while WeChat's answer is not final or inconclusive.
  */
-export async function syncRefund(kit: Kit, order: OrderDoc, index: number): Promise<boolean> {
+export async function syncRefund(
+  kit: Kit,
+  order: OrderDoc,
+  index: number,
+  opts: { resume?: boolean } = {},
+): Promise<boolean> {
   const record = order.refunds[index];
   const answer = await kit.provider.queryRefund(record.outRefundNo);
+  if (answer.state === 'NOTFOUND') {
+    // Reserved here but never reached WeChat (a crash or a failure before it was carried out): the
+    // sweep completes the admin's request rather than hold the amount forever.
+    if (opts.resume && Date.now() - new Date(record.createdAt).getTime() >= REFUND_RESUME_AFTER_MS) {
+      await requestRefund(kit, order, index, record);
+    }
+    return false;
+  }
   if (answer.refundFee !== undefined && answer.refundFee !== record.refundFee) return false;
   return recordRefundOutcome(kit, order, index, answer.state, answer.succeededAt);
 }

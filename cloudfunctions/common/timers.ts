@@ -86,7 +86,8 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
 
   await each({ kind: 'refundProcessing' }, async (order) => {
     for (const [i, refund] of order.refunds.entries()) {
-      if (refund.status === 'PROCESSING' && (await syncRefund(kit, order, i))) report.refundsSettled++;
+      if (refund.status === 'PROCESSING' && (await syncRefund(kit, order, i, { resume: true })))
+        report.refundsSettled++;
     }
   });
 

@@ -189,6 +189,27 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     expect(await tradesOf(order._id)).toEqual([expect.objectContaining({ state: 'CLOSED' })]);
   });
 
+  test('a refund reserved here that never reached WeChat is completed by the sweep, not left holding the money', async () => {
+    const placed = await buyAndPay();
+    await fault('refund', 'TIMEOUT');
+    expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 700 })).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    expect((await stored(placed.orderNo)).refunds[0].status).toBe('PROCESSING');
+    // One sweep asks WeChat again; its notification (or, if that is lost, the next sweep's query) settles it.
+    for (
+      let sweep = 0;
+      sweep < 3 && (await stored(placed.orderNo)).refunds[0].hook?.state !== 'DONE';
+      sweep++
+    ) {
+      await kit.clock('advance', { ms: 6 * 60_000 });
+      await post(`${sandbox.url}/sandbox/triggers/settle`, {});
+      await kit.settle();
+    }
+    expect((await stored(placed.orderNo)).refunds[0].status).toBe('SUCCESS');
+    expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
+  });
+
   test('a refund refused after WeChat carried it out is not recorded as failed', async () => {
     const placed = await buyAndPay();
     await fault('refund', 'FREQUENCY_LIMITED', true);
