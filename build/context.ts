@@ -7,8 +7,6 @@ export interface BuildContext {
   root: string;
   /** Output folder (dist/ in the project; a temp folder in tests). */
   out: string;
-  /** Also keep the real copy at miniprogram/miniprogram_npm up to date (miniprogram-simulate needs it). */
-  syncSourceNpm: boolean;
   log: (message: string) => void;
   warn: (message: string) => void;
 }
@@ -18,7 +16,6 @@ export function createContext(opts: Partial<BuildContext> & { root: string }): B
   return {
     root,
     out: path.resolve(root, opts.out ?? 'dist'),
-    syncSourceNpm: opts.syncSourceNpm ?? true,
     log: opts.log ?? ((message) => console.log(`[build] ${message}`)),
     warn: opts.warn ?? ((message) => console.warn(`[build] warning: ${message}`)),
   };

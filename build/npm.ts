@@ -3,7 +3,7 @@
 // takes milliseconds instead of seconds.
 import * as fs from 'fs';
 import * as path from 'path';
-import { type BuildContext, BuildError, paths, writeFile } from './context';
+import { type BuildContext, BuildError, paths, rel, writeFile } from './context';
 
 /** The packages the mini-program may require; each is copied to miniprogram_npm/<name>. */
 export const MP_NPM_PACKAGES = ['@vant/weapp'];
@@ -87,19 +87,8 @@ export function syncMiniprogramNpm(ctx: BuildContext, mpRoot: string, stampFile:
   return copied;
 }
 
-/**
- * dist/miniprogram gets its copy, plus miniprogram/miniprogram_npm when ctx.syncSourceNpm (git-ignored;
- * miniprogram-simulate and the wxml check resolve vant there).
- */
+/** dist/miniprogram/miniprogram_npm; its stamp sits outside miniprogramRoot so DevTools never uploads it. */
 export function npm(ctx: BuildContext): void {
-  // The dist stamp sits outside miniprogramRoot so DevTools never uploads it; the source one sits in the
-  // git-ignored miniprogram_npm folder.
-  const targets: Array<[string, string]> = [[paths.mpOut(ctx), path.join(ctx.out, NPM_STAMP)]];
-  if (ctx.syncSourceNpm)
-    targets.push([paths.mpSrc(ctx), path.join(paths.mpSrc(ctx), 'miniprogram_npm', NPM_STAMP)]);
-  for (const [mpRoot, stampFile] of targets) {
-    const copied = syncMiniprogramNpm(ctx, mpRoot, stampFile);
-    if (copied.length)
-      ctx.log(`miniprogram_npm: copied ${copied.join(', ')} to ${path.relative(ctx.root, mpRoot) || '.'}`);
-  }
+  const copied = syncMiniprogramNpm(ctx, paths.mpOut(ctx), path.join(ctx.out, NPM_STAMP));
+  if (copied.length) ctx.log(`miniprogram_npm: copied ${copied.join(', ')} to ${rel(ctx, paths.mpOut(ctx))}`);
 }

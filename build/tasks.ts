@@ -57,9 +57,7 @@ export function createTasks(ctx: BuildContext): BuildTasks {
     },
   );
   const assets = task('assets', 'Copy wxml/wxss/json/wxs/images to dist/miniprogram', () => copyAssets(ctx));
-  const npm = task('npm', 'Copy @vant/weapp into miniprogram_npm (dist and source)', async () =>
-    syncNpm(ctx),
-  );
+  const npm = task('npm', 'Copy @vant/weapp into dist/miniprogram/miniprogram_npm', async () => syncNpm(ctx));
   const functions = task('functions', 'Bundle each cloud function to dist/cloudfunctions', () =>
     bundleFunctions(ctx),
   );
