@@ -79,6 +79,14 @@ export function listFiles(dir: string, keep: (rel: string) => boolean): string[]
   return found.sort();
 }
 
+/** Every file under `dir`, installed and generated folders included (posix paths relative to `dir`). */
+export function allFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
+}
+
 export const isKitScript = (rel: string) => rel.endsWith('.ts') && !rel.endsWith('.d.ts');
 export const isAsset = (rel: string) => ASSET_EXTS.includes(path.extname(rel).toLowerCase());
 

@@ -2,7 +2,12 @@
 // as a list of problems (empty when everything is in place). Reads files only; changes nothing.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError, CLOUD, CLOUD_COMMON } from './context';
+import { allFiles, BuildError, CLOUD, CLOUD_COMMON, isKitScript } from './context';
+
+/** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
+export const KIT_MP_PARTS = ['paykit', 'behaviors', 'components/pay-button', 'pages/orders'];
+/** The merchant bills page: optional (only merchant admins can use it). */
+export const KIT_ADMIN_PART = 'pages/admin';
 
 /** The language of the host's scripts: what the kit's copy must be written in. */
 export type HostLanguage = 'ts' | 'js';
@@ -157,9 +162,7 @@ function typeScriptIn(mpRoot: string, parts: string[]): string[] {
   return parts.filter((part) => {
     const dir = path.join(mpRoot, part);
     if (!exists(dir)) return false;
-    return (fs.readdirSync(dir, { recursive: true }) as string[]).some(
-      (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'),
-    );
+    return allFiles(dir).some(isKitScript);
   });
 }
 
@@ -182,12 +185,7 @@ export function checkIntegration(
   const pages = registeredPages(app);
 
   if (layout.language === 'js') {
-    for (const part of typeScriptIn(mpRoot, [
-      'paykit',
-      'components/pay-button',
-      'pages/orders',
-      'pages/admin',
-    ]))
+    for (const part of typeScriptIn(mpRoot, [...KIT_MP_PARTS, KIT_ADMIN_PART]))
       problems.push(
         `${part}/ holds TypeScript, which this JavaScript mini-program cannot run: copy the kit's built dist/miniprogram/${part} instead (integrate.ts --js --overwrite)`,
       );

@@ -8,21 +8,19 @@
 // or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError, CLOUD, MP } from './context';
+import { allFiles, BuildError, CLOUD, MP } from './context';
 import {
   appScriptName,
   checkIntegration,
   hostPackageJson,
+  KIT_ADMIN_PART,
+  KIT_MP_PARTS,
   paykitOptionsName,
   readHostLayout,
   type HostLanguage,
   type HostLayout,
 } from './integrate-check';
 
-/** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
-export const KIT_MP_PARTS = ['paykit', 'components/pay-button', 'pages/orders'];
-/** The merchant bills page: optional (only merchant admins can use it). */
-export const KIT_ADMIN_PART = 'pages/admin';
 /** The pages the kit adds, by subpackage root (the folder each lives in). */
 export const KIT_PAGES: Record<string, string[]> = {
   'pages/orders': ['list/index', 'detail/index'],
@@ -67,14 +65,6 @@ export interface IntegrateResult {
 
 const posix = (p: string) => p.split(path.sep).join('/');
 
-/** Every file under `dir`, relative to it (posix). */
-function filesOf(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((e) => e.isFile())
-    .map((e) => posix(path.relative(dir, path.join(e.parentPath, e.name))))
-    .sort();
-}
-
 interface CopyPlan {
   from: string;
   to: string;
@@ -85,7 +75,7 @@ interface CopyPlan {
 /** Source → destination for every file of `fromDir`, refusing destinations that differ (unless overwrite). */
 function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolean, conflicts: string[]) {
   const out: CopyPlan[] = [];
-  for (const f of filesOf(fromDir)) {
+  for (const f of allFiles(fromDir)) {
     const from = path.join(fromDir, f);
     const to = path.join(toDir, f);
     const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;

@@ -15,7 +15,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkIntegration } from '../../build/integrate-check';
+import { createContext } from '../../build/context';
 import { integrateKit, type IntegrateResult } from '../../build/integrate';
+import { syncMiniprogramNpm } from '../../build/npm';
 import { eventually, readDoc, seedProducts } from '../helpers/control';
 import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { simulate, type SimComponent } from '../helpers/simulate';
@@ -126,6 +128,13 @@ beforeAll(async () => {
     ].join('\n'),
   );
   wireApp(app);
+  // Step 6, 构建 npm into the host's miniprogram/ (packNpmRelationList): the kit's npm step makes the
+  // identical copy, without miniprogram-ci.
+  syncMiniprogramNpm(
+    createContext({ root: app }),
+    path.join(app, 'miniprogram'),
+    path.join(tmp, 'npm-stamp.json'),
+  );
   [build, typecheck] = await Promise.all([buildHost(app, out), typecheckHost(app)]);
 }, 60000);
 
