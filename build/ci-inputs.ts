@@ -5,6 +5,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { readJsonOr } from './context';
 import { execFileSync } from 'child_process';
 
 export const CREDENTIALS_FILE = '.paykit.credentials.json';
@@ -212,15 +213,9 @@ export function latestCommitSubject(root: string): string {
 
 /** Flags win over PAYKIT_VERSION / PAYKIT_DESC, which win over package.json and git. */
 export function resolveRelease(root: string, flags: CiFlags, env: NodeJS.ProcessEnv): Release {
-  let pkgVersion = '';
-  try {
-    pkgVersion = String(
-      (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string })
-        .version ?? '',
-    );
-  } catch {
-    pkgVersion = '';
-  }
+  const pkgVersion = String(
+    readJsonOr<{ version?: string }>(path.join(root, 'package.json'), {}).version ?? '',
+  );
   const [version, versionSource] = flags.version
     ? [flags.version, '--ver']
     : env.PAYKIT_VERSION

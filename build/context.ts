@@ -96,9 +96,28 @@ export function writeFile(file: string, contents: string | Uint8Array): void {
   fs.writeFileSync(file, contents);
 }
 
+/** `to` relative to `from`, posix-style, for messages and config files. */
+export const posixRelative = (from: string, to: string) => path.relative(from, to).split(path.sep).join('/');
+
 /** Project-relative, posix-style path for messages. */
-export function rel(ctx: BuildContext, file: string): string {
-  return path.relative(ctx.root, file).split(path.sep).join('/');
+export const rel = (ctx: BuildContext, file: string) => posixRelative(ctx.root, file);
+
+/** A JSON file the developer must fix when it does not parse. */
+export function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new BuildError(`${file} is not readable JSON: ${(err as Error).message}`);
+  }
+}
+
+/** A JSON file, or `fallback` when it is missing or does not parse. */
+export function readJsonOr<T>(file: string, fallback: T): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return fallback;
+  }
 }
 
 /** `require("x")` specifiers in esbuild's CJS output (esbuild always prints them with double quotes). */

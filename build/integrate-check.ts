@@ -2,7 +2,16 @@
 // as a list of problems (empty when everything is in place). Reads files only; changes nothing.
 import * as fs from 'fs';
 import * as path from 'path';
-import { allFiles, BuildError, CLOUD, CLOUD_COMMON, isKitScript } from './context';
+import {
+  allFiles,
+  BuildError,
+  CLOUD,
+  CLOUD_COMMON,
+  isKitScript,
+  posixRelative,
+  readJson,
+  readJsonOr,
+} from './context';
 
 /** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
 export const KIT_MP_PARTS = ['paykit', 'behaviors', 'components/pay-button', 'pages/orders'];
@@ -32,12 +41,7 @@ export interface HostLayout {
 export function readHostLayout(appRoot: string, language?: HostLanguage): HostLayout {
   const root = path.resolve(appRoot);
   const projectConfigFile = path.join(root, 'project.config.json');
-  let config: { miniprogramRoot?: string; cloudfunctionRoot?: string };
-  try {
-    config = JSON.parse(fs.readFileSync(projectConfigFile, 'utf8')) as typeof config;
-  } catch (err) {
-    throw new BuildError(`${projectConfigFile} is not readable JSON: ${(err as Error).message}`);
-  }
+  const config = readJson<{ miniprogramRoot?: string; cloudfunctionRoot?: string }>(projectConfigFile);
   const mpRoot = path.resolve(root, config.miniprogramRoot ?? '');
   if (!fs.existsSync(path.join(mpRoot, 'app.json'))) {
     throw new BuildError(`${path.join(mpRoot, 'app.json')} is missing: is ${root} a mini-program project?`);
@@ -100,14 +104,6 @@ const exists = (file: string) => fs.existsSync(file);
 /** A module's script: .js in a JavaScript host (it cannot run .ts), .ts or .js in a TypeScript one. */
 const scriptOf = (language: HostLanguage) => (base: string) =>
   exists(`${base}.js`) || (language === 'ts' && exists(`${base}.ts`));
-
-function readJsonOr<T>(file: string, fallback: T): T {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 /** Every page app.json registers, main package and subpackages, as full paths. */
 export function registeredPages(app: AppJson): string[] {
@@ -220,7 +216,7 @@ export function checkIntegration(
   if (!pkgFile) problems.push('package.json is missing (npm init -y && npm install @vant/weapp)');
   else if (!pkg.dependencies?.['@vant/weapp'])
     problems.push(
-      `${posixRel(layout.appRoot, pkgFile)}: @vant/weapp is not in "dependencies" (npm install @vant/weapp)`,
+      `${posixRelative(layout.appRoot, pkgFile)}: @vant/weapp is not in "dependencies" (npm install @vant/weapp)`,
     );
 
   const optionsName = paykitOptionsName(layout);
@@ -236,7 +232,7 @@ export function checkIntegration(
     );
 
   if (!layout.hasCloudRoot) problems.push('project.config.json has no cloudfunctionRoot');
-  const cloudDir = posixRel(layout.appRoot, layout.cloudRoot);
+  const cloudDir = posixRelative(layout.appRoot, layout.cloudRoot);
   for (const name of kitFunctionNames(kitRoot)) {
     const dir = path.join(layout.cloudRoot, name);
     if (!exists(path.join(dir, 'index.js')) || !exists(path.join(dir, 'package.json')))
@@ -244,5 +240,3 @@ export function checkIntegration(
   }
   return problems;
 }
-
-const posixRel = (from: string, to: string) => path.relative(from, to).split(path.sep).join('/');

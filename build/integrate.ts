@@ -8,7 +8,7 @@
 // or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
 import * as fs from 'fs';
 import * as path from 'path';
-import { allFiles, BuildError, CLOUD, MP } from './context';
+import { allFiles, BuildError, CLOUD, MP, posixRelative, readJson } from './context';
 import {
   appScriptName,
   checkIntegration,
@@ -63,8 +63,6 @@ export interface IntegrateResult {
   todo: string[];
 }
 
-const posix = (p: string) => p.split(path.sep).join('/');
-
 interface CopyPlan {
   from: string;
   to: string;
@@ -80,18 +78,10 @@ function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolea
     const to = path.join(toDir, f);
     const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;
     const same = existing !== undefined && existing.equals(fs.readFileSync(from));
-    if (existing && !same && !overwrite) conflicts.push(posix(path.relative(appRoot, to)));
+    if (existing && !same && !overwrite) conflicts.push(posixRelative(appRoot, to));
     out.push({ from, to, same });
   }
   return out;
-}
-
-function readJson<T>(file: string): T {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch (err) {
-    throw new BuildError(`${file} is not readable JSON: ${(err as Error).message}`);
-  }
 }
 
 const writeJson = (file: string, value: unknown) =>
@@ -181,9 +171,9 @@ function configureProject(layout: HostLayout, pkgFile: string, todo: string[]): 
   const setting = (config.setting ?? {}) as Record<string, unknown>;
   const pkgInsideMp = path.dirname(pkgFile) === layout.mpRoot;
   if (!pkgInsideMp && !setting.packNpmManually) {
-    const mpDir = `./${posix(path.relative(layout.appRoot, layout.mpRoot))}/`;
+    const mpDir = `./${posixRelative(layout.appRoot, layout.mpRoot)}/`;
     setting.packNpmManually = true;
-    const pkgPath = `./${posix(path.relative(layout.appRoot, pkgFile))}`;
+    const pkgPath = `./${posixRelative(layout.appRoot, pkgFile)}`;
     setting.packNpmRelationList = [{ packageJsonPath: pkgPath, miniprogramNpmDistDir: mpDir }];
     config.setting = setting;
     changed = true;
@@ -223,7 +213,7 @@ function ensureVantDependency(layout: HostLayout, kitRoot: string, edited: strin
   if (!existing || !pkg.dependencies?.[VANT]) {
     pkg.dependencies = { ...pkg.dependencies, [VANT]: vantSpec(kitRoot) };
     writeJson(pkgFile, pkg);
-    edited.push(posix(path.relative(layout.appRoot, pkgFile)));
+    edited.push(posixRelative(layout.appRoot, pkgFile));
   }
   return pkgFile;
 }
@@ -301,36 +291,35 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
     fs.mkdirSync(path.dirname(c.to), { recursive: true });
     fs.copyFileSync(c.from, c.to);
   }
-  const copied = written.map((c) => posix(path.relative(appRoot, c.to)));
-  const unchanged = copies.filter((c) => c.same).map((c) => posix(path.relative(appRoot, c.to)));
+  const copied = written.map((c) => posixRelative(appRoot, c.to));
+  const unchanged = copies.filter((c) => c.same).map((c) => posixRelative(appRoot, c.to));
   const todo: string[] = [];
   const edited: string[] = [];
 
   const hadPackageJson = hostPackageJson(layout) !== undefined;
   const pkgFile = ensureVantDependency(layout, kitRoot, edited);
-  if (configureProject(layout, pkgFile, todo))
-    edited.push(posix(path.relative(appRoot, layout.projectConfigFile)));
+  if (configureProject(layout, pkgFile, todo)) edited.push(posixRelative(appRoot, layout.projectConfigFile));
 
   const roots = admin ? ['pages/orders', 'pages/admin'] : ['pages/orders'];
   const appJsonFile = path.join(mpRoot, 'app.json');
   const pagesAdded = registerPages(appJsonFile, roots, opts.subpackages ?? false);
-  if (pagesAdded.length) edited.push(posix(path.relative(appRoot, appJsonFile)));
+  if (pagesAdded.length) edited.push(posixRelative(appRoot, appJsonFile));
 
   const optionsName = paykitOptionsName(layout);
   const optionsFile = path.join(mpRoot, optionsName);
   if (!fs.existsSync(optionsFile)) {
     fs.writeFileSync(optionsFile, paykitOptionsSource(opts.paykitOptions, language));
-    copied.push(posix(path.relative(appRoot, optionsFile)));
+    copied.push(posixRelative(appRoot, optionsFile));
   }
 
-  const pkgRel = posix(path.relative(appRoot, pkgFile));
+  const pkgRel = posixRelative(appRoot, pkgFile);
   todo.push(
     hadPackageJson
       ? `npm install (in ${path.dirname(pkgRel) === '.' ? 'the project root' : path.dirname(pkgRel)}), then DevTools 工具 → 构建 npm (${VANT} into miniprogram_npm)`
       : `${pkgRel} was created (the project had none) with ${VANT}: npm install, then DevTools 工具 → 构建 npm`,
     ...(appCallsConfigure(layout) ? [] : [appScriptTodo(appScriptName(layout), language)]),
-    `${posix(path.relative(appRoot, optionsFile))}: your env id (cloud) or the sandbox URL (local)`,
-    `${posix(path.relative(appRoot, layout.cloudRoot))}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
+    `${posixRelative(appRoot, optionsFile)}: your env id (cloud) or the sandbox URL (local)`,
+    `${posixRelative(appRoot, layout.cloudRoot)}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
   );
   return { language, copied, unchanged, edited, pagesAdded, todo };
 }

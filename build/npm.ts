@@ -3,7 +3,7 @@
 // takes milliseconds instead of seconds.
 import * as fs from 'fs';
 import * as path from 'path';
-import { allFiles, type BuildContext, BuildError, paths, rel, writeFile } from './context';
+import { allFiles, type BuildContext, BuildError, paths, readJsonOr, rel, writeFile } from './context';
 
 /** The packages the mini-program may require; each is copied to miniprogram_npm/<name>. */
 export const MP_NPM_PACKAGES = ['@vant/weapp'];
@@ -50,14 +50,6 @@ function copyTree(from: string, to: string): void {
   }
 }
 
-function readStamp(file: string): Stamp {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Stamp;
-  } catch {
-    return {};
-  }
-}
-
 /**
  * Makes `<mpRoot>/miniprogram_npm/<pkg>` a real copy (never a symlink: wcc and miniprogram-simulate
  * read it as files) of each package's miniprogram folder. A copy is skipped when the stamp records the
@@ -66,7 +58,7 @@ function readStamp(file: string): Stamp {
  */
 export function syncMiniprogramNpm(ctx: BuildContext, mpRoot: string, stampFile: string): string[] {
   const npmDir = path.join(mpRoot, 'miniprogram_npm');
-  const stamp = readStamp(stampFile);
+  const stamp = readJsonOr<Stamp>(stampFile, {});
   const copied: string[] = [];
   for (const name of MP_NPM_PACKAGES) {
     const info = packageInfo(ctx, name);
