@@ -17,6 +17,7 @@ import {
   paths,
   writeFile,
   SANDBOX,
+  functionFolders,
 } from './context';
 import { esbuildFailure } from './miniprogram';
 
@@ -50,17 +51,11 @@ function merchantHooks(ctx: BuildContext): esbuild.Plugin {
 /** Function folders (every folder but common) that have an index.ts. */
 export function listFunctions(ctx: BuildContext): string[] {
   const dir = paths.cloudSrc(ctx);
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== CLOUD_COMMON && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .filter((name) => {
-      if (fs.existsSync(path.join(dir, name, 'index.ts'))) return true;
-      ctx.warn(`${CLOUD}/${name} has no index.ts: skipped`);
-      return false;
-    })
-    .sort();
+  return functionFolders(dir).filter((name) => {
+    if (fs.existsSync(path.join(dir, name, 'index.ts'))) return true;
+    ctx.warn(`${CLOUD}/${name} has no index.ts: skipped`);
+    return false;
+  });
 }
 
 interface FunctionManifest {

@@ -3,7 +3,7 @@
 // its files and timer triggers. Problems are collected, never thrown, so a dry run can list them all.
 import * as fs from 'fs';
 import * as path from 'path';
-import { allFiles, type BuildContext, CLOUD_COMMON, listFiles, rel } from './context';
+import { allFiles, type BuildContext, functionFolders, listFiles, rel } from './context';
 import { formatBytes } from './ci-inputs';
 import { CODE_EXTS, walkMiniprogram } from './ci-walk';
 
@@ -159,23 +159,9 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
     problems.push(`${relRoot} does not exist: run npm run build`);
     return;
   }
-  const built = fs
-    .readdirSync(cloudRoot, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== CLOUD_COMMON)
-    .map((e) => e.name)
-    .sort();
+  const built = functionFolders(cloudRoot);
   const srcDir = path.join(ctx.root, 'cloudfunctions');
-  const sources = fs.existsSync(srcDir)
-    ? fs
-        .readdirSync(srcDir, { withFileTypes: true })
-        .filter(
-          (e) =>
-            e.isDirectory() &&
-            e.name !== CLOUD_COMMON &&
-            fs.existsSync(path.join(srcDir, e.name, 'index.ts')),
-        )
-        .map((e) => e.name)
-    : [];
+  const sources = functionFolders(srcDir).filter((n) => fs.existsSync(path.join(srcDir, n, 'index.ts')));
   for (const name of sources.filter((n) => !built.includes(n)))
     problems.push(`cloud function ${name} is not built (no ${relRoot}/${name}): run npm run build`);
   if (!built.length) problems.push(`${relRoot} holds no cloud function`);

@@ -87,6 +87,16 @@ export function allFiles(dir: string): string[] {
     .sort();
 }
 
+/** The function folders in a cloud functions folder: every folder but common and dot-folders, sorted. */
+export function functionFolders(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== CLOUD_COMMON && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+}
+
 export const isKitScript = (rel: string) => rel.endsWith('.ts') && !rel.endsWith('.d.ts');
 export const isAsset = (rel: string) => ASSET_EXTS.includes(path.extname(rel).toLowerCase());
 

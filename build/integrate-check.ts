@@ -6,7 +6,7 @@ import {
   allFiles,
   BuildError,
   CLOUD,
-  CLOUD_COMMON,
+  functionFolders,
   isKitScript,
   posixRelative,
   readJson,
@@ -80,14 +80,11 @@ export function hostPackageJson(layout: HostLayout): string | undefined {
     .find((file) => fs.existsSync(file));
 }
 
-/** The kit's function names: the folders of its cloudfunctions/ but common. */
-export function kitFunctionNames(kitRoot: string): string[] {
-  const dir = path.join(kitRoot, CLOUD);
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== CLOUD_COMMON && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+/** The app script already calls configurePaykit with paykit-options. */
+export function appCallsConfigure(layout: HostLayout): boolean {
+  const file = path.join(layout.mpRoot, appScriptName(layout));
+  const code = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  return /configurePaykit\s*\(/.test(code) && code.includes('paykit-options');
 }
 
 /** The pages the kit brings, when their folder was copied. */
@@ -223,17 +220,14 @@ export function checkIntegration(
   if (!hasScript(path.join(mpRoot, 'paykit-options')))
     problems.push(`${optionsName} is missing (it says which env or sandbox the kit talks to)`);
   const appName = appScriptName(layout);
-  const appCode = exists(path.join(mpRoot, appName))
-    ? fs.readFileSync(path.join(mpRoot, appName), 'utf8')
-    : '';
-  if (!/configurePaykit\s*\(/.test(appCode) || !appCode.includes('paykit-options'))
+  if (!appCallsConfigure(layout))
     problems.push(
       `${appName} does not call configurePaykit(paykitOptions) from ./paykit-options in onLaunch`,
     );
 
   if (!layout.hasCloudRoot) problems.push('project.config.json has no cloudfunctionRoot');
   const cloudDir = posixRelative(layout.appRoot, layout.cloudRoot);
-  for (const name of kitFunctionNames(kitRoot)) {
+  for (const name of functionFolders(path.join(kitRoot, CLOUD))) {
     const dir = path.join(layout.cloudRoot, name);
     if (!exists(path.join(dir, 'index.js')) || !exists(path.join(dir, 'package.json')))
       problems.push(`${cloudDir}/${name} is missing (copy the kit's built dist/cloudfunctions/${name})`);

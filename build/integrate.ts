@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { allFiles, BuildError, CLOUD, MP, posixRelative, readJson } from './context';
 import {
+  appCallsConfigure,
   appScriptName,
   checkIntegration,
   hostPackageJson,
@@ -227,13 +228,6 @@ function kitMiniprogramFor(kitRoot: string, language: HostLanguage): string {
       `${built} is missing: run npm run build in the kit first (a JavaScript mini-program gets the kit compiled to .js)`,
     );
   return built;
-}
-
-/** The app script already calls configurePaykit with paykit-options (an earlier run, by hand). */
-function appCallsConfigure(layout: HostLayout): boolean {
-  const file = path.join(layout.mpRoot, appScriptName(layout));
-  const code = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  return /configurePaykit\s*\(/.test(code) && code.includes('paykit-options');
 }
 
 /** The to-do for the app script, in the host's own language. */
