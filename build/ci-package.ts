@@ -3,7 +3,8 @@
 // its files and timer triggers. Problems are collected, never thrown, so a dry run can list them all.
 import * as fs from 'fs';
 import * as path from 'path';
-import { type BuildContext, CLOUD_COMMON, listFiles, rel } from './context';
+import { allFiles, type BuildContext, functionFolders, listFiles, rel } from './context';
+import { formatBytes } from './ci-inputs';
 import { CODE_EXTS, walkMiniprogram } from './ci-walk';
 
 /** miniprogram-ci 2.1.42 MiniProgramWhiteList: WeChat drops every other file type. */
@@ -12,8 +13,8 @@ export const UPLOAD_EXTS = [
   '.aac', '.m4a', '.mp4', '.wav', '.ogg', '.silk', '.wasm', '.br', '.cur', '.ico', '.skel', '.crt', '.cert',
 ]; // prettier-ignore
 export const MB = 1024 * 1024;
+/** The main package and each subpackage. */
 export const MAIN_PACKAGE_LIMIT = 2 * MB;
-export const SUBPACKAGE_LIMIT = 2 * MB;
 export const TOTAL_PACKAGE_LIMIT = 20 * MB;
 /** Guard for one cloud function's uploaded code (raw bytes, so stricter than the zipped limit). */
 export const FUNCTION_LIMIT = 50 * MB;
@@ -87,15 +88,6 @@ function packIgnored(file: string, rules: Array<{ type: string; value: string }>
   });
 }
 
-/** Every file under `dir` (miniprogram_npm included, node_modules never uploaded), posix paths. */
-function allFiles(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .filter((f) => !f.split('/').includes('node_modules'))
-    .sort();
-}
-
 function planMiniprogram(plan: ProjectPlan, relRoot: string): void {
   const { mpRoot, config, problems, notes } = plan;
   const appJson = readJson<{ subpackages?: Array<{ root: string }>; subPackages?: Array<{ root: string }> }>(
@@ -105,7 +97,8 @@ function planMiniprogram(plan: ProjectPlan, relRoot: string): void {
   );
   if (!appJson) return;
   if (!fs.existsSync(path.join(mpRoot, 'app.js'))) problems.push(`${relRoot}/app.js is missing`);
-  const all = allFiles(mpRoot);
+  // miniprogram_npm is uploaded, node_modules never.
+  const all = allFiles(mpRoot).filter((f) => !f.split('/').includes('node_modules'));
   const stray = all.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   if (stray.length)
     problems.push(`${relRoot} holds TypeScript sources (${stray[0]}, ...): run npm run build`);
@@ -130,11 +123,11 @@ function planMiniprogram(plan: ProjectPlan, relRoot: string): void {
   if (pruneUnused) notes.push('ignoreUploadUnusedFiles is on: only code reached from app.json is counted');
   const main = sum(plan.files.filter((f) => f.pkg === ''));
   if (main > MAIN_PACKAGE_LIMIT)
-    problems.push(`main package is ${(main / MB).toFixed(2)} MB: WeChat accepts at most 2 MB`);
+    problems.push(`main package is ${formatBytes(main)}: WeChat accepts at most 2 MB`);
   for (const root of subRoots) {
     const size = sum(plan.files.filter((f) => f.pkg === root));
-    if (size > SUBPACKAGE_LIMIT)
-      problems.push(`subpackage ${root} is ${(size / MB).toFixed(2)} MB: WeChat accepts at most 2 MB`);
+    if (size > MAIN_PACKAGE_LIMIT)
+      problems.push(`subpackage ${root} is ${formatBytes(size)}: WeChat accepts at most 2 MB`);
   }
   if (sum(plan.files) > TOTAL_PACKAGE_LIMIT) problems.push('all packages together exceed 20 MB');
 }
@@ -166,23 +159,9 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
     problems.push(`${relRoot} does not exist: run npm run build`);
     return;
   }
-  const built = fs
-    .readdirSync(cloudRoot, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== CLOUD_COMMON)
-    .map((e) => e.name)
-    .sort();
+  const built = functionFolders(cloudRoot);
   const srcDir = path.join(ctx.root, 'cloudfunctions');
-  const sources = fs.existsSync(srcDir)
-    ? fs
-        .readdirSync(srcDir, { withFileTypes: true })
-        .filter(
-          (e) =>
-            e.isDirectory() &&
-            e.name !== CLOUD_COMMON &&
-            fs.existsSync(path.join(srcDir, e.name, 'index.ts')),
-        )
-        .map((e) => e.name)
-    : [];
+  const sources = functionFolders(srcDir).filter((n) => fs.existsSync(path.join(srcDir, n, 'index.ts')));
   for (const name of sources.filter((n) => !built.includes(n)))
     problems.push(`cloud function ${name} is not built (no ${relRoot}/${name}): run npm run build`);
   if (!built.length) problems.push(`${relRoot} holds no cloud function`);
@@ -198,7 +177,7 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
     }));
     const total = sum(files);
     if (total > FUNCTION_LIMIT)
-      problems.push(`cloud function ${name} is ${(total / MB).toFixed(2)} MB: keep it under 50 MB`);
+      problems.push(`cloud function ${name} is ${formatBytes(total)}: keep it under 50 MB`);
     const configFile = path.join(dir, 'config.json');
     const triggers = fs.existsSync(configFile) ? readTriggers(name, configFile, problems) : [];
     plan.functions.push({ name, dir, files, total, triggers });

@@ -7,7 +7,7 @@ import { spawn } from 'child_process';
 import { createRequire } from 'module';
 import * as path from 'path';
 import { BuildError } from './context';
-import type { CiTaskName } from './ci-credentials';
+import type { CiTaskName } from './ci-inputs';
 import type { Trigger } from './ci-package';
 
 export interface CiJob {

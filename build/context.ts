@@ -7,8 +7,6 @@ export interface BuildContext {
   root: string;
   /** Output folder (dist/ in the project; a temp folder in tests). */
   out: string;
-  /** Also keep the real copy at miniprogram/miniprogram_npm up to date (miniprogram-simulate needs it). */
-  syncSourceNpm: boolean;
   log: (message: string) => void;
   warn: (message: string) => void;
 }
@@ -18,7 +16,6 @@ export function createContext(opts: Partial<BuildContext> & { root: string }): B
   return {
     root,
     out: path.resolve(root, opts.out ?? 'dist'),
-    syncSourceNpm: opts.syncSourceNpm ?? true,
     log: opts.log ?? ((message) => console.log(`[build] ${message}`)),
     warn: opts.warn ?? ((message) => console.warn(`[build] warning: ${message}`)),
   };
@@ -82,6 +79,24 @@ export function listFiles(dir: string, keep: (rel: string) => boolean): string[]
   return found.sort();
 }
 
+/** Every file under `dir`, installed and generated folders included (posix paths relative to `dir`). */
+export function allFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+/** The function folders in a cloud functions folder: every folder but common and dot-folders, sorted. */
+export function functionFolders(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== CLOUD_COMMON && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+}
+
 export const isKitScript = (rel: string) => rel.endsWith('.ts') && !rel.endsWith('.d.ts');
 export const isAsset = (rel: string) => ASSET_EXTS.includes(path.extname(rel).toLowerCase());
 
@@ -91,9 +106,28 @@ export function writeFile(file: string, contents: string | Uint8Array): void {
   fs.writeFileSync(file, contents);
 }
 
+/** `to` relative to `from`, posix-style, for messages and config files. */
+export const posixRelative = (from: string, to: string) => path.relative(from, to).split(path.sep).join('/');
+
 /** Project-relative, posix-style path for messages. */
-export function rel(ctx: BuildContext, file: string): string {
-  return path.relative(ctx.root, file).split(path.sep).join('/');
+export const rel = (ctx: BuildContext, file: string) => posixRelative(ctx.root, file);
+
+/** A JSON file the developer must fix when it does not parse. */
+export function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new BuildError(`${file} is not readable JSON: ${(err as Error).message}`);
+  }
+}
+
+/** A JSON file, or `fallback` when it is missing or does not parse. */
+export function readJsonOr<T>(file: string, fallback: T): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return fallback;
+  }
 }
 
 /** `require("x")` specifiers in esbuild's CJS output (esbuild always prints them with double quotes). */

@@ -2,7 +2,21 @@
 // as a list of problems (empty when everything is in place). Reads files only; changes nothing.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError, CLOUD, CLOUD_COMMON } from './context';
+import {
+  allFiles,
+  BuildError,
+  CLOUD,
+  functionFolders,
+  isKitScript,
+  posixRelative,
+  readJson,
+  readJsonOr,
+} from './context';
+
+/** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
+export const KIT_MP_PARTS = ['paykit', 'behaviors', 'components/pay-button', 'pages/orders'];
+/** The merchant bills page: optional (only merchant admins can use it). */
+export const KIT_ADMIN_PART = 'pages/admin';
 
 /** The language of the host's scripts: what the kit's copy must be written in. */
 export type HostLanguage = 'ts' | 'js';
@@ -27,12 +41,7 @@ export interface HostLayout {
 export function readHostLayout(appRoot: string, language?: HostLanguage): HostLayout {
   const root = path.resolve(appRoot);
   const projectConfigFile = path.join(root, 'project.config.json');
-  let config: { miniprogramRoot?: string; cloudfunctionRoot?: string };
-  try {
-    config = JSON.parse(fs.readFileSync(projectConfigFile, 'utf8')) as typeof config;
-  } catch (err) {
-    throw new BuildError(`${projectConfigFile} is not readable JSON: ${(err as Error).message}`);
-  }
+  const config = readJson<{ miniprogramRoot?: string; cloudfunctionRoot?: string }>(projectConfigFile);
   const mpRoot = path.resolve(root, config.miniprogramRoot ?? '');
   if (!fs.existsSync(path.join(mpRoot, 'app.json'))) {
     throw new BuildError(`${path.join(mpRoot, 'app.json')} is missing: is ${root} a mini-program project?`);
@@ -71,14 +80,11 @@ export function hostPackageJson(layout: HostLayout): string | undefined {
     .find((file) => fs.existsSync(file));
 }
 
-/** The kit's function names: the folders of its cloudfunctions/ but common. */
-export function kitFunctionNames(kitRoot: string): string[] {
-  const dir = path.join(kitRoot, CLOUD);
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== CLOUD_COMMON && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+/** The app script already calls configurePaykit with paykit-options. */
+export function appCallsConfigure(layout: HostLayout): boolean {
+  const file = path.join(layout.mpRoot, appScriptName(layout));
+  const code = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  return /configurePaykit\s*\(/.test(code) && code.includes('paykit-options');
 }
 
 /** The pages the kit brings, when their folder was copied. */
@@ -95,14 +101,6 @@ const exists = (file: string) => fs.existsSync(file);
 /** A module's script: .js in a JavaScript host (it cannot run .ts), .ts or .js in a TypeScript one. */
 const scriptOf = (language: HostLanguage) => (base: string) =>
   exists(`${base}.js`) || (language === 'ts' && exists(`${base}.ts`));
-
-function readJsonOr<T>(file: string, fallback: T): T {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 /** Every page app.json registers, main package and subpackages, as full paths. */
 export function registeredPages(app: AppJson): string[] {
@@ -157,9 +155,7 @@ function typeScriptIn(mpRoot: string, parts: string[]): string[] {
   return parts.filter((part) => {
     const dir = path.join(mpRoot, part);
     if (!exists(dir)) return false;
-    return (fs.readdirSync(dir, { recursive: true }) as string[]).some(
-      (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'),
-    );
+    return allFiles(dir).some(isKitScript);
   });
 }
 
@@ -182,13 +178,7 @@ export function checkIntegration(
   const pages = registeredPages(app);
 
   if (layout.language === 'js') {
-    for (const part of typeScriptIn(mpRoot, [
-      'paykit',
-      'behaviors',
-      'components/pay-button',
-      'pages/orders',
-      'pages/admin',
-    ]))
+    for (const part of typeScriptIn(mpRoot, [...KIT_MP_PARTS, KIT_ADMIN_PART]))
       problems.push(
         `${part}/ holds TypeScript, which this JavaScript mini-program cannot run: copy the kit's built dist/miniprogram/${part} instead (integrate.ts --js --overwrite)`,
       );
@@ -223,29 +213,24 @@ export function checkIntegration(
   if (!pkgFile) problems.push('package.json is missing (npm init -y && npm install @vant/weapp)');
   else if (!pkg.dependencies?.['@vant/weapp'])
     problems.push(
-      `${posixRel(layout.appRoot, pkgFile)}: @vant/weapp is not in "dependencies" (npm install @vant/weapp)`,
+      `${posixRelative(layout.appRoot, pkgFile)}: @vant/weapp is not in "dependencies" (npm install @vant/weapp)`,
     );
 
   const optionsName = paykitOptionsName(layout);
   if (!hasScript(path.join(mpRoot, 'paykit-options')))
     problems.push(`${optionsName} is missing (it says which env or sandbox the kit talks to)`);
   const appName = appScriptName(layout);
-  const appCode = exists(path.join(mpRoot, appName))
-    ? fs.readFileSync(path.join(mpRoot, appName), 'utf8')
-    : '';
-  if (!/configurePaykit\s*\(/.test(appCode) || !appCode.includes('paykit-options'))
+  if (!appCallsConfigure(layout))
     problems.push(
       `${appName} does not call configurePaykit(paykitOptions) from ./paykit-options in onLaunch`,
     );
 
   if (!layout.hasCloudRoot) problems.push('project.config.json has no cloudfunctionRoot');
-  const cloudDir = posixRel(layout.appRoot, layout.cloudRoot);
-  for (const name of kitFunctionNames(kitRoot)) {
+  const cloudDir = posixRelative(layout.appRoot, layout.cloudRoot);
+  for (const name of functionFolders(path.join(kitRoot, CLOUD))) {
     const dir = path.join(layout.cloudRoot, name);
     if (!exists(path.join(dir, 'index.js')) || !exists(path.join(dir, 'package.json')))
       problems.push(`${cloudDir}/${name} is missing (copy the kit's built dist/cloudfunctions/${name})`);
   }
   return problems;
 }
-
-const posixRel = (from: string, to: string) => path.relative(from, to).split(path.sep).join('/');

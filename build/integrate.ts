@@ -8,21 +8,20 @@
 // or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError, CLOUD, MP } from './context';
+import { allFiles, BuildError, CLOUD, MP, posixRelative, readJson } from './context';
 import {
+  appCallsConfigure,
   appScriptName,
   checkIntegration,
   hostPackageJson,
+  KIT_ADMIN_PART,
+  KIT_MP_PARTS,
   paykitOptionsName,
   readHostLayout,
   type HostLanguage,
   type HostLayout,
 } from './integrate-check';
 
-/** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
-export const KIT_MP_PARTS = ['paykit', 'behaviors', 'components/pay-button', 'pages/orders'];
-/** The merchant bills page: optional (only merchant admins can use it). */
-export const KIT_ADMIN_PART = 'pages/admin';
 /** The pages the kit adds, by subpackage root (the folder each lives in). */
 export const KIT_PAGES: Record<string, string[]> = {
   'pages/orders': ['list/index', 'detail/index'],
@@ -65,16 +64,6 @@ export interface IntegrateResult {
   todo: string[];
 }
 
-const posix = (p: string) => p.split(path.sep).join('/');
-
-/** Every file under `dir`, relative to it (posix). */
-function filesOf(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((e) => e.isFile())
-    .map((e) => posix(path.relative(dir, path.join(e.parentPath, e.name))))
-    .sort();
-}
-
 interface CopyPlan {
   from: string;
   to: string;
@@ -85,23 +74,15 @@ interface CopyPlan {
 /** Source → destination for every file of `fromDir`, refusing destinations that differ (unless overwrite). */
 function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolean, conflicts: string[]) {
   const out: CopyPlan[] = [];
-  for (const f of filesOf(fromDir)) {
+  for (const f of allFiles(fromDir)) {
     const from = path.join(fromDir, f);
     const to = path.join(toDir, f);
     const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;
     const same = existing !== undefined && existing.equals(fs.readFileSync(from));
-    if (existing && !same && !overwrite) conflicts.push(posix(path.relative(appRoot, to)));
+    if (existing && !same && !overwrite) conflicts.push(posixRelative(appRoot, to));
     out.push({ from, to, same });
   }
   return out;
-}
-
-function readJson<T>(file: string): T {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch (err) {
-    throw new BuildError(`${file} is not readable JSON: ${(err as Error).message}`);
-  }
 }
 
 const writeJson = (file: string, value: unknown) =>
@@ -191,9 +172,9 @@ function configureProject(layout: HostLayout, pkgFile: string, todo: string[]): 
   const setting = (config.setting ?? {}) as Record<string, unknown>;
   const pkgInsideMp = path.dirname(pkgFile) === layout.mpRoot;
   if (!pkgInsideMp && !setting.packNpmManually) {
-    const mpDir = `./${posix(path.relative(layout.appRoot, layout.mpRoot))}/`;
+    const mpDir = `./${posixRelative(layout.appRoot, layout.mpRoot)}/`;
     setting.packNpmManually = true;
-    const pkgPath = `./${posix(path.relative(layout.appRoot, pkgFile))}`;
+    const pkgPath = `./${posixRelative(layout.appRoot, pkgFile)}`;
     setting.packNpmRelationList = [{ packageJsonPath: pkgPath, miniprogramNpmDistDir: mpDir }];
     config.setting = setting;
     changed = true;
@@ -233,7 +214,7 @@ function ensureVantDependency(layout: HostLayout, kitRoot: string, edited: strin
   if (!existing || !pkg.dependencies?.[VANT]) {
     pkg.dependencies = { ...pkg.dependencies, [VANT]: vantSpec(kitRoot) };
     writeJson(pkgFile, pkg);
-    edited.push(posix(path.relative(layout.appRoot, pkgFile)));
+    edited.push(posixRelative(layout.appRoot, pkgFile));
   }
   return pkgFile;
 }
@@ -247,13 +228,6 @@ function kitMiniprogramFor(kitRoot: string, language: HostLanguage): string {
       `${built} is missing: run npm run build in the kit first (a JavaScript mini-program gets the kit compiled to .js)`,
     );
   return built;
-}
-
-/** The app script already calls configurePaykit with paykit-options (an earlier run, by hand). */
-function appCallsConfigure(layout: HostLayout): boolean {
-  const file = path.join(layout.mpRoot, appScriptName(layout));
-  const code = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  return /configurePaykit\s*\(/.test(code) && code.includes('paykit-options');
 }
 
 /** The to-do for the app script, in the host's own language. */
@@ -311,36 +285,35 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
     fs.mkdirSync(path.dirname(c.to), { recursive: true });
     fs.copyFileSync(c.from, c.to);
   }
-  const copied = written.map((c) => posix(path.relative(appRoot, c.to)));
-  const unchanged = copies.filter((c) => c.same).map((c) => posix(path.relative(appRoot, c.to)));
+  const copied = written.map((c) => posixRelative(appRoot, c.to));
+  const unchanged = copies.filter((c) => c.same).map((c) => posixRelative(appRoot, c.to));
   const todo: string[] = [];
   const edited: string[] = [];
 
   const hadPackageJson = hostPackageJson(layout) !== undefined;
   const pkgFile = ensureVantDependency(layout, kitRoot, edited);
-  if (configureProject(layout, pkgFile, todo))
-    edited.push(posix(path.relative(appRoot, layout.projectConfigFile)));
+  if (configureProject(layout, pkgFile, todo)) edited.push(posixRelative(appRoot, layout.projectConfigFile));
 
   const roots = admin ? ['pages/orders', 'pages/admin'] : ['pages/orders'];
   const appJsonFile = path.join(mpRoot, 'app.json');
   const pagesAdded = registerPages(appJsonFile, roots, opts.subpackages ?? false);
-  if (pagesAdded.length) edited.push(posix(path.relative(appRoot, appJsonFile)));
+  if (pagesAdded.length) edited.push(posixRelative(appRoot, appJsonFile));
 
   const optionsName = paykitOptionsName(layout);
   const optionsFile = path.join(mpRoot, optionsName);
   if (!fs.existsSync(optionsFile)) {
     fs.writeFileSync(optionsFile, paykitOptionsSource(opts.paykitOptions, language));
-    copied.push(posix(path.relative(appRoot, optionsFile)));
+    copied.push(posixRelative(appRoot, optionsFile));
   }
 
-  const pkgRel = posix(path.relative(appRoot, pkgFile));
+  const pkgRel = posixRelative(appRoot, pkgFile);
   todo.push(
     hadPackageJson
       ? `npm install (in ${path.dirname(pkgRel) === '.' ? 'the project root' : path.dirname(pkgRel)}), then DevTools 工具 → 构建 npm (${VANT} into miniprogram_npm)`
       : `${pkgRel} was created (the project had none) with ${VANT}: npm install, then DevTools 工具 → 构建 npm`,
     ...(appCallsConfigure(layout) ? [] : [appScriptTodo(appScriptName(layout), language)]),
-    `${posix(path.relative(appRoot, optionsFile))}: your env id (cloud) or the sandbox URL (local)`,
-    `${posix(path.relative(appRoot, layout.cloudRoot))}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
+    `${posixRelative(appRoot, optionsFile)}: your env id (cloud) or the sandbox URL (local)`,
+    `${posixRelative(appRoot, layout.cloudRoot)}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
   );
   return { language, copied, unchanged, edited, pagesAdded, todo };
 }

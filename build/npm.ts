@@ -3,7 +3,7 @@
 // takes milliseconds instead of seconds.
 import * as fs from 'fs';
 import * as path from 'path';
-import { type BuildContext, BuildError, paths, writeFile } from './context';
+import { allFiles, type BuildContext, BuildError, paths, readJsonOr, rel, writeFile } from './context';
 
 /** The packages the mini-program may require; each is copied to miniprogram_npm/<name>. */
 export const MP_NPM_PACKAGES = ['@vant/weapp'];
@@ -39,11 +39,7 @@ export const vantLibDir = (ctx: BuildContext) => packageInfo(ctx, '@vant/weapp')
 
 type Stamp = Record<string, { version: string; files: number }>;
 
-function countFiles(dir: string): number {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) =>
-    e.isFile(),
-  ).length;
-}
+const countFiles = (dir: string) => allFiles(dir).length;
 
 /** Plain recursive copy; several times faster than fs.cpSync here (no per-file checks). */
 function copyTree(from: string, to: string): void {
@@ -51,14 +47,6 @@ function copyTree(from: string, to: string): void {
   for (const e of fs.readdirSync(from, { withFileTypes: true })) {
     if (e.isDirectory()) copyTree(path.join(from, e.name), path.join(to, e.name));
     else fs.copyFileSync(path.join(from, e.name), path.join(to, e.name));
-  }
-}
-
-function readStamp(file: string): Stamp {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Stamp;
-  } catch {
-    return {};
   }
 }
 
@@ -70,7 +58,7 @@ function readStamp(file: string): Stamp {
  */
 export function syncMiniprogramNpm(ctx: BuildContext, mpRoot: string, stampFile: string): string[] {
   const npmDir = path.join(mpRoot, 'miniprogram_npm');
-  const stamp = readStamp(stampFile);
+  const stamp = readJsonOr<Stamp>(stampFile, {});
   const copied: string[] = [];
   for (const name of MP_NPM_PACKAGES) {
     const info = packageInfo(ctx, name);
@@ -87,19 +75,8 @@ export function syncMiniprogramNpm(ctx: BuildContext, mpRoot: string, stampFile:
   return copied;
 }
 
-/**
- * dist/miniprogram gets its copy, plus miniprogram/miniprogram_npm when ctx.syncSourceNpm (git-ignored;
- * miniprogram-simulate and the wxml check resolve vant there).
- */
+/** dist/miniprogram/miniprogram_npm; its stamp sits outside miniprogramRoot so DevTools never uploads it. */
 export function npm(ctx: BuildContext): void {
-  // The dist stamp sits outside miniprogramRoot so DevTools never uploads it; the source one sits in the
-  // git-ignored miniprogram_npm folder.
-  const targets: Array<[string, string]> = [[paths.mpOut(ctx), path.join(ctx.out, NPM_STAMP)]];
-  if (ctx.syncSourceNpm)
-    targets.push([paths.mpSrc(ctx), path.join(paths.mpSrc(ctx), 'miniprogram_npm', NPM_STAMP)]);
-  for (const [mpRoot, stampFile] of targets) {
-    const copied = syncMiniprogramNpm(ctx, mpRoot, stampFile);
-    if (copied.length)
-      ctx.log(`miniprogram_npm: copied ${copied.join(', ')} to ${path.relative(ctx.root, mpRoot) || '.'}`);
-  }
+  const copied = syncMiniprogramNpm(ctx, paths.mpOut(ctx), path.join(ctx.out, NPM_STAMP));
+  if (copied.length) ctx.log(`miniprogram_npm: copied ${copied.join(', ')} to ${rel(ctx, paths.mpOut(ctx))}`);
 }

@@ -3,12 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parallel, series } from 'gulp';
 import type { TaskFunction } from 'gulp';
-import { copyAssets } from './assets';
-import { type BuildContext, MP, paths } from './context';
-import { bundleFunctions } from './functions';
+import { compileScripts, copyAssets } from './miniprogram';
 import { NPM_STAMP, npm as syncNpm } from './npm';
-import { bundleSandbox } from './sandbox';
-import { compileScripts } from './scripts';
+import { type BuildContext, MP, paths } from './context';
+import { bundleFunctions, bundleSandbox } from './bundles';
 import { startWatch } from './watch';
 import { checkWxml } from './wxml';
 
@@ -57,9 +55,7 @@ export function createTasks(ctx: BuildContext): BuildTasks {
     },
   );
   const assets = task('assets', 'Copy wxml/wxss/json/wxs/images to dist/miniprogram', () => copyAssets(ctx));
-  const npm = task('npm', 'Copy @vant/weapp into miniprogram_npm (dist and source)', async () =>
-    syncNpm(ctx),
-  );
+  const npm = task('npm', 'Copy @vant/weapp into dist/miniprogram/miniprogram_npm', async () => syncNpm(ctx));
   const functions = task('functions', 'Bundle each cloud function to dist/cloudfunctions', () =>
     bundleFunctions(ctx),
   );

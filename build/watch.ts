@@ -3,11 +3,9 @@
 import * as fs from 'fs';
 import { watch } from 'gulp';
 import * as path from 'path';
-import { syncAsset } from './assets';
+import { syncAsset, compileScripts, removeScriptOutput } from './miniprogram';
 import { type BuildContext, CLOUD, CLOUD_COMMON, isAsset, isKitScript, MP, paths, SANDBOX } from './context';
-import { bundleFunction, listFunctions, removeFunctionOutput } from './functions';
-import { bundleSandbox } from './sandbox';
-import { compileScripts, removeScriptOutput } from './scripts';
+import { bundleFunction, listFunctions, removeFunctionOutput, bundleSandbox } from './bundles';
 import { checkWxml } from './wxml';
 
 /** What a batch of changed paths requires; paths are relative to miniprogram/ for scripts and assets. */

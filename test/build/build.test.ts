@@ -4,9 +4,9 @@ import { parallel, series } from 'gulp';
 import * as os from 'os';
 import * as path from 'path';
 import { createContext, findRequires, isInside } from '../../build/context';
-import { DEFAULT_FUNCTION_CONFIG, listFunctions } from '../../build/functions';
-import { listScripts } from '../../build/scripts';
-import { syncMiniprogramNpm } from '../../build/npm';
+import { DEFAULT_FUNCTION_CONFIG, listFunctions } from '../../build/bundles';
+import { listScripts } from '../../build/miniprogram';
+import { NPM_STAMP, syncMiniprogramNpm } from '../../build/npm';
 import { createTasks } from '../../build/tasks';
 import { createFixture, filesUnder, type Fixture, PNG_BYTES, REPO, runTask } from './fixture';
 
@@ -52,25 +52,23 @@ describe('gulp build on a fixture project', () => {
     }
   });
 
-  it('makes miniprogram_npm a real, identical copy of @vant/weapp/lib in dist and in the source tree', () => {
+  it('makes dist/miniprogram/miniprogram_npm a real, identical copy of @vant/weapp/lib, and leaves the source tree alone', () => {
     const lib = path.join(REPO, 'node_modules/@vant/weapp/lib');
-    for (const mpRoot of [mpOut(), path.join(fx.root, 'miniprogram')]) {
-      const copy = path.join(mpRoot, 'miniprogram_npm/@vant/weapp');
-      expect(fs.lstatSync(copy).isSymbolicLink()).toBe(false);
-      expect(filesUnder(copy)).toEqual(filesUnder(lib));
-      for (const f of ['button/index.js', 'button/index.wxml', 'toast/toast.js', 'wxs/utils.wxs']) {
-        expect(fs.readFileSync(path.join(copy, f)).equals(fs.readFileSync(path.join(lib, f)))).toBe(true);
-      }
+    const copy = path.join(mpOut(), 'miniprogram_npm/@vant/weapp');
+    expect(fs.lstatSync(copy).isSymbolicLink()).toBe(false);
+    expect(filesUnder(copy)).toEqual(filesUnder(lib));
+    for (const f of ['button/index.js', 'button/index.wxml', 'toast/toast.js', 'wxs/utils.wxs']) {
+      expect(fs.readFileSync(path.join(copy, f)).equals(fs.readFileSync(path.join(lib, f)))).toBe(true);
     }
+    expect(fs.existsSync(path.join(fx.root, 'miniprogram/miniprogram_npm'))).toBe(false);
   });
 
   it('skips the vant copy when it is up to date, and redoes it when files went missing', () => {
-    const mpSrc = path.join(fx.root, 'miniprogram');
-    const stamp = path.join(mpSrc, 'miniprogram_npm/.paykit-npm.json');
-    expect(syncMiniprogramNpm(fx.ctx, mpSrc, stamp)).toEqual([]);
-    fs.rmSync(path.join(mpSrc, 'miniprogram_npm/@vant/weapp/button'), { recursive: true });
-    expect(syncMiniprogramNpm(fx.ctx, mpSrc, stamp)).toEqual(['@vant/weapp']);
-    expect(fs.existsSync(path.join(mpSrc, 'miniprogram_npm/@vant/weapp/button/index.js'))).toBe(true);
+    const stamp = path.join(fx.out, NPM_STAMP);
+    expect(syncMiniprogramNpm(fx.ctx, mpOut(), stamp)).toEqual([]);
+    fs.rmSync(path.join(mpOut(), 'miniprogram_npm/@vant/weapp/button'), { recursive: true });
+    expect(syncMiniprogramNpm(fx.ctx, mpOut(), stamp)).toEqual(['@vant/weapp']);
+    expect(fs.existsSync(path.join(mpOut(), 'miniprogram_npm/@vant/weapp/button/index.js'))).toBe(true);
   });
 
   it('bundles each cloud function with common inlined and wx-server-sdk left as a require', () => {
@@ -114,12 +112,10 @@ describe('gulp build on a fixture project', () => {
 
 describe("the project's own sources", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-build-repo-'));
-  // Into a temp folder, and without touching miniprogram/miniprogram_npm, so suites reading dist/ or the
-  // source copy are not disturbed.
+  // Into a temp folder, so suites reading dist/ are not disturbed.
   const ctx = createContext({
     root: REPO,
     out,
-    syncSourceNpm: false,
     log: () => undefined,
     warn: () => undefined,
   });

@@ -5,8 +5,14 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createContext } from '../../build/context';
-import { checkCredentials, credentialsMessage, loadCredentials } from '../../build/ci-credentials';
-import { checkVersion, parseCiFlags, resolveRelease } from '../../build/ci-options';
+import {
+  checkCredentials,
+  credentialsMessage,
+  loadCredentials,
+  checkVersion,
+  parseCiFlags,
+  resolveRelease,
+} from '../../build/ci-inputs';
 import { planProject } from '../../build/ci-package';
 import { failureMessage, isNetworkFailure } from '../../build/ci-run';
 import { runCiTask } from '../../build/ci-tasks';

@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createContext } from '../../build/context';
-import { bundleFunction, checkFunctionRequires } from '../../build/functions';
-import { checkMiniprogramRequires, compileScripts } from '../../build/scripts';
+import { bundleFunction, checkFunctionRequires } from '../../build/bundles';
+import { checkMiniprogramRequires, compileScripts } from '../../build/miniprogram';
 import { createFixture, type Fixture, REPO } from './fixture';
 
 describe('what built code may require', () => {

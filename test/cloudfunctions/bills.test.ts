@@ -6,8 +6,9 @@
 import cloud from 'wx-server-sdk';
 import type { Discrepancy } from '../../typings/paykit/bill';
 import { eventually, post, query, readDoc, seed } from '../helpers/control';
-import { KitClient } from '../helpers/kit';
+import { KitClient, merchantArgs } from '../helpers/kit';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 // Without it the SDK probes metadata.tencentyun.com on every request; SILENCE stops its slow-call timer.
 process.env.TENCENTCLOUD = 'true';
@@ -17,16 +18,12 @@ let sandbox: SandboxProcess;
 let kit: KitClient;
 const ALICE = 'o-alice-bill';
 const ADMIN = 'o-admin-bill';
-const SUB_MCH_ID = '1900000109';
 
 beforeAll(async () => {
   // Orders stay payable for a week here, so the sweep timer does not find the lost payment when it
   // closes expired orders: the bill must.
   sandbox = await startSandboxProcess({
-    args: [
-      '--fn-env',
-      `PAYKIT_SUB_MCH_ID=${SUB_MCH_ID},PAYKIT_ADMIN_OPENIDS=${ADMIN},PAYKIT_ORDER_TTL_MINUTES=10080`,
-    ],
+    args: merchantArgs(ADMIN, ['PAYKIT_ORDER_TTL_MINUTES=10080']),
   });
   kit = new KitClient(sandbox.url);
   await seed(sandbox.url, { paykit_products: [{ _id: 'cake', name: '蛋糕', price: 3200, active: true }] });

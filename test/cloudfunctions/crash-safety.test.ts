@@ -6,9 +6,9 @@
  * by writing the state it leaves behind (a hook claimed a moment ago and never finished).
  */
 import { eventually, get, post, query, readDoc, seed } from '../helpers/control';
-import { KitClient } from '../helpers/kit';
+import { startKitSandbox, type KitClient } from '../helpers/kit';
 import { expiredUnpaidOrders } from '../helpers/orders';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let kit: KitClient;
@@ -16,12 +16,7 @@ const ALICE = 'o-alice-crash';
 const ADMIN = 'o-admin-crash';
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess({
-    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
-  });
-  kit = new KitClient(sandbox.url);
-  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
-  await kit.clock('freeze');
+  ({ sandbox, kit } = await startKitSandbox(ADMIN));
 });
 
 afterAll(async () => {
@@ -42,10 +37,10 @@ interface StoredOrder {
 }
 
 async function buyAndPay(openid = ALICE) {
-  const placed = await kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
-  expect((await kit.pay(openid, placed.payment.package)).errMsg).toBe('requestPayment:ok');
-  await kit.settle();
-  await kit.orderReaches(placed.orderNo, 'SUCCESS');
+  const placed = await kit.payAndConfirm(
+    openid,
+    await kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] }),
+  );
   await eventually(async () =>
     (await stored(placed.orderNo)).fulfilment?.state === 'DONE' ? true : undefined,
   );

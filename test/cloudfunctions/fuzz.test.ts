@@ -4,9 +4,9 @@
  * called from the mini-program). Each must answer an error — never crash — and leave the
  * database as it was.
  */
-import { get, post, seed } from '../helpers/control';
-import { KitClient } from '../helpers/kit';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { get, post } from '../helpers/control';
+import { startKitSandbox, type KitClient } from '../helpers/kit';
+import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let kit: KitClient;
@@ -102,11 +102,7 @@ function event(rand: () => number): unknown {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess({
-    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
-  });
-  kit = new KitClient(sandbox.url);
-  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
+  ({ sandbox, kit } = await startKitSandbox(ADMIN, { freeze: false }));
   // Some real state for malformed events to (fail to) touch.
   const placed = await kit.ok('o-owner', 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
   await kit.pay('o-owner', placed.payment.package);

@@ -3,9 +3,9 @@
  * The order lifecycle at the server: close (5-minute rule, paid meanwhile), list (cursor pages),
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
-import { eventually, post, query, seed } from '../helpers/control';
-import { KitClient } from '../helpers/kit';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { eventually, post, query } from '../helpers/control';
+import { startKitSandbox, type KitClient } from '../helpers/kit';
+import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let kit: KitClient;
@@ -14,12 +14,7 @@ const BOB = 'o-bob-life';
 const ADMIN = 'o-admin-life';
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess({
-    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
-  });
-  kit = new KitClient(sandbox.url);
-  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
-  await kit.clock('freeze');
+  ({ sandbox, kit } = await startKitSandbox(ADMIN));
 });
 
 afterAll(async () => {
@@ -29,13 +24,7 @@ afterAll(async () => {
 const buy = (openid = ALICE, quantity = 1) =>
   kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity }] });
 
-async function buyAndPay(openid = ALICE) {
-  const placed = await buy(openid);
-  expect((await kit.pay(openid, placed.payment.package)).errMsg).toBe('requestPayment:ok');
-  await kit.settle();
-  await kit.orderReaches(placed.orderNo, 'SUCCESS');
-  return placed;
-}
+const buyAndPay = async (openid = ALICE) => kit.payAndConfirm(openid, await buy(openid));
 
 describe('closeOrder', () => {
   test('refuses within 5 minutes saying when, closes after, and the order cannot be paid again', async () => {

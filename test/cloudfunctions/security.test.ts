@@ -5,9 +5,9 @@
  * gateway and the real SDK, and the database is checked to be unchanged where it must be.
  * The first part replays the holes of issue 10; the second the attacks that already held.
  */
-import { callAs, eventually, get, post, query, seed } from '../helpers/control';
-import { KitClient } from '../helpers/kit';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { callAs, eventually, get, post, query } from '../helpers/control';
+import { startKitSandbox, type KitClient } from '../helpers/kit';
+import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let kit: KitClient;
@@ -17,12 +17,7 @@ const ADMIN = 'o-admin-sec';
 const MB = 1024 * 1024;
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess({
-    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
-  });
-  kit = new KitClient(sandbox.url);
-  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
-  await kit.clock('freeze');
+  ({ sandbox, kit } = await startKitSandbox(ADMIN));
 });
 
 afterAll(async () => {
@@ -32,13 +27,7 @@ afterAll(async () => {
 const buy = (openid = ALICE, extra: Record<string, unknown> = {}) =>
   kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }], ...extra });
 
-async function buyAndPay(openid = ALICE) {
-  const placed = await buy(openid);
-  expect((await kit.pay(openid, placed.payment.package)).errMsg).toBe('requestPayment:ok');
-  await kit.settle();
-  await kit.orderReaches(placed.orderNo, 'SUCCESS');
-  return placed;
-}
+const buyAndPay = async (openid = ALICE) => kit.payAndConfirm(openid, await buy(openid));
 
 /** Invokes a function the way WeChat Pay or a timer does: no user identity. */
 async function invoke<T = unknown>(name: string, data: unknown): Promise<T> {

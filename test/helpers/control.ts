@@ -1,23 +1,41 @@
 /**
- * The sandbox's HTTP control and gateway API, for node-environment suites (global fetch).
- * Component suites (jsdom, no fetch) use test/helpers/wx-sandbox.ts instead.
+ * The sandbox's HTTP control and gateway API, for node and jsdom suites alike (test/helpers/http.ts).
  */
-export async function post<T = Record<string, unknown>>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+import { httpRequest, parseBody } from './http';
+
+/** A request whose answer may be an error: resolves with the HTTP status and the parsed body. */
+export async function send<T = unknown>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const answer = await httpRequest(method, url, {
+    headers: {
+      ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: payload,
   });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`POST ${url} → ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
+  return { status: answer.status, body: parseBody(answer.text) as T };
 }
 
-export async function get<T = Record<string, unknown>>(url: string): Promise<T> {
-  const res = await fetch(url);
-  const text = await res.text();
-  if (!res.ok) throw new Error(`GET ${url} → ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
+/** A request that must succeed (2xx): fails the test with the sandbox's answer otherwise. */
+async function must<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const res = await send<T>(method, url, body);
+  if (res.status < 200 || res.status > 299)
+    throw new Error(`${method} ${url} → ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export const post = <T = Record<string, unknown>>(url: string, body: unknown): Promise<T> =>
+  must<T>('POST', url, body);
+
+export const get = <T = Record<string, unknown>>(url: string): Promise<T> => must<T>('GET', url);
+
+export async function del(url: string): Promise<void> {
+  await must('DELETE', url);
 }
 
 /** The answer of a call that ran: `POST /gateway/call` → 200. */
@@ -32,28 +50,6 @@ export interface SandboxErrorAnswer {
   error: { code: string; message: string; errCode?: number; errMsg?: string };
 }
 
-/** A request whose answer may be an error: resolves with the HTTP status and the parsed body. */
-export async function send<T = unknown>(
-  method: string,
-  url: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, {
-    method,
-    headers: { ...(method === 'GET' ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // Not JSON: keep the text for the assertion message.
-  }
-  return { status: res.status, body: parsed as T };
-}
-
 /** Calls a cloud function through the gateway as the given user, like wx.cloud.callFunction. */
 export async function callAs<T = unknown>(
   base: string,
@@ -66,10 +62,12 @@ export async function callAs<T = unknown>(
   return answer.result;
 }
 
+/** POST /sandbox/db/import: documents by collection. */
 export async function seed(base: string, data: Record<string, unknown[]>): Promise<void> {
   await post(`${base}/sandbox/db/import`, data);
 }
 
+/** GET /sandbox/db/<collection>/<id> → the document or null. */
 export async function readDoc<T = Record<string, unknown>>(
   base: string,
   collection: string,
@@ -79,6 +77,7 @@ export async function readDoc<T = Record<string, unknown>>(
   return res.data;
 }
 
+/** POST /sandbox/db/query { collection, where } → the matching documents. */
 export async function query<T = Record<string, unknown>>(
   base: string,
   collection: string,
@@ -89,7 +88,7 @@ export async function query<T = Record<string, unknown>>(
 
 /** Polls until `check` returns a value other than undefined, or fails after `ms`. */
 export async function eventually<T>(
-  check: () => Promise<T | undefined>,
+  check: () => T | undefined | Promise<T | undefined>,
   ms = 5000,
   what = 'condition',
 ): Promise<T> {
@@ -97,7 +96,64 @@ export async function eventually<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export interface SeedProduct {
+  sku: string;
+  name: string;
+  price: number;
+}
+
+/** Catalogue products into paykit_products (sku as _id, active). */
+export async function seedProducts(base: string, products: SeedProduct[]): Promise<void> {
+  await seed(base, {
+    paykit_products: products.map((p) => ({ _id: p.sku, name: p.name, price: p.price, active: true })),
+  });
+}
+
+export interface SeedOrder {
+  orderNo: string;
+  openid: string;
+  status: 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND' | 'PAYERROR';
+  totalFee: number;
+  createdAt: number;
+  /** Default: 30 minutes after createdAt. */
+  expiresAt?: number;
+  items?: Array<{ sku: string; name: string; unitPrice: number; quantity: number }>;
+}
+
+/** An order number in the kit's form: "PK" + 14 digits of time + 8 digits. */
+export function seedOrderNo(stamp: number, serial: number): string {
+  return `PK${String(stamp).padStart(14, '0').slice(-14)}${String(serial).padStart(8, '0')}`;
+}
+
+/** Orders straight into paykit_orders, in the kit's OrderDoc shape. */
+export async function seedOrders(base: string, orders: SeedOrder[]): Promise<void> {
+  const date = (ms: number) => ({ $date: new Date(ms).toISOString() });
+  const paykit_orders = orders.map((o) => {
+    const items = o.items ?? [{ sku: 'seed', name: '测试商品', unitPrice: o.totalFee, quantity: 1 }];
+    return {
+      _id: o.orderNo,
+      openid: o.openid,
+      appid: 'wxsandbox',
+      items,
+      totalFee: o.totalFee,
+      description: items.map((i) => i.name).join('、'),
+      status: o.status,
+      attempts: [],
+      outTradeNo: null,
+      createdAt: date(o.createdAt),
+      updatedAt: date(o.createdAt),
+      expiresAt: date(o.expiresAt ?? o.createdAt + 30 * 60_000),
+      ...(o.status === 'SUCCESS'
+        ? { paidAt: date(o.createdAt + 1000), transactionId: `42${o.orderNo.slice(2)}` }
+        : {}),
+      refunds: [],
+      version: 1,
+    };
+  });
+  await seed(base, { paykit_orders });
 }

@@ -3,7 +3,9 @@
  */
 import type { PaykitResponse } from '../../typings/paykit/errors';
 import type { PaykitFunctionName, PaykitFunctions, PaymentParams } from '../../typings/paykit/functions';
-import { callAs, eventually, get, post, readDoc } from './control';
+import { SUB_MCH_ID } from './constants';
+import { callAs, eventually, get, post, readDoc, seed } from './control';
+import { startSandboxProcess, type SandboxProcess } from './sandbox';
 
 export class KitClient {
   constructor(readonly base: string) {}
@@ -49,6 +51,18 @@ export class KitClient {
     return readDoc<T>(this.base, 'paykit_orders', orderNo);
   }
 
+  /** The payer pays a placed order; resolves once the kit has it as SUCCESS. */
+  async payAndConfirm<T extends { orderNo: string; payment: { package: string } }>(
+    openid: string,
+    placed: T,
+  ): Promise<T> {
+    const { errMsg } = await this.pay(openid, placed.payment.package);
+    if (errMsg !== 'requestPayment:ok') throw new Error(`paying ${placed.orderNo} answered ${errMsg}`);
+    await this.settle();
+    await this.orderReaches(placed.orderNo, 'SUCCESS');
+    return placed;
+  }
+
   /** Waits until the stored order has `status`. */
   orderReaches(orderNo: string, status: string, ms = 5000): Promise<Record<string, unknown>> {
     return eventually(
@@ -67,4 +81,24 @@ export class KitClient {
     );
     return trades[0];
   }
+}
+
+/** `--fn-env` that sets the kit's functions up as a merchant would: the sub-merchant, `admin` as the one admin, and `extra` (NAME=value). */
+export function merchantArgs(admin: string, extra: string[] = []): string[] {
+  return [
+    '--fn-env',
+    [`PAYKIT_SUB_MCH_ID=${SUB_MCH_ID}`, `PAYKIT_ADMIN_OPENIDS=${admin}`, ...extra].join(','),
+  ];
+}
+
+/** A sandbox for one test file with the kit set up for `admin` (merchantArgs), one product on sale (latte, 2800 fen) and, unless told otherwise, a frozen clock. */
+export async function startKitSandbox(
+  admin: string,
+  opts: { freeze?: boolean } = {},
+): Promise<{ sandbox: SandboxProcess; kit: KitClient }> {
+  const sandbox = await startSandboxProcess({ args: merchantArgs(admin) });
+  const kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
+  if (opts.freeze !== false) await kit.clock('freeze');
+  return { sandbox, kit };
 }

@@ -6,11 +6,9 @@
 import { buildFixtureFunctions } from './fixtures';
 import { get, post, query } from './control';
 import { startSandboxProcess, type SandboxProcess } from './sandbox';
+import { SUB_MCH_ID, TRADE_DAY_NOON } from './constants';
 
-export const SUB_MCH_ID = '1900000109';
 export const PAYER = 'o-payer-sdk';
-/** 2024-03-15 12:00:00 Beijing (04:00 UTC): a fixed day for the time rules and bills. */
-export const T0 = Date.UTC(2024, 2, 15, 4, 0, 0);
 
 export interface SdkAnswer {
   ok: boolean;
@@ -81,7 +79,7 @@ let seq = 0;
 
 export async function startPaySdk(
   fixtures: string[] = ['cloudpay', 'flakyCallback'],
-  at: number = T0,
+  at: number = TRADE_DAY_NOON,
 ): Promise<PaySdk> {
   const sandbox = await startSandboxProcess({ args: ['--functions', buildFixtureFunctions(fixtures)] });
   const base = sandbox.url;
@@ -172,9 +170,4 @@ export function beijingDay(ms: number): string {
 /** Beijing `yyyyMMddHHmmss` of an instant. */
 export function beijingCompact(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace(/[-T:]/g, '');
-}
-
-export async function del(url: string): Promise<void> {
-  const res = await fetch(url, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
-  if (!res.ok) throw new Error(`DELETE ${url} → ${res.status}: ${await res.text()}`);
 }

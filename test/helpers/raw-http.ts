@@ -1,44 +1,38 @@
 /**
- * Requests with exactly the headers an attacker (or a browser) would send: node's http lets a test
- * set Host and Origin, which fetch does not. For the security suites of the sandbox.
+ * Requests with exactly the headers an attacker (or a browser) would send, Host and Origin included
+ * (fetch would not let a test set them). For the security suites of the sandbox.
  */
-import * as http from 'http';
 import type { SandboxErrorAnswer } from './control';
+import { httpRequest } from './http';
 
 export interface Answer {
   status: number;
+  /** The parsed JSON, or undefined when the answer is not JSON. */
   body: unknown;
   text: string;
 }
 
-/** One request with exactly the headers given (node's http lets a test set Host, as a browser would). */
-export function raw(
+/** One request with exactly the headers given; an empty host stands for none at all. */
+export async function raw(
   base: string,
   method: string,
   route: string,
   headers: Record<string, string> = {},
   body?: string | Buffer,
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // An empty host stands for none at all (an HTTP/1.0-style request).
-    const setHost = headers.host !== '';
-    const sent = Object.fromEntries(Object.entries(headers).filter(([k, v]) => k !== 'host' || v));
-    const req = http.request(`${base}${route}`, { method, headers: sent, setHost }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
+  const sent = Object.fromEntries(Object.entries(headers).filter(([k, v]) => k !== 'host' || v));
+  const { status, text } = await httpRequest(method, `${base}${route}`, {
+    headers: sent,
+    body,
+    setHost: headers.host !== '',
   });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status, body: parsed, text };
 }
 
 export const JSON_TYPE = { 'content-type': 'application/json' };

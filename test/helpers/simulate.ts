@@ -1,24 +1,72 @@
 /**
- * Loading mini-program components into miniprogram-simulate with the real vant copy in
- * miniprogram/miniprogram_npm (toolchain-notes §2, approach C).
+ * Loading mini-program components into miniprogram-simulate with a real copy of vant
+ * (toolchain-notes §2, approach C), without writing into the source folder: each jest worker renders
+ * from its own root in the temp folder, which holds a real copy of vant in miniprogram_npm (the build's
+ * npm step, so the same files as dist/), the kit's templates, styles and json, and for each component
+ * a one-line index.js that requires the TypeScript source, so the jest transform and the module
+ * identity tests rely on (e.g. the paykit config) stay those of miniprogram/.
  *
  * Discipline: simulate cannot run the same component file twice in one module registry (jest
  * ignores require.cache, so Component() never re-runs). loadComp therefore caches ids per registry:
- * load as often as you like, render as often as you like. After jest.resetModules(), re-require this
- * helper. When a later load needs a component file an earlier load already ran (two pages that both
- * use pay-button), loadComp runs that load in a fresh module registry (jest.isolateModules), so
- * every Component() runs again. Module state seen by such a load (e.g. the paykit config) is then
- * its own copy: the test's configurePaykit() does not reach it, the defaults apply.
+ * load as often as you like, render as often as you like. When a later load needs a component file
+ * an earlier load already ran (two pages that both use pay-button), loadComp runs that load in a
+ * fresh module registry (jest.isolateModules), so every Component() runs again. Module state seen by
+ * such a load (e.g. the paykit config) is then its own copy: the test's configurePaykit() does not
+ * reach it, the defaults apply.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import simulate, { type RootComponent } from 'miniprogram-simulate';
+import { createContext, isAsset, isKitScript, listFiles, writeFile } from '../../build/context';
+import { syncMiniprogramNpm } from '../../build/npm';
 import { installSimulatePolyfills } from '../setup';
 
 export { simulate };
 
-export const MP_ROOT = path.resolve(__dirname, '../../miniprogram');
-const VANT_COPY = path.join(MP_ROOT, 'miniprogram_npm/@vant/weapp');
+const SOURCE = path.resolve(__dirname, '../../miniprogram');
+const ROOTS = path.join(os.tmpdir(), 'paykit-simulate');
+let root: string | undefined;
+
+/**
+ * This worker's render root, brought up to date once per test file. Roots of workers that have
+ * exited are removed on the way.
+ */
+function renderRoot(): string {
+  if (root) return root;
+  fs.mkdirSync(ROOTS, { recursive: true });
+  for (const name of fs.readdirSync(ROOTS)) {
+    if (name !== String(process.pid) && !isAlive(Number(name)))
+      fs.rmSync(path.join(ROOTS, name), { recursive: true, force: true });
+  }
+  const dir = path.join(ROOTS, String(process.pid));
+  syncMiniprogramNpm(
+    createContext({ root: path.resolve(SOURCE, '..') }),
+    dir,
+    path.join(dir, 'npm-stamp.json'),
+  );
+  for (const file of listFiles(SOURCE, isAsset))
+    writeFile(path.join(dir, file), fs.readFileSync(path.join(SOURCE, file)));
+  for (const file of listFiles(SOURCE, isKitScript)) {
+    const source = path.join(SOURCE, file.replace(/\.ts$/, ''));
+    if (fs.existsSync(`${source}.json`))
+      writeFile(
+        path.join(dir, file.replace(/\.ts$/, '.js')),
+        `module.exports = require(${JSON.stringify(source)});\n`,
+      );
+  }
+  root = dir;
+  return dir;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 const loaded = new Map<string, string>();
 /** Own component files already run by some load() in the main registry, and by which. */
@@ -42,17 +90,13 @@ function npmOverrides(jsonPath: string): Record<string, string> {
 export function loadComp(relPath: string): string {
   const cached = loaded.get(relPath);
   if (cached) return cached;
-  if (!fs.existsSync(path.join(VANT_COPY, 'button/index.json'))) {
-    throw new Error(
-      `${VANT_COPY} is missing: run "npx gulp build" (or cp -r node_modules/@vant/weapp/lib ${VANT_COPY}); a symlink does not work`,
-    );
-  }
   installSimulatePolyfills();
-  const compPath = path.join(MP_ROOT, relPath);
+  const root = renderRoot();
+  const compPath = path.join(root, relPath);
   const overrides: Record<string, string> = {};
-  const jsonFiles = ownJsonFiles(compPath);
+  const jsonFiles = ownJsonFiles(root, compPath);
   for (const jsonPath of jsonFiles) Object.assign(overrides, npmOverrides(jsonPath));
-  const options = { rootPath: MP_ROOT, usingComponents: overrides };
+  const options = { rootPath: root, usingComponents: overrides };
   const isolate = jsonFiles.some((jsonPath) => ranBy.has(jsonPath));
   let id = '';
   if (isolate) {
@@ -70,16 +114,16 @@ export function loadComp(relPath: string): string {
 }
 
 /** The component's json and those of the own (non-npm) components it uses, transitively. */
-function ownJsonFiles(compPath: string, seen = new Set<string>()): string[] {
+function ownJsonFiles(root: string, compPath: string, seen = new Set<string>()): string[] {
   const jsonPath = `${compPath}.json`;
   if (seen.has(jsonPath) || !fs.existsSync(jsonPath)) return [];
   seen.add(jsonPath);
   const json = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as { usingComponents?: Record<string, string> };
   const files = [jsonPath];
   for (const target of Object.values(json.usingComponents ?? {})) {
-    if (target.startsWith('/')) files.push(...ownJsonFiles(path.join(MP_ROOT, target), seen));
+    if (target.startsWith('/')) files.push(...ownJsonFiles(root, path.join(root, target), seen));
     else if (target.startsWith('.'))
-      files.push(...ownJsonFiles(path.join(path.dirname(compPath), target), seen));
+      files.push(...ownJsonFiles(root, path.join(path.dirname(compPath), target), seen));
   }
   return files;
 }
@@ -113,20 +157,6 @@ export function renderComp(
   };
   for (const name of eventNames) target.addEventListener(name, (e) => seen.get(name)!.push(e.detail));
   return { comp, events: (name) => seen.get(name) ?? [] };
-}
-
-/** Waits until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 3000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await simulate.sleep(25);
-  }
 }
 
 /** One setData call as the view layer would receive it. */

@@ -15,10 +15,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkIntegration } from '../../build/integrate-check';
+import { createContext } from '../../build/context';
 import { integrateKit, type IntegrateResult } from '../../build/integrate';
+import { syncMiniprogramNpm } from '../../build/npm';
+import { eventually, readDoc, seedProducts } from '../helpers/control';
 import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
-import { simulate, waitFor, type SimComponent } from '../helpers/simulate';
-import { readDoc, installWxSandbox, seedProducts, type WxSandbox } from '../helpers/wx-sandbox';
+import { simulate, type SimComponent } from '../helpers/simulate';
+import { installWxSandbox, type WxSandbox } from '../helpers/wx-sandbox';
 import { installSimulatePolyfills } from '../setup';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/host-app');
@@ -44,15 +47,23 @@ function copyHost(name: string, fixture = FIXTURE): string {
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 
-/** docs/integrate.md step 4: the two imports and the configurePaykit call in the host's app.ts. */
-function wireAppTs(appRoot: string): void {
-  const file = path.join(appRoot, 'miniprogram/app.ts');
+/** docs/integrate.md step 4: two imports (requires in a JavaScript app) and the configurePaykit call in app.ts/js. */
+function wireApp(appRoot: string, lang: 'ts' | 'js' = 'ts'): void {
+  const file = path.join(appRoot, `miniprogram/app.${lang}`);
   const code = fs.readFileSync(file, 'utf8');
-  const imports = [
-    "import { paykitOptions } from './paykit-options';",
-    "import { configurePaykit } from './paykit/config';",
-    '',
-  ].join('\n');
+  const imports = (
+    lang === 'ts'
+      ? [
+          "import { paykitOptions } from './paykit-options';",
+          "import { configurePaykit } from './paykit/config';",
+        ]
+      : [
+          "const { paykitOptions } = require('./paykit-options');",
+          "const { configurePaykit } = require('./paykit/config');",
+        ]
+  )
+    .concat('')
+    .join('\n');
   const launch = [
     'onLaunch() {',
     '    const paykit = configurePaykit(paykitOptions);',
@@ -116,7 +127,14 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  wireAppTs(app);
+  wireApp(app);
+  // Step 6, 构建 npm into the host's miniprogram/ (packNpmRelationList): the kit's npm step makes the
+  // identical copy, without miniprogram-ci.
+  syncMiniprogramNpm(
+    createContext({ root: app }),
+    path.join(app, 'miniprogram'),
+    path.join(tmp, 'npm-stamp.json'),
+  );
   [build, typecheck] = await Promise.all([buildHost(app, out), typecheckHost(app)]);
 }, 60000);
 
@@ -220,11 +238,11 @@ async function payFromHomePage(
     ).addEventListener('success', (e) => successes.push(e.detail));
     button.querySelector('#pay-button')!.querySelector('.van-button')!.dispatchEvent('tap');
 
-    const paid = await waitFor(() => successes[0], 20000);
+    const paid = await eventually(() => successes[0], 20000);
     expect(paid.order).toMatchObject({ orderNo: paid.orderNo, status: 'SUCCESS', totalFee: product.price });
     expect(sheets).toHaveLength(1);
     // The host page's own handler ran.
-    await waitFor(() => (page.data.paidOrderNo ? true : undefined));
+    await eventually(() => (page.data.paidOrderNo ? true : undefined));
     expect(page.data.paidOrderNo).toBe(paid.orderNo);
     expect(page.dom!.textContent).toContain(`已支付：${paid.orderNo}`);
 
@@ -243,23 +261,6 @@ function filesUnder(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[])
     .filter((f) => fs.statSync(path.join(dir, f)).isFile())
     .map((f) => f.split(path.sep).join('/'));
-}
-
-/** docs/integrate.md step 4 for a JavaScript app: two requires and the configurePaykit call in app.js. */
-function wireAppJs(appRoot: string): void {
-  const file = path.join(appRoot, 'miniprogram/app.js');
-  const code = fs.readFileSync(file, 'utf8');
-  const requires = [
-    "const { paykitOptions } = require('./paykit-options');",
-    "const { configurePaykit } = require('./paykit/config');",
-    '',
-  ].join('\n');
-  const launch = [
-    'onLaunch() {',
-    '    const paykit = configurePaykit(paykitOptions);',
-    "    if (paykit.mode === 'cloud') wx.cloud.init({ traceUser: true, ...(paykit.env ? { env: paykit.env } : {}) });",
-  ].join('\n');
-  fs.writeFileSync(file, requires + code.replace('onLaunch() {', launch));
 }
 
 /** DevTools 工具 → 构建 npm, as project.config.json's packNpmRelationList tells it (miniprogram-ci, offline). */
@@ -295,7 +296,7 @@ describe('adding the kit to a JavaScript mini-program without package.json', () 
       path.join(jsApp, 'miniprogram/paykit-options.js'),
       `module.exports = { paykitOptions: { mode: 'local', gatewayUrl: '${jsSandbox.url}' } };\n`,
     );
-    wireAppJs(jsApp);
+    wireApp(jsApp, 'js');
     // `npm install` of the created package.json: @vant/weapp alone, in a real node_modules (构建 npm
     // finds nothing through a symlinked one).
     fs.rmSync(path.join(jsApp, 'node_modules'));
@@ -444,7 +445,7 @@ describe('a missed step is reported by the check (build/integrate-check.ts)', ()
     const original = fs.readFileSync(appJsonFile);
     integrateKit({ kitRoot: ROOT, appRoot: host });
     fs.writeFileSync(appJsonFile, original); // the step forgotten
-    wireAppTs(host);
+    wireApp(host);
     const problems = checkIntegration(host);
     for (const page of KIT_PAGES) {
       expect(problems).toContain(

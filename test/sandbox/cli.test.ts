@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { post } from '../helpers/control';
 import { ROOT, startSandboxProcess } from '../helpers/sandbox';
-import { startPaySdk, T0, type PaySdk } from '../helpers/paysdk';
+import { startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { TRADE_DAY_NOON } from '../helpers/constants';
 
 let sdk: PaySdk;
 
@@ -93,7 +94,7 @@ describe('status and clock', () => {
     expect(Math.abs(real.now - Date.now())).toBeLessThan(2000);
     expect(await ok('clock')).toMatch(/, running\n$/);
     await ok('clock', 'freeze');
-    expect(await ok('clock', 'set', String(T0))).toContain('2024-03-15 12:00:00 Beijing');
+    expect(await ok('clock', 'set', String(TRADE_DAY_NOON))).toContain('2024-03-15 12:00:00 Beijing');
   });
 });
 
@@ -258,10 +259,10 @@ describe('start', () => {
     const clockAt = async (url: string) =>
       (await fetch(`${url}/sandbox/clock`)).json() as Promise<ClockState>;
     const first = await startSandboxProcess({ dataDir });
-    await post(`${first.url}/sandbox/clock`, { action: 'freeze', at: T0 });
+    await post(`${first.url}/sandbox/clock`, { action: 'freeze', at: TRADE_DAY_NOON });
     await first.stop();
     const second = await startSandboxProcess({ dataDir });
-    expect(await clockAt(second.url)).toEqual(expect.objectContaining({ now: T0, frozen: true }));
+    expect(await clockAt(second.url)).toEqual(expect.objectContaining({ now: TRADE_DAY_NOON, frozen: true }));
     // A day ahead of real time, running.
     await post(`${second.url}/sandbox/clock`, { action: 'set', at: Date.now() + 86_400_000 });
     await post(`${second.url}/sandbox/clock`, { action: 'resume' });

@@ -7,8 +7,9 @@
 import { execFile } from 'child_process';
 import * as path from 'path';
 import { send, type SandboxErrorAnswer } from '../helpers/control';
-import { startPaySdk, SUB_MCH_ID, type PaySdk } from '../helpers/paysdk';
+import { startPaySdk, type PaySdk } from '../helpers/paysdk';
 import { ROOT } from '../helpers/sandbox';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 let sdk: PaySdk;
 

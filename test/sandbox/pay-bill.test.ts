@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { PayAnswer } from '../../sandbox/pay/service';
-import { SUB_MCH_ID, T0, createHarness, type Harness } from './pay-harness';
+import { createHarness, type Harness } from './pay-harness';
+import { SUB_MCH_ID, TRADE_DAY_BILL_READY } from '../helpers/constants';
 
 const FIXTURE = readFileSync(
   path.resolve(__dirname, '../fixtures/bills/wechat-bill-ALL-sandbox.csv'),
@@ -64,12 +65,12 @@ async function tradeDay(): Promise<void> {
     total_fee: 250,
     refund_fee: 50,
   });
-  h.clock.set(T0 + DAY);
+  h.clock.set(TRADE_DAY_BILL_READY);
 }
 
 describe('downloadBill', () => {
   it('answers No Bill Exist (20002) for a day without trades', async () => {
-    h.clock.set(T0 + DAY);
+    h.clock.set(TRADE_DAY_BILL_READY);
     expect(await bill('20240315')).toEqual({
       json: { return_code: 'FAIL', return_msg: 'No Bill Exist', error_code: '20002' },
     });
@@ -81,11 +82,11 @@ describe('downloadBill', () => {
       json: { return_msg: 'invalid bill_date', error_code: '20001' },
     });
     expect(await bill('2024-03-15')).toMatchObject({ json: { return_msg: 'invalid bill_date' } });
-    h.clock.set(T0 + DAY - 1);
+    h.clock.set(TRADE_DAY_BILL_READY - 1);
     expect(await bill('20240315')).toMatchObject({ json: { return_msg: 'Bill Creating' } });
-    h.clock.set(T0 + DAY);
+    h.clock.set(TRADE_DAY_BILL_READY);
     expect('raw' in (await bill('20240315'))).toBe(true);
-    h.clock.set(T0 + 100 * DAY);
+    h.clock.set(TRADE_DAY_BILL_READY + 99 * DAY);
     expect(await bill('20240315')).toMatchObject({ json: { return_msg: 'invalid bill_date' } });
   });
 
@@ -105,7 +106,7 @@ describe('downloadBill', () => {
     expect(rows.every((r) => r.length === 27)).toBe(true);
     const col = (name: string): number => header.indexOf(name.replace(/^\uFEFF/, ''));
     const payment = rows.find((r) => r[col('商户订单号')] === 'BILL000001') ?? [];
-    expect(payment[col('交易时间')]).toBe('2024-03-15 10:00:00');
+    expect(payment[col('交易时间')]).toBe('2024-03-15 12:00:00');
     expect(payment[col('交易状态')]).toBe('SUCCESS');
     expect(payment[col('应结订单金额')]).toBe('1.00');
     expect(payment[col('手续费')]).toBe('0.01000');
@@ -142,7 +143,7 @@ describe('downloadBill', () => {
     const refunds = resum(text(await bill('20240315', { bill_type: 'REFUND' })));
     expect(refunds.header).toHaveLength(29);
     expect(refunds.rows).toHaveLength(1);
-    expect(refunds.rows[0][refunds.header.indexOf('退款申请时间')]).toBe('2024-03-15 12:00:00');
+    expect(refunds.rows[0][refunds.header.indexOf('退款申请时间')]).toBe('2024-03-15 14:00:00');
     expect(refunds.summary['退款总金额']).toBe('0.50');
     expect(await bill('20240315', { bill_type: 'WEEKLY' })).toMatchObject({
       json: { return_msg: 'invalid bill_type' },

@@ -1,7 +1,8 @@
 /** @jest-environment node */
 import { SandboxClock } from '../../sandbox/clock';
 import { PayService, type CallbackDelivery } from '../../sandbox/pay/service';
-import { APPID, OPENID, SUB_MCH_ID, T0, createHarness, type Harness } from './pay-harness';
+import { APPID, OPENID, createHarness, type Harness } from './pay-harness';
+import { SUB_MCH_ID, TRADE_DAY_NOON } from '../helpers/constants';
 
 let h: Harness;
 beforeEach(() => {
@@ -45,7 +46,7 @@ describe('act (the pay sheet)', () => {
       cashFee: 100,
       transactionId: expect.stringMatching(/^\d{28}$/),
       outTradeNo: 'PAYCB0001',
-      timeEnd: '20240315100000',
+      timeEnd: '20240315120000',
       attach: 'order-42',
     });
     const log = h.pay.deliveries({ outTradeNo: 'PAYCB0001' });
@@ -54,7 +55,7 @@ describe('act (the pay sheet)', () => {
         attempt: 1,
         outcome: 'ok',
         answer: { errcode: 0, errmsg: '' },
-        startedAt: T0,
+        startedAt: TRADE_DAY_NOON,
       }),
     ]);
   });
@@ -137,7 +138,7 @@ describe('callback retries (reference §11.6)', () => {
     await advance(1);
     expect(h.delivered).toHaveLength(4);
     const log = h.pay.deliveries({ outTradeNo: 'PAYCB0101' });
-    expect(log.map((d) => [d.attempt, d.outcome, d.startedAt - T0])).toEqual([
+    expect(log.map((d) => [d.attempt, d.outcome, d.startedAt - TRADE_DAY_NOON])).toEqual([
       [1, 'rejected', 0],
       [2, 'rejected', 15_000],
       [3, 'error', 30_000],
@@ -172,7 +173,7 @@ describe('callback retries (reference §11.6)', () => {
     await h.payOrder('PAYCB0103');
     h.pay.close();
     const clock = new SandboxClock();
-    clock.freeze(T0 + 10_000);
+    clock.freeze(TRADE_DAY_NOON + 10_000);
     const seen: CallbackDelivery[] = [];
     const revived = new PayService({
       sqlite: h.sqlite,

@@ -1,6 +1,7 @@
 /** @jest-environment node */
 import { SandboxError } from '../../sandbox/errors';
-import { CALLER, SUB_MCH_ID, createHarness, orderRequest, type Harness } from './pay-harness';
+import { CALLER, createHarness, orderRequest, type Harness } from './pay-harness';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 let h: Harness;
 beforeEach(() => {

@@ -9,10 +9,8 @@ import {
   type PayCaller,
   type PayConfig,
 } from '../../sandbox/pay/service';
+import { SUB_MCH_ID, TRADE_DAY_NOON } from '../helpers/constants';
 
-/** 2024-03-15 10:00:00 Beijing. */
-export const T0 = Date.UTC(2024, 2, 15, 2, 0, 0);
-export const SUB_MCH_ID = '1900000109';
 export const APPID = 'wxsandboxminiapp01';
 export const OPENID = 'oSandboxUser000000000000001';
 export const CALLER: PayCaller = { appid: APPID, openid: OPENID, envId: 'paykit-sandbox' };
@@ -57,7 +55,7 @@ export function asJson(answer: PayAnswer): Record<string, unknown> {
 
 export function createHarness(config: Partial<PayConfig> = {}, sqlite = new Database(':memory:')): Harness {
   const clock = new SandboxClock();
-  clock.freeze(T0);
+  clock.freeze(TRADE_DAY_NOON);
   const delivered: CallbackDelivery[] = [];
   const respond: { fn: Responder } = { fn: () => ({ errcode: 0, errmsg: '' }) };
   const pay = new PayService({

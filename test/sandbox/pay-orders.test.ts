@@ -2,16 +2,8 @@
 import { SandboxError } from '../../sandbox/errors';
 import { paySign, verify } from '../../sandbox/pay/sign';
 import { compactTime } from '../../sandbox/pay/time';
-import {
-  APPID,
-  CALLER,
-  OPENID,
-  SUB_MCH_ID,
-  T0,
-  createHarness,
-  orderRequest,
-  type Harness,
-} from './pay-harness';
+import { APPID, CALLER, OPENID, createHarness, orderRequest, type Harness } from './pay-harness';
+import { SUB_MCH_ID, TRADE_DAY_NOON } from '../helpers/constants';
 
 let h: Harness;
 beforeEach(() => {
@@ -34,11 +26,11 @@ describe('unifiedOrder', () => {
       sub_mch_id: SUB_MCH_ID,
       trade_type: 'JSAPI',
     });
-    expect(a.prepay_id).toMatch(/^wx15100000[0-9a-f]{22}0000$/);
+    expect(a.prepay_id).toMatch(/^wx15120000[0-9a-f]{22}0000$/);
     const payment = a.payment as Record<string, string>;
     expect(payment).toEqual({
       app_id: APPID,
-      time_stamp: String(T0 / 1000),
+      time_stamp: String(TRADE_DAY_NOON / 1000),
       nonce_str: a.nonce_str,
       package: `prepay_id=${String(a.prepay_id)}`,
       sign_type: 'MD5',
@@ -104,7 +96,7 @@ describe('unifiedOrder', () => {
   );
 
   it('refuses a time_expire less than a minute away', async () => {
-    const a = await h.order('ORDER0007', { time_expire: compactTime(T0 + 30_000) });
+    const a = await h.order('ORDER0007', { time_expire: compactTime(TRADE_DAY_NOON + 30_000) });
     expect(a).toMatchObject({ result_code: 'FAIL', err_code: 'INVALID_REQUEST' });
   });
 
@@ -133,7 +125,7 @@ describe('unifiedOrder', () => {
   });
 
   it('answers 201 on re-entry after time_expire passed', async () => {
-    const te = compactTime(T0 + 10 * MIN);
+    const te = compactTime(TRADE_DAY_NOON + 10 * MIN);
     await h.order('ORDER0010', { time_expire: te });
     h.clock.advance(11 * MIN);
     expect(await h.order('ORDER0010', { time_expire: te })).toMatchObject({ err_code: 'INVALID_REQUEST' });
@@ -158,7 +150,7 @@ describe('queryOrder', () => {
       cash_fee: 100,
       attach: 'a1',
       sub_openid: OPENID,
-      time_end: '20240315100000',
+      time_end: '20240315120000',
       bank_type: 'OTHERS',
       coupon_id_list: [],
     });

@@ -1,6 +1,7 @@
 /** @jest-environment node */
 import { createDecipheriv, createHash } from 'node:crypto';
-import { SUB_MCH_ID, createHarness, type Harness } from './pay-harness';
+import { createHarness, type Harness } from './pay-harness';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 let h: Harness;
 beforeEach(() => {
@@ -101,7 +102,7 @@ describe('refund', () => {
       refundFee: 25,
       settlementRefundFee: 25,
       refundStatus: 'SUCCESS',
-      successTime: '2024-03-15 10:00:00',
+      successTime: '2024-03-15 12:00:00',
       refundRequestSource: 'API',
       refundAccount: 'REFUND_SOURCE_UNSETTLED_FUNDS',
     });
@@ -134,7 +135,7 @@ describe('refund', () => {
     await h.pay.settle();
     const done = await h.json('queryRefund', q);
     expect(done.refund_status_list).toEqual(['SUCCESS']);
-    expect(done.refund_success_time_list).toEqual(['2024-03-15 10:05:00']);
+    expect(done.refund_success_time_list).toEqual(['2024-03-15 12:05:00']);
     expect(h.delivered.filter((d) => d.kind === 'refund')).toHaveLength(1);
   });
 
@@ -166,7 +167,7 @@ describe('queryRefund', () => {
       refund_fee_list: [10, 20],
       refund_status_list: ['SUCCESS', 'SUCCESS'],
       refund_channel: ['ORIGINAL', 'ORIGINAL'],
-      refund_success_time_list: ['2024-03-15 10:00:00', '2024-03-15 10:01:00'],
+      refund_success_time_list: ['2024-03-15 12:00:00', '2024-03-15 12:01:00'],
     });
     const byId = await h.json('queryRefund', { ...base, refund_id: r1.refund_id, out_refund_no: 'R2' });
     expect(byId.out_refund_no_list).toEqual(['R1']);

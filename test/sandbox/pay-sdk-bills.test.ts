@@ -6,7 +6,8 @@
  * day, the last three months).
  */
 import { gunzipSync } from 'zlib';
-import { PAYER, SUB_MCH_ID, T0, beijingDay, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { PAYER, beijingDay, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { SUB_MCH_ID, TRADE_DAY_BILL_READY, TRADE_DAY_NOON } from '../helpers/constants';
 
 const HEADERS = {
   ALL: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注',
@@ -18,8 +19,7 @@ const HEADERS = {
 const SUMMARY_HEADER =
   '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额';
 
-const DAY = beijingDay(T0); // 20240315
-const NEXT_DAY_10 = Date.UTC(2024, 2, 16, 2, 0, 0); // 2024-03-16 10:00 Beijing
+const DAY = beijingDay(TRADE_DAY_NOON); // 20240315
 
 let sdk: PaySdk;
 const orders: Record<string, { outTradeNo: string; transactionId: string }> = {};
@@ -72,7 +72,7 @@ const fen = (yuan: string) => Math.round(Number(yuan) * 100);
 const total = (rows: Array<Record<string, string>>, col: string) => rows.reduce((s, r) => s + fen(r[col]), 0);
 
 beforeAll(async () => {
-  sdk = await startPaySdk(['cloudpay', 'flakyCallback'], T0);
+  sdk = await startPaySdk(['cloudpay', 'flakyCallback'], TRADE_DAY_NOON);
   // Day D (2024-03-15, Beijing): two payments, a refund of one, an unpaid order.
   for (const [name, totalFee] of [
     ['A', 100],
@@ -93,7 +93,7 @@ beforeAll(async () => {
     nonceStr: 'r',
   });
   // Day D+1 01:00: a payment and a refund of B; they belong to the next day's bill.
-  await sdk.clock({ action: 'set', at: T0 + 13 * 3600_000 });
+  await sdk.clock({ action: 'set', at: TRADE_DAY_NOON + 13 * 3600_000 });
   const { params } = await sdk.paidOrder({ totalFee: 77 });
   orders.C = { outTradeNo: String(params.outTradeNo), transactionId: '' };
   await sdk.ok('refund', {
@@ -113,14 +113,14 @@ afterAll(async () => {
 
 describe('availability', () => {
   test("today's bill is never there; yesterday's from 10:00; only the last three months", async () => {
-    await sdk.clock({ action: 'set', at: NEXT_DAY_10 - 1 });
-    expect(await bill(beijingDay(NEXT_DAY_10))).toEqual(
+    await sdk.clock({ action: 'set', at: TRADE_DAY_BILL_READY - 1 });
+    expect(await bill(beijingDay(TRADE_DAY_BILL_READY))).toEqual(
       expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'invalid bill_date', errorCode: '20001' }),
     );
     expect(await bill(DAY)).toEqual(
       expect.objectContaining({ returnCode: 'FAIL', returnMsg: 'Bill Creating' }),
     );
-    await sdk.clock({ action: 'set', at: NEXT_DAY_10 });
+    await sdk.clock({ action: 'set', at: TRADE_DAY_BILL_READY });
     expect(typeof (await bill(DAY)).data).toBe('string');
     // 2023-12-16 is the oldest day kept on 2024-03-16; it had no trades.
     expect(await bill('20231216')).toEqual(
@@ -132,7 +132,7 @@ describe('availability', () => {
   });
 
   test('parameter errors', async () => {
-    await sdk.clock({ action: 'set', at: NEXT_DAY_10 });
+    await sdk.clock({ action: 'set', at: TRADE_DAY_BILL_READY });
     expect(await bill('2024-03-15')).toEqual(
       expect.objectContaining({ returnCode: 'FAIL', errorCode: '20001' }),
     );
@@ -153,7 +153,7 @@ describe('availability', () => {
 
 describe('the bill of one day', () => {
   beforeAll(async () => {
-    await sdk.clock({ action: 'set', at: NEXT_DAY_10 });
+    await sdk.clock({ action: 'set', at: TRADE_DAY_BILL_READY });
   });
 
   test('ALL (the default): payments and refunds of that day only, with the 27 columns', async () => {
@@ -240,13 +240,13 @@ describe('the bill of one day', () => {
   });
 
   test("the next day's bill has its own payment and the refund of an earlier order", async () => {
-    await sdk.clock({ action: 'set', at: NEXT_DAY_10 + 24 * 3600_000 });
-    const next = await billText(beijingDay(NEXT_DAY_10), 'ALL');
+    await sdk.clock({ action: 'set', at: TRADE_DAY_BILL_READY + 24 * 3600_000 });
+    const next = await billText(beijingDay(TRADE_DAY_BILL_READY), 'ALL');
     expect(next.rows.map((r) => [r.商户订单号, r.交易状态, r.退款金额])).toEqual([
       [orders.C.outTradeNo, 'SUCCESS', '0.00'],
       [orders.B.outTradeNo, 'REFUND', '0.50'],
     ]);
-    await sdk.clock({ action: 'set', at: NEXT_DAY_10 });
+    await sdk.clock({ action: 'set', at: TRADE_DAY_BILL_READY });
   });
 
   test('GZIP comes back as a Buffer of the same text, for every type', async () => {

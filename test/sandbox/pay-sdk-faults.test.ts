@@ -5,8 +5,9 @@
  * the request was carried out), and callbacks are dropped, delayed, duplicated, held and released in
  * reverse order, re-sent, or abandoned after the full retry schedule.
  */
-import { get, post } from '../helpers/control';
-import { SUB_MCH_ID, del, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { del, get, post } from '../helpers/control';
+import { startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 let sdk: PaySdk;
 

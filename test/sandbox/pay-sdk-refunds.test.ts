@@ -6,7 +6,8 @@
  */
 import { createDecipheriv, createHash } from 'crypto';
 import { post } from '../helpers/control';
-import { SUB_MCH_ID, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 let sdk: PaySdk;
 

@@ -6,6 +6,7 @@
  * merchant never has). The signer is first checked against WeChat's official test vectors.
  */
 import { createHash, createHmac } from 'crypto';
+import { PAY_SIGN_VECTOR, SIGN_VECTOR } from '../helpers/constants';
 import { startPaySdk, type PaySdk } from '../helpers/paysdk';
 
 let sdk: PaySdk;
@@ -50,27 +51,10 @@ function backToSnake(res: Record<string, unknown>): Record<string, unknown> {
 }
 
 test('the test signer reproduces the official vectors', () => {
-  const stringA =
-    'appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA';
-  expect(signString(stringA, '192006250b4c09247ec02edce69f6a2d', 'MD5')).toBe(
-    '9A0A8659F005D6984697E2CA0A9CF3B7',
-  );
-  expect(signString(stringA, '192006250b4c09247ec02edce69f6a2d', 'HMAC-SHA256')).toBe(
-    '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6',
-  );
-  expect(
-    v2Sign(
-      {
-        appId: 'wxd678efh567hg6787',
-        nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
-        package: 'prepay_id=wx2017033010242291fcfe0db70013231072',
-        signType: 'MD5',
-        timeStamp: '1490840662',
-      },
-      'qazwsxedcrfvtgbyhnujmikolp111111',
-      'MD5',
-    ),
-  ).toBe('22D9B4E54AB1950F51E0649E8810ACD6');
+  const { stringA, key, md5, hmacSha256 } = SIGN_VECTOR;
+  expect(signString(stringA, key, 'MD5')).toBe(md5);
+  expect(signString(stringA, key, 'HMAC-SHA256')).toBe(hmacSha256);
+  expect(v2Sign(PAY_SIGN_VECTOR.fields, PAY_SIGN_VECTOR.key, 'MD5')).toBe(PAY_SIGN_VECTOR.paySign);
 });
 
 describe.each(['MD5', 'HMAC-SHA256'])('sign type %s', (signType) => {

@@ -4,7 +4,8 @@
  * insufficient balance, a slow payer) and the states queryOrder then reports; ORDERNOTEXIST,
  * ORDERPAID and ORDERCLOSED from queryOrder, closeOrder and a repeated unifiedOrder.
  */
-import { PAYER, SUB_MCH_ID, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { PAYER, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 let sdk: PaySdk;
 

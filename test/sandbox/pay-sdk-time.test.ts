@@ -5,7 +5,8 @@
  * fresh prepay from a repeated unifiedOrder, and the clock control itself.
  */
 import { get } from '../helpers/control';
-import { T0, beijingCompact, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { beijingCompact, startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { TRADE_DAY_NOON } from '../helpers/constants';
 
 let sdk: PaySdk;
 
@@ -21,20 +22,20 @@ const now = async () => (await get<{ now: number }>(`${sdk.base}/sandbox/clock`)
 
 describe('the clock control', () => {
   test('freeze, advance, set and resume move the time every rule reads', async () => {
-    expect(await sdk.clock({ action: 'set', at: T0 })).toBe(T0);
+    expect(await sdk.clock({ action: 'set', at: TRADE_DAY_NOON })).toBe(TRADE_DAY_NOON);
     const state = await get<{ now: number; frozen: boolean }>(`${sdk.base}/sandbox/clock`);
-    expect(state).toEqual(expect.objectContaining({ now: T0, frozen: true }));
-    expect(await sdk.clock({ action: 'advance', ms: 90_000 })).toBe(T0 + 90_000);
+    expect(state).toEqual(expect.objectContaining({ now: TRADE_DAY_NOON, frozen: true }));
+    expect(await sdk.clock({ action: 'advance', ms: 90_000 })).toBe(TRADE_DAY_NOON + 90_000);
     const resumed = await sdk.clock({ action: 'resume' });
-    expect(resumed).toBeGreaterThanOrEqual(T0 + 90_000);
+    expect(resumed).toBeGreaterThanOrEqual(TRADE_DAY_NOON + 90_000);
     const refrozen = await sdk.clock({ action: 'freeze' });
     expect(refrozen).toBeGreaterThanOrEqual(resumed);
-    expect(await sdk.clock({ action: 'set', at: T0 })).toBe(T0);
+    expect(await sdk.clock({ action: 'set', at: TRADE_DAY_NOON })).toBe(TRADE_DAY_NOON);
     // The prepay's lifetime is counted from the sandbox time.
     const { params } = await sdk.order();
     const trade = await sdk.trade(params.outTradeNo);
     expect(trade.prepays[0]).toEqual(
-      expect.objectContaining({ createdAt: T0, expiresAt: T0 + 2 * 3600_000 }),
+      expect.objectContaining({ createdAt: TRADE_DAY_NOON, expiresAt: TRADE_DAY_NOON + 2 * 3600_000 }),
     );
   });
 });

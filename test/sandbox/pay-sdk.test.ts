@@ -6,7 +6,8 @@
  */
 import { gunzipSync } from 'zlib';
 import { get } from '../helpers/control';
-import { startPaySdk, SUB_MCH_ID, type PaySdk } from '../helpers/paysdk';
+import { startPaySdk, type PaySdk } from '../helpers/paysdk';
+import { SUB_MCH_ID } from '../helpers/constants';
 
 let sdk: PaySdk;
 let base: string;

@@ -4,8 +4,8 @@
  * sandbox database.
  */
 import { configurePaykit } from '../../../miniprogram/paykit/config';
-import { loadComp, renderComp, simulate, waitFor, type Rendered } from '../../helpers/simulate';
-import { control, queryDocs, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { eventually, post, query, readDoc, seedProducts } from '../../helpers/control';
+import { loadComp, renderComp, simulate, type Rendered } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [
@@ -32,19 +32,19 @@ function tap(rendered: Rendered): void {
 }
 
 function nextEvent(rendered: Rendered, name: string, index = 0): Promise<unknown> {
-  return waitFor(() => rendered.events(name)[index], 10000);
+  return eventually(() => rendered.events(name)[index], 10000);
 }
 
 /** payCallback runs after the pay action returns, so the order's state settles shortly after. */
 function orderWithStatus(orderNo: string, status: string): Promise<Record<string, unknown>> {
-  return waitFor(async () => {
+  return eventually(async () => {
     const doc = await readDoc(suite.sandbox.url, 'paykit_orders', orderNo);
     return doc && doc.status === status ? doc : undefined;
   }, 3000);
 }
 
 function myOrders(): Promise<Array<Record<string, unknown>>> {
-  return queryDocs(suite.sandbox.url, 'paykit_orders', { openid: suite.wxs.openid });
+  return query(suite.sandbox.url, 'paykit_orders', { openid: suite.wxs.openid });
 }
 
 describe('pay-button', () => {
@@ -60,7 +60,7 @@ describe('pay-button', () => {
   test('pays: success event with the orderNo, and the order is SUCCESS in the database', async () => {
     const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 2 }] });
     tap(rendered);
-    await waitFor(() => (rendered.comp.data.loading ? true : undefined), 1000);
+    await eventually(() => (rendered.comp.data.loading ? true : undefined), 1000);
     expect(rendered.comp.querySelector('#pay-button')!.dom!.textContent).toContain('支付中…');
 
     const detail = (await nextEvent(rendered, 'success')) as { orderNo: string };
@@ -210,8 +210,8 @@ describe('pay-button: orderNo, price, confirmation', () => {
     expect(rendered.comp.data.loading).toBe(false);
 
     // The slow payer finishes after 30 s of sandbox time; the callback then records the payment.
-    await control(suite.sandbox.url, '/sandbox/clock', { action: 'advance', ms: 31_000 });
-    await control(suite.sandbox.url, '/sandbox/pay/settle');
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 31_000 });
+    await post(`${suite.sandbox.url}/sandbox/pay/settle`, {});
     await orderWithStatus(pending.orderNo, 'SUCCESS');
   });
 });

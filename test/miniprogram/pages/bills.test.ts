@@ -4,9 +4,10 @@
  * WeChat publishes bills), and repairs a payment the kit missed.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
-import { control, httpJson, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
+import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
+import { merchantArgs } from '../../helpers/kit';
 
 const ADMIN = 'oBillsAdmin';
 const CUSTOMER = `o_bills_customer_${process.pid}`;
@@ -16,9 +17,7 @@ const BEIJING_MS = 8 * 3_600_000;
 let opened: SimComponent[] = [];
 
 const suite = miniprogramSuite({
-  start: {
-    args: ['--fn-env', `PAYKIT_SUB_MCH_ID=1900000109,PAYKIT_ADMIN_OPENIDS=${ADMIN}`],
-  },
+  start: { args: merchantArgs(ADMIN) },
   seed: (url) => seedProducts(url, [{ sku: 'bills-tea', name: '柠檬茶', price: 990 }]),
   user: () => CUSTOMER,
 });
@@ -36,7 +35,10 @@ async function openBills(date: string): Promise<SimComponent> {
   const { comp } = renderComp(loadComp('pages/admin/bills/index'));
   opened.push(comp);
   comp.instance.onLoad({ date });
-  await waitFor(() => (!comp.data.loading && (comp.data.report || comp.data.error) ? true : undefined), 5000);
+  await eventually(
+    () => (!comp.data.loading && (comp.data.report || comp.data.error) ? true : undefined),
+    5000,
+  );
   return comp;
 }
 
@@ -49,8 +51,8 @@ async function paidOrder(lostCallback: boolean): Promise<string> {
   const { orderNo, payment } = await callPaykit('unifiedOrder', {
     items: [{ sku: 'bills-tea', quantity: 1 }],
   });
-  if (lostCallback) await control(suite.sandbox.url, '/sandbox/pay/callbacks', { mode: 'hold', count: 1 });
-  const paid = await httpJson('POST', `${suite.sandbox.url}/gateway/pay`, {
+  if (lostCallback) await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', count: 1 });
+  const paid = await send('POST', `${suite.sandbox.url}/gateway/pay`, {
     package: payment.package,
     openid: CUSTOMER,
     action: 'pay',
@@ -68,10 +70,10 @@ describe('bills page', () => {
   });
 
   test('an admin sees the day reconciled, and repairs a payment the kit missed', async () => {
-    const clock = (await httpJson('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
+    const clock = (await send('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
     const payDay = beijingDay(clock.now);
     const recorded = await paidOrder(false);
-    await waitFor(async () =>
+    await eventually(async () =>
       (await readDoc(suite.sandbox.url, 'paykit_orders', recorded))?.status === 'SUCCESS' ? true : undefined,
     );
     const missed = await paidOrder(true);
@@ -80,12 +82,12 @@ describe('bills page', () => {
 
     // The next Beijing day, 10:01: WeChat has published the bill (from 10:00), the daily repair timer (10:30) has not run.
     const nextDay = Math.floor((clock.now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS;
-    await control(suite.sandbox.url, '/sandbox/clock', {
+    await post(`${suite.sandbox.url}/sandbox/clock`, {
       action: 'set',
       at: nextDay + 10 * 3_600_000 + 60_000,
     });
     // The expiry sweep may have synced the missed order meanwhile: put it back as the lost callback left it.
-    await control(suite.sandbox.url, '/sandbox/db/import', { paykit_orders: [missedBefore] });
+    await post(`${suite.sandbox.url}/sandbox/db/import`, { paykit_orders: [missedBefore] });
 
     suite.wxs.openid = ADMIN;
     const comp = await openBills(payDay);
@@ -99,7 +101,7 @@ describe('bills page', () => {
     expect(text(comp, '#reconciled')).not.toContain(recorded);
 
     tapRepair(comp);
-    await waitFor(() => (!comp.data.repairing && !comp.data.repairable ? true : undefined), 10000);
+    await eventually(() => (!comp.data.repairing && !comp.data.repairable ? true : undefined), 10000);
     expect(text(comp, '#reconciled')).toContain('已修复');
     expect((await readDoc(suite.sandbox.url, 'paykit_orders', missed))!.status).toBe('SUCCESS');
     expect(suite.wxs.calls.filter((c) => c.name === 'downloadBill').map((c) => c.data)).toEqual([
@@ -109,7 +111,7 @@ describe('bills page', () => {
 
     // A day with nothing in it: reconciled, no discrepancies.
     comp.querySelector('#prev-day')!.querySelector('.van-button')!.dispatchEvent('tap');
-    await waitFor(() => (comp.data.billDate !== payDay && !comp.data.loading ? true : undefined), 5000);
+    await eventually(() => (comp.data.billDate !== payDay && !comp.data.loading ? true : undefined), 5000);
     expect(comp.data.error).toBe('');
     expect(comp.querySelector('#balanced')).toBeDefined();
   });

@@ -3,7 +3,8 @@
  * buy in the shop, pay, find the order in the list, open its detail. Three pages that all use
  * pay-button in one file: loadComp runs the later ones in fresh module registries.
  */
-import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
+import { eventually } from '../../helpers/control';
+import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 // The sandbox's default catalogue (sandbox/seed/demo.json), as after `npm start`.
@@ -34,7 +35,7 @@ describe('buy → pay → list → detail', () => {
 
     // Shop: the catalogue and a link to the orders.
     const shop = renderComp(loadComp('pages/shop/index')).comp;
-    await waitFor(() => ((shop.data.products as unknown[]).length ? true : undefined), 5000);
+    await eventually(() => ((shop.data.products as unknown[]).length ? true : undefined), 5000);
     expect(shop.dom!.textContent).toContain('芝士蛋糕');
     expect(shop.querySelector('#my-orders')!.data.url).toBe('/pages/orders/list/index');
     shop
@@ -42,12 +43,12 @@ describe('buy → pay → list → detail', () => {
       .querySelector('#pay-button')!
       .querySelector('.van-button')!
       .dispatchEvent('tap');
-    await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
+    await eventually(() => (toast.mock.calls.length ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
 
     // Orders list: the paid order on top.
     const list = openPage('pages/orders/list/index', {});
-    await waitFor(() => ((list.data.orders as unknown[]).length ? true : undefined), 5000);
+    await eventually(() => ((list.data.orders as unknown[]).length ? true : undefined), 5000);
     const [row] = list.data.orders as Array<{ orderNo: string; status: string; totalFee: number }>;
     expect(row).toMatchObject({ status: 'SUCCESS', totalFee: 3200 });
     const rowText = list.querySelector(`#order-${row.orderNo}`)!.dom!.textContent!;
@@ -56,11 +57,11 @@ describe('buy → pay → list → detail', () => {
 
     // Tap the row: the detail page of that order.
     list.querySelector(`#order-${row.orderNo}`)!.dispatchEvent('tap');
-    await waitFor(() => (navigate.mock.calls.length ? true : undefined));
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
     const url = navigate.mock.calls[0][0].url;
     expect(url).toMatch(/^\/pages\/orders\/detail\/index\?/);
     const detail = openPage('pages/orders/detail/index', queryOf(url));
-    await waitFor(() => (detail.data.order ? true : undefined), 5000);
+    await eventually(() => (detail.data.order ? true : undefined), 5000);
     expect(detail.querySelector('#status')!.dom!.textContent).toContain('已支付');
     expect(detail.querySelector('#field-orderNo')!.dom!.textContent).toContain(row.orderNo);
     expect(detail.dom!.textContent).toContain('芝士蛋糕');

@@ -4,8 +4,8 @@
  * callback arrives while the page is open (shown after refresh), plus reload on return.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
-import { control, httpJson, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
+import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [
@@ -26,7 +26,7 @@ afterEach(async () => {
   opened = [];
   suite.wxs.uninstall();
   jest.restoreAllMocks();
-  await control(suite.sandbox.url, '/sandbox/clock', { action: 'resume' });
+  await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'resume' });
 });
 
 /** A new unpaid order of the current user, made the way the pay button makes one. */
@@ -44,7 +44,7 @@ async function openDetail(orderNo: string): Promise<SimComponent> {
   opened.push(comp);
   comp.instance.onLoad({ orderNo });
   comp.instance.onShow();
-  await waitFor(() => (comp.data.order && !comp.data.loading ? true : undefined), 5000);
+  await eventually(() => (comp.data.order && !comp.data.loading ? true : undefined), 5000);
   return comp;
 }
 
@@ -70,7 +70,7 @@ function tapPay(comp: SimComponent): void {
 }
 
 async function statusBecomes(comp: SimComponent, wanted: string): Promise<void> {
-  await waitFor(() => (status(comp) === wanted && !comp.data.loading ? true : undefined), 10000);
+  await eventually(() => (status(comp) === wanted && !comp.data.loading ? true : undefined), 10000);
 }
 
 describe('order detail page', () => {
@@ -99,7 +99,7 @@ describe('order detail page', () => {
 
     suite.wxs.payAction = 'cancel';
     tapPay(comp);
-    await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
+    await eventually(() => (toast.mock.calls.length ? true : undefined), 10000);
     expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '已取消支付' }));
     expect(status(comp)).toBe('NOTPAY');
 
@@ -123,24 +123,24 @@ describe('order detail page', () => {
     const comp = await openDetail(orderNo);
     suite.wxs.payAction = 'fail';
     tapPay(comp);
-    await waitFor(() => (toast.mock.calls.length ? true : undefined), 10000);
+    await eventually(() => (toast.mock.calls.length ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付失败，请稍后再试' }));
-    await waitFor(() => (!comp.data.loading ? true : undefined));
+    await eventually(() => (!comp.data.loading ? true : undefined));
     expect(status(comp)).not.toBe('SUCCESS');
     expect((await readDoc(suite.sandbox.url, 'paykit_orders', orderNo))!.status).not.toBe('SUCCESS');
   });
 
   test('close within 5 minutes explains when it can be closed; 6 minutes later it closes', async () => {
-    await control(suite.sandbox.url, '/sandbox/clock', { action: 'freeze' });
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'freeze' });
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);
 
     tapVant(comp, '#close');
-    await waitFor(() => (comp.data.confirmingClose ? true : undefined));
+    await eventually(() => (comp.data.confirmingClose ? true : undefined));
     const dialog = comp.querySelector('#close-dialog')!;
     expect(dialog.data).toMatchObject({ show: true, message: expect.stringContaining('确定关闭这个订单吗') });
     comp.querySelector('#close-dialog')!.instance.onConfirm();
-    await waitFor(() => (comp.data.closableAt ? true : undefined), 5000);
+    await eventually(() => (comp.data.closableAt ? true : undefined), 5000);
     const notice = text(comp, '#close-notice');
     expect(notice).toContain('5 分钟后才能关闭');
     expect(notice).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
@@ -150,9 +150,9 @@ describe('order detail page', () => {
     expect(comp.data.closableAt).toBe(order.attempts[0].createdAt + 5 * 60_000);
     expect(status(comp)).toBe('NOTPAY');
 
-    await control(suite.sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 6 * 60_000 });
     tapVant(comp, '#close');
-    await waitFor(() => (comp.data.confirmingClose ? true : undefined));
+    await eventually(() => (comp.data.confirmingClose ? true : undefined));
     comp.querySelector('#close-dialog')!.instance.onConfirm();
     await statusBecomes(comp, 'CLOSED');
     expect(text(comp, '#status')).toContain('已关闭');
@@ -167,15 +167,15 @@ describe('order detail page', () => {
     expect(text(comp, '#status')).toContain('待支付');
 
     // The customer pays on another device; WeChat's callback is held back.
-    await control(suite.sandbox.url, '/sandbox/pay/callbacks', { mode: 'hold', count: 1 });
-    const paid = await httpJson('POST', `${suite.sandbox.url}/gateway/pay`, {
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', count: 1 });
+    const paid = await send('POST', `${suite.sandbox.url}/gateway/pay`, {
       package: payment.package,
       openid: suite.wxs.openid,
       action: 'pay',
     });
     expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
-    await control(suite.sandbox.url, '/sandbox/pay/callbacks/release');
-    await waitFor(async () => {
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks/release`, {});
+    await eventually(async () => {
       const doc = await readDoc(suite.sandbox.url, 'paykit_orders', orderNo);
       return doc?.status === 'SUCCESS' ? true : undefined;
     }, 5000);
@@ -192,7 +192,7 @@ describe('order detail page', () => {
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);
     comp.instance.onHide();
-    await control(suite.sandbox.url, '/sandbox/clock', { action: 'advance', ms: 6 * 60_000 });
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 6 * 60_000 });
     await callPaykit('closeOrder', { orderNo });
     comp.instance.onShow();
     await statusBecomes(comp, 'CLOSED');
@@ -206,7 +206,7 @@ describe('order detail page', () => {
     opened.push(comp);
     comp.instance.onLoad({ orderNo });
     comp.instance.onShow();
-    await waitFor(() => (comp.data.error ? true : undefined), 5000);
+    await eventually(() => (comp.data.error ? true : undefined), 5000);
     expect(text(comp, '#error')).toContain('订单不存在');
   });
 });

@@ -4,15 +4,14 @@
  * and paying an unpaid order from its row.
  */
 import * as fs from 'fs';
+import { eventually, readDoc, type SeedOrder, seedOrderNo, seedOrders } from '../../helpers/control';
 import {
   loadComp,
   recordSetData,
   renderComp,
-  waitFor,
   type SetDataCall,
   type SimComponent,
 } from '../../helpers/simulate';
-import { readDoc, seedOrderNo, seedOrders, type SeedOrder } from '../../helpers/wx-sandbox';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const USER = `o_list_${process.pid}`;
@@ -61,14 +60,14 @@ async function openList(query: Record<string, string> = {}): Promise<{
   const { calls } = recordSetData(comp);
   comp.instance.onLoad(query);
   comp.instance.onShow();
-  await waitFor(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 5000);
+  await eventually(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 5000);
   return { comp, calls, close: () => comp.instance.onUnload() };
 }
 
 async function loadMore(comp: SimComponent): Promise<void> {
   const before = rows(comp).length;
   comp.instance.onReachBottom();
-  await waitFor(() => (!comp.data.loading && rows(comp).length > before ? true : undefined), 5000);
+  await eventually(() => (!comp.data.loading && rows(comp).length > before ? true : undefined), 5000);
 }
 
 /** Index keys of `orders[…]` paths in one setData payload. */
@@ -138,14 +137,14 @@ describe('orders list page', () => {
   test('tabs filter by status', async () => {
     const { comp, close } = await openList();
     comp.querySelector('#tabs')!.querySelectorAll('.van-tab')[1].dispatchEvent('tap');
-    await waitFor(() => (comp.data.active === 'NOTPAY' && !comp.data.loading ? true : undefined), 5000);
+    await eventually(() => (comp.data.active === 'NOTPAY' && !comp.data.loading ? true : undefined), 5000);
     expect(rows(comp).map((r) => r.orderNo)).toEqual(
       SEEDED.filter((o) => o.status === 'NOTPAY').map((o) => o.orderNo),
     );
     expect(suite.wxs.calls[suite.wxs.calls.length - 1].data).toEqual({ pageSize: 20, status: 'NOTPAY' });
 
     comp.querySelector('#tabs')!.querySelectorAll('.van-tab')[4].dispatchEvent('tap');
-    await waitFor(() => (comp.data.active === 'REFUND' && !comp.data.loading ? true : undefined), 5000);
+    await eventually(() => (comp.data.active === 'REFUND' && !comp.data.loading ? true : undefined), 5000);
     expect(rows(comp)).toEqual([]);
     expect(comp.querySelector('#empty')!.dom!.textContent).toContain('暂无订单');
     close();
@@ -182,7 +181,7 @@ describe('orders list page', () => {
     const navigate = jest.spyOn(wx, 'navigateTo');
     const { comp, close } = await openList();
     comp.querySelector(`#order-${SEEDED[2].orderNo}`)!.dispatchEvent('tap');
-    await waitFor(() => (navigate.mock.calls.length ? true : undefined));
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
     expect(navigate).toHaveBeenCalledWith(
       expect.objectContaining({ url: `/pages/orders/detail/index?orderNo=${SEEDED[2].orderNo}` }),
     );
@@ -199,7 +198,7 @@ describe('orders list page', () => {
       .querySelector('#pay-button')!
       .querySelector('.van-button')!
       .dispatchEvent('tap');
-    await waitFor(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
+    await eventually(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
     const rowUpdates = calls.slice(mark).filter((c) => c.keys.some((k) => k.startsWith('orders')));
     expect(rowUpdates.map((c) => c.keys)).toEqual([[`orders[${index}]`]]);
     expect(await readDoc(suite.sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });

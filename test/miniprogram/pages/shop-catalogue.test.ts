@@ -3,8 +3,8 @@
  * more by cursor at the bottom (only the new rows go to the view), pull-down reload, a first page with
  * nothing for sale, and the empty state.
  */
-import { loadComp, recordSetData, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
-import { control } from '../../helpers/wx-sandbox';
+import { eventually, post } from '../../helpers/control';
+import { loadComp, recordSetData, renderComp, type SimComponent } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const suite = miniprogramSuite({ user: () => `o_catalogue_${process.pid}` });
@@ -22,7 +22,7 @@ interface Doc {
 }
 
 function replaceCatalogue(docs: Doc[]): Promise<unknown> {
-  return control(suite.sandbox.url, '/sandbox/db/import?replace=1', { paykit_products: docs });
+  return post(`${suite.sandbox.url}/sandbox/db/import?replace=1`, { paykit_products: docs });
 }
 
 const product = (i: number): Doc => ({
@@ -36,7 +36,7 @@ const skus = (comp: SimComponent) => (comp.data.products as Array<{ sku: string 
 
 async function openShop(): Promise<SimComponent> {
   const { comp } = renderComp(loadComp('pages/shop/index'));
-  await waitFor(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
+  await eventually(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
   return comp;
 }
 
@@ -50,7 +50,7 @@ describe('shop page catalogues', () => {
 
     const { calls } = recordSetData(comp);
     comp.instance.onReachBottom();
-    await waitFor(() => (skus(comp).length === 26 && !comp.data.loading ? true : undefined), 10000);
+    await eventually(() => (skus(comp).length === 26 && !comp.data.loading ? true : undefined), 10000);
     expect(skus(comp)).toEqual(all.map((p) => p._id));
     expect(comp.data.finished).toBe(true);
     const rowKeys = calls.flatMap((c) => c.keys).filter((k) => k.startsWith('products'));
@@ -69,7 +69,7 @@ describe('shop page catalogues', () => {
       { _id: 'zz-last', name: '最后一件', price: 990, active: true },
     ]);
     const comp = await openShop();
-    await waitFor(() => (comp.data.finished ? true : undefined), 10000);
+    await eventually(() => (comp.data.finished ? true : undefined), 10000);
     expect(skus(comp)).toEqual(['zz-last']);
     expect(comp.querySelector('#empty')).toBeFalsy();
     expect(comp.dom!.textContent).toContain('¥9.90');

@@ -6,9 +6,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadComp, renderComp, waitFor, type SimComponent } from '../../helpers/simulate';
+import { eventually, query, readDoc } from '../../helpers/control';
+import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
 import { ROOT } from '../../helpers/sandbox';
-import { queryDocs, readDoc } from '../../helpers/wx-sandbox';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const suite = miniprogramSuite({ user: () => `o_shop_${process.pid}` });
@@ -33,7 +33,7 @@ const DEMO_SEED = (
 /** Renders the shop and waits for its first page of products. */
 async function openShop(): Promise<SimComponent> {
   const { comp } = renderComp(loadComp('pages/shop/index'));
-  await waitFor(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
+  await eventually(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
   return comp;
 }
 
@@ -47,7 +47,7 @@ function tapPay(comp: SimComponent, sku: string): void {
 
 describe('shop page on the default sandbox', () => {
   test('the sandbox holds the demo catalogue and nothing this test put there', async () => {
-    const docs = await queryDocs(suite.sandbox.url, 'paykit_products', {});
+    const docs = await query(suite.sandbox.url, 'paykit_products', {});
     expect(docs.map((d) => d._id).sort()).toEqual(DEMO_SEED.map((p) => p._id).sort());
   });
 
@@ -55,7 +55,7 @@ describe('shop page on the default sandbox', () => {
     const { comp } = renderComp(loadComp('pages/shop/index'));
     expect(comp.data.loading).toBe(true);
     expect(comp.querySelector('#loading')!.dom!.textContent).toContain('加载中');
-    await waitFor(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
+    await eventually(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
     expect(comp.querySelector('#loading')).toBeFalsy();
 
     const forSale = DEMO_SEED.filter((p) => p.active);
@@ -86,7 +86,7 @@ describe('shop page on the default sandbox', () => {
     const toast = jest.spyOn(wx, 'showToast');
     const comp = await openShop();
     tapPay(comp, 'tea-oolong');
-    await waitFor(() => (toast.mock.calls.length > 0 ? true : undefined), 10000);
+    await eventually(() => (toast.mock.calls.length > 0 ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
 
     const call = suite.wxs.calls.find((c) => c.name === 'unifiedOrder')!;
@@ -94,8 +94,8 @@ describe('shop page on the default sandbox', () => {
       items: [{ sku: 'tea-oolong', quantity: 1 }],
       requestKey: expect.any(String),
     });
-    const [order] = await waitFor(async () => {
-      const docs = await queryDocs(suite.sandbox.url, 'paykit_orders', {
+    const [order] = await eventually(async () => {
+      const docs = await query(suite.sandbox.url, 'paykit_orders', {
         openid: suite.wxs.openid,
         status: 'SUCCESS',
       });
@@ -112,7 +112,7 @@ describe('shop page on the default sandbox', () => {
     const toast = jest.spyOn(wx, 'showToast');
     const comp = await openShop();
     tapPay(comp, 'coffee-latte');
-    await waitFor(() => (toast.mock.calls.length > 0 ? true : undefined), 10000);
+    await eventually(() => (toast.mock.calls.length > 0 ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '已取消支付' }));
   });
 
@@ -136,7 +136,7 @@ describe('shop page on the default sandbox', () => {
     expect(comp.querySelector('#empty')).toBeFalsy();
 
     comp.querySelector('#retry')!.querySelector('.van-button')!.dispatchEvent('tap');
-    await waitFor(() => ((comp.data.products as unknown[]).length ? true : undefined), 10000);
+    await eventually(() => ((comp.data.products as unknown[]).length ? true : undefined), 10000);
     expect(comp.querySelector('#error')).toBeFalsy();
     expect(comp.dom!.textContent).toContain('拿铁咖啡');
   });

@@ -6,8 +6,8 @@ import { callPaykit } from '../../../miniprogram/paykit/client';
 import { configurePaykit, getPaykitConfig } from '../../../miniprogram/paykit/config';
 import { PaykitError } from '../../../miniprogram/paykit/errors';
 import { requestPayment } from '../../../miniprogram/paykit/payment';
-import { waitFor } from '../../helpers/simulate';
-import { installWxSandbox, readDoc, seedProducts } from '../../helpers/wx-sandbox';
+import { eventually, readDoc, seedProducts } from '../../helpers/control';
+import { installWxSandbox } from '../../helpers/wx-sandbox';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [{ sku: 'client-cake', name: '芝士蛋糕', price: 2850 }];
@@ -111,7 +111,7 @@ describe('local mode (DevTools against the sandbox gateway)', () => {
       items: [{ sku: 'client-cake', quantity: 1 }],
     });
     expect(await requestPayment(payment)).toEqual({ status: 'paid' });
-    const order = await waitFor(async () => {
+    const order = await eventually(async () => {
       const doc = await readDoc(suite.sandbox.url, 'paykit_orders', orderNo);
       return doc?.status === 'SUCCESS' ? doc : undefined;
     });

@@ -1,9 +1,11 @@
-// One self-contained index.js per cloud function: cloudfunctions/common is inlined, wx-server-sdk stays
-// a require (the cloud installs it from the function's package.json).
+// The node bundles. One self-contained index.js per cloud function: cloudfunctions/common is inlined,
+// wx-server-sdk stays a require (the cloud installs it from the function's package.json). The sandbox
+// runs from dist/sandbox: cli.js (what bin/paykit-sandbox.js loads) and worker.js (one per
+// cloud-function worker); packages stay external so native ones (better-sqlite3) load from node_modules.
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
-import { builtinModules } from 'module';
 import * as path from 'path';
+import { builtinModules } from 'module';
 import {
   BuildError,
   type BuildContext,
@@ -14,8 +16,10 @@ import {
   isRelative,
   paths,
   writeFile,
+  SANDBOX,
+  functionFolders,
 } from './context';
-import { esbuildFailure } from './scripts';
+import { esbuildFailure } from './miniprogram';
 
 export const CLOUD_TARGET = 'node16';
 export const CLOUD_EXTERNALS = ['wx-server-sdk'];
@@ -50,17 +54,11 @@ function merchantHooks(ctx: BuildContext): esbuild.Plugin {
 /** Function folders (every folder but common) that have an index.ts. */
 export function listFunctions(ctx: BuildContext): string[] {
   const dir = paths.cloudSrc(ctx);
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== CLOUD_COMMON && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .filter((name) => {
-      if (fs.existsSync(path.join(dir, name, 'index.ts'))) return true;
-      ctx.warn(`${CLOUD}/${name} has no index.ts: skipped`);
-      return false;
-    })
-    .sort();
+  return functionFolders(dir).filter((name) => {
+    if (fs.existsSync(path.join(dir, name, 'index.ts'))) return true;
+    ctx.warn(`${CLOUD}/${name} has no index.ts: skipped`);
+    return false;
+  });
 }
 
 interface FunctionManifest {
@@ -165,4 +163,47 @@ export async function bundleFunctions(ctx: BuildContext, names = listFunctions(c
 /** Removes the output of a deleted function (watch). */
 export function removeFunctionOutput(ctx: BuildContext, name: string): void {
   fs.rmSync(path.join(paths.cloudOut(ctx), name), { recursive: true, force: true });
+}
+
+export const SANDBOX_TARGET = 'node20';
+
+/** Output name (without .js) -> entry, relative to the project root. */
+export const SANDBOX_ENTRIES: Record<string, string> = {
+  cli: `${SANDBOX}/cli.ts`,
+  worker: `${SANDBOX}/runtime/worker.ts`,
+};
+
+/**
+ * Bundles each sandbox entry that exists; a missing one is skipped with a warning so the build works
+ * while the sandbox is being written. Returns the output names built.
+ */
+export async function bundleSandbox(ctx: BuildContext): Promise<string[]> {
+  const entryPoints: Record<string, string> = {};
+  for (const [out, entry] of Object.entries(SANDBOX_ENTRIES)) {
+    const file = path.join(ctx.root, entry);
+    if (fs.existsSync(file)) entryPoints[out] = file;
+    else ctx.warn(`${entry} does not exist yet: dist/${SANDBOX}/${out}.js not built`);
+  }
+  const built = Object.keys(entryPoints);
+  if (built.length === 0) return built;
+  const tsconfig = path.join(ctx.root, 'tsconfig.sandbox.json');
+  await esbuild
+    .build({
+      entryPoints,
+      outdir: paths.sandboxOut(ctx),
+      bundle: true,
+      platform: 'node',
+      target: SANDBOX_TARGET,
+      format: 'cjs',
+      packages: 'external',
+      sourcemap: 'inline',
+      charset: 'utf8',
+      absWorkingDir: ctx.root,
+      logLevel: 'silent',
+      ...(fs.existsSync(tsconfig) ? { tsconfig } : {}),
+    })
+    .catch((err: unknown) => {
+      throw esbuildFailure(err);
+    });
+  return built;
 }

@@ -1,5 +1,7 @@
-// Mini-program TypeScript -> one CJS file per source file. No bundling: require('@vant/weapp/...')
-// must stay so the mini-program resolves it from miniprogram_npm, and relative requires stay relative.
+// The kit's own part of dist/miniprogram (miniprogram_npm is build/npm.ts): its TypeScript compiled file
+// by file to CJS (no bundling: require('@vant/weapp/...') must stay so the mini-program resolves it from
+// miniprogram_npm, and relative requires stay relative), and its templates, styles, json and images
+// copied unchanged.
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,7 +16,10 @@ import {
   paths,
   rel,
   writeFile,
+  ASSET_EXTS,
 } from './context';
+import { dest, src } from 'gulp';
+import { finished } from 'stream/promises';
 import { MP_NPM_PACKAGES, packageInfo } from './npm';
 
 export const MP_TARGET = 'es2017';
@@ -108,4 +113,33 @@ export function esbuildFailure(err: unknown): Error {
       : `  ${m.text}`,
   );
   return new BuildError(`esbuild failed:\n${lines.join('\n')}`);
+}
+
+// Templates, styles, json, wxs and images: copied unchanged.
+const ASSET_GLOB = `**/*.{${ASSET_EXTS.map((e) => e.slice(1)).join(',')}}`;
+
+/**
+ * Copies every kit asset. gulp 5's src() decodes files as utf8 unless encoding is false, which
+ * corrupts images, so it is off.
+ */
+export async function copyAssets(ctx: BuildContext): Promise<void> {
+  const stream = src([ASSET_GLOB, '!miniprogram_npm/**', '!**/node_modules/**'], {
+    cwd: paths.mpSrc(ctx),
+    encoding: false,
+    allowEmpty: true,
+  }).pipe(dest(paths.mpOut(ctx)));
+  await finished(stream);
+}
+
+/** Copies (or, when the source is gone, removes) one asset, relative to miniprogram/ (watch). */
+export function syncAsset(ctx: BuildContext, file: string): 'copied' | 'removed' {
+  const from = path.join(paths.mpSrc(ctx), file);
+  const to = path.join(paths.mpOut(ctx), file);
+  if (!fs.existsSync(from)) {
+    fs.rmSync(to, { force: true });
+    return 'removed';
+  }
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.copyFileSync(from, to);
+  return 'copied';
 }
