@@ -18,19 +18,19 @@ import {
   writeFile,
   SANDBOX,
   functionFolders,
+  CLOUD_EXTERNALS,
+  CLOUD_TARGET,
+  MERCHANT_HOOKS,
 } from './context';
 import { esbuildFailure } from './miniprogram';
 
-export const CLOUD_TARGET = 'node16';
-export const CLOUD_EXTERNALS = ['wx-server-sdk'];
 /** What DevTools writes for a new cloud function; used when a function has no config.json of its own. */
 export const DEFAULT_FUNCTION_CONFIG = { permissions: { openapi: [] as string[] } };
 
 /** The git-ignored folder of files every function needs at runtime but git must never hold. */
 export const SECRETS = 'secrets';
 
-/** Where a project keeps its own merchant hooks: never shipped or overwritten by the kit. */
-export const MERCHANT_HOOKS = ['merchant/hooks.ts', 'merchant/hooks.js'];
+export { CLOUD_EXTERNALS, CLOUD_TARGET, MERCHANT_HOOKS };
 const MERCHANT_HOOKS_MODULE = 'paykit-merchant-hooks';
 
 /** The merchant's hooks module, or the kit's example when the project has none. */

@@ -144,3 +144,9 @@ export function isInside(dir: string, file: string): boolean {
   const r = path.relative(dir, file);
   return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
 }
+
+/** What the cloud runs: Node 16, with wx-server-sdk installed from each function's package.json. */
+export const CLOUD_TARGET = 'node16';
+export const CLOUD_EXTERNALS = ['wx-server-sdk'];
+/** Where a project keeps its own merchant hooks: never shipped or overwritten by the kit. */
+export const MERCHANT_HOOKS = ['merchant/hooks.ts', 'merchant/hooks.js'];

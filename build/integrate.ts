@@ -6,9 +6,22 @@
 //
 // A TypeScript host (app.ts) gets the kit's .ts sources and typings/paykit; a JavaScript host (app.js,
 // or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
+import { execFileSync } from 'child_process';
+import type { BuildOptions } from 'esbuild';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { allFiles, BuildError, CLOUD, MP, posixRelative, readJson } from './context';
+import {
+  allFiles,
+  BuildError,
+  CLOUD,
+  CLOUD_EXTERNALS,
+  CLOUD_TARGET,
+  MERCHANT_HOOKS,
+  MP,
+  posixRelative,
+  readJson,
+} from './context';
 import {
   appCallsConfigure,
   appScriptName,
@@ -73,16 +86,22 @@ interface CopyPlan {
 
 /** Source → destination for every file of `fromDir`, refusing destinations that differ (unless overwrite). */
 function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolean, conflicts: string[]) {
-  const out: CopyPlan[] = [];
-  for (const f of allFiles(fromDir)) {
-    const from = path.join(fromDir, f);
-    const to = path.join(toDir, f);
-    const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;
-    const same = existing !== undefined && existing.equals(fs.readFileSync(from));
-    if (existing && !same && !overwrite) conflicts.push(posixRelative(appRoot, to));
-    out.push({ from, to, same });
-  }
-  return out;
+  return allFiles(fromDir).map((f) =>
+    planFile(path.join(fromDir, f), path.join(toDir, f), appRoot, overwrite, conflicts),
+  );
+}
+
+function planFile(
+  from: string,
+  to: string,
+  appRoot: string,
+  overwrite: boolean,
+  conflicts: string[],
+): CopyPlan {
+  const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;
+  const same = existing !== undefined && existing.equals(fs.readFileSync(from));
+  if (existing && !same && !overwrite) conflicts.push(posixRelative(appRoot, to));
+  return { from, to, same };
 }
 
 const writeJson = (file: string, value: unknown) =>
@@ -269,11 +288,23 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   // Type-only: a JavaScript host has no use for them.
   if (language === 'ts')
     copies.push(...plan(path.join(kitRoot, 'typings/paykit'), typingsTo, appRoot, overwrite, conflicts));
+  // The merchant's own hooks (merchant/hooks.ts or .js): the kit never writes them; its functions are
+  // bundled again with them instead of copied, as the kit's build does in its own repository.
+  const hooks = MERCHANT_HOOKS.map((f) => path.join(appRoot, f)).find((f) => fs.existsSync(f));
+  const hooksApi = path.join(
+    appRoot,
+    'merchant',
+    language === 'ts' ? 'paykit-hooks-api.ts' : 'paykit-hooks-api.js',
+  );
+  copies.push(planFile(hooksApiFor(kitRoot, language), hooksApi, appRoot, overwrite, conflicts));
   if (withFunctions) {
     const built = path.join(kitRoot, 'dist', CLOUD);
     if (!fs.existsSync(built))
       throw new BuildError(`${built} is missing: run npm run build in the kit first`);
-    copies.push(...plan(built, layout.cloudRoot, appRoot, overwrite, conflicts));
+    const functionCopies = plan(built, layout.cloudRoot, appRoot, overwrite, conflicts);
+    copies.push(
+      ...(hooks ? functionCopies.filter((c) => path.basename(c.to) !== 'index.js') : functionCopies),
+    );
   }
   if (conflicts.length) {
     throw new BuildError(
@@ -286,6 +317,7 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
     fs.copyFileSync(c.from, c.to);
   }
   const copied = written.map((c) => posixRelative(appRoot, c.to));
+  if (withFunctions && hooks) copied.push(...bundleWithHooks(kitRoot, layout.cloudRoot, hooks, appRoot));
   const unchanged = copies.filter((c) => c.same).map((c) => posixRelative(appRoot, c.to));
   const todo: string[] = [];
   const edited: string[] = [];
@@ -316,6 +348,69 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
     `${posixRelative(appRoot, layout.cloudRoot)}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
   );
   return { language, copied, unchanged, edited, pagesAdded, todo };
+}
+
+/**
+ * The kit's hooks API as the host gets it: the TypeScript source (it stands alone), or for a
+ * JavaScript host compiled to CommonJS in a scratch folder next to where it goes.
+ */
+function hooksApiFor(kitRoot: string, language: HostLanguage): string {
+  const source = path.join(kitRoot, CLOUD, 'common/hooks-api.ts');
+  if (language === 'ts') return source;
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-hooks-api-')), 'paykit-hooks-api.js');
+  esbuildSync(kitRoot, {
+    entryPoints: [source],
+    outfile: out,
+    format: 'cjs',
+    platform: 'node',
+    target: CLOUD_TARGET,
+    bundle: true,
+    external: CLOUD_EXTERNALS,
+    logLevel: 'error',
+  });
+  return out;
+}
+
+/**
+ * esbuild in a child process: this module also runs where esbuild cannot load (jest's jsdom, whose
+ * Buffer fails esbuild's own check).
+ */
+function esbuildSync(kitRoot: string, options: BuildOptions): void {
+  try {
+    execFileSync(process.execPath, ['-e', `require('esbuild').buildSync(${JSON.stringify(options)})`], {
+      cwd: kitRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '');
+    throw new BuildError(`bundling with the merchant's hooks failed:\n${stderr.trim()}`);
+  }
+}
+
+/** Each of the kit's functions bundled with the host's merchant hooks, into its cloudfunctionRoot. */
+function bundleWithHooks(kitRoot: string, cloudRoot: string, hooks: string, appRoot: string): string[] {
+  const sources = path.join(kitRoot, CLOUD);
+  const written: string[] = [];
+  for (const name of fs.readdirSync(path.join(kitRoot, 'dist', CLOUD))) {
+    const entry = path.join(sources, name, 'index.ts');
+    if (!fs.existsSync(entry)) continue;
+    const outfile = path.join(cloudRoot, name, 'index.js');
+    esbuildSync(kitRoot, {
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: CLOUD_TARGET,
+      format: 'cjs',
+      external: CLOUD_EXTERNALS,
+      charset: 'utf8',
+      alias: { 'paykit-merchant-hooks': hooks },
+      tsconfig: path.join(kitRoot, 'tsconfig.cloud.json'),
+      logLevel: 'error',
+    });
+    written.push(posixRelative(appRoot, outfile));
+  }
+  return written;
 }
 
 function main(argv: string[]): number {

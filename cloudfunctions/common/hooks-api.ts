@@ -1,25 +1,47 @@
 /**
  * The merchant's extension point: what the business does when money moves. The kit never ships or
- * overwrites the merchant's file. The functions build takes `merchant/hooks.ts` at the project root
- * when it exists, and the kit's example (`example-hooks.ts`) otherwise; the file exports `onPaid`
- * and `onRefunded` of the types below (see the README, "Merchant hooks", for the contract).
+ * overwrites the merchant's file. The functions build takes `merchant/hooks.ts` (or `.js`) at the
+ * project root when it exists, and the kit's example (`example-hooks.ts`) otherwise; the file exports
+ * `onPaid` and `onRefunded` of the types below (see the README, "Merchant hooks", for the contract).
+ * This file stands alone (a host app gets a copy, `merchant/paykit-hooks-api.ts`, from the kit's
+ * integration step), so a merchant's hooks import nothing else of the kit.
  *
- *   // merchant/hooks.ts
- *   import type { OnPaid, OnRefunded } from '../cloudfunctions/common/hooks-api';
- *   import { mergeDoc } from '../cloudfunctions/common/hooks-api';
+ *   // merchant/hooks.ts (in a host app: from './paykit-hooks-api')
+ *   import { mergeDoc, type OnPaid, type OnRefunded } from '../cloudfunctions/common/hooks-api';
  *   export const onPaid: OnPaid = async (order, db) => { ... };
  *   export const onRefunded: OnRefunded = async (order, refund, db) => { ... };
  */
-import type { OrderDoc, RefundRecord } from './model';
-import type { Database } from './store';
+import type cloud from 'wx-server-sdk';
 
-export type { Database, OrderDoc, RefundRecord };
+export type Database = ReturnType<typeof cloud.database>;
+
+/** A paid order as the hooks get it (the document in `paykit_orders`). */
+export interface HookOrder {
+  /** The order number. */
+  _id: string;
+  openid: string;
+  appid: string;
+  items: Array<{ sku: string; name: string; unitPrice: number; quantity: number }>;
+  /** fen */
+  totalFee: number;
+  description: string;
+  transactionId?: string;
+  paidAt?: Date;
+}
+
+/** A successful refund of that order. */
+export interface HookRefund {
+  outRefundNo: string;
+  /** fen */
+  refundFee: number;
+  reason?: string;
+}
 
 /** Runs once the order is paid (at least once; never before the payment is recorded). */
-export type OnPaid = (order: OrderDoc, db: Database) => Promise<void>;
+export type OnPaid = (order: HookOrder, db: Database) => Promise<void>;
 
 /** Runs once a refund succeeded (at least once; after the order's onPaid finished). */
-export type OnRefunded = (order: OrderDoc, refund: RefundRecord, db: Database) => Promise<void>;
+export type OnRefunded = (order: HookOrder, refund: HookRefund, db: Database) => Promise<void>;
 
 export interface MerchantHooks {
   onPaid: OnPaid;

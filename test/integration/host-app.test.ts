@@ -113,6 +113,10 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-integrate-'));
   app = copyHost('app');
   out = path.join(app, 'dist');
+  // The shop's own business when money moves, in its own folder: the kit never writes it, and the
+  // integration bundles it into the functions (DESIGN §4, merchant code outside the kit).
+  fs.mkdirSync(path.join(app, 'merchant'));
+  fs.writeFileSync(path.join(app, 'merchant/hooks.ts'), MERCHANT_HOOKS);
   // Steps 1, 2, 3 (package.json), 5 (the copy): the helper the doc describes.
   integrateKit({ kitRoot: ROOT, appRoot: app });
   // Step 7: a sandbox running the functions copied into the host's cloudfunctionRoot.
@@ -182,9 +186,17 @@ describe('adding the kit to an existing mini-program (docs/integrate.md)', () =>
     expect(typecheck.status).toBe(0);
   });
 
-  test("the host's own page pays with pay-button against the sandbox", async () => {
+  test("the host's own page pays with pay-button against the sandbox, and the host's own onPaid runs", async () => {
     expect(build.status).toBe(0);
-    await payFromHomePage(path.join(out, 'miniprogram'), sandbox.url, NOTEBOOK);
+    const orderNo = await payFromHomePage(path.join(out, 'miniprogram'), sandbox.url, NOTEBOOK);
+    // merchant/hooks.ts, not the kit's example: its record, and no example delivery.
+    const fulfilment = await eventually(() =>
+      readDoc(sandbox.url, 'shop_fulfilment', orderNo).then((d) => d ?? undefined),
+    );
+    expect(fulfilment).toMatchObject({ state: 'TO_SHIP', skus: [NOTEBOOK.sku] });
+    expect(await readDoc(sandbox.url, 'paykit_deliveries', orderNo)).toBeNull();
+    expect(fs.readFileSync(path.join(app, 'merchant/hooks.ts'), 'utf8')).toBe(MERCHANT_HOOKS);
+    expect(fs.existsSync(path.join(app, 'merchant/paykit-hooks-api.ts'))).toBe(true);
   }, 40000);
 });
 
@@ -197,7 +209,7 @@ async function payFromHomePage(
   mp: string,
   url: string,
   product: { sku: string; name: string; price: number },
-): Promise<void> {
+): Promise<string> {
   const globals = globalThis as unknown as Record<string, unknown>;
   const saved = { App: globals.App, Page: globals.Page };
   const wxs: WxSandbox = installWxSandbox(url, 'o_unused_in_local_mode');
@@ -249,12 +261,24 @@ async function payFromHomePage(
     const order = await readDoc(url, 'paykit_orders', paid.orderNo);
     expect(order).toMatchObject({ status: 'SUCCESS', totalFee: product.price, openid: 'oPaykitLocalUser' });
     expect((order!.items as Array<{ sku: string }>).map((i) => i.sku)).toEqual([product.sku]);
+    return paid.orderNo;
   } finally {
     target.showActionSheet = savedSheet;
     wxs.uninstall();
     Object.assign(globals, saved);
   }
 }
+
+const MERCHANT_HOOKS = `import { mergeDoc, type OnPaid, type OnRefunded } from './paykit-hooks-api';
+
+export const onPaid: OnPaid = async (order, db) => {
+  await mergeDoc(db, 'shop_fulfilment', order._id, { state: 'TO_SHIP', skus: order.items.map((i) => i.sku) });
+};
+
+export const onRefunded: OnRefunded = async (order, refund, db) => {
+  await mergeDoc(db, 'shop_fulfilment', order._id, { refunds: { [refund.outRefundNo]: refund.refundFee } });
+};
+`;
 
 /** Every file under `dir`, relative to it (posix). */
 function filesUnder(dir: string): string[] {
