@@ -88,16 +88,19 @@ async function orderForKey(
   if (held === orderNo) return undefined;
   const waitUntil = Date.now() + KEY_WAIT_MS;
   const started = performance.now();
+  let found: OrderDoc | undefined;
   for (let pause = 25; ; pause = Math.min(pause * 2, 400)) {
     const order = await kit.store.order(held);
-    if (order) {
-      if (order.openid !== openid) throw new ServerError('ORDER_NOT_FOUND', 'no such order');
-      return order;
-    }
+    if (order && order.openid !== openid) throw new ServerError('ORDER_NOT_FOUND', 'no such order');
+    found = order ?? found;
+    // The call that claimed the key is writing the order and then asking WeChat for its prepay:
+    // wait for both, so a retry hands out the same payment instead of asking WeChat again.
+    if (order && (currentAttempt(order)?.payment || order.status !== 'NOTPAY')) return order;
     // Measured on a monotonic clock too: the function's Date may be a frozen test clock.
     if (Date.now() >= waitUntil || performance.now() - started >= KEY_WAIT_MS) break;
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
+  if (found) return found;
   const key = await kit.store.requestKey(keyId);
   if (key && key.orderNo === held && Date.now() - key.claimedAt.getTime() >= KEY_ABANDONED_MS) {
     if (await kit.store.takeOverRequestKey(keyId, held, orderNo)) return undefined;

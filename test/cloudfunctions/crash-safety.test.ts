@@ -6,7 +6,7 @@
  * by writing the state it leaves behind (a hook claimed a moment ago and never finished).
  */
 import { eventually, get, post, query, readDoc, seed } from '../helpers/control';
-import { startKitSandbox, type KitClient } from '../helpers/kit';
+import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import { expiredUnpaidOrders } from '../helpers/orders';
 import type { SandboxProcess } from '../helpers/sandbox';
 
@@ -146,8 +146,9 @@ test("6: a refund's hook waits for the payment's, and hooks merge instead of era
 });
 
 describe('7 and 9: WeChat fails or answers too late', () => {
+  /** The next call of a cloudPay API (or its APIv3 counterpart) fails with that error. */
   const fault = (api: string, error: string, afterProcessing = false) =>
-    post(`${sandbox.url}/sandbox/pay/faults`, { api, error, count: 1, afterProcessing });
+    post(`${sandbox.url}/sandbox/pay/faults`, { ...providerFault(api, error), count: 1, afterProcessing });
   const tradesOf = async (orderNo: string) =>
     (
       await get<{ trades: Array<{ outTradeNo: string; state: string }> }>(`${sandbox.url}/sandbox/pay/trades`)
@@ -167,7 +168,7 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     const retry = await kit.ok(openid, 'unifiedOrder', request);
     expect(retry.orderNo).toBe(order._id);
     expect(await tradesOf(order._id)).toHaveLength(1);
-    expect((await kit.pay(openid, retry.payment.package)).errMsg).toBe('requestPayment:ok');
+    expect((await kit.pay(openid, retry.payment)).errMsg).toBe('requestPayment:ok');
     await kit.settle();
     await kit.orderReaches(order._id, 'SUCCESS');
   });
@@ -209,11 +210,20 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     const placed = await buyAndPay();
     await fault('refund', 'FREQUENCY_LIMITED', true);
     const answer = await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 500 });
-    expect(answer.ok).toBe(true);
-    await kit.settle();
-    await eventually(async () =>
-      (await stored(placed.orderNo)).refunds[0].hook?.state === 'DONE' ? true : undefined,
-    );
+    // cloudPay answers it as a refusal (result_code FAIL), which WeChat's record overrides; APIv3 as
+    // a 429, a platform failure the admin may retry.
+    if (PROVIDER === 'cloudpay') expect(answer.ok).toBe(true);
+    else expect(answer).toEqual(expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }));
+    // Its notification settles it, or, if an earlier test's dropped deliveries swallow that, the sweep.
+    for (
+      let sweep = 0;
+      sweep < 3 && (await stored(placed.orderNo)).refunds[0].hook?.state !== 'DONE';
+      sweep++
+    ) {
+      await kit.settle();
+      await kit.clock('advance', { ms: 6 * 60_000 });
+      await post(`${sandbox.url}/sandbox/triggers/settle`, {});
+    }
     expect((await stored(placed.orderNo)).refunds[0].status).toBe('SUCCESS');
     expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
   });

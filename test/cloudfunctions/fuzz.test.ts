@@ -105,7 +105,7 @@ beforeAll(async () => {
   ({ sandbox, kit } = await startKitSandbox(ADMIN, { freeze: false }));
   // Some real state for malformed events to (fail to) touch.
   const placed = await kit.ok('o-owner', 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
-  await kit.pay('o-owner', placed.payment.package);
+  await kit.pay('o-owner', placed.payment);
   await kit.settle();
   await kit.orderReaches(placed.orderNo, 'SUCCESS');
   await kit.ok('o-owner', 'unifiedOrder', { items: [{ sku: 'latte', quantity: 2 }] });

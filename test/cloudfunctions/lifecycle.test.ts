@@ -57,7 +57,7 @@ describe('closeOrder', () => {
   test('an order paid meanwhile (callback lost) is recorded as paid, not closed', async () => {
     const placed = await buy();
     await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
-    await kit.pay(ALICE, placed.payment.package);
+    await kit.pay(ALICE, placed.payment);
     await kit.settle();
     await kit.clock('advance', { ms: 6 * 60_000 });
     expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
@@ -75,7 +75,7 @@ describe('listOrders', () => {
       placed.push((await buy(carol, 1)).orderNo);
       await kit.clock('advance', { ms: 1000 });
     }
-    await kit.pay(carol, (await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] })).payment.package);
+    await kit.pay(carol, (await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] })).payment);
     await kit.settle();
     await kit.orderReaches(placed[2], 'SUCCESS');
 
@@ -163,7 +163,7 @@ describe('hooks and timers', () => {
     const lost = await buy();
     const abandoned = await buy();
     await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 20 });
-    await kit.pay(ALICE, lost.payment.package);
+    await kit.pay(ALICE, lost.payment);
     await kit.settle();
     expect((await kit.order(lost.orderNo))!.status).toBe('NOTPAY');
     // The sweep runs every 5 minutes and asks about unpaid orders 2 to 12 minutes old.

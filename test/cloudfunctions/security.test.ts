@@ -6,7 +6,7 @@
  * The first part replays the holes of issue 10; the second the attacks that already held.
  */
 import { callAs, eventually, get, post, query } from '../helpers/control';
-import { startKitSandbox, type KitClient } from '../helpers/kit';
+import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -166,6 +166,16 @@ describe('holes that are now shut', () => {
       await kit.clock('advance', { ms: 61_000 });
       await kit.settle();
       const closed = { ...early, refundStatus: 'REFUNDCLOSE' };
+      if (PROVIDER === 'apiv3') {
+        // APIv3's refund query always answers: the kit records what WeChat says, never the claim.
+        expect(await forge(ALICE, 'refundCallback', closed)).toEqual({ errcode: 0, errmsg: '' });
+        expect(await refundOf()).toBe('SUCCESS');
+        expect(
+          await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo, hook: 'onRefunded' }),
+        ).toHaveLength(1);
+        return;
+      }
+      // cloudPay's answer is inconclusive here (reference pitfall 12): the refund stays PROCESSING.
       expect(await forge(ALICE, 'refundCallback', closed)).toEqual(expect.objectContaining({ errcode: 1 }));
       expect(await refundOf()).toBe('PROCESSING');
       expect(
@@ -264,10 +274,11 @@ describe('attacks that held, and stay held', () => {
     const order = await kit.order<{ refunds: Array<{ refundFee: number; status: string }> }>(placed.orderNo);
     const held = order!.refunds.filter((r) => r.status !== 'FAILED').reduce((s, r) => s + r.refundFee, 0);
     expect(held).toBeLessThanOrEqual(2800);
-    // Every refund that was not refused at WeChat was answered ok; the rest were told why.
-    expect(answers.filter((a) => a.ok).length).toBe(
-      order!.refunds.filter((r) => r.status !== 'FAILED').length,
-    );
+    // Every refund answered ok is held; one WeChat failed for a retryable reason (APIv3's 429 for a
+    // second refund within a minute) stays reserved, PROCESSING, for the sweep to complete.
+    const kept = order!.refunds.filter((r) => r.status !== 'FAILED');
+    expect(answers.filter((a) => a.ok).length).toBeLessThanOrEqual(kept.length);
+    expect(kept.filter((r) => r.status !== 'PROCESSING' && r.status !== 'SUCCESS')).toEqual([]);
     for (const a of answers)
       if (!a.ok) expect(['ORDER_STATE_CONFLICT', 'PAY_PROVIDER_ERROR', 'INVALID_PARAM']).toContain(a.code);
   });

@@ -7,6 +7,32 @@ import { SUB_MCH_ID } from './constants';
 import { callAs, eventually, get, post, readDoc, seed } from './control';
 import { startSandboxProcess, type SandboxProcess } from './sandbox';
 
+/** The pay provider the kit's functions run on in this jest project (test/setup-apiv3.ts). */
+export const PROVIDER: 'cloudpay' | 'apiv3' =
+  process.env.PAYKIT_TEST_PROVIDER === 'apiv3' ? 'apiv3' : 'cloudpay';
+
+/** `--provider` for a sandbox whose kit functions pay through PROVIDER. */
+export const providerArgs = (): string[] => ['--provider', PROVIDER];
+
+/** A cloudPay fault's counterpart on PROVIDER: the API and the error WeChat answers with there. */
+export function providerFault(api: string, error: string): { api: string; error: string } {
+  if (PROVIDER === 'cloudpay') return { api, error };
+  const apis: Record<string, string> = {
+    unifiedOrder: 'v3.jsapi',
+    queryOrder: 'v3.queryOrder',
+    closeOrder: 'v3.closeOrder',
+    refund: 'v3.refund',
+    queryRefund: 'v3.queryRefund',
+    downloadBill: 'v3.tradebill',
+  };
+  const errors: Record<string, string> = {
+    SYS_ERR: 'SYSTEM_ERROR',
+    SYSTEMERROR: 'SYSTEM_ERROR',
+    EXCEED_REQUEST_LIMIT: 'FREQUENCY_LIMITED',
+  };
+  return { api: apis[api] ?? api, error: errors[error] ?? error };
+}
+
 export class KitClient {
   constructor(readonly base: string) {}
 
@@ -52,11 +78,11 @@ export class KitClient {
   }
 
   /** The payer pays a placed order; resolves once the kit has it as SUCCESS. */
-  async payAndConfirm<T extends { orderNo: string; payment: { package: string } }>(
+  async payAndConfirm<T extends { orderNo: string; payment: PaymentParams }>(
     openid: string,
     placed: T,
   ): Promise<T> {
-    const { errMsg } = await this.pay(openid, placed.payment.package);
+    const { errMsg } = await this.pay(openid, placed.payment);
     if (errMsg !== 'requestPayment:ok') throw new Error(`paying ${placed.orderNo} answered ${errMsg}`);
     await this.settle();
     await this.orderReaches(placed.orderNo, 'SUCCESS');
@@ -96,7 +122,7 @@ export async function startKitSandbox(
   admin: string,
   opts: { freeze?: boolean } = {},
 ): Promise<{ sandbox: SandboxProcess; kit: KitClient }> {
-  const sandbox = await startSandboxProcess({ args: merchantArgs(admin) });
+  const sandbox = await startSandboxProcess({ args: [...merchantArgs(admin), ...providerArgs()] });
   const kit = new KitClient(sandbox.url);
   await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
   if (opts.freeze !== false) await kit.clock('freeze');
