@@ -18,9 +18,11 @@ const base = {
  * The lifecycle, race, storm, lost-callback, fuzz, crash and security suites. On APIv3 apiv3-flow
  * stands for pay-flow, and its bill test for the cloudPay discrepancy day of bills.test.ts.
  */
-const BOTH_PROVIDERS = ['lifecycle', 'races', 'fuzz', 'crash-safety', 'security'].map(
-  (name) => `<rootDir>/test/cloudfunctions/${name}.test.ts`,
-);
+const BOTH_PROVIDERS = [
+  ...['lifecycle', 'races', 'fuzz', 'crash-safety', 'security'].map((n) => `cloudfunctions/${n}`),
+  // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
+  ...['flow', 'shop', 'orders-list', 'order-detail'].map((n) => `miniprogram/pages/${n}`),
+].map((name) => `<rootDir>/test/${name}.test.ts`);
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -5,6 +5,7 @@
  * own afterEach, after whatever else it cleans up.
  */
 import { resetPaykitConfig } from '../../miniprogram/paykit/config';
+import { providerArgs } from './kit';
 import { startSandboxProcess, type SandboxProcess, type StartOptions } from './sandbox';
 import { installWxSandbox, type WxSandbox } from './wx-sandbox';
 
@@ -25,7 +26,10 @@ export function miniprogramSuite(opts: SuiteOptions): MiniprogramSuite {
   let sandbox: SandboxProcess | undefined;
   let wxs: WxSandbox | undefined;
   beforeAll(async () => {
-    sandbox = await startSandboxProcess(opts.start);
+    sandbox = await startSandboxProcess({
+      ...opts.start,
+      args: [...(opts.start?.args ?? []), ...providerArgs()],
+    });
     await opts.seed?.(sandbox.url);
   });
   afterAll(async () => {

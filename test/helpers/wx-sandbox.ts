@@ -4,7 +4,7 @@
  * real shape; only the far side is the sandbox gateway instead of WeChat:
  *
  *   wx.cloud.callFunction  → POST /gateway/call { name, data, openid }
- *   wx.requestPayment      → POST /gateway/pay  { package, openid, action }   (action = what the simulated user does)
+ *   wx.requestPayment      → POST /gateway/pay  { package, timeStamp, nonceStr, signType, paySign, openid, action }   (action = what the simulated user does)
  *   wx.request             → the same URL over real HTTP (local mode posts to the gateway itself)
  *
  * Both callback and promise styles behave as in the real API. The sandbox's control API is in
@@ -116,11 +116,21 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
       }
     });
 
-  const requestPayment = (options: WxCall<{ package: string }, { errMsg: string }, { errMsg: string }>) =>
+  type PayParams = {
+    package: string;
+    timeStamp?: string;
+    nonceStr?: string;
+    signType?: string;
+    paySign?: string;
+  };
+  const requestPayment = (options: WxCall<PayParams, { errMsg: string }, { errMsg: string }>) =>
     settle<{ errMsg: string }, { errMsg: string }>(options, async () => {
       try {
+        // The parameters as WeChat's sheet gets them: the sandbox checks an APIv3 order's RSA paySign.
+        const { timeStamp, nonceStr, signType, paySign } = options;
         const { body } = await send('POST', `${url}/gateway/pay`, {
           package: options.package,
+          ...(paySign ? { timeStamp, nonceStr, signType, paySign } : {}),
           openid: sandbox.openid,
           action: sandbox.payAction,
         });

@@ -169,7 +169,7 @@ describe('order detail page', () => {
     // The customer pays on another device; WeChat's callback is held back.
     await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', count: 1 });
     const paid = await send('POST', `${suite.sandbox.url}/gateway/pay`, {
-      package: payment.package,
+      ...payment,
       openid: suite.wxs.openid,
       action: 'pay',
     });
