@@ -16,6 +16,9 @@ describe('gulp build on a fixture project', () => {
 
   beforeAll(async () => {
     fx = createFixture();
+    // The merchant's APIv3 private key, in the git-ignored secrets/ folder.
+    fs.mkdirSync(path.join(fx.root, 'secrets'));
+    fs.writeFileSync(path.join(fx.root, 'secrets/apiclient_key.pem'), 'test key\n');
     await runTask(createTasks(fx.ctx).build);
   });
   afterAll(() => fx.remove());
@@ -86,6 +89,15 @@ describe('gulp build on a fixture project', () => {
       );
     }
     expect(fs.existsSync(path.join(fx.out, 'cloudfunctions/common'))).toBe(false);
+  });
+
+  it('packages secrets/ with each function (what deploy uploads), never into the mini-program', () => {
+    for (const name of ['payOrder', 'queryOrder']) {
+      const key = path.join(fx.out, 'cloudfunctions', name, 'secrets/apiclient_key.pem');
+      expect(fs.readFileSync(key, 'utf8')).toBe('test key\n');
+    }
+    expect(filesUnder(mpOut()).filter((f) => f.includes('secrets'))).toEqual([]);
+    expect(fs.readFileSync(path.join(REPO, '.gitignore'), 'utf8')).toMatch(/^secrets\/$/m);
   });
 
   it('copies config.json, or writes the DevTools default when a function has none', () => {
