@@ -6,6 +6,7 @@
  *     (polled on /sandbox/pay/notifications). p50/p99 per cycle at 1, 4 and 16 cycles in flight;
  * (b) bill generation time and size for one day of 100,000 trades (bench/pay-bill.ts).
  */
+import { post } from '../test/helpers/control';
 import { buildFixtureFunctions } from '../test/helpers/fixtures';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { benchPayBill } from './pay-bill';
@@ -24,16 +25,6 @@ interface Cycle {
   order: number;
   pay: number;
   callback: number;
-}
-
-async function post<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`POST ${url} → ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;

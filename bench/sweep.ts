@@ -3,20 +3,11 @@
  * closeExpiredOrders invoked as its timer would be until none is left. Prints closes per minute and
  * how many runs it took (one run pages until done or its 40 s budget is spent).
  */
+import { post } from '../test/helpers/control';
 import { expiredUnpaidOrders } from '../test/helpers/orders';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 
 const ORDERS = 2000;
-
-async function post<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`POST ${url} → ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 export async function benchSweep(): Promise<void> {
   const sandbox = await startSandboxProcess({ args: ['--fn-env', 'PAYKIT_SUB_MCH_ID=1900000109'] });
