@@ -15,11 +15,11 @@ const base = {
 };
 
 /**
- * The lifecycle, race, storm, lost-callback, fuzz, crash and security suites. On APIv3 apiv3-flow
- * stands for pay-flow, and its bill test for the cloudPay discrepancy day of bills.test.ts.
+ * The lifecycle, race, storm, lost-callback, bill, fuzz, crash and security suites (on APIv3,
+ * apiv3-flow stands for pay-flow), and the demo shop and order pages.
  */
 const BOTH_PROVIDERS = [
-  ...['lifecycle', 'races', 'fuzz', 'crash-safety', 'security'].map((n) => `cloudfunctions/${n}`),
+  ...['lifecycle', 'races', 'bills', 'fuzz', 'crash-safety', 'security'].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
   ...['flow', 'shop', 'orders-list', 'order-detail'].map((n) => `miniprogram/pages/${n}`),
 ].map((name) => `<rootDir>/test/${name}.test.ts`);

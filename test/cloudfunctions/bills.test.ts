@@ -6,7 +6,9 @@
 import cloud from 'wx-server-sdk';
 import type { Discrepancy } from '../../typings/paykit/bill';
 import { eventually, post, query, readDoc, seed } from '../helpers/control';
-import { KitClient, merchantArgs } from '../helpers/kit';
+import type { PaymentParams } from '../../typings/paykit/functions';
+import { KitClient, merchantArgs, PROVIDER, providerArgs } from '../helpers/kit';
+import { readMerchant, V3Client } from '../helpers/v3client';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { SUB_MCH_ID } from '../helpers/constants';
 
@@ -23,7 +25,7 @@ beforeAll(async () => {
   // Orders stay payable for a week here, so the sweep timer does not find the lost payment when it
   // closes expired orders: the bill must.
   sandbox = await startSandboxProcess({
-    args: merchantArgs(ADMIN, ['PAYKIT_ORDER_TTL_MINUTES=10080']),
+    args: [...merchantArgs(ADMIN, ['PAYKIT_ORDER_TTL_MINUTES=10080']), ...providerArgs()],
   });
   kit = new KitClient(sandbox.url);
   await seed(sandbox.url, { paykit_products: [{ _id: 'cake', name: '蛋糕', price: 3200, active: true }] });
@@ -42,9 +44,71 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
+/** Another system of the same merchant takes a payment through WeChat Pay, not through the kit. */
+async function foreignPayment(outTradeNo: string, totalFee: number, openid: string): Promise<void> {
+  if (PROVIDER === 'apiv3') {
+    const v3 = v3Client();
+    const order = await v3.order(outTradeNo, {
+      amount: { total: totalFee, currency: 'CNY' },
+      payer: { openid },
+    });
+    expect(order.status).toBe(200);
+    await kit.pay(openid, v3.payment(String(order.json.prepay_id)) as unknown as PaymentParams);
+    return;
+  }
+  const foreign = (await cloud.cloudPay.unifiedOrder({
+    body: '别处的订单',
+    outTradeNo,
+    totalFee,
+    spbillCreateIp: '127.0.0.1',
+    subMchId: SUB_MCH_ID,
+    envId: sandbox.envId,
+    functionName: 'nowhere',
+    nonceStr: 'n',
+    tradeType: 'JSAPI',
+    subOpenid: openid,
+  })) as { payment?: { package: string } };
+  await kit.pay(openid, foreign.payment!.package);
+}
+
+/** Someone refunds at WeChat Pay directly (the merchant platform, another system). */
+async function refundBehindTheKit(
+  outTradeNo: string,
+  outRefundNo: string,
+  totalFee: number,
+  refundFee: number,
+) {
+  if (PROVIDER === 'apiv3') {
+    const answer = await v3Client().post('/v3/refund/domestic/refunds', {
+      out_trade_no: outTradeNo,
+      out_refund_no: outRefundNo,
+      amount: { refund: refundFee, total: totalFee, currency: 'CNY' },
+    });
+    expect(answer.status).toBe(200);
+    return;
+  }
+  const refund = (await cloud.cloudPay.refund({
+    subMchId: SUB_MCH_ID,
+    outTradeNo,
+    outRefundNo,
+    totalFee,
+    refundFee,
+    envId: sandbox.envId,
+    functionName: 'nowhere',
+    nonceStr: 'n',
+  })) as { resultCode?: string };
+  expect(refund.resultCode).toBe('SUCCESS');
+}
+
+/** The sandbox's test merchant signing its own APIv3 requests. */
+function v3Client(): V3Client {
+  const merchant = readMerchant(sandbox.dataDir);
+  return new V3Client(sandbox.url, merchant, merchant.publicKeyId);
+}
+
 async function paidOrder() {
   const placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'cake', quantity: 1 }] });
-  await kit.pay(ALICE, placed.payment.package);
+  await kit.pay(ALICE, placed.payment);
   await kit.settle();
   await kit.orderReaches(placed.orderNo, 'SUCCESS');
   return placed;
@@ -84,37 +148,15 @@ test('a day with every kind of discrepancy is reconciled, and the timer repairs 
     ],
   });
   // 5. A trade at WeChat that is not one of the kit's, and 6. a refund the kit never heard of.
-  const foreign = (await cloud.cloudPay.unifiedOrder({
-    body: '别处的订单',
-    outTradeNo: 'OTHERSHOP000123',
-    totalFee: 999,
-    spbillCreateIp: '127.0.0.1',
-    subMchId: SUB_MCH_ID,
-    envId: sandbox.envId,
-    functionName: 'nowhere',
-    nonceStr: 'n',
-    tradeType: 'JSAPI',
-    subOpenid: 'o-stranger',
-  })) as { payment?: { package: string } };
-  await kit.pay('o-stranger', foreign.payment!.package);
+  await foreignPayment('OTHERSHOP000123', 999, 'o-stranger');
   const normalTrade = String((await kit.order(normal.orderNo))!.outTradeNo);
-  const refund = (await cloud.cloudPay.refund({
-    subMchId: SUB_MCH_ID,
-    outTradeNo: normalTrade,
-    outRefundNo: 'MANUALREFUND01',
-    totalFee: 3200,
-    refundFee: 200,
-    envId: sandbox.envId,
-    functionName: 'nowhere',
-    nonceStr: 'n',
-  })) as { resultCode?: string };
-  expect(refund.resultCode).toBe('SUCCESS');
+  await refundBehindTheKit(normalTrade, 'MANUALREFUND01', 3200, 200);
   await kit.settle();
   // 2. Last, a payment whose notification never arrives (held at WeChat for good): paid at
   // WeChat, not here.
   const lost = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'cake', quantity: 2 }] });
   await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
-  await kit.pay(ALICE, lost.payment.package);
+  await kit.pay(ALICE, lost.payment);
   await kit.settle();
   expect((await kit.order(lost.orderNo))!.status).toBe('NOTPAY');
 
