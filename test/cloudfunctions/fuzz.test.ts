@@ -22,6 +22,8 @@ const FUNCTIONS = [
   'downloadBill',
   'payCallback',
   'refundCallback',
+  'payNotify',
+  'refundNotify',
   'closeExpiredOrders',
   'reconcileBills',
 ];
@@ -133,6 +135,9 @@ test.each(FUNCTIONS)('%s answers malformed events with an error and changes noth
     const answer = result as { ok?: boolean; code?: string; message?: string; errcode?: number };
     if (name.endsWith('Callback')) {
       expect(answer.errcode).not.toBe(0);
+    } else if (name.endsWith('Notify')) {
+      // An integration request that is no signed notification: refused, never acknowledged.
+      expect((answer as { statusCode?: number }).statusCode).toBeGreaterThanOrEqual(400);
     } else if (answer.ok !== false) {
       // Only a read-only request with nothing wrong in it may succeed.
       expect(['listOrders', 'listProducts']).toContain(name);
