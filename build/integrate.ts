@@ -6,22 +6,10 @@
 //
 // A TypeScript host (app.ts) gets the kit's .ts sources and typings/paykit; a JavaScript host (app.js,
 // or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
-import { execFileSync } from 'child_process';
-import type { BuildOptions } from 'esbuild';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import {
-  allFiles,
-  BuildError,
-  CLOUD,
-  CLOUD_EXTERNALS,
-  CLOUD_TARGET,
-  MERCHANT_HOOKS,
-  MP,
-  posixRelative,
-  readJson,
-} from './context';
+import { allFiles, BuildError, CLOUD, MERCHANT_HOOKS, MP, posixRelative, readJson } from './context';
+import { bundleWithHooks, hooksApiFor } from './integrate-hooks';
 import {
   appCallsConfigure,
   appScriptName,
@@ -348,69 +336,6 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
     `${posixRelative(appRoot, layout.cloudRoot)}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
   );
   return { language, copied, unchanged, edited, pagesAdded, todo };
-}
-
-/**
- * The kit's hooks API as the host gets it: the TypeScript source (it stands alone), or for a
- * JavaScript host compiled to CommonJS in a scratch folder next to where it goes.
- */
-function hooksApiFor(kitRoot: string, language: HostLanguage): string {
-  const source = path.join(kitRoot, CLOUD, 'common/hooks-api.ts');
-  if (language === 'ts') return source;
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-hooks-api-')), 'paykit-hooks-api.js');
-  esbuildSync(kitRoot, {
-    entryPoints: [source],
-    outfile: out,
-    format: 'cjs',
-    platform: 'node',
-    target: CLOUD_TARGET,
-    bundle: true,
-    external: CLOUD_EXTERNALS,
-    logLevel: 'error',
-  });
-  return out;
-}
-
-/**
- * esbuild in a child process: this module also runs where esbuild cannot load (jest's jsdom, whose
- * Buffer fails esbuild's own check).
- */
-function esbuildSync(kitRoot: string, options: BuildOptions): void {
-  try {
-    execFileSync(process.execPath, ['-e', `require('esbuild').buildSync(${JSON.stringify(options)})`], {
-      cwd: kitRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '');
-    throw new BuildError(`bundling with the merchant's hooks failed:\n${stderr.trim()}`);
-  }
-}
-
-/** Each of the kit's functions bundled with the host's merchant hooks, into its cloudfunctionRoot. */
-function bundleWithHooks(kitRoot: string, cloudRoot: string, hooks: string, appRoot: string): string[] {
-  const sources = path.join(kitRoot, CLOUD);
-  const written: string[] = [];
-  for (const name of fs.readdirSync(path.join(kitRoot, 'dist', CLOUD))) {
-    const entry = path.join(sources, name, 'index.ts');
-    if (!fs.existsSync(entry)) continue;
-    const outfile = path.join(cloudRoot, name, 'index.js');
-    esbuildSync(kitRoot, {
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: CLOUD_TARGET,
-      format: 'cjs',
-      external: CLOUD_EXTERNALS,
-      charset: 'utf8',
-      alias: { 'paykit-merchant-hooks': hooks },
-      tsconfig: path.join(kitRoot, 'tsconfig.cloud.json'),
-      logLevel: 'error',
-    });
-    written.push(posixRelative(appRoot, outfile));
-  }
-  return written;
 }
 
 function main(argv: string[]): number {

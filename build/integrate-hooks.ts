@@ -1,0 +1,77 @@
+// The merchant's own hooks in a host app: the kit's functions bundled with them, and the stand-alone
+// hooks API they import, as build/integrate.ts adds the kit (docs/integrate.md, "Your own hooks").
+import { execFileSync } from 'child_process';
+import type { BuildOptions } from 'esbuild';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BuildError, CLOUD, CLOUD_EXTERNALS, CLOUD_TARGET, posixRelative } from './context';
+import type { HostLanguage } from './integrate-check';
+
+/**
+ * The kit's hooks API as the host gets it: the TypeScript source (it stands alone), or for a
+ * JavaScript host compiled to CommonJS in a scratch folder next to where it goes.
+ */
+export function hooksApiFor(kitRoot: string, language: HostLanguage): string {
+  const source = path.join(kitRoot, CLOUD, 'common/hooks-api.ts');
+  if (language === 'ts') return source;
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-hooks-api-')), 'paykit-hooks-api.js');
+  esbuildSync(kitRoot, {
+    entryPoints: [source],
+    outfile: out,
+    format: 'cjs',
+    platform: 'node',
+    target: CLOUD_TARGET,
+    bundle: true,
+    external: CLOUD_EXTERNALS,
+    logLevel: 'error',
+  });
+  return out;
+}
+
+/**
+ * esbuild in a child process: this module also runs where esbuild cannot load (jest's jsdom, whose
+ * Buffer fails esbuild's own check).
+ */
+function esbuildSync(kitRoot: string, options: BuildOptions): void {
+  try {
+    execFileSync(process.execPath, ['-e', `require('esbuild').buildSync(${JSON.stringify(options)})`], {
+      cwd: kitRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '');
+    throw new BuildError(`bundling with the merchant's hooks failed:\n${stderr.trim()}`);
+  }
+}
+
+/** Each of the kit's functions bundled with the host's merchant hooks, into its cloudfunctionRoot. */
+export function bundleWithHooks(
+  kitRoot: string,
+  cloudRoot: string,
+  hooks: string,
+  appRoot: string,
+): string[] {
+  const sources = path.join(kitRoot, CLOUD);
+  const written: string[] = [];
+  for (const name of fs.readdirSync(path.join(kitRoot, 'dist', CLOUD))) {
+    const entry = path.join(sources, name, 'index.ts');
+    if (!fs.existsSync(entry)) continue;
+    const outfile = path.join(cloudRoot, name, 'index.js');
+    esbuildSync(kitRoot, {
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: CLOUD_TARGET,
+      format: 'cjs',
+      external: CLOUD_EXTERNALS,
+      charset: 'utf8',
+      alias: { 'paykit-merchant-hooks': hooks },
+      tsconfig: path.join(kitRoot, 'tsconfig.cloud.json'),
+      logLevel: 'error',
+    });
+    written.push(posixRelative(appRoot, outfile));
+  }
+  return written;
+}
