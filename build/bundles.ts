@@ -18,8 +18,7 @@ import {
   writeFile,
   SANDBOX,
   functionFolders,
-  CLOUD_EXTERNALS,
-  CLOUD_TARGET,
+  CLOUD_BUNDLE,
   MERCHANT_HOOKS,
 } from './context';
 import { esbuildFailure } from './miniprogram';
@@ -30,7 +29,6 @@ export const DEFAULT_FUNCTION_CONFIG = { permissions: { openapi: [] as string[] 
 /** The git-ignored folder of files every function needs at runtime but git must never hold. */
 export const SECRETS = 'secrets';
 
-export { CLOUD_EXTERNALS, CLOUD_TARGET, MERCHANT_HOOKS };
 const MERCHANT_HOOKS_MODULE = 'paykit-merchant-hooks';
 
 /** The merchant's hooks module, or the kit's example when the project has none. */
@@ -119,14 +117,10 @@ export async function bundleFunction(ctx: BuildContext, name: string): Promise<v
   const outFile = path.join(outDir, 'index.js');
   const result = await esbuild
     .build({
+      ...CLOUD_BUNDLE,
       entryPoints: [path.join(srcDir, 'index.ts')],
       outfile: outFile,
-      bundle: true,
-      platform: 'node',
-      target: CLOUD_TARGET,
-      format: 'cjs',
-      external: CLOUD_EXTERNALS,
-      charset: 'utf8',
+      external: [...CLOUD_BUNDLE.external],
       absWorkingDir: ctx.root,
       write: false,
       logLevel: 'silent',

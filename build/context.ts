@@ -148,5 +148,15 @@ export function isInside(dir: string, file: string): boolean {
 /** What the cloud runs: Node 16, with wx-server-sdk installed from each function's package.json. */
 export const CLOUD_TARGET = 'node16';
 export const CLOUD_EXTERNALS = ['wx-server-sdk'];
+
+/** How a cloud function is bundled: one CommonJS file for the cloud's Node, wx-server-sdk left out. */
+export const CLOUD_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: CLOUD_TARGET,
+  format: 'cjs',
+  external: CLOUD_EXTERNALS,
+  charset: 'utf8',
+} as const;
 /** Where a project keeps its own merchant hooks: never shipped or overwritten by the kit. */
 export const MERCHANT_HOOKS = ['merchant/hooks.ts', 'merchant/hooks.js'];

@@ -5,7 +5,7 @@ import type { BuildOptions } from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BuildError, CLOUD, CLOUD_EXTERNALS, CLOUD_TARGET, posixRelative } from './context';
+import { BuildError, CLOUD, CLOUD_BUNDLE, posixRelative } from './context';
 import type { HostLanguage } from './integrate-check';
 
 /**
@@ -17,13 +17,10 @@ export function hooksApiFor(kitRoot: string, language: HostLanguage): string {
   if (language === 'ts') return source;
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-hooks-api-')), 'paykit-hooks-api.js');
   esbuildSync(kitRoot, {
+    ...CLOUD_BUNDLE,
+    external: [...CLOUD_BUNDLE.external],
     entryPoints: [source],
     outfile: out,
-    format: 'cjs',
-    platform: 'node',
-    target: CLOUD_TARGET,
-    bundle: true,
-    external: CLOUD_EXTERNALS,
     logLevel: 'error',
   });
   return out;
@@ -45,7 +42,10 @@ function esbuildSync(kitRoot: string, options: BuildOptions): void {
   }
 }
 
-/** Each of the kit's functions bundled with the host's merchant hooks, into its cloudfunctionRoot. */
+/**
+ * Each of the kit's functions bundled with the host's merchant hooks, into its cloudfunctionRoot:
+ * one esbuild run (one child process) for them all.
+ */
 export function bundleWithHooks(
   kitRoot: string,
   cloudRoot: string,
@@ -53,25 +53,19 @@ export function bundleWithHooks(
   appRoot: string,
 ): string[] {
   const sources = path.join(kitRoot, CLOUD);
-  const written: string[] = [];
-  for (const name of fs.readdirSync(path.join(kitRoot, 'dist', CLOUD))) {
-    const entry = path.join(sources, name, 'index.ts');
-    if (!fs.existsSync(entry)) continue;
-    const outfile = path.join(cloudRoot, name, 'index.js');
-    esbuildSync(kitRoot, {
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: CLOUD_TARGET,
-      format: 'cjs',
-      external: CLOUD_EXTERNALS,
-      charset: 'utf8',
-      alias: { 'paykit-merchant-hooks': hooks },
-      tsconfig: path.join(kitRoot, 'tsconfig.cloud.json'),
-      logLevel: 'error',
-    });
-    written.push(posixRelative(appRoot, outfile));
-  }
-  return written;
+  const names = fs
+    .readdirSync(path.join(kitRoot, 'dist', CLOUD))
+    .filter((name) => fs.existsSync(path.join(sources, name, 'index.ts')));
+  esbuildSync(kitRoot, {
+    ...CLOUD_BUNDLE,
+    external: [...CLOUD_BUNDLE.external],
+    entryPoints: Object.fromEntries(
+      names.map((name) => [`${name}/index`, path.join(sources, name, 'index.ts')]),
+    ),
+    outdir: cloudRoot,
+    alias: { 'paykit-merchant-hooks': hooks },
+    tsconfig: path.join(kitRoot, 'tsconfig.cloud.json'),
+    logLevel: 'error',
+  });
+  return names.map((name) => posixRelative(appRoot, path.join(cloudRoot, name, 'index.js')));
 }
