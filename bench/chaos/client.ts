@@ -5,6 +5,7 @@
  */
 import type { PaykitResponse } from '../../typings/paykit/errors';
 import type { PaykitFunctionName, PaykitFunctions } from '../../typings/paykit/functions';
+import { callFunction, del, get, post } from '../../test/helpers/control';
 
 export type Doc = Record<string, unknown>;
 
@@ -53,42 +54,33 @@ export interface LogRecord {
 export class SoakClient {
   constructor(readonly base: string) {}
 
-  async post<T = Doc>(path: string, body: unknown, method = 'POST'): Promise<T> {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
+  post<T = Doc>(path: string, body: unknown): Promise<T> {
+    return post<T>(`${this.base}${path}`, body);
   }
 
-  async get<T = Doc>(path: string): Promise<T> {
-    const res = await fetch(`${this.base}${path}`);
-    const text = await res.text();
-    if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
+  get<T = Doc>(path: string): Promise<T> {
+    return get<T>(`${this.base}${path}`);
   }
 
-  /** wx.cloud.callFunction as `openid`. */
+  /** wx.cloud.callFunction as `openid`: a failed call (killed, timed out) is an answer, not an exception. */
   async call<K extends PaykitFunctionName>(
     openid: string,
     name: K,
     data: PaykitFunctions[K]['request'] | Doc,
   ): Promise<CallOutcome<PaykitFunctions[K]['result']>> {
-    const answer = await this.post<{ ok: boolean; result?: unknown; errMsg?: string }>('/gateway/call', {
-      name,
+    const answer = await callFunction<PaykitResponse<PaykitFunctions[K]['result']>>(
+      this.base,
       openid,
+      name,
       data,
-    });
-    if (!answer.ok) return { ok: false, code: 'CLOUD_ERROR', message: answer.errMsg ?? '' };
-    return answer.result as PaykitResponse<PaykitFunctions[K]['result']>;
+    );
+    return answer.ok ? answer.result : { ok: false, code: 'CLOUD_ERROR', message: answer.errMsg };
   }
 
   /** A user calling a function outside the kit's typed contract (a forged callback). */
   async callRaw(openid: string, name: string, data: Doc): Promise<unknown> {
-    return (await this.post<{ result?: unknown }>('/gateway/call', { name, openid, data })).result;
+    const answer = await callFunction(this.base, openid, name, data);
+    return answer.ok ? answer.result : answer;
   }
 
   /** The payer on the pay sheet. */
@@ -118,8 +110,8 @@ export class SoakClient {
     return this.post('/sandbox/pay/callbacks', fault);
   }
 
-  clearFaults(): Promise<Doc> {
-    return this.post('/sandbox/pay/faults', {}, 'DELETE');
+  clearFaults(): Promise<void> {
+    return del(`${this.base}/sandbox/pay/faults`);
   }
 
   async release(order: 'fifo' | 'reverse'): Promise<number> {

@@ -50,6 +50,33 @@ export interface SandboxErrorAnswer {
   error: { code: string; message: string; errCode?: number; errMsg?: string };
 }
 
+/** What wx.cloud.callFunction settles with: the function's result, or the cloud's failure. */
+export type CallFunctionAnswer<T> =
+  { ok: true; result: T; requestId: string } | { ok: false; errCode: number; errMsg: string };
+
+/**
+ * A gateway call whose failure (an instance killed or timed out, 4xx/5xx in the sandbox's error
+ * shape) is an answer, as wx.cloud.callFunction's fail callback would receive it.
+ */
+export async function callFunction<T = unknown>(
+  base: string,
+  openid: string,
+  name: string,
+  data: unknown,
+): Promise<CallFunctionAnswer<T>> {
+  const { status, body } = await send<CallAnswer<T> & SandboxErrorAnswer>('POST', `${base}/gateway/call`, {
+    name,
+    openid,
+    data,
+  });
+  if (status === 200) return body;
+  return {
+    ok: false,
+    errCode: body.error?.errCode ?? -1,
+    errMsg: body.error?.errMsg ?? body.error?.message ?? '',
+  };
+}
+
 /** Calls a cloud function through the gateway as the given user, like wx.cloud.callFunction. */
 export async function callAs<T = unknown>(
   base: string,

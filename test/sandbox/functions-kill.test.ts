@@ -5,7 +5,7 @@
  * fresh, cold instance. Kills land where the chaos settings say: before or after a cloud API call.
  */
 import { buildFixtureFunctions } from '../helpers/fixtures';
-import { eventually, get, post, query, send } from '../helpers/control';
+import { callFunction, eventually, get, post, query } from '../helpers/control';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -34,15 +34,8 @@ interface ChaosAnswer {
   };
 }
 
-/** A gateway call; a failed one (502 with the sandbox's error shape) as wx.cloud.callFunction reports it. */
-const call = async (name: string, data: Record<string, unknown> = {}): Promise<CallAnswer> => {
-  const { status, body } = await send<CallAnswer & { error?: { errCode?: number; errMsg?: string } }>(
-    'POST',
-    `${base}/gateway/call`,
-    { name, openid: 'o-kill', data },
-  );
-  return status === 200 ? body : { ok: false, errCode: body.error?.errCode, errMsg: body.error?.errMsg };
-};
+const call = (name: string, data: Record<string, unknown> = {}): Promise<CallAnswer> =>
+  callFunction<Record<string, unknown>>(base, 'o-kill', name, data);
 const lastLog = async (name: string) =>
   (await get<{ logs: LogRecord[] }>(`${base}/sandbox/logs?name=${name}&limit=1`)).logs[0];
 const chaos = (settings: Record<string, unknown>) =>
