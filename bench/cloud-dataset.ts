@@ -4,6 +4,7 @@
  * it is complete and current. Rows are written as the canonical EJSON text the sandbox stores
  * (checked against the sandbox's own encoder on samples); the index build is in cloud-indexer.ts.
  */
+import { seededRandom } from '../sandbox/runtime/chaos';
 import { BEIJING_OFFSET_MS } from '../cloudfunctions/common/beijing';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -69,17 +70,8 @@ export function expectedOrdersOf(spec: DatasetSpec, k: number): number {
   return spec.orders * (Math.sqrt((k + 1) / spec.users) - Math.sqrt(k / spec.users));
 }
 
-/** mulberry32: a small seeded PRNG, so every build makes the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so every build makes the same data. */
+export const prng = seededRandom;
 
 function stamp(ms: number): string {
   const iso = new Date(ms + BEIJING_OFFSET_MS).toISOString();
