@@ -22,3 +22,12 @@ export function row(label: string, s: { n: number; p50: number; p99: number }): 
 export function bytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 }
+
+/**
+ * A figure line with the target it is measured against (issue 17: every bench line prints its
+ * target beside it), and whether the figure meets it. `met` is left out where no target applies.
+ */
+export function withTarget(line: string, target: string, met?: boolean): string {
+  const verdict = met === undefined ? '' : met ? ' ok' : ' MISSED';
+  return `${line}   [target ${target}${verdict}]`;
+}
