@@ -86,8 +86,10 @@ function npmOverrides(jsonPath: string): Record<string, string> {
  * Loads `relPath` (relative to miniprogram/, no extension) and, in the same load() call, every
  * component it uses, so vant relations resolve. Own components that use vant are covered too:
  * simulate merges the overrides into the usingComponents of every component in the tree.
+ * `fresh`: load in a fresh registry whatever ran before (a file that renders several pages, whose
+ * vant components an earlier load already ran).
  */
-export function loadComp(relPath: string): string {
+export function loadComp(relPath: string, opts: { fresh?: boolean } = {}): string {
   const cached = loaded.get(relPath);
   if (cached) return cached;
   installSimulatePolyfills();
@@ -97,7 +99,7 @@ export function loadComp(relPath: string): string {
   const jsonFiles = ownJsonFiles(root, compPath);
   for (const jsonPath of jsonFiles) Object.assign(overrides, npmOverrides(jsonPath));
   const options = { rootPath: root, usingComponents: overrides };
-  const isolate = jsonFiles.some((jsonPath) => ranBy.has(jsonPath));
+  const isolate = (opts.fresh && loaded.size > 0) || jsonFiles.some((jsonPath) => ranBy.has(jsonPath));
   let id = '';
   if (isolate) {
     // simulate's runJs requires through jest's runtime, so inside isolateModules the component

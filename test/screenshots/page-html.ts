@@ -1,0 +1,158 @@
+/**
+ * Turns a component rendered by miniprogram-simulate into a standalone HTML page that Chromium lays
+ * out as a phone would (toolchain-notes §11): the WXSS simulate injected for it, a small base sheet
+ * for the `wx-*` elements a browser does not know, the app's page style, and an imitation of
+ * WeChat's navigation bar. Nothing here is fetched: the page works offline.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+const MINIPROGRAM = path.resolve(__dirname, '../../miniprogram');
+
+/**
+ * simulate compiles each component's WXSS with its class prefix but maps rpx 1:1 and leaves `:host`
+ * as is. A phone is 750 rpx wide, so 375 px: 0.5 px per rpx; `:host` is the component's tag.
+ * Applied to simulate's wxss module (see the jest.mock in views.test.ts) before anything loads.
+ */
+export function patchWxssModule<T extends { compile: (css: string, o: { prefix?: string }) => string }>(
+  wxss: T & { paykitPatched?: boolean },
+): T {
+  if (wxss.paykitPatched) return wxss;
+  const compile = wxss.compile.bind(wxss);
+  wxss.compile = (css, options) => compile(browserCss(css, options.prefix ?? 'main'), options);
+  wxss.paykitPatched = true;
+  return wxss;
+}
+
+/** WXSS → CSS a browser applies the same way: rpx at 0.5 px, `:host` as the tag, `page` as the body. */
+export function browserCss(css: string, tag: string): string {
+  return css.replace(/(-?\d*\.?\d+)rpx/g, (_, n: string) => `${Number(n) / 2}px`).replace(/:host/g, tag);
+}
+
+/** The `<style>` simulate inserted for each load id (the whole component tree of that load). */
+export function stylesOf(ids: string[]): string {
+  return ids.map((id) => document.head.querySelector(`style[id="${id}"]`)?.innerHTML ?? '').join('\n');
+}
+
+/**
+ * Browser defaults for the mini-program's built-in elements, as WeChat's own base sheet sets them,
+ * and stand-ins for what a browser here cannot load (vant's icon font and van-empty's pictures come
+ * from a CDN): the arrow of a linked cell is drawn with borders.
+ */
+const BASE_CSS = `
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; font-family: -apple-system, "PingFang SC", "WenQuanYi Zen Hei", sans-serif;
+  font-size: 16px; line-height: 1.4; -webkit-font-smoothing: antialiased; }
+wx-view, wx-scroll-view, wx-swiper, wx-picker, wx-form, main { display: block; }
+wx-text, wx-label { display: inline; }
+wx-text { white-space: pre-wrap; }
+wx-button { display: block; position: relative; margin: 0; padding: 0; font: inherit; }
+wx-image { display: inline-block; overflow: hidden; width: 320px; height: 240px; }
+wx-scroll-view { width: 100%; overflow: hidden; }
+.van-icon--van-icon-arrow::before { content: ""; display: inline-block; width: 0.45em; height: 0.45em;
+  border-top: 1.5px solid currentColor; border-right: 1.5px solid currentColor;
+  transform: translateX(-25%) rotate(45deg); vertical-align: 0.15em; }
+.van-icon--van-icon-passed::before { content: ""; display: inline-block; width: 0.8em; height: 0.8em;
+  border: 1.5px solid currentColor; border-radius: 50%; }
+.phone { position: relative; width: 100%; overflow: hidden; }
+.nav { position: relative; display: flex; align-items: center; justify-content: center; height: 44px;
+  background: #fff; color: #000; font-size: 17px; font-weight: 600; }
+.nav__capsule { position: absolute; top: 6px; right: 7px; display: flex; align-items: center;
+  width: 87px; height: 32px; border: 0.5px solid rgba(0, 0, 0, 0.12); border-radius: 16px;
+  background: rgba(255, 255, 255, 0.6); }
+.nav__capsule::before { content: "···"; flex: 1; text-align: center; font-weight: 900; letter-spacing: 1px; }
+.nav__capsule::after { content: ""; flex: 1; height: 14px; margin: 0 14px; border: 2px solid #000;
+  border-radius: 50%; border-left-width: 0; border-right-width: 0; box-sizing: content-box;
+  max-width: 14px; height: 14px; border-width: 3px; }
+.nav__divider { position: absolute; top: 8px; left: 43px; width: 0.5px; height: 16px; background: rgba(0, 0, 0, 0.2); }
+.content { padding-bottom: 12px; }
+.caption { padding: 16px 16px 8px; color: #969799; font-size: 14px; }
+.demo { padding: 0 16px; }
+.sheet-mask { position: absolute; inset: 0; background: rgba(0, 0, 0, 0.6); }
+.sheet { position: absolute; left: 0; right: 0; bottom: 0; border-radius: 12px 12px 0 0;
+  overflow: hidden; background: #f7f7f7; text-align: center; }
+.sheet__title { padding: 16px 24px; background: #fff; color: #888; font-size: 14px;
+  border-bottom: 0.5px solid #e5e5e5; }
+.sheet__item { padding: 16px; background: #fff; color: #000; font-size: 17px; border-bottom: 0.5px solid #e5e5e5; }
+.sheet__cancel { margin-top: 8px; padding: 16px 16px 28px; background: #fff; color: #000; font-size: 17px; }
+`;
+
+/** The app's `page { … }` style (app.wxss) on the page body. */
+function appCss(): string {
+  const wxss = fs.readFileSync(path.join(MINIPROGRAM, 'app.wxss'), 'utf8');
+  return browserCss(wxss, 'main').replace(/(^|\})\s*page\s*\{/g, '$1 .page {');
+}
+
+/** What WeChat's client draws over a page while a sheet is open (`wx.showActionSheet`). */
+export interface ActionSheet {
+  alertText?: string;
+  itemList: string[];
+  /** WeChat's own label of the cancel row (not the kit's text). */
+  cancelText: string;
+}
+
+function sheetHtml(sheet: ActionSheet): string {
+  const title = sheet.alertText ? `<div class="sheet__title">${escapeHtml(sheet.alertText)}</div>` : '';
+  const items = sheet.itemList.map((item) => `<div class="sheet__item">${escapeHtml(item)}</div>`).join('');
+  return `<div class="sheet-mask"></div><div class="sheet">${title}${items}<div class="sheet__cancel">${escapeHtml(sheet.cancelText)}</div></div>`;
+}
+
+export interface PageParts {
+  /** The navigation bar's title (the page's navigationBarTitleText). */
+  title: string;
+  /** The rendered markup (a root component's DOM, or several with captions). */
+  body: string;
+  /** CSS of the components in `body` (stylesOf). */
+  css: string;
+  /** An action sheet open over the page. */
+  sheet?: ActionSheet;
+  /** A minimum phone height (CSS px), for a sheet to have a page under it. */
+  minHeight?: number;
+}
+
+/** The standalone page Chromium shoots. Its width is the viewport's. */
+export function pageHtml(parts: PageParts): string {
+  const minHeight = parts.minHeight ? ` style="min-height: ${parts.minHeight}px"` : '';
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(parts.title)}</title>
+<style>${BASE_CSS}</style>
+<style>${appCss()}</style>
+<style>${parts.css}</style>
+</head><body class="page">
+<div class="phone"${minHeight}>
+<div class="nav">${escapeHtml(parts.title)}<div class="nav__capsule"><div class="nav__divider"></div></div></div>
+<div class="content">${parts.body}</div>
+${parts.sheet ? sheetHtml(parts.sheet) : ''}
+</div>
+</body></html>
+`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+/** The page title a page's json gives the navigation bar. */
+export function pageTitle(page: string): string {
+  const json = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM, `${page}.json`), 'utf8')) as {
+    navigationBarTitleText?: string;
+  };
+  return json.navigationBarTitleText ?? '';
+}
+
+/** The text a person would read in the page's markup (tags stripped, whitespace folded). */
+export function visibleText(html: string): string {
+  const body = html.slice(html.indexOf('<body'));
+  return body
+    .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
