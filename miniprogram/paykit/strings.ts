@@ -66,6 +66,8 @@ export const detailText = {
   paidAt: '支付时间',
   closedAt: '关闭时间',
   expiresAt: '支付截止',
+  /** Followed by the time left to pay: "剩余 17:00". */
+  timeLeft: '剩余',
   transactionId: '微信支付单号',
   refunded: '已退款金额',
   refunds: '退款记录',

@@ -50,11 +50,11 @@ wx-text { white-space: pre-wrap; }
 wx-button { display: block; position: relative; margin: 0; padding: 0; font: inherit; }
 wx-image { display: inline-block; overflow: hidden; width: 320px; height: 240px; }
 wx-scroll-view { width: 100%; overflow: hidden; }
-.van-icon--van-icon-arrow::before { content: ""; display: inline-block; width: 0.45em; height: 0.45em;
-  border-top: 1.5px solid currentColor; border-right: 1.5px solid currentColor;
-  transform: translateX(-25%) rotate(45deg); vertical-align: 0.15em; }
-.van-icon--van-icon-passed::before { content: ""; display: inline-block; width: 0.8em; height: 0.8em;
-  border: 1.5px solid currentColor; border-radius: 50%; }
+.van-icon--van-icon-arrow::before { content: "" !important; display: inline-block; width: 0.45em;
+  height: 0.45em; border-top: 1.5px solid currentColor; border-right: 1.5px solid currentColor;
+  transform: translateX(-25%) rotate(45deg); }
+.van-icon--van-icon-passed::before { content: "" !important; display: inline-block; width: 0.8em;
+  height: 0.8em; border: 1.5px solid currentColor; border-radius: 50%; }
 .phone { position: relative; width: 100%; overflow: hidden; }
 .nav { position: relative; display: flex; align-items: center; justify-content: center; height: 44px;
   background: #fff; color: #000; font-size: 17px; font-weight: 600; }
@@ -107,13 +107,13 @@ export interface PageParts {
   css: string;
   /** An action sheet open over the page. */
   sheet?: ActionSheet;
-  /** A minimum phone height (CSS px), for a sheet to have a page under it. */
-  minHeight?: number;
+  /** The phone's screen height (CSS px), for a sheet over a page; otherwise the content's height. */
+  height?: number;
 }
 
 /** The standalone page Chromium shoots. Its width is the viewport's. */
 export function pageHtml(parts: PageParts): string {
-  const minHeight = parts.minHeight ? ` style="min-height: ${parts.minHeight}px"` : '';
+  const height = parts.height ? ` style="height: ${parts.height}px"` : '';
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -122,7 +122,7 @@ export function pageHtml(parts: PageParts): string {
 <style>${appCss()}</style>
 <style>${parts.css}</style>
 </head><body class="page">
-<div class="phone"${minHeight}>
+<div class="phone"${height}>
 <div class="nav">${escapeHtml(parts.title)}<div class="nav__capsule"><div class="nav__divider"></div></div></div>
 <div class="content">${parts.body}</div>
 ${parts.sheet ? sheetHtml(parts.sheet) : ''}

@@ -138,7 +138,7 @@ const paySheet: View = {
     const shown = await sheet.opened();
     const html = pageShot('pages/shop/index', opened, {
       sheet: { ...shown, cancelText: '取消' },
-      minHeight: 640,
+      height: 667,
     });
     await sheet.dismiss(button);
     return {
