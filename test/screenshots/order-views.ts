@@ -1,0 +1,196 @@
+/**
+ * The order pages' views: the list on each tab (one user with an order in each state) and the
+ * detail page in each state, each of its own user.
+ */
+import { detailText, orderStatusText, ordersText, payButtonText } from '../../miniprogram/paykit/strings';
+import { buy, closeOrder, openPage, pageShot, refundOrder, shownAs } from './scenes';
+import { LONG_NAME, TEN_LINES, user, type Step, type View, type ViewState } from './view-kit';
+
+/** The order list's user: one order in each state, one of them ten lines long, two counting down. */
+const LIST_USER = user('orders');
+const listSteps: Step[] = [
+  {
+    at: '2026-06-01T09:00',
+    run: async (ctx, s) => {
+      s.refunded = await buy(ctx, LIST_USER, [
+        { sku: 'coffee-latte', quantity: 1 },
+        { sku: 'cake-cheese', quantity: 1 },
+      ]);
+    },
+  },
+  {
+    at: '2026-06-01T09:05',
+    run: async (ctx, s) =>
+      void (s.closed = await buy(ctx, LIST_USER, [{ sku: 'tea-oolong', quantity: 2 }], { pay: false })),
+  },
+  { at: '2026-06-01T09:12', run: (ctx, s) => closeOrder(ctx, LIST_USER, s.closed) },
+  { at: '2026-06-01T09:15', run: async (ctx, s) => void (s.large = await buy(ctx, LIST_USER, TEN_LINES)) },
+  { at: '2026-06-01T09:20', run: (ctx, s) => refundOrder(ctx, s.refunded, 6000, '门店缺货') },
+  {
+    at: '2026-06-01T09:25',
+    run: async (ctx, s) => void (s.paid = await buy(ctx, LIST_USER, [{ sku: 'cake-cheese', quantity: 1 }])),
+  },
+  {
+    at: '2026-06-01T09:40',
+    run: async (ctx, s) =>
+      void (s.stickers = await buy(ctx, LIST_USER, [{ sku: 'sticker-pack', quantity: 3 }], { pay: false })),
+  },
+  {
+    at: '2026-06-01T09:50',
+    run: async (ctx, s) =>
+      void (s.lattes = await buy(ctx, LIST_USER, [{ sku: 'coffee-latte', quantity: 2 }], { pay: false })),
+  },
+];
+
+const LIST_TABS: Array<{ status: string; mustShow: string[] }> = [
+  {
+    status: '',
+    mustShow: [
+      orderStatusText.NOTPAY,
+      orderStatusText.SUCCESS,
+      orderStatusText.CLOSED,
+      orderStatusText.REFUND,
+      '¥99999.99',
+      '¥60.00',
+      `${ordersText.timeLeft} 5:00`,
+      `${ordersText.timeLeft} 15:00`,
+    ],
+  },
+  {
+    status: 'NOTPAY',
+    mustShow: [orderStatusText.NOTPAY, '¥0.03', '¥56.00', `${ordersText.timeLeft} 5:00`, payButtonText.pay],
+  },
+  { status: 'SUCCESS', mustShow: [orderStatusText.SUCCESS, '¥99999.99', '¥32.00', ordersText.noMore] },
+  { status: 'CLOSED', mustShow: [orderStatusText.CLOSED, '¥32.00', '乌龙茶'] },
+  { status: 'REFUND', mustShow: [orderStatusText.REFUND, '¥60.00', '拿铁咖啡、芝士蛋糕'] },
+];
+
+export const orderLists: View[] = LIST_TABS.map((tab, i) => ({
+  name: `orders-${tab.status ? tab.status.toLowerCase() : 'all'}`,
+  // The first tab's entry makes the user's orders; the others show the same orders.
+  steps: i === 0 ? listSteps : [],
+  async shoot(ctx) {
+    ctx.wxs.openid = LIST_USER;
+    const query: Record<string, string> = tab.status ? { status: tab.status } : {};
+    const opened = await openPage('pages/orders/list/index', query, (c) => c.data.loaded && !c.data.loading);
+    return { html: pageShot('pages/orders/list/index', opened), mustShow: [ordersText.all, ...tab.mustShow] };
+  },
+}));
+
+/** An order detail of its own user, made by `steps` (which set `state.orderNo`). */
+function detailView(name: string, steps: Step[], mustShow: (s: ViewState) => string[]): View {
+  return {
+    name: `detail-${name}`,
+    steps,
+    async shoot(ctx, s) {
+      ctx.wxs.openid = user(`detail-${name}`);
+      const opened = await openPage(
+        'pages/orders/detail/index',
+        { orderNo: s.orderNo },
+        (c) => Boolean(c.data.order) && !c.data.loading,
+      );
+      return {
+        html: pageShot('pages/orders/detail/index', opened),
+        mustShow: [s.orderNo, detailText.orderNo, ...mustShow(s)],
+      };
+    },
+  };
+}
+
+const detailUser = (name: string) => user(`detail-${name}`);
+export const details: View[] = [
+  detailView(
+    'unpaid',
+    [
+      {
+        at: '2026-06-01T09:52',
+        run: async (ctx, s) =>
+          void (s.orderNo = await buy(
+            ctx,
+            detailUser('unpaid'),
+            [
+              { sku: 'coffee-latte', quantity: 1 },
+              { sku: 'cake-cheese', quantity: 2 },
+            ],
+            { pay: false },
+          )),
+      },
+    ],
+    () => [
+      orderStatusText.NOTPAY,
+      '¥92.00',
+      '¥32.00 × 2',
+      '17:00',
+      detailText.close,
+      `${detailText.pay} ¥92.00`,
+      detailText.refresh,
+    ],
+  ),
+  detailView(
+    'paid',
+    [
+      {
+        at: '2026-06-01T09:30',
+        run: async (ctx, s) =>
+          void (s.orderNo = await buy(ctx, detailUser('paid'), [
+            { sku: 'tea-oolong', quantity: 1 },
+            { sku: 'coffee-latte', quantity: 1 },
+          ])),
+      },
+    ],
+    () => [
+      orderStatusText.SUCCESS,
+      '¥44.00',
+      detailText.paidAt,
+      detailText.transactionId,
+      shownAs('2026-06-01T09:30'),
+    ],
+  ),
+  detailView(
+    'closed',
+    [
+      {
+        at: '2026-06-01T09:31',
+        run: async (ctx, s) =>
+          void (s.orderNo = await buy(ctx, detailUser('closed'), [{ sku: 'cake-cheese', quantity: 1 }], {
+            pay: false,
+          })),
+      },
+      { at: '2026-06-01T09:37', run: (ctx, s) => closeOrder(ctx, detailUser('closed'), s.orderNo) },
+    ],
+    () => [orderStatusText.CLOSED, '¥32.00', detailText.closedAt, shownAs('2026-06-01T09:37')],
+  ),
+  detailView(
+    'refunded',
+    [
+      {
+        at: '2026-06-01T09:33',
+        run: async (ctx, s) =>
+          void (s.orderNo = await buy(ctx, detailUser('refunded'), [
+            { sku: 'coffee-latte', quantity: 2 },
+            { sku: 'cake-cheese', quantity: 1 },
+          ])),
+      },
+      { at: '2026-06-01T09:45', run: (ctx, s) => refundOrder(ctx, s.orderNo, 2800, '少送了一杯拿铁') },
+    ],
+    () => [
+      orderStatusText.REFUND,
+      '¥88.00',
+      detailText.refunds,
+      '¥28.00',
+      '少送了一杯拿铁',
+      detailText.refunded,
+    ],
+  ),
+  detailView(
+    'ten-items',
+    [
+      {
+        at: '2026-06-01T09:54',
+        run: async (ctx, s) =>
+          void (s.orderNo = await buy(ctx, detailUser('ten-items'), TEN_LINES, { pay: false })),
+      },
+    ],
+    () => [LONG_NAME, '¥99999.99', `${detailText.pay} ¥99999.99`, '¥89999.00 × 1', '滤纸 100 张'],
+  ),
+];
