@@ -9,14 +9,14 @@ import { eventually } from '../helpers/control';
 import type { SceneContext } from './scenes';
 
 /** A component node of miniprogram-simulate, as far as these helpers use it. */
-interface Node {
-  querySelector(selector: string): Node | undefined;
+interface SimNode {
+  querySelector(selector: string): SimNode | undefined;
   dispatchEvent(name: string): void;
   data: Record<string, unknown>;
 }
 
 /** Taps the van-button inside a pay-button. */
-export function tapPayButton(payButton: Node): void {
+export function tapPayButton(payButton: SimNode): void {
   payButton.querySelector('#pay-button')!.querySelector('.van-button')!.dispatchEvent('tap');
 }
 
@@ -76,7 +76,7 @@ export function holdActionSheet(ctx: SceneContext, openid: string) {
       return { alertText, itemList };
     },
     /** The user closes the sheet (a cancel); resolves once `button` is usable again. */
-    async dismiss(button: Node) {
+    async dismiss(button: SimNode) {
       const call = await held.opened();
       held.restore();
       call.fail?.({ errMsg: 'showActionSheet:fail cancel' });

@@ -28,6 +28,7 @@ export interface View {
   shoot(ctx: SceneContext, state: ViewState): Promise<Shot>;
 }
 
+/** The WeChat user a view acts as. */
 export const user = (view: string) => `o_shot_${view.replace(/-/g, '_')}`;
 
 /** The demo catalogue (sandbox/seed/demo.json) plus a merchant's long and dear products. */
@@ -48,6 +49,7 @@ export const MORE_PRODUCTS = [
 export const TEN_LINES = [...DEMO, ...MORE_PRODUCTS.map((p) => p._id)].map((sku) => ({ sku, quantity: 1 }));
 export const LONG_NAME = MORE_PRODUCTS[2].name;
 
+/** The merchant's own products, through the sandbox's db control route, before any view's step. */
 export const seedCatalogue: Step = {
   at: '2026-05-31T08:00',
   run: (ctx) => seed(ctx.url, { paykit_products: MORE_PRODUCTS.map((p) => ({ ...p, active: true })) }),

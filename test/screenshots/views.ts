@@ -39,7 +39,6 @@ const payButton: View = {
     }) as unknown as string;
     const { comp } = renderComp(demoId);
     const held = holdRequestPayment();
-    require('fs').writeFileSync('/tmp/pb-debug.html', comp.dom!.outerHTML);
     tapPayButton(comp.querySelector('#paying')!);
     await held.opened();
     const html = pageHtml({
@@ -54,7 +53,6 @@ const payButton: View = {
 
 const shop: View = {
   name: 'shop',
-  steps: [seedCatalogue],
   async shoot(ctx) {
     ctx.wxs.openid = user('shop');
     const opened = await openPage('pages/shop/index', {}, (c) => c.data.loaded && !c.data.loading);
@@ -136,14 +134,16 @@ const bills: View = {
 
 export const VIEWS: View[] = [payButton, shop, paySheet, ...orderLists, ...details, bills];
 
-/** Every step of every view, in time order (views keep their own state). */
+/** The merchant's catalogue, then every step of every view, in time order (views keep their own state). */
 export function stepsInTimeOrder(
   states: Map<View, ViewState>,
 ): Array<{ at: number; run: (ctx: SceneContext) => Promise<void> }> {
-  return VIEWS.flatMap((view) =>
+  const catalogue = { at: beijing(seedCatalogue.at), run: (ctx: SceneContext) => seedCatalogue.run(ctx, {}) };
+  const steps = VIEWS.flatMap((view) =>
     (view.steps ?? []).map((step) => ({
       at: beijing(step.at),
       run: (ctx: SceneContext) => step.run(ctx, states.get(view)!),
     })),
-  ).sort((a, b) => a.at - b.at);
+  );
+  return [catalogue, ...steps.sort((a, b) => a.at - b.at)];
 }
