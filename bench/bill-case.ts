@@ -19,9 +19,10 @@ export interface CaseResult {
 
 type TenpayBill = { list_data: string[][]; total_data: string[] };
 /** tenpay 2.1.18 keeps its bill parser on the prototype; it reads no instance state. */
-const tenpayParse = (
-  require('tenpay') as { prototype: { _parseBill(text: string, format: boolean): Promise<TenpayBill> } }
-).prototype._parseBill;
+type TenpayClass = { prototype: { _parseBill(text: string, format: boolean): Promise<TenpayBill> } };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- tenpay ships no types; plain CommonJS
+const Tenpay = require('tenpay') as TenpayClass;
+const tenpayParse = Tenpay.prototype._parseBill;
 
 async function kit(
   parse: typeof billBatches,
@@ -57,6 +58,7 @@ async function tenpay(
 
 async function main(): Promise<void> {
   const [parser, mode, file, bundle] = process.argv.slice(2);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is built at run time
   const parse = (require(bundle) as { billBatches: typeof billBatches }).billBatches;
   const zipped = mode === 'gzip' ? readFileSync(file) : Buffer.alloc(0);
   const baseRss = process.memoryUsage().rss;
