@@ -78,8 +78,11 @@ export async function benchBill(): Promise<void> {
       const bill = await writeBill(path.join(dir, `all-${target}.csv`), target);
       const gz = await gzipFile(bill.path);
       console.log(
-        `bill ${name}: ${bytes(bill.size)} of text, ${bill.rows} rows; gzipped ${bytes(statSync(gz).size)} ` +
-          `(best of ${runs} runs, each case in its own process)`,
+        withTarget(
+          `bill ${name}: ${bytes(bill.size)} of text, ${bill.rows} rows; gzipped ${bytes(statSync(gz).size)} ` +
+            `(best of ${runs} runs, each case in its own process)`,
+          'the input: no target',
+        ),
       );
       for (const [mode, label] of MODES) {
         const file = mode === 'gzip' ? gz : bill.path;
