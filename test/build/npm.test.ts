@@ -95,6 +95,36 @@ describe('miniprogram_npm holds only the vant the mini-program reaches', () => {
     expect(fs.existsSync(path.join(copyDir(), 'cell/index.js'))).toBe(false);
   });
 
+  it("gives a host app what it uses besides the kit's own", () => {
+    const host = createFixture({
+      'miniprogram/app.json': JSON.stringify({ pages: ['pages/index/index'] }),
+      'miniprogram/pages/index/index.json': JSON.stringify({
+        usingComponents: {
+          'pay-button': '/components/pay-button/index',
+          'van-calendar': '/miniprogram_npm/@vant/weapp/calendar/index',
+        },
+      }),
+      'miniprogram/pages/index/index.js': "const Notify = require('@vant/weapp/notify/notify');\nPage({});\n",
+      'miniprogram/components/pay-button/index.json': fs.readFileSync(
+        path.join(REPO, 'miniprogram/components/pay-button/index.json'),
+        'utf8',
+      ),
+    });
+    try {
+      const mp = path.join(host.root, 'miniprogram');
+      expect(syncMiniprogramNpm(host.ctx, mp, path.join(host.root, 'stamp.json'))).toEqual([VANT]);
+      const copied = filesUnder(path.join(mp, 'miniprogram_npm', VANT)).map((f) =>
+        f.split(path.sep).join('/'),
+      );
+      for (const f of [...componentFiles('button'), ...componentFiles('calendar'), 'notify/notify.js']) {
+        expect(copied).toContain(f);
+      }
+      expect(copied.filter((f) => f.startsWith('uploader/'))).toEqual([]);
+    } finally {
+      host.remove();
+    }
+  });
+
   it('reads the kit itself: the components its pages and pay-button use', () => {
     const ctx = createContext({ root: REPO });
     const seeds = packageSeeds(paths.mpSrc(ctx), VANT);
