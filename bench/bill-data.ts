@@ -92,7 +92,7 @@ export async function writeBill(path: string, targetBytes: number): Promise<Writ
   return { path, rows, size: statSync(path).size };
 }
 
-/** `path` gzipped to `path`.gz, as downloadBill's tarType GZIP returns it; its size in bytes. */
+/** `path` gzipped to `path`.gz (as downloadBill returns a bill with tarType GZIP); the .gz path. */
 export async function gzipFile(path: string): Promise<string> {
   const gz = `${path}.gz`;
   await pipeline(createReadStream(path), createGzip(), createWriteStream(gz));
