@@ -3,7 +3,9 @@
  * Node one) on the same synthetic ALL bills of ~10 MB and ~200 MB, written once into a temp folder,
  * read from a file stream and from a gzip Buffer (as downloadBill returns it with tarType GZIP).
  * Every case runs in a child process of its own (bench/bill-case.ts), so its peak RSS is its own;
- * kit and tenpay take turns, and the best of the runs counts (the machine is shared).
+ * kit and tenpay take turns, and the best of the runs counts (the machine is shared). The kit's
+ * parser is bundled as a cloud function bundles it; tenpay parses a whole string, so its time includes
+ * reading the stream to its end (or inflating the Buffer), as a caller of it must.
  */
 import { spawnSync } from 'child_process';
 import * as esbuild from 'esbuild';
