@@ -60,17 +60,22 @@ interface SetDataReport {
 
 /** Runs the list page's 5-page test with recording on and reads what it measured. */
 function recordListRun(): SetDataReport {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-bench-')), 'setdata.json');
-  const jest = path.join(ROOT, 'node_modules/.bin/jest');
-  const res = spawnSync(jest, ['test/miniprogram/pages/orders-list.test.ts', '-t', 'loads 5 pages of 20'], {
-    cwd: ROOT,
-    env: { ...process.env, PAYKIT_SETDATA_REPORT: out },
-    encoding: 'utf8',
-  });
-  if (res.status !== 0 || !fs.existsSync(out)) {
-    throw new Error(`the orders list run failed:\n${res.stdout}\n${res.stderr}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-bench-'));
+  const out = path.join(dir, 'setdata.json');
+  try {
+    const jest = path.join(ROOT, 'node_modules/.bin/jest');
+    const res = spawnSync(jest, ['test/miniprogram/pages/orders-list.test.ts', '-t', 'loads 5 pages of 20'], {
+      cwd: ROOT,
+      env: { ...process.env, PAYKIT_SETDATA_REPORT: out },
+      encoding: 'utf8',
+    });
+    if (res.status !== 0 || !fs.existsSync(out)) {
+      throw new Error(`the orders list run failed:\n${res.stdout}\n${res.stderr}`);
+    }
+    return JSON.parse(fs.readFileSync(out, 'utf8')) as SetDataReport;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as SetDataReport;
 }
 
 export async function benchMiniprogram(): Promise<void> {
