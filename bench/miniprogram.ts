@@ -1,75 +1,37 @@
 /**
- * The mini-program side of the kit: what it adds to the main package (its own files plus only the
- * vant files it reaches, followed through usingComponents, require, wxs src and @import), and the
- * setData bytes per page of 20 orders the orders list sends while loading 5 pages (from a recorded
- * run of the list page suite, which wraps the page's setData).
+ * The mini-program side of the kit: what it adds to the main package (its own files plus the vant
+ * files it reaches, followed from app.json by the upload walker, build/ci-walk.ts), the vant copy the
+ * build makes (only what is reached) against the whole of vant, and the setData bytes per page of 20
+ * orders the orders list sends while loading 5 pages (from a recorded run of the list page suite,
+ * which wraps the page's setData).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { bytes } from './stats';
+import { walkMiniprogram } from '../build/ci-walk';
+import { bytes, withTarget } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const MP = path.join(ROOT, 'dist/miniprogram');
-const NPM = path.join(MP, 'miniprogram_npm');
-const COMPONENT_EXTS = ['.js', '.json', '.wxml', '.wxss', '.wxs'];
+const VANT_COPY = path.join(MP, 'miniprogram_npm/@vant/weapp');
+const VANT_LIB = path.join(ROOT, 'node_modules/@vant/weapp/lib');
+/** WeChat's limit for a mini-program's main package. */
+const MAIN_PACKAGE_LIMIT = 2 * 1024 * 1024;
 
-function ownFiles(): string[] {
-  return (fs.readdirSync(MP, { recursive: true }) as string[])
-    .filter((rel) => !rel.split(path.sep).includes('miniprogram_npm'))
-    .map((rel) => path.join(MP, rel))
-    .filter((file) => fs.statSync(file).isFile());
+/** Files under `dir` (posix, relative), with their total size. */
+function tree(dir: string, skip: (rel: string) => boolean = () => false): { files: string[]; size: number } {
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[])
+    .map((rel) => rel.split(path.sep).join('/'))
+    .filter((rel) => !skip(rel) && fs.statSync(path.join(dir, rel)).isFile());
+  return { files, size: files.reduce((sum, rel) => sum + fs.statSync(path.join(dir, rel)).size, 0) };
 }
 
-/** The files a component path (no extension) consists of. */
-function componentFiles(base: string): string[] {
-  return COMPONENT_EXTS.map((ext) => base + ext).filter((file) => fs.existsSync(file));
-}
+/** Component folders among `files`: those with an index.json. */
+const componentsOf = (files: string[]): string[] =>
+  files.filter((f) => /^[^/]+\/index\.json$/.test(f)).map((f) => f.split('/')[0]);
 
-/** npm-style usingComponents target → its folder in miniprogram_npm (without extension). */
-function usingTarget(from: string, target: string): string {
-  if (target.startsWith('/')) return path.join(MP, target);
-  if (target.startsWith('.')) return path.resolve(path.dirname(from), target);
-  return path.join(NPM, target);
-}
-
-/** What one file pulls in: components it uses, modules it requires, templates and styles it imports. */
-function references(file: string): string[] {
-  const text = fs.readFileSync(file, 'utf8');
-  const dir = path.dirname(file);
-  const found: string[] = [];
-  const add = (target: string, exts: string[]) => {
-    const base = path.resolve(dir, target);
-    const hit = [base, ...exts.map((ext) => base + ext)].find(
-      (f) => fs.existsSync(f) && fs.statSync(f).isFile(),
-    );
-    if (hit) found.push(hit);
-  };
-  switch (path.extname(file)) {
-    case '.json': {
-      const using = (JSON.parse(text) as { usingComponents?: Record<string, string> }).usingComponents ?? {};
-      for (const target of Object.values(using)) found.push(...componentFiles(usingTarget(file, target)));
-      break;
-    }
-    case '.js':
-    case '.wxs':
-      for (const m of text.matchAll(/require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-        if (m[1].startsWith('.')) add(m[1], ['.js', '.wxs']);
-      }
-      break;
-    case '.wxml':
-      for (const m of text.matchAll(/<(?:wxs|import|include)[^>]*\ssrc=["']([^"']+)["']/g))
-        add(m[1], ['.wxml']);
-      break;
-    case '.wxss':
-      for (const m of text.matchAll(/@import\s+['"]([^'"]+)['"]/g)) add(m[1], ['.wxss']);
-      break;
-  }
-  return found;
-}
-
-/** Every file reachable from the kit's own files; the vant part is what the kit really ships. */
+/** The kit's own files and the vant files reachable from app.json (what the kit really ships). */
 export function kitFootprint(): {
   own: number;
   ownFiles: number;
@@ -77,28 +39,17 @@ export function kitFootprint(): {
   vantFiles: number;
   components: string[];
 } {
-  const own = ownFiles();
-  const seen = new Set<string>(own);
-  const queue = [...own];
-  while (queue.length) {
-    for (const ref of references(queue.pop()!)) {
-      if (!seen.has(ref)) {
-        seen.add(ref);
-        queue.push(ref);
-      }
-    }
-  }
-  const vantFiles = [...seen].filter((file) => file.startsWith(NPM + path.sep));
-  const components = [
-    ...new Set(vantFiles.filter((f) => f.endsWith('index.json')).map((f) => path.basename(path.dirname(f)))),
-  ].sort();
-  const size = (files: string[]) => files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
+  const own = tree(MP, (rel) => rel.startsWith('miniprogram_npm/'));
+  const npm = 'miniprogram_npm/@vant/weapp/';
+  const vantFiles = [...walkMiniprogram(MP).used]
+    .filter((f) => f.startsWith(npm))
+    .map((f) => f.slice(npm.length));
   return {
-    own: size(own),
-    ownFiles: own.length,
-    vant: size(vantFiles),
+    own: own.size,
+    ownFiles: own.files.length,
+    vant: vantFiles.reduce((sum, f) => sum + fs.statSync(path.join(VANT_COPY, f)).size, 0),
     vantFiles: vantFiles.length,
-    components,
+    components: componentsOf(vantFiles).sort(),
   };
 }
 
@@ -109,33 +60,77 @@ interface SetDataReport {
 
 /** Runs the list page's 5-page test with recording on and reads what it measured. */
 function recordListRun(): SetDataReport {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-bench-')), 'setdata.json');
-  const jest = path.join(ROOT, 'node_modules/.bin/jest');
-  const res = spawnSync(jest, ['test/miniprogram/pages/orders-list.test.ts', '-t', 'loads 5 pages of 20'], {
-    cwd: ROOT,
-    env: { ...process.env, PAYKIT_SETDATA_REPORT: out },
-    encoding: 'utf8',
-  });
-  if (res.status !== 0 || !fs.existsSync(out)) {
-    throw new Error(`the orders list run failed:\n${res.stdout}\n${res.stderr}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-bench-'));
+  const out = path.join(dir, 'setdata.json');
+  try {
+    const jest = path.join(ROOT, 'node_modules/.bin/jest');
+    const res = spawnSync(jest, ['test/miniprogram/pages/orders-list.test.ts', '-t', 'loads 5 pages of 20'], {
+      cwd: ROOT,
+      env: { ...process.env, PAYKIT_SETDATA_REPORT: out },
+      encoding: 'utf8',
+    });
+    if (res.status !== 0 || !fs.existsSync(out)) {
+      throw new Error(`the orders list run failed:\n${res.stdout}\n${res.stderr}`);
+    }
+    return JSON.parse(fs.readFileSync(out, 'utf8')) as SetDataReport;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as SetDataReport;
 }
 
 export async function benchMiniprogram(): Promise<void> {
   if (!fs.existsSync(MP)) throw new Error('dist/miniprogram is missing: run npm run build');
   const size = kitFootprint();
+  const whole = tree(VANT_LIB);
+  const copy = tree(VANT_COPY);
+  const copied = componentsOf(copy.files);
   console.log(
-    `kit's own files (dist/miniprogram, no miniprogram_npm): ${bytes(size.own)} in ${size.ownFiles} files`,
+    withTarget(
+      `kit's own files (dist/miniprogram, no miniprogram_npm): ${bytes(size.own)} in ${size.ownFiles} files`,
+      '(no target)',
+    ),
   );
   console.log(
-    `vant files it reaches (${size.components.length} components): ${bytes(size.vant)} in ${size.vantFiles} files`,
+    withTarget(
+      `vant files it reaches (${size.components.length} components): ${bytes(size.vant)} in ${size.vantFiles} files: ` +
+        size.components.join(', '),
+      'all of them copied, nothing else',
+      size.vantFiles === copy.files.length,
+    ),
   );
-  console.log(`  ${size.components.join(', ')}`);
-  console.log(`kit in the main package:                ${bytes(size.own + size.vant)}`);
+  console.log(
+    withTarget(
+      `vant copied into dist, before pruning (all of vant): ${componentsOf(whole.files).length} components, ` +
+        `${bytes(whole.size)} in ${whole.files.length} files`,
+      'the old copy: no target',
+    ),
+  );
+  console.log(
+    withTarget(
+      `vant copied into dist, now: ${copied.length} components, ${bytes(copy.size)} in ${copy.files.length} files`,
+      `only the ${size.components.length} reachable components and their dependencies`,
+      copied.join() === size.components.join() && copy.files.length === size.vantFiles,
+    ),
+  );
+  const main = size.own + size.vant;
+  console.log(
+    withTarget(
+      `kit in the main package:                ${bytes(main)}`,
+      `≤ ${bytes(MAIN_PACKAGE_LIMIT)} (WeChat's main package limit)`,
+      main <= MAIN_PACKAGE_LIMIT,
+    ),
+  );
 
   const run = recordListRun();
-  console.log(`orders list setData bytes, pages 1–5 of 20 rows: ${run.pageBytes.join(', ')}`);
+  console.log(
+    withTarget(
+      `orders list setData bytes, pages 1–5 of 20 rows: ${run.pageBytes.join(', ')}`,
+      'each page < 1.5 × page 1 (no row sent twice)',
+      run.pageBytes.every((b) => b < run.pageBytes[0] * 1.5),
+    ),
+  );
   const perRow = run.pageBytes.map((b) => Math.round(b / 20));
-  console.log(`  per row: ${perRow.join(', ')} B; all 5 pages: ${bytes(run.totalBytes)} (no row sent twice)`);
+  console.log(
+    withTarget(`  per row: ${perRow.join(', ')} B; all 5 pages: ${bytes(run.totalBytes)}`, '(no target)'),
+  );
 }

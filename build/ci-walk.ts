@@ -27,7 +27,28 @@ interface AppJsonLike {
   themeLocation?: string;
 }
 
+/** What a walk starts from: the mini-program's app files, or given components and modules. */
+interface Seeds {
+  app?: boolean;
+  /** Components as usingComponents names them, relative to the root ('button/index'). */
+  components?: string[];
+  /** Modules as require() names them, relative to the root ('toast/toast'). */
+  modules?: string[];
+}
+
 export function walkMiniprogram(mpRoot: string): WalkResult {
+  return walkCode(mpRoot, { app: true });
+}
+
+/**
+ * The code files of a package's miniprogram folder (`root`) that the given components and modules
+ * reach, following each one's own usingComponents, require(), wxs and @import.
+ */
+export function walkPackage(root: string, seeds: Omit<Seeds, 'app'>): WalkResult {
+  return walkCode(root, seeds);
+}
+
+function walkCode(mpRoot: string, seeds: Seeds): WalkResult {
   const used = new Set<string>();
   const unresolved: string[] = [];
   const exists = (rel: string) => {
@@ -95,7 +116,9 @@ export function walkMiniprogram(mpRoot: string): WalkResult {
       if (loc) addFile(rel, `/${norm(loc)}`, ['']);
   };
 
-  for (const f of ['app.json', 'app.js', 'app.wxss']) if (exists(f)) add(f);
+  if (seeds.app) for (const f of ['app.json', 'app.js', 'app.wxss']) if (exists(f)) add(f);
+  for (const spec of seeds.components ?? []) addComponent('', `/${spec}`);
+  for (const spec of seeds.modules ?? []) addFile('', `/${spec}`, ['', '.js', '/index.js']);
   while (queue.length) {
     const rel = queue.shift() as string;
     const ext = path.posix.extname(rel);

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { syncAsset, compileScripts, removeScriptOutput } from './miniprogram';
 import { type BuildContext, CLOUD, CLOUD_COMMON, isAsset, isKitScript, MP, paths, SANDBOX } from './context';
 import { bundleFunction, listFunctions, removeFunctionOutput, bundleSandbox } from './bundles';
+import { npm as syncNpm } from './npm';
 import { checkWxml } from './wxml';
 
 /** What a batch of changed paths requires; paths are relative to miniprogram/ for scripts and assets. */
@@ -69,6 +70,10 @@ export async function runPlan(ctx: BuildContext, plan: RebuildPlan): Promise<Err
   if (present.length) steps.push(compileScripts(ctx, present));
   steps.push(Promise.resolve().then(() => [...plan.assets].forEach((f) => syncAsset(ctx, f))));
   if (plan.wxml) steps.push(Promise.resolve().then(() => checkWxml(mpSrc, undefined, MP)));
+  // A json or script may start (or stop) using a vant component: miniprogram_npm follows.
+  if (present.length || [...plan.assets].some((f) => f.endsWith('.json'))) {
+    steps.push(Promise.resolve().then(() => syncNpm(ctx)));
+  }
   const existing = listFunctions(ctx);
   const names = plan.functions === 'all' ? existing : [...plan.functions];
   for (const name of names) {

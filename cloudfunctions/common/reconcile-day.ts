@@ -4,7 +4,7 @@
  * the kit missed, each confirmed with WeChat first), and store the day's report in paykit_bills.
  */
 import type { BillReport, Discrepancy } from '../../typings/paykit/bill';
-import { parseBill, reconcileBill, type LocalOrder, type RefundDiscrepancy } from './bill';
+import { billBatches, reconcileBill, type LocalOrder, type RefundDiscrepancy } from './bill';
 import { beijingDay, beijingDayRange, DAY_MS } from './beijing';
 import type { Kit } from './context';
 import { invalid } from './errors';
@@ -67,7 +67,7 @@ export async function reconcileDay(kit: Kit, billDate: string, repair: boolean):
   const bill = await kit.provider.downloadBill(day.billDate);
   let report: BillReport;
   if (bill) {
-    const rec = await reconcileBill(parseBill(bill), sources);
+    const rec = await reconcileBill(billBatches(bill), sources);
     const refunds: Discrepancy[] = rec.refundDiscrepancies.map((r) => ({
       kind: 'REFUND_NOT_HERE',
       outTradeNo: r.outTradeNo,

@@ -55,13 +55,18 @@ describe('gulp build on a fixture project', () => {
     }
   });
 
-  it('makes dist/miniprogram/miniprogram_npm a real, identical copy of @vant/weapp/lib, and leaves the source tree alone', () => {
+  it('makes dist/miniprogram/miniprogram_npm a real copy of the @vant/weapp/lib files it reaches, and leaves the source tree alone', () => {
     const lib = path.join(REPO, 'node_modules/@vant/weapp/lib');
     const copy = path.join(mpOut(), 'miniprogram_npm/@vant/weapp');
     expect(fs.lstatSync(copy).isSymbolicLink()).toBe(false);
-    expect(filesUnder(copy)).toEqual(filesUnder(lib));
-    for (const f of ['button/index.js', 'button/index.wxml', 'toast/toast.js', 'wxs/utils.wxs']) {
+    const copied = filesUnder(copy);
+    expect(copied.length).toBeGreaterThan(10);
+    expect(copied.length).toBeLessThan(filesUnder(lib).length);
+    for (const f of copied) {
       expect(fs.readFileSync(path.join(copy, f)).equals(fs.readFileSync(path.join(lib, f)))).toBe(true);
+    }
+    for (const f of ['button/index.js', 'button/index.wxml', 'toast/toast.js', 'wxs/utils.wxs']) {
+      expect(copied).toContain(f);
     }
     expect(fs.existsSync(path.join(fx.root, 'miniprogram/miniprogram_npm'))).toBe(false);
   });

@@ -1,7 +1,7 @@
 /** @jest-environment node */
 import { gzipSync } from 'node:zlib';
 import { fromUnits } from '../../cloudfunctions/common/bill/money';
-import { parseBill } from '../../cloudfunctions/common/bill/parse';
+import { billBatches } from '../../cloudfunctions/common/bill/parse';
 import {
   reconcileBill,
   type LocalOrder,
@@ -127,7 +127,7 @@ describe('reconcileBill', () => {
 
   it('finds every kind of discrepancy of a day, in batches', async () => {
     const { sources, calls } = kitDb(orders, attempts);
-    const result = await reconcileBill(parseBill(gzipSync(billOf(lines))), {
+    const result = await reconcileBill(billBatches(gzipSync(billOf(lines))), {
       ...sources,
       billDate: '20240315',
       batchSize: 3,
@@ -204,12 +204,12 @@ describe('reconcileBill', () => {
   it('finds nothing on a day where both sides agree, and reports a summary mismatch', async () => {
     const agreeing = lines.filter((l) => [attempt(1), attempt(7)].includes(l.outTradeNo));
     const { sources } = kitDb([paid(1, 100), paid(7, 700, 1, 'REFUND')], attempts);
-    const clean = await reconcileBill(parseBill(billOf(agreeing)), { ...sources, billDate: '20240315' });
+    const clean = await reconcileBill(billBatches(billOf(agreeing)), { ...sources, billDate: '20240315' });
     expect(clean.discrepancies).toEqual([]);
     expect(clean.refundDiscrepancies).toEqual([]);
     expect(clean.summaryMatches).toBe(true);
     const tampered = billOf(agreeing).replace(/`3,`8\.00,/, '`3,`8.01,');
-    const flagged = await reconcileBill(parseBill(tampered), { ...sources, billDate: '20240315' });
+    const flagged = await reconcileBill(billBatches(tampered), { ...sources, billDate: '20240315' });
     expect(flagged.summaryMatches).toBe(false);
     expect(flagged.summary.mismatches).toEqual([
       { field: 'settlementFee', column: '应结订单总金额', summary: 801, rows: 800 },
@@ -219,7 +219,7 @@ describe('reconcileBill', () => {
   it('keeps at most maxDiscrepancies and counts the rest', async () => {
     const many: Line[] = Array.from({ length: 30 }, (_, i) => ({ outTradeNo: `OTHER-${i}`, total: 1 }));
     const { sources } = kitDb([], {});
-    const result = await reconcileBill(parseBill(billOf(many)), {
+    const result = await reconcileBill(billBatches(billOf(many)), {
       ...sources,
       billDate: '20240315',
       maxDiscrepancies: 10,
@@ -232,7 +232,7 @@ describe('reconcileBill', () => {
   it('does not check local payments against a REFUND bill', async () => {
     const { sources } = kitDb(orders, attempts);
     const refunds = lines.filter((l) => l.refund !== undefined);
-    const result = await reconcileBill(parseBill(billOf(refunds, REFUND_ONLY)), {
+    const result = await reconcileBill(billBatches(billOf(refunds, REFUND_ONLY)), {
       ...sources,
       billDate: '20240315',
     });
@@ -246,7 +246,7 @@ describe('reconcileBill', () => {
   it('passes a malformed bill error on to the caller', async () => {
     const { sources } = kitDb(orders, attempts);
     const truncated = billOf(lines).split('\r\n').slice(0, 5).join('\r\n');
-    await expect(reconcileBill(parseBill(truncated), { ...sources, billDate: '20240315' })).rejects.toThrow(
+    await expect(reconcileBill(billBatches(truncated), { ...sources, billDate: '20240315' })).rejects.toThrow(
       /^bill line 5: /,
     );
   });

@@ -132,8 +132,8 @@ beforeAll(async () => {
     ].join('\n'),
   );
   wireApp(app);
-  // Step 6, 构建 npm into the host's miniprogram/ (packNpmRelationList): the kit's npm step makes the
-  // identical copy, without miniprogram-ci.
+  // Step 6, 构建 npm into the host's miniprogram/ (packNpmRelationList): the kit's npm step copies the
+  // same files, only those the host's mini-program reaches, without miniprogram-ci.
   syncMiniprogramNpm(
     createContext({ root: app }),
     path.join(app, 'miniprogram'),

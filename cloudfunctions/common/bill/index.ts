@@ -1,5 +1,5 @@
 /** Reading WeChat Pay trade bills and reconciling them with the kit's orders. */
-export { BillFormatError, parseBill, readBill } from './parse';
+export { BillFormatError, billBatches, parseBill, readBill } from './parse';
 export type {
   BillEnd,
   BillEntry,

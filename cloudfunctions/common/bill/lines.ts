@@ -1,20 +1,31 @@
 /**
- * Bill text as a stream of lines, whatever form it arrives in: the string downloadBill returns, the
- * gzip Buffer it returns with tarType GZIP, or chunks (a file stream, an HTTP body). Only one chunk
- * and one partial line are held at a time, so memory does not grow with the bill.
+ * Bill text in blocks of whole lines, whatever form it arrives in: the string downloadBill returns,
+ * the gzip Buffer it returns with tarType GZIP, or chunks (a file stream, an HTTP body). Bytes are cut
+ * at their last line feed before decoding (a LF byte is never inside a UTF-8 character), so a block
+ * never splits a line or a character. Only one chunk and one partial line are held at a time, so
+ * memory does not grow with the bill.
  */
 import { Readable, pipeline } from 'stream';
 import { TextDecoder } from 'util';
 import { createGunzip } from 'zlib';
-import { BillFormatError } from './errors';
 
 /** What parseBill reads. Bytes may be UTF-8 text or gzip (recognised by its magic number). */
 export type BillInput = string | Uint8Array | AsyncIterable<Uint8Array | string>;
 
-/** Text is handed on in pieces of this many characters (strings) or bytes (buffers). */
-const PIECE = 256 * 1024;
+/** Text is handed on in blocks of about this many characters (strings) or bytes (buffers). */
+export const PIECE = 64 * 1024;
 
+/** A partial line grew past the longest line accepted; the parser knows which line that is. */
+export class LineTooLong extends Error {
+  constructor(readonly maxLength: number) {
+    super(`the line is longer than ${maxLength} characters`);
+  }
+}
+
+const LF = 0x0a;
 const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
 function* slicesOf(bytes: Uint8Array): Generator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += PIECE) yield bytes.subarray(i, i + PIECE);
@@ -22,7 +33,7 @@ function* slicesOf(bytes: Uint8Array): Generator<Uint8Array> {
 
 /** Decompresses a byte stream; zlib errors (code Z_*) surface from the returned iterable. */
 function gunzip(source: Iterable<Uint8Array> | AsyncIterable<Uint8Array | string>): AsyncIterable<Buffer> {
-  const unzip = createGunzip();
+  const unzip = createGunzip({ chunkSize: PIECE });
   // The callback only swallows the duplicate report: the error also destroys `unzip`, whose
   // iteration then throws it.
   pipeline(Readable.from(source), unzip, () => undefined);
@@ -55,71 +66,123 @@ async function* replay(
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
-/** UTF-8 decoding that keeps a character split across chunks whole. */
-async function* decode(
-  source: Iterable<Uint8Array> | AsyncIterable<Uint8Array | string>,
-): AsyncGenerator<string> {
+/**
+ * Joins chunks into blocks of whole lines. The partial line at the end of each chunk waits for the
+ * next one: as bytes (no decoding of half a character) and, once long, as text, so its length in
+ * characters can be held against `maxLength`.
+ */
+class Blocks {
+  private text = '';
+  private bytes: Buffer[] = [];
+  private byteLength = 0;
+  /** True while the decoder may hold the first bytes of a character (after a streaming decode). */
+  private midCharacter = false;
   // ignoreBOM: keep a BOM in the text, where the parser expects (and drops) it.
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  for await (const chunk of source) {
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  constructor(private readonly maxLength: number) {}
+
+  /** The whole lines that `chunk` completes, or '' when it completes none. */
+  push(chunk: Uint8Array | string): string {
     if (typeof chunk === 'string') {
-      const pending = decoder.decode();
-      if (pending) yield pending;
-      yield chunk;
-    } else {
-      const text = decoder.decode(chunk, { stream: true });
-      if (text) yield text;
+      const text = this.text + this.flushBytes() + chunk;
+      const lf = text.lastIndexOf('\n');
+      this.text = text.slice(lf + 1);
+      this.check();
+      return lf < 0 ? '' : text.slice(0, lf + 1);
     }
+    const buf = asBuffer(chunk);
+    const lf = buf.lastIndexOf(LF);
+    if (lf < 0) {
+      this.bytes.push(buf);
+      this.byteLength += buf.length;
+      if (this.text.length + this.byteLength > this.maxLength) {
+        this.text += this.decoder.decode(this.takeBytes(), { stream: true });
+        this.midCharacter = true;
+        this.check();
+      }
+      return '';
+    }
+    const lines =
+      this.text +
+      this.decode(this.byteLength ? this.takeBytes(buf.subarray(0, lf + 1)) : buf.subarray(0, lf + 1));
+    this.text = '';
+    if (lf + 1 < buf.length) {
+      this.bytes.push(buf.subarray(lf + 1));
+      this.byteLength = buf.length - lf - 1;
+    }
+    return lines;
   }
-  const tail = decoder.decode();
-  if (tail) yield tail;
+
+  /** The last line, when the text does not end with a line break. */
+  end(): string {
+    const last = this.text + this.flushBytes();
+    this.text = '';
+    return last;
+  }
+
+  private check(): void {
+    if (this.text.length > this.maxLength) throw new LineTooLong(this.maxLength);
+  }
+
+  /** The waiting bytes (and `more`) in one buffer; none wait afterwards. */
+  private takeBytes(more?: Buffer): Buffer {
+    const all = Buffer.concat(more ? [...this.bytes, more] : this.bytes);
+    this.bytes = [];
+    this.byteLength = 0;
+    return all;
+  }
+
+  /** Bytes to text, ending with a whole character (a line feed, or the end of the input). */
+  private decode(bytes: Buffer): string {
+    if (!this.midCharacter) return bytes.toString('utf8');
+    this.midCharacter = false;
+    return this.decoder.decode(bytes);
+  }
+
+  /** Whatever bytes wait, decoded to the end (an incomplete character becomes U+FFFD). */
+  private flushBytes(): string {
+    return this.byteLength || this.midCharacter ? this.decode(this.takeBytes()) : '';
+  }
 }
 
-/** The bill text in pieces. */
-export async function* textPieces(input: BillInput): AsyncGenerator<string> {
-  if (typeof input === 'string') {
-    for (let i = 0; i < input.length; i += PIECE) yield input.slice(i, i + PIECE);
-  } else if (input instanceof Uint8Array) {
-    yield* decode(isGzip(input) ? gunzip(slicesOf(input)) : slicesOf(input));
-  } else {
-    const { head, gzip, rest } = await peek(input);
-    const all = replay(head, rest);
-    yield* decode(gzip ? gunzip(all) : all);
+/** Whole lines of a string, in blocks of about PIECE characters (slices: no copying). */
+function* stringBlocks(text: string): Generator<string> {
+  let pos = 0;
+  while (pos < text.length) {
+    let next = Math.min(pos + PIECE, text.length);
+    if (next < text.length) {
+      const lf = text.lastIndexOf('\n', next - 1);
+      const far = lf >= pos ? lf : text.indexOf('\n', next);
+      next = far < 0 ? text.length : far + 1;
+    }
+    yield text.slice(pos, next);
+    pos = next;
   }
 }
 
 /**
- * Cuts text pieces into lines (LF or CRLF, a CR and its LF may fall in different pieces), numbered
- * from 1. A line longer than `maxLength` is refused rather than buffered without end.
+ * The bill text in blocks of whole lines (each ending with LF, but the last one may not); a string
+ * input is cut in the same way. Throws LineTooLong for a partial line longer than `maxLength`.
  */
-export class LineSplitter {
-  /** Number of the last line handed out. */
-  lineNo = 0;
-  private partial = '';
-
-  constructor(private readonly maxLength: number) {}
-
-  *push(piece: string): Generator<string> {
-    const text = this.partial + piece;
-    let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      this.lineNo++;
-      yield text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
-      start = end + 1;
-    }
-    this.partial = text.slice(start);
-    if (this.partial.length > this.maxLength) {
-      throw new BillFormatError(this.lineNo + 1, `the line is longer than ${this.maxLength} characters`);
-    }
+export async function* textBlocks(input: BillInput, maxLength: number): AsyncGenerator<string> {
+  if (typeof input === 'string') {
+    yield* stringBlocks(input);
+    return;
   }
-
-  /** The last line, when the text does not end with a line break. */
-  *end(): Generator<string> {
-    const last = this.partial;
-    this.partial = '';
-    if (last) {
-      this.lineNo++;
-      yield last.charCodeAt(last.length - 1) === 13 ? last.slice(0, -1) : last;
-    }
+  let source: Iterable<Uint8Array> | AsyncIterable<Uint8Array | string>;
+  if (input instanceof Uint8Array) {
+    source = isGzip(input) ? gunzip(slicesOf(input)) : slicesOf(input);
+  } else {
+    const { head, gzip, rest } = await peek(input);
+    const all = replay(head, rest);
+    source = gzip ? gunzip(all) : all;
   }
+  const blocks = new Blocks(maxLength);
+  for await (const chunk of source) {
+    const lines = blocks.push(chunk);
+    if (lines) yield lines;
+  }
+  const last = blocks.end();
+  if (last) yield last;
 }

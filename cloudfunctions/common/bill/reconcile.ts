@@ -9,7 +9,7 @@ import type { OrderStatus } from '../../../typings/paykit/order';
 import { orderNoOf } from '../ids';
 import { isPaid } from '../order-states';
 import { BillFormatError } from './errors';
-import type { BillEnd, BillEntry, BillType } from './parse';
+import type { BillEnd, BillEntry, BillRow, BillType } from './parse';
 
 /** An order as the kit recorded it. */
 export interface LocalOrder {
@@ -98,7 +98,7 @@ interface Pending {
 const own = (s: string): string => (' ' + s).slice(1);
 
 export async function reconcileBill(
-  entries: AsyncIterable<BillEntry>,
+  batches: AsyncIterable<readonly BillEntry[]>,
   sources: ReconcileSources,
 ): Promise<Reconciliation> {
   const batchSize = sources.batchSize ?? 100;
@@ -162,12 +162,7 @@ export async function reconcileBill(
     for (const p of batch) judge(p, orders.get(p.outTradeNo));
   };
 
-  let end: BillEnd | undefined;
-  for await (const entry of entries) {
-    if (entry.kind === 'summary') {
-      end = entry;
-      break;
-    }
+  const take = (entry: BillRow): Pending | undefined => {
     totals.serviceFee += entry.fee;
     const outTradeNo = own(entry.outTradeNo);
     const isRefund = entry.kind === 'refund';
@@ -179,9 +174,9 @@ export async function reconcileBill(
       totals.payments.fee += entry.totalFee;
       paidAtWechat.add(outTradeNo);
     } else {
-      continue; // REVOKED and the like: no money kept, nothing to match
+      return undefined; // REVOKED and the like: no money kept, nothing to match
     }
-    const p: Pending = {
+    return {
       kind: isRefund ? 'refund' : 'payment',
       outTradeNo,
       transactionId: own(entry.transactionId),
@@ -190,9 +185,22 @@ export async function reconcileBill(
       refundId: own(entry.refundId),
       refundStatus: isRefund ? own(entry.refundStatus) : '',
     };
-    // Not of the kit's form: no order to look up.
-    if (!orderNoOf(p.outTradeNo)) judge(p, undefined);
-    else if (pending.push(p) >= batchSize) await flush();
+  };
+
+  let end: BillEnd | undefined;
+  for await (const batch of batches) {
+    for (const entry of batch) {
+      if (entry.kind === 'summary') {
+        end = entry;
+        break;
+      }
+      const p = take(entry);
+      if (!p) continue;
+      // Not of the kit's form: no order to look up.
+      if (!orderNoOf(p.outTradeNo)) judge(p, undefined);
+      else if (pending.push(p) >= batchSize) await flush();
+    }
+    if (end) break;
   }
   if (!end) throw new BillFormatError(0, 'the bill ended without its summary');
   await flush();
