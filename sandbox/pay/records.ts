@@ -67,7 +67,11 @@ export class PayRecords {
   /** Prepared statements by SQL text: preparing costs more than running most of these queries. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {}
+  /** `changed(outTradeNo)` runs after every write to a trade, its prepays or refunds (the dashboard's live feed). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly changed: (outTradeNo: string) => void = () => undefined,
+  ) {}
 
   private prepare(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -124,6 +128,7 @@ export class PayRecords {
 
   insertTrade(row: TradeRow): void {
     this.prepare(insertSql('pay_trades', row)).run(row);
+    this.changed(row.out_trade_no);
   }
 
   updateTrade(subMchId: string, outTradeNo: string, patch: Partial<TradeRow>): void {
@@ -132,6 +137,7 @@ export class PayRecords {
     this.prepare(
       `UPDATE pay_trades SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_trade_no = @__o`,
     ).run({ ...patch, __s: subMchId, __o: outTradeNo });
+    this.changed(outTradeNo);
   }
 
   prepay(prepayId: string): PrepayRow | undefined {
@@ -153,6 +159,7 @@ export class PayRecords {
 
   insertPrepay(row: PrepayRow): void {
     this.prepare(insertSql('pay_prepays', row)).run(row);
+    this.changed(row.out_trade_no);
   }
 
   refund(subMchId: string, outRefundNo: string): RefundRow | undefined {
@@ -189,6 +196,7 @@ export class PayRecords {
 
   insertRefund(row: RefundRow): void {
     this.prepare(insertSql('pay_refunds', row)).run(row);
+    this.changed(row.out_trade_no);
   }
 
   updateRefund(subMchId: string, outRefundNo: string, patch: Partial<RefundRow>): void {
@@ -197,5 +205,7 @@ export class PayRecords {
     this.prepare(
       `UPDATE pay_refunds SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_refund_no = @__o`,
     ).run({ ...patch, __s: subMchId, __o: outRefundNo });
+    const refund = this.refund(subMchId, outRefundNo);
+    if (refund) this.changed(refund.out_trade_no);
   }
 }
