@@ -1,7 +1,7 @@
 /**
  * What can be done to an order now, through the routes the CLI uses: act as the payer on its open
- * prepay (`POST /sandbox/pay/act`), close it as its owner and refund it as an admin (the kit's
- * functions through `/gateway/call`), resend a notification (`POST /sandbox/pay/callbacks/resend`).
+ * prepay (`POST /sandbox/pay/act`), query or close it as its owner and refund it as an admin (the
+ * kit's functions through `/gateway/call`; a query recovers a lost callback), resend a notification (`POST /sandbox/pay/callbacks/resend`).
  */
 import { useState } from 'preact/hooks';
 import type { OrderTimeline } from '../../../../typings/sandbox/dashboard';
@@ -80,6 +80,16 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
             onClick={() => attempt(() => callAs(o.openid, 'closeOrder', { orderNo: o.orderNo }), s.done)}
           >
             {s.closeOrder}
+          </button>
+        )}
+        {o.status === 'NOTPAY' && (
+          <button
+            type="button"
+            class="secondary"
+            data-action="query"
+            onClick={() => attempt(() => callAs(o.openid, 'queryOrder', { orderNo: o.orderNo }))}
+          >
+            {s.queryOrder}
           </button>
         )}
         {timeline.notifications.map((n) => (
