@@ -113,4 +113,24 @@ describe('dashboard shell', () => {
     }
     expect(tab.problems).toEqual([]);
   });
+
+  test('usable from the keyboard: real links with a visible focus, forms that submit on Enter', async () => {
+    tab = await openDashboard(browser, `${sandbox.url}/`);
+    const { page } = tab;
+    await page.getByRole('heading', { name: '沙箱时钟' }).waitFor();
+    await page.keyboard.press('Tab'); // the title
+    await page.keyboard.press('Tab'); // 概览
+    await page.keyboard.press('Tab'); // 订单
+    const focused = page.locator(':focus');
+    expect(await focused.textContent()).toBe('订单');
+    expect(await focused.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '订单' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/orders');
+    // The filter form submits on Enter from its text field.
+    await page.getByLabel('用户').fill('oPaykitLocalBuyer');
+    await page.getByLabel('用户').press('Enter');
+    await page.waitForURL(/openid=oPaykitLocalBuyer/);
+    expect(tab.problems).toEqual([]);
+  });
 });
