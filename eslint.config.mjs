@@ -51,6 +51,12 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // The sandbox dashboard's browser UI (Preact, TSX).
+    files: ['sandbox/dashboard/ui/**/*.{ts,tsx}'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.browser } },
+  },
+  {
     files: ['test/**/*.ts'],
     languageOptions: { globals: { ...globals.node, ...globals.jest, ...miniprogramGlobals } },
     // Tests load some modules only once the environment is ready (miniprogram-simulate in jsdom, built

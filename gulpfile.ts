@@ -7,7 +7,7 @@ import { createTasks } from './build/tasks';
 const context = createContext({ root: __dirname });
 const tasks = createTasks(context);
 
-export const { clean, scripts, assets, npm, functions, sandbox, wxml, build, watch } = tasks;
+export const { clean, scripts, assets, npm, functions, sandbox, dashboard, wxml, build, watch } = tasks;
 // miniprogram-ci (loaded only in a child process while one of these runs): npm run preview|upload|deploy
 export const { preview, upload, deploy } = createCiTasks(context);
 export default build;

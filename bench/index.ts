@@ -7,6 +7,7 @@
 import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
 import { benchChaos } from './chaos/run';
+import { benchDashboard } from './dashboard';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
@@ -28,6 +29,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   server: benchServer,
   sweep: benchSweep,
   providers: benchProviders,
+  dashboard: benchDashboard,
   chaos: () => benchChaos(),
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];

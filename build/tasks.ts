@@ -7,6 +7,7 @@ import { compileScripts, copyAssets } from './miniprogram';
 import { NPM_STAMP, npm as syncNpm } from './npm';
 import { type BuildContext, MP, paths } from './context';
 import { bundleFunctions, bundleSandbox } from './bundles';
+import { bundleDashboard } from './dashboard';
 import { startWatch } from './watch';
 import { checkWxml } from './wxml';
 
@@ -17,6 +18,7 @@ export interface BuildTasks {
   npm: TaskFunction;
   functions: TaskFunction;
   sandbox: TaskFunction;
+  dashboard: TaskFunction;
   wxml: TaskFunction;
   build: TaskFunction;
   watch: TaskFunction;
@@ -62,19 +64,26 @@ export function createTasks(ctx: BuildContext): BuildTasks {
   const sandbox = task('sandbox', 'Bundle the sandbox CLI and worker to dist/sandbox', async () => {
     await bundleSandbox(ctx);
   });
+  const dashboard = task(
+    'dashboard',
+    'Bundle the sandbox dashboard (Preact) to dist/dashboard/app.js + app.css',
+    async () => {
+      await bundleDashboard(ctx);
+    },
+  );
   const wxml = task('wxml', 'Compile every kit template with the official WXML compiler', async () => {
     const n = checkWxml(paths.mpSrc(ctx), undefined, MP);
     if (n) ctx.log(`wxml: ${n} template(s) compile`);
   });
   const build = task(
     'build',
-    'clean, then scripts/assets/npm/functions/sandbox in parallel, then the wxml check',
-    series(clean, parallel(scripts, assets, npm, functions, sandbox), wxml),
+    'clean, then scripts/assets/npm/functions/sandbox/dashboard in parallel, then the wxml check',
+    series(clean, parallel(scripts, assets, npm, functions, sandbox, dashboard), wxml),
   );
   const keepWatching = task('watching', 'Rebuild only what changes, until Ctrl+C', () => {
     startWatch(ctx);
     return new Promise<void>(() => {}); // a watch task never completes
   });
   const watch = task('watch', 'Build, then rebuild only what changes', series(build, keepWatching));
-  return { clean, scripts, assets, npm, functions, sandbox, wxml, build, watch };
+  return { clean, scripts, assets, npm, functions, sandbox, dashboard, wxml, build, watch };
 }

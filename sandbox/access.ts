@@ -7,7 +7,9 @@
  * - it changes something on the control API, the gateway or `/admin` without a JSON body type
  *   (`text/plain`, forms: what a page can send without a CORS preflight; `/admin` also takes the
  *   multipart bodies wx-server-sdk sends for cloudPay),
- * - the sandbox listens beyond loopback and the request lacks the access token.
+ * - the sandbox listens beyond loopback and the request lacks the access token (except the
+ *   dashboard's static files: code without data, which a browser loads without custom headers; the
+ *   page then sends the token with every data request).
  */
 import { timingSafeEqual } from 'crypto';
 import type { IncomingMessage } from 'http';
@@ -28,6 +30,8 @@ export interface AccessPolicy {
 export const ADMIN_TOKEN_PARAM = 'paykit_token';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The dashboard's page and bundle (sandbox/dashboard/static.ts): the same for everyone, no data. */
+export const DASHBOARD_ASSETS: readonly string[] = ['/', '/dashboard/app.js', '/dashboard/app.css'];
 /** The surfaces whose changes must be JSON. Others emulate public endpoints (APIv3 at its real paths,
  *  the HTTP access service) and judge their own bodies as the real ones do. */
 const JSON_ONLY = /^\/(sandbox|gateway|admin)(\/|$)/;
@@ -118,7 +122,8 @@ export function refusal(policy: AccessPolicy, req: IncomingMessage, url: URL): S
     if (badOrigin) return badOrigin;
   }
   const admin = url.pathname === '/admin' || url.pathname.startsWith('/admin/');
-  if (policy.token) {
+  const asset = (req.method === 'GET' || req.method === 'HEAD') && DASHBOARD_ASSETS.includes(url.pathname);
+  if (policy.token && !asset) {
     const token = presentedToken(req, url, admin);
     if (!token || !sameToken(token, policy.token)) {
       return new SandboxError(

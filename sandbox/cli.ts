@@ -202,11 +202,14 @@ async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
 !!! It is kept in ${path.join(dataDir, 'access-token')}: delete that file to get a new one.
 `);
   }
+  // The token rides in the fragment, which the browser never sends: the page keeps it for the tab.
+  const dashboard = `${sandbox.url}/${sandbox.token ? `#token=${sandbox.token}` : ''}`;
   if (flags.json) {
     console.log(
       JSON.stringify({
         ready: true,
         url: sandbox.url,
+        dashboard,
         envId: sandbox.envId,
         ...(sandbox.token ? { token: sandbox.token } : {}),
       }),
@@ -215,6 +218,8 @@ async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
   if (!flags.quiet) {
     const functions = sandbox.functions.list();
     console.log(`weapp-paykit sandbox listening on ${sandbox.url}
+  dashboard:   ${dashboard}
+  gateway:     ${sandbox.url}/gateway/call
   env id:      ${sandbox.envId}
   data:        ${dataDir}${seedFile ? `\n  seeded from: ${path.relative(process.cwd(), seedFile)}` : ''}
   functions:   ${functions.length ? functions.join(', ') : `(none built in ${functionsDir}: run npm run build)`}

@@ -14,6 +14,9 @@ import { persistedClock, type SandboxClock } from './clock';
 import { handleAdmin } from './cloud/admin';
 import { CloudDatabase, type IndexSpec } from './cloud/database';
 import { SandboxError } from './errors';
+import { DASHBOARD_INDEXES } from './dashboard/orders';
+import { serveDashboard } from './dashboard/static';
+import { SandboxEvents } from './events';
 import { handleControl } from './gateway/control';
 import { handleGateway } from './gateway/gateway';
 import { sendError } from './http';
@@ -72,6 +75,12 @@ export interface Sandbox {
   v3: V3Service;
   /** CloudBase's HTTP access service. */
   access: AccessService;
+  /** What changes, as it changes (`GET /sandbox/events`, the dashboard's live feed). */
+  events: SandboxEvents;
+  /** The pay provider the kit's functions use. */
+  provider: 'cloudpay' | 'apiv3';
+  /** The openids the kit's functions treat as merchant admins (PAYKIT_ADMIN_OPENIDS). */
+  admins(): string[];
   close(): Promise<void>;
 }
 
@@ -93,6 +102,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     durability: opts.durability,
   });
   if (opts.indexes) db.ensureIndexes(opts.indexes);
+  db.ensureIndexes(DASHBOARD_INDEXES);
+  const events = new SandboxEvents();
+  db.onWrite = (collection) => {
+    if (collection === 'paykit_orders') events.emit('order');
+  };
+  clock.onSettingChanged(() => events.emit('clock'));
 
   const host = opts.host ?? '127.0.0.1';
   const token = isLoopback(host) ? undefined : (opts.token ?? randomBytes(24).toString('base64url'));
@@ -128,10 +143,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     // Read at every instance start: the APIv3 configuration is added once the merchant is ready.
     functionEnv,
   });
+  functions.log.onAdd = (record) => events.emit('invocation', record.name);
   const pay = new PayService({
     sqlite: db.sqlite,
     clock,
     config: { subAppId: appId },
+    onChange: (kind, outTradeNo) => events.emit(kind, outTradeNo),
     deliver: async (delivery) => {
       if (delivery.envId === APIV3_ENV)
         return v3.notifications.deliver(delivery.functionName, delivery.event);
@@ -181,6 +198,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     triggers,
     v3,
     access,
+    events,
+    provider: opts.provider ?? 'cloudpay',
+    admins: () => (functionEnv.PAYKIT_ADMIN_OPENIDS ?? '').split(',').filter(Boolean),
     close: async () => {
       triggers.stop();
       pay.close();
@@ -203,10 +223,11 @@ async function route(sandbox: Sandbox, req: http.IncomingMessage, res: http.Serv
   if (pathname.startsWith('/sandbox/') || pathname === '/sandbox')
     return handleControl(sandbox, req, res, pathname);
   if (pathname.startsWith('/v3/')) return sandbox.v3.handle(req, res);
+  if (serveDashboard(req, res, pathname)) return;
   if (await sandbox.access.handleHttp(req, res)) return;
   throw new SandboxError(
     'NOT_FOUND',
-    `no route for ${req.method} ${pathname} (routes: /sandbox/..., /gateway/call, /gateway/pay, /admin)`,
+    `no route for ${req.method} ${pathname} (routes: / (the dashboard), /sandbox/..., /gateway/call, /gateway/pay, /admin)`,
     404,
   );
 }

@@ -27,6 +27,7 @@ import {
   stringifyEJSON,
 } from './values';
 import { exportSeed, importSeed } from './seed';
+import type { SortSpec } from './sort';
 import { StoreView, type View } from './view';
 
 export type { IndexSpec } from './store';
@@ -52,6 +53,8 @@ export class CloudDatabase {
   private txs: Transactions;
   private clock: SandboxClock;
   private strict: boolean;
+  /** Called once per written collection after each action or import (the dashboard's live feed). */
+  onWrite?: (collection: string) => void;
 
   constructor(opts: CloudDatabaseOptions) {
     if (opts.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
@@ -74,7 +77,16 @@ export class CloudDatabase {
     } catch (err) {
       if (err instanceof SandboxError) throw err;
       throw new SandboxError('DATABASE_REQUEST_FAILED', `${action} failed: ${(err as Error).message}`);
+    } finally {
+      this.reportWrites();
     }
+  }
+
+  /** Tells onWrite which collections the last action wrote (a rolled-back write may be reported too). */
+  private reportWrites(): void {
+    const touched = [...this.store.touched];
+    this.store.touched.clear();
+    if (this.onWrite) for (const collection of touched) this.onWrite(collection);
   }
 
   private dispatch(action: string, p: P.Params): Body {
@@ -259,11 +271,26 @@ export class CloudDatabase {
 
   /** Seeds documents ({ [collection]: doc[] }, relaxed EJSON). Existing `_id`s are overwritten. */
   importData(data: Record<string, unknown[]>, opts: { replace?: boolean } = {}): void {
-    importSeed(this.sqlite, this.store, this.clock.now(), data, opts);
+    try {
+      importSeed(this.sqlite, this.store, this.clock.now(), data, opts);
+    } finally {
+      this.reportWrites();
+    }
   }
 
   exportData(collections?: string[]): Record<string, unknown[]> {
     return exportSeed(this.store, collections);
+  }
+
+  /** Committed documents matching `query` (decoded: dates are Dates), in `sort` order, at most `limit`. */
+  find(collection: string, query: Doc, sort: SortSpec, limit: number): Doc[] {
+    const coll = checkCollectionName(collection);
+    return this.base.find(coll, { query, sort, offset: 0, limit }).map((r) => r.doc);
+  }
+
+  /** How many committed documents match `query`. */
+  count(collection: string, query: Doc): number {
+    return this.base.count(checkCollectionName(collection), query);
   }
 
   getDoc(collection: string, id: string): Record<string, unknown> | null {

@@ -49,6 +49,8 @@ export class DocStore {
   /** collection -> indexed field paths */
   private indexed = new Map<string, Set<string>>();
   private tainted = new Map<string, Set<string>>();
+  /** Collections written since the database last reported its writes (CloudDatabase.onWrite). */
+  readonly touched = new Set<string>();
 
   constructor(readonly sqlite: Database.Database) {
     sqlite.function(KEY_FUNCTION, { deterministic: true }, sqlKeyFunction);
@@ -218,6 +220,7 @@ export class DocStore {
     this.create(collection, now);
     const text = stringifyEJSON(doc);
     this.checkTaint(collection, text);
+    this.touched.add(collection);
     try {
       const info = this.sqlite
         .prepare(`INSERT INTO ${tableName(collection)} (_id, v, doc) VALUES (?, 1, ?)`)
@@ -231,6 +234,7 @@ export class DocStore {
   replace(collection: string, row: Row, doc: Doc): Row {
     const text = stringifyEJSON(doc);
     this.checkTaint(collection, text);
+    this.touched.add(collection);
     try {
       this.sqlite
         .prepare(`UPDATE ${tableName(collection)} SET v = v + 1, doc = ? WHERE rowid = ?`)
@@ -242,6 +246,7 @@ export class DocStore {
   }
 
   remove(collection: string, rowid: number): void {
+    this.touched.add(collection);
     this.sqlite.prepare(`DELETE FROM ${tableName(collection)} WHERE rowid = ?`).run(rowid);
   }
 

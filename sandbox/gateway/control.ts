@@ -9,13 +9,15 @@ import { SandboxError } from '../errors';
 import { badRequest, oneOf, optionalString, readJson, requireString, sendJson, wholeNumber } from '../http';
 import { isKillMode } from '../runtime/chaos';
 import type { Sandbox } from '../server';
+import { streamEvents } from '../dashboard/live';
+import { handleDashboard } from '../dashboard/routes';
 import { handlePayControl } from './pay-control';
 import { handleV3Control } from './v3-control';
 
 /** What getWXContext().SOURCE can say (runtime/functions.ts Caller). */
 const SOURCES = ['wx_devtools', 'wx_client', 'scf', 'timer', 'wx_pay'] as const;
 const CLOCK_ACTIONS = ['freeze', 'resume', 'advance', 'set'] as const;
-const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access';
+const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access, events, dashboard';
 
 export async function handleControl(
   sandbox: Sandbox,
@@ -91,6 +93,11 @@ export async function handleControl(
     return handleClock(sandbox, req, res);
   }
   if (area === 'pay') return handlePayControl(sandbox, req, res, rest);
+  if (area === 'events' && !rest.length) {
+    only('GET');
+    return streamEvents(sandbox, req, res);
+  }
+  if (area === 'dashboard') return handleDashboard(sandbox, req, res, rest, url);
   if (area === 'v3' || area === 'access') return handleV3Control(sandbox, req, res, area, rest);
   throw new SandboxError('NOT_FOUND', `no control route ${method} ${pathname} (areas: ${AREAS})`, 404);
 }

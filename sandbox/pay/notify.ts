@@ -64,6 +64,8 @@ export class Notifier {
     private readonly clock: SandboxClock,
     private readonly config: () => PayConfig,
     private readonly deliver: DeliverFn,
+    /** Runs after every change to a notification or its deliveries (the dashboard's live feed). */
+    private readonly changed: (outTradeNo: string) => void = () => undefined,
   ) {
     this.faults = new CallbackFaults(db);
   }
@@ -93,6 +95,7 @@ export class Notifier {
         ).lastInsertRowid,
     );
     if (!held) this.schedule(id, firstAt);
+    this.changed(input.outTradeNo);
     return id;
   }
 
@@ -152,6 +155,7 @@ export class Notifier {
     const now = this.clock.now();
     this.db.prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
     this.schedule(id, now);
+    this.changed(row.out_trade_no);
     return true;
   }
 
@@ -212,6 +216,7 @@ export class Notifier {
           "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
         )
         .run(this.clock.now(), id);
+      this.changed(current.out_trade_no);
     } else {
       this.failed(current, startedAt);
     }
@@ -240,6 +245,7 @@ export class Notifier {
     this.db
       .prepare('UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?')
       .run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
+    this.changed(row.out_trade_no);
     return outcome === 'ok';
   }
 
@@ -253,7 +259,7 @@ export class Notifier {
     error?: string,
   ): number {
     const finished = outcome === 'pending' ? null : at;
-    return Number(
+    const id = Number(
       this.db
         .prepare(
           `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
@@ -275,6 +281,8 @@ export class Notifier {
           error ?? null,
         ).lastInsertRowid,
     );
+    this.changed(row.out_trade_no);
+    return id;
   }
 
   /** Not acknowledged: the next retry falls `schedule[attempts-1]` after the previous planned attempt. */
@@ -285,6 +293,7 @@ export class Notifier {
       this.db
         .prepare("UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?")
         .run(row.id);
+      this.changed(row.out_trade_no);
       return;
     }
     // next_at keeps the planned time, so a clock jump replays the missed attempts at their planned times.
@@ -293,5 +302,6 @@ export class Notifier {
       .prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?")
       .run(planned, row.id);
     this.schedule(row.id, Math.max(planned, this.clock.now()));
+    this.changed(row.out_trade_no);
   }
 }

@@ -1,5 +1,6 @@
 /** Typed access to pay_trades, pay_prepays and pay_refunds. */
 import type Database from 'better-sqlite3';
+import { APIV3_ENV } from './context';
 
 export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
@@ -63,11 +64,25 @@ function insertSql(table: string, row: object): string {
   return `INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`;
 }
 
+export interface TradeFilter {
+  subMchId?: string;
+  outTradeNo?: string;
+  state?: string;
+  /** Only trades of one pay API. */
+  api?: 'cloudpay' | 'apiv3';
+  /** Only the newest this many. */
+  newest?: number;
+}
+
 export class PayRecords {
   /** Prepared statements by SQL text: preparing costs more than running most of these queries. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {}
+  /** `changed(outTradeNo)` runs after every write to a trade, its prepays or refunds (the dashboard's live feed). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly changed: (outTradeNo: string) => void = () => undefined,
+  ) {}
 
   private prepare(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -96,7 +111,8 @@ export class PayRecords {
     ) as TradeRow | undefined;
   }
 
-  trades(filter: { subMchId?: string; outTradeNo?: string; state?: string } = {}): TradeRow[] {
+  /** Trades oldest first; with `newest`, only the newest that many (still oldest first). */
+  trades(filter: TradeFilter = {}): TradeRow[] {
     const conditions: Array<[string, string | undefined]> = [
       ['sub_mch_id', filter.subMchId],
       ['out_trade_no', filter.outTradeNo],
@@ -104,9 +120,21 @@ export class PayRecords {
     ];
     const used = conditions.filter((c): c is [string, string] => Boolean(c[1]));
     const where = used.map(([column]) => `${column} = ?`);
-    const args = used.map(([, value]) => value);
+    const args: Array<string | number> = used.map(([, value]) => value);
+    // An APIv3 trade's env_id is APIV3_ENV; a cloudPay trade's is the notified function's env.
+    if (filter.api === 'apiv3') where.push('env_id = ?');
+    if (filter.api === 'cloudpay') where.push('(env_id IS NULL OR env_id != ?)');
+    if (filter.api) args.push(APIV3_ENV);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return this.prepare(`SELECT * FROM pay_trades ${clause} ORDER BY created_at`).all(...args) as TradeRow[];
+    if (filter.newest === undefined) {
+      return this.prepare(`SELECT * FROM pay_trades ${clause} ORDER BY created_at`).all(
+        ...args,
+      ) as TradeRow[];
+    }
+    const newest = this.prepare(
+      `SELECT * FROM pay_trades ${clause} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ).all(...args, filter.newest) as TradeRow[];
+    return newest.reverse();
   }
 
   /** Trades paid within [from, to), one at a time (a bill day can hold 100,000s). */
@@ -124,6 +152,7 @@ export class PayRecords {
 
   insertTrade(row: TradeRow): void {
     this.prepare(insertSql('pay_trades', row)).run(row);
+    this.changed(row.out_trade_no);
   }
 
   updateTrade(subMchId: string, outTradeNo: string, patch: Partial<TradeRow>): void {
@@ -132,6 +161,7 @@ export class PayRecords {
     this.prepare(
       `UPDATE pay_trades SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_trade_no = @__o`,
     ).run({ ...patch, __s: subMchId, __o: outTradeNo });
+    this.changed(outTradeNo);
   }
 
   prepay(prepayId: string): PrepayRow | undefined {
@@ -153,6 +183,7 @@ export class PayRecords {
 
   insertPrepay(row: PrepayRow): void {
     this.prepare(insertSql('pay_prepays', row)).run(row);
+    this.changed(row.out_trade_no);
   }
 
   refund(subMchId: string, outRefundNo: string): RefundRow | undefined {
@@ -189,6 +220,7 @@ export class PayRecords {
 
   insertRefund(row: RefundRow): void {
     this.prepare(insertSql('pay_refunds', row)).run(row);
+    this.changed(row.out_trade_no);
   }
 
   updateRefund(subMchId: string, outRefundNo: string, patch: Partial<RefundRow>): void {
@@ -197,5 +229,7 @@ export class PayRecords {
     this.prepare(
       `UPDATE pay_refunds SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE sub_mch_id = @__s AND out_refund_no = @__o`,
     ).run({ ...patch, __s: subMchId, __o: outRefundNo });
+    const refund = this.refund(subMchId, outRefundNo);
+    if (refund) this.changed(refund.out_trade_no);
   }
 }

@@ -25,7 +25,7 @@ import { TradeLifecycle } from './lifecycle';
 import { Notifier, type DeliveryView, type NotificationStatus, type NotificationView } from './notify';
 import { closeOrder, queryOrder, unifiedOrder } from './orders';
 import { act, type PayerAction } from './payer';
-import { PayRecords } from './records';
+import { PayRecords, type TradeFilter } from './records';
 import { queryRefund, refund } from './refunds';
 import { createPaySchema } from './schema';
 import { tradeView, type TradeView } from './views';
@@ -53,6 +53,8 @@ export interface PayServiceOptions {
   /** Invokes the named cloud function with the event; resolves with its return value, rejects if it
    *  threw or timed out. */
   deliver: (d: CallbackDelivery) => Promise<unknown>;
+  /** What changed, as it changes (the dashboard's live feed): a trade, a notification, the faults. */
+  onChange?: (kind: 'trade' | 'notification' | 'faults', outTradeNo?: string) => void;
 }
 
 /** The cloudPay APIs the backend serves (reference §2; profit sharing and downloadFundflow are not emulated). */
@@ -69,12 +71,21 @@ export class PayService {
   private readonly ctx: PayContext;
   private readonly lifecycle: TradeLifecycle;
   private readonly apiFaults: ApiFaults;
+  private readonly onChange: NonNullable<PayServiceOptions['onChange']>;
 
   constructor(opts: PayServiceOptions) {
     createPaySchema(opts.sqlite);
-    const records = new PayRecords(opts.sqlite);
+    const onChange = opts.onChange ?? (() => undefined);
+    this.onChange = onChange;
+    const records = new PayRecords(opts.sqlite, (outTradeNo) => onChange('trade', outTradeNo));
     const ctx = { config: resolveConfig(opts.config), clock: opts.clock, records } as PayContext;
-    ctx.notifier = new Notifier(opts.sqlite, opts.clock, () => ctx.config, opts.deliver);
+    ctx.notifier = new Notifier(
+      opts.sqlite,
+      opts.clock,
+      () => ctx.config,
+      opts.deliver,
+      (outTradeNo) => onChange('notification', outTradeNo),
+    );
     this.ctx = ctx;
     this.apiFaults = new ApiFaults(opts.sqlite);
     this.lifecycle = new TradeLifecycle(ctx, this.apiFaults);
@@ -86,6 +97,7 @@ export class PayService {
     }
     // `refundResult` is a fault knob, not an API: a call by that name must not use its fault up.
     const fault = apiName === REFUND_RESULT ? undefined : this.apiFaults.take(apiName);
+    if (fault) this.onChange('faults');
     if (fault && !fault.afterProcessing) return this.faulted(fault, requestData);
     const answer = this.dispatch(apiName, requestData, caller);
     if (fault) return this.faulted(fault, requestData);
@@ -118,7 +130,9 @@ export class PayService {
       errors: [...Object.keys(V3_FAULTS), 'TIMEOUT'],
     });
     if ('problem' in canonical) throw new SandboxError('INVALID_PARAM', canonical.problem, 400);
-    return this.apiFaults.add({ ...f, ...canonical });
+    const fault = this.apiFaults.add({ ...f, ...canonical });
+    this.onChange('faults');
+    return fault;
   }
 
   faults(): { api: ApiFault[]; callbacks: CallbackFault[] } {
@@ -128,6 +142,7 @@ export class PayService {
   clearFaults(): void {
     this.apiFaults.clear();
     this.ctx.notifier.faults.clear();
+    this.onChange('faults');
   }
 
   /** Drop / delay / duplicate / hold the next `count` callbacks (of one kind, or both). */
@@ -137,7 +152,9 @@ export class PayService {
     count: number;
     delayMs?: number;
   }): CallbackFault {
-    return this.ctx.notifier.faults.add(f);
+    const fault = this.ctx.notifier.faults.add(f);
+    this.onChange('faults');
+    return fault;
   }
 
   /** Sends held callbacks now; `reverse` delivers the newest first. Returns how many were released. */
@@ -150,7 +167,7 @@ export class PayService {
     return this.ctx.notifier.resend(notificationId);
   }
 
-  trades(filter?: { subMchId?: string; outTradeNo?: string; state?: string }): TradeView[] {
+  trades(filter?: TradeFilter): TradeView[] {
     const { records } = this.ctx;
     return records
       .trades(filter)

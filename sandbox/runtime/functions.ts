@@ -131,6 +131,7 @@ export class FunctionRuntime {
         requestId,
         name,
         caller,
+        event,
         startedAt,
         wallStartedAt: started,
         durationMs: Date.now() - started,

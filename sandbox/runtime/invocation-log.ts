@@ -6,6 +6,8 @@ export interface InvocationRecord {
   requestId: string;
   name: string;
   caller: Caller;
+  /** The event the function received. */
+  event?: unknown;
   /** Sandbox time when the call came in: what the function's Date read, and what the pay records say. */
   startedAt: number;
   /** Real time when the call came in. */
@@ -25,11 +27,15 @@ export interface InvocationRecord {
 export class InvocationLog {
   private records: InvocationRecord[] = [];
 
+  /** Runs after every record added (the dashboard's live feed). */
+  onAdd?: (record: InvocationRecord) => void;
+
   constructor(private readonly capacity = 2000) {}
 
   add(record: InvocationRecord): void {
     this.records.push(record);
     if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+    this.onAdd?.(record);
   }
 
   list(filter: { name?: string; openid?: string; limit?: number } = {}): InvocationRecord[] {

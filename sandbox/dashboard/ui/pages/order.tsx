@@ -1,0 +1,74 @@
+/**
+ * One order: its facts, the actions that fit its state, and its timeline (assembled on the server,
+ * `GET /sandbox/dashboard/orders/<orderNo>`), refreshed live as the order, its trades and its
+ * notifications change.
+ */
+import type { OrderTimeline } from '../../../../typings/sandbox/dashboard';
+import { get } from '../api';
+import { useLiveData } from '../data';
+import { beijingTime, yuan } from '../format';
+import { strings } from '../strings';
+import { OrderActions } from './order-actions';
+import { StateTag } from './orders';
+import { Timeline } from './timeline';
+
+export function OrderPage({ id }: { id: string }) {
+  const s = strings();
+  const { data, error } = useLiveData(
+    () => get<OrderTimeline>(`/sandbox/dashboard/orders/${encodeURIComponent(id)}`),
+    [id],
+    ['order', 'trade', 'notification', 'invocation', 'clock'],
+  );
+  if (error) return <p class="error-text">{`${error.code}: ${error.message}`}</p>;
+  if (!data) return <p class="muted">{s.loading}</p>;
+  const o = data.order;
+  return (
+    <div class="order-page" data-order={o.orderNo} data-status={o.status}>
+      <h1>
+        <code>{o.orderNo}</code> <StateTag state={o.status} />
+      </h1>
+      <div class="order-grid">
+        <section class="panel" aria-labelledby="timeline-title">
+          <h2 id="timeline-title">{s.timeline}</h2>
+          <Timeline entries={data.entries} />
+        </section>
+        <aside>
+          <section class="panel">
+            <dl class="facts">
+              <div>
+                <dt>{s.amount}</dt>
+                <dd>
+                  {yuan(o.totalFee)}
+                  {o.refundedFee > 0 && ` (${s.refunded} ${yuan(o.refundedFee)})`}
+                </dd>
+              </div>
+              <div>
+                <dt>{s.description}</dt>
+                <dd>{o.items.map((i) => `${i.name} ×${i.quantity}`).join('、')}</dd>
+              </div>
+              <div>
+                <dt>{s.user}</dt>
+                <dd>
+                  <code>{o.openid}</code>
+                </dd>
+              </div>
+              <div>
+                <dt>{s.createdAt}</dt>
+                <dd>{beijingTime(o.createdAt)}</dd>
+              </div>
+              {o.transactionId && (
+                <div>
+                  <dt>{s.transactionId}</dt>
+                  <dd>
+                    <code>{o.transactionId}</code>
+                  </dd>
+                </div>
+              )}
+            </dl>
+          </section>
+          <OrderActions timeline={data} />
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * Orders (the kit's `paykit_orders`): filter by state, user and Beijing day (kept in the address,
+ * so a filtered list can be reloaded or shared), newest first, one server page at a time with
+ * "load more"; the first page refreshes itself when an order changes.
+ */
+import { useState } from 'preact/hooks';
+import type { OrderRow, OrdersPage as Page } from '../../../../typings/sandbox/dashboard';
+import { ORDER_STATUSES } from '../../shared';
+import { get, query } from '../api';
+import { useLiveData } from '../data';
+import { beijingTime, yuan } from '../format';
+import { href, navigate } from '../router';
+import { fill, strings } from '../strings';
+import { showError } from '../toast';
+import type { PageProps } from './index';
+
+const ordersUrl = (p: Record<string, string | undefined>) => `/sandbox/dashboard/orders${query(p)}`;
+
+export function OrdersPage({ route }: PageProps) {
+  const s = strings();
+  const filter = {
+    status: route.params.get('status') ?? undefined,
+    openid: route.params.get('openid') ?? undefined,
+    day: route.params.get('day') ?? undefined,
+  };
+  const key = JSON.stringify(filter);
+  const first = useLiveData(() => get<Page>(ordersUrl(filter)), [key], ['order']);
+  // Older pages fetched with "load more", for this filter.
+  const [older, setOlder] = useState<{ key: string; rows: OrderRow[]; cursor: string | null }>({
+    key,
+    rows: [],
+    cursor: null,
+  });
+  const extra = older.key === key ? older : { key, rows: [], cursor: null };
+  const cursor = extra.rows.length ? extra.cursor : (first.data?.nextCursor ?? null);
+  const loadMore = () => {
+    if (!cursor) return;
+    get<Page>(ordersUrl({ ...filter, cursor })).then(
+      (page) => setOlder({ key, rows: [...extra.rows, ...page.orders], cursor: page.nextCursor }),
+      showError,
+    );
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const value = (k: string) => String(form.get(k) ?? '').trim() || undefined;
+    navigate(href(['orders'], { status: value('status'), openid: value('openid'), day: value('day') }));
+  };
+  const rows = [...(first.data?.orders ?? []), ...extra.rows];
+  return (
+    <section class="panel">
+      <h1>{s.orders}</h1>
+      <form class="filters row" onSubmit={submit} key={key}>
+        <label>
+          {s.status}{' '}
+          <select name="status" value={filter.status ?? ''}>
+            <option value="">{s.all}</option>
+            {ORDER_STATUSES.map((st) => (
+              <option key={st} value={st}>
+                {s.state[st]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {s.user} <input name="openid" value={filter.openid ?? ''} placeholder="openid" />
+        </label>
+        <label>
+          {s.day} <input name="day" type="date" value={filter.day ?? ''} />
+        </label>
+        <button type="submit">{s.filter}</button>
+      </form>
+      {first.error && <p class="error-text">{`${first.error.code}: ${first.error.message}`}</p>}
+      {!first.data && !first.error && <p class="muted">{s.loading}</p>}
+      {first.data && (
+        <>
+          <p class="muted" data-total={first.data.total}>
+            {fill(s.total, { n: first.data.total })}
+          </p>
+          {rows.length ? <OrdersTable rows={rows} /> : <p class="muted">{s.empty}</p>}
+          {cursor && (
+            <button type="button" class="secondary" onClick={loadMore}>
+              {s.more}
+            </button>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+export function OrdersTable({ rows }: { rows: OrderRow[] }) {
+  const s = strings();
+  return (
+    <table class="table orders">
+      <thead>
+        <tr>
+          <th scope="col">{s.orderNo}</th>
+          <th scope="col">{s.status}</th>
+          <th scope="col" class="num">
+            {s.amount}
+          </th>
+          <th scope="col">{s.description}</th>
+          <th scope="col">{s.user}</th>
+          <th scope="col">{s.createdAt}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((o) => (
+          <tr key={o.orderNo} data-order={o.orderNo} data-status={o.status}>
+            <td>
+              <a href={href(['orders', o.orderNo])}>
+                <code>{o.orderNo}</code>
+              </a>
+            </td>
+            <td>
+              <StateTag state={o.status} />
+            </td>
+            <td class="num">
+              {yuan(o.totalFee)}
+              {o.refundedFee > 0 && <small class="muted"> −{yuan(o.refundedFee)}</small>}
+            </td>
+            <td>{o.description}</td>
+            <td>
+              <code class="openid">{o.openid}</code>
+            </td>
+            <td>{beijingTime(o.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function StateTag({ state }: { state: string }) {
+  return (
+    <span class={`state state-${state}`} data-state={state}>
+      {strings().state[state] ?? state}
+    </span>
+  );
+}

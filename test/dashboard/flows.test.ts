@@ -1,0 +1,153 @@
+/** @jest-environment node */
+/**
+ * Driving payments from the dashboard in headless Chromium, against a sandbox started as `npm start`
+ * starts it (the demo catalogue, the local users, the kit's functions; nothing seeded by the test):
+ * buy as a user and see the order appear live in an open list; pay as the payer and watch the
+ * notification attempts and the order become paid; lose the callbacks and recover by a query;
+ * move the clock and see the timer close an unpaid order; refund as the admin; and a bad action
+ * shows the server's code and message.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { post } from '../helpers/control';
+import { launchBrowser, openDashboard, type DashboardPage } from '../helpers/browser';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+const BUYER = 'oPaykitLocalBuyer';
+
+describe('dashboard payment flows', () => {
+  let sandbox: SandboxProcess;
+  let browser: Browser;
+  const tabs: DashboardPage[] = [];
+
+  const open = async (route = '') => {
+    const tab = await openDashboard(browser, `${sandbox.url}/${route}`);
+    tabs.push(tab);
+    return tab;
+  };
+
+  /** Buys one of `product` as `user` on the Buy page; resolves on the new order's page with its number. */
+  async function buy(page: Page, product = '拿铁咖啡', user = BUYER): Promise<string> {
+    await page.getByRole('link', { name: '下单', exact: true }).click();
+    await page.getByLabel('下单用户').selectOption(user);
+    await page
+      .getByLabel('商品')
+      .selectOption({ label: `${product} · ¥${product === '拿铁咖啡' ? '28.00' : '16.00'}` });
+    await page.getByRole('button', { name: '下单' }).last().click();
+    const orderPage = page.locator('.order-page');
+    await orderPage.waitFor();
+    return (await orderPage.getAttribute('data-order'))!;
+  }
+
+  const entry = (page: Page, kind: string, title?: string) =>
+    page.locator(`.timeline [data-kind="${kind}"]${title ? `[data-title="${title}"]` : ''}`);
+
+  beforeAll(async () => {
+    [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
+  });
+
+  afterEach(async () => {
+    for (const tab of tabs.splice(0)) {
+      expect(tab.problems).toEqual([]);
+      await tab.close();
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.stop();
+  });
+
+  test('an order bought in one tab appears live in the orders list open in another', async () => {
+    const list = await open('#/orders');
+    await list.page.getByText('共 0 笔').waitFor();
+    const shop = await open();
+    const orderNo = await buy(shop.page);
+    expect(orderNo).toMatch(/^PK\d{22}$/);
+    const row = list.page.locator(`tr[data-order="${orderNo}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('NOTPAY');
+    expect(await row.textContent()).toContain('¥28.00');
+    expect(await row.textContent()).toContain(BUYER);
+    // The order page shows the attempt and its prepay, and offers the payer's actions.
+    await entry(shop.page, 'prepay').waitFor();
+    await shop.page.getByRole('button', { name: '以付款人身份支付' }).waitFor();
+  });
+
+  test('paying as the payer: the notification attempt is answered and the order becomes paid, live', async () => {
+    const { page } = await open();
+    const orderNo = await buy(page, '乌龙茶');
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
+    await entry(page, 'notification', 'ok').waitFor();
+    await entry(page, 'paid').waitFor();
+    await entry(page, 'payer', 'pay').waitFor();
+    expect(await entry(page, 'notification', 'ok').textContent()).toContain('payCallback');
+    // The payer's actions are gone once paid; the admin's refund is offered.
+    expect(await page.getByRole('button', { name: '以付款人身份支付' }).count()).toBe(0);
+    await page.getByRole('button', { name: '退款' }).waitFor();
+    const trades = await open(`#/trades?state=SUCCESS`);
+    await trades.page.locator(`tr[data-trade^="${orderNo}A"][data-state="SUCCESS"]`).waitFor();
+  });
+
+  test('callbacks dropped: the attempts show as lost with the next retry, and a query recovers the payment', async () => {
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 3 });
+    const { page } = await open();
+    await buy(page);
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    const dropped = entry(page, 'notification', 'dropped');
+    await dropped.first().waitFor();
+    expect(await dropped.first().locator('[data-fact="nextRetryAt"]').count()).toBe(1);
+    expect(await page.locator('.order-page').getAttribute('data-status')).toBe('NOTPAY');
+    await page.getByRole('button', { name: '以用户身份查询' }).click();
+    await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
+    await entry(page, 'query', 'queryOrder').first().waitFor();
+    await entry(page, 'paid').waitFor();
+    await fetch(`${sandbox.url}/sandbox/pay/faults`, { method: 'DELETE' });
+  });
+
+  test('moving the clock past the expiry: the timer closes the unpaid order, and the page shows it', async () => {
+    const { page } = await open();
+    const orderNo = await buy(page);
+    await page.getByRole('link', { name: '概览' }).click();
+    await page.getByRole('button', { name: '冻结' }).click();
+    await page.getByRole('button', { name: '继续' }).waitFor();
+    await page.getByRole('button', { name: '前进 +31m' }).click();
+    await page.goto(`${sandbox.url}/#/orders/${orderNo}`);
+    await page.locator(`.order-page[data-status="CLOSED"]`).waitFor({ timeout: 15_000 });
+    await entry(page, 'closed').waitFor();
+    expect(await page.getByRole('button', { name: '以付款人身份支付' }).count()).toBe(0);
+    await page.getByRole('link', { name: '概览' }).click();
+    await page.getByRole('button', { name: '继续' }).click();
+    await page.getByRole('button', { name: '冻结' }).waitFor();
+  });
+
+  test('refunding as the admin records the refund on the timeline', async () => {
+    const { page } = await open();
+    await buy(page);
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
+    await page.getByLabel('退款金额（分）').fill('1000');
+    await page.getByRole('button', { name: '退款' }).click();
+    await entry(page, 'refund', 'SUCCESS').waitFor();
+    await entry(page, 'refunded').waitFor();
+    expect(await page.locator('.order-page').textContent()).toContain('已退款 ¥10.00');
+  });
+
+  test("a bad action shows the server's code and message", async () => {
+    const { page } = await open();
+    await buy(page);
+    // WeChat refuses to close an order within 5 minutes of its creation.
+    await page.getByRole('button', { name: '关闭订单' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('CLOSE_TOO_EARLY');
+    await alert.getByRole('button', { name: '关闭' }).click();
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
+    // More than was paid.
+    await page.getByLabel('退款金额（分）').fill('999999');
+    await page.getByRole('button', { name: '退款' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/INVALID_PARAM|ORDER_STATE_CONFLICT/);
+  });
+});

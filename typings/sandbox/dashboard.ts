@@ -1,0 +1,149 @@
+/**
+ * The contract between the sandbox dashboard's server routes (`/sandbox/dashboard/*`,
+ * `/sandbox/events`) and its browser UI (sandbox/dashboard/ui). Type-only; money in fen, times in
+ * sandbox epoch ms.
+ */
+import type { OrderItem, OrderStatus, RefundStatus } from '../paykit/order';
+
+/** What the live stream (`GET /sandbox/events`, server-sent events) says changed. */
+export type LiveEventKind = 'order' | 'trade' | 'notification' | 'invocation' | 'clock' | 'faults';
+
+export interface LiveEvent {
+  /** Grows by one per event; a reconnecting client sends the last one it saw as Last-Event-ID. */
+  id: number;
+  kind: LiveEventKind;
+  /** Real time the event was emitted (ms), for measuring the delay to the screen. */
+  wallAt: number;
+  /** order: orderNo; trade / notification: outTradeNo; invocation: function name. */
+  key?: string;
+}
+
+/** One row of the orders list. */
+export interface OrderRow {
+  orderNo: string;
+  openid: string;
+  status: OrderStatus;
+  totalFee: number;
+  description: string;
+  createdAt: number;
+  paidAt?: number;
+  refundedFee: number;
+}
+
+/** `GET /sandbox/dashboard/orders?status&openid&day=yyyy-MM-dd&cursor&limit`. */
+export interface OrdersPage {
+  orders: OrderRow[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+  /** How many orders match the filter (all pages). */
+  total: number;
+}
+
+/** A pay API fault waiting to strike (`POST /sandbox/pay/faults`). */
+export interface ApiFaultView {
+  id: number;
+  api: string;
+  error: string;
+  remaining: number;
+  afterProcessing: boolean;
+}
+
+/** A callback fault waiting to strike (`POST /sandbox/pay/callbacks`). */
+export interface CallbackFaultView {
+  id: number;
+  kind?: 'payment' | 'refund';
+  mode: 'drop' | 'delay' | 'duplicate' | 'hold';
+  remaining: number;
+  delayMs: number;
+}
+
+export interface LocalUser {
+  /** `buyer`, `admin`: what the CLI's --as takes. */
+  name: string;
+  openid: string;
+  /** A merchant admin (PAYKIT_ADMIN_OPENIDS): may refund. */
+  admin: boolean;
+}
+
+/** `GET /sandbox/dashboard/overview`. */
+export interface Overview {
+  clock: { now: number; frozen: boolean; offsetMs: number };
+  /** Orders per status, every status present. */
+  counts: Record<OrderStatus, number>;
+  faults: { api: ApiFaultView[]; callbacks: CallbackFaultView[] };
+  users: LocalUser[];
+  provider: 'cloudpay' | 'apiv3';
+  envId: string;
+  functions: string[];
+}
+
+/** One WeChat Pay trade (cloudPay and APIv3 share the store; `api` says which). */
+export interface TradeRowView {
+  outTradeNo: string;
+  api: 'cloudpay' | 'apiv3';
+  mchid: string;
+  state: string;
+  totalFee: number;
+  openid: string;
+  body: string;
+  createdAt: number;
+  timeEnd: number | null;
+  transactionId: string | null;
+  refundedFee: number;
+  prepays: Array<{ prepayId: string; createdAt: number; expiresAt: number }>;
+}
+
+/** `GET /sandbox/dashboard/trades?state&api`. */
+export interface TradesPage {
+  trades: TradeRowView[];
+}
+
+export type TimelineKind =
+  | 'created'
+  | 'attempt'
+  | 'prepay'
+  | 'payer'
+  | 'paid'
+  | 'notification'
+  | 'query'
+  | 'close'
+  | 'closed'
+  | 'refund'
+  | 'refunded'
+  | 'hook'
+  | 'invocation';
+
+/** One entry of an order's timeline, oldest first. */
+export interface TimelineEntry {
+  at: number;
+  kind: TimelineKind;
+  /** Short machine words the UI turns into text (`SUCCESS`, `ok`, a function name, …). */
+  title: string;
+  /** Facts to show as label: value pairs (keys are stable identifiers the UI labels). */
+  facts: Record<string, string | number | boolean | null>;
+  /** A notification attempt's notification id, for "resend". */
+  notificationId?: number;
+}
+
+/** An open prepay the payer can act on now. */
+export interface OpenPrepay {
+  outTradeNo: string;
+  /** `prepay_id=…`, what `/sandbox/pay/act` takes. */
+  package: string;
+  expiresAt: number;
+}
+
+/** `GET /sandbox/dashboard/orders/<orderNo>`. */
+export interface OrderTimeline {
+  order: OrderRow & {
+    items: OrderItem[];
+    expiresAt: number;
+    closedAt?: number;
+    transactionId?: string;
+    refunds: Array<{ refundNo: string; refundFee: number; status: RefundStatus; createdAt: number }>;
+  };
+  entries: TimelineEntry[];
+  openPrepay: OpenPrepay | null;
+  /** Notification ids of this order, newest last (resend takes one). */
+  notifications: Array<{ id: number; kind: string; status: string; attempts: number; nextAt: number | null }>;
+}
