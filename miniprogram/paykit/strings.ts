@@ -141,6 +141,11 @@ export const paykitErrorText: Record<PaykitErrorCode, string> = {
   PAY_PROVIDER_ERROR: '支付服务暂时不可用，请稍后再试',
   NOT_CONFIGURED: '支付功能尚未配置，请联系商家',
   UNAUTHENTICATED: '登录状态已失效，请重新进入小程序',
+  SHIPPING_PENDING: '微信暂未同步该支付单，请稍后再发货',
+  SHIPPING_REFUSED: '微信拒绝了这次发货信息',
+  RESHIP_USED: '该订单已用完唯一一次重新发货机会',
+  CONTACT_REQUIRED: '顺丰快递需填写寄件人或收件人的联系方式（掩码手机号）',
+  RECEIPT_NOT_CONFIRMED: '微信尚未确认收货，请稍后刷新',
   INTERNAL: '系统繁忙，请稍后再试',
 };
 
