@@ -112,7 +112,6 @@ export class ShippingService {
         return { is_trade_managed: false };
     }
     if (!this.settings.enrolled) throw new WxRefusal(48001);
-    this.lifecycle.sweep();
     switch (name) {
       case 'isTradeManaged':
         return { is_trade_managed: true };

@@ -53,9 +53,7 @@ export class ShippingLifecycle {
         );
       }
     }
-    for (const found of store.ordersWithTrades()) {
-      if (found.order.state <= ORDER_STATE.CONFIRMED) this.step(found);
-    }
+    for (const found of store.ordersWithTrades(true)) this.step(found);
   }
 
   /** Moves one order through what is due now and arms its next timer. */

@@ -93,8 +93,17 @@ CREATE TABLE IF NOT EXISTS ship_settings (key TEXT PRIMARY KEY, value TEXT NOT N
 const PAID = 'transaction_id IS NOT NULL AND time_end IS NOT NULL';
 
 export class ShippingStore {
+  /** Prepared statements by SQL text (preparing costs more than running most of these). */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {
     db.exec(DDL);
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
   }
 
   transaction<T>(fn: () => T): T {
@@ -102,30 +111,31 @@ export class ShippingStore {
   }
 
   tradeByTransaction(transactionId: string): TradeRow | undefined {
-    return this.db
-      .prepare(`SELECT * FROM pay_trades WHERE transaction_id = ? AND ${PAID}`)
-      .get(transactionId) as TradeRow | undefined;
+    return this.prepare(`SELECT * FROM pay_trades WHERE transaction_id = ? AND ${PAID}`).get(
+      transactionId,
+    ) as TradeRow | undefined;
   }
 
   tradeByMerchantNo(mchid: string, outTradeNo: string): TradeRow | undefined {
-    return this.db
-      .prepare(`SELECT * FROM pay_trades WHERE sub_mch_id = ? AND out_trade_no = ? AND ${PAID}`)
-      .get(mchid, outTradeNo) as TradeRow | undefined;
+    return this.prepare(`SELECT * FROM pay_trades WHERE sub_mch_id = ? AND out_trade_no = ? AND ${PAID}`).get(
+      mchid,
+      outTradeNo,
+    ) as TradeRow | undefined;
   }
 
   /** Paid trades that have no fulfilment record yet. */
   tradesWithoutOrder(): TradeRow[] {
-    return this.db
-      .prepare(
-        `SELECT t.* FROM pay_trades t LEFT JOIN ship_orders o ON o.transaction_id = t.transaction_id
+    return this.prepare(
+      `SELECT t.* FROM pay_trades t LEFT JOIN ship_orders o ON o.transaction_id = t.transaction_id
          WHERE t.${PAID.replace(' AND ', ' AND t.')} AND o.transaction_id IS NULL ORDER BY t.time_end`,
-      )
-      .all() as TradeRow[];
+    ).all() as TradeRow[];
   }
 
-  /** Every paid trade with its fulfilment record, by payment time. */
-  ordersWithTrades(): Array<{ trade: TradeRow; order: ShipOrderRow }> {
-    const rows = this.db.prepare('SELECT * FROM ship_orders ORDER BY rowid').all() as ShipOrderRow[];
+  /** Paid trades with their fulfilment record, by payment time; `active` = not yet 交易完成/已退款. */
+  ordersWithTrades(active = false): Array<{ trade: TradeRow; order: ShipOrderRow }> {
+    const rows = this.prepare(
+      `SELECT * FROM ship_orders${active ? ' WHERE state <= 3' : ''} ORDER BY rowid`,
+    ).all() as ShipOrderRow[];
     const out: Array<{ trade: TradeRow; order: ShipOrderRow }> = [];
     for (const order of rows) {
       const trade = this.tradeByTransaction(order.transaction_id);
@@ -135,54 +145,48 @@ export class ShippingStore {
   }
 
   order(transactionId: string): ShipOrderRow | undefined {
-    return this.db.prepare('SELECT * FROM ship_orders WHERE transaction_id = ?').get(transactionId) as
+    return this.prepare('SELECT * FROM ship_orders WHERE transaction_id = ?').get(transactionId) as
       ShipOrderRow | undefined;
   }
 
   /** The record of a paid trade, created (待发货) the first time it is asked for. */
   ensureOrder(trade: TradeRow): ShipOrderRow {
     const id = trade.transaction_id!;
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO ship_orders (transaction_id, sub_mch_id, out_trade_no, state) VALUES (?, ?, ?, 1)',
-      )
-      .run(id, trade.sub_mch_id, trade.out_trade_no);
+    this.prepare(
+      'INSERT OR IGNORE INTO ship_orders (transaction_id, sub_mch_id, out_trade_no, state) VALUES (?, ?, ?, 1)',
+    ).run(id, trade.sub_mch_id, trade.out_trade_no);
     return this.order(id)!;
   }
 
   updateOrder(transactionId: string, patch: Partial<ShipOrderRow>): void {
     const keys = Object.keys(patch);
     if (!keys.length) return;
-    this.db
-      .prepare(
-        `UPDATE ship_orders SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE transaction_id = @__id`,
-      )
-      .run({ ...patch, __id: transactionId });
+    this.prepare(
+      `UPDATE ship_orders SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE transaction_id = @__id`,
+    ).run({ ...patch, __id: transactionId });
   }
 
   anyShipped(): boolean {
-    return Boolean(
-      this.db.prepare('SELECT 1 FROM ship_orders WHERE finish_shipping_count > 0 LIMIT 1').get(),
-    );
+    return Boolean(this.prepare('SELECT 1 FROM ship_orders WHERE finish_shipping_count > 0 LIMIT 1').get());
   }
 
   insertEvent(row: Omit<ShipEventRow, 'id'>): number {
     const keys = Object.keys(row);
-    const info = this.db
-      .prepare(`INSERT INTO ship_events (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`)
-      .run(row);
+    const info = this.prepare(
+      `INSERT INTO ship_events (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`,
+    ).run(row);
     return Number(info.lastInsertRowid);
   }
 
   updateEvent(id: number, patch: Partial<ShipEventRow>): void {
     const keys = Object.keys(patch);
-    this.db
-      .prepare(`UPDATE ship_events SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @__id`)
-      .run({ ...patch, __id: id });
+    this.prepare(`UPDATE ship_events SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @__id`).run(
+      { ...patch, __id: id },
+    );
   }
 
   event(id: number): ShipEventRow | undefined {
-    return this.db.prepare('SELECT * FROM ship_events WHERE id = ?').get(id) as ShipEventRow | undefined;
+    return this.prepare('SELECT * FROM ship_events WHERE id = ?').get(id) as ShipEventRow | undefined;
   }
 
   events(filter: { event?: string; transactionId?: string } = {}): ShipEventRow[] {
@@ -197,17 +201,17 @@ export class ShippingStore {
       args.push(filter.transactionId);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return this.db.prepare(`SELECT * FROM ship_events ${clause} ORDER BY id`).all(...args) as ShipEventRow[];
+    return this.prepare(`SELECT * FROM ship_events ${clause} ORDER BY id`).all(...args) as ShipEventRow[];
   }
 
   setting(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM ship_settings WHERE key = ?').get(key) as
+    const row = this.prepare('SELECT value FROM ship_settings WHERE key = ?').get(key) as
       { value: string } | undefined;
     return row?.value;
   }
 
   saveSetting(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO ship_settings (key, value) VALUES (?, ?)').run(key, value);
+    this.prepare('INSERT OR REPLACE INTO ship_settings (key, value) VALUES (?, ?)').run(key, value);
   }
 
   config(): ShippingConfig {
