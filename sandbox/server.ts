@@ -22,6 +22,7 @@ import { DEFAULT_NOTIFY_PATH, kitEnvironment, writeKitConfig } from './merchant-
 import { APIV3_ENV } from './pay/context';
 import { PayService } from './pay/service';
 import { V3Service } from './pay/v3/service';
+import { ShippingService } from './shipping';
 import { FunctionRuntime } from './runtime/functions';
 import { TimerTriggers } from './runtime/triggers';
 
@@ -72,6 +73,8 @@ export interface Sandbox {
   v3: V3Service;
   /** CloudBase's HTTP access service. */
   access: AccessService;
+  /** WeChat's order-shipping management (cloud calls wxa.sec.order.*, pushes, confirm receipt). */
+  shipping: ShippingService;
   close(): Promise<void>;
 }
 
@@ -167,6 +170,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     );
   }
   const triggers = new TimerTriggers(functions, clock, appId);
+  const shipping = new ShippingService({
+    sqlite: db.sqlite,
+    clock,
+    providerMchId: () => pay.config().providerMchId,
+    functionExists: (name) => functions.list().includes(name),
+    deliver: async (name, event) =>
+      (await functions.invoke(name, event, { source: 'wx_msg', appid: appId })).result,
+  });
   sandbox = {
     url,
     adminUrl,
@@ -181,8 +192,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     triggers,
     v3,
     access,
+    shipping,
     close: async () => {
       triggers.stop();
+      shipping.close();
       pay.close();
       await functions.close();
       clock.stop();
@@ -192,6 +205,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     },
   };
   pay.start();
+  shipping.start();
   triggers.reload();
   return sandbox;
 }

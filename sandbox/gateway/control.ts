@@ -10,12 +10,13 @@ import { badRequest, oneOf, optionalString, readJson, requireString, sendJson, w
 import { isKillMode } from '../runtime/chaos';
 import type { Sandbox } from '../server';
 import { handlePayControl } from './pay-control';
+import { handleShippingControl } from './shipping-control';
 import { handleV3Control } from './v3-control';
 
 /** What getWXContext().SOURCE can say (runtime/functions.ts Caller). */
 const SOURCES = ['wx_devtools', 'wx_client', 'scf', 'timer', 'wx_pay'] as const;
 const CLOCK_ACTIONS = ['freeze', 'resume', 'advance', 'set'] as const;
-const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access';
+const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access, shipping';
 
 export async function handleControl(
   sandbox: Sandbox,
@@ -91,6 +92,7 @@ export async function handleControl(
     return handleClock(sandbox, req, res);
   }
   if (area === 'pay') return handlePayControl(sandbox, req, res, rest);
+  if (area === 'shipping') return handleShippingControl(sandbox, req, res, rest);
   if (area === 'v3' || area === 'access') return handleV3Control(sandbox, req, res, area, rest);
   throw new SandboxError('NOT_FOUND', `no control route ${method} ${pathname} (areas: ${AREAS})`, 404);
 }

@@ -63,11 +63,12 @@ export class FunctionRuntime {
   config(name: string): FunctionConfig {
     const file = path.join(this.opts.functionsDir, name, 'config.json');
     const raw = fs.existsSync(file)
-      ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<FunctionConfig>)
+      ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<FunctionConfig> & { permissions?: unknown })
       : {};
     return {
       timeout: typeof raw.timeout === 'number' && raw.timeout > 0 ? raw.timeout : DEFAULT_TIMEOUT_S,
       triggers: Array.isArray(raw.triggers) ? raw.triggers : [],
+      openapi: openapiPermissions(raw),
     };
   }
 
@@ -321,3 +322,8 @@ export class FunctionRuntime {
 }
 
 export type { LogLine };
+
+function openapiPermissions(raw: { permissions?: unknown }): string[] {
+  const list = (raw.permissions as { openapi?: unknown } | undefined)?.openapi;
+  return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
+}

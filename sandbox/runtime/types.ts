@@ -31,6 +31,8 @@ export interface FunctionConfig {
   /** Seconds. */
   timeout: number;
   triggers: Array<{ name: string; type: string; config: string }>;
+  /** Cloud-call APIs it may use (`permissions.openapi`, e.g. `wxa.sec.order.getOrder`). */
+  openapi: string[];
 }
 
 export interface RuntimeOptions {
