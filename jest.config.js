@@ -23,7 +23,7 @@ const BOTH_PROVIDERS = [
     (n) => `cloudfunctions/${n}`,
   ),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
-  ...['flow', 'shop', 'orders-list', 'order-detail'].map((n) => `miniprogram/pages/${n}`),
+  ...['flow', 'shop', 'orders-list', 'order-detail', 'order-receipt'].map((n) => `miniprogram/pages/${n}`),
 ].map((name) => `<rootDir>/test/${name}.test.ts`);
 
 /** @type {import('jest').Config} */

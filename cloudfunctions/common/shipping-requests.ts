@@ -65,7 +65,20 @@ export const shipOrderRequest = v.object({
   ),
 });
 
-export const confirmReceiptRequest = v.object({ orderNo });
+/** WeChat Pay's transaction id, as the confirm-receipt component hands it back (req_extradata). */
+const transactionId = v.pipe(
+  v.string('must be a WeChat Pay transaction id'),
+  v.regex(/^[0-9A-Za-z_-]{1,64}$/, 'must be a WeChat Pay transaction id'),
+);
+
+/** The order by its number, or by the transaction id the confirm-receipt component returned. */
+export const confirmReceiptRequest = v.pipe(
+  v.object({ orderNo: v.optional(orderNo), transactionId: v.optional(transactionId) }),
+  v.check(
+    (r) => (r.orderNo === undefined) !== (r.transactionId === undefined),
+    'give orderNo or transactionId',
+  ),
+);
 
 export const listToShipRequest = v.object({
   cursor: v.optional(

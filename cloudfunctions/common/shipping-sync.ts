@@ -48,7 +48,9 @@ export async function confirmReceipt(
   openid: string,
   input: ConfirmReceiptInput,
 ): Promise<ConfirmReceiptResult> {
-  const order = await ownedOrder(kit, input.orderNo, openid);
+  const order = input.orderNo
+    ? await ownedOrder(kit, input.orderNo, openid)
+    : await ownedByTransaction(kit, input.transactionId ?? '', openid);
   const s = shippingOf(order);
   const answer = async (): Promise<ConfirmReceiptResult> => {
     const latest = (await kit.store.order(order._id)) ?? order;
@@ -73,6 +75,13 @@ export async function confirmReceipt(
     );
   }
   return after;
+}
+
+async function ownedByTransaction(kit: Kit, transactionId: string, openid: string): Promise<OrderDoc> {
+  const order = await kit.store.orderByTransaction(transactionId);
+  if (!order || order.openid !== openid)
+    throw new ServerError('ORDER_NOT_FOUND', `no order paid with ${transactionId}`);
+  return order;
 }
 
 /** The events the kit acts on; others are answered and forgotten. */

@@ -58,9 +58,10 @@ export interface ShipOrderResult {
 }
 
 /** `confirmReceipt`: the buyer says WeChat's confirm-receipt component succeeded; the server checks. */
-export interface ConfirmReceiptRequest {
-  orderNo: string;
-}
+export type ConfirmReceiptRequest =
+  | { orderNo: string }
+  /** As WeChat's component hands it back in App.onShow (referrerInfo.extraData.req_extradata). */
+  | { transactionId: string };
 
 export interface ConfirmReceiptResult {
   orderNo: string;
