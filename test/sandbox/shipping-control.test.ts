@@ -4,8 +4,10 @@
  * 4xx in the one error shape naming the valid values, a web page cannot change anything, nothing is
  * half-written; and the settings and orders survive a restart of the sandbox (the data folder).
  */
+import { execFile } from 'child_process';
+import * as path from 'path';
 import { send, type SandboxErrorAnswer } from '../helpers/control';
-import { startSandboxProcess } from '../helpers/sandbox';
+import { ROOT, startSandboxProcess } from '../helpers/sandbox';
 import { expressUpload, startShippingSdk, type PaidOrder, type ShippingSdk } from '../helpers/shipping';
 
 let sdk: ShippingSdk;
@@ -74,6 +76,44 @@ test('a web page cannot change the settings or confirm receipt (Origin, body typ
   const body = { transaction_id: order.transactionId, openid: order.openid };
   expect((await send('POST', confirm, body, evil)).status).toBe(403);
   expect((await sdk.shippingConfig()).enrolled).toBe(true);
+});
+
+/** `paykit-sandbox <args>` against this suite's sandbox: exit code and output. */
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'dist/sandbox/cli.js'), ...args, '--url', sdk.base],
+      { cwd: ROOT },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('the CLI: shipping orders, config, confirm, emit, events', async () => {
+  const shipped = await sdk.paid();
+  expect((await sdk.ship('uploadShippingInfo', expressUpload(shipped), { raw: true })).ok).toBe(true);
+  const list = await cli('shipping', '--state', '2');
+  expect(list.code).toBe(0);
+  expect(list.stdout).toContain(shipped.transactionId);
+  expect(list.stdout).toContain('2 已发货');
+  expect(list.stdout).not.toContain(order.transactionId);
+  const set = await cli('shipping', 'config', 'unknownWindowMs=10000');
+  expect(set.stdout).toMatch(/unknownWindowMs\s+10000/);
+  expect((await cli('shipping', 'config', 'enrolled=maybe')).stderr).toMatch(/enrolled must be a boolean/);
+  await sdk.shippingConfig({ unknownWindowMs: 60_000 });
+  const stranger = await cli('shipping', 'confirm', shipped.transactionId, '--as', 'o-stranger');
+  expect({ code: stranger.code, out: stranger.stderr }).toEqual({
+    code: 1,
+    out: expect.stringContaining('获取用户订单失败'),
+  });
+  const confirmed = await cli('shipping', 'confirm', shipped.transactionId);
+  expect(confirmed.stdout).toContain('weappOrderConfirm: success');
+  const emitted = await cli('shipping', 'emit', 'trade_manage_remind_shipping', order.transactionId);
+  expect(emitted.stdout).toMatch(/→ shippingEvents: delivered/);
+  const events = await cli('shipping', 'events');
+  expect(events.stdout).toContain('trade_manage_order_settlement');
+  expect((await cli('shipping', 'ship')).stderr).toMatch(/use one of orders, events, confirm, emit, config/);
 });
 
 test('settings and orders are kept in the data folder across a restart', async () => {
