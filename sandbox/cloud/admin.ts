@@ -46,7 +46,13 @@ async function dispatch(sandbox: Sandbox, params: AdminParams): Promise<AdminAns
   const { action, wxCloudApiToken } = transportOf(params);
   const invocation = wxCloudApiToken ? sandbox.functions.identify(wxCloudApiToken) : undefined;
   if (invocation) {
-    const kind = action.startsWith('database.') ? 'database' : action === 'wx.wxPayApi' ? 'pay' : 'functions';
+    const kind = action.startsWith('database.')
+      ? 'database'
+      : action === 'wx.wxPayApi'
+        ? 'pay'
+        : action === 'wx.openApi'
+          ? 'openapi'
+          : 'functions';
     invocation.calls[kind]++;
     // Chaos (bench chaos): the instance may die before this call is carried out, or just after.
     if (await sandbox.functions.atApiCall(invocation, 'before'))

@@ -107,7 +107,7 @@ export class FunctionRuntime {
     const started = Date.now();
     const startedAt = this.opts.now();
     const { instance, cold } = await this.acquire(name, entry, codeStamp);
-    const calls: ApiCalls = { database: 0, pay: 0, functions: 0 };
+    const calls: ApiCalls = { database: 0, pay: 0, functions: 0, openapi: 0 };
     const invocation: Invocation = { name, caller, requestId, calls, doom: this.chaos.doom(name) };
     instance.invocation = invocation;
     this.tokens.set(token, invocation);
@@ -169,7 +169,8 @@ export class FunctionRuntime {
    */
   async atApiCall(invocation: Invocation, phase: Doom['phase']): Promise<boolean> {
     const { doom, calls } = invocation;
-    if (!doom || !isDue(doom, calls.database + calls.pay + calls.functions, phase)) return false;
+    if (!doom || !isDue(doom, calls.database + calls.pay + calls.functions + calls.openapi, phase))
+      return false;
     const instance = [...this.pools.values()]
       .flatMap((p) => p.instances)
       .find((i) => i.invocation === invocation);

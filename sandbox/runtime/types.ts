@@ -15,6 +15,8 @@ export interface ApiCalls {
   database: number;
   pay: number;
   functions: number;
+  /** Cloud calls (`cloud.openapi.*`, e.g. the order-shipping APIs). */
+  openapi: number;
 }
 
 /** An invocation in progress, as its API token identifies it. */
