@@ -12,6 +12,7 @@ import { benchPay } from './pay';
 import { benchPayV3 } from './pay-v3';
 import { benchProviders } from './providers';
 import { benchServer } from './server';
+import { benchShipping } from './shipping';
 import { benchSweep } from './sweep';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
@@ -26,6 +27,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   miniprogram: benchMiniprogram,
   server: benchServer,
   sweep: benchSweep,
+  shipping: benchShipping,
   providers: benchProviders,
   chaos: () => benchChaos(),
 };

@@ -142,9 +142,12 @@ export function refunded(_: Command): Move {
   };
 }
 
-/** When the sweep next asks WeChat about a shipped order, while it is still in `state`. */
-export function recheckAt(state: ShippingState, checkAt: Date | null): Move {
-  return { where: { 'shipping.state': state }, data: { 'shipping.checkAt': checkAt } };
+/** When the sweep next asks WeChat about a shipped order, while it is still open (shipped or confirmed). */
+export function recheckAt(_: Command, checkAt: Date | null): Move {
+  return {
+    where: { 'shipping.state': _.in(['SHIPPED', 'CONFIRMED']) },
+    data: { 'shipping.checkAt': checkAt },
+  };
 }
 
 /** WeChat's get_order `order_state` as a shipping state. */

@@ -201,7 +201,8 @@ export async function shipVirtualGoods(kit: Kit, order: OrderDoc, now = Date.now
     const message = err instanceof Error ? err.message : String(err);
     if (code !== 'SHIPPING_PENDING')
       console.error(`[paykit] shipping virtual goods of ${order._id}:`, message);
-    await kit.store.apply(order._id, noteRetry(order, message, new Date(now + wait)));
+    // Noting the retry is best effort: without it the sweep simply tries at its next run.
+    await kit.store.apply(order._id, noteRetry(order, message, new Date(now + wait))).catch(() => false);
     return 'RETRY';
   }
 }

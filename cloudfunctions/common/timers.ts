@@ -118,7 +118,10 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
     const local = s.shipments[s.shipments.length - 1]?.local ?? true;
     if (!local && (await syncShipping(kit, order)) === 'MOVED') report.shippingMoved++;
     // Whatever it said, the order is not asked again before its next check (page order is by _id).
-    await kit.store.apply(order._id, recheckAt(s.state, local ? null : new Date(now + RECHECK_SHIPPED_MS)));
+    await kit.store.apply(
+      order._id,
+      recheckAt(kit.store.command, local ? null : new Date(now + RECHECK_SHIPPED_MS)),
+    );
   });
   return report;
 }
