@@ -4,7 +4,7 @@
  * conditional update), and how fast the sweep ships a backlog of virtual orders WeChat did not know
  * at payment time (each answered 10060001 in the payment callback).
  */
-import { post } from '../test/helpers/control';
+import { post, query } from '../test/helpers/control';
 import { KitClient, merchantArgs } from '../test/helpers/kit';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { ShippingKit, zto } from '../test/helpers/shipping-kit';
@@ -37,26 +37,21 @@ export async function benchShipping(): Promise<void> {
     console.log(withTarget(row('shipOrder (express, enrolled)', s), 'p50 < 100 ms', s.p50 < 100));
 
     for (let i = 0; i < VIRTUAL; i++) await ship.paid('voucher-coffee');
-    await kit.clock('advance', { ms: 5 * 60_000 });
-    let shipped = 0;
-    let runs = 0;
+    // The jump past WeChat's unknown window fires the 5-minute timer once: that run is measured.
     const started = performance.now();
-    while (shipped < VIRTUAL && runs < 10) {
-      const { result } = await post<{ result: { ok: boolean; data?: { virtualShipped: number } } }>(
-        `${sandbox.url}/sandbox/functions/closeExpiredOrders/invoke`,
-        { data: {} },
-      );
-      if (!result.ok || !result.data) throw new Error(`sweep failed: ${JSON.stringify(result)}`);
-      shipped += result.data.virtualShipped;
-      runs++;
-    }
+    await kit.clock('advance', { ms: 5 * 60_000 });
+    await post(`${sandbox.url}/sandbox/triggers/settle`, {});
     const seconds = (performance.now() - started) / 1000;
-    const perMinute = Math.round((shipped / seconds) * 60);
+    const shipped = await query(sandbox.url, 'paykit_orders', {
+      delivery: 'virtual',
+      'shipping.state': 'SHIPPED',
+    });
+    const perMinute = Math.round((shipped.length / seconds) * 60);
     console.log(
       withTarget(
-        `sweep: ${shipped} of ${VIRTUAL} virtual orders shipped in ${runs} run(s), ${seconds.toFixed(1)} s: ${perMinute} per minute`,
+        `sweep: ${shipped.length} of ${VIRTUAL} virtual orders (10060001 at payment) shipped by one timer run in ${seconds.toFixed(1)} s: ${perMinute} per minute`,
         'the whole backlog in one run',
-        shipped === VIRTUAL && runs === 1,
+        shipped.length === VIRTUAL,
       ),
     );
   } finally {
