@@ -12,6 +12,7 @@ import { benchPay } from './pay';
 import { benchPayV3 } from './pay-v3';
 import { benchProviders } from './providers';
 import { benchServer } from './server';
+import { benchShipping } from './shipping';
 import { benchSweep } from './sweep';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   server: benchServer,
   sweep: benchSweep,
   providers: benchProviders,
+  shipping: benchShipping,
   chaos: () => benchChaos(),
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];

@@ -158,15 +158,8 @@ export class ShippingService {
   orders(filter: { state?: number; openid?: string; transactionId?: string; outTradeNo?: string }) {
     this.lifecycle.sweep();
     return this.store
-      .ordersWithTrades()
-      .filter(
-        ({ trade, order }) =>
-          (filter.state === undefined || order.state === filter.state) &&
-          (!filter.openid || trade.sub_openid === filter.openid) &&
-          (!filter.transactionId || trade.transaction_id === filter.transactionId) &&
-          (!filter.outTradeNo || trade.out_trade_no === filter.outTradeNo),
-      )
-      .map((found) => orderView(this.ctx, found));
+      .listOrders({ ...filter, limit: 10_000, offset: 0 })
+      .page.map((found) => orderView(this.ctx, found));
   }
 
   /**
