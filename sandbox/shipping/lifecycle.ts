@@ -92,8 +92,8 @@ export class ShippingLifecycle {
     ) {
       const at = (trade.time_end ?? now) + config.remindShippingAfterMs;
       if (at <= now && config.enrolled) {
-        store.updateOrder(order.transaction_id, { reminded_at: now });
-        order = { ...order, reminded_at: now };
+        store.updateOrder(order.transaction_id, { reminded_at: at });
+        order = { ...order, reminded_at: at };
         void this.pusher.push(
           'trade_manage_remind_shipping',
           eventPayload(this.ctx, 'trade_manage_remind_shipping', { trade, order }),
@@ -102,13 +102,14 @@ export class ShippingLifecycle {
     }
     if (order.state === ORDER_STATE.SHIPPED) {
       const at = (order.shipped_at ?? now) + autoConfirmMs(config, order.logistics_type);
-      if (at <= now) order = this.confirmed({ trade, order }, 1);
+      // Dated when it fell due, however far the clock jumped past it.
+      if (at <= now) order = this.confirmed({ trade, order }, 1, at);
       else due = at;
     }
     if (order.state === ORDER_STATE.CONFIRMED) {
       const at = (order.confirmed_at ?? now) + config.settlementDelayMs;
       if (at <= now) {
-        const patch = { state: ORDER_STATE.COMPLETED, settled_at: now };
+        const patch = { state: ORDER_STATE.COMPLETED, settled_at: at };
         store.updateOrder(order.transaction_id, patch);
         order = { ...order, ...patch };
         void this.pusher.push(
@@ -121,9 +122,8 @@ export class ShippingLifecycle {
   }
 
   /** 已发货 → 确认收货 (method 1 auto, 2 the payer); the settlement follows on the clock. */
-  confirmed(found: Found, method: 1 | 2): Found['order'] {
-    const now = this.ctx.now();
-    const patch = { state: ORDER_STATE.CONFIRMED, confirmed_at: now, confirm_method: method };
+  confirmed(found: Found, method: 1 | 2, at = this.ctx.now()): Found['order'] {
+    const patch = { state: ORDER_STATE.CONFIRMED, confirmed_at: at, confirm_method: method };
     this.ctx.store.updateOrder(found.order.transaction_id, patch);
     return { ...found.order, ...patch };
   }
