@@ -12,6 +12,7 @@ import { benchPay } from './pay';
 import { benchPayV3 } from './pay-v3';
 import { benchProviders } from './providers';
 import { benchServer } from './server';
+import { benchFulfilment } from './fulfilment';
 import { benchShipping } from './shipping';
 import { benchSweep } from './sweep';
 
@@ -28,6 +29,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   server: benchServer,
   sweep: benchSweep,
   shipping: benchShipping,
+  fulfilment: benchFulfilment,
   providers: benchProviders,
   chaos: () => benchChaos(),
 };

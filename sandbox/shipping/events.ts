@@ -40,7 +40,9 @@ export function eventPayload(
     MsgType: 'event',
     Event: event,
   };
-  if (!order) return { ...base, msg: '你已完成发货信息管理服务授权，请尽快接入发货信息录入接口' };
+  if (!order || event === 'trade_manage_remind_access_api') {
+    return { ...base, msg: '你的小程序有交易未录入发货信息，请尽快接入发货信息录入接口' };
+  }
   const { trade, order: o } = order;
   const cloudPay = trade.env_id !== APIV3_ENV;
   const fields: Record<string, unknown> = {
@@ -52,9 +54,6 @@ export function eventPayload(
   };
   if (event === 'trade_manage_remind_shipping') {
     return { ...base, ...fields, msg: '你有一笔订单已超过48小时未发货，请尽快发货并录入发货信息' };
-  }
-  if (event === 'trade_manage_remind_access_api') {
-    return { ...base, msg: '你的小程序有交易未录入发货信息，请尽快接入发货信息录入接口' };
   }
   const shipped = { ...fields, shipped_time: secs(o.shipped_at) };
   if (o.settled_at === null) {

@@ -17,7 +17,9 @@
  * - Rules: split (delivery_mode 2) express only, ≤ 15 packages, `is_all_delivered` required; unified
  *   exactly one item; express needs tracking_no + express_company, SF a masked contact; one
  *   re-shipment (the third accepted upload is 10060003); identical content 10060023; each upload_time
- *   (RFC 3339) later than the last.
+ *   (RFC 3339) later than the last. A re-shipment replaces the packages; the auto-confirmation still
+ *   counts from the first shipment (unconfirmed). State 6 资金待结算 and complaints are not emulated;
+ *   upload_combined_shipping_info answers 10060014 (not emulated).
  * - Clock: shipped orders auto-confirm after `autoConfirmDaysExpress` (10) / `autoConfirmDaysOther`
  *   (2) days, then settle (`settlementDelayMs`, 0) → 交易完成; unshipped ones get a remind push 48 h
  *   after payment (`remindShippingAfterMs`).
@@ -158,15 +160,8 @@ export class ShippingService {
   orders(filter: { state?: number; openid?: string; transactionId?: string; outTradeNo?: string }) {
     this.lifecycle.sweep();
     return this.store
-      .ordersWithTrades()
-      .filter(
-        ({ trade, order }) =>
-          (filter.state === undefined || order.state === filter.state) &&
-          (!filter.openid || trade.sub_openid === filter.openid) &&
-          (!filter.transactionId || trade.transaction_id === filter.transactionId) &&
-          (!filter.outTradeNo || trade.out_trade_no === filter.outTradeNo),
-      )
-      .map((found) => orderView(this.ctx, found));
+      .listOrders({ ...filter, limit: 10_000, offset: 0 })
+      .page.map((found) => orderView(this.ctx, found));
   }
 
   /**

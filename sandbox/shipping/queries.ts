@@ -4,7 +4,7 @@
  * is_trade_management_confirmation_completed, with the reference's checks and codes.
  */
 import { refuse } from './errors';
-import { findOrder, orderView, refresh, type Found, type OrderContext } from './orders';
+import { findOrder, orderView, type Found, type OrderContext } from './orders';
 import { ORDER_STATE } from './store';
 import { integer, text } from './upload';
 
@@ -53,27 +53,22 @@ export function getOrderList(ctx: OrderContext, appid: string, body: Body) {
   const pageSize = integer(body, 'page_size') ?? ctx.config().maxPageSize;
   if (pageSize < 1 || pageSize > ctx.config().maxPageSize)
     refuse(10060014, `page_size must be 1 to ${ctx.config().maxPageSize}`);
-  const known = ctx.now() - ctx.config().unknownWindowMs;
-  const orders = ctx.store
-    .ordersWithTrades()
-    .filter(({ trade }) => trade.sub_appid === appid && (trade.time_end ?? 0) <= known)
-    .map(({ trade, order }) => ({ trade, order: refresh(ctx, trade, order) }))
-    .filter(({ trade, order }) => {
-      const paid = Math.floor((trade.time_end ?? 0) / 1000);
-      return (
-        (begin === undefined || paid >= begin) &&
-        (end === undefined || paid < end) &&
-        (state === undefined || order.state === state) &&
-        (openid === undefined || trade.sub_openid === openid)
-      );
-    });
   const start = lastIndex ? fromCursor(lastIndex) : 0;
-  if (start > orders.length) refuse(10060011);
-  const page = orders.slice(start, start + pageSize);
+  ctx.store.markRefunds();
+  const { page, more } = ctx.store.listOrders({
+    appid,
+    paidUntil: ctx.now() - ctx.config().unknownWindowMs,
+    paidFrom: begin === undefined ? undefined : begin * 1000,
+    paidBefore: end === undefined ? undefined : end * 1000,
+    state,
+    openid,
+    limit: pageSize,
+    offset: start,
+  });
   const next = start + page.length;
   return {
     last_index: cursor(next),
-    has_more: next < orders.length,
+    has_more: more,
     order_list: page.map((found) => orderView(ctx, found)),
   };
 }

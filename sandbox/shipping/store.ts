@@ -89,6 +89,30 @@ CREATE INDEX IF NOT EXISTS ship_events_tx ON ship_events (transaction_id);
 CREATE TABLE IF NOT EXISTS ship_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/** When each kind of step falls due (ms), for dueOrders. */
+export interface DueTimes {
+  now: number;
+  /** 0 = no remind. */
+  remind: number;
+  express: number;
+  other: number;
+  settle: number;
+}
+
+export interface OrderFilter {
+  appid?: string;
+  /** Paid at or before (ms): WeChat knows the order. */
+  paidUntil?: number;
+  paidFrom?: number;
+  paidBefore?: number;
+  state?: number;
+  openid?: string;
+  transactionId?: string;
+  outTradeNo?: string;
+  limit: number;
+  offset: number;
+}
+
 /** A paid trade (state SUCCESS, or REFUND after payment): only those are orders here. */
 const PAID = 'transaction_id IS NOT NULL AND time_end IS NOT NULL';
 
@@ -123,25 +147,61 @@ export class ShippingStore {
     ) as TradeRow | undefined;
   }
 
-  /** Paid trades that have no fulfilment record yet. */
-  tradesWithoutOrder(): TradeRow[] {
+  /** Records every paid trade that has no fulfilment record yet (待发货); answers how many. */
+  recordNewPayments(): number {
     return this.prepare(
-      `SELECT t.* FROM pay_trades t LEFT JOIN ship_orders o ON o.transaction_id = t.transaction_id
-         WHERE t.${PAID.replace(' AND ', ' AND t.')} AND o.transaction_id IS NULL ORDER BY t.time_end`,
-    ).all() as TradeRow[];
+      `INSERT OR IGNORE INTO ship_orders (transaction_id, sub_mch_id, out_trade_no, state)
+       SELECT transaction_id, sub_mch_id, out_trade_no, 1 FROM pay_trades
+       WHERE ${PAID} AND transaction_id NOT IN (SELECT transaction_id FROM ship_orders)`,
+    ).run().changes;
   }
 
-  /** Paid trades with their fulfilment record, by payment time; `active` = not yet 交易完成/已退款. */
-  ordersWithTrades(active = false): Array<{ trade: TradeRow; order: ShipOrderRow }> {
-    const rows = this.prepare(
-      `SELECT * FROM ship_orders${active ? ' WHERE state <= 3' : ''} ORDER BY rowid`,
-    ).all() as ShipOrderRow[];
-    const out: Array<{ trade: TradeRow; order: ShipOrderRow }> = [];
-    for (const order of rows) {
-      const trade = this.tradeByTransaction(order.transaction_id);
-      if (trade) out.push({ trade, order });
-    }
-    return out.sort((a, b) => (a.trade.time_end ?? 0) - (b.trade.time_end ?? 0));
+  /** A full refund at the pay side makes an order 已退款 (one statement for every order). */
+  markRefunds(): void {
+    this.prepare(
+      `UPDATE ship_orders SET state = 5 WHERE state != 5 AND transaction_id IN
+       (SELECT transaction_id FROM pay_trades WHERE ${PAID} AND refunded_fee >= total_fee)`,
+    ).run();
+  }
+
+  /** Orders whose next step is due at or before `now`, and the earliest later due time. Computed in
+   *  SQL: a clock move must not load every order of a large store into objects. */
+  dueOrders(d: DueTimes): { due: string[]; next: number | null } {
+    const DUE = `WITH a AS (SELECT o.transaction_id, CASE
+        WHEN o.state = 1 THEN CASE WHEN o.reminded_at IS NULL AND @remind > 0 THEN t.time_end + @remind END
+        WHEN o.state = 2 THEN o.shipped_at + CASE o.logistics_type WHEN 1 THEN @express ELSE @other END
+        WHEN o.state = 3 THEN o.confirmed_at + @settle END AS due
+      FROM ship_orders o JOIN pay_trades t ON t.transaction_id = o.transaction_id WHERE o.state <= 3)`;
+    const due = this.prepare(`${DUE} SELECT transaction_id FROM a WHERE due <= @now ORDER BY due`)
+      .pluck()
+      .all(d) as string[];
+    const next = this.prepare(`${DUE} SELECT MIN(due) FROM a WHERE due > @now`).pluck().get(d) as
+      number | null;
+    return { due, next };
+  }
+
+  /** Paid trades with their fulfilment record, by payment time then transaction_id, filtered and
+   *  paged in SQL; `more` tells whether orders follow the page. */
+  listOrders(f: OrderFilter): { page: Array<{ trade: TradeRow; order: ShipOrderRow }>; more: boolean } {
+    const where = ['1 = 1'];
+    if (f.appid !== undefined) where.push('t.sub_appid = @appid');
+    if (f.paidUntil !== undefined) where.push('t.time_end <= @paidUntil');
+    if (f.paidFrom !== undefined) where.push('t.time_end >= @paidFrom');
+    if (f.paidBefore !== undefined) where.push('t.time_end < @paidBefore');
+    if (f.state !== undefined) where.push('o.state = @state');
+    if (f.openid !== undefined) where.push('t.sub_openid = @openid');
+    if (f.transactionId !== undefined) where.push('o.transaction_id = @transactionId');
+    if (f.outTradeNo !== undefined) where.push('o.out_trade_no = @outTradeNo');
+    const ids = this.prepare(
+      `SELECT o.transaction_id FROM ship_orders o JOIN pay_trades t ON t.transaction_id = o.transaction_id
+       WHERE ${where.join(' AND ')} ORDER BY t.time_end, o.transaction_id LIMIT @limit OFFSET @offset`,
+    )
+      .pluck()
+      .all({ ...f, limit: f.limit + 1, offset: f.offset }) as string[];
+    const page = ids
+      .slice(0, f.limit)
+      .map((id) => ({ trade: this.tradeByTransaction(id)!, order: this.order(id)! }));
+    return { page, more: ids.length > f.limit };
   }
 
   order(transactionId: string): ShipOrderRow | undefined {

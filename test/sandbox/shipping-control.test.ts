@@ -78,6 +78,18 @@ test('a web page cannot change the settings or confirm receipt (Origin, body typ
   expect((await sdk.shippingConfig()).enrolled).toBe(true);
 });
 
+test('/admin: a malformed cloud call is the tcb error envelope, a foreign page is refused', async () => {
+  const call = { action: 'wx.openApi', apiName: 'wxa.sec.order.getOrder', requestData: '\u0080' };
+  const garbled = await send<{ code: string; message: string }>('POST', `${sdk.base}/admin`, call);
+  expect(garbled.body).toEqual(
+    expect.objectContaining({ code: 'INVALID_PARAM', message: expect.stringMatching(/varint/) }),
+  );
+  const evil = await send('POST', `${sdk.base}/admin`, call, { origin: 'https://evil.example' });
+  expect(evil.status).toBe(403);
+  expect((await sdk.ship('isTradeManaged', { appid: 'wx0000000000sandbox' })).ok).toBe(true);
+  expect(sdk.sandbox.output()).not.toMatch(/\n\s+at /);
+});
+
 /** `paykit-sandbox <args>` against this suite's sandbox: exit code and output. */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

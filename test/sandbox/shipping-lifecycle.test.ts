@@ -108,6 +108,22 @@ test('virtual goods auto-confirm after 2 days; a set settlement delay shows ç¡®è
   }
 });
 
+test('a clock jump far past the due day dates the confirmation and settlement when they fell due', async () => {
+  const order = await sdk.paid();
+  expect((await shipVirtual(order)).ok).toBe(true);
+  const shippedAt = Math.floor((await sdk.clock({ action: 'freeze' })) / 1000);
+  await sdk.advance(30 * DAY);
+  const [, settled] = await pushesOf(order, 'trade_manage_order_settlement');
+  expect(settled.event).toEqual(
+    expect.objectContaining({
+      confirm_receive_method: 1,
+      confirm_receive_time: shippedAt + 2 * 86400,
+      settlement_time: shippedAt + 2 * 86400,
+      CreateTime: shippedAt + 30 * 86400,
+    }),
+  );
+});
+
 test('an unshipped order gets trade_manage_remind_shipping 48 h after payment, once', async () => {
   const order = await sdk.paid();
   await sdk.advance(47 * 3600_000);
