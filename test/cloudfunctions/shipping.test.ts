@@ -5,7 +5,7 @@
  * ship themselves, admins ship the rest with WeChat's rules, WeChat's answers and events move the
  * order, and an account that is not enrolled records shipping locally.
  */
-import { post } from '../helpers/control';
+import { get, post } from '../helpers/control';
 import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto } from '../helpers/shipping-kit';
@@ -84,6 +84,23 @@ test('an express order ships, re-ships once, and is refused a third time', async
     'ZT1000000001',
     'ZT1000000002',
   ]);
+});
+
+test('WeChat already holding exactly this shipment (10060023) counts as done', async () => {
+  const { orderNo, transactionId } = await ship.paidAndKnown('tea-oolong');
+  await kit.ok(ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT1100000001')] });
+  // The kit loses its record of the upload (say, it died between WeChat's answer and its own write).
+  const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
+    `${kit.base}/sandbox/db/export?collections=paykit_orders`,
+  );
+  const doc = orders.find((o) => o._id === orderNo)!;
+  await post(`${kit.base}/sandbox/db/import`, {
+    paykit_orders: [{ ...doc, shipping: { state: 'AWAITING', count: 0, shipments: [] } }],
+  });
+  const again = await kit.ok(ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT1100000001')] });
+  expect(again.shipping).toEqual(expect.objectContaining({ state: 'SHIPPED', shipCount: 1 }));
+  // No re-shipment was spent at WeChat.
+  expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
 });
 
 test('a split express shipment of up to 15 packages; 16 are refused before WeChat is asked', async () => {
