@@ -14,6 +14,8 @@ import { benchPay } from './pay';
 import { benchPayV3 } from './pay-v3';
 import { benchProviders } from './providers';
 import { benchServer } from './server';
+import { benchFulfilment } from './fulfilment';
+import { benchShipping } from './shipping';
 import { benchSweep } from './sweep';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
@@ -28,6 +30,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   miniprogram: benchMiniprogram,
   server: benchServer,
   sweep: benchSweep,
+  shipping: benchShipping,
+  fulfilment: benchFulfilment,
   providers: benchProviders,
   dashboard: benchDashboard,
   chaos: () => benchChaos(),

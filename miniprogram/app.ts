@@ -1,5 +1,6 @@
 import { paykitOptions } from './paykit-options';
 import { configurePaykit } from './paykit/config';
+import { receiptReturned } from './paykit/receipt';
 
 App({
   onLaunch() {
@@ -7,5 +8,9 @@ App({
     if (config.mode === 'cloud') {
       wx.cloud.init({ traceUser: true, ...(config.env ? { env: config.env } : {}) });
     }
+  },
+  /** Back from WeChat's confirm-receipt component: the server checks, the order page hears. */
+  onShow(options) {
+    void receiptReturned(options);
   },
 });

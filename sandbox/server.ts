@@ -25,6 +25,7 @@ import { DEFAULT_NOTIFY_PATH, kitEnvironment, writeKitConfig } from './merchant-
 import { APIV3_ENV } from './pay/context';
 import { PayService } from './pay/service';
 import { V3Service } from './pay/v3/service';
+import { ShippingService } from './shipping';
 import { FunctionRuntime } from './runtime/functions';
 import { TimerTriggers } from './runtime/triggers';
 
@@ -81,6 +82,8 @@ export interface Sandbox {
   provider: 'cloudpay' | 'apiv3';
   /** The openids the kit's functions treat as merchant admins (PAYKIT_ADMIN_OPENIDS). */
   admins(): string[];
+  /** WeChat's order-shipping management (cloud calls wxa.sec.order.*, pushes, confirm receipt). */
+  shipping: ShippingService;
   close(): Promise<void>;
 }
 
@@ -184,6 +187,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     );
   }
   const triggers = new TimerTriggers(functions, clock, appId);
+  const shipping = new ShippingService({
+    sqlite: db.sqlite,
+    clock,
+    providerMchId: () => pay.config().providerMchId,
+    functionExists: (name) => functions.list().includes(name),
+    deliver: async (name, event) =>
+      (await functions.invoke(name, event, { source: 'wx_msg', appid: appId })).result,
+  });
   sandbox = {
     url,
     adminUrl,
@@ -201,8 +212,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     events,
     provider: opts.provider ?? 'cloudpay',
     admins: () => (functionEnv.PAYKIT_ADMIN_OPENIDS ?? '').split(',').filter(Boolean),
+    shipping,
     close: async () => {
       triggers.stop();
+      shipping.close();
       pay.close();
       await functions.close();
       clock.stop();
@@ -212,6 +225,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     },
   };
   pay.start();
+  shipping.start();
   triggers.reload();
   return sandbox;
 }

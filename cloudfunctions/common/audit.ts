@@ -35,3 +35,12 @@ export interface NotificationRecord {
   verdict: string;
   claimed: Record<string, ClaimedValue>;
 }
+
+/** A WeChat shipping event (message push) that named one of the kit's orders, and what the kit did. */
+export interface ShippingEventRecord {
+  event: string;
+  orderNo: string;
+  transactionId: string;
+  verdict: string;
+  claimed: Record<string, ClaimedValue>;
+}

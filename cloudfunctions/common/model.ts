@@ -5,8 +5,10 @@
  */
 import type { PaymentParams } from '../../typings/paykit/functions';
 import type { OrderItem, OrderStatus, OrderView, Product, RefundStatus } from '../../typings/paykit/order';
+import type { DeliveryMethod } from '../../typings/paykit/shipping';
 import { ServerError } from './errors';
 import { MAX_QUANTITY, SKU_PATTERN } from './requests';
+import { DELIVERY_METHODS, shippingView, type ShippingRecord } from './shipping-states';
 
 /**
  * One payment attempt. It is recorded before WeChat is asked for its prepay (write-ahead), so a
@@ -71,6 +73,10 @@ export interface OrderDoc {
   fulfilment?: HookState;
   refunds: RefundRecord[];
   version: number;
+  /** How the order is delivered (see orderDelivery); absent on orders made before it existed: express. */
+  delivery?: DeliveryMethod;
+  /** The fulfilment dimension beside the pay status, from payment on (shipping-states.ts). */
+  shipping?: ShippingRecord;
 }
 
 /** A product as stored in `paykit_products`, untrusted: the merchant edits it by hand. */
@@ -79,6 +85,7 @@ export interface ProductDoc {
   name?: unknown;
   price?: unknown;
   active?: unknown;
+  delivery?: unknown;
 }
 
 /**
@@ -90,7 +97,21 @@ export function forSale(doc: ProductDoc): Product | undefined {
   if (active === false || !SKU_PATTERN.test(_id)) return undefined;
   if (typeof name !== 'string' || !name.trim()) return undefined;
   if (typeof price !== 'number' || !Number.isInteger(price) || price <= 0) return undefined;
-  return { sku: _id, name, price, active: true };
+  // A delivery method the kit does not know could not be shipped: not for sale either.
+  const delivery = doc.delivery ?? 'express';
+  if (!DELIVERY_METHODS.includes(delivery as DeliveryMethod)) return undefined;
+  return { sku: _id, name, price, active: true, delivery: delivery as DeliveryMethod };
+}
+
+/**
+ * How an order is delivered: its items' one method, or, when they differ, the one that ships
+ * physical goods (express first): WeChat takes one logistics type per payment.
+ */
+export function orderDelivery(items: OrderItem[]): DeliveryMethod {
+  const methods = new Set(items.map((i) => i.delivery ?? 'express'));
+  if (methods.size === 1) return [...methods][0];
+  for (const m of ['express', 'same-city', 'self-pickup'] as const) if (methods.has(m)) return m;
+  return 'express';
 }
 
 /** Prices the requested lines from the catalogue. The client's view of prices is never used. */
@@ -105,7 +126,13 @@ export function priceItems(
     const same = items.find((i) => i.sku === line.sku);
     if (same) same.quantity += line.quantity;
     else
-      items.push({ sku: product.sku, name: product.name, unitPrice: product.price, quantity: line.quantity });
+      items.push({
+        sku: product.sku,
+        name: product.name,
+        unitPrice: product.price,
+        quantity: line.quantity,
+        delivery: product.delivery,
+      });
   }
   for (const item of items) {
     if (item.quantity > MAX_QUANTITY)
@@ -169,6 +196,8 @@ export function toView(order: OrderDoc): OrderView {
       ...(r.reason ? { reason: r.reason } : {}),
       ...(r.settledAt ? { settledAt: r.settledAt.getTime() } : {}),
     })),
+    delivery: order.delivery ?? 'express',
+    ...(order.shipping ? { shipping: shippingView(order) } : {}),
   };
 }
 

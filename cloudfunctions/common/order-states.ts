@@ -18,6 +18,7 @@
 import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
 import { ServerError } from './errors';
 import type { HookState, OrderDoc, PaymentAttempt, Prepay, RefundRecord } from './model';
+import { awaitingShipment } from './shipping-states';
 import type { Database } from './store';
 
 export type Command = Database['command'];
@@ -67,12 +68,12 @@ export function setPrepay(index: number, outTradeNo: string, prepay: Prepay): Mo
   };
 }
 
-/** NOTPAY → SUCCESS, with onPaid waiting to run. */
+/** NOTPAY → SUCCESS, with onPaid waiting to run and the order awaiting shipment (shipping-states.ts). */
 export function pay(_: Command, paid: { outTradeNo: string; transactionId: string; paidAt: Date }): Move {
   const fulfilment: HookState = { state: 'PENDING', runs: 0 };
   return {
     where: { status: 'NOTPAY' },
-    data: { status: 'SUCCESS', ...paid, fulfilment, version: _.inc(1) },
+    data: { status: 'SUCCESS', ...paid, fulfilment, shipping: awaitingShipment(), version: _.inc(1) },
   };
 }
 

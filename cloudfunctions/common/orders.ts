@@ -8,6 +8,7 @@ import { newOrderNo, outTradeNoFor, requestKeyId } from './ids';
 import {
   currentAttempt,
   describe,
+  orderDelivery,
   PREPAY_LIFETIME_MS,
   priceItems,
   reusablePayment,
@@ -65,6 +66,7 @@ export async function placeOrder(kit: Kit, input: PlaceOrderInput): Promise<Unif
     ...(input.requestKey ? { requestKey: input.requestKey } : {}),
     refunds: [],
     version: 1,
+    delivery: orderDelivery(items),
   };
   // Write-ahead: the order and its attempt exist before WeChat hears of the trade, so a crash
   // after WeChat answered leaves an attempt the sweep closes when the order expires.

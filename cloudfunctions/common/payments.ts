@@ -10,6 +10,8 @@ import { orderNoOf } from './ids';
 import type { OrderDoc } from './model';
 import { isPaid, pay } from './order-states';
 import type { TradeStatus } from './provider';
+import { shipVirtualGoods } from './shipping';
+import { awaitingShipment } from './shipping-states';
 
 /**
  * Applies what the provider says about one attempt to the order. Returns the order as it stands
@@ -33,6 +35,7 @@ export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeS
     transactionId,
     paidAt,
     fulfilment: { state: 'PENDING', runs: 0 },
+    shipping: awaitingShipment(),
     version: order.version + 1,
   };
   // Whoever recorded the payment delivers the goods; a failure is retried by callbacks and the timer.
@@ -72,6 +75,7 @@ export async function handlePaymentNotification(
     verdict = 'ALREADY_PAID';
     // A delivery after a failed or interrupted hook retries it.
     hook = await fulfil(kit, order);
+    await shipVirtualGoods(kit, order);
   } else {
     const status = await kit.provider.queryTrade(outTradeNo);
     if (status.state !== 'SUCCESS') verdict = 'NOT_PAID';
@@ -80,6 +84,9 @@ export async function handlePaymentNotification(
       const after = await applyTradeStatus(kit, order, status);
       verdict = after.status === 'SUCCESS' ? 'PAID' : 'NOT_PAID';
       hook = verdict !== 'PAID' || after.fulfilment?.state === 'DONE' ? 'DONE' : 'FAILED';
+      // After onPaid: virtual goods ship themselves (WeChat often does not know the payment yet;
+      // the sweep tries again then).
+      if (verdict === 'PAID') await shipVirtualGoods(kit, after);
     }
   }
   await kit.store.recordNotification({

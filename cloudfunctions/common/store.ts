@@ -6,7 +6,7 @@
 import cloud from 'wx-server-sdk';
 import type { BillReport } from '../../typings/paykit/bill';
 import type { OrderStatus, Product } from '../../typings/paykit/order';
-import type { NotificationRecord } from './audit';
+import type { NotificationRecord, ShippingEventRecord } from './audit';
 import { forSale, type OrderDoc, type ProductDoc } from './model';
 import { PAID_STATUSES, type Move } from './order-states';
 
@@ -17,6 +17,7 @@ export const COLLECTIONS = {
   bills: 'paykit_bills',
   hookRuns: 'paykit_hook_runs',
   requestKeys: 'paykit_request_keys',
+  shippingEvents: 'paykit_shipping_events',
 } as const;
 
 // wx-server-sdk's typings return `Promise<X> | void | string` unions and loose documents; these
@@ -35,7 +36,13 @@ export type SweepQuery =
   | { kind: 'expired'; now: Date }
   | { kind: 'unpaidCreated'; from: Date; to: Date }
   | { kind: 'refundProcessing' }
-  | { kind: 'hooksUnfinished' };
+  | { kind: 'hooksUnfinished' }
+  /** Paid virtual goods not yet recorded as shipped. */
+  | { kind: 'virtualAwaiting' }
+  /** Shipped orders due to be asked about at WeChat (confirmation, settlement). */
+  | { kind: 'shippingDue'; now: Date }
+  /** Paid orders awaiting shipment (the admin's "to ship" list). */
+  | { kind: 'awaitingShipment' };
 type Where = Record<string, unknown>;
 
 /** A `paykit_products` document as stored: the merchant writes it, so every field is checked on use. */
@@ -169,6 +176,15 @@ export class Store {
       case 'hooksUnfinished':
         where = _.or([{ 'fulfilment.state': open }, { 'refunds.hook.state': open }]) as unknown as Where;
         break;
+      case 'virtualAwaiting':
+        where = { status: _.in(PAID_STATUSES), delivery: 'virtual', 'shipping.state': 'AWAITING' };
+        break;
+      case 'shippingDue':
+        where = { 'shipping.state': _.in(['SHIPPED', 'CONFIRMED']), 'shipping.checkAt': _.lte(query.now) };
+        break;
+      case 'awaitingShipment':
+        where = { status: _.in(PAID_STATUSES), 'shipping.state': 'AWAITING' };
+        break;
     }
     const page = after ? _.and([where, { _id: _.gt(after) }]) : where;
     return this.find<OrderDoc>(COLLECTIONS.orders, page as unknown as Where, limit, ['_id', 'asc']);
@@ -180,6 +196,18 @@ export class Store {
     const where: Where = { status: _.in(PAID_STATUSES), paidAt: _.gte(from).and(_.lt(to)) };
     if (after) where._id = _.gt(after);
     return this.find<OrderDoc>(COLLECTIONS.orders, where, limit, ['_id', 'asc']);
+  }
+
+  async orderByTransaction(transactionId: string): Promise<OrderDoc | undefined> {
+    return (await this.find<OrderDoc>(COLLECTIONS.orders, { transactionId }, 1))[0];
+  }
+
+  /** The latest shipping event of each kind per order (one document each: bounded). */
+  async recordShippingEvent(entry: ShippingEventRecord): Promise<void> {
+    await this.db
+      .collection(COLLECTIONS.shippingEvents)
+      .doc(`${entry.orderNo}-${entry.event}`)
+      .set({ data: { ...entry, receivedAt: new Date() } });
   }
 
   async ordersByNo(orderNos: string[]): Promise<OrderDoc[]> {

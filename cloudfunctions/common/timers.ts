@@ -2,7 +2,8 @@
  * What the timers do. closeExpiredOrders (every 5 minutes): close unpaid orders whose time ran
  * out, recover payments whose callback was lost (asking WeChat about unpaid orders a few minutes
  * old), re-ask WeChat about refunds still processing, and retry every merchant hook that has not
- * finished (onPaid and onRefunded). Each part pages through all its orders until done or until the
+ * finished (onPaid and onRefunded); record virtual goods as shipped (WeChat may not have known the
+ * payment at first), and ask WeChat about shipped orders whose confirmation or settlement is due. Each part pages through all its orders until done or until the
  * run's time budget is spent; the next run carries on.
  */
 import { closeUnpaidOrder } from './close';
@@ -13,6 +14,9 @@ import { hasUnfinishedHooks } from './order-states';
 import type { OrderDoc } from './model';
 import { applyTradeStatus } from './payments';
 import { syncRefund } from './refunds';
+import { shipVirtualGoods, RECHECK_SHIPPED_MS } from './shipping';
+import { recheckAt, shippingOf } from './shipping-states';
+import { syncShipping } from './shipping-sync';
 import type { SweepQuery } from './store';
 
 export const SWEEP_PAGE = 100;
@@ -29,6 +33,10 @@ export interface SweepReport {
   recoveredPaid: number;
   refundsSettled: number;
   hooksRetried: number;
+  /** Virtual goods recorded as shipped. */
+  virtualShipped: number;
+  /** Shipped orders WeChat had moved on (receipt confirmed, settled, refunded). */
+  shippingMoved: number;
   /** False when the time budget ran out before every part was done. */
   complete: boolean;
   errors: string[];
@@ -40,6 +48,8 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
     recoveredPaid: 0,
     refundsSettled: 0,
     hooksRetried: 0,
+    virtualShipped: 0,
+    shippingMoved: 0,
     complete: true,
     errors: [],
   };
@@ -96,6 +106,22 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
     const latest = paid === 'DONE' ? await kit.store.order(order._id) : undefined;
     const refunds = latest ? await settleRefundHooks(kit, latest) : 'BUSY';
     if (paid === 'DONE' && refunds === 'DONE' && hasUnfinishedHooks(order)) report.hooksRetried++;
+  });
+
+  await each({ kind: 'virtualAwaiting' }, async (order) => {
+    if ((await shipVirtualGoods(kit, order, now)) === 'SHIPPED') report.virtualShipped++;
+  });
+
+  await each({ kind: 'shippingDue', now: new Date(now) }, async (order) => {
+    const s = shippingOf(order);
+    // A shipment recorded only here (not enrolled) has nothing at WeChat to follow.
+    const local = s.shipments[s.shipments.length - 1]?.local ?? true;
+    if (!local && (await syncShipping(kit, order)) === 'MOVED') report.shippingMoved++;
+    // Whatever it said, the order is not asked again before its next check (page order is by _id).
+    await kit.store.apply(
+      order._id,
+      recheckAt(kit.store.command, local ? null : new Date(now + RECHECK_SHIPPED_MS)),
+    );
   });
   return report;
 }

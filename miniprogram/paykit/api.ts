@@ -12,6 +12,7 @@ import type { BillReport } from '../../typings/paykit/bill';
 import type {
   DownloadBillRequest,
   ListOrdersRequest,
+  ListToShipResult,
   ListOrdersResult,
   ListProductsRequest,
   ListProductsResult,
@@ -21,6 +22,12 @@ import type {
   UnifiedOrderResult,
 } from '../../typings/paykit/functions';
 import type { OrderView } from '../../typings/paykit/order';
+import type {
+  ConfirmReceiptRequest,
+  ListToShipRequest,
+  ShipOrderRequest,
+  ShippingView,
+} from '../../typings/paykit/shipping';
 import { callPaykit } from './client';
 
 /** Creates an order from catalogue items (or reuses an unpaid one by orderNo) and gets its payment parameters. */
@@ -56,4 +63,22 @@ export function refund(request: RefundRequest): Promise<RefundResult> {
 /** Merchant admins only: one day's bill reconciled with the kit's orders (`repair` records missed payments). */
 export async function downloadBill(request: DownloadBillRequest): Promise<BillReport> {
   return (await callPaykit('downloadBill', request)).report;
+}
+
+/** Merchant admins only: records the shipment (or the one re-shipment) of a paid order at WeChat. */
+export async function shipOrder(request: ShipOrderRequest): Promise<ShippingView> {
+  return (await callPaykit('shipOrder', request)).shipping;
+}
+
+/** Merchant admins only: paid orders awaiting shipment, one page at a time. */
+export function listToShip(request: ListToShipRequest = {}): Promise<ListToShipResult> {
+  return callPaykit('listToShip', request);
+}
+
+/**
+ * After WeChat's confirm-receipt component: the server asks WeChat and answers the order's shipping
+ * (RECEIPT_NOT_CONFIRMED when WeChat does not have it confirmed).
+ */
+export async function confirmReceipt(request: ConfirmReceiptRequest): Promise<ShippingView> {
+  return (await callPaykit('confirmReceipt', request)).shipping;
 }

@@ -1,6 +1,19 @@
 /** The client library in one import: `import { pay, listOrders, formatPrice } from '../../paykit/index'`. */
 export { callPaykit } from './client';
-export { unifiedOrder, queryOrder, closeOrder, listOrders, listProducts, refund, downloadBill } from './api';
+export {
+  unifiedOrder,
+  queryOrder,
+  closeOrder,
+  listOrders,
+  listProducts,
+  refund,
+  downloadBill,
+  shipOrder,
+  listToShip,
+  confirmReceipt,
+} from './api';
+export { openReceiptConfirm, receiptReturned, onReceiptResult } from './receipt';
+export type { ReceiptResult } from './receipt';
 export { pay } from './pay';
 export type { PayResult } from './pay';
 export { confirmPayment, isPaidStatus } from './confirm';

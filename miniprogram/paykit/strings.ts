@@ -5,6 +5,7 @@
 import type { DiscrepancyKind } from '../../typings/paykit/bill';
 import type { PaykitErrorCode } from '../../typings/paykit/errors';
 import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
+import type { DeliveryMethod, ShippingState } from '../../typings/paykit/shipping';
 import type { ClientErrorCode } from './errors';
 
 export const payButtonText = {
@@ -83,6 +84,70 @@ export const detailText = {
   notFound: '订单不存在',
 } as const;
 
+/** The fulfilment dimension beside the pay status. */
+export const shippingStateText: Record<ShippingState, string> = {
+  AWAITING: '待发货',
+  SHIPPED: '已发货',
+  CONFIRMED: '已确认收货',
+  SETTLED: '已完成',
+  REFUNDED: '已退款',
+};
+
+export const deliveryText: Record<DeliveryMethod, string> = {
+  express: '快递',
+  'same-city': '同城配送',
+  virtual: '虚拟商品',
+  'self-pickup': '到店自提',
+};
+
+/** The order detail's shipment section and the confirm-receipt button. */
+export const shipmentText = {
+  title: '物流信息',
+  state: '发货状态',
+  method: '配送方式',
+  company: '快递公司',
+  trackingNo: '运单号',
+  items: '商品',
+  shippedAt: '发货时间',
+  confirmedAt: '收货时间',
+  confirm: '确认收货',
+  confirmed: '已确认收货',
+  confirmCancelled: '未确认收货',
+  /** A shipment recorded only in the shop (the account is not in WeChat's shipping service). */
+  localOnly: '商家自行记录',
+} as const;
+
+/** Express companies the admin form offers (WeChat's get_delivery_list codes). */
+export const expressCompanyText: Record<string, string> = {
+  SF: '顺丰速运',
+  ZTO: '中通快递',
+  YTO: '圆通速递',
+  STO: '申通快递',
+  YD: '韵达速递',
+  JD: '京东物流',
+  EMS: 'EMS',
+  JTSD: '极兔速递',
+};
+
+/** The admin's "to ship" list and its shipping form. */
+export const toShipText = {
+  title: '待发货',
+  empty: '没有待发货的订单',
+  loading: '加载中…',
+  ship: '发货',
+  method: '配送方式',
+  company: '快递公司',
+  trackingNo: '运单号',
+  trackingNoPlaceholder: '请输入运单号',
+  contact: '联系方式（顺丰必填）',
+  contactPlaceholder: '掩码手机号，如 189****1234',
+  itemDesc: '商品描述',
+  submit: '确认发货',
+  cancel: '取消',
+  shipped: '已发货',
+  retry: '重新加载',
+} as const;
+
 export const billsText = {
   title: '对账单',
   prevDay: '前一天',
@@ -143,6 +208,11 @@ export const paykitErrorText: Record<PaykitErrorCode, string> = {
   PAY_PROVIDER_ERROR: '支付服务暂时不可用，请稍后再试',
   NOT_CONFIGURED: '支付功能尚未配置，请联系商家',
   UNAUTHENTICATED: '登录状态已失效，请重新进入小程序',
+  SHIPPING_PENDING: '微信暂未同步该支付单，请稍后再发货',
+  SHIPPING_REFUSED: '微信拒绝了这次发货信息',
+  RESHIP_USED: '该订单已用完唯一一次重新发货机会',
+  CONTACT_REQUIRED: '顺丰快递需填写寄件人或收件人的联系方式（掩码手机号）',
+  RECEIPT_NOT_CONFIRMED: '微信尚未确认收货，请稍后刷新',
   INTERNAL: '系统繁忙，请稍后再试',
 };
 

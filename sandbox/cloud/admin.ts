@@ -1,6 +1,7 @@
 /**
  * Answers the `/admin` actions wx-server-sdk sends: `database.*` to the database, function calls
- * to the runtime, and `wx.wxPayApi` to the pay emulator. The API token in each request tells
+ * to the runtime, `wx.wxPayApi` to the pay emulator and `wx.openApi` (cloud calls) to the
+ * order-shipping emulation. The API token in each request tells
  * which invocation (and so which caller) is asking.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
@@ -8,6 +9,7 @@ import { randomBytes } from 'crypto';
 import { SandboxError } from '../errors';
 import type { Invocation } from '../runtime/functions';
 import type { Sandbox } from '../server';
+import { decodeOpenApiRequest, encodeOpenApiAnswer } from '../shipping/wire';
 import { fieldText, parseAdminBody, readBody, transportOf, type AdminParams } from './protocol';
 
 export async function handleAdmin(
@@ -44,7 +46,13 @@ async function dispatch(sandbox: Sandbox, params: AdminParams): Promise<AdminAns
   const { action, wxCloudApiToken } = transportOf(params);
   const invocation = wxCloudApiToken ? sandbox.functions.identify(wxCloudApiToken) : undefined;
   if (invocation) {
-    const kind = action.startsWith('database.') ? 'database' : action === 'wx.wxPayApi' ? 'pay' : 'functions';
+    const kind = action.startsWith('database.')
+      ? 'database'
+      : action === 'wx.wxPayApi'
+        ? 'pay'
+        : action === 'wx.openApi'
+          ? 'openapi'
+          : 'functions';
     invocation.calls[kind]++;
     // Chaos (bench chaos): the instance may die before this call is carried out, or just after.
     if (await sandbox.functions.atApiCall(invocation, 'before'))
@@ -98,7 +106,29 @@ async function perform(
     const answer = await sandbox.pay.call(apiName, requestData, caller);
     return 'json' in answer ? { json: answer.json, bare: true } : answer;
   }
+  if (action === 'wx.openApi')
+    return { raw: openApi(sandbox, params, invocation), contentType: 'application/octet-stream' };
   throw new SandboxError('INVALID_PARAM', `action ${action} is not emulated by the paykit sandbox`);
+}
+
+/** A cloud call (`cloud.openapi.*`): protobuf in, protobuf with WeChat's JSON out (shipping/wire.ts). */
+function openApi(sandbox: Sandbox, params: AdminParams, invocation: Invocation | undefined): Buffer {
+  const api = fieldText(params.apiName);
+  const raw = params.requestData;
+  const request = decodeOpenApiRequest(Buffer.isBuffer(raw) ? raw : Buffer.from(fieldText(raw), 'utf8'));
+  const body: Record<string, unknown> = {};
+  for (const { key, json } of request.pairs) {
+    try {
+      body[key] = JSON.parse(json) as unknown;
+    } catch {
+      return encodeOpenApiAnswer({ json: { errcode: 47001, errmsg: `data format error: ${key}` } });
+    }
+  }
+  const caller = {
+    appid: request.appid || invocation?.caller.appid || sandbox.appId,
+    permissions: invocation ? sandbox.functions.config(invocation.name).openapi : undefined,
+  };
+  return encodeOpenApiAnswer(sandbox.shipping.call(api, body, caller));
 }
 
 const TRANSPORT_FIELDS = [

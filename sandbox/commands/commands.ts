@@ -9,6 +9,7 @@ import { ControlClient, DEFAULT_URL } from './client';
 import { beijing, brief, duration, table } from './format';
 import { buy, call, LOCAL_USERS } from './call-commands';
 import * as payCommands from './pay-commands';
+import { shipping, SHIPPING_USAGE } from './shipping-commands';
 import type { CommandContext, CommandResult } from './pay-commands';
 
 interface ClockState {
@@ -52,6 +53,7 @@ export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
   export [--out <file>] [--collections a,b]
                                            The database as JSON { collection: [docs] } (stdout by default)
   import <file> [--replace]                Load such a JSON file (--replace empties those collections first)
+${SHIPPING_USAGE}
 Local users (--as buyer, --as admin, or any openid; call and buy act as the buyer by default):
   buyer  ${LOCAL_USERS.buyer}    a customer
   admin  ${LOCAL_USERS.admin}     a merchant admin (start puts it in PAYKIT_ADMIN_OPENIDS: refunds,
@@ -229,6 +231,7 @@ export const COMMANDS: Record<string, Command> = {
   logs,
   export: exportDb,
   import: importDb,
+  shipping,
 };
 
 /** The options each command takes besides --url, --token and --json; a command not listed takes any. */
@@ -245,6 +248,7 @@ const COMMAND_FLAGS: Record<string, string[]> = {
   logs: ['name', 'openid', 'limit'],
   export: ['out', 'collections'],
   import: ['replace'],
+  shipping: ['state', 'out-trade-no', 'as'],
 };
 
 /** A mistyped option (`--stat`) would otherwise be ignored and the command run without it. */

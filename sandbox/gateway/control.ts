@@ -12,12 +12,13 @@ import type { Sandbox } from '../server';
 import { streamEvents } from '../dashboard/live';
 import { handleDashboard } from '../dashboard/routes';
 import { handlePayControl } from './pay-control';
+import { handleShippingControl } from './shipping-control';
 import { handleV3Control } from './v3-control';
 
 /** What getWXContext().SOURCE can say (runtime/functions.ts Caller). */
 const SOURCES = ['wx_devtools', 'wx_client', 'scf', 'timer', 'wx_pay'] as const;
 const CLOCK_ACTIONS = ['freeze', 'resume', 'advance', 'set'] as const;
-const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access, events, dashboard';
+const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access, shipping, events, dashboard';
 
 export async function handleControl(
   sandbox: Sandbox,
@@ -98,6 +99,7 @@ export async function handleControl(
     return streamEvents(sandbox, req, res);
   }
   if (area === 'dashboard') return handleDashboard(sandbox, req, res, rest, url);
+  if (area === 'shipping') return handleShippingControl(sandbox, req, res, rest);
   if (area === 'v3' || area === 'access') return handleV3Control(sandbox, req, res, area, rest);
   throw new SandboxError('NOT_FOUND', `no control route ${method} ${pathname} (areas: ${AREAS})`, 404);
 }

@@ -63,11 +63,12 @@ export class FunctionRuntime {
   config(name: string): FunctionConfig {
     const file = path.join(this.opts.functionsDir, name, 'config.json');
     const raw = fs.existsSync(file)
-      ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<FunctionConfig>)
+      ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<FunctionConfig> & { permissions?: unknown })
       : {};
     return {
       timeout: typeof raw.timeout === 'number' && raw.timeout > 0 ? raw.timeout : DEFAULT_TIMEOUT_S,
       triggers: Array.isArray(raw.triggers) ? raw.triggers : [],
+      openapi: openapiPermissions(raw),
     };
   }
 
@@ -106,7 +107,7 @@ export class FunctionRuntime {
     const started = Date.now();
     const startedAt = this.opts.now();
     const { instance, cold } = await this.acquire(name, entry, codeStamp);
-    const calls: ApiCalls = { database: 0, pay: 0, functions: 0 };
+    const calls: ApiCalls = { database: 0, pay: 0, functions: 0, openapi: 0 };
     const invocation: Invocation = { name, caller, requestId, calls, doom: this.chaos.doom(name) };
     instance.invocation = invocation;
     this.tokens.set(token, invocation);
@@ -169,7 +170,8 @@ export class FunctionRuntime {
    */
   async atApiCall(invocation: Invocation, phase: Doom['phase']): Promise<boolean> {
     const { doom, calls } = invocation;
-    if (!doom || !isDue(doom, calls.database + calls.pay + calls.functions, phase)) return false;
+    if (!doom || !isDue(doom, calls.database + calls.pay + calls.functions + calls.openapi, phase))
+      return false;
     const instance = [...this.pools.values()]
       .flatMap((p) => p.instances)
       .find((i) => i.invocation === invocation);
@@ -322,3 +324,8 @@ export class FunctionRuntime {
 }
 
 export type { LogLine };
+
+function openapiPermissions(raw: { permissions?: unknown }): string[] {
+  const list = (raw.permissions as { openapi?: unknown } | undefined)?.openapi;
+  return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
+}

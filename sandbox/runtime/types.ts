@@ -15,6 +15,8 @@ export interface ApiCalls {
   database: number;
   pay: number;
   functions: number;
+  /** Cloud calls (`cloud.openapi.*`, e.g. the order-shipping APIs). */
+  openapi: number;
 }
 
 /** An invocation in progress, as its API token identifies it. */
@@ -31,6 +33,8 @@ export interface FunctionConfig {
   /** Seconds. */
   timeout: number;
   triggers: Array<{ name: string; type: string; config: string }>;
+  /** Cloud-call APIs it may use (`permissions.openapi`, e.g. `wxa.sec.order.getOrder`). */
+  openapi: string[];
 }
 
 export interface RuntimeOptions {

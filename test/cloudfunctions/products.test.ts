@@ -17,10 +17,11 @@ const BUYER = 'o-products-buyer';
 
 /** The demo seed's products for sale, in sku order (retired-mug is inactive). */
 const DEMO = [
-  { sku: 'cake-cheese', name: '芝士蛋糕', price: 3200, active: true },
-  { sku: 'coffee-latte', name: '拿铁咖啡', price: 2800, active: true },
-  { sku: 'sticker-pack', name: '贴纸一套', price: 1, active: true },
-  { sku: 'tea-oolong', name: '乌龙茶', price: 1600, active: true },
+  { sku: 'cake-cheese', name: '芝士蛋糕', price: 3200, active: true, delivery: 'self-pickup' },
+  { sku: 'coffee-latte', name: '拿铁咖啡', price: 2800, active: true, delivery: 'same-city' },
+  { sku: 'sticker-pack', name: '贴纸一套', price: 1, active: true, delivery: 'express' },
+  { sku: 'tea-oolong', name: '乌龙茶', price: 1600, active: true, delivery: 'express' },
+  { sku: 'voucher-coffee', name: '咖啡电子兑换券', price: 2500, active: true, delivery: 'virtual' },
 ];
 
 beforeAll(async () => {
@@ -92,6 +93,7 @@ describe('listProducts paging and what it lists', () => {
         { _id: 'page-zero', name: '零元', price: 0, active: true },
         { _id: 'page-noname', price: 100, active: true },
         { _id: 'page-odd id', name: '不是 sku 的 _id', price: 100, active: true },
+        { _id: 'page-teleport', name: '未知配送方式', price: 100, active: true, delivery: 'teleport' },
       ],
     });
   });
@@ -120,13 +122,14 @@ describe('listProducts paging and what it lists', () => {
     }
     // One empty page per document unifiedOrder would not sell (page-off is not even looked at),
     // including one whose _id is no sku: the cursor after it still works.
-    expect(empty).toHaveLength(5);
+    expect(empty).toHaveLength(6);
     const { products } = await kit.ok(BUYER, 'listProducts', { pageSize: 50 });
     expect(products.find((p) => p.sku === 'page-implicit')).toEqual({
       sku: 'page-implicit',
       name: '默认在售',
       price: 500,
       active: true,
+      delivery: 'express',
     });
     for (const hidden of [
       'page-off',
@@ -135,6 +138,7 @@ describe('listProducts paging and what it lists', () => {
       'page-zero',
       'page-noname',
       'page-odd id',
+      'page-teleport',
       'retired-mug',
     ])
       expect(products.some((p) => p.sku === hidden)).toBe(false);

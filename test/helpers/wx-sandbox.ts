@@ -6,10 +6,14 @@
  *   wx.cloud.callFunction  → POST /gateway/call { name, data, openid }
  *   wx.requestPayment      → POST /gateway/pay  { package, timeStamp, nonceStr, signType, paySign, openid, action }   (action = what the simulated user does)
  *   wx.request             → the same URL over real HTTP (local mode posts to the gateway itself)
+ *   wx.openBusinessView    → weappOrderConfirm: POST /sandbox/shipping/confirm { transaction_id, openid }
+ *                            (the payer confirms in the component's stand-in), then the app's onShow
+ *                            with what WeChat hands back (referrerInfo.extraData)
  *
  * Both callback and promise styles behave as in the real API. The sandbox's control API is in
  * test/helpers/control.ts.
  */
+import { receiptReturned } from '../../miniprogram/paykit/receipt';
 import { send } from './control';
 
 /** What the simulated user (or the sandbox pay sheet) does: pay, close the sheet, a failure, no balance, a slow bank. */
@@ -61,11 +65,16 @@ export interface WxSandbox {
   payAction: PayAction;
   /** Every call that reached the gateway, for assertions about how often the client called. */
   calls: Array<{ name: string; data: unknown }>;
+  /**
+   * The app's onShow, fired when the confirm-receipt component returns: by default what app.ts's
+   * onShow does (paykit's receiptReturned).
+   */
+  appShow: (options: { referrerInfo?: { appId?: string; extraData?: unknown } }) => unknown;
   /** Puts back the wx members that were replaced. */
   uninstall(): void;
 }
 
-const REPLACED = ['cloud', 'requestPayment', 'request'] as const;
+const REPLACED = ['cloud', 'requestPayment', 'request', 'openBusinessView'] as const;
 
 export function installWxSandbox(url: string, openid: string): WxSandbox {
   // The typed global wx has no index signature; swapping members by name is this harness's job.
@@ -76,6 +85,7 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
     openid,
     payAction: 'pay',
     calls: [],
+    appShow: (options) => receiptReturned(options),
     uninstall() {
       for (const [key, value] of saved) target[key] = value;
     },
@@ -175,8 +185,24 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
     return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} };
   };
 
+  type BusinessView = { businessType: string; extraData?: Record<string, unknown> };
+  const openBusinessView = (options: WxCall<BusinessView, { errMsg: string }, { errMsg: string }>) =>
+    settle<{ errMsg: string }, { errMsg: string }>(options, async () => {
+      if (options.businessType !== 'weappOrderConfirm')
+        return { ok: false, value: { errMsg: `openBusinessView:fail invalid businessType` } };
+      const { status, body } = await send('POST', `${url}/sandbox/shipping/confirm`, {
+        ...options.extraData,
+        openid: sandbox.openid,
+      });
+      if (status !== 200) return { ok: false, value: { errMsg: `openBusinessView:fail HTTP ${status}` } };
+      // The component closes and the mini-program shows again: App.onShow gets its answer.
+      setTimeout(() => void sandbox.appShow(body as Parameters<WxSandbox['appShow']>[0]), 0);
+      return { ok: true, value: { errMsg: 'openBusinessView:ok' } };
+    });
+
   target.cloud = { init: () => undefined, callFunction, DYNAMIC_CURRENT_ENV: Symbol('DYNAMIC_CURRENT_ENV') };
   target.requestPayment = requestPayment;
   target.request = request;
+  target.openBusinessView = openBusinessView;
   return sandbox;
 }

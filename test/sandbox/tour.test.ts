@@ -144,7 +144,7 @@ test('call and buy: a function that answers an error prints its code and message
   expect(unknownSku.code).toBe(1);
   expect(unknownSku.stderr).toContain('unifiedOrder answered PRODUCT_NOT_FOUND: product espresso');
   expect(unknownSku.stderr).toContain(
-    'for sale: coffee-latte (¥28.00), tea-oolong (¥16.00), cake-cheese (¥32.00), sticker-pack (¥0.01)',
+    'for sale: coffee-latte (¥28.00), tea-oolong (¥16.00), cake-cheese (¥32.00), sticker-pack (¥0.01), voucher-coffee (¥25.00)',
   );
 
   await post(`${sandbox.url}/sandbox/clock`, { action: 'freeze' });

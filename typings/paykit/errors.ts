@@ -26,6 +26,16 @@ export type PaykitErrorCode =
   | 'NOT_CONFIGURED'
   /** The call came without a caller identity (no OPENID). */
   | 'UNAUTHENTICATED'
+  /** WeChat does not know the payment yet (10060001 right after it) or is busy: try again in a minute. */
+  | 'SHIPPING_PENDING'
+  /** WeChat refused the shipping information for good; the message says why (in Chinese). */
+  | 'SHIPPING_REFUSED'
+  /** The one re-shipment WeChat allows per order has been used. */
+  | 'RESHIP_USED'
+  /** SF Express needs the consignor's or receiver's masked phone number (contact). */
+  | 'CONTACT_REQUIRED'
+  /** WeChat does not show the receipt as confirmed (the client's word is not taken). */
+  | 'RECEIPT_NOT_CONFIRMED'
   /** Anything unexpected; logged on the server. */
   | 'INTERNAL';
 

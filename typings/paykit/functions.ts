@@ -1,5 +1,12 @@
 import type { OrderStatus, OrderView, Product } from './order';
 import type { BillReport } from './bill';
+import type {
+  ConfirmReceiptRequest,
+  ConfirmReceiptResult,
+  ListToShipRequest,
+  ShipOrderRequest,
+  ShipOrderResult,
+} from './shipping';
 
 /**
  * `unifiedOrder`: create an order from catalogue items, or pay an existing unpaid order, and get
@@ -97,6 +104,12 @@ export interface DownloadBillResult {
   report: BillReport;
 }
 
+export interface ListToShipResult {
+  orders: OrderView[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
 /** Every kit function, with its request and result types: the contract both sides compile against. */
 export interface PaykitFunctions {
   unifiedOrder: { request: UnifiedOrderRequest; result: UnifiedOrderResult };
@@ -106,6 +119,9 @@ export interface PaykitFunctions {
   listProducts: { request: ListProductsRequest; result: ListProductsResult };
   refund: { request: RefundRequest; result: RefundResult };
   downloadBill: { request: DownloadBillRequest; result: DownloadBillResult };
+  shipOrder: { request: ShipOrderRequest; result: ShipOrderResult };
+  listToShip: { request: ListToShipRequest; result: ListToShipResult };
+  confirmReceipt: { request: ConfirmReceiptRequest; result: ConfirmReceiptResult };
 }
 
 export type PaykitFunctionName = keyof PaykitFunctions;

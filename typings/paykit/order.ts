@@ -1,3 +1,5 @@
+import type { DeliveryMethod, ShippingView } from './shipping';
+
 /** Money is always an integer number of fen (分). */
 export type Fen = number;
 
@@ -10,6 +12,8 @@ export interface OrderItem {
   /** Unit price in fen, taken from the catalogue when the order was created. */
   unitPrice: Fen;
   quantity: number;
+  /** How it is delivered (from the catalogue when the order was created); express when absent. */
+  delivery?: DeliveryMethod;
 }
 
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'FAILED' | 'CHANGE';
@@ -40,6 +44,9 @@ export interface OrderView {
   /** Sum of the refunds that went through. */
   refundedFee: Fen;
   refunds: RefundView[];
+  /** How the order is delivered, and (once paid) where its shipment stands. */
+  delivery: DeliveryMethod;
+  shipping?: ShippingView;
 }
 
 export interface Product {
@@ -47,4 +54,6 @@ export interface Product {
   name: string;
   price: Fen;
   active: boolean;
+  /** How it is delivered; express when the catalogue does not say. */
+  delivery: DeliveryMethod;
 }

@@ -43,7 +43,17 @@ const catalogue = new Map<string, Product>(
 
 test('for sale: active unless marked false, a sku, a name, a whole positive price in fen', () => {
   expect([...catalogue.keys()]).toEqual(['latte', 'tea']);
-  expect(forSale(docs[0])).toEqual({ sku: 'latte', name: '拿铁', price: 2800, active: true });
+  expect(forSale(docs[0])).toEqual({
+    sku: 'latte',
+    name: '拿铁',
+    price: 2800,
+    active: true,
+    delivery: 'express',
+  });
+  expect(forSale({ ...docs[0], delivery: 'virtual' })?.delivery).toBe('virtual');
+  // A delivery method the kit cannot ship is not for sale.
+  expect(forSale({ ...docs[0], delivery: 'teleport' })).toBeUndefined();
+  expect(forSale({ ...docs[0], delivery: 3 })).toBeUndefined();
 });
 
 const order = (over: Partial<OrderDoc> = {}): OrderDoc => ({
@@ -77,8 +87,8 @@ describe('priceItems', () => {
       ),
     ).toEqual({
       items: [
-        { sku: 'latte', name: '拿铁', unitPrice: 2800, quantity: 3 },
-        { sku: 'tea', name: '乌龙茶', unitPrice: 1600, quantity: 2 },
+        { sku: 'latte', name: '拿铁', unitPrice: 2800, quantity: 3, delivery: 'express' },
+        { sku: 'tea', name: '乌龙茶', unitPrice: 1600, quantity: 2, delivery: 'express' },
       ],
       totalFee: 11600,
     });

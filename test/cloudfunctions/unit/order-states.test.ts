@@ -56,6 +56,7 @@ test('order moves start from NOTPAY', () => {
     transactionId: '42',
     paidAt,
     fulfilment: { state: 'PENDING', runs: 0 },
+    shipping: { state: 'AWAITING', count: 0, shipments: [] },
     version: _.inc(1),
   });
   expect(states.close(_, paidAt)).toEqual({

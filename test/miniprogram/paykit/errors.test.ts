@@ -16,6 +16,11 @@ const contractCodes: Record<PaykitErrorCode, true> = {
   PAY_PROVIDER_ERROR: true,
   NOT_CONFIGURED: true,
   UNAUTHENTICATED: true,
+  SHIPPING_PENDING: true,
+  SHIPPING_REFUSED: true,
+  RESHIP_USED: true,
+  CONTACT_REQUIRED: true,
+  RECEIPT_NOT_CONFIRMED: true,
   INTERNAL: true,
 };
 

@@ -3,19 +3,34 @@
  * in its state: pay an unpaid order, close it (WeChat allows that 5 minutes after the payment
  * attempt; the page says from when), refresh (queryOrder syncs with WeChat Pay, so a payment whose
  * callback is late shows up). Every show reloads, so changes made elsewhere appear on return.
+ * Once paid: the shipment (company, tracking number, items) and, while shipped, 确认收货, which
+ * opens WeChat's confirm-receipt component; the server's answer to its result (paykit/receipt.ts)
+ * reloads the order.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { closeOrder, queryOrder } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
-import { detailText, orderStatusText, refundStatusText, toastText } from '../../../paykit/strings';
+import { onReceiptResult, openReceiptConfirm, type ReceiptResult } from '../../../paykit/receipt';
+import {
+  deliveryText,
+  detailText,
+  expressCompanyText,
+  orderStatusText,
+  refundStatusText,
+  shipmentText,
+  shippingStateText,
+  toastText,
+} from '../../../paykit/strings';
 import { STATUS_TAG } from '../list/rows';
 
 const TICK_MS = 1000;
 /** What the page keeps for itself, outside `data`. */
 interface DetailState {
   ticker?: number;
+  /** Stops listening for confirm-receipt results. */
+  stopReceipts?: () => void;
 }
 
 Component({
@@ -40,11 +55,21 @@ Component({
     statusText: orderStatusText,
     statusTag: STATUS_TAG,
     refundStatusText,
+    shipmentText,
+    shippingStateText,
+    deliveryText,
+    companies: expressCompanyText,
+    /** The confirm-receipt component is open (or the server is being asked). */
+    confirmingReceipt: false,
   },
 
   lifetimes: {
+    attached() {
+      this.state().stopReceipts = onReceiptResult((result) => this.receiptResult(result));
+    },
     detached() {
       this.stopTicker();
+      this.state().stopReceipts?.();
     },
   },
 
@@ -144,6 +169,32 @@ Component({
           void this.load();
         }
       }
+    },
+
+    /** 确认收货: WeChat's component; its result comes back through App.onShow (receiptResult). */
+    async onConfirmReceiptTap() {
+      const transactionId = this.data.order?.transactionId;
+      if (!transactionId || this.data.confirmingReceipt) return;
+      this.setData({ confirmingReceipt: true });
+      try {
+        await openReceiptConfirm(transactionId);
+      } catch (err) {
+        this.setData({ confirmingReceipt: false });
+        wx.showToast({ title: asPaykitError(err).message, icon: 'none' });
+      }
+    },
+
+    receiptResult(result: ReceiptResult) {
+      if (result.transactionId !== this.data.order?.transactionId) return;
+      this.setData({ confirmingReceipt: false });
+      const title =
+        result.outcome === 'confirmed'
+          ? shipmentText.confirmed
+          : result.outcome === 'cancelled'
+            ? shipmentText.confirmCancelled
+            : result.error.message;
+      wx.showToast({ title, icon: 'none' });
+      void this.load();
     },
 
     state(): DetailState {

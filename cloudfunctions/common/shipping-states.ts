@@ -1,0 +1,210 @@
+/**
+ * The fulfilment dimension of a paid order, beside its pay status (which order-states.ts owns):
+ * every shipping state, every move between them and the conditional update of each. Nothing else
+ * writes `shipping`; everything else asks this module.
+ *
+ *   AWAITING ──ship──▶ SHIPPED ──ship (the one re-shipment)──▶ SHIPPED
+ *      │ └─noteRetry (virtual goods WeChat does not know yet)      │
+ *      │                                                          ├──confirm──▶ CONFIRMED ──settle──▶ SETTLED
+ *      │                                                          └──settle──────────────────────────▶ SETTLED
+ *      └──────────────── refunded (WeChat says so) ─────────────────────────────────────────▶ REFUNDED
+ *
+ * WeChat's get_order `order_state` (1 awaiting, 2 shipped, 3 confirmed, 4 completed, 5 refunded, 6
+ * awaiting settlement) moves the record forward only (`followWeChat`). Pure: the database's command
+ * builder is passed in.
+ */
+import type {
+  DeliveryMethod,
+  ShipmentPackage,
+  ShippingState,
+  ShippingView,
+} from '../../typings/paykit/shipping';
+import type { OrderDoc } from './model';
+import { PAID_STATUSES, type Command, type Move } from './order-states';
+
+export const DELIVERY_METHODS: readonly DeliveryMethod[] = ['express', 'same-city', 'virtual', 'self-pickup'];
+
+/** WeChat's `logistics_type` of each delivery method. */
+export const LOGISTICS_TYPE: Record<DeliveryMethod, 1 | 2 | 3 | 4> = {
+  express: 1,
+  'same-city': 2,
+  virtual: 3,
+  'self-pickup': 4,
+};
+
+/** One upload of shipping information, as recorded. */
+export interface ShipmentRecord {
+  method: DeliveryMethod;
+  packages: ShipmentPackage[];
+  shippedAt: Date;
+  /** The admin's openid, or `auto` for virtual goods. */
+  by: string;
+  /** The account is not enrolled in WeChat's shipping management: recorded here only. */
+  local: boolean;
+}
+
+export interface ShippingRecord {
+  state: ShippingState;
+  /** Uploads accepted: 0, 1, 2 after the one re-shipment. Moves are conditional on it. */
+  count: number;
+  shipments: ShipmentRecord[];
+  /** Virtual goods WeChat did not know yet (10060001): when the sweep tries again. */
+  retry?: { attempts: number; lastError: string; nextAt: Date } | null;
+  /** When the sweep next asks WeChat (get_order) where a shipped order stands. */
+  checkAt?: Date | null;
+  confirmedAt?: Date;
+  settledAt?: Date;
+}
+
+/** Uploads WeChat accepts per payment: the first and one re-shipment. */
+export const MAX_SHIPMENTS = 2;
+
+/** The record a payment starts: awaiting shipment (goes into the pay move's data). */
+export function awaitingShipment(): ShippingRecord {
+  return { state: 'AWAITING', count: 0, shipments: [] };
+}
+
+/** The order's shipping record; a paid order from before this dimension existed awaits shipment. */
+export function shippingOf(order: OrderDoc): ShippingRecord {
+  return order.shipping ?? awaitingShipment();
+}
+
+/** Whether the admin (or the kit, for virtual goods) may upload shipping information now. */
+export function canShip(order: OrderDoc): boolean {
+  const s = shippingOf(order);
+  return (
+    PAID_STATUSES.includes(order.status) &&
+    (s.state === 'AWAITING' || s.state === 'SHIPPED') &&
+    s.count < MAX_SHIPMENTS
+  );
+}
+
+const at = (state: ShippingState | ShippingState[], _: Command) =>
+  Array.isArray(state) ? _.in(state) : state;
+
+/**
+ * AWAITING or SHIPPED → SHIPPED with one more shipment, on an order whose record is unchanged since
+ * it was read (the count), so two admins shipping at once record one shipment.
+ */
+export function ship(_: Command, order: OrderDoc, shipment: ShipmentRecord, checkAt: Date): Move {
+  const s = shippingOf(order);
+  const shipping: ShippingRecord = {
+    ...s,
+    state: 'SHIPPED',
+    count: s.count + 1,
+    shipments: [...s.shipments, shipment],
+    retry: null,
+    checkAt,
+  };
+  return {
+    where: order.shipping
+      ? {
+          status: _.in(PAID_STATUSES),
+          'shipping.count': s.count,
+          'shipping.state': at(['AWAITING', 'SHIPPED'], _),
+        }
+      : { status: _.in(PAID_STATUSES), version: order.version },
+    data: { shipping },
+  };
+}
+
+/** Virtual goods WeChat does not know yet: when to try again (the state stays AWAITING). */
+export function noteRetry(order: OrderDoc, error: string, nextAt: Date): Move {
+  const s = shippingOf(order);
+  const retry = { attempts: (s.retry?.attempts ?? 0) + 1, lastError: error.slice(0, 200), nextAt };
+  return {
+    where: { 'shipping.state': 'AWAITING', 'shipping.count': s.count },
+    data: { 'shipping.retry': retry },
+  };
+}
+
+/** SHIPPED → CONFIRMED: WeChat says the buyer confirmed receipt (or it auto-confirmed). */
+export function confirm(confirmedAt: Date): Move {
+  return {
+    where: { 'shipping.state': 'SHIPPED' },
+    data: { 'shipping.state': 'CONFIRMED', 'shipping.confirmedAt': confirmedAt },
+  };
+}
+
+/** SHIPPED or CONFIRMED → SETTLED: WeChat released the funds. */
+export function settle(_: Command, settledAt: Date): Move {
+  return {
+    where: { 'shipping.state': _.in(['SHIPPED', 'CONFIRMED']) },
+    data: { 'shipping.state': 'SETTLED', 'shipping.settledAt': settledAt, 'shipping.checkAt': null },
+  };
+}
+
+/** Any open state → REFUNDED: WeChat has the payment as refunded. */
+export function refunded(_: Command): Move {
+  return {
+    where: { 'shipping.state': _.in(['AWAITING', 'SHIPPED', 'CONFIRMED']) },
+    data: { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null },
+  };
+}
+
+/** When the sweep next asks WeChat about a shipped order, while it is still open (shipped or confirmed). */
+export function recheckAt(_: Command, checkAt: Date | null): Move {
+  return {
+    where: { 'shipping.state': _.in(['SHIPPED', 'CONFIRMED']) },
+    data: { 'shipping.checkAt': checkAt },
+  };
+}
+
+/** WeChat's get_order `order_state` as a shipping state. */
+export function stateOfWeChat(orderState: number): ShippingState | undefined {
+  const states: Record<number, ShippingState> = {
+    1: 'AWAITING',
+    2: 'SHIPPED',
+    3: 'CONFIRMED',
+    4: 'SETTLED',
+    5: 'REFUNDED',
+    // 资金待结算: received and confirmed, the funds not yet released.
+    6: 'CONFIRMED',
+  };
+  return states[orderState];
+}
+
+const RANK: Record<ShippingState, number> = {
+  AWAITING: 0,
+  SHIPPED: 1,
+  CONFIRMED: 2,
+  SETTLED: 3,
+  REFUNDED: 4,
+};
+
+/**
+ * The move that brings the record up to WeChat's state, forward only (an answer older than what
+ * is recorded changes nothing); undefined when nothing moves. A shipment WeChat has and the kit
+ * does not (recorded in the MP console) is left to `ship` by whoever saw it.
+ */
+export function followWeChat(_: Command, order: OrderDoc, wechat: ShippingState, at: Date): Move | undefined {
+  const local = shippingOf(order).state;
+  if (wechat === 'REFUNDED') return local === 'REFUNDED' ? undefined : refunded(_);
+  if (local === 'AWAITING' || RANK[wechat] <= RANK[local]) return undefined;
+  if (wechat === 'CONFIRMED') return confirm(at);
+  if (wechat === 'SETTLED') return settle(_, at);
+  return undefined;
+}
+
+/** What the mini-program sees. */
+export function shippingView(order: OrderDoc): ShippingView {
+  const s = shippingOf(order);
+  const last = s.shipments[s.shipments.length - 1];
+  return {
+    state: s.state,
+    delivery: order.delivery ?? 'express',
+    shipCount: s.count,
+    ...(last
+      ? {
+          shipment: {
+            method: last.method,
+            packages: last.packages,
+            shippedAt: last.shippedAt.getTime(),
+            local: last.local,
+          },
+        }
+      : {}),
+    ...(s.confirmedAt ? { confirmedAt: s.confirmedAt.getTime() } : {}),
+    ...(s.settledAt ? { settledAt: s.settledAt.getTime() } : {}),
+  };
+}

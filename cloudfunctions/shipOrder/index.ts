@@ -1,0 +1,18 @@
+/**
+ * shipOrder (merchant admins only): record the shipment of a paid order at WeChat (express with
+ * tracking numbers, same-city, self-pickup; split express up to 15 packages), or its one re-shipment.
+ */
+import type { PaykitResponse } from '../../typings/paykit/errors';
+import type { ShipOrderResult } from '../../typings/paykit/shipping';
+import { caller } from '../common/access';
+import { initCloud, loadKit } from '../common/context';
+import { respond } from '../common/errors';
+import { parseRequest } from '../common/requests';
+import { shipOrder } from '../common/shipping';
+import { shipOrderRequest } from '../common/shipping-requests';
+
+initCloud();
+
+export async function main(event: unknown): Promise<PaykitResponse<ShipOrderResult>> {
+  return respond(() => shipOrder(loadKit(), caller().openid, parseRequest(shipOrderRequest, event)));
+}

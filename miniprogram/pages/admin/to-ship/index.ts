@@ -1,0 +1,116 @@
+/**
+ * pages/admin/to-ship: for merchant admins. Paid orders awaiting shipment, oldest first, each with
+ * 发货, which opens the shipping form (method, express company and tracking number, SF's masked
+ * contact, what is in the package); shipOrder records it at WeChat. Virtual goods ship themselves
+ * and leave the list once WeChat knows the payment. Anyone else gets the FORBIDDEN message.
+ */
+import type { OrderView } from '../../../../typings/paykit/order';
+import { listToShip, shipOrder } from '../../../paykit/api';
+import { asPaykitError } from '../../../paykit/errors';
+import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
+import { COMPANIES, formFor, METHODS, requestOf, type ShipForm } from './form';
+
+const PAGE = 20;
+
+Component({
+  data: {
+    orders: [] as OrderView[],
+    nextCursor: null as string | null,
+    loading: false,
+    /** The form of the order being shipped, or null. */
+    form: null as ShipForm | null,
+    shipping: false,
+    /** Why nothing can be shown (FORBIDDEN for a non-admin, a failed call, …). */
+    error: '',
+    text: toShipText,
+    deliveryText,
+    methods: METHODS,
+    methodNames: METHODS.map((m) => deliveryText[m]),
+    companyNames: COMPANIES.map((c) => expressCompanyText[c]),
+  },
+
+  methods: {
+    onLoad() {
+      void this.load(true);
+    },
+
+    async onPullDownRefresh() {
+      await this.load(true);
+      wx.stopPullDownRefresh();
+    },
+
+    onMore() {
+      void this.load(false);
+    },
+
+    /** The first page again (`fresh`), or the next one appended by path. */
+    async load(fresh: boolean): Promise<void> {
+      if (this.data.loading) return;
+      this.setData({ loading: true, error: '' });
+      try {
+        const cursor = fresh ? null : this.data.nextCursor;
+        const page = await listToShip({ pageSize: PAGE, cursor });
+        if (fresh) this.setData({ orders: page.orders });
+        else {
+          const at = this.data.orders.length;
+          const rows: Record<string, OrderView> = {};
+          page.orders.forEach((o, i) => (rows[`orders[${at + i}]`] = o));
+          this.setData(rows);
+        }
+        this.setData({ nextCursor: page.nextCursor, loading: false });
+      } catch (err) {
+        this.setData({ loading: false, error: asPaykitError(err).message });
+      }
+    },
+
+    onShipTap(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
+      const order = this.data.orders.find((o) => o.orderNo === event.currentTarget.dataset.orderNo);
+      if (order) this.setData({ form: formFor(order) });
+    },
+
+    onFormClose() {
+      if (!this.data.shipping) this.setData({ form: null });
+    },
+
+    onMethodChange(event: WechatMiniprogram.PickerChange) {
+      this.setData({ 'form.methodIndex': Number(event.detail.value) });
+    },
+
+    onCompanyChange(event: WechatMiniprogram.PickerChange) {
+      this.setData({ 'form.companyIndex': Number(event.detail.value) });
+    },
+
+    /** van-field's change: `detail` is the text. */
+    onFieldChange(
+      event: WechatMiniprogram.BaseEvent<Record<string, never>, { field?: keyof ShipForm }> & {
+        detail: string;
+      },
+    ) {
+      const field = event.currentTarget.dataset.field;
+      if (field) this.setData({ [`form.${field}`]: event.detail });
+    },
+
+    async onSubmit() {
+      const { form } = this.data;
+      if (!form || this.data.shipping) return;
+      this.setData({ shipping: true });
+      try {
+        await shipOrder(requestOf(form));
+        this.setData({
+          shipping: false,
+          form: null,
+          orders: this.data.orders.filter((o) => o.orderNo !== form.orderNo),
+        });
+        wx.showToast({ title: toShipText.shipped, icon: 'success' });
+      } catch (err) {
+        const error = asPaykitError(err);
+        this.setData({ shipping: false });
+        // The server's own message says why (in Chinese for WeChat's refusals); else the code's text.
+        wx.showToast({
+          title: /[\u4e00-\u9fff]/.test(error.detail) ? error.detail : error.message,
+          icon: 'none',
+        });
+      }
+    },
+  },
+});

@@ -1,0 +1,102 @@
+/**
+ * pages/admin/to-ship rendered with real vant against a real sandbox: a non-admin is refused, the
+ * admin sees the paid orders awaiting shipment and ships one through the form (the order leaves the
+ * list and WeChat has it shipped); SF without the masked contact is refused with the reason.
+ */
+import { callAs, eventually, get, post, readDoc, send } from '../../helpers/control';
+import { merchantArgs } from '../../helpers/kit';
+import { miniprogramSuite } from '../../helpers/mp-suite';
+import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
+
+const ADMIN = 'oToShipAdmin';
+const BUYER = `o_to_ship_buyer_${process.pid}`;
+let user = ADMIN;
+
+const suite = miniprogramSuite({ start: { args: merchantArgs(ADMIN) }, user: () => user });
+
+afterEach(() => {
+  user = ADMIN;
+  suite.wxs.uninstall();
+  jest.restoreAllMocks();
+});
+
+/** The buyer pays for the demo seed's express tea; WeChat's shipping service then knows it. */
+async function paidOrder(): Promise<string> {
+  const base = suite.sandbox.url;
+  const placed = await callAs<{ ok: boolean; data: { orderNo: string; payment: Record<string, string> } }>(
+    base,
+    BUYER,
+    'unifiedOrder',
+    { items: [{ sku: 'tea-oolong', quantity: 1 }] },
+  );
+  const { orderNo, payment } = placed.data;
+  const paid = await send('POST', `${base}/gateway/pay`, { ...payment, openid: BUYER, action: 'pay' });
+  expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
+  await eventually(async () => {
+    const doc = await readDoc<{ status: string }>(base, 'paykit_orders', orderNo);
+    return doc?.status === 'SUCCESS' ? true : undefined;
+  }, 5000);
+  const { unknownWindowMs } = await get<{ unknownWindowMs: number }>(`${base}/sandbox/shipping/config`);
+  await post(`${base}/sandbox/clock`, { action: 'advance', ms: unknownWindowMs + 1000 });
+  return orderNo;
+}
+
+async function openToShip(): Promise<SimComponent> {
+  const { comp } = renderComp(loadComp('pages/admin/to-ship/index'));
+  comp.instance.onLoad();
+  await eventually(() => (!comp.data.loading ? true : undefined), 5000);
+  return comp;
+}
+
+const tap = (comp: SimComponent, id: string) =>
+  comp.querySelector(id)!.querySelector('.van-button')!.dispatchEvent('tap');
+
+/** Types into a van-field as the admin would: the field's change event with the text. */
+const type = (comp: SimComponent, id: string, value: string) =>
+  comp.querySelector(id)!.dispatchEvent('change', { detail: value });
+
+test('a non-admin gets the FORBIDDEN message', async () => {
+  user = BUYER;
+  suite.wxs.openid = BUYER;
+  const comp = await openToShip();
+  expect(comp.querySelector('#error')!.dom!.textContent).toContain('没有权限');
+});
+
+test('the admin ships an order from the list with the form', async () => {
+  const orderNo = await paidOrder();
+  const comp = await openToShip();
+  expect(comp.querySelector(`#order-${orderNo}`)!.dom!.textContent).toContain('乌龙茶');
+  expect(comp.querySelector(`#order-${orderNo}`)!.dom!.textContent).toContain('快递');
+
+  tap(comp, `#ship-${orderNo}`);
+  await eventually(() => (comp.data.form ? true : undefined), 5000);
+  expect(comp.data.form).toEqual(expect.objectContaining({ orderNo, itemDesc: '乌龙茶' }));
+  expect(comp.querySelector('#form')).toBeTruthy();
+  // SF (the first company) without the masked contact: refused, with the reason.
+  const toast = jest.spyOn(wx, 'showToast');
+  type(comp, '#tracking-no', 'SF1234567890123');
+  tap(comp, '#submit');
+  await eventually(() => (toast.mock.calls.length ? true : undefined), 5000);
+  expect(toast.mock.calls[0][0]).toEqual(expect.objectContaining({ title: expect.stringContaining('顺丰') }));
+  expect(comp.data.form).not.toBeNull();
+
+  type(comp, '#contact', '189****1234');
+  tap(comp, '#submit');
+  await eventually(() => (comp.data.form === null ? true : undefined), 5000);
+  expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '已发货' }));
+  expect(comp.querySelector(`#order-${orderNo}`)).toBeUndefined();
+  const stored = await readDoc<{ shipping: { state: string; shipments: Array<{ packages: unknown[] }> } }>(
+    suite.sandbox.url,
+    'paykit_orders',
+    orderNo,
+  );
+  expect(stored?.shipping.state).toBe('SHIPPED');
+  expect(stored?.shipping.shipments[0].packages).toEqual([
+    {
+      itemDesc: '乌龙茶',
+      trackingNo: 'SF1234567890123',
+      expressCompany: 'SF',
+      contact: { receiverContact: '189****1234' },
+    },
+  ]);
+});
