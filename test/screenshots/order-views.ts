@@ -2,8 +2,17 @@
  * The order pages' views: the list on each tab (one user with an order in each state) and the
  * detail page in each state, each of its own user.
  */
-import { detailText, orderStatusText, ordersText, payButtonText } from '../../miniprogram/paykit/strings';
-import { buy, closeOrder, openPage, pageShot, refundOrder, shownAs } from './scenes';
+import {
+  detailText,
+  expressCompanyText,
+  orderStatusText,
+  ordersText,
+  payButtonText,
+  shipmentText,
+  shippingStateText,
+} from '../../miniprogram/paykit/strings';
+import { zto } from '../helpers/shipping-kit';
+import { DEFAULT_ADMIN, buy, closeOrder, openPage, pageShot, refundOrder, shownAs } from './scenes';
 import { LONG_NAME, TEN_LINES, user, type Step, type View, type ViewState } from './view-kit';
 
 /** The order list's user: one order in each state, one of them ten lines long, two counting down. */
@@ -180,6 +189,34 @@ export const details: View[] = [
       '¥28.00',
       '少送了一杯拿铁',
       detailText.refunded,
+    ],
+  ),
+  detailView(
+    'shipped',
+    [
+      {
+        at: '2026-06-01T09:20',
+        run: async (ctx, s) =>
+          void (s.orderNo = await buy(ctx, detailUser('shipped'), [{ sku: 'tea-oolong', quantity: 2 }])),
+      },
+      // WeChat knows a payment a minute after it (10060001 before): the admin ships later.
+      {
+        at: '2026-06-01T09:48',
+        run: async (ctx, s) =>
+          void (await ctx.kit.ok(DEFAULT_ADMIN, 'shipOrder', {
+            orderNo: s.orderNo,
+            packages: [zto('ZT7300012345678', '乌龙茶 × 2')],
+          })),
+      },
+    ],
+    () => [
+      orderStatusText.SUCCESS,
+      '¥32.00',
+      shipmentText.title,
+      shippingStateText.SHIPPED,
+      expressCompanyText.ZTO,
+      'ZT7300012345678',
+      shipmentText.confirm,
     ],
   ),
   detailView(
