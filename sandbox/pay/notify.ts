@@ -20,6 +20,7 @@ import {
   type NotificationStatus,
   type NotificationView,
 } from './notify-log';
+import { statement } from '../cloud/statements';
 
 export type { CallbackKind, DeliveryView, NotificationStatus, NotificationView } from './notify-log';
 
@@ -74,23 +75,22 @@ export class Notifier {
     const held = fault?.mode === 'hold';
     const firstAt = now + (fault?.mode === 'delay' ? fault.delayMs : 0);
     const id = Number(
-      this.db
-        .prepare(
-          `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
+      statement(
+        this.db,
+        `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
              status, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-        )
-        .run(
-          input.kind,
-          input.subMchId,
-          input.outTradeNo,
-          input.outRefundNo ?? null,
-          input.envId,
-          input.functionName,
-          JSON.stringify(input.event),
-          held ? 'held' : 'pending',
-          held ? null : firstAt,
-          now,
-        ).lastInsertRowid,
+      ).run(
+        input.kind,
+        input.subMchId,
+        input.outTradeNo,
+        input.outRefundNo ?? null,
+        input.envId,
+        input.functionName,
+        JSON.stringify(input.event),
+        held ? 'held' : 'pending',
+        held ? null : firstAt,
+        now,
+      ).lastInsertRowid,
     );
     if (!held) this.schedule(id, firstAt);
     return id;
@@ -98,17 +98,17 @@ export class Notifier {
 
   /** Re-arms what was pending at shutdown; an attempt cut off mid-flight counts as not acknowledged. */
   start(): void {
-    const rows = this.db
-      .prepare("SELECT * FROM pay_notifications WHERE status IN ('pending', 'inflight') ORDER BY id")
-      .all() as NotificationRow[];
+    const rows = statement(
+      this.db,
+      "SELECT * FROM pay_notifications WHERE status IN ('pending', 'inflight') ORDER BY id",
+    ).all() as NotificationRow[];
     for (const row of rows) {
       if (this.timers.has(row.id)) continue;
       if (row.status === 'inflight') {
-        this.db
-          .prepare(
-            "UPDATE pay_deliveries SET outcome = 'error', error = 'sandbox stopped' WHERE notification_id = ? AND outcome = 'pending'",
-          )
-          .run(row.id);
+        statement(
+          this.db,
+          "UPDATE pay_deliveries SET outcome = 'error', error = 'sandbox stopped' WHERE notification_id = ? AND outcome = 'pending'",
+        ).run(row.id);
         this.failed(row, this.clock.now());
       } else {
         this.schedule(row.id, row.next_at ?? this.clock.now());
@@ -129,17 +129,19 @@ export class Notifier {
 
   /** Sends held notifications now, in creation order or reversed (to reorder callbacks). */
   releaseHeld(order: 'fifo' | 'reverse' = 'fifo'): number {
-    const rows = this.db
-      .prepare("SELECT id FROM pay_notifications WHERE status = 'held' ORDER BY id")
-      .all() as {
+    const rows = statement(
+      this.db,
+      "SELECT id FROM pay_notifications WHERE status = 'held' ORDER BY id",
+    ).all() as {
       id: number;
     }[];
     if (order === 'reverse') rows.reverse();
     const now = this.clock.now();
     for (const { id } of rows) {
-      this.db
-        .prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?")
-        .run(now, id);
+      statement(this.db, "UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
+        now,
+        id,
+      );
       this.schedule(id, now);
     }
     return rows.length;
@@ -150,7 +152,10 @@ export class Notifier {
     const row = this.row(id);
     if (!row || row.status === 'inflight') return false;
     const now = this.clock.now();
-    this.db.prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
+    statement(this.db, "UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
+      now,
+      id,
+    );
     this.schedule(id, now);
     return true;
   }
@@ -164,7 +169,7 @@ export class Notifier {
   }
 
   private row(id: number): NotificationRow | undefined {
-    return this.db.prepare('SELECT * FROM pay_notifications WHERE id = ?').get(id) as
+    return statement(this.db, 'SELECT * FROM pay_notifications WHERE id = ?').get(id) as
       NotificationRow | undefined;
   }
 
@@ -192,9 +197,10 @@ export class Notifier {
     if (!row || row.status !== 'pending' || this.closed) return;
     const attempt = row.attempts + 1;
     const startedAt = this.clock.now();
-    this.db
-      .prepare("UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?")
-      .run(attempt, id);
+    statement(this.db, "UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?").run(
+      attempt,
+      id,
+    );
     const fault = this.faults.take(row.kind, ['drop', 'duplicate']);
     if (fault?.mode === 'drop') {
       this.logDelivery(row, attempt, false, startedAt, 'dropped', undefined, 'dropped by callback fault');
@@ -207,11 +213,10 @@ export class Notifier {
     const current = this.row(id);
     if (!current || current.status !== 'inflight') return;
     if (ok) {
-      this.db
-        .prepare(
-          "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
-        )
-        .run(this.clock.now(), id);
+      statement(
+        this.db,
+        "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
+      ).run(this.clock.now(), id);
     } else {
       this.failed(current, startedAt);
     }
@@ -237,9 +242,10 @@ export class Notifier {
       error = err instanceof Error ? err.message : String(err);
     }
     if (this.closed) return false;
-    this.db
-      .prepare('UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?')
-      .run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
+    statement(
+      this.db,
+      'UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?',
+    ).run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
     return outcome === 'ok';
   }
 
@@ -254,26 +260,25 @@ export class Notifier {
   ): number {
     const finished = outcome === 'pending' ? null : at;
     return Number(
-      this.db
-        .prepare(
-          `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
+      statement(
+        this.db,
+        `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
              duplicate, started_at, finished_at, outcome, answer, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          row.id,
-          row.kind,
-          row.out_trade_no,
-          row.out_refund_no,
-          row.env_id,
-          row.function_name,
-          attempt,
-          duplicate ? 1 : 0,
-          at,
-          finished,
-          outcome,
-          answer === undefined ? null : safeJson(answer),
-          error ?? null,
-        ).lastInsertRowid,
+      ).run(
+        row.id,
+        row.kind,
+        row.out_trade_no,
+        row.out_refund_no,
+        row.env_id,
+        row.function_name,
+        attempt,
+        duplicate ? 1 : 0,
+        at,
+        finished,
+        outcome,
+        answer === undefined ? null : safeJson(answer),
+        error ?? null,
+      ).lastInsertRowid,
     );
   }
 
@@ -282,16 +287,18 @@ export class Notifier {
     const schedule = this.config().retryScheduleMs;
     const wait = schedule[row.attempts - 1];
     if (wait === undefined) {
-      this.db
-        .prepare("UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?")
-        .run(row.id);
+      statement(
+        this.db,
+        "UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?",
+      ).run(row.id);
       return;
     }
     // next_at keeps the planned time, so a clock jump replays the missed attempts at their planned times.
     const planned = (row.next_at ?? attemptAt) + wait;
-    this.db
-      .prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?")
-      .run(planned, row.id);
+    statement(this.db, "UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
+      planned,
+      row.id,
+    );
     this.schedule(row.id, Math.max(planned, this.clock.now()));
   }
 }

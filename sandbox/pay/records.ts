@@ -1,5 +1,6 @@
 /** Typed access to pay_trades, pay_prepays and pay_refunds. */
 import type Database from 'better-sqlite3';
+import { statement } from '../cloud/statements';
 
 export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
@@ -64,18 +65,10 @@ function insertSql(table: string, row: object): string {
 }
 
 export class PayRecords {
-  /** Prepared statements by SQL text: preparing costs more than running most of these queries. */
-  private readonly statements = new Map<string, Database.Statement>();
-
   constructor(private readonly db: Database.Database) {}
 
   private prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return statement(this.db, sql);
   }
 
   transaction<T>(fn: () => T): T {
