@@ -21,6 +21,7 @@ import {
   type NotificationView,
 } from './notify-log';
 import { statement } from '../cloud/statements';
+import { StatusWatch } from './status-watch';
 
 export type { CallbackKind, DeliveryView, NotificationStatus, NotificationView } from './notify-log';
 
@@ -56,6 +57,7 @@ export function isAck(answer: unknown): boolean {
 
 export class Notifier {
   private readonly timers = new Map<number, number>();
+  private readonly watch = new StatusWatch<NotificationView>();
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
   readonly faults: CallbackFaults;
@@ -93,6 +95,7 @@ export class Notifier {
       ).lastInsertRowid,
     );
     if (!held) this.schedule(id, firstAt);
+    this.changed();
     return id;
   }
 
@@ -144,6 +147,7 @@ export class Notifier {
       );
       this.schedule(id, now);
     }
+    if (rows.length) this.changed();
     return rows.length;
   }
 
@@ -157,11 +161,29 @@ export class Notifier {
       id,
     );
     this.schedule(id, now);
+    this.changed();
     return true;
   }
 
   notifications(filter: { outTradeNo?: string; status?: NotificationStatus } = {}): NotificationView[] {
     return listNotifications(this.db, filter);
+  }
+
+  /**
+   * The notifications matching `filter`; while none does, waits up to `waitMs` (or until `gone`
+   * resolves: the caller hung up) for a status change that makes one match, instead of being polled.
+   */
+  waitFor(
+    filter: { outTradeNo?: string; status?: NotificationStatus },
+    waitMs: number,
+    gone: Promise<void>,
+  ): Promise<NotificationView[]> {
+    if (this.closed) return Promise.resolve(this.notifications(filter));
+    return this.watch.waitFor(() => this.notifications(filter), waitMs, gone);
+  }
+
+  private changed(): void {
+    this.watch.changed();
   }
 
   deliveries(filter: DeliveryFilter = {}): DeliveryView[] {
@@ -205,6 +227,7 @@ export class Notifier {
     if (fault?.mode === 'drop') {
       this.logDelivery(row, attempt, false, startedAt, 'dropped', undefined, 'dropped by callback fault');
       this.failed({ ...row, attempts: attempt }, startedAt);
+      this.changed();
       return;
     }
     if (fault?.mode === 'duplicate') this.track(this.send(row, attempt, true).then(() => undefined));
@@ -220,6 +243,7 @@ export class Notifier {
     } else {
       this.failed(current, startedAt);
     }
+    this.changed();
   }
 
   /** One delivery of the event; resolves with whether it was acknowledged. */
