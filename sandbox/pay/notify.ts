@@ -77,8 +77,7 @@ export class Notifier {
     const held = fault?.mode === 'hold';
     const firstAt = now + (fault?.mode === 'delay' ? fault.delayMs : 0);
     const id = Number(
-      statement(
-        this.db,
+      this.sql(
         `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
              status, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
       ).run(
@@ -101,15 +100,13 @@ export class Notifier {
 
   /** Re-arms what was pending at shutdown; an attempt cut off mid-flight counts as not acknowledged. */
   start(): void {
-    const rows = statement(
-      this.db,
+    const rows = this.sql(
       "SELECT * FROM pay_notifications WHERE status IN ('pending', 'inflight') ORDER BY id",
     ).all() as NotificationRow[];
     for (const row of rows) {
       if (this.timers.has(row.id)) continue;
       if (row.status === 'inflight') {
-        statement(
-          this.db,
+        this.sql(
           "UPDATE pay_deliveries SET outcome = 'error', error = 'sandbox stopped' WHERE notification_id = ? AND outcome = 'pending'",
         ).run(row.id);
         this.failed(row, this.clock.now());
@@ -132,19 +129,13 @@ export class Notifier {
 
   /** Sends held notifications now, in creation order or reversed (to reorder callbacks). */
   releaseHeld(order: 'fifo' | 'reverse' = 'fifo'): number {
-    const rows = statement(
-      this.db,
-      "SELECT id FROM pay_notifications WHERE status = 'held' ORDER BY id",
-    ).all() as {
+    const rows = this.sql("SELECT id FROM pay_notifications WHERE status = 'held' ORDER BY id").all() as {
       id: number;
     }[];
     if (order === 'reverse') rows.reverse();
     const now = this.clock.now();
     for (const { id } of rows) {
-      statement(this.db, "UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
-        now,
-        id,
-      );
+      this.sql("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
       this.schedule(id, now);
     }
     if (rows.length) this.changed();
@@ -156,10 +147,7 @@ export class Notifier {
     const row = this.row(id);
     if (!row || row.status === 'inflight') return false;
     const now = this.clock.now();
-    statement(this.db, "UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
-      now,
-      id,
-    );
+    this.sql("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
     this.schedule(id, now);
     this.changed();
     return true;
@@ -190,9 +178,12 @@ export class Notifier {
     return listDeliveries(this.db, filter);
   }
 
+  private sql(text: string): Database.Statement {
+    return statement(this.db, text);
+  }
+
   private row(id: number): NotificationRow | undefined {
-    return statement(this.db, 'SELECT * FROM pay_notifications WHERE id = ?').get(id) as
-      NotificationRow | undefined;
+    return this.sql('SELECT * FROM pay_notifications WHERE id = ?').get(id) as NotificationRow | undefined;
   }
 
   private schedule(id: number, at: number): void {
@@ -219,10 +210,7 @@ export class Notifier {
     if (!row || row.status !== 'pending' || this.closed) return;
     const attempt = row.attempts + 1;
     const startedAt = this.clock.now();
-    statement(this.db, "UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?").run(
-      attempt,
-      id,
-    );
+    this.sql("UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?").run(attempt, id);
     const fault = this.faults.take(row.kind, ['drop', 'duplicate']);
     if (fault?.mode === 'drop') {
       this.logDelivery(row, attempt, false, startedAt, 'dropped', undefined, 'dropped by callback fault');
@@ -236,8 +224,7 @@ export class Notifier {
     const current = this.row(id);
     if (!current || current.status !== 'inflight') return;
     if (ok) {
-      statement(
-        this.db,
+      this.sql(
         "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
       ).run(this.clock.now(), id);
     } else {
@@ -266,8 +253,7 @@ export class Notifier {
       error = err instanceof Error ? err.message : String(err);
     }
     if (this.closed) return false;
-    statement(
-      this.db,
+    this.sql(
       'UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?',
     ).run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
     return outcome === 'ok';
@@ -284,8 +270,7 @@ export class Notifier {
   ): number {
     const finished = outcome === 'pending' ? null : at;
     return Number(
-      statement(
-        this.db,
+      this.sql(
         `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
              duplicate, started_at, finished_at, outcome, answer, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
@@ -311,15 +296,12 @@ export class Notifier {
     const schedule = this.config().retryScheduleMs;
     const wait = schedule[row.attempts - 1];
     if (wait === undefined) {
-      statement(
-        this.db,
-        "UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?",
-      ).run(row.id);
+      this.sql("UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?").run(row.id);
       return;
     }
     // next_at keeps the planned time, so a clock jump replays the missed attempts at their planned times.
     const planned = (row.next_at ?? attemptAt) + wait;
-    statement(this.db, "UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
+    this.sql("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
       planned,
       row.id,
     );
