@@ -29,6 +29,10 @@ const BOTH_PROVIDERS = [
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30000,
+  // Two workers on a 2-core machine: most suites wait on a sandbox process, not on jest.
+  maxWorkers: 2,
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   projects: [
     { ...base, displayName: 'cloudpay', testMatch: ['<rootDir>/test/**/*.test.ts'] },
     {

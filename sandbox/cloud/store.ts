@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { SandboxError } from '../errors';
 import { COMPLEX, KEY_FUNCTION, keyAtPath, keyExpr, sqlKeyFunction } from './keys';
 import { decodeValue, type Doc, invalidParam, stringifyEJSON } from './values';
+import { statement } from './statements';
 
 export interface Row {
   rowid: number;
@@ -181,16 +182,19 @@ export class DocStore {
 
   get(collection: string, key: string): Row | null {
     if (!this.has(collection)) return null;
-    const raw = this.sqlite
-      .prepare(`SELECT rowid, _id, v, doc FROM ${tableName(collection)} WHERE _id = ?`)
-      .get(key);
+    const raw = statement(
+      this.sqlite,
+      `SELECT rowid, _id, v, doc FROM ${tableName(collection)} WHERE _id = ?`,
+    ).get(key);
     return raw ? this.decode(raw as RawRow) : null;
   }
 
   /** Identity of the stored revision: rowids are never reused (AUTOINCREMENT) and v grows on every write. */
   revision(collection: string, key: string): string | null {
     if (!this.has(collection)) return null;
-    const raw = this.sqlite.prepare(`SELECT rowid, v FROM ${tableName(collection)} WHERE _id = ?`).get(key);
+    const raw = statement(this.sqlite, `SELECT rowid, v FROM ${tableName(collection)} WHERE _id = ?`).get(
+      key,
+    );
     return raw ? revisionOf(raw as Row) : null;
   }
 
@@ -210,9 +214,9 @@ export class DocStore {
 
   count(collection: string, where: string, params: unknown[]): number {
     if (!this.has(collection)) return 0;
-    const r = this.sqlite
-      .prepare(`SELECT COUNT(*) AS n FROM ${tableName(collection)} WHERE ${where}`)
-      .get(...params);
+    const r = statement(this.sqlite, `SELECT COUNT(*) AS n FROM ${tableName(collection)} WHERE ${where}`).get(
+      ...params,
+    );
     return (r as { n: number }).n;
   }
 
@@ -222,9 +226,10 @@ export class DocStore {
     this.checkTaint(collection, text);
     this.touched.add(collection);
     try {
-      const info = this.sqlite
-        .prepare(`INSERT INTO ${tableName(collection)} (_id, v, doc) VALUES (?, 1, ?)`)
-        .run(key, text);
+      const info = statement(
+        this.sqlite,
+        `INSERT INTO ${tableName(collection)} (_id, v, doc) VALUES (?, 1, ?)`,
+      ).run(key, text);
       return { rowid: Number(info.lastInsertRowid), key, v: 1, doc };
     } catch (err) {
       throw duplicateKey(err, collection);
@@ -236,9 +241,10 @@ export class DocStore {
     this.checkTaint(collection, text);
     this.touched.add(collection);
     try {
-      this.sqlite
-        .prepare(`UPDATE ${tableName(collection)} SET v = v + 1, doc = ? WHERE rowid = ?`)
-        .run(text, row.rowid);
+      statement(this.sqlite, `UPDATE ${tableName(collection)} SET v = v + 1, doc = ? WHERE rowid = ?`).run(
+        text,
+        row.rowid,
+      );
     } catch (err) {
       throw duplicateKey(err, collection);
     }
@@ -247,7 +253,7 @@ export class DocStore {
 
   remove(collection: string, rowid: number): void {
     this.touched.add(collection);
-    this.sqlite.prepare(`DELETE FROM ${tableName(collection)} WHERE rowid = ?`).run(rowid);
+    statement(this.sqlite, `DELETE FROM ${tableName(collection)} WHERE rowid = ?`).run(rowid);
   }
 
   drop(collection: string): void {

@@ -54,7 +54,8 @@ export async function handleControl(
   if (area === 'functions' && !rest.length) {
     only('GET');
     const list = sandbox.functions.list().map((name) => ({ name, ...sandbox.functions.config(name) }));
-    return sendJson(res, 200, { functions: list });
+    // Spare workers: started, wx-server-sdk loaded, no function yet (runtime/spares.ts).
+    return sendJson(res, 200, { functions: list, spares: sandbox.functions.sparePids() });
   }
   if (area === 'functions' && rest.length === 2 && rest[1] === 'invoke') {
     only('POST');

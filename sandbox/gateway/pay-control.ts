@@ -15,6 +15,8 @@ const KINDS = ['payment', 'refund'] as const;
 const TRADE_STATES = ['NOTPAY', 'USERPAYING', 'SUCCESS', 'REFUND', 'CLOSED', 'PAYERROR'] as const;
 const NOTIFICATION_STATUSES = ['pending', 'inflight', 'delivered', 'abandoned', 'held'] as const;
 const RELEASE_ORDERS = ['fifo', 'reverse'] as const;
+/** The longest `GET notifications?waitMs=` wait. */
+const MAX_WAIT_MS = 30_000;
 const ROUTES =
   'GET trades|notifications|deliveries|faults|config, POST act|faults|callbacks|callbacks/release|' +
   'callbacks/resend|settle|config, DELETE faults';
@@ -40,13 +42,25 @@ export async function handlePayControl(
           subMchId: param('subMchId'),
         }),
       });
-    case 'GET notifications':
-      return sendJson(res, 200, {
-        notifications: pay.notifications({
-          outTradeNo: param('outTradeNo'),
-          status: oneOf('status', param('status'), NOTIFICATION_STATUSES),
-        }),
-      });
+    case 'GET notifications': {
+      const filter = {
+        outTradeNo: param('outTradeNo'),
+        status: oneOf('status', param('status'), NOTIFICATION_STATUSES),
+      };
+      // waitMs: while nothing matches, answer once something does (or the time is up) instead of
+      // being polled; what a bench or a test waiting for one callback asks.
+      const wait = param('waitMs');
+      const waitMs = wholeNumber(
+        'waitMs',
+        wait === undefined || !/^\d+$/.test(wait) ? wait : Number(wait),
+        0,
+        0,
+      )!;
+      if (waitMs > MAX_WAIT_MS) throw badRequest(`waitMs must be at most ${MAX_WAIT_MS}; got ${waitMs}`);
+      const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      const notifications = await pay.waitForNotifications(filter, waitMs, gone);
+      return sendJson(res, 200, { notifications });
+    }
     case 'GET deliveries':
       return sendJson(res, 200, {
         deliveries: pay.deliveries({

@@ -6,6 +6,7 @@
  * - `hold`: the next N notifications wait until `releaseHeld()` (reverse order = reordered callbacks).
  */
 import type Database from 'better-sqlite3';
+import { statement } from '../cloud/statements';
 
 export type CallbackFaultMode = 'drop' | 'delay' | 'duplicate' | 'hold';
 
@@ -46,17 +47,19 @@ export class CallbackFaults {
     const delayMs = f.delayMs ?? 0;
     if (f.mode === 'delay' && !(delayMs > 0)) throw new RangeError('a delay fault needs delayMs > 0');
     const id = Number(
-      this.db
-        .prepare('INSERT INTO pay_callback_faults (kind, mode, remaining, delay_ms) VALUES (?, ?, ?, ?)')
-        .run(f.kind ?? null, f.mode, f.count, delayMs).lastInsertRowid,
+      statement(
+        this.db,
+        'INSERT INTO pay_callback_faults (kind, mode, remaining, delay_ms) VALUES (?, ?, ?, ?)',
+      ).run(f.kind ?? null, f.mode, f.count, delayMs).lastInsertRowid,
     );
     return { id, ...(f.kind ? { kind: f.kind } : {}), mode: f.mode, remaining: f.count, delayMs };
   }
 
   list(): CallbackFault[] {
-    const rows = this.db
-      .prepare('SELECT * FROM pay_callback_faults WHERE remaining > 0 ORDER BY id')
-      .all() as Row[];
+    const rows = statement(
+      this.db,
+      'SELECT * FROM pay_callback_faults WHERE remaining > 0 ORDER BY id',
+    ).all() as Row[];
     return rows.map((r) => ({
       id: r.id,
       ...(r.kind ? { kind: r.kind } : {}),
@@ -67,14 +70,14 @@ export class CallbackFaults {
   }
 
   clear(): void {
-    this.db.prepare('DELETE FROM pay_callback_faults').run();
+    statement(this.db, 'DELETE FROM pay_callback_faults').run();
   }
 
   /** Consumes one use of the oldest matching fault among `modes`. */
   take(kind: 'payment' | 'refund', modes: CallbackFaultMode[]): CallbackFault | undefined {
     const fault = this.list().find((f) => (!f.kind || f.kind === kind) && modes.includes(f.mode));
     if (!fault) return undefined;
-    this.db.prepare('UPDATE pay_callback_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);
+    statement(this.db, 'UPDATE pay_callback_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);
     return fault;
   }
 }

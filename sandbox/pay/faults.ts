@@ -8,6 +8,7 @@
  *   with that err_code.
  */
 import type Database from 'better-sqlite3';
+import { statement } from '../cloud/statements';
 
 export interface ApiFault {
   id: number;
@@ -116,15 +117,19 @@ export class ApiFaults {
     if (typeof f.error !== 'string' || !f.error) throw new RangeError('error is required');
     const afterProcessing = f.afterProcessing === true;
     const id = Number(
-      this.db
-        .prepare('INSERT INTO pay_faults (api, remaining, error, after_processing) VALUES (?, ?, ?, ?)')
-        .run(f.api, f.count, f.error, afterProcessing ? 1 : 0).lastInsertRowid,
+      statement(
+        this.db,
+        'INSERT INTO pay_faults (api, remaining, error, after_processing) VALUES (?, ?, ?, ?)',
+      ).run(f.api, f.count, f.error, afterProcessing ? 1 : 0).lastInsertRowid,
     );
     return { id, api: f.api, remaining: f.count, error: f.error, afterProcessing };
   }
 
   list(): ApiFault[] {
-    const rows = this.db.prepare('SELECT * FROM pay_faults WHERE remaining > 0 ORDER BY id').all() as Row[];
+    const rows = statement(
+      this.db,
+      'SELECT * FROM pay_faults WHERE remaining > 0 ORDER BY id',
+    ).all() as Row[];
     return rows.map((r) => ({
       id: r.id,
       api: r.api,
@@ -135,7 +140,7 @@ export class ApiFaults {
   }
 
   clear(): void {
-    this.db.prepare('DELETE FROM pay_faults').run();
+    statement(this.db, 'DELETE FROM pay_faults').run();
   }
 
   /** Consumes one use of the oldest fault for `api`. `*` stands for every cloudPay API call, not for the
@@ -144,7 +149,7 @@ export class ApiFaults {
     const wildcard = api !== REFUND_RESULT;
     const fault = this.list().find((f) => f.api === api || (wildcard && f.api === '*'));
     if (!fault) return undefined;
-    this.db.prepare('UPDATE pay_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);
+    statement(this.db, 'UPDATE pay_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);
     return fault;
   }
 }

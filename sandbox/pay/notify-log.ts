@@ -1,5 +1,6 @@
 /** The callback log tables (pay_notifications, pay_deliveries) as the control surface reads them. */
 import type Database from 'better-sqlite3';
+import { statement } from '../cloud/statements';
 
 export type CallbackKind = 'payment' | 'refund';
 
@@ -74,9 +75,9 @@ export function listNotifications(
     ['out_trade_no', filter.outTradeNo],
     ['status', filter.status],
   ]);
-  const rows = db
-    .prepare(`SELECT * FROM pay_notifications${clause} ORDER BY id`)
-    .all(...args) as NotificationRow[];
+  const rows = statement(db, `SELECT * FROM pay_notifications${clause} ORDER BY id`).all(
+    ...args,
+  ) as NotificationRow[];
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
@@ -99,11 +100,10 @@ export function listDeliveries(db: Database.Database, filter: DeliveryFilter = {
     ['d.out_refund_no', filter.outRefundNo],
     ['d.kind', filter.kind],
   ]);
-  const rows = db
-    .prepare(
-      `SELECT d.*, n.event AS event FROM pay_deliveries d JOIN pay_notifications n ON n.id = d.notification_id${clause} ORDER BY d.id`,
-    )
-    .all(...args) as DeliveryRow[];
+  const rows = statement(
+    db,
+    `SELECT d.*, n.event AS event FROM pay_deliveries d JOIN pay_notifications n ON n.id = d.notification_id${clause} ORDER BY d.id`,
+  ).all(...args) as DeliveryRow[];
   return rows.map(deliveryView);
 }
 

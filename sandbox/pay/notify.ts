@@ -20,6 +20,8 @@ import {
   type NotificationStatus,
   type NotificationView,
 } from './notify-log';
+import { statement } from '../cloud/statements';
+import { StatusWatch } from './status-watch';
 
 export type { CallbackKind, DeliveryView, NotificationStatus, NotificationView } from './notify-log';
 
@@ -55,6 +57,7 @@ export function isAck(answer: unknown): boolean {
 
 export class Notifier {
   private readonly timers = new Map<number, number>();
+  private readonly watch = new StatusWatch<NotificationView>();
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
   readonly faults: CallbackFaults;
@@ -65,7 +68,7 @@ export class Notifier {
     private readonly config: () => PayConfig,
     private readonly deliver: DeliverFn,
     /** Runs after every change to a notification or its deliveries (the dashboard's live feed). */
-    private readonly changed: (outTradeNo: string) => void = () => undefined,
+    private readonly onChange: (outTradeNo: string) => void = () => undefined,
   ) {
     this.faults = new CallbackFaults(db);
   }
@@ -76,23 +79,21 @@ export class Notifier {
     const held = fault?.mode === 'hold';
     const firstAt = now + (fault?.mode === 'delay' ? fault.delayMs : 0);
     const id = Number(
-      this.db
-        .prepare(
-          `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
+      this.sql(
+        `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
              status, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-        )
-        .run(
-          input.kind,
-          input.subMchId,
-          input.outTradeNo,
-          input.outRefundNo ?? null,
-          input.envId,
-          input.functionName,
-          JSON.stringify(input.event),
-          held ? 'held' : 'pending',
-          held ? null : firstAt,
-          now,
-        ).lastInsertRowid,
+      ).run(
+        input.kind,
+        input.subMchId,
+        input.outTradeNo,
+        input.outRefundNo ?? null,
+        input.envId,
+        input.functionName,
+        JSON.stringify(input.event),
+        held ? 'held' : 'pending',
+        held ? null : firstAt,
+        now,
+      ).lastInsertRowid,
     );
     if (!held) this.schedule(id, firstAt);
     this.changed(input.outTradeNo);
@@ -101,17 +102,15 @@ export class Notifier {
 
   /** Re-arms what was pending at shutdown; an attempt cut off mid-flight counts as not acknowledged. */
   start(): void {
-    const rows = this.db
-      .prepare("SELECT * FROM pay_notifications WHERE status IN ('pending', 'inflight') ORDER BY id")
-      .all() as NotificationRow[];
+    const rows = this.sql(
+      "SELECT * FROM pay_notifications WHERE status IN ('pending', 'inflight') ORDER BY id",
+    ).all() as NotificationRow[];
     for (const row of rows) {
       if (this.timers.has(row.id)) continue;
       if (row.status === 'inflight') {
-        this.db
-          .prepare(
-            "UPDATE pay_deliveries SET outcome = 'error', error = 'sandbox stopped' WHERE notification_id = ? AND outcome = 'pending'",
-          )
-          .run(row.id);
+        this.sql(
+          "UPDATE pay_deliveries SET outcome = 'error', error = 'sandbox stopped' WHERE notification_id = ? AND outcome = 'pending'",
+        ).run(row.id);
         this.failed(row, this.clock.now());
       } else {
         this.schedule(row.id, row.next_at ?? this.clock.now());
@@ -132,18 +131,15 @@ export class Notifier {
 
   /** Sends held notifications now, in creation order or reversed (to reorder callbacks). */
   releaseHeld(order: 'fifo' | 'reverse' = 'fifo'): number {
-    const rows = this.db
-      .prepare("SELECT id FROM pay_notifications WHERE status = 'held' ORDER BY id")
-      .all() as {
-      id: number;
-    }[];
+    const rows = this.sql(
+      "SELECT id, out_trade_no FROM pay_notifications WHERE status = 'held' ORDER BY id",
+    ).all() as Array<Pick<NotificationRow, 'id' | 'out_trade_no'>>;
     if (order === 'reverse') rows.reverse();
     const now = this.clock.now();
-    for (const { id } of rows) {
-      this.db
-        .prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?")
-        .run(now, id);
+    for (const { id, out_trade_no } of rows) {
+      this.sql("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
       this.schedule(id, now);
+      this.changed(out_trade_no);
     }
     return rows.length;
   }
@@ -153,7 +149,7 @@ export class Notifier {
     const row = this.row(id);
     if (!row || row.status === 'inflight') return false;
     const now = this.clock.now();
-    this.db.prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
+    this.sql("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(now, id);
     this.schedule(id, now);
     this.changed(row.out_trade_no);
     return true;
@@ -163,13 +159,35 @@ export class Notifier {
     return listNotifications(this.db, filter);
   }
 
+  /**
+   * The notifications matching `filter`; while none does, waits up to `waitMs` (or until `gone`
+   * resolves: the caller hung up) for a status change that makes one match, instead of being polled.
+   */
+  waitFor(
+    filter: { outTradeNo?: string; status?: NotificationStatus },
+    waitMs: number,
+    gone: Promise<void>,
+  ): Promise<NotificationView[]> {
+    if (this.closed) return Promise.resolve(this.notifications(filter));
+    return this.watch.waitFor(() => this.notifications(filter), waitMs, gone);
+  }
+
+  /** Wakes the waiters on notification statuses, and tells the live feed which order changed. */
+  private changed(outTradeNo?: string): void {
+    this.watch.changed();
+    if (outTradeNo !== undefined) this.onChange(outTradeNo);
+  }
+
   deliveries(filter: DeliveryFilter = {}): DeliveryView[] {
     return listDeliveries(this.db, filter);
   }
 
+  private sql(text: string): Database.Statement {
+    return statement(this.db, text);
+  }
+
   private row(id: number): NotificationRow | undefined {
-    return this.db.prepare('SELECT * FROM pay_notifications WHERE id = ?').get(id) as
-      NotificationRow | undefined;
+    return this.sql('SELECT * FROM pay_notifications WHERE id = ?').get(id) as NotificationRow | undefined;
   }
 
   private schedule(id: number, at: number): void {
@@ -196,13 +214,12 @@ export class Notifier {
     if (!row || row.status !== 'pending' || this.closed) return;
     const attempt = row.attempts + 1;
     const startedAt = this.clock.now();
-    this.db
-      .prepare("UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?")
-      .run(attempt, id);
+    this.sql("UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?").run(attempt, id);
     const fault = this.faults.take(row.kind, ['drop', 'duplicate']);
     if (fault?.mode === 'drop') {
       this.logDelivery(row, attempt, false, startedAt, 'dropped', undefined, 'dropped by callback fault');
       this.failed({ ...row, attempts: attempt }, startedAt);
+      this.changed();
       return;
     }
     if (fault?.mode === 'duplicate') this.track(this.send(row, attempt, true).then(() => undefined));
@@ -211,15 +228,14 @@ export class Notifier {
     const current = this.row(id);
     if (!current || current.status !== 'inflight') return;
     if (ok) {
-      this.db
-        .prepare(
-          "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
-        )
-        .run(this.clock.now(), id);
+      this.sql(
+        "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
+      ).run(this.clock.now(), id);
       this.changed(current.out_trade_no);
     } else {
       this.failed(current, startedAt);
     }
+    this.changed();
   }
 
   /** One delivery of the event; resolves with whether it was acknowledged. */
@@ -242,9 +258,9 @@ export class Notifier {
       error = err instanceof Error ? err.message : String(err);
     }
     if (this.closed) return false;
-    this.db
-      .prepare('UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?')
-      .run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
+    this.sql(
+      'UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?',
+    ).run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
     this.changed(row.out_trade_no);
     return outcome === 'ok';
   }
@@ -260,26 +276,24 @@ export class Notifier {
   ): number {
     const finished = outcome === 'pending' ? null : at;
     const id = Number(
-      this.db
-        .prepare(
-          `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
+      this.sql(
+        `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
              duplicate, started_at, finished_at, outcome, answer, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          row.id,
-          row.kind,
-          row.out_trade_no,
-          row.out_refund_no,
-          row.env_id,
-          row.function_name,
-          attempt,
-          duplicate ? 1 : 0,
-          at,
-          finished,
-          outcome,
-          answer === undefined ? null : safeJson(answer),
-          error ?? null,
-        ).lastInsertRowid,
+      ).run(
+        row.id,
+        row.kind,
+        row.out_trade_no,
+        row.out_refund_no,
+        row.env_id,
+        row.function_name,
+        attempt,
+        duplicate ? 1 : 0,
+        at,
+        finished,
+        outcome,
+        answer === undefined ? null : safeJson(answer),
+        error ?? null,
+      ).lastInsertRowid,
     );
     this.changed(row.out_trade_no);
     return id;
@@ -290,17 +304,16 @@ export class Notifier {
     const schedule = this.config().retryScheduleMs;
     const wait = schedule[row.attempts - 1];
     if (wait === undefined) {
-      this.db
-        .prepare("UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?")
-        .run(row.id);
+      this.sql("UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?").run(row.id);
       this.changed(row.out_trade_no);
       return;
     }
     // next_at keeps the planned time, so a clock jump replays the missed attempts at their planned times.
     const planned = (row.next_at ?? attemptAt) + wait;
-    this.db
-      .prepare("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?")
-      .run(planned, row.id);
+    this.sql("UPDATE pay_notifications SET status = 'pending', next_at = ? WHERE id = ?").run(
+      planned,
+      row.id,
+    );
     this.schedule(row.id, Math.max(planned, this.clock.now()));
     this.changed(row.out_trade_no);
   }

@@ -1,6 +1,7 @@
 /** Typed access to pay_trades, pay_prepays and pay_refunds. */
 import type Database from 'better-sqlite3';
 import { APIV3_ENV } from './context';
+import { statement } from '../cloud/statements';
 
 export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
@@ -75,9 +76,6 @@ export interface TradeFilter {
 }
 
 export class PayRecords {
-  /** Prepared statements by SQL text: preparing costs more than running most of these queries. */
-  private readonly statements = new Map<string, Database.Statement>();
-
   /** `changed(outTradeNo)` runs after every write to a trade, its prepays or refunds (the dashboard's live feed). */
   constructor(
     private readonly db: Database.Database,
@@ -85,12 +83,7 @@ export class PayRecords {
   ) {}
 
   private prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return statement(this.db, sql);
   }
 
   transaction<T>(fn: () => T): T {

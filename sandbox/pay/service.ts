@@ -122,6 +122,15 @@ export class PayService {
     return this.ctx.notifier.notifications(filter);
   }
 
+  /** The same, waiting up to `waitMs` while none matches (see Notifier.waitFor). */
+  waitForNotifications(
+    filter: { outTradeNo?: string; status?: NotificationStatus },
+    waitMs: number,
+    gone: Promise<void>,
+  ): Promise<NotificationView[]> {
+    return this.ctx.notifier.waitFor(filter, waitMs, gone);
+  }
+
   /** The next `count` calls of `api` (or `*`) fail with `error` (see faults.ts); api `refundResult` with
    *  `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
   injectFault(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {

@@ -8,7 +8,7 @@ import { SandboxError } from '../errors';
 import type { Caller, RuntimeOptions } from './functions';
 
 /** Where a function without node_modules of its own finds its packages (see baseEnv). */
-const SHARED_MODULES = path.resolve(__dirname, '../../node_modules');
+export const SHARED_MODULES = path.resolve(__dirname, '../../node_modules');
 
 /**
  * The cloud installs a function's package.json dependencies when it is deployed; here they must

@@ -4,28 +4,27 @@
  * context, the function's `config.json` timeout (3 s by default), cold and warm starts, and a log
  * of every invocation.
  */
-import { fork, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SandboxError } from '../errors';
 import { FunctionChaos, isDue, struckAt, type Doom, type KillMode } from './chaos';
-import type { InvokeMessage, LogLine, WorkerReply } from './messages';
+import type { InvokeMessage, LogLine } from './messages';
 import { InvocationLog } from './invocation-log';
 import { baseEnv, checkDependencies, invocationEnv } from './environment';
+import {
+  killWorker,
+  loadFunction,
+  runInvocation,
+  startWorker,
+  type ColdStart,
+  type Instance,
+  type Worker,
+} from './instance';
+import { SpareWorkers } from './spares';
 import type { ApiCalls, Caller, FunctionConfig, Invocation, InvokeOutcome, RuntimeOptions } from './types';
 
 export type { ApiCalls, Caller, FunctionConfig, Invocation, InvokeOutcome, RuntimeOptions } from './types';
-
-interface Instance {
-  child: ChildProcess;
-  busy: boolean;
-  /** Killed or exited: never handed out again. */
-  dead: boolean;
-  codeStamp: number;
-  /** What it is running now. */
-  invocation?: Invocation;
-}
 
 interface Pool {
   instances: Instance[];
@@ -34,11 +33,12 @@ interface Pool {
   waiting: Array<() => void>;
 }
 
-const WORKER = path.join(__dirname, __filename.endsWith('.ts') ? 'worker.ts' : 'worker.js');
 const DEFAULT_TIMEOUT_S = 3;
 /** Instances per function. More calls than this wait for a free instance (the wait is not part of
  * the function's timeout); a bigger pool only adds processes fighting for a laptop's cores. */
 const DEFAULT_MAX_INSTANCES = 8;
+/** Spare workers kept started (runtime/spares.ts): one hides the process start of the next cold start. */
+const DEFAULT_SPARES = 1;
 
 export class FunctionRuntime {
   readonly log = new InvocationLog();
@@ -48,8 +48,11 @@ export class FunctionRuntime {
   private configs = new Map<string, { codeStamp: number; config: FunctionConfig }>();
   private nextId = 1;
   private closed = false;
+  private readonly spares: SpareWorkers;
 
-  constructor(private readonly opts: RuntimeOptions) {}
+  constructor(private readonly opts: RuntimeOptions) {
+    this.spares = new SpareWorkers(opts.spares ?? DEFAULT_SPARES, startWorker);
+  }
 
   /** Names of the functions that are built and can be invoked. */
   list(): string[] {
@@ -106,7 +109,8 @@ export class FunctionRuntime {
     const token = randomBytes(24).toString('base64url');
     const started = Date.now();
     const startedAt = this.opts.now();
-    const { instance, cold } = await this.acquire(name, entry, codeStamp);
+    const { instance, coldStart } = await this.acquire(name, entry, codeStamp);
+    const cold = coldStart !== undefined;
     const calls: ApiCalls = { database: 0, pay: 0, functions: 0, openapi: 0 };
     const invocation: Invocation = { name, caller, requestId, calls, doom: this.chaos.doom(name) };
     instance.invocation = invocation;
@@ -127,7 +131,7 @@ export class FunctionRuntime {
       },
     };
     try {
-      const reply = await this.run(instance, msg, timeout * 1000);
+      const reply = await runInvocation(instance, msg, timeout * 1000);
       const record = {
         requestId,
         name,
@@ -137,6 +141,7 @@ export class FunctionRuntime {
         wallStartedAt: started,
         durationMs: Date.now() - started,
         cold,
+        ...(coldStart ? { coldStart } : {}),
         calls,
       };
       if (reply.type === 'done') {
@@ -199,15 +204,17 @@ export class FunctionRuntime {
 
   private killInstance(instance: Instance): Promise<void> {
     instance.dead = true;
-    const { child } = instance;
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    return exited;
+    return killWorker(instance.child);
+  }
+
+  /** Process ids of the spare workers that are ready (for tests and the bench). */
+  sparePids(): number[] {
+    return this.spares.pids();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.spares.close();
     for (const pool of this.pools.values()) for (const i of pool.instances) i.child.kill('SIGKILL');
     this.pools.clear();
   }
@@ -222,7 +229,7 @@ export class FunctionRuntime {
     name: string,
     entry: string,
     codeStamp: number,
-  ): Promise<{ instance: Instance; cold: boolean }> {
+  ): Promise<{ instance: Instance; coldStart?: ColdStart }> {
     const pool = this.pool(name);
     for (;;) {
       // A rebuilt function gets fresh instances, as after a redeploy.
@@ -232,21 +239,22 @@ export class FunctionRuntime {
       const idle = pool.instances.find((i) => !i.busy && !i.dead);
       if (idle) {
         idle.busy = true;
-        return { instance: idle, cold: false };
+        return { instance: idle };
       }
       if (pool.instances.length + pool.starting < (this.opts.maxInstances ?? DEFAULT_MAX_INSTANCES)) {
         pool.starting++;
-        let instance: Instance;
+        let started: { worker: Worker; coldStart: ColdStart };
         try {
           checkDependencies(name, path.dirname(entry));
-          instance = await this.spawn(entry, codeStamp);
+          started = await this.startInstance(entry);
         } finally {
           pool.starting--;
         }
-        instance.busy = true;
+        const instance: Instance = { child: started.worker.child, busy: true, dead: false, codeStamp };
         pool.instances.push(instance);
         instance.child.once('exit', () => this.retire(pool, instance));
-        return { instance, cold: true };
+        if (this.closed) this.retire(pool, instance);
+        return { instance, coldStart: started.coldStart };
       }
       await new Promise<void>((resolve) => pool.waiting.push(resolve));
     }
@@ -267,61 +275,39 @@ export class FunctionRuntime {
     pool.waiting.shift()?.();
   }
 
-  private spawn(entry: string, codeStamp: number): Promise<Instance> {
-    const child = fork(WORKER, [entry], {
-      env: baseEnv(this.opts),
-      execArgv: WORKER.endsWith('.ts') ? ['-r', 'esbuild-register'] : [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    // An IPC write to an instance that just died must not take the sandbox down with it.
-    child.on('error', (err) => console.error('[sandbox] function instance error:', err.message));
-    return new Promise((resolve, reject) => {
-      child.once('message', (m: WorkerReply) => {
-        if (m.type === 'ready') resolve({ child, busy: false, dead: false, codeStamp });
-      });
-      child.once('exit', (code) =>
-        reject(new SandboxError('FUNCTIONS_REQUEST_FAIL', `instance exited (${code})`)),
-      );
-    });
-  }
-
-  private run(
-    instance: Instance,
-    msg: InvokeMessage,
-    timeoutMs: number,
-  ): Promise<WorkerReply | { type: 'lost'; message: string }> {
-    return new Promise((resolve) => {
-      const child = instance.child;
-      const finish = (reply: WorkerReply | { type: 'lost'; message: string }) => {
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(reply);
-      };
-      const onMessage = (reply: WorkerReply) => {
-        if (reply.type !== 'ready' && reply.id === msg.id) finish(reply);
-      };
-      const onExit = (code: number | null, signal: string | null) => {
-        instance.dead = true;
-        finish({ type: 'lost', message: `the function instance exited (${signal ?? code})` });
-      };
-      // The cloud stops the instance when the time is up; so does the sandbox.
-      const timer = setTimeout(() => {
-        instance.dead = true;
-        child.kill('SIGKILL');
-        finish({ type: 'lost', message: `Invoking task timed out after ${timeoutMs / 1000} seconds` });
-      }, timeoutMs);
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-      child.send(msg, (err) => {
-        if (err) {
-          instance.dead = true;
-          finish({ type: 'lost', message: `the function instance is gone (${err.message})` });
-        }
-      });
-    });
+  /**
+   * A new instance of the function at `entry`: a spare worker if there is one, else a fresh fork;
+   * either way a process that has run nothing of the function yet. Then a spare replaces it.
+   */
+  private async startInstance(entry: string): Promise<{ worker: Worker; coldStart: ColdStart }> {
+    const env = baseEnv(this.opts);
+    const waitStarted = performance.now();
+    const fromSpare = this.spares.take(env);
+    let worker = fromSpare && (await fromSpare.catch(() => undefined));
+    const spare = worker !== undefined;
+    let loadStarted = performance.now();
+    try {
+      if (!worker) throw new Error('no spare');
+      await loadFunction(worker.child, entry);
+    } catch {
+      // No spare, or it died before it loaded the function: start one for this call.
+      worker = await startWorker(env);
+      loadStarted = performance.now();
+      await loadFunction(worker.child, entry);
+    }
+    const loaded = performance.now();
+    this.spares.refill(env);
+    const coldStart: ColdStart = {
+      spare,
+      forkToReadyMs: round(worker.forkToReadyMs),
+      loadMs: round(loaded - loadStarted),
+      waitedMs: round(loadStarted - waitStarted),
+    };
+    return { worker, coldStart };
   }
 }
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export type { LogLine };
 

@@ -1,5 +1,6 @@
 import type { LogLine } from './messages';
 import type { Doom } from './chaos';
+import type { ColdStart } from './instance';
 import type { ApiCalls, Caller } from './functions';
 
 export interface InvocationRecord {
@@ -14,7 +15,10 @@ export interface InvocationRecord {
   wallStartedAt: number;
   /** Real time the call took (a frozen clock does not stop it). */
   durationMs: number;
+  /** The first invocation in a fresh instance of the function. */
   cold: boolean;
+  /** How that instance was started (cold invocations only). */
+  coldStart?: ColdStart;
   logs: LogLine[];
   result?: unknown;
   error?: string;

@@ -1,4 +1,12 @@
 /** Messages between the sandbox and a function worker process (over the fork IPC channel). */
+
+/** Makes a started worker an instance of one function: it loads the built index.js. Sent once. */
+export interface LoadMessage {
+  type: 'load';
+  /** Absolute path of the function's built index.js. */
+  entry: string;
+}
+
 export interface InvokeMessage {
   type: 'invoke';
   id: number;
@@ -22,6 +30,9 @@ export interface LogLine {
 }
 
 export type WorkerReply =
+  /** Started, wx-server-sdk loaded: the worker can become an instance of any function. */
   | { type: 'ready' }
+  /** The function is loaded: the instance takes invocations. */
+  | { type: 'loaded' }
   | { type: 'done'; id: number; resultJson: string; logs: LogLine[] }
   | { type: 'failed'; id: number; error: { name: string; message: string; stack?: string }; logs: LogLine[] };

@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   functionEnv?: Record<string, string>;
   /** Instances one function may run at once; more calls wait for a free one. */
   maxInstances?: number;
+  /** Spare workers kept started for the next cold start (runtime/spares.ts); 0 turns them off. */
+  spares?: number;
 }
 
 export interface InvokeOutcome {

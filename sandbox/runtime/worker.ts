@@ -5,7 +5,7 @@
  * openids apart.
  */
 import { format } from 'util';
-import type { InvokeMessage, LogLine, WorkerReply } from './messages';
+import type { InvokeMessage, LoadMessage, LogLine, WorkerReply } from './messages';
 
 type Main = (event: unknown, context: Record<string, unknown>) => unknown;
 
@@ -77,19 +77,34 @@ async function invoke(msg: InvokeMessage): Promise<void> {
   }
 }
 
-// Load the function before saying ready, so that the cold start (loading the bundle and
-// wx-server-sdk) is not charged to the first invocation's timeout, as SCF initialises first too.
-const preload = process.argv[2];
-if (preload) {
+// A worker starts as no function in particular, with wx-server-sdk already loaded (argv[2], resolved
+// where the function would resolve it): that is most of a cold start, and it can happen before any
+// function needs an instance (a spare, runtime/spares.ts). Only loading the SDK's modules is done
+// ahead; nothing of it runs (no init, no request) until the function itself does.
+const sdk = process.argv[2];
+if (sdk) {
   try {
-    loadMain(preload);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK is plain CommonJS
+    require(sdk);
   } catch {
-    // Reported by the first invocation, which loads it again.
+    // The function's own require reports it.
   }
 }
 
-process.on('message', (msg: InvokeMessage) => {
+// Load the function before saying loaded, so that the cold start (loading the bundle) is not
+// charged to the first invocation's timeout, as SCF initialises first too.
+function load(entry: string): void {
+  try {
+    loadMain(entry);
+  } catch {
+    // Reported by the first invocation, which loads it again.
+  }
+  send({ type: 'loaded' });
+}
+
+process.on('message', (msg: InvokeMessage | LoadMessage) => {
   if (msg && msg.type === 'invoke') void invoke(msg);
+  else if (msg && msg.type === 'load') load(msg.entry);
 });
 // Errors that escape the handler would otherwise kill the instance silently; the cloud logs them.
 process.on('unhandledRejection', (reason) => {

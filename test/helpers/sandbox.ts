@@ -28,10 +28,40 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * The APIv3 test merchant of a fresh data folder costs three RSA keys (~0.3 s of CPU per sandbox).
+ * Within one jest run (test/global-setup.ts names the folder) the first fresh sandbox's merchant is
+ * kept and later fresh folders start with it, as a restarted sandbox would find its own. Sandboxes on
+ * a data folder of their own, another appid, or outside jest make their merchant as always.
+ */
+const MERCHANT_CACHE = process.env.PAYKIT_TEST_MERCHANT_CACHE;
+const MERCHANT_JSON = path.join('merchant', 'merchant.json');
+
+function reusedMerchant(dataDir: string, fresh: boolean, args: string[]): (() => void) | undefined {
+  if (!MERCHANT_CACHE || !fresh || args.includes('--appid')) return undefined;
+  const cached = path.join(MERCHANT_CACHE, 'merchant.json');
+  if (fs.existsSync(cached)) {
+    fs.mkdirSync(path.join(dataDir, 'merchant'), { recursive: true });
+    fs.copyFileSync(cached, path.join(dataDir, MERCHANT_JSON));
+    return undefined;
+  }
+  // Kept once the sandbox made it; a concurrent first sandbox may win the rename, which is as good.
+  return () => {
+    const tmp = `${cached}.${process.pid}.tmp`;
+    try {
+      fs.copyFileSync(path.join(dataDir, MERCHANT_JSON), tmp);
+      fs.renameSync(tmp, cached);
+    } catch {
+      // Not kept: the next fresh sandbox makes its own, as without the cache.
+    }
+  };
+}
+
 export async function startSandboxProcess(opts: StartOptions = {}): Promise<SandboxProcess> {
   const cli = path.join(ROOT, 'dist/sandbox/cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-sandbox-'));
+  const keepMerchant = reusedMerchant(dataDir, !opts.dataDir, opts.args ?? []);
   const child = spawn(
     process.execPath,
     [
@@ -66,6 +96,7 @@ export async function startSandboxProcess(opts: StartOptions = {}): Promise<Sand
       reject(new Error(`sandbox exited with ${code}:\n${out}`));
     });
   });
+  keepMerchant?.();
   return {
     url: ready.url,
     envId: ready.envId,
