@@ -3,6 +3,7 @@
  * language a person picked is remembered in localStorage. Keys name what the text is for.
  */
 import { signal } from './signal';
+import { toolsEn, toolsZh } from './strings-tools';
 
 export type Lang = 'zh' | 'en';
 
@@ -135,6 +136,8 @@ const zh = {
   yes: '是',
   no: '否',
   errorTitle: '操作失败',
+  // The tool pages' texts (Callbacks, Functions, Database, Bills, Faults): strings-tools.ts.
+  ...toolsZh,
 };
 
 export type Strings = typeof zh;
@@ -268,6 +271,7 @@ const en: Strings = {
   yes: 'yes',
   no: 'no',
   errorTitle: 'Failed',
+  ...toolsEn,
 };
 
 const LANG_KEY = 'paykit.dashboard.lang';
