@@ -134,7 +134,10 @@ describe('dashboard: database and faults', () => {
     const groups = await api
       .locator('optgroup')
       .evaluateAll((els) =>
-        els.map((g) => [g.getAttribute('label'), [...g.querySelectorAll('option')].map((o) => o.value)]),
+        els.map((g) => [
+          g.getAttribute('label'),
+          Array.from(g.querySelectorAll('option')).map((o) => o.value),
+        ]),
       );
     const choices = await get<{ targets: Array<{ api: string; errors: string[] }> }>(
       `${sandbox.url}/sandbox/dashboard/fault-choices`,
