@@ -98,7 +98,7 @@ export function BillsPage({ route }: PageProps) {
   return (
     <div class="stack tools bills-page">
       <h1>{s.billTitle}</h1>
-      <section class="panel row" aria-label={s.billDay}>
+      <section class="panel row">
         <label>
           {s.billDay} <input type="date" name="day" value={day} onChange={pick} />
         </label>
