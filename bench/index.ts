@@ -6,6 +6,7 @@
 import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
 import { benchChaos } from './chaos/run';
+import { benchDashboard } from './dashboard';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   server: benchServer,
   sweep: benchSweep,
   providers: benchProviders,
+  dashboard: benchDashboard,
   chaos: () => benchChaos(),
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { syncAsset, compileScripts, removeScriptOutput } from './miniprogram';
 import { type BuildContext, CLOUD, CLOUD_COMMON, isAsset, isKitScript, MP, paths, SANDBOX } from './context';
 import { bundleFunction, listFunctions, removeFunctionOutput, bundleSandbox } from './bundles';
+import { bundleDashboard } from './dashboard';
 import { checkWxml } from './wxml';
 
 /** What a batch of changed paths requires; paths are relative to miniprogram/ for scripts and assets. */
@@ -15,10 +16,19 @@ export interface RebuildPlan {
   wxml: boolean;
   functions: Set<string> | 'all';
   sandbox: boolean;
+  /** The dashboard's browser bundle (sandbox/dashboard/ui, and what it shares with the server). */
+  dashboard: boolean;
 }
 
 export function emptyPlan(): RebuildPlan {
-  return { scripts: new Set(), assets: new Set(), wxml: false, functions: new Set(), sandbox: false };
+  return {
+    scripts: new Set(),
+    assets: new Set(),
+    wxml: false,
+    functions: new Set(),
+    sandbox: false,
+    dashboard: false,
+  };
 }
 
 /** Adds what `file` (project-relative, posix or native separators) requires to `plan`. */
@@ -41,10 +51,12 @@ export function planChange(plan: RebuildPlan, file: string): RebuildPlan {
     plan.functions = 'all';
   } else if (top === SANDBOX) {
     plan.sandbox = true;
+    if (second === 'dashboard' || second === 'beijing.ts') plan.dashboard = true;
   } else if (top === 'typings') {
     // types only today, but a value export would be inlined into the bundles
     plan.functions = 'all';
     plan.sandbox = true;
+    plan.dashboard = true;
   }
   return plan;
 }
@@ -57,6 +69,7 @@ export function describePlan(plan: RebuildPlan): string {
   if (plan.functions === 'all') parts.push('all functions');
   else if (plan.functions.size) parts.push(`functions ${[...plan.functions].join(', ')}`);
   if (plan.sandbox) parts.push('sandbox');
+  if (plan.dashboard) parts.push('dashboard');
   return parts.join('; ');
 }
 
@@ -76,6 +89,7 @@ export async function runPlan(ctx: BuildContext, plan: RebuildPlan): Promise<Err
     else removeFunctionOutput(ctx, name);
   }
   if (plan.sandbox) steps.push(bundleSandbox(ctx));
+  if (plan.dashboard) steps.push(bundleDashboard(ctx));
   const results = await Promise.allSettled(steps);
   return results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
 }

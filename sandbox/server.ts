@@ -14,6 +14,7 @@ import { persistedClock, type SandboxClock } from './clock';
 import { handleAdmin } from './cloud/admin';
 import { CloudDatabase, type IndexSpec } from './cloud/database';
 import { SandboxError } from './errors';
+import { DASHBOARD_INDEXES } from './dashboard/orders';
 import { serveDashboard } from './dashboard/static';
 import { SandboxEvents } from './events';
 import { handleControl } from './gateway/control';
@@ -101,6 +102,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     durability: opts.durability,
   });
   if (opts.indexes) db.ensureIndexes(opts.indexes);
+  db.ensureIndexes(DASHBOARD_INDEXES);
   const events = new SandboxEvents();
   db.onWrite = (collection) => {
     if (collection === 'paykit_orders') events.emit('order');

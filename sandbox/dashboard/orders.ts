@@ -5,11 +5,26 @@
  */
 import type { OrderStatus } from '../../typings/paykit/order';
 import type { OrderRow, OrdersPage } from '../../typings/sandbox/dashboard';
-import type { CloudDatabase } from '../cloud/database';
+import type { CloudDatabase, IndexSpec } from '../cloud/database';
 import { badRequest, oneOf } from '../http';
 import { beijingDayRange, ORDER_STATUSES, ORDERS_PAGE_MAX, ORDERS_PAGE_SIZE } from './shared';
 
 export const ORDERS = 'paykit_orders';
+
+/**
+ * The sandbox's own index for the dashboard's newest-first list over every user (the kit's indexes
+ * all lead with openid or status): without it an unfiltered page sorts the whole collection.
+ */
+export const DASHBOARD_INDEXES: IndexSpec[] = [
+  {
+    collection: ORDERS,
+    name: 'dashboard_createdAt',
+    fields: [
+      ['createdAt', -1],
+      ['_id', -1],
+    ],
+  },
+];
 
 type Doc = Record<string, unknown>;
 

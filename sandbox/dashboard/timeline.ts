@@ -29,6 +29,7 @@ interface Attempt {
 
 interface HookDoc {
   state?: string;
+  claimedAt?: unknown;
   runs?: number;
   lastError?: string;
 }
@@ -88,16 +89,16 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
   add({
     at: row.createdAt,
     kind: 'created',
-    title: row.status,
+    title: '',
     facts: { openid: row.openid, totalFee: row.totalFee, description: row.description },
   });
   for (const a of attempts) {
-    add({ at: a.createdAt, kind: 'attempt', title: a.outTradeNo, facts: { outTradeNo: a.outTradeNo } });
+    add({ at: a.createdAt, kind: 'attempt', title: '', facts: { outTradeNo: a.outTradeNo } });
     if (a.prepayId) {
       add({
         at: a.createdAt,
         kind: 'prepay',
-        title: a.prepayId,
+        title: '',
         facts: { prepayId: a.prepayId, expiresAt: a.prepayExpiresAt ?? null },
       });
     }
@@ -111,7 +112,7 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
         at: t.timeEnd,
         kind: 'payer',
         title: 'pay',
-        facts: { outTradeNo: t.outTradeNo, transactionId: t.transactionId, tradeState: t.state },
+        facts: { outTradeNo: t.outTradeNo, transactionId: t.transactionId },
       });
     } else if (t.state === 'PAYERROR' || t.state === 'USERPAYING') {
       add({
@@ -171,13 +172,17 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
 
   const paidAt = ms(doc.paidAt);
   if (paidAt !== undefined) {
+    // paidAt is WeChat's time of payment; the kit recorded it when its onPaid hook was first claimed
+    // (right after the conditional update), which can be much later after lost callbacks.
+    const fulfilment = doc.fulfilment as HookDoc | undefined;
+    const recordedAt = Math.max(paidAt, ms(fulfilment?.claimedAt) ?? paidAt);
     add({
-      at: paidAt,
+      at: recordedAt,
       kind: 'paid',
       title: 'SUCCESS',
-      facts: { transactionId: String(doc.transactionId ?? '') },
+      facts: { transactionId: String(doc.transactionId ?? ''), paidAt },
     });
-    if (doc.fulfilment) add(hookEntry(paidAt, doc.fulfilment as HookDoc, 'onPaid'));
+    if (fulfilment) add(hookEntry(recordedAt, fulfilment, 'onPaid'));
   }
   for (const r of refunds) {
     const at = ms(r.createdAt) ?? row.createdAt;
@@ -206,8 +211,10 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
   const closedAt = ms(doc.closedAt);
   if (closedAt !== undefined) add({ at: closedAt, kind: 'closed', title: 'CLOSED', facts: {} });
 
-  // Stable: entries of the same instant keep the order they were added in (the order of the story).
-  entries.sort((a, b) => a.at - b.at);
+  // Entries of one instant (a frozen clock) in the order things cause each other.
+  const order = entries.map((e, i) => ({ e, i, rank: rankOf(e) }));
+  order.sort((a, b) => a.e.at - b.e.at || a.rank - b.rank || a.i - b.i);
+  entries.splice(0, entries.length, ...order.map((x) => x.e));
   const expiresAt = ms(doc.expiresAt) ?? 0;
   return {
     order: {
@@ -233,6 +240,27 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
       nextAt: n.nextAt,
     })),
   };
+}
+
+const RANK: Record<TimelineEntry['kind'], number> = {
+  created: 0,
+  attempt: 1,
+  prepay: 2,
+  invocation: 3,
+  query: 3,
+  close: 3,
+  payer: 4,
+  refund: 4,
+  notification: 5,
+  paid: 7,
+  refunded: 7,
+  closed: 7,
+  hook: 8,
+};
+
+/** A callback's invocation comes after the notification that caused it. */
+function rankOf(e: TimelineEntry): number {
+  return e.kind === 'invocation' && e.facts.source === 'wx_pay' ? 6 : RANK[e.kind];
 }
 
 /** The latest attempt's prepay, while the payer can still act on it. */

@@ -33,7 +33,8 @@ describe('watch: what a change rebuilds', () => {
     expect(planFor('cloudfunctions/payOrder/index.ts', 'cloudfunctions/common/price.ts').functions).toBe(
       'all',
     );
-    expect(planFor('sandbox/pay/notify.ts')).toMatchObject({ sandbox: true, wxml: false });
+    expect(planFor('sandbox/pay/notify.ts')).toMatchObject({ sandbox: true, wxml: false, dashboard: false });
+    expect(planFor('sandbox/dashboard/ui/shell.tsx')).toMatchObject({ sandbox: true, dashboard: true });
     expect(planFor('typings/paykit/order.ts')).toMatchObject({ sandbox: true, functions: 'all' });
   });
 });

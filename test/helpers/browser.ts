@@ -42,10 +42,10 @@ export async function openDashboard(
 ): Promise<DashboardPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
   if (opts.lang) {
-    await context.addInitScript(
-      (lang: string) => localStorage.setItem('paykit.dashboard.lang', lang),
-      opts.lang,
-    );
+    // A script text, not a function: this file is also compiled without the DOM library (bench/).
+    await context.addInitScript({
+      content: `localStorage.setItem('paykit.dashboard.lang', ${JSON.stringify(opts.lang)})`,
+    });
   }
   const page = await context.newPage();
   const problems: string[] = [];
@@ -55,4 +55,22 @@ export async function openDashboard(
   page.on('pageerror', (err) => problems.push(err.message));
   await page.goto(url);
   return { page, problems, close: () => context.close() };
+}
+
+/**
+ * Starts watching the page for `selector`: `appearedAt(page)` then gives the page's Date.now() when
+ * it first matched (undefined until then). For timing what the live stream brings on screen.
+ */
+export async function watchFor(page: Page, selector: string): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__appearedAt = undefined;
+    const seen = () => document.querySelector(${JSON.stringify(selector)});
+    new MutationObserver((_, observer) => {
+      if (seen()) { window.__appearedAt = Date.now(); observer.disconnect(); }
+    }).observe(document.body, { childList: true, subtree: true });
+  })()`);
+}
+
+export function appearedAt(page: Page): Promise<number | undefined> {
+  return page.evaluate('window.__appearedAt') as Promise<number | undefined>;
 }

@@ -2,7 +2,7 @@
  * The sandbox clock: its reading, frozen or running, and the controls (freeze, resume, advance by
  * presets, set to a Beijing time), each through `POST /sandbox/clock` as the CLI does.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Overview } from '../../../typings/sandbox/dashboard';
 import { BEIJING_OFFSET_MS } from '../../beijing';
 import { post } from './api';
@@ -22,8 +22,21 @@ export const ADVANCE_PRESETS: Array<{ label: string; ms: number }> = [
 
 const clockAction = (body: Record<string, unknown>) => post('/sandbox/clock', body);
 
+/** The clock's reading now: a running clock moves on between the server's reports. */
+function useReading(clock: Overview['clock']): number {
+  const receivedAt = useMemo(() => Date.now(), [clock]);
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (clock.frozen) return undefined;
+    const timer = setInterval(() => setTick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, [clock]);
+  return clock.frozen ? clock.now : clock.now + (Date.now() - receivedAt);
+}
+
 export function ClockPanel({ clock }: { clock: Overview['clock'] }) {
   const s = strings();
+  const now = useReading(clock);
   const [at, setAt] = useState('');
   const submitSet = (e: Event) => {
     e.preventDefault();
@@ -38,7 +51,7 @@ export function ClockPanel({ clock }: { clock: Overview['clock'] }) {
     <section class="panel clock" aria-labelledby="clock-title">
       <h2 id="clock-title">{s.clock}</h2>
       <p class="clock-now">
-        <time data-now={clock.now}>{beijingTime(clock.now)}</time>
+        <time data-now={clock.now}>{beijingTime(now)}</time>
         <span class={clock.frozen ? 'tag frozen' : 'tag'}>
           {clock.frozen ? s.clockFrozen : s.clockRunning}
         </span>

@@ -24,47 +24,51 @@ export function OrderPage({ id }: { id: string }) {
   const o = data.order;
   return (
     <div class="order-page" data-order={o.orderNo} data-status={o.status}>
-      <section class="panel">
-        <h1>
-          <code>{o.orderNo}</code> <StateTag state={o.status} />
-        </h1>
-        <dl class="facts inline">
-          <div>
-            <dt>{s.amount}</dt>
-            <dd>
-              {yuan(o.totalFee)}
-              {o.refundedFee > 0 && ` (${s.refunded} ${yuan(o.refundedFee)})`}
-            </dd>
-          </div>
-          <div>
-            <dt>{s.description}</dt>
-            <dd>{o.items.map((i) => `${i.name} ×${i.quantity}`).join('、')}</dd>
-          </div>
-          <div>
-            <dt>{s.user}</dt>
-            <dd>
-              <code>{o.openid}</code>
-            </dd>
-          </div>
-          <div>
-            <dt>{s.createdAt}</dt>
-            <dd>{beijingTime(o.createdAt)}</dd>
-          </div>
-          {o.transactionId && (
-            <div>
-              <dt>{s.transactionId}</dt>
-              <dd>
-                <code>{o.transactionId}</code>
-              </dd>
-            </div>
-          )}
-        </dl>
-      </section>
-      <OrderActions timeline={data} />
-      <section class="panel" aria-labelledby="timeline-title">
-        <h2 id="timeline-title">{s.timeline}</h2>
-        <Timeline entries={data.entries} />
-      </section>
+      <h1>
+        <code>{o.orderNo}</code> <StateTag state={o.status} />
+      </h1>
+      <div class="order-grid">
+        <section class="panel" aria-labelledby="timeline-title">
+          <h2 id="timeline-title">{s.timeline}</h2>
+          <Timeline entries={data.entries} />
+        </section>
+        <aside>
+          <section class="panel">
+            <dl class="facts">
+              <div>
+                <dt>{s.amount}</dt>
+                <dd>
+                  {yuan(o.totalFee)}
+                  {o.refundedFee > 0 && ` (${s.refunded} ${yuan(o.refundedFee)})`}
+                </dd>
+              </div>
+              <div>
+                <dt>{s.description}</dt>
+                <dd>{o.items.map((i) => `${i.name} ×${i.quantity}`).join('、')}</dd>
+              </div>
+              <div>
+                <dt>{s.user}</dt>
+                <dd>
+                  <code>{o.openid}</code>
+                </dd>
+              </div>
+              <div>
+                <dt>{s.createdAt}</dt>
+                <dd>{beijingTime(o.createdAt)}</dd>
+              </div>
+              {o.transactionId && (
+                <div>
+                  <dt>{s.transactionId}</dt>
+                  <dd>
+                    <code>{o.transactionId}</code>
+                  </dd>
+                </div>
+              )}
+            </dl>
+          </section>
+          <OrderActions timeline={data} />
+        </aside>
+      </div>
     </div>
   );
 }

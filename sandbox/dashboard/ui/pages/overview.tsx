@@ -2,13 +2,14 @@
  * Overview: the sandbox clock with its controls, orders counted by state (each a link to the
  * filtered list), the active faults and callback modes, the local users, and where to go next.
  */
-import type { Overview } from '../../../../typings/sandbox/dashboard';
+import type { OrdersPage, Overview } from '../../../../typings/sandbox/dashboard';
 import { ORDER_STATUSES } from '../../shared';
 import { get } from '../api';
 import { ClockPanel } from '../clock';
 import { useLiveData } from '../data';
 import { href } from '../router';
 import { strings } from '../strings';
+import { OrdersTable } from './orders';
 
 export function OverviewPage() {
   const { data, error } = useLiveData(
@@ -39,6 +40,7 @@ export function OverviewPage() {
         <h2 id="faults-title">{s.activeFaults}</h2>
         <FaultList faults={data.faults} />
       </section>
+      <RecentOrders />
       <section class="panel" aria-labelledby="users-title">
         <h2 id="users-title">{s.localUsers}</h2>
         <dl class="facts">
@@ -66,6 +68,22 @@ export function OverviewPage() {
         </dl>
       </section>
     </div>
+  );
+}
+
+/** The newest orders, live: where a developer looks first after buying in DevTools. */
+function RecentOrders() {
+  const s = strings();
+  const { data } = useLiveData(() => get<OrdersPage>('/sandbox/dashboard/orders?limit=6'), [], ['order']);
+  return (
+    <section class="panel span-2" aria-labelledby="recent-title">
+      <h2 id="recent-title">
+        <a href={href(['orders'])}>{s.recentOrders}</a>
+      </h2>
+      {!data && <p class="muted">{s.loading}</p>}
+      {data && !data.orders.length && <p class="muted">{s.empty}</p>}
+      {data && data.orders.length > 0 && <OrdersTable rows={data.orders} />}
+    </section>
   );
 }
 

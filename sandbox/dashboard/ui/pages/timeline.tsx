@@ -4,14 +4,21 @@ import { beijingTime, yuan } from '../format';
 import { strings } from '../strings';
 
 const MONEY = new Set(['totalFee', 'refundFee']);
-const TIMES = new Set(['expiresAt', 'nextRetryAt']);
+const TIMES = new Set(['expiresAt', 'nextRetryAt', 'paidAt']);
 
 function factText(key: string, value: string | number | boolean): string {
   const s = strings();
   if (typeof value === 'boolean') return value ? s.yes : s.no;
   if (typeof value === 'number' && MONEY.has(key)) return yuan(value);
   if (typeof value === 'number' && TIMES.has(key)) return beijingTime(value);
+  if (key === 'tradeState') return s.state[value as string] ?? String(value);
   return String(value);
+}
+
+function titleText(e: TimelineEntry): string {
+  const s = strings();
+  if (e.kind === 'refund' || e.kind === 'refunded') return s.refundState[e.title] ?? e.title;
+  return s.title[e.title] ?? s.state[e.title] ?? e.title;
 }
 
 /** The word of an entry's title worth a colour: a state, a delivery outcome. */
@@ -26,8 +33,7 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
         <li key={i} class={`entry kind-${e.kind} ${tone(e)}`} data-kind={e.kind} data-title={e.title}>
           <time>{beijingTime(e.at)}</time>
           <div class="entry-body">
-            <strong>{s.kind[e.kind] ?? e.kind}</strong>{' '}
-            <span class="entry-title">{s.state[e.title] ?? e.title}</span>
+            <strong>{s.kind[e.kind] ?? e.kind}</strong> <span class="entry-title">{titleText(e)}</span>
             <dl class="facts inline small">
               {Object.entries(e.facts)
                 .filter(

@@ -1,0 +1,139 @@
+/** @jest-environment node */
+/**
+ * The dashboard's server side over HTTP, as the page uses it: the orders list pages through every
+ * order exactly once, newest first, whatever the ties in creation time, and filters by state, user
+ * and Beijing day; the live stream says what changed as a purchase and a payment happen, and replays
+ * what a reconnecting client missed (Last-Event-ID).
+ */
+import * as http from 'http';
+import type { LiveEvent, OrdersPage, Overview } from '../../typings/sandbox/dashboard';
+import { get, seedOrderNo, seedOrders, type SeedOrder } from '../helpers/control';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { TRADE_DAY_NOON } from '../helpers/constants';
+
+const BUYER = 'oPaykitLocalBuyer';
+
+/** Reads `GET /sandbox/events` until `enough` says so; resolves with the events seen. */
+function readEvents(
+  base: string,
+  headers: Record<string, string>,
+  enough: (events: LiveEvent[]) => boolean,
+): { done: Promise<LiveEvent[]>; abort: () => void } {
+  const events: LiveEvent[] = [];
+  let req: http.ClientRequest | undefined;
+  const done = new Promise<LiveEvent[]>((resolve, reject) => {
+    req = http.get(`${base}/sandbox/events`, { headers }, (res) => {
+      expect(res.headers['content-type']).toContain('text/event-stream');
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) !== -1) {
+          const data = buffered
+            .slice(0, end)
+            .split('\n')
+            .find((l) => l.startsWith('data: '));
+          buffered = buffered.slice(end + 2);
+          if (data) events.push(JSON.parse(data.slice(6)) as LiveEvent);
+        }
+        if (enough(events)) {
+          resolve(events);
+          req?.destroy();
+        }
+      });
+    });
+    req.on('error', reject);
+  });
+  return { done, abort: () => req?.destroy() };
+}
+
+describe('dashboard routes', () => {
+  let sandbox: SandboxProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProcess();
+    base = sandbox.url;
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  test('the orders list pages through every order once, newest first, ties included, and filters', async () => {
+    // 130 orders over two Beijing days, 10 of them in the same millisecond; two users; every state.
+    const statuses: SeedOrder['status'][] = ['NOTPAY', 'SUCCESS', 'CLOSED', 'REFUND', 'PAYERROR'];
+    const orders: SeedOrder[] = Array.from({ length: 130 }, (_, i) => {
+      const createdAt = i < 10 ? TRADE_DAY_NOON : TRADE_DAY_NOON - i * 15 * 60_000;
+      return {
+        orderNo: seedOrderNo(createdAt, i),
+        openid: i % 3 ? 'oUserA' : 'oUserB',
+        status: statuses[i % statuses.length],
+        totalFee: 100 * (i + 1),
+        createdAt,
+      };
+    });
+    await seedOrders(base, orders);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: OrdersPage = await get<OrdersPage>(
+        `${base}/sandbox/dashboard/orders?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.total).toBe(130);
+      expect(page.orders.length).toBeLessThanOrEqual(7);
+      seen.push(...page.orders.map((o) => o.orderNo));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const expected = [...orders]
+      .sort((a, b) => b.createdAt - a.createdAt || (a.orderNo < b.orderNo ? 1 : -1))
+      .map((o) => o.orderNo);
+    expect(seen).toEqual(expected);
+
+    const paid = await get<OrdersPage>(`${base}/sandbox/dashboard/orders?status=SUCCESS&limit=200`);
+    expect(paid.total).toBe(orders.filter((o) => o.status === 'SUCCESS').length);
+    expect(paid.orders.every((o) => o.status === 'SUCCESS')).toBe(true);
+    const userB = await get<OrdersPage>(`${base}/sandbox/dashboard/orders?openid=oUserB&limit=200`);
+    expect(userB.orders.map((o) => o.orderNo).sort()).toEqual(
+      orders
+        .filter((o) => o.openid === 'oUserB')
+        .map((o) => o.orderNo)
+        .sort(),
+    );
+    // The Beijing day 2024-03-15 starts at 16:00 UTC the day before.
+    const day = await get<OrdersPage>(`${base}/sandbox/dashboard/orders?day=2024-03-15&limit=200`);
+    const start = Date.UTC(2024, 2, 14, 16, 0, 0);
+    expect(day.total).toBe(orders.filter((o) => o.createdAt >= start).length);
+    expect(day.orders.every((o) => o.createdAt >= start && o.createdAt < start + 86_400_000)).toBe(true);
+
+    const overview = await get<Overview>(`${base}/sandbox/dashboard/overview`);
+    expect(overview.counts).toEqual(
+      Object.fromEntries(statuses.map((s) => [s, orders.filter((o) => o.status === s).length])),
+    );
+  });
+
+  test('the live stream says what changed while a user buys and pays, and replays what a client missed', async () => {
+    const kit = new KitClient(base);
+    const watch = readEvents(base, {}, (events) =>
+      ['order', 'trade', 'notification', 'invocation'].every((k) => events.some((e) => e.kind === k)),
+    );
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] });
+    await kit.payAndConfirm(BUYER, placed);
+    const events = await watch.done;
+    expect(events.find((e) => e.kind === 'trade')?.key).toMatch(new RegExp(`^${placed.orderNo}A`));
+    expect(events.find((e) => e.kind === 'invocation')?.key).toBe('unifiedOrder');
+    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+
+    // A client that saw up to the first event gets the rest again on reconnecting.
+    const first = events[0].id;
+    const replay = readEvents(
+      base,
+      { 'last-event-id': String(first) },
+      (seen) => seen.length >= events.length - 1,
+    );
+    const replayed = await replay.done;
+    expect(replayed.slice(0, events.length - 1).map((e) => e.id)).toEqual(events.slice(1).map((e) => e.id));
+  });
+});
