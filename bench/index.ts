@@ -7,6 +7,7 @@ import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
 import { benchChaos } from './chaos/run';
 import { benchDashboard } from './dashboard';
+import { benchDashboardTools } from './dashboard-tools';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
@@ -29,6 +30,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   sweep: benchSweep,
   providers: benchProviders,
   dashboard: benchDashboard,
+  'dashboard-tools': benchDashboardTools,
   chaos: () => benchChaos(),
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];

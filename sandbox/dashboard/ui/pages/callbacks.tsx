@@ -23,45 +23,50 @@ const orderOf = (outTradeNo: string) => (/^PK\d{22}A\d+$/.test(outTradeNo) ? out
 interface CallbacksData {
   notifications: NotificationView[];
   deliveries: DeliveryView[];
-  schedule: number[];
   now: number;
   faults: Overview['faults'];
-  modes: readonly string[];
-  kinds: readonly string[];
 }
 
+/** What changes as callbacks are delivered: loaded again on every live event of those kinds. */
 async function load(): Promise<CallbacksData> {
-  const [n, d, config, clock, faults, choices] = await Promise.all([
+  const [n, d, clock, faults] = await Promise.all([
     get<{ notifications: NotificationView[] }>('/sandbox/pay/notifications'),
     get<{ deliveries: DeliveryView[] }>('/sandbox/pay/deliveries'),
-    get<PayConfigView>('/sandbox/pay/config'),
     get<{ now: number }>('/sandbox/clock'),
     get<Overview['faults']>('/sandbox/pay/faults'),
-    get<FaultChoices>('/sandbox/dashboard/fault-choices'),
   ]);
   return {
     notifications: n.notifications.slice().reverse(),
     deliveries: d.deliveries,
-    schedule: config.retryScheduleMs,
     now: clock.now,
     faults,
-    modes: choices.callbackModes,
-    kinds: choices.callbackKinds,
   };
+}
+
+/** What does not change while the page is open: the retry schedule and the fault choices. */
+async function loadSettings(): Promise<{ schedule: number[]; choices: FaultChoices }> {
+  const [config, choices] = await Promise.all([
+    get<PayConfigView>('/sandbox/pay/config'),
+    get<FaultChoices>('/sandbox/dashboard/fault-choices'),
+  ]);
+  return { schedule: config.retryScheduleMs, choices };
 }
 
 export function CallbacksPage({ route }: PageProps) {
   const s = strings();
   const { data, error } = useLiveData(load, [], ['notification', 'faults', 'clock']);
+  const settings = useLiveData(loadSettings, [], []);
   const picked = Number(route.params.get('n'));
-  if (error) return <p class="error-text">{`${error.code}: ${error.message}`}</p>;
-  if (!data) return <p class="muted">{s.loading}</p>;
+  const failure = error ?? settings.error;
+  if (failure) return <p class="error-text">{`${failure.code}: ${failure.message}`}</p>;
+  if (!data || !settings.data) return <p class="muted">{s.loading}</p>;
+  const { schedule, choices } = settings.data;
   const chosen = data.notifications.find((n) => n.id === picked) ?? data.notifications[0];
   return (
     <div class="stack tools callbacks-page">
       <h1>{s.cbTitle}</h1>
       <div class="grid">
-        <DisturbForm modes={data.modes} kinds={data.kinds} />
+        <DisturbForm modes={choices.callbackModes} kinds={choices.callbackKinds} />
         <section class="panel" aria-labelledby="armed-title">
           <h2 id="armed-title">{s.cbArmed}</h2>
           {!data.faults.callbacks.length && <p class="muted">{s.noFaults}</p>}
@@ -89,7 +94,7 @@ export function CallbacksPage({ route }: PageProps) {
           <RetryAxis
             notification={chosen}
             deliveries={data.deliveries.filter((d) => d.notificationId === chosen.id)}
-            schedule={data.schedule}
+            schedule={schedule}
             now={data.now}
           />
           <DeliveryList deliveries={data.deliveries.filter((d) => d.notificationId === chosen.id)} />
