@@ -42,24 +42,21 @@ export function overview(sandbox: Sandbox): Overview {
 function trades(sandbox: Sandbox, q: URLSearchParams): TradesPage {
   const state = oneOf('state', q.get('state'), TRADE_STATES);
   const api = oneOf('api', q.get('api'), APIS);
-  const rows: TradeRowView[] = sandbox.pay
-    .trades({ state })
-    .map((t) => ({
-      outTradeNo: t.outTradeNo,
-      api: t.envId === APIV3_ENV ? ('apiv3' as const) : ('cloudpay' as const),
-      mchid: t.subMchId,
-      state: t.state,
-      totalFee: t.totalFee,
-      openid: t.subOpenid || t.openid,
-      body: t.body,
-      createdAt: t.createdAt,
-      timeEnd: t.timeEnd,
-      transactionId: t.transactionId,
-      refundedFee: t.refundedFee,
-      prepays: t.prepays,
-    }))
-    .filter((t) => !api || t.api === api);
-  return { trades: rows.slice(-TRADES_LIMIT).reverse() };
+  const rows: TradeRowView[] = sandbox.pay.trades({ state, api, newest: TRADES_LIMIT }).map((t) => ({
+    outTradeNo: t.outTradeNo,
+    api: t.envId === APIV3_ENV ? ('apiv3' as const) : ('cloudpay' as const),
+    mchid: t.subMchId,
+    state: t.state,
+    totalFee: t.totalFee,
+    openid: t.subOpenid || t.openid,
+    body: t.body,
+    createdAt: t.createdAt,
+    timeEnd: t.timeEnd,
+    transactionId: t.transactionId,
+    refundedFee: t.refundedFee,
+    prepays: t.prepays,
+  }));
+  return { trades: rows.reverse() };
 }
 
 export async function handleDashboard(

@@ -1,18 +1,8 @@
 /** Values the dashboard's server routes and its browser UI share (both bundle this file). */
 import type { OrderStatus } from '../../typings/paykit/order';
-import type { LiveEventKind } from '../../typings/sandbox/dashboard';
 import { BEIJING_OFFSET_MS } from '../beijing';
 
 export const ORDER_STATUSES: readonly OrderStatus[] = ['NOTPAY', 'SUCCESS', 'CLOSED', 'REFUND', 'PAYERROR'];
-
-export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = [
-  'order',
-  'trade',
-  'notification',
-  'invocation',
-  'clock',
-  'faults',
-];
 
 /** The header a page sends the access token in (sandbox/access.ts reads it). */
 export const TOKEN_HEADER = 'x-paykit-token';

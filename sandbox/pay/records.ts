@@ -1,5 +1,6 @@
 /** Typed access to pay_trades, pay_prepays and pay_refunds. */
 import type Database from 'better-sqlite3';
+import { APIV3_ENV } from './context';
 
 export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
@@ -63,6 +64,16 @@ function insertSql(table: string, row: object): string {
   return `INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`;
 }
 
+export interface TradeFilter {
+  subMchId?: string;
+  outTradeNo?: string;
+  state?: string;
+  /** Only trades of one pay API. */
+  api?: 'cloudpay' | 'apiv3';
+  /** Only the newest this many. */
+  newest?: number;
+}
+
 export class PayRecords {
   /** Prepared statements by SQL text: preparing costs more than running most of these queries. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -100,7 +111,8 @@ export class PayRecords {
     ) as TradeRow | undefined;
   }
 
-  trades(filter: { subMchId?: string; outTradeNo?: string; state?: string } = {}): TradeRow[] {
+  /** Trades oldest first; with `newest`, only the newest that many (still oldest first). */
+  trades(filter: TradeFilter = {}): TradeRow[] {
     const conditions: Array<[string, string | undefined]> = [
       ['sub_mch_id', filter.subMchId],
       ['out_trade_no', filter.outTradeNo],
@@ -108,9 +120,21 @@ export class PayRecords {
     ];
     const used = conditions.filter((c): c is [string, string] => Boolean(c[1]));
     const where = used.map(([column]) => `${column} = ?`);
-    const args = used.map(([, value]) => value);
+    const args: Array<string | number> = used.map(([, value]) => value);
+    // An APIv3 trade's env_id is APIV3_ENV; a cloudPay trade's is the notified function's env.
+    if (filter.api === 'apiv3') where.push('env_id = ?');
+    if (filter.api === 'cloudpay') where.push('(env_id IS NULL OR env_id != ?)');
+    if (filter.api) args.push(APIV3_ENV);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return this.prepare(`SELECT * FROM pay_trades ${clause} ORDER BY created_at`).all(...args) as TradeRow[];
+    if (filter.newest === undefined) {
+      return this.prepare(`SELECT * FROM pay_trades ${clause} ORDER BY created_at`).all(
+        ...args,
+      ) as TradeRow[];
+    }
+    const newest = this.prepare(
+      `SELECT * FROM pay_trades ${clause} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ).all(...args, filter.newest) as TradeRow[];
+    return newest.reverse();
   }
 
   /** Trades paid within [from, to), one at a time (a bill day can hold 100,000s). */

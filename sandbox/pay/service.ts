@@ -27,7 +27,7 @@ import { TradeLifecycle } from './lifecycle';
 import { Notifier, type DeliveryView, type NotificationStatus, type NotificationView } from './notify';
 import { closeOrder, queryOrder, unifiedOrder } from './orders';
 import { act, type PayerAction } from './payer';
-import { PayRecords } from './records';
+import { PayRecords, type TradeFilter } from './records';
 import { queryRefund, refund } from './refunds';
 import { createPaySchema } from './schema';
 import { tradeView, type TradeView } from './views';
@@ -177,7 +177,7 @@ export class PayService {
     return this.ctx.notifier.resend(notificationId);
   }
 
-  trades(filter?: { subMchId?: string; outTradeNo?: string; state?: string }): TradeView[] {
+  trades(filter?: TradeFilter): TradeView[] {
     const { records } = this.ctx;
     return records
       .trades(filter)

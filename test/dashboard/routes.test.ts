@@ -6,7 +6,7 @@
  * what a reconnecting client missed (Last-Event-ID).
  */
 import * as http from 'http';
-import type { LiveEvent, OrdersPage, Overview } from '../../typings/sandbox/dashboard';
+import type { LiveEvent, OrdersPage, Overview, TradesPage } from '../../typings/sandbox/dashboard';
 import { get, seedOrderNo, seedOrders, type SeedOrder } from '../helpers/control';
 import { KitClient } from '../helpers/kit';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
@@ -135,5 +135,11 @@ describe('dashboard routes', () => {
     );
     const replayed = await replay.done;
     expect(replayed.slice(0, events.length - 1).map((e) => e.id)).toEqual(events.slice(1).map((e) => e.id));
+
+    // WeChat Pay's side of that purchase: a cloudPay trade, newest first, none on APIv3.
+    const cloudpay = await get<TradesPage>(`${base}/sandbox/dashboard/trades?api=cloudpay`);
+    expect(cloudpay.trades[0]).toMatchObject({ api: 'cloudpay', state: 'SUCCESS', totalFee: 2800 });
+    expect(cloudpay.trades[0].outTradeNo.startsWith(`${placed.orderNo}A`)).toBe(true);
+    expect((await get<TradesPage>(`${base}/sandbox/dashboard/trades?api=apiv3`)).trades).toEqual([]);
   });
 });

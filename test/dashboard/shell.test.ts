@@ -7,7 +7,8 @@
  */
 import type { Browser } from 'playwright-core';
 import { get } from '../helpers/control';
-import { launchBrowser, openDashboard, type DashboardPage } from '../helpers/browser';
+import * as http from 'http';
+import { appearedAt, launchBrowser, openDashboard, watchFor, type DashboardPage } from '../helpers/browser';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 describe('dashboard shell', () => {
@@ -86,6 +87,50 @@ describe('dashboard shell', () => {
       body: JSON.stringify({ action: 'advance', ms: 60_000 }),
     });
     await page.locator(`time[data-now="${frozen.now + 6 * 60_000}"]`).waitFor();
+    expect(tab.problems).toEqual([]);
+  });
+
+  test('a dropped live stream reconnects by itself, and changes reach the page again', async () => {
+    tab = await openDashboard(browser, `${sandbox.url}/`);
+    const { page } = tab;
+    await page.locator('[data-live="on"]').waitFor();
+    await watchFor(page, '[data-live="off"]');
+    // The sandbox keeps at most 32 streams open and closes the oldest: the page's, here.
+    const others = Array.from({ length: 32 }, () => http.get(`${sandbox.url}/sandbox/events`));
+    try {
+      await page.waitForFunction(() => (window as unknown as { __appearedAt?: number }).__appearedAt);
+      expect(await appearedAt(page)).toBeGreaterThan(0);
+      await page.locator('[data-live="on"]').waitFor();
+      const { now } = await get<{ now: number }>(`${sandbox.url}/sandbox/clock`);
+      await fetch(`${sandbox.url}/sandbox/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'freeze', at: now + 3_600_000 }),
+      });
+      await page.locator(`time[data-now="${now + 3_600_000}"]`).waitFor();
+    } finally {
+      for (const req of others) req.destroy();
+    }
+    expect(tab.problems).toEqual([]);
+  });
+
+  test('usable from the keyboard: real links with a visible focus, forms that submit on Enter', async () => {
+    tab = await openDashboard(browser, `${sandbox.url}/`);
+    const { page } = tab;
+    await page.getByRole('heading', { name: '沙箱时钟' }).waitFor();
+    await page.keyboard.press('Tab'); // the title
+    await page.keyboard.press('Tab'); // 概览
+    await page.keyboard.press('Tab'); // 订单
+    const focused = page.locator(':focus');
+    expect(await focused.textContent()).toBe('订单');
+    expect(await focused.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '订单' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/orders');
+    // The filter form submits on Enter from its text field.
+    await page.getByLabel('用户').fill('oPaykitLocalBuyer');
+    await page.getByLabel('用户').press('Enter');
+    await page.waitForURL(/openid=oPaykitLocalBuyer/);
     expect(tab.problems).toEqual([]);
   });
 });

@@ -67,7 +67,7 @@ export async function watchFor(page: Page, selector: string): Promise<void> {
     const seen = () => document.querySelector(${JSON.stringify(selector)});
     new MutationObserver((_, observer) => {
       if (seen()) { window.__appearedAt = Date.now(); observer.disconnect(); }
-    }).observe(document.body, { childList: true, subtree: true });
+    }).observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true });
   })()`);
 }
 
