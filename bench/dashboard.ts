@@ -38,7 +38,7 @@ async function bundleSize(): Promise<void> {
 }
 
 /** 10,000 orders over 10 days and 50 users, every state, in one import. */
-function dataset(now: number): SeedOrder[] {
+export function dataset(now: number): SeedOrder[] {
   const statuses: SeedOrder['status'][] = ['SUCCESS', 'SUCCESS', 'NOTPAY', 'CLOSED', 'REFUND', 'PAYERROR'];
   return Array.from({ length: ORDERS }, (_, i) => {
     const createdAt = now - i * 86_400; // one every 86 s: 10 days
@@ -53,7 +53,7 @@ function dataset(now: number): SeedOrder[] {
 }
 
 /** Follows `GET /sandbox/events` from node, calling `onEvent` for each event. */
-function follow(base: string, onEvent: (e: LiveEvent) => void): () => void {
+export function follow(base: string, onEvent: (e: LiveEvent) => void): () => void {
   const req = http.get(`${base}/sandbox/events`, (res) => {
     let buffered = '';
     res.setEncoding('utf8');

@@ -8,6 +8,7 @@ import { benchBill } from './bill';
 import { benchBuild, benchSize, benchTests } from './build';
 import { benchChaos } from './chaos/run';
 import { benchDashboard } from './dashboard';
+import { benchDashboardTools } from './dashboard-tools';
 import { benchDatabase, benchFunctions } from './cloud';
 import { benchMiniprogram } from './miniprogram';
 import { benchPay } from './pay';
@@ -34,6 +35,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   fulfilment: benchFulfilment,
   providers: benchProviders,
   dashboard: benchDashboard,
+  'dashboard-tools': benchDashboardTools,
   chaos: () => benchChaos(),
 };
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];

@@ -278,6 +278,11 @@ export class CloudDatabase {
     }
   }
 
+  /** The collections that exist, by name. */
+  collections(): string[] {
+    return this.store.list();
+  }
+
   exportData(collections?: string[]): Record<string, unknown[]> {
     return exportSeed(this.store, collections);
   }

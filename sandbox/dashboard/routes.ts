@@ -13,6 +13,7 @@ import { APIV3_ENV } from '../pay/context';
 import type { Sandbox } from '../server';
 import { countByStatus, listOrders, ordersFilter } from './orders';
 import { orderTimeline } from './timeline';
+import { handleToolRoute } from './tool-routes';
 
 const TRADE_STATES = ['NOTPAY', 'USERPAYING', 'SUCCESS', 'REFUND', 'CLOSED', 'PAYERROR'] as const;
 const APIS = ['cloudpay', 'apiv3'] as const;
@@ -58,13 +59,15 @@ function trades(sandbox: Sandbox, q: URLSearchParams): TradesPage {
   return { trades: rows.reverse() };
 }
 
-export function handleDashboard(
+export async function handleDashboard(
   sandbox: Sandbox,
   req: IncomingMessage,
   res: ServerResponse,
   rest: string[],
   url: URL,
-): void {
+): Promise<void> {
+  // The tool pages' routes (Callbacks, Functions, Database, Bills, Faults): tool-routes.ts.
+  if (await handleToolRoute(sandbox, req, res, rest, url)) return;
   if (req.method !== 'GET') {
     throw new SandboxError('METHOD_NOT_ALLOWED', `/sandbox/dashboard/${rest.join('/')} takes GET`, 405);
   }

@@ -7,11 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import { SandboxError } from '../errors';
 import { badRequest, oneOf, readJson, requireString, sendJson, wholeNumber } from '../http';
 import type { Sandbox } from '../server';
+import { CALLBACK_FAULT_MODES, CALLBACK_KINDS } from '../pay/callback-faults';
 import { configPatchProblem, type PayConfig } from '../pay/config';
 import { PAYER_ACTIONS } from '../pay/payer';
 
-const CALLBACK_MODES = ['drop', 'delay', 'duplicate', 'hold'] as const;
-const KINDS = ['payment', 'refund'] as const;
+const CALLBACK_MODES = CALLBACK_FAULT_MODES;
+const KINDS = CALLBACK_KINDS;
 const TRADE_STATES = ['NOTPAY', 'USERPAYING', 'SUCCESS', 'REFUND', 'CLOSED', 'PAYERROR'] as const;
 const NOTIFICATION_STATUSES = ['pending', 'inflight', 'delivered', 'abandoned', 'held'] as const;
 const RELEASE_ORDERS = ['fifo', 'reverse'] as const;

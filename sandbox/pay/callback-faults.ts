@@ -27,10 +27,13 @@ interface Row {
   delay_ms: number;
 }
 
-const MODES: readonly CallbackFaultMode[] = ['drop', 'delay', 'duplicate', 'hold'];
+export const CALLBACK_FAULT_MODES: readonly CallbackFaultMode[] = ['drop', 'delay', 'duplicate', 'hold'];
+
+/** Which notifications a callback fault may be limited to. */
+export const CALLBACK_KINDS = ['payment', 'refund'] as const;
 
 export function isCallbackFaultMode(value: unknown): value is CallbackFaultMode {
-  return typeof value === 'string' && (MODES as readonly string[]).includes(value);
+  return typeof value === 'string' && (CALLBACK_FAULT_MODES as readonly string[]).includes(value);
 }
 
 export class CallbackFaults {

@@ -73,28 +73,48 @@ export const REFUND_RESULTS: readonly string[] = ['REFUNDCLOSE', 'CHANGE'];
 /** Every error an API fault can inject. */
 export const FAULT_ERRORS: readonly string[] = ['TIMEOUT', 'RETURN_FAIL', ...TCB_ERRORS, ...BUSINESS_ERRORS];
 
+/** One API a fault can target, with the errors it takes: the choices offered anywhere (CLI, dashboard). */
+export interface FaultTarget {
+  api: string;
+  /** `*` strikes every API call; `refundResult` is the refund outcome knob, not a call. */
+  family: 'any' | 'cloudpay' | 'apiv3' | 'refundResult';
+  errors: readonly string[];
+}
+
+/** Every valid target: `*`, the cloudPay APIs, the APIv3 APIs, then `refundResult`. */
+export function faultTargets(
+  apis: readonly string[],
+  v3: { apis: readonly string[]; errors: readonly string[] },
+): FaultTarget[] {
+  return [
+    { api: '*', family: 'any', errors: FAULT_ERRORS },
+    ...apis.map((api) => ({ api, family: 'cloudpay' as const, errors: FAULT_ERRORS })),
+    ...v3.apis.map((api) => ({ api, family: 'apiv3' as const, errors: v3.errors })),
+    { api: REFUND_RESULT, family: 'refundResult', errors: REFUND_RESULTS },
+  ];
+}
+
 /**
  * The fault's api and error in their canonical spelling (matched without regard to case, so
  * `queryorder timeout` is `queryOrder TIMEOUT`), or the reason it names none, listing the valid ones.
  */
 export function canonicalFault(
-  apis: readonly string[],
+  targets: readonly FaultTarget[],
   api: string,
   error: string,
-  v3?: { apis: readonly string[]; errors: readonly string[] },
 ): { api: string; error: string } | { problem: string } {
-  const targets = ['*', ...apis, ...(v3?.apis ?? []), REFUND_RESULT];
-  const target = targets.find((a) => a.toLowerCase() === api.toLowerCase());
-  if (!target) return { problem: `unknown api ${JSON.stringify(api)}; use one of ${targets.join(', ')}` };
-  const errors =
-    target === REFUND_RESULT ? REFUND_RESULTS : v3?.apis.includes(target) ? v3.errors : FAULT_ERRORS;
-  const found = errors.find((e) => e === error.toUpperCase());
+  const target = targets.find((t) => t.api.toLowerCase() === api.toLowerCase());
+  if (!target) {
+    const names = targets.map((t) => t.api).join(', ');
+    return { problem: `unknown api ${JSON.stringify(api)}; use one of ${names}` };
+  }
+  const found = target.errors.find((e) => e === error.toUpperCase());
   if (!found) {
     return {
-      problem: `unknown error ${JSON.stringify(error)} for ${target}; use one of ${errors.join(', ')}`,
+      problem: `unknown error ${JSON.stringify(error)} for ${target.api}; use one of ${target.errors.join(', ')}`,
     };
   }
-  return { api: target, error: found };
+  return { api: target.api, error: found };
 }
 
 /** err_code_des used when a fault names a business error. */

@@ -1,10 +1,15 @@
 /** The callback log tables (pay_notifications, pay_deliveries) as the control surface reads them. */
 import type Database from 'better-sqlite3';
 import { statement } from '../cloud/statements';
+import type {
+  CallbackKind,
+  DeliveryOutcome,
+  DeliveryView,
+  NotificationStatus,
+  NotificationView,
+} from '../../typings/sandbox/callbacks';
 
-export type CallbackKind = 'payment' | 'refund';
-
-export type NotificationStatus = 'pending' | 'inflight' | 'held' | 'delivered' | 'abandoned';
+export type { CallbackKind, DeliveryOutcome, DeliveryView, NotificationStatus, NotificationView };
 
 export interface NotificationRow {
   id: number;
@@ -20,44 +25,6 @@ export interface NotificationRow {
   next_at: number | null;
   created_at: number;
   delivered_at: number | null;
-}
-
-export interface NotificationView {
-  id: number;
-  kind: CallbackKind;
-  outTradeNo: string;
-  outRefundNo?: string;
-  envId: string;
-  functionName: string;
-  status: NotificationStatus;
-  attempts: number;
-  nextAt: number | null;
-  createdAt: number;
-  deliveredAt: number | null;
-  event: Record<string, unknown>;
-}
-
-export type DeliveryOutcome = 'pending' | 'ok' | 'rejected' | 'error' | 'dropped';
-
-export interface DeliveryView {
-  id: number;
-  notificationId: number;
-  kind: CallbackKind;
-  outTradeNo: string;
-  outRefundNo?: string;
-  envId: string;
-  functionName: string;
-  /** 1 = first delivery, 2 = first retry, … */
-  attempt: number;
-  /** An extra copy sent by a `duplicate` callback fault. */
-  duplicate: boolean;
-  startedAt: number;
-  finishedAt: number | null;
-  /** ok: answered {errcode:0}; rejected: answered anything else; error: threw or timed out; dropped: lost by a fault. */
-  outcome: DeliveryOutcome;
-  answer?: unknown;
-  error?: string;
-  event: Record<string, unknown>;
 }
 
 export interface DeliveryFilter {

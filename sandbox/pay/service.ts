@@ -9,13 +9,15 @@ import type Database from 'better-sqlite3';
 import type { SandboxClock } from '../clock';
 import { SandboxError } from '../errors';
 import { PayApiFailure, bizFail, type Fields } from './answers';
-import { downloadBill } from './bill';
+import { billText, downloadBill } from './bill';
 import type { CallbackFault, CallbackFaultMode } from './callback-faults';
 import { resolveConfig, type PayConfig } from './config';
 import type { PayCaller, PayContext, V3Events } from './context';
 import {
   ApiFaults,
   canonicalFault,
+  faultTargets,
+  type FaultTarget,
   FAULT_DESCRIPTIONS,
   REFUND_RESULT,
   TCB_ERRORS,
@@ -66,6 +68,12 @@ export const PAY_APIS = [
   'queryRefund',
   'downloadBill',
 ] as const;
+
+/** What an API fault can target and inject, for both pay APIs: the one list every chooser offers. */
+export const FAULT_TARGETS: readonly FaultTarget[] = faultTargets(PAY_APIS, {
+  apis: V3_APIS,
+  errors: [...Object.keys(V3_FAULTS), 'TIMEOUT'],
+});
 
 export class PayService {
   private readonly ctx: PayContext;
@@ -134,10 +142,7 @@ export class PayService {
   /** The next `count` calls of `api` (or `*`) fail with `error` (see faults.ts); api `refundResult` with
    *  `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
   injectFault(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {
-    const canonical = canonicalFault(PAY_APIS, String(f.api ?? ''), String(f.error ?? ''), {
-      apis: V3_APIS,
-      errors: [...Object.keys(V3_FAULTS), 'TIMEOUT'],
-    });
+    const canonical = canonicalFault(FAULT_TARGETS, String(f.api ?? ''), String(f.error ?? ''));
     if ('problem' in canonical) throw new SandboxError('INVALID_PARAM', canonical.problem, 400);
     const fault = this.apiFaults.add({ ...f, ...canonical });
     this.onChange('faults');
@@ -146,6 +151,11 @@ export class PayService {
 
   faults(): { api: ApiFault[]; callbacks: CallbackFault[] } {
     return { api: this.apiFaults.list(), callbacks: this.ctx.notifier.faults.list() };
+  }
+
+  /** The day's bill of every merchant (type ALL), as downloadBill would give it; null on a day without trades. */
+  billOf(dayStart: number): string | null {
+    return billText(this.ctx, 'ALL', dayStart);
   }
 
   clearFaults(): void {

@@ -70,6 +70,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 export const get = <T>(path: string): Promise<T> => request<T>('GET', path);
 export const post = <T>(path: string, body: unknown): Promise<T> => request<T>('POST', path, body);
+// A JSON body, as the sandbox's cross-site rules require of every non-GET request from a page.
+export const del = <T>(path: string): Promise<T> => request<T>('DELETE', path, {});
 
 /** A query string of the values that are set. */
 export function query(params: Record<string, string | number | undefined>): string {

@@ -3,6 +3,7 @@
  * language a person picked is remembered in localStorage. Keys name what the text is for.
  */
 import { signal } from './signal';
+import { toolsEn, toolsZh } from './strings-tools';
 
 export type Lang = 'zh' | 'en';
 
@@ -22,7 +23,6 @@ const zh = {
   offline: '已断开，正在重连…',
   loading: '加载中…',
   empty: '暂无数据',
-  notBuilt: '此页面尚未完成。',
   dismiss: '关闭',
   retry: '重试',
   clock: '沙箱时钟',
@@ -156,6 +156,8 @@ const zh = {
   yes: '是',
   no: '否',
   errorTitle: '操作失败',
+  // The tool pages' texts (Callbacks, Functions, Database, Bills, Faults): strings-tools.ts.
+  ...toolsZh,
 };
 
 export type Strings = typeof zh;
@@ -176,7 +178,6 @@ const en: Strings = {
   offline: 'Disconnected, reconnecting…',
   loading: 'Loading…',
   empty: 'Nothing yet',
-  notBuilt: 'This page is not built yet.',
   dismiss: 'Dismiss',
   retry: 'Retry',
   clock: 'Sandbox clock',
@@ -310,6 +311,7 @@ const en: Strings = {
   yes: 'yes',
   no: 'no',
   errorTitle: 'Failed',
+  ...toolsEn,
 };
 
 const LANG_KEY = 'paykit.dashboard.lang';

@@ -5,11 +5,15 @@
 import type { ComponentType } from 'preact';
 import type { Route } from '../router';
 import type { Strings } from '../strings';
+import { BillsPage } from './bills';
 import { BuyPage } from './buy';
+import { CallbacksPage } from './callbacks';
+import { DatabasePage } from './database';
+import { FaultsPage } from './faults';
+import { FunctionsPage } from './functions';
 import { OrderPage } from './order';
 import { OrdersPage } from './orders';
 import { OverviewPage } from './overview';
-import { Placeholder } from './placeholder';
 import { TradesPage } from './trades';
 
 export interface PageProps {
@@ -30,10 +34,10 @@ export const PAGES: PageEntry[] = [
   { path: 'orders', label: 'navOrders', component: OrdersPage, detail: OrderPage },
   { path: 'trades', label: 'navTrades', component: TradesPage },
   { path: 'buy', label: 'navBuy', component: BuyPage },
-  // Callbacks, functions, database, bills and faults come next (pages/{callbacks,…}.tsx).
-  { path: 'callbacks', label: 'navCallbacks', component: Placeholder },
-  { path: 'functions', label: 'navFunctions', component: Placeholder },
-  { path: 'database', label: 'navDatabase', component: Placeholder },
-  { path: 'bills', label: 'navBills', component: Placeholder },
-  { path: 'faults', label: 'navFaults', component: Placeholder },
+  // The tool pages.
+  { path: 'callbacks', label: 'navCallbacks', component: CallbacksPage },
+  { path: 'functions', label: 'navFunctions', component: FunctionsPage },
+  { path: 'database', label: 'navDatabase', component: DatabasePage },
+  { path: 'bills', label: 'navBills', component: BillsPage },
+  { path: 'faults', label: 'navFaults', component: FaultsPage },
 ];

@@ -57,7 +57,7 @@ export function OverviewPage() {
           ))}
           <div>
             <dt>{s.provider}</dt>
-            <dd>{data.provider === 'apiv3' ? 'APIv3' : 'cloudPay'}</dd>
+            <dd data-provider={data.provider}>{data.provider === 'apiv3' ? 'APIv3' : 'cloudPay'}</dd>
           </div>
           <div>
             <dt>{s.envId}</dt>

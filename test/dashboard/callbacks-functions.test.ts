@@ -1,0 +1,144 @@
+/** @jest-environment node */
+/**
+ * The Callbacks and Functions pages in headless Chromium, against a sandbox started as `npm start`
+ * starts it: drop the next callbacks from the page, see the lost attempts and the planned retries
+ * on the time axis, recover with a resend; hold one and release it; a function invocation appears
+ * live with its cold or warm start, filtered by function and user; a bad callback fault is refused
+ * with the server's code and message.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openDashboard, type DashboardPage } from '../helpers/browser';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+const BUYER = 'oPaykitLocalBuyer';
+
+describe('dashboard: callbacks and functions', () => {
+  let sandbox: SandboxProcess;
+  let browser: Browser;
+  let kit: KitClient;
+  const tabs: DashboardPage[] = [];
+
+  const open = async (route: string) => {
+    const tab = await openDashboard(browser, `${sandbox.url}/${route}`);
+    tabs.push(tab);
+    return tab.page;
+  };
+
+  /** Places an order for a latte as the buyer and pays it; resolves with its number. */
+  async function buyAndPay(): Promise<string> {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] });
+    const { errMsg } = await kit.pay(BUYER, placed.payment);
+    expect(errMsg).toBe('requestPayment:ok');
+    return placed.orderNo;
+  }
+
+  /** Picks a callback fault on the page's form and applies it. */
+  async function disturb(page: Page, mode: string, count: string, kind = 'payment') {
+    await page.getByLabel('方式').selectOption({ label: mode });
+    await page.getByLabel('通知类型').selectOption({ label: kind === 'payment' ? '支付通知' : '全部' });
+    await page.getByLabel('次数').fill(count);
+    await page.getByRole('button', { name: '生效' }).click();
+  }
+
+  const row = (page: Page, orderNo: string) =>
+    page.locator(`tr[data-notification]:has(a[href$="${orderNo}"])`);
+
+  beforeAll(async () => {
+    [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
+    kit = new KitClient(sandbox.url);
+    // Retries come when the test moves the clock, not while it reads the page.
+    await kit.clock('freeze');
+  });
+
+  afterEach(async () => {
+    for (const tab of tabs.splice(0)) {
+      expect(tab.problems).toEqual([]);
+      await tab.close();
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.stop();
+  });
+
+  test('dropped callbacks: the lost attempts and the next retry on the time axis, then a resend recovers', async () => {
+    const page = await open('#/callbacks');
+    await disturb(page, '丢弃', '2');
+    await page.locator('li[data-callback-fault="drop"]').waitFor();
+    const orderNo = await buyAndPay();
+    // The first attempt is lost: the axis shows it, and the retry WeChat plans 15 s later.
+    await row(page, orderNo).locator('a').first().click();
+    const axis = page.locator('svg.retry-axis');
+    await axis.locator('[data-attempt="1"][data-outcome="dropped"]').waitFor();
+    await axis.locator('.planned.next').waitFor();
+    expect(await axis.getAttribute('aria-label')).toMatch(/^通知 #\d+ 的重试时间轴$/);
+    expect(await row(page, orderNo).getAttribute('data-status')).toBe('pending');
+    // The clock reaches the retry: lost again (the fault's second use), the next one planned 15 s on.
+    await kit.clock('advance', { ms: 15_000 });
+    await axis.locator('[data-attempt="2"][data-outcome="dropped"]').waitFor();
+    await axis.locator('.planned.next').waitFor();
+    expect(await page.locator('li[data-callback-fault]').count()).toBe(0);
+    // Resend now: delivered and acknowledged, the order is paid.
+    await row(page, orderNo).getByRole('button', { name: '重发通知' }).click();
+    await axis.locator('[data-outcome="ok"]').waitFor();
+    await page.locator(`tr[data-notification][data-status="delivered"]:has(a[href$="${orderNo}"])`).waitFor();
+    expect(await axis.locator('.planned').count()).toBe(0);
+    await kit.orderReaches(orderNo, 'SUCCESS');
+  });
+
+  test('a held callback waits until released from the page', async () => {
+    const page = await open('#/callbacks');
+    await disturb(page, '暂扣', '1');
+    await page.locator('li[data-callback-fault="hold"]').waitFor();
+    const orderNo = await buyAndPay();
+    await page.locator(`tr[data-notification][data-status="held"]:has(a[href$="${orderNo}"])`).waitFor();
+    expect((await kit.order<{ status: string }>(orderNo))!.status).toBe('NOTPAY');
+    await page.getByRole('button', { name: '放行暂扣的回调' }).click();
+    await page.getByRole('status').filter({ hasText: '已放行 1 条' }).waitFor();
+    await page.locator(`tr[data-notification][data-status="delivered"]:has(a[href$="${orderNo}"])`).waitFor();
+    await kit.orderReaches(orderNo, 'SUCCESS');
+  });
+
+  test('a bad callback fault shows the server’s code and message, and arms nothing', async () => {
+    const page = await open('#/callbacks');
+    await page.getByLabel('方式').selectOption({ label: '延迟' });
+    await page.getByLabel('延迟（秒）').fill('0');
+    await page.getByRole('button', { name: '生效' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('INVALID_PARAM');
+    expect(await alert.textContent()).toContain('delayMs');
+    expect(await page.locator('li[data-callback-fault]').count()).toBe(0);
+    // The one thing the browser logged: the refused request.
+    expect(tabs[0].problems).toEqual([expect.stringContaining('status of 400')]);
+    tabs[0].problems.length = 0;
+  });
+
+  test('an invocation appears live with its start; filters by function and by user', async () => {
+    const page = await open('#/functions');
+    await page.locator('.functions-page table, .functions-page p.muted').first().waitFor();
+    const before = await page.locator('tr[data-function="listProducts"]').count();
+    expect(before).toBe(0);
+    await kit.ok(BUYER, 'listProducts', {});
+    const first = page.locator('tr[data-function="listProducts"]');
+    await first.waitFor();
+    expect(await first.getAttribute('data-start')).toBe('cold');
+    expect(await first.textContent()).toContain('冷启动');
+    expect(await first.textContent()).toContain(BUYER);
+    expect(await first.textContent()).toMatch(/数据库 \d+ · 支付 0 · 函数 0/);
+    await kit.ok(BUYER, 'listProducts', {});
+    await page.locator('tr[data-function="listProducts"][data-start="warm"]').waitFor();
+    // Filter by function: only listProducts rows.
+    await page.getByLabel('函数').selectOption('listProducts');
+    await page.getByRole('button', { name: '筛选' }).click();
+    await page.waitForURL(/name=listProducts/);
+    await page.locator('tr[data-function="listProducts"]').nth(1).waitFor();
+    expect(await page.locator('tr[data-invocation]:not([data-function="listProducts"])').count()).toBe(0);
+    // Filter by a user who called nothing: empty.
+    await page.goto(`${sandbox.url}/#/functions?openid=oNobodyCalled`);
+    await page.getByText('暂无数据').waitFor();
+    expect(await page.locator('tr[data-invocation]').count()).toBe(0);
+  });
+});
