@@ -62,7 +62,13 @@ describe('dashboard: database and faults', () => {
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-doc')));
     expect(ids.sort()).toEqual(['cake-cheese', 'coffee-latte']);
     const json = JSON.parse((await page.locator('article[data-doc="coffee-latte"] pre').textContent())!);
-    expect(json).toEqual({ _id: 'coffee-latte', name: '拿铁咖啡', price: 2800, active: true });
+    expect(json).toEqual({
+      _id: 'coffee-latte',
+      name: '拿铁咖啡',
+      price: 2800,
+      active: true,
+      delivery: 'same-city',
+    });
   });
 
   test('an edit is written only after the confirm step', async () => {

@@ -5,6 +5,7 @@
  * expected, nothing is written by a refused edit, and a foreign Origin or a simple (non-JSON)
  * cross-site request drives nothing. The fault choices are exactly what the faults route accepts.
  */
+import demo from '../../sandbox/seed/demo.json';
 import { get, post } from '../helpers/control';
 import { EVIL, JSON_TYPE, errorOf, raw } from '../helpers/raw-http';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
@@ -29,13 +30,14 @@ describe('the dashboard tool routes (npm start)', () => {
     const { collections } = await get<{ collections: Array<{ name: string; count: number }> }>(
       `${base}/sandbox/dashboard/db`,
     );
-    expect(collections).toContainEqual({ name: 'paykit_products', count: 5 });
+    // The demo seed a newcomer's `npm start` loads.
+    expect(collections).toContainEqual({ name: 'paykit_products', count: demo.paykit_products.length });
     const found = await post<{ documents: Array<{ _id: string }>; total: number }>(
       `${base}/sandbox/dashboard/db/query`,
       { collection: 'paykit_products', where: { active: false }, limit: 10 },
     );
     expect(found).toEqual({
-      documents: [{ _id: 'retired-mug', name: '旧款马克杯', price: 4500, active: false }],
+      documents: demo.paykit_products.filter((p) => !p.active),
       total: 1,
     });
     const limited = await post<{ documents: unknown[]; total: number }>(
@@ -47,7 +49,7 @@ describe('the dashboard tool routes (npm start)', () => {
       },
     );
     expect(limited.documents).toHaveLength(2);
-    expect(limited.total).toBe(5);
+    expect(limited.total).toBe(demo.paykit_products.filter((p) => p.price < 5000).length);
   });
 
   test('hostile queries and edits get a 4xx naming what is expected, and write nothing', async () => {
