@@ -7,11 +7,8 @@
  * the day's CSV, and runs the daily timer; a day that is not over is refused with a clear error.
  */
 import * as fs from 'fs';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, openDashboard, type DashboardPage } from '../helpers/browser';
+import { dashboardSuite } from '../helpers/dashboard-suite';
 import { del, get, post, readDoc } from '../helpers/control';
-import { KitClient } from '../helpers/kit';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 const BUYER = 'oPaykitLocalBuyer';
 const DAY_MS = 86_400_000;
@@ -19,58 +16,34 @@ const BEIJING_MS = 8 * 3_600_000;
 const beijingDay = (ms: number) => new Date(ms + BEIJING_MS).toISOString().slice(0, 10);
 
 describe('dashboard: bills', () => {
-  let sandbox: SandboxProcess;
-  let browser: Browser;
-  let kit: KitClient;
-  const tabs: DashboardPage[] = [];
+  const suite = dashboardSuite();
 
-  const open = async (route: string) => {
-    const tab = await openDashboard(browser, `${sandbox.url}/${route}`);
-    tabs.push(tab);
-    return tab.page;
-  };
+  const open = async (route: string) => (await suite.open(route)).page;
 
   async function buyAndPay(sku: string): Promise<string> {
-    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku, quantity: 1 }] });
-    expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    const placed = await suite.kit.ok(BUYER, 'unifiedOrder', { items: [{ sku, quantity: 1 }] });
+    expect((await suite.kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
     return placed.orderNo;
   }
 
-  beforeAll(async () => {
-    [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
-    kit = new KitClient(sandbox.url);
-  });
-
-  afterEach(async () => {
-    for (const tab of tabs.splice(0)) {
-      expect(tab.problems).toEqual([]);
-      await tab.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await sandbox?.stop();
-  });
-
   test('a payment whose callbacks were lost: reconciled, shown, repaired, in the CSV', async () => {
-    const { now } = await kit.clock('freeze');
+    const { now } = await suite.kit.clock('freeze');
     const payDay = beijingDay(now);
     const recorded = await buyAndPay('coffee-latte');
-    await kit.settle();
-    await kit.orderReaches(recorded, 'SUCCESS');
+    await suite.kit.settle();
+    await suite.kit.orderReaches(recorded, 'SUCCESS');
     // Every notification attempt of the next payment is lost on the way.
-    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 20, kind: 'payment' });
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 20, kind: 'payment' });
     const missed = await buyAndPay('tea-oolong');
-    await kit.settle();
-    const lost = await readDoc(sandbox.url, 'paykit_orders', missed);
+    await suite.kit.settle();
+    const lost = await readDoc(suite.sandbox.url, 'paykit_orders', missed);
     expect(lost!.status).toBe('NOTPAY');
     // The next Beijing day, 10:01: the bill is out (from 10:00), the daily repair (10:30) has not run.
     const nextDay = Math.floor((now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS;
-    await kit.clock('set', { at: nextDay + 10 * 3_600_000 + 60_000 });
-    await post(`${sandbox.url}/sandbox/triggers/settle`, {});
+    await suite.kit.clock('set', { at: nextDay + 10 * 3_600_000 + 60_000 });
+    await post(`${suite.sandbox.url}/sandbox/triggers/settle`, {});
     // The expiry sweep may have synced it meanwhile: put it back as the lost callbacks left it.
-    await post(`${sandbox.url}/sandbox/db/import`, { paykit_orders: [lost] });
+    await post(`${suite.sandbox.url}/sandbox/db/import`, { paykit_orders: [lost] });
 
     const page = await open(`#/bills?day=${payDay}`);
     expect(await page.getByLabel('账单日期').inputValue()).toBe(payDay);
@@ -98,7 +71,7 @@ describe('dashboard: bills', () => {
 
     await page.getByRole('button', { name: '对账并修复' }).click();
     await page.locator(`tr[data-kind="PAID_AT_WECHAT_NOT_HERE"][data-repaired="yes"]`).waitFor();
-    await kit.orderReaches(missed, 'SUCCESS');
+    await suite.kit.orderReaches(missed, 'SUCCESS');
     // Once repaired, the books agree, by the page and by the daily timer's own run.
     await page.getByRole('button', { name: '对账', exact: true }).click();
     await page.getByText('没有差异，账目一致').waitFor();
@@ -107,11 +80,11 @@ describe('dashboard: bills', () => {
       .getByRole('status')
       .filter({ hasText: `定时任务完成：${payDay.replace(/-/g, '')}，差异 0 条` })
       .waitFor();
-    await del(`${sandbox.url}/sandbox/pay/faults`);
+    await del(`${suite.sandbox.url}/sandbox/pay/faults`);
   });
 
   test('a day that is not over, and a day without trades, get a clear error', async () => {
-    const { now } = await get<{ now: number }>(`${sandbox.url}/sandbox/clock`);
+    const { now } = await get<{ now: number }>(`${suite.sandbox.url}/sandbox/clock`);
     const page = await open(`#/bills?day=${beijingDay(now)}`);
     await page.getByRole('button', { name: '对账', exact: true }).click();
     const alert = page.getByRole('alert');
@@ -126,7 +99,7 @@ describe('dashboard: bills', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('NOT_FOUND');
     expect(await alert.textContent()).toContain('no bill for 2020-01-01');
-    const tab = tabs[tabs.length - 1];
+    const tab = suite.tabs[suite.tabs.length - 1];
     expect(tab.problems).toEqual([expect.stringContaining('status of 404')]);
     tab.problems.length = 0;
   });

@@ -6,29 +6,25 @@
  * live with its cold or warm start, filtered by function and user; a bad callback fault is refused
  * with the server's code and message.
  */
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openDashboard, type DashboardPage } from '../helpers/browser';
-import { KitClient } from '../helpers/kit';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import type { Page } from 'playwright-core';
+import { dashboardSuite } from '../helpers/dashboard-suite';
 
 const BUYER = 'oPaykitLocalBuyer';
 
 describe('dashboard: callbacks and functions', () => {
-  let sandbox: SandboxProcess;
-  let browser: Browser;
-  let kit: KitClient;
-  const tabs: DashboardPage[] = [];
+  const suite = dashboardSuite(async (s) => {
+    // Retries come when the test moves the clock, not while it reads the page.
+    await s.kit.clock('freeze');
+  });
 
-  const open = async (route: string) => {
-    const tab = await openDashboard(browser, `${sandbox.url}/${route}`);
-    tabs.push(tab);
-    return tab.page;
-  };
+  const open = async (route: string) => (await suite.open(route)).page;
 
   /** Places an order for a latte as the buyer and pays it; resolves with its number. */
   async function buyAndPay(): Promise<string> {
-    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] });
-    const { errMsg } = await kit.pay(BUYER, placed.payment);
+    const placed = await suite.kit.ok(BUYER, 'unifiedOrder', {
+      items: [{ sku: 'coffee-latte', quantity: 1 }],
+    });
+    const { errMsg } = await suite.kit.pay(BUYER, placed.payment);
     expect(errMsg).toBe('requestPayment:ok');
     return placed.orderNo;
   }
@@ -44,25 +40,6 @@ describe('dashboard: callbacks and functions', () => {
   const row = (page: Page, orderNo: string) =>
     page.locator(`tr[data-notification]:has(a[href$="${orderNo}"])`);
 
-  beforeAll(async () => {
-    [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
-    kit = new KitClient(sandbox.url);
-    // Retries come when the test moves the clock, not while it reads the page.
-    await kit.clock('freeze');
-  });
-
-  afterEach(async () => {
-    for (const tab of tabs.splice(0)) {
-      expect(tab.problems).toEqual([]);
-      await tab.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await sandbox?.stop();
-  });
-
   test('dropped callbacks: the lost attempts and the next retry on the time axis, then a resend recovers', async () => {
     const page = await open('#/callbacks');
     await disturb(page, '丢弃', '2');
@@ -76,7 +53,7 @@ describe('dashboard: callbacks and functions', () => {
     expect(await axis.getAttribute('aria-label')).toMatch(/^通知 #\d+ 的重试时间轴$/);
     expect(await row(page, orderNo).getAttribute('data-status')).toBe('pending');
     // The clock reaches the retry: lost again (the fault's second use), the next one planned 15 s on.
-    await kit.clock('advance', { ms: 15_000 });
+    await suite.kit.clock('advance', { ms: 15_000 });
     await axis.locator('[data-attempt="2"][data-outcome="dropped"]').waitFor();
     await axis.locator('.planned.next').waitFor();
     expect(await page.locator('li[data-callback-fault]').count()).toBe(0);
@@ -85,7 +62,7 @@ describe('dashboard: callbacks and functions', () => {
     await axis.locator('[data-outcome="ok"]').waitFor();
     await page.locator(`tr[data-notification][data-status="delivered"]:has(a[href$="${orderNo}"])`).waitFor();
     expect(await axis.locator('.planned').count()).toBe(0);
-    await kit.orderReaches(orderNo, 'SUCCESS');
+    await suite.kit.orderReaches(orderNo, 'SUCCESS');
   });
 
   test('a held callback waits until released from the page', async () => {
@@ -94,11 +71,11 @@ describe('dashboard: callbacks and functions', () => {
     await page.locator('li[data-callback-fault="hold"]').waitFor();
     const orderNo = await buyAndPay();
     await page.locator(`tr[data-notification][data-status="held"]:has(a[href$="${orderNo}"])`).waitFor();
-    expect((await kit.order<{ status: string }>(orderNo))!.status).toBe('NOTPAY');
+    expect((await suite.kit.order<{ status: string }>(orderNo))!.status).toBe('NOTPAY');
     await page.getByRole('button', { name: '放行暂扣的回调' }).click();
     await page.getByRole('status').filter({ hasText: '已放行 1 条' }).waitFor();
     await page.locator(`tr[data-notification][data-status="delivered"]:has(a[href$="${orderNo}"])`).waitFor();
-    await kit.orderReaches(orderNo, 'SUCCESS');
+    await suite.kit.orderReaches(orderNo, 'SUCCESS');
   });
 
   test('a bad callback fault shows the server’s code and message, and arms nothing', async () => {
@@ -112,8 +89,8 @@ describe('dashboard: callbacks and functions', () => {
     expect(await alert.textContent()).toContain('delayMs');
     expect(await page.locator('li[data-callback-fault]').count()).toBe(0);
     // The one thing the browser logged: the refused request.
-    expect(tabs[0].problems).toEqual([expect.stringContaining('status of 400')]);
-    tabs[0].problems.length = 0;
+    expect(suite.tabs[0].problems).toEqual([expect.stringContaining('status of 400')]);
+    suite.tabs[0].problems.length = 0;
   });
 
   test('an invocation appears live with its start; filters by function and by user', async () => {
@@ -121,14 +98,14 @@ describe('dashboard: callbacks and functions', () => {
     await page.locator('.functions-page table, .functions-page p.muted').first().waitFor();
     const before = await page.locator('tr[data-function="listProducts"]').count();
     expect(before).toBe(0);
-    await kit.ok(BUYER, 'listProducts', {});
+    await suite.kit.ok(BUYER, 'listProducts', {});
     const first = page.locator('tr[data-function="listProducts"]');
     await first.waitFor();
     expect(await first.getAttribute('data-start')).toBe('cold');
     expect(await first.textContent()).toContain('冷启动');
     expect(await first.textContent()).toContain(BUYER);
     expect(await first.textContent()).toMatch(/数据库 \d+ · 支付 0 · 函数 0/);
-    await kit.ok(BUYER, 'listProducts', {});
+    await suite.kit.ok(BUYER, 'listProducts', {});
     await page.locator('tr[data-function="listProducts"][data-start="warm"]').waitFor();
     // Filter by function: only listProducts rows.
     await page.getByLabel('函数').selectOption('listProducts');
@@ -137,7 +114,7 @@ describe('dashboard: callbacks and functions', () => {
     await page.locator('tr[data-function="listProducts"]').nth(1).waitFor();
     expect(await page.locator('tr[data-invocation]:not([data-function="listProducts"])').count()).toBe(0);
     // Filter by a user who called nothing: empty.
-    await page.goto(`${sandbox.url}/#/functions?openid=oNobodyCalled`);
+    await page.goto(`${suite.sandbox.url}/#/functions?openid=oNobodyCalled`);
     await page.getByText('暂无数据').waitFor();
     expect(await page.locator('tr[data-invocation]').count()).toBe(0);
   });

@@ -5,48 +5,22 @@
  * the page's own confirm step, hostile edits and broken JSON get a clear error; a fault added with
  * the form (valid choices only, for cloudPay and APIv3) makes the next call fail, then is cleared.
  */
-import type { Browser } from 'playwright-core';
-import { launchBrowser, openDashboard, type DashboardPage } from '../helpers/browser';
+import type { DashboardPage } from '../helpers/browser';
+import { dashboardSuite } from '../helpers/dashboard-suite';
 import { get, readDoc } from '../helpers/control';
-import { KitClient } from '../helpers/kit';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 const BUYER = 'oPaykitLocalBuyer';
 
 describe('dashboard: database and faults', () => {
-  let sandbox: SandboxProcess;
-  let browser: Browser;
-  let kit: KitClient;
-  const tabs: DashboardPage[] = [];
+  const suite = dashboardSuite();
 
-  const open = async (route: string) => {
-    const tab = await openDashboard(browser, `${sandbox.url}/${route}`);
-    tabs.push(tab);
-    return tab.page;
-  };
+  const open = async (route: string) => (await suite.open(route)).page;
 
   /** The browser logged only the requests the server refused (the test's bad actions). */
   const onlyRefusals = (tab: DashboardPage, n: number) => {
     expect(tab.problems).toEqual(Array(n).fill(expect.stringContaining('status of 4')));
     tab.problems.length = 0;
   };
-
-  beforeAll(async () => {
-    [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
-    kit = new KitClient(sandbox.url);
-  });
-
-  afterEach(async () => {
-    for (const tab of tabs.splice(0)) {
-      expect(tab.problems).toEqual([]);
-      await tab.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await sandbox?.stop();
-  });
 
   test('a query shows the matching documents as JSON', async () => {
     const page = await open('#/database');
@@ -83,27 +57,27 @@ describe('dashboard: database and faults', () => {
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain('将用上面的内容替换 paykit_products 中的文档 tea-oolong');
     // Nothing written yet.
-    expect((await readDoc<{ price: number }>(sandbox.url, 'paykit_products', 'tea-oolong'))!.price).toBe(
-      1600,
-    );
+    expect(
+      (await readDoc<{ price: number }>(suite.sandbox.url, 'paykit_products', 'tea-oolong'))!.price,
+    ).toBe(1600);
     // Cancel goes back to editing; confirming writes.
     await dialog.getByRole('button', { name: '取消' }).click();
     expect(await doc.getByRole('alertdialog').count()).toBe(0);
     await doc.getByRole('button', { name: '保存修改' }).click();
     await doc.getByRole('alertdialog').getByRole('button', { name: '确认修改' }).click();
     await page.getByRole('status').filter({ hasText: '已保存 tea-oolong' }).waitFor();
-    expect((await readDoc<{ price: number }>(sandbox.url, 'paykit_products', 'tea-oolong'))!.price).toBe(
-      1800,
-    );
+    expect(
+      (await readDoc<{ price: number }>(suite.sandbox.url, 'paykit_products', 'tea-oolong'))!.price,
+    ).toBe(1800);
     await doc.locator('pre', { hasText: '"price": 1800' }).waitFor();
     // The kit sells at the new price: the edit went where the functions read.
-    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'tea-oolong', quantity: 1 }] });
+    const placed = await suite.kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'tea-oolong', quantity: 1 }] });
     expect(placed.totalFee).toBe(1800);
   });
 
   test('broken JSON and a hostile edit get a clear error and write nothing', async () => {
     const page = await open('#/database?c=paykit_products');
-    const tab = tabs[tabs.length - 1];
+    const tab = suite.tabs[suite.tabs.length - 1];
     await page.getByLabel('查询条件（与 SDK 相同的查询语言，JSON）').fill('{"price": ');
     await page.getByRole('button', { name: '查询' }).click();
     const alert = page.getByRole('alert');
@@ -129,8 +103,10 @@ describe('dashboard: database and faults', () => {
     expect(await alert.textContent()).toContain('INVALID_PARAM');
     expect(await alert.textContent()).toContain('doc._id must stay "sticker-pack"');
     onlyRefusals(tab, 1);
-    expect(await readDoc(sandbox.url, 'paykit_products', 'free-stuff')).toBeNull();
-    expect((await readDoc<{ price: number }>(sandbox.url, 'paykit_products', 'sticker-pack'))!.price).toBe(1);
+    expect(await readDoc(suite.sandbox.url, 'paykit_products', 'free-stuff')).toBeNull();
+    expect(
+      (await readDoc<{ price: number }>(suite.sandbox.url, 'paykit_products', 'sticker-pack'))!.price,
+    ).toBe(1);
   });
 
   test('the fault form offers only valid choices, for cloudPay and APIv3', async () => {
@@ -146,7 +122,7 @@ describe('dashboard: database and faults', () => {
         ]),
       );
     const choices = await get<{ targets: Array<{ api: string; errors: string[] }> }>(
-      `${sandbox.url}/sandbox/dashboard/fault-choices`,
+      `${suite.sandbox.url}/sandbox/dashboard/fault-choices`,
     );
     // Every target the route gives, grouped, and nothing else.
     expect(groups.flatMap(([, apis]) => apis as string[])).toEqual(choices.targets.map((t) => t.api));
@@ -183,14 +159,18 @@ describe('dashboard: database and faults', () => {
     const armed = page.locator('li[data-fault="unifiedOrder"][data-error="NOTENOUGH"]');
     await armed.waitFor();
     expect(await armed.textContent()).toContain('剩余 2 次');
-    const failed = await kit.call(BUYER, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] });
+    const failed = await suite.kit.call(BUYER, 'unifiedOrder', {
+      items: [{ sku: 'coffee-latte', quantity: 1 }],
+    });
     // The kit reports WeChat's NOTENOUGH (its err_code_des) as a provider error.
     expect(failed).toMatchObject({ ok: false, code: 'PAY_PROVIDER_ERROR' });
     expect(JSON.stringify(failed)).toContain('基本账户余额不足');
     await armed.filter({ hasText: '剩余 1 次' }).waitFor();
     await page.getByRole('button', { name: '清除全部故障' }).click();
     await page.getByText('没有故障').waitFor();
-    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] });
+    const placed = await suite.kit.ok(BUYER, 'unifiedOrder', {
+      items: [{ sku: 'coffee-latte', quantity: 1 }],
+    });
     expect(placed.orderNo).toMatch(/^PK\d{22}$/);
   });
 
@@ -202,8 +182,8 @@ describe('dashboard: database and faults', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('INVALID_PARAM');
     expect(await alert.textContent()).toContain('count must be a whole number');
-    onlyRefusals(tabs[tabs.length - 1], 1);
-    const faults = await get<{ api: unknown[] }>(`${sandbox.url}/sandbox/pay/faults`);
+    onlyRefusals(suite.tabs[suite.tabs.length - 1], 1);
+    const faults = await get<{ api: unknown[] }>(`${suite.sandbox.url}/sandbox/pay/faults`);
     expect(faults.api).toEqual([]);
   });
 });

@@ -7,23 +7,14 @@
  * move the clock and see the timer close an unpaid order; refund as the admin; and a bad action
  * shows the server's code and message.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { post } from '../helpers/control';
-import { launchBrowser, openDashboard, type DashboardPage } from '../helpers/browser';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { dashboardSuite } from '../helpers/dashboard-suite';
 
 const BUYER = 'oPaykitLocalBuyer';
 
 describe('dashboard payment flows', () => {
-  let sandbox: SandboxProcess;
-  let browser: Browser;
-  const tabs: DashboardPage[] = [];
-
-  const open = async (route = '') => {
-    const tab = await openDashboard(browser, `${sandbox.url}/${route}`);
-    tabs.push(tab);
-    return tab;
-  };
+  const suite = dashboardSuite();
 
   /** Buys one of `product` as `user` on the Buy page; resolves on the new order's page with its number. */
   async function buy(page: Page, product = '拿铁咖啡', user = BUYER): Promise<string> {
@@ -41,26 +32,10 @@ describe('dashboard payment flows', () => {
   const entry = (page: Page, kind: string, title?: string) =>
     page.locator(`.timeline [data-kind="${kind}"]${title ? `[data-title="${title}"]` : ''}`);
 
-  beforeAll(async () => {
-    [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
-  });
-
-  afterEach(async () => {
-    for (const tab of tabs.splice(0)) {
-      expect(tab.problems).toEqual([]);
-      await tab.close();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await sandbox?.stop();
-  });
-
   test('an order bought in one tab appears live in the orders list open in another', async () => {
-    const list = await open('#/orders');
+    const list = await suite.open('#/orders');
     await list.page.getByText('共 0 笔').waitFor();
-    const shop = await open();
+    const shop = await suite.open();
     const orderNo = await buy(shop.page);
     expect(orderNo).toMatch(/^PK\d{22}$/);
     const row = list.page.locator(`tr[data-order="${orderNo}"]`);
@@ -74,7 +49,7 @@ describe('dashboard payment flows', () => {
   });
 
   test('paying as the payer: the notification attempt is answered and the order becomes paid, live', async () => {
-    const { page } = await open();
+    const { page } = await suite.open();
     const orderNo = await buy(page, '乌龙茶');
     await page.getByRole('button', { name: '以付款人身份支付' }).click();
     await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
@@ -85,13 +60,13 @@ describe('dashboard payment flows', () => {
     // The payer's actions are gone once paid; the admin's refund is offered.
     expect(await page.getByRole('button', { name: '以付款人身份支付' }).count()).toBe(0);
     await page.getByRole('button', { name: '退款' }).waitFor();
-    const trades = await open(`#/trades?state=SUCCESS`);
+    const trades = await suite.open(`#/trades?state=SUCCESS`);
     await trades.page.locator(`tr[data-trade^="${orderNo}A"][data-state="SUCCESS"]`).waitFor();
   });
 
   test('callbacks dropped: the attempts show as lost with the next retry, and a query recovers the payment', async () => {
-    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 3 });
-    const { page } = await open();
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 3 });
+    const { page } = await suite.open();
     await buy(page);
     await page.getByRole('button', { name: '以付款人身份支付' }).click();
     const dropped = entry(page, 'notification', 'dropped');
@@ -102,17 +77,17 @@ describe('dashboard payment flows', () => {
     await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
     await entry(page, 'query', 'queryOrder').first().waitFor();
     await entry(page, 'paid').waitFor();
-    await fetch(`${sandbox.url}/sandbox/pay/faults`, { method: 'DELETE' });
+    await fetch(`${suite.sandbox.url}/sandbox/pay/faults`, { method: 'DELETE' });
   });
 
   test('moving the clock past the expiry: the timer closes the unpaid order, and the page shows it', async () => {
-    const { page } = await open();
+    const { page } = await suite.open();
     const orderNo = await buy(page);
     await page.getByRole('link', { name: '概览' }).click();
     await page.getByRole('button', { name: '冻结' }).click();
     await page.getByRole('button', { name: '继续' }).waitFor();
     await page.getByRole('button', { name: '前进 +31m' }).click();
-    await page.goto(`${sandbox.url}/#/orders/${orderNo}`);
+    await page.goto(`${suite.sandbox.url}/#/orders/${orderNo}`);
     await page.locator(`.order-page[data-status="CLOSED"]`).waitFor({ timeout: 15_000 });
     await entry(page, 'closed').waitFor();
     expect(await page.getByRole('button', { name: '以付款人身份支付' }).count()).toBe(0);
@@ -122,7 +97,7 @@ describe('dashboard payment flows', () => {
   });
 
   test('refunding as the admin records the refund on the timeline', async () => {
-    const { page } = await open();
+    const { page } = await suite.open();
     await buy(page);
     await page.getByRole('button', { name: '以付款人身份支付' }).click();
     await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
@@ -134,7 +109,7 @@ describe('dashboard payment flows', () => {
   });
 
   test("a bad action shows the server's code and message", async () => {
-    const { page } = await open();
+    const { page } = await suite.open();
     await buy(page);
     // WeChat refuses to close an order within 5 minutes of its creation.
     await page.getByRole('button', { name: '关闭订单' }).click();

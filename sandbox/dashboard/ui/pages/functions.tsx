@@ -8,7 +8,8 @@ import type { InvocationView } from '../../../../typings/sandbox/dashboard-tools
 import { get, query } from '../api';
 import { useLiveData } from '../data';
 import { beijingTime } from '../format';
-import { href, navigate } from '../router';
+import { href } from '../router';
+import { FilterForm, FilterSelect } from '../filters';
 import { fill, strings } from '../strings';
 import type { PageProps } from './index';
 
@@ -28,28 +29,17 @@ export function FunctionsPage({ route }: PageProps) {
     [key],
     ['invocation'],
   );
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const form = new FormData(e.target as HTMLFormElement);
-    const value = (k: string) => String(form.get(k) ?? '').trim() || undefined;
-    navigate(href(['functions'], { name: value('name'), openid: value('openid') }));
-  };
   const logs = data?.logs.slice().reverse();
   return (
     <section class="panel tools functions-page">
       <h1>{s.fnTitle}</h1>
-      <form class="filters row" onSubmit={submit} key={key}>
-        <label>
-          {s.fnFunction}{' '}
-          <select name="name" value={filter.name ?? ''}>
-            <option value="">{s.all}</option>
-            {(overview.data?.functions ?? []).map((f) => (
-              <option key={f} value={f}>
-                {f}
-              </option>
-            ))}
-          </select>
-        </label>
+      <FilterForm route="functions" key={key}>
+        <FilterSelect
+          label={s.fnFunction}
+          name="name"
+          value={filter.name}
+          choices={(overview.data?.functions ?? []).map((f) => ({ value: f, label: f }))}
+        />
         <label>
           {s.user}{' '}
           <input
@@ -66,8 +56,7 @@ export function FunctionsPage({ route }: PageProps) {
             ))}
           </datalist>
         </label>
-        <button type="submit">{s.filter}</button>
-      </form>
+      </FilterForm>
       {error && <p class="error-text">{`${error.code}: ${error.message}`}</p>}
       {!logs && !error && <p class="muted">{s.loading}</p>}
       {logs && !logs.length && <p class="muted">{s.empty}</p>}

@@ -9,7 +9,8 @@ import { ORDER_STATUSES } from '../../shared';
 import { get, query } from '../api';
 import { useLiveData } from '../data';
 import { beijingTime, yuan } from '../format';
-import { href, navigate } from '../router';
+import { href } from '../router';
+import { FilterForm, FilterSelect } from '../filters';
 import { fill, strings } from '../strings';
 import { showError } from '../toast';
 import type { PageProps } from './index';
@@ -40,36 +41,24 @@ export function OrdersPage({ route }: PageProps) {
       showError,
     );
   };
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const form = new FormData(e.target as HTMLFormElement);
-    const value = (k: string) => String(form.get(k) ?? '').trim() || undefined;
-    navigate(href(['orders'], { status: value('status'), openid: value('openid'), day: value('day') }));
-  };
   const rows = [...(first.data?.orders ?? []), ...extra.rows];
   return (
     <section class="panel">
       <h1>{s.orders}</h1>
-      <form class="filters row" onSubmit={submit} key={key}>
-        <label>
-          {s.status}{' '}
-          <select name="status" value={filter.status ?? ''}>
-            <option value="">{s.all}</option>
-            {ORDER_STATUSES.map((st) => (
-              <option key={st} value={st}>
-                {s.state[st]}
-              </option>
-            ))}
-          </select>
-        </label>
+      <FilterForm route="orders" key={key}>
+        <FilterSelect
+          label={s.status}
+          name="status"
+          value={filter.status}
+          choices={ORDER_STATUSES.map((st) => ({ value: st, label: s.state[st] }))}
+        />
         <label>
           {s.user} <input name="openid" value={filter.openid ?? ''} placeholder="openid" />
         </label>
         <label>
           {s.day} <input name="day" type="date" value={filter.day ?? ''} />
         </label>
-        <button type="submit">{s.filter}</button>
-      </form>
+      </FilterForm>
       {first.error && <p class="error-text">{`${first.error.code}: ${first.error.message}`}</p>}
       {!first.data && !first.error && <p class="muted">{s.loading}</p>}
       {first.data && (

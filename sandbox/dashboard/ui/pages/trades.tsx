@@ -6,7 +6,8 @@ import type { TradesPage as Page } from '../../../../typings/sandbox/dashboard';
 import { get, query } from '../api';
 import { useLiveData } from '../data';
 import { beijingTime, yuan } from '../format';
-import { href, navigate } from '../router';
+import { href } from '../router';
+import { FilterForm, FilterSelect } from '../filters';
 import { strings } from '../strings';
 import type { PageProps } from './index';
 import { StateTag } from './orders';
@@ -24,37 +25,26 @@ export function TradesPage({ route }: PageProps) {
     [key],
     ['trade'],
   );
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const form = new FormData(e.target as HTMLFormElement);
-    const value = (k: string) => String(form.get(k) ?? '') || undefined;
-    navigate(href(['trades'], { state: value('state'), api: value('api') }));
-  };
   return (
     <section class="panel">
       <h1>{s.trades}</h1>
-      <form class="filters row" onSubmit={submit} key={key}>
-        <label>
-          {s.status}{' '}
-          <select name="state" value={filter.state ?? ''}>
-            <option value="">{s.all}</option>
-            {TRADE_STATES.map((st) => (
-              <option key={st} value={st}>
-                {s.state[st]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {s.api}{' '}
-          <select name="api" value={filter.api ?? ''}>
-            <option value="">{s.all}</option>
-            <option value="cloudpay">cloudPay</option>
-            <option value="apiv3">APIv3</option>
-          </select>
-        </label>
-        <button type="submit">{s.filter}</button>
-      </form>
+      <FilterForm route="trades" key={key}>
+        <FilterSelect
+          label={s.status}
+          name="state"
+          value={filter.state}
+          choices={TRADE_STATES.map((st) => ({ value: st, label: s.state[st] }))}
+        />
+        <FilterSelect
+          label={s.api}
+          name="api"
+          value={filter.api}
+          choices={[
+            { value: 'cloudpay', label: 'cloudPay' },
+            { value: 'apiv3', label: 'APIv3' },
+          ]}
+        />
+      </FilterForm>
       {error && <p class="error-text">{`${error.code}: ${error.message}`}</p>}
       {!data && !error && <p class="muted">{s.loading}</p>}
       {data && !data.trades.length && <p class="muted">{s.empty}</p>}
