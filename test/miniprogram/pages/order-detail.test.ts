@@ -130,6 +130,21 @@ describe('order detail page', () => {
     expect((await readDoc(suite.sandbox.url, 'paykit_orders', orderNo))!.status).not.toBe('SUCCESS');
   });
 
+  test('a second tap on close during the dialog leave animation keeps the new confirmation open', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    tapVant(comp, '#close');
+    await eventually(() => (comp.data.confirmingClose ? true : undefined));
+    comp.querySelector('#close-dialog')!.instance.onCancel();
+    expect(comp.data.confirmingClose).toBe(false);
+    // Tapped again at once: the cancelled dialog reports its close after its 300 ms leave animation.
+    tapVant(comp, '#close');
+    await eventually(() => (comp.data.confirmingClose ? true : undefined));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(comp.data.confirmingClose).toBe(true);
+    expect(comp.querySelector('#close-dialog')!.data.show).toBe(true);
+  });
+
   test('close within 5 minutes explains when it can be closed; 6 minutes later it closes', async () => {
     await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'freeze' });
     const { orderNo } = await newOrder();

@@ -145,7 +145,20 @@ Component({
       this.setData({ confirmingClose: true });
     },
 
-    onCloseDialogEnd() {
+    onCloseCancel() {
+      this.setData({ confirmingClose: false });
+    },
+
+    /**
+     * van-dialog reports `close` only after its leave animation (300 ms): by then a confirmation may
+     * be open again (a second tap on 关闭订单), which a late close must not dismiss. Confirm and
+     * cancel ended the confirmation at once; any other close (the overlay) ends it here, unless the
+     * dialog is shown again.
+     */
+    onCloseDialogEnd(event: { detail: unknown }) {
+      if (event.detail === 'confirm' || event.detail === 'cancel') return;
+      const dialog = this.selectComponent('#close-dialog') as { data?: { show?: boolean } } | null;
+      if (dialog?.data?.show) return;
       this.setData({ confirmingClose: false });
     },
 
