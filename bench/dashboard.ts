@@ -18,6 +18,7 @@ import type { LiveEvent } from '../typings/sandbox/dashboard';
 import { get, seedOrderNo, seedOrders, type SeedOrder } from '../test/helpers/control';
 import { appearedAt, launchBrowser, watchFor } from '../test/helpers/browser';
 import { KitClient } from '../test/helpers/kit';
+import { sseReader } from '../test/helpers/sse';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { bytes, ms, row, summarize, withTarget } from './stats';
 
@@ -55,20 +56,9 @@ export function dataset(now: number): SeedOrder[] {
 /** Follows `GET /sandbox/events` from node, calling `onEvent` for each event. */
 export function follow(base: string, onEvent: (e: LiveEvent) => void): () => void {
   const req = http.get(`${base}/sandbox/events`, (res) => {
-    let buffered = '';
+    const read = sseReader();
     res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buffered += chunk;
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) !== -1) {
-        const data = buffered
-          .slice(0, end)
-          .split('\n')
-          .find((l) => l.startsWith('data: '));
-        buffered = buffered.slice(end + 2);
-        if (data) onEvent(JSON.parse(data.slice(6)) as LiveEvent);
-      }
-    });
+    res.on('data', (chunk: string) => read(chunk).forEach(onEvent));
   });
   req.on('error', () => undefined);
   return () => req.destroy();

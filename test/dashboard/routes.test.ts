@@ -9,6 +9,7 @@ import * as http from 'http';
 import type { LiveEvent, OrdersPage, Overview, TradesPage } from '../../typings/sandbox/dashboard';
 import { get, seedOrderNo, seedOrders, type SeedOrder } from '../helpers/control';
 import { KitClient } from '../helpers/kit';
+import { sseReader } from '../helpers/sse';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { TRADE_DAY_NOON } from '../helpers/constants';
 
@@ -25,19 +26,10 @@ function readEvents(
   const done = new Promise<LiveEvent[]>((resolve, reject) => {
     req = http.get(`${base}/sandbox/events`, { headers }, (res) => {
       expect(res.headers['content-type']).toContain('text/event-stream');
-      let buffered = '';
+      const read = sseReader();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let end: number;
-        while ((end = buffered.indexOf('\n\n')) !== -1) {
-          const data = buffered
-            .slice(0, end)
-            .split('\n')
-            .find((l) => l.startsWith('data: '));
-          buffered = buffered.slice(end + 2);
-          if (data) events.push(JSON.parse(data.slice(6)) as LiveEvent);
-        }
+        events.push(...read(chunk));
         if (enough(events)) {
           resolve(events);
           req?.destroy();

@@ -21,6 +21,7 @@ import simulate, { type RootComponent } from 'miniprogram-simulate';
 import { createContext, isAsset, isKitScript, listFiles, writeFile } from '../../build/context';
 import { syncMiniprogramNpm } from '../../build/npm';
 import { installSimulatePolyfills } from '../setup';
+import { eventually } from './control';
 
 export { simulate };
 
@@ -184,4 +185,23 @@ export function recordSetData(comp: SimComponent): { calls: SetDataCall[] } {
     original(data, callback);
   };
   return { calls };
+}
+
+/**
+ * A page opened as the framework opens one: attached, onLoad(query), onShow, then until `ready`
+ * (within `ms`). `fresh` renders its components again (several pages in one test file).
+ */
+export async function openPage(
+  page: string,
+  query: Record<string, string>,
+  ready: (comp: SimComponent) => boolean,
+  opts: { fresh?: boolean; ms?: number } = {},
+): Promise<{ comp: SimComponent; id: string }> {
+  const id = loadComp(page, { fresh: opts.fresh });
+  const { comp } = renderComp(id);
+  // Pages written as components may do their loading in `attached` instead.
+  comp.instance.onLoad?.(query);
+  comp.instance.onShow?.();
+  await eventually(() => (ready(comp) ? true : undefined), opts.ms ?? 10000, `${page} to be ready`);
+  return { comp, id };
 }

@@ -5,7 +5,14 @@
  */
 import { eventually, post } from '../helpers/control';
 import type { KitClient } from '../helpers/kit';
-import { loadComp, renderComp, type SimComponent } from '../helpers/simulate';
+import { openPage as openSimPage, type SimComponent } from '../helpers/simulate';
+
+/** A page opened as the framework opens one, its components rendered afresh (many pages per file). */
+export const openPage = (
+  page: string,
+  query: Record<string, string>,
+  ready: (comp: SimComponent) => boolean,
+) => openSimPage(page, query, ready, { fresh: true });
 import type { WxSandbox } from '../helpers/wx-sandbox';
 import { pageHtml, pageTitle, stylesOf, type PageParts } from './page-html';
 
@@ -86,21 +93,6 @@ export async function refundOrder(
     10000,
     `${orderNo} refunded`,
   );
-}
-
-/** A page opened as the framework opens one: attached, onLoad(query), onShow, then until `ready`. */
-export async function openPage(
-  page: string,
-  query: Record<string, string>,
-  ready: (comp: SimComponent) => boolean,
-): Promise<{ comp: SimComponent; id: string }> {
-  const id = loadComp(page, { fresh: true });
-  const { comp } = renderComp(id);
-  // Pages written as components may do their loading in `attached` instead.
-  comp.instance.onLoad?.(query);
-  comp.instance.onShow?.();
-  await eventually(() => (ready(comp) ? true : undefined), 10000, `${page} to be ready`);
-  return { comp, id };
 }
 
 /** The HTML of an open page as it is now, then the page is unloaded. */

@@ -5,7 +5,7 @@
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
 import { eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
-import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
+import { loadComp, openPage, renderComp, type SimComponent } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [
@@ -40,11 +40,13 @@ async function newOrder(): Promise<{ orderNo: string; payment: { package: string
 }
 
 async function openDetail(orderNo: string): Promise<SimComponent> {
-  const { comp } = renderComp(loadComp('pages/orders/detail/index'));
+  const { comp } = await openPage(
+    'pages/orders/detail/index',
+    { orderNo },
+    (c) => Boolean(c.data.order) && !c.data.loading,
+    { ms: 5000 },
+  );
   opened.push(comp);
-  comp.instance.onLoad({ orderNo });
-  comp.instance.onShow();
-  await eventually(() => (comp.data.order && !comp.data.loading ? true : undefined), 5000);
   return comp;
 }
 

@@ -9,7 +9,7 @@ import { ORDER_CONFIRM_APPID, receiptReturned } from '../../../miniprogram/payki
 import { callAs, eventually, get, post, readDoc, send } from '../../helpers/control';
 import { merchantArgs } from '../../helpers/kit';
 import { miniprogramSuite } from '../../helpers/mp-suite';
-import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
+import { openPage, type SimComponent } from '../../helpers/simulate';
 
 const ADMIN = 'o_receipt_admin';
 let users = 0;
@@ -54,11 +54,13 @@ async function shippedOrder(): Promise<{ orderNo: string; transactionId: string 
 }
 
 async function openDetail(orderNo: string): Promise<SimComponent> {
-  const { comp } = renderComp(loadComp('pages/orders/detail/index'));
+  const { comp } = await openPage(
+    'pages/orders/detail/index',
+    { orderNo },
+    (c) => Boolean(c.data.order) && !c.data.loading,
+    { ms: 5000 },
+  );
   opened.push(comp);
-  comp.instance.onLoad({ orderNo });
-  comp.instance.onShow();
-  await eventually(() => (comp.data.order && !comp.data.loading ? true : undefined), 5000);
   return comp;
 }
 
