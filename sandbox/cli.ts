@@ -12,6 +12,8 @@ import type { IndexSpec } from './cloud/database';
 import { parseRouteFlag, readRoutesFile, type AccessRoute } from './access/routes';
 import { MERCHANT_USAGE } from './merchant-cli';
 import { readEnvFile } from './merchant-files';
+import { SHARED_MODULES } from './runtime/environment';
+import { installModuleCache } from './runtime/module-cache';
 
 // ./server (SQLite, mingo, the runtime) is loaded by `start` and `help` only, so that the control
 // commands start fast.
@@ -154,7 +156,11 @@ async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
   const indexes = fs.existsSync(indexesFile)
     ? (JSON.parse(fs.readFileSync(indexesFile, 'utf8')) as IndexSpec[])
     : [];
+  // Before ./server requires its packages (mingo, better-sqlite3, bson): a test run starts the
+  // sandbox a hundred times, each reading the same files.
+  const moduleCache = installModuleCache(SHARED_MODULES, 'sandbox');
   const { DEFAULT_APP_ID, DEFAULT_ENV_ID, startSandbox } = await loadServer();
+  moduleCache?.save();
   const host = str(flags, 'host', '127.0.0.1');
   const allowOrigins = str(flags, 'allow-origin', '').split(',').filter(Boolean);
   for (const origin of allowOrigins) {

@@ -41,21 +41,22 @@ export type RunReply = WorkerReply | { type: 'lost'; message: string };
 const WORKER = path.join(__dirname, __filename.endsWith('.ts') ? 'worker.ts' : 'worker.js');
 
 /** wx-server-sdk as a function without node_modules of its own resolves it (NODE_PATH, baseEnv). */
-function sdkPath(): string[] {
+function sdkPath(): string {
   try {
-    return [require.resolve('wx-server-sdk', { paths: [SHARED_MODULES] })];
+    return require.resolve('wx-server-sdk', { paths: [SHARED_MODULES] });
   } catch {
-    return [];
+    return '';
   }
 }
-const SDK = sdkPath();
+/** The worker's arguments: the SDK to load ahead ('' for none) and the packages' folder (module-cache.ts). */
+const WORKER_ARGS = [sdkPath(), SHARED_MODULES];
 
 const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 /** Forks a worker; resolves once it is ready (Node started, wx-server-sdk loaded). */
 export function startWorker(env: NodeJS.ProcessEnv): Promise<Worker> {
   const started = performance.now();
-  const child = fork(WORKER, SDK, {
+  const child = fork(WORKER, WORKER_ARGS, {
     env,
     execArgv: WORKER.endsWith('.ts') ? ['-r', 'esbuild-register'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -6,6 +6,7 @@
  */
 import { format } from 'util';
 import type { InvokeMessage, LoadMessage, LogLine, WorkerReply } from './messages';
+import { installModuleCache } from './module-cache';
 
 type Main = (event: unknown, context: Record<string, unknown>) => unknown;
 
@@ -71,6 +72,7 @@ async function invoke(msg: InvokeMessage): Promise<void> {
       throw new Error(`the function's result is not JSON: ${(err as Error).message}`);
     }
     send({ type: 'done', id: msg.id, resultJson, logs });
+    setImmediate(() => moduleCache?.save());
   } catch (err) {
     const e = err instanceof Error ? err : new Error(format(err));
     send({ type: 'failed', id: msg.id, error: { name: e.name, message: e.message, stack: e.stack }, logs });
@@ -80,8 +82,10 @@ async function invoke(msg: InvokeMessage): Promise<void> {
 // A worker starts as no function in particular, with wx-server-sdk already loaded (argv[2], resolved
 // where the function would resolve it): that is most of a cold start, and it can happen before any
 // function needs an instance (a spare, runtime/spares.ts). Only loading the SDK's modules is done
-// ahead; nothing of it runs (no init, no request) until the function itself does.
-const sdk = process.argv[2];
+// ahead; nothing of it runs (no init, no request) until the function itself does. The packages'
+// resolutions and compiled code come from the cache the first worker made (module-cache.ts).
+const [sdk, nodeModules] = process.argv.slice(2);
+const moduleCache = nodeModules ? installModuleCache(nodeModules, 'worker') : undefined;
 if (sdk) {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK is plain CommonJS
@@ -90,6 +94,9 @@ if (sdk) {
     // The function's own require reports it.
   }
 }
+// Instances are killed, not exited: what was compiled fresh is kept now, and after invocations
+// (packages the SDK requires only when called), not at exit.
+moduleCache?.save();
 
 // Load the function before saying loaded, so that the cold start (loading the bundle) is not
 // charged to the first invocation's timeout, as SCF initialises first too.

@@ -1,0 +1,192 @@
+/**
+ * A compile cache for the installed packages a sandbox process loads: most of a function instance's
+ * start is Node reading wx-server-sdk (~420 modules) — resolving each require along node_modules
+ * and compiling each file — before any of it runs. Both answers are the same every time while
+ * node_modules is unchanged, so the first process records them and later ones reuse them:
+ * - where `require(x)` from a file inside node_modules led (one lookup instead of a walk of stats);
+ * - V8's code cache of each file inside node_modules (what `vm.Script#createCachedData` gives).
+ * Only files under node_modules take part (and not those using `import()`); the functions' own
+ * bundles and the sandbox's code are compiled as always. Each module still runs its own top-level code in its own process: module
+ * state, `__dirname`, `require.cache` and stack traces are what Node would give. The cache is
+ * dropped when node_modules changes (npm rewrites node_modules/.package-lock.json), when Node or
+ * V8 flags differ, and per file when its size or mtime differ. Without npm's lockfile there (another
+ * package manager) or with PAYKIT_SANDBOX_MODULE_CACHE=0 there is no cache; a folder that cannot be
+ * written just means none is kept.
+ */
+import * as fs from 'fs';
+import Module from 'module';
+import * as path from 'path';
+import * as vm from 'vm';
+
+/** What Node's loader gives a module (makeRequireFunction in lib/internal/modules/helpers.js). */
+type CompiledWrapper = (
+  exports: unknown,
+  require: NodeJS.Require,
+  module: Module,
+  filename: string,
+  dirname: string,
+) => unknown;
+
+/** The parts of Module's internals the cache hooks into (stable since Node 12; v8-compile-cache uses the same). */
+interface ModuleInternals {
+  _resolveFilename(request: string, parent: Module | undefined, isMain: boolean, options?: unknown): string;
+  _resolveLookupPaths(request: string, parent: Module): string[] | null;
+  _extensions: NodeJS.RequireExtensions;
+  _cache: NodeJS.Dict<Module>;
+  wrap(script: string): string;
+  prototype: Module & { _compile(content: string, filename: string): unknown };
+}
+
+interface Stored {
+  /** node_modules' fingerprint and the runtime's: a cache of another one is not used. */
+  key: string;
+  /** `${parent dir}\0${request}` -> resolved file. */
+  resolved: Record<string, string>;
+  /** file -> [offset, length, size, mtimeMs] in the code blob. */
+  code: Record<string, [number, number, number, number]>;
+}
+
+const M = Module as unknown as ModuleInternals;
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+/**
+ * Installs the cache for this process (once) in `<nodeModules>/.cache/paykit-sandbox/<name>.cache`.
+ * Call it before the packages are required; `save()` (also run at exit) writes what was new.
+ */
+export function installModuleCache(nodeModules: string, name: string): { save(): void } | undefined {
+  if (process.env.PAYKIT_SANDBOX_MODULE_CACHE === '0' || installed) return installed;
+  const key = fingerprint(nodeModules);
+  if (!key) return undefined;
+  const file = path.join(nodeModules, '.cache', 'paykit-sandbox', `${name}.cache`);
+  const stored = read(file, key);
+  const blob = stored.blob;
+  const fresh = new Map<string, { script: vm.Script; size: number; mtimeMs: number }>();
+  let resolvedChanged = false;
+
+  const resolveFilename = M._resolveFilename;
+  M._resolveFilename = function (request, parent, isMain, options) {
+    const from = parent?.filename;
+    if (
+      options !== undefined ||
+      isMain ||
+      !from ||
+      !from.includes(NODE_MODULES) ||
+      Module.isBuiltin(request)
+    ) {
+      return resolveFilename.call(this, request, parent, isMain, options);
+    }
+    const k = `${path.dirname(from)}\0${request}`;
+    const hit = stored.index.resolved[k];
+    if (hit !== undefined) return hit;
+    const file = resolveFilename.call(this, request, parent, isMain, options);
+    stored.index.resolved[k] = file;
+    resolvedChanged = true;
+    return file;
+  };
+
+  const compile = M.prototype._compile;
+  M.prototype._compile = function (content: string, filename: string) {
+    // import() needs the loader's own callback for the referring file, which vm.Script cannot be
+    // given without an experimental flag: such files are compiled by Node as always.
+    if (!filename.includes(NODE_MODULES) || content.includes('import(')) {
+      return compile.call(this, content, filename);
+    }
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(filename);
+    } catch {
+      return compile.call(this, content, filename);
+    }
+    const entry = stored.index.code[filename];
+    const usable = entry && entry[2] === stat.size && entry[3] === stat.mtimeMs;
+    let script: vm.Script;
+    try {
+      script = new vm.Script(M.wrap(content), {
+        filename,
+        cachedData: usable ? blob.subarray(entry[0], entry[0] + entry[1]) : undefined,
+      });
+    } catch {
+      // What Node reports itself (ESM syntax in a .js file, a syntax error): its own loader says it.
+      return compile.call(this, content, filename);
+    }
+    if (!usable || script.cachedDataRejected)
+      fresh.set(filename, { script, size: stat.size, mtimeMs: stat.mtimeMs });
+    const wrapper = script.runInThisContext({ displayErrors: true }) as CompiledWrapper;
+    return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
+  };
+
+  const save = () => {
+    if (!resolvedChanged && fresh.size === 0) return;
+    // Rewritten whole from the entries alive now, so replaced ones leave no garbage behind.
+    const parts: Buffer[] = [];
+    let offset = 0;
+    const add = (name: string, data: Buffer, size: number, mtimeMs: number) => {
+      stored.index.code[name] = [offset, data.length, size, mtimeMs];
+      parts.push(data);
+      offset += data.length;
+    };
+    for (const [name, [at, length, size, mtimeMs]] of Object.entries(stored.index.code)) {
+      if (!fresh.has(name)) add(name, blob.subarray(at, at + length), size, mtimeMs);
+    }
+    for (const [name, f] of fresh) add(name, f.script.createCachedData(), f.size, f.mtimeMs);
+    fresh.clear();
+    resolvedChanged = false;
+    write(file, stored.index, Buffer.concat(parts));
+  };
+  process.once('exit', save);
+  installed = { save };
+  return installed;
+}
+
+let installed: { save(): void } | undefined;
+
+/** The `require` Node hands a module (same surface: resolve, resolve.paths, main, extensions, cache). */
+function requireFor(mod: Module): NodeJS.Require {
+  const require = ((id: string) => mod.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: { paths?: string[] }) =>
+    M._resolveFilename(request, mod, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => M._resolveLookupPaths(request, mod);
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.extensions = M._extensions;
+  require.cache = M._cache;
+  return require;
+}
+
+/** node_modules as npm last wrote it, and the runtime that made the code cache; undefined without npm's lockfile. */
+function fingerprint(nodeModules: string): string | undefined {
+  try {
+    const lock = fs.statSync(path.join(nodeModules, '.package-lock.json'));
+    return [process.version, process.arch, process.execArgv.join(' '), lock.size, lock.mtimeMs].join('|');
+  } catch {
+    return undefined;
+  }
+}
+
+/** One file: the index's length (4 bytes), the index as JSON, then the code blob. */
+function read(file: string, key: string): { index: Stored; blob: Buffer } {
+  const empty = { index: { key, resolved: {}, code: {} }, blob: Buffer.alloc(0) };
+  try {
+    const all = fs.readFileSync(file);
+    const length = all.readUInt32LE(0);
+    const index = JSON.parse(all.toString('utf8', 4, 4 + length)) as Stored;
+    return index.key === key ? { index, blob: all.subarray(4 + length) } : empty;
+  } catch {
+    return empty;
+  }
+}
+
+/** Written beside and renamed into place: a reader sees the old file or the new one, whole. */
+function write(file: string, index: Stored, blob: Buffer): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const json = Buffer.from(JSON.stringify(index));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(json.length, 0);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, Buffer.concat([length, json, blob]));
+    fs.renameSync(tmp, file);
+  } catch {
+    // Read-only install or a full disk: the next process compiles as this one did.
+  }
+}

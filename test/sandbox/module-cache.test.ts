@@ -1,0 +1,126 @@
+/** @jest-environment node */
+/**
+ * The sandbox's compile cache for installed packages (sandbox/runtime/module-cache.ts): a module
+ * loaded from the cache behaves as Node would load it (exports, __dirname, require.resolve,
+ * require.main, dynamic import, stack traces), a changed file is compiled again rather than served
+ * stale, a changed node_modules drops the cache, and PAYKIT_SANDBOX_MODULE_CACHE=0 keeps none. Each
+ * load runs in its own Node process, as instances do.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT } from '../helpers/sandbox';
+
+let dir: string;
+let nodeModules: string;
+const cacheFile = () => path.join(nodeModules, '.cache', 'paykit-sandbox', 'probe.cache');
+
+/** Loads package `a` with the cache installed in a fresh process; returns what it reports. */
+function load(env: Record<string, string> = {}): Record<string, unknown> {
+  const script = `
+    const { installModuleCache } = require(${JSON.stringify(path.join(ROOT, 'sandbox/runtime/module-cache.ts'))});
+    const cache = installModuleCache(${JSON.stringify(nodeModules)}, 'probe');
+    const a = require(${JSON.stringify(path.join(nodeModules, 'a'))});
+    a.report().then((report) => { cache && cache.save(); console.log(JSON.stringify(report)); });
+  `;
+  const out = execFileSync(process.execPath, ['-r', 'esbuild-register', '-e', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+  return JSON.parse(out.toString()) as Record<string, unknown>;
+}
+
+function writePackage(name: string, files: Record<string, string>): void {
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.join(nodeModules, name), { recursive: true });
+    fs.writeFileSync(path.join(nodeModules, name, file), text);
+  }
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-module-cache-'));
+  nodeModules = path.join(dir, 'node_modules');
+  writePackage('a', {
+    'package.json': '{"name":"a","version":"1.0.0","main":"index.js"}',
+    'index.js': `
+      const b = require('b');
+      exports.report = async () => {
+        let stackFile;
+        try { b.fail(); } catch (err) { stackFile = /\\((.*[\\\\/]b[\\\\/]\\w+\\.js):\\d+:\\d+\\)/.exec(err.stack)[1]; }
+        const sep = await require('c').sep();
+        return {
+          word: b.word,
+          dirname: __dirname,
+          resolved: require.resolve('b'),
+          lookup: Array.isArray(require.resolve.paths('b')),
+          main: require.main === undefined ? 'undefined' : typeof require.main,
+          cached: Object.keys(require.cache).some((f) => f.endsWith('index.js')),
+          stackFile,
+          sep,
+        };
+      };`,
+  });
+  writePackage('b', {
+    'package.json': '{"name":"b","version":"1.0.0","main":"index.js"}',
+    'index.js': "exports.word = 'first';\nexports.fail = () => { throw new Error('b failed'); };\n",
+  });
+  // A package using import(): compiled by Node itself, and still working beside cached ones.
+  writePackage('c', { 'index.js': "exports.sep = async () => (await import('node:path')).sep;\n" });
+  fs.writeFileSync(path.join(nodeModules, '.package-lock.json'), '{"lockfileVersion":3}');
+});
+
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('a module from the cache behaves as Node loads it, and the cache is kept for the next process', () => {
+  const first = load();
+  expect(fs.existsSync(cacheFile())).toBe(true);
+  const kept = fs.readFileSync(cacheFile());
+  const index = JSON.parse(kept.toString('utf8', 4, 4 + kept.readUInt32LE(0))) as { code: object };
+  expect(Object.keys(index.code).sort()).toEqual(
+    ['a', 'b'].map((name) => path.join(nodeModules, name, 'index.js')),
+  );
+  const second = load();
+  expect(second).toEqual(first);
+  expect(first).toEqual({
+    word: 'first',
+    dirname: path.join(nodeModules, 'a'),
+    resolved: path.join(nodeModules, 'b', 'index.js'),
+    lookup: true,
+    main: 'undefined',
+    cached: true,
+    stackFile: path.join(nodeModules, 'b', 'index.js'),
+    sep: path.sep,
+  });
+});
+
+test('a changed file is compiled again, even at the same length', () => {
+  expect(load().word).toBe('first');
+  const file = path.join(nodeModules, 'b', 'index.js');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("'first'", "'other'"));
+  const later = new Date(Date.now() + 5000);
+  fs.utimesSync(file, later, later);
+  expect(load().word).toBe('other');
+});
+
+test('a reinstalled node_modules drops the cached lookups', () => {
+  expect(load().resolved).toBe(path.join(nodeModules, 'b', 'index.js'));
+  // npm moves b to another main file and rewrites its lockfile.
+  writePackage('b', {
+    'package.json': '{"name":"b","version":"2.0.0","main":"main.js"}',
+    'main.js': "exports.word = 'moved';\nexports.fail = () => { throw new Error('b failed'); };\n",
+  });
+  fs.rmSync(path.join(nodeModules, 'b', 'index.js'));
+  fs.writeFileSync(path.join(nodeModules, '.package-lock.json'), '{"lockfileVersion":3,"v":2}');
+  const after = load();
+  expect(after.word).toBe('moved');
+  expect(after.resolved).toBe(path.join(nodeModules, 'b', 'main.js'));
+});
+
+test('PAYKIT_SANDBOX_MODULE_CACHE=0 keeps no cache, and without npm’s lockfile there is none', () => {
+  expect(load({ PAYKIT_SANDBOX_MODULE_CACHE: '0' }).word).toBe('first');
+  expect(fs.existsSync(cacheFile())).toBe(false);
+  fs.rmSync(path.join(nodeModules, '.package-lock.json'));
+  expect(load().word).toBe('first');
+  expect(fs.existsSync(cacheFile())).toBe(false);
+});
