@@ -3,7 +3,7 @@
  * the project (each part has its own libs and types) by `tsc -p`, ESLint and Prettier, as many at a
  * time as the machine has cores (each is single-threaded). Pick groups by name:
  * `checks.ts typecheck lint`. Prints each failing check's output under its name and exits non-zero
- * if any failed.
+ * if any failed. `--background` runs them at a lower CPU priority (build/test.ts, beside jest).
  */
 import { spawn } from 'child_process';
 import * as os from 'os';
@@ -45,6 +45,9 @@ const GROUPS: Record<string, Array<{ name: string; args: string[] }>> = {
   ],
 };
 
+/** A niceness any user may take (raising it back needs privileges nothing here asks for). */
+const BACKGROUND_PRIORITY = 10;
+
 function run(check: { name: string; args: string[] }): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, check.args, { cwd: ROOT });
@@ -55,7 +58,10 @@ function run(check: { name: string; args: string[] }): Promise<{ ok: boolean; ou
   });
 }
 
-async function main(groups: string[]): Promise<void> {
+async function main(args: string[]): Promise<void> {
+  const groups = args.filter((a) => a !== '--background');
+  // Inherited by every check this process starts.
+  if (groups.length < args.length) os.setPriority(BACKGROUND_PRIORITY);
   const unknown = groups.filter((g) => !GROUPS[g]);
   if (!groups.length || unknown.length) {
     console.error(`usage: checks.ts <${Object.keys(GROUPS).join('|')}>…`);
