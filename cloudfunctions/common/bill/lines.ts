@@ -1,9 +1,9 @@
 /**
  * Bill text in blocks of whole lines, whatever form it arrives in: the string downloadBill returns,
  * the gzip Buffer it returns with tarType GZIP, or chunks (a file stream, an HTTP body). Bytes are cut
- * at their last line feed before decoding (a LF byte is never inside a UTF-8 character), so a block
- * never splits a line or a character. Only one chunk and one partial line are held at a time, so
- * memory does not grow with the bill.
+ * at their last line feed (a LF byte is never inside a UTF-8 character) and handed on as bytes, for the
+ * reader to decode (cells.ts), so a block never splits a line or a character. Only one chunk and one
+ * partial line are held at a time, so memory does not grow with the bill.
  */
 import { Readable, pipeline } from 'stream';
 import { TextDecoder } from 'util';
@@ -82,8 +82,11 @@ class Blocks {
 
   constructor(private readonly maxLength: number) {}
 
-  /** The whole lines that `chunk` completes, or '' when it completes none. */
-  push(chunk: Uint8Array | string): string {
+  /**
+   * The whole lines that `chunk` completes ('' when none): as bytes when the chunk is bytes, as text
+   * when it is a string or once a long partial line has been decoded to count its characters.
+   */
+  push(chunk: Uint8Array | string): string | Buffer {
     if (typeof chunk === 'string') {
       const text = this.text + this.flushBytes() + chunk;
       const lf = text.lastIndexOf('\n');
@@ -103,19 +106,23 @@ class Blocks {
       }
       return '';
     }
-    const lines =
-      this.text +
-      this.decode(this.byteLength ? this.takeBytes(buf.subarray(0, lf + 1)) : buf.subarray(0, lf + 1));
-    this.text = '';
+    const whole = buf.subarray(0, lf + 1);
+    const lines = this.byteLength ? this.takeBytes(whole) : whole;
+    let block: string | Buffer = lines;
+    if (this.text || this.midCharacter) {
+      block = this.text + this.decode(lines);
+      this.text = '';
+    }
     if (lf + 1 < buf.length) {
       this.bytes.push(buf.subarray(lf + 1));
       this.byteLength = buf.length - lf - 1;
     }
-    return lines;
+    return block;
   }
 
-  /** The last line, when the text does not end with a line break. */
-  end(): string {
+  /** The last line, when the input does not end with a line break. */
+  end(): string | Buffer {
+    if (!this.text && !this.midCharacter) return this.takeBytes();
     const last = this.text + this.flushBytes();
     this.text = '';
     return last;
@@ -165,7 +172,10 @@ function* stringBlocks(text: string): Generator<string> {
  * The bill text in blocks of whole lines (each ending with LF, but the last one may not); a string
  * input is cut in the same way. Throws LineTooLong for a partial line longer than `maxLength`.
  */
-export async function* textBlocks(input: BillInput, maxLength: number): AsyncGenerator<string> {
+export async function* textBlocks(
+  input: BillInput,
+  maxLength: number,
+): AsyncGenerator<string | Buffer> {
   if (typeof input === 'string') {
     yield* stringBlocks(input);
     return;
@@ -181,8 +191,8 @@ export async function* textBlocks(input: BillInput, maxLength: number): AsyncGen
   const blocks = new Blocks(maxLength);
   for await (const chunk of source) {
     const lines = blocks.push(chunk);
-    if (lines) yield lines;
+    if (lines.length) yield lines;
   }
   const last = blocks.end();
-  if (last) yield last;
+  if (last.length) yield last;
 }

@@ -1,0 +1,158 @@
+/**
+ * One block of bill lines and the fields of its current detail line, read in place. A block of bytes
+ * is read as Latin-1: a plain copy, one character per byte, so an offset in the text is an offset in
+ * the bytes. Nearly every field is ASCII, where Latin-1 and UTF-8 agree; the few holding bytes
+ * >= 0x80 (商品名称, mostly) are decoded as UTF-8 from the bytes instead. Whole lines are cut at a
+ * line feed, so a block never splits a character. A block given as a string is read as it is.
+ */
+import { unitsIn } from './money';
+
+const SEPARATOR = ',`';
+/** Past any offset in a block: ends the list of wide runs. */
+const NONE = 0x7fffffff;
+
+export class Cells {
+  /** The block as text; Latin-1 (one character per byte) when `bytes` is set. */
+  text = '';
+  private bytes: Buffer | null = null;
+  /** Where each run of bytes >= 0x80 in the block starts, in order, then NONE. */
+  private wideAt = new Int32Array(1024);
+  /** The first entry of wideAt that may lie in the current line or after it. */
+  private nextWide = 0;
+  /** Start and end of each field of the current line: [start0, end0, start1, end1, …]. */
+  private at = new Int32Array(0);
+  /** Per field: the number of the last line where that field held bytes >= 0x80. */
+  private wide = new Int32Array(0);
+  /** Number of the current line. */
+  private no = 0;
+
+  /** Sizes the field offsets for a detail header of `count` columns. */
+  columns(count: number): void {
+    this.at = new Int32Array(count * 2);
+    this.wide = new Int32Array(count);
+  }
+
+  load(block: string | Buffer): void {
+    this.nextWide = 0;
+    if (typeof block === 'string') {
+      this.text = block;
+      this.bytes = null;
+      this.wideAt[0] = NONE;
+    } else {
+      this.text = block.toString('latin1');
+      this.bytes = block;
+      this.findWide(block);
+    }
+  }
+
+  /** text[start, end) as the bill's text (UTF-8 decoded from the bytes when there are bytes). */
+  slice(start: number, end: number): string {
+    return this.bytes ? this.bytes.toString('utf8', start, end) : this.text.slice(start, end);
+  }
+
+  /** Length in characters of text[start, end) once decoded. */
+  length(start: number, end: number): number {
+    return this.bytes && end - start > 0 ? this.slice(start, end).length : end - start;
+  }
+
+  /**
+   * Finds the fields of the detail line text[start, end) (starting with its backquote; fields are
+   * separated by ",`", so a comma in 商品名称 stays). False when it does not have exactly as many
+   * fields as the header.
+   */
+  split(start: number, end: number, no: number): boolean {
+    const text = this.text;
+    const at = this.at;
+    const last = (at.length >> 1) - 1;
+    let from = start + 1;
+    for (let i = 0; i < last; i++) {
+      const sep = text.indexOf(SEPARATOR, from);
+      if (sep < 0 || sep >= end) return false;
+      at[2 * i] = from;
+      at[2 * i + 1] = sep;
+      from = sep + 2;
+    }
+    const extra = text.indexOf(SEPARATOR, from);
+    if (extra >= 0 && extra < end) return false;
+    at[2 * last] = from;
+    at[2 * last + 1] = end;
+    this.no = no;
+    // Mark the fields where a run of bytes >= 0x80 starts (separators are ASCII: no run crosses one).
+    const wideAt = this.wideAt;
+    let w = this.nextWide;
+    while (wideAt[w] < start) w++;
+    for (let col = 0; wideAt[w] < end; w++) {
+      while (at[2 * col + 1] <= wideAt[w]) col++;
+      this.wide[col] = no;
+    }
+    this.nextWide = w;
+    return true;
+  }
+
+  /** Number of fields in the line text[start, end), for an error message. */
+  count(start: number, end: number): number {
+    return this.text.slice(start + 1, end).split(SEPARATOR).length;
+  }
+
+  /** Field `i` of the current line (-1: the bill has no such column, ''). */
+  cell(i: number): string {
+    if (i < 0) return '';
+    const start = this.at[2 * i];
+    const end = this.at[2 * i + 1];
+    return this.wide[i] === this.no
+      ? (this.bytes as Buffer).toString('utf8', start, end)
+      : this.text.slice(start, end);
+  }
+
+  /** Field `i` (a column index, -1: none) as integer units of 10^-scale; empty is 0, NaN if no amount. */
+  units(i: number, scale: number): number {
+    if (i < 0) return 0;
+    const start = this.at[2 * i];
+    const end = this.at[2 * i + 1];
+    return start === end ? 0 : unitsIn(this.text, start, end, scale);
+  }
+
+  /** Fills wideAt for `bytes`, four bytes at a time where they are aligned. */
+  private findWide(bytes: Buffer): void {
+    const n = bytes.length;
+    if (this.wideAt.length < (n >> 1) + 2) this.wideAt = new Int32Array((n >> 1) + 2);
+    const wideAt = this.wideAt;
+    let count = 0;
+    let inRun = false;
+    const head = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3);
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, (n - head) >> 2);
+    const tail = head + words.length * 4;
+    for (let i = 0; i < head; i++) {
+      const high = bytes[i] >= 0x80;
+      if (high && !inRun) wideAt[count++] = i;
+      inRun = high;
+    }
+    for (let w = 0; w < words.length; w++) {
+      const bits = words[w] & 0x80808080;
+      if (bits === 0 ? !inRun : inRun && bits === 0x80808080) continue;
+      for (let i = head + w * 4, end = i + 4; i < end; i++) {
+        const high = bytes[i] >= 0x80;
+        if (high && !inRun) wideAt[count++] = i;
+        inRun = high;
+      }
+    }
+    for (let i = tail; i < n; i++) {
+      const high = bytes[i] >= 0x80;
+      if (high && !inRun) wideAt[count++] = i;
+      inRun = high;
+    }
+    wideAt[count] = NONE;
+  }
+}
+
+/** 'yyyy-MM-dd HH:mm:ss' in ASCII digits. */
+export function isTime(s: string): boolean {
+  if (s.length !== 19) return false;
+  for (let i = 0; i < 19; i++) {
+    const c = s.charCodeAt(i);
+    const expected =
+      i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 32 /* space */ : i === 13 || i === 16 ? 58 : 0;
+    if (expected ? c !== expected : c < 48 || c > 57) return false;
+  }
+  return true;
+}
