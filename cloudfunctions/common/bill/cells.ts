@@ -8,8 +8,9 @@
 import { unitsIn } from './money';
 
 const SEPARATOR = ',`';
-/** Past any offset in a block: ends the list of wide runs. */
-const NONE = 0x7fffffff;
+const COMMA = 44;
+/** Past any offset in a block (and a small integer for V8): ends the list of wide runs. */
+const NONE = 0x3fffffff;
 
 export class Cells {
   /** The block as text; Latin-1 (one character per byte) when `bytes` is set. */
@@ -66,13 +67,13 @@ export class Cells {
     const last = (at.length >> 1) - 1;
     let from = start + 1;
     for (let i = 0; i < last; i++) {
-      const sep = text.indexOf(SEPARATOR, from);
+      const sep = separatorAt(text, from);
       if (sep < 0 || sep >= end) return false;
       at[2 * i] = from;
       at[2 * i + 1] = sep;
       from = sep + 2;
     }
-    const extra = text.indexOf(SEPARATOR, from);
+    const extra = separatorAt(text, from);
     if (extra >= 0 && extra < end) return false;
     at[2 * last] = from;
     at[2 * last + 1] = end;
@@ -143,6 +144,16 @@ export class Cells {
     }
     wideAt[count] = NONE;
   }
+}
+
+/**
+ * text.indexOf(',`', from), by a search for the backquote alone (memchr-fast in V8), then a look at the
+ * character before it.
+ */
+function separatorAt(text: string, from: number): number {
+  let tick = text.indexOf('`', from + 1);
+  while (tick > 0 && text.charCodeAt(tick - 1) !== COMMA) tick = text.indexOf('`', tick + 1);
+  return tick < 0 ? -1 : tick - 1;
 }
 
 /** 'yyyy-MM-dd HH:mm:ss' in ASCII digits. */

@@ -44,6 +44,16 @@ export interface BillEnd {
 export type BillEntry = BillRow | BillEnd;
 
 const BACKQUOTE = 96;
+/** The totals a summary line may check, in the order BillReader keeps them. */
+const SUMS: readonly SummaryField[] = [
+  'count',
+  'settlementFee',
+  'refundFee',
+  'couponRefundFee',
+  'fee',
+  'totalFee',
+  'requestedRefundFee',
+];
 
 export class BillReader {
   /** Number of the last line read. */
@@ -53,15 +63,11 @@ export class BillReader {
   private readonly cells = new Cells();
   private summaryNames: string[] = [];
   private end_?: BillEnd;
-  private readonly computed: Record<SummaryField, number> = {
-    count: 0,
-    settlementFee: 0,
-    refundFee: 0,
-    couponRefundFee: 0,
-    fee: 0,
-    totalFee: 0,
-    requestedRefundFee: 0,
-  };
+  /**
+   * The detail lines' totals, in SUMS order. Doubles from the start (exact to 2^53), so a total
+   * growing past V8's small integers does not deoptimise the row loop halfway through a bill.
+   */
+  private readonly sums = new Float64Array(SUMS.length);
 
   constructor(private readonly maxLength: number) {}
 
@@ -187,14 +193,14 @@ export class BillReader {
         a.requestedRefundFee < 0 ? refundFee : this.amount(no, a.requestedRefundFee, FEN),
       feeRemark: cells.cell(t.feeRemark),
     };
-    const c = this.computed;
-    c.count++;
-    c.settlementFee += row.settlementFee;
-    c.refundFee += row.refundFee;
-    c.couponRefundFee += row.couponRefundFee;
-    c.fee += row.fee;
-    c.totalFee += row.totalFee;
-    c.requestedRefundFee += row.requestedRefundFee;
+    const sums = this.sums;
+    sums[0]++;
+    sums[1] += row.settlementFee;
+    sums[2] += row.refundFee;
+    sums[3] += row.couponRefundFee;
+    sums[4] += row.fee;
+    sums[5] += row.totalFee;
+    sums[6] += row.requestedRefundFee;
     return row;
   }
 
@@ -211,6 +217,8 @@ export class BillReader {
   private summary(fields: string[], no: number, fail: (reason: string) => never): BillEnd {
     const summary: BillSummary = { count: 0 };
     const mismatches: SummaryMismatch[] = [];
+    const computed = {} as Record<SummaryField, number>;
+    SUMS.forEach((field, i) => (computed[field] = this.sums[i]));
     this.summaryNames.forEach((column, i) => {
       // Columns WeChat may add later are read past, as in the header.
       if (!(column in SUMMARY_COLUMNS)) return;
@@ -222,8 +230,8 @@ export class BillReader {
           : toUnits(fields[i], field === 'fee' ? FEE_UNIT : FEN, true);
       if (value === undefined) fail(`${column} is not a number: "${fields[i]}"`);
       summary[field] = value as number;
-      if (value !== this.computed[field]) {
-        mismatches.push({ field, column, summary: value as number, rows: this.computed[field] });
+      if (value !== computed[field]) {
+        mismatches.push({ field, column, summary: value as number, rows: computed[field] });
       }
     });
     const layout = this.layout as BillLayout;
@@ -233,7 +241,7 @@ export class BillReader {
       billType: layout.billType,
       format: layout.format,
       summary,
-      computed: { ...this.computed },
+      computed,
       summaryMatches: mismatches.length === 0,
       mismatches,
     };
