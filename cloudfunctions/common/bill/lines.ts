@@ -172,10 +172,7 @@ function* stringBlocks(text: string): Generator<string> {
  * The bill text in blocks of whole lines (each ending with LF, but the last one may not); a string
  * input is cut in the same way. Throws LineTooLong for a partial line longer than `maxLength`.
  */
-export async function* textBlocks(
-  input: BillInput,
-  maxLength: number,
-): AsyncGenerator<string | Buffer> {
+export async function* textBlocks(input: BillInput, maxLength: number): AsyncGenerator<string | Buffer> {
   if (typeof input === 'string') {
     yield* stringBlocks(input);
     return;

@@ -189,8 +189,7 @@ export class BillReader {
       fee: this.amount(no, a.fee, FEE_UNIT),
       feeRate: cells.cell(t.feeRate),
       totalFee,
-      requestedRefundFee:
-        a.requestedRefundFee < 0 ? refundFee : this.amount(no, a.requestedRefundFee, FEN),
+      requestedRefundFee: a.requestedRefundFee < 0 ? refundFee : this.amount(no, a.requestedRefundFee, FEN),
       feeRemark: cells.cell(t.feeRemark),
     };
     const sums = this.sums;
