@@ -83,16 +83,17 @@ class Blocks {
   constructor(private readonly maxLength: number) {}
 
   /**
-   * The whole lines that `chunk` completes ('' when none): as bytes when the chunk is bytes, as text
-   * when it is a string or once a long partial line has been decoded to count its characters.
+   * The whole lines that `chunk` completes, in up to two blocks: as bytes when the chunk is bytes
+   * (the line the waiting bytes begin, then the rest of the chunk's lines as a view, not a copy), as
+   * text when it is a string or once a long partial line has been decoded to count its characters.
    */
-  push(chunk: Uint8Array | string): string | Buffer {
+  push(chunk: Uint8Array | string): Array<string | Buffer> {
     if (typeof chunk === 'string') {
       const text = this.text + this.flushBytes() + chunk;
       const lf = text.lastIndexOf('\n');
       this.text = text.slice(lf + 1);
       this.check();
-      return lf < 0 ? '' : text.slice(0, lf + 1);
+      return lf < 0 ? [] : [text.slice(0, lf + 1)];
     }
     const buf = asBuffer(chunk);
     const lf = buf.lastIndexOf(LF);
@@ -104,20 +105,25 @@ class Blocks {
         this.midCharacter = true;
         this.check();
       }
-      return '';
+      return [];
     }
-    const whole = buf.subarray(0, lf + 1);
-    const lines = this.byteLength ? this.takeBytes(whole) : whole;
-    let block: string | Buffer = lines;
+    let blocks: Array<string | Buffer>;
     if (this.text || this.midCharacter) {
-      block = this.text + this.decode(lines);
+      const lines = this.takeBytes(buf.subarray(0, lf + 1));
+      blocks = [this.text + this.decode(lines)];
       this.text = '';
+    } else if (this.byteLength) {
+      const first = buf.indexOf(LF);
+      const carried = this.takeBytes(buf.subarray(0, first + 1));
+      blocks = first < lf ? [carried, buf.subarray(first + 1, lf + 1)] : [carried];
+    } else {
+      blocks = [buf.subarray(0, lf + 1)];
     }
     if (lf + 1 < buf.length) {
       this.bytes.push(buf.subarray(lf + 1));
       this.byteLength = buf.length - lf - 1;
     }
-    return block;
+    return blocks;
   }
 
   /** The last line, when the input does not end with a line break. */
@@ -169,12 +175,16 @@ function* stringBlocks(text: string): Generator<string> {
 }
 
 /**
- * The bill text in blocks of whole lines (each ending with LF, but the last one may not); a string
- * input is cut in the same way. Throws LineTooLong for a partial line longer than `maxLength`.
+ * The bill text in blocks of whole lines (each ending with LF, but the last one may not), as text or
+ * UTF-8 bytes, handed out in groups: the blocks one chunk of input completes. A string input is cut
+ * in the same way. Throws LineTooLong for a partial line longer than `maxLength`.
  */
-export async function* textBlocks(input: BillInput, maxLength: number): AsyncGenerator<string | Buffer> {
+export async function* textBlocks(
+  input: BillInput,
+  maxLength: number,
+): AsyncGenerator<Array<string | Buffer>> {
   if (typeof input === 'string') {
-    yield* stringBlocks(input);
+    for (const block of stringBlocks(input)) yield [block];
     return;
   }
   let source: Iterable<Uint8Array> | AsyncIterable<Uint8Array | string>;
@@ -191,5 +201,5 @@ export async function* textBlocks(input: BillInput, maxLength: number): AsyncGen
     if (lines.length) yield lines;
   }
   const last = blocks.end();
-  if (last.length) yield last;
+  if (last.length) yield [last];
 }
