@@ -4,7 +4,7 @@
 // are cut or aligned, reads as a plain UTF-8 reading of the bill reads it.
 import { gzipSync } from 'node:zlib';
 import { readBill, type BillInput, type BillRow } from '../../cloudfunctions/common/bill/parse';
-import { bill, cells, collect, DAY, failure, HEADERS, SUMMARY, type Spec } from '../helpers/bills';
+import { bill, cells, chunks, collect, DAY, failure, HEADERS, SUMMARY, type Spec } from '../helpers/bills';
 import { referenceRows } from './bill-reference';
 
 /** The DAY bill with some cells of some rows replaced (amounts untouched: the summary still holds). */
@@ -68,6 +68,23 @@ describe('fields holding bytes >= 0x80', () => {
       );
     }
     expect(emoji).toBeGreaterThan(0);
+  });
+
+  it('read the same from a bill of many blocks: gzip, one large chunk, chunks of odd sizes', async () => {
+    const GOODS = ['拿铁咖啡×2', '美式', '燕麦拿铁(大杯)', 'Café 😀'];
+    const specs: Spec[] = Array.from({ length: 4000 }, (_, i) => ({
+      outTradeNo: `PK2024031510000000000${String(i).padStart(5, '0')}A01`,
+      total: 1 + i,
+      fee: i,
+      body: GOODS[i % GOODS.length],
+    }));
+    const large = Buffer.from(bill(HEADERS.ALL, SUMMARY, specs));
+    expect(large.length).toBeGreaterThan(1024 * 1024);
+    const reference = referenceRows(large.toString('utf8'));
+    const cuts = Array.from({ length: 40 }, (_, i) => 1 + i * 27_001);
+    for (const input of [gzipSync(large), pieces(large), chunks(large, cuts)]) {
+      expect(await rowsOf(input)).toEqual(reference);
+    }
   });
 
   it('read the same from a stream mixing text and byte chunks', async () => {
