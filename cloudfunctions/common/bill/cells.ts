@@ -9,6 +9,8 @@ import { unitsIn } from './money';
 
 const SEPARATOR = ',`';
 const COMMA = 44;
+/** The top bit of each byte of a 32-bit word, as the int32 that `&` yields. */
+const HIGH_BITS = 0x80808080 | 0;
 /** Past any offset in a block (and a small integer for V8): ends the list of wide runs. */
 const NONE = 0x3fffffff;
 
@@ -129,8 +131,8 @@ export class Cells {
       inRun = high;
     }
     for (let w = 0; w < words.length; w++) {
-      const bits = words[w] & 0x80808080;
-      if (bits === 0 ? !inRun : inRun && bits === 0x80808080) continue;
+      const bits = words[w] & HIGH_BITS;
+      if (bits === 0 ? !inRun : inRun && bits === HIGH_BITS) continue;
       for (let i = head + w * 4, end = i + 4; i < end; i++) {
         const high = bytes[i] >= 0x80;
         if (high && !inRun) wideAt[count++] = i;
@@ -156,14 +158,14 @@ function separatorAt(text: string, from: number): number {
   return tick < 0 ? -1 : tick - 1;
 }
 
-/** 'yyyy-MM-dd HH:mm:ss' in ASCII digits. */
+/** 'yyyy-MM-dd HH:mm:ss' in ASCII digits: '0' in TIME stands for any digit. */
+const TIME = '0000-00-00 00:00:00';
 export function isTime(s: string): boolean {
-  if (s.length !== 19) return false;
-  for (let i = 0; i < 19; i++) {
+  if (s.length !== TIME.length) return false;
+  for (let i = 0; i < TIME.length; i++) {
     const c = s.charCodeAt(i);
-    const expected =
-      i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 32 /* space */ : i === 13 || i === 16 ? 58 : 0;
-    if (expected ? c !== expected : c < 48 || c > 57) return false;
+    const expected = TIME.charCodeAt(i);
+    if (expected === 48 ? c < 48 || c > 57 : c !== expected) return false;
   }
   return true;
 }
