@@ -130,7 +130,18 @@ export class Cells {
       if (high && !inRun) wideAt[count++] = i;
       inRun = high;
     }
+    // Four words (16 bytes) at a time while outside a run: most of a bill is ASCII, and fewer
+    // iterations matter most while this loop still runs in V8's interpreter (a bill's first blocks).
+    const lastQuad = words.length - 4;
     for (let w = 0; w < words.length; w++) {
+      if (
+        !inRun &&
+        w <= lastQuad &&
+        ((words[w] | words[w + 1] | words[w + 2] | words[w + 3]) & HIGH_BITS) === 0
+      ) {
+        w += 3;
+        continue;
+      }
       const bits = words[w] & HIGH_BITS;
       if (bits === 0 ? !inRun : inRun && bits === HIGH_BITS) continue;
       for (let i = head + w * 4, end = i + 4; i < end; i++) {
