@@ -21,6 +21,9 @@ const GOODS = ['拿铁咖啡×2', '美式咖啡', '芝士蛋糕、抹茶拿铁',
 export interface WrittenBill {
   path: string;
   rows: number;
+  /** 订单金额 and 退款金额 of all rows, in fen. */
+  paid: number;
+  refunded: number;
   /** Bytes of bill text. */
   size: number;
 }
@@ -89,7 +92,7 @@ export async function writeBill(path: string, targetBytes: number): Promise<Writ
   await new Promise<void>((resolve, reject) =>
     out.end((err?: Error | null) => (err ? reject(err) : resolve())),
   );
-  return { path, rows, size: statSync(path).size };
+  return { path, rows, paid: sum.paid, refunded: sum.refunded, size: statSync(path).size };
 }
 
 /** `path` gzipped to `path`.gz (as downloadBill returns a bill with tarType GZIP); the .gz path. */

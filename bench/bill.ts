@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { CLOUD_BUNDLE } from '../build/context';
+import { FEN, fromUnits } from '../cloudfunctions/common/bill/money';
 import { gzipFile, writeBill } from './bill-data';
 import type { CaseResult } from './bill-case';
 import { bytes, withTarget } from './stats';
@@ -95,16 +96,26 @@ export async function benchBill(): Promise<void> {
         }
         const kit = best(results.kit);
         const tenpay = best(results.tenpay);
-        if (kit.rows !== bill.rows || tenpay.rows !== bill.rows || !kit.summaryMatches) {
-          throw new Error(
-            `bill ${name} ${label}: kit read ${kit.rows} rows, tenpay ${tenpay.rows}, of ${bill.rows}`,
-          );
+        const read = (r: Pick<CaseResult, 'rows' | 'paid' | 'refunded'>): string =>
+          `${r.rows} rows, ¥${fromUnits(r.paid, FEN)} paid, ¥${fromUnits(r.refunded, FEN)} refunded`;
+        for (const r of [...results.kit, ...results.tenpay]) {
+          if (r.rows !== bill.rows || r.paid !== bill.paid || r.refunded !== bill.refunded) {
+            throw new Error(`bill ${name} ${label}: read ${read(r)}; the bill has ${read(bill)}`);
+          }
         }
+        if (!kit.summaryMatches) throw new Error(`bill ${name} ${label}: the kit's summary check failed`);
         const ratio = mbps(bill.size, kit) / mbps(bill.size, tenpay);
         const head = (who: string): string => `  ${`${label}, ${name}`.padEnd(20)} ${who.padEnd(14)}`;
         const figure = (who: string, r: CaseResult): string =>
           `${head(who)} ${mbps(bill.size, r).toFixed(1).padStart(6)} MB/s (${r.seconds.toFixed(2)} s), ` +
           `peak RSS ${bytes(r.peakRss)} (${bytes(r.baseRss)} before parsing)`;
+        console.log(
+          withTarget(
+            `${head('both read')} ${read(kit)}`,
+            'what the bill holds, by both parsers, every run',
+            true,
+          ),
+        );
         console.log(withTarget(figure('tenpay 2.1.18', tenpay), 'the peer: no target'));
         console.log(
           withTarget(

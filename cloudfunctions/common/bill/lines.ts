@@ -1,9 +1,9 @@
 /**
  * Bill text in blocks of whole lines, whatever form it arrives in: the string downloadBill returns,
  * the gzip Buffer it returns with tarType GZIP, or chunks (a file stream, an HTTP body). Bytes are cut
- * at their last line feed before decoding (a LF byte is never inside a UTF-8 character), so a block
- * never splits a line or a character. Only one chunk and one partial line are held at a time, so
- * memory does not grow with the bill.
+ * at their last line feed (a LF byte is never inside a UTF-8 character) and handed on as bytes, for the
+ * reader to decode (cells.ts), so a block never splits a line or a character. Only one chunk and one
+ * partial line are held at a time, so memory does not grow with the bill.
  */
 import { Readable, pipeline } from 'stream';
 import { TextDecoder } from 'util';
@@ -31,9 +31,20 @@ function* slicesOf(bytes: Uint8Array): Generator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += PIECE) yield bytes.subarray(i, i + PIECE);
 }
 
+/**
+ * Inflated bytes come in chunks of this size: each costs the reader a turn of the event loop (zlib
+ * works in the thread pool), so fewer, larger ones than PIECE; they are still read PIECE at a time.
+ */
+const INFLATED = 4 * PIECE;
+
+/** A large chunk (inflated, or an HTTP body's) in PIECE slices; a string or a small chunk as it is. */
+function piecesOf(chunk: Uint8Array | string): Iterable<Uint8Array | string> {
+  return typeof chunk === 'string' || chunk.length <= PIECE ? [chunk] : slicesOf(chunk);
+}
+
 /** Decompresses a byte stream; zlib errors (code Z_*) surface from the returned iterable. */
 function gunzip(source: Iterable<Uint8Array> | AsyncIterable<Uint8Array | string>): AsyncIterable<Buffer> {
-  const unzip = createGunzip({ chunkSize: PIECE });
+  const unzip = createGunzip({ chunkSize: INFLATED });
   // The callback only swallows the duplicate report: the error also destroys `unzip`, whose
   // iteration then throws it.
   pipeline(Readable.from(source), unzip, () => undefined);
@@ -82,14 +93,18 @@ class Blocks {
 
   constructor(private readonly maxLength: number) {}
 
-  /** The whole lines that `chunk` completes, or '' when it completes none. */
-  push(chunk: Uint8Array | string): string {
+  /**
+   * The whole lines that `chunk` completes, in up to two blocks: as bytes when the chunk is bytes
+   * (the line the waiting bytes begin, then the rest of the chunk's lines as a view, not a copy), as
+   * text when it is a string or once a long partial line has been decoded to count its characters.
+   */
+  push(chunk: Uint8Array | string): Array<string | Buffer> {
     if (typeof chunk === 'string') {
       const text = this.text + this.flushBytes() + chunk;
       const lf = text.lastIndexOf('\n');
       this.text = text.slice(lf + 1);
       this.check();
-      return lf < 0 ? '' : text.slice(0, lf + 1);
+      return lf < 0 ? [] : [text.slice(0, lf + 1)];
     }
     const buf = asBuffer(chunk);
     const lf = buf.lastIndexOf(LF);
@@ -101,21 +116,30 @@ class Blocks {
         this.midCharacter = true;
         this.check();
       }
-      return '';
+      return [];
     }
-    const lines =
-      this.text +
-      this.decode(this.byteLength ? this.takeBytes(buf.subarray(0, lf + 1)) : buf.subarray(0, lf + 1));
-    this.text = '';
+    let blocks: Array<string | Buffer>;
+    if (this.text || this.midCharacter) {
+      const lines = this.takeBytes(buf.subarray(0, lf + 1));
+      blocks = [this.text + this.decode(lines)];
+      this.text = '';
+    } else if (this.byteLength) {
+      const first = buf.indexOf(LF);
+      const carried = this.takeBytes(buf.subarray(0, first + 1));
+      blocks = first < lf ? [carried, buf.subarray(first + 1, lf + 1)] : [carried];
+    } else {
+      blocks = [buf.subarray(0, lf + 1)];
+    }
     if (lf + 1 < buf.length) {
       this.bytes.push(buf.subarray(lf + 1));
       this.byteLength = buf.length - lf - 1;
     }
-    return lines;
+    return blocks;
   }
 
-  /** The last line, when the text does not end with a line break. */
-  end(): string {
+  /** The last line, when the input does not end with a line break. */
+  end(): string | Buffer {
+    if (!this.text && !this.midCharacter) return this.takeBytes();
     const last = this.text + this.flushBytes();
     this.text = '';
     return last;
@@ -162,12 +186,16 @@ function* stringBlocks(text: string): Generator<string> {
 }
 
 /**
- * The bill text in blocks of whole lines (each ending with LF, but the last one may not); a string
- * input is cut in the same way. Throws LineTooLong for a partial line longer than `maxLength`.
+ * The bill text in blocks of whole lines (each ending with LF, but the last one may not), as text or
+ * UTF-8 bytes, handed out in groups: the blocks one chunk of input completes. A string input is cut
+ * in the same way. Throws LineTooLong for a partial line longer than `maxLength`.
  */
-export async function* textBlocks(input: BillInput, maxLength: number): AsyncGenerator<string> {
+export async function* textBlocks(
+  input: BillInput,
+  maxLength: number,
+): AsyncGenerator<Array<string | Buffer>> {
   if (typeof input === 'string') {
-    yield* stringBlocks(input);
+    for (const block of stringBlocks(input)) yield [block];
     return;
   }
   let source: Iterable<Uint8Array> | AsyncIterable<Uint8Array | string>;
@@ -180,9 +208,11 @@ export async function* textBlocks(input: BillInput, maxLength: number): AsyncGen
   }
   const blocks = new Blocks(maxLength);
   for await (const chunk of source) {
-    const lines = blocks.push(chunk);
-    if (lines) yield lines;
+    for (const piece of piecesOf(chunk)) {
+      const lines = blocks.push(piece);
+      if (lines.length) yield lines;
+    }
   }
   const last = blocks.end();
-  if (last) yield last;
+  if (last.length) yield [last];
 }

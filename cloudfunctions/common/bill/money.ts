@@ -39,9 +39,9 @@ export function unitsIn(text: string, start: number, end: number, scale: number,
     if (c < 0 || c > 9) break;
     units = units * 10 + c;
     wholeDigits++;
-    if (units >= LIMIT) return NaN;
   }
-  if (wholeDigits === 0) return NaN;
+  // Appending digits never makes `units` smaller: one check after the loop is enough.
+  if (wholeDigits === 0 || units >= LIMIT) return NaN;
   if (i < end) {
     if (text.charCodeAt(i) !== 46 /* . */ || i === end - 1) return NaN;
     for (i++; i < end; i++) {

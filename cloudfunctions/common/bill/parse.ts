@@ -32,8 +32,8 @@ export async function* billBatches(
   const reader = new BillReader(maxLength);
   let batch: BillEntry[] = [];
   try {
-    for await (const block of textBlocks(input, maxLength)) {
-      reader.block(block, batch);
+    for await (const blocks of textBlocks(input, maxLength)) {
+      for (const block of blocks) reader.block(block, batch);
       if (batch.length) {
         yield batch;
         batch = [];

@@ -1,7 +1,7 @@
 /**
  * The bill's line-by-line state machine (header, rows, summary header, summary line) over blocks of
- * whole lines. Detail lines, nearly all of a bill, are read in place: fields found by indexOf of the
- * separator into reused offsets, amounts read by char codes; only the text fields become strings.
+ * whole lines. Detail lines, nearly all of a bill, are read in place (cells.ts): fields found by indexOf
+ * of the separator into reused offsets, amounts read by char codes; only the text fields become strings.
  */
 import {
   SUMMARY_COLUMNS,
@@ -13,8 +13,9 @@ import {
   type BillType,
   type SummaryField,
 } from './columns';
+import { Cells, isTime } from './cells';
 import { BillFormatError } from './errors';
-import { COUNT, FEE_UNIT, FEN, toUnits, unitsIn } from './money';
+import { COUNT, FEE_UNIT, FEN, toUnits } from './money';
 
 /** The summary line as printed: count of detail lines, and column totals (fen; fee in 0.00001 yuan). */
 export type BillSummary = { count: number } & Partial<Record<Exclude<SummaryField, 'count'>, number>>;
@@ -43,31 +44,41 @@ export interface BillEnd {
 export type BillEntry = BillRow | BillEnd;
 
 const BACKQUOTE = 96;
-const SEPARATOR = ',`';
+/** The totals a summary line may check, in the order BillReader keeps them. */
+const SUMS: readonly SummaryField[] = [
+  'count',
+  'settlementFee',
+  'refundFee',
+  'couponRefundFee',
+  'fee',
+  'totalFee',
+  'requestedRefundFee',
+];
 
 export class BillReader {
   /** Number of the last line read. */
   lineNo = 0;
   private state: 'header' | 'rows' | 'summary' | 'done' = 'header';
   private layout?: BillLayout;
-  /** Start and end of each field of the current line: [start0, end0, start1, end1, …]. */
-  private at = new Int32Array(0);
+  private readonly cells = new Cells();
   private summaryNames: string[] = [];
   private end_?: BillEnd;
-  private readonly computed: Record<SummaryField, number> = {
-    count: 0,
-    settlementFee: 0,
-    refundFee: 0,
-    couponRefundFee: 0,
-    fee: 0,
-    totalFee: 0,
-    requestedRefundFee: 0,
-  };
+  /**
+   * The detail lines' totals, in SUMS order. Doubles from the start (exact to 2^53), so a total
+   * growing past V8's small integers does not deoptimise the row loop halfway through a bill.
+   */
+  private readonly sums = new Float64Array(SUMS.length);
 
   constructor(private readonly maxLength: number) {}
 
-  /** Reads every line of `block` (whole lines; the last may lack its LF), adding rows to `out`. */
-  block(text: string, out: BillEntry[]): void {
+  /**
+   * Reads every line of `block` (whole lines; the last may lack its LF), as text or as UTF-8 bytes,
+   * adding rows to `out`.
+   */
+  block(block: string | Buffer, out: BillEntry[]): void {
+    const cells = this.cells;
+    cells.load(block);
+    const text = cells.text;
     const n = text.length;
     let start = 0;
     while (start < n) {
@@ -76,13 +87,13 @@ export class BillReader {
       let end = lf < 0 ? n : lf;
       if (end > start && text.charCodeAt(end - 1) === 13) end--;
       const no = ++this.lineNo;
-      if (end - start > this.maxLength) {
+      if (end - start > this.maxLength && cells.length(start, end) > this.maxLength) {
         throw new BillFormatError(no, `the line is longer than ${this.maxLength} characters`);
       }
       if (this.state === 'rows' && text.charCodeAt(start) === BACKQUOTE) {
-        out.push(this.row(text, start, end, no));
+        out.push(this.row(start, end, no));
       } else {
-        this.line(text.slice(start, end), no);
+        this.line(cells.slice(start, end), no);
       }
       start = next;
     }
@@ -110,7 +121,7 @@ export class BillReader {
         const layout = layoutOf(text.split(','));
         if (typeof layout === 'string') return fail(layout);
         this.layout = layout;
-        this.at = new Int32Array(layout.names.length * 2);
+        this.cells.columns(layout.names.length);
         this.state = 'rows';
         return;
       }
@@ -128,91 +139,76 @@ export class BillReader {
     }
   }
 
-  /**
-   * One detail line, text[start, end) starting with a backquote. Fields are separated by ",`", so a
-   * comma in 商品名称 stays.
-   */
-  private row(text: string, start: number, end: number, no: number): BillRow {
+  /** One detail line, the block's text[start, end), starting with a backquote. */
+  private row(start: number, end: number, no: number): BillRow {
     const layout = this.layout as BillLayout;
-    const at = this.at;
-    const last = layout.names.length - 1;
-    let from = start + 1;
-    for (let i = 0; i < last; i++) {
-      const sep = text.indexOf(SEPARATOR, from);
-      if (sep < 0 || sep >= end) throw fieldCountError(text, start, end, no, last + 1);
-      at[2 * i] = from;
-      at[2 * i + 1] = sep;
-      from = sep + 2;
+    const cells = this.cells;
+    if (!cells.split(start, end, no)) {
+      const found = cells.count(start, end);
+      throw new BillFormatError(
+        no,
+        `${found} fields where the header has ${layout.names.length} (truncated or garbled line)`,
+      );
     }
-    const extra = text.indexOf(SEPARATOR, from);
-    if (extra >= 0 && extra < end) throw fieldCountError(text, start, end, no, last + 1);
-    at[2 * last] = from;
-    at[2 * last + 1] = end;
 
     const t = layout.text;
     const a = layout.amount;
-    const tradeTime = cell(text, at, t.tradeTime);
+    const tradeTime = cells.cell(t.tradeTime);
     if (!isTime(tradeTime)) throw new BillFormatError(no, `交易时间 is not a time: "${tradeTime}"`);
-    const tradeState = cell(text, at, t.tradeState);
-    const totalFee = this.amount(text, no, a.totalFee, FEN);
-    const refundFee = this.amount(text, no, a.refundFee, FEN);
+    const tradeState = cells.cell(t.tradeState);
+    const totalFee = this.amount(no, a.totalFee, FEN);
+    const refundFee = this.amount(no, a.refundFee, FEN);
     const row: BillRow = {
       kind: tradeState === 'REFUND' || layout.billType === 'REFUND' ? 'refund' : 'payment',
       line: no,
       tradeTime,
-      appid: cell(text, at, t.appid),
-      mchId: cell(text, at, t.mchId),
-      subMchId: cell(text, at, t.subMchId),
-      deviceInfo: cell(text, at, t.deviceInfo),
-      transactionId: cell(text, at, t.transactionId),
-      outTradeNo: cell(text, at, t.outTradeNo),
-      openid: cell(text, at, t.openid),
-      tradeType: cell(text, at, t.tradeType),
+      appid: cells.cell(t.appid),
+      mchId: cells.cell(t.mchId),
+      subMchId: cells.cell(t.subMchId),
+      deviceInfo: cells.cell(t.deviceInfo),
+      transactionId: cells.cell(t.transactionId),
+      outTradeNo: cells.cell(t.outTradeNo),
+      openid: cells.cell(t.openid),
+      tradeType: cells.cell(t.tradeType),
       tradeState,
-      bankType: cell(text, at, t.bankType),
-      feeType: cell(text, at, t.feeType),
+      bankType: cells.cell(t.bankType),
+      feeType: cells.cell(t.feeType),
       // Legacy bills have neither column: 总金额 and 退款金额 stand in.
-      settlementFee: a.settlementFee < 0 ? totalFee : this.amount(text, no, a.settlementFee, FEN),
-      couponFee: this.amount(text, no, a.couponFee, FEN),
-      refundApplyTime: cell(text, at, t.refundApplyTime),
-      refundSuccessTime: cell(text, at, t.refundSuccessTime),
-      refundId: cell(text, at, t.refundId),
-      outRefundNo: cell(text, at, t.outRefundNo),
+      settlementFee: a.settlementFee < 0 ? totalFee : this.amount(no, a.settlementFee, FEN),
+      couponFee: this.amount(no, a.couponFee, FEN),
+      refundApplyTime: cells.cell(t.refundApplyTime),
+      refundSuccessTime: cells.cell(t.refundSuccessTime),
+      refundId: cells.cell(t.refundId),
+      outRefundNo: cells.cell(t.outRefundNo),
       refundFee,
-      couponRefundFee: this.amount(text, no, a.couponRefundFee, FEN),
-      refundType: cell(text, at, t.refundType),
-      refundStatus: cell(text, at, t.refundStatus),
-      body: cell(text, at, t.body),
-      attach: cell(text, at, t.attach),
-      fee: this.amount(text, no, a.fee, FEE_UNIT),
-      feeRate: cell(text, at, t.feeRate),
+      couponRefundFee: this.amount(no, a.couponRefundFee, FEN),
+      refundType: cells.cell(t.refundType),
+      refundStatus: cells.cell(t.refundStatus),
+      body: cells.cell(t.body),
+      attach: cells.cell(t.attach),
+      fee: this.amount(no, a.fee, FEE_UNIT),
+      feeRate: cells.cell(t.feeRate),
       totalFee,
-      requestedRefundFee:
-        a.requestedRefundFee < 0 ? refundFee : this.amount(text, no, a.requestedRefundFee, FEN),
-      feeRemark: cell(text, at, t.feeRemark),
+      requestedRefundFee: a.requestedRefundFee < 0 ? refundFee : this.amount(no, a.requestedRefundFee, FEN),
+      feeRemark: cells.cell(t.feeRemark),
     };
-    const c = this.computed;
-    c.count++;
-    c.settlementFee += row.settlementFee;
-    c.refundFee += row.refundFee;
-    c.couponRefundFee += row.couponRefundFee;
-    c.fee += row.fee;
-    c.totalFee += row.totalFee;
-    c.requestedRefundFee += row.requestedRefundFee;
+    const sums = this.sums;
+    sums[0]++;
+    sums[1] += row.settlementFee;
+    sums[2] += row.refundFee;
+    sums[3] += row.couponRefundFee;
+    sums[4] += row.fee;
+    sums[5] += row.totalFee;
+    sums[6] += row.requestedRefundFee;
     return row;
   }
 
   /** Field `i` (a column index, -1: none) as integer units; an empty field is 0. */
-  private amount(text: string, no: number, i: number, scale: number): number {
-    if (i < 0) return 0;
-    const start = this.at[2 * i];
-    const end = this.at[2 * i + 1];
-    if (start === end) return 0;
-    const units = unitsIn(text, start, end, scale);
+  private amount(no: number, i: number, scale: number): number {
+    const units = this.cells.units(i, scale);
     if (Number.isNaN(units)) {
       const layout = this.layout as BillLayout;
-      const value = text.slice(start, end);
-      throw new BillFormatError(no, `${layout.names[i]} is not an amount in yuan: "${value}"`);
+      throw new BillFormatError(no, `${layout.names[i]} is not an amount in yuan: "${this.cells.cell(i)}"`);
     }
     return units;
   }
@@ -220,6 +216,8 @@ export class BillReader {
   private summary(fields: string[], no: number, fail: (reason: string) => never): BillEnd {
     const summary: BillSummary = { count: 0 };
     const mismatches: SummaryMismatch[] = [];
+    const computed = {} as Record<SummaryField, number>;
+    SUMS.forEach((field, i) => (computed[field] = this.sums[i]));
     this.summaryNames.forEach((column, i) => {
       // Columns WeChat may add later are read past, as in the header.
       if (!(column in SUMMARY_COLUMNS)) return;
@@ -231,8 +229,8 @@ export class BillReader {
           : toUnits(fields[i], field === 'fee' ? FEE_UNIT : FEN, true);
       if (value === undefined) fail(`${column} is not a number: "${fields[i]}"`);
       summary[field] = value as number;
-      if (value !== this.computed[field]) {
-        mismatches.push({ field, column, summary: value as number, rows: this.computed[field] });
+      if (value !== computed[field]) {
+        mismatches.push({ field, column, summary: value as number, rows: computed[field] });
       }
     });
     const layout = this.layout as BillLayout;
@@ -242,48 +240,17 @@ export class BillReader {
       billType: layout.billType,
       format: layout.format,
       summary,
-      computed: { ...this.computed },
+      computed,
       summaryMatches: mismatches.length === 0,
       mismatches,
     };
   }
 }
 
-/** Field `i` of the current line (-1: the bill has no such column, ''). */
-function cell(text: string, at: Int32Array, i: number): string {
-  return i < 0 ? '' : text.slice(at[2 * i], at[2 * i + 1]);
-}
-
-/** 'yyyy-MM-dd HH:mm:ss' in ASCII digits. */
-function isTime(s: string): boolean {
-  if (s.length !== 19) return false;
-  for (let i = 0; i < 19; i++) {
-    const c = s.charCodeAt(i);
-    const expected =
-      i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 32 /* space */ : i === 13 || i === 16 ? 58 : 0;
-    if (expected ? c !== expected : c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-function fieldCountError(
-  text: string,
-  start: number,
-  end: number,
-  no: number,
-  expected: number,
-): BillFormatError {
-  const found = text.slice(start + 1, end).split(SEPARATOR).length;
-  return new BillFormatError(
-    no,
-    `${found} fields where the header has ${expected} (truncated or garbled line)`,
-  );
-}
-
 /** The summary line's fields without their backquotes. */
 function fieldsOf(text: string, expected: number, fail: (reason: string) => never): string[] {
   if (text.charCodeAt(0) !== BACKQUOTE) fail('a data line must start with a backquote');
-  const fields = text.slice(1).split(SEPARATOR);
+  const fields = text.slice(1).split(',`');
   if (fields.length !== expected) {
     fail(`${fields.length} fields where the header has ${expected} (truncated or garbled line)`);
   }
