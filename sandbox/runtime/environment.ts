@@ -57,6 +57,11 @@ export function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
     TCB_ENV: opts.envId,
     ...opts.functionEnv,
     ...(process.env.PAYKIT_SANDBOX_ECHO_LOGS ? { PAYKIT_SANDBOX_ECHO_LOGS: '1' } : {}),
+    // For profiling the instances only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): the sandbox's
+    // own NODE_OPTIONS never reach a function, as the cloud's would not.
+    ...(process.env.PAYKIT_SANDBOX_INSTANCE_NODE_OPTIONS
+      ? { NODE_OPTIONS: process.env.PAYKIT_SANDBOX_INSTANCE_NODE_OPTIONS }
+      : {}),
   };
 }
 
