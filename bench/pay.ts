@@ -8,11 +8,11 @@
  *     bench (on 2 cores, 400 cycles/s leaves 5 ms of CPU per cycle for all three);
  * (b) bill generation time and size for one day of 100,000 trades (bench/pay-bill.ts).
  */
-import { get, post } from '../test/helpers/control';
 import { buildFixtureFunctions } from '../test/helpers/fixtures';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { benchPayBill } from './pay-bill';
 import * as fs from 'fs';
+import { JsonClient } from './json-client';
 import { ms, row, summarize, withTarget } from './stats';
 
 const SUB_MCH_ID = '1900000109';
@@ -40,14 +40,14 @@ interface Cycle {
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
 /** One full cycle: unifiedOrder through the SDK, pay, callback delivered and acknowledged. */
-export async function cycle(base: string, envId: string, n: string): Promise<Cycle> {
+export async function cycle(client: JsonClient, envId: string, n: string): Promise<Cycle> {
   const openid = `oBenchPayer${n}`;
   const outTradeNo = `BENCH${n}`;
   const t0 = process.hrtime.bigint();
-  const call = await post<{
+  const call = await client.post<{
     ok: boolean;
     result: { ok: boolean; res?: { resultCode?: string; payment?: { package: string } }; errMsg?: string };
-  }>(`${base}/gateway/call`, {
+  }>('/gateway/call', {
     name: 'cloudpay',
     openid,
     data: {
@@ -68,7 +68,7 @@ export async function cycle(base: string, envId: string, n: string): Promise<Cyc
   const pkg = call.result?.res?.payment?.package;
   if (!call.ok || !pkg) throw new Error(`unifiedOrder failed: ${JSON.stringify(call)}`);
   const order = elapsed(t0);
-  const paid = await post<{ errMsg: string }>(`${base}/sandbox/pay/act`, {
+  const paid = await client.post<{ errMsg: string }>('/sandbox/pay/act', {
     package: pkg,
     openid,
     action: 'pay',
@@ -77,10 +77,10 @@ export async function cycle(base: string, envId: string, n: string): Promise<Cyc
   const pay = elapsed(t0) - order;
   // One request that the sandbox answers once the callback is acknowledged (waitMs), not a poll
   // loop: polls at 16 in flight were most of the sandbox's requests.
-  const notes = `${base}/sandbox/pay/notifications?outTradeNo=${outTradeNo}`;
-  const delivered = await get<Notifications>(`${notes}&status=delivered&waitMs=${WAIT_MS}`);
+  const notes = `/sandbox/pay/notifications?outTradeNo=${outTradeNo}`;
+  const delivered = await client.get<Notifications>(`${notes}&status=delivered&waitMs=${WAIT_MS}`);
   if (!delivered.notifications.length) {
-    const { notifications } = await get<Notifications>(notes);
+    const { notifications } = await client.get<Notifications>(notes);
     throw new Error(`callback of ${outTradeNo} was not acknowledged: ${JSON.stringify(notifications)}`);
   }
   const total = elapsed(t0);
@@ -88,7 +88,7 @@ export async function cycle(base: string, envId: string, n: string): Promise<Cyc
 }
 
 async function level(
-  base: string,
+  client: JsonClient,
   envId: string,
   concurrency: number,
   runMs: number,
@@ -100,7 +100,7 @@ async function level(
   const until = Date.now() + runMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until) cycles.push(await cycle(base, envId, `${tag}x${next++}`));
+      while (Date.now() < until) cycles.push(await cycle(client, envId, `${tag}x${next++}`));
     }),
   );
   return { cycles, wallMs: elapsed(started) };
@@ -130,20 +130,21 @@ function cpuOfTree(pid: number): { own: number; children: number } | undefined {
   }
 }
 
-export async function benchPayCycles(): Promise<void> {
+export async function benchPayCycles(levels = LEVELS): Promise<void> {
   const sandbox = await startSandboxProcess({
     args: ['--functions', buildFixtureFunctions(['cloudpay', 'payAck'])],
   });
+  const client = new JsonClient(sandbox.url);
   try {
     const stamp = Date.now().toString(36);
     console.log(
       'full pay cycle = unifiedOrder (SDK in a function) + pay + callback delivered and acknowledged',
     );
-    for (const c of LEVELS) {
-      await level(sandbox.url, sandbox.envId, c, WARM_MS, `${stamp}w${c}`);
+    for (const c of levels) {
+      await level(client, sandbox.envId, c, WARM_MS, `${stamp}w${c}`);
       const cpuBefore = cpuOfTree(sandbox.child.pid!);
       const benchBefore = process.cpuUsage();
-      const { cycles, wallMs } = await level(sandbox.url, sandbox.envId, c, LEVEL_MS, `${stamp}c${c}`);
+      const { cycles, wallMs } = await level(client, sandbox.envId, c, LEVEL_MS, `${stamp}c${c}`);
       const cpuAfter = cpuOfTree(sandbox.child.pid!);
       const benchCpu = process.cpuUsage(benchBefore);
       const perSec = (cycles.length / wallMs) * 1000;
@@ -172,11 +173,21 @@ export async function benchPayCycles(): Promise<void> {
       }
     }
   } finally {
+    client.close();
     await sandbox.stop();
   }
 }
 
-export async function benchPay(): Promise<void> {
-  await benchPayCycles();
-  await benchPayBill();
+/** `npm run bench -- pay`; `pay --levels 16` (comma-separated) runs the cycles at those levels only. */
+export async function benchPay(argv = process.argv.slice(2)): Promise<void> {
+  const at = argv.indexOf('--levels');
+  if (at === -1) {
+    await benchPayCycles();
+    await benchPayBill();
+    return;
+  }
+  const levels = (argv[at + 1] ?? '').split(',').map(Number);
+  if (!levels.length || levels.some((c) => !Number.isInteger(c) || c < 1 || c > 256))
+    throw new Error(`--levels takes cycles in flight, comma-separated (1..256), e.g. --levels 1,16`);
+  await benchPayCycles(levels);
 }
