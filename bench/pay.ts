@@ -12,6 +12,7 @@ import { buildFixtureFunctions } from '../test/helpers/fixtures';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { benchPayBill } from './pay-bill';
 import * as fs from 'fs';
+import * as path from 'path';
 import { JsonClient } from './json-client';
 import { ms, row, summarize, withTarget } from './stats';
 
@@ -130,9 +131,10 @@ function cpuOfTree(pid: number): { own: number; children: number } | undefined {
   }
 }
 
-export async function benchPayCycles(levels = LEVELS): Promise<void> {
+export async function benchPayCycles(levels = LEVELS, profileDir?: string): Promise<void> {
   const sandbox = await startSandboxProcess({
     args: ['--functions', buildFixtureFunctions(['cloudpay', 'payAck'])],
+    env: profileDir ? profilingEnv(profileDir) : {},
   });
   const client = new JsonClient(sandbox.url);
   try {
@@ -178,16 +180,29 @@ export async function benchPayCycles(levels = LEVELS): Promise<void> {
   }
 }
 
-/** `npm run bench -- pay`; `pay --levels 16` (comma-separated) runs the cycles at those levels only. */
+/** CPU profiles of the sandbox and every instance it starts (bench/cpu-profile-hook.js), into `dir`. */
+function profilingEnv(dir: string): Record<string, string> {
+  const hook = `--require ${path.join(__dirname, 'cpu-profile-hook.js')}`;
+  return {
+    NODE_OPTIONS: hook,
+    PAYKIT_SANDBOX_INSTANCE_NODE_OPTIONS: hook,
+    PAYKIT_CPU_PROFILE_DIR: path.resolve(dir),
+  };
+}
+
+/**
+ * `npm run bench -- pay`. `pay --levels 16` (comma-separated) runs the cycles at those levels only,
+ * without the bill; `--profile <dir>` also writes CPU profiles of the sandbox and its instances there.
+ */
 export async function benchPay(argv = process.argv.slice(2)): Promise<void> {
-  const at = argv.indexOf('--levels');
-  if (at === -1) {
-    await benchPayCycles();
-    await benchPayBill();
-    return;
-  }
-  const levels = (argv[at + 1] ?? '').split(',').map(Number);
-  if (!levels.length || levels.some((c) => !Number.isInteger(c) || c < 1 || c > 256))
+  const option = (name: string) => (argv.includes(name) ? (argv[argv.indexOf(name) + 1] ?? '') : undefined);
+  const profileDir = option('--profile');
+  if (profileDir === '') throw new Error('--profile takes the folder to write the profiles to');
+  const asked = option('--levels');
+  const levels = asked === undefined ? LEVELS : asked.split(',').map(Number);
+  if (levels.some((c) => !Number.isInteger(c) || c < 1 || c > 256))
     throw new Error(`--levels takes cycles in flight, comma-separated (1..256), e.g. --levels 1,16`);
-  await benchPayCycles(levels);
+  await benchPayCycles(levels, profileDir);
+  if (profileDir) console.log(`    CPU profiles (sandbox-*, instance-*): ${path.resolve(profileDir)}`);
+  if (asked === undefined) await benchPayBill();
 }
