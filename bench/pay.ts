@@ -176,9 +176,12 @@ export async function benchPayCycles(levels = LEVELS, profileDir?: string): Prom
             )
           : line,
       );
-      const stage = (k: keyof Cycle) => ms(summarize(cycles.map((x) => x[k])).p50);
+      const stage = (k: keyof Cycle) => {
+        const { p50, p99 } = summarize(cycles.map((x) => x[k]));
+        return `${ms(p50)} / ${ms(p99)}`;
+      };
       console.log(
-        `    p50 by stage: unifiedOrder ${stage('order')}, pay ${stage('pay')}, callback ${stage('callback')}`,
+        `    p50 / p99 by stage: unifiedOrder ${stage('order')}, pay ${stage('pay')}, callback ${stage('callback')}`,
       );
       if (cpuBefore && cpuAfter) {
         const per = (v: number) => `${(v / cycles.length).toFixed(2)} ms`;
