@@ -8,6 +8,7 @@
 import { buildFixtureFunctions } from '../test/helpers/fixtures';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { V3Client, readMerchant } from '../test/helpers/v3client';
+import { JsonClient } from './json-client';
 import { cycle as cloudPayCycle } from './pay';
 import { ms, row, summarize } from './stats';
 
@@ -99,6 +100,7 @@ export async function benchPayV3(): Promise<void> {
       `${NOTIFY_PATH}=v3Ack`,
     ],
   });
+  const json = new JsonClient(sandbox.url);
   try {
     const merchant = readMerchant(sandbox.dataDir);
     const client = new V3Client(sandbox.url, merchant, merchant.publicKeyId);
@@ -116,12 +118,13 @@ export async function benchPayV3(): Promise<void> {
       await level(v3, c, WARM_MS, `${stamp}w${c}`);
       const a = await level(v3, c, LEVEL_MS, `${stamp}v${c}`);
       report('APIv3 pay cycle', c, a.cycles, a.wallMs);
-      const cloudPay = (n: string) => cloudPayCycle(sandbox.url, sandbox.envId, n);
+      const cloudPay = (n: string) => cloudPayCycle(json, sandbox.envId, n);
       await level(cloudPay, c, WARM_MS, `${stamp}W${c}`);
       const b = await level(cloudPay, c, LEVEL_MS, `${stamp}c${c}`);
       report('cloudPay pay cycle', c, b.cycles, b.wallMs);
     }
   } finally {
+    json.close();
     await sandbox.stop();
   }
 }

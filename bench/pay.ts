@@ -8,19 +8,22 @@
  *     bench (on 2 cores, 400 cycles/s leaves 5 ms of CPU per cycle for all three);
  * (b) bill generation time and size for one day of 100,000 trades (bench/pay-bill.ts).
  */
-import { get, post } from '../test/helpers/control';
 import { buildFixtureFunctions } from '../test/helpers/fixtures';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { benchPayBill } from './pay-bill';
 import * as fs from 'fs';
+import * as path from 'path';
+import { JsonClient } from './json-client';
 import { ms, row, summarize, withTarget } from './stats';
 
 const SUB_MCH_ID = '1900000109';
 const LEVELS = [1, 4, 16];
 /** Wall time each concurrency level runs for (after a short warm-up). */
 const LEVEL_MS = 6000;
-/** Unmeasured run at each level first, so every instance the level needs is started. */
-const WARM_MS = 1000;
+/** Unmeasured run at each level first, so every instance the level needs is started (and its JIT warm). */
+const WARM_MS = 2000;
+/** Longest wait after the warm-up for the spare worker that the last cold start asked for. */
+const SPARE_WAIT_MS = 5000;
 /** How long a cycle waits for its callback before it counts as failed. */
 const WAIT_MS = 10_000;
 const TARGET_PER_S = 400;
@@ -40,14 +43,14 @@ interface Cycle {
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
 /** One full cycle: unifiedOrder through the SDK, pay, callback delivered and acknowledged. */
-export async function cycle(base: string, envId: string, n: string): Promise<Cycle> {
+export async function cycle(client: JsonClient, envId: string, n: string): Promise<Cycle> {
   const openid = `oBenchPayer${n}`;
   const outTradeNo = `BENCH${n}`;
   const t0 = process.hrtime.bigint();
-  const call = await post<{
+  const call = await client.post<{
     ok: boolean;
     result: { ok: boolean; res?: { resultCode?: string; payment?: { package: string } }; errMsg?: string };
-  }>(`${base}/gateway/call`, {
+  }>('/gateway/call', {
     name: 'cloudpay',
     openid,
     data: {
@@ -68,7 +71,7 @@ export async function cycle(base: string, envId: string, n: string): Promise<Cyc
   const pkg = call.result?.res?.payment?.package;
   if (!call.ok || !pkg) throw new Error(`unifiedOrder failed: ${JSON.stringify(call)}`);
   const order = elapsed(t0);
-  const paid = await post<{ errMsg: string }>(`${base}/sandbox/pay/act`, {
+  const paid = await client.post<{ errMsg: string }>('/sandbox/pay/act', {
     package: pkg,
     openid,
     action: 'pay',
@@ -77,10 +80,10 @@ export async function cycle(base: string, envId: string, n: string): Promise<Cyc
   const pay = elapsed(t0) - order;
   // One request that the sandbox answers once the callback is acknowledged (waitMs), not a poll
   // loop: polls at 16 in flight were most of the sandbox's requests.
-  const notes = `${base}/sandbox/pay/notifications?outTradeNo=${outTradeNo}`;
-  const delivered = await get<Notifications>(`${notes}&status=delivered&waitMs=${WAIT_MS}`);
+  const notes = `/sandbox/pay/notifications?outTradeNo=${outTradeNo}`;
+  const delivered = await client.get<Notifications>(`${notes}&status=delivered&waitMs=${WAIT_MS}`);
   if (!delivered.notifications.length) {
-    const { notifications } = await get<Notifications>(notes);
+    const { notifications } = await client.get<Notifications>(notes);
     throw new Error(`callback of ${outTradeNo} was not acknowledged: ${JSON.stringify(notifications)}`);
   }
   const total = elapsed(t0);
@@ -88,7 +91,7 @@ export async function cycle(base: string, envId: string, n: string): Promise<Cyc
 }
 
 async function level(
-  base: string,
+  client: JsonClient,
   envId: string,
   concurrency: number,
   runMs: number,
@@ -100,10 +103,22 @@ async function level(
   const until = Date.now() + runMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until) cycles.push(await cycle(base, envId, `${tag}x${next++}`));
+      while (Date.now() < until) cycles.push(await cycle(client, envId, `${tag}x${next++}`));
     }),
   );
   return { cycles, wallMs: elapsed(started) };
+}
+
+/**
+ * Waits (bounded) until a spare worker is ready: the refill after the warm-up's last cold start
+ * (loading wx-server-sdk, ~0.2 s of CPU) is cold-start work, not the measured cycles'.
+ */
+async function spareReady(client: JsonClient): Promise<void> {
+  const until = Date.now() + SPARE_WAIT_MS;
+  while (Date.now() < until) {
+    if ((await client.get<{ spares: number[] }>('/sandbox/functions')).spares.length) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** CPU milliseconds used so far by `pid` and, apart, by its live children (Linux /proc; else undefined). */
@@ -130,20 +145,23 @@ function cpuOfTree(pid: number): { own: number; children: number } | undefined {
   }
 }
 
-export async function benchPayCycles(): Promise<void> {
+export async function benchPayCycles(levels = LEVELS, profileDir?: string): Promise<void> {
   const sandbox = await startSandboxProcess({
     args: ['--functions', buildFixtureFunctions(['cloudpay', 'payAck'])],
+    env: profileDir ? profilingEnv(profileDir) : {},
   });
+  const client = new JsonClient(sandbox.url);
   try {
     const stamp = Date.now().toString(36);
     console.log(
       'full pay cycle = unifiedOrder (SDK in a function) + pay + callback delivered and acknowledged',
     );
-    for (const c of LEVELS) {
-      await level(sandbox.url, sandbox.envId, c, WARM_MS, `${stamp}w${c}`);
+    for (const c of levels) {
+      await level(client, sandbox.envId, c, WARM_MS, `${stamp}w${c}`);
+      await spareReady(client);
       const cpuBefore = cpuOfTree(sandbox.child.pid!);
       const benchBefore = process.cpuUsage();
-      const { cycles, wallMs } = await level(sandbox.url, sandbox.envId, c, LEVEL_MS, `${stamp}c${c}`);
+      const { cycles, wallMs } = await level(client, sandbox.envId, c, LEVEL_MS, `${stamp}c${c}`);
       const cpuAfter = cpuOfTree(sandbox.child.pid!);
       const benchCpu = process.cpuUsage(benchBefore);
       const perSec = (cycles.length / wallMs) * 1000;
@@ -158,9 +176,12 @@ export async function benchPayCycles(): Promise<void> {
             )
           : line,
       );
-      const stage = (k: keyof Cycle) => ms(summarize(cycles.map((x) => x[k])).p50);
+      const stage = (k: keyof Cycle) => {
+        const { p50, p99 } = summarize(cycles.map((x) => x[k]));
+        return `${ms(p50)} / ${ms(p99)}`;
+      };
       console.log(
-        `    p50 by stage: unifiedOrder ${stage('order')}, pay ${stage('pay')}, callback ${stage('callback')}`,
+        `    p50 / p99 by stage: unifiedOrder ${stage('order')}, pay ${stage('pay')}, callback ${stage('callback')}`,
       );
       if (cpuBefore && cpuAfter) {
         const per = (v: number) => `${(v / cycles.length).toFixed(2)} ms`;
@@ -172,11 +193,34 @@ export async function benchPayCycles(): Promise<void> {
       }
     }
   } finally {
+    client.close();
     await sandbox.stop();
   }
 }
 
-export async function benchPay(): Promise<void> {
-  await benchPayCycles();
-  await benchPayBill();
+/** CPU profiles of the sandbox and every instance it starts (bench/cpu-profile-hook.js), into `dir`. */
+function profilingEnv(dir: string): Record<string, string> {
+  const hook = `--require ${path.join(__dirname, 'cpu-profile-hook.js')}`;
+  return {
+    NODE_OPTIONS: hook,
+    PAYKIT_SANDBOX_INSTANCE_NODE_OPTIONS: hook,
+    PAYKIT_CPU_PROFILE_DIR: path.resolve(dir),
+  };
+}
+
+/**
+ * `npm run bench -- pay`. `pay --levels 16` (comma-separated) runs the cycles at those levels only,
+ * without the bill; `--profile <dir>` also writes CPU profiles of the sandbox and its instances there.
+ */
+export async function benchPay(argv = process.argv.slice(2)): Promise<void> {
+  const option = (name: string) => (argv.includes(name) ? (argv[argv.indexOf(name) + 1] ?? '') : undefined);
+  const profileDir = option('--profile');
+  if (profileDir === '') throw new Error('--profile takes the folder to write the profiles to');
+  const asked = option('--levels');
+  const levels = asked === undefined ? LEVELS : asked.split(',').map(Number);
+  if (levels.some((c) => !Number.isInteger(c) || c < 1 || c > 256))
+    throw new Error(`--levels takes cycles in flight, comma-separated (1..256), e.g. --levels 1,16`);
+  await benchPayCycles(levels, profileDir);
+  if (profileDir) console.log(`    CPU profiles (sandbox-*, instance-*): ${path.resolve(profileDir)}`);
+  if (asked === undefined) await benchPayBill();
 }

@@ -19,7 +19,8 @@ export class SandboxEvents {
   emit(kind: LiveEventKind, key?: string): void {
     const event: LiveEvent = { id: this.nextId++, kind, wallAt: Date.now(), ...(key ? { key } : {}) };
     this.buffer.push(event);
-    if (this.buffer.length > this.capacity) this.buffer.splice(0, this.buffer.length - this.capacity);
+    // Trimmed once it holds twice what is kept, not on every event: one splice per `capacity` events.
+    if (this.buffer.length >= 2 * this.capacity) this.buffer.splice(0, this.buffer.length - this.capacity);
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -31,7 +32,7 @@ export class SandboxEvents {
 
   /** Events after `id` still in the buffer (a reconnecting client's gap). */
   since(id: number): LiveEvent[] {
-    return this.buffer.filter((e) => e.id > id);
+    return this.buffer.slice(-this.capacity).filter((e) => e.id > id);
   }
 
   subscribe(listener: LiveListener): () => void {

@@ -120,13 +120,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     if (!sandbox || !policy) {
       return sendError(res, new SandboxError('STARTING', 'the sandbox is starting', 503));
     }
-    const refused = refusal(policy, req, new URL(req.url ?? '/', 'http://sandbox'));
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const refused = refusal(policy, req, url);
     if (refused) {
       // The body is not read: let the connection go rather than drain an attacker's upload.
       res.setHeader('connection', 'close');
       return sendError(res, refused);
     }
-    route(sandbox, req, res).catch((err: unknown) => sendError(res, err));
+    route(sandbox, req, res, url.pathname).catch((err: unknown) => sendError(res, err));
   });
   server.keepAliveTimeout = 60_000;
   await listen(server, opts.port ?? 0, host);
@@ -230,8 +231,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   return sandbox;
 }
 
-async function route(sandbox: Sandbox, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
+async function route(
+  sandbox: Sandbox,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  pathname: string,
+): Promise<void> {
   if (pathname === '/admin' || pathname.startsWith('/admin/')) return handleAdmin(sandbox, req, res);
   if (pathname.startsWith('/gateway/')) return handleGateway(sandbox, req, res, pathname);
   if (pathname.startsWith('/sandbox/') || pathname === '/sandbox')

@@ -18,15 +18,37 @@ export interface Transport {
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new SandboxError('INVALID_PARAM', `request body over ${limit} bytes`, 413);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The whole body. Read with listeners rather than `for await`: an async iterator per request was a
+ * visible share of the sandbox's CPU at a few thousand requests a second. Over `limit`, the request
+ * is destroyed (its connection dropped, as the iterator's early exit did) and the read fails.
+ */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: Error) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', done);
+      req.off('close', onClose);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      done(new SandboxError('INVALID_PARAM', `request body over ${limit} bytes`, 413));
+      req.destroy();
+    };
+    const onEnd = () => done();
+    const onClose = () => done(new Error('the request was closed before its body ended'));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', done);
+    req.once('close', onClose);
+  });
 }
 
 /** Parses an `/admin` request body into its parameters (JSON, or multipart fields as Buffers). */

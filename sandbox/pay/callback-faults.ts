@@ -36,6 +36,10 @@ export function isCallbackFaultMode(value: unknown): value is CallbackFaultMode 
   return typeof value === 'string' && (CALLBACK_FAULT_MODES as readonly string[]).includes(value);
 }
 
+/** Databases whose pay_callback_faults is known to hold no fault with uses left: the call path then reads nothing
+ *  (every pay API call and callback asks). Per database, since more than one CallbackFaults share the table. */
+const noCallbackFaults = new WeakSet<Database.Database>();
+
 export class CallbackFaults {
   constructor(private readonly db: Database.Database) {}
 
@@ -55,6 +59,7 @@ export class CallbackFaults {
         'INSERT INTO pay_callback_faults (kind, mode, remaining, delay_ms) VALUES (?, ?, ?, ?)',
       ).run(f.kind ?? null, f.mode, f.count, delayMs).lastInsertRowid,
     );
+    noCallbackFaults.delete(this.db);
     return { id, ...(f.kind ? { kind: f.kind } : {}), mode: f.mode, remaining: f.count, delayMs };
   }
 
@@ -63,6 +68,8 @@ export class CallbackFaults {
       this.db,
       'SELECT * FROM pay_callback_faults WHERE remaining > 0 ORDER BY id',
     ).all() as Row[];
+    if (rows.length) noCallbackFaults.delete(this.db);
+    else noCallbackFaults.add(this.db);
     return rows.map((r) => ({
       id: r.id,
       ...(r.kind ? { kind: r.kind } : {}),
@@ -74,10 +81,12 @@ export class CallbackFaults {
 
   clear(): void {
     statement(this.db, 'DELETE FROM pay_callback_faults').run();
+    noCallbackFaults.delete(this.db);
   }
 
   /** Consumes one use of the oldest matching fault among `modes`. */
   take(kind: 'payment' | 'refund', modes: CallbackFaultMode[]): CallbackFault | undefined {
+    if (noCallbackFaults.has(this.db)) return undefined;
     const fault = this.list().find((f) => (!f.kind || f.kind === kind) && modes.includes(f.mode));
     if (!fault) return undefined;
     statement(this.db, 'UPDATE pay_callback_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);

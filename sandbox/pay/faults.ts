@@ -128,6 +128,10 @@ export const FAULT_DESCRIPTIONS: Record<string, string> = {
   USER_ACCOUNT_ABNORMAL: '退款请求失败',
 };
 
+/** Databases whose pay_faults is known to hold no fault with uses left: the call path then reads nothing
+ *  (every pay API call and callback asks). Per database, since more than one ApiFaults share the table. */
+const noApiFaults = new WeakSet<Database.Database>();
+
 export class ApiFaults {
   constructor(private readonly db: Database.Database) {}
 
@@ -142,6 +146,7 @@ export class ApiFaults {
         'INSERT INTO pay_faults (api, remaining, error, after_processing) VALUES (?, ?, ?, ?)',
       ).run(f.api, f.count, f.error, afterProcessing ? 1 : 0).lastInsertRowid,
     );
+    noApiFaults.delete(this.db);
     return { id, api: f.api, remaining: f.count, error: f.error, afterProcessing };
   }
 
@@ -150,6 +155,8 @@ export class ApiFaults {
       this.db,
       'SELECT * FROM pay_faults WHERE remaining > 0 ORDER BY id',
     ).all() as Row[];
+    if (rows.length) noApiFaults.delete(this.db);
+    else noApiFaults.add(this.db);
     return rows.map((r) => ({
       id: r.id,
       api: r.api,
@@ -161,11 +168,13 @@ export class ApiFaults {
 
   clear(): void {
     statement(this.db, 'DELETE FROM pay_faults').run();
+    noApiFaults.delete(this.db);
   }
 
   /** Consumes one use of the oldest fault for `api`. `*` stands for every cloudPay API call, not for the
    *  `refundResult` outcome knob (a refund settling on the clock must not use up a fault meant for calls). */
   take(api: string): ApiFault | undefined {
+    if (noApiFaults.has(this.db)) return undefined;
     const wildcard = api !== REFUND_RESULT;
     const fault = this.list().find((f) => f.api === api || (wildcard && f.api === '*'));
     if (!fault) return undefined;

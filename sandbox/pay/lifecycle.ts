@@ -31,6 +31,11 @@ export class TradeLifecycle {
 
   /** NOTPAY/USERPAYING → SUCCESS, then the payment callback. */
   markPaid(trade: TradeRow): void {
+    // The trade, its notification and the first attempt's start: one commit.
+    this.ctx.records.transaction(() => this.pay(trade));
+  }
+
+  private pay(trade: TradeRow): void {
     const { records, config, clock } = this.ctx;
     const current = records.trade(trade.sub_mch_id, trade.out_trade_no);
     if (!current || (current.state !== 'NOTPAY' && current.state !== 'USERPAYING')) return;

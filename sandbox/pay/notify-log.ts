@@ -1,4 +1,5 @@
-/** The callback log tables (pay_notifications, pay_deliveries) as the control surface reads them. */
+/** The callback log tables (pay_notifications, pay_deliveries): their rows as the notifier writes them,
+ *  and as the control surface reads them. */
 import type Database from 'better-sqlite3';
 import { statement } from '../cloud/statements';
 import type {
@@ -127,4 +128,78 @@ export function safeJson(value: unknown): string {
   } catch {
     return JSON.stringify(String(value));
   }
+}
+
+/** A new notification's row (`input` is the notifier's NotificationInput); its id. */
+export function insertNotification(
+  db: Database.Database,
+  input: {
+    kind: CallbackKind;
+    subMchId: string;
+    outTradeNo: string;
+    outRefundNo?: string;
+    envId: string;
+    functionName: string;
+    event: Record<string, unknown>;
+  },
+  state: { status: NotificationStatus; nextAt: number | null; createdAt: number },
+): number {
+  return Number(
+    statement(
+      db,
+      `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
+           status, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+    ).run(
+      input.kind,
+      input.subMchId,
+      input.outTradeNo,
+      input.outRefundNo ?? null,
+      input.envId,
+      input.functionName,
+      JSON.stringify(input.event),
+      state.status,
+      state.nextAt,
+      state.createdAt,
+    ).lastInsertRowid,
+  );
+}
+
+/** One delivery attempt of `row` in the log, `pending` until finishDelivery (or over at once); its id. */
+export function insertDelivery(
+  db: Database.Database,
+  row: NotificationRow,
+  d: { attempt: number; duplicate: boolean; at: number; outcome: DeliveryOutcome; error?: string },
+): number {
+  return Number(
+    statement(
+      db,
+      `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
+           duplicate, started_at, finished_at, outcome, answer, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+    ).run(
+      row.id,
+      row.kind,
+      row.out_trade_no,
+      row.out_refund_no,
+      row.env_id,
+      row.function_name,
+      d.attempt,
+      d.duplicate ? 1 : 0,
+      d.at,
+      d.outcome === 'pending' ? null : d.at,
+      d.outcome,
+      d.error ?? null,
+    ).lastInsertRowid,
+  );
+}
+
+/** What the function answered (or why it did not) to a pending delivery. */
+export function finishDelivery(
+  db: Database.Database,
+  id: number,
+  d: { at: number; outcome: DeliveryOutcome; answer: unknown; error?: string },
+): void {
+  statement(
+    db,
+    'UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?',
+  ).run(d.at, d.outcome, d.answer === undefined ? null : safeJson(d.answer), d.error ?? null, id);
 }

@@ -9,9 +9,11 @@ import type { SandboxClock } from '../clock';
 import type { PayConfig } from './config';
 import { CallbackFaults } from './callback-faults';
 import {
+  finishDelivery,
+  insertDelivery,
+  insertNotification,
   listDeliveries,
   listNotifications,
-  safeJson,
   type CallbackKind,
   type DeliveryFilter,
   type DeliveryOutcome,
@@ -78,23 +80,11 @@ export class Notifier {
     const fault = this.faults.take(input.kind, ['delay', 'hold']);
     const held = fault?.mode === 'hold';
     const firstAt = now + (fault?.mode === 'delay' ? fault.delayMs : 0);
-    const id = Number(
-      this.sql(
-        `INSERT INTO pay_notifications (kind, sub_mch_id, out_trade_no, out_refund_no, env_id, function_name, event,
-             status, attempts, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-      ).run(
-        input.kind,
-        input.subMchId,
-        input.outTradeNo,
-        input.outRefundNo ?? null,
-        input.envId,
-        input.functionName,
-        JSON.stringify(input.event),
-        held ? 'held' : 'pending',
-        held ? null : firstAt,
-        now,
-      ).lastInsertRowid,
-    );
+    const id = insertNotification(this.db, input, {
+      status: held ? 'held' : 'pending',
+      nextAt: held ? null : firstAt,
+      createdAt: now,
+    });
     if (!held) this.schedule(id, firstAt);
     this.changed(input.outTradeNo);
     return id;
@@ -169,13 +159,13 @@ export class Notifier {
     gone: Promise<void>,
   ): Promise<NotificationView[]> {
     if (this.closed) return Promise.resolve(this.notifications(filter));
-    return this.watch.waitFor(() => this.notifications(filter), waitMs, gone);
+    return this.watch.waitFor(() => this.notifications(filter), waitMs, gone, filter.outTradeNo);
   }
 
   /** Wakes the waiters on notification statuses, and tells the live feed which order changed. */
-  private changed(outTradeNo?: string): void {
-    this.watch.changed();
-    if (outTradeNo !== undefined) this.onChange(outTradeNo);
+  private changed(outTradeNo: string): void {
+    this.watch.changed(outTradeNo);
+    this.onChange(outTradeNo);
   }
 
   deliveries(filter: DeliveryFilter = {}): DeliveryView[] {
@@ -210,36 +200,50 @@ export class Notifier {
   }
 
   private async attempt(id: number): Promise<void> {
+    // Its start (status, a callback fault used, the delivery logged) is one commit.
+    const started = this.db.transaction(() => this.begin(id))();
+    await started?.sending;
+  }
+
+  private begin(id: number): { sending: Promise<void> } | undefined {
     const row = this.row(id);
-    if (!row || row.status !== 'pending' || this.closed) return;
+    if (!row || row.status !== 'pending' || this.closed) return undefined;
     const attempt = row.attempts + 1;
     const startedAt = this.clock.now();
     this.sql("UPDATE pay_notifications SET status = 'inflight', attempts = ? WHERE id = ?").run(attempt, id);
     const fault = this.faults.take(row.kind, ['drop', 'duplicate']);
     if (fault?.mode === 'drop') {
-      this.logDelivery(row, attempt, false, startedAt, 'dropped', undefined, 'dropped by callback fault');
+      this.logDelivery(row, attempt, false, startedAt, 'dropped', 'dropped by callback fault');
       this.failed({ ...row, attempts: attempt }, startedAt);
-      this.changed();
-      return;
+      return undefined;
     }
-    if (fault?.mode === 'duplicate') this.track(this.send(row, attempt, true).then(() => undefined));
-    const ok = await this.send(row, attempt, false);
-    if (this.closed) return;
+    if (fault?.mode === 'duplicate') this.track(this.send(row, attempt, true));
+    return { sending: this.send(row, attempt, false, (ok) => this.conclude(id, ok, startedAt)) };
+  }
+
+  /** The attempt's answer is in (and logged): delivered, or the next retry is planned. */
+  private conclude(id: number, ok: boolean, startedAt: number): void {
     const current = this.row(id);
     if (!current || current.status !== 'inflight') return;
     if (ok) {
       this.sql(
         "UPDATE pay_notifications SET status = 'delivered', delivered_at = ?, next_at = NULL WHERE id = ?",
       ).run(this.clock.now(), id);
-      this.changed(current.out_trade_no);
     } else {
       this.failed(current, startedAt);
     }
-    this.changed();
   }
 
-  /** One delivery of the event; resolves with whether it was acknowledged. */
-  private async send(row: NotificationRow, attempt: number, duplicate: boolean): Promise<boolean> {
+  /**
+   * One delivery of the event, logged. `then` (the attempt's conclusion) runs in the same SQLite
+   * transaction as the log's answer: one commit instead of two per delivery.
+   */
+  private async send(
+    row: NotificationRow,
+    attempt: number,
+    duplicate: boolean,
+    then?: (ok: boolean) => void,
+  ): Promise<void> {
     const startedAt = this.clock.now();
     const logId = this.logDelivery(row, attempt, duplicate, startedAt, 'pending');
     let outcome: DeliveryOutcome;
@@ -257,12 +261,12 @@ export class Notifier {
       outcome = 'error';
       error = err instanceof Error ? err.message : String(err);
     }
-    if (this.closed) return false;
-    this.sql(
-      'UPDATE pay_deliveries SET finished_at = ?, outcome = ?, answer = ?, error = ? WHERE id = ?',
-    ).run(this.clock.now(), outcome, answer === undefined ? null : safeJson(answer), error ?? null, logId);
-    this.changed(row.out_trade_no);
-    return outcome === 'ok';
+    if (this.closed) return;
+    this.db.transaction(() => {
+      finishDelivery(this.db, logId, { at: this.clock.now(), outcome, answer, error });
+      then?.(outcome === 'ok');
+      this.changed(row.out_trade_no);
+    })();
   }
 
   private logDelivery(
@@ -271,30 +275,9 @@ export class Notifier {
     duplicate: boolean,
     at: number,
     outcome: DeliveryOutcome,
-    answer?: unknown,
     error?: string,
   ): number {
-    const finished = outcome === 'pending' ? null : at;
-    const id = Number(
-      this.sql(
-        `INSERT INTO pay_deliveries (notification_id, kind, out_trade_no, out_refund_no, env_id, function_name, attempt,
-             duplicate, started_at, finished_at, outcome, answer, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        row.id,
-        row.kind,
-        row.out_trade_no,
-        row.out_refund_no,
-        row.env_id,
-        row.function_name,
-        attempt,
-        duplicate ? 1 : 0,
-        at,
-        finished,
-        outcome,
-        answer === undefined ? null : safeJson(answer),
-        error ?? null,
-      ).lastInsertRowid,
-    );
+    const id = insertDelivery(this.db, row, { attempt, duplicate, at, outcome, error });
     this.changed(row.out_trade_no);
     return id;
   }

@@ -57,7 +57,24 @@ export function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
     TCB_ENV: opts.envId,
     ...opts.functionEnv,
     ...(process.env.PAYKIT_SANDBOX_ECHO_LOGS ? { PAYKIT_SANDBOX_ECHO_LOGS: '1' } : {}),
+    ...profiling(),
   };
+}
+
+/**
+ * For profiling the instances only (`npm run bench -- pay --profile <dir>`, bench/cpu-profile-hook.js):
+ * NODE_OPTIONS from PAYKIT_SANDBOX_INSTANCE_NODE_OPTIONS, and where the hook writes. The sandbox's own
+ * NODE_OPTIONS never reach a function, as the cloud's would not.
+ */
+function profiling(): Record<string, string> {
+  const options = process.env.PAYKIT_SANDBOX_INSTANCE_NODE_OPTIONS;
+  if (!options) return {};
+  const env: Record<string, string> = { NODE_OPTIONS: options };
+  for (const key of ['PAYKIT_CPU_PROFILE_DIR', 'PAYKIT_CPU_PROFILE_EVERY_MS']) {
+    const value = process.env[key];
+    if (value) env[key] = value;
+  }
+  return env;
 }
 
 export function invocationEnv(caller: Caller, token: string): Record<string, string> {

@@ -38,15 +38,18 @@ export class InvocationLog {
 
   add(record: InvocationRecord): void {
     this.records.push(record);
-    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+    // Trimmed once it holds twice what is kept, not on every call: one splice per `capacity` calls.
+    if (this.records.length >= 2 * this.capacity) this.records.splice(0, this.records.length - this.capacity);
     this.onAdd?.(record);
   }
 
   list(filter: { name?: string; openid?: string; limit?: number } = {}): InvocationRecord[] {
-    const matching = this.records.filter(
-      (r) =>
-        (!filter.name || r.name === filter.name) && (!filter.openid || r.caller.openid === filter.openid),
-    );
+    const matching = this.records
+      .slice(-this.capacity)
+      .filter(
+        (r) =>
+          (!filter.name || r.name === filter.name) && (!filter.openid || r.caller.openid === filter.openid),
+      );
     return matching.slice(-(filter.limit ?? 100));
   }
 }
