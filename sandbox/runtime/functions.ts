@@ -15,14 +15,13 @@ import { InvocationLog } from './invocation-log';
 import { baseEnv, checkDependencies, invocationEnv } from './environment';
 import {
   killWorker,
-  loadFunction,
   runInvocation,
   startWorker,
   type ColdStart,
   type Instance,
   type Worker,
 } from './instance';
-import { SpareWorkers } from './spares';
+import { SpareWorkers, startInstance } from './spares';
 import type { ApiCalls, Caller, FunctionConfig, Invocation, InvokeOutcome, RuntimeOptions } from './types';
 
 export type { ApiCalls, Caller, FunctionConfig, Invocation, InvokeOutcome, RuntimeOptions } from './types';
@@ -247,7 +246,7 @@ export class FunctionRuntime {
         let started: { worker: Worker; coldStart: ColdStart };
         try {
           checkDependencies(name, path.dirname(entry));
-          started = await this.startInstance(entry);
+          started = await startInstance(this.spares, baseEnv(this.opts), entry);
         } finally {
           pool.starting--;
         }
@@ -275,40 +274,7 @@ export class FunctionRuntime {
       instance.child.kill('SIGKILL');
     pool.waiting.shift()?.();
   }
-
-  /**
-   * A new instance of the function at `entry`: a spare worker if there is one, else a fresh fork;
-   * either way a process that has run nothing of the function yet. Then a spare replaces it.
-   */
-  private async startInstance(entry: string): Promise<{ worker: Worker; coldStart: ColdStart }> {
-    const env = baseEnv(this.opts);
-    const waitStarted = performance.now();
-    const fromSpare = this.spares.take(env);
-    let worker = fromSpare && (await fromSpare.catch(() => undefined));
-    const spare = worker !== undefined;
-    let loadStarted = performance.now();
-    try {
-      if (!worker) throw new Error('no spare');
-      await loadFunction(worker.child, entry);
-    } catch {
-      // No spare, or it died before it loaded the function: start one for this call.
-      worker = await startWorker(env);
-      loadStarted = performance.now();
-      await loadFunction(worker.child, entry);
-    }
-    const loaded = performance.now();
-    this.spares.refill(env);
-    const coldStart: ColdStart = {
-      spare,
-      forkToReadyMs: round(worker.forkToReadyMs),
-      loadMs: round(loaded - loadStarted),
-      waitedMs: round(loadStarted - waitStarted),
-    };
-    return { worker, coldStart };
-  }
 }
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export type { LogLine };
 

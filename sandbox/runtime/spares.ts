@@ -5,7 +5,7 @@
  * function's own module state, still `cold`, only without waiting for the process to start.
  */
 import type { ChildProcess } from 'child_process';
-import { isGone, killWorker, type Worker } from './instance';
+import { isGone, killWorker, loadFunction, startWorker, type ColdStart, type Worker } from './instance';
 
 interface Spare {
   /** The environment it was started with: a spare of another environment is never handed out. */
@@ -39,7 +39,7 @@ export class SpareWorkers {
     return spare.worker;
   }
 
-  /** Starts spares until `count` are ready or starting. Called after a cold start, never on a
+  /** Starts spares until `count` are ready or starting. Called as a cold start takes one, never on a
    *  spare's own exit: a worker that cannot start does not respawn in a loop. */
   refill(env: NodeJS.ProcessEnv): void {
     const envKey = JSON.stringify(env);
@@ -82,3 +82,41 @@ export class SpareWorkers {
     );
   }
 }
+
+/**
+ * A new instance of the function at `entry`: a spare worker if there is one, else a fresh fork;
+ * either way a process that has run nothing of the function yet. A spare replaces the one taken
+ * at once, not once this instance is loaded: in a burst of cold starts each takes the spare the
+ * previous one started, so they start side by side rather than one after another.
+ */
+export async function startInstance(
+  spares: SpareWorkers,
+  env: NodeJS.ProcessEnv,
+  entry: string,
+): Promise<{ worker: Worker; coldStart: ColdStart }> {
+  const waitStarted = performance.now();
+  const fromSpare = spares.take(env);
+  spares.refill(env);
+  let worker = fromSpare && (await fromSpare.catch(() => undefined));
+  const spare = worker !== undefined;
+  let loadStarted = performance.now();
+  try {
+    if (!worker) throw new Error('no spare');
+    await loadFunction(worker.child, entry);
+  } catch {
+    // No spare, or it died before it loaded the function: start one for this call.
+    worker = await startWorker(env);
+    loadStarted = performance.now();
+    await loadFunction(worker.child, entry);
+  }
+  const loaded = performance.now();
+  const coldStart: ColdStart = {
+    spare,
+    forkToReadyMs: round(worker.forkToReadyMs),
+    loadMs: round(loaded - loadStarted),
+    waitedMs: round(loadStarted - waitStarted),
+  };
+  return { worker, coldStart };
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
