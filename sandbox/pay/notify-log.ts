@@ -130,18 +130,21 @@ export function safeJson(value: unknown): string {
   }
 }
 
-/** A new notification's row (`input` is the notifier's NotificationInput); its id. */
+/** What a payment or refund callback is about, and where it goes. */
+export interface NotificationInput {
+  kind: CallbackKind;
+  subMchId: string;
+  outTradeNo: string;
+  outRefundNo?: string;
+  envId: string;
+  functionName: string;
+  event: Record<string, unknown>;
+}
+
+/** A new notification's row; its id. */
 export function insertNotification(
   db: Database.Database,
-  input: {
-    kind: CallbackKind;
-    subMchId: string;
-    outTradeNo: string;
-    outRefundNo?: string;
-    envId: string;
-    functionName: string;
-    event: Record<string, unknown>;
-  },
+  input: NotificationInput,
   state: { status: NotificationStatus; nextAt: number | null; createdAt: number },
 ): number {
   return Number(

@@ -18,6 +18,7 @@ import {
   type DeliveryFilter,
   type DeliveryOutcome,
   type DeliveryView,
+  type NotificationInput,
   type NotificationRow,
   type NotificationStatus,
   type NotificationView,
@@ -25,7 +26,13 @@ import {
 import { statement } from '../cloud/statements';
 import { StatusWatch } from './status-watch';
 
-export type { CallbackKind, DeliveryView, NotificationStatus, NotificationView } from './notify-log';
+export type {
+  CallbackKind,
+  DeliveryView,
+  NotificationInput,
+  NotificationStatus,
+  NotificationView,
+} from './notify-log';
 
 export type DeliverFn = (d: {
   kind: CallbackKind;
@@ -33,16 +40,6 @@ export type DeliverFn = (d: {
   functionName: string;
   event: Record<string, unknown>;
 }) => Promise<unknown>;
-
-export interface NotificationInput {
-  kind: CallbackKind;
-  subMchId: string;
-  outTradeNo: string;
-  outRefundNo?: string;
-  envId: string;
-  functionName: string;
-  event: Record<string, unknown>;
-}
 
 /** Marks an answer a deliverer judged acknowledged by its own rule (APIv3: a 2xx in time). A symbol,
  *  so a function's JSON answer can never carry it, and the delivery log does not show it. */
