@@ -48,8 +48,12 @@ function sdkPath(): string {
     return '';
   }
 }
-/** The worker's arguments: the SDK to load ahead ('' for none) and the packages' folder (module-cache.ts). */
-const WORKER_ARGS = [sdkPath(), SHARED_MODULES];
+/**
+ * The worker's arguments: the SDK to load ahead ('' for none) and the packages' folder for the
+ * compile cache ('' for none: PAYKIT_SANDBOX_MODULE_CACHE=0 is the sandbox's setting, and a
+ * worker's environment is the function's, which does not carry it). See module-cache.ts.
+ */
+const WORKER_ARGS = [sdkPath(), process.env.PAYKIT_SANDBOX_MODULE_CACHE === '0' ? '' : SHARED_MODULES];
 
 const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
