@@ -24,9 +24,11 @@ function load(env: Record<string, string> = {}): Record<string, unknown> {
     const a = require(${JSON.stringify(path.join(nodeModules, 'a'))});
     a.report().then((report) => { cache && cache.save(); console.log(JSON.stringify(report)); });
   `;
+  // The run's own setting (e.g. PAYKIT_SANDBOX_MODULE_CACHE=0 npm test) does not decide these cases.
+  const { PAYKIT_SANDBOX_MODULE_CACHE: _ignored, ...inherited } = process.env;
   const out = execFileSync(process.execPath, ['-r', 'esbuild-register', '-e', script], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
   });
   return JSON.parse(out.toString()) as Record<string, unknown>;
 }
