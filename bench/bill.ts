@@ -75,7 +75,7 @@ export async function benchBill(): Promise<void> {
     const bundle = await bundleParser(dir);
     const sizes: Array<[string, number, number]> = [
       ['10 MB', 10 * MiB, 11],
-      ['200 MB', 200 * MiB, 2],
+      ['200 MB', 200 * MiB, 3],
     ];
     for (const [name, target, runs] of sizes) {
       const bill = await writeBill(path.join(dir, `all-${target}.csv`), target);
@@ -124,8 +124,15 @@ export async function benchBill(): Promise<void> {
             ratio >= MIN_RATIO,
           ),
         );
+        // Each run is the kit then tenpay on the same input: their pairs show how much the host moved.
+        const paired = results.kit.map((k, i) => results.tenpay[i].seconds / k.seconds);
+        const spread = `${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}× run by run`;
         console.log(
-          withTarget(`${head('kit / tenpay')} ${ratio.toFixed(2)}×`, `≥ ${MIN_RATIO}×`, ratio >= MIN_RATIO),
+          withTarget(
+            `${head('kit / tenpay')} ${ratio.toFixed(2)}× (best of each; ${spread})`,
+            `≥ ${MIN_RATIO}×`,
+            ratio >= MIN_RATIO,
+          ),
         );
         console.log(
           withTarget(
