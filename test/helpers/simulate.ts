@@ -205,3 +205,13 @@ export async function openPage(
   await eventually(() => (ready(comp) ? true : undefined), opts.ms ?? 10000, `${page} to be ready`);
   return { comp, id };
 }
+
+export const ORDER_DETAIL = 'pages/orders/detail/index';
+
+/** The order detail page opened on `orderNo`, once it shows the order. */
+export function openOrderDetail(
+  orderNo: string,
+  opts: { fresh?: boolean; ms?: number } = {},
+): Promise<{ comp: SimComponent; id: string }> {
+  return openPage(ORDER_DETAIL, { orderNo }, (c) => Boolean(c.data.order) && !c.data.loading, opts);
+}

@@ -12,6 +12,7 @@ import {
   shippingStateText,
 } from '../../miniprogram/paykit/strings';
 import { zto } from '../helpers/shipping-kit';
+import { ORDER_DETAIL, openOrderDetail } from '../helpers/simulate';
 import { DEFAULT_ADMIN, buy, closeOrder, openPage, pageShot, refundOrder, shownAs } from './scenes';
 import { LONG_NAME, TEN_LINES, user, type Step, type View, type ViewState } from './view-kit';
 
@@ -93,13 +94,10 @@ function detailView(name: string, steps: Step[], mustShow: (s: ViewState) => str
     steps,
     async shoot(ctx, s) {
       ctx.wxs.openid = user(`detail-${name}`);
-      const opened = await openPage(
-        'pages/orders/detail/index',
-        { orderNo: s.orderNo },
-        (c) => Boolean(c.data.order) && !c.data.loading,
-      );
+      // Afresh, as every view's page is (scenes.ts openPage).
+      const opened = await openOrderDetail(s.orderNo, { fresh: true });
       return {
-        html: pageShot('pages/orders/detail/index', opened),
+        html: pageShot(ORDER_DETAIL, opened),
         mustShow: [s.orderNo, detailText.orderNo, ...mustShow(s)],
       };
     },

@@ -5,7 +5,13 @@
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
 import { eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
-import { loadComp, openPage, renderComp, type SimComponent } from '../../helpers/simulate';
+import {
+  loadComp,
+  ORDER_DETAIL,
+  openOrderDetail,
+  renderComp,
+  type SimComponent,
+} from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [
@@ -40,12 +46,7 @@ async function newOrder(): Promise<{ orderNo: string; payment: { package: string
 }
 
 async function openDetail(orderNo: string): Promise<SimComponent> {
-  const { comp } = await openPage(
-    'pages/orders/detail/index',
-    { orderNo },
-    (c) => Boolean(c.data.order) && !c.data.loading,
-    { ms: 5000 },
-  );
+  const { comp } = await openOrderDetail(orderNo, { ms: 5000 });
   opened.push(comp);
   return comp;
 }
@@ -219,7 +220,7 @@ describe('order detail page', () => {
   test('someone else’s order is not shown', async () => {
     const { orderNo } = await newOrder();
     suite.wxs.openid = `o_detail_other_${process.pid}`;
-    const { comp } = renderComp(loadComp('pages/orders/detail/index'));
+    const { comp } = renderComp(loadComp(ORDER_DETAIL));
     opened.push(comp);
     comp.instance.onLoad({ orderNo });
     comp.instance.onShow();

@@ -9,7 +9,7 @@ import { ORDER_CONFIRM_APPID, receiptReturned } from '../../../miniprogram/payki
 import { callAs, eventually, get, post, readDoc, send } from '../../helpers/control';
 import { merchantArgs } from '../../helpers/kit';
 import { miniprogramSuite } from '../../helpers/mp-suite';
-import { openPage, type SimComponent } from '../../helpers/simulate';
+import { openOrderDetail, type SimComponent } from '../../helpers/simulate';
 
 const ADMIN = 'o_receipt_admin';
 let users = 0;
@@ -54,12 +54,7 @@ async function shippedOrder(): Promise<{ orderNo: string; transactionId: string 
 }
 
 async function openDetail(orderNo: string): Promise<SimComponent> {
-  const { comp } = await openPage(
-    'pages/orders/detail/index',
-    { orderNo },
-    (c) => Boolean(c.data.order) && !c.data.loading,
-    { ms: 5000 },
-  );
+  const { comp } = await openOrderDetail(orderNo, { ms: 5000 });
   opened.push(comp);
   return comp;
 }
