@@ -3,7 +3,7 @@
  * (`dist/sandbox/cli.js`, made by `npm run build`, which `npm test` runs first). Each file gets its
  * own data folder, port and clock, so suites run in parallel without seeing each other.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import { execFile, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -110,4 +110,31 @@ export async function startSandboxProcess(opts: StartOptions = {}): Promise<Sand
         child.kill(signal);
       }),
   };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One `paykit-sandbox <args>` command, as a user runs it: the built CLI, or with `launcher` the
+ * `bin/paykit-sandbox.js` that `npm run sandbox` runs. `url` adds `--url <url>`; `env` is added to
+ * this process's environment. Resolves with the exit code and output, never rejects.
+ */
+export function runCli(
+  args: string[],
+  opts: { url?: string; env?: Record<string, string>; launcher?: boolean } = {},
+): Promise<CliRun> {
+  const entry = path.join(ROOT, opts.launcher ? 'bin/paykit-sandbox.js' : 'dist/sandbox/cli.js');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [entry, ...args, ...(opts.url ? ['--url', opts.url] : [])],
+      { cwd: ROOT, env: { ...process.env, ...opts.env } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }

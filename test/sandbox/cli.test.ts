@@ -3,12 +3,11 @@
  * The control commands of the sandbox CLI (`node dist/sandbox/cli.js <command> --url …`) against a
  * running sandbox: text for people, --json for scripts, clear errors with exit code 1.
  */
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { post } from '../helpers/control';
-import { ROOT, startSandboxProcess } from '../helpers/sandbox';
+import { startSandboxProcess, runCli, type CliRun } from '../helpers/sandbox';
 import { startPaySdk, type PaySdk } from '../helpers/paysdk';
 import { TRADE_DAY_NOON } from '../helpers/constants';
 
@@ -20,24 +19,8 @@ interface ClockState {
   offsetMs: number;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}, withUrl = true): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'dist/sandbox/cli.js'), ...args, ...(withUrl ? ['--url', sdk.base] : [])],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function cli(args: string[], env: Record<string, string> = {}, withUrl = true): Promise<CliRun> {
+  return runCli(args, { env, url: withUrl ? sdk.base : undefined });
 }
 
 async function ok(...args: string[]): Promise<string> {

@@ -4,11 +4,9 @@
  * one error shape `{ error: { code, message } }`, the message naming the valid values; the sandbox
  * stays up and prints no stack trace. The CLI prints the sandbox's message and exits 1.
  */
-import { execFile } from 'child_process';
-import * as path from 'path';
 import { send, type SandboxErrorAnswer } from '../helpers/control';
 import { startPaySdk, type PaySdk } from '../helpers/paysdk';
-import { ROOT } from '../helpers/sandbox';
+import { runCli, type CliRun } from '../helpers/sandbox';
 import { SUB_MCH_ID } from '../helpers/constants';
 
 let sdk: PaySdk;
@@ -117,21 +115,8 @@ describe('every bad input is a 4xx in the one error shape, naming the valid valu
   });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'dist/sandbox/cli.js'), ...args, '--url', sdk.base],
-      { cwd: ROOT },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, { url: sdk.base });
 }
 
 describe('the CLI prints the sandbox message and exits 1', () => {

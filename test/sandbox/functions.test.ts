@@ -3,11 +3,9 @@
  * The sandbox's function runtime, with a user's own functions (test/fixtures/functions) running
  * through the real wx-server-sdk: caller context, errors, timeouts, nested calls, logs, timers.
  */
-import { execFile } from 'child_process';
-import * as path from 'path';
 import { buildFixtureFunctions } from '../helpers/fixtures';
 import { eventually, get, post, query, send, type SandboxErrorAnswer } from '../helpers/control';
-import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { startSandboxProcess, type SandboxProcess, runCli } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let base: string;
@@ -187,15 +185,7 @@ test('a frozen clock reads one instant inside a function, however long it runs',
 });
 
 test('the CLI calls a function as a local user, and says when the call itself failed', async () => {
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [path.join(ROOT, 'dist/sandbox/cli.js'), ...args, '--url', base],
-        (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
+  const cli = (...args: string[]) => runCli(args, { url: base });
   const asAdmin = await cli('call', 'whoami', 'tag=cli', '--as', 'admin', '--json');
   expect(asAdmin.code).toBe(0);
   expect(JSON.parse(asAdmin.stdout)).toMatchObject({ tag: 'cli', after: { OPENID: 'oPaykitLocalUser' } });

@@ -4,10 +4,8 @@
  * 4xx in the one error shape naming the valid values, a web page cannot change anything, nothing is
  * half-written; and the settings and orders survive a restart of the sandbox (the data folder).
  */
-import { execFile } from 'child_process';
-import * as path from 'path';
 import { send, type SandboxErrorAnswer } from '../helpers/control';
-import { ROOT, startSandboxProcess } from '../helpers/sandbox';
+import { startSandboxProcess, runCli, type CliRun } from '../helpers/sandbox';
 import { expressUpload, startShippingSdk, type PaidOrder, type ShippingSdk } from '../helpers/shipping';
 
 let sdk: ShippingSdk;
@@ -91,15 +89,8 @@ test('/admin: a malformed cloud call is the tcb error envelope, a foreign page i
 });
 
 /** `paykit-sandbox <args>` against this suite's sandbox: exit code and output. */
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'dist/sandbox/cli.js'), ...args, '--url', sdk.base],
-      { cwd: ROOT },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, { url: sdk.base });
 }
 
 test('the CLI: shipping orders, config, confirm, emit, events', async () => {

@@ -5,11 +5,11 @@
  * one bash, through `npm run sandbox`. The README is the script, so the two cannot drift. Then what
  * the tour left behind: every time the kit stored under the frozen clock is that instant exactly.
  */
-import { execFile, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { post, query } from '../helpers/control';
-import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { ROOT, startSandboxProcess, type SandboxProcess, runCli, type CliRun } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 
@@ -44,16 +44,8 @@ function bash(script: string): Promise<Run> {
 }
 
 /** One CLI command (the built launcher, as `npm run sandbox` runs it). */
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/paykit-sandbox.js'), ...args, '--url', sandbox.url],
-      { cwd: ROOT },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, { url: sandbox.url, launcher: true });
 }
 
 const at = (iso: string) => new Date(iso).getTime();
