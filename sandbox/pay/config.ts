@@ -2,6 +2,7 @@
  * Knobs of the simulated WeChat Pay. Facts from the reference are defaults; where the reference says
  * UNCONFIRMED the alternative behaviours are selectable here.
  */
+import { settingsPatchProblem } from '../settings';
 import type { SignType } from './sign';
 
 export interface PayConfig {
@@ -168,32 +169,5 @@ const CHOICES: Partial<Record<keyof PayConfig, readonly string[]>> = {
  * valid keys or values, or undefined when it is fine.
  */
 export function configPatchProblem(patch: Record<string, unknown>): string | undefined {
-  const keys = Object.keys(DEFAULT_PAY_CONFIG) as Array<keyof PayConfig>;
-  for (const [key, value] of Object.entries(patch)) {
-    const known = keys.find((k) => k === key);
-    if (!known) return `unknown setting ${key}; the settings are ${keys.join(', ')}`;
-    const current: unknown = DEFAULT_PAY_CONFIG[known];
-    const choices = CHOICES[known];
-    const show = JSON.stringify(value);
-    if (choices && !choices.includes(value as string)) {
-      return `${key} must be one of ${choices.join(', ')}; got ${show}`;
-    }
-    if (Array.isArray(current)) {
-      const numbers = typeof current[0] === 'number';
-      const ok =
-        Array.isArray(value) &&
-        value.every((v) =>
-          numbers ? typeof v === 'number' && Number.isFinite(v) && v >= 0 : typeof v === 'string',
-        );
-      if (!ok)
-        return `${key} must be an array of ${numbers ? 'non-negative numbers' : 'strings'}; got ${show}`;
-    } else if (typeof current === 'number') {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        return `${key} must be a non-negative number; got ${show}`;
-      }
-    } else if (typeof value !== typeof current) {
-      return `${key} must be a ${typeof current}; got ${show}`;
-    }
-  }
-  return undefined;
+  return settingsPatchProblem({ defaults: DEFAULT_PAY_CONFIG, choices: CHOICES, numbers: 'any' }, patch);
 }

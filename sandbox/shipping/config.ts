@@ -4,6 +4,8 @@
  * sandbox keeps its enrolment.
  */
 
+import { settingsPatchProblem } from '../settings';
+
 export interface ShippingConfig {
   /** The account is in WeChat's order-shipping management (§1). Default true: a newcomer's `npm start`
    *  exercises the kit's shipping path; false makes every call answer 48001. */
@@ -65,25 +67,16 @@ const CHOICES: Partial<Record<keyof ShippingConfig, readonly string[]>> = {
 
 /** Why a patch is wrong (naming the valid keys or values), or undefined when it is fine. */
 export function shippingConfigProblem(patch: Record<string, unknown>): string | undefined {
-  const keys = Object.keys(DEFAULT_SHIPPING_CONFIG) as Array<keyof ShippingConfig>;
-  for (const [key, value] of Object.entries(patch)) {
-    const known = keys.find((k) => k === key);
-    if (!known) return `unknown setting ${key}; the settings are ${keys.join(', ')}`;
-    const current: unknown = DEFAULT_SHIPPING_CONFIG[known];
-    const choices = CHOICES[known];
-    const show = JSON.stringify(value);
-    if (choices) {
-      if (!choices.includes(value as string))
-        return `${key} must be one of ${choices.join(', ')}; got ${show}`;
-    } else if (typeof current === 'number') {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-        return `${key} must be a whole number ≥ 0; got ${show}`;
-      if (key === 'maxPageSize' && value < 1) return `maxPageSize must be ≥ 1; got ${show}`;
-    } else if (typeof value !== typeof current) {
-      return `${key} must be a ${typeof current}; got ${show}`;
-    } else if (key === 'eventFunction' && !/^[A-Za-z0-9_-]{0,60}$/.test(value as string)) {
-      return `eventFunction must be a function name (letters, digits, _ and -) or ''; got ${show}`;
-    }
-  }
+  return settingsPatchProblem(
+    { defaults: DEFAULT_SHIPPING_CONFIG, choices: CHOICES, numbers: 'whole', also },
+    patch,
+  );
+}
+
+/** maxPageSize pages at least one order; eventFunction names a function or none. */
+function also(key: keyof ShippingConfig, value: unknown, show: string): string | undefined {
+  if (key === 'maxPageSize' && (value as number) < 1) return `maxPageSize must be ≥ 1; got ${show}`;
+  if (key === 'eventFunction' && !/^[A-Za-z0-9_-]{0,60}$/.test(value as string))
+    return `eventFunction must be a function name (letters, digits, _ and -) or ''; got ${show}`;
   return undefined;
 }
