@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'child_process';
 import * as path from 'path';
 import { SandboxError } from '../errors';
 import { SHARED_MODULES } from './environment';
+import { moduleCacheWanted } from './module-cache';
 import type { InvokeMessage, LoadMessage, WorkerReply } from './messages';
 import type { Invocation } from './types';
 
@@ -53,7 +54,7 @@ function sdkPath(): string {
  * compile cache ('' for none: PAYKIT_SANDBOX_MODULE_CACHE=0 is the sandbox's setting, and a
  * worker's environment is the function's, which does not carry it). See module-cache.ts.
  */
-const WORKER_ARGS = [sdkPath(), process.env.PAYKIT_SANDBOX_MODULE_CACHE === '0' ? '' : SHARED_MODULES];
+const WORKER_ARGS = [sdkPath(), moduleCacheWanted() ? SHARED_MODULES : ''];
 
 const gone = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 

@@ -54,7 +54,7 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
  * Call it before the packages are required; `save()` (also run at exit) writes what was new.
  */
 export function installModuleCache(nodeModules: string, name: string): { save(): void } | undefined {
-  if (process.env.PAYKIT_SANDBOX_MODULE_CACHE === '0' || installed) return installed;
+  if (!moduleCacheWanted() || installed) return installed;
   const key = fingerprint(nodeModules);
   if (!key) return undefined;
   const file = path.join(nodeModules, '.cache', 'paykit-sandbox', `${name}.cache`);
@@ -139,6 +139,11 @@ export function installModuleCache(nodeModules: string, name: string): { save():
 }
 
 let installed: { save(): void } | undefined;
+
+/** Whether this process's environment allows the cache (PAYKIT_SANDBOX_MODULE_CACHE=0 does not). */
+export function moduleCacheWanted(): boolean {
+  return process.env.PAYKIT_SANDBOX_MODULE_CACHE !== '0';
+}
 
 /** The `require` Node hands a module (same surface: resolve, resolve.paths, main, extensions, cache). */
 function requireFor(mod: Module): NodeJS.Require {
