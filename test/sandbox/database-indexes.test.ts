@@ -56,7 +56,9 @@ const QUERIES = [
 ];
 
 it('answers a per-user newest-first page from the index, with the same results as a scan', async () => {
-  await seed(20000);
+  // ~100 orders per user: each query has a second page. How fast the index answers is the bench's
+  // (`npm run bench -- db`), not a timed assertion here.
+  await seed(10000);
   const scanned = [];
   for (const q of QUERIES) scanned.push([await page(q), await page(q, { offset: 20 })]);
   db.ensureIndexes([INDEX]);
@@ -68,11 +70,11 @@ it('answers a per-user newest-first page from the index, with the same results a
     .all() as Array<{ detail: string }>;
   expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING (COVERING )?INDEX ix\/orders\/by_user/);
   expect(plan.map((p) => p.detail).join('\n')).not.toMatch(/TEMP B-TREE/);
-  const started = process.hrtime.bigint();
   for (let i = 0; i < QUERIES.length; i++) {
     expect([await page(QUERIES[i]), await page(QUERIES[i], { offset: 20 })]).toEqual(scanned[i]);
   }
-  expect(Number(process.hrtime.bigint() - started) / 1e6 / QUERIES.length / 2).toBeLessThan(20);
+  // Every query had a full first page and a second one, or the comparison proves little.
+  expect(scanned.every(([first, second]) => first.length === 20 && second.length > 0)).toBe(true);
 });
 
 it('falls back to exact JS matching once an indexed field holds an array', async () => {
