@@ -127,6 +127,13 @@ describe('fields holding bytes >= 0x80', () => {
     ],
     ['a time in words', billWith([{}, { 交易时间: '昨天下午' }]), 3, /交易时间 is not a time: "昨天下午"/],
     [
+      // 19 bytes, as long as a time, but é is 2 of them: checked in place, it is no digit
+      'a time of 19 bytes ending in é',
+      billWith([{}, { 交易时间: '2024-03-15 10:02é' }]),
+      3,
+      /交易时间 is not a time: "2024-03-15 10:02é"/,
+    ],
+    [
       'a field too many',
       billWith([{}, {}, { 商品名称: '咖啡,`大杯' }]),
       4,

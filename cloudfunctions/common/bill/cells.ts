@@ -13,6 +13,8 @@ const COMMA = 44;
 const HIGH_BITS = 0x80808080 | 0;
 /** Past any offset in a block (and a small integer for V8): ends the list of wide runs. */
 const NONE = 0x3fffffff;
+/** 'yyyy-MM-dd HH:mm:ss': '0' stands for any ASCII digit. */
+const TIME = '0000-00-00 00:00:00';
 
 export class Cells {
   /** The block as text; Latin-1 (one character per byte) when `bytes` is set. */
@@ -102,9 +104,23 @@ export class Cells {
     if (i < 0) return '';
     const start = this.at[2 * i];
     const end = this.at[2 * i + 1];
+    if (start === end) return '';
     return this.wide[i] === this.no
       ? (this.bytes as Buffer).toString('utf8', start, end)
       : this.text.slice(start, end);
+  }
+
+  /** Whether field `i` is a time, 'yyyy-MM-dd HH:mm:ss' in ASCII digits, read in place. */
+  isTime(i: number): boolean {
+    const start = this.at[2 * i];
+    if (this.at[2 * i + 1] - start !== TIME.length) return false;
+    const text = this.text;
+    for (let k = 0; k < TIME.length; k++) {
+      const c = text.charCodeAt(start + k);
+      const expected = TIME.charCodeAt(k);
+      if (expected === 48 ? c < 48 || c > 57 : c !== expected) return false;
+    }
+    return true;
   }
 
   /** Field `i` (a column index, -1: none) as integer units of 10^-scale; empty is 0, NaN if no amount. */
@@ -167,16 +183,4 @@ function separatorAt(text: string, from: number): number {
   let tick = text.indexOf('`', from + 1);
   while (tick > 0 && text.charCodeAt(tick - 1) !== COMMA) tick = text.indexOf('`', tick + 1);
   return tick < 0 ? -1 : tick - 1;
-}
-
-/** 'yyyy-MM-dd HH:mm:ss' in ASCII digits: '0' in TIME stands for any digit. */
-const TIME = '0000-00-00 00:00:00';
-export function isTime(s: string): boolean {
-  if (s.length !== TIME.length) return false;
-  for (let i = 0; i < TIME.length; i++) {
-    const c = s.charCodeAt(i);
-    const expected = TIME.charCodeAt(i);
-    if (expected === 48 ? c < 48 || c > 57 : c !== expected) return false;
-  }
-  return true;
 }

@@ -13,7 +13,7 @@ import {
   type BillType,
   type SummaryField,
 } from './columns';
-import { Cells, isTime } from './cells';
+import { Cells } from './cells';
 import { BillFormatError } from './errors';
 import { COUNT, FEE_UNIT, FEN, toUnits } from './money';
 
@@ -154,7 +154,7 @@ export class BillReader {
     const t = layout.text;
     const a = layout.amount;
     const tradeTime = cells.cell(t.tradeTime);
-    if (!isTime(tradeTime)) throw new BillFormatError(no, `交易时间 is not a time: "${tradeTime}"`);
+    if (!cells.isTime(t.tradeTime)) throw new BillFormatError(no, `交易时间 is not a time: "${tradeTime}"`);
     const tradeState = cells.cell(t.tradeState);
     const totalFee = this.amount(no, a.totalFee, FEN);
     const refundFee = this.amount(no, a.refundFee, FEN);
