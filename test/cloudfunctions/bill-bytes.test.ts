@@ -106,6 +106,14 @@ describe('fields holding bytes >= 0x80', () => {
     expect(rows).toEqual(referenceRows(broken.toString('utf8')));
   });
 
+  it('read a string bill as its UTF-8 bytes: a lone surrogate becomes U+FFFD, as it does in bytes', async () => {
+    const text = billWith([{ 商品名称: 'a\uD800b', 商户数据包: '\uDC00' }]);
+    const rows = await rowsOf(text);
+    expect([rows[0].body, rows[0].attach]).toEqual(['a\uFFFDb', '\uFFFD']);
+    expect(rows).toEqual(await rowsOf(Buffer.from(text)));
+    expect(rows).toEqual(await rowsOf(pieces(...text.split('\n').map((line) => `${line}\n`))));
+  });
+
   it('count a line in characters, not bytes, against maxLineLength', async () => {
     const long = billWith([{ 商品名称: '测'.repeat(300) }]);
     const longest = Math.max(...long.split('\r\n').map((l) => l.length));

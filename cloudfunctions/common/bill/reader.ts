@@ -79,18 +79,19 @@ export class BillReader {
     const cells = this.cells;
     cells.load(block);
     const text = cells.text;
+    const bytes = cells.bytes;
     const n = text.length;
     let start = 0;
     while (start < n) {
       const lf = text.indexOf('\n', start);
       const next = lf < 0 ? n : lf + 1;
       let end = lf < 0 ? n : lf;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+      if (end > start && bytes[end - 1] === 13) end--;
       const no = ++this.lineNo;
       if (end - start > this.maxLength && cells.length(start, end) > this.maxLength) {
         throw new BillFormatError(no, `the line is longer than ${this.maxLength} characters`);
       }
-      if (this.state === 'rows' && text.charCodeAt(start) === BACKQUOTE) {
+      if (this.state === 'rows' && bytes[start] === BACKQUOTE) {
         out.push(this.row(start, end, no));
       } else {
         this.line(cells.slice(start, end), no);
