@@ -13,7 +13,7 @@ import {
   type BillType,
   type SummaryField,
 } from './columns';
-import { Cells } from './cells';
+import { BACKQUOTE, Cells } from './cells';
 import { BillFormatError } from './errors';
 import { COUNT, FEE_UNIT, FEN, toUnits } from './money';
 
@@ -43,7 +43,6 @@ export interface BillEnd {
 
 export type BillEntry = BillRow | BillEnd;
 
-const BACKQUOTE = 96;
 /** The totals a summary line may check, in the order BillReader keeps them. */
 const SUMS: readonly SummaryField[] = [
   'count',
