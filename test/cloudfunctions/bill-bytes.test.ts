@@ -60,6 +60,22 @@ describe('fields holding bytes >= 0x80', () => {
     }
   });
 
+  it('found wherever they fall in a 4-byte word, beside backquotes, from bytes at any alignment', async () => {
+    // Lines are split a word at a time where a word holds neither a backquote nor a byte >= 0x80.
+    const bodies = [0, 1, 2, 3, 4, 5].flatMap((pad) =>
+      ['a`b', 'é', '`', 'a,b`', '咖`啡'].map((body) => 'x'.repeat(pad) + body),
+    );
+    const specs: Spec[] = bodies.map((body, i) => ({
+      outTradeNo: `PK2024031510000000000000${String(i).padStart(3, '0')}A01`,
+      total: 1 + i,
+      body,
+    }));
+    const text = bill(HEADERS.ALL, SUMMARY, specs);
+    const reference = referenceRows(text);
+    expect(reference.map((r) => r.body)).toEqual(bodies);
+    for (const k of [0, 1, 2, 3]) expect(await rowsOf(atOffset(Buffer.from(text), k))).toEqual(reference);
+  });
+
   it('read the same with the bytes cut anywhere, also inside a 4-byte character', async () => {
     const emoji = bytes.indexOf(Buffer.from('😀'));
     for (let at = 1; at < bytes.length; at++) {
