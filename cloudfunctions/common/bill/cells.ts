@@ -26,8 +26,8 @@ function mayMatter(word: number): boolean {
   return ((((x - LOW_BITS) & ~x) | word) & TOP_BITS) !== 0;
 }
 
-/** 'yyyy-MM-dd HH:mm:ss': '0' stands for any ASCII digit. */
-const TIME = '0000-00-00 00:00:00';
+/** 'yyyy-MM-dd HH:mm:ss' as bytes, '0' standing for any ASCII digit (bytes: charCodeAt is slower). */
+const TIME = Buffer.from('0000-00-00 00:00:00', 'latin1');
 
 export class Cells {
   /** The block's bytes as Latin-1 text: one character per byte. */
@@ -131,7 +131,7 @@ export class Cells {
     const bytes = this.bytes;
     for (let k = 0; k < TIME.length; k++) {
       const c = bytes[start + k];
-      const expected = TIME.charCodeAt(k);
+      const expected = TIME[k];
       if (expected === 48 ? c < 48 || c > 57 : c !== expected) return false;
     }
     return true;
