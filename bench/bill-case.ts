@@ -51,10 +51,17 @@ async function kit(parse: typeof billBatches, input: BillInput): Promise<Counted
   return { rows, paid, refunded, summaryMatches };
 }
 
+/**
+ * tenpay's caller inflates in one call with 1 MiB output chunks: of the ways measured (one call with
+ * the default 16 KiB chunks, a gunzip stream with 64 KiB or 1 MiB chunks joined), the fastest, ~10%
+ * quicker than the default.
+ */
+const TENPAY_INFLATE = { chunkSize: 1024 * 1024 };
+
 /** tenpay parses a whole string: a stream is read to its end first, a gzip Buffer inflated first. */
 async function tenpay(mode: string, file: string, zipped: Buffer): Promise<TenpayBill> {
   let text: string;
-  if (mode === 'gzip') text = gunzipSync(zipped).toString('utf8');
+  if (mode === 'gzip') text = gunzipSync(zipped, TENPAY_INFLATE).toString('utf8');
   else {
     const chunks: Buffer[] = [];
     for await (const chunk of createReadStream(file)) chunks.push(chunk as Buffer);

@@ -60,6 +60,22 @@ describe('fields holding bytes >= 0x80', () => {
     }
   });
 
+  it('found wherever they fall in a 4-byte word, beside backquotes, from bytes at any alignment', async () => {
+    // Lines are split a word at a time where a word holds neither a backquote nor a byte >= 0x80.
+    const bodies = [0, 1, 2, 3, 4, 5].flatMap((pad) =>
+      ['a`b', 'é', '`', 'a,b`', '咖`啡'].map((body) => 'x'.repeat(pad) + body),
+    );
+    const specs: Spec[] = bodies.map((body, i) => ({
+      outTradeNo: `PK2024031510000000000000${String(i).padStart(3, '0')}A01`,
+      total: 1 + i,
+      body,
+    }));
+    const text = bill(HEADERS.ALL, SUMMARY, specs);
+    const reference = referenceRows(text);
+    expect(reference.map((r) => r.body)).toEqual(bodies);
+    for (const k of [0, 1, 2, 3]) expect(await rowsOf(atOffset(Buffer.from(text), k))).toEqual(reference);
+  });
+
   it('read the same with the bytes cut anywhere, also inside a 4-byte character', async () => {
     const emoji = bytes.indexOf(Buffer.from('😀'));
     for (let at = 1; at < bytes.length; at++) {
@@ -106,6 +122,14 @@ describe('fields holding bytes >= 0x80', () => {
     expect(rows).toEqual(referenceRows(broken.toString('utf8')));
   });
 
+  it('read a string bill as its UTF-8 bytes: a lone surrogate becomes U+FFFD, as it does in bytes', async () => {
+    const text = billWith([{ 商品名称: 'a\uD800b', 商户数据包: '\uDC00' }]);
+    const rows = await rowsOf(text);
+    expect([rows[0].body, rows[0].attach]).toEqual(['a\uFFFDb', '\uFFFD']);
+    expect(rows).toEqual(await rowsOf(Buffer.from(text)));
+    expect(rows).toEqual(await rowsOf(pieces(...text.split('\n').map((line) => `${line}\n`))));
+  });
+
   it('count a line in characters, not bytes, against maxLineLength', async () => {
     const long = billWith([{ 商品名称: '测'.repeat(300) }]);
     const longest = Math.max(...long.split('\r\n').map((l) => l.length));
@@ -126,6 +150,13 @@ describe('fields holding bytes >= 0x80', () => {
       /应结订单金额 is not an amount in yuan: "０.29"/,
     ],
     ['a time in words', billWith([{}, { 交易时间: '昨天下午' }]), 3, /交易时间 is not a time: "昨天下午"/],
+    [
+      // 19 bytes, as long as a time, but é is 2 of them: checked in place, it is no digit
+      'a time of 19 bytes ending in é',
+      billWith([{}, { 交易时间: '2024-03-15 10:02é' }]),
+      3,
+      /交易时间 is not a time: "2024-03-15 10:02é"/,
+    ],
     [
       'a field too many',
       billWith([{}, {}, { 商品名称: '咖啡,`大杯' }]),

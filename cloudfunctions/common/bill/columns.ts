@@ -137,6 +137,48 @@ export interface BillLayout {
   amount: Record<AmountField, number>;
 }
 
+/**
+ * Every field at -1 (no such column), as literals: the row loop reads these records ~30 times a line,
+ * and an object given its 22 keys one by one (`text[field] = -1`) turns into a slow dictionary in V8.
+ */
+function noColumns(): Pick<BillLayout, 'text' | 'amount'> {
+  return {
+    text: {
+      tradeTime: -1,
+      appid: -1,
+      mchId: -1,
+      subMchId: -1,
+      deviceInfo: -1,
+      transactionId: -1,
+      outTradeNo: -1,
+      openid: -1,
+      tradeType: -1,
+      tradeState: -1,
+      bankType: -1,
+      feeType: -1,
+      refundApplyTime: -1,
+      refundSuccessTime: -1,
+      refundId: -1,
+      outRefundNo: -1,
+      refundType: -1,
+      refundStatus: -1,
+      body: -1,
+      attach: -1,
+      feeRate: -1,
+      feeRemark: -1,
+    },
+    amount: {
+      settlementFee: -1,
+      couponFee: -1,
+      refundFee: -1,
+      couponRefundFee: -1,
+      fee: -1,
+      totalFee: -1,
+      requestedRefundFee: -1,
+    },
+  };
+}
+
 /** The layout of a detail header, or a reason it is not one. */
 export function layoutOf(names: string[]): BillLayout | string {
   const seen = new Set<string>();
@@ -148,10 +190,7 @@ export function layoutOf(names: string[]): BillLayout | string {
   const missing = REQUIRED[format].filter((name) => !seen.has(name));
   if (missing.length === REQUIRED[format].length) return 'not a WeChat Pay trade bill header';
   if (missing.length) return `the header lacks ${missing.join(', ')}`;
-  const text = {} as Record<TextField, number>;
-  const amount = {} as Record<AmountField, number>;
-  for (const field of Object.values(TEXT_COLUMNS)) text[field] = -1;
-  for (const field of Object.values(AMOUNT_COLUMNS)) amount[field] = -1;
+  const { text, amount } = noColumns();
   names.forEach((name, i) => {
     if (name in TEXT_COLUMNS) text[TEXT_COLUMNS[name]] = i;
     else if (name in AMOUNT_COLUMNS) amount[AMOUNT_COLUMNS[name]] = i;

@@ -18,24 +18,26 @@ const LIMIT = 1e15;
  * e.g. 0.47000000000000003).
  */
 export function toUnits(text: string, scale: number, round = false): number | undefined {
-  const units = unitsIn(text, 0, text.length, scale, round);
+  // UTF-8: any character but ASCII becomes bytes >= 0x80, never a digit.
+  const bytes = Buffer.from(text, 'utf8');
+  const units = unitsIn(bytes, 0, bytes.length, scale, round);
   return Number.isNaN(units) ? undefined : units;
 }
 
 /**
- * toUnits of text[start, end), read in place by char codes (no substring): this runs ten times per
- * bill line. NaN where toUnits says undefined.
+ * toUnits of the UTF-8 bytes[start, end), read in place (no substring): this runs ten times per bill
+ * line. NaN where toUnits says undefined.
  */
-export function unitsIn(text: string, start: number, end: number, scale: number, round = false): number {
+export function unitsIn(bytes: Uint8Array, start: number, end: number, scale: number, round = false): number {
   let i = start;
-  const negative = i < end && text.charCodeAt(i) === 45; /* - */
+  const negative = i < end && bytes[i] === 45; /* - */
   if (negative) i++;
   let units = 0;
   let wholeDigits = 0;
   let fracDigits = 0;
   let firstDropped = -1;
   for (; i < end; i++) {
-    const c = text.charCodeAt(i) - 48;
+    const c = bytes[i] - 48;
     if (c < 0 || c > 9) break;
     units = units * 10 + c;
     wholeDigits++;
@@ -43,9 +45,9 @@ export function unitsIn(text: string, start: number, end: number, scale: number,
   // Appending digits never makes `units` smaller: one check after the loop is enough.
   if (wholeDigits === 0 || units >= LIMIT) return NaN;
   if (i < end) {
-    if (text.charCodeAt(i) !== 46 /* . */ || i === end - 1) return NaN;
+    if (bytes[i] !== 46 /* . */ || i === end - 1) return NaN;
     for (i++; i < end; i++) {
-      const c = text.charCodeAt(i) - 48;
+      const c = bytes[i] - 48;
       if (c < 0 || c > 9) return NaN;
       if (fracDigits < scale) {
         units = units * 10 + c;

@@ -13,7 +13,7 @@ import {
   type BillType,
   type SummaryField,
 } from './columns';
-import { Cells, isTime } from './cells';
+import { BACKQUOTE, Cells } from './cells';
 import { BillFormatError } from './errors';
 import { COUNT, FEE_UNIT, FEN, toUnits } from './money';
 
@@ -43,7 +43,6 @@ export interface BillEnd {
 
 export type BillEntry = BillRow | BillEnd;
 
-const BACKQUOTE = 96;
 /** The totals a summary line may check, in the order BillReader keeps them. */
 const SUMS: readonly SummaryField[] = [
   'count',
@@ -79,18 +78,19 @@ export class BillReader {
     const cells = this.cells;
     cells.load(block);
     const text = cells.text;
+    const bytes = cells.bytes;
     const n = text.length;
     let start = 0;
     while (start < n) {
       const lf = text.indexOf('\n', start);
       const next = lf < 0 ? n : lf + 1;
       let end = lf < 0 ? n : lf;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+      if (end > start && bytes[end - 1] === 13) end--;
       const no = ++this.lineNo;
       if (end - start > this.maxLength && cells.length(start, end) > this.maxLength) {
         throw new BillFormatError(no, `the line is longer than ${this.maxLength} characters`);
       }
-      if (this.state === 'rows' && text.charCodeAt(start) === BACKQUOTE) {
+      if (this.state === 'rows' && bytes[start] === BACKQUOTE) {
         out.push(this.row(start, end, no));
       } else {
         this.line(cells.slice(start, end), no);
@@ -154,7 +154,7 @@ export class BillReader {
     const t = layout.text;
     const a = layout.amount;
     const tradeTime = cells.cell(t.tradeTime);
-    if (!isTime(tradeTime)) throw new BillFormatError(no, `交易时间 is not a time: "${tradeTime}"`);
+    if (!cells.isTime(t.tradeTime)) throw new BillFormatError(no, `交易时间 is not a time: "${tradeTime}"`);
     const tradeState = cells.cell(t.tradeState);
     const totalFee = this.amount(no, a.totalFee, FEN);
     const refundFee = this.amount(no, a.refundFee, FEN);
