@@ -159,6 +159,8 @@ test('a close racing a payment, 100 times, never ends closed here but paid at We
       expect(outcomes[i].paid.errMsg).not.toBe('requestPayment:ok');
     }
   }
-  // Which side wins each race is up to timing; every order ended one way or the other, consistently.
-  console.log(`close vs pay: ${paidCount} paid, ${100 - paidCount} closed`);
+  // Which side wins each race is up to timing; every order ended one way or the other, consistently,
+  // and the staggers made both sides win some (runs here: 9 to 42 of 100 closed), or the races
+  // proved only one path.
+  expect({ paid: paidCount > 0, closed: paidCount < 100 }).toEqual({ paid: true, closed: true });
 }, 120_000);
