@@ -46,7 +46,9 @@ class SandboxDate extends RealDate {
 globalThis.Date = SandboxDate as DateConstructor;
 
 function send(reply: WorkerReply): void {
-  process.send?.(reply);
+  // The callback takes a failed send (the sandbox went away meanwhile): the 'disconnect' below ends
+  // the instance, where an unhandled 'error' would crash it with a trace.
+  if (process.connected) process.send?.(reply, undefined, undefined, () => undefined);
 }
 
 function loadMain(entry: string): Main {
@@ -109,6 +111,8 @@ function load(entry: string): void {
   send({ type: 'loaded' });
 }
 
+// The sandbox is gone (closed or killed): so is the instance, rather than an orphan.
+process.once('disconnect', () => process.exit(0));
 process.on('message', (msg: InvokeMessage | LoadMessage) => {
   if (msg && msg.type === 'invoke') void invoke(msg);
   else if (msg && msg.type === 'load') load(msg.entry);

@@ -96,6 +96,7 @@ export type EventView = ReturnType<typeof eventView>;
 /** Sends pushes to the configured function, one attempt each, and remembers the ones in flight. */
 export class EventPusher {
   private readonly inflight = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly store: ShippingStore,
@@ -122,15 +123,17 @@ export class EventPusher {
     });
     const view = () => eventView(this.store.event(id)!);
     if (skipped) return Promise.resolve(view());
+    const recorded = view();
+    // Once closed, an answer is not written (the database is closing): the event stays pending, as
+    // when the sandbox is killed, and nothing rejects into pushes nobody awaits any more.
+    const record = (outcome: Parameters<ShippingStore['updateEvent']>[1]) => {
+      if (!this.closed) this.store.updateEvent(id, outcome);
+    };
     const delivery = this.deliver(functionName, payload).then(
       (answer) =>
-        this.store.updateEvent(id, {
-          status: 'delivered',
-          answer: JSON.stringify(answer ?? null),
-          delivered_at: this.ctx.now(),
-        }),
+        record({ status: 'delivered', answer: JSON.stringify(answer ?? null), delivered_at: this.ctx.now() }),
       (err: unknown) =>
-        this.store.updateEvent(id, {
+        record({
           status: 'failed',
           error: err instanceof Error ? err.message : String(err),
           delivered_at: this.ctx.now(),
@@ -138,7 +141,11 @@ export class EventPusher {
     );
     this.inflight.add(delivery);
     void delivery.finally(() => this.inflight.delete(delivery));
-    return delivery.then(view);
+    return delivery.then(() => (this.closed ? recorded : view()));
+  }
+
+  close(): void {
+    this.closed = true;
   }
 
   async settle(): Promise<void> {

@@ -216,5 +216,6 @@ export class ShippingService {
 
   close(): void {
     this.lifecycle.close();
+    this.pusher.close();
   }
 }
