@@ -10,7 +10,7 @@
  * (b) bill generation time and size for one day of 100,000 trades (bench/pay-bill.ts).
  */
 import { buildFixtureFunctions } from '../test/helpers/fixtures';
-import { startSandboxProcess, type SandboxProcess } from '../test/helpers/sandbox';
+import { startSandboxProcess, type OwnSandboxProcess } from '../test/helpers/sandbox';
 import { benchPayBill } from './pay-bill';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -162,7 +162,7 @@ interface Round {
 /** One measured round at `concurrency` in flight, with the CPU it cost each process kind. */
 async function measuredRound(
   client: JsonClient,
-  sandbox: SandboxProcess,
+  sandbox: OwnSandboxProcess,
   concurrency: number,
   tag: string,
 ): Promise<Round> {
@@ -186,6 +186,8 @@ export async function benchPayCycles(levels = LEVELS, profileDir?: string): Prom
   const sandbox = await startSandboxProcess({
     args: ['--functions', buildFixtureFunctions(['cloudpay', 'payAck'])],
     env: profileDir ? profilingEnv(profileDir) : {},
+    // Its CPU is measured from its process tree.
+    process: true,
   });
   const client = new JsonClient(sandbox.url);
   try {

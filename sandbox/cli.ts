@@ -9,6 +9,7 @@ import { LOCAL_USERS } from './commands/call-commands';
 import { isLoopback } from './access';
 import { COMMANDS, COMMAND_USAGE, runCommand } from './commands/commands';
 import type { IndexSpec } from './cloud/database';
+import type { Sandbox } from './server';
 import { parseRouteFlag, readRoutesFile, type AccessRoute } from './access/routes';
 import { MERCHANT_USAGE } from './merchant-cli';
 import { readEnvFile } from './merchant-files';
@@ -106,15 +107,7 @@ function str(flags: Flags, key: string, fallback: string): string {
 
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
-  if (command === 'start') {
-    let flags: Flags;
-    try {
-      flags = parseFlags(argv).flags;
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n\n${await usage()}`);
-    }
-    return start(flags, routesOf(flags, argv));
-  }
+  if (command === 'start') return start(await startFlags(argv), argv);
   if (command === 'merchant') return (await import('./merchant-cli')).merchantCommand(rest);
   if (command === 'help' || command === '--help' || rest.includes('--help')) {
     console.log(await usage());
@@ -145,7 +138,30 @@ function routesOf(flags: Flags, argv: string[]): AccessRoute[] {
   return routes;
 }
 
-async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
+async function startFlags(argv: string[]): Promise<Flags> {
+  try {
+    return parseFlags(argv).flags;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n\n${await usage()}`);
+  }
+}
+
+/**
+ * What `paykit-sandbox start <args>` starts, without the command's signal handlers and printing: for
+ * a process that runs sandboxes one after another (the test suites' host, test/helpers/sandbox-host.ts).
+ * The caller stops it with `sandbox.close()`.
+ */
+export async function startFromArgs(args: string[]): Promise<Sandbox> {
+  const argv = ['start', ...args];
+  const flags = await startFlags(argv);
+  return (await launch(flags, routesOf(flags, argv))).sandbox;
+}
+
+/** The sandbox of `start`'s flags, started and seeded. */
+async function launch(
+  flags: Flags,
+  routes: AccessRoute[],
+): Promise<{ sandbox: Sandbox; dataDir: string; functionsDir: string; seedFile?: string }> {
   const port = Number(str(flags, 'port', process.env.PAYKIT_SANDBOX_PORT ?? '7788'));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got ${flags.port}`);
@@ -187,7 +203,12 @@ async function start(flags: Flags, routes: AccessRoute[]): Promise<void> {
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;
   if (seedFile)
     sandbox.db.importData(JSON.parse(fs.readFileSync(seedFile, 'utf8')) as Record<string, unknown[]>);
+  return { sandbox, dataDir, functionsDir, seedFile };
+}
 
+async function start(flags: Flags, argv: string[]): Promise<void> {
+  const { sandbox, dataDir, functionsDir, seedFile } = await launch(flags, routesOf(flags, argv));
+  const host = str(flags, 'host', '127.0.0.1');
   const stop = () => {
     sandbox.close().then(
       () => process.exit(0),

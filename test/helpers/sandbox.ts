@@ -1,23 +1,34 @@
 /**
- * Starts a dedicated sandbox for one test file, as a child process running the built sandbox
- * (`dist/sandbox/cli.js`, made by `npm run build`, which `npm test` runs first). Each file gets its
- * own data folder, port and clock, so suites run in parallel without seeing each other.
+ * Starts a dedicated sandbox for one test file: what the built sandbox (`dist/sandbox/cli.js`, made
+ * by `npm run build`, which `npm test` runs first) starts for `paykit-sandbox start <args>`. Each file
+ * gets its own data folder, port, clock, database and function instances, so suites run in parallel
+ * without seeing each other.
+ *
+ * Within jest a sandbox runs in the worker's sandbox host (test/helpers/sandbox-host.ts: one process
+ * that starts and closes the worker's sandboxes one after another, which saves a Node start and the
+ * sandbox's module loading per suite), unless the suite needs a process of its own: to kill it
+ * (`process: true`), give it an environment, a port or a data folder it had before, or bind it
+ * beyond loopback. PAYKIT_TEST_SANDBOX_HOST=0 gives every sandbox its own process.
  */
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { hostable, startHosted } from './sandbox-hosted';
 
 export const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/sandbox/cli.js');
 
 export interface SandboxProcess {
   /** Base URL, e.g. http://127.0.0.1:40123 */
   url: string;
   envId: string;
   dataDir: string;
-  child: ChildProcess;
-  /** Output the sandbox printed so far (for failure messages). */
+  /** The sandbox's own process; absent for a sandbox in the worker's host. */
+  child?: ChildProcess;
+  /** Output the sandbox printed so far (a hosted one: the host's, since it started it). */
   output(): string;
+  /** Stops it as SIGTERM does (the default); another signal needs a process of its own. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -26,6 +37,8 @@ export interface StartOptions {
   port?: number;
   args?: string[];
   env?: Record<string, string>;
+  /** A process of its own even within jest (to kill it, or to read what it alone printed). */
+  process?: boolean;
 }
 
 /**
@@ -57,15 +70,24 @@ function reusedMerchant(dataDir: string, fresh: boolean, args: string[]): (() =>
   };
 }
 
+/** A sandbox with a process of its own (`process: true`): its `child` is there to kill or measure. */
+export type OwnSandboxProcess = SandboxProcess & { child: ChildProcess };
+
+export function startSandboxProcess(opts: StartOptions & { process: true }): Promise<OwnSandboxProcess>;
+export function startSandboxProcess(opts?: StartOptions): Promise<SandboxProcess>;
 export async function startSandboxProcess(opts: StartOptions = {}): Promise<SandboxProcess> {
-  const cli = path.join(ROOT, 'dist/sandbox/cli.js');
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-sandbox-'));
   const keepMerchant = reusedMerchant(dataDir, !opts.dataDir, opts.args ?? []);
+  if (hostable(opts)) {
+    const sandbox = await startHosted(dataDir, opts.args ?? []);
+    keepMerchant?.();
+    return sandbox;
+  }
   const child = spawn(
     process.execPath,
     [
-      cli,
+      CLI,
       'start',
       '--port',
       String(opts.port ?? 0),

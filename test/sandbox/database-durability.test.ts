@@ -4,7 +4,7 @@
  * SIGKILL, restarted on the same data folder, and every write it had acknowledged is there.
  */
 import cloud from 'wx-server-sdk';
-import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { startSandboxProcess, type OwnSandboxProcess } from '../helpers/sandbox';
 
 // Without this the SDK probes metadata.tencentyun.com (30 ms timeout, uncached on failure) on every request.
 process.env.TENCENTCLOUD = 'true';
@@ -14,7 +14,7 @@ process.env.SILENCE = 'true';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK edge: its typings return unions with void
 type Loose = any;
 
-let sandbox: SandboxProcess | undefined;
+let sandbox: OwnSandboxProcess | undefined;
 afterEach(async () => {
   await sandbox?.stop('SIGKILL');
 });
@@ -25,7 +25,8 @@ function connect(url: string): Loose {
 }
 
 it('keeps every acknowledged write across SIGKILL during a write load', async () => {
-  sandbox = await startSandboxProcess();
+  // A process of its own: killed below.
+  sandbox = await startSandboxProcess({ process: true });
   const { dataDir } = sandbox;
   let db = connect(sandbox.url);
   const _ = db.command;
@@ -63,7 +64,7 @@ it('keeps every acknowledged write across SIGKILL during a write load', async ()
   expect(sandbox.child.signalCode).toBe('SIGKILL');
 
   // Same port: the SDK keeps the first serviceUrl it was given for an env.
-  sandbox = await startSandboxProcess({ dataDir, port: Number(new URL(sandbox.url).port) });
+  sandbox = await startSandboxProcess({ dataDir, port: Number(new URL(sandbox.url).port), process: true });
   db = connect(sandbox.url);
   const found = new Set<string>();
   for (let skip = 0; ; skip += 1000) {

@@ -1,0 +1,158 @@
+/**
+ * The client side of the jest worker's sandbox host (test/helpers/sandbox-host.ts): finds the host
+ * this worker started for an earlier suite, or starts one, and has it start and stop sandboxes.
+ * The host's files live in the run's shared folder (test/global-setup.ts), one set per worker;
+ * test/global-teardown.ts ends the hosts.
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { httpRequest, parseBody } from './http';
+import type { SandboxProcess, StartOptions } from './sandbox';
+
+const ROOT = path.resolve(__dirname, '../..');
+const RUN_DIR = process.env.PAYKIT_TEST_MERCHANT_CACHE;
+const WORKER = process.env.JEST_WORKER_ID;
+
+interface HostInfo {
+  url: string;
+  token: string;
+  pid: number;
+  /** The jest worker that started it: a host left by a worker jest replaced is not used. */
+  parent: number;
+}
+
+/** Whether a sandbox with these options can run in the host (see test/helpers/sandbox.ts). */
+export function hostable(opts: StartOptions): boolean {
+  return (
+    process.env.PAYKIT_TEST_SANDBOX_HOST !== '0' &&
+    Boolean(RUN_DIR && WORKER) &&
+    !opts.process &&
+    !opts.env &&
+    opts.port === undefined &&
+    opts.dataDir === undefined &&
+    !(opts.args ?? []).includes('--host')
+  );
+}
+
+const files = () => {
+  const base = path.join(RUN_DIR!, `sandbox-host-${WORKER}`);
+  return { info: `${base}.json`, output: `${base}.log`, script: path.join(RUN_DIR!, 'sandbox-host.js') };
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runningHost(): HostInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(files().info, 'utf8')) as HostInfo;
+    return info.parent === process.pid && alive(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The host program as plain JS, run by `node` alone (so its compile-cache key is a sandbox's). Made
+ * by esbuild's own binary: esbuild's JS API refuses to load in the jsdom suites.
+ */
+function hostScript(): string {
+  const { script } = files();
+  if (!fs.existsSync(script)) {
+    const tmp = `${script}.${process.pid}.tmp`;
+    const source = path.join(__dirname, 'sandbox-host.ts');
+    const built = spawnSync(
+      path.join(ROOT, 'node_modules/esbuild/bin/esbuild'),
+      [source, `--outfile=${tmp}`, '--platform=node', '--format=cjs', '--target=node20', '--log-level=error'],
+      { encoding: 'utf8' },
+    );
+    if (built.status !== 0)
+      throw new Error(`could not build the sandbox host: ${built.stderr || built.error}`);
+    fs.renameSync(tmp, script);
+  }
+  return script;
+}
+
+/** The process id of this worker's running host, if it has one (for the host's own test). */
+export function hostPid(): number | undefined {
+  return runningHost()?.pid;
+}
+
+async function startHost(): Promise<HostInfo> {
+  const { info, output } = files();
+  fs.rmSync(info, { force: true });
+  const out = fs.openSync(output, 'a');
+  const child = spawn(process.execPath, [hostScript(), info, path.join(ROOT, 'dist/sandbox/cli.js')], {
+    cwd: ROOT,
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const host = runningHost();
+    // Not waited for by the worker: it ends by itself when the worker does.
+    if (host) return (void child.unref(), host);
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill();
+  throw new Error(`the sandbox host did not start:\n${fs.readFileSync(output, 'utf8').slice(-2000)}`);
+}
+
+async function call<T>(host: HostInfo, route: string, body: unknown): Promise<T> {
+  const res = await httpRequest('POST', `${host.url}${route}`, {
+    // A fresh connection each time: a kept-alive one can be closed by the host's idle timeout just as
+    // the next suite reuses it ("socket hang up").
+    headers: { 'content-type': 'application/json', 'x-paykit-host-token': host.token, connection: 'close' },
+    body: JSON.stringify(body),
+  });
+  const answer = parseBody(res.text) as T & { error?: string };
+  if (res.status !== 200) throw new Error(`sandbox host ${route}: ${answer?.error ?? res.status}`);
+  return answer;
+}
+
+/** A sandbox of `paykit-sandbox start --port 0 --data <dataDir> <args>`, in the worker's host. */
+export async function startHosted(dataDir: string, args: string[]): Promise<SandboxProcess> {
+  const host = runningHost() ?? (await startHost());
+  const { output } = files();
+  const from = fs.statSync(output).size;
+  const started = await call<{ id: number; url: string; envId: string }>(host, '/start', {
+    args: ['--port', '0', '--data', dataDir, ...args],
+  });
+  let stopped = false;
+  return {
+    url: started.url,
+    envId: started.envId,
+    dataDir,
+    output: () => fs.readFileSync(output).subarray(from).toString(),
+    stop: async (signal = 'SIGTERM') => {
+      if (signal !== 'SIGTERM') {
+        throw new Error(
+          `a sandbox in the worker's host stops only as on SIGTERM: start it with { process: true }`,
+        );
+      }
+      if (stopped) return;
+      stopped = true;
+      await call(host, '/stop', { id: started.id });
+    },
+  };
+}
+
+/** Ends every host of the run (test/global-teardown.ts). */
+export function stopHosts(runDir: string): void {
+  for (const file of fs.readdirSync(runDir)) {
+    if (!/^sandbox-host-.*\.json$/.test(file)) continue;
+    try {
+      const { pid } = JSON.parse(fs.readFileSync(path.join(runDir, file), 'utf8')) as HostInfo;
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Gone already.
+    }
+  }
+}
