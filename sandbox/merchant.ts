@@ -70,8 +70,15 @@ export function merchantFile(dataDir: string): string {
   return path.join(merchantDir(dataDir), 'merchant.json');
 }
 
-function hexSerial(): string {
-  return randomBytes(20).toString('hex').toUpperCase();
+/**
+ * 40 upper-case hex digits, as WeChat writes serials. The first byte is 0x01–0x7f: a certificate's
+ * serial is a DER INTEGER, which drops a leading zero byte, so a serial starting 00 (one in 256) would
+ * not read back from its certificate as itself.
+ */
+export function hexSerial(): string {
+  const bytes = randomBytes(20);
+  bytes[0] = (bytes[0] % 0x7f) + 1;
+  return bytes.toString('hex').toUpperCase();
 }
 
 function digits(n: number): string {

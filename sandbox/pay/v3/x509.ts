@@ -30,8 +30,13 @@ function oid(text: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 
-function integer(hex: string): Buffer {
+/** A non-negative DER INTEGER: no redundant leading zero byte (OpenSSL refuses one), one added where
+ *  the top bit is set. */
+export function integer(hex: string): Buffer {
   let bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  bytes = bytes.subarray(start);
   if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return tlv(0x02, bytes);
 }
