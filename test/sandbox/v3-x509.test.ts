@@ -2,7 +2,8 @@
 /**
  * The sandbox's hand-made certificates (sandbox/pay/v3/x509.ts): valid DER for every serial, and
  * serials that read back from their certificate as themselves. A serial starting with a zero byte
- * (one merchant in ~128) once made a certificate OpenSSL refused ("illegal padding").
+ * (about one merchant in 256: two certificates, each 1 in 512) once made a certificate OpenSSL
+ * refused ("illegal padding").
  */
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { hexSerial } from '../../sandbox/merchant';
