@@ -96,8 +96,11 @@ async function startHost(): Promise<HostInfo> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const host = runningHost();
-    // Not waited for by the worker: it ends by itself when the worker does.
-    if (host) return (void child.unref(), host);
+    if (host) {
+      // Not waited for by the worker: it ends by itself when the worker does.
+      child.unref();
+      return host;
+    }
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 20));
   }

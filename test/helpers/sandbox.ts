@@ -149,7 +149,7 @@ export function runCli(
   args: string[],
   opts: { url?: string; env?: Record<string, string>; launcher?: boolean } = {},
 ): Promise<CliRun> {
-  const entry = path.join(ROOT, opts.launcher ? 'bin/paykit-sandbox.js' : 'dist/sandbox/cli.js');
+  const entry = opts.launcher ? path.join(ROOT, 'bin/paykit-sandbox.js') : CLI;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
