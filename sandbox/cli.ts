@@ -153,15 +153,15 @@ async function startFlags(argv: string[]): Promise<Flags> {
  */
 export async function startFromArgs(args: string[]): Promise<Sandbox> {
   const argv = ['start', ...args];
-  const flags = await startFlags(argv);
-  return (await launch(flags, routesOf(flags, argv))).sandbox;
+  return (await launch(await startFlags(argv), argv)).sandbox;
 }
 
-/** The sandbox of `start`'s flags, started and seeded. */
+/** The sandbox of `start`'s flags (`argv` for its repeated `--route`s), started and seeded. */
 async function launch(
   flags: Flags,
-  routes: AccessRoute[],
-): Promise<{ sandbox: Sandbox; dataDir: string; functionsDir: string; seedFile?: string }> {
+  argv: string[],
+): Promise<{ sandbox: Sandbox; host: string; dataDir: string; functionsDir: string; seedFile?: string }> {
+  const routes = routesOf(flags, argv);
   const port = Number(str(flags, 'port', process.env.PAYKIT_SANDBOX_PORT ?? '7788'));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got ${flags.port}`);
@@ -203,12 +203,11 @@ async function launch(
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;
   if (seedFile)
     sandbox.db.importData(JSON.parse(fs.readFileSync(seedFile, 'utf8')) as Record<string, unknown[]>);
-  return { sandbox, dataDir, functionsDir, seedFile };
+  return { sandbox, host, dataDir, functionsDir, seedFile };
 }
 
 async function start(flags: Flags, argv: string[]): Promise<void> {
-  const { sandbox, dataDir, functionsDir, seedFile } = await launch(flags, routesOf(flags, argv));
-  const host = str(flags, 'host', '127.0.0.1');
+  const { sandbox, host, dataDir, functionsDir, seedFile } = await launch(flags, argv);
   const stop = () => {
     sandbox.close().then(
       () => process.exit(0),
