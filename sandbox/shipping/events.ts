@@ -110,7 +110,7 @@ export class EventPusher {
     const functionName = this.ctx.config().eventFunction;
     const transactionId = typeof payload.transaction_id === 'string' ? payload.transaction_id : null;
     const skipped = !functionName || !this.exists(functionName);
-    const id = this.store.insertEvent({
+    const row: Omit<ShipEventRow, 'id'> = {
       event,
       transaction_id: transactionId,
       function_name: functionName,
@@ -120,13 +120,13 @@ export class EventPusher {
       answer: null,
       error: skipped ? (functionName ? `no function ${functionName}` : 'eventFunction is not set') : null,
       delivered_at: null,
-    });
+    };
+    const id = this.store.insertEvent(row);
     const view = () => eventView(this.store.event(id)!);
     if (skipped) return Promise.resolve(view());
-    const recorded = view();
     // Once closed, an answer is not written (the database is closing): the event stays pending, as
     // when the sandbox is killed, and nothing rejects into pushes nobody awaits any more.
-    const record = (outcome: Parameters<ShippingStore['updateEvent']>[1]) => {
+    const record = (outcome: Partial<ShipEventRow>) => {
       if (!this.closed) this.store.updateEvent(id, outcome);
     };
     const delivery = this.deliver(functionName, payload).then(
@@ -141,7 +141,7 @@ export class EventPusher {
     );
     this.inflight.add(delivery);
     void delivery.finally(() => this.inflight.delete(delivery));
-    return delivery.then(() => (this.closed ? recorded : view()));
+    return delivery.then(() => (this.closed ? eventView({ id, ...row }) : view()));
   }
 
   close(): void {
