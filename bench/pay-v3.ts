@@ -9,14 +9,12 @@ import { buildFixtureFunctions } from '../test/helpers/fixtures';
 import { startSandboxProcess } from '../test/helpers/sandbox';
 import { V3Client, readMerchant } from '../test/helpers/v3client';
 import { JsonClient } from './json-client';
-import { cycle as cloudPayCycle } from './pay';
+import { cycle as cloudPayCycle, waitAcknowledged } from './pay';
 import { ms, row, summarize } from './stats';
 
 const LEVELS = [1, 4, 16];
 const LEVEL_MS = 6000;
 const WARM_MS = 1000;
-/** How long one notifications request waits for the acknowledgement (the sandbox answers at once then). */
-const WAIT_MS = 10_000;
 const NOTIFY_PATH = '/paykit/v3/notify';
 
 interface Cycle {
@@ -28,19 +26,7 @@ interface Cycle {
 
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
-/** One request that the sandbox answers once the notification is acknowledged (waitMs), as bench/pay.ts waits. */
-async function waitDelivered(base: string, outTradeNo: string): Promise<void> {
-  type Notifications = { notifications: Array<{ status: string; attempts: number }> };
-  const notes = `${base}/sandbox/pay/notifications?outTradeNo=${outTradeNo}`;
-  const delivered = (await (
-    await fetch(`${notes}&status=delivered&waitMs=${WAIT_MS}`)
-  ).json()) as Notifications;
-  if (delivered.notifications.length) return;
-  const { notifications } = (await (await fetch(notes)).json()) as Notifications;
-  throw new Error(`notification of ${outTradeNo} was not acknowledged: ${JSON.stringify(notifications)}`);
-}
-
-async function v3Cycle(client: V3Client, notifyUrl: string, n: string): Promise<Cycle> {
+async function v3Cycle(client: V3Client, json: JsonClient, notifyUrl: string, n: string): Promise<Cycle> {
   const openid = `oBenchV3Payer${n}`;
   const outTradeNo = `BENCHV3${n}`;
   const t0 = process.hrtime.bigint();
@@ -59,7 +45,7 @@ async function v3Cycle(client: V3Client, notifyUrl: string, n: string): Promise<
   const paid = (await res.json()) as { errMsg: string };
   if (paid.errMsg !== 'requestPayment:ok') throw new Error(`pay failed: ${paid.errMsg}`);
   const pay = elapsed(t0) - ordered;
-  await waitDelivered(client.baseUrl, outTradeNo);
+  await waitAcknowledged(json, outTradeNo);
   const total = elapsed(t0);
   return { total, order: ordered, pay, callback: total - ordered - pay };
 }
@@ -114,7 +100,7 @@ export async function benchPayV3(): Promise<void> {
       'cloudPay cycle = unifiedOrder (SDK in a function) + pay + callback acknowledged (same sandbox)',
     );
     for (const c of LEVELS) {
-      const v3 = (n: string) => v3Cycle(client, notifyUrl, n);
+      const v3 = (n: string) => v3Cycle(client, json, notifyUrl, n);
       await level(v3, c, WARM_MS, `${stamp}w${c}`);
       const a = await level(v3, c, LEVEL_MS, `${stamp}v${c}`);
       report('APIv3 pay cycle', c, a.cycles, a.wallMs);

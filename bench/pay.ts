@@ -50,6 +50,18 @@ interface Cycle {
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
 /** One full cycle: unifiedOrder through the SDK, pay, callback delivered and acknowledged. */
+/**
+ * Resolves once the notification of `outTradeNo` is acknowledged: one request that the sandbox answers
+ * then (waitMs), not a poll loop (polls at 16 in flight were most of the sandbox's requests).
+ */
+export async function waitAcknowledged(client: JsonClient, outTradeNo: string): Promise<void> {
+  const notes = `/sandbox/pay/notifications?outTradeNo=${outTradeNo}`;
+  const delivered = await client.get<Notifications>(`${notes}&status=delivered&waitMs=${WAIT_MS}`);
+  if (delivered.notifications.length) return;
+  const { notifications } = await client.get<Notifications>(notes);
+  throw new Error(`notification of ${outTradeNo} was not acknowledged: ${JSON.stringify(notifications)}`);
+}
+
 export async function cycle(client: JsonClient, envId: string, n: string): Promise<Cycle> {
   const openid = `oBenchPayer${n}`;
   const outTradeNo = `BENCH${n}`;
@@ -85,14 +97,7 @@ export async function cycle(client: JsonClient, envId: string, n: string): Promi
   });
   if (paid.errMsg !== 'requestPayment:ok') throw new Error(`pay failed: ${paid.errMsg}`);
   const pay = elapsed(t0) - order;
-  // One request that the sandbox answers once the callback is acknowledged (waitMs), not a poll
-  // loop: polls at 16 in flight were most of the sandbox's requests.
-  const notes = `/sandbox/pay/notifications?outTradeNo=${outTradeNo}`;
-  const delivered = await client.get<Notifications>(`${notes}&status=delivered&waitMs=${WAIT_MS}`);
-  if (!delivered.notifications.length) {
-    const { notifications } = await client.get<Notifications>(notes);
-    throw new Error(`callback of ${outTradeNo} was not acknowledged: ${JSON.stringify(notifications)}`);
-  }
+  await waitAcknowledged(client, outTradeNo);
   const total = elapsed(t0);
   return { total, order, pay, callback: total - order - pay };
 }
