@@ -65,8 +65,9 @@ interface StoredOrder {
 }
 
 beforeAll(async () => {
-  // What `npm start` runs after the build, on a free port and a fresh data folder of its own.
-  sandbox = await startSandboxProcess();
+  // What `npm start` runs after the build: a process of its own (not the jest worker's sandbox host),
+  // on a free port and a fresh data folder of its own.
+  sandbox = await startSandboxProcess({ process: true });
 });
 
 afterAll(async () => {
