@@ -1,8 +1,9 @@
 /** Build time, bundle sizes, and test-suite time. */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { sampleProcessTree, type KindCpu } from './process-cpu';
 import { bytes, withTarget } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -90,16 +91,36 @@ interface JestReport {
   testResults: Array<{ name: string; startTime: number; endTime: number }>;
 }
 
+/** Runs `cmd` (output kept for a failure), sampling its process tree's CPU by kind meanwhile. */
+function timedTree(cmd: string, args: string[]): Promise<{ ms: number; kinds?: KindCpu[] }> {
+  const started = process.hrtime.bigint();
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const sampler = child.pid === undefined ? undefined : sampleProcessTree(child.pid);
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const kinds = sampler?.stop();
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed:\n${output.slice(-20_000)}`));
+      else resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, kinds });
+    });
+  });
+}
+
 /**
  * `npm test` as a developer runs it, timed, with what explains the figure: how busy the machine's
  * cores were meanwhile (a suite that keeps every core busy gets faster only by doing less work, not
- * by more parallelism) and the longest suites, from jest's own report.
+ * by more parallelism), which kinds of process that work was (bench/process-cpu.ts), and the longest
+ * suites, from jest's own report.
  */
 export async function benchTests(): Promise<void> {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const report = path.join(os.tmpdir(), `paykit-bench-tests-${process.pid}.json`);
   const busyBefore = machineBusySeconds();
-  const wall = timed(npm, ['test', '--', '--json', `--outputFile=${report}`]) / 1000;
+  const run = await timedTree(npm, ['test', '--', '--json', `--outputFile=${report}`]);
+  const wall = run.ms / 1000;
   const busy = machineBusySeconds() - busyBefore;
   const jest = JSON.parse(fs.readFileSync(report, 'utf8')) as JestReport;
   fs.rmSync(report, { force: true });
@@ -118,6 +139,16 @@ export async function benchTests(): Promise<void> {
       'none: what the wall is made of',
     ),
   );
+  if (run.kinds) {
+    const attributed = run.kinds.reduce((sum, k) => sum + k.cpuSeconds, 0);
+    const parts = run.kinds.map(
+      (k) =>
+        `${k.kind} ${k.cpuSeconds.toFixed(0)} s (${k.processes} process${k.processes === 1 ? '' : 'es'}` +
+        `${k.processes > 1 ? `, ${((1000 * k.cpuSeconds) / k.processes).toFixed(0)} ms each` : ''})`,
+    );
+    parts.push(`unattributed ${Math.max(0, busy - attributed).toFixed(0)} s`);
+    console.log(withTarget(`  that CPU by kind of process: ${parts.join(', ')}`, 'none: where the work is'));
+  }
   const suites = jest.testResults
     .map((r) => ({ name: path.relative(ROOT, r.name), seconds: (r.endTime - r.startTime) / 1000 }))
     .sort((a, b) => b.seconds - a.seconds);
