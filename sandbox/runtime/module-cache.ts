@@ -1,10 +1,13 @@
 /**
  * A compile cache for the installed packages a sandbox process loads: most of a function instance's
- * start is Node reading wx-server-sdk (~420 modules) — resolving each require along node_modules
- * and compiling each file — before any of it runs. Both answers are the same every time while
- * node_modules is unchanged, so the first process records them and later ones reuse them:
+ * start is Node reading wx-server-sdk (~420 modules) — resolving each require along node_modules,
+ * reading each file and the package.json above it, and compiling it — before any of it runs. These
+ * answers are the same every time while node_modules is unchanged, so the first process records them
+ * and later ones reuse them:
  * - where `require(x)` from a file inside node_modules led (one lookup instead of a walk of stats);
- * - V8's code cache of each file inside node_modules (what `vm.Script#createCachedData` gives).
+ * - each file's source and V8's code cache of it (what `vm.Script#createCachedData` gives), read
+ *   from one file instead of one read per module plus its package scope's package.json (a file
+ *   Node loaded as CommonJS once is CommonJS: its package is not `"type": "module"`).
  * Only files under node_modules take part (and not those using `import()`); the functions' own
  * bundles and the sandbox's code are compiled as always. Each module still runs its own top-level code in its own process: module
  * state, `__dirname`, `require.cache` and stack traces are what Node would give. The cache is
@@ -42,9 +45,14 @@ interface Stored {
   key: string;
   /** `${parent dir}\0${request}` -> resolved file. */
   resolved: Record<string, string>;
-  /** file -> [offset, length, size, mtimeMs] in the code blob. */
-  code: Record<string, [number, number, number, number]>;
+  /** file -> [offset, length, size, mtimeMs, source offset, source length] in the blob. */
+  code: Record<string, CodeEntry>;
 }
+
+type CodeEntry = [number, number, number, number, number, number];
+
+/** Part of the key: a cache written in another layout is not read. */
+const FORMAT = 2;
 
 const M = Module as unknown as ModuleInternals;
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
@@ -59,9 +67,11 @@ export function installModuleCache(nodeModules: string, name: string): { save():
   if (!key) return undefined;
   const file = path.join(nodeModules, '.cache', 'paykit-sandbox', `${name}.cache`);
   const stored = read(file, key);
-  const blob = stored.blob;
-  const fresh = new Map<string, { script: vm.Script; size: number; mtimeMs: number }>();
+  let blob = stored.blob;
+  const fresh = new Map<string, { script: vm.Script; source: string; size: number; mtimeMs: number }>();
   let resolvedChanged = false;
+  /** The file `_extensions['.js']` found unchanged, for the `_compile` it calls at once. */
+  let checked: { filename: string; stat: fs.Stats } | undefined;
 
   const resolveFilename = M._resolveFilename;
   M._resolveFilename = function (request, parent, isMain, options) {
@@ -84,19 +94,35 @@ export function installModuleCache(nodeModules: string, name: string): { save():
     return file;
   };
 
+  // A cached file whose size and mtime are unchanged is not read, nor its package scope looked up:
+  // its source comes from the blob. Anything else is Node's to load.
+  const loadJs = M._extensions['.js'];
+  M._extensions['.js'] = function (module: NodeJS.Module, filename: string) {
+    const entry = filename.includes(NODE_MODULES) ? stored.index.code[filename] : undefined;
+    const stat = entry && fs.statSync(filename, { throwIfNoEntry: false });
+    // The source's UTF-8 length is the file's size too, unless the file is not plain UTF-8 (Node's
+    // own reading then decides what the source is).
+    if (!entry || !stat || entry[2] !== stat.size || entry[3] !== stat.mtimeMs || entry[5] !== stat.size) {
+      return loadJs.call(this, module, filename);
+    }
+    checked = { filename, stat };
+    (module as Module & { _compile(content: string, filename: string): unknown })._compile(
+      blob.toString('utf8', entry[4], entry[4] + entry[5]),
+      filename,
+    );
+  };
+
   const compile = M.prototype._compile;
   M.prototype._compile = function (content: string, filename: string) {
+    const known = checked?.filename === filename ? checked.stat : undefined;
+    checked = undefined;
     // import() needs the loader's own callback for the referring file, which vm.Script cannot be
     // given without an experimental flag: such files are compiled by Node as always.
     if (!filename.includes(NODE_MODULES) || content.includes('import(')) {
       return compile.call(this, content, filename);
     }
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(filename);
-    } catch {
-      return compile.call(this, content, filename);
-    }
+    const stat = known ?? fs.statSync(filename, { throwIfNoEntry: false });
+    if (!stat) return compile.call(this, content, filename);
     const entry = stored.index.code[filename];
     const usable = entry && entry[2] === stat.size && entry[3] === stat.mtimeMs;
     let script: vm.Script;
@@ -110,7 +136,7 @@ export function installModuleCache(nodeModules: string, name: string): { save():
       return compile.call(this, content, filename);
     }
     if (!usable || script.cachedDataRejected)
-      fresh.set(filename, { script, size: stat.size, mtimeMs: stat.mtimeMs });
+      fresh.set(filename, { script, source: content, size: stat.size, mtimeMs: stat.mtimeMs });
     const wrapper = script.runInThisContext({ displayErrors: true }) as CompiledWrapper;
     return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
   };
@@ -120,18 +146,31 @@ export function installModuleCache(nodeModules: string, name: string): { save():
     // Rewritten whole from the entries alive now, so replaced ones leave no garbage behind.
     const parts: Buffer[] = [];
     let offset = 0;
-    const add = (name: string, data: Buffer, size: number, mtimeMs: number) => {
-      stored.index.code[name] = [offset, data.length, size, mtimeMs];
+    const append = (data: Buffer) => {
       parts.push(data);
       offset += data.length;
+      return [offset - data.length, data.length] as const;
     };
-    for (const [name, [at, length, size, mtimeMs]] of Object.entries(stored.index.code)) {
-      if (!fresh.has(name)) add(name, blob.subarray(at, at + length), size, mtimeMs);
+    const add = (name: string, code: Buffer, source: Buffer, size: number, mtimeMs: number) => {
+      const [codeAt, codeLength] = append(code);
+      const [sourceAt, sourceLength] = append(source);
+      stored.index.code[name] = [codeAt, codeLength, size, mtimeMs, sourceAt, sourceLength];
+    };
+    for (const [name, [at, length, size, mtimeMs, sourceAt, sourceLength]] of Object.entries(
+      stored.index.code,
+    )) {
+      if (fresh.has(name)) continue;
+      const slice = (from: number, bytes: number) => blob.subarray(from, from + bytes);
+      add(name, slice(at, length), slice(sourceAt, sourceLength), size, mtimeMs);
     }
-    for (const [name, f] of fresh) add(name, f.script.createCachedData(), f.size, f.mtimeMs);
+    for (const [name, f] of fresh) {
+      add(name, f.script.createCachedData(), Buffer.from(f.source), f.size, f.mtimeMs);
+    }
     fresh.clear();
     resolvedChanged = false;
-    write(file, stored.index, Buffer.concat(parts));
+    // The index now points into the new blob: later loads and saves read that one.
+    blob = Buffer.concat(parts);
+    write(file, stored.index, blob);
   };
   process.once('exit', save);
   installed = { save };
@@ -162,7 +201,9 @@ function requireFor(mod: Module): NodeJS.Require {
 function fingerprint(nodeModules: string): string | undefined {
   try {
     const lock = fs.statSync(path.join(nodeModules, '.package-lock.json'));
-    return [process.version, process.arch, process.execArgv.join(' '), lock.size, lock.mtimeMs].join('|');
+    return [FORMAT, process.version, process.arch, process.execArgv.join(' '), lock.size, lock.mtimeMs].join(
+      '|',
+    );
   } catch {
     return undefined;
   }

@@ -16,13 +16,26 @@ let dir: string;
 let nodeModules: string;
 const cacheFile = () => path.join(nodeModules, '.cache', 'paykit-sandbox', 'probe.cache');
 
-/** Loads package `a` with the cache installed in a fresh process; returns what it reports. */
+/**
+ * Loads packages with the cache installed in a fresh process and returns what they report. The steps
+ * (PROBE_STEPS, comma-separated) are read from the environment, not written into the script: the
+ * command line is part of the cache's key, so every process here runs the same one. `report` runs
+ * package a's report, `save` saves the cache, any other name requires that package (its `word`).
+ */
 function load(env: Record<string, string> = {}): Record<string, unknown> {
   const script = `
     const { installModuleCache } = require(${JSON.stringify(path.join(ROOT, 'sandbox/runtime/module-cache.ts'))});
     const cache = installModuleCache(${JSON.stringify(nodeModules)}, 'probe');
-    const a = require(${JSON.stringify(path.join(nodeModules, 'a'))});
-    a.report().then((report) => { cache && cache.save(); console.log(JSON.stringify(report)); });
+    const pkg = (name) => require(require('path').join(${JSON.stringify(nodeModules)}, name));
+    (async () => {
+      let out = {};
+      for (const step of (process.env.PROBE_STEPS || 'report,save').split(',')) {
+        if (step === 'save') cache && cache.save();
+        else if (step === 'report') out = { ...out, ...(await pkg('a').report()) };
+        else out[step] = pkg(step).word;
+      }
+      console.log(JSON.stringify(out));
+    })();
   `;
   // The run's own setting (e.g. PAYKIT_SANDBOX_MODULE_CACHE=0 npm test) does not decide these cases.
   const { PAYKIT_SANDBOX_MODULE_CACHE: _ignored, ...inherited } = process.env;
@@ -103,6 +116,31 @@ test('a changed file is compiled again, even at the same length', () => {
   const later = new Date(Date.now() + 5000);
   fs.utimesSync(file, later, later);
   expect(load().word).toBe('other');
+});
+
+test('an unchanged file (same size and mtime) is served from the cache, its source not read again', () => {
+  // A whole second, which utimes sets exactly (a written file's mtime has nanoseconds).
+  const file = path.join(nodeModules, 'b', 'index.js');
+  const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+  fs.utimesSync(file, stamp, stamp);
+  expect(load().word).toBe('first');
+  // The same length, the mtime put back: what identifies a file for the cache, as for its code.
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("'first'", "'other'"));
+  fs.utimesSync(file, stamp, stamp);
+  expect(load().word).toBe('first');
+});
+
+test('a process that saves again (packages first required later, as by an invocation) keeps every entry true', () => {
+  expect(load().word).toBe('first');
+  // b changes at the same length; d is first required after the process saved once.
+  const file = path.join(nodeModules, 'b', 'index.js');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("'first'", "'other'"));
+  const later = new Date(Date.now() + 5000);
+  fs.utimesSync(file, later, later);
+  writePackage('d', { 'index.js': "exports.word = 'later';\n" });
+  expect(load({ PROBE_STEPS: 'b,save,d,save' })).toEqual({ b: 'other', d: 'later' });
+  // A new process loads a, b and d from what the second save wrote.
+  expect(load({ PROBE_STEPS: 'report,d' })).toEqual(expect.objectContaining({ word: 'other', d: 'later' }));
 });
 
 test('a reinstalled node_modules drops the cached lookups', () => {
