@@ -109,34 +109,36 @@ test('a module from the cache behaves as Node loads it, and the cache is kept fo
   });
 });
 
+const fileB = () => path.join(nodeModules, 'b', 'index.js');
+
+/** Rewrites b's word from 'first' to 'other' (the same length) and sets its mtime to `mtime`. */
+function changeB(mtime: Date): void {
+  fs.writeFileSync(fileB(), fs.readFileSync(fileB(), 'utf8').replace("'first'", "'other'"));
+  fs.utimesSync(fileB(), mtime, mtime);
+}
+
+const later = () => new Date(Date.now() + 5000);
+
 test('a changed file is compiled again, even at the same length', () => {
   expect(load().word).toBe('first');
-  const file = path.join(nodeModules, 'b', 'index.js');
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("'first'", "'other'"));
-  const later = new Date(Date.now() + 5000);
-  fs.utimesSync(file, later, later);
+  changeB(later());
   expect(load().word).toBe('other');
 });
 
 test('an unchanged file (same size and mtime) is served from the cache, its source not read again', () => {
   // A whole second, which utimes sets exactly (a written file's mtime has nanoseconds).
-  const file = path.join(nodeModules, 'b', 'index.js');
   const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-  fs.utimesSync(file, stamp, stamp);
+  fs.utimesSync(fileB(), stamp, stamp);
   expect(load().word).toBe('first');
   // The same length, the mtime put back: what identifies a file for the cache, as for its code.
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("'first'", "'other'"));
-  fs.utimesSync(file, stamp, stamp);
+  changeB(stamp);
   expect(load().word).toBe('first');
 });
 
 test('a process that saves again (packages first required later, as by an invocation) keeps every entry true', () => {
   expect(load().word).toBe('first');
-  // b changes at the same length; d is first required after the process saved once.
-  const file = path.join(nodeModules, 'b', 'index.js');
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("'first'", "'other'"));
-  const later = new Date(Date.now() + 5000);
-  fs.utimesSync(file, later, later);
+  // b changes; d is first required after the process saved once.
+  changeB(later());
   writePackage('d', { 'index.js': "exports.word = 'later';\n" });
   expect(load({ PROBE_STEPS: 'b,save,d,save' })).toEqual({ b: 'other', d: 'later' });
   // A new process loads a, b and d from what the second save wrote.
