@@ -92,7 +92,7 @@ export function BuyPage() {
         )}
         <label>
           {s.quantity}
-          <input name="quantity" type="number" min={1} max={99} step={1} value={1} required />
+          <input name="quantity" type="number" min={1} max={99} step={1} defaultValue={1} required />
         </label>
         <button type="submit" disabled={busy || !openid}>
           {s.place}

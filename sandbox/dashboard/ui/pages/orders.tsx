@@ -53,10 +53,10 @@ export function OrdersPage({ route }: PageProps) {
           choices={ORDER_STATUSES.map((st) => ({ value: st, label: s.state[st] }))}
         />
         <label>
-          {s.user} <input name="openid" value={filter.openid ?? ''} placeholder="openid" />
+          {s.user} <input name="openid" defaultValue={filter.openid ?? ''} placeholder="openid" />
         </label>
         <label>
-          {s.day} <input name="day" type="date" value={filter.day ?? ''} />
+          {s.day} <input name="day" type="date" defaultValue={filter.day ?? ''} />
         </label>
       </FilterForm>
       {first.error && <p class="error-text">{`${first.error.code}: ${first.error.message}`}</p>}
