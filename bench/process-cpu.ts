@@ -18,7 +18,9 @@ const KINDS: Array<[kind: string, test: RegExp]> = [
   ['type-check, lint', /typescript\/bin\/tsc|eslint|prettier/],
   ['jest', /jest/],
   ['gulp', /gulp/],
-  ['esbuild', /esbuild/],
+  ['esbuild', /esbuild(\.exe)? --service|esbuild\/bin\/esbuild/],
+  // The project's own TypeScript run by Node (build/test.ts, the checks' runner, build/ci-worker.ts…).
+  ['scripts (esbuild-register)', /esbuild-register/],
 ];
 
 interface Tracked {
