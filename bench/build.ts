@@ -1,5 +1,5 @@
 /** Build time, bundle sizes, and test-suite time. */
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,16 +14,35 @@ const TEST_TARGET_S = 90;
 /** WeChat's limit for a mini-program's main package. */
 const MAIN_PACKAGE_LIMIT = 2 * 1024 * 1024;
 
-function timed(cmd: string, args: string[]): number {
+/**
+ * Runs `cmd` to its end (output kept for a failure) and times it; with `sample`, also what its process
+ * tree's CPU went to, by kind (bench/process-cpu.ts).
+ */
+function timed(
+  cmd: string,
+  args: string[],
+  { sample = false } = {},
+): Promise<{ ms: number; kinds?: KindCpu[] }> {
   const started = process.hrtime.bigint();
-  const res = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${res.stdout}\n${res.stderr}`);
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const sampler = sample && child.pid !== undefined ? sampleProcessTree(child.pid) : undefined;
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const kinds = sampler?.stop();
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed:\n${output.slice(-20_000)}`));
+      else resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, kinds });
+    });
+  });
 }
 
 export async function benchBuild(): Promise<void> {
   const gulp = path.join(ROOT, 'node_modules/.bin/gulp');
-  const runs = [timed(gulp, ['build']), timed(gulp, ['build']), timed(gulp, ['build'])];
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) runs.push((await timed(gulp, ['build'])).ms);
   const slowest = Math.max(...runs) / 1000;
   console.log(
     withTarget(
@@ -91,24 +110,6 @@ interface JestReport {
   testResults: Array<{ name: string; startTime: number; endTime: number }>;
 }
 
-/** Runs `cmd` (output kept for a failure), sampling its process tree's CPU by kind meanwhile. */
-function timedTree(cmd: string, args: string[]): Promise<{ ms: number; kinds?: KindCpu[] }> {
-  const started = process.hrtime.bigint();
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const sampler = child.pid === undefined ? undefined : sampleProcessTree(child.pid);
-  let output = '';
-  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const kinds = sampler?.stop();
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed:\n${output.slice(-20_000)}`));
-      else resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, kinds });
-    });
-  });
-}
-
 /**
  * `npm test` as a developer runs it, timed, with what explains the figure: how busy the machine's
  * cores were meanwhile (a suite that keeps every core busy gets faster only by doing less work, not
@@ -119,7 +120,7 @@ export async function benchTests(): Promise<void> {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const report = path.join(os.tmpdir(), `paykit-bench-tests-${process.pid}.json`);
   const busyBefore = machineBusySeconds();
-  const run = await timedTree(npm, ['test', '--', '--json', `--outputFile=${report}`]);
+  const run = await timed(npm, ['test', '--', '--json', `--outputFile=${report}`], { sample: true });
   const wall = run.ms / 1000;
   const busy = machineBusySeconds() - busyBefore;
   const jest = JSON.parse(fs.readFileSync(report, 'utf8')) as JestReport;

@@ -12,9 +12,9 @@
 import { buildFixtureFunctions } from '../test/helpers/fixtures';
 import { startSandboxProcess, type OwnSandboxProcess } from '../test/helpers/sandbox';
 import { benchPayBill } from './pay-bill';
-import * as fs from 'fs';
 import * as path from 'path';
 import { JsonClient } from './json-client';
+import { procPids, procStat } from './process-cpu';
 import { ms, row, summarize, withTarget } from './stats';
 
 const SUB_MCH_ID = '1900000109';
@@ -49,7 +49,6 @@ interface Cycle {
 
 const elapsed = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
-/** One full cycle: unifiedOrder through the SDK, pay, callback delivered and acknowledged. */
 /**
  * Resolves once the notification of `outTradeNo` is acknowledged: one request that the sandbox answers
  * then (waitMs), not a poll loop (polls at 16 in flight were most of the sandbox's requests).
@@ -62,6 +61,7 @@ export async function waitAcknowledged(client: JsonClient, outTradeNo: string): 
   throw new Error(`notification of ${outTradeNo} was not acknowledged: ${JSON.stringify(notifications)}`);
 }
 
+/** One full cycle: unifiedOrder through the SDK, pay, callback delivered and acknowledged. */
 export async function cycle(client: JsonClient, envId: string, n: string): Promise<Cycle> {
   const openid = `oBenchPayer${n}`;
   const outTradeNo = `BENCH${n}`;
@@ -135,26 +135,14 @@ async function spareReady(client: JsonClient): Promise<void> {
 
 /** CPU milliseconds used so far by `pid` and, apart, by its live children (Linux /proc; else undefined). */
 function cpuOfTree(pid: number): { own: number; children: number } | undefined {
-  const TICK_MS = 10; // USER_HZ is 100 on Linux
-  const read = (p: string) => {
-    const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
-  };
-  try {
-    const own = read(String(pid)).cpu;
-    let children = 0;
-    for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = read(p);
-        if (stat.ppid === pid) children += stat.cpu;
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return { own, children };
-  } catch {
-    return undefined;
+  const own = procStat(String(pid));
+  if (!own) return undefined;
+  let children = 0;
+  for (const p of procPids()) {
+    const stat = procStat(p);
+    if (stat?.ppid === String(pid)) children += stat.cpu;
   }
+  return { own: own.cpu * 1000, children: children * 1000 };
 }
 
 interface Round {

@@ -38,14 +38,15 @@ export interface KindCpu {
 /** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on every Linux build that matters). */
 const TICKS = 100;
 
-interface Stat {
+export interface Stat {
   ppid: string;
   /** pid and start time: a pid the kernel hands out again is another process. */
   key: string;
   cpu: number;
 }
 
-function readStat(pid: string): Stat | undefined {
+/** A process's parent, identity and CPU seconds so far, from /proc/<pid>/stat; undefined once it is gone. */
+export function procStat(pid: string): Stat | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may hold spaces and parentheses): state ppid … utime stime
@@ -59,6 +60,11 @@ function readStat(pid: string): Stat | undefined {
   } catch {
     return undefined; // exited meanwhile
   }
+}
+
+/** The pids /proc lists now (its entries that are numbers). */
+export function procPids(): string[] {
+  return fs.readdirSync('/proc').filter((name) => name.charCodeAt(0) <= 57);
 }
 
 function kindOf(pid: string): string {
@@ -82,11 +88,11 @@ export function sampleProcessTree(rootPid: number): { stop(): KindCpu[] } | unde
   /** Pids seen outside the tree: not read again while they live (the machine's own processes). */
   const foreign = new Set<string>();
   const sample = () => {
-    const pids = fs.readdirSync('/proc').filter((name) => name.charCodeAt(0) <= 57); // pids, not names
+    const pids = procPids();
     const current = new Map<string, Stat>();
     for (const pid of pids) {
       if (foreign.has(pid)) continue;
-      const stat = readStat(pid);
+      const stat = procStat(pid);
       if (stat) current.set(pid, stat);
     }
     const inTree = (pid: string): boolean => {
