@@ -16,6 +16,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import { SandboxError } from '../../sandbox/errors';
+import { badRequest, readJson, sendError, sendJson } from '../../sandbox/http';
 
 interface Hosted {
   url: string;
@@ -32,31 +34,11 @@ let nextId = 1;
 
 const cli = require(cliFile) as { startFromArgs(args: string[]): Promise<Hosted> };
 
-function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    req.on('data', (b: Buffer) => (text += b.toString()));
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(text || '{}') as Record<string, unknown>);
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-function answer(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
 async function handle(req: http.IncomingMessage): Promise<unknown> {
-  const body = await readBody(req);
+  const body = await readJson(req);
   if (req.url === '/start') {
     const args = body.args;
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new Error('args: strings');
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw badRequest('args: strings');
     const sandbox = await cli.startFromArgs(args);
     const id = nextId++;
     running.set(id, sandbox);
@@ -68,14 +50,16 @@ async function handle(req: http.IncomingMessage): Promise<unknown> {
     await sandbox?.close();
     return { stopped: Boolean(sandbox) };
   }
-  throw new Error(`no route ${req.url}`);
+  throw new SandboxError('NOT_FOUND', `no route ${req.url}`, 404);
 }
 
 const server = http.createServer((req, res) => {
-  if (req.method !== 'POST' || req.headers['x-paykit-host-token'] !== token) return answer(res, 403, {});
+  if (req.method !== 'POST' || req.headers['x-paykit-host-token'] !== token) {
+    return sendError(res, new SandboxError('FORBIDDEN', 'POST with the host token only', 403));
+  }
   handle(req).then(
-    (result) => answer(res, 200, result),
-    (err: unknown) => answer(res, 500, { error: err instanceof Error ? err.message : String(err) }),
+    (result) => sendJson(res, 200, result),
+    (err: unknown) => sendError(res, err),
   );
 });
 

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { httpRequest, parseBody } from './http';
+import { isAlive } from './processes';
 import type { SandboxProcess, StartOptions } from './sandbox';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -40,19 +41,10 @@ const files = () => {
   return { info: `${base}.json`, output: `${base}.log`, script: path.join(RUN_DIR!, 'sandbox-host.js') };
 };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function runningHost(): HostInfo | undefined {
   try {
     const info = JSON.parse(fs.readFileSync(files().info, 'utf8')) as HostInfo;
-    return info.parent === process.pid && alive(info.pid) ? info : undefined;
+    return info.parent === process.pid && isAlive(info.pid) ? info : undefined;
   } catch {
     return undefined;
   }
@@ -69,7 +61,15 @@ function hostScript(): string {
     const source = path.join(__dirname, 'sandbox-host.ts');
     const built = spawnSync(
       path.join(ROOT, 'node_modules/esbuild/bin/esbuild'),
-      [source, `--outfile=${tmp}`, '--platform=node', '--format=cjs', '--target=node20', '--log-level=error'],
+      [
+        source,
+        '--bundle',
+        `--outfile=${tmp}`,
+        '--platform=node',
+        '--format=cjs',
+        '--target=node20',
+        '--log-level=error',
+      ],
       { encoding: 'utf8' },
     );
     if (built.status !== 0)
@@ -115,8 +115,12 @@ async function call<T>(host: HostInfo, route: string, body: unknown): Promise<T>
     headers: { 'content-type': 'application/json', 'x-paykit-host-token': host.token, connection: 'close' },
     body: JSON.stringify(body),
   });
-  const answer = parseBody(res.text) as T & { error?: string };
-  if (res.status !== 200) throw new Error(`sandbox host ${route}: ${answer?.error ?? res.status}`);
+  const answer = parseBody(res.text) as T & { error?: { code: string; message: string } };
+  if (res.status !== 200) {
+    throw new Error(
+      `sandbox host ${route}: ${answer?.error ? `${answer.error.code} ${answer.error.message}` : res.status}`,
+    );
+  }
   return answer;
 }
 

@@ -18,6 +18,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import simulate, { type RootComponent } from 'miniprogram-simulate';
+import { isAlive } from './processes';
 import { createContext, isAsset, isKitScript, listFiles, writeFile } from '../../build/context';
 import { syncMiniprogramNpm } from '../../build/npm';
 import { installSimulatePolyfills } from '../setup';
@@ -58,15 +59,6 @@ function renderRoot(): string {
   }
   root = dir;
   return dir;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const loaded = new Map<string, string>();
