@@ -70,8 +70,14 @@ export function installModuleCache(nodeModules: string, name: string): { save():
   let blob = stored.blob;
   const fresh = new Map<string, { script: vm.Script; source: string; size: number; mtimeMs: number }>();
   let resolvedChanged = false;
-  /** The file `_extensions['.js']` found unchanged, for the `_compile` it calls at once. */
-  let checked: { filename: string; stat: fs.Stats } | undefined;
+  /** The stat `_extensions['.js']` took of a module it served, for that module's `_compile`. */
+  const servedStats = new WeakMap<object, fs.Stats>();
+  /** The cache's entry for `filename` if the file is the one it was made from (same size and mtime). */
+  const entryFor = (filename: string, stat: fs.Stats | undefined): CodeEntry | undefined => {
+    const entry = stored.index.code[filename];
+    return entry && stat && entry[2] === stat.size && entry[3] === stat.mtimeMs ? entry : undefined;
+  };
+  const statOf = (filename: string) => fs.statSync(filename, { throwIfNoEntry: false });
 
   const resolveFilename = M._resolveFilename;
   M._resolveFilename = function (request, parent, isMain, options) {
@@ -98,14 +104,13 @@ export function installModuleCache(nodeModules: string, name: string): { save():
   // its source comes from the blob. Anything else is Node's to load.
   const loadJs = M._extensions['.js'];
   M._extensions['.js'] = function (module: NodeJS.Module, filename: string) {
-    const entry = filename.includes(NODE_MODULES) ? stored.index.code[filename] : undefined;
-    const stat = entry && fs.statSync(filename, { throwIfNoEntry: false });
+    const stat =
+      filename.includes(NODE_MODULES) && stored.index.code[filename] ? statOf(filename) : undefined;
+    const entry = entryFor(filename, stat);
     // The source's UTF-8 length is the file's size too, unless the file is not plain UTF-8 (Node's
     // own reading then decides what the source is).
-    if (!entry || !stat || entry[2] !== stat.size || entry[3] !== stat.mtimeMs || entry[5] !== stat.size) {
-      return loadJs.call(this, module, filename);
-    }
-    checked = { filename, stat };
+    if (!entry || !stat || entry[5] !== entry[2]) return loadJs.call(this, module, filename);
+    servedStats.set(module, stat);
     (module as Module & { _compile(content: string, filename: string): unknown })._compile(
       blob.toString('utf8', entry[4], entry[4] + entry[5]),
       filename,
@@ -114,28 +119,25 @@ export function installModuleCache(nodeModules: string, name: string): { save():
 
   const compile = M.prototype._compile;
   M.prototype._compile = function (content: string, filename: string) {
-    const known = checked?.filename === filename ? checked.stat : undefined;
-    checked = undefined;
     // import() needs the loader's own callback for the referring file, which vm.Script cannot be
     // given without an experimental flag: such files are compiled by Node as always.
     if (!filename.includes(NODE_MODULES) || content.includes('import(')) {
       return compile.call(this, content, filename);
     }
-    const stat = known ?? fs.statSync(filename, { throwIfNoEntry: false });
+    const stat = servedStats.get(this) ?? statOf(filename);
     if (!stat) return compile.call(this, content, filename);
-    const entry = stored.index.code[filename];
-    const usable = entry && entry[2] === stat.size && entry[3] === stat.mtimeMs;
+    const entry = entryFor(filename, stat);
     let script: vm.Script;
     try {
       script = new vm.Script(M.wrap(content), {
         filename,
-        cachedData: usable ? blob.subarray(entry[0], entry[0] + entry[1]) : undefined,
+        cachedData: entry && blob.subarray(entry[0], entry[0] + entry[1]),
       });
     } catch {
       // What Node reports itself (ESM syntax in a .js file, a syntax error): its own loader says it.
       return compile.call(this, content, filename);
     }
-    if (!usable || script.cachedDataRejected)
+    if (!entry || script.cachedDataRejected)
       fresh.set(filename, { script, source: content, size: stat.size, mtimeMs: stat.mtimeMs });
     const wrapper = script.runInThisContext({ displayErrors: true }) as CompiledWrapper;
     return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
