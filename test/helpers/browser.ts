@@ -1,13 +1,36 @@
 /**
- * Headless Chromium for the dashboard suites (toolchain-notes §9): Debian's /usr/bin/chromium driven
- * by playwright-core (no browser download), one browser per suite, a fresh context per page. Every
+ * Headless Chromium for the dashboard suites (toolchain-notes §9): Debian's Chromium driven by
+ * playwright-core (no browser download), one browser per suite, a fresh context per page. Every
  * page records what the browser complained about (console errors, CSP violations, uncaught errors)
  * so a suite can assert the page ran clean.
  */
 import * as fs from 'fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { createRequire } from 'module';
+import type { Browser, Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.PAYKIT_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * playwright-core through Node's own require, not jest's: one copy per jest worker instead of one
+ * per suite. Its 3.5 MB bundle costs ~0.3 CPU-s to load, and each copy enables an AsyncLocalStorage
+ * that Node never lets go of, after which every promise the worker makes pays for each copy.
+ */
+const { chromium } = createRequire(__filename)('playwright-core') as typeof import('playwright-core');
+
+/**
+ * The browser binary: $PAYKIT_CHROMIUM, else Debian's headless shell (`chromium-headless-shell`, the
+ * same Blink as `chromium` without the browser's own UI; what playwright runs for headless by
+ * default), else the full `chromium`. The full browser starts two renderers per tab (the page's and
+ * the toolbar's omnibox popup, a WebUI page of its own), about six times the CPU of a tab in the
+ * shell: ~1.7 CPU-s against ~0.3 per dashboard tab on this machine kind.
+ */
+export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
+
+export function chromiumPath(): string | undefined {
+  if (process.env.PAYKIT_CHROMIUM) return process.env.PAYKIT_CHROMIUM;
+  return CHROMIUM_CANDIDATES.find((file) => fs.existsSync(file));
+}
+
+/** What to install when no browser is found (what .ci/run installs). */
+export const CHROMIUM_INSTALL = 'apt-get install chromium-headless-shell fonts-wqy-zenhei';
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -34,10 +57,12 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium fonts-wqy-zenhei (what .ci/run does)`);
+  const executablePath = chromiumPath();
+  if (!executablePath || !fs.existsSync(executablePath)) {
+    const looked = process.env.PAYKIT_CHROMIUM ?? CHROMIUM_CANDIDATES.join(' or ');
+    throw new Error(`no Chromium at ${looked}: ${CHROMIUM_INSTALL} (what .ci/run does)`);
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }
 
 export interface DashboardPage {

@@ -7,8 +7,9 @@
  * 3. shoots each page in headless Chromium at 375 and 320 CSS px wide, device scale 2, cut to the
  *    content's height, and prints each picture's SHA-256 (same input, same pixels).
  *
- * Not part of `npm test` or CI: it needs Debian's `chromium` and a CJK font (fonts-wqy-zenhei), and
- * says so and exits 0 when either is missing. `-- --only name,name` shoots some views only.
+ * Not part of `npm test` or CI: it needs Debian's Chromium (`chromium-headless-shell`, or `chromium`:
+ * chromiumPath in test/helpers/browser.ts) and a CJK font (fonts-wqy-zenhei), and says so and exits 0
+ * when either is missing. `-- --only name,name` shoots some views only.
  */
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -16,16 +17,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_CANDIDATES, CHROMIUM_INSTALL, chromiumPath } from '../helpers/browser';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'docs/images');
 const WIDTHS = [375, 320];
-const CHROMIUM = process.env.PAYKIT_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
 
 /** What is missing to shoot, in words a newcomer can act on; empty when nothing is. */
 function missing(): string[] {
   const lacks: string[] = [];
-  if (!fs.existsSync(CHROMIUM)) lacks.push(`Chromium (${CHROMIUM}): apt-get install chromium`);
+  if (!CHROMIUM || !fs.existsSync(CHROMIUM))
+    lacks.push(`Chromium (${CHROMIUM ?? CHROMIUM_CANDIDATES.join(' or ')}): ${CHROMIUM_INSTALL}`);
   const fonts = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
   if (fonts.status !== 0 || !fonts.stdout.trim())
     lacks.push('a CJK font, or Chinese text shows as boxes: apt-get install fonts-wqy-zenhei');
