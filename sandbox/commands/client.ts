@@ -1,4 +1,9 @@
-/** The control commands' HTTP client for a running sandbox's /sandbox API. */
+/**
+ * The control commands' HTTP client for a running sandbox's /sandbox API. Node's http, not fetch:
+ * fetch loads undici (and its WebAssembly HTTP parser) on first use, ~40 ms of a command's start.
+ */
+import * as http from 'http';
+import * as https from 'https';
 import { CliError } from './args';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7788';
@@ -26,21 +31,22 @@ export class ControlClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+    let res: { status: number; text: string };
     try {
       const headers: Record<string, string> = {};
       // The sandbox takes changes only as JSON (see sandbox/access.ts).
       if (method !== 'GET') headers['content-type'] = 'application/json';
       if (this.token) headers['x-paykit-token'] = this.token;
-      res = await fetch(`${this.url}${path}`, {
+      res = await send(
+        `${this.url}${path}`,
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+        body === undefined ? undefined : JSON.stringify(body),
+      );
     } catch {
       throw new CliError(`no sandbox at ${this.url}: run npm start (or pass --url)`);
     }
-    const text = await res.text();
+    const { status, text } = res;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : {};
@@ -49,15 +55,45 @@ export class ControlClient {
         `${this.url} answered ${method} ${path} with something that is not JSON: is it the sandbox?`,
       );
     }
-    if (!res.ok) {
+    if (status < 200 || status > 299) {
       // The sandbox's one error shape: { error: { code, message } }.
       const err = (parsed as { error?: { code?: string; message?: string } }).error;
       throw new CliError(
         err?.message
-          ? `the sandbox refused ${method} ${path} (${res.status} ${err.code ?? ''}): ${err.message}`
-          : `${method} ${path} failed (${res.status}): ${text}`,
+          ? `the sandbox refused ${method} ${path} (${status} ${err.code ?? ''}): ${err.message}`
+          : `${method} ${path} failed (${status}): ${text}`,
       );
     }
     return parsed as T;
   }
+}
+
+/** One request; resolves with the status and the whole body as text, rejects when nothing answered. */
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  payload?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    const req = client.request(
+      target,
+      {
+        method,
+        headers:
+          payload === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
