@@ -1,9 +1,5 @@
-/**
- * The control commands' HTTP client for a running sandbox's /sandbox API. Node's http, not fetch:
- * fetch loads undici (and its WebAssembly HTTP parser) on first use, ~40 ms of a command's start.
- */
-import * as http from 'http';
-import * as https from 'https';
+/** The control commands' HTTP client for a running sandbox's /sandbox API. */
+import { httpRequest, type HttpAnswer } from '../http';
 import { CliError } from './args';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7788';
@@ -31,18 +27,16 @@ export class ControlClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: { status: number; text: string };
+    let res: HttpAnswer;
     try {
       const headers: Record<string, string> = {};
       // The sandbox takes changes only as JSON (see sandbox/access.ts).
       if (method !== 'GET') headers['content-type'] = 'application/json';
       if (this.token) headers['x-paykit-token'] = this.token;
-      res = await send(
-        `${this.url}${path}`,
-        method,
+      res = await httpRequest(method, `${this.url}${path}`, {
         headers,
-        body === undefined ? undefined : JSON.stringify(body),
-      );
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch {
       throw new CliError(`no sandbox at ${this.url}: run npm start (or pass --url)`);
     }
@@ -66,34 +60,4 @@ export class ControlClient {
     }
     return parsed as T;
   }
-}
-
-/** One request; resolves with the status and the whole body as text, rejects when nothing answered. */
-function send(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  payload?: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const client = target.protocol === 'https:' ? https : http;
-    const req = client.request(
-      target,
-      {
-        method,
-        headers:
-          payload === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
