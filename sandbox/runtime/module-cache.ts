@@ -158,12 +158,11 @@ export function installModuleCache(nodeModules: string, name: string): { save():
       const [sourceAt, sourceLength] = append(source);
       stored.index.code[name] = [codeAt, codeLength, size, mtimeMs, sourceAt, sourceLength];
     };
+    const slice = (from: number, bytes: number) => blob.subarray(from, from + bytes);
     for (const [name, [at, length, size, mtimeMs, sourceAt, sourceLength]] of Object.entries(
       stored.index.code,
     )) {
-      if (fresh.has(name)) continue;
-      const slice = (from: number, bytes: number) => blob.subarray(from, from + bytes);
-      add(name, slice(at, length), slice(sourceAt, sourceLength), size, mtimeMs);
+      if (!fresh.has(name)) add(name, slice(at, length), slice(sourceAt, sourceLength), size, mtimeMs);
     }
     for (const [name, f] of fresh) {
       add(name, f.script.createCachedData(), Buffer.from(f.source), f.size, f.mtimeMs);
