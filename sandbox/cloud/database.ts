@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'fs';
 import * as path from 'path';
-import { find as mingoFind } from 'mingo';
+import { mingo } from './mingo';
 import type { SandboxClock } from '../clock';
 import { SandboxError } from '../errors';
 import * as P from './params';
@@ -160,7 +160,7 @@ export class CloudDatabase {
     let docs = this.rowsOf(view, coll, target, { sort, offset, limit }).map((r) => r.doc);
     if (projection && Object.keys(projection).length) {
       try {
-        const projected = mingoFind(docs, {}, projection).all() as Doc[];
+        const projected = mingo().find(docs, {}, projection).all() as Doc[];
         docs = projected.map((d, i) => keepFieldOrder(docs[i], d));
       } catch (err) {
         throw invalidParam(`invalid projection: ${(err as Error).message}`);

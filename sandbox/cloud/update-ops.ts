@@ -4,7 +4,7 @@
  * what the cloud checks and mingo does not (types of $inc/$push targets, `_id` immutability) and
  * the SDK's own spelling of `_.addToSet({ each: [...] })`.
  */
-import { update as mingoUpdate } from 'mingo';
+import { mingo } from './mingo';
 import { SandboxError } from '../errors';
 import { clone, type Doc, invalidParam, isPlainObject, stringifyEJSON } from './values';
 
@@ -120,7 +120,8 @@ export function applyModifier(doc: Doc, modifier: Doc): boolean {
     }
   }
   try {
-    return mingoUpdate(doc, modifier as Parameters<typeof mingoUpdate>[1]).length > 0;
+    const { update } = mingo();
+    return update(doc, modifier as Parameters<typeof update>[1]).length > 0;
   } catch (err) {
     throw failed((err as Error).message);
   }

@@ -33,8 +33,83 @@ export function parseEJSON(text: unknown, what: string, now: number): unknown {
   return decodeValue(raw, what, now);
 }
 
-/** Decodes an already JSON-parsed EJSON value (relaxed: numbers become JS numbers). */
+/**
+ * Decodes an already JSON-parsed EJSON value (relaxed: numbers become JS numbers): what
+ * `EJSON.deserialize(raw, { relaxed: true })` and then `normalise` give, in one walk. Every stored
+ * document is decoded on each read, and `EJSON.deserialize` stringifies its input to parse it again
+ * with a reviver; the walk converts the values the SDK and the store write most (plain objects and
+ * arrays, `$numberInt`, `$numberDouble`, safe `$numberLong`, `$date` of a `$numberLong`) itself and
+ * hands any other `$` object to bson. Anything it meets that would fail (a field name with a NUL, an
+ * invalid date) makes it decode the whole value the reference way, so errors read as they always did.
+ */
 export function decodeValue(raw: unknown, what: string, now: number): unknown {
+  try {
+    return decodeFast(raw, what, now);
+  } catch {
+    return decodeReference(raw, what, now);
+  }
+}
+
+/** A `$numberLong` that is a safe integer and what bson's `Long.fromString(s).toNumber()` gives for it: `Number(s)`. */
+const SAFE_LONG = /^(?:0|-?[1-9][0-9]{0,14})$/;
+
+/**
+ * bson's deserialize starts from `JSON.stringify(raw)`, so what JSON changes (-0 to 0, NaN to null,
+ * a Date to its ISO string, an undefined field dropped) is changed for it too: those values, and any
+ * object that is not a plain one, go the reference way.
+ */
+function decodeFast(v: unknown, what: string, now: number): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      if (!Number.isFinite(v)) throw new Error('not a JSON number');
+      return v === 0 ? 0 : v;
+    case 'object':
+      break;
+    default:
+      throw new Error('not a JSON value');
+  }
+  if (v === null) return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = decodeFast(v[i], what, now);
+    return out;
+  }
+  if (!isPlainObject(v)) throw new Error('not a JSON object');
+  const doc = v;
+  const keys = Object.keys(doc);
+  for (const key of keys) if (key.charCodeAt(0) === 36) return decodeTagged(doc, keys, what, now);
+  const out: Doc = {};
+  for (const key of keys) {
+    const value = decodeFast(doc[key], what, now);
+    if (key.includes('\0')) throw new Error('field name with NUL');
+    out[key] = value;
+  }
+  return out;
+}
+
+/** An object with a `$` key: the common tags here, the rest through bson and `normalise`. */
+function decodeTagged(doc: Doc, keys: string[], what: string, now: number): unknown {
+  if (keys.length === 1) {
+    const tag = keys[0];
+    const value = doc[tag];
+    if (typeof value === 'string') {
+      if (tag === '$numberInt') return parseInt(value, 10);
+      if (tag === '$numberDouble') return parseFloat(value);
+      if (tag === '$numberLong' && SAFE_LONG.test(value)) return Number(value);
+    } else if (tag === '$date' && isPlainObject(value)) {
+      const ms = value.$numberLong;
+      if (Object.keys(value).length === 1 && typeof ms === 'string' && SAFE_LONG.test(ms))
+        return new Date(Number(ms));
+    }
+  }
+  return decodeReference(doc, what, now);
+}
+
+/** The reference decoding that `decodeValue` equals: bson's own, then `normalise` (exported for its test). */
+export function decodeReference(raw: unknown, what: string, now: number): unknown {
   let value: unknown;
   try {
     value = EJSON.deserialize(raw as Doc, { relaxed: true });

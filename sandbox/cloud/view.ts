@@ -2,7 +2,8 @@
  * A view of the database that the actions read and write through: `StoreView` is the committed
  * data, `TxView` (transactions.ts) overlays one transaction's uncommitted writes on it.
  */
-import { Query } from 'mingo';
+import type { Query } from 'mingo';
+import { mingo } from './mingo';
 import { SandboxError } from '../errors';
 import { planQuery } from './query-plan';
 import { sortRows, type SortSpec } from './sort';
@@ -29,7 +30,7 @@ export interface View {
 export function compileQuery(query: Doc): Query | null {
   if (Object.keys(query).length === 0) return null;
   try {
-    return new Query(query);
+    return new (mingo().Query)(query);
   } catch (err) {
     throw new SandboxError('INVALID_PARAM', `invalid query: ${(err as Error).message}`);
   }

@@ -4,9 +4,9 @@
  * Every input is checked here: bad input is a 400 naming the valid values, an unknown route a 404.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
-import { Query } from 'mingo';
 import { SandboxError } from '../errors';
 import { badRequest, oneOf, optionalString, readJson, requireString, sendJson, wholeNumber } from '../http';
+import { mingo } from '../cloud/mingo';
 import { isKillMode } from '../runtime/chaos';
 import type { Sandbox } from '../server';
 import { streamEvents } from '../dashboard/live';
@@ -182,7 +182,9 @@ async function handleDb(
       const docs = sandbox.db.exportData([collection])[collection] ?? [];
       let found: unknown[];
       try {
-        found = new Query(where as Record<string, unknown>).find(docs as Record<string, unknown>[]).all();
+        found = new (mingo().Query)(where as Record<string, unknown>)
+          .find(docs as Record<string, unknown>[])
+          .all();
       } catch (err) {
         throw badRequest(`where is not a valid query: ${(err as Error).message}`);
       }

@@ -13,6 +13,7 @@ import {
   chunks,
   collect,
   DAY,
+  expectRows,
   failure,
   FIXTURE,
   HEADERS,
@@ -58,7 +59,7 @@ describe('the in-place parser reads what a plain reading reads', () => {
     let insideCharacter = 0;
     for (let at = 1; at < bytes.length; at++) {
       if ((bytes[at] & 0xc0) === 0x80) insideCharacter++;
-      expect((await collect(twoPieces(bytes, at))).rows).toEqual(expected);
+      expectRows((await collect(twoPieces(bytes, at))).rows, expected);
     }
     expect(insideCharacter).toBeGreaterThan(100);
   });
@@ -71,11 +72,10 @@ describe('the in-place parser reads what a plain reading reads', () => {
         yield text.slice(0, at);
         yield text.slice(at);
       })();
-      expect((await collect(pieces)).rows).toEqual(expected);
+      expectRows((await collect(pieces)).rows, expected);
     }
     const gz = gzipSync(Buffer.from(text));
-    for (let at = 1; at < gz.length; at += 7)
-      expect((await collect(twoPieces(gz, at))).rows).toEqual(expected);
+    for (let at = 1; at < gz.length; at += 7) expectRows((await collect(twoPieces(gz, at))).rows, expected);
   });
 
   it('hands rows out in batches, one per block, and the summary last', async () => {

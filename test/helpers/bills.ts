@@ -1,6 +1,7 @@
 /** Trade bills for the parser suites: the real fixture, and bills built by header name as production prints them. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import {
   readBill,
   BillFormatError,
@@ -19,6 +20,15 @@ export async function collect(input: BillInput): Promise<{ rows: BillRow[]; end:
     rows.push(row);
   });
   return { rows, end };
+}
+
+/**
+ * `expect(actual).toEqual(expected)` for parsed rows, tried first with Node's strict deep equality:
+ * the cut-everywhere loops compare rows thousands of times, and jest's matcher walks them slowly.
+ * Rows strictly equal pass at once; anything else gets toEqual's own verdict and diff.
+ */
+export function expectRows(actual: unknown, expected: unknown): void {
+  if (!isDeepStrictEqual(actual, expected)) expect(actual).toEqual(expected);
 }
 
 export async function failure(input: BillInput): Promise<BillFormatError> {
