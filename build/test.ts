@@ -15,17 +15,33 @@ function exited(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 
+/**
+ * What jest and the checks run with: this environment without NODE_EXTRA_CA_CERTS. Node reads and
+ * parses that file's certificates at every process start (~45 ms of CPU for a system bundle; some
+ * hosts set it machine-wide, this machine kind among them), the suite starts some 250 Node
+ * processes (sandboxes, CLI commands, gulp, npm), and none of them opens a TLS connection that needs
+ * an extra authority: every server a test talks to is on loopback, and WeChat is unreachable by
+ * design. The sandbox never passed it on to function instances anyway (runtime/environment.ts).
+ */
+function suiteEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 async function main(jestArgs: string[]): Promise<void> {
+  const env = suiteEnv();
   const checks = spawn(
     process.execPath,
     ['-r', 'esbuild-register', path.join(__dirname, 'checks.ts'), '--background', 'typecheck', 'lint'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let checksOutput = '';
   checks.stdout!.on('data', (b: Buffer) => (checksOutput += b.toString()));
   checks.stderr!.on('data', (b: Buffer) => (checksOutput += b.toString()));
   const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), ...jestArgs], {
     cwd: ROOT,
+    env,
     stdio: 'inherit',
   });
   const stop = () => [checks, jest].forEach((c) => c.kill('SIGTERM'));
