@@ -125,7 +125,9 @@ describe('dashboard shell', () => {
     expect(await focused.textContent()).toBe('订单');
     expect(await focused.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: '订单' }).waitFor();
+    // Exactly 订单, the orders page's title: the overview's 各状态订单数 and 最新订单 contain it, and
+    // matched while Enter's navigation is still on its way.
+    await page.getByRole('heading', { name: '订单', exact: true }).waitFor();
     expect(new URL(page.url()).hash).toBe('#/orders');
     // The filter form submits on Enter from its text field.
     await page.getByLabel('用户').fill('oPaykitLocalBuyer');
