@@ -50,7 +50,7 @@ export function decodeValue(raw: unknown, what: string, now: number): unknown {
   }
 }
 
-/** A `$numberLong` that is a safe integer and what bson's `Long.fromString(s).toNumber()` gives for it: `Number(s)`. */
+/** A `$numberLong` that is a safe integer: bson's `Long.fromString(s).toNumber()` of it is `Number(s)`. */
 const SAFE_LONG = /^(?:0|-?[1-9][0-9]{0,14})$/;
 
 /**

@@ -22,15 +22,18 @@ const { chromium } = createRequire(__filename)('playwright-core') as typeof impo
  * the toolbar's omnibox popup, a WebUI page of its own), about six times the CPU of a tab in the
  * shell: ~1.7 CPU-s against ~0.3 per dashboard tab on this machine kind.
  */
-export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
 
 export function chromiumPath(): string | undefined {
-  if (process.env.PAYKIT_CHROMIUM) return process.env.PAYKIT_CHROMIUM;
-  return CHROMIUM_CANDIDATES.find((file) => fs.existsSync(file));
+  const candidates = process.env.PAYKIT_CHROMIUM ? [process.env.PAYKIT_CHROMIUM] : CHROMIUM_CANDIDATES;
+  return candidates.find((file) => fs.existsSync(file));
 }
 
-/** What to install when no browser is found (what .ci/run installs). */
-export const CHROMIUM_INSTALL = 'apt-get install chromium-headless-shell fonts-wqy-zenhei';
+/** Where no browser was found and what to install (what .ci/run installs), in one line. */
+export function chromiumMissing(): string {
+  const looked = process.env.PAYKIT_CHROMIUM ?? CHROMIUM_CANDIDATES.join(' or ');
+  return `no Chromium at ${looked}: apt-get install chromium-headless-shell fonts-wqy-zenhei`;
+}
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -58,10 +61,7 @@ export const CHROMIUM_ARGS = [
 
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = chromiumPath();
-  if (!executablePath || !fs.existsSync(executablePath)) {
-    const looked = process.env.PAYKIT_CHROMIUM ?? CHROMIUM_CANDIDATES.join(' or ');
-    throw new Error(`no Chromium at ${looked}: ${CHROMIUM_INSTALL} (what .ci/run does)`);
-  }
+  if (!executablePath) throw new Error(`${chromiumMissing()} (what .ci/run does)`);
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }
 

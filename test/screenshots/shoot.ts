@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Page } from 'playwright-core';
-import { CHROMIUM_CANDIDATES, CHROMIUM_INSTALL, chromiumPath } from '../helpers/browser';
+import { chromiumMissing, chromiumPath } from '../helpers/browser';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'docs/images');
@@ -27,8 +27,7 @@ const CHROMIUM = chromiumPath();
 /** What is missing to shoot, in words a newcomer can act on; empty when nothing is. */
 function missing(): string[] {
   const lacks: string[] = [];
-  if (!CHROMIUM || !fs.existsSync(CHROMIUM))
-    lacks.push(`Chromium (${CHROMIUM ?? CHROMIUM_CANDIDATES.join(' or ')}): ${CHROMIUM_INSTALL}`);
+  if (!CHROMIUM) lacks.push(chromiumMissing());
   const fonts = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
   if (fonts.status !== 0 || !fonts.stdout.trim())
     lacks.push('a CJK font, or Chinese text shows as boxes: apt-get install fonts-wqy-zenhei');
