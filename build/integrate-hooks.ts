@@ -3,38 +3,40 @@
 import { execFileSync } from 'child_process';
 import type { BuildOptions } from 'esbuild';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { BuildError, CLOUD, CLOUD_BUNDLE, posixRelative } from './context';
 import type { HostLanguage } from './integrate-check';
 
 /**
  * The kit's hooks API as the host gets it: the TypeScript source (it stands alone), or for a
- * JavaScript host compiled to CommonJS in a scratch folder next to where it goes.
+ * JavaScript host that source compiled to CommonJS (the bytes, made in memory: nothing is left in a
+ * scratch folder).
  */
-export function hooksApiFor(kitRoot: string, language: HostLanguage): string {
+export function hooksApiFor(kitRoot: string, language: HostLanguage): string | Buffer {
   const source = path.join(kitRoot, CLOUD, 'common/hooks-api.ts');
   if (language === 'ts') return source;
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-hooks-api-')), 'paykit-hooks-api.js');
-  esbuildSync(kitRoot, {
+  return esbuildSync(kitRoot, {
     ...CLOUD_BUNDLE,
     external: [...CLOUD_BUNDLE.external],
     entryPoints: [source],
-    outfile: out,
+    outfile: 'paykit-hooks-api.js',
+    write: false,
     logLevel: 'error',
   });
-  return out;
 }
 
 /**
  * esbuild in a child process: this module also runs where esbuild cannot load (jest's jsdom, whose
- * Buffer fails esbuild's own check).
+ * Buffer fails esbuild's own check). With `write: false` the one output file's bytes come back.
  */
-function esbuildSync(kitRoot: string, options: BuildOptions): void {
+function esbuildSync(kitRoot: string, options: BuildOptions): Buffer {
+  const script = `const r = require('esbuild').buildSync(${JSON.stringify(options)});
+if (r.outputFiles) process.stdout.write(r.outputFiles[0].contents);`;
   try {
-    execFileSync(process.execPath, ['-e', `require('esbuild').buildSync(${JSON.stringify(options)})`], {
+    return execFileSync(process.execPath, ['-e', script], {
       cwd: kitRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
     });
   } catch (err) {
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '');

@@ -66,7 +66,8 @@ export interface IntegrateResult {
 }
 
 interface CopyPlan {
-  from: string;
+  /** The file to copy, or the bytes to write (the hooks API compiled for a JavaScript host). */
+  from: string | Buffer;
   to: string;
   /** The destination already holds exactly this file. */
   same: boolean;
@@ -80,14 +81,15 @@ function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolea
 }
 
 function planFile(
-  from: string,
+  from: string | Buffer,
   to: string,
   appRoot: string,
   overwrite: boolean,
   conflicts: string[],
 ): CopyPlan {
   const existing = fs.existsSync(to) ? fs.readFileSync(to) : undefined;
-  const same = existing !== undefined && existing.equals(fs.readFileSync(from));
+  const same =
+    existing !== undefined && existing.equals(typeof from === 'string' ? fs.readFileSync(from) : from);
   if (existing && !same && !overwrite) conflicts.push(posixRelative(appRoot, to));
   return { from, to, same };
 }
@@ -302,7 +304,8 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   const written = copies.filter((c) => !c.same);
   for (const c of written) {
     fs.mkdirSync(path.dirname(c.to), { recursive: true });
-    fs.copyFileSync(c.from, c.to);
+    if (typeof c.from === 'string') fs.copyFileSync(c.from, c.to);
+    else fs.writeFileSync(c.to, c.from);
   }
   const copied = written.map((c) => posixRelative(appRoot, c.to));
   if (withFunctions && hooks) copied.push(...bundleWithHooks(kitRoot, layout.cloudRoot, hooks, appRoot));

@@ -1,10 +1,15 @@
-/** Ends the run's sandbox hosts and removes the run's shared folder (test/global-setup.ts). */
+/** Ends the run's sandbox hosts and removes the run's folder (test/global-setup.ts) with all it holds. */
 import * as fs from 'fs';
 import { stopHosts } from './helpers/sandbox-hosted';
 
-export default function globalTeardown(): void {
-  const dir = process.env.PAYKIT_TEST_MERCHANT_CACHE;
+export default async function globalTeardown(): Promise<void> {
+  const dir = process.env.PAYKIT_TEST_RUN_DIR;
   if (!dir) return;
-  stopHosts(dir);
-  fs.rmSync(dir, { recursive: true, force: true });
+  // A host closes its sandboxes (and their databases) on the way out: gone first, then removed.
+  await stopHosts(dir);
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  } catch (err) {
+    console.warn(`could not remove the test run's folder ${dir}: ${(err as Error).message}`);
+  }
 }

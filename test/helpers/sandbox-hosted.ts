@@ -12,7 +12,7 @@ import { isAlive } from './processes';
 import type { SandboxProcess, StartOptions } from './sandbox';
 
 const ROOT = path.resolve(__dirname, '../..');
-const RUN_DIR = process.env.PAYKIT_TEST_MERCHANT_CACHE;
+const RUN_DIR = process.env.PAYKIT_TEST_RUN_DIR;
 const WORKER = process.env.JEST_WORKER_ID;
 
 interface HostInfo {
@@ -151,15 +151,19 @@ export async function startHosted(dataDir: string, args: string[]): Promise<Sand
   };
 }
 
-/** Ends every host of the run (test/global-teardown.ts). */
-export function stopHosts(runDir: string): void {
+/** Ends every host of the run (test/global-teardown.ts): resolves once they have exited (10 s at most). */
+export async function stopHosts(runDir: string): Promise<void> {
+  const pids: number[] = [];
   for (const file of fs.readdirSync(runDir)) {
     if (!/^sandbox-host-.*\.json$/.test(file)) continue;
     try {
       const { pid } = JSON.parse(fs.readFileSync(path.join(runDir, file), 'utf8')) as HostInfo;
       process.kill(pid, 'SIGTERM');
+      pids.push(pid);
     } catch {
       // Gone already.
     }
   }
+  const until = Date.now() + 10_000;
+  while (pids.some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }

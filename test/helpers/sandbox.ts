@@ -47,7 +47,7 @@ export interface StartOptions {
  * kept and later fresh folders start with it, as a restarted sandbox would find its own. Sandboxes on
  * a data folder of their own, another appid, or outside jest make their merchant as always.
  */
-const MERCHANT_CACHE = process.env.PAYKIT_TEST_MERCHANT_CACHE;
+const MERCHANT_CACHE = process.env.PAYKIT_TEST_RUN_DIR;
 const MERCHANT_JSON = path.join('merchant', 'merchant.json');
 
 function reusedMerchant(dataDir: string, fresh: boolean, args: string[]): (() => void) | undefined {

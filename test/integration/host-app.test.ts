@@ -350,6 +350,14 @@ describe('adding the kit to a JavaScript mini-program without package.json', () 
     expect(readJson(path.join(mp, 'app.json')).pages).toEqual(['pages/index/index', ...KIT_PAGES]);
   });
 
+  test('merchant/paykit-hooks-api.js is the hooks API compiled to CommonJS', () => {
+    expect(first.copied).toContain('merchant/paykit-hooks-api.js');
+    expect(fs.existsSync(path.join(jsApp, 'merchant/paykit-hooks-api.ts'))).toBe(false);
+    const api = require(path.join(jsApp, 'merchant/paykit-hooks-api.js')) as Record<string, unknown>;
+    expect(typeof api.mergeDoc).toBe('function');
+    expect(api.MERCHANT_HOOKS_MODULE).toBe('paykit-merchant-hooks');
+  });
+
   test('package.json is created with @vant/weapp, and 构建 npm is pointed at it', () => {
     expect(readJson(path.join(jsApp, 'package.json'))).toEqual({
       name: 'js-app',
