@@ -18,6 +18,7 @@ import { benchServer } from './server';
 import { benchFulfilment } from './fulfilment';
 import { benchShipping } from './shipping';
 import { benchSweep } from './sweep';
+import { useRunFolder } from '../test/helpers/run-folder';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   build: benchBuild,
@@ -41,6 +42,9 @@ const SECTIONS: Record<string, () => Promise<void>> = {
 const DEFAULT = ['build', 'size', 'db', 'functions', 'miniprogram'];
 
 async function main(): Promise<void> {
+  // Whatever a section makes in the temporary folder (sandboxes' data, copied functions, bills) goes
+  // when the bench ends.
+  useRunFolder('paykit-bench-');
   // Sections are the bare words; `--name value` options belong to the sections that read them.
   const args = process.argv.slice(2);
   const asked = args.filter((a, i) => !a.startsWith('-') && !/^--[a-z-]+$/.test(args[i - 1] ?? ''));

@@ -10,6 +10,7 @@ import * as path from 'path';
 import type { UnifiedOrderResult } from '../../typings/paykit/functions';
 import { callAs, post } from '../../test/helpers/control';
 import { launchBrowser } from '../../test/helpers/browser';
+import { useRunFolder } from '../../test/helpers/run-folder';
 import { ROOT, startSandboxProcess } from '../../test/helpers/sandbox';
 import { LOCAL_USERS } from '../commands/call-commands';
 
@@ -25,6 +26,8 @@ interface Kit<T> {
 }
 
 async function main(): Promise<void> {
+  // The sandbox's data folder (and the browser's profile) go when this ends.
+  useRunFolder('paykit-dashboard-shots-');
   const [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
   try {
     const base = sandbox.url;

@@ -27,7 +27,6 @@ import { eventually } from './control';
 export { simulate };
 
 const SOURCE = path.resolve(__dirname, '../../miniprogram');
-const ROOTS = path.join(os.tmpdir(), 'paykit-simulate');
 let root: string | undefined;
 
 /**
@@ -36,12 +35,13 @@ let root: string | undefined;
  */
 function renderRoot(): string {
   if (root) return root;
-  fs.mkdirSync(ROOTS, { recursive: true });
-  for (const name of fs.readdirSync(ROOTS)) {
+  const roots = path.join(os.tmpdir(), 'paykit-simulate');
+  fs.mkdirSync(roots, { recursive: true });
+  for (const name of fs.readdirSync(roots)) {
     if (name !== String(process.pid) && !isAlive(Number(name)))
-      fs.rmSync(path.join(ROOTS, name), { recursive: true, force: true });
+      fs.rmSync(path.join(roots, name), { recursive: true, force: true });
   }
-  const dir = path.join(ROOTS, String(process.pid));
+  const dir = path.join(roots, String(process.pid));
   syncMiniprogramNpm(
     createContext({ root: path.resolve(SOURCE, '..') }),
     dir,

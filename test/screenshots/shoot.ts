@@ -14,10 +14,10 @@
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Page } from 'playwright-core';
 import { chromiumMissing, chromiumPath } from '../helpers/browser';
+import { useRunFolder } from '../helpers/run-folder';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'docs/images');
@@ -107,8 +107,10 @@ async function main(): Promise<void> {
     console.log(`screenshots: skipped, this machine lacks:\n  - ${lacks.join('\n  - ')}`);
     return;
   }
+  // The pages jest writes for the browser (and jest's own run folder) go when this ends.
+  const htmlDir = path.join(useRunFolder('paykit-shots-'), 'pages');
+  fs.mkdirSync(htmlDir);
   run('gulp', ['build']);
-  const htmlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-shots-'));
   const views = only.length ? ['-t', ['every view', ...only.map((n) => `^${n} shows`)].join('|')] : [];
   run(
     'jest',
@@ -123,7 +125,6 @@ async function main(): Promise<void> {
     const hash = createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 16);
     console.log(`${hash}  ${path.relative(ROOT, file)}  ${(fs.statSync(file).size / 1024).toFixed(0)} KB`);
   }
-  fs.rmSync(htmlDir, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {
