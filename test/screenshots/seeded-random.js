@@ -18,10 +18,16 @@ const relative = (text) => text.split(ROOT).join('');
 let base = SEED;
 const counters = new Map();
 
-/** The first stack frame outside this file: the code that asked for randomness. */
+/**
+ * The first stack frame outside this file: the code that asked for randomness. A named function is
+ * known by its name and file, not its line and column, so the pictures keep their numbers when code
+ * elsewhere in the same bundle moves; an anonymous one by its position.
+ */
 function callSite() {
   const frames = (new Error().stack || '').split('\n').slice(1);
-  return relative(frames.find((line) => !line.includes(__filename)) || '');
+  const frame = frames.find((line) => !line.includes(__filename)) || '';
+  const named = /^\s*at (?:async )?(.+?) \((.+):\d+:\d+\)$/.exec(frame);
+  return relative(named ? `${named[1]} ${named[2]}` : frame);
 }
 
 function draw(length) {
