@@ -6,12 +6,12 @@
  * functions and browser profiles there, so a run leaves nothing behind.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { useAsTemporaryFolder } from './helpers/run-folder';
+import { makeRunFolder, useAsTemporaryFolder } from './helpers/run-folder';
 
 export default function globalSetup(): void {
-  const run = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-test-run-'));
+  // jest's own process owns it: a run killed outright leaves it to the next run to remove.
+  const run = makeRunFolder('paykit-test-run-');
   process.env.PAYKIT_TEST_RUN_DIR = run;
   const tmp = path.join(run, 'tmp');
   fs.mkdirSync(tmp);
