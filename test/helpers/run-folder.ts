@@ -24,17 +24,20 @@ export function useAsTemporaryFolder(dir: string): void {
  */
 export function makeRunFolder(prefix: string): string {
   const tmp = os.tmpdir();
+  const uid = process.getuid?.();
   for (const name of fs.readdirSync(tmp)) {
     if (!name.startsWith(prefix)) continue;
     const dir = path.join(tmp, name);
-    let owner: number;
     try {
-      owner = Number(fs.readFileSync(path.join(dir, OWNER), 'utf8'));
+      // Only this user's own folders (the system's temporary folder is shared), never a link.
+      const stat = fs.lstatSync(dir);
+      if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue;
+      const owner = Number(fs.readFileSync(path.join(dir, OWNER), 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner))
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     } catch {
-      continue;
+      // Being made (no owner yet), or removed meanwhile: not this run's to sweep.
     }
-    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner))
-      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
   const run = fs.mkdtempSync(path.join(tmp, prefix));
   fs.writeFileSync(path.join(run, OWNER), String(process.pid));
