@@ -1,12 +1,9 @@
 /**
  * Small HTTP helpers shared by the sandbox's routes, and the one error shape of the gateway and the
  * control API: an HTTP status plus `{ "error": { "code", "message", ...details } }`.
- * (`/admin` keeps the tcb envelope wx-server-sdk expects; see cloud/protocol.ts.) And the one client
- * request, for the CLI's control commands and the test helpers.
+ * (`/admin` keeps the tcb envelope wx-server-sdk expects; see cloud/protocol.ts.)
  */
-import * as http from 'http';
 import type { IncomingMessage, ServerResponse } from 'http';
-import * as https from 'https';
 import { readBody } from './cloud/protocol';
 import { SandboxError } from './errors';
 
@@ -98,40 +95,4 @@ export function wholeNumber(key: string, value: unknown, min: number, fallback?:
     throw badRequest(`${key} must be a whole number ≥ ${min}; got ${JSON.stringify(value)}`);
   }
   return value;
-}
-
-export interface HttpAnswer {
-  status: number;
-  text: string;
-}
-
-export interface HttpOptions {
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** false: send no Host header at all (an HTTP/1.0-style request). */
-  setHost?: boolean;
-}
-
-/**
- * One request on Node's http (or https): resolves for any HTTP status with the whole body as text,
- * rejects only when nothing answered (or `url` is not a URL). Not fetch, which loads undici and its
- * WebAssembly parser on first use (~40 ms of a CLI command's start), follows redirects with every
- * header (an access token included), and is missing in jsdom suites.
- */
-export function httpRequest(method: string, url: string, opts: HttpOptions = {}): Promise<HttpAnswer> {
-  const { headers = {}, body, setHost = true } = opts;
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const client = target.protocol === 'https:' ? https : http;
-    const req = client.request(target, { method, headers, setHost }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }

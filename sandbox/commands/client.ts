@@ -1,5 +1,5 @@
 /** The control commands' HTTP client for a running sandbox's /sandbox API. */
-import { httpRequest, type HttpAnswer } from '../http';
+import { httpRequest, type HttpAnswer } from '../http-client';
 import { CliError } from './args';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7788';
