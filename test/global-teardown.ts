@@ -1,5 +1,5 @@
 /** Ends the run's sandbox hosts and removes the run's folder (test/global-setup.ts) with all it holds. */
-import * as fs from 'fs';
+import { removeRunFolder } from './helpers/run-folder';
 import { stopHosts } from './helpers/sandbox-hosted';
 
 export default async function globalTeardown(): Promise<void> {
@@ -7,9 +7,5 @@ export default async function globalTeardown(): Promise<void> {
   if (!dir) return;
   // A host closes its sandboxes (and their databases) on the way out: gone first, then removed.
   await stopHosts(dir);
-  try {
-    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
-  } catch (err) {
-    console.warn(`could not remove the test run's folder ${dir}: ${(err as Error).message}`);
-  }
+  removeRunFolder(dir);
 }

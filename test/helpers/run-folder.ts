@@ -33,8 +33,7 @@ export function makeRunFolder(prefix: string): string {
       const stat = fs.lstatSync(dir);
       if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue;
       const owner = Number(fs.readFileSync(path.join(dir, OWNER), 'utf8'));
-      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner))
-        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) removeRunFolder(dir);
     } catch {
       // Being made (no owner yet), or removed meanwhile: not this run's to sweep.
     }
@@ -52,8 +51,17 @@ export function makeRunFolder(prefix: string): string {
 export function useRunFolder(prefix: string): string {
   const run = makeRunFolder(prefix);
   useAsTemporaryFolder(run);
-  process.on('exit', () => fs.rmSync(run, { recursive: true, force: true, maxRetries: 5 }));
+  process.on('exit', () => removeRunFolder(run));
   process.once('SIGINT', () => process.exit(130));
   process.once('SIGTERM', () => process.exit(143));
   return run;
+}
+
+/** Removes a run folder with all it holds; says so (never throws) when something is in the way. */
+export function removeRunFolder(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  } catch (err) {
+    console.warn(`could not remove the run folder ${dir}: ${(err as Error).message}`);
+  }
 }

@@ -18,7 +18,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import simulate, { type RootComponent } from 'miniprogram-simulate';
-import { isAlive } from './processes';
 import { createContext, isAsset, isKitScript, listFiles, writeFile } from '../../build/context';
 import { syncMiniprogramNpm } from '../../build/npm';
 import { installSimulatePolyfills } from '../setup';
@@ -29,19 +28,11 @@ export { simulate };
 const SOURCE = path.resolve(__dirname, '../../miniprogram');
 let root: string | undefined;
 
-/**
- * This worker's render root, brought up to date once per test file. Roots of workers that have
- * exited are removed on the way.
- */
+/** This worker's render root, brought up to date once per test file. */
 function renderRoot(): string {
   if (root) return root;
-  const roots = path.join(os.tmpdir(), 'paykit-simulate');
-  fs.mkdirSync(roots, { recursive: true });
-  for (const name of fs.readdirSync(roots)) {
-    if (name !== String(process.pid) && !isAlive(Number(name)))
-      fs.rmSync(path.join(roots, name), { recursive: true, force: true });
-  }
-  const dir = path.join(roots, String(process.pid));
+  // In the run's temporary folder (test/global-setup.ts), which goes with the run.
+  const dir = path.join(os.tmpdir(), 'paykit-simulate', String(process.pid));
   syncMiniprogramNpm(
     createContext({ root: path.resolve(SOURCE, '..') }),
     dir,
