@@ -182,9 +182,8 @@ async function handleDb(
       const docs = sandbox.db.exportData([collection])[collection] ?? [];
       let found: unknown[];
       try {
-        found = new (mingo().Query)(where as Record<string, unknown>)
-          .find(docs as Record<string, unknown>[])
-          .all();
+        const { Query } = mingo();
+        found = new Query(where as Record<string, unknown>).find(docs as Record<string, unknown>[]).all();
       } catch (err) {
         throw badRequest(`where is not a valid query: ${(err as Error).message}`);
       }
