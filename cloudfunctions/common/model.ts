@@ -169,11 +169,24 @@ export function currentAttempt(order: OrderDoc): PaymentAttempt | undefined {
 export function reusablePayment(order: OrderDoc, now: number): PaymentParams | undefined {
   const current = currentAttempt(order);
   if (!current?.payment || current.prepayExpiresAt === undefined) return undefined;
-  return current.prepayExpiresAt - 60_000 > now ? current.payment : undefined;
+  return prepayUsable(current.prepayExpiresAt, now) ? current.payment : undefined;
 }
 
 /** WeChat keeps a prepay for 2 hours: an attempt recorded but never answered may be asked again till then. */
 export const PREPAY_LIFETIME_MS = 2 * 3600_000;
+
+/** A prepay is handed out again only with at least this much of its life left, for the payer to pay. */
+const PREPAY_SPARE_MS = 60_000;
+
+/** When a prepay asked for at `now` lapses: 2 hours on, never after the order itself expires. */
+export function prepayExpiry(now: number, orderExpiresAt: number): number {
+  return Math.min(now + PREPAY_LIFETIME_MS, orderExpiresAt);
+}
+
+/** Whether a prepay that lapses at `expiresAt` may still be handed to wx.requestPayment at `now`. */
+export function prepayUsable(expiresAt: number, now: number): boolean {
+  return expiresAt - PREPAY_SPARE_MS > now;
+}
 
 export function toView(order: OrderDoc): OrderView {
   return {

@@ -10,6 +10,7 @@ import {
   describe,
   orderDelivery,
   PREPAY_LIFETIME_MS,
+  prepayUsable,
   priceItems,
   reusablePayment,
   toView,
@@ -126,7 +127,7 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
   const reusable = reusablePayment(order, now);
   if (reusable) return answer(reusable);
   const current = currentAttempt(order);
-  if (current && !current.payment && current.createdAt + PREPAY_LIFETIME_MS - 60_000 > now) {
+  if (current && !current.payment && prepayUsable(current.createdAt + PREPAY_LIFETIME_MS, now)) {
     // Recorded but never answered (a crash, a timeout, a concurrent first call): WeChat returns the
     // same prepay for the same parameters, so asking again is safe.
     return answer(await prepayFor(kit, order, order.attempts.indexOf(current)));

@@ -7,6 +7,7 @@ import type { CloudPayConfig } from '../config';
 import { ServerError } from '../errors';
 import { beijingStamp, parseBeijing } from '../beijing';
 import { nonce } from '../ids';
+import { prepayExpiry } from '../model';
 import type {
   CloseOutcome,
   PayProvider,
@@ -19,7 +20,6 @@ import type {
   TradeStatus,
 } from '../provider';
 
-const PREPAY_LIFETIME_MS = 2 * 3600_000;
 const TRADE_STATES: TradeState[] = [
   'NOTPAY',
   'USERPAYING',
@@ -65,7 +65,7 @@ export class CloudPayProvider implements PayProvider {
     }
     return {
       prepayId: res.prepayId,
-      prepayExpiresAt: Math.min(now + PREPAY_LIFETIME_MS, req.expiresAt),
+      prepayExpiresAt: prepayExpiry(now, req.expiresAt),
       payment: res.payment,
     };
   }

@@ -11,6 +11,8 @@ import { newOrderNo, orderNoOf, outTradeNoFor, requestKeyId } from '../../../clo
 import {
   describe as describeItems,
   forSale,
+  prepayExpiry,
+  prepayUsable,
   priceItems,
   refundableFee,
   refundedFee,
@@ -129,11 +131,21 @@ test('a prepay is reused until a minute before it expires', () => {
   };
   const unpaid = order({ status: 'NOTPAY', attempts: [attempt], outTradeNo: 'A01' });
   expect(reusablePayment(unpaid, T0)).toBe(payment);
+  expect(reusablePayment(unpaid, T0 + 7200_000 - 60_001)).toBe(payment);
   expect(reusablePayment(unpaid, T0 + 7200_000 - 60_000)).toBeUndefined();
   // Recorded before WeChat answered: nothing to reuse.
   expect(
     reusablePayment(order({ attempts: [{ outTradeNo: 'A01', createdAt: T0 }], outTradeNo: 'A01' }), T0),
   ).toBeUndefined();
+});
+
+test('a prepay lives 2 hours, never beyond its order, and is handed out with a minute to spare', () => {
+  // Both providers date their prepays with prepayExpiry.
+  expect(prepayExpiry(T0, T0 + 30 * 60_000)).toBe(T0 + 30 * 60_000);
+  expect(prepayExpiry(T0, T0 + 3 * 3600_000)).toBe(T0 + 2 * 3600_000);
+  expect(prepayUsable(T0 + 60_001, T0)).toBe(true);
+  expect(prepayUsable(T0 + 60_000, T0)).toBe(false);
+  expect(prepayUsable(T0, T0)).toBe(false);
 });
 
 test('refunds: what went through, and what is left to refund', () => {

@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import { gunzipSync, gzipSync } from 'zlib';
 import { beijingStamp } from '../../beijing';
 import { ServerError } from '../../errors';
-import { PREPAY_LIFETIME_MS, truncateUtf8, type Prepay } from '../../model';
+import { prepayExpiry, truncateUtf8, type Prepay } from '../../model';
 import type {
   CloseOutcome,
   PayProvider,
@@ -116,7 +116,7 @@ export class ApiV3Provider implements PayProvider {
     const pkg = `prepay_id=${prepayId}`;
     return {
       prepayId,
-      prepayExpiresAt: Math.min(now + PREPAY_LIFETIME_MS, req.expiresAt),
+      prepayExpiresAt: prepayExpiry(now, req.expiresAt),
       // appId is signed but not passed to wx.requestPayment (reference §4.3).
       payment: {
         timeStamp,
