@@ -5,7 +5,7 @@
 import { bizFail, returnFail, succeed, type Fields, type Party } from './answers';
 import type { PayCaller, PayContext } from './context';
 import { nonceStr, prepayId, providerOpenid } from './ids';
-import type { PrepayRow, TradeRow } from './records';
+import { placedTrade, type PrepayRow, type TradeRow } from './records';
 import { paySign } from './sign';
 import { compactTime, parseCompactTime } from './time';
 import {
@@ -147,7 +147,7 @@ export function unifiedOrder(ctx: PayContext, req: Request, caller: PayCaller): 
     }
   }
   const subOpenid = (order.sub_openid as string | undefined) ?? '';
-  const trade: TradeRow = {
+  const trade = placedTrade({
     sub_mch_id: subMchId,
     out_trade_no: outTradeNo,
     sub_appid: order.sub_appid as string,
@@ -163,16 +163,8 @@ export function unifiedOrder(ctx: PayContext, req: Request, caller: PayCaller): 
     env_id: order.env_id as string,
     function_name: order.function_name as string,
     request: JSON.stringify(order),
-    state: 'NOTPAY',
     created_at: now,
-    transaction_id: null,
-    time_end: null,
-    bank_type: null,
-    paying_until: null,
-    closed_at: null,
-    refunded_fee: 0,
-    last_refund_at: null,
-  };
+  });
   const prepay = records.transaction(() => {
     records.insertTrade(trade);
     return newPrepay(ctx, trade);

@@ -34,6 +34,34 @@ export interface TradeRow {
   last_refund_at: number | null;
 }
 
+/** What a unifiedOrder (v2 or v3) decides about a new trade; the rest of the row is what every new trade starts as. */
+export type PlacedTrade = Omit<
+  TradeRow,
+  | 'state'
+  | 'transaction_id'
+  | 'time_end'
+  | 'bank_type'
+  | 'paying_until'
+  | 'closed_at'
+  | 'refunded_fee'
+  | 'last_refund_at'
+>;
+
+/** A trade just placed: NOTPAY, never paid, closed or refunded. */
+export function placedTrade(placed: PlacedTrade): TradeRow {
+  return {
+    ...placed,
+    state: 'NOTPAY',
+    transaction_id: null,
+    time_end: null,
+    bank_type: null,
+    paying_until: null,
+    closed_at: null,
+    refunded_fee: 0,
+    last_refund_at: null,
+  };
+}
+
 export interface PrepayRow {
   prepay_id: string;
   sub_mch_id: string;

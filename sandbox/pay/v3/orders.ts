@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { APIV3_ENV } from '../context';
-import type { PrepayRow, TradeRow } from '../records';
+import { placedTrade, type PrepayRow, type TradeRow } from '../records';
 import { compactTime } from '../time';
 import { invalidRequest, paramError, V3Error } from './errors';
 import { parseRfc3339, transactionResource } from './resources';
@@ -123,7 +123,7 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
     timeExpire === null
       ? now + config.defaultTimeExpireMs
       : Math.min(Math.max(timeExpire, now + config.minTimeExpireMs), now + config.maxTimeExpireMs);
-  const trade: TradeRow = {
+  const trade = placedTrade({
     sub_mch_id: mchid,
     out_trade_no: outTradeNo,
     sub_appid: appid,
@@ -139,16 +139,8 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
     env_id: APIV3_ENV,
     function_name: notifyUrl,
     request: JSON.stringify(request),
-    state: 'NOTPAY',
     created_at: now,
-    transaction_id: null,
-    time_end: null,
-    bank_type: null,
-    paying_until: null,
-    closed_at: null,
-    refunded_fee: 0,
-    last_refund_at: null,
-  };
+  });
   const prepay = ctx.records.transaction(() => {
     ctx.records.insertTrade(trade);
     return newPrepay(scope, trade, now);
