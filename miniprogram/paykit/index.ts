@@ -26,3 +26,5 @@ export { formatFen, formatPrice, formatServiceFee, isFen, lineTotal } from './mo
 export { requestPayment, paymentOutcome, isCancelMessage } from './payment';
 export type { PaymentOutcome } from './payment';
 export type { SimulatedPayAction } from './local-pay';
+export { CursorPager } from './pager';
+export type { CursorPage, PagedList, PagedView } from './pager';

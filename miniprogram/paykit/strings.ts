@@ -146,6 +146,7 @@ export const toShipText = {
   cancel: '取消',
   shipped: '已发货',
   retry: '重新加载',
+  noMore: '没有更多了',
 } as const;
 
 export const billsText = {

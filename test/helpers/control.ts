@@ -150,6 +150,8 @@ export interface SeedOrder {
   /** Default: 30 minutes after createdAt. */
   expiresAt?: number;
   items?: Array<{ sku: string; name: string; unitPrice: number; quantity: number }>;
+  /** A paid order awaiting shipment, as the payment left it (shipping-states.ts `awaitingShipment`). */
+  awaitingShipment?: boolean;
 }
 
 /** An order number in the kit's form: "PK" + 14 digits of time + 8 digits. */
@@ -179,6 +181,9 @@ export async function seedOrders(base: string, orders: SeedOrder[]): Promise<voi
         ? { paidAt: date(o.createdAt + 1000), transactionId: `42${o.orderNo.slice(2)}` }
         : {}),
       refunds: [],
+      ...(o.awaitingShipment
+        ? { delivery: 'express', shipping: { state: 'AWAITING', count: 0, shipments: [] } }
+        : {}),
       version: 1,
     };
   });

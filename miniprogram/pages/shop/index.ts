@@ -8,8 +8,8 @@ import type { Product } from '../../../typings/paykit/order';
 import { payOutcome } from '../../behaviors/pay-outcome';
 import type { CartLine } from '../../components/pay-button/index';
 import { listProducts } from '../../paykit/api';
-import { asPaykitError } from '../../paykit/errors';
 import { instanceState } from '../../paykit/instance-state';
+import { CursorPager } from '../../paykit/pager';
 import { shopText } from '../../paykit/strings';
 
 const PAGE_SIZE = 20;
@@ -26,9 +26,7 @@ function shopProduct(product: Product): ShopProduct {
 
 /** Per-instance state that the view does not need, so it never goes through setData. */
 interface ShopState {
-  cursor: string | null;
-  /** Bumped by every reload; an answer for an older generation is dropped. */
-  generation: number;
+  pager?: CursorPager<ShopProduct>;
 }
 
 Component({
@@ -52,7 +50,7 @@ Component({
 
   methods: {
     state(): ShopState {
-      return instanceState<ShopState>(this, () => ({ cursor: null, generation: 0 }));
+      return instanceState<ShopState>(this, () => ({}));
     },
 
     async onPullDownRefresh() {
@@ -64,48 +62,27 @@ Component({
       void this.loadMore();
     },
 
-    /** The first page, replacing what is shown. */
-    async reload() {
+    /** The catalogue, paged by cursor (paykit/pager.ts). */
+    pager(): CursorPager<ShopProduct> {
       const state = this.state();
-      const generation = ++state.generation;
-      state.cursor = null;
-      this.setData({ loading: true, error: '' });
-      try {
-        const page = await listProducts({ pageSize: PAGE_SIZE });
-        if (generation !== state.generation) return;
-        state.cursor = page.nextCursor;
-        this.setData({
-          products: page.products.map(shopProduct),
-          loaded: true,
-          loading: false,
-          finished: page.nextCursor === null,
-        });
-        this.skipEmptyPage(page.products.length);
-      } catch (err) {
-        if (generation !== state.generation) return;
-        this.setData({ loading: false, loaded: true, error: asPaykitError(err).message });
-      }
+      state.pager ??= new CursorPager<ShopProduct>(this, {
+        key: 'products',
+        fetch: async (cursor) => {
+          const page = await listProducts({ pageSize: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+          return { rows: page.products.map(shopProduct), nextCursor: page.nextCursor };
+        },
+        landed: (count) => this.skipEmptyPage(count),
+      });
+      return state.pager;
     },
 
-    /** The next page, appended by path: products already shown are never sent again. */
-    async loadMore() {
-      const state = this.state();
-      if (this.data.loading || this.data.finished || state.cursor === null) return;
-      const generation = state.generation;
-      this.setData({ loading: true, error: '' });
-      try {
-        const page = await listProducts({ pageSize: PAGE_SIZE, cursor: state.cursor });
-        if (generation !== state.generation) return;
-        state.cursor = page.nextCursor;
-        const start = this.data.products.length;
-        const rows: Record<string, ShopProduct> = {};
-        page.products.forEach((p, i) => (rows[`products[${start + i}]`] = shopProduct(p)));
-        this.setData({ ...rows, loading: false, finished: page.nextCursor === null });
-        this.skipEmptyPage(page.products.length);
-      } catch (err) {
-        if (generation !== state.generation) return;
-        this.setData({ loading: false, error: asPaykitError(err).message });
-      }
+    /** The first page, replacing what is shown. */
+    reload(): Promise<void> {
+      return this.pager().reload();
+    },
+
+    loadMore(): Promise<void> {
+      return this.pager().loadMore();
     },
 
     /** A page whose products were all left out (not for sale) is not the end: fetch the next. */
@@ -113,9 +90,9 @@ Component({
       if (listed === 0 && !this.data.finished) void this.loadMore();
     },
 
-    /** The retry button: the first page again, or the page that failed. */
+    /** The retry button: the page that failed. */
     onRetry() {
-      void (this.data.products.length ? this.loadMore() : this.reload());
+      void this.pager().retry();
     },
   },
 });

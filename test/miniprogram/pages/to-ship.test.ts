@@ -1,9 +1,20 @@
 /**
  * pages/admin/to-ship rendered with real vant against a real sandbox: a non-admin is refused, the
  * admin sees the paid orders awaiting shipment and ships one through the form (the order leaves the
- * list and WeChat has it shipped); SF without the masked contact is refused with the reason.
+ * list and WeChat has it shipped); SF without the masked contact is refused with the reason; the list
+ * pages by cursor as the admin reaches the bottom.
  */
-import { callAs, eventually, get, post, readDoc, send } from '../../helpers/control';
+import {
+  callAs,
+  eventually,
+  get,
+  post,
+  readDoc,
+  seedOrderNo,
+  seedOrders,
+  send,
+  type SeedOrder,
+} from '../../helpers/control';
 import { merchantArgs } from '../../helpers/kit';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
@@ -55,11 +66,24 @@ const tap = (comp: SimComponent, id: string) =>
 const type = (comp: SimComponent, id: string, value: string) =>
   comp.querySelector(id)!.dispatchEvent('change', { detail: value });
 
-test('a non-admin gets the FORBIDDEN message', async () => {
+test('a non-admin gets the FORBIDDEN message, and 重新加载 asks again', async () => {
   user = BUYER;
   suite.wxs.openid = BUYER;
   const comp = await openToShip();
   expect(comp.querySelector('#error')!.dom!.textContent).toContain('没有权限');
+  expect(comp.querySelector('#empty')).toBeUndefined();
+  // Once the cause is gone (here the page calls as the admin from now on), 重新加载 loads the list.
+  user = ADMIN;
+  suite.wxs.openid = ADMIN;
+  const asked = suite.wxs.calls.length;
+  tap(comp, '#retry');
+  await eventually(
+    () => (comp.data.loaded && !comp.data.loading && !comp.data.error ? true : undefined),
+    5000,
+  );
+  expect(suite.wxs.calls.length).toBe(asked + 1);
+  expect(comp.querySelector('#error')).toBeUndefined();
+  expect(comp.querySelector('#empty')!.dom!.textContent).toContain('没有待发货的订单');
 });
 
 test('the admin ships an order from the list with the form', async () => {
@@ -99,4 +123,30 @@ test('the admin ships an order from the list with the form', async () => {
       contact: { receiverContact: '189****1234' },
     },
   ]);
+});
+
+test('the list pages by cursor as the admin reaches the bottom, oldest first', async () => {
+  const start = Date.now() - 3_600_000;
+  const awaiting: SeedOrder[] = Array.from({ length: 25 }, (_, i) => ({
+    orderNo: seedOrderNo(20240601000000 + i, i),
+    openid: BUYER,
+    status: 'SUCCESS',
+    totalFee: 100 + i,
+    createdAt: start + i * 1000,
+    awaitingShipment: true,
+  }));
+  await seedOrders(suite.sandbox.url, awaiting);
+  const comp = await openToShip();
+  const shown = () => (comp.data.orders as Array<{ orderNo: string }>).map((o) => o.orderNo);
+  expect(shown()).toEqual(awaiting.slice(0, 20).map((o) => o.orderNo));
+  expect(comp.data.finished).toBe(false);
+
+  comp.instance.onReachBottom();
+  await eventually(() => (comp.data.finished && !comp.data.loading ? true : undefined), 5000);
+  expect(shown()).toEqual(awaiting.map((o) => o.orderNo));
+  expect(comp.dom!.textContent).toContain('没有更多了');
+  // At the end, reaching the bottom again asks for nothing.
+  const asked = suite.wxs.calls.length;
+  comp.instance.onReachBottom();
+  expect(suite.wxs.calls.length).toBe(asked);
 });

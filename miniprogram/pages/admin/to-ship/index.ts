@@ -2,25 +2,35 @@
  * pages/admin/to-ship: for merchant admins. Paid orders awaiting shipment, oldest first, each with
  * 发货, which opens the shipping form (method, express company and tracking number, SF's masked
  * contact, what is in the package); shipOrder records it at WeChat. Virtual goods ship themselves
- * and leave the list once WeChat knows the payment. Anyone else gets the FORBIDDEN message.
+ * and leave the list once WeChat knows the payment. Loads 20 at a time by cursor as the admin
+ * reaches the bottom; pull-down reloads. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { listToShip, shipOrder } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
+import { instanceState } from '../../../paykit/instance-state';
+import { CursorPager } from '../../../paykit/pager';
 import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
 import { COMPANIES, formFor, METHODS, requestOf, type ShipForm } from './form';
 
 const PAGE = 20;
 
+/** Per-instance state that the view does not need, so it never goes through setData. */
+interface ToShipState {
+  pager?: CursorPager<OrderView>;
+}
+
 Component({
   data: {
     orders: [] as OrderView[],
-    nextCursor: null as string | null,
+    /** False until the first page answered (or failed). */
+    loaded: false,
     loading: false,
+    finished: false,
     /** The form of the order being shipped, or null. */
     form: null as ShipForm | null,
     shipping: false,
-    /** Why nothing can be shown (FORBIDDEN for a non-admin, a failed call, …). */
+    /** Why the last page failed (FORBIDDEN for a non-admin, a failed call, …). */
     error: '',
     text: toShipText,
     deliveryText,
@@ -31,36 +41,34 @@ Component({
 
   methods: {
     onLoad() {
-      void this.load(true);
+      void this.pager().reload();
     },
 
     async onPullDownRefresh() {
-      await this.load(true);
+      await this.pager().reload();
       wx.stopPullDownRefresh();
     },
 
-    onMore() {
-      void this.load(false);
+    onReachBottom() {
+      void this.pager().loadMore();
     },
 
-    /** The first page again (`fresh`), or the next one appended by path. */
-    async load(fresh: boolean): Promise<void> {
-      if (this.data.loading) return;
-      this.setData({ loading: true, error: '' });
-      try {
-        const cursor = fresh ? null : this.data.nextCursor;
-        const page = await listToShip({ pageSize: PAGE, cursor });
-        if (fresh) this.setData({ orders: page.orders });
-        else {
-          const at = this.data.orders.length;
-          const rows: Record<string, OrderView> = {};
-          page.orders.forEach((o, i) => (rows[`orders[${at + i}]`] = o));
-          this.setData(rows);
-        }
-        this.setData({ nextCursor: page.nextCursor, loading: false });
-      } catch (err) {
-        this.setData({ loading: false, error: asPaykitError(err).message });
-      }
+    /** The retry button: the page that failed. */
+    onRetry() {
+      void this.pager().retry();
+    },
+
+    /** The orders awaiting shipment, oldest first, paged by cursor (paykit/pager.ts). */
+    pager(): CursorPager<OrderView> {
+      const state = instanceState<ToShipState>(this, () => ({}));
+      state.pager ??= new CursorPager<OrderView>(this, {
+        key: 'orders',
+        fetch: async (cursor) => {
+          const page = await listToShip({ pageSize: PAGE, cursor });
+          return { rows: page.orders, nextCursor: page.nextCursor };
+        },
+      });
+      return state.pager;
     },
 
     onShipTap(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {

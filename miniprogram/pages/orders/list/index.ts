@@ -9,10 +9,10 @@
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { listOrders } from '../../../paykit/api';
-import { asPaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
+import { CursorPager } from '../../../paykit/pager';
 import { orderStatusText, ordersText } from '../../../paykit/strings';
-import { appendRows, isOrdersTab, rowOf, STATUS_TAG, TABS, type OrderRow, type OrdersTab } from './rows';
+import { isOrdersTab, rowOf, STATUS_TAG, TABS, type OrderRow, type OrdersTab } from './rows';
 
 const PAGE_SIZE = 20;
 /** The countdown on unpaid rows is in seconds; the list redraws it every second while shown. */
@@ -22,9 +22,7 @@ const tabTitles: Record<OrdersTab, string> = { ALL: ordersText.all, ...orderStat
 
 /** Per-instance state that the view does not need, so it never goes through setData. */
 interface ListState {
-  cursor: string | null;
-  /** Bumped by every reload; an answer for an older generation is dropped. */
-  generation: number;
+  pager?: CursorPager<OrderRow>;
   ticker?: number;
 }
 
@@ -59,7 +57,7 @@ Component({
 
   methods: {
     state(): ListState {
-      return instanceState<ListState>(this, () => ({ cursor: null, generation: 0 }));
+      return instanceState<ListState>(this, () => ({}));
     },
 
     onLoad(query: Record<string, string | undefined> = {}) {
@@ -97,48 +95,32 @@ Component({
       void this.reload();
     },
 
-    /** The first page of the active tab, replacing what is shown. */
-    async reload() {
+    /** The active tab's orders, paged by cursor (paykit/pager.ts). */
+    pager(): CursorPager<OrderRow> {
       const state = this.state();
-      const generation = ++state.generation;
-      state.cursor = null;
-      this.setData({ loading: true, error: '' });
-      try {
-        const page = await listOrders(this.request(null));
-        if (generation !== state.generation) return;
-        state.cursor = page.nextCursor;
-        this.setData({
-          orders: page.orders.map(rowOf),
-          loaded: true,
-          loading: false,
-          finished: page.nextCursor === null,
-          now: Date.now(),
-        });
-      } catch (err) {
-        if (generation !== state.generation) return;
-        this.setData({ loading: false, loaded: true, error: asPaykitError(err).message });
-      }
+      state.pager ??= new CursorPager<OrderRow>(this, {
+        key: 'orders',
+        fetch: async (cursor) => {
+          const page = await listOrders(this.request(cursor));
+          return { rows: page.orders.map(rowOf), nextCursor: page.nextCursor };
+        },
+        withFirst: () => ({ now: Date.now() }),
+      });
+      return state.pager;
     },
 
-    /** The next page, appended by path: rows already shown are never sent again. */
-    async loadMore() {
-      const state = this.state();
-      if (this.data.loading || this.data.finished || state.cursor === null) return;
-      const generation = state.generation;
-      this.setData({ loading: true, error: '' });
-      try {
-        const page = await listOrders(this.request(state.cursor));
-        if (generation !== state.generation) return;
-        state.cursor = page.nextCursor;
-        this.setData({
-          ...appendRows(this.data.orders.length, page.orders.map(rowOf)),
-          loading: false,
-          finished: page.nextCursor === null,
-        });
-      } catch (err) {
-        if (generation !== state.generation) return;
-        this.setData({ loading: false, error: asPaykitError(err).message });
-      }
+    /** The first page of the active tab, replacing what is shown. */
+    reload(): Promise<void> {
+      return this.pager().reload();
+    },
+
+    loadMore(): Promise<void> {
+      return this.pager().loadMore();
+    },
+
+    /** The retry button: the page that failed. */
+    onRetry() {
+      void this.pager().retry();
     },
 
     request(cursor: string | null) {

@@ -29,18 +29,6 @@ export function isOrdersTab(value: unknown): value is OrdersTab {
   return typeof value === 'string' && (TABS as string[]).includes(value);
 }
 
-/**
- * setData keys that append `rows` after the `from` rows already shown: one path per new row
- * (`orders[20]`, `orders[21]`, …), so the rows already on screen never cross the bridge again.
- */
-export function appendRows(from: number, rows: OrderRow[]): Record<string, OrderRow> {
-  const update: Record<string, OrderRow> = {};
-  rows.forEach((row, i) => {
-    update[`orders[${from + i}]`] = row;
-  });
-  return update;
-}
-
 /** Tag colours by status (vant tag types). */
 export const STATUS_TAG: Record<OrderStatus, 'warning' | 'success' | 'default' | 'primary' | 'danger'> = {
   NOTPAY: 'warning',

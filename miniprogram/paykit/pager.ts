@@ -1,0 +1,101 @@
+/**
+ * Cursor paging for a list page (the shop, the orders list, the admin's to-ship list): the first
+ * page replaces the list, each next page is appended by path (rows already shown are never sent to
+ * the view again), and an answer that a reload overtook (pull-down, another tab) is dropped. The page
+ * keeps one pager per instance (`instanceState`) and shows what it sets in its data:
+ *
+ * - `loaded`: the first page answered (or failed) since the last reload started;
+ * - `loading`: a page is on its way;
+ * - `finished`: the server has no more;
+ * - `error`: why the last page failed, in the user's language ('' when it did not);
+ * - and the list itself, under the data key the page names.
+ */
+import { asPaykitError } from './errors';
+
+/** One page from the server: its rows, and the cursor of the next (null at the end). */
+export interface CursorPage<T> {
+  rows: T[];
+  nextCursor: string | null;
+}
+
+/** What the pager reads and writes of its page. */
+export interface PagedView {
+  data: { loading: boolean; finished: boolean } & Record<string, unknown>;
+  setData(data: Record<string, unknown>): void;
+}
+
+export interface PagedList<T> {
+  /** The data key of the list (`orders`, `products`). */
+  key: string;
+  /** The page after `cursor`; the first page when it is null. */
+  fetch(cursor: string | null): Promise<CursorPage<T>>;
+  /** Data set together with a first page (the orders list's clock for its countdowns). */
+  withFirst?(): Record<string, unknown>;
+  /** After a page landed, with how many rows it brought (the shop skips a page it left empty). */
+  landed?(count: number): void;
+}
+
+export class CursorPager<T> {
+  private cursor: string | null = null;
+  /** Bumped by every reload; an answer for an older generation is dropped. */
+  private generation = 0;
+
+  constructor(
+    private readonly view: PagedView,
+    private readonly list: PagedList<T>,
+  ) {}
+
+  /** The first page, replacing what is shown. */
+  async reload(): Promise<void> {
+    const generation = ++this.generation;
+    this.cursor = null;
+    this.view.setData({ loading: true, error: '' });
+    try {
+      const page = await this.list.fetch(null);
+      if (generation !== this.generation) return;
+      this.cursor = page.nextCursor;
+      this.view.setData({
+        [this.list.key]: page.rows,
+        loaded: true,
+        loading: false,
+        finished: page.nextCursor === null,
+        ...this.list.withFirst?.(),
+      });
+      this.list.landed?.(page.rows.length);
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.view.setData({ loading: false, loaded: true, error: asPaykitError(err).message });
+    }
+  }
+
+  /** The next page, appended by path; nothing while a page is on its way or after the last. */
+  async loadMore(): Promise<void> {
+    const { data } = this.view;
+    if (data.loading || data.finished || this.cursor === null) return;
+    const generation = this.generation;
+    this.view.setData({ loading: true, error: '' });
+    try {
+      const page = await this.list.fetch(this.cursor);
+      if (generation !== this.generation) return;
+      this.cursor = page.nextCursor;
+      const shown = this.shown();
+      const update: Record<string, unknown> = { loading: false, finished: page.nextCursor === null };
+      page.rows.forEach((row, i) => (update[`${this.list.key}[${shown + i}]`] = row));
+      this.view.setData(update);
+      this.list.landed?.(page.rows.length);
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.view.setData({ loading: false, error: asPaykitError(err).message });
+    }
+  }
+
+  /** The retry button: the page that failed, which is the first when nothing is shown. */
+  retry(): Promise<void> {
+    return this.cursor !== null && this.shown() > 0 ? this.loadMore() : this.reload();
+  }
+
+  private shown(): number {
+    const rows = this.view.data[this.list.key];
+    return Array.isArray(rows) ? rows.length : 0;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * paykit/pager.ts on a real component (miniprogram-simulate's own setData and view): pages by
+ * cursor, appended by path; answers that a reload overtook are dropped; a failed page is retried
+ * where it failed. The server is a function of the test's that answers when the test says so, so the
+ * order of answers is the test's to choose; the pages' own suites run the pager against the sandbox.
+ */
+import { PaykitError } from '../../../miniprogram/paykit/errors';
+import { CursorPager, type CursorPage, type PagedView } from '../../../miniprogram/paykit/pager';
+import { recordSetData, simulate, type SetDataCall, type SimComponent } from '../../helpers/simulate';
+
+/** One fetch the pager made, answered (or failed) when the test says. */
+interface Asked {
+  cursor: string | null;
+  answer(page: CursorPage<string>): Promise<void>;
+  fail(err: unknown): Promise<void>;
+}
+
+const LIST = simulate.load({
+  template: `<view wx:for="{{ rows }}" wx:key="*this" class="row">{{ item }}</view>
+<view wx:if="{{ error }}" class="error">{{ error }}</view>`,
+  data: { rows: [] as string[], loaded: false, loading: false, finished: false, error: '' },
+});
+
+/** Lets the pager's continuation after an answered fetch run. */
+const settled = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function open(extra: { landed?: number[] } = {}): {
+  comp: SimComponent;
+  pager: CursorPager<string>;
+  asked: Asked[];
+  calls: SetDataCall[];
+} {
+  const comp = simulate.render(LIST) as SimComponent;
+  const { calls } = recordSetData(comp);
+  const asked: Asked[] = [];
+  const pager = new CursorPager<string>(comp.instance as unknown as PagedView, {
+    key: 'rows',
+    fetch: (cursor) =>
+      new Promise((resolve, reject) =>
+        asked.push({
+          cursor,
+          answer: (page) => {
+            resolve(page);
+            return settled();
+          },
+          fail: (err) => {
+            reject(err);
+            return settled();
+          },
+        }),
+      ),
+    withFirst: () => ({ firstAt: asked.length }),
+    ...(extra.landed ? { landed: (count: number) => extra.landed!.push(count) } : {}),
+  });
+  return { comp, pager, asked, calls };
+}
+
+const shown = (comp: SimComponent) => comp.querySelectorAll('.row').map((row) => row.dom!.textContent);
+
+test('the first page replaces the list, each next page is appended by path, and the end stops asking', async () => {
+  const landed: number[] = [];
+  const { comp, pager, asked, calls } = open({ landed });
+  void pager.reload();
+  expect(comp.data.loading).toBe(true);
+  expect(asked.map((a) => a.cursor)).toEqual([null]);
+  await asked[0].answer({ rows: ['a', 'b'], nextCursor: 'c1' });
+  expect(shown(comp)).toEqual(['a', 'b']);
+  expect(comp.data).toMatchObject({ loaded: true, loading: false, finished: false, firstAt: 1 });
+
+  const mark = calls.length;
+  void pager.loadMore();
+  void pager.loadMore(); // while a page is on its way: nothing more is asked
+  expect(asked.map((a) => a.cursor)).toEqual([null, 'c1']);
+  await asked[1].answer({ rows: ['c'], nextCursor: null });
+  expect(shown(comp)).toEqual(['a', 'b', 'c']);
+  // Only the new row crossed to the view, by its path.
+  const keys = calls.slice(mark).flatMap((c) => c.keys);
+  expect(keys).toContain('rows[2]');
+  expect(keys).not.toContain('rows');
+  expect(comp.data.finished).toBe(true);
+  expect(landed).toEqual([2, 1]);
+
+  await pager.loadMore();
+  expect(asked).toHaveLength(2);
+});
+
+test('a reload overtaking a first page drops the older answer, whichever comes back first', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  void pager.reload();
+  await asked[1].answer({ rows: ['new'], nextCursor: null });
+  await asked[0].answer({ rows: ['old'], nextCursor: 'stale' });
+  expect(shown(comp)).toEqual(['new']);
+  expect(comp.data.finished).toBe(true);
+  // The older failure is dropped as well.
+  void pager.reload();
+  void pager.reload();
+  await asked[3].answer({ rows: ['newer'], nextCursor: null });
+  await asked[2].fail(new PaykitError('NETWORK_ERROR'));
+  expect(comp.data.error).toBe('');
+  expect(shown(comp)).toEqual(['newer']);
+});
+
+test('a next page that lands after a reload is not appended to the new list', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].answer({ rows: ['a1', 'a2'], nextCursor: 'a-next' });
+  void pager.loadMore();
+  void pager.reload(); // pull-down, another tab
+  await asked[1].answer({ rows: ['a3'], nextCursor: null });
+  expect(comp.data.loading).toBe(true);
+  await asked[2].answer({ rows: ['b1'], nextCursor: 'b-next' });
+  expect(shown(comp)).toEqual(['b1']);
+  // Paging goes on from the new list's cursor.
+  void pager.loadMore();
+  expect(asked[3].cursor).toBe('b-next');
+});
+
+test('a failed first page shows why and retries the first page', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].fail(new PaykitError('NETWORK_ERROR'));
+  expect(comp.data).toMatchObject({
+    loaded: true,
+    loading: false,
+    error: new PaykitError('NETWORK_ERROR').message,
+  });
+  expect(comp.querySelector('.error')!.dom!.textContent).toMatch(/[\u4e00-\u9fff]/);
+  void pager.retry();
+  expect(asked[1].cursor).toBeNull();
+  expect(comp.data.error).toBe('');
+  await asked[1].answer({ rows: ['a'], nextCursor: null });
+  expect(shown(comp)).toEqual(['a']);
+});
+
+test('a failed next page keeps the rows shown, and retry asks for that page again', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].answer({ rows: ['a'], nextCursor: 'p2' });
+  void pager.loadMore();
+  await asked[1].fail(new Error('socket hang up'));
+  expect(comp.data.error).toBe(new PaykitError('INTERNAL').message);
+  expect(shown(comp)).toEqual(['a']);
+  expect(comp.data.finished).toBe(false);
+  void pager.retry();
+  expect(asked[2].cursor).toBe('p2');
+  await asked[2].answer({ rows: ['b'], nextCursor: null });
+  expect(shown(comp)).toEqual(['a', 'b']);
+  expect(comp.data).toMatchObject({ error: '', finished: true });
+});
