@@ -4,7 +4,13 @@
  * order, before anything is shot); `shoot` renders it at SHOT_AT and says what it must show.
  * Each view has its own user, so orders do not leak between views. Adding a view is adding an entry.
  */
-import { billsText, discrepancyText, localPayText, payButtonText } from '../../miniprogram/paykit/strings';
+import {
+  billsText,
+  discrepancyText,
+  localPayText,
+  payButtonText,
+  toShipText,
+} from '../../miniprogram/paykit/strings';
 import { seed } from '../helpers/control';
 import { simulate, loadComp, renderComp } from '../helpers/simulate';
 import { details, orderLists } from './order-views';
@@ -132,7 +138,40 @@ const bills: View = {
   },
 };
 
-export const VIEWS: View[] = [payButton, shop, paySheet, ...orderLists, ...details, bills];
+/**
+ * The admin's to-ship list: every view's paid orders that still await shipment (the order pages'
+ * customers bought them), and one more customer's two, for a courier and a pickup. Its steps come
+ * after every other view's, so the seeded numbers of the other pictures stay what they were.
+ */
+const TO_SHIP_USER = user('to-ship');
+const toShip: View = {
+  name: 'to-ship',
+  steps: [
+    {
+      at: '2026-06-01T09:56',
+      run: async (ctx, s) => {
+        s.express = await buy(ctx, TO_SHIP_USER, [{ sku: 'tea-oolong', quantity: 2 }]);
+      },
+    },
+    {
+      at: '2026-06-01T09:58',
+      run: async (ctx, s) => {
+        s.pickup = await buy(ctx, TO_SHIP_USER, [{ sku: 'cake-cheese', quantity: 1 }]);
+      },
+    },
+  ],
+  async shoot(ctx, s) {
+    ctx.wxs.openid = DEFAULT_ADMIN;
+    const page = 'pages/admin/to-ship/index';
+    const opened = await openPage(page, {}, (c) => c.data.loaded && !c.data.loading);
+    return {
+      html: pageShot(page, opened),
+      mustShow: [s.express, s.pickup, '¥32.00', toShipText.ship, toShipText.noMore],
+    };
+  },
+};
+
+export const VIEWS: View[] = [payButton, shop, paySheet, ...orderLists, ...details, bills, toShip];
 
 /** The merchant's catalogue, then every step of every view, in time order (views keep their own state). */
 export function stepsInTimeOrder(
