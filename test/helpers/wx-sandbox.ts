@@ -66,6 +66,11 @@ export interface WxSandbox {
   /** Every call that reached the gateway, for assertions about how often the client called. */
   calls: Array<{ name: string; data: unknown }>;
   /**
+   * How many of the next `wx.cloud.callFunction` calls fail as a phone without network sees them
+   * (`request:fail ECONNREFUSED`), never reaching the gateway (default 0).
+   */
+  offline: number;
+  /**
    * The app's onShow, fired when the confirm-receipt component returns: by default what app.ts's
    * onShow does (paykit's receiptReturned).
    */
@@ -85,6 +90,7 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
     openid,
     payAction: 'pay',
     calls: [],
+    offline: 0,
     appShow: (options) => receiptReturned(options),
     uninstall() {
       for (const [key, value] of saved) target[key] = value;
@@ -95,6 +101,13 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
     options: WxCall<{ name: string; data?: unknown }, CallFunctionSuccess, CallFunctionFailure>,
   ) =>
     settle<CallFunctionSuccess, CallFunctionFailure>(options, async () => {
+      if (sandbox.offline > 0) {
+        sandbox.offline--;
+        return {
+          ok: false,
+          value: { errCode: -1, errMsg: 'cloud.callFunction:fail request:fail ECONNREFUSED' },
+        };
+      }
       sandbox.calls.push({ name: options.name, data: options.data });
       try {
         const { status, body } = await send('POST', `${url}/gateway/call`, {

@@ -180,30 +180,17 @@ describe('orders list page', () => {
   test('a next page that fails keeps the rows shown; 重新加载 loads that page', async () => {
     const { comp, close } = await openList();
     // The WeChat client loses the network for the next call only.
-    const cloud = (wx as unknown as { cloud: { callFunction: (o: Record<string, unknown>) => unknown } })
-      .cloud;
-    const real = cloud.callFunction;
-    let failures = 0;
-    cloud.callFunction = (options) => {
-      if (failures++ > 0) return real(options);
-      const fail = options.fail as ((e: { errMsg: string }) => void) | undefined;
-      setTimeout(() => fail?.({ errMsg: 'cloud.callFunction:fail request:fail ECONNREFUSED' }), 0);
-      return undefined;
-    };
-    try {
-      comp.instance.onReachBottom();
-      await eventually(() => (comp.data.error ? true : undefined), 5000);
-      expect(comp.querySelector('#error')!.dom!.textContent).toContain('网络异常');
-      expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.slice(0, 20).map((o) => o.orderNo));
+    suite.wxs.offline = 1;
+    comp.instance.onReachBottom();
+    await eventually(() => (comp.data.error ? true : undefined), 5000);
+    expect(comp.querySelector('#error')!.dom!.textContent).toContain('网络异常');
+    expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.slice(0, 20).map((o) => o.orderNo));
 
-      comp.querySelector('#retry')!.querySelector('.van-button')!.dispatchEvent('tap');
-      await eventually(() => (rows(comp).length === 40 && !comp.data.loading ? true : undefined), 5000);
-      expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.slice(0, 40).map((o) => o.orderNo));
-      expect(comp.querySelector('#error')).toBeFalsy();
-    } finally {
-      cloud.callFunction = real;
-      close();
-    }
+    comp.querySelector('#retry')!.querySelector('.van-button')!.dispatchEvent('tap');
+    await eventually(() => (rows(comp).length === 40 && !comp.data.loading ? true : undefined), 5000);
+    expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.slice(0, 40).map((o) => o.orderNo));
+    expect(comp.querySelector('#error')).toBeFalsy();
+    close();
   });
 
   test('tapping a row opens its detail page', async () => {

@@ -118,16 +118,7 @@ describe('shop page on the default sandbox', () => {
 
   test('a failed load shows the error in Chinese with 重新加载, which loads the catalogue', async () => {
     // The WeChat client loses the network for the first call only.
-    const cloud = (wx as unknown as { cloud: { callFunction: (o: Record<string, unknown>) => unknown } })
-      .cloud;
-    const real = cloud.callFunction;
-    let failures = 0;
-    cloud.callFunction = (options) => {
-      if (failures++ > 0) return real(options);
-      const fail = options.fail as ((e: { errMsg: string }) => void) | undefined;
-      setTimeout(() => fail?.({ errMsg: 'cloud.callFunction:fail request:fail ECONNREFUSED' }), 0);
-      return undefined;
-    };
+    suite.wxs.offline = 1;
     const comp = await openShop();
     const error = comp.querySelector('#error')!.dom!.textContent!;
     expect(error).toContain('网络异常');
