@@ -82,6 +82,7 @@ export const detailText = {
   /** Followed by the time the order can be closed. */
   closeAfter: '微信支付规定订单创建 5 分钟后才能关闭，请于以下时间后再试：',
   notFound: '订单不存在',
+  retry: '重新加载',
 } as const;
 
 /** The fulfilment dimension beside the pay status. */
@@ -170,6 +171,7 @@ export const billsText = {
   repairDone: '修复完成',
   wechatFee: '微信金额',
   localFee: '本地金额',
+  retry: '重新加载',
 } as const;
 
 export const discrepancyText: Record<DiscrepancyKind, string> = {

@@ -69,6 +69,21 @@ describe('bills page', () => {
     expect(suite.wxs.calls.map((c) => c.name)).toEqual(['downloadBill']);
   });
 
+  test('a day that fails to load offers 重新加载, which loads that day', async () => {
+    // Two days back: WeChat has published its bill (empty here) whatever the hour.
+    const clock = (await send('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
+    const day = beijingDay(clock.now - 2 * DAY_MS);
+    suite.wxs.openid = ADMIN;
+    suite.wxs.offline = 1;
+    const comp = await openBills(day);
+    expect(text(comp, '#error')).toContain('网络异常');
+    comp.querySelector('#retry')!.querySelector('.van-button')!.dispatchEvent('tap');
+    await eventually(() => (!comp.data.loading && comp.data.report ? true : undefined), 5000);
+    expect(comp.querySelector('#error')).toBeUndefined();
+    expect(comp.data.billDate).toBe(day);
+    expect(suite.wxs.calls.map((c) => c.data)).toEqual([{ billDate: day }]);
+  });
+
   test('an admin sees the day reconciled, and repairs a payment the kit missed', async () => {
     const clock = (await send('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
     const payDay = beijingDay(clock.now);

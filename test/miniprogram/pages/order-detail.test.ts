@@ -206,6 +206,36 @@ describe('order detail page', () => {
     expect(text(comp, '#field-transactionId')).not.toBe('');
   });
 
+  test('刷新状态 without network keeps the order and says why', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    const toast = jest.spyOn(wx, 'showToast');
+    suite.wxs.offline = 1;
+    tapVant(comp, '#refresh');
+    await eventually(() => (toast.mock.calls.length ? true : undefined), 5000);
+    expect(toast).toHaveBeenCalledWith(
+      expect.objectContaining({ title: expect.stringContaining('网络异常') }),
+    );
+    expect(comp.data.loading).toBe(false);
+    expect(text(comp, '#status')).toContain('待支付');
+    expect(comp.querySelector('#error')).toBeUndefined();
+  });
+
+  test('a page that could not load offers 重新加载, which shows the order', async () => {
+    const { orderNo } = await newOrder();
+    suite.wxs.offline = 1;
+    const { comp } = renderComp(loadComp(ORDER_DETAIL));
+    opened.push(comp);
+    comp.instance.onLoad({ orderNo });
+    comp.instance.onShow();
+    await eventually(() => (comp.data.error ? true : undefined), 5000);
+    expect(text(comp, '#error')).toContain('网络异常');
+    tapVant(comp, '#retry');
+    await eventually(() => (comp.data.order && !comp.data.loading ? true : undefined), 5000);
+    expect(comp.querySelector('#error')).toBeUndefined();
+    expect(text(comp, '#status')).toContain('待支付');
+  });
+
   test('a change made elsewhere shows on return to the page', async () => {
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);

@@ -85,6 +85,11 @@ Component({
       await this.fetch(false);
     },
 
+    /** The retry button of the error state: the same day again. */
+    onRetry() {
+      void this.fetch(false);
+    },
+
     async onRepair() {
       if (this.data.repairing) return;
       this.setData({ repairing: true });

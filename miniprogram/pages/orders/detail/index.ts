@@ -97,7 +97,12 @@ Component({
       wx.stopPullDownRefresh();
     },
 
-    /** queryOrder: the kit syncs an unpaid order with WeChat Pay before answering. */
+    /**
+     * queryOrder: the kit syncs an unpaid order with WeChat Pay before answering. When it fails with
+     * the order already shown, the order stays and a toast says why (the page would otherwise keep
+     * showing what may be out of date without a word); with nothing shown, the error takes the page,
+     * with 重新加载.
+     */
     async load(): Promise<boolean> {
       const { orderNo } = this.data;
       if (!orderNo) {
@@ -111,7 +116,11 @@ Component({
         this.setData({ loading: false, error: '' });
         return true;
       } catch (err) {
-        this.setData({ loading: false, error: asPaykitError(err).message });
+        const { message } = asPaykitError(err);
+        if (this.data.order) {
+          this.setData({ loading: false });
+          wx.showToast({ title: message, icon: 'none' });
+        } else this.setData({ loading: false, error: message });
         return false;
       }
     },
@@ -119,6 +128,11 @@ Component({
     async onRefresh() {
       if (this.data.loading) return;
       if (await this.load()) wx.showToast({ title: toastText.refreshed, icon: 'none' });
+    },
+
+    /** The retry button of the error state. */
+    onRetry() {
+      void this.load();
     },
 
     showOrder(order: OrderView) {
