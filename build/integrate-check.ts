@@ -15,8 +15,14 @@ import {
 
 /** Folders copied from the kit's miniprogram/ into the host's miniprogramRoot. */
 export const KIT_MP_PARTS = ['paykit', 'behaviors', 'components/pay-button', 'pages/orders'];
-/** The merchant bills page: optional (only merchant admins can use it). */
+/** The merchant pages (bills, to-ship): optional (only merchant admins can use them). */
 export const KIT_ADMIN_PART = 'pages/admin';
+
+/** The pages the kit adds, by the folder (subpackage root) each lives in. */
+export const KIT_PAGES: Record<string, string[]> = {
+  'pages/orders': ['list/index', 'detail/index'],
+  [KIT_ADMIN_PART]: ['bills/index', 'to-ship/index'],
+};
 
 /** The language of the host's scripts: what the kit's copy must be written in. */
 export type HostLanguage = 'ts' | 'js';
@@ -88,7 +94,7 @@ export function appCallsConfigure(layout: HostLayout): boolean {
 }
 
 /** The pages the kit brings, when their folder was copied. */
-const KIT_PAGE_PATHS = ['pages/orders/list/index', 'pages/orders/detail/index', 'pages/admin/bills/index'];
+const KIT_PAGE_PATHS = Object.entries(KIT_PAGES).flatMap(([root, pages]) => pages.map((p) => `${root}/${p}`));
 
 interface AppJson {
   pages?: string[];

@@ -17,17 +17,13 @@ import {
   hostPackageJson,
   KIT_ADMIN_PART,
   KIT_MP_PARTS,
+  KIT_PAGES,
   paykitOptionsName,
   readHostLayout,
   type HostLanguage,
   type HostLayout,
 } from './integrate-check';
 
-/** The pages the kit adds, by subpackage root (the folder each lives in). */
-export const KIT_PAGES: Record<string, string[]> = {
-  'pages/orders': ['list/index', 'detail/index'],
-  'pages/admin': ['bills/index'],
-};
 /** The kit's runtime npm dependency (DevTools: 工具 → 构建 npm copies it into miniprogram_npm). */
 export const VANT = '@vant/weapp';
 
@@ -36,7 +32,7 @@ export interface IntegrateOptions {
   kitRoot: string;
   /** The host project's root (holds its project.config.json). */
   appRoot: string;
-  /** Also add pages/admin/bills (merchant bills and reconciliation). Default true. */
+  /** Also add pages/admin: bills (merchant bills and reconciliation) and to-ship (shipping paid orders). Default true. */
   admin?: boolean;
   /** Register the kit's pages as subpackages instead of main-package pages. Default false. */
   subpackages?: boolean;
@@ -317,7 +313,7 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   const pkgFile = ensureVantDependency(layout, kitRoot, edited);
   if (configureProject(layout, pkgFile, todo)) edited.push(posixRelative(appRoot, layout.projectConfigFile));
 
-  const roots = admin ? ['pages/orders', 'pages/admin'] : ['pages/orders'];
+  const roots = admin ? ['pages/orders', KIT_ADMIN_PART] : ['pages/orders'];
   const appJsonFile = path.join(mpRoot, 'app.json');
   const pagesAdded = registerPages(appJsonFile, roots, opts.subpackages ?? false);
   if (pagesAdded.length) edited.push(posixRelative(appRoot, appJsonFile));

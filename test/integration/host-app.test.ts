@@ -27,7 +27,12 @@ import { installSimulatePolyfills } from '../setup';
 const FIXTURE = path.join(ROOT, 'test/fixtures/host-app');
 const FIXTURE_JS = path.join(ROOT, 'test/fixtures/host-app-js');
 const HOST_PAGES = ['pages/index/index', 'pages/profile/profile'];
-const KIT_PAGES = ['pages/orders/list/index', 'pages/orders/detail/index', 'pages/admin/bills/index'];
+const KIT_PAGES = [
+  'pages/orders/list/index',
+  'pages/orders/detail/index',
+  'pages/admin/bills/index',
+  'pages/admin/to-ship/index',
+];
 const NOTEBOOK = { sku: 'host-notebook', name: '点线笔记本', price: 1590 };
 
 let tmp: string;
