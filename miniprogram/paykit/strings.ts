@@ -196,6 +196,10 @@ export const shopText = {
   loading: '加载中…',
   retry: '重新加载',
   myOrders: '我的订单',
+  /** The demo shop's links to the merchant pages, which refuse anyone not in PAYKIT_ADMIN_OPENIDS. */
+  admin: '商家管理（仅管理员）',
+  toShip: '待发货',
+  bills: '对账单',
 } as const;
 
 /** What the user is told for each kit error. Exhaustive: a new code in the contract fails to compile here. */

@@ -75,11 +75,20 @@ describe('shop page on the default sandbox', () => {
     expect(comp.querySelector('#empty')).toBeFalsy();
   });
 
-  test('links to the orders list', async () => {
+  test('links to the orders list, and to the merchant pages for admins', async () => {
     const comp = await openShop();
     const link = comp.querySelector('#my-orders')!;
     expect(link.dom!.textContent).toContain('我的订单');
     expect(link.data).toMatchObject({ url: '/pages/orders/list/index', isLink: true });
+    expect(comp.querySelector('#admin-links')!.dom!.textContent).toContain('商家管理');
+    expect(comp.querySelector('#admin-to-ship')!.data).toMatchObject({
+      url: '/pages/admin/to-ship/index',
+      isLink: true,
+    });
+    expect(comp.querySelector('#admin-bills')!.data).toMatchObject({
+      url: '/pages/admin/bills/index',
+      isLink: true,
+    });
   });
 
   test('buying a listed product: the success toast, and the order is paid at the listed price', async () => {
