@@ -51,6 +51,16 @@ async function openDetail(orderNo: string): Promise<SimComponent> {
   return comp;
 }
 
+/** The page opened on an order it cannot show: until its error is set. */
+async function openFailing(orderNo: string): Promise<SimComponent> {
+  const { comp } = renderComp(loadComp(ORDER_DETAIL));
+  opened.push(comp);
+  comp.instance.onLoad({ orderNo });
+  comp.instance.onShow();
+  await eventually(() => (comp.data.error ? true : undefined), 5000);
+  return comp;
+}
+
 function text(comp: SimComponent, selector: string): string {
   const found = comp.querySelector(selector);
   return found?.dom?.textContent ?? '';
@@ -224,11 +234,7 @@ describe('order detail page', () => {
   test('a page that could not load offers 重新加载, which shows the order', async () => {
     const { orderNo } = await newOrder();
     suite.wxs.offline = 1;
-    const { comp } = renderComp(loadComp(ORDER_DETAIL));
-    opened.push(comp);
-    comp.instance.onLoad({ orderNo });
-    comp.instance.onShow();
-    await eventually(() => (comp.data.error ? true : undefined), 5000);
+    const comp = await openFailing(orderNo);
     expect(text(comp, '#error')).toContain('网络异常');
     tapVant(comp, '#retry');
     await eventually(() => (comp.data.order && !comp.data.loading ? true : undefined), 5000);
@@ -250,11 +256,7 @@ describe('order detail page', () => {
   test('someone else’s order is not shown', async () => {
     const { orderNo } = await newOrder();
     suite.wxs.openid = `o_detail_other_${process.pid}`;
-    const { comp } = renderComp(loadComp(ORDER_DETAIL));
-    opened.push(comp);
-    comp.instance.onLoad({ orderNo });
-    comp.instance.onShow();
-    await eventually(() => (comp.data.error ? true : undefined), 5000);
+    const comp = await openFailing(orderNo);
     expect(text(comp, '#error')).toContain('订单不存在');
   });
 });
