@@ -143,6 +143,10 @@ export const toShipText = {
   contact: '联系方式（顺丰必填）',
   contactPlaceholder: '掩码手机号，如 189****1234',
   itemDesc: '商品描述',
+  /** Followed by the package's number: "包裹 2". */
+  package: '包裹',
+  addPackage: '再加一个包裹（分拆发货）',
+  removePackage: '删除',
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',

@@ -94,17 +94,19 @@ test('the admin ships an order from the list with the form', async () => {
 
   tap(comp, `#ship-${orderNo}`);
   await eventually(() => (comp.data.form ? true : undefined), 5000);
-  expect(comp.data.form).toEqual(expect.objectContaining({ orderNo, itemDesc: '乌龙茶' }));
+  expect(comp.data.form).toEqual(
+    expect.objectContaining({ orderNo, packages: [expect.objectContaining({ itemDesc: '乌龙茶' })] }),
+  );
   expect(comp.querySelector('#form')).toBeTruthy();
   // SF (the first company) without the masked contact: refused, with the reason.
   const toast = jest.spyOn(wx, 'showToast');
-  type(comp, '#tracking-no', 'SF1234567890123');
+  type(comp, '#tracking-no-0', 'SF1234567890123');
   tap(comp, '#submit');
   await eventually(() => (toast.mock.calls.length ? true : undefined), 5000);
   expect(toast.mock.calls[0][0]).toEqual(expect.objectContaining({ title: expect.stringContaining('顺丰') }));
   expect(comp.data.form).not.toBeNull();
 
-  type(comp, '#contact', '189****1234');
+  type(comp, '#contact-0', '189****1234');
   tap(comp, '#submit');
   await eventually(() => (comp.data.form === null ? true : undefined), 5000);
   expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '已发货' }));
@@ -122,6 +124,47 @@ test('the admin ships an order from the list with the form', async () => {
       expressCompany: 'SF',
       contact: { receiverContact: '189****1234' },
     },
+  ]);
+});
+
+test('an express order shipped in two packages (分拆发货), one added and one removed on the way', async () => {
+  const orderNo = await paidOrder();
+  const comp = await openToShip();
+  tap(comp, `#ship-${orderNo}`);
+  await eventually(() => (comp.data.form ? true : undefined), 5000);
+  // One package: no heading, no remove button.
+  expect(comp.querySelector('#remove-package-0')).toBeUndefined();
+  const packages = () => comp.querySelectorAll('.to-ship__package').length;
+  tap(comp, '#add-package');
+  tap(comp, '#add-package');
+  await eventually(() => (packages() === 3 ? true : undefined), 5000);
+  expect(comp.querySelector('#form')!.dom!.textContent).toContain('包裹 3');
+  tap(comp, '#remove-package-1');
+  await eventually(() => (packages() === 2 ? true : undefined), 5000);
+
+  // The second package: another company (the picker's second entry, 中通), its own number and contents.
+  comp.querySelector('#company-picker-1')!.dispatchEvent('change', { detail: { value: '1' } });
+  type(comp, '#tracking-no-0', 'SF1234567890123');
+  type(comp, '#contact-0', '189****1234');
+  type(comp, '#tracking-no-1', 'ZT9876543210');
+  type(comp, '#item-desc-1', '赠品');
+  const toast = jest.spyOn(wx, 'showToast');
+  tap(comp, '#submit');
+  await eventually(() => (comp.data.form === null ? true : undefined), 5000);
+  expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '已发货' }));
+  const stored = await readDoc<{ shipping: { shipments: Array<{ packages: unknown[] }> } }>(
+    suite.sandbox.url,
+    'paykit_orders',
+    orderNo,
+  );
+  expect(stored?.shipping.shipments[0].packages).toEqual([
+    {
+      itemDesc: '乌龙茶',
+      trackingNo: 'SF1234567890123',
+      expressCompany: 'SF',
+      contact: { receiverContact: '189****1234' },
+    },
+    { itemDesc: '赠品', trackingNo: 'ZT9876543210', expressCompany: 'ZTO' },
   ]);
 });
 

@@ -1,6 +1,8 @@
 /**
  * The shipping form of the "to ship" list: what the admin fills in, and the shipOrder request it
- * makes. Pure, so the rules are readable (and testable) apart from the page.
+ * makes. Pure, so the rules are readable (and testable) apart from the page. An express shipment may
+ * be split into several packages (分拆发货), each with its own company, tracking number and contents;
+ * the other methods send one description.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import type { DeliveryMethod, ShipOrderRequest } from '../../../../typings/paykit/shipping';
@@ -10,10 +12,15 @@ import { expressCompanyText } from '../../../paykit/strings';
 export const METHODS: DeliveryMethod[] = ['express', 'same-city', 'self-pickup', 'virtual'];
 /** The company codes the form offers, in picker order. */
 export const COMPANIES = Object.keys(expressCompanyText);
+/**
+ * WeChat's limit of packages in one split shipment: past it the form offers no more (shipOrder
+ * refuses a 16th as well; the server's check is the one that counts).
+ */
+export const MAX_PACKAGES = 15;
 
-export interface ShipForm {
-  orderNo: string;
-  methodIndex: number;
+export interface PackageForm {
+  /** Stable among the form's packages (the template's wx:key): a removed package takes its inputs with it. */
+  key: number;
   companyIndex: number;
   trackingNo: string;
   /** A masked phone number (SF only). */
@@ -21,35 +28,66 @@ export interface ShipForm {
   itemDesc: string;
 }
 
-/** A form for `order`: its own delivery method, the item names as the description. */
+export interface ShipForm {
+  orderNo: string;
+  methodIndex: number;
+  /** At least one; only express sends more than the first. */
+  packages: PackageForm[];
+}
+
+/** A form for `order`: its own delivery method, one package described by the item names. */
 export function formFor(order: OrderView): ShipForm {
   const desc = order.items.map((i) => (i.quantity > 1 ? `${i.name}×${i.quantity}` : i.name)).join('、');
   return {
     orderNo: order.orderNo,
     methodIndex: Math.max(0, METHODS.indexOf(order.delivery)),
-    companyIndex: 0,
-    trackingNo: '',
-    contact: '',
-    itemDesc: [...desc].slice(0, 120).join(''),
+    packages: [
+      { key: 0, companyIndex: 0, trackingNo: '', contact: '', itemDesc: [...desc].slice(0, 120).join('') },
+    ],
   };
 }
 
-/** The request the form makes: one package (the server checks every rule and says what is wrong). */
+/**
+ * The packages with one more: the same company and contact as the last (a split shipment mostly goes
+ * out with one courier to one receiver), its own tracking number and contents to fill in. At the
+ * limit, the same packages.
+ */
+export function withPackage(packages: PackageForm[]): PackageForm[] {
+  const last = packages[packages.length - 1];
+  if (packages.length >= MAX_PACKAGES || !last) return packages;
+  const key = Math.max(...packages.map((p) => p.key)) + 1;
+  return [
+    ...packages,
+    { key, companyIndex: last.companyIndex, trackingNo: '', contact: last.contact, itemDesc: '' },
+  ];
+}
+
+/** The packages without the one at `index`; the last one stays. */
+export function withoutPackage(packages: PackageForm[], index: number): PackageForm[] {
+  return packages.length > 1 ? packages.filter((_, i) => i !== index) : packages;
+}
+
+/** The request the form makes (the server checks every rule and says what is wrong). */
 export function requestOf(form: ShipForm): ShipOrderRequest {
   const method = METHODS[form.methodIndex] ?? 'express';
-  const itemDesc = form.itemDesc.trim();
-  if (method !== 'express') return { orderNo: form.orderNo, method, packages: [{ itemDesc }] };
-  const contact = form.contact.trim();
+  if (method !== 'express') {
+    return {
+      orderNo: form.orderNo,
+      method,
+      packages: [{ itemDesc: form.packages[0]?.itemDesc.trim() ?? '' }],
+    };
+  }
   return {
     orderNo: form.orderNo,
     method,
-    packages: [
-      {
-        itemDesc,
-        trackingNo: form.trackingNo.trim(),
-        expressCompany: COMPANIES[form.companyIndex] ?? COMPANIES[0],
+    packages: form.packages.map((p) => {
+      const contact = p.contact.trim();
+      return {
+        itemDesc: p.itemDesc.trim(),
+        trackingNo: p.trackingNo.trim(),
+        expressCompany: COMPANIES[p.companyIndex] ?? COMPANIES[0],
         ...(contact ? { contact: { receiverContact: contact } } : {}),
-      },
-    ],
+      };
+    }),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * pages/admin/to-ship: for merchant admins. Paid orders awaiting shipment, oldest first, each with
  * 发货, which opens the shipping form (method, express company and tracking number, SF's masked
- * contact, what is in the package); shipOrder records it at WeChat. Virtual goods ship themselves
+ * contact, what is in the package; an express shipment split into up to 15 packages); shipOrder
+ * records it at WeChat. Virtual goods ship themselves
  * and leave the list once WeChat knows the payment. Loads 20 at a time by cursor as the admin
  * reaches the bottom; pull-down reloads. Anyone else gets the FORBIDDEN message.
  */
@@ -11,7 +12,17 @@ import { asPaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
 import { CursorPager } from '../../../paykit/pager';
 import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
-import { COMPANIES, formFor, METHODS, requestOf, type ShipForm } from './form';
+import {
+  COMPANIES,
+  formFor,
+  MAX_PACKAGES,
+  METHODS,
+  requestOf,
+  withoutPackage,
+  withPackage,
+  type PackageForm,
+  type ShipForm,
+} from './form';
 
 const PAGE = 20;
 
@@ -35,6 +46,7 @@ Component({
     text: toShipText,
     deliveryText,
     methods: METHODS,
+    maxPackages: MAX_PACKAGES,
     methodNames: METHODS.map((m) => deliveryText[m]),
     companyNames: COMPANIES.map((c) => expressCompanyText[c]),
   },
@@ -84,18 +96,42 @@ Component({
       this.setData({ 'form.methodIndex': Number(event.detail.value) });
     },
 
-    onCompanyChange(event: WechatMiniprogram.PickerChange) {
-      this.setData({ 'form.companyIndex': Number(event.detail.value) });
+    /** A package's company picker (`data-index` names the package). */
+    onCompanyChange(event: WechatMiniprogram.PickerChange<Record<string, never>, { index?: number }>) {
+      const index = event.currentTarget.dataset.index;
+      if (this.hasPackage(index))
+        this.setData({ [`form.packages[${index}].companyIndex`]: Number(event.detail.value) });
     },
 
-    /** van-field's change: `detail` is the text. */
+    /** van-field's change: `detail` is the text; `data-index` and `data-field` name what it fills. */
     onFieldChange(
-      event: WechatMiniprogram.BaseEvent<Record<string, never>, { field?: keyof ShipForm }> & {
-        detail: string;
-      },
+      event: WechatMiniprogram.BaseEvent<
+        Record<string, never>,
+        { index?: number; field?: Exclude<keyof PackageForm, 'key' | 'companyIndex'> }
+      > & { detail: string },
     ) {
-      const field = event.currentTarget.dataset.field;
-      if (field) this.setData({ [`form.${field}`]: event.detail });
+      const { index, field } = event.currentTarget.dataset;
+      if (field && this.hasPackage(index))
+        this.setData({ [`form.packages[${index}].${field}`]: event.detail });
+    },
+
+    /** 分拆发货: one more package (up to WeChat's 15). */
+    onAddPackage() {
+      const { form } = this.data;
+      if (form) this.setData({ 'form.packages': withPackage(form.packages) });
+    },
+
+    onRemovePackage(event: WechatMiniprogram.BaseEvent<Record<string, never>, { index?: number }>) {
+      const { form } = this.data;
+      const index = event.currentTarget.dataset.index;
+      if (form && this.hasPackage(index))
+        this.setData({ 'form.packages': withoutPackage(form.packages, index) });
+    },
+
+    /** Whether `index` (a data-index from the template) names one of the form's packages. */
+    hasPackage(index: number | undefined): index is number {
+      const packages = this.data.form?.packages ?? [];
+      return typeof index === 'number' && index >= 0 && index < packages.length;
     },
 
     async onSubmit() {
