@@ -2,7 +2,10 @@
  * Cursor paging for a list page (the shop, the orders list, the admin's to-ship list): the first
  * page replaces the list, each next page is appended by path (rows already shown are never sent to
  * the view again), and an answer that a reload overtook (pull-down, another tab) is dropped. The page
- * keeps one pager per instance (`instanceState`) and shows what it sets in its data:
+ * keeps one pager per instance (`instanceState`) and shows what it sets in its data. A page that
+ * brings no rows but is not the last (the server left out every row of it, as `listProducts` does
+ * with products not for sale) is not the end: the next is asked for at once.
+ *
  *
  * - `loaded`: the first page answered (or failed) since the last reload started;
  * - `loading`: a page is on its way;
@@ -31,8 +34,6 @@ export interface PagedList<T> {
   fetch(cursor: string | null): Promise<CursorPage<T>>;
   /** Data set together with a first page (the orders list's clock for its countdowns). */
   withFirst?(): Record<string, unknown>;
-  /** After a page landed, with how many rows it brought (the shop skips a page it left empty). */
-  landed?(count: number): void;
 }
 
 export class CursorPager<T> {
@@ -61,7 +62,7 @@ export class CursorPager<T> {
         finished: page.nextCursor === null,
         ...this.list.withFirst?.(),
       });
-      this.list.landed?.(page.rows.length);
+      this.followEmpty(page);
     } catch (err) {
       if (generation !== this.generation) return;
       this.view.setData({ loading: false, loaded: true, error: asPaykitError(err).message });
@@ -82,7 +83,7 @@ export class CursorPager<T> {
       const update: Record<string, unknown> = { loading: false, finished: page.nextCursor === null };
       page.rows.forEach((row, i) => (update[`${this.list.key}[${shown + i}]`] = row));
       this.view.setData(update);
-      this.list.landed?.(page.rows.length);
+      this.followEmpty(page);
     } catch (err) {
       if (generation !== this.generation) return;
       this.view.setData({ loading: false, error: asPaykitError(err).message });
@@ -92,6 +93,11 @@ export class CursorPager<T> {
   /** The retry button: the page that failed, which is the first when nothing is shown. */
   retry(): Promise<void> {
     return this.cursor !== null && this.shown() > 0 ? this.loadMore() : this.reload();
+  }
+
+  /** A page with no rows that is not the last: the next one, at once. */
+  private followEmpty(page: CursorPage<T>): void {
+    if (!page.rows.length && page.nextCursor !== null) void this.loadMore();
   }
 
   private shown(): number {

@@ -44,7 +44,7 @@ Component({
 
   lifetimes: {
     attached() {
-      void this.reload();
+      void this.pager().reload();
     },
   },
 
@@ -54,12 +54,12 @@ Component({
     },
 
     async onPullDownRefresh() {
-      await this.reload();
+      await this.pager().reload();
       wx.stopPullDownRefresh();
     },
 
     onReachBottom() {
-      void this.loadMore();
+      void this.pager().loadMore();
     },
 
     /** The catalogue, paged by cursor (paykit/pager.ts). */
@@ -71,23 +71,8 @@ Component({
           const page = await listProducts({ pageSize: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
           return { rows: page.products.map(shopProduct), nextCursor: page.nextCursor };
         },
-        landed: (count) => this.skipEmptyPage(count),
       });
       return state.pager;
-    },
-
-    /** The first page, replacing what is shown. */
-    reload(): Promise<void> {
-      return this.pager().reload();
-    },
-
-    loadMore(): Promise<void> {
-      return this.pager().loadMore();
-    },
-
-    /** A page whose products were all left out (not for sale) is not the end: fetch the next. */
-    skipEmptyPage(listed: number) {
-      if (listed === 0 && !this.data.finished) void this.loadMore();
     },
 
     /** The retry button: the page that failed. */

@@ -24,7 +24,7 @@ const LIST = simulate.load({
 /** Lets the pager's continuation after an answered fetch run. */
 const settled = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-function open(extra: { landed?: number[] } = {}): {
+function open(): {
   comp: SimComponent;
   pager: CursorPager<string>;
   asked: Asked[];
@@ -50,7 +50,6 @@ function open(extra: { landed?: number[] } = {}): {
         }),
       ),
     withFirst: () => ({ firstAt: asked.length }),
-    ...(extra.landed ? { landed: (count: number) => extra.landed!.push(count) } : {}),
   });
   return { comp, pager, asked, calls };
 }
@@ -58,8 +57,7 @@ function open(extra: { landed?: number[] } = {}): {
 const shown = (comp: SimComponent) => comp.querySelectorAll('.row').map((row) => row.dom!.textContent);
 
 test('the first page replaces the list, each next page is appended by path, and the end stops asking', async () => {
-  const landed: number[] = [];
-  const { comp, pager, asked, calls } = open({ landed });
+  const { comp, pager, asked, calls } = open();
   void pager.reload();
   expect(comp.data.loading).toBe(true);
   expect(asked.map((a) => a.cursor)).toEqual([null]);
@@ -78,10 +76,26 @@ test('the first page replaces the list, each next page is appended by path, and 
   expect(keys).toContain('rows[2]');
   expect(keys).not.toContain('rows');
   expect(comp.data.finished).toBe(true);
-  expect(landed).toEqual([2, 1]);
 
   await pager.loadMore();
   expect(asked).toHaveLength(2);
+});
+
+test('a page with no rows that is not the last is followed at once; an empty last page ends the list', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].answer({ rows: [], nextCursor: 'c1' });
+  expect(asked.map((a) => a.cursor)).toEqual([null, 'c1']);
+  expect(comp.data.loading).toBe(true);
+  await asked[1].answer({ rows: [], nextCursor: 'c2' });
+  expect(asked.map((a) => a.cursor)).toEqual([null, 'c1', 'c2']);
+  await asked[2].answer({ rows: ['a'], nextCursor: 'c3' });
+  expect(shown(comp)).toEqual(['a']);
+  expect(asked).toHaveLength(3);
+  void pager.loadMore();
+  await asked[3].answer({ rows: [], nextCursor: null });
+  expect(asked).toHaveLength(4);
+  expect(comp.data).toMatchObject({ loading: false, finished: true });
 });
 
 test('a reload overtaking a first page drops the older answer, whichever comes back first', async () => {

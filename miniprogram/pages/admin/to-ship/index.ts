@@ -1,10 +1,10 @@
 /**
- * pages/admin/to-ship: for merchant admins. Paid orders awaiting shipment, oldest first, each with
- * 发货, which opens the shipping form (method, express company and tracking number, SF's masked
- * contact, what is in the package; an express shipment split into up to 15 packages); shipOrder
- * records it at WeChat. Virtual goods ship themselves
- * and leave the list once WeChat knows the payment. Loads 20 at a time by cursor as the admin
- * reaches the bottom; pull-down reloads. Anyone else gets the FORBIDDEN message.
+ * pages/admin/to-ship: for merchant admins. Paid orders awaiting shipment, oldest first, 20 at a
+ * time by cursor as the admin reaches the bottom (pull-down reloads), each with 发货, which opens the
+ * shipping form (method, express company and tracking number, SF's masked contact, what is in the
+ * package; an express shipment split into up to 15 packages); shipOrder records it at WeChat.
+ * Virtual goods ship themselves and leave the list once WeChat knows the payment. Anyone else gets
+ * the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { listToShip, shipOrder } from '../../../paykit/api';

@@ -68,7 +68,7 @@ Component({
     /** Every show loads the first page: back from the detail page, orders may have been paid or closed. */
     onShow() {
       this.startTicker();
-      void this.reload();
+      void this.pager().reload();
     },
 
     onHide() {
@@ -80,19 +80,19 @@ Component({
     },
 
     async onPullDownRefresh() {
-      await this.reload();
+      await this.pager().reload();
       wx.stopPullDownRefresh();
     },
 
     onReachBottom() {
-      void this.loadMore();
+      void this.pager().loadMore();
     },
 
     onTabChange(event: WechatMiniprogram.CustomEvent<{ name: string }>) {
       const name = event.detail.name;
       if (!isOrdersTab(name) || name === this.data.active) return;
       this.setData({ active: name });
-      void this.reload();
+      void this.pager().reload();
     },
 
     /** The active tab's orders, paged by cursor (paykit/pager.ts). */
@@ -107,15 +107,6 @@ Component({
         withFirst: () => ({ now: Date.now() }),
       });
       return state.pager;
-    },
-
-    /** The first page of the active tab, replacing what is shown. */
-    reload(): Promise<void> {
-      return this.pager().reload();
-    },
-
-    loadMore(): Promise<void> {
-      return this.pager().loadMore();
     },
 
     /** The retry button: the page that failed. */
