@@ -313,7 +313,7 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   const pkgFile = ensureVantDependency(layout, kitRoot, edited);
   if (configureProject(layout, pkgFile, todo)) edited.push(posixRelative(appRoot, layout.projectConfigFile));
 
-  const roots = admin ? ['pages/orders', KIT_ADMIN_PART] : ['pages/orders'];
+  const roots = Object.keys(KIT_PAGES).filter((root) => admin || root !== KIT_ADMIN_PART);
   const appJsonFile = path.join(mpRoot, 'app.json');
   const pagesAdded = registerPages(appJsonFile, roots, opts.subpackages ?? false);
   if (pagesAdded.length) edited.push(posixRelative(appRoot, appJsonFile));
