@@ -1,6 +1,7 @@
 /**
  * The sandbox's HTTP control and gateway API, for node and jsdom suites alike (test/helpers/http.ts).
  */
+import { awaitingShipment } from '../../cloudfunctions/common/shipping-states';
 import { httpRequest, parseBody } from './http';
 
 /** A request whose answer may be an error: resolves with the HTTP status and the parsed body. */
@@ -150,7 +151,7 @@ export interface SeedOrder {
   /** Default: 30 minutes after createdAt. */
   expiresAt?: number;
   items?: Array<{ sku: string; name: string; unitPrice: number; quantity: number }>;
-  /** A paid order awaiting shipment, as the payment left it (shipping-states.ts `awaitingShipment`). */
+  /** A paid order awaiting shipment, as the payment leaves it (shipping-states.ts `awaitingShipment`). */
   awaitingShipment?: boolean;
 }
 
@@ -181,9 +182,7 @@ export async function seedOrders(base: string, orders: SeedOrder[]): Promise<voi
         ? { paidAt: date(o.createdAt + 1000), transactionId: `42${o.orderNo.slice(2)}` }
         : {}),
       refunds: [],
-      ...(o.awaitingShipment
-        ? { delivery: 'express', shipping: { state: 'AWAITING', count: 0, shipments: [] } }
-        : {}),
+      ...(o.awaitingShipment ? { delivery: 'express', shipping: awaitingShipment() } : {}),
       version: 1,
     };
   });
