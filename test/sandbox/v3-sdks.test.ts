@@ -363,6 +363,28 @@ describe('wechatpay-node-v3, with its transport sending WeChat host requests to 
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.error as string)).toMatchObject({ code: 'ORDER_NOT_EXIST' });
   });
+
+  it('signs a path before its transport percent-encodes it: an out_trade_no with | is SIGN_ERROR, as at WeChat', async () => {
+    // `|` is allowed in out_trade_no; WeChat checks the signature over the URL as sent (§1.2), and
+    // this client signs `…/A|B` while superagent sends `…/A%7CB`. The plugin signs what it sends.
+    const no = `NODEV3|${Date.now()}`;
+    expect((await order(no, 100)).status).toBe(200);
+    const query = await pay.query({ out_trade_no: no });
+    expect(query.status).toBe(401);
+    expect(JSON.parse(query.error as string)).toMatchObject({
+      code: 'SIGN_ERROR',
+      detail: {
+        sign_information: {
+          url: `/v3/pay/transactions/out-trade-no/${no.replace('|', '%7C')}?mchid=${merchant.mchid}`,
+        },
+      },
+    });
+    const plugin = await axiosPlugin().v3.pay.transactions.outTradeNo.$out_trade_no$.get({
+      params: { mchid: merchant.mchid },
+      out_trade_no: no,
+    });
+    expect(plugin.data).toMatchObject({ out_trade_no: no, trade_state: 'NOTPAY' });
+  });
 });
 
 describe("a day's trade bill through both clients", () => {
