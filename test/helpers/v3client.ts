@@ -14,6 +14,7 @@ export interface MerchantFile {
   apiV3Key: string;
   merchantSerial: string;
   merchantPrivateKeyPem: string;
+  merchantCertificatePem: string;
   publicKeyId: string;
   publicKeyPem: string;
   platformSerial: string;

@@ -20,17 +20,7 @@ import WxPay from 'wechatpay-node-v3';
 import { PayRequest } from 'wechatpay-node-v3/dist/lib/pay-request';
 import { eventually, post } from '../helpers/control';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
-
-interface Merchant {
-  mchid: string;
-  appid: string;
-  apiV3Key: string;
-  merchantSerial: string;
-  merchantPrivateKeyPem: string;
-  merchantCertificatePem: string;
-  publicKeyId: string;
-  publicKeyPem: string;
-}
+import { readMerchant, type MerchantFile } from '../helpers/v3client';
 
 /** What axios (the plugin's own copy) rejects with for a non-2xx answer. */
 interface AxiosRejection {
@@ -50,16 +40,14 @@ const OPENID = 'oThirdPartySdkPayer01';
 const DAY_MS = 24 * 3600_000;
 
 let sandbox: SandboxProcess;
-let merchant: Merchant;
+let merchant: MerchantFile;
 
 beforeAll(async () => {
   // No cloud functions: only WeChat Pay is talked to. The merchant is the one a fresh data folder gets.
   sandbox = await startSandboxProcess({
     args: ['--functions', fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-v3-sdk-fns-'))],
   });
-  merchant = JSON.parse(
-    fs.readFileSync(path.join(sandbox.dataDir, 'merchant', 'merchant.json'), 'utf8'),
-  ) as Merchant;
+  merchant = readMerchant(sandbox.dataDir);
 });
 afterAll(() => sandbox.stop());
 
@@ -99,6 +87,19 @@ function axiosPlugin(): Wechatpay {
     baseURL: `${sandbox.url}/`,
     headers: { 'Wechatpay-Serial': merchant.publicKeyId },
   });
+}
+
+/** A JSAPI order's body (§4.1) as the merchant's server sends it. */
+function jsapiOrder(outTradeNo: string, total: number, notifyUrl: string) {
+  return {
+    appid: merchant.appid,
+    mchid: merchant.mchid,
+    description: '第三方 SDK 测试',
+    out_trade_no: outTradeNo,
+    notify_url: notifyUrl,
+    amount: { total, currency: 'CNY' },
+    payer: { openid: OPENID },
+  };
 }
 
 /** The payer in the mini-program: `wx.requestPayment` with the parameters the merchant's server signed. */
@@ -169,15 +170,7 @@ describe('wechatpay-axios-plugin, pointed at the sandbox with baseURL', () => {
   afterAll(() => notify.close());
 
   const order = (outTradeNo: string, total: number) =>
-    wxpay.v3.pay.transactions.jsapi.post({
-      appid: merchant.appid,
-      mchid: merchant.mchid,
-      description: '第三方 SDK 测试',
-      out_trade_no: outTradeNo,
-      notify_url: notify.url,
-      amount: { total, currency: 'CNY' },
-      payer: { openid: OPENID },
-    });
+    wxpay.v3.pay.transactions.jsapi.post(jsapiOrder(outTradeNo, total, notify.url));
 
   it('orders, is paid with the parameters it signs, queries, refunds and verifies every notification', async () => {
     const no = `AXIOS${Date.now()}`;
@@ -299,15 +292,7 @@ describe('wechatpay-node-v3, with its transport sending WeChat host requests to 
   });
 
   const order = (outTradeNo: string, total: number) =>
-    pay.transactions_jsapi({
-      appid: merchant.appid,
-      mchid: merchant.mchid,
-      description: '第三方 SDK 测试',
-      out_trade_no: outTradeNo,
-      notify_url: notify.url,
-      amount: { total, currency: 'CNY' },
-      payer: { openid: OPENID },
-    });
+    pay.transactions_jsapi(jsapiOrder(outTradeNo, total, notify.url));
 
   it('orders and its requestPayment parameters pay; it queries, refunds, closes and verifies the notifications', async () => {
     const no = `NODEV3${Date.now()}`;
@@ -398,15 +383,7 @@ describe("a day's trade bill through both clients", () => {
   beforeAll(async () => {
     pay = nodeV3();
     await clock({ action: 'set', at: paidAt });
-    const ordered = await pay.transactions_jsapi({
-      appid: merchant.appid,
-      mchid: merchant.mchid,
-      description: '账单测试',
-      out_trade_no: no,
-      notify_url: 'https://example.com/wxpay/notify',
-      amount: { total: 4200, currency: 'CNY' },
-      payer: { openid: OPENID },
-    });
+    const ordered = await pay.transactions_jsapi(jsapiOrder(no, 4200, 'https://example.com/wxpay/notify'));
     expect(await payAs(ordered.data as Record<string, unknown>)).toBe('requestPayment:ok');
     await clock({ action: 'set', at: Date.now() });
   });
