@@ -1,7 +1,7 @@
 /**
  * Who may do what. The caller is always `getWXContext()`, never a field of the event: a client can
- * put anything there. Users act on their own orders, merchant admins (PAYKIT_ADMIN_OPENIDS) on
- * refunds and bills, and timer functions refuse users altogether.
+ * put anything there. Users act on their own orders, merchant admins (PAYKIT_ADMIN_OPENIDS) read
+ * anyone's and act on refunds, shipments and bills, and timer functions refuse users altogether.
  */
 import cloud from 'wx-server-sdk';
 import type { Kit } from './context';
@@ -26,8 +26,12 @@ export function requireTimer(): void {
   if (ctx.OPENID) throw new ServerError('FORBIDDEN', 'this function runs on its timer only');
 }
 
+export function isAdmin(kit: Kit, openid: string): boolean {
+  return kit.config.adminOpenids.includes(openid);
+}
+
 export function requireAdmin(kit: Kit, openid: string): void {
-  if (!kit.config.adminOpenids.includes(openid)) {
+  if (!isAdmin(kit, openid)) {
     throw new ServerError('FORBIDDEN', 'only merchant admins (PAYKIT_ADMIN_OPENIDS) may do this');
   }
 }
@@ -36,5 +40,13 @@ export function requireAdmin(kit: Kit, openid: string): void {
 export async function ownedOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
   const order = await kit.store.order(orderNo);
   if (!order || order.openid !== openid) throw new ServerError('ORDER_NOT_FOUND', `no order ${orderNo}`);
+  return order;
+}
+
+/** An order the caller may read: one of theirs, or any for a merchant admin. Others look missing. */
+export async function readableOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
+  if (!isAdmin(kit, openid)) return ownedOrder(kit, orderNo, openid);
+  const order = await kit.store.order(orderNo);
+  if (!order) throw new ServerError('ORDER_NOT_FOUND', `no order ${orderNo}`);
   return order;
 }

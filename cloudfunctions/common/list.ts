@@ -1,9 +1,11 @@
 /**
- * listOrders: the caller's orders, newest first, by status, with a cursor (never `skip`, whose
- * cost grows with the page number). The cursor names the last order returned; the next page
- * starts strictly after it in (createdAt desc, orderNo desc) order, on the declared indexes.
+ * listOrders: the caller's orders (or, for a merchant admin asking for `scope: 'all'`, everyone's),
+ * newest first, by status, with a cursor (never `skip`, whose cost grows with the page number). The
+ * cursor names the last order returned; the next page starts strictly after it in (createdAt desc,
+ * orderNo desc) order, on the declared indexes.
  */
 import type { ListOrdersResult } from '../../typings/paykit/functions';
+import { requireAdmin } from './access';
 import type { Kit } from './context';
 import { invalid } from './errors';
 import { ORDER_NO_PATTERN } from './ids';
@@ -20,6 +22,7 @@ export async function listOrders(
   openid: string,
   request: ListOrdersInput,
 ): Promise<ListOrdersResult> {
+  if (request.scope === 'all') requireAdmin(kit, openid);
   const req = {
     status: request.status,
     cursor: request.cursor == null ? undefined : decodeCursor(request.cursor),
@@ -28,7 +31,8 @@ export async function listOrders(
   const before = req.cursor ? new Date(req.cursor.at) : undefined;
   // Orders of the cursor's millisecond that the previous page returned come back first (at most
   // one page of them): fetching that many more rows skips them without a second query.
-  const rows = await kit.store.ordersOf(openid, {
+  const rows = await kit.store.orders({
+    ...(request.scope === 'all' ? {} : { openid }),
     status: req.status,
     before,
     limit: req.pageSize + 1 + MAX_PAGE,

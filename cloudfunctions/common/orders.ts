@@ -1,6 +1,6 @@
 /** Use cases around one order: place it and get paying, read it (synced with the provider). */
 import type { PaymentParams, QueryOrderResult, UnifiedOrderResult } from '../../typings/paykit/functions';
-import { ownedOrder } from './access';
+import { isAdmin, ownedOrder, readableOrder } from './access';
 import { closeCurrentTrade } from './close';
 import type { Kit } from './context';
 import { ServerError } from './errors';
@@ -12,12 +12,13 @@ import {
   PREPAY_LIFETIME_MS,
   prepayUsable,
   priceItems,
+  refundableFee,
   reusablePayment,
   toView,
   type OrderDoc,
   type PaymentAttempt,
 } from './model';
-import { addAttempt, assertPayable, setPrepay } from './order-states';
+import { addAttempt, assertPayable, isPaid, setPrepay } from './order-states';
 import { applyTradeStatus } from './payments';
 
 export interface PlaceOrderInput {
@@ -176,11 +177,18 @@ async function prepayFor(kit: Kit, order: OrderDoc, index: number): Promise<Paym
   return prepay.payment;
 }
 
-/** queryOrder: the caller's order, synced from the provider while it is unpaid. */
+/**
+ * queryOrder: the caller's order (any order for a merchant admin, with what is left to refund),
+ * synced from the provider while it is unpaid.
+ */
 export async function readOrder(kit: Kit, orderNo: string, openid: string): Promise<QueryOrderResult> {
-  let order = await ownedOrder(kit, orderNo, openid);
+  let order = await readableOrder(kit, orderNo, openid);
   if (order.status === 'NOTPAY' && order.outTradeNo) {
     order = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
   }
-  return { order: toView(order) };
+  return {
+    order: toView(order),
+    own: order.openid === openid,
+    ...(isAdmin(kit, openid) && { refundable: isPaid(order.status) ? refundableFee(order) : 0 }),
+  };
 }

@@ -62,6 +62,7 @@ export const orderRequest = v.object({ orderNo });
 
 export const listOrdersRequest = v.object({
   status: v.optional(v.picklist(ORDER_STATUSES, `must be one of ${ORDER_STATUSES.join(', ')}`)),
+  scope: v.optional(v.picklist(['own', 'all'], 'must be own or all')),
   cursor,
   pageSize,
 });

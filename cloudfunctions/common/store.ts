@@ -136,13 +136,16 @@ export class Store {
     return res.stats.updated === 1;
   }
 
-  /** The caller's orders, newest first, from `before` (exclusive of later ones). */
-  async ordersOf(
-    openid: string,
-    opts: { status?: OrderStatus; before?: Date; limit: number },
-  ): Promise<OrderDoc[]> {
+  /** One user's orders (or everyone's, without `openid`), newest first, from `before` (exclusive of later ones). */
+  async orders(opts: {
+    openid?: string;
+    status?: OrderStatus;
+    before?: Date;
+    limit: number;
+  }): Promise<OrderDoc[]> {
     const _ = this.db.command;
-    const where: Where = { openid };
+    const where: Where = {};
+    if (opts.openid !== undefined) where.openid = opts.openid;
     if (opts.status) where.status = opts.status;
     if (opts.before) where.createdAt = _.lte(opts.before);
     const res = (await this.db

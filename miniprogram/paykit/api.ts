@@ -16,6 +16,7 @@ import type {
   ListOrdersResult,
   ListProductsRequest,
   ListProductsResult,
+  QueryOrderResult,
   RefundRequest,
   RefundResult,
   UnifiedOrderRequest,
@@ -37,7 +38,15 @@ export function unifiedOrder(request: UnifiedOrderRequest): Promise<UnifiedOrder
 
 /** The caller's order; an unpaid one is synced with WeChat Pay first (a lost callback shows up here). */
 export async function queryOrder(orderNo: string): Promise<OrderView> {
-  return (await callPaykit('queryOrder', { orderNo })).order;
+  return (await queryOrderDetail(orderNo)).order;
+}
+
+/**
+ * queryOrder's whole answer: the order and what the caller may do with it. `own` is false when a
+ * merchant admin reads another user's order; admins also get `refundable` (fen left to refund).
+ */
+export function queryOrderDetail(orderNo: string): Promise<QueryOrderResult> {
+  return callPaykit('queryOrder', { orderNo });
 }
 
 /** Closes the caller's unpaid order. CLOSE_TOO_EARLY within 5 minutes of its payment attempt. */
@@ -45,7 +54,10 @@ export async function closeOrder(orderNo: string): Promise<OrderView> {
   return (await callPaykit('closeOrder', { orderNo })).order;
 }
 
-/** One page of the caller's orders, newest first; pass the previous page's `nextCursor` for the next. */
+/**
+ * One page of the caller's orders (every user's with `scope: 'all'`, merchant admins only), newest
+ * first; pass the previous page's `nextCursor` for the next.
+ */
 export function listOrders(request: ListOrdersRequest = {}): Promise<ListOrdersResult> {
   return callPaykit('listOrders', request);
 }

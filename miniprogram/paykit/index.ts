@@ -3,6 +3,7 @@ export { callPaykit } from './client';
 export {
   unifiedOrder,
   queryOrder,
+  queryOrderDetail,
   closeOrder,
   listOrders,
   listProducts,
@@ -22,7 +23,7 @@ export { configurePaykit, getPaykitConfig, resetPaykitConfig, DEFAULT_CONFIG } f
 export type { PaykitConfig, PaykitConfigInput, PaykitMode } from './config';
 export { PaykitError, asPaykitError, errorMessage, isPaykitErrorCode } from './errors';
 export type { ClientErrorCode, PaykitClientErrorCode } from './errors';
-export { formatFen, formatPrice, formatServiceFee, isFen, lineTotal } from './money';
+export { formatFen, formatPrice, formatServiceFee, isFen, lineTotal, parseYuan } from './money';
 export { requestPayment, paymentOutcome, isCancelMessage } from './payment';
 export type { PaymentOutcome } from './payment';
 export type { SimulatedPayAction } from './local-pay';

@@ -25,6 +25,16 @@ export function formatPrice(fen: Fen): string {
   return text.startsWith('-') ? `-${moneyText.currency}${text.slice(1)}` : `${moneyText.currency}${text}`;
 }
 
+/**
+ * An amount typed in yuan → fen: '12.34' → 1234, '5' → 500, '0.5' → 50, ' 3. ' → 300. Undefined for
+ * anything else (a sign, a third decimal, letters, more than 9 digits of yuan). Digits only, no floats.
+ */
+export function parseYuan(text: string): Fen | undefined {
+  const match = /^(\d{1,9})(?:\.(\d{0,2}))?$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
+}
+
 /** Unit price × quantity, checked to stay an exact integer. */
 export function lineTotal(unitPrice: Fen, quantity: number): Fen {
   const total = unitPrice * quantity;

@@ -48,6 +48,8 @@ export const refundStatusText: Record<RefundStatus, string> = {
 
 export const ordersText = {
   title: '我的订单',
+  /** The list of every user's orders, for merchant admins. */
+  allTitle: '全部订单',
   all: '全部',
   empty: '暂无订单',
   loading: '加载中…',
@@ -83,6 +85,17 @@ export const detailText = {
   closeAfter: '微信支付规定订单创建 5 分钟后才能关闭，请于以下时间后再试：',
   notFound: '订单不存在',
   retry: '重新加载',
+  /** A merchant admin's refund (queryOrder says what is left to refund). */
+  refund: '退款',
+  refundTitle: '发起退款',
+  refundable: '可退金额',
+  refundAmount: '退款金额',
+  refundAmountPlaceholder: '单位：元',
+  refundAmountInvalid: '请输入 0.01 元到可退金额之间的金额',
+  refundReason: '退款原因',
+  refundReasonPlaceholder: '选填，买家可见',
+  refundSubmit: '确认退款',
+  refundSubmitted: '退款已提交',
 } as const;
 
 /** The fulfilment dimension beside the pay status. */
@@ -202,6 +215,7 @@ export const shopText = {
   myOrders: '我的订单',
   /** The demo shop's links to the merchant pages, which refuse anyone not in PAYKIT_ADMIN_OPENIDS. */
   admin: '商家管理（仅管理员）',
+  allOrders: '全部订单（退款）',
   toShip: '待发货',
   bills: '对账单',
 } as const;

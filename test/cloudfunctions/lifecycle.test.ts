@@ -105,6 +105,80 @@ describe('listOrders', () => {
   });
 });
 
+describe('a merchant admin reads every order', () => {
+  test("lists every user's orders newest first with scope all; anyone else is refused", async () => {
+    await buy(ALICE);
+    await kit.clock('advance', { ms: 1000 });
+    await buyAndPay(BOB);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await kit.ok(ADMIN, 'listOrders', {
+        scope: 'all',
+        pageSize: 4,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.orders.map((o) => o.orderNo));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const stored = await query<{ _id: string; createdAt: { $date: string } | string }>(
+      sandbox.url,
+      'paykit_orders',
+    );
+    const at = (o: (typeof stored)[number]) =>
+      Date.parse(typeof o.createdAt === 'string' ? o.createdAt : o.createdAt.$date);
+    const newestFirst = [...stored]
+      .sort((a, b) => at(b) - at(a) || (b._id < a._id ? -1 : 1))
+      .map((o) => o._id);
+    expect(seen).toEqual(newestFirst);
+    expect(new Set(seen).size).toBe(seen.length);
+
+    const paid = await kit.ok(ADMIN, 'listOrders', { scope: 'all', status: 'SUCCESS', pageSize: 50 });
+    expect(paid.orders.length).toBeGreaterThan(0);
+    expect(paid.orders.every((o) => o.status === 'SUCCESS')).toBe(true);
+    // The admin's own list is still theirs only.
+    expect((await kit.ok(ADMIN, 'listOrders', {})).orders).toEqual([]);
+    for (const who of [ALICE, BOB]) {
+      expect(await kit.call(who, 'listOrders', { scope: 'all' })).toEqual(
+        expect.objectContaining({ ok: false, code: 'FORBIDDEN' }),
+      );
+    }
+    expect(await kit.call(ADMIN, 'listOrders', { scope: 'everyone' })).toEqual(
+      expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
+    );
+  });
+
+  test("reads anyone's order with what is left to refund; a user reads only their own, without it", async () => {
+    const unpaid = await buy(ALICE);
+    const paid = await buyAndPay(BOB);
+    const admin = await kit.ok(ADMIN, 'queryOrder', { orderNo: paid.orderNo });
+    expect(admin).toMatchObject({ own: false, refundable: paid.totalFee, order: { status: 'SUCCESS' } });
+    await kit.ok(ADMIN, 'refund', { orderNo: paid.orderNo, refundFee: 100 });
+    expect((await kit.ok(ADMIN, 'queryOrder', { orderNo: paid.orderNo })).refundable).toBe(
+      paid.totalFee - 100,
+    );
+    expect(await kit.ok(ADMIN, 'queryOrder', { orderNo: unpaid.orderNo })).toMatchObject({
+      own: false,
+      refundable: 0,
+    });
+
+    const mine = await kit.ok(BOB, 'queryOrder', { orderNo: paid.orderNo });
+    expect(mine.own).toBe(true);
+    expect(mine).not.toHaveProperty('refundable');
+    expect(await kit.call(BOB, 'queryOrder', { orderNo: unpaid.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_NOT_FOUND' }),
+    );
+    // Reading is all: the owner's actions stay the owner's.
+    expect(await kit.call(ADMIN, 'closeOrder', { orderNo: unpaid.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_NOT_FOUND' }),
+    );
+    expect(await kit.call(ADMIN, 'unifiedOrder', { orderNo: unpaid.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_NOT_FOUND' }),
+    );
+  });
+});
+
 describe('refunds', () => {
   test('only admins refund; partial then the rest; never more than paid; idempotent by refundNo', async () => {
     const placed = await buyAndPay();

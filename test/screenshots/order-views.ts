@@ -87,13 +87,21 @@ export const orderLists: View[] = LIST_TABS.map((tab, i) => ({
   },
 }));
 
-/** An order detail of its own user, made by `steps` (which set `state.orderNo`). */
-function detailView(name: string, steps: Step[], mustShow: (s: ViewState) => string[]): View {
+/**
+ * An order detail of its own user, made by `steps` (which set `state.orderNo`), seen by that user
+ * or by `viewer`.
+ */
+function detailView(
+  name: string,
+  steps: Step[],
+  mustShow: (s: ViewState) => string[],
+  viewer = user(`detail-${name}`),
+): View {
   return {
     name: `detail-${name}`,
     steps,
     async shoot(ctx, s) {
-      ctx.wxs.openid = user(`detail-${name}`);
+      ctx.wxs.openid = viewer;
       // Afresh, as every view's page is (scenes.ts openPage).
       const opened = await openOrderDetail(s.orderNo, { fresh: true });
       return {
@@ -227,5 +235,28 @@ export const details: View[] = [
       },
     ],
     () => [LONG_NAME, '¥99999.99', `${detailText.pay} ¥99999.99`, '¥89999.00 × 1', '滤纸 100 张'],
+  ),
+  // The merchant admin on a customer's order, from 全部订单: 退款 for what is left, no owner's actions.
+  // Vouchers ship themselves, so the to-ship picture stays as it was; its steps come after every
+  // other view's, so the seeded numbers of the other pictures stay put too.
+  detailView(
+    'admin',
+    [
+      {
+        at: '2026-06-01T10:00',
+        run: async (ctx, s) =>
+          void (s.orderNo = await buy(ctx, detailUser('admin'), [{ sku: 'voucher-coffee', quantity: 3 }])),
+      },
+      { at: '2026-06-01T10:02', run: (ctx, s) => refundOrder(ctx, s.orderNo, 2500, '一张兑换券未使用') },
+    ],
+    () => [
+      orderStatusText.REFUND,
+      '¥75.00',
+      detailText.refunded,
+      '¥25.00',
+      '一张兑换券未使用',
+      detailText.refund,
+    ],
+    DEFAULT_ADMIN,
   ),
 ];

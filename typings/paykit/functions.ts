@@ -38,6 +38,13 @@ export interface QueryOrderRequest {
 
 export interface QueryOrderResult {
   order: OrderView;
+  /**
+   * Whether the order is the caller's. A merchant admin may read anyone's order (to refund it); the
+   * owner's actions (pay, close, confirm receipt) stay the owner's.
+   */
+  own: boolean;
+  /** Merchant admins only: what can be refunded now, in fen (0 when nothing can). */
+  refundable?: number;
 }
 
 export interface CloseOrderRequest {
@@ -51,6 +58,8 @@ export interface CloseOrderResult {
 export interface ListOrdersRequest {
   /** Only orders in this status. */
   status?: OrderStatus;
+  /** `all`: every user's orders, for merchant admins only; default `own`, the caller's. */
+  scope?: 'own' | 'all';
   /** From the previous page's `nextCursor`; absent or null for the first page. */
   cursor?: string | null;
   /** 1 to 50, default 20. */

@@ -12,6 +12,7 @@ import {
   renderComp,
   type SimComponent,
 } from '../../helpers/simulate';
+import { providerFault } from '../../helpers/kit';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
 const PRODUCTS = [
@@ -258,5 +259,130 @@ describe('order detail page', () => {
     suite.wxs.openid = `o_detail_other_${process.pid}`;
     const comp = await openFailing(orderNo);
     expect(text(comp, '#error')).toContain('订单不存在');
+  });
+});
+
+/** The merchant admin every fresh sandbox has (`PAYKIT_ADMIN_OPENIDS` of `npm start`). */
+const LOCAL_ADMIN = 'oPaykitLocalUser';
+
+/** A new order of the current user (the buyer), paid at WeChat and recorded here. */
+async function paidOrder(): Promise<string> {
+  const { orderNo, payment } = await newOrder();
+  const paid = await send('POST', `${suite.sandbox.url}/gateway/pay`, {
+    ...payment,
+    openid: suite.wxs.openid,
+    action: 'pay',
+  });
+  expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
+  await eventually(async () => {
+    const doc = await readDoc(suite.sandbox.url, 'paykit_orders', orderNo);
+    return doc?.status === 'SUCCESS' ? true : undefined;
+  }, 5000);
+  return orderNo;
+}
+
+describe('a merchant admin on a buyer’s order', () => {
+  const refundDialog = (comp: SimComponent) => comp.querySelector('#refund-dialog')!;
+  const typeAmount = (comp: SimComponent, yuan: string) =>
+    comp.querySelector('#refund-amount')!.dispatchEvent('change', { detail: yuan });
+
+  test('refunds part of it through 退款: the refund is listed and only the rest stays refundable', async () => {
+    const toast = jest.spyOn(wx, 'showToast');
+    const orderNo = await paidOrder();
+    suite.wxs.openid = LOCAL_ADMIN;
+    const comp = await openDetail(orderNo);
+    expect(comp.data).toMatchObject({ own: false, refundable: 5250 });
+    expect(text(comp, '#refund')).toContain('退款');
+
+    tapVant(comp, '#refund');
+    await eventually(() => (refundDialog(comp).data.show ? true : undefined));
+    // Everything left is offered; the admin asks for ¥10.50 of the ¥52.50.
+    expect(comp.data.refundAmount).toBe('52.50');
+    expect(text(comp, '#refund-left')).toContain('¥52.50');
+    typeAmount(comp, '10.5');
+    comp.querySelector('#refund-reason')!.dispatchEvent('change', { detail: '少发一块蛋糕' });
+    await eventually(() => (comp.data.refundReason ? true : undefined));
+    refundDialog(comp).instance.onConfirm();
+
+    await eventually(
+      () => (comp.data.refundOpen === false && comp.data.refundable === 4200 ? true : undefined),
+      10000,
+    );
+    expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '退款已提交' }));
+    const stored = (await readDoc(suite.sandbox.url, 'paykit_orders', orderNo)) as {
+      refunds: Array<{ refundFee: number; reason: string; by: string; outRefundNo: string }>;
+    };
+    expect(stored.refunds).toEqual([
+      expect.objectContaining({ refundFee: 1050, reason: '少发一块蛋糕', by: LOCAL_ADMIN }),
+    ]);
+    expect(stored.refunds[0].outRefundNo).toMatch(new RegExp(`^${orderNo}R[0-9A-Z]+$`));
+    await eventually(() => (text(comp, '#refunds').includes('¥10.50') ? true : undefined));
+    expect(text(comp, '#refunds')).toContain('少发一块蛋糕');
+  });
+
+  test('an amount out of range keeps the dialog open with the reason, and sends nothing', async () => {
+    const orderNo = await paidOrder();
+    suite.wxs.openid = LOCAL_ADMIN;
+    const comp = await openDetail(orderNo);
+    tapVant(comp, '#refund');
+    await eventually(() => (refundDialog(comp).data.show ? true : undefined));
+    for (const typed of ['52.51', '0', '1.234', '-1', 'abc']) {
+      typeAmount(comp, typed);
+      await eventually(() => (comp.data.refundAmount === typed ? true : undefined));
+      refundDialog(comp).instance.onConfirm();
+      await eventually(() => (comp.data.refundError ? true : undefined));
+      expect(comp.data.refundError).toBe('请输入 0.01 元到可退金额之间的金额');
+      expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
+    }
+    expect(suite.wxs.calls.filter((c) => c.name === 'refund')).toEqual([]);
+  });
+
+  test('a failed refund keeps the dialog open, and asking again is the same refund, not a second one', async () => {
+    const orderNo = await paidOrder();
+    suite.wxs.openid = LOCAL_ADMIN;
+    const comp = await openDetail(orderNo);
+    tapVant(comp, '#refund');
+    await eventually(() => (refundDialog(comp).data.show ? true : undefined));
+    // WeChat takes the refund but its answer is an error: the kit cannot tell, and says so.
+    await post(`${suite.sandbox.url}/sandbox/pay/faults`, {
+      ...providerFault('refund', 'SYSTEMERROR'),
+      count: 1,
+      afterProcessing: true,
+    });
+    refundDialog(comp).instance.onConfirm();
+    await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    expect(comp.data.refundError).toBe('支付服务暂时不可用，请稍后再试');
+    expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
+
+    refundDialog(comp).instance.onConfirm();
+    await eventually(
+      () => (comp.data.refundOpen === false && comp.data.refundable === 0 ? true : undefined),
+      10000,
+    );
+    const numbers = suite.wxs.calls
+      .filter((c) => c.name === 'refund')
+      .map((c) => (c.data as { refundNo: string }).refundNo);
+    expect(numbers).toHaveLength(2);
+    expect(numbers[1]).toBe(numbers[0]);
+    const stored = (await readDoc(suite.sandbox.url, 'paykit_orders', orderNo)) as { refunds: unknown[] };
+    expect(stored.refunds).toHaveLength(1);
+    // Nothing is left to refund: 退款 is gone.
+    expect(comp.querySelector('#refund')).toBeUndefined();
+  });
+
+  test('the owner’s actions are not the admin’s, and the buyer has no 退款', async () => {
+    const { orderNo } = await newOrder();
+    const buyer = suite.wxs.openid;
+    const own = await openDetail(orderNo);
+    expect(own.data).toMatchObject({ own: true, refundable: 0 });
+    expect(own.querySelector('#pay')).toBeDefined();
+    expect(own.querySelector('#refund')).toBeUndefined();
+
+    suite.wxs.openid = LOCAL_ADMIN;
+    const admin = await openDetail(orderNo);
+    expect(admin.data).toMatchObject({ own: false, refundable: 0 });
+    expect(text(admin, '#status')).toContain('待支付');
+    for (const id of ['#pay', '#close', '#refund']) expect(admin.querySelector(id)).toBeUndefined();
+    expect(buyer).not.toBe(LOCAL_ADMIN);
   });
 });

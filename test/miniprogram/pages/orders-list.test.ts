@@ -220,4 +220,24 @@ describe('orders list page', () => {
     expect(await readDoc(suite.sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });
     close();
   });
+  test("a merchant admin's scope=all lists every user's orders as 全部订单, without the owners' pay buttons", async () => {
+    const title = jest.spyOn(wx, 'setNavigationBarTitle');
+    // The admin every fresh sandbox has (PAYKIT_ADMIN_OPENIDS of npm start).
+    suite.wxs.openid = 'oPaykitLocalUser';
+    const { comp, close } = await openList({ scope: 'all' });
+    expect(title).toHaveBeenCalledWith(expect.objectContaining({ title: '全部订单' }));
+    expect(suite.wxs.calls[suite.wxs.calls.length - 1].data).toEqual({ pageSize: 20, scope: 'all' });
+    expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.slice(0, 20).map((o) => o.orderNo));
+    const unpaid = comp.querySelector(`#order-${SEEDED[0].orderNo}`)!.dom!.textContent!;
+    expect(unpaid).toMatch(/剩余支付时间 2:5\d:\d\d/);
+    expect(unpaid).not.toContain('立即支付');
+    close();
+  });
+
+  test('a customer asking for scope=all is told they may not', async () => {
+    const { comp, close } = await openList({ scope: 'all' });
+    expect(rows(comp)).toEqual([]);
+    expect(comp.querySelector('#error')!.dom!.textContent).toContain('没有权限进行此操作');
+    close();
+  });
 });

@@ -81,6 +81,10 @@ describe('shop page on the default sandbox', () => {
     expect(link.dom!.textContent).toContain('我的订单');
     expect(link.data).toMatchObject({ url: '/pages/orders/list/index', isLink: true });
     expect(comp.querySelector('#admin-links')!.dom!.textContent).toContain('商家管理');
+    expect(comp.querySelector('#admin-orders')!.data).toMatchObject({
+      url: '/pages/orders/list/index?scope=all',
+      isLink: true,
+    });
     expect(comp.querySelector('#admin-to-ship')!.data).toMatchObject({
       url: '/pages/admin/to-ship/index',
       isLink: true,

@@ -7,6 +7,7 @@ import {
   formatServiceFee,
   isFen,
   lineTotal,
+  parseYuan,
 } from '../../../miniprogram/paykit/money';
 
 type WxsMoney = { formatFen(fen: unknown): string; formatPrice(fen: unknown): string };
@@ -93,5 +94,24 @@ describe('formatServiceFee (bill fees in 0.00001 yuan)', () => {
     expect(formatServiceFee(0)).toBe('0.00');
     expect(formatServiceFee(-1200)).toBe('-0.012');
     expect(() => formatServiceFee(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('parseYuan (an amount typed in yuan)', () => {
+  test('reads digits into exact fen', () => {
+    expect(parseYuan('12.34')).toBe(1234);
+    expect(parseYuan('5')).toBe(500);
+    expect(parseYuan('0.5')).toBe(50);
+    expect(parseYuan('0.07')).toBe(7);
+    expect(parseYuan(' 3. ')).toBe(300);
+    // 1.15 * 100 is 114.99999999999999 in floats; digits give 115.
+    expect(parseYuan('1.15')).toBe(115);
+    expect(parseYuan('999999999.99')).toBe(99999999999);
+  });
+
+  test('refuses signs, a third decimal, letters, exponents and empty text', () => {
+    for (const text of ['', '.5', '-1', '+1', '1.234', '1e3', 'abc', '1,000', '1 000', '1000000000']) {
+      expect(parseYuan(text)).toBeUndefined();
+    }
   });
 });

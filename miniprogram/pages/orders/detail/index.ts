@@ -6,12 +6,18 @@
  * Once paid: the shipment (company, tracking number, items) and, while shipped, 确认收货, which
  * opens WeChat's confirm-receipt component; the server's answer to its result (paykit/receipt.ts)
  * reloads the order.
+ *
+ * A merchant admin may open anyone's order (from the orders list's `scope=all`): the owner's actions
+ * are hidden when it is not theirs (queryOrder's `own`), and 退款 refunds part or all of what is left
+ * (`refundable`). One refund number is kept while its dialog is open, so submitting again after a
+ * failure cannot refund twice.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
-import { closeOrder, queryOrder } from '../../../paykit/api';
+import { closeOrder, queryOrderDetail, refund } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
+import { formatFen, parseYuan } from '../../../paykit/money';
 import { onReceiptResult, openReceiptConfirm, type ReceiptResult } from '../../../paykit/receipt';
 import {
   deliveryText,
@@ -61,6 +67,16 @@ Component({
     companies: expressCompanyText,
     /** The confirm-receipt component is open (or the server is being asked). */
     confirmingReceipt: false,
+    /** False when a merchant admin looks at another user's order: its owner's actions are not shown. */
+    own: true,
+    /** Merchant admins: fen left to refund (queryOrder's `refundable`); 0 hides 退款. */
+    refundable: 0,
+    /** The refund dialog: open, its fields, the reason it cannot go yet, and its refund number. */
+    refundOpen: false,
+    refundAmount: '',
+    refundReason: '',
+    refundError: '',
+    refundNo: '',
   },
 
   lifetimes: {
@@ -111,9 +127,9 @@ Component({
       }
       this.setData({ loading: true });
       try {
-        const order = await queryOrder(orderNo);
+        const { order, own, refundable = 0 } = await queryOrderDetail(orderNo);
         this.showOrder(order);
-        this.setData({ loading: false, error: '' });
+        this.setData({ loading: false, error: '', own, refundable });
         return true;
       } catch (err) {
         const { message } = asPaykitError(err);
@@ -221,6 +237,71 @@ Component({
             ? shipmentText.confirmCancelled
             : result.error.message;
       wx.showToast({ title, icon: 'none' });
+      void this.load();
+    },
+
+    /** 退款: the dialog opens with everything left to refund, and a refund number of its own. */
+    onRefundTap() {
+      const { order, refundable } = this.data;
+      if (!order || refundable <= 0) return;
+      this.setData({
+        refundOpen: true,
+        refundAmount: formatFen(refundable),
+        refundReason: '',
+        refundError: '',
+        refundNo: `${order.orderNo}R${Date.now().toString(36).toUpperCase()}`,
+      });
+    },
+
+    onRefundAmount(event: { detail: string }) {
+      this.setData({ refundAmount: event.detail, refundError: '' });
+    },
+
+    onRefundReason(event: { detail: string }) {
+      this.setData({ refundReason: event.detail });
+    },
+
+    onRefundCancel() {
+      this.setData({ refundOpen: false });
+    },
+
+    /** The dialog closes itself only on the overlay (it is async-close): follow it. */
+    onRefundDialogEnd() {
+      const dialog = this.selectComponent('#refund-dialog') as { data?: { show?: boolean } } | null;
+      if (!dialog?.data?.show) this.setData({ refundOpen: false });
+    },
+
+    /**
+     * 确认退款: an amount from 0.01 yuan to what is left, in fen, under the dialog's refund number.
+     * A refusal keeps the dialog open with the reason (submitting again is the same refund); the
+     * order is reloaded either way, as the refund may have gone through before an error.
+     */
+    async onRefundConfirm() {
+      // vant marks the confirm button loading just after it emits confirm (async-close): whatever
+      // this handler decides comes after that, or a refused amount would leave it spinning.
+      await Promise.resolve();
+      const { orderNo, refundable, refundNo, refundReason } = this.data;
+      const dialog = this.selectComponent('#refund-dialog') as { stopLoading?: () => void } | null;
+      const refundFee = parseYuan(this.data.refundAmount);
+      if (refundFee === undefined || refundFee < 1 || refundFee > refundable) {
+        this.setData({ refundError: detailText.refundAmountInvalid });
+        dialog?.stopLoading?.();
+        return;
+      }
+      try {
+        const result = await refund({
+          orderNo,
+          refundFee,
+          refundNo,
+          ...(refundReason.trim() ? { reason: refundReason.trim() } : {}),
+        });
+        this.showOrder(result.order);
+        this.setData({ refundOpen: false });
+        wx.showToast({ title: detailText.refundSubmitted, icon: 'none' });
+      } catch (err) {
+        this.setData({ refundError: asPaykitError(err).message });
+        dialog?.stopLoading?.();
+      }
       void this.load();
     },
 

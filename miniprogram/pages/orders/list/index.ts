@@ -3,8 +3,10 @@
  * cursor as the user reaches the bottom (only the new rows are sent to the view, by path), reloads on
  * pull-down and on return from another page, and lets an unpaid order be paid from its row.
  *
- * Query: `status` (NOTPAY, SUCCESS, CLOSED, REFUND) opens that tab. Written with Component() (a
- * valid page constructor) so it also renders in miniprogram-simulate.
+ * Query: `status` (NOTPAY, SUCCESS, CLOSED, REFUND) opens that tab; `scope=all` lists every user's
+ * orders, for merchant admins (listOrders refuses anyone else), titled 全部订单 and without the pay
+ * buttons, which are the owners'. Written with Component() (a valid page constructor) so it also
+ * renders in miniprogram-simulate.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
@@ -32,11 +34,15 @@ Component({
   properties: {
     /** The tab to open (page query). */
     status: { type: String, value: 'ALL' },
+    /** `all`: every user's orders (merchant admins; page query). */
+    scope: { type: String, value: '' },
   },
 
   data: {
     tabs: TABS.map((name) => ({ name, title: tabTitles[name] })),
     active: 'ALL' as OrdersTab,
+    /** Every user's orders (scope=all), not the caller's. */
+    all: false,
     orders: [] as OrderRow[],
     /** False until the first page of the current tab answered. */
     loaded: false,
@@ -62,7 +68,9 @@ Component({
 
     onLoad(query: Record<string, string | undefined> = {}) {
       const wanted = query.status ?? this.data.status;
-      this.setData({ active: isOrdersTab(wanted) ? wanted : 'ALL' });
+      const all = (query.scope ?? this.data.scope) === 'all';
+      this.setData({ active: isOrdersTab(wanted) ? wanted : 'ALL', all });
+      if (all) void wx.setNavigationBarTitle({ title: ordersText.allTitle });
     },
 
     /** Every show loads the first page: back from the detail page, orders may have been paid or closed. */
@@ -118,6 +126,7 @@ Component({
       const active = this.data.active;
       return {
         pageSize: PAGE_SIZE,
+        ...(this.data.all ? { scope: 'all' as const } : {}),
         ...(active === 'ALL' ? {} : { status: active }),
         ...(cursor ? { cursor } : {}),
       };
