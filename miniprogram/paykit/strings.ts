@@ -50,6 +50,7 @@ export const ordersText = {
   title: '我的订单',
   /** The list of every user's orders, for merchant admins. */
   allTitle: '全部订单',
+  lookupPlaceholder: '输入订单号查找',
   all: '全部',
   empty: '暂无订单',
   loading: '加载中…',

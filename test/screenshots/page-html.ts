@@ -37,7 +37,8 @@ export function stylesOf(ids: string[]): string {
 /**
  * Browser defaults for the mini-program's built-in elements, as WeChat's own base sheet sets them,
  * and stand-ins for what a browser here cannot load (vant's icon font and van-empty's pictures come
- * from a CDN): the arrow of a linked cell is drawn with borders.
+ * from a CDN): the arrow of a linked cell, the passed circle and the search magnifier are drawn with
+ * borders.
  */
 const BASE_CSS = `
 * { box-sizing: border-box; }
@@ -55,6 +56,11 @@ wx-scroll-view { width: 100%; overflow: hidden; }
   transform: translateX(-25%) rotate(45deg); }
 .van-icon--van-icon-passed::before { content: "" !important; display: inline-block; width: 0.8em;
   height: 0.8em; border: 1.5px solid currentColor; border-radius: 50%; }
+.van-icon--van-icon-search { position: relative; }
+.van-icon--van-icon-search::before { content: "" !important; display: inline-block; width: 0.6em;
+  height: 0.6em; border: 1.5px solid currentColor; border-radius: 50%; transform: translate(-10%, -10%); }
+.van-icon--van-icon-search::after { content: ""; position: absolute; left: 0.62em; top: 0.62em; width: 0.3em;
+  border-top: 1.5px solid currentColor; transform: rotate(45deg); }
 .phone { position: relative; width: 100%; overflow: hidden; }
 .nav { position: relative; display: flex; align-items: center; justify-content: center; height: 44px;
   background: #fff; color: #000; font-size: 17px; font-weight: 600; }

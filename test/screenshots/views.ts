@@ -13,7 +13,7 @@ import {
 } from '../../miniprogram/paykit/strings';
 import { seed } from '../helpers/control';
 import { simulate, loadComp, renderComp } from '../helpers/simulate';
-import { details, orderLists } from './order-views';
+import { allOrders, details, orderLists } from './order-views';
 import { pageHtml, stylesOf } from './page-html';
 import { beijing, buy, DEFAULT_ADMIN, openPage, pageShot, type SceneContext } from './scenes';
 import { holdActionSheet, holdRequestPayment, tapPayButton } from './sheets';
@@ -171,7 +171,7 @@ const toShip: View = {
   },
 };
 
-export const VIEWS: View[] = [payButton, shop, paySheet, ...orderLists, ...details, bills, toShip];
+export const VIEWS: View[] = [payButton, shop, paySheet, ...orderLists, ...details, allOrders, bills, toShip];
 
 /** The merchant's catalogue, then every step of every view, in time order (views keep their own state). */
 export function stepsInTimeOrder(

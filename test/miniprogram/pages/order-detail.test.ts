@@ -20,6 +20,9 @@ const PRODUCTS = [
   { sku: 'detail-cake', name: '芝士蛋糕', price: 2850 },
 ];
 
+/** The merchant admin every fresh sandbox has (`PAYKIT_ADMIN_OPENIDS` of `npm start`). */
+const LOCAL_ADMIN = 'oPaykitLocalUser';
+
 let users = 0;
 let opened: SimComponent[] = [];
 
@@ -254,6 +257,12 @@ describe('order detail page', () => {
     expect(text(comp, '#status')).toContain('已关闭');
   });
 
+  test('a mistyped order number (an admin’s lookup) is not found', async () => {
+    suite.wxs.openid = LOCAL_ADMIN;
+    const comp = await openFailing('PK12345');
+    expect(text(comp, '#error')).toContain('订单不存在');
+  });
+
   test('someone else’s order is not shown', async () => {
     const { orderNo } = await newOrder();
     suite.wxs.openid = `o_detail_other_${process.pid}`;
@@ -261,9 +270,6 @@ describe('order detail page', () => {
     expect(text(comp, '#error')).toContain('订单不存在');
   });
 });
-
-/** The merchant admin every fresh sandbox has (`PAYKIT_ADMIN_OPENIDS` of `npm start`). */
-const LOCAL_ADMIN = 'oPaykitLocalUser';
 
 /** A new order of the current user (the buyer), paid at WeChat and recorded here. */
 async function paidOrder(): Promise<string> {

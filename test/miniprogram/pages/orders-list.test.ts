@@ -234,6 +234,24 @@ describe('orders list page', () => {
     close();
   });
 
+  test("全部订单's lookup opens the order typed, as an order number", async () => {
+    const navigate = jest.spyOn(wx, 'navigateTo');
+    suite.wxs.openid = 'oPaykitLocalUser';
+    const { comp, close } = await openList({ scope: 'all' });
+    const typed = `  ${SEEDED[42].orderNo.toLowerCase()} `;
+    comp.querySelector('#lookup')!.dispatchEvent('search', { detail: typed });
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
+    expect(navigate).toHaveBeenCalledWith(
+      expect.objectContaining({ url: `/pages/orders/detail/index?orderNo=${SEEDED[42].orderNo}` }),
+    );
+    close();
+    // A customer's own list has no lookup.
+    suite.wxs.openid = USER;
+    const own = await openList();
+    expect(own.comp.querySelector('#lookup')).toBeUndefined();
+    own.close();
+  });
+
   test('a customer asking for scope=all is told they may not', async () => {
     const { comp, close } = await openList({ scope: 'all' });
     expect(rows(comp)).toEqual([]);

@@ -132,7 +132,9 @@ Component({
         this.setData({ loading: false, error: '', own, refundable });
         return true;
       } catch (err) {
-        const { message } = asPaykitError(err);
+        const error = asPaykitError(err);
+        // A mistyped order number (an admin's lookup) is not one: the server's INVALID_PARAM says so.
+        const message = error.code === 'INVALID_PARAM' ? detailText.notFound : error.message;
         if (this.data.order) {
           this.setData({ loading: false });
           wx.showToast({ title: message, icon: 'none' });

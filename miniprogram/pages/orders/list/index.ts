@@ -4,8 +4,8 @@
  * pull-down and on return from another page, and lets an unpaid order be paid from its row.
  *
  * Query: `status` (NOTPAY, SUCCESS, CLOSED, REFUND) opens that tab; `scope=all` lists every user's
- * orders, for merchant admins (listOrders refuses anyone else), titled 全部订单 and without the pay
- * buttons, which are the owners'. Written with Component() (a valid page constructor) so it also
+ * orders, for merchant admins (listOrders refuses anyone else), titled 全部订单, with a lookup by
+ * order number (a customer's complaint names one) and without the pay buttons, which are the owners'. Written with Component() (a valid page constructor) so it also
  * renders in miniprogram-simulate.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
@@ -134,8 +134,19 @@ Component({
 
     onOpen(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
       const orderNo = event.currentTarget.dataset.orderNo;
-      if (orderNo)
-        wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
+      if (orderNo) this.openOrder(orderNo);
+    },
+
+    /** 全部订单's lookup: the order page says whether there is such an order. */
+    onLookup(event: { detail: string }) {
+      const orderNo = String(event.detail ?? '')
+        .trim()
+        .toUpperCase();
+      if (orderNo) this.openOrder(orderNo);
+    },
+
+    openOrder(orderNo: string) {
+      wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
     },
 
     /** A row's pay button settled its order: that row alone is redrawn (pay-outcome behavior). */
