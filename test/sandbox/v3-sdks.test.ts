@@ -370,6 +370,25 @@ describe('wechatpay-node-v3, with its transport sending WeChat host requests to 
     });
     expect(plugin.data).toMatchObject({ out_trade_no: no, trade_state: 'NOTPAY' });
   });
+
+  it('verifies public-key mode notifications once the PUB_KEY_ID key is in its certificate map', async () => {
+    await post(`${sandbox.url}/sandbox/v3/merchant`, { signMode: 'publicKey' });
+    // Its map of verification keys by serial is static; it has no option for a WeChat Pay public key (§15).
+    (WxPay as unknown as { certificates: Record<string, string> }).certificates[merchant.publicKeyId] =
+      merchant.publicKeyPem;
+    const no = `NODEV3PK${Date.now()}`;
+    const ordered = await order(no, 300);
+    expect(await payAs(ordered.data as Record<string, unknown>)).toBe('requestPayment:ok');
+    const [received] = await eventually(() => {
+      const list = notify.received.filter((n) => n.resource.out_trade_no === no);
+      return list.length ? list : undefined;
+    });
+    expect(received).toMatchObject({
+      verified: true,
+      serial: merchant.publicKeyId,
+      resource: { trade_state: 'SUCCESS' },
+    });
+  });
 });
 
 describe("a day's trade bill through both clients", () => {
