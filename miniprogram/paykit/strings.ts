@@ -63,6 +63,7 @@ export const ordersText = {
 export const detailText = {
   title: '订单详情',
   orderNo: '订单号',
+  copyHint: '复制',
   status: '状态',
   items: '商品',
   amount: '订单金额',

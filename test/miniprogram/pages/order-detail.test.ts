@@ -257,6 +257,16 @@ describe('order detail page', () => {
     expect(text(comp, '#status')).toContain('已关闭');
   });
 
+  test('tapping the order number copies it, for the customer to quote to the merchant', async () => {
+    const copy = jest.spyOn(wx, 'setClipboardData');
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    expect(text(comp, '#field-orderNo')).toContain('复制');
+    comp.querySelector('#field-orderNo')!.querySelector('.van-cell')!.dispatchEvent('tap');
+    await eventually(() => (copy.mock.calls.length ? true : undefined));
+    expect(copy).toHaveBeenCalledWith(expect.objectContaining({ data: orderNo }));
+  });
+
   test('a mistyped order number (an admin’s lookup) is not found', async () => {
     suite.wxs.openid = LOCAL_ADMIN;
     const comp = await openFailing('PK12345');

@@ -16,6 +16,7 @@ import {
   type SeedOrder,
 } from '../../helpers/control';
 import { merchantArgs } from '../../helpers/kit';
+import { zto } from '../../helpers/shipping-kit';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
 
@@ -125,6 +126,27 @@ test('the admin ships an order from the list with the form', async () => {
       contact: { receiverContact: '189****1234' },
     },
   ]);
+});
+
+test('tapping a row opens its order (to refund it, say); tapping 发货 does not', async () => {
+  const orderNo = await paidOrder();
+  const navigate = jest.spyOn(wx, 'navigateTo');
+  const comp = await openToShip();
+  tap(comp, `#ship-${orderNo}`);
+  await eventually(() => (comp.data.form ? true : undefined), 5000);
+  expect(navigate).not.toHaveBeenCalled();
+  comp.instance.onFormClose();
+
+  comp.querySelector(`#order-${orderNo}`)!.querySelector('.van-cell')!.dispatchEvent('tap');
+  await eventually(() => (navigate.mock.calls.length ? true : undefined));
+  expect(navigate).toHaveBeenCalledWith(
+    expect.objectContaining({ url: `/pages/orders/detail/index?orderNo=${orderNo}` }),
+  );
+  // Shipped, so that it leaves the list for the tests after this one.
+  await callAs(suite.sandbox.url, ADMIN, 'shipOrder', {
+    orderNo,
+    packages: [zto('ZT7300000000001', '乌龙茶')],
+  });
 });
 
 test('an express order shipped in two packages (分拆发货), one added and one removed on the way', async () => {

@@ -3,8 +3,9 @@
  * time by cursor as the admin reaches the bottom (pull-down reloads), each with 发货, which opens the
  * shipping form (method, express company and tracking number, SF's masked contact, what is in the
  * package; an express shipment split into up to 15 packages); shipOrder records it at WeChat.
- * Virtual goods ship themselves and leave the list once WeChat knows the payment. Anyone else gets
- * the FORBIDDEN message.
+ * Virtual goods ship themselves and leave the list once WeChat knows the payment. Tapping a row opens
+ * the order (where the admin can refund it, say when the customer cancels before shipping). Anyone
+ * else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { listToShip, shipOrder } from '../../../paykit/api';
@@ -82,6 +83,15 @@ Component({
       });
       return state.pager;
     },
+
+    onOpen(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
+      const orderNo = event.currentTarget.dataset.orderNo;
+      if (orderNo)
+        wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
+    },
+
+    /** Keeps a tap on 发货 from also opening the row. */
+    noop() {},
 
     onShipTap(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
       const order = this.data.orders.find((o) => o.orderNo === event.currentTarget.dataset.orderNo);

@@ -242,6 +242,12 @@ Component({
       void this.load();
     },
 
+    /** The order number cell: copied, for the customer to quote to the merchant (WeChat says 内容已复制). */
+    onCopyOrderNo() {
+      const orderNo = this.data.order?.orderNo;
+      if (orderNo) void wx.setClipboardData({ data: orderNo });
+    },
+
     /** 退款: the dialog opens with everything left to refund, and a refund number of its own. */
     onRefundTap() {
       const { order, refundable } = this.data;
