@@ -136,7 +136,10 @@ export class Store {
     return res.stats.updated === 1;
   }
 
-  /** One user's orders (or everyone's, without `openid`), newest first, from `before` (exclusive of later ones). */
+  /**
+   * One user's orders (or everyone's, without `openid`), newest first, from `before` (exclusive of
+   * later ones).
+   */
   async orders(opts: {
     openid?: string;
     status?: OrderStatus;

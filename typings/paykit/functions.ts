@@ -1,4 +1,4 @@
-import type { OrderStatus, OrderView, Product } from './order';
+import type { Fen, OrderStatus, OrderView, Product } from './order';
 import type { BillReport } from './bill';
 import type {
   ConfirmReceiptRequest,
@@ -44,7 +44,7 @@ export interface QueryOrderResult {
    */
   own: boolean;
   /** Merchant admins only: what can be refunded now, in fen (0 when nothing can). */
-  refundable?: number;
+  refundable?: Fen;
 }
 
 export interface CloseOrderRequest {
