@@ -5,8 +5,9 @@
  *
  * Query: `status` (NOTPAY, SUCCESS, CLOSED, REFUND) opens that tab; `scope=all` lists every user's
  * orders, for merchant admins (listOrders refuses anyone else), titled 全部订单, with a lookup by
- * order number (a customer's complaint names one) and without the pay buttons, which are the owners'. Written with Component() (a valid page constructor) so it also
- * renders in miniprogram-simulate.
+ * order number (a customer's complaint names one) and without the pay buttons, which are the
+ * owners'. Written with Component() (a valid page constructor) so it also renders in
+ * miniprogram-simulate.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
