@@ -16,11 +16,15 @@ export const LOCAL_USERS = {
   admin: 'oPaykitLocalUser',
 } as const;
 
-/** `--as buyer`, `--as admin` or any openid; the buyer by default. */
-function caller(args: Args): { openid: string; label: string } {
-  const as = flag(args, 'as') ?? 'buyer';
+/** What `--as` names: `buyer`, `admin` (the local users) or any openid. Every command takes the same. */
+export function localUser(as: string): { openid: string; label: string } {
   const user = Object.entries(LOCAL_USERS).find(([name, openid]) => as === name || as === openid);
   return user ? { openid: user[1], label: `${user[0]} ${user[1]}` } : { openid: as, label: as };
+}
+
+/** The caller of `call` and `buy`: `--as`, the buyer by default. */
+function caller(args: Args): { openid: string; label: string } {
+  return localUser(flag(args, 'as') ?? 'buyer');
 }
 
 /** What a kit function answers on failure (typings/paykit/errors.ts). */

@@ -1,6 +1,7 @@
 /** Control commands for the pay emulator: act as the payer, list trades and deliveries, inject faults. */
 import { PAYER_ACTIONS } from '../pay/payer';
 import { CliError, count, flag, parseDuration, type Args } from './args';
+import { localUser } from './call-commands';
 import type { ControlClient } from './client';
 import { beijing, brief, duration, table, yuan } from './format';
 
@@ -62,7 +63,8 @@ export async function pay({ args, client }: CommandContext): Promise<CommandResu
   const prepayId = ORDER_NO.test(target) ? latestPrepay(trades, target) : target.replace(/^prepay_id=/, '');
   const pkg = `prepay_id=${prepayId}`;
   const trade = trades.find((t) => t.prepays.some((p) => p.prepayId === prepayId));
-  const openid = flag(args, 'as') ?? trade?.subOpenid;
+  const as = flag(args, 'as');
+  const openid = as === undefined ? trade?.subOpenid : localUser(as).openid;
   if (!openid) throw new CliError(`no trade has prepay ${prepayId}; pass --as <openid> to try anyway`);
   const answer = await client.post<{ errMsg: string }>('/sandbox/pay/act', { package: pkg, openid, action });
   await client.post('/sandbox/pay/settle');

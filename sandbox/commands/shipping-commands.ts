@@ -3,13 +3,14 @@
  * pushes, the payer's confirm receipt, pushing an event now, the settings).
  */
 import { CliError, flag } from './args';
+import { localUser } from './call-commands';
 import { beijing, brief, table, yuan } from './format';
 import type { CommandContext, CommandResult } from './pay-commands';
 
 export const SHIPPING_USAGE = `  shipping [orders] [--state 1-6] [--out-trade-no <no>]
                                            Orders as WeChat's shipping management sees them
                                            (1 待发货 2 已发货 3 确认收货 4 交易完成 5 已退款)
-  shipping events | confirm <transaction_id> [--as <openid>] | emit <event> [<transaction_id>]
+  shipping events | confirm <transaction_id> [--as <user>] | emit <event> [<transaction_id>]
                                            The pushes and their answers; the payer confirms receipt;
                                            push trade_manage_* now
   shipping config [key=value…]             Show or change the settings (enrolled=false, …)`;
@@ -79,7 +80,8 @@ async function events({ client }: CommandContext): Promise<CommandResult> {
 async function confirm({ args, client }: CommandContext): Promise<CommandResult> {
   const transactionId = args.positional[1];
   if (!transactionId) throw new CliError('shipping confirm needs a transaction_id (see shipping orders)');
-  let openid = flag(args, 'as');
+  const as = flag(args, 'as');
+  let openid = as === undefined ? undefined : localUser(as).openid;
   if (!openid) {
     const { orders: found } = await client.get<{ orders: OrderView[] }>('/sandbox/shipping/orders', {
       transactionId,

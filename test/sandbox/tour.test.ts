@@ -178,3 +178,18 @@ test('call and buy: a function that answers an error prints its code and message
   expect(badJson.code).toBe(1);
   expect(badJson.stderr).toContain('the data is not valid JSON');
 });
+
+test('--as buyer and --as admin name the local users in every command, pay included', async () => {
+  const bought = await cli('buy', 'tea-oolong', '--as', 'admin', '--json');
+  expect(bought.code).toBe(0);
+  const { orderNo } = JSON.parse(bought.stdout) as { orderNo: string };
+  // Paying as the one who ordered, by the same name: not a payer mismatch.
+  const paid = await cli('pay', orderNo, '--as', 'admin');
+  expect(paid.code).toBe(0);
+  expect(paid.stdout).toContain('requestPayment:ok');
+  expect(paid.stdout).toContain('SUCCESS (¥16.00, payer oPaykitLocalUser)');
+  // The buyer is someone else: WeChat refuses a payer who did not place the order.
+  const someoneElse = await cli('pay', orderNo, '--as', 'buyer');
+  expect(someoneElse.stdout).toContain('下单账号与支付账号不一致');
+  expect(someoneElse.stdout).toContain('payer oPaykitLocalBuyer');
+});
