@@ -4,7 +4,7 @@
  * callback arrives while the page is open (shown after refresh), plus reload on return.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
+import { callAs, eventually, get, post, readDoc, seedProducts, send } from '../../helpers/control';
 import {
   loadComp,
   ORDER_DETAIL,
@@ -14,6 +14,7 @@ import {
 } from '../../helpers/simulate';
 import { providerFault } from '../../helpers/kit';
 import { miniprogramSuite } from '../../helpers/mp-suite';
+import { zto } from '../../helpers/shipping-kit';
 
 const PRODUCTS = [
   { sku: 'detail-coffee', name: '美式咖啡', price: 1200 },
@@ -400,5 +401,25 @@ describe('a merchant admin on a buyer’s order', () => {
     expect(text(admin, '#status')).toContain('待支付');
     for (const id of ['#pay', '#close', '#refund']) expect(admin.querySelector(id)).toBeUndefined();
     expect(buyer).not.toBe(LOCAL_ADMIN);
+  });
+
+  test('a shipped order: 确认收货 is the buyer’s, 退款 the admin’s', async () => {
+    const base = suite.sandbox.url;
+    const orderNo = await paidOrder();
+    // WeChat's shipping service knows a payment only after a while; then the admin ships.
+    const { unknownWindowMs } = await get<{ unknownWindowMs: number }>(`${base}/sandbox/shipping/config`);
+    await post(`${base}/sandbox/clock`, { action: 'advance', ms: unknownWindowMs + 1000 });
+    await callAs(base, LOCAL_ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT7300000000002', '美式咖啡')] });
+
+    const mine = await openDetail(orderNo);
+    expect(text(mine, '#shipment-state')).toContain('已发货');
+    expect(text(mine, '#confirm-receipt')).toContain('确认收货');
+    expect(mine.querySelector('#refund')).toBeUndefined();
+
+    suite.wxs.openid = LOCAL_ADMIN;
+    const admin = await openDetail(orderNo);
+    expect(text(admin, '#shipment-state')).toContain('已发货');
+    expect(admin.querySelector('#confirm-receipt')).toBeUndefined();
+    expect(text(admin, '#refund')).toContain('退款');
   });
 });
