@@ -34,32 +34,24 @@ export interface TradeRow {
   last_refund_at: number | null;
 }
 
-/** What a unifiedOrder (v2 or v3) decides about a new trade; the rest of the row is what every new trade starts as. */
-export type PlacedTrade = Omit<
-  TradeRow,
-  | 'state'
-  | 'transaction_id'
-  | 'time_end'
-  | 'bank_type'
-  | 'paying_until'
-  | 'closed_at'
-  | 'refunded_fee'
-  | 'last_refund_at'
->;
+/** What every new trade starts as: NOTPAY, never paid, closed or refunded. */
+const NEW_TRADE = {
+  state: 'NOTPAY',
+  transaction_id: null,
+  time_end: null,
+  bank_type: null,
+  paying_until: null,
+  closed_at: null,
+  refunded_fee: 0,
+  last_refund_at: null,
+} as const satisfies Partial<TradeRow>;
 
-/** A trade just placed: NOTPAY, never paid, closed or refunded. */
+/** What a unifiedOrder (v2 or v3) decides about a new trade; the rest of the row is NEW_TRADE. */
+export type PlacedTrade = Omit<TradeRow, keyof typeof NEW_TRADE>;
+
+/** A trade just placed. */
 export function placedTrade(placed: PlacedTrade): TradeRow {
-  return {
-    ...placed,
-    state: 'NOTPAY',
-    transaction_id: null,
-    time_end: null,
-    bank_type: null,
-    paying_until: null,
-    closed_at: null,
-    refunded_fee: 0,
-    last_refund_at: null,
-  };
+  return { ...placed, ...NEW_TRADE };
 }
 
 export interface PrepayRow {
