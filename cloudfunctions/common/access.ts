@@ -37,16 +37,21 @@ export function requireAdmin(kit: Kit, openid: string): void {
 }
 
 /** One of the caller's orders. Someone else's order looks exactly like a missing one. */
-export async function ownedOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
-  const order = await kit.store.order(orderNo);
-  if (!order || order.openid !== openid) throw new ServerError('ORDER_NOT_FOUND', `no order ${orderNo}`);
-  return order;
+export function ownedOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
+  return visibleOrder(kit, orderNo, (order) => order.openid === openid);
 }
 
 /** An order the caller may read: one of theirs, or any for a merchant admin. Others look missing. */
-export async function readableOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
-  if (!isAdmin(kit, openid)) return ownedOrder(kit, orderNo, openid);
+export function readableOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
+  return visibleOrder(kit, orderNo, (order) => order.openid === openid || isAdmin(kit, openid));
+}
+
+async function visibleOrder(
+  kit: Kit,
+  orderNo: string,
+  visible: (order: OrderDoc) => boolean,
+): Promise<OrderDoc> {
   const order = await kit.store.order(orderNo);
-  if (!order) throw new ServerError('ORDER_NOT_FOUND', `no order ${orderNo}`);
+  if (!order || !visible(order)) throw new ServerError('ORDER_NOT_FOUND', `no order ${orderNo}`);
   return order;
 }
