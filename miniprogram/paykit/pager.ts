@@ -1,11 +1,10 @@
 /**
  * Cursor paging for a list page (the shop, the orders list, the admin's to-ship list): the first
  * page replaces the list, each next page is appended by path (rows already shown are never sent to
- * the view again), and an answer that a reload overtook (pull-down, another tab) is dropped. The page
- * keeps one pager per instance (`instanceState`) and shows what it sets in its data. A page that
- * brings no rows but is not the last (the server left out every row of it, as `listProducts` does
- * with products not for sale) is not the end: the next is asked for at once.
- *
+ * the view again), and an answer that a reload overtook (pull-down, another tab) is dropped. A page
+ * gets its pager with `CursorPager.of(this, …)`, one per page instance, and shows what it sets in
+ * its data. A page that brings no rows but is not the last (the server left out every row of it, as
+ * `listProducts` does with products not for sale) is not the end: the next is asked for at once.
  *
  * - `loaded`: the first page answered (or failed) since the last reload started;
  * - `loading`: a page is on its way;
@@ -36,7 +35,20 @@ export interface PagedList<T> {
   withFirst?(): Record<string, unknown>;
 }
 
+/** Each page instance's pager, kept with the instance (never in its data). */
+const pagers = new WeakMap<PagedView, CursorPager<unknown>>();
+
 export class CursorPager<T> {
+  /** The pager of `view`, made from `list()` on first use. */
+  static of<T>(view: PagedView, list: () => PagedList<T>): CursorPager<T> {
+    let pager = pagers.get(view) as CursorPager<T> | undefined;
+    if (!pager) {
+      pager = new CursorPager(view, list());
+      pagers.set(view, pager as CursorPager<unknown>);
+    }
+    return pager;
+  }
+
   private cursor: string | null = null;
   /** Bumped by every reload; an answer for an older generation is dropped. */
   private generation = 0;

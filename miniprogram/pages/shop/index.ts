@@ -8,7 +8,6 @@ import type { Product } from '../../../typings/paykit/order';
 import { payOutcome } from '../../behaviors/pay-outcome';
 import type { CartLine } from '../../components/pay-button/index';
 import { listProducts } from '../../paykit/api';
-import { instanceState } from '../../paykit/instance-state';
 import { CursorPager } from '../../paykit/pager';
 import { shopText } from '../../paykit/strings';
 
@@ -22,11 +21,6 @@ interface ShopProduct extends Product {
 /** A listed product with the one-item cart its pay button orders. */
 function shopProduct(product: Product): ShopProduct {
   return { ...product, lines: [{ sku: product.sku, quantity: 1 }] };
-}
-
-/** Per-instance state that the view does not need, so it never goes through setData. */
-interface ShopState {
-  pager?: CursorPager<ShopProduct>;
 }
 
 Component({
@@ -49,10 +43,6 @@ Component({
   },
 
   methods: {
-    state(): ShopState {
-      return instanceState<ShopState>(this, () => ({}));
-    },
-
     async onPullDownRefresh() {
       await this.pager().reload();
       wx.stopPullDownRefresh();
@@ -64,15 +54,13 @@ Component({
 
     /** The catalogue, paged by cursor (paykit/pager.ts). */
     pager(): CursorPager<ShopProduct> {
-      const state = this.state();
-      state.pager ??= new CursorPager<ShopProduct>(this, {
+      return CursorPager.of(this, () => ({
         key: 'products',
         fetch: async (cursor) => {
           const page = await listProducts({ pageSize: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
           return { rows: page.products.map(shopProduct), nextCursor: page.nextCursor };
         },
-      });
-      return state.pager;
+      }));
     },
 
     /** The retry button: the page that failed. */

@@ -10,7 +10,6 @@
 import type { OrderView } from '../../../../typings/paykit/order';
 import { listToShip, shipOrder } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
-import { instanceState } from '../../../paykit/instance-state';
 import { CursorPager } from '../../../paykit/pager';
 import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
 import {
@@ -26,11 +25,6 @@ import {
 } from './form';
 
 const PAGE = 20;
-
-/** Per-instance state that the view does not need, so it never goes through setData. */
-interface ToShipState {
-  pager?: CursorPager<OrderView>;
-}
 
 Component({
   data: {
@@ -73,15 +67,13 @@ Component({
 
     /** The orders awaiting shipment, oldest first, paged by cursor (paykit/pager.ts). */
     pager(): CursorPager<OrderView> {
-      const state = instanceState<ToShipState>(this, () => ({}));
-      state.pager ??= new CursorPager<OrderView>(this, {
+      return CursorPager.of(this, () => ({
         key: 'orders',
         fetch: async (cursor) => {
           const page = await listToShip({ pageSize: PAGE, cursor });
           return { rows: page.orders, nextCursor: page.nextCursor };
         },
-      });
-      return state.pager;
+      }));
     },
 
     onOpen(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {

@@ -25,7 +25,6 @@ const tabTitles: Record<OrdersTab, string> = { ALL: ordersText.all, ...orderStat
 
 /** Per-instance state that the view does not need, so it never goes through setData. */
 interface ListState {
-  pager?: CursorPager<OrderRow>;
   ticker?: number;
 }
 
@@ -106,16 +105,14 @@ Component({
 
     /** The active tab's orders, paged by cursor (paykit/pager.ts). */
     pager(): CursorPager<OrderRow> {
-      const state = this.state();
-      state.pager ??= new CursorPager<OrderRow>(this, {
+      return CursorPager.of(this, () => ({
         key: 'orders',
         fetch: async (cursor) => {
           const page = await listOrders(this.request(cursor));
           return { rows: page.orders.map(rowOf), nextCursor: page.nextCursor };
         },
         withFirst: () => ({ now: Date.now() }),
-      });
-      return state.pager;
+      }));
     },
 
     /** The retry button: the page that failed. */
