@@ -37,6 +37,8 @@ interface DetailState {
   ticker?: number;
   /** Stops listening for confirm-receipt results. */
   stopReceipts?: () => void;
+  /** The open refund dialog's refund number: every submission from it is the same refund. */
+  refundNo?: string;
 }
 
 Component({
@@ -71,12 +73,11 @@ Component({
     own: true,
     /** Merchant admins: fen left to refund (queryOrder's `refundable`); 0 hides 退款. */
     refundable: 0,
-    /** The refund dialog: open, its fields, the reason it cannot go yet, and its refund number. */
+    /** The refund dialog: open, its fields, and the reason it cannot go yet. */
     refundOpen: false,
     refundAmount: '',
     refundReason: '',
     refundError: '',
-    refundNo: '',
   },
 
   lifetimes: {
@@ -189,9 +190,13 @@ Component({
      */
     onCloseDialogEnd(event: { detail: unknown }) {
       if (event.detail === 'confirm' || event.detail === 'cancel') return;
-      const dialog = this.selectComponent('#close-dialog') as { data?: { show?: boolean } } | null;
-      if (dialog?.data?.show) return;
-      this.setData({ confirmingClose: false });
+      if (!this.dialogShown('#close-dialog')) this.setData({ confirmingClose: false });
+    },
+
+    /** Whether a van-dialog shows now: its own `show`, which a tap on its overlay clears. */
+    dialogShown(selector: string): boolean {
+      const dialog = this.selectComponent(selector) as { data?: { show?: boolean } } | null;
+      return Boolean(dialog?.data?.show);
     },
 
     async onCloseConfirm() {
@@ -252,12 +257,12 @@ Component({
     onRefundTap() {
       const { order, refundable } = this.data;
       if (!order || refundable <= 0) return;
+      this.state().refundNo = `${order.orderNo}R${Date.now().toString(36).toUpperCase()}`;
       this.setData({
         refundOpen: true,
         refundAmount: formatFen(refundable),
         refundReason: '',
         refundError: '',
-        refundNo: `${order.orderNo}R${Date.now().toString(36).toUpperCase()}`,
       });
     },
 
@@ -275,20 +280,21 @@ Component({
 
     /** The dialog closes itself only on the overlay (it is async-close): follow it. */
     onRefundDialogEnd() {
-      const dialog = this.selectComponent('#refund-dialog') as { data?: { show?: boolean } } | null;
-      if (!dialog?.data?.show) this.setData({ refundOpen: false });
+      if (!this.dialogShown('#refund-dialog')) this.setData({ refundOpen: false });
     },
 
     /**
      * 确认退款: an amount from 0.01 yuan to what is left, in fen, under the dialog's refund number.
-     * A refusal keeps the dialog open with the reason (submitting again is the same refund); the
-     * order is reloaded either way, as the refund may have gone through before an error.
+     * A refusal keeps the dialog open with the reason (submitting again is the same refund). Either
+     * way the order is reloaded, which also says what is left to refund (the refund may have gone
+     * through before an error).
      */
     async onRefundConfirm() {
       // vant marks the confirm button loading just after it emits confirm (async-close): whatever
       // this handler decides comes after that, or a refused amount would leave it spinning.
       await Promise.resolve();
-      const { orderNo, refundable, refundNo, refundReason } = this.data;
+      const { orderNo, refundable } = this.data;
+      const reason = this.data.refundReason.trim();
       const dialog = this.selectComponent('#refund-dialog') as { stopLoading?: () => void } | null;
       const refundFee = parseYuan(this.data.refundAmount);
       if (refundFee === undefined || refundFee < 1 || refundFee > refundable) {
@@ -297,13 +303,7 @@ Component({
         return;
       }
       try {
-        const result = await refund({
-          orderNo,
-          refundFee,
-          refundNo,
-          ...(refundReason.trim() ? { reason: refundReason.trim() } : {}),
-        });
-        this.showOrder(result.order);
+        await refund({ orderNo, refundFee, refundNo: this.state().refundNo, ...(reason ? { reason } : {}) });
         this.setData({ refundOpen: false });
         wx.showToast({ title: detailText.refundSubmitted, icon: 'none' });
       } catch (err) {
