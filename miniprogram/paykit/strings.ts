@@ -46,18 +46,23 @@ export const refundStatusText: Record<RefundStatus, string> = {
   CHANGE: '退款异常',
 };
 
+/** A paged list's states (paykit/pager.ts), the same on every page that lists. */
+export const listText = {
+  loading: '加载中…',
+  noMore: '没有更多了',
+  retry: '重新加载',
+} as const;
+
 export const ordersText = {
+  ...listText,
   title: '我的订单',
   /** The list of every user's orders, for merchant admins. */
   allTitle: '全部订单',
   lookupPlaceholder: '输入订单号查找',
   all: '全部',
   empty: '暂无订单',
-  loading: '加载中…',
-  noMore: '没有更多了',
   timeLeft: '剩余支付时间',
   expired: '已超时',
-  retry: '重新加载',
 } as const;
 
 export const detailText = {
@@ -86,7 +91,7 @@ export const detailText = {
   /** Followed by the time the order can be closed. */
   closeAfter: '微信支付规定订单创建 5 分钟后才能关闭，请于以下时间后再试：',
   notFound: '订单不存在',
-  retry: '重新加载',
+  retry: listText.retry,
   /** A merchant admin's refund (queryOrder says what is left to refund). */
   refund: '退款',
   refundTitle: '发起退款',
@@ -147,9 +152,9 @@ export const expressCompanyText: Record<string, string> = {
 
 /** The admin's "to ship" list and its shipping form. */
 export const toShipText = {
+  ...listText,
   title: '待发货',
   empty: '没有待发货的订单',
-  loading: '加载中…',
   ship: '发货',
   method: '配送方式',
   company: '快递公司',
@@ -165,8 +170,6 @@ export const toShipText = {
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
-  retry: '重新加载',
-  noMore: '没有更多了',
 } as const;
 
 export const billsText = {
@@ -190,7 +193,7 @@ export const billsText = {
   repairDone: '修复完成',
   wechatFee: '微信金额',
   localFee: '本地金额',
-  retry: '重新加载',
+  retry: listText.retry,
 } as const;
 
 export const discrepancyText: Record<DiscrepancyKind, string> = {
@@ -210,16 +213,15 @@ export const localPayText = {
 } as const;
 
 export const shopText = {
+  ...listText,
   title: '商城',
   empty: '暂无商品',
-  loading: '加载中…',
-  retry: '重新加载',
-  myOrders: '我的订单',
+  myOrders: ordersText.title,
   /** The demo shop's links to the merchant pages, which refuse anyone not in PAYKIT_ADMIN_OPENIDS. */
   admin: '商家管理（仅管理员）',
   allOrders: '全部订单（退款）',
-  toShip: '待发货',
-  bills: '对账单',
+  toShip: toShipText.title,
+  bills: billsText.title,
 } as const;
 
 /** What the user is told for each kit error. Exhaustive: a new code in the contract fails to compile here. */
