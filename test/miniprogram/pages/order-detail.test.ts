@@ -303,6 +303,16 @@ describe('a merchant admin on a buyer’s order', () => {
   const typeAmount = (comp: SimComponent, yuan: string) =>
     comp.querySelector('#refund-amount')!.dispatchEvent('change', { detail: yuan });
 
+  /** A buyer's paid order opened by the admin, its refund dialog open. */
+  async function refundDialogOpen(): Promise<{ orderNo: string; comp: SimComponent }> {
+    const orderNo = await paidOrder();
+    suite.wxs.openid = LOCAL_ADMIN;
+    const comp = await openDetail(orderNo);
+    tapVant(comp, '#refund');
+    await eventually(() => (refundDialog(comp).data.show ? true : undefined));
+    return { orderNo, comp };
+  }
+
   test('refunds part of it through 退款: the refund is listed and only the rest stays refundable', async () => {
     const toast = jest.spyOn(wx, 'showToast');
     const orderNo = await paidOrder();
@@ -338,11 +348,7 @@ describe('a merchant admin on a buyer’s order', () => {
   });
 
   test('an amount out of range keeps the dialog open with the reason, and sends nothing', async () => {
-    const orderNo = await paidOrder();
-    suite.wxs.openid = LOCAL_ADMIN;
-    const comp = await openDetail(orderNo);
-    tapVant(comp, '#refund');
-    await eventually(() => (refundDialog(comp).data.show ? true : undefined));
+    const { comp } = await refundDialogOpen();
     for (const typed of ['52.51', '0', '1.234', '-1', 'abc']) {
       typeAmount(comp, typed);
       await eventually(() => (comp.data.refundAmount === typed ? true : undefined));
@@ -355,11 +361,7 @@ describe('a merchant admin on a buyer’s order', () => {
   });
 
   test('a failed refund keeps the dialog open, and asking again is the same refund, not a second one', async () => {
-    const orderNo = await paidOrder();
-    suite.wxs.openid = LOCAL_ADMIN;
-    const comp = await openDetail(orderNo);
-    tapVant(comp, '#refund');
-    await eventually(() => (refundDialog(comp).data.show ? true : undefined));
+    const { orderNo, comp } = await refundDialogOpen();
     // WeChat takes the refund but its answer is an error: the kit cannot tell, and says so.
     await post(`${suite.sandbox.url}/sandbox/pay/faults`, {
       ...providerFault('refund', 'SYSTEMERROR'),
