@@ -122,12 +122,9 @@ describe('a merchant admin reads every order', () => {
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
     }
-    const stored = await query<{ _id: string; createdAt: { $date: string } | string }>(
-      sandbox.url,
-      'paykit_orders',
-    );
-    const at = (o: (typeof stored)[number]) =>
-      Date.parse(typeof o.createdAt === 'string' ? o.createdAt : o.createdAt.$date);
+    // Dates come back as extended JSON, as the database export gives them.
+    const stored = await query<{ _id: string; createdAt: { $date: string } }>(sandbox.url, 'paykit_orders');
+    const at = (o: (typeof stored)[number]) => Date.parse(o.createdAt.$date);
     const newestFirst = [...stored]
       .sort((a, b) => at(b) - at(a) || (b._id < a._id ? -1 : 1))
       .map((o) => o._id);
