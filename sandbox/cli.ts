@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LOCAL_USERS } from './commands/call-commands';
 import { isLoopback } from './access';
+import { checkOptions, parseArgs, type Args } from './commands/args';
 import { COMMANDS, COMMAND_USAGE, runCommand } from './commands/commands';
 import type { IndexSpec } from './cloud/database';
 import type { Sandbox } from './server';
@@ -58,7 +59,7 @@ ${COMMAND_USAGE}
 ${MERCHANT_USAGE}`;
 };
 
-type Flags = Record<string, string | boolean>;
+type Flags = Args['flags'];
 
 /** The merchant number the sandbox's functions use unless told otherwise. */
 export const SANDBOX_SUB_MCH_ID = '1900000109';
@@ -84,21 +85,26 @@ function functionEnv(flags: Flags): Record<string, string> {
   return env;
 }
 
-export function parseFlags(argv: string[]): { command: string; flags: Flags } {
-  const [command = 'help', ...rest] = argv;
-  const flags: Flags = {};
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
-    const key = arg.slice(2);
-    const next = rest[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      flags[key] = next;
-      i++;
-    } else flags[key] = true;
-  }
-  return { command, flags };
-}
+/** `start`'s options (`--json` and `--quiet` take no value). */
+const START_OPTIONS = [
+  'port',
+  'host',
+  'allow-origin',
+  'data',
+  'functions',
+  'env',
+  'appid',
+  'indexes',
+  'seed',
+  'fn-env',
+  'durability',
+  'fn-env-file',
+  'routes',
+  'route',
+  'provider',
+  'json',
+  'quiet',
+];
 
 function str(flags: Flags, key: string, fallback: string): string {
   const v = flags[key];
@@ -107,14 +113,24 @@ function str(flags: Flags, key: string, fallback: string): string {
 
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
-  if (command === 'start') return start(await startFlags(argv), argv);
-  if (command === 'merchant') return (await import('./merchant-cli')).merchantCommand(rest);
-  if (command === 'help' || command === '--help' || rest.includes('--help')) {
+  // Before `start` and `merchant`, which would otherwise start a sandbox or write files.
+  if (command === 'help' || command === '--help' || command === '-h' || rest.includes('--help')) {
     console.log(await usage());
     return;
   }
+  if (command === 'start') return start(await startFlags(argv), argv);
+  if (command === 'merchant') return (await import('./merchant-cli')).merchantCommand(rest);
   if (command in COMMANDS) return runCommand(command, rest);
   throw new Error(`unknown command "${command}"\n\n${await usage()}`);
+}
+
+/** --durability process|full. */
+function durabilityOf(flags: Flags): 'process' | 'full' {
+  const durability = str(flags, 'durability', 'process');
+  if (durability !== 'process' && durability !== 'full') {
+    throw new Error(`--durability must be process or full, got "${durability}"`);
+  }
+  return durability;
 }
 
 /** --provider cloudpay|apiv3: which pay provider the kit's functions use (apiv3: the test merchant). */
@@ -126,7 +142,7 @@ function providerOf(flags: Flags): 'cloudpay' | 'apiv3' {
   return provider;
 }
 
-/** Routes of the routes file, then every `--route` (parseFlags keeps only the last of a repeated flag). */
+/** Routes of the routes file, then every `--route` (parseArgs keeps only the last of a repeated flag). */
 function routesOf(flags: Flags, argv: string[]): AccessRoute[] {
   const file = path.resolve(str(flags, 'routes', 'cloudfunctions/http-routes.json'));
   if (typeof flags.routes === 'string' && !fs.existsSync(file))
@@ -134,13 +150,18 @@ function routesOf(flags: Flags, argv: string[]): AccessRoute[] {
   const routes = readRoutesFile(file);
   argv.forEach((arg, i) => {
     if (arg === '--route' && argv[i + 1] !== undefined) routes.push(parseRouteFlag(argv[i + 1]));
+    else if (arg.startsWith('--route=')) routes.push(parseRouteFlag(arg.slice('--route='.length)));
   });
   return routes;
 }
 
+/** `start`'s flags; a stray argument or an option it does not take is an error, not ignored. */
 async function startFlags(argv: string[]): Promise<Flags> {
   try {
-    return parseFlags(argv).flags;
+    const args = parseArgs(argv.slice(1));
+    if (args.positional.length) throw new Error(`start takes no arguments, got "${args.positional[0]}"`);
+    checkOptions('start', args, START_OPTIONS);
+    return args.flags;
   } catch (err) {
     throw new Error(`${(err as Error).message}\n\n${await usage()}`);
   }
@@ -162,6 +183,8 @@ async function launch(
   argv: string[],
 ): Promise<{ sandbox: Sandbox; host: string; dataDir: string; functionsDir: string; seedFile?: string }> {
   const routes = routesOf(flags, argv);
+  const provider = providerOf(flags);
+  const durability = durabilityOf(flags);
   const port = Number(str(flags, 'port', process.env.PAYKIT_SANDBOX_PORT ?? '7788'));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got ${flags.port}`);
@@ -195,9 +218,9 @@ async function launch(
     appId: str(flags, 'appid', DEFAULT_APP_ID),
     indexes,
     functionEnv: functionEnv(flags),
-    durability: str(flags, 'durability', 'process') === 'full' ? 'full' : 'process',
+    durability,
     routes,
-    provider: providerOf(flags),
+    provider,
   });
   const seedFile =
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;

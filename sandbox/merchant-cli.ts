@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { accessDomain } from './access/service';
+import { checkOptions, parseArgs, type Args } from './commands/args';
 import { DEFAULT_NOTIFY_PATH, describeMerchant, writeKitConfig } from './merchant-files';
 import { loadOrCreateMerchant, registerMerchantKey, saveMerchant } from './merchant';
 
@@ -18,18 +19,30 @@ export const MERCHANT_USAGE = `  merchant [--data <dir>] [--env <id>] [--appid <
                                            merchant certificate or public key (with its serial), choose
                                            how answers and notifications are signed`;
 
-function flagsOf(argv: string[]): Record<string, string | true> {
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n${MERCHANT_USAGE}`);
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      flags[arg.slice(2)] = next;
-      i++;
-    } else flags[arg.slice(2)] = true;
-  }
-  return flags;
+const MERCHANT_OPTIONS = [
+  'data',
+  'env',
+  'appid',
+  'url',
+  'json',
+  'register',
+  'serial',
+  'mode',
+  'platform-cert',
+];
+
+/** The command's flags; a stray argument or an option it does not take is an error, not ignored. */
+function flagsOf(argv: string[]): Args['flags'] {
+  const args = parseArgs(argv);
+  if (args.positional.length)
+    throw new Error(`unexpected argument "${args.positional[0]}"\n${MERCHANT_USAGE}`);
+  checkOptions('merchant', args, MERCHANT_OPTIONS);
+  if (args.flags.serial !== undefined && args.flags.register === undefined)
+    throw new Error('--serial names the key given with --register');
+  const platformCert = args.flags['platform-cert'];
+  if (platformCert !== undefined && platformCert !== 'yes' && platformCert !== 'no')
+    throw new Error(`--platform-cert is yes or no, got "${platformCert}"`);
+  return args.flags;
 }
 
 export async function merchantCommand(argv: string[]): Promise<void> {

@@ -3,6 +3,8 @@
 export interface Args {
   positional: string[];
   flags: Record<string, string | true>;
+  /** Options that take a value but were given none (checkOptions refuses them, after unknown ones). */
+  valueless: string[];
 }
 
 /** Flags that take no value. */
@@ -13,6 +15,7 @@ export class CliError extends Error {}
 export function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
+  const valueless: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
@@ -25,12 +28,37 @@ export function parseArgs(argv: string[]): Args {
     else if (SWITCHES.has(key)) flags[key] = true;
     else {
       const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new CliError(`--${key} needs a value`);
-      flags[key] = value;
-      i++;
+      if (value === undefined || value.startsWith('--')) {
+        flags[key] = true;
+        valueless.push(key);
+      } else {
+        flags[key] = value;
+        i++;
+      }
     }
   }
-  return { positional, flags };
+  return { positional, flags, valueless };
+}
+
+/**
+ * Refuses an option `name` does not take: a mistyped one (`--stat`, `--prot`) would otherwise be
+ * ignored and the command run without it. `common` are the options every command of its kind takes.
+ */
+export function checkOptions(
+  name: string,
+  args: Args,
+  known: readonly string[],
+  common: readonly string[] = [],
+): void {
+  for (const key of Object.keys(args.flags)) {
+    if (key === 'help' || common.includes(key) || known.includes(key)) continue;
+    const list = (keys: readonly string[]) => keys.map((k) => `--${k}`).join(', ');
+    const options = known.length ? `its options are ${list(known)}` : 'it takes none';
+    throw new CliError(
+      `${name} has no option --${key}: ${options}${common.length ? ` (and ${list(common)})` : ''}`,
+    );
+  }
+  if (args.valueless.length) throw new CliError(`--${args.valueless[0]} needs a value`);
 }
 
 export function flag(args: Args, key: string): string | undefined {

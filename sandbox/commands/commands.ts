@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CliError, count, flag, parseArgs, parseDuration, parseInstant, type Args } from './args';
+import { checkOptions, CliError, count, flag, parseArgs, parseDuration, parseInstant } from './args';
 import { ControlClient, DEFAULT_URL } from './client';
 import { beijing, brief, duration, table } from './format';
 import { buy, call, LOCAL_USERS } from './call-commands';
@@ -234,10 +234,12 @@ export const COMMANDS: Record<string, Command> = {
   shipping,
 };
 
-/** The options each command takes besides --url, --token and --json; a command not listed takes any. */
+/** The options each command takes besides --url, --token and --json. */
 const COMMAND_FLAGS: Record<string, string[]> = {
   status: [],
   clock: [],
+  call: ['as'],
+  buy: ['quantity', 'as', 'quiet'],
   pay: ['as', 'action'],
   trades: ['out-trade-no', 'state'],
   deliveries: ['out-trade-no', 'out-refund-no', 'kind'],
@@ -251,19 +253,6 @@ const COMMAND_FLAGS: Record<string, string[]> = {
   shipping: ['state', 'out-trade-no', 'as'],
 };
 
-/** A mistyped option (`--stat`) would otherwise be ignored and the command run without it. */
-function checkFlags(name: string, args: Args): void {
-  const known = COMMAND_FLAGS[name];
-  if (!known) return;
-  for (const key of Object.keys(args.flags)) {
-    if (['url', 'token', 'json', 'help'].includes(key) || known.includes(key)) continue;
-    const options = known.length
-      ? `its options are ${known.map((k) => `--${k}`).join(', ')}`
-      : 'it takes none';
-    throw new CliError(`${name} has no option --${key}: ${options} (and --url, --token, --json)`);
-  }
-}
-
 /** The token `npm start` keeps in the default data folder when it listens beyond loopback. */
 function keptToken(): string | undefined {
   const file = path.resolve('.sandbox', 'access-token');
@@ -275,7 +264,7 @@ export async function runCommand(name: string, argv: string[]): Promise<void> {
   const command = COMMANDS[name];
   if (!command) throw new CliError(`unknown command "${name}"`);
   const args = parseArgs(argv);
-  checkFlags(name, args);
+  checkOptions(name, args, COMMAND_FLAGS[name] ?? [], ['url', 'token', 'json']);
   const client = new ControlClient(
     flag(args, 'url') ?? process.env.PAYKIT_SANDBOX_URL ?? DEFAULT_URL,
     flag(args, 'token') ?? (process.env.PAYKIT_SANDBOX_TOKEN || keptToken()),

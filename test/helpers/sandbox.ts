@@ -143,18 +143,19 @@ export interface CliRun {
 /**
  * One `paykit-sandbox <args>` command, as a user runs it: the built CLI, or with `launcher` the
  * `bin/paykit-sandbox.js` that `npm run sandbox` runs. `url` adds `--url <url>`; `env` is added to
- * this process's environment. Resolves with the exit code and output, never rejects.
+ * this process's environment; `timeoutMs` kills a command that has not exited by then (a `start`
+ * that should have refused its arguments). Resolves with the exit code and output, never rejects.
  */
 export function runCli(
   args: string[],
-  opts: { url?: string; env?: Record<string, string>; launcher?: boolean } = {},
+  opts: { url?: string; env?: Record<string, string>; launcher?: boolean; timeoutMs?: number } = {},
 ): Promise<CliRun> {
   const entry = opts.launcher ? path.join(ROOT, 'bin/paykit-sandbox.js') : CLI;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [entry, ...args, ...(opts.url ? ['--url', opts.url] : [])],
-      { cwd: ROOT, env: { ...process.env, ...opts.env } },
+      { cwd: ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );

@@ -304,6 +304,88 @@ describe('errors', () => {
     });
   });
 
+  test('a mistyped option of any command is refused, not ignored', async () => {
+    const cases: Array<[string[], string]> = [
+      [
+        ['buy', 'coffee-latte', '--quantiy', '2'],
+        'buy has no option --quantiy: its options are --quantity, --as, --quiet (and --url, --token, --json)',
+      ],
+      [
+        ['call', 'queryOrder', 'orderNo=PK1', '--ass', 'admin'],
+        'call has no option --ass: its options are --as (and --url, --token, --json)',
+      ],
+      [['status', '--verbose'], 'status has no option --verbose: it takes none (and --url, --token, --json)'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(args)));
+    runs.forEach((run, i) => {
+      const [args, message] = cases[i];
+      expect({ args, code: run.code, stderr: run.stderr.trim() }).toEqual({ args, code: 1, stderr: message });
+    });
+  });
+
+  test('start refuses what it does not take before it starts anything, and --help only prints help', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-cli-start-'));
+    const data = path.join(dir, 'data');
+    try {
+      const cases: Array<[string[], string]> = [
+        [['--prot', '7790'], 'start has no option --prot: its options are --port, --host,'],
+        [['7790'], 'start takes no arguments, got "7790"'],
+        [['--port'], '--port needs a value'],
+        [['--port', '=7790'], '--port must be 0..65535, got =7790'],
+        [['--durability', 'ful'], '--durability must be process or full, got "ful"'],
+        [['--provider', 'v3'], '--provider must be cloudpay or apiv3, got "v3"'],
+      ];
+      const runs = await Promise.all(
+        cases.map(([args]) => runCli(['start', ...args, '--data', data, '--quiet'], { timeoutMs: 15_000 })),
+      );
+      runs.forEach((run, i) => {
+        const [args, message] = cases[i];
+        expect({ args, code: run.code }).toEqual({ args, code: 1 });
+        expect(run.stderr).toContain(message);
+        expect(run.stderr).not.toMatch(/\n\s+at /);
+      });
+      for (const args of [
+        ['start', '--help'],
+        ['merchant', '--help'],
+      ]) {
+        const run = await runCli([...args, '--data', data], { timeoutMs: 15_000 });
+        expect({ args, code: run.code }).toEqual({ args, code: 0 });
+        expect(run.stdout).toMatch(/^Usage: paykit-sandbox <command>/);
+      }
+      // Nothing was started or written: no data folder, no merchant files.
+      expect(fs.existsSync(data)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('merchant refuses a mistyped option or value before it writes anything', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-cli-merchant-'));
+    const data = path.join(dir, 'data');
+    try {
+      const cases: Array<[string[], string]> = [
+        [['--mdoe', 'certificate'], 'merchant has no option --mdoe: its options are --data,'],
+        [['--platform-cert', 'maybe'], '--platform-cert is yes or no, got "maybe"'],
+        [
+          ['--serial', '5157F09EFDC096DE15EBE81A47057A7232F1B8E1'],
+          '--serial names the key given with --register',
+        ],
+        [['certificate'], 'unexpected argument "certificate"'],
+      ];
+      const runs = await Promise.all(
+        cases.map(([args]) => cli(['merchant', ...args, '--data', data], {}, false)),
+      );
+      runs.forEach((run, i) => {
+        const [args, message] = cases[i];
+        expect({ args, code: run.code }).toEqual({ args, code: 1 });
+        expect(run.stderr).toContain(message);
+      });
+      expect(fs.existsSync(data)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('help lists the control commands', async () => {
     const text = await ok('help');
     for (const name of [
