@@ -14,7 +14,7 @@ export type CallOutcome<T> = PaykitResponse<T> | { ok: false; code: 'CLOUD_ERROR
 
 export interface TradeView {
   outTradeNo: string;
-  state: 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
+  state: 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED';
   totalFee: number;
   transactionId: string | null;
   timeExpire: number | null;

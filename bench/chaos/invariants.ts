@@ -43,7 +43,7 @@ interface Order {
 }
 
 const PAID = new Set(['SUCCESS', 'REFUND']);
-const OPEN = new Set(['NOTPAY', 'USERPAYING']);
+const OPEN = new Set(['NOTPAY']);
 /** WeChat's refund status → the kit's. */
 const REFUND_STATUS: Record<string, string> = {
   SUCCESS: 'SUCCESS',

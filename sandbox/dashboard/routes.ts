@@ -15,7 +15,7 @@ import { countByStatus, listOrders, ordersFilter } from './orders';
 import { orderTimeline } from './timeline';
 import { handleToolRoute } from './tool-routes';
 
-const TRADE_STATES = ['NOTPAY', 'USERPAYING', 'SUCCESS', 'REFUND', 'CLOSED', 'PAYERROR'] as const;
+const TRADE_STATES = ['NOTPAY', 'SUCCESS', 'REFUND', 'CLOSED'] as const;
 const APIS = ['cloudpay', 'apiv3'] as const;
 /** The trades list shows the newest this many (WeChat Pay's own console pages too). */
 const TRADES_LIMIT = 200;

@@ -114,12 +114,13 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
         title: 'pay',
         facts: { outTradeNo: t.outTradeNo, transactionId: t.transactionId },
       });
-    } else if (t.state === 'PAYERROR' || t.state === 'USERPAYING') {
+    } else if (t.payingUntil !== null) {
+      // The pay sheet said paid; the payment settles at payingUntil (the trade is NOTPAY until then).
       add({
         at: t.createdAt,
         kind: 'payer',
-        title: t.state === 'PAYERROR' ? 'fail' : 'slow',
-        facts: { outTradeNo: t.outTradeNo, tradeState: t.state },
+        title: 'slow',
+        facts: { outTradeNo: t.outTradeNo, tradeState: t.state, settlesAt: t.payingUntil },
       });
     }
     if (t.closedAt !== null)

@@ -13,7 +13,7 @@ import { PAYER_ACTIONS } from '../pay/payer';
 
 const CALLBACK_MODES = CALLBACK_FAULT_MODES;
 const KINDS = CALLBACK_KINDS;
-const TRADE_STATES = ['NOTPAY', 'USERPAYING', 'SUCCESS', 'REFUND', 'CLOSED', 'PAYERROR'] as const;
+const TRADE_STATES = ['NOTPAY', 'SUCCESS', 'REFUND', 'CLOSED'] as const;
 const NOTIFICATION_STATUSES = ['pending', 'inflight', 'delivered', 'abandoned', 'held'] as const;
 const RELEASE_ORDERS = ['fifo', 'reverse'] as const;
 /** The longest `GET notifications?waitMs=` wait. */

@@ -24,7 +24,7 @@ export interface PayConfig {
   minTimeExpireMs: number;
   /** Waits between callback deliveries after a failure (reference §11.6: 15 retries, 24h4m). */
   retryScheduleMs: number[];
-  /** How long a payer acting `slow` stays USERPAYING before the payment succeeds. */
+  /** How long the payment of a payer acting `slow` takes to settle (the trade stays NOTPAY meanwhile). */
   slowPayerMs: number;
   /** Acceptance → SUCCESS of a refund; 0 settles it at once, otherwise it is PROCESSING meanwhile. */
   refundProcessingMs: number;

@@ -1,6 +1,6 @@
 /**
- * Transitions that happen after an API call, on the sandbox clock: a payment completing (now, or after a
- * slow payer's USERPAYING while), a refund settling, and the callbacks they send. Timers are re-armed
+ * Transitions that happen after an API call, on the sandbox clock: a payment completing (now, or when a
+ * slow payment settles), a refund settling, and the callbacks they send. Timers are re-armed
  * from the tables on start().
  */
 import { APIV3_ENV, type PayContext } from './context';
@@ -29,7 +29,7 @@ export class TradeLifecycle {
     this.timers.clear();
   }
 
-  /** NOTPAY/USERPAYING → SUCCESS, then the payment callback. */
+  /** NOTPAY → SUCCESS, then the payment callback. */
   markPaid(trade: TradeRow): void {
     // The trade, its notification and the first attempt's start: one commit.
     this.ctx.records.transaction(() => this.pay(trade));
@@ -38,7 +38,8 @@ export class TradeLifecycle {
   private pay(trade: TradeRow): void {
     const { records, config, clock } = this.ctx;
     const current = records.trade(trade.sub_mch_id, trade.out_trade_no);
-    if (!current || (current.state !== 'NOTPAY' && current.state !== 'USERPAYING')) return;
+    // A trade closed while its slow payment was settling is not paid.
+    if (!current || current.state !== 'NOTPAY') return;
     const now = clock.now();
     const paid: TradeRow = {
       ...current,
@@ -71,14 +72,14 @@ export class TradeLifecycle {
     }
   }
 
-  /** The payer is entering a password / the bank is slow: USERPAYING until paying_until. */
+  /**
+   * The pay sheet said paid but the payment settles later (a slow bank): the trade stays NOTPAY, as
+   * queries show it, until paying_until (reference §11.1: USERPAYING is for 付款码 payments only).
+   */
   startSlowPayment(trade: TradeRow): void {
     const until = this.ctx.clock.now() + this.ctx.config.slowPayerMs;
-    this.ctx.records.updateTrade(trade.sub_mch_id, trade.out_trade_no, {
-      state: 'USERPAYING',
-      paying_until: until,
-    });
-    this.armSlowPayer({ ...trade, state: 'USERPAYING', paying_until: until });
+    this.ctx.records.updateTrade(trade.sub_mch_id, trade.out_trade_no, { paying_until: until });
+    this.armSlowPayer({ ...trade, paying_until: until });
   }
 
   private armSlowPayer(trade: TradeRow): void {

@@ -25,11 +25,9 @@ const IP = /^[0-9A-Fa-f:.]{2,64}$/;
 
 export const TRADE_STATE_DESC: Record<string, string> = {
   NOTPAY: '订单未支付',
-  USERPAYING: '需要用户输入支付密码',
   SUCCESS: '支付成功',
   REFUND: '订单发生过退款',
   CLOSED: '订单已关闭',
-  PAYERROR: '支付失败，请重新下单支付',
 };
 
 export function partyOf(trade: TradeRow): Party {
@@ -185,10 +183,7 @@ function reenter(
     case 'REFUND':
       throw bizFail(config, party, 'ORDERPAID', '该订单已支付');
     case 'CLOSED':
-    case 'PAYERROR':
       throw bizFail(config, party, 'ORDERCLOSED', '该订单已关闭');
-    case 'USERPAYING':
-      throw bizFail(config, party, 'INVALID_REQUEST', '订单支付中，请稍后再试');
     default:
   }
   const first = JSON.parse(trade.request) as Record<string, unknown>;
@@ -274,8 +269,6 @@ export function closeOrder(ctx: PayContext, req: Request): Fields {
     case 'CLOSED':
       if (config.closeClosedOrder === 'SUCCESS') return done();
       throw bizFail(config, party, 'ORDERCLOSED', '订单已关闭，无需重复关单');
-    case 'USERPAYING':
-      throw bizFail(config, party, 'SYSTEMERROR', '用户支付中，请稍后再试');
     default:
   }
   const now = clock.now();

@@ -35,23 +35,21 @@ export function act(
       return fail('该订单已支付');
     case 'CLOSED':
       return fail('该订单已关闭');
-    case 'PAYERROR':
-      return fail('该订单支付失败，请重新下单');
-    case 'USERPAYING':
-      return fail('该订单正在支付中');
     default:
   }
   const now = clock.now();
+  // A slow payment the pay sheet already said was made is settling: the sheet does not take another.
+  if (trade.paying_until !== null && now < trade.paying_until) return fail('该订单正在支付中');
   if (trade.time_expire !== null && now >= trade.time_expire) return fail('该订单已失效');
   if (now >= prepay.expires_at) return fail('该订单已过期');
   switch (input.action) {
     case 'cancel':
       return { errMsg: 'requestPayment:fail cancel' };
+    // Reference §11.1: a mini-program payment never reaches PAYERROR or USERPAYING (付款码 states).
+    // A failed or short payment leaves the trade NOTPAY: the user may pay the same prepay again.
     case 'fail':
-      records.updateTrade(trade.sub_mch_id, trade.out_trade_no, { state: 'PAYERROR' });
       return fail('支付失败');
     case 'notenough':
-      // The trade stays NOTPAY: the user may top up or pick another card and pay the same prepay.
       return fail('余额不足');
     case 'slow':
       lifecycle.startSlowPayment(trade);

@@ -3,7 +3,11 @@ import type Database from 'better-sqlite3';
 import { APIV3_ENV } from './context';
 import { statement } from '../cloud/statements';
 
-export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
+/**
+ * What a mini-program trade can be (reference §11.1): USERPAYING, PAYERROR and REVOKED belong to
+ * 付款码 payments, which the sandbox does not take.
+ */
+export type TradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE';
 
 export interface TradeRow {
@@ -158,9 +162,11 @@ export class PayRecords {
       .iterate(...(subMchId ? [from, to, subMchId] : [from, to])) as IterableIterator<TradeRow>;
   }
 
-  /** Trades waiting for a slow payer (re-armed on start). */
+  /** Trades whose slow payment is still settling (re-armed on start). */
   tradesPaying(): TradeRow[] {
-    return this.prepare("SELECT * FROM pay_trades WHERE state = 'USERPAYING'").all() as TradeRow[];
+    return this.prepare(
+      "SELECT * FROM pay_trades WHERE state = 'NOTPAY' AND paying_until IS NOT NULL",
+    ).all() as TradeRow[];
   }
 
   insertTrade(row: TradeRow): void {

@@ -111,7 +111,7 @@ describe('pay, trades, deliveries', () => {
     expect(await ok('pay', a.pkg, '--action', 'cancel')).toContain('requestPayment:fail cancel');
     expect(await ok('pay', a.pkg, '--as', 'o-stranger')).toContain('下单账号与支付账号不一致');
     expect(await ok('pay', a.pkg, '--action', 'fail')).toMatch(
-      /requestPayment:fail 支付失败\ntrade .*: PAYERROR/,
+      /requestPayment:fail 支付失败\ntrade .*: NOTPAY/,
     );
     const bad = await cli(['pay', a.pkg, '--action', 'steal']);
     expect(bad.code).toBe(1);

@@ -61,7 +61,7 @@ const CASES: Case[] = [
   ['POST', '/sandbox/pay/config', { refundProcessingMs: -1 }, 400, 'INVALID_PARAM', /refundProcessingMs must be a non-negative number/],
   ['POST', '/sandbox/pay/config', { retryScheduleMs: ['x'] }, 400, 'INVALID_PARAM', /retryScheduleMs must be an array of non-negative numbers/],
   ['POST', '/sandbox/pay/config', { bogus: 1 }, 400, 'INVALID_PARAM', /unknown setting bogus; the settings are providerMchId, .*refundAuthorized/],
-  ['GET', '/sandbox/pay/trades?state=BOGUS', undefined, 400, 'INVALID_PARAM', /state must be one of NOTPAY, USERPAYING, SUCCESS, REFUND, CLOSED, PAYERROR/],
+  ['GET', '/sandbox/pay/trades?state=BOGUS', undefined, 400, 'INVALID_PARAM', /state must be one of NOTPAY, SUCCESS, REFUND, CLOSED/],
   ['GET', '/sandbox/pay/deliveries?kind=foo', undefined, 400, 'INVALID_PARAM', /kind must be one of payment, refund/],
   ['GET', '/sandbox/pay/notifications?status=lost', undefined, 400, 'INVALID_PARAM', /status must be one of pending, inflight, delivered, abandoned, held/],
   ['GET', '/sandbox/pay/nothing', undefined, 404, 'NOT_FOUND', /no pay route GET nothing \(routes: GET trades/],
@@ -127,10 +127,7 @@ describe('the CLI prints the sandbox message and exits 1', () => {
       /unknown error "bogus" for queryOrder; use one of TIMEOUT, RETURN_FAIL/,
     ],
     [['deliveries', '--kind', 'foo'], /kind must be one of payment, refund/],
-    [
-      ['trades', '--state', 'BOGUS'],
-      /state must be one of NOTPAY, USERPAYING, SUCCESS, REFUND, CLOSED, PAYERROR/,
-    ],
+    [['trades', '--state', 'BOGUS'], /state must be one of NOTPAY, SUCCESS, REFUND, CLOSED/],
   ])('%j', async (args, message) => {
     const run = await cli(...args);
     expect(run.code).toBe(1);

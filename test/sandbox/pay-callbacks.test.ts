@@ -60,7 +60,7 @@ describe('act (the pay sheet)', () => {
     ]);
   });
 
-  it('cancel keeps the order payable; fail ends in PAYERROR; notenough stays NOTPAY', async () => {
+  it('cancel, notenough and fail keep the order payable: it stays NOTPAY and sends no callback', async () => {
     const a = await h.order('PAYCB0002');
     expect(await h.pay.act({ package: pkgOf(a), openid: OPENID, action: 'cancel' })).toEqual({
       errMsg: 'requestPayment:fail cancel',
@@ -77,19 +77,25 @@ describe('act (the pay sheet)', () => {
       out_trade_no: 'PAYCB0002',
       nonce_str: 'n',
     });
-    expect(q.trade_state).toBe('PAYERROR');
+    // Reference §11.1: PAYERROR is a 付款码 state; a mini-program payment never reaches it.
+    expect(q.trade_state).toBe('NOTPAY');
     expect(h.delivered).toHaveLength(0);
+    expect(await h.pay.act({ package: pkgOf(a), openid: OPENID, action: 'pay' })).toEqual({
+      errMsg: 'requestPayment:ok',
+    });
+    expect((await h.json('queryOrder', q)).trade_state).toBe('SUCCESS');
   });
 
-  it('a slow payer is USERPAYING for a while, then SUCCESS with a callback', async () => {
+  it("a slow payer's trade is NOTPAY while the payment settles, then SUCCESS with a callback", async () => {
     h.pay.configure({ slowPayerMs: 20_000 });
     const a = await h.order('PAYCB0003');
     expect((await h.pay.act({ package: pkgOf(a), openid: OPENID, action: 'slow' })).errMsg).toBe(
       'requestPayment:ok',
     );
     const q = { sub_mch_id: SUB_MCH_ID, out_trade_no: 'PAYCB0003', nonce_str: 'n' };
-    expect((await h.json('queryOrder', q)).trade_state).toBe('USERPAYING');
+    expect((await h.json('queryOrder', q)).trade_state).toBe('NOTPAY');
     await advance(19_999);
+    expect((await h.json('queryOrder', q)).trade_state).toBe('NOTPAY');
     expect(h.delivered).toHaveLength(0);
     await advance(1);
     expect((await h.json('queryOrder', q)).trade_state).toBe('SUCCESS');

@@ -148,39 +148,36 @@ describe('the payer', () => {
     expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('SUCCESS');
   });
 
-  test('fail ends in PAYERROR: no callback, the number cannot be paid or ordered again', async () => {
+  test('a failed payment leaves the order NOTPAY (PAYERROR is for 付款码 only): no callback, and it can be paid', async () => {
     const { params, pkg } = await sdk.order();
     expect(await sdk.act(pkg, 'fail')).toBe('requestPayment:fail 支付失败');
     await sdk.settle();
-    const query = await sdk.queryOrder(params.outTradeNo);
-    expect(query).toEqual(
-      expect.objectContaining({ tradeState: 'PAYERROR', tradeStateDesc: expect.any(String) }),
+    expect(await sdk.queryOrder(params.outTradeNo)).toEqual(
+      expect.objectContaining({ tradeState: 'NOTPAY', tradeStateDesc: '订单未支付' }),
     );
     expect(await sdk.deliveries({ outTradeNo: String(params.outTradeNo) })).toEqual([]);
-    expect(await sdk.act(pkg)).toMatch(/^requestPayment:fail /);
     const reorder = await sdk.ok('unifiedOrder', params);
-    expect(reorder).toEqual(
-      expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/关闭/) }),
-    );
+    expect(reorder).toEqual(expect.objectContaining({ resultCode: 'SUCCESS' }));
+    expect(await sdk.act(pkg)).toBe('requestPayment:ok');
+    await sdk.settle();
+    expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('SUCCESS');
   });
 
-  test('a slow payer is USERPAYING for a while (no close meanwhile), then SUCCESS and the callback', async () => {
+  test('a slow payment: NOTPAY while it settles (USERPAYING is for 付款码 only), then SUCCESS and the callback', async () => {
     const { slowPayerMs } = (await sdk.config()) as { slowPayerMs: number };
     const { params, pkg } = await sdk.order();
     await sdk.advance(6 * 60_000);
     expect(await sdk.act(pkg, 'slow')).toBe('requestPayment:ok');
     const paying = await sdk.queryOrder(params.outTradeNo);
-    expect(paying).toEqual(
-      expect.objectContaining({ tradeState: 'USERPAYING', tradeStateDesc: expect.any(String) }),
-    );
+    expect(paying).toEqual(expect.objectContaining({ tradeState: 'NOTPAY', tradeStateDesc: '订单未支付' }));
     expect((await sdk.trade(params.outTradeNo)).payingUntil).toBeGreaterThan(0);
+    // The pay sheet knows its payment is on the way; WeChat Pay re-enters the order as any NOTPAY one.
     expect(await sdk.act(pkg)).toBe('requestPayment:fail 该订单正在支付中');
-    expect((await close(params.outTradeNo)).resultCode).toBe('FAIL');
     const reorder = await sdk.ok('unifiedOrder', params);
-    expect(reorder.resultCode).toBe('FAIL');
+    expect(reorder).toEqual(expect.objectContaining({ resultCode: 'SUCCESS' }));
 
     await sdk.advance(slowPayerMs - 1);
-    expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('USERPAYING');
+    expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('NOTPAY');
     expect(await sdk.deliveries({ outTradeNo: String(params.outTradeNo) })).toEqual([]);
     await sdk.advance(1);
     expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('SUCCESS');
@@ -188,6 +185,17 @@ describe('the payer', () => {
       expect.objectContaining({ kind: 'payment', attempt: 1, outcome: 'ok' }),
     ]);
     expect(await sdk.effects(params.outTradeNo)).toHaveLength(1);
+  });
+
+  test('an order closed while its slow payment settles stays CLOSED: the payment never lands, no callback', async () => {
+    const { slowPayerMs } = (await sdk.config()) as { slowPayerMs: number };
+    const { params, pkg } = await sdk.order();
+    await sdk.advance(6 * 60_000);
+    expect(await sdk.act(pkg, 'slow')).toBe('requestPayment:ok');
+    expect((await close(params.outTradeNo)).resultCode).toBe('SUCCESS');
+    await sdk.advance(slowPayerMs);
+    expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('CLOSED');
+    expect(await sdk.deliveries({ outTradeNo: String(params.outTradeNo) })).toEqual([]);
   });
 
   test('only the payer the order was placed for can pay it; a paid prepay cannot be paid twice', async () => {

@@ -87,7 +87,6 @@ const zh = {
     CLOSED: '已关闭',
     REFUND: '已退款',
     PAYERROR: '支付失败',
-    USERPAYING: '支付中',
   } as Record<string, string>,
   kind: {
     created: '创建订单',
@@ -242,7 +241,6 @@ const en: Strings = {
     CLOSED: 'Closed',
     REFUND: 'Refunded',
     PAYERROR: 'Payment failed',
-    USERPAYING: 'Paying',
   },
   kind: {
     created: 'Order created',

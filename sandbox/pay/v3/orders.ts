@@ -153,7 +153,7 @@ function reenter(scope: V3Scope, trade: TradeRow, request: Json, now: number): P
   if (state === 'SUCCESS' || state === 'REFUND') {
     throw new V3Error(400, scope.config.orderPaidCode, '该订单已支付');
   }
-  if (state === 'CLOSED' || state === 'PAYERROR') throw new V3Error(400, 'ORDER_CLOSED', '订单已关闭');
+  if (state === 'CLOSED') throw new V3Error(400, 'ORDER_CLOSED', '订单已关闭');
   const first = JSON.parse(trade.request) as Json;
   if (REENTRY_FIELDS.some((name) => first[name] !== request[name])) {
     throw invalidRequest('请求重入时，参数与首次请求时不一致');
@@ -208,7 +208,6 @@ export function closeOrder(scope: V3Scope, outTradeNo: string, body: Json): void
   if (state === 'SUCCESS' || state === 'REFUND') {
     throw new V3Error(400, scope.config.orderPaidCode, '订单已支付，不能发起关单');
   }
-  if (state === 'USERPAYING') throw new V3Error(500, 'SYSTEM_ERROR', '用户支付中，请稍后再试');
   if (state === 'CLOSED') return;
   records.updateTrade(mchid, outTradeNo, { state: 'CLOSED', closed_at: clock.now() });
 }

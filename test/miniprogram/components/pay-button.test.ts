@@ -199,7 +199,7 @@ describe('pay-button: orderNo, price, confirmation', () => {
 
   test('a payment the server cannot confirm in time is pending, not success', async () => {
     configurePaykit({ confirmDelays: [0, 30, 30] });
-    // The bank is slow: the sheet says paid, the trade stays USERPAYING until settled.
+    // The bank is slow: the sheet says paid, the trade stays NOTPAY until the payment settles.
     suite.wxs.payAction = 'slow';
     const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
     tap(rendered);
