@@ -29,9 +29,24 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
   if (!order) throw new ServerError('ORDER_NOT_FOUND', `no order ${input.orderNo}`);
   const refunds = order.refunds ?? [];
   const refundNo = input.refundNo ?? `${order._id}R${String(refunds.length + 1).padStart(2, '0')}`;
+  /**
+   * A refund number names one refund: asked again with its amount it is the same refund (answered,
+   * never made twice); with another amount it is a mistake, as WeChat holds it. A number the kit
+   * numbered itself is nobody's retry: another refund that took it meanwhile is a conflict.
+   */
+  const sameRefund = (r: RefundRecord): boolean => {
+    if (input.refundNo === undefined) return false;
+    if (r.refundFee === input.refundFee) return true;
+    throw invalid(
+      `refundNo ${refundNo} is a refund of ${r.refundFee} fen; a refund of another amount needs another refundNo`,
+    );
+  };
 
   let index = refunds.findIndex((r) => r.outRefundNo === refundNo);
   let record = refunds[index];
+  if (record && !sameRefund(record)) {
+    throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+  }
   if (!record) {
     if (!isPaid(order.status))
       throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
@@ -50,10 +65,12 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
       ...(input.reason ? { reason: input.reason } : {}),
     };
     if (!(await store.apply(order._id, reserveRefund(store.command, order, record)))) {
-      // The same refund number asked concurrently: the call that reserved it carries on, this
-      // one answers what it is. Any other change: the admin tries again.
+      // The same refund asked concurrently: the call that reserved it carries on, this one answers
+      // what it is. Any other change (another refund took the number the kit gave this one): the
+      // admin tries again.
       const latest = await store.order(order._id);
-      if (latest?.refunds.some((r) => r.outRefundNo === refundNo)) return { order: toView(latest), refundNo };
+      const taken = latest?.refunds.find((r) => r.outRefundNo === refundNo);
+      if (latest && taken && sameRefund(taken)) return { order: toView(latest), refundNo };
       throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
     }
     index = refunds.length;

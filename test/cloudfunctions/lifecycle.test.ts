@@ -213,6 +213,49 @@ describe('refunds', () => {
     expect(runs.map((r) => r.hook).sort()).toEqual(['onPaid', 'onRefunded', 'onRefunded']);
   });
 
+  test('a refund number names one amount; refunds asked together never answer for one another', async () => {
+    const placed = await buyAndPay();
+    await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 500, refundNo: 'refund-amount-1' });
+    const other = await kit.call(ADMIN, 'refund', {
+      orderNo: placed.orderNo,
+      refundFee: 600,
+      refundNo: 'refund-amount-1',
+    });
+    expect(other).toEqual({
+      ok: false,
+      code: 'INVALID_PARAM',
+      message:
+        'refundNo refund-amount-1 is a refund of 500 fen; a refund of another amount needs another refundNo',
+    });
+    await kit.settle();
+    expect((await kit.ok(ADMIN, 'queryOrder', { orderNo: placed.orderNo })).order.refunds).toEqual([
+      expect.objectContaining({ refundNo: 'refund-amount-1', refundFee: 500 }),
+    ]);
+
+    // Without refund numbers the kit numbers each refund; two asked at once may be given the same
+    // number, and neither may then be answered with the other's refund.
+    await kit.clock('advance', { ms: 61_000 });
+    const fees = [100, 200, 300, 400];
+    const answers = await Promise.all(
+      fees.map((refundFee) => kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee })),
+    );
+    await kit.settle();
+    const order = await kit.ok(ADMIN, 'queryOrder', { orderNo: placed.orderNo });
+    const accepted = answers.flatMap((a, i) =>
+      a.ok ? [{ refundNo: a.data.refundNo, refundFee: fees[i] }] : [],
+    );
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(new Set(accepted.map((a) => a.refundNo)).size).toBe(accepted.length);
+    for (const { refundNo, refundFee } of accepted) {
+      expect(order.order.refunds.find((r) => r.refundNo === refundNo)).toEqual(
+        expect.objectContaining({ refundFee }),
+      );
+    }
+    for (const a of answers) {
+      if (!a.ok) expect(['ORDER_STATE_CONFLICT', 'PAY_PROVIDER_ERROR']).toContain(a.code);
+    }
+  });
+
   test('an unpaid order cannot be refunded', async () => {
     const placed = await buy();
     expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100 })).toEqual(
