@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import type { DeliveryMethod, ShipmentPackage } from '../../typings/paykit/shipping';
 import { invalid, ServerError } from './errors';
 import { ORDER_NO_PATTERN } from './ids';
-import { MAX_PAGE } from './requests';
+import { boundedList, MAX_PAGE } from './requests';
 import { DELIVERY_METHODS } from './shipping-states';
 
 /** WeChat's limit of packages in a split express shipment. */
@@ -58,10 +58,11 @@ const shipmentPackage = v.object(
 export const shipOrderRequest = v.object({
   orderNo,
   method: v.optional(v.picklist(DELIVERY_METHODS, `must be one of ${DELIVERY_METHODS.join(', ')}`)),
-  packages: v.pipe(
-    v.array(shipmentPackage, `must be a list of 1 to ${MAX_PACKAGES} packages`),
-    v.minLength(1, `must be a list of 1 to ${MAX_PACKAGES} packages`),
-    v.maxLength(MAX_PACKAGES, `at most ${MAX_PACKAGES} packages (WeChat's limit for a split shipment)`),
+  packages: boundedList(
+    shipmentPackage,
+    MAX_PACKAGES,
+    `must be a list of 1 to ${MAX_PACKAGES} packages`,
+    `at most ${MAX_PACKAGES} packages (WeChat's limit for a split shipment)`,
   ),
 });
 

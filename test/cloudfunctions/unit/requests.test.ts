@@ -16,6 +16,7 @@ import {
   type newOrderRequest,
   type payOrderRequest,
 } from '../../../cloudfunctions/common/requests';
+import { shipOrderRequest } from '../../../cloudfunctions/common/shipping-requests';
 import type { PaykitFunctions } from '../../../typings/paykit/functions';
 
 /** True only when A and B are the same type. */
@@ -90,6 +91,21 @@ describe('unifiedOrder', () => {
   ])('%j → %s', (event, expected) => {
     expect(message(() => parseUnifiedOrder(event))).toBe(expected);
   });
+});
+
+test('a list of a million entries is refused by its length, before any entry is read', () => {
+  let reads = 0;
+  const huge = new Proxy(new Array<unknown>(1_000_000).fill(0), {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  expect(message(() => parseUnifiedOrder({ items: huge }))).toBe('items at most 20 items per order');
+  expect(message(() => parseRequest(shipOrderRequest, { orderNo: ORDER_NO, packages: huge }))).toBe(
+    "packages at most 15 packages (WeChat's limit for a split shipment)",
+  );
+  expect(reads).toBe(0);
 });
 
 describe('the other requests', () => {
