@@ -12,6 +12,8 @@ import { ORDER_STATE } from './store';
 
 /** Real-time interval of the sweep that picks up new payments while the clock runs. */
 const SWEEP_INTERVAL_MS = 30_000;
+/** Reference §4: an account that takes payments but never shipped is reminded daily. */
+const ACCESS_API_REMINDER_EVERY_MS = 24 * 3600_000;
 
 export class ShippingLifecycle {
   /** The one clock timer, and when it fires. */
@@ -45,14 +47,16 @@ export class ShippingLifecycle {
     const { store } = this.ctx;
     const recorded = store.recordNewPayments();
     const config = this.ctx.config();
-    if (recorded && config.enrolled && config.remindAccessApi && !store.setting('accessApiReminded')) {
-      if (!store.anyShipped()) {
-        store.saveSetting('accessApiReminded', String(this.ctx.now()));
-        void this.pusher.push(
-          'trade_manage_remind_access_api',
-          eventPayload(this.ctx, 'trade_manage_remind_access_api'),
-        );
-      }
+    // Reference §4: at the first trade, then daily while the account has trades but never shipped.
+    const last = store.setting('accessApiReminded');
+    const due =
+      last === undefined ? recorded > 0 : Number(last) + ACCESS_API_REMINDER_EVERY_MS <= this.ctx.now();
+    if (due && config.enrolled && config.remindAccessApi && !store.anyShipped()) {
+      store.saveSetting('accessApiReminded', String(this.ctx.now()));
+      void this.pusher.push(
+        'trade_manage_remind_access_api',
+        eventPayload(this.ctx, 'trade_manage_remind_access_api'),
+      );
     }
     store.markRefunds();
     const times = () => ({
@@ -94,10 +98,14 @@ export class ShippingLifecycle {
       if (at <= now && config.enrolled) {
         store.updateOrder(order.transaction_id, { reminded_at: at });
         order = { ...order, reminded_at: at };
-        void this.pusher.push(
-          'trade_manage_remind_shipping',
-          eventPayload(this.ctx, 'trade_manage_remind_shipping', { trade, order }),
-        );
+        // Reference §4: only an account that has shipped before is reminded per order; one that
+        // never shipped gets the daily trade_manage_remind_access_api instead.
+        if (store.anyShipped()) {
+          void this.pusher.push(
+            'trade_manage_remind_shipping',
+            eventPayload(this.ctx, 'trade_manage_remind_shipping', { trade, order }),
+          );
+        }
       } else if (at > now) due = at;
     }
     if (order.state === ORDER_STATE.SHIPPED) {

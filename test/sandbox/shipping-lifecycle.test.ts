@@ -48,11 +48,16 @@ async function receiptPush(order: PaidOrder) {
   return pushes.find((p) => 'confirm_receive_method' in p.event)!;
 }
 
-test('the first payment of an account that never shipped: trade_manage_remind_access_api, once', async () => {
+test('an account that never shipped: trade_manage_remind_access_api at its first payment and daily, never remind_shipping', async () => {
+  const first = await sdk.paid();
   await sdk.paid();
-  await sdk.paid();
-  const events = await sdk.events({ event: 'trade_manage_remind_access_api' });
+  let events = await sdk.events({ event: 'trade_manage_remind_access_api' });
   expect(events).toHaveLength(1);
+  // Past the 48 hours: the per-order reminder is for accounts that have shipped before (§4).
+  await sdk.advance(49 * 3600_000);
+  expect(await pushesOf(first, 'trade_manage_remind_shipping')).toEqual([]);
+  events = await sdk.events({ event: 'trade_manage_remind_access_api' });
+  expect(events).toHaveLength(2);
   expect(events[0]).toEqual(
     expect.objectContaining({
       functionName: 'shippingEvents',
