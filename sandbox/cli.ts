@@ -207,21 +207,32 @@ async function launch(
       throw new Error(`--allow-origin takes origins such as http://localhost:5173, got "${origin}"`);
     }
   }
-  const sandbox = await startSandbox({
-    port,
-    host,
-    token: isLoopback(host) ? undefined : accessToken(dataDir),
-    allowOrigins,
-    dataDir,
-    functionsDir,
-    envId: str(flags, 'env', DEFAULT_ENV_ID),
-    appId: str(flags, 'appid', DEFAULT_APP_ID),
-    indexes,
-    functionEnv: functionEnv(flags),
-    durability,
-    routes,
-    provider,
-  });
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      port,
+      host,
+      token: isLoopback(host) ? undefined : accessToken(dataDir),
+      allowOrigins,
+      dataDir,
+      functionsDir,
+      envId: str(flags, 'env', DEFAULT_ENV_ID),
+      appId: str(flags, 'appid', DEFAULT_APP_ID),
+      indexes,
+      functionEnv: functionEnv(flags),
+      durability,
+      routes,
+      provider,
+    });
+  } catch (err) {
+    // A first start that failed (its port in use) must leave no database behind: the next start
+    // would take the folder for one that was seeded before and sell nothing.
+    if (fresh) {
+      for (const suffix of ['', '-wal', '-shm', '-journal'])
+        fs.rmSync(path.join(dataDir, `cloud.sqlite${suffix}`), { force: true });
+    }
+    throw err;
+  }
   const seedFile =
     typeof flags.seed === 'string' ? path.resolve(flags.seed) : fresh ? defaultSeed() : undefined;
   if (seedFile)

@@ -130,7 +130,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     route(sandbox, req, res, url.pathname).catch((err: unknown) => sendError(res, err));
   });
   server.keepAliveTimeout = 60_000;
-  await listen(server, opts.port ?? 0, host);
+  try {
+    await listen(server, opts.port ?? 0, host);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   policy = { bindHost: host, port, token, allowOrigins: opts.allowOrigins };
   const url = `http://${urlHost(host)}:${port}`;

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { post } from '../helpers/control';
+import { post, query } from '../helpers/control';
 import { startSandboxProcess, runCli, type CliRun } from '../helpers/sandbox';
 import { startPaySdk, type PaySdk } from '../helpers/paysdk';
 import { TRADE_DAY_NOON } from '../helpers/constants';
@@ -354,6 +354,26 @@ describe('errors', () => {
       }
       // Nothing was started or written: no data folder, no merchant files.
       expect(fs.existsSync(data)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a first start that fails (its port in use) leaves no database: the next start seeds the demo', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-cli-busy-'));
+    const data = path.join(dir, 'data');
+    try {
+      const busy = new URL(sdk.base).port;
+      const run = await runCli(['start', '--port', busy, '--data', data, '--quiet'], { timeoutMs: 15_000 });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`Port ${busy} on 127.0.0.1 is already in use`);
+      expect(fs.existsSync(path.join(data, 'cloud.sqlite'))).toBe(false);
+      const next = await startSandboxProcess({ dataDir: data });
+      try {
+        expect((await query(next.url, 'paykit_products')).length).toBeGreaterThan(0);
+      } finally {
+        await next.stop();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
