@@ -72,10 +72,14 @@ export async function pay({ args, client }: CommandContext): Promise<CommandResu
     ? (await client.get<{ trades: TradeView[] }>('/sandbox/pay/trades', { outTradeNo: trade.outTradeNo }))
         .trades[0]
     : undefined;
+  const actedAs = after && after.subOpenid !== openid ? `; acted as ${openid}` : '';
   const text = after
-    ? `${answer.errMsg}\ntrade ${after.outTradeNo}: ${after.state} (${yuan(after.totalFee)}, payer ${openid})`
+    ? `${answer.errMsg}\ntrade ${after.outTradeNo}: ${after.state} (${yuan(after.totalFee)}, payer ${after.subOpenid}${actedAs})`
     : answer.errMsg;
-  return { data: { ...answer, trade: after ?? null }, text };
+  // Paying is asked to succeed: a sheet that did not (another payer, a paid or closed order) fails the
+  // command. The other actions are failures asked for.
+  const failed = (action === 'pay' || action === 'slow') && answer.errMsg !== 'requestPayment:ok';
+  return { data: { ...answer, trade: after ?? null }, text, failed };
 }
 
 /** The kit's business order number (cloudfunctions/common/ids.ts): its trades are `<orderNo>A<nn>`. */

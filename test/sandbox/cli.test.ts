@@ -109,7 +109,11 @@ describe('pay, trades, deliveries', () => {
   test('payer actions: cancel, fail, another payer', async () => {
     const a = await sdk.order();
     expect(await ok('pay', a.pkg, '--action', 'cancel')).toContain('requestPayment:fail cancel');
-    expect(await ok('pay', a.pkg, '--as', 'o-stranger')).toContain('下单账号与支付账号不一致');
+    // Another payer: the sheet refuses, the command fails and names both the payer and who acted.
+    const stranger = await cli(['pay', a.pkg, '--as', 'o-stranger']);
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toContain('下单账号与支付账号不一致');
+    expect(stranger.stderr).toMatch(/: NOTPAY \(¥[\d.]+, payer (?!o-stranger)\S+; acted as o-stranger\)/);
     expect(await ok('pay', a.pkg, '--action', 'fail')).toMatch(
       /requestPayment:fail 支付失败\ntrade .*: NOTPAY/,
     );

@@ -190,6 +190,7 @@ test('--as buyer and --as admin name the local users in every command, pay inclu
   expect(paid.stdout).toContain('SUCCESS (¥16.00, payer oPaykitLocalUser)');
   // The buyer is someone else: WeChat refuses a payer who did not place the order.
   const someoneElse = await cli('pay', orderNo, '--as', 'buyer');
-  expect(someoneElse.stdout).toContain('下单账号与支付账号不一致');
-  expect(someoneElse.stdout).toContain('payer oPaykitLocalBuyer');
+  expect(someoneElse.code).toBe(1);
+  expect(someoneElse.stderr).toContain('下单账号与支付账号不一致');
+  expect(someoneElse.stderr).toContain('payer oPaykitLocalUser; acted as oPaykitLocalBuyer');
 });
