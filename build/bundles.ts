@@ -20,14 +20,12 @@ import {
   functionFolders,
   CLOUD_BUNDLE,
   MERCHANT_HOOKS,
+  SECRETS,
 } from './context';
 import { esbuildFailure } from './miniprogram';
 
 /** What DevTools writes for a new cloud function; used when a function has no config.json of its own. */
 export const DEFAULT_FUNCTION_CONFIG = { permissions: { openapi: [] as string[] } };
-
-/** The git-ignored folder of files every function needs at runtime but git must never hold. */
-export const SECRETS = 'secrets';
 
 const MERCHANT_HOOKS_MODULE = 'paykit-merchant-hooks';
 

@@ -26,6 +26,8 @@ export const CLOUD = 'cloudfunctions';
 export const SANDBOX = 'sandbox';
 /** Folder every cloud function shares; inlined into each bundle, never deployed alone. */
 export const CLOUD_COMMON = 'common';
+/** The git-ignored folder of files every function needs at runtime but git must never hold. */
+export const SECRETS = 'secrets';
 /** Copied byte for byte (gulp 5 src() needs encoding:false for the images). */
 export const ASSET_EXTS = ['.wxml', '.wxss', '.json', '.wxs', '.png', '.jpg', '.jpeg', '.gif', '.svg'];
 

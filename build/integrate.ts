@@ -8,7 +8,7 @@
 // or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
 import * as fs from 'fs';
 import * as path from 'path';
-import { allFiles, BuildError, CLOUD, MERCHANT_HOOKS, MP, posixRelative, readJson } from './context';
+import { allFiles, BuildError, CLOUD, MERCHANT_HOOKS, MP, posixRelative, readJson, SECRETS } from './context';
 import { bundleWithHooks, hooksApiFor } from './integrate-hooks';
 import {
   appCallsConfigure,
@@ -55,6 +55,11 @@ export interface IntegrateResult {
   unchanged: string[];
   /** Host files created or edited: app.json, project.config.json, package.json. */
   edited: string[];
+  /**
+   * The merchant's secrets (the APIv3 private key from the kit's secrets/) copied into the host's
+   * functions, relative to the app root: git-ignored there through the host's .gitignore.
+   */
+  secrets: string[];
   /** Pages added to app.json (full page paths). */
   pagesAdded: string[];
   /** What is left to do by hand, in order. */
@@ -297,6 +302,12 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
       `these files already exist with other contents (yours, or an older kit: pass --overwrite to replace them):\n${conflicts.map((c) => `  ${c}`).join('\n')}`,
     );
   }
+  const edited: string[] = [];
+  const secrets = copies
+    .map((c) => posixRelative(appRoot, c.to))
+    .filter((f) => f.split('/').includes(SECRETS));
+  // Before the key is written: a host whose git would pick it up never holds it un-ignored.
+  if (secrets.length && ignoreSecrets(appRoot, layout.cloudRoot)) edited.push('.gitignore');
   const written = copies.filter((c) => !c.same);
   for (const c of written) {
     fs.mkdirSync(path.dirname(c.to), { recursive: true });
@@ -307,7 +318,6 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   if (withFunctions && hooks) copied.push(...bundleWithHooks(kitRoot, layout.cloudRoot, hooks, appRoot));
   const unchanged = copies.filter((c) => c.same).map((c) => posixRelative(appRoot, c.to));
   const todo: string[] = [];
-  const edited: string[] = [];
 
   const hadPackageJson = hostPackageJson(layout) !== undefined;
   const pkgFile = ensureVantDependency(layout, kitRoot, edited);
@@ -334,7 +344,25 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
     `${posixRelative(appRoot, optionsFile)}: your env id (cloud) or the sandbox URL (local)`,
     `${posixRelative(appRoot, layout.cloudRoot)}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
   );
-  return { language, copied, unchanged, edited, pagesAdded, todo };
+  return { language, copied, unchanged, edited, secrets, pagesAdded, todo };
+}
+
+/**
+ * Git-ignores the functions' secrets/ folders in the host (a line in its .gitignore, created if
+ * need be): the merchant's private key is copied there to be deployed with each function, and must
+ * never reach the host's repository. True when .gitignore was changed.
+ */
+function ignoreSecrets(appRoot: string, cloudRoot: string): boolean {
+  const pattern = `/${posixRelative(appRoot, cloudRoot).replace(/\/$/, '')}/*/${SECRETS}/`;
+  const file = path.join(appRoot, '.gitignore');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (text.split(/\r?\n/).includes(pattern)) return false;
+  const gap = text && !text.endsWith('\n') ? '\n' : '';
+  fs.writeFileSync(
+    file,
+    `${text}${gap}# The merchant's private key, copied into each function by weapp-paykit\n${pattern}\n`,
+  );
+  return true;
 }
 
 function main(argv: string[]): number {
@@ -376,6 +404,11 @@ function main(argv: string[]): number {
     `copied ${result.copied.length} file(s), ${result.unchanged.length} unchanged (already the same)`,
   );
   console.log(`edited: ${result.edited.join(', ') || 'nothing'}`);
+  if (result.secrets.length) {
+    console.log(
+      `merchant secrets: ${result.secrets.length} file(s) in the functions' secrets/ (your private key), git-ignored in .gitignore: never commit them`,
+    );
+  }
   console.log(`pages added: ${result.pagesAdded.join(', ') || 'none'}`);
   console.log(`left to do:\n${result.todo.map((t, i) => `  ${i + 1}. ${t}`).join('\n')}`);
   return 0;

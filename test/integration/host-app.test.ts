@@ -476,6 +476,31 @@ describe('a missed step is reported by the check (build/integrate-check.ts)', ()
     expect(readJson(path.join(host, 'project.config.json')).setting.packNpmRelationList).toBeUndefined();
   });
 
+  test("the merchant's private key copied with the functions is git-ignored in the host before it is written", () => {
+    // A kit whose build carried secrets/ (the APIv3 key) into a function, as npm run build does.
+    const kit = path.join(tmp, 'kit-with-secrets');
+    fs.mkdirSync(kit, { recursive: true });
+    for (const part of ['miniprogram', 'typings', 'cloudfunctions', 'package.json'])
+      fs.symlinkSync(path.join(ROOT, part), path.join(kit, part));
+    const fn = path.join(kit, 'dist/cloudfunctions/refund');
+    fs.cpSync(path.join(ROOT, 'dist/cloudfunctions/refund'), fn, { recursive: true });
+    fs.mkdirSync(path.join(fn, 'secrets'));
+    fs.writeFileSync(path.join(fn, 'secrets/apiclient_key.pem'), '-----BEGIN PRIVATE KEY-----\n');
+    const host = copyHost('with-secrets');
+    fs.writeFileSync(path.join(host, '.gitignore'), 'node_modules');
+
+    const result = integrateKit({ kitRoot: kit, appRoot: host });
+    expect(result.secrets).toEqual(['cloudfunctions/refund/secrets/apiclient_key.pem']);
+    expect(result.edited).toContain('.gitignore');
+    const ignored =
+      "node_modules\n# The merchant's private key, copied into each function by weapp-paykit\n/cloudfunctions/*/secrets/\n";
+    expect(fs.readFileSync(path.join(host, '.gitignore'), 'utf8')).toBe(ignored);
+    // Once is enough: a re-run leaves the host's .gitignore alone.
+    const again = integrateKit({ kitRoot: kit, appRoot: host });
+    expect(again.edited).not.toContain('.gitignore');
+    expect(fs.readFileSync(path.join(host, '.gitignore'), 'utf8')).toBe(ignored);
+  });
+
   test('pages copied but not registered in app.json', () => {
     const host = copyHost('unregistered');
     const appJsonFile = path.join(host, 'miniprogram/app.json');
