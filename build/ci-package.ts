@@ -3,7 +3,7 @@
 // its files and timer triggers. Problems are collected, never thrown, so a dry run can list them all.
 import * as fs from 'fs';
 import * as path from 'path';
-import { allFiles, type BuildContext, functionFolders, listFiles, rel } from './context';
+import { allFiles, type BuildContext, functionFolders, listFiles, rel, SECRETS } from './context';
 import { formatBytes } from './ci-inputs';
 import { CODE_EXTS, walkMiniprogram } from './ci-walk';
 
@@ -165,8 +165,18 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
   for (const name of sources.filter((n) => !built.includes(n)))
     problems.push(`cloud function ${name} is not built (no ${relRoot}/${name}): run npm run build`);
   if (!built.length) problems.push(`${relRoot} holds no cloud function`);
+  // The merchant's secrets travel with each function from the build: one added or changed since
+  // would be missing or stale in every function deployed.
+  const secretsDir = path.join(ctx.root, SECRETS);
+  const secrets = fs.existsSync(secretsDir) ? listFiles(secretsDir, () => true) : [];
   for (const name of built) {
     const dir = path.join(cloudRoot, name);
+    const stale = secrets.filter((f) => {
+      const copy = path.join(dir, SECRETS, f);
+      return !fs.existsSync(copy) || !fs.readFileSync(copy).equals(fs.readFileSync(path.join(secretsDir, f)));
+    });
+    if (stale.length)
+      problems.push(`cloud function ${name} lacks the current ${SECRETS}/${stale[0]}: run npm run build`);
     for (const f of ['index.js', 'package.json']) {
       if (!fs.existsSync(path.join(dir, f))) problems.push(`cloud function ${name} has no ${f}`);
     }

@@ -174,14 +174,20 @@ describe('--dry-run', () => {
   it('fails, listing every problem, when the build is incomplete', async () => {
     fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/sweep/package.json'));
     fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/payOrder'), { recursive: true });
+    // The merchant key put in secrets/ after the last build: the built functions do not carry it.
+    fx.write('secrets/apiclient_key.pem', '-----BEGIN PRIVATE KEY-----\n');
     try {
       const r = await runGulp(fx.root, ['deploy', '--dry-run'], cleanEnv());
       expect(r.code).not.toBe(0);
       expect(r.output).toContain('deploy --dry-run found problems:');
       expect(r.output).toContain('cloud function payOrder is not built');
       expect(r.output).toContain('cloud function sweep has no package.json');
+      expect(r.output).toContain(
+        'cloud function sweep lacks the current secrets/apiclient_key.pem: run npm run build',
+      );
       expectNoCrash(r);
     } finally {
+      fs.rmSync(path.join(fx.root, 'secrets'), { recursive: true });
       fx.write('dist/cloudfunctions/sweep/package.json', '{}');
       fx.write('dist/cloudfunctions/payOrder/index.js', 'exports.main = async () => 1;\n');
       fx.write('dist/cloudfunctions/payOrder/package.json', '{}');
