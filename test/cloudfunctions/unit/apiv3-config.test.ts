@@ -81,3 +81,18 @@ test('without the key file and without the PEM, it says where the key goes', () 
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-fn-'));
   expect(() => loadServerConfig(good, empty)).toThrow(/put apiclient_key.pem at secrets\/apiclient_key.pem/);
 });
+
+test('every problem at once: one redeploy fixes them all', () => {
+  const { PAYKIT_MCH_SERIAL_NO: _serial, PAYKIT_APIV3_KEY: _key, ...rest } = good;
+  void [_serial, _key];
+  const env = { ...rest, PAYKIT_NOTIFY_URL: 'https://shop.example/notify?order=1' };
+  expect(() => loadServerConfig(env, functionDir)).toThrow(
+    expect.objectContaining({
+      code: 'NOT_CONFIGURED',
+      message:
+        'PAYKIT_MCH_SERIAL_NO is not set (PAYKIT_PROVIDER=apiv3 needs it); ' +
+        'PAYKIT_APIV3_KEY is not set (PAYKIT_PROVIDER=apiv3 needs it); ' +
+        'PAYKIT_NOTIFY_URL must not have a query or a fragment (WeChat Pay refuses them)',
+    }),
+  );
+});

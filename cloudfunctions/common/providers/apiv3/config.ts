@@ -37,17 +37,34 @@ export interface ApiV3Config {
   baseUrl: string;
 }
 
-const fail = (message: string): never => {
-  throw new ServerError('NOT_CONFIGURED', message);
-};
+/**
+ * What is wrong with the configuration, collected: NOT_CONFIGURED names every problem at once, since
+ * in the cloud each fix is a redeploy.
+ */
+class Problems {
+  readonly found: string[] = [];
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = (env[name] ?? '').trim();
-  return value || fail(`${name} is not set (PAYKIT_PROVIDER=apiv3 needs it)`);
+  /** Records a problem; answers undefined for the value that could not be read. */
+  add(message: string): undefined {
+    this.found.push(message);
+    return undefined;
+  }
+
+  required(env: NodeJS.ProcessEnv, name: string): string | undefined {
+    const value = (env[name] ?? '').trim();
+    return value || this.add(`${name} is not set (PAYKIT_PROVIDER=apiv3 needs it)`);
+  }
+
+  /** `value` when it matches `pattern`, else the problem `message`. */
+  matching(value: string | undefined, pattern: RegExp, message: string): string | undefined {
+    if (value === undefined) return undefined;
+    return pattern.test(value) ? value : this.add(message);
+  }
 }
 
 /** A PEM from the variable itself, or from the file it names (relative to the function folder). */
 function pem(
+  problems: Problems,
   env: NodeJS.ProcessEnv,
   name: string,
   functionDir: string,
@@ -60,74 +77,126 @@ function pem(
   const full = path.resolve(functionDir, file);
   if (!fs.existsSync(full)) {
     if (!env[`${name}_FILE`] && defaultFile) return undefined;
-    fail(`${name}_FILE: ${file} does not exist in the function folder`);
+    return problems.add(`${name}_FILE: ${file} does not exist in the function folder`);
   }
   return fs.readFileSync(full, 'utf8');
 }
 
-function notifyUrl(value: string, name: string, allowHttp: boolean): string {
+function notifyUrl(problems: Problems, value: string | undefined, name: string, allowHttp: boolean) {
+  if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return fail(`${name} is not a URL`);
+    return problems.add(`${name} is not a URL`);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (allowHttp || loopback))) {
-    fail(`${name} must be an https:// URL (WeChat Pay calls it from the internet)`);
+    return problems.add(`${name} must be an https:// URL (WeChat Pay calls it from the internet)`);
   }
   if (url.search || url.hash || value.includes('?') || value.includes('#')) {
-    fail(`${name} must not have a query or a fragment (WeChat Pay refuses them)`);
+    return problems.add(`${name} must not have a query or a fragment (WeChat Pay refuses them)`);
   }
   return value;
 }
 
-export function loadApiV3Config(env: NodeJS.ProcessEnv, functionDir: string): ApiV3Config {
-  const mchid = required(env, 'PAYKIT_MCHID');
-  if (!/^\d{8,32}$/.test(mchid)) fail('PAYKIT_MCHID must be a merchant id (digits)');
-  const appid = required(env, 'PAYKIT_APPID');
-  if (!/^wx[0-9A-Za-z]{14,30}$/.test(appid)) fail('PAYKIT_APPID must be a mini-program appid (wx…)');
-  const serialNo = required(env, 'PAYKIT_MCH_SERIAL_NO');
-  if (!/^[0-9A-Fa-f]{8,64}$/.test(serialNo))
-    fail('PAYKIT_MCH_SERIAL_NO must be the certificate serial in hex');
-
-  const keyPem =
-    pem(env, 'PAYKIT_MCH_PRIVATE_KEY', functionDir, DEFAULT_PRIVATE_KEY_FILE) ??
-    fail(
+function privateKeyOf(
+  problems: Problems,
+  env: NodeJS.ProcessEnv,
+  functionDir: string,
+): KeyObject | undefined {
+  const keyPem = pem(problems, env, 'PAYKIT_MCH_PRIVATE_KEY', functionDir, DEFAULT_PRIVATE_KEY_FILE);
+  if (keyPem === undefined) {
+    if (env.PAYKIT_MCH_PRIVATE_KEY_FILE) return undefined; // named above: the file is missing
+    return problems.add(
       `PAYKIT_MCH_PRIVATE_KEY_FILE: no private key (put apiclient_key.pem at ${DEFAULT_PRIVATE_KEY_FILE})`,
     );
-  let privateKey: KeyObject;
+  }
+  let key: KeyObject;
   try {
-    privateKey = createPrivateKey(keyPem);
+    key = createPrivateKey(keyPem);
   } catch {
-    return fail('PAYKIT_MCH_PRIVATE_KEY is not a PEM private key that parses');
+    return problems.add('PAYKIT_MCH_PRIVATE_KEY is not a PEM private key that parses');
   }
-  if (privateKey.asymmetricKeyType !== 'rsa') fail('PAYKIT_MCH_PRIVATE_KEY must be an RSA key');
+  return key.asymmetricKeyType === 'rsa' ? key : problems.add('PAYKIT_MCH_PRIVATE_KEY must be an RSA key');
+}
 
-  const apiV3Key = required(env, 'PAYKIT_APIV3_KEY');
-  if (Buffer.byteLength(apiV3Key) !== 32) fail('PAYKIT_APIV3_KEY must be 32 bytes (APIv3密钥)');
-
-  const publicKeyId = (env.PAYKIT_WECHATPAY_PUBLIC_KEY_ID ?? '').trim();
-  const publicPem = pem(env, 'PAYKIT_WECHATPAY_PUBLIC_KEY', functionDir);
-  let wechatPayPublicKey: ApiV3Config['wechatPayPublicKey'];
-  if (publicKeyId || publicPem) {
-    if (!/^PUB_KEY_ID_\d+$/.test(publicKeyId))
-      fail('PAYKIT_WECHATPAY_PUBLIC_KEY_ID must be PUB_KEY_ID_ and digits');
-    if (!publicPem)
-      return fail('PAYKIT_WECHATPAY_PUBLIC_KEY is not set (or set PAYKIT_WECHATPAY_PUBLIC_KEY_FILE)');
-    try {
-      wechatPayPublicKey = { id: publicKeyId, key: createPublicKey(publicPem) };
-    } catch {
-      return fail('PAYKIT_WECHATPAY_PUBLIC_KEY is not a PEM public key that parses');
-    }
+/** Public-key mode when either half is set (both must be), else certificate mode (undefined). */
+function publicKeyOf(
+  problems: Problems,
+  env: NodeJS.ProcessEnv,
+  functionDir: string,
+): ApiV3Config['wechatPayPublicKey'] {
+  const id = (env.PAYKIT_WECHATPAY_PUBLIC_KEY_ID ?? '').trim();
+  const publicPem = pem(problems, env, 'PAYKIT_WECHATPAY_PUBLIC_KEY', functionDir);
+  if (!id && !publicPem) return undefined;
+  if (!/^PUB_KEY_ID_\d+$/.test(id))
+    problems.add('PAYKIT_WECHATPAY_PUBLIC_KEY_ID must be PUB_KEY_ID_ and digits');
+  if (!publicPem) {
+    if (env.PAYKIT_WECHATPAY_PUBLIC_KEY_FILE) return undefined; // named above: the file is missing
+    return problems.add('PAYKIT_WECHATPAY_PUBLIC_KEY is not set (or set PAYKIT_WECHATPAY_PUBLIC_KEY_FILE)');
   }
+  try {
+    return { id, key: createPublicKey(publicPem) };
+  } catch {
+    return problems.add('PAYKIT_WECHATPAY_PUBLIC_KEY is not a PEM public key that parses');
+  }
+}
 
-  const baseUrl = (env.PAYKIT_APIV3_BASE_URL ?? '').trim() || PRODUCTION_BASE_URL;
-  if (!/^https?:\/\/[^/?#]+$/.test(baseUrl.replace(/\/$/, '')))
-    fail('PAYKIT_APIV3_BASE_URL must be a scheme and host');
-  const allowHttp = baseUrl !== PRODUCTION_BASE_URL;
-  const notify = notifyUrl(required(env, 'PAYKIT_NOTIFY_URL'), 'PAYKIT_NOTIFY_URL', allowHttp);
+export function loadApiV3Config(env: NodeJS.ProcessEnv, functionDir: string): ApiV3Config {
+  const problems = new Problems();
+  const mchid = problems.matching(
+    problems.required(env, 'PAYKIT_MCHID'),
+    /^\d{8,32}$/,
+    'PAYKIT_MCHID must be a merchant id (digits)',
+  );
+  const appid = problems.matching(
+    problems.required(env, 'PAYKIT_APPID'),
+    /^wx[0-9A-Za-z]{14,30}$/,
+    'PAYKIT_APPID must be a mini-program appid (wx…)',
+  );
+  const serialNo = problems.matching(
+    problems.required(env, 'PAYKIT_MCH_SERIAL_NO'),
+    /^[0-9A-Fa-f]{8,64}$/,
+    'PAYKIT_MCH_SERIAL_NO must be the certificate serial in hex',
+  );
+  const privateKey = privateKeyOf(problems, env, functionDir);
+  const apiV3Key = problems.required(env, 'PAYKIT_APIV3_KEY');
+  if (apiV3Key !== undefined && Buffer.byteLength(apiV3Key) !== 32)
+    problems.add('PAYKIT_APIV3_KEY must be 32 bytes (APIv3密钥)');
+  const wechatPayPublicKey = publicKeyOf(problems, env, functionDir);
+
+  const rawBase = (env.PAYKIT_APIV3_BASE_URL ?? '').trim() || PRODUCTION_BASE_URL;
+  const baseUrl = problems.matching(
+    rawBase.replace(/\/$/, ''),
+    /^https?:\/\/[^/?#]+$/,
+    'PAYKIT_APIV3_BASE_URL must be a scheme and host',
+  );
+  const allowHttp = rawBase !== PRODUCTION_BASE_URL;
+  const notify = notifyUrl(
+    problems,
+    problems.required(env, 'PAYKIT_NOTIFY_URL'),
+    'PAYKIT_NOTIFY_URL',
+    allowHttp,
+  );
   const refundNotify = (env.PAYKIT_REFUND_NOTIFY_URL ?? '').trim();
+  const refundNotifyUrl = refundNotify
+    ? notifyUrl(problems, refundNotify, 'PAYKIT_REFUND_NOTIFY_URL', allowHttp)
+    : notify && siblingRoute(notify, 'refund');
+
+  if (
+    problems.found.length ||
+    !mchid ||
+    !appid ||
+    !serialNo ||
+    !privateKey ||
+    !apiV3Key ||
+    !baseUrl ||
+    !notify ||
+    !refundNotifyUrl
+  ) {
+    throw new ServerError('NOT_CONFIGURED', problems.found.join('; '));
+  }
   return {
     mchid,
     appid,
@@ -136,10 +205,8 @@ export function loadApiV3Config(env: NodeJS.ProcessEnv, functionDir: string): Ap
     apiV3Key,
     ...(wechatPayPublicKey ? { wechatPayPublicKey } : {}),
     notifyUrl: notify,
-    refundNotifyUrl: refundNotify
-      ? notifyUrl(refundNotify, 'PAYKIT_REFUND_NOTIFY_URL', allowHttp)
-      : siblingRoute(notify, 'refund'),
-    baseUrl: baseUrl.replace(/\/$/, ''),
+    refundNotifyUrl,
+    baseUrl,
   };
 }
 
