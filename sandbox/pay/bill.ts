@@ -107,7 +107,7 @@ function* billLines(ctx: PayContext, type: BillType, dayStart: number, subMchId?
   if (type === 'ALL' || type === 'REFUND') {
     for (const r of records.refundsBetween(dayStart, end, subMchId)) {
       const t = records.trade(r.sub_mch_id, r.out_trade_no);
-      if (t) yield refundLine(ctx, t, r, type);
+      if (t) yield refundLine(ctx, t, r);
     }
   }
 }
@@ -159,13 +159,13 @@ function paymentLine(ctx: PayContext, t: TradeRow): Line {
   };
 }
 
-function refundLine(ctx: PayContext, t: TradeRow, r: RefundRow, type: BillType): Line {
+function refundLine(ctx: PayContext, t: TradeRow, r: RefundRow): Line {
   const fee = -feeOf(r.refund_fee, ctx.config.feeRate);
   return {
     // Object.assign, not spread: V8 copies objects with these (non-ASCII) keys very slowly by spread.
     cells: Object.assign(tradeCells(ctx, t), {
-      // In ALL bills a refund line is dated when the refund was accepted; REFUND bills have their own columns.
-      交易时间: displayTime(type === 'REFUND' ? (t.time_end ?? r.created_at) : r.created_at),
+      // Reference §8.5: a refund row is dated when the refund was asked for, in every bill type.
+      交易时间: displayTime(r.created_at),
       交易状态: 'REFUND',
       应结订单金额: '0.00',
       退款申请时间: displayTime(r.created_at),

@@ -144,6 +144,8 @@ describe('downloadBill', () => {
     expect(refunds.header).toHaveLength(29);
     expect(refunds.rows).toHaveLength(1);
     expect(refunds.rows[0][refunds.header.indexOf('退款申请时间')]).toBe('2024-03-15 14:00:00');
+    // §8.5: 交易时间 of a refund row is when the refund was asked for, not when the order was paid.
+    expect(refunds.rows[0][refunds.header.indexOf('交易时间')]).toBe('2024-03-15 14:00:00');
     expect(refunds.summary['退款总金额']).toBe('0.50');
     expect(await bill('20240315', { bill_type: 'WEEKLY' })).toMatchObject({
       json: { return_msg: 'invalid bill_type' },
