@@ -7,6 +7,7 @@
 // A TypeScript host (app.ts) gets the kit's .ts sources and typings/paykit; a JavaScript host (app.js,
 // or --js) gets the compiled .js from the kit's dist/miniprogram (run npm run build first).
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { allFiles, BuildError, CLOUD, MERCHANT_HOOKS, MP, posixRelative, readJson, SECRETS } from './context';
 import { bundleWithHooks, hooksApiFor } from './integrate-hooks';
@@ -342,9 +343,24 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
       : `${pkgRel} was created (the project had none) with ${VANT}: npm install, then DevTools 工具 → 构建 npm`,
     ...(appCallsConfigure(layout) ? [] : [appScriptTodo(appScriptName(layout), language)]),
     `${posixRelative(appRoot, optionsFile)}: your env id (cloud) or the sandbox URL (local)`,
-    `${posixRelative(appRoot, layout.cloudRoot)}: right-click each function → 上传并部署：云端安装依赖, then set PAYKIT_SUB_MCH_ID`,
+    ...(language === 'ts' && !resolvesFrom(hooksApi, 'wx-server-sdk')
+      ? [
+          `npm install --save-dev wx-server-sdk in the project root: ${posixRelative(appRoot, hooksApi)} takes its database type from it, and your tsc reads it`,
+        ]
+      : []),
+    `${posixRelative(appRoot, layout.cloudRoot)}: right-click each function → 上传并部署：云端安装依赖, then set each function's environment: PAYKIT_PROVIDER=apiv3 and the APIv3 variables for a new merchant (README, "Going live with APIv3"), or PAYKIT_SUB_MCH_ID for a merchant bound to cloudPay`,
   );
   return { language, copied, unchanged, edited, secrets, pagesAdded, todo };
+}
+
+/** Whether `file` would find package `name` (its types included) as Node and tsc resolve it. */
+function resolvesFrom(file: string, name: string): boolean {
+  try {
+    createRequire(file).resolve(`${name}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

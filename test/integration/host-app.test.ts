@@ -501,6 +501,21 @@ describe('a missed step is reported by the check (build/integrate-check.ts)', ()
     expect(fs.readFileSync(path.join(host, '.gitignore'), 'utf8')).toBe(ignored);
   });
 
+  test("the to-do: wx-server-sdk for a TypeScript host's tsc when it has none, and either provider's settings", () => {
+    const host = path.join(tmp, 'no-node-modules');
+    fs.cpSync(FIXTURE, host, { recursive: true });
+    const todo = integrateKit({ kitRoot: ROOT, appRoot: host, functions: false }).todo.join('\n');
+    expect(todo).toContain(
+      'npm install --save-dev wx-server-sdk in the project root: merchant/paykit-hooks-api.ts takes its database type from it',
+    );
+    expect(todo).toMatch(/PAYKIT_PROVIDER=apiv3 and the APIv3 variables .* or PAYKIT_SUB_MCH_ID/);
+    // With the package at hand (the other hosts link the repo's node_modules) it is not asked for.
+    const linked = copyHost('linked-node-modules');
+    expect(integrateKit({ kitRoot: ROOT, appRoot: linked, functions: false }).todo.join('\n')).not.toContain(
+      'wx-server-sdk',
+    );
+  });
+
   test('pages copied but not registered in app.json', () => {
     const host = copyHost('unregistered');
     const appJsonFile = path.join(host, 'miniprogram/app.json');
