@@ -9,7 +9,7 @@ import { randomBytes } from 'crypto';
 import { SandboxError } from '../errors';
 import type { Invocation } from '../runtime/functions';
 import type { Sandbox } from '../server';
-import { decodeOpenApiRequest, encodeOpenApiAnswer } from '../shipping/wire';
+import { decodeApiOptions, decodeOpenApiRequest, encodeOpenApiAnswer } from '../shipping/wire';
 import { fieldText, parseAdminBody, readBody, transportOf, type AdminParams } from './protocol';
 
 export async function handleAdmin(
@@ -98,8 +98,11 @@ async function perform(
     } catch {
       throw new SandboxError('INVALID_PARAM', 'requestData is not JSON');
     }
+    // Reference §1, sub-app option: `cloud.cloudPay({ appid })` pays for that mini-program.
+    const options = params.apiOptions;
+    const subApp = Buffer.isBuffer(options) ? decodeApiOptions(options) : '';
     const caller = {
-      appid: invocation?.caller.appid ?? sandbox.appId,
+      appid: subApp || (invocation?.caller.appid ?? sandbox.appId),
       openid: invocation?.caller.openid,
       envId: sandbox.envId,
     };

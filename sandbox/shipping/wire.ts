@@ -79,6 +79,15 @@ export function decodeOpenApiRequest(buf: Buffer): OpenApiRequest {
   return request;
 }
 
+/**
+ * Decodes `ApiOptions` { 1 appid }, which `cloud.cloudPay({ appid })` sends beside a pay call
+ * (resource sharing, 批量代开发): the mini-program to pay for; empty for the caller's own.
+ */
+export function decodeApiOptions(buf: Buffer): string {
+  const appid = fields(buf).find((f) => f.no === 1 && Buffer.isBuffer(f.value));
+  return appid ? (appid.value as Buffer).toString('utf8') : '';
+}
+
 function varint(n: number): Buffer {
   // Negative int32 values are sign-extended to 64 bits: ten bytes.
   let v = n < 0 ? BigInt.asUintN(64, BigInt(n)) : BigInt(n);

@@ -54,8 +54,11 @@ export interface PaySdk {
   base: string;
   envId: string;
   stop(): Promise<void>;
-  /** cloud.cloudPay[api](params) inside the `cloudpay` function, called as `openid`. */
-  cloudPay(api: string, params: Record<string, unknown>, openid?: string): Promise<SdkAnswer>;
+  /**
+   * cloud.cloudPay[api](params) inside the `cloudpay` function, called as `openid`; with `appid`,
+   * through the sub-app option `cloud.cloudPay({ appid })`.
+   */
+  cloudPay(api: string, params: Record<string, unknown>, openid?: string, appid?: string): Promise<SdkAnswer>;
   /** The `res` of a call that must have resolved. */
   ok(api: string, params: Record<string, unknown>): Promise<Record<string, unknown> & { data?: unknown }>;
   /** camelCase unifiedOrder parameters with a fresh outTradeNo and `flakyCallback` as the callback. */
@@ -88,12 +91,12 @@ export async function startPaySdk(
     base,
     envId: sandbox.envId,
     stop: () => sandbox.stop(),
-    cloudPay: async (api, params, openid = PAYER) => {
+    cloudPay: async (api, params, openid = PAYER, appid) => {
       // post() throws when the function itself fails (the gateway answers an error status).
       const answer = await post<{ ok: true; result: SdkAnswer }>(`${base}/gateway/call`, {
         name: 'cloudpay',
         openid,
-        data: { api, params },
+        data: { api, params, ...(appid ? { appid } : {}) },
       });
       return answer.result;
     },

@@ -20,6 +20,22 @@ afterAll(async () => {
 const close = (outTradeNo: unknown) =>
   sdk.ok('closeOrder', { subMchId: SUB_MCH_ID, outTradeNo, nonceStr: 'c' });
 
+test('the sub-app option cloud.cloudPay({ appid }) orders and signs for that mini-program (reference §1)', async () => {
+  const other = 'wx5a1b2c3d4e5f6a7b';
+  const answer = await sdk.cloudPay('unifiedOrder', sdk.orderParams(), PAYER, other);
+  if (!answer.ok) throw new Error(answer.errMsg);
+  expect(answer.res).toEqual(
+    expect.objectContaining({
+      resultCode: 'SUCCESS',
+      subAppid: other,
+      payment: expect.objectContaining({ appId: other }),
+    }),
+  );
+  // Without it, the caller's own mini-program, as before.
+  const own = await sdk.ok('unifiedOrder', sdk.orderParams());
+  expect(own.subAppid).not.toBe(other);
+});
+
 describe('queryOrder', () => {
   test('an unknown order is ORDERNOTEXIST (resolved, errCode still 0)', async () => {
     const res = await sdk.queryOrder('NOSUCHORDER0001');
