@@ -52,6 +52,11 @@ export class DocStore {
   private tainted = new Map<string, Set<string>>();
   /** Collections written since the database last reported its writes (CloudDatabase.onWrite). */
   readonly touched = new Set<string>();
+  /**
+   * Inside transaction(): how to take back each change made to the sets above, so that a rollback
+   * leaves them as it leaves the tables (a collection rolled back must not stay listed).
+   */
+  private undo?: Array<() => void>;
 
   constructor(readonly sqlite: Database.Database) {
     sqlite.function(KEY_FUNCTION, { deterministic: true }, sqlKeyFunction);
@@ -79,6 +84,31 @@ export class DocStore {
     for (const r of tainted) this.setOf(this.tainted, r.collection).add(r.field);
   }
 
+  /**
+   * Runs `fn` in one SQLite transaction (a savepoint when nested); if it throws, the tables and
+   * the in-memory bookkeeping are both as they were before it.
+   */
+  transaction<T>(fn: () => T): T {
+    const outermost = this.undo === undefined;
+    const undo = (this.undo ??= []);
+    const mark = undo.length;
+    try {
+      return this.sqlite.transaction(fn)();
+    } catch (err) {
+      for (const step of undo.splice(mark).reverse()) step();
+      throw err;
+    } finally {
+      if (outermost) this.undo = undefined;
+    }
+  }
+
+  /** Adds `item` to `set`, to be taken back if the transaction it is part of rolls back. */
+  private addUndoably(set: Set<string>, item: string): void {
+    if (set.has(item)) return;
+    set.add(item);
+    this.undo?.push(() => set.delete(item));
+  }
+
   private setOf(map: Map<string, Set<string>>, collection: string): Set<string> {
     let set = map.get(collection);
     if (!set) map.set(collection, (set = new Set()));
@@ -86,7 +116,7 @@ export class DocStore {
   }
 
   private addIndexed(collection: string, field: string): void {
-    this.setOf(this.indexed, collection).add(field);
+    this.addUndoably(this.setOf(this.indexed, collection), field);
   }
 
   has(collection: string): boolean {
@@ -105,7 +135,7 @@ export class DocStore {
       .exec(`CREATE TABLE IF NOT EXISTS ${t} (rowid INTEGER PRIMARY KEY AUTOINCREMENT, _id TEXT NOT NULL UNIQUE,
       v INTEGER NOT NULL, doc TEXT NOT NULL)`);
     this.sqlite.prepare('INSERT OR IGNORE INTO _cloud_collections VALUES (?, ?)').run(collection, now);
-    this.collections.add(collection);
+    this.addUndoably(this.collections, collection);
     return true;
   }
 
@@ -155,7 +185,7 @@ export class DocStore {
 
   private taint(collection: string, field: string): void {
     this.sqlite.prepare('INSERT OR IGNORE INTO _cloud_tainted VALUES (?, ?)').run(collection, field);
-    this.setOf(this.tainted, collection).add(field);
+    this.addUndoably(this.setOf(this.tainted, collection), field);
   }
 
   /** Records taint for the indexed fields of a document about to be written. */
