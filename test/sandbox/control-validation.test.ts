@@ -80,6 +80,9 @@ const CASES: Case[] = [
   ['GET', '/gateway/call', undefined, 405, 'METHOD_NOT_ALLOWED', /takes POST/],
   ['POST', '/gateway/nothing', {}, 404, 'NOT_FOUND', /POST \/gateway\/call, \/gateway\/pay/],
   ['GET', '/nothing', undefined, 404, 'NOT_FOUND', /no route for GET \/nothing/],
+  ['GET', '/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the path holds a malformed percent-escape: "\/%E0%A4%A"/],
+  ['GET', '/paykit/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the path holds a malformed percent-escape/],
+  ['GET', '/sandbox/dashboard/orders/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the order number holds a malformed percent-escape: "%E0%A4%A"/],
 ];
 
 describe('every bad input is a 4xx in the one error shape, naming the valid values', () => {
