@@ -82,6 +82,7 @@ const CASES: Case[] = [
   ['GET', '/nothing', undefined, 404, 'NOT_FOUND', /no route for GET \/nothing/],
   ['GET', '/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the path holds a malformed percent-escape: "\/%E0%A4%A"/],
   ['GET', '/paykit/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the path holds a malformed percent-escape/],
+  ['GET', '/sandbox/dashboard/orders?cursor=9999999999999999_PK', undefined, 400, 'INVALID_PARAM', /cursor is not one this route gave/],
   ['GET', '/sandbox/dashboard/orders/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the order number holds a malformed percent-escape: "%E0%A4%A"/],
 ];
 
