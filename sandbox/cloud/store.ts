@@ -42,6 +42,12 @@ export function checkCollectionName(name: unknown): string {
   if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
     throw invalidParam(`invalid collection name ${JSON.stringify(name)}: use 1-128 letters, digits, _ or -`);
   }
+  // Collections travel as the keys of a JSON object (export, import), where this one is not a key
+  // but the object's prototype: it vanished from every export. WeChat's rules for names are not
+  // on record, so the sandbox refuses it rather than emulate a name it cannot round-trip.
+  if (name === '__proto__') {
+    throw invalidParam('invalid collection name "__proto__": it cannot be a key of the exported JSON');
+  }
   return name;
 }
 

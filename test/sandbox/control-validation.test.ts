@@ -38,6 +38,7 @@ const CASES: Case[] = [
   ['POST', '/sandbox/db/import', { orders: 'x' }, 400, 'INVALID_PARAM', /orders must be an array of documents/],
   ['POST', '/sandbox/db/import', { orders: [1] }, 400, 'INVALID_PARAM', /must be an object/],
   ['POST', '/sandbox/db/import', { 'bad name!': [] }, 400, 'INVALID_PARAM', /invalid collection name/],
+  ['POST', '/sandbox/db/import', '{"__proto__":[{"_id":"x"}]}', 400, 'INVALID_PARAM', /invalid collection name "__proto__"/],
   ['POST', '/sandbox/db/import?replace=yes', {}, 400, 'INVALID_PARAM', /replace must be one of 1, 0, true, false/],
   ['GET', '/sandbox/db/export?collections=a%20b', undefined, 400, 'INVALID_PARAM', /invalid collection name/],
   ['GET', '/sandbox/db/bad%20name/x', undefined, 400, 'INVALID_PARAM', /invalid collection name/],

@@ -66,3 +66,29 @@ test('an import refused for one bad document creates no collection, and every re
   });
   expect((await exported()).paykit_bills).toEqual([{ _id: 'bill-20240506', day: '2024-05-06' }]);
 });
+
+test('a collection named __proto__ is refused, by import and by the SDK alike, so no export loses it', async () => {
+  const before = await exported();
+  // Written out: in an object literal __proto__ would set the prototype, not a key.
+  const refused = await send<SandboxErrorAnswer>(
+    'POST',
+    `${base}/sandbox/db/import`,
+    '{"zkept":[{"_id":"k"}],"__proto__":[{"_id":"x","n":1}]}',
+  );
+  expect(refused.status).toBe(400);
+  expect(refused.body.error).toMatchObject({
+    code: 'INVALID_PARAM',
+    message: expect.stringMatching(/invalid collection name "__proto__"/),
+  });
+  expect(await exported()).toEqual(before);
+
+  const sdkError = await db
+    .collection('__proto__')
+    .add({ data: { n: 1 } })
+    .then(
+      () => undefined,
+      (err: Error) => err,
+    );
+  expect(sdkError?.message).toMatch(/invalid collection name "__proto__"/);
+  expect(await collectionNames()).not.toContain('__proto__');
+});
