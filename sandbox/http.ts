@@ -45,6 +45,15 @@ export function badRequest(message: string): SandboxError {
   return new SandboxError('INVALID_PARAM', message, 400);
 }
 
+/** `text` (a path or one of its segments) percent-decoded; a malformed escape is a 400, not a URIError. */
+export function decodePath(text: string, what = 'the path'): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw badRequest(`${what} holds a malformed percent-escape: ${JSON.stringify(text)}`);
+  }
+}
+
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readBody(req);
   if (!body.length) return {};

@@ -19,7 +19,7 @@ import { serveDashboard } from './dashboard/static';
 import { SandboxEvents } from './events';
 import { handleControl } from './gateway/control';
 import { handleGateway } from './gateway/gateway';
-import { sendError } from './http';
+import { decodePath, sendError } from './http';
 import { prepareMerchant } from './merchant';
 import { DEFAULT_NOTIFY_PATH, kitEnvironment, writeKitConfig } from './merchant-files';
 import { APIV3_ENV } from './pay/context';
@@ -248,6 +248,8 @@ async function route(
     return handleControl(sandbox, req, res, pathname);
   if (pathname.startsWith('/v3/')) return sandbox.v3.handle(req, res);
   if (serveDashboard(req, res, pathname)) return;
+  // The HTTP access service decodes the path to match its routes: a malformed escape is refused here.
+  decodePath(pathname);
   if (await sandbox.access.handleHttp(req, res)) return;
   throw new SandboxError(
     'NOT_FOUND',

@@ -134,7 +134,7 @@ export class CloudDatabase {
     const coll = P.collectionOf(p);
     const view = this.viewFor(p, coll);
     if (view !== this.base) return fn(view, coll);
-    return this.sqlite.transaction(() => fn(view, coll))();
+    return this.store.transaction(() => fn(view, coll));
   }
 
   private rowsOf(
@@ -255,7 +255,7 @@ export class CloudDatabase {
   private commit(p: P.Params): Body {
     const tx = this.txs.get(p.transactionId);
     try {
-      this.sqlite.transaction(() => tx.apply(this.clock.now()))();
+      this.store.transaction(() => tx.apply(this.clock.now()));
     } finally {
       this.txs.end(tx.id);
     }
@@ -264,9 +264,9 @@ export class CloudDatabase {
 
   ensureIndexes(specs: IndexSpec[]): void {
     if (!Array.isArray(specs)) throw invalidParam('index declarations must be an array');
-    this.sqlite.transaction(() => {
+    this.store.transaction(() => {
       for (const spec of specs) this.store.ensureIndex(spec, this.clock.now());
-    })();
+    });
   }
 
   /** Seeds documents ({ [collection]: doc[] }, relaxed EJSON). Existing `_id`s are overwritten. */

@@ -16,7 +16,7 @@ export function importSeed(
   opts: { replace?: boolean },
 ): void {
   if (!isPlainObject(data)) throw invalidParam('seed data must be an object of collections');
-  sqlite.transaction(() => {
+  store.transaction(() => {
     for (const [name, docs] of Object.entries(data)) {
       const coll = checkCollectionName(name);
       if (!Array.isArray(docs)) throw invalidParam(`seed ${coll} must be an array of documents`);
@@ -32,7 +32,7 @@ export function importSeed(
         else store.insert(coll, idKey(id), full, now);
       });
     }
-  })();
+  });
 }
 
 /** Every document of the named collections (all by default), in insertion order. */

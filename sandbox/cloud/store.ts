@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { SandboxError } from '../errors';
+import { RollbackJournal } from './journal';
 import { COMPLEX, KEY_FUNCTION, keyAtPath, keyExpr, sqlKeyFunction } from './keys';
 import { decodeValue, type Doc, invalidParam, stringifyEJSON } from './values';
 import { statement } from './statements';
@@ -31,7 +32,8 @@ export interface IndexSpec {
   unique?: boolean;
 }
 
-const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+// In the exported JSON __proto__ is the prototype, not a key: such a collection vanished from exports.
+const COLLECTION_NAME = /^(?!__proto__$)[A-Za-z0-9_-]{1,128}$/;
 const FIELD_PATH = /^[^.$\s][^\s]*$/;
 
 export function tableName(collection: string): string {
@@ -40,7 +42,9 @@ export function tableName(collection: string): string {
 
 export function checkCollectionName(name: unknown): string {
   if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
-    throw invalidParam(`invalid collection name ${JSON.stringify(name)}: use 1-128 letters, digits, _ or -`);
+    throw invalidParam(
+      `invalid collection name ${JSON.stringify(name)}: use 1-128 letters, digits, _ or -, but not __proto__`,
+    );
   }
   return name;
 }
@@ -52,6 +56,8 @@ export class DocStore {
   private tainted = new Map<string, Set<string>>();
   /** Collections written since the database last reported its writes (CloudDatabase.onWrite). */
   readonly touched = new Set<string>();
+  /** Takes back what a rolled-back transaction added to the sets above. */
+  private journal = new RollbackJournal();
 
   constructor(readonly sqlite: Database.Database) {
     sqlite.function(KEY_FUNCTION, { deterministic: true }, sqlKeyFunction);
@@ -79,6 +85,11 @@ export class DocStore {
     for (const r of tainted) this.setOf(this.tainted, r.collection).add(r.field);
   }
 
+  /** Runs `fn` in one SQLite transaction (a savepoint when nested) that also rolls back the sets above. */
+  transaction<T>(fn: () => T): T {
+    return this.journal.run(this.sqlite, fn);
+  }
+
   private setOf(map: Map<string, Set<string>>, collection: string): Set<string> {
     let set = map.get(collection);
     if (!set) map.set(collection, (set = new Set()));
@@ -86,7 +97,7 @@ export class DocStore {
   }
 
   private addIndexed(collection: string, field: string): void {
-    this.setOf(this.indexed, collection).add(field);
+    this.journal.add(this.setOf(this.indexed, collection), field);
   }
 
   has(collection: string): boolean {
@@ -105,7 +116,7 @@ export class DocStore {
       .exec(`CREATE TABLE IF NOT EXISTS ${t} (rowid INTEGER PRIMARY KEY AUTOINCREMENT, _id TEXT NOT NULL UNIQUE,
       v INTEGER NOT NULL, doc TEXT NOT NULL)`);
     this.sqlite.prepare('INSERT OR IGNORE INTO _cloud_collections VALUES (?, ?)').run(collection, now);
-    this.collections.add(collection);
+    this.journal.add(this.collections, collection);
     return true;
   }
 
@@ -155,7 +166,7 @@ export class DocStore {
 
   private taint(collection: string, field: string): void {
     this.sqlite.prepare('INSERT OR IGNORE INTO _cloud_tainted VALUES (?, ?)').run(collection, field);
-    this.setOf(this.tainted, collection).add(field);
+    this.journal.add(this.setOf(this.tainted, collection), field);
   }
 
   /** Records taint for the indexed fields of a document about to be written. */

@@ -82,9 +82,14 @@ export function ordersFilter(q: URLSearchParams): OrdersFilter {
   };
 }
 
+/** The latest instant a Date holds (ms since the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
 function parseCursor(cursor: string): { at: number; orderNo: string } {
   const m = /^(\d{1,16})_([A-Za-z0-9_-]{1,64})$/.exec(cursor);
-  if (!m) throw badRequest('cursor is not one this route gave (take nextCursor of the previous page)');
+  // Sixteen digits can be past the last Date: the query's Invalid Date would have no key.
+  if (!m || Number(m[1]) > MAX_DATE_MS)
+    throw badRequest('cursor is not one this route gave (take nextCursor of the previous page)');
   return { at: Number(m[1]), orderNo: m[2] };
 }
 

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { LocalUser, Overview, TradeRowView, TradesPage } from '../../typings/sandbox/dashboard';
 import { LOCAL_USERS } from '../commands/call-commands';
 import { SandboxError } from '../errors';
-import { oneOf, sendJson } from '../http';
+import { decodePath, oneOf, sendJson } from '../http';
 import { APIV3_ENV } from '../pay/context';
 import type { Sandbox } from '../server';
 import { countByStatus, listOrders, ordersFilter } from './orders';
@@ -77,7 +77,7 @@ export async function handleDashboard(
     return sendJson(res, 200, listOrders(sandbox.db, ordersFilter(url.searchParams)));
   }
   if (what === 'orders' && id !== undefined && !more.length) {
-    return sendJson(res, 200, orderTimeline(sandbox, decodeURIComponent(id)));
+    return sendJson(res, 200, orderTimeline(sandbox, decodePath(id, 'the order number')));
   }
   if (what === 'trades' && id === undefined) return sendJson(res, 200, trades(sandbox, url.searchParams));
   throw new SandboxError('NOT_FOUND', `no dashboard route GET ${rest.join('/')} (${ROUTES})`, 404);

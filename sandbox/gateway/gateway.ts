@@ -28,7 +28,8 @@ export async function handleGateway(
   res: ServerResponse,
   pathname: string,
 ): Promise<void> {
-  if (req.method === 'OPTIONS') return void sendJson(res, 204, null);
+  // A 204 has no body, so no content-type or content-length either (RFC 9110 §15.3.5, §8.6).
+  if (req.method === 'OPTIONS') return void res.writeHead(204).end();
   const route = pathname === '/gateway/call' || pathname === '/gateway/pay' ? pathname : undefined;
   if (!route) {
     throw new SandboxError(

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { SandboxError } from '../errors';
 import { FunctionChaos, isDue, struckAt, type Doom, type KillMode } from './chaos';
+import { checkEvent } from './event';
 import type { InvokeMessage, LogLine } from './messages';
 import { InvocationLog } from './invocation-log';
 import { baseEnv, checkDependencies, invocationEnv } from './environment';
@@ -104,6 +105,7 @@ export class FunctionRuntime {
         404,
       );
     }
+    checkEvent(name, event);
     const { timeout } = this.cachedConfig(name, codeStamp);
     const requestId = randomBytes(16).toString('hex');
     const token = randomBytes(24).toString('base64url');
@@ -132,6 +134,14 @@ export class FunctionRuntime {
     };
     try {
       const reply = await runInvocation(instance, msg, timeout * 1000);
+      if (reply.type === 'unsent') {
+        // Nothing ran, and an event that cannot be serialised must not go into the log either.
+        throw new SandboxError(
+          'INVALID_PARAM',
+          `the cloud cannot pass the event to ${name}: ${reply.message}`,
+          400,
+        );
+      }
       const record = {
         requestId,
         name,

@@ -37,7 +37,12 @@ export interface Worker {
   forkToReadyMs: number;
 }
 
-export type RunReply = WorkerReply | { type: 'lost'; message: string };
+export type RunReply =
+  | WorkerReply
+  /** The instance died or timed out during the invocation: it is dead. */
+  | { type: 'lost'; message: string }
+  /** The invocation could not be sent (its message does not serialise): the instance never saw it. */
+  | { type: 'unsent'; message: string };
 
 const WORKER = path.join(__dirname, __filename.endsWith('.ts') ? 'worker.ts' : 'worker.js');
 
@@ -134,12 +139,19 @@ export function runInvocation(instance: Instance, msg: InvokeMessage, timeoutMs:
     }, timeoutMs);
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send(msg, (err) => {
-      if (err) {
-        instance.dead = true;
-        finish({ type: 'lost', message: `the function instance is gone (${err.message})` });
-      }
-    });
+    try {
+      child.send(msg, (err) => {
+        if (err) {
+          instance.dead = true;
+          finish({ type: 'lost', message: `the function instance is gone (${err.message})` });
+        }
+      });
+    } catch (err) {
+      // Serialising the message threw before anything was written: the instance is as it was, and
+      // neither the timer nor the listeners may outlive this call (the timer would kill whatever
+      // the instance runs next).
+      finish({ type: 'unsent', message: `the invocation could not be sent (${(err as Error).message})` });
+    }
   });
 }
 

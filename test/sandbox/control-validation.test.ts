@@ -38,6 +38,7 @@ const CASES: Case[] = [
   ['POST', '/sandbox/db/import', { orders: 'x' }, 400, 'INVALID_PARAM', /orders must be an array of documents/],
   ['POST', '/sandbox/db/import', { orders: [1] }, 400, 'INVALID_PARAM', /must be an object/],
   ['POST', '/sandbox/db/import', { 'bad name!': [] }, 400, 'INVALID_PARAM', /invalid collection name/],
+  ['POST', '/sandbox/db/import', '{"__proto__":[{"_id":"x"}]}', 400, 'INVALID_PARAM', /invalid collection name "__proto__"/],
   ['POST', '/sandbox/db/import?replace=yes', {}, 400, 'INVALID_PARAM', /replace must be one of 1, 0, true, false/],
   ['GET', '/sandbox/db/export?collections=a%20b', undefined, 400, 'INVALID_PARAM', /invalid collection name/],
   ['GET', '/sandbox/db/bad%20name/x', undefined, 400, 'INVALID_PARAM', /invalid collection name/],
@@ -80,6 +81,10 @@ const CASES: Case[] = [
   ['GET', '/gateway/call', undefined, 405, 'METHOD_NOT_ALLOWED', /takes POST/],
   ['POST', '/gateway/nothing', {}, 404, 'NOT_FOUND', /POST \/gateway\/call, \/gateway\/pay/],
   ['GET', '/nothing', undefined, 404, 'NOT_FOUND', /no route for GET \/nothing/],
+  ['GET', '/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the path holds a malformed percent-escape: "\/%E0%A4%A"/],
+  ['GET', '/paykit/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the path holds a malformed percent-escape/],
+  ['GET', '/sandbox/dashboard/orders?cursor=9999999999999999_PK', undefined, 400, 'INVALID_PARAM', /cursor is not one this route gave/],
+  ['GET', '/sandbox/dashboard/orders/%E0%A4%A', undefined, 400, 'INVALID_PARAM', /the order number holds a malformed percent-escape: "%E0%A4%A"/],
 ];
 
 describe('every bad input is a 4xx in the one error shape, naming the valid values', () => {

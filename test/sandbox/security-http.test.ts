@@ -6,6 +6,7 @@
  * `Host`) to read the database. Every refusal leaves the data as it was, and the real wx-server-sdk
  * inside the functions still works. The sandbox exposed with --host: security-exposed.test.ts.
  */
+import * as net from 'net';
 import { readDoc } from '../helpers/control';
 import { EVIL, JSON_TYPE, PRICE_ATTACK, errorOf, raw } from '../helpers/raw-http';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
@@ -174,6 +175,25 @@ describe('a sandbox on loopback (npm start)', () => {
     expect((await raw(base, 'GET', '/sandbox/status', { origin: `http://localhost:${port}` })).status).toBe(
       403,
     );
+  });
+
+  test('a preflight to the gateway is a 204 with nothing after its head, not even a length', async () => {
+    // The response as bytes: the client library would hide a length a 204 must not have.
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () =>
+        socket.end(
+          `OPTIONS /gateway/call HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+            `Origin: http://127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 204 No Content\r\n/);
+    expect(head).not.toMatch(/^content-(length|type):/im);
+    expect(head.endsWith('\r\n\r\n')).toBe(true);
   });
 
   test('the real wx-server-sdk inside the functions still works (database and cloudPay)', async () => {

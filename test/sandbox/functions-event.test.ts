@@ -1,0 +1,91 @@
+/** @jest-environment node */
+/**
+ * An event the cloud cannot pass to a function (nested thousands of levels deep: 10 KB of
+ * brackets, which no serialiser can recurse through) is the caller's bad parameter, refused before
+ * any instance is involved, and it harms no one else: the next caller of the same function gets a
+ * healthy instance that is not killed under it.
+ */
+import { get, send, type SandboxErrorAnswer } from '../helpers/control';
+import { buildFixtureFunctions } from '../helpers/fixtures';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+let sandbox: SandboxProcess;
+let base: string;
+
+interface CallAnswer {
+  ok?: true;
+  result?: Record<string, unknown>;
+  error?: SandboxErrorAnswer['error'];
+}
+interface LogRecord {
+  cold: boolean;
+  error?: string;
+  result?: unknown;
+}
+
+/** `levels` arrays, each inside the one before: written out, as JSON.stringify would overflow. */
+const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+/** A gateway call with the event's JSON written by hand. */
+const callRaw = (name: string, openid: string, dataJson: string) =>
+  send<CallAnswer>(
+    'POST',
+    `${base}/gateway/call`,
+    `{"name":${JSON.stringify(name)},"openid":${JSON.stringify(openid)},"data":${dataJson}}`,
+  );
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess({
+    args: ['--functions', buildFixtureFunctions(['sleeper', 'whoami'])],
+  });
+  base = sandbox.url;
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+test('a deeply nested event is a 400 from the gateway and the control route, and the next caller of the function is not harmed', async () => {
+  const refused = await callRaw('sleeper', 'o-attacker', `{"a":${nested(5200)}}`);
+  expect(refused.status).toBe(400);
+  expect(refused.body.error).toMatchObject({ code: 'INVALID_PARAM', errCode: -501007 });
+  expect(refused.body.error?.message).toMatch(/nests objects or arrays more than 100 levels deep/);
+  expect(refused.body.error?.errMsg).toMatch(/^cloud\.callFunction:fail -501007 /);
+
+  const control = await send<CallAnswer>(
+    'POST',
+    `${base}/sandbox/functions/sleeper/invoke`,
+    `{"data":${nested(5200)}}`,
+  );
+  expect(control.status).toBe(400);
+  expect(control.body.error).toMatchObject({ code: 'INVALID_PARAM' });
+  expect(control.body.error?.message).toMatch(/more than 100 levels deep/);
+
+  // sleeper's timeout is 1 s of real time (an instance's timeout runs on the wall clock, not the
+  // sandbox clock): two calls of 0.7 s on one instance outlast any timer the refused calls armed.
+  for (const ms of [700, 700]) {
+    const answer = await callRaw('sleeper', 'o-victim', JSON.stringify({ ms }));
+    expect(answer).toEqual({
+      status: 200,
+      body: expect.objectContaining({ ok: true, result: { slept: ms } }),
+    });
+  }
+  const { logs } = await get<{ logs: LogRecord[] }>(`${base}/sandbox/logs?name=sleeper`);
+  // The refused events never reached an instance, and the one that ran both calls was never
+  // killed (the second call was warm on it).
+  expect(logs).toEqual([
+    expect.objectContaining({ cold: true, result: { slept: 700 } }),
+    expect.objectContaining({ cold: false, result: { slept: 700 } }),
+  ]);
+  expect(logs.filter((l) => l.error)).toEqual([]);
+});
+
+test('an event nested 100 levels deep still reaches the function; one level more does not', async () => {
+  // The event object itself is the first level: `a` holds the other 99.
+  const within = await callRaw('whoami', 'o-deep', `{"tag":"deep","a":${nested(99)}}`);
+  expect(within.status).toBe(200);
+  expect(within.body.result).toMatchObject({ tag: 'deep' });
+  const over = await callRaw('whoami', 'o-deep', `{"tag":"deeper","a":${nested(100)}}`);
+  expect(over.status).toBe(400);
+  expect(over.body.error?.code).toBe('INVALID_PARAM');
+});
