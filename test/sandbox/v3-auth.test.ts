@@ -152,11 +152,12 @@ describe('request signatures', () => {
 });
 
 describe('signed answers', () => {
-  it('signs every 2xx, including the empty 204 of close, with the WeChat Pay public key by default', async () => {
-    const order = await client.order('V3AUTH0003');
+  it('signs every 2xx, including the empty 204 of close, with the WeChat Pay public key the request names', async () => {
+    const byKey = new V3Client(sandbox.url, merchant, merchant.publicKeyId);
+    const order = await byKey.order('V3AUTH0003');
     expect(order.headers.get('wechatpay-serial')).toBe(merchant.publicKeyId);
     expect(order.verified).toBe(true);
-    const close = await client.post('/v3/pay/transactions/out-trade-no/V3AUTH0003/close', {
+    const close = await byKey.post('/v3/pay/transactions/out-trade-no/V3AUTH0003/close', {
       mchid: merchant.mchid,
     });
     expect(close.status).toBe(204);

@@ -134,13 +134,18 @@ export function signingKey(merchant: MerchantProfile, mode: SignMode): SigningKe
 }
 
 /**
- * §2.3: answers are signed by the key the request's `Wechatpay-Serial` names, else by the merchant's
- * mode. A serial naming neither of the merchant's keys is refused.
+ * §2.3: answers are signed by the key the request's `Wechatpay-Serial` names. Without the header
+ * WeChat signs with its platform certificate, which a public-key-only merchant cannot verify (§15
+ * pitfall, WxJava#3548); `answerKeyWithoutSerial: 'signMode'` signs by the merchant's mode instead
+ * (§11 "or when configured"). A serial naming neither of the merchant's keys is refused.
  */
 export function answerMode(merchant: MerchantProfile, config: V3Config, requestSerial?: string): SignMode {
-  const fallback: SignMode =
-    merchant.signMode === 'certificate' && merchant.hasPlatformCertificate ? 'certificate' : 'publicKey';
-  if (!requestSerial) return fallback;
+  if (!requestSerial) {
+    if (config.answerKeyWithoutSerial === 'platformCertificate') return 'certificate';
+    return merchant.signMode === 'certificate' && merchant.hasPlatformCertificate
+      ? 'certificate'
+      : 'publicKey';
+  }
   if (requestSerial === merchant.publicKeyId) return 'publicKey';
   if (merchant.hasPlatformCertificate && requestSerial.toUpperCase() === merchant.platformSerial) {
     return 'certificate';

@@ -7,6 +7,9 @@ export interface V3Config {
   notifyUrlSchemes: 'https' | 'https+loopback' | 'any';
   /** §15: a request's `Wechatpay-Serial` naming no key of the merchant: INVALID_REQUEST (docs) or PARAM_ERROR. */
   wrongSerialCode: 'INVALID_REQUEST' | 'PARAM_ERROR';
+  /** §2.3/§11: the key that signs the answer to a request without `Wechatpay-Serial`: the platform
+   *  certificate (WeChat; a public-key-only merchant cannot verify it, §15) or the merchant's mode. */
+  answerKeyWithoutSerial: 'platformCertificate' | 'signMode';
   /** §15: `/v3/certificates` for a merchant without platform certificates: 404 (default), 500 or 403. */
   certificatesWithoutPlatformCert: 404 | 500 | 403;
   /** §1.3 UNCONFIRMED: reject requests whose timestamp is this many seconds off; 0 = no check. */
@@ -50,6 +53,7 @@ export interface V3Config {
 export const DEFAULT_V3_CONFIG: V3Config = {
   notifyUrlSchemes: 'https+loopback',
   wrongSerialCode: 'INVALID_REQUEST',
+  answerKeyWithoutSerial: 'platformCertificate',
   certificatesWithoutPlatformCert: 404,
   requestTimestampWindowSec: 0,
   rejectReplayedNonce: false,
