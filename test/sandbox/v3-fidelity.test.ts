@@ -68,3 +68,39 @@ describe('the key that signs an answer (reference §2.3, §15)', () => {
     }
   });
 });
+
+describe('errors in the v3 shape (reference §8.2)', () => {
+  it('refuses a notify_url the pattern admits but no URL parser does with 400 PARAM_ERROR', async () => {
+    const a = await client.order('V3FID0201', { notify_url: 'http://127.0.0.1:99999/n' });
+    expect(a.status).toBe(400);
+    expect(a.json).toMatchObject({
+      code: 'PARAM_ERROR',
+      message: expect.stringMatching(/\/body\/notify_url/),
+    });
+    expect(a.headers.get('request-id')).toMatch(/^[0-9A-F]+$/);
+    const b = await client.post('/v3/refund/domestic/refunds', {
+      out_trade_no: 'V3FID0201',
+      out_refund_no: 'V3FIDR0201',
+      notify_url: 'https://a.com:99999/x',
+      amount: { refund: 1, total: 100, currency: 'CNY' },
+    });
+    expect(b.status).toBe(400);
+    expect(b.json).toMatchObject({ code: 'PARAM_ERROR', message: expect.stringMatching(/退款结果回调url/) });
+    expect(b.headers.get('request-id')).toBeTruthy();
+  });
+
+  it('answers an unexpected failure as 500 SYSTEM_ERROR with a Request-ID, not in the sandbox’s shape', async () => {
+    const file = path.join(sandbox.dataDir, 'merchant', 'merchant.json');
+    const saved = fs.readFileSync(file);
+    fs.writeFileSync(file, '{"mchid": '); // a half-written merchant file
+    try {
+      const a = await client.get('/v3/certificates');
+      expect(a.status).toBe(500);
+      expect(a.json).toEqual({ code: 'SYSTEM_ERROR', message: '系统错误' });
+      expect(a.headers.get('request-id')).toBeTruthy();
+    } finally {
+      fs.writeFileSync(file, saved);
+    }
+    expect((await client.get('/v3/certificates')).status).toBe(200);
+  });
+});

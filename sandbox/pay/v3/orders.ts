@@ -24,13 +24,22 @@ function prepayId(now: number): string {
   return `wx${compactTime(now)}${randomBytes(9).toString('hex')}00`;
 }
 
-export function checkNotifyUrl(scope: V3Scope, url: string, path = 'notify_url'): void {
-  const parsed = new URL(url);
+export function checkNotifyUrl(scope: V3Scope, url: string, path = 'notify_url', label = '通知地址'): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The pattern admits what no URL parser does (a port over 65535, a bad host): still PARAM_ERROR.
+    throw paramError(`输入源“/body/${path}”映射到值字段“${label}”字符串规则校验失败，不是合法的URL`, {
+      location: 'body',
+      value: url,
+    });
+  }
   const scheme = parsed.protocol;
   const rule = scope.config.notifyUrlSchemes;
   const loopback = LOOPBACK.test(parsed.hostname);
   if (scheme === 'https:' || rule === 'any' || (rule === 'https+loopback' && loopback)) return;
-  throw paramError(`输入源“/body/${path}”映射到值字段“通知地址”字符串规则校验失败，通知地址必须是https地址`, {
+  throw paramError(`输入源“/body/${path}”映射到值字段“${label}”字符串规则校验失败，通知地址必须是https地址`, {
     location: 'body',
     value: url,
   });

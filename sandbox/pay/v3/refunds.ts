@@ -65,7 +65,7 @@ export function createRefund(scope: V3Scope, body: Json): { answer: Json; create
     throw paramError('退款资金来源取值错误', { location: 'body', value: funds });
   }
   if (refundFee <= 0 || total <= 0) throw paramError('退款金额必须大于0', { location: 'body' });
-  if (notifyUrl !== undefined) checkNotifyUrl(scope, notifyUrl);
+  if (notifyUrl !== undefined) checkNotifyUrl(scope, notifyUrl, 'notify_url', '退款结果回调url');
   const notifyAt = notifyUrl ?? (scope.config.refundNotifyUrl || undefined);
   const mchid = merchant.mchid;
   let answer: Fields;

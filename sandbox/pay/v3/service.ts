@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import * as fs from 'fs';
 import { readBody } from '../../cloud/protocol';
+import { SandboxError } from '../../errors';
 import { merchantFile, loadOrCreateMerchant, type MerchantProfile } from '../../merchant';
 import type Database from 'better-sqlite3';
 import { ApiFaults, type ApiFault } from '../faults';
@@ -30,6 +31,24 @@ export interface V3ServiceOptions {
   /** The sandbox's own base URL (known once it listens). */
   baseUrl: () => string;
   internal: InternalTarget;
+}
+
+function requestQuery(url: string): URLSearchParams {
+  try {
+    return new URL(url, 'http://sandbox').searchParams;
+  } catch {
+    throw new V3Error(400, 'INVALID_REQUEST', '请求的URL格式错误', { location: 'path', value: url });
+  }
+}
+
+/** An error that is no V3Error: a refused body keeps its status; anything else is 500 SYSTEM_ERROR. */
+function asV3Error(err: unknown): V3Error {
+  if (err instanceof V3Error) return err;
+  if (err instanceof SandboxError && err.httpStatus >= 400 && err.httpStatus < 500) {
+    return new V3Error(err.httpStatus, 'INVALID_REQUEST', err.message);
+  }
+  console.error('[sandbox] APIv3 request failed:', err);
+  return new V3Error(500, 'SYSTEM_ERROR', '系统错误');
 }
 
 export class V3Service {
@@ -86,10 +105,10 @@ export class V3Service {
     this.requests.total++;
     const url = req.url ?? '/';
     const pathname = url.split('?')[0];
-    const query = new URL(url, 'http://sandbox').searchParams;
     const method = req.method ?? 'GET';
     let mode: ReturnType<typeof answerMode> | undefined;
     try {
+      const query = requestQuery(url);
       const body = await readBody(req);
       const merchant = this.merchant();
       const serial = req.headers['wechatpay-serial'];
@@ -122,8 +141,9 @@ export class V3Service {
       if (fault) return await this.faulted(fault, res, id, mode);
       this.send(res, id, result, mode);
     } catch (err) {
-      if (!(err instanceof V3Error)) throw err;
-      this.sendError(res, id, err, mode);
+      // §8.2: whatever goes wrong, a v3 caller gets a v3 error with its Request-ID.
+      if (res.headersSent || res.destroyed) return;
+      this.sendError(res, id, asV3Error(err), mode);
     }
   }
 
