@@ -36,6 +36,10 @@ export interface V3Config {
   signErrorAnswers: boolean;
   /** §3.6: an answer slower than this counts as a failure. */
   notifyTimeoutMs: number;
+  /** §3.6/§11: retries after the first delivery on the 15s/15s/30s/…/6h/6h schedule. The 15 intervals
+   *  span the documented 24h4m only as 15 retries (16 deliveries); 14 reads "at most 15 notifications"
+   *  as 15 deliveries in all (the last at 18h4m). */
+  notifyRetries: number;
   /** §2.4: share (0..1) of notifications preceded by a `WECHATPAY/SIGNTEST/` probe expecting non-2xx. */
   signProbeRate: number;
   /** §2.3 switch-over: share (0..1) of notifications signed with `PUB_KEY_ID_…` while the merchant is in
@@ -67,6 +71,7 @@ export const DEFAULT_V3_CONFIG: V3Config = {
   billDownloadHost: 'production',
   signErrorAnswers: false,
   notifyTimeoutMs: 5000,
+  notifyRetries: 15,
   signProbeRate: 0,
   notifyPublicKeyShare: 0,
   refundNotifyUrl: '',
