@@ -104,3 +104,60 @@ describe('errors in the v3 shape (reference §8.2)', () => {
     expect((await client.get('/v3/certificates')).status).toBe(200);
   });
 });
+
+describe('every documented error code as a fault (reference §8.3, §7.4)', () => {
+  const fault = (api: string, error: string) => post(`${sandbox.url}/sandbox/pay/faults`, { api, error });
+
+  it.each([
+    ['OUT_TRADE_NO_USED', 403, '商户订单号重复'],
+    ['TRADE_ERROR', 403, '交易错误'],
+    ['ACCOUNT_ERROR', 403, '账号异常'],
+    ['OPENID_MISMATCH', 500, 'openid和appid不匹配'],
+    ['INVALID_TRANSACTIONID', 500, '订单号非法'],
+    ['PARAM_ERROR', 400, '参数错误'],
+    ['INVALID_REQUEST', 400, '无效请求'],
+    ['APPID_MCHID_NOT_MATCH', 400, 'appid和mch_id不匹配'],
+    ['MCH_NOT_EXISTS', 400, '商户号不存在'],
+    ['ORDER_CLOSED', 400, '订单已关闭'],
+    ['SIGN_ERROR', 401, '签名错误'],
+    ['NO_AUTH', 403, '商户无此接口权限'],
+    ['RULE_LIMIT', 403, '业务规则限制'],
+    ['NOT_ENOUGH', 403, '余额不足'],
+    ['FREQUENCY_LIMITED', 429, '频率超限'],
+    ['SYSTEM_ERROR', 500, '系统错误'],
+    ['BANK_ERROR', 500, '银行系统异常'],
+  ])('injects %s into the JSAPI order with status %i', async (code, status, message) => {
+    await fault('v3.jsapi', code);
+    const a = await client.order('V3FID0401');
+    expect(a.status).toBe(status);
+    expect(a.json).toEqual({ code, message });
+    expect(a.headers.get('request-id')).toBeTruthy();
+  });
+
+  it('answers an older spelling with the current code, and a refund’s codes with its own table', async () => {
+    await fault('v3.jsapi', 'ACCOUNTERROR');
+    expect((await client.order('V3FID0402')).json.code).toBe('ACCOUNT_ERROR');
+    await fault('v3.refund', 'MCH_NOT_EXISTS');
+    const refund = await client.post('/v3/refund/domestic/refunds', {
+      out_trade_no: 'V3FID0402',
+      out_refund_no: 'V3FIDR0402',
+      amount: { refund: 1, total: 100, currency: 'CNY' },
+    });
+    expect(refund.status).toBe(404);
+    expect(refund.json.code).toBe('MCH_NOT_EXISTS');
+    await fault('v3.queryOrder', 'ORDER_NOT_EXIST');
+    const query = await client.get(`/v3/pay/transactions/out-trade-no/V3FID0402?mchid=${merchant.mchid}`);
+    expect([query.status, query.json.code]).toEqual([404, 'ORDER_NOT_EXIST']);
+    await fault('v3.tradebill', 'STATEMENT_CREATING');
+    const bill = await client.get('/v3/bill/tradebill?bill_date=2024-03-14');
+    expect([bill.status, bill.json.code]).toEqual([400, 'STATEMENT_CREATING']);
+  });
+
+  it('signs the 202 USERPAYING like every 2xx', async () => {
+    await fault('v3.jsapi', 'USERPAYING');
+    const a = await client.order('V3FID0403');
+    expect(a.status).toBe(202);
+    expect(a.json.code).toBe('USERPAYING');
+    expect(a.verified).toBe(true);
+  });
+});

@@ -136,9 +136,9 @@ export class V3Service {
       if (!route) throw new V3Error(404, 'NOT_FOUND', `请求的资源不存在: ${method} ${pathname}`);
       this.requests[route.api] = (this.requests[route.api] ?? 0) + 1;
       const fault = this.faults.take(route.api);
-      if (fault && !fault.afterProcessing) return await this.faulted(fault, res, id, mode);
+      if (fault && !fault.afterProcessing) return await this.faulted(fault, route.api, res, id, mode);
       const result = route.run();
-      if (fault) return await this.faulted(fault, res, id, mode);
+      if (fault) return await this.faulted(fault, route.api, res, id, mode);
       this.send(res, id, result, mode);
     } catch (err) {
       // §8.2: whatever goes wrong, a v3 caller gets a v3 error with its Request-ID.
@@ -159,6 +159,7 @@ export class V3Service {
 
   private async faulted(
     fault: ApiFault,
+    api: string,
     res: ServerResponse,
     id: string,
     mode?: ReturnType<typeof answerMode>,
@@ -169,7 +170,7 @@ export class V3Service {
       res.destroy();
       return;
     }
-    this.sendError(res, id, faultError(fault.error), mode);
+    this.sendError(res, id, faultError(fault.error, api), mode);
   }
 
   private send(
@@ -195,7 +196,9 @@ export class V3Service {
     mode?: ReturnType<typeof answerMode>,
   ): void {
     const body = Buffer.from(JSON.stringify(err.body()), 'utf8');
-    this.write(res, id, err.status, body, this.settings.signErrorAnswers ? mode : undefined);
+    // A 2xx (USERPAYING's 202) is signed like every 2xx (§2.2); errors only when configured (§13).
+    const signed = err.status < 300 || this.settings.signErrorAnswers;
+    this.write(res, id, err.status, body, signed ? mode : undefined);
   }
 
   private write(
