@@ -161,3 +161,38 @@ describe('every documented error code as a fault (reference §8.3, §7.4)', () =
     expect(a.verified).toBe(true);
   });
 });
+
+describe('re-entry (reference §4.2)', () => {
+  const scene = { payer_client_ip: '203.0.113.7', device_id: 'POS-1' };
+
+  it('refuses a re-entry that adds scene_info or changes time_expire, and accepts the same in another key order', async () => {
+    const expire = '2030-01-01T12:00:00+08:00';
+    expect((await client.order('V3FID0501', { time_expire: expire })).status).toBe(200);
+    const added = await client.order('V3FID0501', { time_expire: expire, scene_info: scene });
+    expect(added.status).toBe(400);
+    expect(added.json).toEqual({ code: 'INVALID_REQUEST', message: '请求重入时，参数与首次请求时不一致' });
+    const later = await client.order('V3FID0501', { time_expire: '2030-01-02T12:00:00+08:00' });
+    expect(later.json.code).toBe('INVALID_REQUEST');
+    const dropped = await client.order('V3FID0501');
+    expect(dropped.json.code).toBe('INVALID_REQUEST');
+    // The same instant in UTC, and the same amount with its keys the other way round.
+    const same = await client.order('V3FID0501', {
+      time_expire: '2030-01-01T04:00:00Z',
+      amount: { currency: 'CNY', total: 100 },
+    });
+    expect(same.status).toBe(200);
+  });
+
+  it('answers the mismatch with the code reentryMismatchCode names', async () => {
+    expect((await client.order('V3FID0502', { scene_info: scene })).status).toBe(200);
+    await configure({ reentryMismatchCode: 'OUT_TRADE_NO_USED' });
+    try {
+      const a = await client.order('V3FID0502', { scene_info: { ...scene, device_id: 'POS-2' } });
+      expect(a.status).toBe(403);
+      expect(a.json.code).toBe('OUT_TRADE_NO_USED');
+      expect((await client.order('V3FID0502', { scene_info: scene })).status).toBe(200);
+    } finally {
+      await configure({ reentryMismatchCode: 'INVALID_REQUEST' });
+    }
+  });
+});

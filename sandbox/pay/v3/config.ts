@@ -24,6 +24,9 @@ export interface V3Config {
   mchidMustMatchAuthorization: boolean;
   /** §4.2/§5.4 UNCONFIRMED: `code` for "order already paid". */
   orderPaidCode: 'ORDER_PAID' | 'ORDERPAID';
+  /** §4.2 UNCONFIRMED: the error of a re-entry with other parameters: 400 INVALID_REQUEST (error
+   *  tables), 403 OUT_TRADE_NO_USED (商户订单号重复, what v2 answers) or 400 PARAM_ERROR. */
+  reentryMismatchCode: 'INVALID_REQUEST' | 'OUT_TRADE_NO_USED' | 'PARAM_ERROR';
   /** §5.4 OBS: closing an unknown out_trade_no answers 204 (observed) or 404 ORDER_NOT_EXIST. */
   closeUnknownOrder: 204 | 404;
   /** §7.4 UNCONFIRMED: NO_STATEMENT_EXIST as 400 (docs) or 404. */
@@ -65,6 +68,7 @@ export const DEFAULT_V3_CONFIG: V3Config = {
   rejectJsonNull: false,
   mchidMustMatchAuthorization: true,
   orderPaidCode: 'ORDER_PAID',
+  reentryMismatchCode: 'INVALID_REQUEST',
   closeUnknownOrder: 204,
   noStatementStatus: 400,
   billTokenTtlMs: 5 * 60_000,

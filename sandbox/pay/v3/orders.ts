@@ -8,6 +8,7 @@ import { placedTrade, type PrepayRow, type TradeRow } from '../records';
 import { compactTime } from '../time';
 import { invalidRequest, paramError, V3Error } from './errors';
 import { parseRfc3339, transactionResource } from './resources';
+import type { V3Config } from './config';
 import type { V3Scope } from './scope';
 import { readInteger, readObject, readText, type Json } from './validate';
 
@@ -16,8 +17,23 @@ const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 export const NOTIFY_URL = /^https?:\/\/([^\s/?#[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\s?#[\]]*)$/;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 
-/** Fields compared when an out_trade_no is ordered again (§4.2). */
-const REENTRY_FIELDS = ['appid', 'description', 'total', 'openid', 'attach', 'goods_tag', 'notify_url'];
+/** JSON with object keys sorted, so two requests compare by content, not by key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
+/** §4.2 UNCONFIRMED: the error of a re-entry with other parameters, by the `reentryMismatchCode` setting. */
+const REENTRY_MISMATCH: Record<V3Config['reentryMismatchCode'], [number, string]> = {
+  INVALID_REQUEST: [400, 'INVALID_REQUEST'],
+  OUT_TRADE_NO_USED: [403, 'OUT_TRADE_NO_USED'],
+  PARAM_ERROR: [400, 'PARAM_ERROR'],
+};
 
 /** `wx` + yyyyMMddHHmmss + 20 hex/digits, 36 characters like the documented example. */
 function prepayId(now: number): string {
@@ -124,7 +140,21 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
   if (appid !== merchant.appid) throw new V3Error(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
 
   const now = ctx.clock.now();
-  const request = { appid, description, total, openid, attach, goods_tag: goodsTag, notify_url: notifyUrl };
+  // §4.2: re-entry compares every parameter (time_expire as the instant it names, §4.1).
+  const request = {
+    appid,
+    description,
+    total,
+    openid,
+    attach,
+    goods_tag: goodsTag,
+    notify_url: notifyUrl,
+    time_expire: timeExpire ?? undefined,
+    support_fapiao: body.support_fapiao,
+    detail: body.detail,
+    scene_info: body.scene_info,
+    settle_info: body.settle_info,
+  };
   const existing = ctx.records.trade(mchid, outTradeNo);
   if (existing) return { prepay_id: reenter(scope, existing, request, now).prepay_id };
   // §4.1: at least 1 minute after the order (otherwise adjusted), at most 90 days, 7 days by default.
@@ -164,8 +194,10 @@ function reenter(scope: V3Scope, trade: TradeRow, request: Json, now: number): P
   }
   if (state === 'CLOSED') throw new V3Error(400, 'ORDER_CLOSED', '订单已关闭');
   const first = JSON.parse(trade.request) as Json;
-  if (REENTRY_FIELDS.some((name) => first[name] !== request[name])) {
-    throw invalidRequest('请求重入时，参数与首次请求时不一致');
+  const names = new Set([...Object.keys(first), ...Object.keys(request)]);
+  if ([...names].some((name) => canonical(first[name]) !== canonical(request[name]))) {
+    const [status, code] = REENTRY_MISMATCH[scope.config.reentryMismatchCode];
+    throw new V3Error(status, code, '请求重入时，参数与首次请求时不一致');
   }
   return newPrepay(scope, trade, now);
 }
