@@ -196,3 +196,80 @@ describe('re-entry (reference §4.2)', () => {
     }
   });
 });
+
+describe('the §4.1 field rules on a JSAPI order', () => {
+  const ip = { payer_client_ip: '203.0.113.7' };
+  const line = { merchant_goods_id: 'SKU-1', quantity: 1, unit_price: 100 };
+
+  it.each([
+    [
+      { support_fapiao: 'yes' },
+      '“/body/support_fapiao”映射到目标字段“电子发票入口开放标识”中，此字段需要一个布尔值',
+    ],
+    [
+      { settle_info: { profit_sharing: 'x' } },
+      '“/body/settle_info/profit_sharing”映射到目标字段“是否指定分账”中，此字段需要一个布尔值',
+    ],
+    [{ settle_info: 'x' }, '“/body/settle_info”映射到目标字段“结算信息”中，此字段需要一个对象'],
+    [
+      { scene_info: { ...ip, store_info: {} } },
+      '“/body/scene_info/store_info/id”映射到字段“门店编号”必填性规则校验失败',
+    ],
+    [
+      { scene_info: { ...ip, store_info: { id: 'S'.repeat(33) } } },
+      '“/body/scene_info/store_info/id”映射到值字段“门店编号”字符串规则校验失败',
+    ],
+    [
+      { scene_info: { payer_client_ip: 'not-an-ip' } },
+      '“/body/scene_info/payer_client_ip”映射到值字段“用户终端IP”字符串规则校验失败',
+    ],
+    [{ scene_info: {} }, '“/body/scene_info/payer_client_ip”映射到字段“用户终端IP”必填性规则校验失败'],
+    [
+      { detail: { cost_price: 'abc' } },
+      '“/body/detail/cost_price”映射到目标字段“订单原价”中，此字段需要一个合法的 64 位有符号整数',
+    ],
+    [
+      { detail: { goods_detail: {} } },
+      '“/body/detail/goods_detail”映射到目标字段“单品列表”中，此字段需要一个数组',
+    ],
+    [
+      { detail: { goods_detail: [{}] } },
+      '“/body/detail/goods_detail/0/merchant_goods_id”映射到字段“商户侧商品编码”必填性规则校验失败',
+    ],
+    [
+      { detail: { goods_detail: [{ merchant_goods_id: 'SKU-1' }] } },
+      '“/body/detail/goods_detail/0/quantity”映射到字段“商品数量”必填性规则校验失败',
+    ],
+    [
+      { detail: { goods_detail: [line, { ...line, unit_price: undefined }] } },
+      '“/body/detail/goods_detail/1/unit_price”映射到字段“商品单价”必填性规则校验失败',
+    ],
+    [
+      { detail: { goods_detail: [{ ...line, quantity: 1.5 }] } },
+      '“/body/detail/goods_detail/0/quantity”映射到目标字段“商品数量”中，此字段需要一个合法的 64 位有符号整数',
+    ],
+    [
+      { detail: { invoice_id: 'I'.repeat(33) } },
+      '“/body/detail/invoice_id”映射到值字段“商品小票ID”字符串规则校验失败',
+    ],
+  ])('refuses %j with 400 PARAM_ERROR', async (overrides, message) => {
+    const a = await client.order('V3FID0601', overrides);
+    expect(a.status).toBe(400);
+    expect(a.json.code).toBe('PARAM_ERROR');
+    expect(a.json.message).toContain(message);
+  });
+
+  it('accepts an order with every optional field well formed', async () => {
+    const a = await client.order('V3FID0602', {
+      support_fapiao: true,
+      settle_info: { profit_sharing: false },
+      scene_info: {
+        payer_client_ip: '2001:db8::1',
+        device_id: 'POS-1',
+        store_info: { id: 'SZ001', name: '深圳腾大店', area_code: '440305', address: '科技中一路' },
+      },
+      detail: { cost_price: 120, invoice_id: 'INV-1', goods_detail: [{ ...line, goods_name: '咖啡' }] },
+    });
+    expect(a.status).toBe(200);
+  });
+});

@@ -10,7 +10,7 @@ import { invalidRequest, paramError, V3Error } from './errors';
 import { parseRfc3339, transactionResource } from './resources';
 import type { V3Config } from './config';
 import type { V3Scope } from './scope';
-import { readInteger, readObject, readText, type Json } from './validate';
+import { readArray, readBoolean, readInteger, readIp, readObject, readText, type Json } from './validate';
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 /** §15 (sealos#2300): the notify_url pattern real PARAM_ERRORs quote; no query, no fragment. */
@@ -118,9 +118,11 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
   const currency = readText(body, { path: 'amount/currency', label: '货币类型', maxBytes: 16 }) ?? 'CNY';
   readObject(body, { path: 'payer', label: '支付者', required: true });
   const openid = readText(body, { path: 'payer/openid', label: '用户标识', required: true, maxBytes: 128 });
-  const deviceId = readText(body, { path: 'scene_info/device_id', label: '商户端设备号', maxBytes: 32 });
-  if (body.scene_info !== undefined) {
-    readText(body, { path: 'scene_info/payer_client_ip', label: '用户终端IP', required: true, maxBytes: 45 });
+  const deviceId = readSceneInfo(body);
+  readOrderDetail(body);
+  readBoolean(body, { path: 'support_fapiao', label: '电子发票入口开放标识' });
+  if (readObject(body, { path: 'settle_info', label: '结算信息' })) {
+    readBoolean(body, { path: 'settle_info/profit_sharing', label: '是否指定分账' });
   }
   if (total <= 0)
     throw paramError('总金额必须大于0', { location: 'body', field: '/amount/total', value: total });
@@ -185,6 +187,42 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
     return newPrepay(scope, trade, now);
   });
   return { prepay_id: prepay.prepay_id };
+}
+
+/** §4.1 `scene_info`: payer_client_ip required once it is sent; store_info's id likewise. */
+function readSceneInfo(body: Json): string | undefined {
+  if (!readObject(body, { path: 'scene_info', label: '场景信息' })) return undefined;
+  readIp(body, { path: 'scene_info/payer_client_ip', label: '用户终端IP', required: true, maxBytes: 45 });
+  const deviceId = readText(body, { path: 'scene_info/device_id', label: '商户端设备号', maxBytes: 32 });
+  if (readObject(body, { path: 'scene_info/store_info', label: '商户门店信息' })) {
+    readText(body, { path: 'scene_info/store_info/id', label: '门店编号', required: true, maxBytes: 32 });
+    readText(body, { path: 'scene_info/store_info/name', label: '门店名称', maxBytes: 256 });
+    readText(body, { path: 'scene_info/store_info/area_code', label: '地区编码', maxBytes: 32 });
+    readText(body, { path: 'scene_info/store_info/address', label: '详细地址', maxBytes: 512 });
+  }
+  return deviceId;
+}
+
+/** §4.1 `detail`: cost_price an integer, each goods line with its id, quantity and unit price. */
+function readOrderDetail(body: Json): void {
+  if (!readObject(body, { path: 'detail', label: '优惠功能' })) return;
+  readInteger(body, { path: 'detail/cost_price', label: '订单原价' });
+  readText(body, { path: 'detail/invoice_id', label: '商品小票ID', maxBytes: 32 });
+  const goods = readArray(body, { path: 'detail/goods_detail', label: '单品列表' }) ?? [];
+  goods.forEach((_, i) => {
+    const line = `detail/goods_detail/${i}`;
+    readObject(body, { path: line, label: '单品列表', required: true });
+    readText(body, {
+      path: `${line}/merchant_goods_id`,
+      label: '商户侧商品编码',
+      required: true,
+      maxBytes: 32,
+    });
+    readText(body, { path: `${line}/wechatpay_goods_id`, label: '微信支付商品编码', maxBytes: 32 });
+    readText(body, { path: `${line}/goods_name`, label: '商品名称', maxBytes: 256 });
+    readInteger(body, { path: `${line}/quantity`, label: '商品数量', required: true });
+    readInteger(body, { path: `${line}/unit_price`, label: '商品单价', required: true });
+  });
 }
 
 function reenter(scope: V3Scope, trade: TradeRow, request: Json, now: number): PrepayRow {
