@@ -273,3 +273,21 @@ describe('the §4.1 field rules on a JSAPI order', () => {
     expect(a.status).toBe(200);
   });
 });
+
+describe('PARAM_ERROR without detail (reference §15)', () => {
+  it('carries detail by default and none with paramErrorDetail false', async () => {
+    const withDetail = await client.order('V3FID0701', { support_fapiao: 'yes' });
+    expect(withDetail.json.detail).toEqual({ location: 'body', value: 'yes' });
+    await configure({ paramErrorDetail: false });
+    try {
+      const a = await client.order('V3FID0701', { support_fapiao: 'yes' });
+      expect(a.status).toBe(400);
+      expect(a.json).toEqual({ code: 'PARAM_ERROR', message: expect.stringContaining('布尔值') });
+      // Other codes keep theirs.
+      const b = await new V3Client(sandbox.url, merchant, 'PUB_KEY_ID_0000000000').get('/v3/certificates');
+      expect(b.json.detail).toEqual({ location: 'header', field: 'Wechatpay-Serial' });
+    } finally {
+      await configure({ paramErrorDetail: true });
+    }
+  });
+});

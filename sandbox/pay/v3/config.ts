@@ -24,6 +24,9 @@ export interface V3Config {
   mchidMustMatchAuthorization: boolean;
   /** §4.2/§5.4 UNCONFIRMED: `code` for "order already paid". */
   orderPaidCode: 'ORDER_PAID' | 'ORDERPAID';
+  /** §8.2/§15: PARAM_ERROR carries `detail` (`location`, often `value`: what real answers mostly show);
+   *  false answers it without any detail, as some real answers do (clients must not assume it). */
+  paramErrorDetail: boolean;
   /** §4.2 UNCONFIRMED: the error of a re-entry with other parameters: 400 INVALID_REQUEST (error
    *  tables), 403 OUT_TRADE_NO_USED (商户订单号重复, what v2 answers) or 400 PARAM_ERROR. */
   reentryMismatchCode: 'INVALID_REQUEST' | 'OUT_TRADE_NO_USED' | 'PARAM_ERROR';
@@ -68,6 +71,7 @@ export const DEFAULT_V3_CONFIG: V3Config = {
   rejectJsonNull: false,
   mchidMustMatchAuthorization: true,
   orderPaidCode: 'ORDER_PAID',
+  paramErrorDetail: true,
   reentryMismatchCode: 'INVALID_REQUEST',
   closeUnknownOrder: 204,
   noStatementStatus: 400,

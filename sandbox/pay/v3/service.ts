@@ -195,7 +195,10 @@ export class V3Service {
     err: V3Error,
     mode?: ReturnType<typeof answerMode>,
   ): void {
-    const body = Buffer.from(JSON.stringify(err.body()), 'utf8');
+    // §15: PARAM_ERROR may come without detail (wechatpay-go#216); a setting drops it.
+    const drop = err.code === 'PARAM_ERROR' && !this.settings.paramErrorDetail;
+    const answer = drop ? new V3Error(err.status, err.code, err.message) : err;
+    const body = Buffer.from(JSON.stringify(answer.body()), 'utf8');
     // A 2xx (USERPAYING's 202) is signed like every 2xx (§2.2); errors only when configured (§13).
     const signed = err.status < 300 || this.settings.signErrorAnswers;
     this.write(res, id, err.status, body, signed ? mode : undefined);
