@@ -98,9 +98,16 @@ describe('request signatures', () => {
       privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     });
     expect(otherKey.status).toBe(401);
-    expect(otherKey.json).toMatchObject({
+    // §15: detail {field, location, sign_information}, the issue beside them, not nested (§8.2).
+    expect(otherKey.json).toEqual({
       code: 'SIGN_ERROR',
-      detail: { detail: { issue: 'sign not match' } },
+      message: '签名错误',
+      detail: {
+        field: 'signature',
+        issue: 'sign not match',
+        location: 'authorization',
+        sign_information: expect.objectContaining({ method: 'GET', url: '/v3/certificates' }),
+      },
     });
     const res = await fetch(`${sandbox.url}/v3/certificates`, { headers: { Authorization: 'Bearer x' } });
     expect(res.status).toBe(401);

@@ -99,9 +99,10 @@ export function verifyRequest(
   if (scheme !== AUTH_SCHEME) throw signError('Http头Authorization认证类型不正确');
   if (!params || !/^\d{1,12}$/.test(params.timestamp)) throw signError(FORMAT_MESSAGE);
   const message = signatureMessage(req.method, req.url, params.timestamp, params.nonce_str, req.body);
+  // §15 (minibear2021/wechatpayv3#56): {field, location, sign_information}; `issue` beside them (§8.2).
   const detail = (issue?: string) => ({
-    ...(issue ? { detail: { issue } } : {}),
     field: 'signature',
+    ...(issue ? { issue } : {}),
     location: 'authorization',
     sign_information: signInformation(req, message),
   });
