@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { post } from '../helpers/control';
+import { get, post, send } from '../helpers/control';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { V3Client, readMerchant, type MerchantFile } from '../helpers/v3client';
 
@@ -289,5 +289,37 @@ describe('PARAM_ERROR without detail (reference §15)', () => {
     } finally {
       await configure({ paramErrorDetail: true });
     }
+  });
+});
+
+describe('POST /sandbox/v3/config checks what it is given', () => {
+  it.each([
+    [{ notifyTimeoutMs: 'soon', bogus: 1 }, /notifyTimeoutMs must be a non-negative number; got "soon"/],
+    [{ bogus: 1 }, /unknown setting bogus; the settings are notifyUrlSchemes, /],
+    [{ notifyUrlSchemes: 'http' }, /notifyUrlSchemes must be one of https, https\+loopback, any; got "http"/],
+    [{ closeUnknownOrder: 200 }, /closeUnknownOrder must be one of 204, 404; got 200/],
+    [{ signProbeRate: 2 }, /signProbeRate must be a share from 0 to 1; got 2/],
+    [{ notifyRetries: 1.5 }, /notifyRetries must be a whole number ≥ 0; got 1.5/],
+    [{ notifyRetries: 16 }, /notifyRetries must be at most 15/],
+    [{ rejectJsonNull: 'yes' }, /rejectJsonNull must be a boolean; got "yes"/],
+    ['{"paramErrorDetail":false,"__proto__":{"notifyRetries":1}}', /unknown setting __proto__/],
+  ])('refuses %j with 400 INVALID_PARAM and changes nothing', async (patch, message) => {
+    const before = await get(`${sandbox.url}/sandbox/v3/config`);
+    const raw = typeof patch === 'string' ? patch : JSON.stringify(patch);
+    const a = await send<{ error: { code: string; message: string } }>(
+      'POST',
+      `${sandbox.url}/sandbox/v3/config`,
+      raw,
+    );
+    expect(a.status).toBe(400);
+    expect(a.body.error.code).toBe('INVALID_PARAM');
+    expect(a.body.error.message).toMatch(message);
+    expect(await get(`${sandbox.url}/sandbox/v3/config`)).toEqual(before);
+  });
+
+  it('takes a valid patch', async () => {
+    const after = await configure({ notifyTimeoutMs: 3000, signProbeRate: 0.5 });
+    expect(after).toMatchObject({ notifyTimeoutMs: 3000, signProbeRate: 0.5 });
+    await configure({ notifyTimeoutMs: 5000, signProbeRate: 0 });
   });
 });

@@ -2,6 +2,8 @@
  * Knobs of the APIv3 emulation. Where the reference says UNCONFIRMED (§13, §15) the alternatives are
  * selectable; the defaults are the documented or most-reported behaviour.
  */
+import { settingsPatchProblem } from '../../settings';
+
 export interface V3Config {
   /** §15 notify_url scheme rule: `https` only, https plus loopback http (sandbox default), or any. */
   notifyUrlSchemes: 'https' | 'https+loopback' | 'any';
@@ -87,3 +89,46 @@ export const DEFAULT_V3_CONFIG: V3Config = {
   maxTimeExpireMs: 90 * 24 * 3600_000,
   defaultTimeExpireMs: 7 * 24 * 3600_000,
 };
+
+/** The values each choice-valued setting takes (numbers for the status-code ones). */
+const CHOICES: Partial<Record<keyof V3Config, readonly string[]>> = {
+  notifyUrlSchemes: ['https', 'https+loopback', 'any'],
+  wrongSerialCode: ['INVALID_REQUEST', 'PARAM_ERROR'],
+  answerKeyWithoutSerial: ['platformCertificate', 'signMode'],
+  orderPaidCode: ['ORDER_PAID', 'ORDERPAID'],
+  reentryMismatchCode: ['INVALID_REQUEST', 'OUT_TRADE_NO_USED', 'PARAM_ERROR'],
+  billDownloadHost: ['production', 'sandbox'],
+};
+const STATUS_CHOICES: Partial<Record<keyof V3Config, readonly number[]>> = {
+  certificatesWithoutPlatformCert: [404, 500, 403],
+  closeUnknownOrder: [204, 404],
+  noStatementStatus: [400, 404],
+};
+const SHARES: ReadonlyArray<keyof V3Config> = ['signProbeRate', 'notifyPublicKeyShare'];
+/** The retry schedule (§3.6) has 15 intervals. */
+const MAX_NOTIFY_RETRIES = 15;
+
+function also(key: keyof V3Config, value: unknown, show: string): string | undefined {
+  const statuses = STATUS_CHOICES[key];
+  if (statuses)
+    return statuses.includes(value as number)
+      ? undefined
+      : `${key} must be one of ${statuses.join(', ')}; got ${show}`;
+  if (SHARES.includes(key))
+    return (value as number) <= 1 ? undefined : `${key} must be a share from 0 to 1; got ${show}`;
+  if (typeof value !== 'number') return undefined;
+  if (!Number.isSafeInteger(value)) return `${key} must be a whole number ≥ 0; got ${show}`;
+  if (key === 'notifyRetries' && value > MAX_NOTIFY_RETRIES)
+    return `notifyRetries must be at most ${MAX_NOTIFY_RETRIES} (the schedule's intervals); got ${show}`;
+  if ((key === 'notifyTimeoutMs' || key === 'billTokenTtlMs') && value < 1)
+    return `${key} must be ≥ 1; got ${show}`;
+  return undefined;
+}
+
+/**
+ * Why a patch of the settings is wrong (an unknown key, a value of the wrong type or out of its
+ * choices, naming what is expected), or undefined when it is fine; the same check as the pay settings.
+ */
+export function v3ConfigProblem(patch: Record<string, unknown>): string | undefined {
+  return settingsPatchProblem({ defaults: DEFAULT_V3_CONFIG, choices: CHOICES, numbers: 'any', also }, patch);
+}
