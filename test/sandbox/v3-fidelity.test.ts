@@ -6,9 +6,9 @@
  * rules, the settings' own validation, and the refund's funds fields (§6).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { get, post, send } from '../helpers/control';
+import { buildFixtureFunctions } from '../helpers/fixtures';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { V3Client, readMerchant, type MerchantFile } from '../helpers/v3client';
 
@@ -20,9 +20,9 @@ let client: V3Client;
 let bare: V3Client;
 
 beforeAll(async () => {
-  // No cloud functions: these suites talk to WeChat Pay only.
+  // One function, behind an HTTP access route, that echoes its integration event.
   sandbox = await startSandboxProcess({
-    args: ['--functions', fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-v3-fns-'))],
+    args: ['--functions', buildFixtureFunctions(['httpEcho']), '--route', '/echo=httpEcho'],
   });
   merchant = readMerchant(sandbox.dataDir);
   client = new V3Client(sandbox.url, merchant, merchant.publicKeyId);
@@ -321,5 +321,31 @@ describe('POST /sandbox/v3/config checks what it is given', () => {
     const after = await configure({ notifyTimeoutMs: 3000, signProbeRate: 0.5 });
     expect(after).toMatchObject({ notifyTimeoutMs: 3000, signProbeRate: 0.5 });
     await configure({ notifyTimeoutMs: 5000, signProbeRate: 0 });
+  });
+});
+
+describe('the HTTP access route and names of Object.prototype (reference §10.2)', () => {
+  it('hands query names like constructor, toString and __proto__ and a header named constructor to the function as data', async () => {
+    const res = await fetch(
+      `${sandbox.url}/echo?constructor=1&toString=2&__proto__=3&hasOwnProperty=4&constructor=5`,
+      {
+        headers: new Headers([
+          ['constructor', 'c'],
+          ['valueOf', 'v'],
+        ]),
+      },
+    );
+    expect(res.status).toBe(201);
+    const event = (await res.json()) as Record<string, Record<string, unknown>>;
+    expect(event.queryStringParameters).toEqual({
+      constructor: '5',
+      toString: '2',
+      ['__proto__']: '3',
+      hasOwnProperty: '4',
+    });
+    expect(event.multiValueQueryStringParameters.constructor).toEqual(['1', '5']);
+    expect(event.multiValueQueryStringParameters['__proto__']).toEqual(['3']);
+    expect(event.headers).toMatchObject({ constructor: 'c', valueof: 'v' });
+    expect(event.multiValueHeaders.constructor).toEqual(['c']);
   });
 });
