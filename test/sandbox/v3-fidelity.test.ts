@@ -349,3 +349,55 @@ describe('the HTTP access route and names of Object.prototype (reference §10.2)
     expect(event.multiValueHeaders.constructor).toEqual(['c']);
   });
 });
+
+describe('a refund’s funds (reference §6.1, §6.2)', () => {
+  async function paidOrder(no: string): Promise<void> {
+    const order = await client.order(no);
+    const paid = await post<{ errMsg: string }>(`${sandbox.url}/gateway/pay`, {
+      ...client.payment(order.json.prepay_id as string),
+      openid: 'oV3PayerOpenid0001',
+    });
+    expect(paid.errMsg).toBe('requestPayment:ok');
+  }
+  const refund = (no: string, extra: Record<string, unknown> = {}, from?: unknown) =>
+    client.post('/v3/refund/domestic/refunds', {
+      out_trade_no: no,
+      out_refund_no: `R${no}`,
+      ...extra,
+      amount: { refund: 60, total: 100, currency: 'CNY', ...(from === undefined ? {} : { from }) },
+    });
+
+  it('answers the funds_account and amount.from it was asked for, on create and on query', async () => {
+    await paidOrder('V3FID1201');
+    const from = [
+      { account: 'AVAILABLE', amount: 40 },
+      { account: 'UNAVAILABLE', amount: 20 },
+    ];
+    const a = await refund('V3FID1201', { funds_account: 'UNSETTLED' }, from);
+    expect(a.status).toBe(200);
+    expect(a.json).toMatchObject({ funds_account: 'UNSETTLED', amount: { refund: 60, from } });
+    const q = await client.get('/v3/refund/domestic/refunds/RV3FID1201');
+    expect(q.json).toMatchObject({ funds_account: 'UNSETTLED', amount: { from } });
+    // The same request again (idempotent out_refund_no) answers the same funds.
+    expect((await refund('V3FID1201', { funds_account: 'UNSETTLED' }, from)).json).toMatchObject({
+      funds_account: 'UNSETTLED',
+      amount: { from },
+    });
+  });
+
+  it('answers AVAILABLE and no from for a refund that names neither, and refuses a malformed from', async () => {
+    await paidOrder('V3FID1202');
+    const bad = await refund('V3FID1202', {}, [{ account: 'BASIC', amount: 60 }]);
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({
+      code: 'PARAM_ERROR',
+      message: expect.stringContaining('/body/amount/from/0/account'),
+    });
+    const noAmount = await refund('V3FID1202', {}, [{ account: 'AVAILABLE' }]);
+    expect(noAmount.json.message).toContain(
+      '“/body/amount/from/0/amount”映射到字段“出资金额”必填性规则校验失败',
+    );
+    const a = await refund('V3FID1202');
+    expect(a.json).toMatchObject({ funds_account: 'AVAILABLE', amount: { from: [] } });
+  });
+});

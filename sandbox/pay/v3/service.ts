@@ -15,6 +15,7 @@ import type { PayContext } from '../context';
 import type { TradeLifecycle } from '../lifecycle';
 import { answerMode, requestId, signedHeaders, signingKey, verifyRequest } from './auth';
 import { BillDownloads } from './bills';
+import { RefundFunds } from './refund-funds';
 import { DEFAULT_V3_CONFIG, type V3Config } from './config';
 import { faultError, V3Error } from './errors';
 import { V3Notifications, type InternalTarget } from './notify';
@@ -55,6 +56,7 @@ export class V3Service {
   private readonly ctx: PayContext;
   private readonly lifecycle: TradeLifecycle;
   private readonly faults: ApiFaults;
+  private readonly refundFunds: RefundFunds;
   private readonly bills = new BillDownloads();
   /** Requests served since start, by API (what the bench counts per kit operation). */
   readonly requests: Record<string, number> = { total: 0 };
@@ -72,6 +74,7 @@ export class V3Service {
     );
     ({ ctx: this.ctx, lifecycle: this.lifecycle } = opts.pay.attachV3(this.notifications));
     this.faults = new ApiFaults(opts.sqlite);
+    this.refundFunds = new RefundFunds(opts.sqlite);
     this.merchant();
   }
 
@@ -125,6 +128,7 @@ export class V3Service {
         lifecycle: this.lifecycle,
         merchant,
         config: this.settings,
+        refundFunds: this.refundFunds,
         authMchid,
       };
       const contentType = String(req.headers['content-type'] ?? '');
