@@ -38,6 +38,11 @@ export interface IntegrationEvent {
   isBase64Encoded: boolean;
 }
 
+/** A map without a prototype: a header or query name like `constructor` or `__proto__` is just a key. */
+function plainMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Bodies passed as text: JSON, text and forms that are valid UTF-8; anything else is base64. */
 function asText(contentType: string, body: Buffer): string | undefined {
   if (!body.length) return '';
@@ -52,8 +57,8 @@ export function integrationEvent(
   opts: { base64Bodies?: boolean } = {},
 ): IntegrationEvent {
   const url = new URL(req.url, 'http://access');
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = plainMap<string>();
+  const multiValueHeaders = plainMap<string[]>();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     const values = Array.isArray(value) ? value : [value];
@@ -61,8 +66,8 @@ export function integrationEvent(
     multiValueHeaders[key] = [...(multiValueHeaders[key] ?? []), ...values];
     headers[key] = multiValueHeaders[key].join(',');
   }
-  const queryStringParameters: Record<string, string> = {};
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  const queryStringParameters = plainMap<string>();
+  const multiValueQueryStringParameters = plainMap<string[]>();
   for (const [k, v] of url.searchParams) {
     queryStringParameters[k] = v;
     multiValueQueryStringParameters[k] = [...(multiValueQueryStringParameters[k] ?? []), v];
@@ -105,7 +110,7 @@ function isIntegrationResponse(value: unknown): value is {
 /** A string or number → 200 text/plain; a plain object → JSON; an integration response as given. */
 export function integrationAnswer(result: unknown): AccessAnswer {
   if (isIntegrationResponse(result)) {
-    const headers: Record<string, string> = {};
+    const headers = plainMap<string>();
     for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
     const raw = result.body;
     const text = raw === undefined || raw === null ? '' : typeof raw === 'string' ? raw : JSON.stringify(raw);

@@ -5,9 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { normalizeRoute } from '../access/routes';
 import { SandboxError } from '../errors';
-import { readJson, requireString, sendJson } from '../http';
+import { badRequest, readJson, requireString, sendJson } from '../http';
 import { registerMerchantKey, saveMerchant, type MerchantProfile } from '../merchant';
-import type { V3Config } from '../pay/v3/config';
+import { v3ConfigProblem, type V3Config } from '../pay/v3/config';
 import type { Sandbox } from '../server';
 
 /** The merchant without its private keys. */
@@ -75,8 +75,12 @@ export async function handleV3Control(
       return sendJson(res, 200, { requests: sandbox.v3.requests });
     case 'GET v3/config':
       return sendJson(res, 200, sandbox.v3.config());
-    case 'POST v3/config':
-      return sendJson(res, 200, sandbox.v3.configure((await readJson(req)) as Partial<V3Config>));
+    case 'POST v3/config': {
+      const body = await readJson(req);
+      const problem = v3ConfigProblem(body);
+      if (problem) throw badRequest(problem);
+      return sendJson(res, 200, sandbox.v3.configure(body as Partial<V3Config>));
+    }
     case 'GET access/config':
       return sendJson(res, 200, sandbox.access.config());
     case 'POST access/config': {

@@ -12,6 +12,8 @@ export const APIV3_ENV = '@apiv3';
 export interface V3Events {
   payment(trade: TradeRow): Record<string, unknown>;
   refund(trade: TradeRow, refund: RefundRow): Record<string, unknown>;
+  /** The most retries after a notification's first delivery. */
+  retries(): number;
 }
 
 export interface PayCaller {

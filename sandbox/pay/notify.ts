@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import type { SandboxClock } from '../clock';
 import type { PayConfig } from './config';
 import { CallbackFaults } from './callback-faults';
+import { APIV3_ENV } from './context';
 import {
   finishDelivery,
   insertDelivery,
@@ -60,6 +61,8 @@ export class Notifier {
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
   readonly faults: CallbackFaults;
+  /** The most retries of an APIv3 notification (its own setting, v3 reference §3.6); unset = the schedule's length. */
+  v3Retries: (() => number) | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -282,7 +285,8 @@ export class Notifier {
   /** Not acknowledged: the next retry falls `schedule[attempts-1]` after the previous planned attempt. */
   private failed(row: NotificationRow, attemptAt: number): void {
     const schedule = this.config().retryScheduleMs;
-    const wait = schedule[row.attempts - 1];
+    const limit = row.env_id === APIV3_ENV ? this.v3Retries?.() : undefined;
+    const wait = limit !== undefined && row.attempts > limit ? undefined : schedule[row.attempts - 1];
     if (wait === undefined) {
       this.sql("UPDATE pay_notifications SET status = 'abandoned', next_at = NULL WHERE id = ?").run(row.id);
       this.changed(row.out_trade_no);

@@ -212,6 +212,7 @@ export class PayService {
   /** The APIv3 emulation (sandbox/pay/v3) shares the trade store, clock, lifecycle and notifier. */
   attachV3(events: V3Events): { ctx: PayContext; lifecycle: TradeLifecycle } {
     this.ctx.v3Events = events;
+    this.ctx.notifier.v3Retries = () => events.retries();
     return { ctx: this.ctx, lifecycle: this.lifecycle };
   }
 

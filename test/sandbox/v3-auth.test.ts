@@ -98,9 +98,16 @@ describe('request signatures', () => {
       privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     });
     expect(otherKey.status).toBe(401);
-    expect(otherKey.json).toMatchObject({
+    // §15: detail {field, location, sign_information}, the issue beside them, not nested (§8.2).
+    expect(otherKey.json).toEqual({
       code: 'SIGN_ERROR',
-      detail: { detail: { issue: 'sign not match' } },
+      message: '签名错误',
+      detail: {
+        field: 'signature',
+        issue: 'sign not match',
+        location: 'authorization',
+        sign_information: expect.objectContaining({ method: 'GET', url: '/v3/certificates' }),
+      },
     });
     const res = await fetch(`${sandbox.url}/v3/certificates`, { headers: { Authorization: 'Bearer x' } });
     expect(res.status).toBe(401);
@@ -152,11 +159,12 @@ describe('request signatures', () => {
 });
 
 describe('signed answers', () => {
-  it('signs every 2xx, including the empty 204 of close, with the WeChat Pay public key by default', async () => {
-    const order = await client.order('V3AUTH0003');
+  it('signs every 2xx, including the empty 204 of close, with the WeChat Pay public key the request names', async () => {
+    const byKey = new V3Client(sandbox.url, merchant, merchant.publicKeyId);
+    const order = await byKey.order('V3AUTH0003');
     expect(order.headers.get('wechatpay-serial')).toBe(merchant.publicKeyId);
     expect(order.verified).toBe(true);
-    const close = await client.post('/v3/pay/transactions/out-trade-no/V3AUTH0003/close', {
+    const close = await byKey.post('/v3/pay/transactions/out-trade-no/V3AUTH0003/close', {
       mchid: merchant.mchid,
     });
     expect(close.status).toBe(204);

@@ -99,9 +99,10 @@ export function verifyRequest(
   if (scheme !== AUTH_SCHEME) throw signError('Http头Authorization认证类型不正确');
   if (!params || !/^\d{1,12}$/.test(params.timestamp)) throw signError(FORMAT_MESSAGE);
   const message = signatureMessage(req.method, req.url, params.timestamp, params.nonce_str, req.body);
+  // §15 (minibear2021/wechatpayv3#56): {field, location, sign_information}; `issue` beside them (§8.2).
   const detail = (issue?: string) => ({
-    ...(issue ? { detail: { issue } } : {}),
     field: 'signature',
+    ...(issue ? { issue } : {}),
     location: 'authorization',
     sign_information: signInformation(req, message),
   });
@@ -134,13 +135,18 @@ export function signingKey(merchant: MerchantProfile, mode: SignMode): SigningKe
 }
 
 /**
- * §2.3: answers are signed by the key the request's `Wechatpay-Serial` names, else by the merchant's
- * mode. A serial naming neither of the merchant's keys is refused.
+ * §2.3: answers are signed by the key the request's `Wechatpay-Serial` names. Without the header
+ * WeChat signs with its platform certificate, which a public-key-only merchant cannot verify (§15
+ * pitfall, WxJava#3548); `answerKeyWithoutSerial: 'signMode'` signs by the merchant's mode instead
+ * (§11 "or when configured"). A serial naming neither of the merchant's keys is refused.
  */
 export function answerMode(merchant: MerchantProfile, config: V3Config, requestSerial?: string): SignMode {
-  const fallback: SignMode =
-    merchant.signMode === 'certificate' && merchant.hasPlatformCertificate ? 'certificate' : 'publicKey';
-  if (!requestSerial) return fallback;
+  if (!requestSerial) {
+    if (config.answerKeyWithoutSerial === 'platformCertificate') return 'certificate';
+    return merchant.signMode === 'certificate' && merchant.hasPlatformCertificate
+      ? 'certificate'
+      : 'publicKey';
+  }
   if (requestSerial === merchant.publicKeyId) return 'publicKey';
   if (merchant.hasPlatformCertificate && requestSerial.toUpperCase() === merchant.platformSerial) {
     return 'certificate';

@@ -48,6 +48,10 @@ export class V3Notifications implements V3Events {
     return this.envelope('TRANSACTION.SUCCESS', '支付成功', 'transaction', resource);
   }
 
+  retries(): number {
+    return this.config().notifyRetries;
+  }
+
   refund(trade: TradeRow, refund: RefundRow): Record<string, unknown> {
     const [event, summary] = REFUND_EVENTS[V3_REFUND_STATUS[refund.status]] ?? REFUND_EVENTS.SUCCESS;
     return this.envelope(event, summary, 'refund', refundResource(trade, refund, trade.sub_mch_id));

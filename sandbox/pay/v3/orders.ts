@@ -8,29 +8,54 @@ import { placedTrade, type PrepayRow, type TradeRow } from '../records';
 import { compactTime } from '../time';
 import { invalidRequest, paramError, V3Error } from './errors';
 import { parseRfc3339, transactionResource } from './resources';
+import type { V3Config } from './config';
 import type { V3Scope } from './scope';
-import { readInteger, readObject, readText, type Json } from './validate';
+import { readArray, readBoolean, readInteger, readIp, readObject, readText, type Json } from './validate';
 
 const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 /** §15 (sealos#2300): the notify_url pattern real PARAM_ERRORs quote; no query, no fragment. */
 export const NOTIFY_URL = /^https?:\/\/([^\s/?#[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\s?#[\]]*)$/;
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 
-/** Fields compared when an out_trade_no is ordered again (§4.2). */
-const REENTRY_FIELDS = ['appid', 'description', 'total', 'openid', 'attach', 'goods_tag', 'notify_url'];
+/** JSON with object keys sorted, so two requests compare by content, not by key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
+/** §4.2 UNCONFIRMED: the error of a re-entry with other parameters, by the `reentryMismatchCode` setting. */
+const REENTRY_MISMATCH: Record<V3Config['reentryMismatchCode'], [number, string]> = {
+  INVALID_REQUEST: [400, 'INVALID_REQUEST'],
+  OUT_TRADE_NO_USED: [403, 'OUT_TRADE_NO_USED'],
+  PARAM_ERROR: [400, 'PARAM_ERROR'],
+};
 
 /** `wx` + yyyyMMddHHmmss + 20 hex/digits, 36 characters like the documented example. */
 function prepayId(now: number): string {
   return `wx${compactTime(now)}${randomBytes(9).toString('hex')}00`;
 }
 
-export function checkNotifyUrl(scope: V3Scope, url: string, path = 'notify_url'): void {
-  const parsed = new URL(url);
+export function checkNotifyUrl(scope: V3Scope, url: string, path = 'notify_url', label = '通知地址'): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The pattern admits what no URL parser does (a port over 65535, a bad host): still PARAM_ERROR.
+    throw paramError(`输入源“/body/${path}”映射到值字段“${label}”字符串规则校验失败，不是合法的URL`, {
+      location: 'body',
+      value: url,
+    });
+  }
   const scheme = parsed.protocol;
   const rule = scope.config.notifyUrlSchemes;
   const loopback = LOOPBACK.test(parsed.hostname);
   if (scheme === 'https:' || rule === 'any' || (rule === 'https+loopback' && loopback)) return;
-  throw paramError(`输入源“/body/${path}”映射到值字段“通知地址”字符串规则校验失败，通知地址必须是https地址`, {
+  throw paramError(`输入源“/body/${path}”映射到值字段“${label}”字符串规则校验失败，通知地址必须是https地址`, {
     location: 'body',
     value: url,
   });
@@ -93,9 +118,11 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
   const currency = readText(body, { path: 'amount/currency', label: '货币类型', maxBytes: 16 }) ?? 'CNY';
   readObject(body, { path: 'payer', label: '支付者', required: true });
   const openid = readText(body, { path: 'payer/openid', label: '用户标识', required: true, maxBytes: 128 });
-  const deviceId = readText(body, { path: 'scene_info/device_id', label: '商户端设备号', maxBytes: 32 });
-  if (body.scene_info !== undefined) {
-    readText(body, { path: 'scene_info/payer_client_ip', label: '用户终端IP', required: true, maxBytes: 45 });
+  const deviceId = readSceneInfo(body);
+  readOrderDetail(body);
+  readBoolean(body, { path: 'support_fapiao', label: '电子发票入口开放标识' });
+  if (readObject(body, { path: 'settle_info', label: '结算信息' })) {
+    readBoolean(body, { path: 'settle_info/profit_sharing', label: '是否指定分账' });
   }
   if (total <= 0)
     throw paramError('总金额必须大于0', { location: 'body', field: '/amount/total', value: total });
@@ -115,7 +142,21 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
   if (appid !== merchant.appid) throw new V3Error(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
 
   const now = ctx.clock.now();
-  const request = { appid, description, total, openid, attach, goods_tag: goodsTag, notify_url: notifyUrl };
+  // §4.2: re-entry compares every parameter (time_expire as the instant it names, §4.1).
+  const request = {
+    appid,
+    description,
+    total,
+    openid,
+    attach,
+    goods_tag: goodsTag,
+    notify_url: notifyUrl,
+    time_expire: timeExpire ?? undefined,
+    support_fapiao: body.support_fapiao,
+    detail: body.detail,
+    scene_info: body.scene_info,
+    settle_info: body.settle_info,
+  };
   const existing = ctx.records.trade(mchid, outTradeNo);
   if (existing) return { prepay_id: reenter(scope, existing, request, now).prepay_id };
   // §4.1: at least 1 minute after the order (otherwise adjusted), at most 90 days, 7 days by default.
@@ -148,6 +189,42 @@ export function jsapiOrder(scope: V3Scope, body: Json): Json {
   return { prepay_id: prepay.prepay_id };
 }
 
+/** §4.1 `scene_info`: payer_client_ip required once it is sent; store_info's id likewise. */
+function readSceneInfo(body: Json): string | undefined {
+  if (!readObject(body, { path: 'scene_info', label: '场景信息' })) return undefined;
+  readIp(body, { path: 'scene_info/payer_client_ip', label: '用户终端IP', required: true, maxBytes: 45 });
+  const deviceId = readText(body, { path: 'scene_info/device_id', label: '商户端设备号', maxBytes: 32 });
+  if (readObject(body, { path: 'scene_info/store_info', label: '商户门店信息' })) {
+    readText(body, { path: 'scene_info/store_info/id', label: '门店编号', required: true, maxBytes: 32 });
+    readText(body, { path: 'scene_info/store_info/name', label: '门店名称', maxBytes: 256 });
+    readText(body, { path: 'scene_info/store_info/area_code', label: '地区编码', maxBytes: 32 });
+    readText(body, { path: 'scene_info/store_info/address', label: '详细地址', maxBytes: 512 });
+  }
+  return deviceId;
+}
+
+/** §4.1 `detail`: cost_price an integer, each goods line with its id, quantity and unit price. */
+function readOrderDetail(body: Json): void {
+  if (!readObject(body, { path: 'detail', label: '优惠功能' })) return;
+  readInteger(body, { path: 'detail/cost_price', label: '订单原价' });
+  readText(body, { path: 'detail/invoice_id', label: '商品小票ID', maxBytes: 32 });
+  const goods = readArray(body, { path: 'detail/goods_detail', label: '单品列表' }) ?? [];
+  goods.forEach((_, i) => {
+    const line = `detail/goods_detail/${i}`;
+    readObject(body, { path: line, label: '单品列表', required: true });
+    readText(body, {
+      path: `${line}/merchant_goods_id`,
+      label: '商户侧商品编码',
+      required: true,
+      maxBytes: 32,
+    });
+    readText(body, { path: `${line}/wechatpay_goods_id`, label: '微信支付商品编码', maxBytes: 32 });
+    readText(body, { path: `${line}/goods_name`, label: '商品名称', maxBytes: 256 });
+    readInteger(body, { path: `${line}/quantity`, label: '商品数量', required: true });
+    readInteger(body, { path: `${line}/unit_price`, label: '商品单价', required: true });
+  });
+}
+
 function reenter(scope: V3Scope, trade: TradeRow, request: Json, now: number): PrepayRow {
   const state = currentState(scope, trade);
   if (state === 'SUCCESS' || state === 'REFUND') {
@@ -155,8 +232,10 @@ function reenter(scope: V3Scope, trade: TradeRow, request: Json, now: number): P
   }
   if (state === 'CLOSED') throw new V3Error(400, 'ORDER_CLOSED', '订单已关闭');
   const first = JSON.parse(trade.request) as Json;
-  if (REENTRY_FIELDS.some((name) => first[name] !== request[name])) {
-    throw invalidRequest('请求重入时，参数与首次请求时不一致');
+  const names = new Set([...Object.keys(first), ...Object.keys(request)]);
+  if ([...names].some((name) => canonical(first[name]) !== canonical(request[name]))) {
+    const [status, code] = REENTRY_MISMATCH[scope.config.reentryMismatchCode];
+    throw new V3Error(status, code, '请求重入时，参数与首次请求时不一致');
   }
   return newPrepay(scope, trade, now);
 }

@@ -12,7 +12,7 @@ import { invalidRequest, paramError, V3Error } from './errors';
 import { checkNotifyUrl, NOTIFY_URL } from './orders';
 import { refundAnswer } from './resources';
 import type { V3Scope } from './scope';
-import { readInteger, readObject, readText, type Json } from './validate';
+import { readArray, readInteger, readObject, readText, type Json } from './validate';
 
 const OUT_REFUND_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
 
@@ -64,8 +64,9 @@ export function createRefund(scope: V3Scope, body: Json): { answer: Json; create
   if (funds !== undefined && funds !== 'AVAILABLE' && funds !== 'UNSETTLED') {
     throw paramError('退款资金来源取值错误', { location: 'body', value: funds });
   }
+  const from = readFrom(body);
   if (refundFee <= 0 || total <= 0) throw paramError('退款金额必须大于0', { location: 'body' });
-  if (notifyUrl !== undefined) checkNotifyUrl(scope, notifyUrl);
+  if (notifyUrl !== undefined) checkNotifyUrl(scope, notifyUrl, 'notify_url', '退款结果回调url');
   const notifyAt = notifyUrl ?? (scope.config.refundNotifyUrl || undefined);
   const mchid = merchant.mchid;
   let answer: Fields;
@@ -92,7 +93,10 @@ export function createRefund(scope: V3Scope, body: Json): { answer: Json; create
   const row = created ?? ctx.records.refund(mchid, outRefundNo);
   const trade = row && ctx.records.trade(mchid, row.out_trade_no);
   if (!row || !trade) throw new V3Error(500, 'SYSTEM_ERROR', '系统错误');
-  const result = refundAnswer(trade, row);
+  if (created) {
+    scope.refundFunds.save(mchid, outRefundNo, { fundsAccount: funds ?? 'AVAILABLE', from });
+  }
+  const result = refundAnswer(trade, row, scope.refundFunds.get(mchid, outRefundNo));
   if (created) scope.lifecycle.armRefund(created);
   return { answer: result, created: Boolean(created) };
 }
@@ -102,5 +106,31 @@ export function queryRefund(scope: V3Scope, outRefundNo: string): Json {
   const row = records.refund(scope.merchant.mchid, outRefundNo);
   const trade = row && records.trade(row.sub_mch_id, row.out_trade_no);
   if (!row || !trade) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
-  return refundAnswer(trade, row);
+  return refundAnswer(trade, row, scope.refundFunds.get(row.sub_mch_id, outRefundNo));
+}
+
+/** §6.1 `amount.from[]`: which funds pay the refund, each `{account: AVAILABLE|UNAVAILABLE, amount}`. */
+function readFrom(body: Json): Array<{ account: string; amount: number }> {
+  const lines = readArray(body, { path: 'amount/from', label: '退款出资账户及金额' }) ?? [];
+  return lines.map((_, i) => {
+    const at = `amount/from/${i}`;
+    readObject(body, { path: at, label: '退款出资账户及金额', required: true });
+    const account = readText(body, {
+      path: `${at}/account`,
+      label: '出资账户类型',
+      required: true,
+      maxBytes: 32,
+    });
+    if (account !== 'AVAILABLE' && account !== 'UNAVAILABLE') {
+      throw paramError(
+        `输入源“/body/${at}/account”映射到值字段“出资账户类型”枚举值校验失败，取值为AVAILABLE或UNAVAILABLE`,
+        {
+          location: 'body',
+          value: account,
+        },
+      );
+    }
+    const amount = readInteger(body, { path: `${at}/amount`, label: '出资金额', required: true }) as number;
+    return { account, amount };
+  });
 }

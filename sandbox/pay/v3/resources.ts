@@ -60,8 +60,12 @@ export const V3_REFUND_STATUS: Record<RefundStatus, string> = {
 
 const RECEIVED_ACCOUNT = '支付用户零钱';
 
-/** The refund as the create/query answers give it (§6.2). */
-export function refundAnswer(trade: TradeRow, refund: RefundRow): Record<string, unknown> {
+/** The refund as the create/query answers give it (§6.2), with the funds its request named. */
+export function refundAnswer(
+  trade: TradeRow,
+  refund: RefundRow,
+  funds: { fundsAccount: string; from: Array<{ account: string; amount: number }> },
+): Record<string, unknown> {
   return {
     refund_id: refund.refund_id,
     out_refund_no: refund.out_refund_no,
@@ -72,11 +76,11 @@ export function refundAnswer(trade: TradeRow, refund: RefundRow): Record<string,
     ...(refund.success_at !== null ? { success_time: rfc3339(refund.success_at) } : {}),
     create_time: rfc3339(refund.created_at),
     status: V3_REFUND_STATUS[refund.status],
-    funds_account: 'AVAILABLE',
+    funds_account: funds.fundsAccount,
     amount: {
       total: trade.total_fee,
       refund: refund.refund_fee,
-      from: [],
+      from: funds.from,
       payer_total: trade.total_fee,
       payer_refund: refund.refund_fee,
       settlement_refund: refund.refund_fee,

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import * as fs from 'fs';
 import { readBody } from '../../cloud/protocol';
+import { SandboxError } from '../../errors';
 import { merchantFile, loadOrCreateMerchant, type MerchantProfile } from '../../merchant';
 import type Database from 'better-sqlite3';
 import { ApiFaults, type ApiFault } from '../faults';
@@ -14,6 +15,7 @@ import type { PayContext } from '../context';
 import type { TradeLifecycle } from '../lifecycle';
 import { answerMode, requestId, signedHeaders, signingKey, verifyRequest } from './auth';
 import { BillDownloads } from './bills';
+import { RefundFunds } from './refund-funds';
 import { DEFAULT_V3_CONFIG, type V3Config } from './config';
 import { faultError, V3Error } from './errors';
 import { V3Notifications, type InternalTarget } from './notify';
@@ -32,10 +34,29 @@ export interface V3ServiceOptions {
   internal: InternalTarget;
 }
 
+function requestQuery(url: string): URLSearchParams {
+  try {
+    return new URL(url, 'http://sandbox').searchParams;
+  } catch {
+    throw new V3Error(400, 'INVALID_REQUEST', '请求的URL格式错误', { location: 'path', value: url });
+  }
+}
+
+/** An error that is no V3Error: a refused body keeps its status; anything else is 500 SYSTEM_ERROR. */
+function asV3Error(err: unknown): V3Error {
+  if (err instanceof V3Error) return err;
+  if (err instanceof SandboxError && err.httpStatus >= 400 && err.httpStatus < 500) {
+    return new V3Error(err.httpStatus, 'INVALID_REQUEST', err.message);
+  }
+  console.error('[sandbox] APIv3 request failed:', err);
+  return new V3Error(500, 'SYSTEM_ERROR', '系统错误');
+}
+
 export class V3Service {
   private readonly ctx: PayContext;
   private readonly lifecycle: TradeLifecycle;
   private readonly faults: ApiFaults;
+  private readonly refundFunds: RefundFunds;
   private readonly bills = new BillDownloads();
   /** Requests served since start, by API (what the bench counts per kit operation). */
   readonly requests: Record<string, number> = { total: 0 };
@@ -53,6 +74,7 @@ export class V3Service {
     );
     ({ ctx: this.ctx, lifecycle: this.lifecycle } = opts.pay.attachV3(this.notifications));
     this.faults = new ApiFaults(opts.sqlite);
+    this.refundFunds = new RefundFunds(opts.sqlite);
     this.merchant();
   }
 
@@ -86,10 +108,10 @@ export class V3Service {
     this.requests.total++;
     const url = req.url ?? '/';
     const pathname = url.split('?')[0];
-    const query = new URL(url, 'http://sandbox').searchParams;
     const method = req.method ?? 'GET';
     let mode: ReturnType<typeof answerMode> | undefined;
     try {
+      const query = requestQuery(url);
       const body = await readBody(req);
       const merchant = this.merchant();
       const serial = req.headers['wechatpay-serial'];
@@ -106,6 +128,7 @@ export class V3Service {
         lifecycle: this.lifecycle,
         merchant,
         config: this.settings,
+        refundFunds: this.refundFunds,
         authMchid,
       };
       const contentType = String(req.headers['content-type'] ?? '');
@@ -117,13 +140,14 @@ export class V3Service {
       if (!route) throw new V3Error(404, 'NOT_FOUND', `请求的资源不存在: ${method} ${pathname}`);
       this.requests[route.api] = (this.requests[route.api] ?? 0) + 1;
       const fault = this.faults.take(route.api);
-      if (fault && !fault.afterProcessing) return await this.faulted(fault, res, id, mode);
+      if (fault && !fault.afterProcessing) return await this.faulted(fault, route.api, res, id, mode);
       const result = route.run();
-      if (fault) return await this.faulted(fault, res, id, mode);
+      if (fault) return await this.faulted(fault, route.api, res, id, mode);
       this.send(res, id, result, mode);
     } catch (err) {
-      if (!(err instanceof V3Error)) throw err;
-      this.sendError(res, id, err, mode);
+      // §8.2: whatever goes wrong, a v3 caller gets a v3 error with its Request-ID.
+      if (res.headersSent || res.destroyed) return;
+      this.sendError(res, id, asV3Error(err), mode);
     }
   }
 
@@ -139,6 +163,7 @@ export class V3Service {
 
   private async faulted(
     fault: ApiFault,
+    api: string,
     res: ServerResponse,
     id: string,
     mode?: ReturnType<typeof answerMode>,
@@ -149,7 +174,7 @@ export class V3Service {
       res.destroy();
       return;
     }
-    this.sendError(res, id, faultError(fault.error), mode);
+    this.sendError(res, id, faultError(fault.error, api), mode);
   }
 
   private send(
@@ -174,8 +199,13 @@ export class V3Service {
     err: V3Error,
     mode?: ReturnType<typeof answerMode>,
   ): void {
-    const body = Buffer.from(JSON.stringify(err.body()), 'utf8');
-    this.write(res, id, err.status, body, this.settings.signErrorAnswers ? mode : undefined);
+    // §15: PARAM_ERROR may come without detail (wechatpay-go#216); a setting drops it.
+    const drop = err.code === 'PARAM_ERROR' && !this.settings.paramErrorDetail;
+    const answer = drop ? new V3Error(err.status, err.code, err.message) : err;
+    const body = Buffer.from(JSON.stringify(answer.body()), 'utf8');
+    // A 2xx (USERPAYING's 202) is signed like every 2xx (§2.2); errors only when configured (§13).
+    const signed = err.status < 300 || this.settings.signErrorAnswers;
+    this.write(res, id, err.status, body, signed ? mode : undefined);
   }
 
   private write(

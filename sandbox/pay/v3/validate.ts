@@ -3,6 +3,7 @@
  * pointer and the field's Chinese name go into the PARAM_ERROR message, `detail` carries the location
  * and the value.
  */
+import { isIP } from 'node:net';
 import { paramError, type V3Error } from './errors';
 
 export type Json = Record<string, unknown>;
@@ -19,13 +20,27 @@ export interface FieldRule {
   location?: 'body' | 'query' | 'path';
 }
 
+/** The value at a pointer below the body; a numeric segment indexes an array (`goods_detail/0/quantity`). */
 function at(body: Json, path: string): unknown {
   let value: unknown = body;
   for (const key of path.split('/')) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    if (Array.isArray(value)) {
+      value = /^\d+$/.test(key) ? (value as unknown[])[Number(key)] : undefined;
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, key)) {
+      return undefined;
+    }
     value = (value as Json)[key];
   }
   return value;
+}
+
+function wrongType(rule: FieldRule, what: string, value: unknown): V3Error {
+  return paramError(
+    `无法将 JSON 输入源“${pointer(rule)}”映射到目标字段“${rule.label}”中，此字段需要一个${what}`,
+    { location: rule.location ?? 'body', value },
+  );
 }
 
 function pointer(rule: FieldRule): string {
@@ -123,4 +138,33 @@ export function parseJsonBody(raw: Buffer): Json {
     throw paramError('请求体必须是JSON对象', { location: 'body' });
   }
   return parsed as Json;
+}
+
+export function readBoolean(body: Json, rule: FieldRule): boolean | undefined {
+  const value = at(body, rule.path);
+  if (value === undefined || value === null) {
+    if (rule.required) throw missingField(rule);
+    return undefined;
+  }
+  if (typeof value !== 'boolean') throw wrongType(rule, '布尔值', value);
+  return value;
+}
+
+export function readArray(body: Json, rule: FieldRule): unknown[] | undefined {
+  const value = at(body, rule.path);
+  if (value === undefined || value === null) {
+    if (rule.required) throw missingField(rule);
+    return undefined;
+  }
+  if (!Array.isArray(value)) throw wrongType(rule, '数组', value);
+  return value;
+}
+
+/** §4.1 `payer_client_ip`: an IPv4 or IPv6 address. */
+export function readIp(body: Json, rule: FieldRule): string | undefined {
+  const value = readText(body, rule);
+  if (value !== undefined && isIP(value) === 0) {
+    throw ruleFailed(rule, '不是合法的IPv4或IPv6地址', value);
+  }
+  return value;
 }
