@@ -184,7 +184,7 @@ function DeliveryList({ deliveries }: { deliveries: DeliveryView[] }) {
       <thead>
         <tr>
           <th scope="col">#</th>
-          <th scope="col">{s.createdAt}</th>
+          <th scope="col">{s.cbDeliveredAt}</th>
           <th scope="col">{s.status}</th>
           <th scope="col">{s.cbAnswer}</th>
         </tr>

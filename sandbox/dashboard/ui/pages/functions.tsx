@@ -64,7 +64,7 @@ export function FunctionsPage({ route }: PageProps) {
         <table class="table invocations">
           <thead>
             <tr>
-              <th scope="col">{s.createdAt}</th>
+              <th scope="col">{s.fnStartedAt}</th>
               <th scope="col">{s.fnFunction}</th>
               <th scope="col">{s.fnCaller}</th>
               <th scope="col" class="num">
