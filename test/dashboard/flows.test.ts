@@ -145,6 +145,16 @@ describe('dashboard payment flows', () => {
     expect(await alert.count()).toBe(0);
   });
 
+  test("a view that cannot load says why in the UI's language", async () => {
+    const tab = await suite.open('#/orders/not-an-order');
+    const text = tab.page.locator('p.error-text');
+    await text.waitFor();
+    expect(await text.textContent()).toMatch(/^INVALID_PARAM: 参数有误：.*not an order number/);
+    // The one thing the browser logged: the refused request.
+    expect(tab.problems).toEqual([expect.stringContaining('status of 400')]);
+    tab.problems.length = 0;
+  });
+
   test("a time the clock cannot be set to is refused in the UI's words, without asking the sandbox", async () => {
     const { page } = await suite.open();
     const before = await get<{ now: number; frozen: boolean }>(`${suite.sandbox.url}/sandbox/clock`);
