@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkOptions, CliError, count, flag, parseArgs, parseDuration, parseInstant } from './args';
 import { ControlClient, DEFAULT_URL } from './client';
-import { beijing, brief, duration, table } from './format';
+import { beijing, brief, readableDuration, table } from './format';
 import { buy, call, LOCAL_USERS } from './call-commands';
 import * as payCommands from './pay-commands';
 import { shipping, SHIPPING_USAGE } from './shipping-commands';
@@ -100,7 +100,7 @@ function clockText(c: ClockState): string {
   // Under a second is the time a request takes (clock reset), not a choice worth showing.
   const offset =
     Math.abs(c.offsetMs) >= 1000 && !c.frozen
-      ? `, ${c.offsetMs > 0 ? '+' : '-'}${duration(Math.abs(Math.round(c.offsetMs)))} from real time`
+      ? `, ${c.offsetMs > 0 ? '+' : ''}${readableDuration(c.offsetMs)} from real time`
       : '';
   return `${beijing(c.now)} Beijing (${new Date(c.now).toISOString()})${c.frozen ? ', frozen' : ', running'}${offset}`;
 }

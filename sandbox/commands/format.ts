@@ -19,6 +19,27 @@ export function duration(ms: number): string {
   return `${ms}ms`;
 }
 
+/**
+ * A span as people read it, to the second: `184d 5h 32m 28s`, `6m`, `1m 30s` (units as `clock
+ * advance` takes them); under half a second, in ms.
+ */
+export function readableDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  let seconds = Math.round(Math.abs(ms) / 1000);
+  if (!seconds) return `${sign}${Math.abs(Math.round(ms))}ms`;
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (seconds >= size) parts.push(`${Math.floor(seconds / size)}${unit}`);
+    seconds %= size;
+  }
+  return sign + parts.join(' ');
+}
+
 /** A plain text table; `empty` is printed instead when there are no rows. */
 export function table(header: string[], rows: string[][], empty = '(none)'): string {
   if (!rows.length) return empty;

@@ -62,6 +62,9 @@ describe('dashboard: callbacks and functions', () => {
     await axis.locator('[data-outcome="ok"]').waitFor();
     await page.locator(`tr[data-notification][data-status="delivered"]:has(a[href$="${orderNo}"])`).waitFor();
     expect(await axis.locator('.planned').count()).toBe(0);
+    // The attempts are headed by when each was sent, not by a creation time.
+    const heads = await page.locator('table.deliveries thead th').allTextContents();
+    expect(heads).toEqual(['#', '投递时间', '状态', '应答']);
     await suite.kit.orderReaches(orderNo, 'SUCCESS');
   });
 
@@ -105,6 +108,7 @@ describe('dashboard: callbacks and functions', () => {
     expect(await first.textContent()).toContain('冷启动');
     expect(await first.textContent()).toContain(BUYER);
     expect(await first.textContent()).toMatch(/数据库 \d+ · 支付 0 · 函数 0/);
+    expect(await page.locator('table.invocations thead th').first().textContent()).toBe('调用时间');
     await suite.kit.ok(BUYER, 'listProducts', {});
     await page.locator('tr[data-function="listProducts"][data-start="warm"]').waitFor();
     // Filter by function: only listProducts rows.

@@ -5,10 +5,10 @@
  * buy as a user and see the order appear live in an open list; pay as the payer and watch the
  * notification attempts and the order become paid; lose the callbacks and recover by a query;
  * move the clock and see the timer close an unpaid order; refund as the admin; and a bad action
- * shows the server's code and message.
+ * shows its code and, in the UI's language, what went wrong, until the next action or view.
  */
 import type { Page } from 'playwright-core';
-import { post } from '../helpers/control';
+import { get, post } from '../helpers/control';
 import { dashboardSuite } from '../helpers/dashboard-suite';
 
 const BUYER = 'oPaykitLocalBuyer';
@@ -108,21 +108,68 @@ describe('dashboard payment flows', () => {
     expect(await page.locator('.order-page').textContent()).toContain('已退款 ¥10.00');
   });
 
-  test("a bad action shows the server's code and message", async () => {
+  test("a bad action shows its code and, in the UI's language, what went wrong", async () => {
     const { page } = await suite.open();
     await buy(page);
-    // WeChat refuses to close an order within 5 minutes of its creation.
+    const { now } = await get<{ now: number }>(`${suite.sandbox.url}/sandbox/clock`);
+    // WeChat refuses to close an order within 5 minutes of its creation: when to try again, in
+    // Beijing time as the rest of the dashboard shows instants.
     await page.getByRole('button', { name: '关闭订单' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('CLOSE_TOO_EARLY');
-    await alert.getByRole('button', { name: '关闭' }).click();
+    const text = (await alert.textContent()) ?? '';
+    expect(text).toContain('CLOSE_TOO_EARLY');
+    const shown = /请在 (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)（北京时间）之后再试/.exec(text);
+    expect(shown).not.toBeNull();
+    const retryAt = Date.parse(`${shown![1].replace(' ', 'T')}+08:00`);
+    expect(Math.abs(retryAt - (now + 5 * 60_000))).toBeLessThan(60_000);
+    expect(text).not.toMatch(/\dT\d\d:\d\d|try again/);
+    await page.getByRole('button', { name: 'English' }).click();
+    expect(await alert.textContent()).toContain('try again after');
+    await page.getByRole('button', { name: '中文' }).click();
+    // The next action's outcome takes the banner's place: paying succeeds, and the banner goes.
     await page.getByRole('button', { name: '以付款人身份支付' }).click();
     await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
-    // More than was paid.
+    expect(await alert.count()).toBe(0);
+    // More than was paid: one banner, not one per try.
     await page.getByLabel('退款金额（分）').fill('999999');
-    await page.getByRole('button', { name: '退款' }).click();
-    await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toMatch(/INVALID_PARAM|ORDER_STATE_CONFLICT/);
+    for (let i = 0; i < 2; i++) {
+      await page.getByRole('button', { name: '退款' }).click();
+      await alert.waitFor();
+    }
+    expect(await alert.count()).toBe(1);
+    expect(await alert.textContent()).toMatch(/INVALID_PARAM|ORDER_STATE_CONFLICT/);
+    // Going to another view leaves the banner behind.
+    await page.getByRole('link', { name: '概览' }).click();
+    await page.getByRole('heading', { name: '沙箱时钟' }).waitFor();
+    expect(await alert.count()).toBe(0);
+  });
+
+  test("a view that cannot load says why in the UI's language", async () => {
+    const tab = await suite.open('#/orders/not-an-order');
+    const text = tab.page.locator('p.error-text');
+    await text.waitFor();
+    expect(await text.textContent()).toMatch(/^INVALID_PARAM: 参数有误：.*not an order number/);
+    // The one thing the browser logged: the refused request.
+    expect(tab.problems).toEqual([expect.stringContaining('status of 400')]);
+    tab.problems.length = 0;
+  });
+
+  test("a time the clock cannot be set to is refused in the UI's words, without asking the sandbox", async () => {
+    const { page } = await suite.open();
+    const before = await get<{ now: number; frozen: boolean }>(`${suite.sandbox.url}/sandbox/clock`);
+    for (const bad of ['tomorrow', '2026-02-30 09:00']) {
+      await page.getByLabel('设为').fill(bad);
+      await page.getByRole('button', { name: '设置', exact: true }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain(
+        `无法识别时间“${bad}”：请填写北京时间，如 2024-03-15 12:00`,
+      );
+      expect(await alert.count()).toBe(1);
+    }
+    const after = await get<{ now: number; frozen: boolean }>(`${suite.sandbox.url}/sandbox/clock`);
+    expect(after.frozen).toBe(before.frozen);
+    expect(Math.abs(after.now - before.now)).toBeLessThan(30_000);
   });
 });

@@ -71,6 +71,18 @@ describe('status and clock', () => {
     expect(reset).toEqual(expect.objectContaining({ now: Date.UTC(2024, 2, 15, 4, 0, 0), frozen: true }));
   });
 
+  test('status shows how far a moved, running clock is from real time, as a duration people read', async () => {
+    await ok('clock', 'set', '2024-03-15T12:00:00+08:00');
+    await ok('clock', 'resume');
+    const offset = /clock .*, running, (-\S+(?: \S+)*) from real time/.exec(await ok('status'));
+    expect(offset?.[1]).toMatch(/^-\d+d( \d+h)?( \d+m)?( \d+s)?$/);
+    expect(await ok('clock', 'advance', '1d')).toMatch(
+      /, running, -\d+d( \d+h)?( \d+m)?( \d+s)? from real time/,
+    );
+    await ok('clock', 'freeze');
+    await ok('clock', 'set', String(TRADE_DAY_NOON));
+  });
+
   test('clock reset: back to real time, running', async () => {
     const real = await json<{ now: number; frozen: boolean }>('clock', 'reset');
     expect(real.frozen).toBe(false);

@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status = 0,
+    /** What the UI's own text for the code needs (`retryAt` of CLOSE_TOO_EARLY, a refused `input`). */
+    readonly params: Readonly<Record<string, string | number>> = {},
   ) {
     super(message);
   }
@@ -87,6 +89,7 @@ interface KitAnswer<T> {
   data?: T;
   code?: string;
   message?: string;
+  retryAt?: number;
 }
 
 /**
@@ -97,7 +100,12 @@ export async function callAs<T>(openid: string, name: string, data: Record<strin
   const answer = await post<{ result: KitAnswer<T> }>('/gateway/call', { name, openid, data });
   const result = answer.result;
   if (!result || result.ok !== true) {
-    throw new ApiError(result?.code ?? 'FUNCTION_FAILED', result?.message ?? `${name} did not answer ok`);
+    throw new ApiError(
+      result?.code ?? 'FUNCTION_FAILED',
+      result?.message ?? `${name} did not answer ok`,
+      0,
+      typeof result?.retryAt === 'number' ? { retryAt: result.retryAt } : {},
+    );
   }
   return result.data as T;
 }

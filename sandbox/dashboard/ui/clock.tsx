@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Overview } from '../../../typings/sandbox/dashboard';
 import { BEIJING_OFFSET_MS } from '../../beijing';
-import { post } from './api';
+import { ApiError, post } from './api';
 import { beijingTime } from './format';
 import { strings } from './strings';
 import { attempt } from './toast';
@@ -34,18 +34,28 @@ function useReading(clock: Overview['clock']): number {
   return clock.frozen ? clock.now : clock.now + (Date.now() - receivedAt);
 }
 
+/** `2024-03-15 12:00[:00]` (or with `T`) in Beijing time as epoch ms; undefined unless a real instant. */
+function parseBeijing(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const when = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0) - BEIJING_OFFSET_MS;
+  // Date.UTC rolls 2024-02-30 over into March: only a time that reads back the same is one.
+  const same = beijingTime(when) === `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6] ?? '00'}`;
+  return same ? when : undefined;
+}
+
 export function ClockPanel({ clock }: { clock: Overview['clock'] }) {
   const s = strings();
   const now = useReading(clock);
   const [at, setAt] = useState('');
   const submitSet = (e: Event) => {
     e.preventDefault();
-    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(at.trim());
-    const when = m
-      ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0) - BEIJING_OFFSET_MS
-      : Number.NaN;
-    // An unreadable time is sent as is: the server's INVALID_PARAM says what it expects.
-    void attempt(() => clockAction({ action: 'set', at: Number.isFinite(when) ? when : at }));
+    const when = parseBeijing(at);
+    void attempt(() => {
+      // Checked here, so the person is told in the UI's words what the field takes.
+      if (when === undefined) throw new ApiError('BAD_TIME', `not a Beijing time: ${at}`, 0, { input: at });
+      return clockAction({ action: 'set', at: when });
+    });
   };
   return (
     <section class="panel clock" aria-labelledby="clock-title">

@@ -155,6 +155,25 @@ const zh = {
   yes: '是',
   no: '否',
   errorTitle: '操作失败',
+  // Errors in the UI's words, by code ({detail}: the server's own message; times in Beijing time).
+  // A code not listed here shows the server's message as sent.
+  errorText: {
+    CLOSE_TOO_EARLY: '微信支付只关闭下单满 5 分钟的订单，请在 {retryAt}（北京时间）之后再试',
+    BAD_TIME: '无法识别时间“{input}”：请填写北京时间，如 2024-03-15 12:00',
+    NETWORK: '沙箱没有应答：它还在运行吗？',
+    BAD_ANSWER: '沙箱的应答不是 JSON：{detail}',
+    INVALID_PARAM: '参数有误：{detail}',
+    ORDER_NOT_FOUND: '订单不存在，或不属于该用户',
+    ORDER_PAID: '订单已支付',
+    ORDER_CLOSED: '订单已关闭',
+    ORDER_STATE_CONFLICT: '订单状态已变化：{detail}',
+    FORBIDDEN: '没有权限：{detail}',
+    NOT_CONFIGURED: '云函数缺少配置：{detail}',
+    PAY_PROVIDER_ERROR: '微信支付出错：{detail}',
+    INTERNAL: '云函数内部错误：{detail}',
+    PAYMENT_FAILED: '付款未成功：{detail}',
+    NO_ADMIN: '没有哪个本地用户是商户管理员（PAYKIT_ADMIN_OPENIDS）',
+  } as Record<string, string>,
   // The tool pages' texts (Callbacks, Functions, Database, Bills, Faults): strings-tools.ts.
   ...toolsZh,
 };
@@ -309,6 +328,24 @@ const en: Strings = {
   yes: 'yes',
   no: 'no',
   errorTitle: 'Failed',
+  errorText: {
+    CLOSE_TOO_EARLY:
+      'WeChat Pay closes an order only 5 minutes after it was placed: try again after {retryAt} (Beijing time)',
+    BAD_TIME: 'Cannot read the time "{input}": enter a Beijing time such as 2024-03-15 12:00',
+    NETWORK: 'The sandbox did not answer: is it running?',
+    BAD_ANSWER: 'The sandbox answered something not JSON: {detail}',
+    INVALID_PARAM: 'Invalid input: {detail}',
+    ORDER_NOT_FOUND: 'No such order, or not this user’s',
+    ORDER_PAID: 'The order is paid',
+    ORDER_CLOSED: 'The order is closed',
+    ORDER_STATE_CONFLICT: 'The order changed meanwhile: {detail}',
+    FORBIDDEN: 'Not allowed: {detail}',
+    NOT_CONFIGURED: 'The function is not configured: {detail}',
+    PAY_PROVIDER_ERROR: 'WeChat Pay failed: {detail}',
+    INTERNAL: 'The function failed: {detail}',
+    PAYMENT_FAILED: 'The payment did not go through: {detail}',
+    NO_ADMIN: 'No local user is a merchant admin (PAYKIT_ADMIN_OPENIDS)',
+  },
   ...toolsEn,
 };
 

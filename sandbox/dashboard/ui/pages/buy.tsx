@@ -12,6 +12,7 @@ import { yuan } from '../format';
 import { href, navigate } from '../router';
 import { strings } from '../strings';
 import { attempt } from '../toast';
+import { errorMessage } from '../errors';
 
 const OTHER = '__other';
 
@@ -76,7 +77,9 @@ export function BuyPage() {
             />
           </label>
         )}
-        {catalogue.error && <p class="error-text">{`${catalogue.error.code}: ${catalogue.error.message}`}</p>}
+        {catalogue.error && (
+          <p class="error-text">{`${catalogue.error.code}: ${errorMessage(catalogue.error)}`}</p>
+        )}
         {catalogue.data && !products.length && <p class="muted">{s.noProducts}</p>}
         {products.length > 0 && (
           <label>

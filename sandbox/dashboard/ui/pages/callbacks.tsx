@@ -16,6 +16,7 @@ import { fill, strings } from '../strings';
 import { attempt, showDone } from '../toast';
 import type { PageProps } from './index';
 import { RetryAxis } from './retry-axis';
+import { errorMessage } from '../errors';
 
 /** A kit attempt's outTradeNo → its order (PK + 22 digits). */
 const orderOf = (outTradeNo: string) => (/^PK\d{22}A\d+$/.test(outTradeNo) ? outTradeNo.slice(0, 24) : null);
@@ -58,7 +59,7 @@ export function CallbacksPage({ route }: PageProps) {
   const settings = useLiveData(loadSettings, [], []);
   const picked = Number(route.params.get('n'));
   const failure = error ?? settings.error;
-  if (failure) return <p class="error-text">{`${failure.code}: ${failure.message}`}</p>;
+  if (failure) return <p class="error-text">{`${failure.code}: ${errorMessage(failure)}`}</p>;
   if (!data || !settings.data) return <p class="muted">{s.loading}</p>;
   const { schedule, choices } = settings.data;
   const chosen = data.notifications.find((n) => n.id === picked) ?? data.notifications[0];
@@ -184,7 +185,7 @@ function DeliveryList({ deliveries }: { deliveries: DeliveryView[] }) {
       <thead>
         <tr>
           <th scope="col">#</th>
-          <th scope="col">{s.createdAt}</th>
+          <th scope="col">{s.cbDeliveredAt}</th>
           <th scope="col">{s.status}</th>
           <th scope="col">{s.cbAnswer}</th>
         </tr>

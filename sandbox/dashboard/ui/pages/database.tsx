@@ -16,6 +16,7 @@ import { href } from '../router';
 import { fill, strings } from '../strings';
 import { attempt, showDone, showError } from '../toast';
 import type { PageProps } from './index';
+import { errorMessage } from '../errors';
 
 const DEFAULT_LIMIT = 20;
 
@@ -38,7 +39,7 @@ export function DatabasePage({ route }: PageProps) {
       <div class="db-layout">
         <nav class="panel db-collections" aria-label={s.dbCollections}>
           <h2>{s.dbCollections}</h2>
-          {collections.error && <p class="error-text">{collections.error.message}</p>}
+          {collections.error && <p class="error-text">{errorMessage(collections.error)}</p>}
           <ul class="plain">
             {(collections.data?.collections ?? []).map((c) => (
               <li key={c.name}>

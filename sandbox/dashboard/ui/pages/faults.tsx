@@ -10,6 +10,7 @@ import { del, get, post } from '../api';
 import { useLiveData } from '../data';
 import { fill, strings } from '../strings';
 import { attempt, showDone } from '../toast';
+import { errorMessage } from '../errors';
 
 /** Only a timeout can happen after WeChat carried the request out. */
 const AFTER_PROCESSING_ERRORS = ['TIMEOUT'];
@@ -23,7 +24,7 @@ export function FaultsPage() {
       <h1>{s.faultTitle}</h1>
       <div class="grid">
         {choices.data && <FaultForm targets={choices.data.targets} />}
-        {choices.error && <p class="error-text">{`${choices.error.code}: ${choices.error.message}`}</p>}
+        {choices.error && <p class="error-text">{`${choices.error.code}: ${errorMessage(choices.error)}`}</p>}
         <section class="panel" aria-labelledby="armed-faults-title">
           <h2 id="armed-faults-title">{s.activeFaults}</h2>
           {faults.data && !faults.data.api.length && !faults.data.callbacks.length && (

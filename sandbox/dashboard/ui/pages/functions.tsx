@@ -12,6 +12,7 @@ import { href } from '../router';
 import { FilterForm, FilterSelect } from '../filters';
 import { fill, strings } from '../strings';
 import type { PageProps } from './index';
+import { errorMessage } from '../errors';
 
 /** The newest this many invocations are shown (the sandbox keeps 2000). */
 const LOG_LIMIT = 100;
@@ -57,14 +58,14 @@ export function FunctionsPage({ route }: PageProps) {
           </datalist>
         </label>
       </FilterForm>
-      {error && <p class="error-text">{`${error.code}: ${error.message}`}</p>}
+      {error && <p class="error-text">{`${error.code}: ${errorMessage(error)}`}</p>}
       {!logs && !error && <p class="muted">{s.loading}</p>}
       {logs && !logs.length && <p class="muted">{s.empty}</p>}
       {logs && logs.length > 0 && (
         <table class="table invocations">
           <thead>
             <tr>
-              <th scope="col">{s.createdAt}</th>
+              <th scope="col">{s.fnStartedAt}</th>
               <th scope="col">{s.fnFunction}</th>
               <th scope="col">{s.fnCaller}</th>
               <th scope="col" class="num">

@@ -11,6 +11,7 @@ import { strings } from '../strings';
 import { OrderActions } from './order-actions';
 import { StateTag } from './orders';
 import { Timeline } from './timeline';
+import { errorMessage } from '../errors';
 
 export function OrderPage({ id }: { id: string }) {
   const s = strings();
@@ -19,7 +20,7 @@ export function OrderPage({ id }: { id: string }) {
     [id],
     ['order', 'trade', 'notification', 'invocation', 'clock'],
   );
-  if (error) return <p class="error-text">{`${error.code}: ${error.message}`}</p>;
+  if (error) return <p class="error-text">{`${error.code}: ${errorMessage(error)}`}</p>;
   if (!data) return <p class="muted">{s.loading}</p>;
   const o = data.order;
   return (

@@ -14,6 +14,7 @@ import { FilterForm, FilterSelect } from '../filters';
 import { fill, strings } from '../strings';
 import { showError } from '../toast';
 import type { PageProps } from './index';
+import { errorMessage } from '../errors';
 
 const ordersUrl = (p: Record<string, string | undefined>) => `/sandbox/dashboard/orders${query(p)}`;
 
@@ -59,7 +60,7 @@ export function OrdersPage({ route }: PageProps) {
           {s.day} <input name="day" type="date" defaultValue={filter.day ?? ''} />
         </label>
       </FilterForm>
-      {first.error && <p class="error-text">{`${first.error.code}: ${first.error.message}`}</p>}
+      {first.error && <p class="error-text">{`${first.error.code}: ${errorMessage(first.error)}`}</p>}
       {!first.data && !first.error && <p class="muted">{s.loading}</p>}
       {first.data && (
         <>

@@ -10,6 +10,7 @@ import { useLiveData } from '../data';
 import { href } from '../router';
 import { strings } from '../strings';
 import { OrdersTable } from './orders';
+import { errorMessage } from '../errors';
 
 export function OverviewPage() {
   const { data, error } = useLiveData(
@@ -18,7 +19,7 @@ export function OverviewPage() {
     ['order', 'clock', 'faults'],
   );
   const s = strings();
-  if (error) return <p class="error-text">{`${error.code}: ${error.message}`}</p>;
+  if (error) return <p class="error-text">{`${error.code}: ${errorMessage(error)}`}</p>;
   if (!data) return <p class="muted">{s.loading}</p>;
   return (
     <div class="grid">

@@ -11,6 +11,7 @@ import { FilterForm, FilterSelect } from '../filters';
 import { strings } from '../strings';
 import type { PageProps } from './index';
 import { StateTag } from './orders';
+import { errorMessage } from '../errors';
 
 /** A kit attempt's outTradeNo: the order number (PK + 22 digits), `A`, the attempt. */
 const KIT_TRADE = /^PK\d{22}A\d+$/;
@@ -45,7 +46,7 @@ export function TradesPage({ route }: PageProps) {
           ]}
         />
       </FilterForm>
-      {error && <p class="error-text">{`${error.code}: ${error.message}`}</p>}
+      {error && <p class="error-text">{`${error.code}: ${errorMessage(error)}`}</p>}
       {!data && !error && <p class="muted">{s.loading}</p>}
       {data && !data.trades.length && <p class="muted">{s.empty}</p>}
       {data && data.trades.length > 0 && (
