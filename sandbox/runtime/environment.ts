@@ -38,7 +38,31 @@ export function checkDependencies(name: string, dir: string): void {
   }
 }
 
+/** SCF's limits on the variables a developer sets (APIv3 reference §15): 4 KB in all, names 2–64 bytes. */
+export const MAX_FUNCTION_ENV_BYTES = 4096;
+const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]{1,63}$/;
+
+/**
+ * Why the cloud would refuse the functions' environment variables, or undefined: a configuration that
+ * could not be deployed does not run here either (a private key inline in the environment is the
+ * usual way past 4 KB).
+ */
+export function functionEnvProblem(env: Record<string, string> = {}): string | undefined {
+  const badName = Object.keys(env).find((name) => !ENV_NAME.test(name));
+  if (badName !== undefined) {
+    return `the function environment variable name "${badName}" is not one the cloud takes (a letter, then letters, digits or _, 2 to 64 in all)`;
+  }
+  const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (bytes <= MAX_FUNCTION_ENV_BYTES) return undefined;
+  return (
+    `the function environment variables total ${bytes} bytes; the cloud (SCF) takes at most ` +
+    `${MAX_FUNCTION_ENV_BYTES}: keep the merchant private key in secrets/ (PAYKIT_MCH_PRIVATE_KEY_FILE), not inline`
+  );
+}
+
 export function baseEnv(opts: RuntimeOptions): NodeJS.ProcessEnv {
+  const problem = functionEnvProblem(opts.functionEnv);
+  if (problem) throw new SandboxError('FUNCTIONS_EXECUTE_FAIL', problem);
   return {
     PATH: process.env.PATH,
     NODE_ENV: process.env.NODE_ENV,

@@ -12,9 +12,15 @@ import { SandboxError } from '../errors';
  */
 export const MAX_EVENT_DEPTH = 100;
 
+/** SCF: a synchronous invocation's event and its answer are at most 6 MB each (APIv3 reference §15). */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
 const isContainer = (value: unknown): value is object => value !== null && typeof value === 'object';
 
-/** Throws INVALID_PARAM (400) when `event` has objects or arrays nested more than MAX_EVENT_DEPTH deep. */
+/**
+ * Throws INVALID_PARAM (400) when `event` has objects or arrays nested more than MAX_EVENT_DEPTH
+ * deep, or is larger than MAX_PAYLOAD_BYTES as JSON.
+ */
 export function checkEvent(name: string, event: unknown): void {
   // Level by level, without recursion: measuring must not overflow where serialising would.
   let level = isContainer(event) ? [event] : [];
@@ -32,5 +38,13 @@ export function checkEvent(name: string, event: unknown): void {
       for (const value of Object.values(container)) if (isContainer(value)) next.push(value);
     }
     level = next;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(event) ?? '');
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw new SandboxError(
+      'INVALID_PARAM',
+      `the event for ${name} is ${bytes} bytes; the cloud passes at most ${MAX_PAYLOAD_BYTES} (6 MB) to a function`,
+      400,
+    );
   }
 }

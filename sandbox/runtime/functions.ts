@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { SandboxError } from '../errors';
 import { FunctionChaos, isDue, struckAt, type Doom, type KillMode } from './chaos';
-import { checkEvent } from './event';
+import { checkEvent, MAX_PAYLOAD_BYTES } from './event';
 import type { InvokeMessage, LogLine } from './messages';
 import { InvocationLog } from './invocation-log';
 import { baseEnv, checkDependencies, invocationEnv } from './environment';
@@ -154,6 +154,15 @@ export class FunctionRuntime {
         ...(coldStart ? { coldStart } : {}),
         calls,
       };
+      if (reply.type === 'done' && Buffer.byteLength(reply.resultJson) > MAX_PAYLOAD_BYTES) {
+        // The cloud returns no answer larger than 6 MB: the call fails, whatever the function did.
+        const error = `the answer is ${Buffer.byteLength(reply.resultJson)} bytes; the cloud returns at most ${MAX_PAYLOAD_BYTES} (6 MB)`;
+        this.log.add({ ...record, logs: reply.logs, error });
+        throw new SandboxError(
+          'FUNCTIONS_EXECUTE_FAIL',
+          `errCode: -504002 functions execute fail | RequestId: ${requestId} | errMsg: ${error}`,
+        );
+      }
       if (reply.type === 'done') {
         const result = JSON.parse(reply.resultJson) as unknown;
         this.log.add({ ...record, logs: reply.logs, result });

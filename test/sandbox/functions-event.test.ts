@@ -36,7 +36,7 @@ const callRaw = (name: string, openid: string, dataJson: string) =>
 
 beforeAll(async () => {
   sandbox = await startSandboxProcess({
-    args: ['--functions', buildFixtureFunctions(['sleeper', 'whoami'])],
+    args: ['--functions', buildFixtureFunctions(['sleeper', 'whoami', 'bigAnswer'])],
   });
   base = sandbox.url;
 });
@@ -88,4 +88,46 @@ test('an event nested 100 levels deep still reaches the function; one level more
   const over = await callRaw('whoami', 'o-deep', `{"tag":"deeper","a":${nested(100)}}`);
   expect(over.status).toBe(400);
   expect(over.body.error?.code).toBe('INVALID_PARAM');
+});
+
+test("SCF's 6 MB: a larger event is refused before any instance, a larger answer fails the call", async () => {
+  const MB = 1024 * 1024;
+  const big = await callRaw('whoami', 'o-big', JSON.stringify({ tag: 'x'.repeat(6 * MB) }));
+  expect(big.status).toBe(400);
+  expect(big.body.error?.message).toMatch(
+    /^the event for whoami is \d+ bytes; the cloud passes at most 6291456 \(6 MB\)/,
+  );
+
+  const answer = await callRaw('bigAnswer', 'o-big', JSON.stringify({ bytes: 6 * MB }));
+  expect(answer.status).toBe(502);
+  expect(answer.body.error).toMatchObject({ code: 'FUNCTIONS_EXECUTE_FAIL' });
+  expect(answer.body.error?.message).toMatch(
+    /the answer is \d+ bytes; the cloud returns at most 6291456 \(6 MB\)/,
+  );
+  // Just under the limit is an answer like any other.
+  const within = await callRaw('bigAnswer', 'o-big', JSON.stringify({ bytes: 6 * MB - 100 }));
+  expect(within.status).toBe(200);
+});
+
+describe("SCF's 4 KB of environment variables", () => {
+  let big: SandboxProcess;
+
+  afterAll(async () => {
+    await big?.stop();
+  });
+
+  test('functions whose environment the cloud would not take do not run: the call says why', async () => {
+    big = await startSandboxProcess({
+      args: ['--functions', buildFixtureFunctions(['envEcho']), '--fn-env', `PAYKIT_BIG=${'k'.repeat(4100)}`],
+    });
+    const refused = await send<CallAnswer>('POST', `${big.url}/gateway/call`, {
+      name: 'envEcho',
+      openid: 'o-env',
+      data: {},
+    });
+    expect(refused.status).toBe(502);
+    expect(refused.body.error?.message).toMatch(
+      /the function environment variables total \d+ bytes; the cloud \(SCF\) takes at most 4096: keep the merchant private key in secrets\//,
+    );
+  });
 });
