@@ -152,7 +152,7 @@ export async function benchPayBill(): Promise<void> {
           CALLER,
         );
         times.push(elapsed(t));
-        if (!('raw' in answer)) throw new Error(`no bill: ${JSON.stringify(answer.json)}`);
+        if (!('raw' in answer)) throw new Error(`no bill: ${JSON.stringify(answer)}`);
         size = answer.raw.length;
         if (!tarType) rows = answer.raw.toString('utf8').split('\r\n').length - 4;
       }

@@ -107,6 +107,9 @@ async function perform(
       envId: sandbox.envId,
     };
     const answer = await sandbox.pay.call(apiName, requestData, caller);
+    // The platform's refusal goes out as JSON the SDK parses into an object, which it rejects with
+    // its errcode; WeChat Pay's answers go out bare, which it parses itself.
+    if ('platform' in answer) return { json: answer.platform };
     return 'json' in answer ? { json: answer.json, bare: true } : answer;
   }
   if (action === 'wx.openApi')

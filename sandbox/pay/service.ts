@@ -30,6 +30,7 @@ import { act, type PayerAction } from './payer';
 import { PayRecords, type TradeFilter } from './records';
 import { queryRefund, refund } from './refunds';
 import { createPaySchema } from './schema';
+import { PlatformRefusal } from './validate';
 import { tradeView, type TradeView } from './views';
 
 export type { PayConfig } from './config';
@@ -39,7 +40,15 @@ export type { TradeView } from './views';
 export type { ApiFault } from './faults';
 export type { CallbackFault, CallbackFaultMode } from './callback-faults';
 
-export type PayAnswer = { json: Record<string, unknown> } | { raw: Buffer; contentType: string };
+/**
+ * What a pay call answers: WeChat Pay's own fields, a file (bills), or `platform`: the cloud's
+ * `{ errcode, errmsg }` for a call it refuses before WeChat Pay sees it, which the SDK rejects with
+ * that errcode (reference §1).
+ */
+export type PayAnswer =
+  | { json: Record<string, unknown> }
+  | { raw: Buffer; contentType: string }
+  | { platform: { errcode: number; errmsg: string } };
 
 export interface CallbackDelivery {
   kind: 'payment' | 'refund';
@@ -250,11 +259,13 @@ export class PayService {
         case 'downloadBill':
           return downloadBill(this.ctx, req);
         default:
-          // Reference §1/§9: the proxy forwards any name; the backend refuses unknown ones.
-          throw new SandboxError('SYS_ERR', `wx api error: -604100 api ${apiName} not found`);
+          // Reference §1/§9: the proxy forwards any name; the platform refuses unknown ones with
+          // -604100, API not found.
+          throw new PlatformRefusal(-604100, `api ${apiName} not found`);
       }
     } catch (err) {
       if (err instanceof PayApiFailure) return { json: err.fields };
+      if (err instanceof PlatformRefusal) return { platform: { errcode: err.errcode, errmsg: err.errmsg } };
       throw err;
     }
   }

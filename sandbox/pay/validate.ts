@@ -2,15 +2,31 @@
  * Reading request fields the way the cloudPay backend does: a wrong JSON type fails at the platform with
  * `wx api error: -202` (reference §1, §14 #3); a missing or malformed value is a v2 return_code FAIL.
  */
-import { SandboxError } from '../errors';
 import { returnFail, type PayApiFailure } from './answers';
 import type { PayConfig } from './config';
 
 export type Request = Record<string, unknown>;
 
-/** The platform rejection real developers see for mistyped fields; the SDK rejects with -501001. */
-export function typeError(): SandboxError {
-  return new SandboxError('SYS_ERR', 'wx api error: -202');
+/**
+ * The cloud refusing a pay call before WeChat Pay sees it: answered as `{ errcode, errmsg }`, which
+ * wx-server-sdk rejects with `errCode = errcode`, `errMsg = '<api>:fail <errmsg>'` (reference §1).
+ */
+export class PlatformRefusal extends Error {
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    super(errmsg);
+    this.name = 'PlatformRefusal';
+  }
+}
+
+/**
+ * The platform rejection real developers see for mistyped fields (reference §1): errCode -501001,
+ * `unifiedOrder:fail wx api error: -202`.
+ */
+export function typeError(): PlatformRefusal {
+  return new PlatformRefusal(-501001, 'wx api error: -202');
 }
 
 function camel(name: string): string {

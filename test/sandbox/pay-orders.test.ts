@@ -1,5 +1,4 @@
 /** @jest-environment node */
-import { SandboxError } from '../../sandbox/errors';
 import { paySign, verify } from '../../sandbox/pay/sign';
 import { compactTime } from '../../sandbox/pay/time';
 import { APPID, CALLER, OPENID, createHarness, orderRequest, type Harness } from './pay-harness';
@@ -89,9 +88,9 @@ describe('unifiedOrder', () => {
   it.each([[{ total_fee: '100' }], [{ total_fee: 1.5 }], [{ out_trade_no: 12345678 }]])(
     'fails at the platform (-202) for mistyped %p',
     async (patch) => {
-      await expect(
-        h.pay.call('unifiedOrder', { ...orderRequest('ORDER0006'), ...patch }, CALLER),
-      ).rejects.toEqual(new SandboxError('SYS_ERR', 'wx api error: -202'));
+      expect(await h.pay.call('unifiedOrder', { ...orderRequest('ORDER0006'), ...patch }, CALLER)).toEqual({
+        platform: { errcode: -501001, errmsg: 'wx api error: -202' },
+      });
     },
   );
 

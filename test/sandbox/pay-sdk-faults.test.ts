@@ -160,8 +160,12 @@ describe('API faults', () => {
     await del(`${sdk.base}/sandbox/pay/faults`);
     expect(await faults()).toEqual({ api: [], callbacks: [] });
     const unknown = await sdk.cloudPay('downloadFundflow', { subMchId: SUB_MCH_ID, nonceStr: 'x' });
-    expect(unknown.ok).toBe(false);
-    expect(unknown.errMsg).toMatch(/downloadFundflow/);
+    // Reference §1: the platform's -604100 (API not found), as the SDK's errCode.
+    expect(unknown).toEqual({
+      ok: false,
+      errCode: -604100,
+      errMsg: expect.stringMatching(/^downloadFundflow:fail api downloadFundflow not found/),
+    });
   });
 });
 

@@ -66,8 +66,9 @@ describe('unifiedOrder through the SDK', () => {
     expect(longBody.res!.returnCode).toBe('FAIL');
     const asString = await cloudPay('unifiedOrder', orderParams({ totalFee: '100' }));
     expect(asString.ok).toBe(false);
+    // Reference §1's real example: errCode -501001, errMsg unifiedOrder:fail wx api error: -202.
     expect(asString.errCode).toBe(-501001);
-    expect(asString.errMsg).toMatch(/-202/);
+    expect(asString.errMsg).toBe('unifiedOrder:fail wx api error: -202');
   });
 
   test('re-entry: same parameters give the same prepay, changed ones 201 duplicate', async () => {
