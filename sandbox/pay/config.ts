@@ -85,6 +85,11 @@ export interface PayConfig {
   authorizedSubMchIds: string[];
   /** Whether the sub-merchant granted the refund permission (else `特约子商户商户号未授权服务商的产品权限`). */
   refundAuthorized: boolean;
+  /**
+   * UNCONFIRMED (§2, config.json): whether a function may call `cloudPay.<api>` only when its
+   * config.json lists it in `permissions.openapi`; refused with -604101 otherwise.
+   */
+  cloudPayNeedsPermission: boolean;
 }
 
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
@@ -144,6 +149,7 @@ export const DEFAULT_PAY_CONFIG: PayConfig = {
   timeoutFaultDelayMs: 0,
   authorizedSubMchIds: [],
   refundAuthorized: true,
+  cloudPayNeedsPermission: false,
 };
 
 export function resolveConfig(patch?: Partial<PayConfig>): PayConfig {

@@ -20,6 +20,8 @@ export interface PayCaller {
   appid: string;
   openid?: string;
   envId: string;
+  /** The calling function's config.json `permissions.openapi`; undefined outside a function. */
+  openapi?: readonly string[];
 }
 
 export interface PayContext {

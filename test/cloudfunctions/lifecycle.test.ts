@@ -3,7 +3,7 @@
  * The order lifecycle at the server: close (5-minute rule, paid meanwhile), list (cursor pages),
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
-import { eventually, post, query } from '../helpers/control';
+import { del, eventually, post, query } from '../helpers/control';
 import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
@@ -295,5 +295,27 @@ describe('hooks and timers', () => {
     await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'x', error: 'SYSTEMERROR', count: 0 }).catch(
       () => undefined,
     );
+  });
+});
+
+describe("the platform's cloudPay permissions (UNCONFIRMED whether config.json must list them)", () => {
+  test("with them required, the kit's functions still order, pay, refund and close: each config.json lists what it calls", async () => {
+    // Whatever callback faults the tests before left armed are not this test's business.
+    await del(`${sandbox.url}/sandbox/pay/faults`);
+    await post(`${sandbox.url}/sandbox/pay/config`, { cloudPayNeedsPermission: true });
+    try {
+      const placed = await buyAndPay();
+      expect((await kit.order(placed.orderNo))!.status).toBe('SUCCESS');
+      await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100 });
+      await kit.settle();
+      const refunded = await kit.ok(ALICE, 'queryOrder', { orderNo: placed.orderNo });
+      expect(refunded.order.refunds).toEqual([expect.objectContaining({ status: 'SUCCESS' })]);
+
+      const unpaid = await buy();
+      await kit.clock('advance', { ms: 6 * 60_000 });
+      expect((await kit.ok(ALICE, 'closeOrder', { orderNo: unpaid.orderNo })).order.status).toBe('CLOSED');
+    } finally {
+      await post(`${sandbox.url}/sandbox/pay/config`, { cloudPayNeedsPermission: false });
+    }
   });
 });

@@ -311,3 +311,18 @@ describe('callback faults', () => {
     expect(await sdk.effects(no)).toHaveLength(16);
   });
 });
+
+test('with cloudPay permissions required (a setting), a function whose config.json does not list the API is refused: -604101', async () => {
+  await post(`${sdk.base}/sandbox/pay/config`, { cloudPayNeedsPermission: true });
+  try {
+    expect(
+      await sdk.cloudPay('queryOrder', { subMchId: SUB_MCH_ID, outTradeNo: 'NOPERMISSION1', nonceStr: 'n' }),
+    ).toEqual({
+      ok: false,
+      errCode: -604101,
+      errMsg: 'queryOrder:fail function has no permission to call this API',
+    });
+  } finally {
+    await post(`${sdk.base}/sandbox/pay/config`, { cloudPayNeedsPermission: false });
+  }
+});
