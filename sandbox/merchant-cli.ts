@@ -9,7 +9,7 @@ import * as path from 'path';
 import { accessDomain } from './access/service';
 import { checkOptions, parseArgs, type Args } from './commands/args';
 import { DEFAULT_NOTIFY_PATH, describeMerchant, writeKitConfig } from './merchant-files';
-import { loadOrCreateMerchant, registerMerchantKey, saveMerchant } from './merchant';
+import { loadOrCreateMerchant, merchantFile, registerMerchantKey, saveMerchant } from './merchant';
 
 export const MERCHANT_USAGE = `  merchant [--data <dir>] [--env <id>] [--appid <id>] [--url <sandbox url>] [--json]
            [--register <pem file> [--serial <hex>]] [--mode publicKey|certificate]
@@ -53,7 +53,10 @@ export async function merchantCommand(argv: string[]): Promise<void> {
   };
   const { DEFAULT_APP_ID, DEFAULT_ENV_ID } = await import('./server');
   const dataDir = path.resolve(text('data', '.sandbox'));
+  const existed = fs.existsSync(merchantFile(dataDir));
   const merchant = loadOrCreateMerchant(dataDir, text('appid', DEFAULT_APP_ID));
+  // A mistyped --data would otherwise pass for the merchant a running sandbox uses.
+  if (!existed) console.error(`${dataDir} had no test merchant: made a new one, with new keys`);
   let changed = false;
   if (typeof flags.register === 'string') {
     const key = registerMerchantKey(merchant, {

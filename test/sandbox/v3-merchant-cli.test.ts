@@ -17,9 +17,10 @@ import { V3Client, readMerchant } from '../helpers/v3client';
 const run = promisify(execFile);
 const CLI = path.join(ROOT, 'dist/sandbox/cli.js');
 
-async function merchant(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, 'merchant', ...args], { cwd: ROOT });
-  return stdout;
+async function merchant(args: string[], stderr?: (text: string) => void): Promise<string> {
+  const answer = await run(process.execPath, [CLI, 'merchant', ...args], { cwd: ROOT });
+  stderr?.(answer.stderr);
+  return answer.stdout;
 }
 
 describe('paykit-sandbox merchant', () => {
@@ -28,12 +29,17 @@ describe('paykit-sandbox merchant', () => {
 
   it('creates the merchant in a new data folder and prints it with the kit configuration', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-merchant-'));
-    const text = await merchant(['--data', dataDir]);
+    let said = '';
+    const text = await merchant(['--data', dataDir], (s) => (said = s));
+    // Said, because a mistyped --data would otherwise pass for an existing merchant.
+    expect(said).toContain(`${dataDir} had no test merchant: made a new one, with new keys`);
     const created = readMerchant(dataDir);
     expect(text).toContain(`mchid:         ${created.mchid}`);
     expect(text).toContain(created.publicKeyId);
     expect(text).not.toContain('PRIVATE KEY');
-    const json = JSON.parse(await merchant(['--data', dataDir, '--json'])) as {
+    const json = JSON.parse(
+      await merchant(['--data', dataDir, '--json'], (s) => expect(s).not.toContain('had no test merchant')),
+    ) as {
       merchant: Record<string, unknown>;
       files: { envFile: string };
       notifyUrl: string;
