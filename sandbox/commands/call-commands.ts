@@ -18,6 +18,7 @@ export const LOCAL_USERS = {
 
 /** What `--as` names: `buyer`, `admin` (the local users) or any openid. Every command takes the same. */
 export function localUser(as: string): { openid: string; label: string } {
+  if (!as.trim()) throw new CliError('--as needs a user: buyer, admin or an openid');
   const user = Object.entries(LOCAL_USERS).find(([name, openid]) => as === name || as === openid);
   return user ? { openid: user[1], label: `${user[0]} ${user[1]}` } : { openid: as, label: as };
 }

@@ -310,6 +310,7 @@ describe('errors', () => {
       [['call', 'cloudpay', 'params:=soon'], 'params:=soon: the value after := must be JSON'],
       [['buy'], 'buy takes one sku'],
       [['buy', 'coffee-latte', '--quantity', '0'], '--quantity must be a whole number'],
+      [['buy', 'coffee-latte', '--as', ''], '--as needs a user: buyer, admin or an openid'],
       [['frobnicate'], 'unknown command "frobnicate"'],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
