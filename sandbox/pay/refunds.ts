@@ -208,7 +208,8 @@ export function queryRefund(ctx: PayContext, req: Request): Fields {
   }
   if (!trade || !refunds.length) throw notFound();
   const total = refunds.length;
-  if (offset !== undefined && (offset < 0 || offset >= total)) {
+  // Reference §7: an offset past the refund count is PARAM_ERROR; at it, the page is empty.
+  if (offset !== undefined && (offset < 0 || offset > total)) {
     throw bizFail(config, partyOf(trade), 'PARAM_ERROR', 'offset参数错误');
   }
   const page = refunds.slice(offset ?? 0, (offset ?? 0) + PAGE);

@@ -192,7 +192,7 @@ describe('queryRefund', () => {
     expect(none.errCodeDes).toBe(unknown.errCodeDes);
   });
 
-  test('more than 10 refunds page by offset; an offset past the end is PARAM_ERROR', async () => {
+  test('more than 10 refunds page by offset; at the end the page is empty, past it PARAM_ERROR', async () => {
     const { params } = await sdk.paidOrder();
     for (let i = 0; i < 11; i++) {
       expect((await refund(params.outTradeNo, `PG${i}${String(params.outTradeNo)}`, 1)).resultCode).toBe(
@@ -205,6 +205,11 @@ describe('queryRefund', () => {
     const page2 = await queryRefund({ outTradeNo: params.outTradeNo, offset: 10 });
     expect(page2).toEqual(expect.objectContaining({ totalRefundCount: 11, refundCount: 1 }));
     expect(page2.outRefundNoList).toEqual([`PG10${String(params.outTradeNo)}`]);
+    // Reference §7 refuses an offset greater than the count, not equal to it.
+    const end = await queryRefund({ outTradeNo: params.outTradeNo, offset: 11 });
+    expect(end).toEqual(
+      expect.objectContaining({ resultCode: 'SUCCESS', totalRefundCount: 11, refundCount: 0 }),
+    );
     const past = await queryRefund({ outTradeNo: params.outTradeNo, offset: 12 });
     expect(past).toEqual(
       expect.objectContaining({ resultCode: 'FAIL', errCodeDes: expect.stringMatching(/offset/) }),
