@@ -373,6 +373,9 @@ describe('a merchant admin on a buyer’s order', () => {
     await eventually(() => (comp.data.refundError ? true : undefined), 10000);
     expect(comp.data.refundError).toBe('支付服务暂时不可用，请稍后再试');
     expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
+    // The page reloads the order meanwhile, as a person reads the error: the refund is reserved, so
+    // nothing is left, and asking again must still go through as that same refund.
+    await eventually(() => (comp.data.refundable === 0 ? true : undefined), 10000);
 
     refundDialog(comp).instance.onConfirm();
     await eventually(

@@ -293,11 +293,14 @@ Component({
       // vant marks the confirm button loading just after it emits confirm (async-close): whatever
       // this handler decides comes after that, or a refused amount would leave it spinning.
       await Promise.resolve();
-      const { orderNo, refundable } = this.data;
+      const { orderNo, refundable, order } = this.data;
       const reason = this.data.refundReason.trim();
       const dialog = this.selectComponent('#refund-dialog') as { stopLoading?: () => void } | null;
       const refundFee = parseYuan(this.data.refundAmount);
-      if (refundFee === undefined || refundFee < 1 || refundFee > refundable) {
+      // After an error the reload may show this dialog's refund already reserved (WeChat took it):
+      // what is left no longer counts it, and asking again is that same refund, not a new one.
+      const reserved = order?.refunds.find((r) => r.refundNo === this.state().refundNo)?.refundFee ?? 0;
+      if (refundFee === undefined || refundFee < 1 || refundFee > refundable + reserved) {
         this.setData({ refundError: detailText.refundAmountInvalid });
         dialog?.stopLoading?.();
         return;
