@@ -168,12 +168,17 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
   // The merchant's secrets travel with each function from the build: one added or changed since
   // would be missing or stale in every function deployed.
   const secretsDir = path.join(ctx.root, SECRETS);
-  const secrets = fs.existsSync(secretsDir) ? listFiles(secretsDir, () => true) : [];
+  const secrets = new Map(
+    (fs.existsSync(secretsDir) ? listFiles(secretsDir, () => true) : []).map((f) => [
+      f,
+      fs.readFileSync(path.join(secretsDir, f)),
+    ]),
+  );
   for (const name of built) {
     const dir = path.join(cloudRoot, name);
-    const stale = secrets.filter((f) => {
+    const stale = [...secrets].flatMap(([f, bytes]) => {
       const copy = path.join(dir, SECRETS, f);
-      return !fs.existsSync(copy) || !fs.readFileSync(copy).equals(fs.readFileSync(path.join(secretsDir, f)));
+      return fs.existsSync(copy) && fs.readFileSync(copy).equals(bytes) ? [] : [f];
     });
     if (stale.length)
       problems.push(`cloud function ${name} lacks the current ${SECRETS}/${stale[0]}: run npm run build`);

@@ -34,20 +34,19 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
    * never made twice); with another amount it is a mistake, as WeChat holds it. A number the kit
    * numbered itself is nobody's retry: another refund that took it meanwhile is a conflict.
    */
-  const sameRefund = (r: RefundRecord): boolean => {
-    if (input.refundNo === undefined) return false;
-    if (r.refundFee === input.refundFee) return true;
-    throw invalid(
-      `refundNo ${refundNo} is a refund of ${r.refundFee} fen; a refund of another amount needs another refundNo`,
-    );
+  const askedAgain = (r: RefundRecord): void => {
+    if (input.refundNo === undefined) throw changedMeanwhile();
+    if (r.refundFee !== input.refundFee) {
+      throw invalid(
+        `refundNo ${refundNo} is a refund of ${r.refundFee} fen; a refund of another amount needs another refundNo`,
+      );
+    }
   };
 
   let index = refunds.findIndex((r) => r.outRefundNo === refundNo);
   let record = refunds[index];
-  if (record && !sameRefund(record)) {
-    throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
-  }
-  if (!record) {
+  if (record) askedAgain(record);
+  else {
     if (!isPaid(order.status))
       throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
     const refundable = refundableFee(order);
@@ -70,18 +69,23 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
       // admin tries again.
       const latest = await store.order(order._id);
       const taken = latest?.refunds.find((r) => r.outRefundNo === refundNo);
-      if (latest && taken && sameRefund(taken)) return { order: toView(latest), refundNo };
-      throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+      if (!latest || !taken) throw changedMeanwhile();
+      askedAgain(taken);
+      return { order: toView(latest), refundNo };
     }
     index = refunds.length;
-  } else if (record.status !== 'PROCESSING' || record.refundId) {
-    // The same refund asked again: answer what it is.
+  }
+  if (record.status !== 'PROCESSING' || record.refundId) {
+    // The same refund asked again, accepted by WeChat or settled: answer what it is.
     return { order: toView((await store.order(order._id)) ?? order), refundNo };
   }
 
   await requestRefund(kit, order, index, record);
   return { order: toView((await store.order(order._id)) ?? order), refundNo };
 }
+
+const changedMeanwhile = (): ServerError =>
+  new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
 
 /** A reserved refund WeChat has not heard of after this long was interrupted: the sweep asks again. */
 export const REFUND_RESUME_AFTER_MS = 5 * 60_000;

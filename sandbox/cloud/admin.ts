@@ -105,11 +105,7 @@ async function perform(
       appid: subApp || (invocation?.caller.appid ?? sandbox.appId),
       openid: invocation?.caller.openid,
       envId: sandbox.envId,
-      // Read only when the setting asks for it: config.json is read from disk.
-      openapi:
-        invocation && sandbox.pay.config().cloudPayNeedsPermission
-          ? sandbox.functions.config(invocation.name).openapi
-          : undefined,
+      openapi: invocation ? () => sandbox.functions.config(invocation.name).openapi : undefined,
     };
     const answer = await sandbox.pay.call(apiName, requestData, caller);
     // The platform's refusal goes out as JSON the SDK parses into an object, which it rejects with

@@ -20,8 +20,11 @@ export interface PayCaller {
   appid: string;
   openid?: string;
   envId: string;
-  /** The calling function's config.json `permissions.openapi`; undefined outside a function. */
-  openapi?: readonly string[];
+  /**
+   * The calling function's config.json `permissions.openapi`, read only when asked (from disk);
+   * undefined outside a function.
+   */
+  openapi?: () => readonly string[];
 }
 
 export interface PayContext {

@@ -243,7 +243,7 @@ export class PayService {
   private dispatch(apiName: string, req: Record<string, unknown>, caller: PayCaller): PayAnswer {
     try {
       const { openapi } = caller;
-      if (this.ctx.config.cloudPayNeedsPermission && openapi && !openapi.includes(`cloudPay.${apiName}`)) {
+      if (this.ctx.config.cloudPayNeedsPermission && openapi && !openapi().includes(`cloudPay.${apiName}`)) {
         // Reference §2 (UNCONFIRMED): config.json's permissions.openapi must list cloudPay.<api>.
         throw new PlatformRefusal(-604101, 'function has no permission to call this API');
       }
