@@ -153,6 +153,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     functionEnv,
   });
   functions.log.onAdd = (record) => events.emit('invocation', record.name);
+  clock.onSettingChanged(() => functions.clockMoved());
   const pay = new PayService({
     sqlite: db.sqlite,
     clock,

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { SandboxError } from '../errors';
 import { FunctionChaos, isDue, struckAt, type Doom, type KillMode } from './chaos';
 import { checkEvent, MAX_PAYLOAD_BYTES } from './event';
-import type { InvokeMessage, LogLine } from './messages';
+import type { ClockMessage, InvokeMessage, LogLine } from './messages';
 import { InvocationLog } from './invocation-log';
 import { baseEnv, checkDependencies, invocationEnv } from './environment';
 import {
@@ -224,6 +224,20 @@ export class FunctionRuntime {
   private killInstance(instance: Instance): Promise<void> {
     instance.dead = true;
     return killWorker(instance.child);
+  }
+
+  /**
+   * The sandbox clock moved: instances running an invocation follow it at once, as every process's
+   * clock does when time passes (an idle one reads it at its next dispatch). An instance that cannot
+   * be told is on its way out; its invocation ends as a lost one.
+   */
+  clockMoved(): void {
+    const msg: ClockMessage = { type: 'clock', now: this.opts.now(), frozen: this.opts.frozen?.() ?? false };
+    for (const pool of this.pools.values()) {
+      for (const instance of pool.instances) {
+        if (instance.invocation && !instance.dead) instance.child.send(msg, () => undefined);
+      }
+    }
   }
 
   /** Process ids of the spare workers that are ready (for tests and the bench). */

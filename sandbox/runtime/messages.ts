@@ -23,6 +23,16 @@ export interface InvokeMessage {
   context: Record<string, unknown>;
 }
 
+/**
+ * The sandbox clock moved (set, advanced, frozen or resumed) while the instance was running an
+ * invocation: its Date follows, as every process's clock does when time passes.
+ */
+export interface ClockMessage {
+  type: 'clock';
+  now: number;
+  frozen: boolean;
+}
+
 export interface LogLine {
   level: 'log' | 'info' | 'warn' | 'error' | 'debug';
   at: number;

@@ -5,7 +5,7 @@
  * openids apart.
  */
 import { format } from 'util';
-import type { InvokeMessage, LoadMessage, LogLine, WorkerReply } from './messages';
+import type { ClockMessage, InvokeMessage, LoadMessage, LogLine, WorkerReply } from './messages';
 import { installModuleCache } from './module-cache';
 
 type Main = (event: unknown, context: Record<string, unknown>) => unknown;
@@ -26,7 +26,10 @@ let invocationEnvKeys: string[] = [];
  * The function's clock is the sandbox clock, so that code comparing `Date.now()` with times the
  * sandbox wrote (server dates, prepay expiry) agrees with it when a test freezes or moves time.
  * A running clock is real time plus the offset seen at dispatch; a frozen one is the dispatch
- * instant itself, for the whole invocation, as it is everywhere else in the sandbox.
+ * instant itself, for the whole invocation, as it is everywhere else in the sandbox. When the
+ * sandbox clock moves while an invocation runs, the instance is told (a ClockMessage) and follows:
+ * an invocation that started before a jump does not go on living in the past (it would stamp a
+ * lease or a record an hour before everything the others write).
  */
 const RealDate = Date;
 let clockOffsetMs = 0;
@@ -58,11 +61,15 @@ function loadMain(entry: string): Main {
   return mod.main;
 }
 
+function followClock(msg: { now: number; frozen: boolean }): void {
+  clockOffsetMs = msg.now - RealDate.now();
+  frozenAt = msg.frozen ? msg.now : null;
+}
+
 async function invoke(msg: InvokeMessage): Promise<void> {
   for (const key of invocationEnvKeys) delete process.env[key];
   Object.assign(process.env, msg.env);
-  clockOffsetMs = msg.now - RealDate.now();
-  frozenAt = msg.frozen ? msg.now : null;
+  followClock(msg);
   invocationEnvKeys = Object.keys(msg.env);
   logs = [];
   try {
@@ -113,8 +120,9 @@ function load(entry: string): void {
 
 // The sandbox is gone (closed or killed): so is the instance, rather than an orphan.
 process.once('disconnect', () => process.exit(0));
-process.on('message', (msg: InvokeMessage | LoadMessage) => {
+process.on('message', (msg: InvokeMessage | LoadMessage | ClockMessage) => {
   if (msg && msg.type === 'invoke') void invoke(msg);
+  else if (msg && msg.type === 'clock') followClock(msg);
   else if (msg && msg.type === 'load') load(msg.entry);
 });
 // Errors that escape the handler would otherwise kill the instance silently; the cloud logs them.

@@ -184,6 +184,17 @@ test('a frozen clock reads one instant inside a function, however long it runs',
   for (const r of logs) expect(Math.abs(r.wallStartedAt - Date.now())).toBeLessThan(60_000);
 });
 
+test('an invocation running when the clock moves reads the new time at once', async () => {
+  // One reading everywhere: a function that started before a jump and wrote a lease or a record
+  // after it would otherwise date it in the past, an hour before what the others write.
+  const frozen = Date.UTC(2025, 0, 3, 4, 5, 6, 7);
+  await post(`${base}/sandbox/clock`, { action: 'freeze', at: frozen });
+  const answer = call('clockWatch', 'o-clock-watch', { watchMs: 2500 });
+  await eventually(async () => ((await query(base, 'clockWatch')).length ? true : undefined));
+  await post(`${base}/sandbox/clock`, { action: 'advance', ms: 3600_000 });
+  expect((await answer).result).toEqual({ startedAt: frozen, sawAt: frozen + 3600_000 });
+});
+
 test('the CLI calls a function as a local user, and says when the call itself failed', async () => {
   const cli = (...args: string[]) => runCli(args, { url: base });
   const asAdmin = await cli('call', 'whoami', 'tag=cli', '--as', 'admin', '--json');
