@@ -90,6 +90,12 @@ export interface PayConfig {
    * config.json lists it in `permissions.openapi`; refused with -604101 otherwise.
    */
   cloudPayNeedsPermission: boolean;
+  /**
+   * UNCONFIRMED (§3.1): a unifiedOrder with neither `openid` nor `subOpenid` is the invoking user's
+   * (their OPENID as `sub_openid`). Off, it needs one like any JSAPI order (`JSAPI支付必须传openid`),
+   * which a timer or a function called by another without a user meets either way.
+   */
+  payerFromCaller: boolean;
 }
 
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
@@ -150,6 +156,7 @@ export const DEFAULT_PAY_CONFIG: PayConfig = {
   authorizedSubMchIds: [],
   refundAuthorized: true,
   cloudPayNeedsPermission: false,
+  payerFromCaller: true,
 };
 
 export function resolveConfig(patch?: Partial<PayConfig>): PayConfig {

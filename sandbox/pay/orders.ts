@@ -70,7 +70,7 @@ function readOrderRequest(ctx: PayContext, req: Request, caller: PayCaller): Rec
     put(name, text);
   }
   // Reference §3.1: with neither openid nor subOpenid the caller's OPENID is used (UNCONFIRMED).
-  if (out.openid === undefined && out.sub_openid === undefined && caller.openid)
+  if (config.payerFromCaller && out.openid === undefined && out.sub_openid === undefined && caller.openid)
     out.sub_openid = caller.openid;
   return out;
 }

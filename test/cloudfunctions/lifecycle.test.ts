@@ -298,11 +298,14 @@ describe('hooks and timers', () => {
   });
 });
 
-describe("the platform's cloudPay permissions (UNCONFIRMED whether config.json must list them)", () => {
-  test("with them required, the kit's functions still order, pay, refund and close: each config.json lists what it calls", async () => {
+describe("cloudPay's UNCONFIRMED points read strictly (reference §2, §3.1)", () => {
+  test("with permissions required and no payer taken from the caller, the kit's functions still order, pay, refund and close: each config.json lists what it calls, and the order names its payer", async () => {
     // Whatever callback faults the tests before left armed are not this test's business.
     await del(`${sandbox.url}/sandbox/pay/faults`);
-    await post(`${sandbox.url}/sandbox/pay/config`, { cloudPayNeedsPermission: true });
+    await post(`${sandbox.url}/sandbox/pay/config`, {
+      cloudPayNeedsPermission: true,
+      payerFromCaller: false,
+    });
     try {
       const placed = await buyAndPay();
       expect((await kit.order(placed.orderNo))!.status).toBe('SUCCESS');
@@ -315,7 +318,10 @@ describe("the platform's cloudPay permissions (UNCONFIRMED whether config.json m
       await kit.clock('advance', { ms: 6 * 60_000 });
       expect((await kit.ok(ALICE, 'closeOrder', { orderNo: unpaid.orderNo })).order.status).toBe('CLOSED');
     } finally {
-      await post(`${sandbox.url}/sandbox/pay/config`, { cloudPayNeedsPermission: false });
+      await post(`${sandbox.url}/sandbox/pay/config`, {
+        cloudPayNeedsPermission: false,
+        payerFromCaller: true,
+      });
     }
   });
 });

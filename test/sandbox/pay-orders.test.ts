@@ -62,6 +62,19 @@ describe('unifiedOrder', () => {
     });
   });
 
+  it('needs an openid from the caller too when payerFromCaller is off (reference §3.1 UNCONFIRMED)', async () => {
+    h.pay.configure({ payerFromCaller: false });
+    expect(await h.json('unifiedOrder', orderRequest('ORDER0005'))).toMatchObject({
+      result_code: 'FAIL',
+      err_code: 'PARAM_ERROR',
+      err_code_des: 'JSAPI支付必须传openid',
+    });
+    expect(h.pay.trades({ outTradeNo: 'ORDER0005' })).toEqual([]);
+    const named = await h.json('unifiedOrder', { ...orderRequest('ORDER0006'), sub_openid: OPENID });
+    expect(named).toMatchObject({ result_code: 'SUCCESS' });
+    expect(h.pay.trades({ outTradeNo: 'ORDER0006' })[0].subOpenid).toBe(OPENID);
+  });
+
   it.each([
     [{ sub_mch_id: undefined }, '受理机构必须传入sub_mch_id'],
     [{ body: undefined }, 'body 不存在'],
