@@ -1,12 +1,14 @@
 /** @jest-environment node */
 /**
  * DESIGN.md's money claims that no other suite held the kit to: the callback checks the amount
- * WeChat took against the order before it moves it (§3 Callback), and a refund number names one
- * refund of one order (§8: idempotency keys are enforced, never answered for something else).
+ * WeChat took against the order before it moves it (§3 Callback); an order outliving its prepay is
+ * paid through a new attempt, the old one closed at WeChat first (§3 Business order vs payment
+ * attempt); and a refund number names one refund of one order (§8: idempotency keys are enforced,
+ * never answered for something else).
  */
-import { get, post, query } from '../helpers/control';
-import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
-import type { SandboxProcess } from '../helpers/sandbox';
+import { get, post, query, seed } from '../helpers/control';
+import { KitClient, merchantArgs, PROVIDER, providerArgs, providerFault } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
 let kit: KitClient;
@@ -15,7 +17,13 @@ const BOB = 'o-bob-design';
 const ADMIN = 'o-admin-design';
 
 beforeAll(async () => {
-  ({ sandbox, kit } = await startKitSandbox(ADMIN));
+  // Orders stay payable for 4 hours here, past a prepay's 2 hours, so an order outlives its prepay.
+  sandbox = await startSandboxProcess({
+    args: [...merchantArgs(ADMIN, ['PAYKIT_ORDER_TTL_MINUTES=240']), ...providerArgs()],
+  });
+  kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
+  await kit.clock('freeze');
 });
 
 afterAll(async () => {
@@ -67,6 +75,36 @@ describe('§3 Callback: it checks the amount before it moves the order', () => {
     expect(stored?.transactionId).toBeUndefined();
     const runs = await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo });
     expect(runs).toEqual([]);
+  });
+});
+
+describe('§3 Business order vs payment attempt', () => {
+  test('an order that outlived its prepay is paid through a new attempt; the old one is closed at WeChat first', async () => {
+    const placed = await buy();
+    const before = await exported(placed.orderNo);
+    const [firstTrade] = before.attempts as Array<{ outTradeNo: string }>;
+    // Within the prepay's life, paying again hands out the same payment.
+    const again = await kit.ok(ALICE, 'unifiedOrder', { orderNo: placed.orderNo });
+    expect(again.payment.package).toBe(placed.payment.package);
+
+    // Two hours on, the prepay has lapsed but the order is still payable.
+    await kit.clock('advance', { ms: 2 * 3600_000 });
+    await post(`${sandbox.url}/sandbox/triggers/settle`, {});
+    const renewed = await kit.ok(ALICE, 'unifiedOrder', { orderNo: placed.orderNo });
+    expect(renewed.orderNo).toBe(placed.orderNo);
+    expect(renewed.totalFee).toBe(2800);
+    expect(renewed.payment.package).not.toBe(placed.payment.package);
+    const after = await exported(placed.orderNo);
+    const attempts = after.attempts as Array<{ outTradeNo: string }>;
+    expect(attempts.map((a) => a.outTradeNo)).toEqual([firstTrade.outTradeNo, `${placed.orderNo}A02`]);
+    expect(after.outTradeNo).toBe(`${placed.orderNo}A02`);
+    expect(await kit.trade(firstTrade.outTradeNo)).toEqual(expect.objectContaining({ state: 'CLOSED' }));
+    expect(await kit.trade(`${placed.orderNo}A02`)).toEqual(expect.objectContaining({ state: 'NOTPAY' }));
+
+    await kit.payAndConfirm(ALICE, renewed);
+    const view = await kit.ok(ALICE, 'queryOrder', { orderNo: placed.orderNo });
+    expect(view.order).toEqual(expect.objectContaining({ status: 'SUCCESS', totalFee: 2800 }));
+    expect(await kit.trade(firstTrade.outTradeNo)).toEqual(expect.objectContaining({ state: 'CLOSED' }));
   });
 });
 
