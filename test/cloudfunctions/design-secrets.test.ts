@@ -1,0 +1,97 @@
+/** @jest-environment node */
+/**
+ * DESIGN.md §4 Secrets: the merchant private key and the APIv3 key live only on the server side,
+ * never in logs or error messages. The kit on APIv3 as `npm start -- --provider apiv3` sets it up
+ * goes through its paths that log or answer errors (a payment, a refund, a forged notification,
+ * WeChat failing), and neither key shows up in any function's answers, logs or stored documents.
+ */
+import type { UnifiedOrderResult } from '../../typings/paykit/functions';
+import { callAs, get, post } from '../helpers/control';
+import { KitClient } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { readMerchant, sign, type MerchantFile } from '../helpers/v3client';
+
+let sandbox: SandboxProcess;
+let kit: KitClient;
+let merchant: MerchantFile;
+const ALICE = 'o-alice-secrets';
+const ADMIN = 'oPaykitLocalUser';
+/** Every answer a function gave in this suite. */
+const answers: unknown[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess({ args: ['--provider', 'apiv3'] });
+  kit = new KitClient(sandbox.url);
+  merchant = readMerchant(sandbox.dataDir);
+  await kit.clock('freeze');
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+async function call(openid: string, name: string, event: Record<string, unknown>): Promise<unknown> {
+  const answer = await callAs(sandbox.url, openid, name, event);
+  answers.push(answer);
+  return answer;
+}
+
+/** A notification's integration request, signed by `privateKeyPem` over its raw body. */
+function notification(body: string, privateKeyPem: string) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = 'secrets-test-nonce';
+  return {
+    httpMethod: 'POST',
+    path: '/paykit/v3/notify',
+    headers: {
+      'wechatpay-timestamp': timestamp,
+      'wechatpay-nonce': nonce,
+      'wechatpay-serial': merchant.publicKeyId,
+      'wechatpay-signature': sign(`${timestamp}\n${nonce}\n${body}\n`, privateKeyPem),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+test('neither key appears in answers, logs or stored documents, on the paths that log and fail', async () => {
+  const placed = (await call(ALICE, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] })) as {
+    ok: true;
+    data: UnifiedOrderResult;
+  };
+  expect(placed.ok).toBe(true);
+  await kit.payAndConfirm(ALICE, placed.data);
+  expect(await call(ADMIN, 'refund', { orderNo: placed.data.orderNo, refundFee: 100 })).toEqual(
+    expect.objectContaining({ ok: true }),
+  );
+  await kit.settle();
+
+  // WeChat failing: the kit's error answers and logs carry WeChat's message, not the request's keys.
+  await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'v3.jsapi', error: 'SYSTEM_ERROR', count: 1 });
+  expect(await call(ALICE, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] })).toEqual(
+    expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+  );
+  // A notification signed with the merchant's own key instead of WeChat's: refused, and logged.
+  const forged = JSON.stringify({
+    id: 'EV-secrets',
+    resource: { ciphertext: 'AAAA', nonce: 'abcdefghijkl' },
+  });
+  for (const fn of ['payNotify', 'refundNotify']) {
+    const refused = (await call(ALICE, fn, notification(forged, merchant.merchantPrivateKeyPem))) as {
+      statusCode: number;
+    };
+    expect(refused.statusCode).toBe(401);
+  }
+
+  const { logs } = await get<{ logs: unknown[] }>(`${sandbox.url}/sandbox/logs?limit=1000`);
+  expect(logs.length).toBeGreaterThan(5);
+  const stored = await get<Record<string, unknown[]>>(
+    `${sandbox.url}/sandbox/db/export?collections=paykit_orders,paykit_notifications,paykit_hook_runs`,
+  );
+  const everything = JSON.stringify({ answers, logs, stored });
+  expect(everything).toContain(placed.data.orderNo);
+  const keyBody = merchant.merchantPrivateKeyPem.split('\n').filter((l) => l && !l.startsWith('-----'));
+  expect(keyBody.length).toBeGreaterThan(10);
+  for (const secret of [merchant.apiV3Key, ...keyBody.slice(1, -1)]) expect(everything).not.toContain(secret);
+  expect(everything).not.toContain('PRIVATE KEY');
+});
