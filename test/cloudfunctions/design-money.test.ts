@@ -108,6 +108,31 @@ describe('§3 Business order vs payment attempt', () => {
   });
 });
 
+describe('§3 Query and close: both sync from WeChat first', () => {
+  test('a close within the 5 minutes of an order paid meanwhile (callback lost) records the payment', async () => {
+    const placed = await buy();
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
+    expect((await kit.pay(ALICE, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await kit.settle();
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+    // Within WeChat's 5 minutes: the payment WeChat has is the answer, not "try again later".
+    expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
+    );
+    expect((await kit.order(placed.orderNo))!.status).toBe('SUCCESS');
+    const runs = await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo });
+    expect(runs.map((r) => r.hook)).toEqual(['onPaid']);
+  });
+
+  test('a close within the 5 minutes of an unpaid order still says when it can be closed', async () => {
+    const placed = await buy();
+    expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'CLOSE_TOO_EARLY', retryAt: expect.any(Number) }),
+    );
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+  });
+});
+
 describe('§8: a refund number names one refund of one order', () => {
   /** Two paid orders, the first refunded `refundFee` under `refundNo`. */
   async function refundedAndPaid(refundNo: string, refundFee: number) {
