@@ -1,6 +1,8 @@
 /** @jest-environment node */
 /**
- * DESIGN.md §4 Secrets: the merchant private key and the APIv3 key live only on the server side,
+ * DESIGN.md §4 on APIv3. Notifications: verified before anything is parsed, within the timestamp
+ * window (a correctly signed replay is refused), 4xx FAIL for what does not verify or decrypt.
+ * Secrets: the merchant private key and the APIv3 key live only on the server side,
  * never in logs or error messages. The kit on APIv3 as `npm start -- --provider apiv3` sets it up
  * goes through its paths that log or answer errors (a payment, a refund, a forged notification,
  * WeChat failing), and neither key shows up in any function's answers, logs or stored documents.
@@ -36,10 +38,10 @@ async function call(openid: string, name: string, event: Record<string, unknown>
   return answer;
 }
 
-/** A notification's integration request, signed by `privateKeyPem` over its raw body. */
-function notification(body: string, privateKeyPem: string) {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = 'secrets-test-nonce';
+/** A notification's integration request, signed by `privateKeyPem` over its raw body at `at`. */
+function notification(body: string, privateKeyPem: string, at = Date.now()) {
+  const timestamp = String(Math.floor(at / 1000));
+  const nonce = 'design-test-nonce';
   return {
     httpMethod: 'POST',
     path: '/paykit/v3/notify',
@@ -53,6 +55,43 @@ function notification(body: string, privateKeyPem: string) {
     isBase64Encoded: false,
   };
 }
+
+/** A notification that names no resource the kit can decrypt. */
+const UNREADABLE = JSON.stringify({
+  id: 'EV-design',
+  resource: { ciphertext: 'AAAA', nonce: 'abcdefghijkl' },
+});
+
+describe('§4 APIv3 notifications: verified on the raw body, with the timestamp window, before anything else', () => {
+  /** The WeChat Pay key the sandbox signs with in public-key mode (what WeChat holds). */
+  const wechatKey = () => (merchant as MerchantFile & { publicKeyPrivatePem: string }).publicKeyPrivatePem;
+
+  test("signed by WeChat's key and fresh, a body that does not decrypt is 400 FAIL", async () => {
+    const { now } = await kit.clock('advance', { ms: 0 });
+    for (const fn of ['payNotify', 'refundNotify']) {
+      const answer = (await call(ALICE, fn, notification(UNREADABLE, wechatKey(), now))) as {
+        statusCode: number;
+        body: string;
+      };
+      expect(answer.statusCode).toBe(400);
+      expect(JSON.parse(answer.body)).toEqual(expect.objectContaining({ code: 'FAIL' }));
+    }
+  });
+
+  test("signed by WeChat's key but outside the 300 s window (a replay), it is refused as unverified", async () => {
+    const { now } = await kit.clock('advance', { ms: 0 });
+    for (const at of [now - 301_000, now + 301_000]) {
+      for (const fn of ['payNotify', 'refundNotify']) {
+        const answer = (await call(ALICE, fn, notification(UNREADABLE, wechatKey(), at))) as {
+          statusCode: number;
+          body: string;
+        };
+        expect(answer.statusCode).toBe(401);
+        expect(JSON.parse(answer.body)).toEqual({ code: 'FAIL', message: '验签失败' });
+      }
+    }
+  });
+});
 
 test('neither key appears in answers, logs or stored documents, on the paths that log and fail', async () => {
   const placed = (await call(ALICE, 'unifiedOrder', { items: [{ sku: 'coffee-latte', quantity: 1 }] })) as {
@@ -72,12 +111,8 @@ test('neither key appears in answers, logs or stored documents, on the paths tha
     expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
   );
   // A notification signed with the merchant's own key instead of WeChat's: refused, and logged.
-  const forged = JSON.stringify({
-    id: 'EV-secrets',
-    resource: { ciphertext: 'AAAA', nonce: 'abcdefghijkl' },
-  });
   for (const fn of ['payNotify', 'refundNotify']) {
-    const refused = (await call(ALICE, fn, notification(forged, merchant.merchantPrivateKeyPem))) as {
+    const refused = (await call(ALICE, fn, notification(UNREADABLE, merchant.merchantPrivateKeyPem))) as {
       statusCode: number;
     };
     expect(refused.statusCode).toBe(401);
