@@ -19,9 +19,17 @@ const base = {
  * apiv3-flow stands for pay-flow), and the demo shop and order pages.
  */
 const BOTH_PROVIDERS = [
-  ...['lifecycle', 'races', 'bills', 'fuzz', 'crash-safety', 'security', 'shipping', 'shipping-security'].map(
-    (n) => `cloudfunctions/${n}`,
-  ),
+  ...[
+    'lifecycle',
+    'races',
+    'bills',
+    'fuzz',
+    'crash-safety',
+    'security',
+    'shipping',
+    'shipping-security',
+    'design-money',
+  ].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
   ...['flow', 'shop', 'orders-list', 'order-detail', 'order-receipt'].map((n) => `miniprogram/pages/${n}`),
 ].map((name) => `<rootDir>/test/${name}.test.ts`);

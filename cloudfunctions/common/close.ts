@@ -23,6 +23,11 @@ export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): 
   const attempt = currentAttempt(order);
   const closableAt = attempt ? attempt.createdAt + CLOSE_WINDOW_MS : 0;
   if (Date.now() < closableAt) {
+    // WeChat first: a payment it already has (its callback lost) is recorded and answered, not
+    // hidden behind the 5 minutes.
+    if (order.outTradeNo) {
+      refuseIfPaid(await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo)));
+    }
     const err = new ServerError(
       'CLOSE_TOO_EARLY',
       `WeChat Pay closes an order only 5 minutes after it was created: try again after ${new Date(closableAt).toISOString()}`,

@@ -47,6 +47,8 @@ export interface RefundStatus {
   refundId?: string;
   /** ms since epoch */
   succeededAt?: number;
+  /** The trade WeChat says the refund is of: a refund number is the merchant's, not one order's. */
+  outTradeNo?: string;
 }
 
 /** A refund the provider refused outright (over the paid amount, too frequent, …). */

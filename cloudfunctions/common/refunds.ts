@@ -19,7 +19,7 @@ import {
   settleRefund,
   type RefundOutcome,
 } from './order-states';
-import type { RefundState } from './provider';
+import type { RefundState, RefundStatus } from './provider';
 import type { RefundInput } from './requests';
 
 export async function refundOrder(kit: Kit, admin: string, input: RefundInput): Promise<RefundResult> {
@@ -114,6 +114,14 @@ async function requestRefund(kit: Kit, order: OrderDoc, index: number, record: R
     await store.apply(order._id, refuseRefund(store.command, index, refundNo, answer.reason));
     throw new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${answer.reason}`);
   }
+  if (!ofThisOrder(order, known) || (known.refundFee !== undefined && known.refundFee !== record.refundFee)) {
+    // WeChat refused because the number is taken by another refund (another order's): that refund
+    // is not this one, and this one will never be made under its number.
+    await store.apply(order._id, refuseRefund(store.command, index, refundNo, answer.reason));
+    throw invalid(
+      `refundNo ${refundNo} is another refund's at WeChat Pay; give this refund another refundNo`,
+    );
+  }
   if (known.refundId) await store.apply(order._id, acceptRefund(index, refundNo, known.refundId));
   const latest = (await store.order(order._id)) ?? order;
   if (await recordRefundOutcome(kit, latest, index, known.state, known.succeededAt)) {
@@ -187,8 +195,21 @@ export async function syncRefund(
     }
     return false;
   }
+  if (!ofThisOrder(order, answer)) {
+    // The number is another order's refund at WeChat: this one was never made under it.
+    await kit.store.apply(
+      order._id,
+      refuseRefund(kit.store.command, index, record.outRefundNo, 'the refund number is another order’s'),
+    );
+    return false;
+  }
   if (answer.refundFee !== undefined && answer.refundFee !== record.refundFee) return false;
   return recordRefundOutcome(kit, order, index, answer.state, answer.succeededAt);
+}
+
+/** WeChat's refund under a number is of one of this order's trades (numbers are the merchant's, not the order's). */
+function ofThisOrder(order: OrderDoc, known: Pick<RefundStatus, 'outTradeNo'>): boolean {
+  return !known.outTradeNo || order.attempts.some((a) => a.outTradeNo === known.outTradeNo);
 }
 
 /** WeChat's refund states that end a refund, as the kit records them. */

@@ -156,6 +156,7 @@ export class CloudPayProvider implements PayProvider {
       refundFee: typeof item.fee === 'number' ? item.fee : Number(item.fee) || undefined,
       refundId: String(item.refundId ?? '') || undefined,
       succeededAt: typeof item.time === 'string' && item.time ? parseBeijing(item.time) : undefined,
+      outTradeNo: typeof res.outTradeNo === 'string' && res.outTradeNo ? res.outTradeNo : undefined,
     };
   }
 

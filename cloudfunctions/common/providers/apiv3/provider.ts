@@ -203,7 +203,13 @@ export class ApiV3Provider implements PayProvider {
   }
 
   async queryRefund(outRefundNo: string): Promise<RefundStatus> {
-    let refund: { status?: string; refund_id?: string; success_time?: string; amount?: { refund?: number } };
+    let refund: {
+      status?: string;
+      refund_id?: string;
+      success_time?: string;
+      out_trade_no?: string;
+      amount?: { refund?: number };
+    };
     try {
       refund = this.json(
         await this.client.call('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`),
@@ -219,6 +225,7 @@ export class ApiV3Provider implements PayProvider {
       ...(typeof refund.amount?.refund === 'number' ? { refundFee: refund.amount.refund } : {}),
       ...(refund.refund_id ? { refundId: refund.refund_id } : {}),
       ...(refund.success_time ? { succeededAt: Date.parse(refund.success_time) } : {}),
+      ...(refund.out_trade_no ? { outTradeNo: refund.out_trade_no } : {}),
     };
   }
 
