@@ -65,6 +65,12 @@ export const ordersText = {
   expired: '已超时',
 } as const;
 
+/**
+ * The status tag of a REFUND order of which only part went back (WeChat's trade state is REFUND
+ * after any refund): 已退款 would tell the buyer the whole amount is back.
+ */
+export const partlyRefundedText = '部分退款';
+
 export const detailText = {
   title: '订单详情',
   orderNo: '订单号',

@@ -9,6 +9,7 @@ import {
   loadComp,
   ORDER_DETAIL,
   openOrderDetail,
+  openPage,
   renderComp,
   type SimComponent,
 } from '../../helpers/simulate';
@@ -298,6 +299,51 @@ async function paidOrder(): Promise<string> {
   }, 5000);
   return orderNo;
 }
+
+/** The admin refunds `refundFee` of the order, and WeChat settles it. */
+async function refundSettled(orderNo: string, refundFee: number): Promise<void> {
+  const base = suite.sandbox.url;
+  const answer = await callAs<{ ok: boolean; code?: string }>(base, LOCAL_ADMIN, 'refund', {
+    orderNo,
+    refundFee,
+  });
+  expect(answer.code ?? 'ok').toBe('ok');
+  await post(`${base}/sandbox/pay/settle`, {});
+  await eventually(async () => {
+    const doc = await readDoc<{ status: string; refunds: Array<{ status: string }> }>(
+      base,
+      'paykit_orders',
+      orderNo,
+    );
+    return doc?.status === 'REFUND' && doc.refunds.every((r) => r.status === 'SUCCESS') ? true : undefined;
+  }, 10000);
+}
+
+describe('a refunded order, as its buyer sees it', () => {
+  test('part refunded says 部分退款 on the detail and the list row; all of it, 已退款', async () => {
+    const orderNo = await paidOrder();
+    await refundSettled(orderNo, 1050);
+    const detail = await openDetail(orderNo);
+    expect(text(detail, '#status').trim()).toBe('部分退款');
+    expect(text(detail, '#field-refunded')).toContain('¥10.50');
+
+    const { comp: list } = await openPage(
+      'pages/orders/list/index',
+      { status: 'REFUND' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(list);
+    expect(text(list, `#order-${orderNo} .order__head`).trim()).toContain('部分退款');
+    expect(text(list, `#order-${orderNo}`)).not.toContain('已退款');
+
+    // WeChat takes a second refund of one order a minute after the first.
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 61_000 });
+    await refundSettled(orderNo, 4200);
+    detail.instance.onShow();
+    await eventually(() => (text(detail, '#status').trim() === '已退款' ? true : undefined), 5000);
+    expect(text(detail, '#field-refunded')).toContain('¥52.50');
+  });
+});
 
 describe('a merchant admin on a buyer’s order', () => {
   const refundDialog = (comp: SimComponent) => comp.querySelector('#refund-dialog')!;

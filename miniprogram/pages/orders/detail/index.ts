@@ -23,13 +23,12 @@ import {
   deliveryText,
   detailText,
   expressCompanyText,
-  orderStatusText,
   refundStatusText,
   shipmentText,
   shippingStateText,
   toastText,
 } from '../../../paykit/strings';
-import { STATUS_TAG } from '../list/rows';
+import { STATUS_TAG, statusLabel } from '../list/rows';
 
 const TICK_MS = 1000;
 /** What the page keeps for itself, outside `data`. */
@@ -60,7 +59,8 @@ Component({
     error: '',
     now: Date.now(),
     text: detailText,
-    statusText: orderStatusText,
+    /** The status tag's text (部分退款 for a partly refunded order). */
+    statusLabel: '',
     statusTag: STATUS_TAG,
     refundStatusText,
     shipmentText,
@@ -157,6 +157,7 @@ Component({
     showOrder(order: OrderView) {
       this.setData({
         order,
+        statusLabel: statusLabel(order),
         now: Date.now(),
         // The 5-minute notice only means something while the order is unpaid.
         ...(order.status === 'NOTPAY' ? {} : { closableAt: 0 }),

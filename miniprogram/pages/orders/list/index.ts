@@ -51,7 +51,6 @@ Component({
     error: '',
     now: Date.now(),
     text: ordersText,
-    statusText: orderStatusText,
     statusTag: STATUS_TAG,
   },
 
