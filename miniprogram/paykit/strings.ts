@@ -176,6 +176,11 @@ export const toShipText = {
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
+  /** What the form says before sending, put after "包裹 2：" when there are several packages. */
+  trackingNoMissing: '请填写运单号',
+  trackingNoInvalid: '运单号只能包含字母、数字和 -',
+  itemDescMissing: '请填写商品描述（120 字以内）',
+  contactInvalid: '联系方式请填写掩码手机号，如 189****1234',
 } as const;
 
 export const billsText = {
