@@ -55,7 +55,9 @@ async function paidOrder(): Promise<string> {
 
 async function openToShip(): Promise<SimComponent> {
   const { comp } = renderComp(loadComp('pages/admin/to-ship/index'));
-  comp.instance.onLoad();
+  // As the framework opens a page.
+  comp.instance.onLoad?.();
+  comp.instance.onShow?.();
   await eventually(() => (!comp.data.loading ? true : undefined), 5000);
   return comp;
 }
@@ -157,6 +159,21 @@ test('tapping a row opens its order (to refund it, say); tapping 发货 does not
     orderNo,
     packages: [zto('ZT7300000000001', '乌龙茶')],
   });
+});
+
+test('an order shipped meanwhile (from another phone) leaves the list on return', async () => {
+  const orderNo = await paidOrder();
+  const comp = await openToShip();
+  expect(comp.querySelector(`#order-${orderNo}`)).toBeDefined();
+  comp.instance.onHide?.();
+
+  await callAs(suite.sandbox.url, ADMIN, 'shipOrder', {
+    orderNo,
+    packages: [zto('ZT7300000000003', '乌龙茶')],
+  });
+  comp.instance.onShow();
+  await eventually(() => (comp.querySelector(`#order-${orderNo}`) ? undefined : true), 5000);
+  expect(comp.data.orders).not.toContainEqual(expect.objectContaining({ orderNo }));
 });
 
 test('an express order shipped in two packages (分拆发货), one added and one removed on the way', async () => {

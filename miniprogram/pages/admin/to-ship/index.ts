@@ -4,8 +4,8 @@
  * shipping form (method, express company and tracking number, SF's masked contact, what is in the
  * package; an express shipment split into up to 15 packages); shipOrder records it at WeChat.
  * Virtual goods ship themselves and leave the list once WeChat knows the payment. Tapping a row opens
- * the order (where the admin can refund it, say when the customer cancels before shipping). Anyone
- * else gets the FORBIDDEN message.
+ * the order (where the admin can refund it, say when the customer cancels before shipping); every
+ * return reloads the list. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { listToShip, shipOrder } from '../../../paykit/api';
@@ -62,7 +62,11 @@ Component({
   },
 
   methods: {
-    onLoad() {
+    /**
+     * Every show loads the first page: back from an order the admin refunded (or another admin
+     * shipped), it must not stay listed to ship.
+     */
+    onShow() {
       void this.pager().reload();
     },
 
