@@ -84,6 +84,8 @@ export const detailText = {
   expiresAt: '支付截止',
   /** Followed by the time left to pay: "剩余 17:00". */
   timeLeft: '剩余',
+  /** An unpaid order past its time to pay (the kit closes it shortly), as the list says it. */
+  expired: ordersText.expired,
   transactionId: '微信支付单号',
   refunded: '已退款金额',
   refunds: '退款记录',

@@ -4,7 +4,17 @@
  * callback arrives while the page is open (shown after refresh), plus reload on return.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { callAs, eventually, get, post, readDoc, seedProducts, send } from '../../helpers/control';
+import {
+  callAs,
+  eventually,
+  get,
+  post,
+  readDoc,
+  seedOrderNo,
+  seedOrders,
+  seedProducts,
+  send,
+} from '../../helpers/control';
 import {
   loadComp,
   ORDER_DETAIL,
@@ -109,6 +119,21 @@ describe('order detail page', () => {
     expect(text(comp, '#pay')).toContain('继续支付 ¥52.50');
     expect(text(comp, '#close')).toContain('关闭订单');
     expect(comp.querySelector('#field-paidAt')).toBeUndefined();
+  });
+
+  test('an unpaid order that runs out of time while shown says 已超时, and offers no payment', async () => {
+    const orderNo = seedOrderNo(Date.now() % 1e14, users);
+    const createdAt = Date.now() - 30 * 60_000 + 2000;
+    await seedOrders(suite.sandbox.url, [
+      { orderNo, openid: suite.wxs.openid, status: 'NOTPAY', totalFee: 1200, createdAt },
+    ]);
+    const comp = await openDetail(orderNo);
+    expect(text(comp, '#field-expiresAt')).toContain('剩余');
+    expect(comp.querySelector('#pay')).toBeDefined();
+
+    await eventually(() => (comp.querySelector('#pay') ? undefined : true), 5000);
+    expect(text(comp, '#field-expiresAt')).toContain('已超时');
+    expect(comp.querySelector('#close')).toBeUndefined();
   });
 
   test('cancel, then pay again: paid with the transaction number and paid time', async () => {
