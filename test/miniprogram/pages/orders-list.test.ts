@@ -150,6 +150,24 @@ describe('orders list page', () => {
     close();
   });
 
+  test('another tab never shows the last tab’s rows, even when it fails to load', async () => {
+    const { comp, close } = await openList();
+    expect(rows(comp).some((r) => r.status === 'NOTPAY')).toBe(true);
+    suite.wxs.offline = 1;
+    comp.querySelector('#tabs')!.querySelectorAll('.van-tab')[3].dispatchEvent('tap');
+    await eventually(() => (comp.data.active === 'CLOSED' && comp.data.error ? true : undefined), 5000);
+    // Under 已关闭: the reason and 重新加载, not the unpaid orders of 全部 with their pay buttons.
+    expect(rows(comp)).toEqual([]);
+    expect(comp.querySelector('pay-button')).toBeUndefined();
+    expect(comp.querySelector('#error')!.dom!.textContent).toContain('网络异常');
+    expect(comp.querySelector('#empty')).toBeUndefined();
+
+    comp.querySelector('#retry')!.querySelector('.van-button')!.dispatchEvent('tap');
+    await eventually(() => (rows(comp).length && !comp.data.loading ? true : undefined), 5000);
+    expect(rows(comp).every((r) => r.status === 'CLOSED')).toBe(true);
+    close();
+  });
+
   test('the status query opens that tab', async () => {
     const { comp, close } = await openList({ status: 'CLOSED' });
     expect(comp.data.active).toBe('CLOSED');

@@ -98,7 +98,9 @@ Component({
     onTabChange(event: WechatMiniprogram.CustomEvent<{ name: string }>) {
       const name = event.detail.name;
       if (!isOrdersTab(name) || name === this.data.active) return;
-      this.setData({ active: name });
+      // The last tab's rows go at once: under 已关闭 they would be wrong (unpaid ones with pay
+      // buttons), for as long as the new tab loads or, when it fails, until 重新加载.
+      this.setData({ active: name, orders: [], loaded: false, finished: false });
       void this.pager().reload();
     },
 
