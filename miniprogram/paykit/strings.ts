@@ -178,6 +178,8 @@ export const toShipText = {
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
+  /** Followed by the amount refunded so far: the admin ships what is left. */
+  refunded: '已退款',
   /** What the form says before sending, put after "包裹 2：" when there are several packages. */
   trackingNoMissing: '请填写运单号',
   trackingNoInvalid: '运单号只能包含字母、数字和 -',

@@ -140,7 +140,7 @@ const bills: View = {
 
 /**
  * The admin's to-ship list: every view's paid orders that still await shipment (the order pages'
- * customers bought them), and one more customer's two, for a courier and a pickup. Its steps come
+ * customers bought them; refunds said on their rows), and one more customer's two, for a courier and a pickup. Its steps come
  * after every other view's, so the seeded numbers of the other pictures stay what they were.
  */
 const TO_SHIP_USER = user('to-ship');
@@ -166,7 +166,15 @@ const toShip: View = {
     const opened = await openPage(page, {}, (c) => c.data.loaded && !c.data.loading);
     return {
       html: pageShot(page, opened),
-      mustShow: [s.express, s.pickup, '¥32.00', toShipText.ship, toShipText.noMore],
+      mustShow: [
+        s.express,
+        s.pickup,
+        '¥32.00',
+        toShipText.ship,
+        toShipText.noMore,
+        // The order pages' partly refunded order: the admin ships only what is left.
+        `${toShipText.refunded} ¥28.00`,
+      ],
     };
   },
 };

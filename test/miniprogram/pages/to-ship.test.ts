@@ -176,6 +176,25 @@ test('an order shipped meanwhile (from another phone) leaves the list on return'
   expect(comp.data.orders).not.toContainEqual(expect.objectContaining({ orderNo }));
 });
 
+test('a row says what was refunded already, so the admin ships only the rest', async () => {
+  const orderNo = await paidOrder();
+  const base = suite.sandbox.url;
+  const refunded = await callAs<{ code?: string }>(base, ADMIN, 'refund', { orderNo, refundFee: 800 });
+  expect(refunded.code ?? 'ok').toBe('ok');
+  await post(`${base}/sandbox/pay/settle`, {});
+  await eventually(async () => {
+    const doc = await readDoc<{ status: string }>(base, 'paykit_orders', orderNo);
+    return doc?.status === 'REFUND' ? true : undefined;
+  }, 5000);
+
+  const comp = await openToShip();
+  const row = comp.querySelector(`#order-${orderNo}`)!.dom!.textContent!;
+  expect(row).toContain('¥16.00');
+  expect(row).toContain('已退款 ¥8.00');
+  // Shipped, so that it leaves the list for the tests after this one.
+  await callAs(base, ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT7300000000004', '乌龙茶')] });
+});
+
 test('an express order shipped in two packages (分拆发货), one added and one removed on the way', async () => {
   const orderNo = await paidOrder();
   const comp = await openToShip();

@@ -5,7 +5,7 @@
  * package; an express shipment split into up to 15 packages); shipOrder records it at WeChat.
  * Virtual goods ship themselves and leave the list once WeChat knows the payment. Tapping a row opens
  * the order (where the admin can refund it, say when the customer cancels before shipping); every
- * return reloads the list. Anyone else gets the FORBIDDEN message.
+ * return reloads the list. A row says what was refunded already, so only the rest is shipped. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { listToShip, shipOrder } from '../../../paykit/api';
