@@ -18,7 +18,8 @@
  *   pending   { orderNo, order? }             the sheet said paid, but the server had not confirmed it
  *                                             within the confirmation tries: show "processing", refresh later
  *   cancel    { orderNo }                     the user closed the sheet; the order stays payable
- *   fail      { orderNo?, code, message }     `message` is Chinese, fit to show; no orderNo if ordering failed
+ *   fail      { orderNo?, code, message }     `message` is Chinese, fit to show; orderNo: the order it was
+ *                                             for (no orderNo when ordering `items` made none)
  * External classes
  *   custom-class   on the button
  * Slots

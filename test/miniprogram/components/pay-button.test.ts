@@ -193,7 +193,8 @@ describe('pay-button: orderNo, price, confirmation', () => {
     const again = render({ orderNo });
     tap(again);
     const failure = (await nextEvent(again, 'fail')) as { code: string; message: string };
-    expect(failure).toEqual({ code: 'ORDER_PAID', message: '订单已支付，请勿重复支付' });
+    // The order it was for, so that a page can show it as it now is (paid).
+    expect(failure).toEqual({ orderNo, code: 'ORDER_PAID', message: '订单已支付，请勿重复支付' });
     expect(again.comp.data.loading).toBe(false);
   });
 
