@@ -136,6 +136,26 @@ describe('order detail page', () => {
     expect(comp.querySelector('#close')).toBeUndefined();
   });
 
+  test('times are Beijing time, as WeChat Pay and the bills give them, whatever the phone’s zone', async () => {
+    // 07:30 in Beijing is the day before in UTC and in every zone west of it.
+    const createdAt = Date.parse('2024-05-01T07:30:00+08:00');
+    const orderNo = seedOrderNo(20240501073000, users);
+    await seedOrders(suite.sandbox.url, [
+      { orderNo, openid: suite.wxs.openid, status: 'SUCCESS', totalFee: 1200, createdAt },
+    ]);
+    const comp = await openDetail(orderNo);
+    expect(text(comp, '#field-createdAt')).toContain('2024-05-01 07:30');
+    expect(text(comp, '#field-paidAt')).toContain('2024-05-01 07:30');
+
+    const { comp: list } = await openPage(
+      'pages/orders/list/index',
+      { status: 'SUCCESS' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(list);
+    expect(text(list, `#order-${orderNo}`)).toContain('2024-05-01 07:30');
+  });
+
   test('cancel, then pay again: paid with the transaction number and paid time', async () => {
     const toast = jest.spyOn(wx, 'showToast');
     const { orderNo } = await newOrder();
