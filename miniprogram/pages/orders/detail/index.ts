@@ -18,7 +18,12 @@ import { closeOrder, queryOrderDetail, refund } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
 import { formatFen, parseYuan } from '../../../paykit/money';
-import { onReceiptResult, openReceiptConfirm, type ReceiptResult } from '../../../paykit/receipt';
+import {
+  onReceiptResult,
+  openReceiptConfirm,
+  receiptBeingChecked,
+  type ReceiptResult,
+} from '../../../paykit/receipt';
 import {
   deliveryText,
   detailText,
@@ -98,7 +103,18 @@ Component({
     /** Every show reloads: the order may have been paid or closed elsewhere meanwhile. */
     onShow() {
       this.startTicker();
+      this.endUnansweredReceipt();
       void this.load();
+    },
+
+    /**
+     * Shown again while 确认收货 waits for the component's result, and none is coming (the buyer
+     * left it by the home button, say): the button is usable again rather than spinning for good.
+     */
+    endUnansweredReceipt() {
+      const transactionId = this.data.order?.transactionId;
+      if (!this.data.confirmingReceipt || (transactionId && receiptBeingChecked(transactionId))) return;
+      this.setData({ confirmingReceipt: false });
     },
 
     onHide() {
