@@ -9,6 +9,7 @@ import {
   discrepancyText,
   localPayText,
   payButtonText,
+  shopText,
   toShipText,
 } from '../../miniprogram/paykit/strings';
 import { seed } from '../helpers/control';
@@ -64,7 +65,7 @@ const shop: View = {
     const opened = await openPage('pages/shop/index', {}, (c) => c.data.loaded && !c.data.loading);
     return {
       html: pageShot('pages/shop/index', opened),
-      mustShow: ['拿铁咖啡', '¥28.00', LONG_NAME, '¥89999.00', '我的订单'],
+      mustShow: ['拿铁咖啡', '¥28.00', LONG_NAME, '¥89999.00', '我的订单', shopText.noMore],
     };
   },
 };
