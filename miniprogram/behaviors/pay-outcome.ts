@@ -7,7 +7,7 @@
  *
  * Each shows the toast for its outcome. A page that shows orders overrides `payOrderChanged` (called
  * with the order as the server confirmed it) and `payFailed` (a failed payment may have changed the
- * order: reload it); a component's own method of the same name replaces the behavior's.
+ * order, paid or closed meanwhile: reload it); a component's own method of the same name replaces the behavior's.
  */
 import type { OrderView } from '../../typings/paykit/order';
 import type {
@@ -35,12 +35,13 @@ export const payOutcome = Behavior({
 
     onPayFail(event: WechatMiniprogram.CustomEvent<PayButtonFailDetail>) {
       wx.showToast({ title: event.detail.message || toastText.failed, icon: 'none' });
-      this.payFailed();
+      this.payFailed(event.detail.orderNo);
     },
 
     /** The order after a payment, as the server confirmed it. */
     payOrderChanged(_order: OrderView) {},
 
-    payFailed() {},
+    /** `orderNo`: the order the payment was for (none when ordering itself failed). */
+    payFailed(_orderNo?: string) {},
   },
 });

@@ -16,11 +16,14 @@ export type PayResult =
   | { status: 'pending'; orderNo: string; order?: OrderView }
   /** The user closed the sheet; the order stays payable. */
   | { status: 'cancelled'; orderNo: string }
-  /** Ordering, the sheet or the provider failed; no orderNo when no order was made. */
+  /**
+   * Ordering, the sheet or the provider failed; no orderNo when no order was made (an existing
+   * order's number always: paid or closed meanwhile, it is the one to show again).
+   */
   | { status: 'failed'; orderNo?: string; error: PaykitError };
 
 export async function pay(request: UnifiedOrderRequest): Promise<PayResult> {
-  let orderNo: string | undefined;
+  let orderNo: string | undefined = 'orderNo' in request ? request.orderNo : undefined;
   try {
     const order = await unifiedOrder(request);
     orderNo = order.orderNo;

@@ -30,6 +30,17 @@ export type ReceiptResult =
 
 type Listener = (result: ReceiptResult) => void;
 const listeners = new Set<Listener>();
+/** Transaction ids whose `success` the server is checking now (their listeners are yet to hear). */
+const checking = new Set<string>();
+
+/**
+ * Whether a result of the component for `transactionId` is on its way to the listeners. App.onShow
+ * runs before the page's onShow, so a page shown again without one coming (the buyer left the
+ * component by the home button, say) knows it will hear nothing.
+ */
+export function receiptBeingChecked(transactionId: string): boolean {
+  return checking.has(transactionId);
+}
 
 /** Calls `listener` with every confirm-receipt result; answers the function that stops it. */
 export function onReceiptResult(listener: Listener): () => void {
@@ -59,10 +70,13 @@ export async function receiptReturned(options: {
   if (back.status !== 'success') {
     result = { transactionId, outcome: 'cancelled', message: String(back.errormsg ?? back.status ?? '') };
   } else {
+    checking.add(transactionId);
     try {
       result = { transactionId, outcome: 'confirmed', shipping: await confirmReceipt({ transactionId }) };
     } catch (err) {
       result = { transactionId, outcome: 'failed', error: asPaykitError(err) };
+    } finally {
+      checking.delete(transactionId);
     }
   }
   for (const listener of listeners) listener(result);

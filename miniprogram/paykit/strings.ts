@@ -65,6 +65,12 @@ export const ordersText = {
   expired: '已超时',
 } as const;
 
+/**
+ * The status tag of a REFUND order of which only part went back (WeChat's trade state is REFUND
+ * after any refund): 已退款 would tell the buyer the whole amount is back.
+ */
+export const partlyRefundedText = '部分退款';
+
 export const detailText = {
   title: '订单详情',
   orderNo: '订单号',
@@ -78,6 +84,8 @@ export const detailText = {
   expiresAt: '支付截止',
   /** Followed by the time left to pay: "剩余 17:00". */
   timeLeft: '剩余',
+  /** An unpaid order past its time to pay (the kit closes it shortly), as the list says it. */
+  expired: ordersText.expired,
   transactionId: '微信支付单号',
   refunded: '已退款金额',
   refunds: '退款记录',
@@ -170,6 +178,13 @@ export const toShipText = {
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
+  /** Followed by the amount refunded so far: the admin ships what is left. */
+  refunded: '已退款',
+  /** What the form says before sending, put after "包裹 2：" when there are several packages. */
+  trackingNoMissing: '请填写运单号',
+  trackingNoInvalid: '运单号只能包含字母、数字和 -',
+  itemDescMissing: '请填写商品描述（120 字以内）',
+  contactInvalid: '联系方式请填写掩码手机号，如 189****1234',
 } as const;
 
 export const billsText = {

@@ -24,14 +24,9 @@ export function beijing(wallTime: string): number {
   return Date.parse(`${wallTime}+08:00`);
 }
 
-/**
- * How the page shows that Beijing wall time: in the device's time zone, which `npm run screenshots`
- * sets to Asia/Shanghai (where `npm test` runs, it may be another zone: the instant is what counts).
- */
+/** How the pages show that Beijing wall time (paykit/time.wxs: Beijing time in every zone). */
 export function shownAs(wallTime: string): string {
-  const d = new Date(beijing(wallTime));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return wallTime.replace('T', ' ').slice(0, 16);
 }
 
 export interface SceneContext {

@@ -9,6 +9,7 @@ import {
   discrepancyText,
   localPayText,
   payButtonText,
+  shopText,
   toShipText,
 } from '../../miniprogram/paykit/strings';
 import { seed } from '../helpers/control';
@@ -64,7 +65,7 @@ const shop: View = {
     const opened = await openPage('pages/shop/index', {}, (c) => c.data.loaded && !c.data.loading);
     return {
       html: pageShot('pages/shop/index', opened),
-      mustShow: ['拿铁咖啡', '¥28.00', LONG_NAME, '¥89999.00', '我的订单'],
+      mustShow: ['拿铁咖啡', '¥28.00', LONG_NAME, '¥89999.00', '我的订单', shopText.noMore],
     };
   },
 };
@@ -140,7 +141,7 @@ const bills: View = {
 
 /**
  * The admin's to-ship list: every view's paid orders that still await shipment (the order pages'
- * customers bought them), and one more customer's two, for a courier and a pickup. Its steps come
+ * customers bought them; refunds said on their rows), and one more customer's two, for a courier and a pickup. Its steps come
  * after every other view's, so the seeded numbers of the other pictures stay what they were.
  */
 const TO_SHIP_USER = user('to-ship');
@@ -166,7 +167,15 @@ const toShip: View = {
     const opened = await openPage(page, {}, (c) => c.data.loaded && !c.data.loading);
     return {
       html: pageShot(page, opened),
-      mustShow: [s.express, s.pickup, '¥32.00', toShipText.ship, toShipText.noMore],
+      mustShow: [
+        s.express,
+        s.pickup,
+        '¥32.00',
+        toShipText.ship,
+        toShipText.noMore,
+        // The order pages' partly refunded order: the admin ships only what is left.
+        `${toShipText.refunded} ¥28.00`,
+      ],
     };
   },
 };

@@ -18,7 +18,8 @@
  *   pending   { orderNo, order? }             the sheet said paid, but the server had not confirmed it
  *                                             within the confirmation tries: show "processing", refresh later
  *   cancel    { orderNo }                     the user closed the sheet; the order stays payable
- *   fail      { orderNo?, code, message }     `message` is Chinese, fit to show; no orderNo if ordering failed
+ *   fail      { orderNo?, code, message }     `message` is Chinese, fit to show; orderNo: the order it was
+ *                                             for (no orderNo when ordering `items` made none)
  * External classes
  *   custom-class   on the button
  * Slots
@@ -27,6 +28,7 @@
 import type { UnifiedOrderRequest } from '../../../typings/paykit/functions';
 import type { OrderView } from '../../../typings/paykit/order';
 import type { PaykitClientErrorCode } from '../../paykit/errors';
+import { instanceState } from '../../paykit/instance-state';
 import { pay, type PayResult } from '../../paykit/pay';
 import { payButtonText } from '../../paykit/strings';
 
@@ -77,9 +79,19 @@ function eventOf(result: PayResult): PayButtonEvent {
   }
 }
 
-/** A key per tap, so a retried call (flaky network) gets the same order back, never a second one. */
+/** A key per purchase: unifiedOrder answers the same key with the same order, never a second one. */
 function newRequestKey(): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** What the button keeps for itself, outside `data`. */
+interface PayButtonState {
+  /**
+   * The purchase whose order the button has not heard of yet: its lines and request key. A tap
+   * whose answer was lost (a timeout after the server made the order) leaves it, so the next tap on
+   * the same lines is that same order; once an order number came back, the next tap is a new one.
+   */
+  purchase?: { lines: string; requestKey: string };
 }
 
 Component({
@@ -109,16 +121,27 @@ Component({
       this.setData({ loading: true });
       const { orderNo } = this.data;
       // Only sku and quantity go to the server, whatever else the lines carry.
+      const items = this.data.items.map(({ sku, quantity }) => ({ sku, quantity }));
       const request: UnifiedOrderRequest = orderNo
         ? { orderNo }
-        : {
-            items: this.data.items.map(({ sku, quantity }) => ({ sku, quantity })),
-            requestKey: newRequestKey(),
-          };
-      const event = eventOf(await pay(request));
+        : { items, requestKey: this.requestKeyFor(JSON.stringify(items)) };
+      const result = await pay(request);
+      if (result.orderNo !== undefined) this.state().purchase = undefined;
+      const event = eventOf(result);
       // Usable again before listeners run, so a handler may retry straight away.
       this.setData({ loading: false });
       this.triggerEvent(event.name, event.detail);
+    },
+
+    /** The key of the purchase of `lines`: the unanswered one's, or a new one. */
+    requestKeyFor(lines: string): string {
+      const state = this.state();
+      if (state.purchase?.lines !== lines) state.purchase = { lines, requestKey: newRequestKey() };
+      return state.purchase.requestKey;
+    },
+
+    state(): PayButtonState {
+      return instanceState<PayButtonState>(this, () => ({}));
     },
   },
 });

@@ -106,6 +106,38 @@ describe('pay-button', () => {
     expect(rendered.events('success')).toHaveLength(1);
   });
 
+  test('tapped again after the answer was lost on the way back, it pays the order made, not a second', async () => {
+    // The network drops unifiedOrder's answer once: the order is made, the phone hears a timeout.
+    const cloud = wx.cloud as unknown as { callFunction(o: Record<string, unknown>): unknown };
+    const callFunction = cloud.callFunction.bind(cloud);
+    jest.spyOn(cloud, 'callFunction').mockImplementationOnce((options) =>
+      callFunction({
+        ...options,
+        success: () =>
+          (options.fail as (e: { errMsg: string }) => void)({ errMsg: 'cloud.callFunction:fail timeout' }),
+      }),
+    );
+    const rendered = render({ items: [{ sku: 'btn-tea', quantity: 2 }] });
+    tap(rendered);
+    const failure = (await nextEvent(rendered, 'fail')) as { code: string; orderNo?: string };
+    expect(failure).toMatchObject({ code: 'NETWORK_ERROR', message: '网络异常，请检查网络后重试' });
+    expect(await myOrders()).toHaveLength(1);
+
+    tap(rendered);
+    const paid = (await nextEvent(rendered, 'success')) as { orderNo: string };
+    const orders = await myOrders();
+    expect(orders.map((o) => o._id)).toEqual([paid.orderNo]);
+    const keys = suite.wxs.calls
+      .filter((c) => c.name === 'unifiedOrder')
+      .map((c) => (c.data as { requestKey: string }).requestKey);
+    expect(keys).toEqual([keys[0], keys[0]]);
+
+    // Paid, the next tap is another purchase: a new order.
+    tap(rendered);
+    await nextEvent(rendered, 'success', 1);
+    expect(await myOrders()).toHaveLength(2);
+  });
+
   test('a failed payment emits fail with the orderNo and a Chinese message; the button is usable again', async () => {
     suite.wxs.payAction = 'fail';
     const rendered = render({ items: [{ sku: 'btn-tea', quantity: 3 }] });
@@ -193,7 +225,8 @@ describe('pay-button: orderNo, price, confirmation', () => {
     const again = render({ orderNo });
     tap(again);
     const failure = (await nextEvent(again, 'fail')) as { code: string; message: string };
-    expect(failure).toEqual({ code: 'ORDER_PAID', message: '订单已支付，请勿重复支付' });
+    // The order it was for, so that a page can show it as it now is (paid).
+    expect(failure).toEqual({ orderNo, code: 'ORDER_PAID', message: '订单已支付，请勿重复支付' });
     expect(again.comp.data.loading).toBe(false);
   });
 

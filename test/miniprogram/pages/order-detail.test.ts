@@ -4,11 +4,22 @@
  * callback arrives while the page is open (shown after refresh), plus reload on return.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { callAs, eventually, get, post, readDoc, seedProducts, send } from '../../helpers/control';
+import {
+  callAs,
+  eventually,
+  get,
+  post,
+  readDoc,
+  seedOrderNo,
+  seedOrders,
+  seedProducts,
+  send,
+} from '../../helpers/control';
 import {
   loadComp,
   ORDER_DETAIL,
   openOrderDetail,
+  openPage,
   renderComp,
   type SimComponent,
 } from '../../helpers/simulate';
@@ -108,6 +119,41 @@ describe('order detail page', () => {
     expect(text(comp, '#pay')).toContain('继续支付 ¥52.50');
     expect(text(comp, '#close')).toContain('关闭订单');
     expect(comp.querySelector('#field-paidAt')).toBeUndefined();
+  });
+
+  test('an unpaid order that runs out of time while shown says 已超时, and offers no payment', async () => {
+    const orderNo = seedOrderNo(Date.now() % 1e14, users);
+    const createdAt = Date.now() - 30 * 60_000 + 2000;
+    await seedOrders(suite.sandbox.url, [
+      { orderNo, openid: suite.wxs.openid, status: 'NOTPAY', totalFee: 1200, createdAt },
+    ]);
+    const comp = await openDetail(orderNo);
+    expect(text(comp, '#field-expiresAt')).toContain('剩余');
+    expect(comp.querySelector('#pay')).toBeDefined();
+
+    await eventually(() => (comp.querySelector('#pay') ? undefined : true), 5000);
+    expect(text(comp, '#field-expiresAt')).toContain('已超时');
+    expect(comp.querySelector('#close')).toBeUndefined();
+  });
+
+  test('times are Beijing time, as WeChat Pay and the bills give them, whatever the phone’s zone', async () => {
+    // 07:30 in Beijing is the day before in UTC and in every zone west of it.
+    const createdAt = Date.parse('2024-05-01T07:30:00+08:00');
+    const orderNo = seedOrderNo(20240501073000, users);
+    await seedOrders(suite.sandbox.url, [
+      { orderNo, openid: suite.wxs.openid, status: 'SUCCESS', totalFee: 1200, createdAt },
+    ]);
+    const comp = await openDetail(orderNo);
+    expect(text(comp, '#field-createdAt')).toContain('2024-05-01 07:30');
+    expect(text(comp, '#field-paidAt')).toContain('2024-05-01 07:30');
+
+    const { comp: list } = await openPage(
+      'pages/orders/list/index',
+      { status: 'SUCCESS' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(list);
+    expect(text(list, `#order-${orderNo}`)).toContain('2024-05-01 07:30');
   });
 
   test('cancel, then pay again: paid with the transaction number and paid time', async () => {
@@ -298,6 +344,51 @@ async function paidOrder(): Promise<string> {
   }, 5000);
   return orderNo;
 }
+
+/** The admin refunds `refundFee` of the order, and WeChat settles it. */
+async function refundSettled(orderNo: string, refundFee: number): Promise<void> {
+  const base = suite.sandbox.url;
+  const answer = await callAs<{ ok: boolean; code?: string }>(base, LOCAL_ADMIN, 'refund', {
+    orderNo,
+    refundFee,
+  });
+  expect(answer.code ?? 'ok').toBe('ok');
+  await post(`${base}/sandbox/pay/settle`, {});
+  await eventually(async () => {
+    const doc = await readDoc<{ status: string; refunds: Array<{ status: string }> }>(
+      base,
+      'paykit_orders',
+      orderNo,
+    );
+    return doc?.status === 'REFUND' && doc.refunds.every((r) => r.status === 'SUCCESS') ? true : undefined;
+  }, 10000);
+}
+
+describe('a refunded order, as its buyer sees it', () => {
+  test('part refunded says 部分退款 on the detail and the list row; all of it, 已退款', async () => {
+    const orderNo = await paidOrder();
+    await refundSettled(orderNo, 1050);
+    const detail = await openDetail(orderNo);
+    expect(text(detail, '#status').trim()).toBe('部分退款');
+    expect(text(detail, '#field-refunded')).toContain('¥10.50');
+
+    const { comp: list } = await openPage(
+      'pages/orders/list/index',
+      { status: 'REFUND' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(list);
+    expect(text(list, `#order-${orderNo} .order__head`).trim()).toContain('部分退款');
+    expect(text(list, `#order-${orderNo}`)).not.toContain('已退款');
+
+    // WeChat takes a second refund of one order a minute after the first.
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 61_000 });
+    await refundSettled(orderNo, 4200);
+    detail.instance.onShow();
+    await eventually(() => (text(detail, '#status').trim() === '已退款' ? true : undefined), 5000);
+    expect(text(detail, '#field-refunded')).toContain('¥52.50');
+  });
+});
 
 describe('a merchant admin on a buyer’s order', () => {
   const refundDialog = (comp: SimComponent) => comp.querySelector('#refund-dialog')!;

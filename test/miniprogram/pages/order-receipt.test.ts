@@ -129,3 +129,35 @@ test('someone else confirming in the component is refused by WeChat: nothing mov
   const stored = await readDoc<{ shipping: { state: string } }>(suite.sandbox.url, 'paykit_orders', orderNo);
   expect(stored?.shipping.state).toBe('SHIPPED');
 });
+
+test('back on the page without the component’s result (left by the home button): 确认收货 works again', async () => {
+  const { orderNo, transactionId } = await shippedOrder();
+  const comp = await openDetail(orderNo);
+  const button = () => comp.querySelector('#confirm-receipt')!.querySelector('.van-button')!;
+  // The app comes back to the foreground with no referrerInfo: WeChat hands over no result.
+  suite.wxs.appShow = (options) => receiptReturned({ ...options, referrerInfo: undefined });
+  button().dispatchEvent('tap');
+  await eventually(() => (comp.data.confirmingReceipt ? true : undefined), 5000);
+  comp.instance.onHide();
+  comp.instance.onShow();
+  await eventually(() => (comp.data.confirmingReceipt ? undefined : true), 5000);
+  expect(comp.querySelector('#confirm-receipt')!.data.loading).toBe(false);
+
+  // A result on its way keeps the button busy when the page shows (App.onShow runs first).
+  suite.wxs.appShow = () => undefined;
+  button().dispatchEvent('tap');
+  await eventually(() => (comp.data.confirmingReceipt ? true : undefined), 5000);
+  const toast = jest.spyOn(wx, 'showToast');
+  const returned = receiptReturned({
+    referrerInfo: {
+      appId: ORDER_CONFIRM_APPID,
+      extraData: { status: 'success', req_extradata: { transaction_id: transactionId } },
+    },
+  });
+  comp.instance.onShow();
+  expect(comp.data.confirmingReceipt).toBe(true);
+  await returned;
+  await eventually(() => (toast.mock.calls.length ? true : undefined), 5000);
+  expect(comp.data.confirmingReceipt).toBe(false);
+  toast.mockRestore();
+});

@@ -4,7 +4,8 @@
  * and paying an unpaid order from its row.
  */
 import * as fs from 'fs';
-import { eventually, readDoc, type SeedOrder, seedOrderNo, seedOrders } from '../../helpers/control';
+import { callPaykit } from '../../../miniprogram/paykit/client';
+import { eventually, readDoc, type SeedOrder, seedOrderNo, seedOrders, send } from '../../helpers/control';
 import {
   loadComp,
   recordSetData,
@@ -150,6 +151,24 @@ describe('orders list page', () => {
     close();
   });
 
+  test('another tab never shows the last tab’s rows, even when it fails to load', async () => {
+    const { comp, close } = await openList();
+    expect(rows(comp).some((r) => r.status === 'NOTPAY')).toBe(true);
+    suite.wxs.offline = 1;
+    comp.querySelector('#tabs')!.querySelectorAll('.van-tab')[3].dispatchEvent('tap');
+    await eventually(() => (comp.data.active === 'CLOSED' && comp.data.error ? true : undefined), 5000);
+    // Under 已关闭: the reason and 重新加载, not the unpaid orders of 全部 with their pay buttons.
+    expect(rows(comp)).toEqual([]);
+    expect(comp.querySelector('pay-button')).toBeUndefined();
+    expect(comp.querySelector('#error')!.dom!.textContent).toContain('网络异常');
+    expect(comp.querySelector('#empty')).toBeUndefined();
+
+    comp.querySelector('#retry')!.querySelector('.van-button')!.dispatchEvent('tap');
+    await eventually(() => (rows(comp).length && !comp.data.loading ? true : undefined), 5000);
+    expect(rows(comp).every((r) => r.status === 'CLOSED')).toBe(true);
+    close();
+  });
+
   test('the status query opens that tab', async () => {
     const { comp, close } = await openList({ status: 'CLOSED' });
     expect(comp.data.active).toBe('CLOSED');
@@ -220,6 +239,37 @@ describe('orders list page', () => {
     expect(await readDoc(suite.sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });
     close();
   });
+  test('a row paid on another phone meanwhile: its pay button says so and the row shows it paid', async () => {
+    const toast = jest.spyOn(wx, 'showToast');
+    const { comp, close } = await openList({ status: 'NOTPAY' });
+    const target = SEEDED[20].orderNo;
+    const index = rows(comp).findIndex((r) => r.orderNo === target);
+    // The other phone pays it; this page does not know.
+    const { payment } = await callPaykit('unifiedOrder', { orderNo: target });
+    const paid = await send('POST', `${suite.sandbox.url}/gateway/pay`, {
+      ...payment,
+      openid: USER,
+      action: 'pay',
+    });
+    expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
+    await eventually(async () => {
+      const doc = await readDoc(suite.sandbox.url, 'paykit_orders', target);
+      return doc?.status === 'SUCCESS' ? true : undefined;
+    }, 5000);
+
+    comp
+      .querySelector(`#pay-${target}`)!
+      .querySelector('#pay-button')!
+      .querySelector('.van-button')!
+      .dispatchEvent('tap');
+    await eventually(() => (toast.mock.calls.length ? true : undefined), 10000);
+    expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '订单已支付，请勿重复支付' }));
+    await eventually(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 5000);
+    expect(comp.querySelector(`#pay-${target}`)).toBeUndefined();
+    expect(comp.querySelector(`#order-${target}`)!.dom!.textContent).toContain('已支付');
+    close();
+  });
+
   test("a merchant admin's scope=all lists every user's orders as 全部订单, without the owners' pay buttons", async () => {
     const title = jest.spyOn(wx, 'setNavigationBarTitle');
     // The admin every fresh sandbox has (PAYKIT_ADMIN_OPENIDS of npm start).

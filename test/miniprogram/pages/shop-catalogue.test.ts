@@ -47,6 +47,7 @@ describe('shop page catalogues', () => {
     const comp = await openShop();
     expect(skus(comp)).toEqual(all.slice(0, 20).map((p) => p._id));
     expect(comp.data.finished).toBe(false);
+    expect(comp.querySelector('#no-more')).toBeUndefined();
 
     const { calls } = recordSetData(comp);
     comp.instance.onReachBottom();
@@ -56,6 +57,8 @@ describe('shop page catalogues', () => {
     const rowKeys = calls.flatMap((c) => c.keys).filter((k) => k.startsWith('products'));
     expect(rowKeys).toEqual(Array.from({ length: 6 }, (_, i) => `products[${20 + i}]`));
     expect(comp.querySelector('#product-item-25')!.dom!.textContent).toContain('¥26.00');
+    // The end says so, as every paged list does.
+    expect(comp.querySelector('#no-more')!.dom!.textContent).toContain('没有更多了');
 
     // At the end, reaching the bottom again asks nothing.
     const before = suite.wxs.calls.length;

@@ -6,7 +6,7 @@
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import type { DeliveryMethod, ShipOrderRequest } from '../../../../typings/paykit/shipping';
-import { expressCompanyText } from '../../../paykit/strings';
+import { expressCompanyText, toShipText } from '../../../paykit/strings';
 
 /** The methods the form offers, in picker order. */
 export const METHODS: DeliveryMethod[] = ['express', 'same-city', 'self-pickup', 'virtual'];
@@ -17,6 +17,12 @@ export const COMPANIES = Object.keys(expressCompanyText);
  * refuses a 16th as well; the server's check is the one that counts).
  */
 export const MAX_PACKAGES = 15;
+/** WeChat's limit of an item description ("限120个字以内"). */
+export const MAX_ITEM_DESC = 120;
+/** WeChat's tracking numbers: letters, digits and -, up to 128. */
+const TRACKING_NO = /^[A-Za-z0-9-]{1,128}$/;
+/** A masked phone number, as WeChat wants SF's contact: 189****1234. */
+const MASKED_PHONE = /^[0-9+\- ]{0,16}\*{2,}[0-9]{4}$/;
 
 export interface PackageForm {
   /** Stable among the form's packages (the template's wx:key): a removed package takes its inputs with it. */
@@ -42,7 +48,13 @@ export function formFor(order: OrderView): ShipForm {
     orderNo: order.orderNo,
     methodIndex: Math.max(0, METHODS.indexOf(order.delivery)),
     packages: [
-      { key: 0, companyIndex: 0, trackingNo: '', contact: '', itemDesc: [...desc].slice(0, 120).join('') },
+      {
+        key: 0,
+        companyIndex: 0,
+        trackingNo: '',
+        contact: '',
+        itemDesc: [...desc].slice(0, MAX_ITEM_DESC).join(''),
+      },
     ],
   };
 }
@@ -90,4 +102,31 @@ export function requestOf(form: ShipForm): ShipOrderRequest {
       };
     }),
   };
+}
+
+/**
+ * What the admin must still put right before the form is sent, in words they can act on ('' when
+ * nothing): the server checks the same rules, but its refusal is a bare 请求参数有误 (INVALID_PARAM).
+ * With several packages the problem names its package: "包裹 2：请填写运单号".
+ */
+export function formProblem(form: ShipForm): string {
+  const express = (METHODS[form.methodIndex] ?? 'express') === 'express';
+  const packages = express ? form.packages : form.packages.slice(0, 1);
+  for (const [i, p] of packages.entries()) {
+    const problem = packageProblem(p, express);
+    if (problem) return packages.length > 1 ? `${toShipText.package} ${i + 1}：${problem}` : problem;
+  }
+  return '';
+}
+
+function packageProblem(p: PackageForm, express: boolean): string {
+  const desc = p.itemDesc.trim();
+  if (!desc || [...desc].length > MAX_ITEM_DESC) return toShipText.itemDescMissing;
+  if (!express) return '';
+  const trackingNo = p.trackingNo.trim();
+  if (!trackingNo) return toShipText.trackingNoMissing;
+  if (!TRACKING_NO.test(trackingNo)) return toShipText.trackingNoInvalid;
+  const contact = p.contact.trim();
+  if (contact && !MASKED_PHONE.test(contact)) return toShipText.contactInvalid;
+  return '';
 }

@@ -4,17 +4,18 @@
  * shipping form (method, express company and tracking number, SF's masked contact, what is in the
  * package; an express shipment split into up to 15 packages); shipOrder records it at WeChat.
  * Virtual goods ship themselves and leave the list once WeChat knows the payment. Tapping a row opens
- * the order (where the admin can refund it, say when the customer cancels before shipping). Anyone
- * else gets the FORBIDDEN message.
+ * the order (where the admin can refund it, say when the customer cancels before shipping); every
+ * return reloads the list. A row says what was refunded already, so only the rest is shipped. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { listToShip, shipOrder } from '../../../paykit/api';
-import { asPaykitError } from '../../../paykit/errors';
+import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
 import { CursorPager } from '../../../paykit/pager';
 import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
 import {
   COMPANIES,
   formFor,
+  formProblem,
   MAX_PACKAGES,
   METHODS,
   requestOf,
@@ -26,6 +27,18 @@ import {
 
 const PAGE = 20;
 
+/** WeChat's refusals of a shipment: the server words WeChat's reason in Chinese, with its errcode. */
+const WECHAT_REFUSALS: ReadonlySet<PaykitClientErrorCode> = new Set([
+  'SHIPPING_REFUSED',
+  'SHIPPING_PENDING',
+  'RESHIP_USED',
+]);
+
+/** Why shipOrder refused, for the form: WeChat's reason as the server put it, else the code's text. */
+function refusalText(error: PaykitError): string {
+  return WECHAT_REFUSALS.has(error.code) && error.detail ? error.detail : error.message;
+}
+
 Component({
   data: {
     orders: [] as OrderView[],
@@ -36,6 +49,8 @@ Component({
     /** The form of the order being shipped, or null. */
     form: null as ShipForm | null,
     shipping: false,
+    /** Why the form cannot go, or why shipOrder refused it ('' when neither). */
+    formError: '',
     /** Why the last page failed (FORBIDDEN for a non-admin, a failed call, …). */
     error: '',
     text: toShipText,
@@ -47,7 +62,11 @@ Component({
   },
 
   methods: {
-    onLoad() {
+    /**
+     * Every show loads the first page: back from an order the admin refunded (or another admin
+     * shipped), it must not stay listed to ship.
+     */
+    onShow() {
       void this.pager().reload();
     },
 
@@ -87,7 +106,7 @@ Component({
 
     onShipTap(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
       const order = this.data.orders.find((o) => o.orderNo === event.currentTarget.dataset.orderNo);
-      if (order) this.setData({ form: formFor(order) });
+      if (order) this.setData({ form: formFor(order), formError: '' });
     },
 
     onFormClose() {
@@ -114,7 +133,7 @@ Component({
     ) {
       const { index, field } = event.currentTarget.dataset;
       if (field && this.hasPackage(index))
-        this.setData({ [`form.packages[${index}].${field}`]: event.detail });
+        this.setData({ [`form.packages[${index}].${field}`]: event.detail, formError: '' });
     },
 
     /** 分拆发货: one more package (up to WeChat's 15). */
@@ -139,7 +158,12 @@ Component({
     async onSubmit() {
       const { form } = this.data;
       if (!form || this.data.shipping) return;
-      this.setData({ shipping: true });
+      const problem = formProblem(form);
+      if (problem) {
+        this.setData({ formError: problem });
+        return;
+      }
+      this.setData({ shipping: true, formError: '' });
       try {
         await shipOrder(requestOf(form));
         this.setData({
@@ -149,13 +173,8 @@ Component({
         });
         wx.showToast({ title: toShipText.shipped, icon: 'success' });
       } catch (err) {
-        const error = asPaykitError(err);
-        this.setData({ shipping: false });
-        // The server's own message says why (in Chinese for WeChat's refusals); else the code's text.
-        wx.showToast({
-          title: /[\u4e00-\u9fff]/.test(error.detail) ? error.detail : error.message,
-          icon: 'none',
-        });
+        // In the form, which stays open to be put right (a toast would cut WeChat's reason short).
+        this.setData({ shipping: false, formError: refusalText(asPaykitError(err)) });
       }
     },
   },

@@ -18,18 +18,22 @@ import { closeOrder, queryOrderDetail, refund } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
 import { formatFen, parseYuan } from '../../../paykit/money';
-import { onReceiptResult, openReceiptConfirm, type ReceiptResult } from '../../../paykit/receipt';
+import {
+  onReceiptResult,
+  openReceiptConfirm,
+  receiptBeingChecked,
+  type ReceiptResult,
+} from '../../../paykit/receipt';
 import {
   deliveryText,
   detailText,
   expressCompanyText,
-  orderStatusText,
   refundStatusText,
   shipmentText,
   shippingStateText,
   toastText,
 } from '../../../paykit/strings';
-import { STATUS_TAG } from '../list/rows';
+import { STATUS_TAG, statusLabel } from '../list/rows';
 
 const TICK_MS = 1000;
 /** What the page keeps for itself, outside `data`. */
@@ -60,7 +64,8 @@ Component({
     error: '',
     now: Date.now(),
     text: detailText,
-    statusText: orderStatusText,
+    /** The status tag's text (部分退款 for a partly refunded order). */
+    statusLabel: '',
     statusTag: STATUS_TAG,
     refundStatusText,
     shipmentText,
@@ -98,7 +103,18 @@ Component({
     /** Every show reloads: the order may have been paid or closed elsewhere meanwhile. */
     onShow() {
       this.startTicker();
+      this.endUnansweredReceipt();
       void this.load();
+    },
+
+    /**
+     * Shown again while 确认收货 waits for the component's result, and none is coming (the buyer
+     * left it by the home button, say): the button is usable again rather than spinning for good.
+     */
+    endUnansweredReceipt() {
+      const transactionId = this.data.order?.transactionId;
+      if (!this.data.confirmingReceipt || (transactionId && receiptBeingChecked(transactionId))) return;
+      this.setData({ confirmingReceipt: false });
     },
 
     onHide() {
@@ -157,6 +173,7 @@ Component({
     showOrder(order: OrderView) {
       this.setData({
         order,
+        statusLabel: statusLabel(order),
         now: Date.now(),
         // The 5-minute notice only means something while the order is unpaid.
         ...(order.status === 'NOTPAY' ? {} : { closableAt: 0 }),

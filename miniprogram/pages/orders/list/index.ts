@@ -11,7 +11,7 @@
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
-import { listOrders } from '../../../paykit/api';
+import { listOrders, queryOrder } from '../../../paykit/api';
 import { instanceState } from '../../../paykit/instance-state';
 import { CursorPager } from '../../../paykit/pager';
 import { orderStatusText, ordersText } from '../../../paykit/strings';
@@ -51,7 +51,6 @@ Component({
     error: '',
     now: Date.now(),
     text: ordersText,
-    statusText: orderStatusText,
     statusTag: STATUS_TAG,
   },
 
@@ -99,7 +98,9 @@ Component({
     onTabChange(event: WechatMiniprogram.CustomEvent<{ name: string }>) {
       const name = event.detail.name;
       if (!isOrdersTab(name) || name === this.data.active) return;
-      this.setData({ active: name });
+      // The last tab's rows go at once: under 已关闭 they would be wrong (unpaid ones with pay
+      // buttons), for as long as the new tab loads or, when it fails, until 重新加载.
+      this.setData({ active: name, orders: [], loaded: false, finished: false });
       void this.pager().reload();
     },
 
@@ -151,6 +152,19 @@ Component({
     payOrderChanged(order: OrderView) {
       const index = this.data.orders.findIndex((row) => row.orderNo === order.orderNo);
       if (index >= 0) this.setData({ [`orders[${index}]`]: rowOf(order) });
+    },
+
+    /**
+     * A row's payment failed: the order may have changed (paid on another phone, closed), and the
+     * refusal's toast says so; the row shows it as it now is. A reload that fails leaves the row.
+     */
+    async payFailed(orderNo?: string) {
+      if (!orderNo) return;
+      try {
+        this.payOrderChanged(await queryOrder(orderNo));
+      } catch {
+        // The toast already said what went wrong; the row stays as it was.
+      }
     },
 
     /** Keeps a tap on the pay button from also opening the row. */

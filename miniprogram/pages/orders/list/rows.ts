@@ -1,9 +1,12 @@
 /** What one list row needs, and nothing more: every byte here crosses the setData bridge. */
 import type { OrderStatus, OrderView } from '../../../../typings/paykit/order';
+import { orderStatusText, partlyRefundedText } from '../../../paykit/strings';
 
 export interface OrderRow {
   orderNo: string;
   status: OrderStatus;
+  /** What the status tag says (statusLabel). */
+  statusLabel: string;
   totalFee: number;
   description: string;
   createdAt: number;
@@ -14,6 +17,7 @@ export function rowOf(order: OrderView): OrderRow {
   return {
     orderNo: order.orderNo,
     status: order.status,
+    statusLabel: statusLabel(order),
     totalFee: order.totalFee,
     description: order.description,
     createdAt: order.createdAt,
@@ -37,3 +41,10 @@ export const STATUS_TAG: Record<OrderStatus, 'warning' | 'success' | 'default' |
   REFUND: 'primary',
   PAYERROR: 'danger',
 };
+
+/** The status tag's text: a REFUND order with part of its amount still kept is 部分退款, not 已退款. */
+export function statusLabel(order: Pick<OrderView, 'status' | 'totalFee' | 'refundedFee'>): string {
+  return order.status === 'REFUND' && order.refundedFee < order.totalFee
+    ? partlyRefundedText
+    : orderStatusText[order.status];
+}
