@@ -3,7 +3,7 @@
  * The order lifecycle at the server: close (5-minute rule, paid meanwhile), list (cursor pages),
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
-import { del, eventually, post, query } from '../helpers/control';
+import { del, post, query } from '../helpers/control';
 import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
@@ -75,9 +75,7 @@ describe('listOrders', () => {
       placed.push((await buy(carol, 1)).orderNo);
       await kit.clock('advance', { ms: 1000 });
     }
-    await kit.pay(carol, (await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] })).payment);
-    await kit.settle();
-    await kit.orderReaches(placed[2], 'SUCCESS');
+    await kit.payAndConfirm(carol, await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] }));
 
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -280,18 +278,16 @@ describe('hooks and timers', () => {
     await kit.pay(ALICE, lost.payment);
     await kit.settle();
     expect((await kit.order(lost.orderNo))!.status).toBe('NOTPAY');
-    // The sweep runs every 5 minutes and asks about unpaid orders 2 to 12 minutes old.
-    await kit.clock('advance', { ms: 5 * 60_000 });
-    await kit.orderReaches(lost.orderNo, 'SUCCESS');
-    // The payment is recorded before the goods are delivered: wait for the hook to finish.
-    await eventually(async () => {
-      const order = await kit.order<{ fulfilment?: { state: string } }>(lost.orderNo);
-      return order?.fulfilment?.state === 'DONE' ? true : undefined;
-    });
+    // The sweep runs every 5 minutes and asks about unpaid orders 2 to 12 minutes old; it records
+    // the payment, then delivers the goods.
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    expect(await kit.order(lost.orderNo)).toEqual(
+      expect.objectContaining({ status: 'SUCCESS', fulfilment: expect.objectContaining({ state: 'DONE' }) }),
+    );
     expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo: lost.orderNo })).toHaveLength(1);
     // Unpaid orders expire after 30 minutes; the next sweep closes them at WeChat and here.
-    await kit.clock('advance', { ms: 30 * 60_000 });
-    await kit.orderReaches(abandoned.orderNo, 'CLOSED');
+    await kit.moveClock('advance', { ms: 30 * 60_000 });
+    expect((await kit.order(abandoned.orderNo))!.status).toBe('CLOSED');
     await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'x', error: 'SYSTEMERROR', count: 0 }).catch(
       () => undefined,
     );

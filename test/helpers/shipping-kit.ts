@@ -73,8 +73,7 @@ export class ShippingKit {
 
   /** Moves the clock on by `ms` and waits for the timers that fell due (the sweep) to finish. */
   async sweepAfter(ms: number): Promise<void> {
-    await this.kit.clock('advance', { ms });
-    await post(`${this.kit.base}/sandbox/triggers/settle`, {});
+    await this.kit.moveClock('advance', { ms });
     await post(`${this.kit.base}/sandbox/shipping/settle`, {});
   }
 
