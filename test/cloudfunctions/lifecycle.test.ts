@@ -35,7 +35,7 @@ describe('closeOrder', () => {
     );
     const { now } = await kit.clock('advance', { ms: 0 });
     if (!early.ok) expect(early.retryAt! - now).toBeGreaterThan(4 * 60_000);
-    await kit.clock('advance', { ms: 5 * 60_000 + 1000 });
+    await kit.moveClock('advance', { ms: 5 * 60_000 + 1000 });
     const closed = await kit.ok(ALICE, 'closeOrder', { orderNo: placed.orderNo });
     expect(closed.order.status).toBe('CLOSED');
     const outTradeNo = String((await kit.order(placed.orderNo))!.outTradeNo);
@@ -59,6 +59,8 @@ describe('closeOrder', () => {
     await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
     await kit.pay(ALICE, placed.payment);
     await kit.settle();
+    // Not waited for: the sweep this move fires may find the payment first (it asks about unpaid
+    // orders 2 to 12 minutes old), or closeOrder does; either way the order is paid, not closed.
     await kit.clock('advance', { ms: 6 * 60_000 });
     expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
       expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
@@ -73,7 +75,7 @@ describe('listOrders', () => {
     const placed: string[] = [];
     for (let i = 0; i < 7; i++) {
       placed.push((await buy(carol, 1)).orderNo);
-      await kit.clock('advance', { ms: 1000 });
+      await kit.moveClock('advance', { ms: 1000 });
     }
     await kit.payAndConfirm(carol, await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] }));
 
@@ -106,7 +108,7 @@ describe('listOrders', () => {
 describe('a merchant admin reads every order', () => {
   test("lists every user's orders newest first with scope all; anyone else is refused", async () => {
     await buy(ALICE);
-    await kit.clock('advance', { ms: 1000 });
+    await kit.moveClock('advance', { ms: 1000 });
     await buyAndPay(BOB);
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -198,7 +200,7 @@ describe('refunds', () => {
     expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 2001 })).toEqual(
       expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
     );
-    await kit.clock('advance', { ms: 61_000 });
+    await kit.moveClock('advance', { ms: 61_000 });
     const rest = await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 2000 });
     await kit.settle();
     const view = await kit.ok(ALICE, 'queryOrder', { orderNo: placed.orderNo });
@@ -232,7 +234,7 @@ describe('refunds', () => {
 
     // Without refund numbers the kit numbers each refund; two asked at once may be given the same
     // number, and neither may then be answered with the other's refund.
-    await kit.clock('advance', { ms: 61_000 });
+    await kit.moveClock('advance', { ms: 61_000 });
     const fees = [100, 200, 300, 400];
     const answers = await Promise.all(
       fees.map((refundFee) => kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee })),
@@ -308,7 +310,7 @@ describe("the platform's cloudPay permissions (UNCONFIRMED whether config.json m
       expect(refunded.order.refunds).toEqual([expect.objectContaining({ status: 'SUCCESS' })]);
 
       const unpaid = await buy();
-      await kit.clock('advance', { ms: 6 * 60_000 });
+      await kit.moveClock('advance', { ms: 6 * 60_000 });
       expect((await kit.ok(ALICE, 'closeOrder', { orderNo: unpaid.orderNo })).order.status).toBe('CLOSED');
     } finally {
       await post(`${sandbox.url}/sandbox/pay/config`, { cloudPayNeedsPermission: false });
