@@ -185,7 +185,9 @@ test('an invocation running when the clock moves reads the new time at once', as
   // after it would otherwise date it in the past, an hour before what the others write.
   const frozen = Date.UTC(2025, 0, 3, 4, 5, 6, 7);
   await post(`${base}/sandbox/clock`, { action: 'freeze', at: frozen });
-  const answer = call('clockWatch', 'o-clock-watch', { watchMs: 2500 });
+  // It watches until the clock moves (up to 15 s, within its 20 s timeout): the move lands however
+  // slowly a loaded machine runs this test (2.5 s within the default 3 s timeout could run out).
+  const answer = call('clockWatch', 'o-clock-watch', { watchMs: 15_000 });
   await eventually(async () => ((await query(base, 'clockWatch')).length ? true : undefined));
   await post(`${base}/sandbox/clock`, { action: 'advance', ms: 3600_000 });
   expect((await answer).result).toEqual({ startedAt: frozen, sawAt: frozen + 3600_000 });
