@@ -56,12 +56,15 @@ describe('closeOrder', () => {
 
   test('an order paid meanwhile (callback lost) is recorded as paid, not closed', async () => {
     const placed = await buy();
-    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
+    // Held at WeChat: no delivery and no retry reaches the kit (one lost delivery was retried 15 s
+    // later, during the jump below, and recorded the payment before closeOrder ran).
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
     await kit.pay(ALICE, placed.payment);
-    await kit.settle();
-    // Not waited for: the sweep this move fires may find the payment first (it asks about unpaid
-    // orders 2 to 12 minutes old), or closeOrder does; either way the order is paid, not closed.
-    await kit.clock('advance', { ms: 6 * 60_000 });
+    // 13 minutes on, past the sweep's lost-callback window (unpaid orders 2 to 12 minutes old) and
+    // before expiry: the sweep this move fires leaves the order alone too (at 6 minutes it raced
+    // closeOrder for the payment), so closeOrder is the one that finds it.
+    await kit.moveClock('advance', { ms: 13 * 60_000 });
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
     expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
       expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
     );
