@@ -84,9 +84,13 @@ describe('status and clock', () => {
   });
 
   test('clock reset: back to real time, running', async () => {
-    const real = await json<{ now: number; frozen: boolean }>('clock', 'reset');
-    expect(real.frozen).toBe(false);
-    expect(Math.abs(real.now - Date.now())).toBeLessThan(2000);
+    const before = Date.now();
+    const real = await json<{ now: number; frozen: boolean; offsetMs: number }>('clock', 'reset');
+    const after = Date.now();
+    // Exactly real time: no offset left over from the command's trip to the sandbox.
+    expect(real).toEqual(expect.objectContaining({ frozen: false, offsetMs: 0 }));
+    expect(real.now).toBeGreaterThanOrEqual(before);
+    expect(real.now).toBeLessThanOrEqual(after);
     expect(await ok('clock')).toMatch(/, running\n$/);
     await ok('clock', 'freeze');
     expect(await ok('clock', 'set', String(TRADE_DAY_NOON))).toContain('2024-03-15 12:00:00 Beijing');

@@ -55,6 +55,17 @@ describe('SandboxClock', () => {
     clock.stop();
   });
 
+  test('reset is real time, running, with no offset; timers that fell due on the way fire', () => {
+    const clock = new SandboxClock();
+    const fired: number[] = [];
+    clock.freeze(1_000);
+    clock.at(2_000, () => fired.push(2));
+    clock.reset();
+    expect(clock.state()).toEqual(expect.objectContaining({ frozen: false, offsetMs: 0 }));
+    expect(fired).toEqual([2]);
+    clock.stop();
+  });
+
   test('persistedClock keeps the frozen instant or the running offset in its file', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-clock-')), 'clock.json');
     const first = persistedClock(file);
