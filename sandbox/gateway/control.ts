@@ -17,7 +17,7 @@ import { handleV3Control } from './v3-control';
 
 /** What getWXContext().SOURCE can say (runtime/functions.ts Caller). */
 const SOURCES = ['wx_devtools', 'wx_client', 'scf', 'timer', 'wx_pay'] as const;
-const CLOCK_ACTIONS = ['freeze', 'resume', 'advance', 'set'] as const;
+const CLOCK_ACTIONS = ['freeze', 'resume', 'advance', 'set', 'reset'] as const;
 const AREAS = 'status, functions, triggers, logs, db, clock, pay, v3, access, shipping, events, dashboard';
 
 export async function handleControl(
@@ -231,6 +231,9 @@ async function handleClock(sandbox: Sandbox, req: IncomingMessage, res: ServerRe
       }
       case 'set':
         clock.set(instant('at'));
+        break;
+      case 'reset':
+        clock.reset();
         break;
       default:
         throw badRequest(`action must be one of ${CLOCK_ACTIONS.join(', ')}`);

@@ -14,6 +14,11 @@ export interface V3Events {
   refund(trade: TradeRow, refund: RefundRow): Record<string, unknown>;
   /** The most retries after a notification's first delivery. */
   retries(): number;
+  /**
+   * Waits for the handlers of deliveries WeChat stopped waiting for (no answer within its time
+   * limit) that still run; true when there were any.
+   */
+  settleLate(): Promise<boolean>;
 }
 
 export interface PayCaller {

@@ -225,9 +225,14 @@ export class PayService {
     return { ctx: this.ctx, lifecycle: this.lifecycle };
   }
 
-  /** Resolves once no callback delivery is in flight. */
-  settle(): Promise<void> {
-    return this.ctx.notifier.settle();
+  /**
+   * Resolves once no callback delivery is in flight, nor the handler of one WeChat stopped waiting
+   * for (an APIv3 notification not answered within notifyTimeoutMs goes on in its function: on a
+   * loaded machine its hook is still running when the delivery has already failed).
+   */
+  async settle(): Promise<void> {
+    do await this.ctx.notifier.settle();
+    while (await this.ctx.v3Events?.settleLate());
   }
 
   start(): void {

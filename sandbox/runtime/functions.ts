@@ -123,6 +123,7 @@ export class FunctionRuntime {
       entry,
       event,
       now: this.opts.now(),
+      realNow: Date.now(),
       frozen: this.opts.frozen?.() ?? false,
       env: invocationEnv(caller, token),
       context: {
@@ -232,7 +233,12 @@ export class FunctionRuntime {
    * be told is on its way out; its invocation ends as a lost one.
    */
   clockMoved(): void {
-    const msg: ClockMessage = { type: 'clock', now: this.opts.now(), frozen: this.opts.frozen?.() ?? false };
+    const msg: ClockMessage = {
+      type: 'clock',
+      now: this.opts.now(),
+      realNow: Date.now(),
+      frozen: this.opts.frozen?.() ?? false,
+    };
     for (const pool of this.pools.values()) {
       for (const instance of pool.instances) {
         if (instance.invocation && !instance.dead) instance.child.send(msg, () => undefined);

@@ -17,6 +17,8 @@ export interface InvokeMessage {
   env: Record<string, string>;
   /** The sandbox clock's reading when the call was dispatched: the instance's Date follows it. */
   now: number;
+  /** The machine's time (Date.now()) at that reading. */
+  realNow: number;
   /** A frozen clock: every Date in the invocation reads `now`, however long it runs. */
   frozen: boolean;
   /** What SCF passes as main's second argument. */
@@ -30,6 +32,11 @@ export interface InvokeMessage {
 export interface ClockMessage {
   type: 'clock';
   now: number;
+  /**
+   * The machine's time (Date.now()) when `now` was read. The instance shares the machine's clock, so
+   * a running clock's offset is `now - realNow`, however late a busy instance reads the message.
+   */
+  realNow: number;
   frozen: boolean;
 }
 

@@ -25,7 +25,7 @@ let invocationEnvKeys: string[] = [];
 /**
  * The function's clock is the sandbox clock, so that code comparing `Date.now()` with times the
  * sandbox wrote (server dates, prepay expiry) agrees with it when a test freezes or moves time.
- * A running clock is real time plus the offset seen at dispatch; a frozen one is the dispatch
+ * A running clock is real time plus the sandbox's offset at dispatch; a frozen one is the dispatch
  * instant itself, for the whole invocation, as it is everywhere else in the sandbox. When the
  * sandbox clock moves while an invocation runs, the instance is told (a ClockMessage) and follows:
  * an invocation that started before a jump does not go on living in the past (it would stamp a
@@ -61,8 +61,9 @@ function loadMain(entry: string): Main {
   return mod.main;
 }
 
-function followClock(msg: { now: number; frozen: boolean }): void {
-  clockOffsetMs = msg.now - RealDate.now();
+/** Reads the offset off the sandbox's own two readings: arrival time (late on a busy CPU) plays no part. */
+function followClock(msg: { now: number; realNow: number; frozen: boolean }): void {
+  clockOffsetMs = msg.now - msg.realNow;
   frozenAt = msg.frozen ? msg.now : null;
 }
 

@@ -3,7 +3,7 @@
  * The order lifecycle at the server: close (5-minute rule, paid meanwhile), list (cursor pages),
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
-import { del, eventually, post, query } from '../helpers/control';
+import { del, post, query } from '../helpers/control';
 import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
@@ -35,7 +35,7 @@ describe('closeOrder', () => {
     );
     const { now } = await kit.clock('advance', { ms: 0 });
     if (!early.ok) expect(early.retryAt! - now).toBeGreaterThan(4 * 60_000);
-    await kit.clock('advance', { ms: 5 * 60_000 + 1000 });
+    await kit.moveClock('advance', { ms: 5 * 60_000 + 1000 });
     const closed = await kit.ok(ALICE, 'closeOrder', { orderNo: placed.orderNo });
     expect(closed.order.status).toBe('CLOSED');
     const outTradeNo = String((await kit.order(placed.orderNo))!.outTradeNo);
@@ -56,10 +56,15 @@ describe('closeOrder', () => {
 
   test('an order paid meanwhile (callback lost) is recorded as paid, not closed', async () => {
     const placed = await buy();
-    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
+    // Held at WeChat: no delivery and no retry reaches the kit (one lost delivery was retried 15 s
+    // later, during the jump below, and recorded the payment before closeOrder ran).
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
     await kit.pay(ALICE, placed.payment);
-    await kit.settle();
-    await kit.clock('advance', { ms: 6 * 60_000 });
+    // 13 minutes on, past the sweep's lost-callback window (unpaid orders 2 to 12 minutes old) and
+    // before expiry: the sweep this move fires leaves the order alone too (at 6 minutes it raced
+    // closeOrder for the payment), so closeOrder is the one that finds it.
+    await kit.moveClock('advance', { ms: 13 * 60_000 });
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
     expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
       expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
     );
@@ -73,11 +78,9 @@ describe('listOrders', () => {
     const placed: string[] = [];
     for (let i = 0; i < 7; i++) {
       placed.push((await buy(carol, 1)).orderNo);
-      await kit.clock('advance', { ms: 1000 });
+      await kit.moveClock('advance', { ms: 1000 });
     }
-    await kit.pay(carol, (await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] })).payment);
-    await kit.settle();
-    await kit.orderReaches(placed[2], 'SUCCESS');
+    await kit.payAndConfirm(carol, await kit.ok(carol, 'unifiedOrder', { orderNo: placed[2] }));
 
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -108,7 +111,7 @@ describe('listOrders', () => {
 describe('a merchant admin reads every order', () => {
   test("lists every user's orders newest first with scope all; anyone else is refused", async () => {
     await buy(ALICE);
-    await kit.clock('advance', { ms: 1000 });
+    await kit.moveClock('advance', { ms: 1000 });
     await buyAndPay(BOB);
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -200,7 +203,7 @@ describe('refunds', () => {
     expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 2001 })).toEqual(
       expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
     );
-    await kit.clock('advance', { ms: 61_000 });
+    await kit.moveClock('advance', { ms: 61_000 });
     const rest = await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 2000 });
     await kit.settle();
     const view = await kit.ok(ALICE, 'queryOrder', { orderNo: placed.orderNo });
@@ -234,7 +237,7 @@ describe('refunds', () => {
 
     // Without refund numbers the kit numbers each refund; two asked at once may be given the same
     // number, and neither may then be answered with the other's refund.
-    await kit.clock('advance', { ms: 61_000 });
+    await kit.moveClock('advance', { ms: 61_000 });
     const fees = [100, 200, 300, 400];
     const answers = await Promise.all(
       fees.map((refundFee) => kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee })),
@@ -280,18 +283,16 @@ describe('hooks and timers', () => {
     await kit.pay(ALICE, lost.payment);
     await kit.settle();
     expect((await kit.order(lost.orderNo))!.status).toBe('NOTPAY');
-    // The sweep runs every 5 minutes and asks about unpaid orders 2 to 12 minutes old.
-    await kit.clock('advance', { ms: 5 * 60_000 });
-    await kit.orderReaches(lost.orderNo, 'SUCCESS');
-    // The payment is recorded before the goods are delivered: wait for the hook to finish.
-    await eventually(async () => {
-      const order = await kit.order<{ fulfilment?: { state: string } }>(lost.orderNo);
-      return order?.fulfilment?.state === 'DONE' ? true : undefined;
-    });
+    // The sweep runs every 5 minutes and asks about unpaid orders 2 to 12 minutes old; it records
+    // the payment, then delivers the goods.
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    expect(await kit.order(lost.orderNo)).toEqual(
+      expect.objectContaining({ status: 'SUCCESS', fulfilment: expect.objectContaining({ state: 'DONE' }) }),
+    );
     expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo: lost.orderNo })).toHaveLength(1);
     // Unpaid orders expire after 30 minutes; the next sweep closes them at WeChat and here.
-    await kit.clock('advance', { ms: 30 * 60_000 });
-    await kit.orderReaches(abandoned.orderNo, 'CLOSED');
+    await kit.moveClock('advance', { ms: 30 * 60_000 });
+    expect((await kit.order(abandoned.orderNo))!.status).toBe('CLOSED');
     await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'x', error: 'SYSTEMERROR', count: 0 }).catch(
       () => undefined,
     );
@@ -315,7 +316,7 @@ describe("cloudPay's UNCONFIRMED points read strictly (reference §2, §3.1)", (
       expect(refunded.order.refunds).toEqual([expect.objectContaining({ status: 'SUCCESS' })]);
 
       const unpaid = await buy();
-      await kit.clock('advance', { ms: 6 * 60_000 });
+      await kit.moveClock('advance', { ms: 6 * 60_000 });
       expect((await kit.ok(ALICE, 'closeOrder', { orderNo: unpaid.orderNo })).order.status).toBe('CLOSED');
     } finally {
       await post(`${sandbox.url}/sandbox/pay/config`, {

@@ -55,13 +55,16 @@ export class ShippingKit {
     return { orderNo: placed.orderNo, transactionId: order.transactionId };
   }
 
-  /** A paid order WeChat already knows (its short window of 10060001 after payment passed). */
+  /**
+   * A paid order WeChat already knows (its short window of 10060001 after payment passed); the
+   * sweep the move may fire has finished (it ships virtual goods and asks about shipped orders).
+   */
   async paidAndKnown(sku: string): Promise<PaidKitOrder> {
     const order = await this.paid(sku);
     const { unknownWindowMs } = await get<{ unknownWindowMs: number }>(
       `${this.kit.base}/sandbox/shipping/config`,
     );
-    await this.kit.clock('advance', { ms: unknownWindowMs + 1000 });
+    await this.kit.moveClock('advance', { ms: unknownWindowMs + 1000 });
     return order;
   }
 
@@ -73,8 +76,7 @@ export class ShippingKit {
 
   /** Moves the clock on by `ms` and waits for the timers that fell due (the sweep) to finish. */
   async sweepAfter(ms: number): Promise<void> {
-    await this.kit.clock('advance', { ms });
-    await post(`${this.kit.base}/sandbox/triggers/settle`, {});
+    await this.kit.moveClock('advance', { ms });
     await post(`${this.kit.base}/sandbox/shipping/settle`, {});
   }
 

@@ -121,6 +121,19 @@ export type SimComponent = RootComponent<
   WechatMiniprogram.Component.MethodOption
 >;
 
+/** The `detail` of each `event` the component triggers from now on (j-component's types omit addEventListener). */
+export function eventsOf(
+  comp: NonNullable<ReturnType<SimComponent['querySelector']>>,
+  event: string,
+): unknown[] {
+  const seen: unknown[] = [];
+  const node = comp as unknown as {
+    addEventListener(name: string, handler: (e: { detail: unknown }) => void): void;
+  };
+  node.addEventListener(event, (e) => seen.push(e.detail));
+  return seen;
+}
+
 export interface Rendered {
   comp: SimComponent;
   /** Details of every event `name` fired so far, oldest first. */

@@ -84,9 +84,13 @@ describe('status and clock', () => {
   });
 
   test('clock reset: back to real time, running', async () => {
-    const real = await json<{ now: number; frozen: boolean }>('clock', 'reset');
-    expect(real.frozen).toBe(false);
-    expect(Math.abs(real.now - Date.now())).toBeLessThan(2000);
+    const before = Date.now();
+    const real = await json<{ now: number; frozen: boolean; offsetMs: number }>('clock', 'reset');
+    const after = Date.now();
+    // Exactly real time: no offset left over from the command's trip to the sandbox.
+    expect(real).toEqual(expect.objectContaining({ frozen: false, offsetMs: 0 }));
+    expect(real.now).toBeGreaterThanOrEqual(before);
+    expect(real.now).toBeLessThanOrEqual(after);
     expect(await ok('clock')).toMatch(/, running\n$/);
     await ok('clock', 'freeze');
     expect(await ok('clock', 'set', String(TRADE_DAY_NOON))).toContain('2024-03-15 12:00:00 Beijing');
@@ -262,15 +266,22 @@ describe('start', () => {
     await first.stop();
     const second = await startSandboxProcess({ dataDir });
     expect(await clockAt(second.url)).toEqual(expect.objectContaining({ now: TRADE_DAY_NOON, frozen: true }));
-    // A day ahead of real time, running.
-    await post(`${second.url}/sandbox/clock`, { action: 'set', at: Date.now() + 86_400_000 });
+    // A day ahead of real time, running: less the time the two requests took, whatever the load.
+    const setFrom = Date.now();
+    await post(`${second.url}/sandbox/clock`, { action: 'set', at: setFrom + 86_400_000 });
     await post(`${second.url}/sandbox/clock`, { action: 'resume' });
+    const setTook = Date.now() - setFrom;
     await second.stop();
     const third = await startSandboxProcess({ dataDir });
+    const before = Date.now();
     const running = await clockAt(third.url);
+    const after = Date.now();
     await third.stop();
     expect(running.frozen).toBe(false);
-    expect(Math.abs(running.now - (Date.now() + 86_400_000))).toBeLessThan(5000);
+    expect(running.offsetMs).toBeLessThanOrEqual(86_400_000);
+    expect(running.offsetMs).toBeGreaterThanOrEqual(86_400_000 - setTook);
+    expect(running.now - running.offsetMs).toBeGreaterThanOrEqual(before);
+    expect(running.now - running.offsetMs).toBeLessThanOrEqual(after);
     expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'clock.json'), 'utf8'))).toEqual({
       frozenAt: null,
       offsetMs: running.offsetMs,

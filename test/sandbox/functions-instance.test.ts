@@ -32,7 +32,7 @@ function scenario(entry: string): Promise<Outcome> {
     )});
     const entry = ${JSON.stringify(entry)};
     const invocation = (id, event) =>
-      ({ type: 'invoke', id, entry, event, env: {}, now: Date.now(), frozen: false, context: {} });
+      ({ type: 'invoke', id, entry, event, env: {}, now: Date.now(), realNow: Date.now(), frozen: false, context: {} });
     (async () => {
       const worker = await startWorker({ ...process.env });
       await loadFunction(worker.child, entry);

@@ -74,8 +74,9 @@ test('a cold start in a spare is a fresh instance: its own process, module state
   expect((await logsOf(1))[0]).toEqual(expect.objectContaining({ cold: false }));
   expect((await logsOf(1))[0].coldStart).toBeUndefined();
 
-  // Two calls at once: the second needs another instance, which becomes the spare.
-  const [a, b] = await Promise.all([count(300), count(300)]);
+  // Two calls at once: the second needs another instance, which becomes the spare. Each holds its
+  // instance a second, so they overlap however late a loaded machine delivers the second request.
+  const [a, b] = await Promise.all([count(1000), count(1000)]);
   const fresh = [a, b].find((c) => c.pid === spare);
   expect(fresh).toEqual({ invocations: 1, pid: spare, loadedAt: expect.any(Number) });
   const logs = await logsOf(2);

@@ -36,6 +36,9 @@ const REFUND_EVENTS: Record<string, [string, string]> = {
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 
 export class V3Notifications implements V3Events {
+  /** Deliveries answered too late (after notifyTimeoutMs): WeChat gave up, their handler still runs. */
+  private readonly late = new Set<Promise<unknown>>();
+
   constructor(
     private readonly merchant: () => MerchantProfile,
     private readonly config: () => V3Config,
@@ -50,6 +53,12 @@ export class V3Notifications implements V3Events {
 
   retries(): number {
     return this.config().notifyRetries;
+  }
+
+  async settleLate(): Promise<boolean> {
+    if (!this.late.size) return false;
+    while (this.late.size) await Promise.allSettled([...this.late]);
+    return true;
   }
 
   refund(trade: TradeRow, refund: RefundRow): Record<string, unknown> {
@@ -113,7 +122,7 @@ export class V3Notifications implements V3Events {
     };
     const limit = this.config().notifyTimeoutMs;
     const internal = this.internal(url, { headers, body });
-    if (internal) return withTimeout(internal, limit);
+    if (internal) return this.withTimeout(internal, limit);
     if (!LOOPBACK.test(url.hostname)) {
       throw new Error(
         `${url.host} is unreachable from the sandbox (its HTTP access domain and loopback only)`,
@@ -126,12 +135,17 @@ export class V3Notifications implements V3Events {
     );
     return { status: res.status, body: await res.text() };
   }
-}
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+  /** A handler that misses the limit keeps running (as a slow function does): kept in `late`. */
+  private withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const running = work.catch(() => undefined).finally(() => this.late.delete(running));
+        this.late.add(running);
+        reject(new Error(`no answer within ${ms} ms`));
+      }, ms);
+    });
+    return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+  }
 }
