@@ -77,9 +77,15 @@ export function pay(_: Command, paid: { outTradeNo: string; transactionId: strin
   };
 }
 
-/** NOTPAY → CLOSED. */
-export function close(_: Command, closedAt: Date): Move {
-  return { where: { status: 'NOTPAY' }, data: { status: 'CLOSED', closedAt, version: _.inc(1) } };
+/**
+ * NOTPAY → CLOSED, while `outTradeNo` (the attempt just closed at WeChat) is still the order's
+ * current one: a payment attempt started meanwhile is payable at WeChat, so the order stays open.
+ */
+export function close(_: Command, closedAt: Date, outTradeNo: string | null): Move {
+  return {
+    where: { status: 'NOTPAY', outTradeNo },
+    data: { status: 'CLOSED', closedAt, version: _.inc(1) },
+  };
 }
 
 // ── refunds ─────────────────────────────────────────────────────────────────────────────────

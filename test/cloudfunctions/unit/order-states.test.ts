@@ -59,8 +59,8 @@ test('order moves start from NOTPAY', () => {
     shipping: { state: 'AWAITING', count: 0, shipments: [] },
     version: _.inc(1),
   });
-  expect(states.close(_, paidAt)).toEqual({
-    where: { status: 'NOTPAY' },
+  expect(states.close(_, paidAt, 'A01')).toEqual({
+    where: { status: 'NOTPAY', outTradeNo: 'A01' },
     data: { status: 'CLOSED', closedAt: paidAt, version: _.inc(1) },
   });
   const attempt = { outTradeNo: 'A02', createdAt: T0 };
