@@ -50,6 +50,8 @@ export interface ShippingRecord {
   shipments: ShipmentRecord[];
   /** Virtual goods WeChat did not know yet (10060001): when the sweep tries again. */
   retry?: { attempts: number; lastError: string; nextAt: Date } | null;
+  /** Set while one runner uploads to WeChat (claimUpload); `ship` or releaseUpload clears it. */
+  uploadingSince?: Date;
   /** When the sweep next asks WeChat (get_order) where a shipped order stands. */
   checkAt?: Date | null;
   confirmedAt?: Date;
@@ -83,10 +85,55 @@ const at = (state: ShippingState | ShippingState[], _: Command) =>
   Array.isArray(state) ? _.in(state) : state;
 
 /**
- * AWAITING or SHIPPED → SHIPPED with one more shipment, on an order whose record is unchanged since
- * it was read (the count), so two admins shipping at once record one shipment.
+ * A claim on uploading lasts this long: the longest function that uploads (the sweep, for virtual
+ * goods) is stopped after 60 s, so an older claim belongs to a runner that died.
  */
-export function ship(_: Command, order: OrderDoc, shipment: ShipmentRecord, checkAt: Date): Move {
+export const UPLOAD_LEASE_MS = 60_000;
+
+/** The order's shipping record is still as read (its count), on a paid order. */
+function unchanged(_: Command, order: OrderDoc): Record<string, unknown> {
+  return order.shipping
+    ? {
+        status: _.in(PAID_STATUSES),
+        'shipping.count': shippingOf(order).count,
+        'shipping.state': at(['AWAITING', 'SHIPPED'], _),
+      }
+    : { status: _.in(PAID_STATUSES), version: order.version };
+}
+
+/**
+ * Claims the order's next upload to WeChat for the runner claiming at `now`. Every upload WeChat
+ * accepts counts (a second one spends the one re-shipment), so only the claim holder uploads; a
+ * claim older than the lease is taken over.
+ */
+export function claimUpload(_: Command, order: OrderDoc, now: Date): Move {
+  const free = _.exists(false).or(_.lte(new Date(now.getTime() - UPLOAD_LEASE_MS)));
+  return {
+    where: { ...unchanged(_, order), 'shipping.uploadingSince': free },
+    // A paid order from before shipping existed gets its whole record (a path alone would make a bare one).
+    data: order.shipping
+      ? { 'shipping.uploadingSince': now }
+      : { shipping: { ...awaitingShipment(), uploadingSince: now } },
+  };
+}
+
+/** The claim holder's upload did not go through: the next runner may upload. */
+export function releaseUpload(_: Command, claimedAt: Date): Move {
+  return { where: { 'shipping.uploadingSince': claimedAt }, data: { 'shipping.uploadingSince': _.remove() } };
+}
+
+/**
+ * AWAITING or SHIPPED → SHIPPED with one more shipment, by the holder of the upload claim made at
+ * `claimedAt` on an order whose record is unchanged since it was read (the count), so two admins
+ * shipping at once record one shipment. Clears the claim.
+ */
+export function ship(
+  _: Command,
+  order: OrderDoc,
+  shipment: ShipmentRecord,
+  checkAt: Date,
+  claimedAt: Date,
+): Move {
   const s = shippingOf(order);
   const shipping: ShippingRecord = {
     ...s,
@@ -96,15 +143,10 @@ export function ship(_: Command, order: OrderDoc, shipment: ShipmentRecord, chec
     retry: null,
     checkAt,
   };
+  // An object value updates the fields it names (the SDK flattens it): the claim is removed by name.
   return {
-    where: order.shipping
-      ? {
-          status: _.in(PAID_STATUSES),
-          'shipping.count': s.count,
-          'shipping.state': at(['AWAITING', 'SHIPPED'], _),
-        }
-      : { status: _.in(PAID_STATUSES), version: order.version },
-    data: { shipping },
+    where: { ...unchanged(_, order), 'shipping.uploadingSince': claimedAt },
+    data: { shipping: { ...shipping, uploadingSince: _.remove() } },
   };
 }
 

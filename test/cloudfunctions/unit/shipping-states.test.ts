@@ -45,20 +45,48 @@ const shipment = (trackingNo: string): states.ShipmentRecord => ({
   local: false,
 });
 
-test('a ship move is conditional on the record as read: two admins at once record one shipment', () => {
-  const move = states.ship(_, order(), shipment('T1'), new Date(T0 + 1));
+test('a ship move is conditional on the record as read and on the upload claim: two admins at once record one shipment', () => {
+  const claimedAt = new Date(T0);
+  const move = states.ship(_, order(), shipment('T1'), new Date(T0 + 1), claimedAt);
   expect(move.where).toEqual({
     status: _.in(['SUCCESS', 'REFUND']),
     'shipping.count': 0,
     'shipping.state': _.in(['AWAITING', 'SHIPPED']),
+    'shipping.uploadingSince': claimedAt,
   });
   expect(move.data.shipping).toEqual(
     expect.objectContaining({ state: 'SHIPPED', count: 1, shipments: [shipment('T1')] }),
   );
+  expect(move.data.shipping).toEqual(expect.objectContaining({ uploadingSince: _.remove() }));
   // An order paid before the dimension existed is shipped on its version instead.
-  expect(states.ship(_, order({ shipping: undefined }), shipment('T1'), new Date(T0)).where).toEqual({
+  expect(
+    states.ship(_, order({ shipping: undefined }), shipment('T1'), new Date(T0), claimedAt).where,
+  ).toEqual({
     status: _.in(['SUCCESS', 'REFUND']),
     version: 2,
+    'shipping.uploadingSince': claimedAt,
+  });
+});
+
+test('one upload at a time: a claim is free when absent or older than the lease', () => {
+  const now = new Date(T0);
+  const free = _.exists(false).or(_.lte(new Date(T0 - states.UPLOAD_LEASE_MS)));
+  expect(states.claimUpload(_, order(), now)).toEqual({
+    where: {
+      status: _.in(['SUCCESS', 'REFUND']),
+      'shipping.count': 0,
+      'shipping.state': _.in(['AWAITING', 'SHIPPED']),
+      'shipping.uploadingSince': free,
+    },
+    data: { 'shipping.uploadingSince': now },
+  });
+  // An order paid before the dimension existed gets its whole record.
+  expect(states.claimUpload(_, order({ shipping: undefined }), now).data).toEqual({
+    shipping: { state: 'AWAITING', count: 0, shipments: [], uploadingSince: now },
+  });
+  expect(states.releaseUpload(_, now)).toEqual({
+    where: { 'shipping.uploadingSince': now },
+    data: { 'shipping.uploadingSince': _.remove() },
   });
 });
 
