@@ -6,8 +6,8 @@
  * the sweep runs, and the order must end where it should with nothing done twice: money (WeChat's
  * refunds), shipping uploads (WeChat's count), merchant hook runs.
  */
-import { get, post, query } from '../helpers/control';
-import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
+import { get, post, query, seed } from '../helpers/control';
+import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto } from '../helpers/shipping-kit';
 import { seededRandom } from '../../sandbox/runtime/chaos';
@@ -87,7 +87,8 @@ interface Stored {
 }
 const stored = async (orderNo: string) => (await kit.order<Stored>(orderNo))!;
 
-const MAX_CALLS = 14;
+const MAX_CALLS = 24;
+const SWEEP_MAX_CALLS = 80;
 
 /** The loop stopped at the first invocation that made fewer calls than drawn: it crossed real crash points. */
 function expectCrashPoints(spared: number): void {
@@ -200,4 +201,144 @@ describe.each(['before', 'after'] as Phase[])('killed %s its Nth API call', (pha
     }
     throw new Error(`still killed at call ${MAX_CALLS}: raise MAX_CALLS`);
   }, 240_000);
+});
+
+describe.each(['before', 'after'] as Phase[])('killed %s its Nth API call, continued', (phase) => {
+  test('refund notification: later deliveries and the sweep settle it once, onRefunded done', async () => {
+    const fn = PROVIDER === 'cloudpay' ? 'refundCallback' : 'refundNotify';
+    for (let call = 1; call <= MAX_CALLS; call++) {
+      const orderNo = await paidOrder();
+      const before = await doom(fn, call, phase);
+      const { refundNo } = await kit.ok(ADMIN, 'refund', { orderNo, refundFee: 700 });
+      await kit.settle();
+      const killed = await calm(before);
+      for (let i = 0; i < 3 && (await stored(orderNo)).refunds[0]?.hook?.state !== 'DONE'; i++)
+        await sweepAfter(6 * 60_000);
+      const where = `call ${call} ${phase}`;
+      const order = await stored(orderNo);
+      expect({ where, local: order.refunds.map((r) => [r.outRefundNo, r.status, r.hook?.state]) }).toEqual({
+        where,
+        local: [[refundNo, 'SUCCESS', 'DONE']],
+      });
+      expect({ where, there: (await tradeOf(order.outTradeNo)).refundedFee }).toEqual({ where, there: 700 });
+      const runs = await hookRuns(orderNo, 'onRefunded');
+      expect({ where, runs: runs >= 1 && runs <= 2 }).toEqual({ where, runs: true });
+      if (!killed) return expectCrashPoints(call);
+    }
+    throw new Error(`still killed at call ${MAX_CALLS}: raise MAX_CALLS`);
+  }, 240_000);
+
+  test('unifiedOrder with a request key: the retry pays the same order, through one trade', async () => {
+    for (let call = 1; call <= MAX_CALLS; call++) {
+      const buyer = `o-key-${phase}-${call}`;
+      const request = { items: [{ sku: 'latte', quantity: 1 }], requestKey: `tap-${phase}-${call}` };
+      const before = await doom('unifiedOrder', call, phase);
+      await kit.call(buyer, 'unifiedOrder', request).catch(() => undefined);
+      const killed = await calm(before);
+      let retry = await kit.call(buyer, 'unifiedOrder', request);
+      if (!retry.ok && retry.code === 'ORDER_STATE_CONFLICT') {
+        // The key was claimed by the dead call before its order was written: it is taken over later.
+        await kit.clock('advance', { ms: 31_000 });
+        retry = await kit.call(buyer, 'unifiedOrder', request);
+      }
+      const where = `call ${call} ${phase}`;
+      expect({ where, ok: retry.ok }).toEqual({ where, ok: true });
+      if (!retry.ok) return;
+      await kit.payAndConfirm(buyer, retry.data);
+      const orders = await query<{ _id: string }>(sandbox.url, 'paykit_orders', { openid: buyer });
+      const { trades } = await get<{ trades: Array<{ outTradeNo: string; state: string }> }>(
+        `${sandbox.url}/sandbox/pay/trades`,
+      );
+      const mine = trades.filter((t) => orders.some((o) => t.outTradeNo.startsWith(o._id)));
+      expect({ where, orders: orders.length, trades: mine.map((t) => t.state) }).toEqual({
+        where,
+        orders: 1,
+        trades: ['SUCCESS'],
+      });
+      if (!killed) return expectCrashPoints(call);
+    }
+    throw new Error(`still killed at call ${MAX_CALLS}: raise MAX_CALLS`);
+  }, 240_000);
+
+  test('virtual goods: the notification killed anywhere, the goods are recorded shipped once', async () => {
+    const fn = PROVIDER === 'cloudpay' ? 'payCallback' : 'payNotify';
+    const shipping = new ShippingKit(kit, BUYER);
+    const { unknownWindowMs } = (await shipping.shippingConfig({})) as { unknownWindowMs: number };
+    await shipping.shippingConfig({ unknownWindowMs: 0 });
+    try {
+      for (let call = 1; call <= MAX_CALLS; call++) {
+        const placed = await kit.ok(BUYER, 'unifiedOrder', {
+          items: [{ sku: 'voucher-coffee', quantity: 1 }],
+        });
+        const before = await doom(fn, call, phase);
+        expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+        await kit.settle();
+        const killed = await calm(before);
+        for (let i = 0; i < 3 && (await stored(placed.orderNo)).shipping?.state !== 'SHIPPED'; i++)
+          await shipping.sweepAfter(5 * 60_000);
+        const where = `call ${call} ${phase}`;
+        const order = await shipping.stored(placed.orderNo);
+        const there = await shipping.atWeChat(order.transactionId);
+        expect({
+          where,
+          here: [order.shipping?.state, order.shipping?.count],
+          there: there?.shipping?.finish_shipping_count,
+        }).toEqual({ where, here: ['SHIPPED', 1], there: 1 });
+        if (!killed) return expectCrashPoints(call);
+      }
+      throw new Error(`still killed at call ${MAX_CALLS}: raise MAX_CALLS`);
+    } finally {
+      await shipping.shippingConfig({ unknownWindowMs });
+    }
+  }, 240_000);
+
+  test('the sweep killed anywhere: the next runs close, resume the refund and finish the hook, once each', async () => {
+    for (let call = 1; call <= SWEEP_MAX_CALLS; call++) {
+      const buyer = `o-sweep-${phase}-${call}`;
+      const expired = await kit.ok(buyer, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+      const refunded = await paidOrder(buyer);
+      await post(`${sandbox.url}/sandbox/pay/faults`, { ...providerFault('refund', 'TIMEOUT'), count: 1 });
+      const refund = await kit.call(ADMIN, 'refund', { orderNo: refunded, refundFee: 600 });
+      expect(refund).toEqual(expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }));
+      const hooked = await paidOrder(buyer);
+      // onPaid waits to run again (a runner released it after a failure).
+      const doc = (await kit.order<Record<string, unknown>>(hooked))!;
+      await seed(sandbox.url, { paykit_orders: [{ ...doc, fulfilment: { state: 'PENDING', runs: 1 } }] });
+
+      const before = await doom('closeExpiredOrders', call, phase);
+      await sweepAfter(31 * 60_000);
+      const killed = await calm(before);
+      const done = async () =>
+        (await stored(expired.orderNo)).status === 'CLOSED' &&
+        (await stored(refunded)).refunds[0].hook?.state === 'DONE' &&
+        (await stored(hooked)).fulfilment?.state === 'DONE';
+      for (let i = 0; i < 3 && !(await done()); i++) await sweepAfter(6 * 60_000);
+
+      const where = `call ${call} ${phase}`;
+      const closed = await stored(expired.orderNo);
+      expect({ where, here: closed.status, there: (await tradeOf(closed.outTradeNo)).state }).toEqual({
+        where,
+        here: 'CLOSED',
+        there: 'CLOSED',
+      });
+      const paidBack = await stored(refunded);
+      const trade = await tradeOf(paidBack.outTradeNo);
+      expect({
+        where,
+        here: paidBack.refunds.map((r) => [r.status, r.hook?.state]),
+        there: trade.refunds.map((r) => [r.refundFee, r.status]),
+        runs: await hookRuns(refunded, 'onRefunded'),
+      }).toEqual({ where, here: [['SUCCESS', 'DONE']], there: [[600, 'SUCCESS']], runs: 1 });
+      const runs = await hookRuns(hooked, 'onPaid');
+      expect({ where, hook: (await stored(hooked)).fulfilment?.state, runs: runs >= 2 && runs <= 3 }).toEqual(
+        {
+          where,
+          hook: 'DONE',
+          runs: true,
+        },
+      );
+      if (!killed) return expectCrashPoints(call);
+    }
+    throw new Error(`still killed at call ${SWEEP_MAX_CALLS}: raise SWEEP_MAX_CALLS`);
+  }, 600_000);
 });
