@@ -1,11 +1,13 @@
 /** @jest-environment node */
 /**
- * The owner closing an order while paying it again from another device. With orders that live
- * longer than WeChat's 2-hour prepay, paying again after 2 hours closes the spent attempt at WeChat
- * and starts a new one; a close racing that must never record CLOSED while WeChat holds the new
- * attempt as payable (a payment to it would land on a closed order, which nothing can record).
+ * Orders that live longer than WeChat's 2-hour prepay (PAYKIT_ORDER_TTL_MINUTES=240): paying again
+ * after 2 hours closes the spent attempt at WeChat and starts a new one.
+ * - The owner closing the order meanwhile from another device must never record CLOSED while WeChat
+ *   holds the new attempt as payable (a payment to it would land on a closed order).
+ * - A payment of the new attempt whose notifications are all lost is found by the sweep within
+ *   minutes, as for a new order, not only when the order expires hours later.
  */
-import { get, seed } from '../helpers/control';
+import { get, post, seed } from '../helpers/control';
 import { KitClient, merchantArgs, providerArgs } from '../helpers/kit';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
@@ -86,3 +88,30 @@ test('a close racing a new payment attempt never ends closed here with a trade W
     open: true,
   });
 }, 120_000);
+
+test('a payment of a later attempt whose notifications are all lost is recorded by the next sweeps', async () => {
+  const openid = 'o-attempts-lost';
+  const placed = await kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'tea', quantity: 1 }] });
+  await kit.clock('advance', { ms: 2 * 3600_000 + 60_000 });
+  const again = await kit.ok(openid, 'unifiedOrder', { orderNo: placed.orderNo });
+  // Every notification of it is lost, and the payer's page never asks (closed right after paying).
+  await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'payment', count: 50 });
+  expect((await kit.pay(openid, again.payment)).errMsg).toBe('requestPayment:ok');
+  await kit.settle();
+  expect((await kit.order<{ status: string }>(placed.orderNo))?.status).toBe('NOTPAY');
+  // Two sweeps later (every 5 minutes), well before the order's expiry 2 hours on.
+  for (let i = 0; i < 2; i++) {
+    await kit.clock('advance', { ms: 5 * 60_000 });
+    await post(`${sandbox.url}/sandbox/triggers/settle`, {});
+  }
+  const order = await kit.order<{ status: string; outTradeNo: string; fulfilment: { state: string } }>(
+    placed.orderNo,
+  );
+  expect(order).toEqual(
+    expect.objectContaining({
+      status: 'SUCCESS',
+      outTradeNo: `${placed.orderNo}A02`,
+      fulfilment: { state: 'DONE', runs: 1, claimedAt: expect.anything() },
+    }),
+  );
+});
