@@ -18,7 +18,7 @@
 import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
 import { ServerError } from './errors';
 import type { HookState, OrderDoc, PaymentAttempt, Prepay, RefundRecord } from './model';
-import { awaitingShipment } from './shipping-states';
+import { awaitingShipment, refundedInFull } from './shipping-states';
 import type { Database } from './store';
 
 export type Command = Database['command'];
@@ -122,11 +122,14 @@ export function refuseRefund(_: Command, index: number, outRefundNo: string, rea
 /** A refund's end as WeChat reports it. */
 export type RefundOutcome = Exclude<RefundStatus, 'PROCESSING'>;
 
-/** PROCESSING → SUCCESS (the order becomes REFUND, onRefunded waits to run), FAILED or CHANGE. */
+/**
+ * PROCESSING → SUCCESS (the order becomes REFUND, onRefunded waits to run), FAILED or CHANGE. A
+ * success that refunds the whole payment also ends its shipping record (shipping-states.ts).
+ */
 export function settleRefund(
   _: Command,
+  order: OrderDoc,
   index: number,
-  outRefundNo: string,
   outcome: RefundOutcome,
   at: Date,
 ): Move {
@@ -139,8 +142,13 @@ export function settleRefund(
   if (outcome === 'SUCCESS') {
     const hook: HookState = { state: 'PENDING', runs: 0 };
     Object.assign(data, { [`${path}.hook`]: hook, status: 'REFUND' });
+    const refunded = order.refunds.reduce(
+      (sum, r, i) => sum + (i === index || r.status === 'SUCCESS' ? r.refundFee : 0),
+      0,
+    );
+    if (refunded >= order.totalFee) Object.assign(data, refundedInFull(order));
   }
-  return { where: processing(index, outRefundNo), data };
+  return { where: processing(index, order.refunds[index].outRefundNo), data };
 }
 
 // ── hooks ───────────────────────────────────────────────────────────────────────────────────

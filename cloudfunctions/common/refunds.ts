@@ -212,7 +212,7 @@ export async function recordRefundOutcome(
   const outcome = OUTCOMES[state];
   if (!outcome) return false;
   const settledAt = new Date(at && Number.isFinite(at) ? at : Date.now());
-  const move = settleRefund(kit.store.command, index, order.refunds[index].outRefundNo, outcome, settledAt);
+  const move = settleRefund(kit.store.command, order, index, outcome, settledAt);
   await kit.store.apply(order._id, move);
   return true;
 }

@@ -176,12 +176,26 @@ export function settle(_: Command, settledAt: Date): Move {
   };
 }
 
+/** The states a shipping record is still open in (WeChat may yet move it on). */
+const OPEN: ShippingState[] = ['AWAITING', 'SHIPPED', 'CONFIRMED'];
+
 /** Any open state → REFUNDED: WeChat has the payment as refunded. */
 export function refunded(_: Command): Move {
   return {
-    where: { 'shipping.state': _.in(['AWAITING', 'SHIPPED', 'CONFIRMED']) },
+    where: { 'shipping.state': _.in(OPEN) },
     data: { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null },
   };
+}
+
+/**
+ * What a refund of the whole payment writes into the shipping record (with the refund's own
+ * move): an open record becomes REFUNDED, as WeChat's get_order reports it (已退款), so the order
+ * leaves the admin's list to ship and virtual goods stop being tried. Nothing once settled.
+ */
+export function refundedInFull(order: OrderDoc): Record<string, unknown> {
+  if (!order.shipping) return { shipping: { ...awaitingShipment(), state: 'REFUNDED' } };
+  if (!OPEN.includes(order.shipping.state)) return {};
+  return { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null, 'shipping.retry': null };
 }
 
 /** When the sweep next asks WeChat about a shipped order, while it is still open (shipped or confirmed). */

@@ -1,10 +1,11 @@
 /**
  * What the timers do. closeExpiredOrders (every 5 minutes): close unpaid orders whose time ran
- * out, recover payments whose callback was lost (asking WeChat about unpaid orders whose payment attempt is a few minutes
- * old), re-ask WeChat about refunds still processing, and retry every merchant hook that has not
- * finished (onPaid and onRefunded); record virtual goods as shipped (WeChat may not have known the
- * payment at first), and ask WeChat about shipped orders whose confirmation or settlement is due. Each part pages through all its orders until done or until the
- * run's time budget is spent; the next run carries on.
+ * out, recover payments whose callback was lost (asking WeChat about unpaid orders whose payment
+ * attempt is a few minutes old), re-ask WeChat about refunds still processing, and retry every
+ * merchant hook that has not finished (onPaid and onRefunded); record virtual goods as shipped
+ * (WeChat may not have known the payment at first), and ask WeChat about shipped orders whose
+ * confirmation or settlement is due. Each part pages through all its orders until done or until
+ * the run's time budget is spent; the next run carries on.
  */
 import { closeUnpaidOrder } from './close';
 import type { Kit } from './context';
