@@ -98,9 +98,9 @@ export function reserveRefund(_: Command, order: OrderDoc, record: RefundRecord)
   };
 }
 
-const processing = (index: number, outRefundNo: string) => ({
+const processing = (index: number, outRefundNo: string, status: RefundStatus = 'PROCESSING') => ({
   [`refunds.${index}.outRefundNo`]: outRefundNo,
-  [`refunds.${index}.status`]: 'PROCESSING',
+  [`refunds.${index}.status`]: status,
 });
 
 /** WeChat's refund id, once it accepted the refund. */
@@ -125,6 +125,8 @@ export type RefundOutcome = Exclude<RefundStatus, 'PROCESSING'>;
 /**
  * PROCESSING → SUCCESS (the order becomes REFUND, onRefunded waits to run), FAILED or CHANGE. A
  * success that refunds the whole payment also ends its shipping record (shipping-states.ts).
+ * From FAILED when WeChat carried out a refund the kit had recorded as refused (a concurrent
+ * request with the same number was accepted): WeChat's word stands.
  */
 export function settleRefund(
   _: Command,
@@ -133,6 +135,7 @@ export function settleRefund(
   outcome: RefundOutcome,
   at: Date,
 ): Move {
+  const from = order.refunds[index].status === 'FAILED' ? 'FAILED' : 'PROCESSING';
   const path = `refunds.${index}`;
   const data: Record<string, unknown> = {
     [`${path}.status`]: outcome,
@@ -148,7 +151,7 @@ export function settleRefund(
     );
     if (refunded >= order.totalFee) Object.assign(data, refundedInFull(order));
   }
-  return { where: processing(index, order.refunds[index].outRefundNo), data };
+  return { where: processing(index, order.refunds[index].outRefundNo, from), data };
 }
 
 // ── hooks ───────────────────────────────────────────────────────────────────────────────────
