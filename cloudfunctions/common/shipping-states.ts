@@ -7,7 +7,10 @@
  *      │ └─noteRetry (virtual goods WeChat does not know yet)      │
  *      │                                                          ├──confirm──▶ CONFIRMED ──settle──▶ SETTLED
  *      │                                                          └──settle──────────────────────────▶ SETTLED
- *      └──────────────── refunded (WeChat says so) ─────────────────────────────────────────▶ REFUNDED
+ *      └──────── refunded (WeChat says so, or the kit's refund of the whole payment) ─────────▶ REFUNDED
+ *
+ * Each ship is preceded by claimUpload (one runner uploads to WeChat at a time, lease 60 s), so
+ * two shipments at once never both reach WeChat; ship clears the claim, releaseUpload frees it.
  *
  * WeChat's get_order `order_state` (1 awaiting, 2 shipped, 3 confirmed, 4 completed, 5 refunded, 6
  * awaiting settlement) moves the record forward only (`followWeChat`). Pure: the database's command
