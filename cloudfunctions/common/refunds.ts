@@ -20,6 +20,7 @@ import {
   type RefundOutcome,
 } from './order-states';
 import type { RefundState } from './provider';
+import { shipmentEndedByRefunds } from './shipping-states';
 import type { RefundInput } from './requests';
 
 export async function refundOrder(kit: Kit, admin: string, input: RefundInput): Promise<RefundResult> {
@@ -159,6 +160,8 @@ export async function handleRefundNotification(
             ? 'ALREADY_SETTLED'
             : 'NOT_FINAL';
     const latest = await kit.store.order(order._id);
+    // Again for a notification delivered once more after a crash between the settle and this.
+    await endShipmentIfRefunded(kit, latest);
     if (latest) hook = await settleRefundHooks(kit, latest);
   }
   await kit.store.recordNotification({
@@ -227,8 +230,15 @@ export async function recordRefundOutcome(
     if (status !== 'PROCESSING' && status !== 'FAILED') return true;
     if (status === 'FAILED' && outcome === 'FAILED') return true;
     if (await kit.store.apply(order._id, settleRefund(kit.store.command, current, index, outcome, settledAt)))
-      return true;
+      break;
     current = await kit.store.order(order._id);
   }
+  if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await kit.store.order(order._id));
   return true;
+}
+
+/** Ends the shipping record of a payment refunded in full, if a settle move did not (shipping-states.ts). */
+async function endShipmentIfRefunded(kit: Kit, order: OrderDoc | undefined): Promise<void> {
+  const move = order && shipmentEndedByRefunds(kit.store.command, order);
+  if (move) await kit.store.apply(order._id, move);
 }

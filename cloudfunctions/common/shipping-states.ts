@@ -201,6 +201,21 @@ export function refundedInFull(order: OrderDoc): Record<string, unknown> {
   return { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null, 'shipping.retry': null };
 }
 
+/**
+ * The same as a move of its own, for an order read after its refunds settled: refunds settled at
+ * once each see the other still processing, so neither settle move saw the payment refunded in full.
+ * Undefined when the payment is not refunded in full or the record is no longer open.
+ */
+export function shipmentEndedByRefunds(_: Command, order: OrderDoc): Move | undefined {
+  const refunded = (order.refunds ?? []).reduce(
+    (sum, r) => sum + (r.status === 'SUCCESS' ? r.refundFee : 0),
+    0,
+  );
+  const data = refunded >= order.totalFee ? refundedInFull(order) : {};
+  if (!Object.keys(data).length) return undefined;
+  return { where: order.shipping ? { 'shipping.state': _.in(OPEN) } : { shipping: _.exists(false) }, data };
+}
+
 /** When the sweep next asks WeChat about a shipped order, while it is still open (shipped or confirmed). */
 export function recheckAt(_: Command, checkAt: Date | null): Move {
   return {

@@ -230,3 +230,27 @@ describe('shipment rules per delivery method', () => {
     );
   });
 });
+
+test('refunds settled at once end an open shipping record once the payment is refunded in full', () => {
+  const refund = (refundFee: number, status: 'SUCCESS' | 'PROCESSING') =>
+    ({ outRefundNo: `R${refundFee}`, refundFee, status }) as OrderDoc['refunds'][number];
+  const both = [refund(5000, 'SUCCESS'), refund(600, 'SUCCESS')];
+  expect(states.shipmentEndedByRefunds(_, order({ status: 'REFUND', refunds: both }))).toEqual({
+    where: { 'shipping.state': _.in(['AWAITING', 'SHIPPED', 'CONFIRMED']) },
+    data: { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null, 'shipping.retry': null },
+  });
+  const partly = [refund(5000, 'SUCCESS'), refund(600, 'PROCESSING')];
+  expect(states.shipmentEndedByRefunds(_, order({ status: 'REFUND', refunds: partly }))).toBeUndefined();
+  const settled = order({
+    status: 'REFUND',
+    refunds: both,
+    shipping: { state: 'SETTLED', count: 1, shipments: [] },
+  });
+  expect(states.shipmentEndedByRefunds(_, settled)).toBeUndefined();
+  expect(
+    states.shipmentEndedByRefunds(_, order({ status: 'REFUND', refunds: both, shipping: undefined })),
+  ).toEqual({
+    where: { shipping: _.exists(false) },
+    data: { shipping: { state: 'REFUNDED', count: 0, shipments: [] } },
+  });
+});
