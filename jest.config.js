@@ -29,6 +29,9 @@ const BOTH_PROVIDERS = [
     'shipping',
     'shipping-security',
     'design-money',
+    'crash-points',
+    'long-orders',
+    'races-shipping',
   ].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
   ...['flow', 'shop', 'orders-list', 'order-detail', 'order-receipt'].map((n) => `miniprogram/pages/${n}`),

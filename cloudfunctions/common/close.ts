@@ -71,11 +71,15 @@ export async function closeUnpaidOrder(kit: Kit, order: OrderDoc): Promise<Order
   const atWeChat = await closeCurrentTrade(kit, order);
   if (!atWeChat.closed) return atWeChat.order;
   const closedAt = new Date();
-  if (await kit.store.apply(order._id, close(kit.store.command, closedAt))) {
+  if (await kit.store.apply(order._id, close(kit.store.command, closedAt, order.outTradeNo))) {
     return { ...order, status: 'CLOSED', closedAt, version: order.version + 1 };
   }
   const now = await kit.store.order(order._id);
   if (!now) throw new ServerError('ORDER_NOT_FOUND', `no order ${order._id}`);
+  if (now.status === 'NOTPAY') {
+    // A new payment attempt began while the old one was being closed: it is payable at WeChat.
+    throw new ServerError('ORDER_STATE_CONFLICT', 'a new payment of the order began meanwhile; try again');
+  }
   return now;
 }
 

@@ -18,7 +18,7 @@
 import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
 import { ServerError } from './errors';
 import type { HookState, OrderDoc, PaymentAttempt, Prepay, RefundRecord } from './model';
-import { awaitingShipment } from './shipping-states';
+import { awaitingShipment, refundedInFull } from './shipping-states';
 import type { Database } from './store';
 
 export type Command = Database['command'];
@@ -77,9 +77,15 @@ export function pay(_: Command, paid: { outTradeNo: string; transactionId: strin
   };
 }
 
-/** NOTPAY → CLOSED. */
-export function close(_: Command, closedAt: Date): Move {
-  return { where: { status: 'NOTPAY' }, data: { status: 'CLOSED', closedAt, version: _.inc(1) } };
+/**
+ * NOTPAY → CLOSED, while `outTradeNo` (the attempt just closed at WeChat) is still the order's
+ * current one: a payment attempt started meanwhile is payable at WeChat, so the order stays open.
+ */
+export function close(_: Command, closedAt: Date, outTradeNo: string | null): Move {
+  return {
+    where: { status: 'NOTPAY', outTradeNo },
+    data: { status: 'CLOSED', closedAt, version: _.inc(1) },
+  };
 }
 
 // ── refunds ─────────────────────────────────────────────────────────────────────────────────
@@ -92,9 +98,9 @@ export function reserveRefund(_: Command, order: OrderDoc, record: RefundRecord)
   };
 }
 
-const processing = (index: number, outRefundNo: string) => ({
+const processing = (index: number, outRefundNo: string, status: RefundStatus = 'PROCESSING') => ({
   [`refunds.${index}.outRefundNo`]: outRefundNo,
-  [`refunds.${index}.status`]: 'PROCESSING',
+  [`refunds.${index}.status`]: status,
 });
 
 /** WeChat's refund id, once it accepted the refund. */
@@ -116,14 +122,20 @@ export function refuseRefund(_: Command, index: number, outRefundNo: string, rea
 /** A refund's end as WeChat reports it. */
 export type RefundOutcome = Exclude<RefundStatus, 'PROCESSING'>;
 
-/** PROCESSING → SUCCESS (the order becomes REFUND, onRefunded waits to run), FAILED or CHANGE. */
+/**
+ * PROCESSING → SUCCESS (the order becomes REFUND, onRefunded waits to run), FAILED or CHANGE. A
+ * success that refunds the whole payment also ends its shipping record (shipping-states.ts).
+ * From FAILED when WeChat carried out a refund the kit had recorded as refused (a concurrent
+ * request with the same number was accepted): WeChat's word stands.
+ */
 export function settleRefund(
   _: Command,
+  order: OrderDoc,
   index: number,
-  outRefundNo: string,
   outcome: RefundOutcome,
   at: Date,
 ): Move {
+  const from = order.refunds[index].status === 'FAILED' ? 'FAILED' : 'PROCESSING';
   const path = `refunds.${index}`;
   const data: Record<string, unknown> = {
     [`${path}.status`]: outcome,
@@ -133,8 +145,13 @@ export function settleRefund(
   if (outcome === 'SUCCESS') {
     const hook: HookState = { state: 'PENDING', runs: 0 };
     Object.assign(data, { [`${path}.hook`]: hook, status: 'REFUND' });
+    const refunded = order.refunds.reduce(
+      (sum, r, i) => sum + (i === index || r.status === 'SUCCESS' ? r.refundFee : 0),
+      0,
+    );
+    if (refunded >= order.totalFee) Object.assign(data, refundedInFull(order));
   }
-  return { where: processing(index, outRefundNo), data };
+  return { where: processing(index, order.refunds[index].outRefundNo, from), data };
 }
 
 // ── hooks ───────────────────────────────────────────────────────────────────────────────────

@@ -20,6 +20,7 @@ import {
   type RefundOutcome,
 } from './order-states';
 import type { RefundState, RefundStatus } from './provider';
+import { shipmentEndedByRefunds } from './shipping-states';
 import type { RefundInput } from './requests';
 
 export async function refundOrder(kit: Kit, admin: string, input: RefundInput): Promise<RefundResult> {
@@ -155,13 +156,20 @@ export async function handleRefundNotification(
   let hook: HookOutcome = 'DONE';
   if (index < 0) verdict = 'UNKNOWN_REFUND';
   else {
+    const { status } = order.refunds[index];
+    // A refund recorded as refused is asked about too: a concurrent request with its number may
+    // have been carried out, and then the money is gone whatever the kit recorded.
     verdict =
-      order.refunds[index].status !== 'PROCESSING'
+      status !== 'PROCESSING' && status !== 'FAILED'
         ? 'ALREADY_SETTLED'
         : (await syncRefund(kit, order, index))
           ? 'SETTLED'
-          : 'NOT_FINAL';
+          : status === 'FAILED'
+            ? 'ALREADY_SETTLED'
+            : 'NOT_FINAL';
     const latest = await kit.store.order(order._id);
+    // Again for a notification delivered once more after a crash between the settle and this.
+    await endShipmentIfRefunded(kit, latest);
     if (latest) hook = await settleRefundHooks(kit, latest);
   }
   await kit.store.recordNotification({
@@ -222,6 +230,8 @@ const OUTCOMES: Partial<Record<RefundState, RefundOutcome>> = {
 /**
  * Records a refund's end as WeChat reported it (SUCCESS, REFUNDCLOSE, CHANGE); anything else
  * changes nothing. One conditional update, so a repeat is a no-op. True if the state was final.
+ * A refund recorded as refused meanwhile (a concurrent request with its number was refused, and
+ * WeChat did not know this one yet) is moved on from there: WeChat's word stands.
  */
 export async function recordRefundOutcome(
   kit: Kit,
@@ -233,7 +243,23 @@ export async function recordRefundOutcome(
   const outcome = OUTCOMES[state];
   if (!outcome) return false;
   const settledAt = new Date(at && Number.isFinite(at) ? at : Date.now());
-  const move = settleRefund(kit.store.command, index, order.refunds[index].outRefundNo, outcome, settledAt);
-  await kit.store.apply(order._id, move);
+  let current: OrderDoc | undefined = order;
+  // Twice at most: from what was read, then from what a concurrent call left.
+  for (let tries = 0; current && tries < 2; tries++) {
+    const { status } = current.refunds[index];
+    // Settled by another call, or refused here and closed at WeChat: nothing to record.
+    if (status !== 'PROCESSING' && status !== 'FAILED') return true;
+    if (status === 'FAILED' && outcome === 'FAILED') return true;
+    if (await kit.store.apply(order._id, settleRefund(kit.store.command, current, index, outcome, settledAt)))
+      break;
+    current = await kit.store.order(order._id);
+  }
+  if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await kit.store.order(order._id));
   return true;
+}
+
+/** Ends the shipping record of a payment refunded in full, if a settle move did not (shipping-states.ts). */
+async function endShipmentIfRefunded(kit: Kit, order: OrderDoc | undefined): Promise<void> {
+  const move = order && shipmentEndedByRefunds(kit.store.command, order);
+  if (move) await kit.store.apply(order._id, move);
 }

@@ -7,7 +7,10 @@
  *      │ └─noteRetry (virtual goods WeChat does not know yet)      │
  *      │                                                          ├──confirm──▶ CONFIRMED ──settle──▶ SETTLED
  *      │                                                          └──settle──────────────────────────▶ SETTLED
- *      └──────────────── refunded (WeChat says so) ─────────────────────────────────────────▶ REFUNDED
+ *      └──────── refunded (WeChat says so, or the kit's refund of the whole payment) ─────────▶ REFUNDED
+ *
+ * Each ship is preceded by claimUpload (one runner uploads to WeChat at a time, lease 60 s), so
+ * two shipments at once never both reach WeChat; ship clears the claim, releaseUpload frees it.
  *
  * WeChat's get_order `order_state` (1 awaiting, 2 shipped, 3 confirmed, 4 completed, 5 refunded, 6
  * awaiting settlement) moves the record forward only (`followWeChat`). Pure: the database's command
@@ -50,6 +53,8 @@ export interface ShippingRecord {
   shipments: ShipmentRecord[];
   /** Virtual goods WeChat did not know yet (10060001): when the sweep tries again. */
   retry?: { attempts: number; lastError: string; nextAt: Date } | null;
+  /** Set while one runner uploads to WeChat (claimUpload); `ship` or releaseUpload clears it. */
+  uploadingSince?: Date;
   /** When the sweep next asks WeChat (get_order) where a shipped order stands. */
   checkAt?: Date | null;
   confirmedAt?: Date;
@@ -83,10 +88,55 @@ const at = (state: ShippingState | ShippingState[], _: Command) =>
   Array.isArray(state) ? _.in(state) : state;
 
 /**
- * AWAITING or SHIPPED → SHIPPED with one more shipment, on an order whose record is unchanged since
- * it was read (the count), so two admins shipping at once record one shipment.
+ * A claim on uploading lasts this long: the longest function that uploads (the sweep, for virtual
+ * goods) is stopped after 60 s, so an older claim belongs to a runner that died.
  */
-export function ship(_: Command, order: OrderDoc, shipment: ShipmentRecord, checkAt: Date): Move {
+export const UPLOAD_LEASE_MS = 60_000;
+
+/** The order's shipping record is still as read (its count), on a paid order. */
+function unchanged(_: Command, order: OrderDoc): Record<string, unknown> {
+  return order.shipping
+    ? {
+        status: _.in(PAID_STATUSES),
+        'shipping.count': shippingOf(order).count,
+        'shipping.state': at(['AWAITING', 'SHIPPED'], _),
+      }
+    : { status: _.in(PAID_STATUSES), version: order.version };
+}
+
+/**
+ * Claims the order's next upload to WeChat for the runner claiming at `now`. Every upload WeChat
+ * accepts counts (a second one spends the one re-shipment), so only the claim holder uploads; a
+ * claim older than the lease is taken over.
+ */
+export function claimUpload(_: Command, order: OrderDoc, now: Date): Move {
+  const free = _.exists(false).or(_.lte(new Date(now.getTime() - UPLOAD_LEASE_MS)));
+  return {
+    where: { ...unchanged(_, order), 'shipping.uploadingSince': free },
+    // A paid order from before shipping existed gets its whole record (a path alone would make a bare one).
+    data: order.shipping
+      ? { 'shipping.uploadingSince': now }
+      : { shipping: { ...awaitingShipment(), uploadingSince: now } },
+  };
+}
+
+/** The claim holder's upload did not go through: the next runner may upload. */
+export function releaseUpload(_: Command, claimedAt: Date): Move {
+  return { where: { 'shipping.uploadingSince': claimedAt }, data: { 'shipping.uploadingSince': _.remove() } };
+}
+
+/**
+ * AWAITING or SHIPPED → SHIPPED with one more shipment, by the holder of the upload claim made at
+ * `claimedAt` on an order whose record is unchanged since it was read (the count), so two admins
+ * shipping at once record one shipment. Clears the claim.
+ */
+export function ship(
+  _: Command,
+  order: OrderDoc,
+  shipment: ShipmentRecord,
+  checkAt: Date,
+  claimedAt: Date,
+): Move {
   const s = shippingOf(order);
   const shipping: ShippingRecord = {
     ...s,
@@ -96,15 +146,10 @@ export function ship(_: Command, order: OrderDoc, shipment: ShipmentRecord, chec
     retry: null,
     checkAt,
   };
+  // An object value updates the fields it names (the SDK flattens it): the claim is removed by name.
   return {
-    where: order.shipping
-      ? {
-          status: _.in(PAID_STATUSES),
-          'shipping.count': s.count,
-          'shipping.state': at(['AWAITING', 'SHIPPED'], _),
-        }
-      : { status: _.in(PAID_STATUSES), version: order.version },
-    data: { shipping },
+    where: { ...unchanged(_, order), 'shipping.uploadingSince': claimedAt },
+    data: { shipping: { ...shipping, uploadingSince: _.remove() } },
   };
 }
 
@@ -134,12 +179,41 @@ export function settle(_: Command, settledAt: Date): Move {
   };
 }
 
+/** The states a shipping record is still open in (WeChat may yet move it on). */
+const OPEN: ShippingState[] = ['AWAITING', 'SHIPPED', 'CONFIRMED'];
+
 /** Any open state → REFUNDED: WeChat has the payment as refunded. */
 export function refunded(_: Command): Move {
   return {
-    where: { 'shipping.state': _.in(['AWAITING', 'SHIPPED', 'CONFIRMED']) },
+    where: { 'shipping.state': _.in(OPEN) },
     data: { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null },
   };
+}
+
+/**
+ * What a refund of the whole payment writes into the shipping record (with the refund's own
+ * move): an open record becomes REFUNDED, as WeChat's get_order reports it (已退款), so the order
+ * leaves the admin's list to ship and virtual goods stop being tried. Nothing once settled.
+ */
+export function refundedInFull(order: OrderDoc): Record<string, unknown> {
+  if (!order.shipping) return { shipping: { ...awaitingShipment(), state: 'REFUNDED' } };
+  if (!OPEN.includes(order.shipping.state)) return {};
+  return { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null, 'shipping.retry': null };
+}
+
+/**
+ * The same as a move of its own, for an order read after its refunds settled: refunds settled at
+ * once each see the other still processing, so neither settle move saw the payment refunded in full.
+ * Undefined when the payment is not refunded in full or the record is no longer open.
+ */
+export function shipmentEndedByRefunds(_: Command, order: OrderDoc): Move | undefined {
+  const refunded = (order.refunds ?? []).reduce(
+    (sum, r) => sum + (r.status === 'SUCCESS' ? r.refundFee : 0),
+    0,
+  );
+  const data = refunded >= order.totalFee ? refundedInFull(order) : {};
+  if (!Object.keys(data).length) return undefined;
+  return { where: order.shipping ? { 'shipping.state': _.in(OPEN) } : { shipping: _.exists(false) }, data };
 }
 
 /** When the sweep next asks WeChat about a shipped order, while it is still open (shipped or confirmed). */

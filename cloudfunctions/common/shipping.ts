@@ -14,9 +14,11 @@ import { isPaid } from './order-states';
 import { checkShipment, type ShipOrderInput } from './shipping-requests';
 import {
   canShip,
+  claimUpload,
   LOGISTICS_TYPE,
   MAX_SHIPMENTS,
   noteRetry,
+  releaseUpload,
   ship,
   shippingOf,
   shippingView,
@@ -94,24 +96,46 @@ export async function recordShipment(
   if (!order.transactionId)
     throw new ServerError('ORDER_STATE_CONFLICT', 'the order has no WeChat Pay transaction id yet');
 
+  const _ = kit.store.command;
+  const claimedAt = new Date();
+  if (!(await kit.store.apply(order._id, claimUpload(_, order, claimedAt)))) {
+    throw new ServerError(
+      'ORDER_STATE_CONFLICT',
+      'the order changed meanwhile, or another shipment of it is being recorded; reload it and try again in a minute',
+    );
+  }
   // upload_time must grow from one upload to the next, even on a frozen clock.
   const shippedAt = Math.max(Date.now(), last ? last.shippedAt.getTime() + 1 : 0);
-  let local = !(await tradeManaged(order.appid));
-  if (!local) {
-    const answer = await uploadShippingInfo(uploadBody(order, method, packages, shippedAt));
-    if (!answer.ok && answer.errcode === NOT_ENROLLED) {
-      remember(order.appid, false);
-      local = true;
-    } else if (!answer.ok && answer.errcode !== IDENTICAL) {
-      throw refusal(answer.errcode, answer.errmsg);
-    }
+  let local: boolean;
+  try {
+    local = await uploadOnce(order, method, packages, shippedAt);
+  } catch (err) {
+    await kit.store.apply(order._id, releaseUpload(_, claimedAt)).catch(() => false);
+    throw err;
   }
   const record: ShipmentRecord = { method, packages, shippedAt: new Date(shippedAt), by, local };
-  const move = ship(kit.store.command, order, record, new Date(shippedAt + RECHECK_SHIPPED_MS));
+  const move = ship(_, order, record, new Date(shippedAt + RECHECK_SHIPPED_MS), claimedAt);
   if (!(await kit.store.apply(order._id, move))) {
     throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; reload it and try again');
   }
   return (await kit.store.order(order._id)) ?? order;
+}
+
+/** Uploads the shipment to WeChat (the caller holds the claim); true when it is recorded here only. */
+async function uploadOnce(
+  order: OrderDoc,
+  method: DeliveryMethod,
+  packages: ShipmentPackage[],
+  shippedAt: number,
+): Promise<boolean> {
+  if (!(await tradeManaged(order.appid))) return true;
+  const answer = await uploadShippingInfo(uploadBody(order, method, packages, shippedAt));
+  if (!answer.ok && answer.errcode === NOT_ENROLLED) {
+    remember(order.appid, false);
+    return true;
+  }
+  if (!answer.ok && answer.errcode !== IDENTICAL) throw refusal(answer.errcode, answer.errmsg);
+  return false;
 }
 
 function assertShippable(order: OrderDoc): void {
@@ -196,8 +220,9 @@ export async function shipVirtualGoods(kit: Kit, order: OrderDoc, now = Date.now
     return 'SHIPPED';
   } catch (err) {
     const code = err instanceof ServerError ? err.code : 'INTERNAL';
-    const wait =
-      code === 'SHIPPING_PENDING' || code === 'INTERNAL' ? VIRTUAL_RETRY_MS : VIRTUAL_REFUSED_RETRY_MS;
+    // Not yet known at WeChat, a failure, or another runner on it: soon; WeChat's final word: daily.
+    const soon = ['SHIPPING_PENDING', 'INTERNAL', 'ORDER_STATE_CONFLICT'].includes(code);
+    const wait = soon ? VIRTUAL_RETRY_MS : VIRTUAL_REFUSED_RETRY_MS;
     const message = err instanceof Error ? err.message : String(err);
     if (code !== 'SHIPPING_PENDING')
       console.error(`[paykit] shipping virtual goods of ${order._id}:`, message);

@@ -34,7 +34,8 @@ export type Database = ReturnType<typeof cloud.database>;
 /** The order sets the sweep timer pages through. */
 export type SweepQuery =
   | { kind: 'expired'; now: Date }
-  | { kind: 'unpaidCreated'; from: Date; to: Date }
+  /** Unpaid orders with a payment attempt started in [from, to) (a later attempt of an old order too). */
+  | { kind: 'unpaidAttempted'; from: Date; to: Date }
   | { kind: 'refundProcessing' }
   | { kind: 'hooksUnfinished' }
   /** Paid virtual goods not yet recorded as shipped. */
@@ -173,8 +174,13 @@ export class Store {
       case 'expired':
         where = { status: 'NOTPAY', expiresAt: _.lte(query.now) };
         break;
-      case 'unpaidCreated':
-        where = { status: 'NOTPAY', createdAt: _.gte(query.from).and(_.lt(query.to)) };
+      case 'unpaidAttempted':
+        // Any attempt's start in the window (an array path matches on its elements): a superset
+        // when attempts straddle it, which the sweep's query of the current attempt sorts out.
+        where = {
+          status: 'NOTPAY',
+          'attempts.createdAt': _.gte(query.from.getTime()).and(_.lt(query.to.getTime())),
+        };
         break;
       case 'refundProcessing':
         where = { 'refunds.status': 'PROCESSING' };

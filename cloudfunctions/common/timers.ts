@@ -1,10 +1,11 @@
 /**
  * What the timers do. closeExpiredOrders (every 5 minutes): close unpaid orders whose time ran
- * out, recover payments whose callback was lost (asking WeChat about unpaid orders a few minutes
- * old), re-ask WeChat about refunds still processing, and retry every merchant hook that has not
- * finished (onPaid and onRefunded); record virtual goods as shipped (WeChat may not have known the
- * payment at first), and ask WeChat about shipped orders whose confirmation or settlement is due. Each part pages through all its orders until done or until the
- * run's time budget is spent; the next run carries on.
+ * out, recover payments whose callback was lost (asking WeChat about unpaid orders whose payment
+ * attempt is a few minutes old), re-ask WeChat about refunds still processing, and retry every
+ * merchant hook that has not finished (onPaid and onRefunded); record virtual goods as shipped
+ * (WeChat may not have known the payment at first), and ask WeChat about shipped orders whose
+ * confirmation or settlement is due. Each part pages through all its orders until done or until
+ * the run's time budget is spent; the next run carries on.
  */
 import { closeUnpaidOrder } from './close';
 import type { Kit } from './context';
@@ -20,7 +21,7 @@ import { syncShipping } from './shipping-sync';
 import type { SweepQuery } from './store';
 
 export const SWEEP_PAGE = 100;
-/** A callback normally arrives within seconds; after this an unpaid order is asked about. */
+/** A callback normally arrives within seconds; after this an unpaid order's new attempt is asked about. */
 export const LOST_CALLBACK_AFTER_MS = 2 * 60_000;
 /** How far back the lost-callback check looks: two sweeps' worth, so every order is asked twice.
  * Older unpaid orders are asked when they expire (closing queries first). */
@@ -88,7 +89,7 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
 
   const windowEnd = now - LOST_CALLBACK_AFTER_MS;
   const from = new Date(windowEnd - LOST_CALLBACK_WINDOW_MS);
-  await each({ kind: 'unpaidCreated', from, to: new Date(windowEnd) }, async (order) => {
+  await each({ kind: 'unpaidAttempted', from, to: new Date(windowEnd) }, async (order) => {
     if (order.status !== 'NOTPAY' || !order.outTradeNo) return;
     const after = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
     if (after.status === 'SUCCESS') report.recoveredPaid++;

@@ -5,7 +5,7 @@
  * closed 50 orders a run, and platform failures reported as bugs. A killed instance is reproduced
  * by writing the state it leaves behind (a hook claimed a moment ago and never finished).
  */
-import { get, post, query, readDoc, seed } from '../helpers/control';
+import { del, eventually, get, post, query, readDoc, seed } from '../helpers/control';
 import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import { expiredUnpaidOrders } from '../helpers/orders';
 import type { SandboxProcess } from '../helpers/sandbox';
@@ -214,6 +214,30 @@ describe('7 and 9: WeChat fails or answers too late', () => {
       await kit.moveClock('advance', { ms: 6 * 60_000 });
     }
     expect((await stored(placed.orderNo)).refunds[0].status).toBe('SUCCESS');
+    expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
+  });
+
+  test('a refund recorded as refused that WeChat carried out after all is settled by its notification', async () => {
+    const placed = await buyAndPay();
+    // Earlier tests' dropped deliveries are cleared: this one is about the notification.
+    await del(`${sandbox.url}/sandbox/pay/faults`);
+    // What two requests with one refund number can leave: this one refused (another was being
+    // carried out), and WeChat's answer to its query not knowing the other one yet.
+    await fault('refund', PROVIDER === 'cloudpay' ? 'FREQUENCY_LIMITED' : 'RULE_LIMIT', true);
+    await fault('queryRefund', PROVIDER === 'cloudpay' ? 'REFUNDNOTEXIST' : 'RESOURCE_NOT_EXISTS');
+    // Its notification waits until the refused call is over.
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'refund', count: 1 });
+    const refused = await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 600 });
+    expect(refused).toEqual(expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }));
+    expect((await stored(placed.orderNo)).refunds[0].status).toBe('FAILED');
+    // WeChat pays it out and says so: the money is gone, so the refund is a success and onRefunded runs.
+    await kit.settle();
+    await post(`${sandbox.url}/sandbox/pay/callbacks/release`, {});
+    await eventually(async () =>
+      (await stored(placed.orderNo)).refunds[0].hook?.state === 'DONE' ? true : undefined,
+    );
+    expect((await stored(placed.orderNo)).refunds[0].status).toBe('SUCCESS');
+    expect((await stored(placed.orderNo)).status).toBe('REFUND');
     expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
   });
 

@@ -5,7 +5,7 @@
  * ship themselves, admins ship the rest with WeChat's rules, WeChat's answers and events move the
  * order, and an account that is not enrolled records shipping locally.
  */
-import { get, post } from '../helpers/control';
+import { eventually, get, post } from '../helpers/control';
 import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto } from '../helpers/shipping-kit';
@@ -142,11 +142,13 @@ test('same-city and self-pickup ship without tracking; a final WeChat refusal sa
   expect(sameCity.shipping).toEqual(expect.objectContaining({ state: 'SHIPPED', delivery: 'same-city' }));
   expect((await ship.atWeChat(latte.transactionId))?.shipping?.logistics_type).toBe(2);
 
-  // A refunded order is not shippable at WeChat (10060004): final, with the reason.
+  // An order WeChat has refunded is not shippable there (10060004): final, with the reason, even
+  // while the kit has not heard of the refund yet (its notification is late).
   const cake = await ship.paidAndKnown('cake-cheese');
+  await post(`${kit.base}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'refund', count: 1 });
   await kit.ok(ADMIN, 'refund', { orderNo: cake.orderNo, refundFee: 3200 });
   await kit.settle();
-  expect((await ship.stored(cake.orderNo)).status).toBe('REFUND');
+  expect((await ship.stored(cake.orderNo)).status).toBe('SUCCESS');
   const refused = await kit.call(ADMIN, 'shipOrder', {
     orderNo: cake.orderNo,
     packages: [{ itemDesc: '芝士蛋糕' }],
@@ -154,6 +156,49 @@ test('same-city and self-pickup ship without tracking; a final WeChat refusal sa
   expect(refused).toEqual(expect.objectContaining({ ok: false, code: 'SHIPPING_REFUSED' }));
   expect(!refused.ok && refused.message).toMatch(/微信拒绝发货：.*10060004/);
   expect((await ship.stored(cake.orderNo)).shipping!.state).toBe('AWAITING');
+});
+
+test('a refund of the whole payment ends the shipment: off the list to ship, refused, virtual goods no longer tried', async () => {
+  const partly = await ship.paidAndKnown('tea-oolong');
+  const whole = await ship.paidAndKnown('tea-oolong');
+  const fee = (await kit.order<{ totalFee: number }>(whole.orderNo))!.totalFee;
+  await kit.ok(ADMIN, 'refund', { orderNo: partly.orderNo, refundFee: 100 });
+  // In two parts: the second refund completes the payment.
+  await kit.ok(ADMIN, 'refund', { orderNo: whole.orderNo, refundFee: fee - 100 });
+  // WeChat takes a second refund of one payment a minute after the first.
+  await kit.clock('advance', { ms: 61_000 });
+  await kit.ok(ADMIN, 'refund', { orderNo: whole.orderNo, refundFee: 100 });
+  const settled = async (orderNo: string, count: number) => {
+    await kit.settle();
+    await eventually(async () => {
+      const refunds = (await kit.order<{ refunds: Array<{ status: string }> }>(orderNo))!.refunds;
+      return refunds.length === count && refunds.every((r) => r.status === 'SUCCESS') ? true : undefined;
+    });
+  };
+  await settled(whole.orderNo, 2);
+  await settled(partly.orderNo, 1);
+  expect((await ship.stored(whole.orderNo)).shipping!.state).toBe('REFUNDED');
+  expect((await ship.stored(partly.orderNo)).shipping!.state).toBe('AWAITING');
+  const listed = (await kit.ok(ADMIN, 'listToShip', { pageSize: 50 })).orders.map((o) => o.orderNo);
+  expect(listed).toContain(partly.orderNo);
+  expect(listed).not.toContain(whole.orderNo);
+  expect(
+    await kit.call(ADMIN, 'shipOrder', { orderNo: whole.orderNo, packages: [zto('ZT5000000001')] }),
+  ).toEqual(expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT' }));
+  expect(await kit.ok(BUYER, 'queryOrder', { orderNo: whole.orderNo })).toEqual(
+    expect.objectContaining({
+      order: expect.objectContaining({ shipping: expect.objectContaining({ state: 'REFUNDED' }) }),
+    }),
+  );
+
+  // Virtual goods refunded before WeChat knew the payment (10060001): the sweep stops trying them.
+  const voucher = await ship.paid('voucher-coffee');
+  const voucherFee = (await kit.order<{ totalFee: number }>(voucher.orderNo))!.totalFee;
+  await kit.ok(ADMIN, 'refund', { orderNo: voucher.orderNo, refundFee: voucherFee });
+  await settled(voucher.orderNo, 1);
+  await ship.sweepAfter(5 * 60_000);
+  const after = await ship.stored(voucher.orderNo);
+  expect(after.shipping).toEqual(expect.objectContaining({ state: 'REFUNDED', count: 0, retry: null }));
 });
 
 test('a settlement event moves the order, after get_order confirms it; the sweep catches up on auto-confirmation', async () => {

@@ -4,7 +4,7 @@
  * racing move matches nothing. The commands are the real wx-server-sdk's (no database is reached).
  */
 import cloud from 'wx-server-sdk';
-import type { OrderDoc } from '../../../cloudfunctions/common/model';
+import type { OrderDoc, RefundRecord } from '../../../cloudfunctions/common/model';
 import * as states from '../../../cloudfunctions/common/order-states';
 
 cloud.init({ env: 'unit-test' });
@@ -59,8 +59,8 @@ test('order moves start from NOTPAY', () => {
     shipping: { state: 'AWAITING', count: 0, shipments: [] },
     version: _.inc(1),
   });
-  expect(states.close(_, paidAt)).toEqual({
-    where: { status: 'NOTPAY' },
+  expect(states.close(_, paidAt, 'A01')).toEqual({
+    where: { status: 'NOTPAY', outTradeNo: 'A01' },
     data: { status: 'CLOSED', closedAt: paidAt, version: _.inc(1) },
   });
   const attempt = { outTradeNo: 'A02', createdAt: T0 };
@@ -76,7 +76,10 @@ test('order moves start from NOTPAY', () => {
 
 test('refund moves start from PROCESSING; a success makes the order REFUND with onRefunded pending', () => {
   const at = new Date(T0);
-  const ok = states.settleRefund(_, 0, 'R01', 'SUCCESS', at);
+  const refund = (outRefundNo: string, refundFee: number, status: 'PROCESSING' | 'SUCCESS' = 'PROCESSING') =>
+    ({ outRefundNo, refundFee, status }) as RefundRecord;
+  const paid = order({ status: 'SUCCESS', refunds: [refund('R01', 800), refund('R02', 2000)] });
+  const ok = states.settleRefund(_, paid, 0, 'SUCCESS', at);
   expect(ok.where).toEqual({ 'refunds.0.outRefundNo': 'R01', 'refunds.0.status': 'PROCESSING' });
   expect(ok.data).toEqual(
     expect.objectContaining({
@@ -85,9 +88,27 @@ test('refund moves start from PROCESSING; a success makes the order REFUND with 
       'refunds.0.hook': { state: 'PENDING', runs: 0 },
     }),
   );
-  const closed = states.settleRefund(_, 1, 'R02', 'FAILED', at);
+  // A partial refund leaves shipping alone.
+  expect(Object.keys(ok.data).filter((k) => k.startsWith('shipping'))).toEqual([]);
+  const closed = states.settleRefund(_, paid, 1, 'FAILED', at);
   expect(closed.data).not.toHaveProperty('status');
   expect(closed.data['refunds.1.status']).toBe('FAILED');
+  // The refund that completes the whole payment ends an open shipping record; a legacy order gets one.
+  const rest = order({ status: 'REFUND', refunds: [refund('R01', 800, 'SUCCESS'), refund('R02', 2000)] });
+  const awaiting = { state: 'AWAITING' as const, count: 0, shipments: [] };
+  expect(states.settleRefund(_, { ...rest, shipping: awaiting }, 1, 'SUCCESS', at).data).toEqual(
+    expect.objectContaining({
+      'shipping.state': 'REFUNDED',
+      'shipping.checkAt': null,
+      'shipping.retry': null,
+    }),
+  );
+  expect(states.settleRefund(_, rest, 1, 'SUCCESS', at).data).toEqual(
+    expect.objectContaining({ shipping: { state: 'REFUNDED', count: 0, shipments: [] } }),
+  );
+  const settledShipping = { ...awaiting, state: 'SETTLED' as const };
+  const late = states.settleRefund(_, { ...rest, shipping: settledShipping }, 1, 'SUCCESS', at);
+  expect(Object.keys(late.data).filter((k) => k.startsWith('shipping'))).toEqual([]);
   expect(states.refuseRefund(_, 0, 'R01', 'NOTENOUGH').where).toEqual(ok.where);
   expect(states.reserveRefund(_, order({ status: 'SUCCESS' }), {} as never).where).toEqual({
     status: _.in(states.PAID_STATUSES),

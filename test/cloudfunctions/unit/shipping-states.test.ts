@@ -45,20 +45,48 @@ const shipment = (trackingNo: string): states.ShipmentRecord => ({
   local: false,
 });
 
-test('a ship move is conditional on the record as read: two admins at once record one shipment', () => {
-  const move = states.ship(_, order(), shipment('T1'), new Date(T0 + 1));
+test('a ship move is conditional on the record as read and on the upload claim: two admins at once record one shipment', () => {
+  const claimedAt = new Date(T0);
+  const move = states.ship(_, order(), shipment('T1'), new Date(T0 + 1), claimedAt);
   expect(move.where).toEqual({
     status: _.in(['SUCCESS', 'REFUND']),
     'shipping.count': 0,
     'shipping.state': _.in(['AWAITING', 'SHIPPED']),
+    'shipping.uploadingSince': claimedAt,
   });
   expect(move.data.shipping).toEqual(
     expect.objectContaining({ state: 'SHIPPED', count: 1, shipments: [shipment('T1')] }),
   );
+  expect(move.data.shipping).toEqual(expect.objectContaining({ uploadingSince: _.remove() }));
   // An order paid before the dimension existed is shipped on its version instead.
-  expect(states.ship(_, order({ shipping: undefined }), shipment('T1'), new Date(T0)).where).toEqual({
+  expect(
+    states.ship(_, order({ shipping: undefined }), shipment('T1'), new Date(T0), claimedAt).where,
+  ).toEqual({
     status: _.in(['SUCCESS', 'REFUND']),
     version: 2,
+    'shipping.uploadingSince': claimedAt,
+  });
+});
+
+test('one upload at a time: a claim is free when absent or older than the lease', () => {
+  const now = new Date(T0);
+  const free = _.exists(false).or(_.lte(new Date(T0 - states.UPLOAD_LEASE_MS)));
+  expect(states.claimUpload(_, order(), now)).toEqual({
+    where: {
+      status: _.in(['SUCCESS', 'REFUND']),
+      'shipping.count': 0,
+      'shipping.state': _.in(['AWAITING', 'SHIPPED']),
+      'shipping.uploadingSince': free,
+    },
+    data: { 'shipping.uploadingSince': now },
+  });
+  // An order paid before the dimension existed gets its whole record.
+  expect(states.claimUpload(_, order({ shipping: undefined }), now).data).toEqual({
+    shipping: { state: 'AWAITING', count: 0, shipments: [], uploadingSince: now },
+  });
+  expect(states.releaseUpload(_, now)).toEqual({
+    where: { 'shipping.uploadingSince': now },
+    data: { 'shipping.uploadingSince': _.remove() },
   });
 });
 
@@ -200,5 +228,29 @@ describe('shipment rules per delivery method', () => {
     expect(() => parseRequest(shipOrderRequest, { orderNo: 'PK2024031510300012345678', ...event })).toThrow(
       expect.objectContaining({ code: 'INVALID_PARAM', message: expect.stringContaining(message) }),
     );
+  });
+});
+
+test('refunds settled at once end an open shipping record once the payment is refunded in full', () => {
+  const refund = (refundFee: number, status: 'SUCCESS' | 'PROCESSING') =>
+    ({ outRefundNo: `R${refundFee}`, refundFee, status }) as OrderDoc['refunds'][number];
+  const both = [refund(5000, 'SUCCESS'), refund(600, 'SUCCESS')];
+  expect(states.shipmentEndedByRefunds(_, order({ status: 'REFUND', refunds: both }))).toEqual({
+    where: { 'shipping.state': _.in(['AWAITING', 'SHIPPED', 'CONFIRMED']) },
+    data: { 'shipping.state': 'REFUNDED', 'shipping.checkAt': null, 'shipping.retry': null },
+  });
+  const partly = [refund(5000, 'SUCCESS'), refund(600, 'PROCESSING')];
+  expect(states.shipmentEndedByRefunds(_, order({ status: 'REFUND', refunds: partly }))).toBeUndefined();
+  const settled = order({
+    status: 'REFUND',
+    refunds: both,
+    shipping: { state: 'SETTLED', count: 1, shipments: [] },
+  });
+  expect(states.shipmentEndedByRefunds(_, settled)).toBeUndefined();
+  expect(
+    states.shipmentEndedByRefunds(_, order({ status: 'REFUND', refunds: both, shipping: undefined })),
+  ).toEqual({
+    where: { shipping: _.exists(false) },
+    data: { shipping: { state: 'REFUNDED', count: 0, shipments: [] } },
   });
 });
