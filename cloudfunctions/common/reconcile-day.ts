@@ -127,7 +127,10 @@ async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<boolean> {
   const index = order ? order.refunds.findIndex((x) => x.outRefundNo === r.outRefundNo) : -1;
   if (!order || index < 0) return false;
   const record = order.refunds[index];
-  if (record.status !== 'PROCESSING' || record.refundFee !== r.wechatFee) return false;
+  // A refund recorded as refused can be one WeChat carried out after all (two requests with its
+  // number): the bill, WeChat's record, says so when its notifications were lost too.
+  const open = record.status === 'PROCESSING' || record.status === 'FAILED';
+  if (!open || record.refundFee !== r.wechatFee) return false;
   const settled =
     (await syncRefund(kit, order, index)) ||
     (r.wechatStatus === 'SUCCESS' && (await recordRefundOutcome(kit, order, index, 'SUCCESS')));

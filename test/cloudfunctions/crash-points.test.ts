@@ -58,11 +58,8 @@ async function calm(before: ChaosAnswer): Promise<boolean> {
   return after.stats.killedMidInvocation > before.stats.killedMidInvocation;
 }
 
-const sweepAfter = async (ms: number) => {
-  await kit.clock('advance', { ms });
-  await post(`${sandbox.url}/sandbox/triggers/settle`, {});
-  await kit.settle();
-};
+/** Time passes; the timer runs it fires and the callbacks they cause are over. */
+const sweepAfter = (ms: number) => kit.moveClock('advance', { ms });
 
 const tradeOf = async (outTradeNo: string) =>
   (

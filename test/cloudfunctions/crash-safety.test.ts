@@ -241,6 +241,40 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
   });
 
+  test("the same refund, its notifications lost too, is repaired by the next day's bill", async () => {
+    // Refused at 10:40 Beijing on day D, reconciled at 10:05 on D+1: before the daily timer (10:30).
+    const { now: start } = await kit.clock('advance', { ms: 0 });
+    const dayD = Math.floor((start + 8 * 3600_000) / 86_400_000) * 86_400_000 + 86_400_000;
+    const at = (day: number, h: number, m: number) => day + (h - 8) * 3600_000 + m * 60_000;
+    await kit.moveClock('set', { at: at(dayD, 10, 40) });
+    const placed = await buyAndPay();
+    await del(`${sandbox.url}/sandbox/pay/faults`);
+    try {
+      await fault('refund', PROVIDER === 'cloudpay' ? 'FREQUENCY_LIMITED' : 'RULE_LIMIT', true);
+      await fault('queryRefund', PROVIDER === 'cloudpay' ? 'REFUNDNOTEXIST' : 'RESOURCE_NOT_EXISTS');
+      // Every delivery of the day is lost (16 in 24 h 4 min; the last would come after the bill).
+      await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'refund', count: 16 });
+      const refused = await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 600 });
+      expect(refused).toEqual(expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }));
+      const { outRefundNo } = (await stored(placed.orderNo)).refunds[0];
+
+      // The sweep asks about refunds in progress, not refused ones: a day later it is still FAILED.
+      await kit.moveClock('set', { at: at(dayD + 86_400_000, 10, 5) });
+      expect((await stored(placed.orderNo)).refunds[0].status).toBe('FAILED');
+      const billDate = new Date(dayD).toISOString().slice(0, 10).replace(/-/g, '');
+      const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate, repair: true });
+      expect(report.discrepancies).toEqual(
+        expect.arrayContaining([expect.objectContaining({ outRefundNo, repaired: true })]),
+      );
+      const repaired = await stored(placed.orderNo);
+      expect(repaired.refunds[0].status).toBe('SUCCESS');
+      expect(repaired.status).toBe('REFUND');
+      expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
+    } finally {
+      await del(`${sandbox.url}/sandbox/pay/faults`);
+    }
+  });
+
   test.each(['SYS_ERR', 'TIMEOUT', 'EXCEED_REQUEST_LIMIT'])(
     'a platform failure (%s) is the retryable PAY_PROVIDER_ERROR, never INTERNAL',
     async (error) => {
