@@ -31,7 +31,7 @@ const BOTH_PROVIDERS = [
     'design-money',
     // Not crash-points: it kills at cloud API calls, and on cloudPay those are the database's and
     // WeChat Pay's (APIv3 pays over HTTPS, not through the cloud API), so the kit's shared code meets
-    // every crash state there that it meets on APIv3; the suite is ~1,000 invocations a run.
+    // there the crash states it meets on APIv3; the suite is hundreds of invocations a run.
     'long-orders',
     'races-shipping',
   ].map((n) => `cloudfunctions/${n}`),

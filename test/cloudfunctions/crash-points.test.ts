@@ -26,6 +26,16 @@ afterAll(async () => {
 });
 
 type Phase = 'before' | 'after';
+
+/**
+ * The kill points that leave different states. On cloudPay everything the kit does outside its own
+ * process is a cloud API call, so dying before call N+1 leaves what dying after call N left (calls
+ * 1..N carried out; what the function computed in between is lost either way), and dying before
+ * call 1 leaves nothing: "after" covers every state. On APIv3 the kit also calls WeChat Pay over
+ * HTTPS between cloud API calls, so both phases count (the apiv3 project does not run this suite;
+ * `PAYKIT_TEST_PROVIDER=apiv3` does).
+ */
+const PHASES: Phase[] = PROVIDER === 'cloudpay' ? ['after'] : ['before', 'after'];
 interface ChaosAnswer {
   stats: { doomed: number; killedMidInvocation: number; spared: number };
 }
@@ -99,7 +109,7 @@ async function paidOrder(buyer = BUYER) {
   return placed.orderNo;
 }
 
-describe.each(['before', 'after'] as Phase[])('killed %s its Nth API call', (phase) => {
+describe.each(PHASES)('killed %s its Nth API call', (phase) => {
   test('refund: a retry with its number and the sweep end with one refund of the amount', async () => {
     for (let call = 1; call <= MAX_CALLS; call++) {
       const orderNo = await paidOrder();
@@ -200,7 +210,7 @@ describe.each(['before', 'after'] as Phase[])('killed %s its Nth API call', (pha
   }, 240_000);
 });
 
-describe.each(['before', 'after'] as Phase[])('killed %s its Nth API call, continued', (phase) => {
+describe.each(PHASES)('killed %s its Nth API call, continued', (phase) => {
   test('refund notification: later deliveries and the sweep settle it once, onRefunded done', async () => {
     const fn = PROVIDER === 'cloudpay' ? 'refundCallback' : 'refundNotify';
     for (let call = 1; call <= MAX_CALLS; call++) {
