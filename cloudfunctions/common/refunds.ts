@@ -158,15 +158,15 @@ export async function handleRefundNotification(
   else {
     const { status } = order.refunds[index];
     // A refund recorded as refused is asked about too: a concurrent request with its number may
-    // have been carried out, and then the money is gone whatever the kit recorded.
+    // have been carried out, and then the money is gone whatever the kit recorded. An answer that
+    // settles nothing leaves it unacknowledged either way, so WeChat delivers it again (the sweep
+    // does not ask about refused refunds).
     verdict =
       status !== 'PROCESSING' && status !== 'FAILED'
         ? 'ALREADY_SETTLED'
         : (await syncRefund(kit, order, index))
           ? 'SETTLED'
-          : status === 'FAILED'
-            ? 'ALREADY_SETTLED'
-            : 'NOT_FINAL';
+          : 'NOT_FINAL';
     const latest = await kit.store.order(order._id);
     // Again for a notification delivered once more after a crash between the settle and this.
     await endShipmentIfRefunded(kit, latest);
