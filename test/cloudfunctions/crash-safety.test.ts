@@ -246,6 +246,28 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
   });
 
+  test("a refund WeChat refused, asked again under its number (the dialog's retry), is made, not answered as done", async () => {
+    const placed = await buyAndPay();
+    await del(`${sandbox.url}/sandbox/pay/faults`);
+    const ask = { orderNo: placed.orderNo, refundFee: 600, refundNo: `${placed.orderNo}-again` };
+    // Refused outright (WeChat never made it): the amount is free again.
+    await fault('refund', PROVIDER === 'cloudpay' ? 'FREQUENCY_LIMITED' : 'RULE_LIMIT');
+    expect(await kit.call(ADMIN, 'refund', ask)).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    expect((await stored(placed.orderNo)).refunds[0].status).toBe('FAILED');
+    // The admin taps 确认退款 again a minute later: the same refund, asked of WeChat again.
+    await kit.clock('advance', { ms: 61_000 });
+    expect((await kit.ok(ADMIN, 'refund', ask)).refundNo).toBe(ask.refundNo);
+    await kit.settle();
+    const refunded = await stored(placed.orderNo);
+    expect(refunded.refunds).toEqual([
+      expect.objectContaining({ outRefundNo: ask.refundNo, status: 'SUCCESS' }),
+    ]);
+    expect(refunded.status).toBe('REFUND');
+    expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
+  });
+
   test('the same refund, its notification met by an inconclusive query, is delivered again and settled', async () => {
     const placed = await buyAndPay();
     await del(`${sandbox.url}/sandbox/pay/faults`);
