@@ -119,6 +119,25 @@ export function refuseRefund(_: Command, index: number, outRefundNo: string, rea
   };
 }
 
+/**
+ * FAILED → PROCESSING: the same refund asked again under its number after WeChat refused it (and
+ * has no refund under it), its amount reserved again, on a paid order unchanged since it was read.
+ */
+export function retryRefund(_: Command, order: OrderDoc, index: number): Move {
+  return {
+    where: {
+      status: _.in(PAID_STATUSES),
+      version: order.version,
+      ...processing(index, order.refunds[index].outRefundNo, 'FAILED'),
+    },
+    data: {
+      [`refunds.${index}.status`]: 'PROCESSING',
+      [`refunds.${index}.failure`]: _.remove(),
+      version: _.inc(1),
+    },
+  };
+}
+
 /** A refund's end as WeChat reports it. */
 export type RefundOutcome = Exclude<RefundStatus, 'PROCESSING'>;
 

@@ -16,6 +16,7 @@ import {
   isPaid,
   refuseRefund,
   reserveRefund,
+  retryRefund,
   settleRefund,
   type RefundOutcome,
 } from './order-states';
@@ -46,15 +47,15 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
 
   let index = refunds.findIndex((r) => r.outRefundNo === refundNo);
   let record = refunds[index];
-  if (record) askedAgain(record);
-  else {
+  if (record) {
+    askedAgain(record);
+    if (record.status === 'FAILED') record = await askAgainAfterRefusal(kit, order, index);
+  } else {
     if (!isPaid(order.status))
       throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
     const refundable = refundableFee(order);
     if (input.refundFee > refundable) {
-      throw invalid(
-        `refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`,
-      );
+      throw moreThanLeft(refundable);
     }
     record = {
       outRefundNo: refundNo,
@@ -84,6 +85,28 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
   await requestRefund(kit, order, index, record);
   return { order: toView((await store.order(order._id)) ?? order), refundNo };
 }
+
+/**
+ * The same refund asked again after WeChat refused it (the order page's dialog keeps its number for
+ * its retries): WeChat may have made it after all (another request with the number), and then it is
+ * settled; else, while its amount is still left to refund, it is reserved and asked for again.
+ */
+async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): Promise<RefundRecord> {
+  const { store } = kit;
+  if (await syncRefund(kit, order, index))
+    return (await store.order(order._id))?.refunds[index] ?? order.refunds[index];
+  const latest = (await store.order(order._id)) ?? order;
+  const record = latest.refunds[index];
+  if (record.status !== 'FAILED') return record;
+  if (!isPaid(latest.status) || record.refundFee > refundableFee(latest)) {
+    throw moreThanLeft(refundableFee(latest));
+  }
+  if (!(await store.apply(order._id, retryRefund(store.command, latest, index)))) throw changedMeanwhile();
+  return { ...record, status: 'PROCESSING' };
+}
+
+const moreThanLeft = (refundable: number): ServerError =>
+  invalid(`refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`);
 
 const changedMeanwhile = (): ServerError =>
   new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
@@ -158,15 +181,15 @@ export async function handleRefundNotification(
   else {
     const { status } = order.refunds[index];
     // A refund recorded as refused is asked about too: a concurrent request with its number may
-    // have been carried out, and then the money is gone whatever the kit recorded.
+    // have been carried out, and then the money is gone whatever the kit recorded. An answer that
+    // settles nothing leaves it unacknowledged either way, so WeChat delivers it again (the sweep
+    // does not ask about refused refunds).
     verdict =
       status !== 'PROCESSING' && status !== 'FAILED'
         ? 'ALREADY_SETTLED'
         : (await syncRefund(kit, order, index))
           ? 'SETTLED'
-          : status === 'FAILED'
-            ? 'ALREADY_SETTLED'
-            : 'NOT_FINAL';
+          : 'NOT_FINAL';
     const latest = await kit.store.order(order._id);
     // Again for a notification delivered once more after a crash between the settle and this.
     await endShipmentIfRefunded(kit, latest);

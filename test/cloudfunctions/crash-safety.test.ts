@@ -141,6 +141,17 @@ describe('7 and 9: WeChat fails or answers too late', () => {
   /** The next call of a cloudPay API (or its APIv3 counterpart) fails with that error. */
   const fault = (api: string, error: string, afterProcessing = false) =>
     post(`${sandbox.url}/sandbox/pay/faults`, { ...providerFault(api, error), count: 1, afterProcessing });
+  /**
+   * What two requests with one refund number can leave: this one refused (another was being
+   * carried out), and WeChat's answer to its query not knowing the other one yet. Recorded FAILED.
+   */
+  const refusedButCarriedOut = async (orderNo: string) => {
+    await fault('refund', PROVIDER === 'cloudpay' ? 'FREQUENCY_LIMITED' : 'RULE_LIMIT', true);
+    await fault('queryRefund', PROVIDER === 'cloudpay' ? 'REFUNDNOTEXIST' : 'RESOURCE_NOT_EXISTS');
+    const refused = await kit.call(ADMIN, 'refund', { orderNo, refundFee: 600 });
+    expect(refused).toEqual(expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }));
+    expect((await stored(orderNo)).refunds[0].status).toBe('FAILED');
+  };
   const tradesOf = async (orderNo: string) =>
     (
       await get<{ trades: Array<{ outTradeNo: string; state: string }> }>(`${sandbox.url}/sandbox/pay/trades`)
@@ -221,15 +232,9 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     const placed = await buyAndPay();
     // Earlier tests' dropped deliveries are cleared: this one is about the notification.
     await del(`${sandbox.url}/sandbox/pay/faults`);
-    // What two requests with one refund number can leave: this one refused (another was being
-    // carried out), and WeChat's answer to its query not knowing the other one yet.
-    await fault('refund', PROVIDER === 'cloudpay' ? 'FREQUENCY_LIMITED' : 'RULE_LIMIT', true);
-    await fault('queryRefund', PROVIDER === 'cloudpay' ? 'REFUNDNOTEXIST' : 'RESOURCE_NOT_EXISTS');
     // Its notification waits until the refused call is over.
     await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'refund', count: 1 });
-    const refused = await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 600 });
-    expect(refused).toEqual(expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }));
-    expect((await stored(placed.orderNo)).refunds[0].status).toBe('FAILED');
+    await refusedButCarriedOut(placed.orderNo);
     // WeChat pays it out and says so: the money is gone, so the refund is a success and onRefunded runs.
     await kit.settle();
     await post(`${sandbox.url}/sandbox/pay/callbacks/release`, {});
@@ -241,6 +246,52 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
   });
 
+  test("a refund WeChat refused, asked again under its number (the dialog's retry), is made, not answered as done", async () => {
+    const placed = await buyAndPay();
+    await del(`${sandbox.url}/sandbox/pay/faults`);
+    const ask = { orderNo: placed.orderNo, refundFee: 600, refundNo: `${placed.orderNo}-again` };
+    // Refused outright (WeChat never made it): the amount is free again.
+    await fault('refund', PROVIDER === 'cloudpay' ? 'FREQUENCY_LIMITED' : 'RULE_LIMIT');
+    expect(await kit.call(ADMIN, 'refund', ask)).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    expect((await stored(placed.orderNo)).refunds[0].status).toBe('FAILED');
+    // The admin taps 确认退款 again a minute later: the same refund, asked of WeChat again.
+    await kit.clock('advance', { ms: 61_000 });
+    expect((await kit.ok(ADMIN, 'refund', ask)).refundNo).toBe(ask.refundNo);
+    await kit.settle();
+    const refunded = await stored(placed.orderNo);
+    expect(refunded.refunds).toEqual([
+      expect.objectContaining({ outRefundNo: ask.refundNo, status: 'SUCCESS' }),
+    ]);
+    expect(refunded.status).toBe('REFUND');
+    expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
+  });
+
+  test('the same refund, its notification met by an inconclusive query, is delivered again and settled', async () => {
+    const placed = await buyAndPay();
+    await del(`${sandbox.url}/sandbox/pay/faults`);
+    try {
+      // cloudPay's query answering without the refund's lines (reference pitfall 12); APIv3's always answers.
+      await post(`${sandbox.url}/sandbox/pay/config`, { queryRefundStyle: 'emptyLists' });
+      await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'refund', count: 1 });
+      await refusedButCarriedOut(placed.orderNo);
+      await kit.settle();
+      await post(`${sandbox.url}/sandbox/pay/callbacks/release`, {});
+      await kit.settle();
+      // Not acknowledged, as for a refund still in progress: WeChat's next delivery (15 s on) meets
+      // a full answer and settles it, instead of the next day's bill.
+      await post(`${sandbox.url}/sandbox/pay/config`, { queryRefundStyle: 'lists' });
+      await kit.moveClock('advance', { ms: 20_000 });
+      const settled = await stored(placed.orderNo);
+      expect(settled.refunds[0].status).toBe('SUCCESS');
+      expect(settled.status).toBe('REFUND');
+      expect(await hookRuns(placed.orderNo, 'onRefunded')).toBe(1);
+    } finally {
+      await post(`${sandbox.url}/sandbox/pay/config`, { queryRefundStyle: 'lists' });
+    }
+  });
+
   test("the same refund, its notifications lost too, is repaired by the next day's bill", async () => {
     // Refused at 10:40 Beijing on day D, reconciled at 10:05 on D+1: before the daily timer (10:30).
     const { now: start } = await kit.clock('advance', { ms: 0 });
@@ -250,12 +301,9 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     const placed = await buyAndPay();
     await del(`${sandbox.url}/sandbox/pay/faults`);
     try {
-      await fault('refund', PROVIDER === 'cloudpay' ? 'FREQUENCY_LIMITED' : 'RULE_LIMIT', true);
-      await fault('queryRefund', PROVIDER === 'cloudpay' ? 'REFUNDNOTEXIST' : 'RESOURCE_NOT_EXISTS');
       // Every delivery of the day is lost (16 in 24 h 4 min; the last would come after the bill).
       await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'refund', count: 16 });
-      const refused = await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 600 });
-      expect(refused).toEqual(expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }));
+      await refusedButCarriedOut(placed.orderNo);
       const { outRefundNo } = (await stored(placed.orderNo)).refunds[0];
 
       // The sweep asks about refunds in progress, not refused ones: a day later it is still FAILED.

@@ -84,6 +84,16 @@ function newRequestKey(): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/**
+ * The kit answered that the order the purchase's key stands for is over (paid from the orders list,
+ * closed or expired meanwhile): the same key would get that answer on every tap, so the next is new.
+ */
+function purchaseOver(result: PayResult): boolean {
+  return (
+    result.status === 'failed' && (result.error.code === 'ORDER_PAID' || result.error.code === 'ORDER_CLOSED')
+  );
+}
+
 /** What the button keeps for itself, outside `data`. */
 interface PayButtonState {
   /**
@@ -126,7 +136,7 @@ Component({
         ? { orderNo }
         : { items, requestKey: this.requestKeyFor(JSON.stringify(items)) };
       const result = await pay(request);
-      if (result.orderNo !== undefined) this.state().purchase = undefined;
+      if (result.orderNo !== undefined || purchaseOver(result)) this.state().purchase = undefined;
       const event = eventOf(result);
       // Usable again before listeners run, so a handler may retry straight away.
       this.setData({ loading: false });

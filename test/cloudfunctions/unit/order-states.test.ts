@@ -114,6 +114,17 @@ test('refund moves start from PROCESSING; a success makes the order REFUND with 
     status: _.in(states.PAID_STATUSES),
     version: 3,
   });
+  // A refused refund asked again under its number: reserved again only from FAILED, on the order as read.
+  const refused = order({ status: 'SUCCESS', refunds: [refund('R01', 800, 'FAILED')] });
+  expect(states.retryRefund(_, refused, 0)).toEqual({
+    where: {
+      status: _.in(states.PAID_STATUSES),
+      version: 3,
+      'refunds.0.outRefundNo': 'R01',
+      'refunds.0.status': 'FAILED',
+    },
+    data: { 'refunds.0.status': 'PROCESSING', 'refunds.0.failure': _.remove(), version: _.inc(1) },
+  });
 });
 
 test('hooks: PENDING is claimed, a stale RUNNING is taken over, only the current claim finishes', () => {

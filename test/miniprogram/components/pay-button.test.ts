@@ -47,6 +47,29 @@ function myOrders(): Promise<Array<Record<string, unknown>>> {
   return query(suite.sandbox.url, 'paykit_orders', { openid: suite.wxs.openid });
 }
 
+/**
+ * A tap whose unifiedOrder answer the network drops once: the order is made, the phone hears a
+ * timeout (the transport fails, not the kit's code). Answers the order made.
+ */
+async function tapAnswerLost(rendered: Rendered): Promise<Record<string, unknown>> {
+  const cloud = wx.cloud as unknown as { callFunction(o: Record<string, unknown>): unknown };
+  const callFunction = cloud.callFunction.bind(cloud);
+  jest.spyOn(cloud, 'callFunction').mockImplementationOnce((options) =>
+    callFunction({
+      ...options,
+      success: () =>
+        (options.fail as (e: { errMsg: string }) => void)({ errMsg: 'cloud.callFunction:fail timeout' }),
+    }),
+  );
+  const failures = rendered.events('fail').length;
+  tap(rendered);
+  const failure = (await nextEvent(rendered, 'fail', failures)) as { code: string; orderNo?: string };
+  expect(failure).toMatchObject({ code: 'NETWORK_ERROR', message: '网络异常，请检查网络后重试' });
+  const orders = await myOrders();
+  expect(orders).toHaveLength(1);
+  return orders[0];
+}
+
 describe('pay-button', () => {
   test('renders a van-button with the default Chinese label', () => {
     const { comp } = render({ items: [{ sku: 'btn-coffee', quantity: 1 }] });
@@ -107,21 +130,8 @@ describe('pay-button', () => {
   });
 
   test('tapped again after the answer was lost on the way back, it pays the order made, not a second', async () => {
-    // The network drops unifiedOrder's answer once: the order is made, the phone hears a timeout.
-    const cloud = wx.cloud as unknown as { callFunction(o: Record<string, unknown>): unknown };
-    const callFunction = cloud.callFunction.bind(cloud);
-    jest.spyOn(cloud, 'callFunction').mockImplementationOnce((options) =>
-      callFunction({
-        ...options,
-        success: () =>
-          (options.fail as (e: { errMsg: string }) => void)({ errMsg: 'cloud.callFunction:fail timeout' }),
-      }),
-    );
     const rendered = render({ items: [{ sku: 'btn-tea', quantity: 2 }] });
-    tap(rendered);
-    const failure = (await nextEvent(rendered, 'fail')) as { code: string; orderNo?: string };
-    expect(failure).toMatchObject({ code: 'NETWORK_ERROR', message: '网络异常，请检查网络后重试' });
-    expect(await myOrders()).toHaveLength(1);
+    await tapAnswerLost(rendered);
 
     tap(rendered);
     const paid = (await nextEvent(rendered, 'success')) as { orderNo: string };
@@ -135,6 +145,29 @@ describe('pay-button', () => {
     // Paid, the next tap is another purchase: a new order.
     tap(rendered);
     await nextEvent(rendered, 'success', 1);
+    expect(await myOrders()).toHaveLength(2);
+  });
+
+  test('after the order of a lost answer was paid elsewhere, a tap says so once, then buys anew', async () => {
+    const rendered = render({ items: [{ sku: 'btn-coffee', quantity: 3 }] });
+    const made = await tapAnswerLost(rendered);
+    // The buyer finds the order in 我的订单 and pays it there.
+    const fromList = render({ orderNo: made._id });
+    tap(fromList);
+    await nextEvent(fromList, 'success');
+
+    // Back in the shop, the same lines: that purchase is paid (said once, not on every tap).
+    tap(rendered);
+    expect(await nextEvent(rendered, 'fail', 1)).toEqual({
+      code: 'ORDER_PAID',
+      message: '订单已支付，请勿重复支付',
+    });
+    tap(rendered);
+    await eventually(() => rendered.events('success')[0] ?? rendered.events('fail')[2], 10000);
+    expect(rendered.events('fail').slice(2)).toEqual([]);
+    const paid = rendered.events('success')[0] as { orderNo: string };
+    expect(paid.orderNo).not.toBe(made._id);
+    await orderWithStatus(paid.orderNo, 'SUCCESS');
     expect(await myOrders()).toHaveLength(2);
   });
 

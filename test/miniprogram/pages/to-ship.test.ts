@@ -269,6 +269,34 @@ test('a form not filled in says what is missing, per package, before anything is
   expect(toast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '已发货' }));
 });
 
+test('what the form said goes when the admin changes what it was about (a package removed, the method)', async () => {
+  const orderNo = await paidOrder();
+  const comp = await openToShip();
+  tap(comp, `#ship-${orderNo}`);
+  await eventually(() => (comp.data.form ? true : undefined), 5000);
+  const gone = () => eventually(() => (comp.querySelector('#form-error') ? undefined : true), 3000);
+
+  type(comp, '#tracking-no-0', 'SF1234567890123');
+  type(comp, '#contact-0', '189****1234');
+  tap(comp, '#add-package');
+  await eventually(() => (comp.querySelector('#tracking-no-1') ? true : undefined), 5000);
+  type(comp, '#item-desc-1', '赠品');
+  await submitRefused(comp, '包裹 2：请填写运单号');
+  // Package 2 removed: there is no 包裹 2 left to fill in.
+  tap(comp, '#remove-package-1');
+  await gone();
+
+  type(comp, '#contact-0', '18912341234');
+  await submitRefused(comp, '联系方式请填写掩码手机号，如 189****1234');
+  // 同城配送 has no contact to fill in.
+  comp.querySelector('#method-picker')!.dispatchEvent('change', { detail: { value: '1' } });
+  await gone();
+  expect(suite.wxs.calls.filter((c) => c.name === 'shipOrder')).toEqual([]);
+  // Shipped, so that it leaves the list for the tests after this one.
+  tap(comp, '#submit');
+  await eventually(() => (comp.data.form === null ? true : undefined), 5000);
+});
+
 test('the list pages by cursor as the admin reaches the bottom, oldest first', async () => {
   const start = Date.now() - 3_600_000;
   const awaiting: SeedOrder[] = Array.from({ length: 25 }, (_, i) => ({

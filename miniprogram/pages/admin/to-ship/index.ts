@@ -49,7 +49,7 @@ Component({
     /** The form of the order being shipped, or null. */
     form: null as ShipForm | null,
     shipping: false,
-    /** Why the form cannot go, or why shipOrder refused it ('' when neither). */
+    /** Why the form cannot go, or why shipOrder refused it ('' when neither; any change of the form clears it). */
     formError: '',
     /** Why the last page failed (FORBIDDEN for a non-admin, a failed call, …). */
     error: '',
@@ -114,14 +114,14 @@ Component({
     },
 
     onMethodChange(event: WechatMiniprogram.PickerChange) {
-      this.setData({ 'form.methodIndex': Number(event.detail.value) });
+      this.setData({ 'form.methodIndex': Number(event.detail.value), formError: '' });
     },
 
     /** A package's company picker (`data-index` names the package). */
     onCompanyChange(event: WechatMiniprogram.PickerChange<Record<string, never>, { index?: number }>) {
       const index = event.currentTarget.dataset.index;
       if (this.hasPackage(index))
-        this.setData({ [`form.packages[${index}].companyIndex`]: Number(event.detail.value) });
+        this.setData({ [`form.packages[${index}].companyIndex`]: Number(event.detail.value), formError: '' });
     },
 
     /** van-field's change: `detail` is the text; `data-index` and `data-field` name what it fills. */
@@ -139,14 +139,14 @@ Component({
     /** 分拆发货: one more package (up to WeChat's 15). */
     onAddPackage() {
       const { form } = this.data;
-      if (form) this.setData({ 'form.packages': withPackage(form.packages) });
+      if (form) this.setData({ 'form.packages': withPackage(form.packages), formError: '' });
     },
 
     onRemovePackage(event: WechatMiniprogram.BaseEvent<Record<string, never>, { index?: number }>) {
       const { form } = this.data;
       const index = event.currentTarget.dataset.index;
       if (form && this.hasPackage(index))
-        this.setData({ 'form.packages': withoutPackage(form.packages, index) });
+        this.setData({ 'form.packages': withoutPackage(form.packages, index), formError: '' });
     },
 
     /** Whether `index` (a data-index from the template) names one of the form's packages. */
