@@ -1,0 +1,167 @@
+/** @jest-environment node */
+/**
+ * The kit on the APIv3 provider when WeChat Pay misbehaves as the reference (§8.3, §15) says it can:
+ * 5xx / SYSTEM_ERROR and timeouts after WeChat carried the request out, 429 FREQUENCY_LIMITED, a
+ * connection cut before the answer, and notifications repeated, held back, reordered or lost. After
+ * each, the person retries, WeChat delivers again and the sweep runs: the order ends where WeChat
+ * says, nothing is done twice (refunds at WeChat, hook runs), and the person gets a retryable code,
+ * never INTERNAL. Always on APIv3, whichever jest project runs it.
+ */
+import { del, get, post, query, seed } from '../helpers/control';
+import { KitClient, merchantArgs } from '../helpers/kit';
+import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+
+const ADMIN = 'o-admin-v3fail';
+const BUYER = 'o-buyer-v3fail';
+let sandbox: SandboxProcess;
+let kit: KitClient;
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess({ args: [...merchantArgs(ADMIN), '--provider', 'apiv3'] });
+  kit = new KitClient(sandbox.url);
+  await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
+  await kit.clock('freeze');
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+// A fault a test left unused (its call never came) must not strike the next test.
+afterEach(() => del(`${sandbox.url}/sandbox/pay/faults`));
+
+/** The next call of a v3 API fails with `error`; `afterProcessing`: WeChat carried it out first. */
+const fault = (api: string, error: string, afterProcessing = false, count = 1) =>
+  post(`${sandbox.url}/sandbox/pay/faults`, { api, error, afterProcessing, count });
+const notificationFault = (mode: string, kind: 'payment' | 'refund', count = 1) =>
+  post(`${sandbox.url}/sandbox/pay/callbacks`, { mode, kind, count });
+
+/** Time passes; the sweep and the notifications it causes are over. */
+const sweepAfter = (ms: number) => kit.moveClock('advance', { ms });
+
+interface Stored {
+  status: string;
+  outTradeNo: string;
+  attempts: Array<{ outTradeNo: string }>;
+  fulfilment?: { state: string };
+  refunds: Array<{ outRefundNo: string; status: string; refundFee: number; hook?: { state: string } }>;
+}
+const stored = async (orderNo: string) => (await kit.order<Stored>(orderNo))!;
+
+interface Trade {
+  outTradeNo: string;
+  state: string;
+  refunds: Array<{ outRefundNo: string; refundFee: number; status: string }>;
+}
+const tradesOf = async (orderNo: string): Promise<Trade[]> => {
+  const { attempts } = await stored(orderNo);
+  const all: Trade[] = [];
+  for (const { outTradeNo } of attempts) {
+    const { trades } = await get<{ trades: Trade[] }>(
+      `${sandbox.url}/sandbox/pay/trades?outTradeNo=${encodeURIComponent(outTradeNo)}`,
+    );
+    all.push(...trades);
+  }
+  return all;
+};
+
+const hookRuns = (orderNo: string, hook: string) =>
+  query(sandbox.url, 'paykit_hook_runs', { orderNo, hook }).then((r) => r.length);
+
+/** What a person gets when WeChat fails: a retryable code the UI shows in Chinese, never INTERNAL. */
+const RETRYABLE = expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' });
+
+const PLATFORM_FAILURES: Array<[string, string, boolean]> = [
+  ['SYSTEM_ERROR after WeChat carried it out', 'SYSTEM_ERROR', true],
+  ['FREQUENCY_LIMITED', 'FREQUENCY_LIMITED', false],
+  ['FREQUENCY_LIMITED after WeChat carried it out', 'FREQUENCY_LIMITED', true],
+  ['a connection cut after WeChat carried it out', 'TIMEOUT', true],
+  ['a connection cut before WeChat saw it', 'TIMEOUT', false],
+];
+
+async function paidOrder(buyer = BUYER): Promise<string> {
+  const placed = await kit.ok(buyer, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+  await kit.payAndConfirm(buyer, placed);
+  await sweepAfter(0);
+  return placed.orderNo;
+}
+
+describe.each(PLATFORM_FAILURES)('%s', (_name, error, afterProcessing) => {
+  test('unifiedOrder: the retry with the request key pays the same order through one trade', async () => {
+    const requestKey = `k-${error}-${afterProcessing}`;
+    const request = { items: [{ sku: 'latte', quantity: 1 }], requestKey };
+    await fault('v3.jsapi', error, afterProcessing);
+    expect(await kit.call(BUYER, 'unifiedOrder', request)).toEqual(RETRYABLE);
+    const placed = await kit.ok(BUYER, 'unifiedOrder', request);
+    await kit.payAndConfirm(BUYER, placed);
+    await sweepAfter(0);
+    expect((await tradesOf(placed.orderNo)).map((t) => t.state)).toEqual(['SUCCESS']);
+    expect((await stored(placed.orderNo)).fulfilment?.state).toBe('DONE');
+    expect(await hookRuns(placed.orderNo, 'onPaid')).toBe(1);
+  });
+
+  test('queryOrder: a retry reads the payment WeChat has', async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await notificationFault('drop', 'payment');
+    expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await fault('v3.queryOrder', error, afterProcessing);
+    expect(await kit.call(BUYER, 'queryOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
+    const read = await kit.ok(BUYER, 'queryOrder', { orderNo: placed.orderNo });
+    expect(read.order.status).toBe('SUCCESS');
+  });
+
+  test('closeOrder: a retry ends closed here and at WeChat', async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await kit.clock('advance', { ms: 6 * 60_000 });
+    await fault('v3.closeOrder', error, afterProcessing);
+    expect(await kit.call(BUYER, 'closeOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
+    expect((await kit.ok(BUYER, 'closeOrder', { orderNo: placed.orderNo })).order.status).toBe('CLOSED');
+    expect((await tradesOf(placed.orderNo)).map((t) => t.state)).toEqual(['CLOSED']);
+  });
+
+  test('refund: a retry with its number ends in one refund at WeChat, onRefunded once', async () => {
+    const orderNo = await paidOrder();
+    const request = { orderNo, refundFee: 900, refundNo: `${orderNo}F1` };
+    await fault('v3.refund', error, afterProcessing);
+    expect(await kit.call(ADMIN, 'refund', request)).toEqual(RETRYABLE);
+    await kit.ok(ADMIN, 'refund', request);
+    await kit.settle();
+    for (let i = 0; i < 3 && (await stored(orderNo)).refunds[0]?.hook?.state !== 'DONE'; i++)
+      await sweepAfter(6 * 60_000);
+    const [trade] = await tradesOf(orderNo);
+    expect(trade.refunds.map((r) => [r.outRefundNo, r.refundFee, r.status])).toEqual([
+      [request.refundNo, 900, 'SUCCESS'],
+    ]);
+    expect((await stored(orderNo)).refunds.map((r) => [r.status, r.hook?.state])).toEqual([
+      ['SUCCESS', 'DONE'],
+    ]);
+    expect(await hookRuns(orderNo, 'onRefunded')).toBe(1);
+  });
+
+  test('refund: nobody retries; the sweep alone ends it once', async () => {
+    const orderNo = await paidOrder();
+    await fault('v3.refund', error, afterProcessing);
+    expect(await kit.call(ADMIN, 'refund', { orderNo, refundFee: 700 })).toEqual(RETRYABLE);
+    await kit.settle();
+    for (let i = 0; i < 4 && (await stored(orderNo)).refunds[0]?.hook?.state !== 'DONE'; i++)
+      await sweepAfter(6 * 60_000);
+    const [trade] = await tradesOf(orderNo);
+    expect(trade.refunds.map((r) => [r.refundFee, r.status])).toEqual([[700, 'SUCCESS']]);
+    expect((await stored(orderNo)).refunds.map((r) => [r.status, r.hook?.state])).toEqual([
+      ['SUCCESS', 'DONE'],
+    ]);
+    expect(await hookRuns(orderNo, 'onRefunded')).toBe(1);
+  });
+
+  test('downloadBill: a retry gets the bill', async () => {
+    await paidOrder();
+    await sweepAfter(24 * 3600_000);
+    const { now } = await kit.clock('advance', { ms: 0 });
+    const day = new Date(now + 8 * 3600_000 - 24 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+    for (const api of ['v3.tradebill', 'v3.billdownload']) {
+      await fault(api, error, afterProcessing);
+      expect(await kit.call(ADMIN, 'downloadBill', { billDate: day })).toEqual(RETRYABLE);
+      expect((await kit.call(ADMIN, 'downloadBill', { billDate: day })).ok).toBe(true);
+    }
+  });
+});
