@@ -165,3 +165,93 @@ describe.each(PLATFORM_FAILURES)('%s', (_name, error, afterProcessing) => {
     }
   });
 });
+
+const requestsTo = async (api: string) =>
+  (await get<{ requests: Record<string, number> }>(`${sandbox.url}/sandbox/v3/requests`)).requests[api] ?? 0;
+
+describe('notifications', () => {
+  test('repeated: the payment is recorded once, onPaid runs once', async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await notificationFault('duplicate', 'payment', 3);
+    await kit.payAndConfirm(BUYER, placed);
+    await sweepAfter(6 * 60_000);
+    expect((await stored(placed.orderNo)).fulfilment?.state).toBe('DONE');
+    expect(await hookRuns(placed.orderNo, 'onPaid')).toBe(1);
+  });
+
+  test('never delivered: the sweep finds the payment; a late delivery changes nothing', async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await notificationFault('hold', 'payment');
+    expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await sweepAfter(5 * 60_000);
+    expect((await stored(placed.orderNo)).status).toBe('SUCCESS');
+    await post(`${sandbox.url}/sandbox/pay/callbacks/release`, {});
+    await kit.settle();
+    expect((await stored(placed.orderNo)).fulfilment?.state).toBe('DONE');
+    expect(await hookRuns(placed.orderNo, 'onPaid')).toBe(1);
+  });
+
+  test('the query confirming a notification fails: WeChat delivers again and it is recorded once', async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await fault('v3.queryOrder', 'FREQUENCY_LIMITED', false, 2);
+    expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await kit.settle();
+    expect((await stored(placed.orderNo)).status).toBe('NOTPAY');
+    await sweepAfter(60_000);
+    expect((await stored(placed.orderNo)).status).toBe('SUCCESS');
+    expect(await hookRuns(placed.orderNo, 'onPaid')).toBe(1);
+  });
+
+  test('refund notifications out of order, repeated: each refund settled once, hooks once each', async () => {
+    const orderNo = await paidOrder();
+    await notificationFault('hold', 'refund', 2);
+    await kit.ok(ADMIN, 'refund', { orderNo, refundFee: 500 });
+    // WeChat takes a second refund of one order only a minute after the first.
+    await kit.clock('advance', { ms: 61_000 });
+    await kit.ok(ADMIN, 'refund', { orderNo, refundFee: 600 });
+    await notificationFault('duplicate', 'refund', 4);
+    await post(`${sandbox.url}/sandbox/pay/callbacks/release`, { order: 'reverse' });
+    await kit.settle();
+    await sweepAfter(6 * 60_000);
+    const [trade] = await tradesOf(orderNo);
+    expect(trade.refunds.map((r) => [r.refundFee, r.status])).toEqual([
+      [500, 'SUCCESS'],
+      [600, 'SUCCESS'],
+    ]);
+    expect((await stored(orderNo)).refunds.map((r) => [r.status, r.hook?.state])).toEqual([
+      ['SUCCESS', 'DONE'],
+      ['SUCCESS', 'DONE'],
+    ]);
+    expect(await hookRuns(orderNo, 'onRefunded')).toBe(2);
+  });
+
+  test('refund notifications never delivered: the sweep settles the refund once', async () => {
+    const orderNo = await paidOrder();
+    await notificationFault('drop', 'refund', 20);
+    await kit.ok(ADMIN, 'refund', { orderNo, refundFee: 800 });
+    await kit.settle();
+    await sweepAfter(6 * 60_000);
+    expect((await stored(orderNo)).refunds.map((r) => [r.status, r.hook?.state])).toEqual([
+      ['SUCCESS', 'DONE'],
+    ]);
+    expect(await hookRuns(orderNo, 'onRefunded')).toBe(1);
+  });
+});
+
+describe('the sweep when WeChat rate-limits it', () => {
+  test('it backs off for the run at the first FREQUENCY_LIMITED, and the next run closes every order', async () => {
+    const placed = [];
+    for (let i = 0; i < 4; i++)
+      placed.push(
+        await kit.ok(`o-sweep-429-${i}`, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] }),
+      );
+    await sweepAfter(0);
+    await fault('v3.queryOrder', 'FREQUENCY_LIMITED', false, 10);
+    const before = await requestsTo('v3.queryOrder');
+    await sweepAfter(31 * 60_000);
+    expect((await requestsTo('v3.queryOrder')) - before).toBe(1);
+    await del(`${sandbox.url}/sandbox/pay/faults`);
+    await sweepAfter(5 * 60_000);
+    for (const { orderNo } of placed) expect((await stored(orderNo)).status).toBe('CLOSED');
+  });
+});
