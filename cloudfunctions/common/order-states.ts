@@ -119,6 +119,29 @@ export function refuseRefund(_: Command, index: number, outRefundNo: string, rea
   };
 }
 
+/**
+ * FAILED → PROCESSING: a refund WeChat refused outright (never accepted, so nothing is held at
+ * WeChat), asked again under its number once the cause is gone (NOT_ENOUGH: the merchant topped up;
+ * reference §8.3 says to retry with the same out_refund_no). Reserves its amount again, guarded by
+ * the order's version like a new reservation.
+ */
+export function retryRefusedRefund(_: Command, order: OrderDoc, index: number): Move {
+  return {
+    where: {
+      status: _.in(PAID_STATUSES),
+      version: order.version,
+      [`refunds.${index}.outRefundNo`]: order.refunds[index].outRefundNo,
+      [`refunds.${index}.status`]: 'FAILED',
+    },
+    data: { [`refunds.${index}.status`]: 'PROCESSING', version: _.inc(1) },
+  };
+}
+
+/** Whether a refund was refused by WeChat outright (never accepted, never settled there). */
+export function refusedOutright(record: RefundRecord): boolean {
+  return record.status === 'FAILED' && !record.refundId && !record.settledAt && record.failure !== undefined;
+}
+
 /** A refund's end as WeChat reports it. */
 export type RefundOutcome = Exclude<RefundStatus, 'PROCESSING'>;
 

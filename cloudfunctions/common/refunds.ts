@@ -15,7 +15,9 @@ import {
   acceptRefund,
   isPaid,
   refuseRefund,
+  refusedOutright,
   reserveRefund,
+  retryRefusedRefund,
   settleRefund,
   type RefundOutcome,
 } from './order-states';
@@ -46,16 +48,11 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
 
   let index = refunds.findIndex((r) => r.outRefundNo === refundNo);
   let record = refunds[index];
-  if (record) askedAgain(record);
-  else {
-    if (!isPaid(order.status))
-      throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
-    const refundable = refundableFee(order);
-    if (input.refundFee > refundable) {
-      throw invalid(
-        `refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`,
-      );
-    }
+  if (record) {
+    askedAgain(record);
+    if (refusedOutright(record)) record = await reserveRefusedAgain(kit, order, index);
+  } else {
+    assertRefundable(order, input.refundFee);
     record = {
       outRefundNo: refundNo,
       refundFee: input.refundFee,
@@ -83,6 +80,29 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
 
   await requestRefund(kit, order, index, record);
   return { order: toView((await store.order(order._id)) ?? order), refundNo };
+}
+
+/**
+ * The admin asks again, under its number, for a refund WeChat refused outright: it is reserved
+ * again and WeChat asked again, as WeChat says to retry a refusal like NOT_ENOUGH (§8.3).
+ */
+async function reserveRefusedAgain(kit: Kit, order: OrderDoc, index: number): Promise<RefundRecord> {
+  const record = order.refunds[index];
+  assertRefundable(order, record.refundFee);
+  if (!(await kit.store.apply(order._id, retryRefusedRefund(kit.store.command, order, index)))) {
+    throw changedMeanwhile();
+  }
+  return { ...record, status: 'PROCESSING' };
+}
+
+/** A new reservation of `refundFee` on `order`: paid, and no more than what is left to refund. */
+function assertRefundable(order: OrderDoc, refundFee: number): void {
+  if (!isPaid(order.status))
+    throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
+  const refundable = refundableFee(order);
+  if (refundFee > refundable) {
+    throw invalid(`refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`);
+  }
 }
 
 const changedMeanwhile = (): ServerError =>

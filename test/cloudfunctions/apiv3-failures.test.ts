@@ -238,6 +238,22 @@ describe('notifications', () => {
   });
 });
 
+describe('refused, then retried as WeChat says', () => {
+  test('NOT_ENOUGH: the same refund number, retried once funds are there, makes the refund', async () => {
+    const orderNo = await paidOrder();
+    const request = { orderNo, refundFee: 900, refundNo: `${orderNo}NE` };
+    await fault('v3.refund', 'NOT_ENOUGH');
+    expect(await kit.call(ADMIN, 'refund', request)).toEqual(RETRYABLE);
+    await kit.ok(ADMIN, 'refund', request);
+    await kit.settle();
+    const [trade] = await tradesOf(orderNo);
+    expect(trade.refunds.map((r) => [r.outRefundNo, r.refundFee, r.status])).toEqual([
+      [request.refundNo, 900, 'SUCCESS'],
+    ]);
+    expect((await stored(orderNo)).refunds.map((r) => r.status)).toEqual(['SUCCESS']);
+  });
+});
+
 describe('the sweep when WeChat rate-limits it', () => {
   test('it backs off for the run at the first FREQUENCY_LIMITED, and the next run closes every order', async () => {
     const placed = [];
