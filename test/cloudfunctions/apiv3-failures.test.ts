@@ -271,3 +271,25 @@ describe('the sweep when WeChat rate-limits it', () => {
     for (const { orderNo } of placed) expect((await stored(orderNo)).status).toBe('CLOSED');
   });
 });
+
+describe('the daily reconciliation when WeChat fails it', () => {
+  test('a day whose run failed is reconciled by the next run', async () => {
+    const beijing = (ms: number) => new Date(ms + 8 * 3600_000);
+    const { now } = await kit.clock('advance', { ms: 0 });
+    // The next 10:30 Beijing time at least a minute away: the timer's run.
+    const day = beijing(now + 60_000);
+    let run = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 10 - 8, 30);
+    if (run <= now + 60_000) run += 24 * 3600_000;
+    const billDate = beijing(run - 24 * 3600_000)
+      .toISOString()
+      .slice(0, 10)
+      .replace(/-/g, '');
+    const report = () => query(sandbox.url, 'paykit_bills', { _id: billDate });
+
+    await fault('v3.tradebill', 'SYSTEM_ERROR');
+    await kit.moveClock('set', { at: run + 60_000 });
+    expect(await report()).toEqual([]);
+    await kit.moveClock('set', { at: run + 24 * 3600_000 + 60_000 });
+    expect(await report()).toEqual([expect.objectContaining({ _id: billDate })]);
+  });
+});
