@@ -293,3 +293,19 @@ describe('the daily reconciliation when WeChat fails it', () => {
     expect(await report()).toEqual([expect.objectContaining({ _id: billDate })]);
   });
 });
+
+describe('a close WeChat carried out but did not confirm', () => {
+  test.each([
+    ['SYSTEM_ERROR', 'SYSTEM_ERROR'],
+    ['a cut connection', 'TIMEOUT'],
+  ])('after %s, paying the order again gets a payment that can be paid', async (_name, error) => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await kit.clock('advance', { ms: 6 * 60_000 });
+    await fault('v3.closeOrder', error, true);
+    expect(await kit.call(BUYER, 'closeOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
+    // The buyer changes their mind and pays after all.
+    const again = await kit.ok(BUYER, 'unifiedOrder', { orderNo: placed.orderNo });
+    await kit.payAndConfirm(BUYER, again);
+    expect((await tradesOf(placed.orderNo)).map((t) => t.state)).toEqual(['CLOSED', 'SUCCESS']);
+  });
+});
