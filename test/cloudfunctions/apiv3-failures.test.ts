@@ -309,3 +309,18 @@ describe('a close WeChat carried out but did not confirm', () => {
     expect((await tradesOf(placed.orderNo)).map((t) => t.state)).toEqual(['CLOSED', 'SUCCESS']);
   });
 });
+
+describe('WeChat does not answer at all', () => {
+  test('the kit gives up before its function is killed and answers a retryable code', async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    // Longer than the kit waits for an answer, shorter than the function may run (10 s).
+    await post(`${sandbox.url}/sandbox/pay/config`, { timeoutFaultDelayMs: 9000 });
+    try {
+      await fault('v3.queryOrder', 'TIMEOUT', true);
+      expect(await kit.call(BUYER, 'queryOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
+    } finally {
+      await post(`${sandbox.url}/sandbox/pay/config`, { timeoutFaultDelayMs: 0 });
+    }
+    expect((await kit.ok(BUYER, 'queryOrder', { orderNo: placed.orderNo })).order.status).toBe('NOTPAY');
+  });
+});
