@@ -112,7 +112,7 @@ describe.each(PLATFORM_FAILURES)('%s', (_name, error, afterProcessing) => {
 
   test('closeOrder: a retry ends closed here and at WeChat', async () => {
     const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
-    await kit.clock('advance', { ms: 6 * 60_000 });
+    await kit.moveClock('advance', { ms: 6 * 60_000 });
     await fault('v3.closeOrder', error, afterProcessing);
     expect(await kit.call(BUYER, 'closeOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
     expect((await kit.ok(BUYER, 'closeOrder', { orderNo: placed.orderNo })).order.status).toBe('CLOSED');
@@ -207,7 +207,7 @@ describe('notifications', () => {
     await notificationFault('hold', 'refund', 2);
     await kit.ok(ADMIN, 'refund', { orderNo, refundFee: 500 });
     // WeChat takes a second refund of one order only a minute after the first.
-    await kit.clock('advance', { ms: 61_000 });
+    await kit.moveClock('advance', { ms: 61_000 });
     await kit.ok(ADMIN, 'refund', { orderNo, refundFee: 600 });
     await notificationFault('duplicate', 'refund', 4);
     await post(`${sandbox.url}/sandbox/pay/callbacks/release`, { order: 'reverse' });
@@ -300,7 +300,7 @@ describe('a close WeChat carried out but did not confirm', () => {
     ['a cut connection', 'TIMEOUT'],
   ])('after %s, paying the order again gets a payment that can be paid', async (_name, error) => {
     const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
-    await kit.clock('advance', { ms: 6 * 60_000 });
+    await kit.moveClock('advance', { ms: 6 * 60_000 });
     await fault('v3.closeOrder', error, true);
     expect(await kit.call(BUYER, 'closeOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
     // The buyer changes their mind and pays after all.
@@ -322,5 +322,54 @@ describe('WeChat does not answer at all', () => {
       await post(`${sandbox.url}/sandbox/pay/config`, { timeoutFaultDelayMs: 0 });
     }
     expect((await kit.ok(BUYER, 'queryOrder', { orderNo: placed.orderNo })).order.status).toBe('NOTPAY');
+  });
+});
+
+describe('certificate mode: the platform certificates cannot be downloaded for a moment', () => {
+  let certSandbox: SandboxProcess;
+  let certKit: KitClient;
+
+  beforeAll(async () => {
+    // No WeChat Pay public key configured: the kit downloads the platform certificates.
+    certSandbox = await startSandboxProcess({
+      args: [
+        ...merchantArgs(ADMIN, ['PAYKIT_WECHATPAY_PUBLIC_KEY_ID=', 'PAYKIT_WECHATPAY_PUBLIC_KEY=']),
+        '--provider',
+        'apiv3',
+      ],
+    });
+    certKit = new KitClient(certSandbox.url);
+    await seed(certSandbox.url, {
+      paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }],
+    });
+    await post(`${certSandbox.url}/sandbox/v3/merchant`, {
+      signMode: 'certificate',
+      hasPlatformCertificate: true,
+    });
+    await certKit.clock('freeze');
+  });
+
+  afterAll(async () => {
+    await certSandbox?.stop();
+  });
+
+  // Each function's instance keeps its own certificates: its first APIv3 answer downloads them.
+  test('after a 5xx, a 429 or a cut connection there, the retry downloads them again and verifies', async () => {
+    const certFault = (error: string) =>
+      post(`${certSandbox.url}/sandbox/pay/faults`, { api: 'v3.certificates', error, count: 1 });
+    const buyer = 'o-cert-buyer';
+    const request = { items: [{ sku: 'latte', quantity: 1 }], requestKey: 'cert-key-1' };
+    await certFault('SYSTEM_ERROR');
+    expect(await certKit.call(buyer, 'unifiedOrder', request)).toEqual(RETRYABLE);
+    const placed = await certKit.ok(buyer, 'unifiedOrder', request);
+
+    await certFault('FREQUENCY_LIMITED');
+    expect(await certKit.call(buyer, 'queryOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
+    expect((await certKit.ok(buyer, 'queryOrder', { orderNo: placed.orderNo })).order.status).toBe('NOTPAY');
+
+    await certKit.moveClock('advance', { ms: 6 * 60_000 });
+    await certFault('TIMEOUT');
+    expect(await certKit.call(buyer, 'closeOrder', { orderNo: placed.orderNo })).toEqual(RETRYABLE);
+    expect((await certKit.ok(buyer, 'closeOrder', { orderNo: placed.orderNo })).order.status).toBe('CLOSED');
   });
 });
