@@ -7,7 +7,7 @@ import type { CloseOrderResult } from '../../typings/paykit/functions';
 import type { Kit } from './context';
 import { ServerError } from './errors';
 import { currentAttempt, toView, type OrderDoc } from './model';
-import { close, isPaid } from './order-states';
+import { askClose, close, isPaid } from './order-states';
 import { ownedOrder } from './access';
 import { applyTradeStatus } from './payments';
 
@@ -52,6 +52,12 @@ export async function closeCurrentTrade(
   const synced = refuseIfPaid(await applyTradeStatus(kit, order, status));
   if (synced.status !== 'NOTPAY') return { order: synced, closed: false };
   if (status.state === 'CLOSED' || status.state === 'NOTFOUND') return { order: synced, closed: true };
+  // Before asking: a close WeChat carries out but whose answer is lost (5xx, a cut connection) must
+  // not leave the attempt's payment handed out again, for a trade that can no longer be paid.
+  const index = order.attempts.findIndex((a) => a.outTradeNo === order.outTradeNo);
+  if (index >= 0 && order.attempts[index].closeAskedAt === undefined) {
+    await kit.store.apply(order._id, askClose(index, order.outTradeNo, Date.now()));
+  }
   const outcome = await kit.provider.closeTrade(order.outTradeNo);
   if (outcome === 'TOO_EARLY')
     throw new ServerError('CLOSE_TOO_EARLY', 'WeChat Pay refused: within 5 minutes');

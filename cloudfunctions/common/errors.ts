@@ -4,6 +4,8 @@ import type { PaykitErrorCode, PaykitFailure, PaykitResponse } from '../../typin
 export class ServerError extends Error {
   /** For CLOSE_TOO_EARLY: when to try again (ms since epoch). */
   retryAt?: number;
+  /** WeChat Pay is rate-limiting the merchant (429 FREQUENCY_LIMITED): back off before asking again. */
+  rateLimited?: boolean;
 
   constructor(
     readonly code: PaykitErrorCode,

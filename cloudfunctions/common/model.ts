@@ -22,6 +22,8 @@ export interface PaymentAttempt {
   /** The prepay stops being usable then (2 hours at WeChat, or the order's own expiry). */
   prepayExpiresAt?: number;
   payment?: PaymentParams;
+  /** WeChat was asked to close this attempt's trade; it may have, its answer lost: the payment is not handed out again. */
+  closeAskedAt?: number;
 }
 
 export type Prepay = Required<Pick<PaymentAttempt, 'prepayId' | 'prepayExpiresAt' | 'payment'>>;
@@ -168,7 +170,8 @@ export function currentAttempt(order: OrderDoc): PaymentAttempt | undefined {
 /** The prepay of the current attempt, while it can still be handed to wx.requestPayment. */
 export function reusablePayment(order: OrderDoc, now: number): PaymentParams | undefined {
   const current = currentAttempt(order);
-  if (!current?.payment || current.prepayExpiresAt === undefined) return undefined;
+  if (!current?.payment || current.prepayExpiresAt === undefined || current.closeAskedAt !== undefined)
+    return undefined;
   return prepayUsable(current.prepayExpiresAt, now) ? current.payment : undefined;
 }
 

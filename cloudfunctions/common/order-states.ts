@@ -68,6 +68,14 @@ export function setPrepay(index: number, outTradeNo: string, prepay: Prepay): Mo
   };
 }
 
+/** Notes that WeChat is being asked to close the attempt's trade (model.ts reusablePayment). */
+export function askClose(index: number, outTradeNo: string, at: number): Move {
+  return {
+    where: { [`attempts.${index}.outTradeNo`]: outTradeNo },
+    data: { [`attempts.${index}.closeAskedAt`]: at },
+  };
+}
+
 /** NOTPAY → SUCCESS, with onPaid waiting to run and the order awaiting shipment (shipping-states.ts). */
 export function pay(_: Command, paid: { outTradeNo: string; transactionId: string; paidAt: Date }): Move {
   const fulfilment: HookState = { state: 'PENDING', runs: 0 };
@@ -136,6 +144,11 @@ export function retryRefund(_: Command, order: OrderDoc, index: number): Move {
       version: _.inc(1),
     },
   };
+}
+
+/** Whether a refund was refused by WeChat outright (never accepted, never settled there). */
+export function refusedOutright(record: RefundRecord): boolean {
+  return record.status === 'FAILED' && !record.refundId && !record.settledAt && record.failure !== undefined;
 }
 
 /** A refund's end as WeChat reports it. */

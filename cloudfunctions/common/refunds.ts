@@ -15,6 +15,7 @@ import {
   acceptRefund,
   isPaid,
   refuseRefund,
+  refusedOutright,
   reserveRefund,
   retryRefund,
   settleRefund,
@@ -49,14 +50,9 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
   let record = refunds[index];
   if (record) {
     askedAgain(record);
-    if (record.status === 'FAILED') record = await askAgainAfterRefusal(kit, order, index);
+    if (refusedOutright(record)) record = await askAgainAfterRefusal(kit, order, index);
   } else {
-    if (!isPaid(order.status))
-      throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
-    const refundable = refundableFee(order);
-    if (input.refundFee > refundable) {
-      throw moreThanLeft(refundable);
-    }
+    assertRefundable(order, input.refundFee);
     record = {
       outRefundNo: refundNo,
       refundFee: input.refundFee,
@@ -88,8 +84,9 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
 
 /**
  * The same refund asked again after WeChat refused it (the order page's dialog keeps its number for
- * its retries): WeChat may have made it after all (another request with the number), and then it is
- * settled; else, while its amount is still left to refund, it is reserved and asked for again.
+ * its retries; WeChat says to retry a refusal like NOT_ENOUGH under the same out_refund_no): WeChat
+ * may have made it after all (another request with the number), and then it is settled; else, while
+ * its amount is still left to refund, it is reserved and asked for again.
  */
 async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): Promise<RefundRecord> {
   const { store } = kit;
@@ -98,15 +95,20 @@ async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): P
   const latest = (await store.order(order._id)) ?? order;
   const record = latest.refunds[index];
   if (record.status !== 'FAILED') return record;
-  if (!isPaid(latest.status) || record.refundFee > refundableFee(latest)) {
-    throw moreThanLeft(refundableFee(latest));
-  }
+  assertRefundable(latest, record.refundFee);
   if (!(await store.apply(order._id, retryRefund(store.command, latest, index)))) throw changedMeanwhile();
   return { ...record, status: 'PROCESSING' };
 }
 
-const moreThanLeft = (refundable: number): ServerError =>
-  invalid(`refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`);
+/** A new reservation of `refundFee` on `order`: paid, and no more than what is left to refund. */
+function assertRefundable(order: OrderDoc, refundFee: number): void {
+  if (!isPaid(order.status))
+    throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
+  const refundable = refundableFee(order);
+  if (refundFee > refundable) {
+    throw invalid(`refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`);
+  }
+}
 
 const changedMeanwhile = (): ServerError =>
   new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');

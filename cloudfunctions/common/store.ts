@@ -236,6 +236,15 @@ export class Store {
     await this.db.collection(COLLECTIONS.hookRuns).add({ data: { ...entry, at: new Date() } });
   }
 
+  /** Which of `billDates` (yyyyMMdd) have a stored report. */
+  async savedBillDates(billDates: string[]): Promise<Set<string>> {
+    if (!billDates.length) return new Set();
+    const where = { _id: this.db.command.in(billDates) };
+    return new Set(
+      (await this.find<{ _id: string }>(COLLECTIONS.bills, where, billDates.length)).map((b) => b._id),
+    );
+  }
+
   async saveBill(report: BillReport): Promise<void> {
     await this.db
       .collection(COLLECTIONS.bills)

@@ -1,10 +1,11 @@
 /**
  * reconcileBills (timer, daily at 10:30 Beijing time, after WeChat has the bills): reconciles
- * yesterday's bill and repairs payments the kit missed. Admins use downloadBill for other days.
+ * yesterday's bill and repairs payments the kit missed, then catches up on recent days a failed run
+ * left unreconciled. Admins use downloadBill for other days.
  */
 import type { BillReport } from '../../typings/paykit/bill';
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import { reconcileDay, yesterday } from '../common/reconcile-day';
+import { reconcileDueDays } from '../common/reconcile-day';
 import { requireTimer } from '../common/access';
 import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
@@ -16,7 +17,7 @@ type Outcome = Pick<BillReport, 'billDate' | 'billExists' | 'summaryMatches'> & 
 export async function main(): Promise<PaykitResponse<Outcome>> {
   return respond(async () => {
     requireTimer();
-    const report = await reconcileDay(loadKit(), yesterday(), true);
+    const report = await reconcileDueDays(loadKit());
     console.log('[paykit] reconciled', report.billDate, report.discrepancies.length, 'discrepancies');
     return {
       billDate: report.billDate,

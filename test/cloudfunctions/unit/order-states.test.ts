@@ -76,7 +76,7 @@ test('order moves start from NOTPAY', () => {
 
 test('refund moves start from PROCESSING; a success makes the order REFUND with onRefunded pending', () => {
   const at = new Date(T0);
-  const refund = (outRefundNo: string, refundFee: number, status: 'PROCESSING' | 'SUCCESS' = 'PROCESSING') =>
+  const refund = (outRefundNo: string, refundFee: number, status: RefundRecord['status'] = 'PROCESSING') =>
     ({ outRefundNo, refundFee, status }) as RefundRecord;
   const paid = order({ status: 'SUCCESS', refunds: [refund('R01', 800), refund('R02', 2000)] });
   const ok = states.settleRefund(_, paid, 0, 'SUCCESS', at);

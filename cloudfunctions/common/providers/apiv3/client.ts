@@ -71,8 +71,17 @@ export class WechatPayKeys {
    * only WeChat Pay and the merchant know; the answer must then verify with one of them.
    */
   async refresh(): Promise<void> {
+    const previous = this.fetchedAt;
     this.fetchedAt = Date.now();
-    const answer = await this.fetchCertificates();
+    let answer: ApiAnswer;
+    try {
+      answer = await this.fetchCertificates();
+    } catch (err) {
+      // WeChat failed to answer (5xx, 429, a cut connection): the next call downloads again, rather
+      // than every answer and notification of this instance going unverified for CERT_REFRESH_MS.
+      this.fetchedAt = previous;
+      throw err;
+    }
     const parsed = JSON.parse(answer.body.toString('utf8')) as {
       data?: Array<{ serial_no?: string; encrypt_certificate?: EncryptedResource }>;
     };

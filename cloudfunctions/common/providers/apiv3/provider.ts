@@ -60,7 +60,10 @@ export function providerFailure(api: string, err: unknown): ServerError {
     return new ServerError('NOT_CONFIGURED', `WeChat Pay refused the merchant configuration: ${said}`);
   }
   const retry = err.status === 429 || err.status >= 500 ? '; try again' : '';
-  return new ServerError('PAY_PROVIDER_ERROR', `${said}${retry}`);
+  const failure = new ServerError('PAY_PROVIDER_ERROR', `${said}${retry}`);
+  // §8.3: 429 FREQUENCY_LIMITED means back off, not ask again at once.
+  if (err.status === 429) failure.rateLimited = true;
+  return failure;
 }
 
 export class ApiV3Provider implements PayProvider {
