@@ -330,12 +330,15 @@ describe.each(PHASES)('killed %s its Nth API call, continued', (phase) => {
       });
       const paidBack = await stored(refunded);
       const trade = await tradeOf(paidBack.outTradeNo);
+      // Once, or twice when the sweep died inside the hook (its run recorded, not finished): at least
+      // once, as merchant hooks are; which call that is depends on the orders the sweep pages through.
+      const refundedRuns = await hookRuns(refunded, 'onRefunded');
       expect({
         where,
         here: paidBack.refunds.map((r) => [r.status, r.hook?.state]),
         there: trade.refunds.map((r) => [r.refundFee, r.status]),
-        runs: await hookRuns(refunded, 'onRefunded'),
-      }).toEqual({ where, here: [['SUCCESS', 'DONE']], there: [[600, 'SUCCESS']], runs: 1 });
+        runs: refundedRuns >= 1 && refundedRuns <= 2,
+      }).toEqual({ where, here: [['SUCCESS', 'DONE']], there: [[600, 'SUCCESS']], runs: true });
       const runs = await hookRuns(hooked, 'onPaid');
       expect({ where, hook: (await stored(hooked)).fulfilment?.state, runs: runs >= 2 && runs <= 3 }).toEqual(
         {
