@@ -17,7 +17,14 @@
  */
 import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
 import { ServerError } from './errors';
-import type { HookState, OrderDoc, PaymentAttempt, Prepay, RefundRecord } from './model';
+import {
+  refundedFee,
+  type HookState,
+  type OrderDoc,
+  type PaymentAttempt,
+  type Prepay,
+  type RefundRecord,
+} from './model';
 import { awaitingShipment, refundedInFull } from './shipping-states';
 import type { Database } from './store';
 
@@ -177,11 +184,10 @@ export function settleRefund(
   if (outcome === 'SUCCESS') {
     const hook: HookState = { state: 'PENDING', runs: 0 };
     Object.assign(data, { [`${path}.hook`]: hook, status: 'REFUND' });
-    const refunded = order.refunds.reduce(
-      (sum, r, i) => sum + (i === index || r.status === 'SUCCESS' ? r.refundFee : 0),
-      0,
-    );
-    if (refunded >= order.totalFee) Object.assign(data, refundedInFull(order));
+    // This refund is not SUCCESS yet (the move starts from PROCESSING or FAILED): count it too.
+    if (refundedFee(order) + order.refunds[index].refundFee >= order.totalFee) {
+      Object.assign(data, refundedInFull(order));
+    }
   }
   return { where: processing(index, order.refunds[index].outRefundNo, from), data };
 }

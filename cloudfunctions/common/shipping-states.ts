@@ -22,7 +22,7 @@ import type {
   ShippingState,
   ShippingView,
 } from '../../typings/paykit/shipping';
-import type { OrderDoc } from './model';
+import { refundedFee, type OrderDoc } from './model';
 import { PAID_STATUSES, type Command, type Move } from './order-states';
 
 export const DELIVERY_METHODS: readonly DeliveryMethod[] = ['express', 'same-city', 'virtual', 'self-pickup'];
@@ -207,11 +207,7 @@ export function refundedInFull(order: OrderDoc): Record<string, unknown> {
  * Undefined when the payment is not refunded in full or the record is no longer open.
  */
 export function shipmentEndedByRefunds(_: Command, order: OrderDoc): Move | undefined {
-  const refunded = (order.refunds ?? []).reduce(
-    (sum, r) => sum + (r.status === 'SUCCESS' ? r.refundFee : 0),
-    0,
-  );
-  const data = refunded >= order.totalFee ? refundedInFull(order) : {};
+  const data = refundedFee(order) >= order.totalFee ? refundedInFull(order) : {};
   if (!Object.keys(data).length) return undefined;
   return { where: order.shipping ? { 'shipping.state': _.in(OPEN) } : { shipping: _.exists(false) }, data };
 }

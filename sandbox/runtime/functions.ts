@@ -122,9 +122,7 @@ export class FunctionRuntime {
       id: this.nextId++,
       entry,
       event,
-      now: this.opts.now(),
-      realNow: Date.now(),
-      frozen: this.opts.frozen?.() ?? false,
+      ...this.clockReading(),
       env: invocationEnv(caller, token),
       context: {
         request_id: requestId,
@@ -233,17 +231,17 @@ export class FunctionRuntime {
    * be told is on its way out; its invocation ends as a lost one.
    */
   clockMoved(): void {
-    const msg: ClockMessage = {
-      type: 'clock',
-      now: this.opts.now(),
-      realNow: Date.now(),
-      frozen: this.opts.frozen?.() ?? false,
-    };
+    const msg: ClockMessage = { type: 'clock', ...this.clockReading() };
     for (const pool of this.pools.values()) {
       for (const instance of pool.instances) {
         if (instance.invocation && !instance.dead) instance.child.send(msg, () => undefined);
       }
     }
+  }
+
+  /** What an instance's Date follows: the sandbox clock with the machine time it was read at. */
+  private clockReading(): Omit<ClockMessage, 'type'> {
+    return { now: this.opts.now(), realNow: Date.now(), frozen: this.opts.frozen?.() ?? false };
   }
 
   /** Process ids of the spare workers that are ready (for tests and the bench). */
