@@ -28,6 +28,13 @@ interface Clause {
 
 const RANGE_SQL: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 
+/**
+ * A longer `$or` is left to mingo: SQLite refuses an expression deeper than 1000 (an OR of n
+ * branches is n deep) and a statement with more than 32766 parameters.
+ */
+const OR_MAX_BRANCHES = 100;
+const OR_MAX_PARAMS = 10_000;
+
 /** The side table of a multikey field's keys (store.ts), or null when it has none to use. */
 export type MultikeyTable = (field: string) => string | null;
 
@@ -65,15 +72,17 @@ class Builder {
       b.conjuncts(branch);
       return b;
     });
-    if (subs.some((b) => !b.clauses.length)) {
+    const params = subs.flatMap((b) => b.params);
+    if (
+      subs.some((b) => !b.clauses.length) ||
+      subs.length > OR_MAX_BRANCHES ||
+      params.length > OR_MAX_PARAMS
+    ) {
       this.residual = true;
       return;
     }
     const clause = subs.map((b) => `(${b.clauses.join(' AND ')})`).join(' OR ');
-    this.add(
-      `(${clause})`,
-      subs.flatMap((b) => b.params),
-    );
+    this.add(`(${clause})`, params);
     if (subs.some((b) => b.residual)) this.residual = true;
   }
 
