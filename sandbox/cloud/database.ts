@@ -272,7 +272,7 @@ export class CloudDatabase {
   /** Seeds documents ({ [collection]: doc[] }, relaxed EJSON). Existing `_id`s are overwritten. */
   importData(data: Record<string, unknown[]>, opts: { replace?: boolean } = {}): void {
     try {
-      importSeed(this.sqlite, this.store, this.clock.now(), data, opts);
+      importSeed(this.store, this.clock.now(), data, opts);
     } finally {
       this.reportWrites();
     }
@@ -291,6 +291,11 @@ export class CloudDatabase {
   find(collection: string, query: Doc, sort: SortSpec, limit: number): Doc[] {
     const coll = checkCollectionName(collection);
     return this.base.find(coll, { query, sort, offset: 0, limit }).map((r) => r.doc);
+  }
+
+  /** How find() would answer `query` (decoded): the pushed-down SQL and SQLite's plan of it. */
+  explain(collection: string, query: Doc, sort: SortSpec): ReturnType<StoreView['explain']> {
+    return this.base.explain(checkCollectionName(collection), query, sort);
   }
 
   /** How many committed documents match `query`. */

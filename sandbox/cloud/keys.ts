@@ -74,6 +74,41 @@ export function keyAtPath(doc: unknown, path: string): SqlKey {
   return Array.isArray(cur) ? COMPLEX : keyOfCanonical(cur);
 }
 
+/**
+ * Multikey keys of a dot path, for fields that hold arrays: the keys of every value the path can
+ * reach, with arrays met on the way or at the end fanned out (nested ones too) and a numeric
+ * segment also taken as a position. That is every value MongoDB or mingo compares with a query's
+ * operand, and a few more (the planner re-checks its candidates with mingo). Missing and null
+ * values have no key; a reached value without an exact scalar key gives COMPLEX, and so does an
+ * array in an array before the path's end (mingo then compares the inner array's values as if the
+ * path ended there: only it can say what such a document matches).
+ */
+export function keysAtPath(doc: unknown, path: string): SqlKey[] {
+  const out = new Map<string, SqlKey>();
+  const add = (key: SqlKey): void => {
+    if (key !== null) out.set(dedupKey(key), key);
+  };
+  const leaf = (v: unknown): void => (Array.isArray(v) ? v.forEach(leaf) : add(keyOfCanonical(v)));
+  const walk = (v: unknown, segs: string[]): void => {
+    if (segs.length === 0) return leaf(v);
+    if (Array.isArray(v)) {
+      v.forEach((item) => (Array.isArray(item) ? add(COMPLEX) : walk(item, segs)));
+      if (/^\d+$/.test(segs[0])) walk(v[Number(segs[0])], segs.slice(1));
+      return;
+    }
+    if (!isPlainObject(v) || Object.keys(v).some((k) => k.startsWith('$'))) return;
+    if (v[segs[0]] !== undefined) walk(v[segs[0]], segs.slice(1));
+  };
+  walk(doc, path.split('.'));
+  return [...out.values()];
+}
+
+/** Tells keys apart by type and value (a Buffer's identity is not its value). */
+function dedupKey(key: NonNullable<SqlKey>): string {
+  if (typeof key === 'string') return `s${key}`;
+  return typeof key === 'number' ? `n${key}` : `b${key.toString('hex')}`;
+}
+
 let lastText = '';
 let lastParsed: unknown = null;
 

@@ -1,10 +1,13 @@
 /**
  * Splits a decoded query into what SQLite can answer exactly and what mingo must finish. Pushed
  * down: equality, $eq, $in and type-bracketed ranges on `_id` and on indexed fields whose key is
- * exact (keys.ts), found among the top-level conditions and top-level `$and`. The order is pushed
- * down when every sort field has an exact key; then skip/limit are too when nothing is left over.
+ * exact (keys.ts), found among the top-level conditions, top-level `$and`, and `$or` when each of
+ * its branches narrows the candidates (as MongoDB serves a `$or` from one index per branch). On a
+ * multikey field (store.ts) the same operators, bar null, select candidates from its side table,
+ * which mingo then checks. The order is pushed down when every sort field has an exact key; then
+ * skip/limit are too when nothing is left over.
  */
-import { keyExpr, scalarKey, type SqlKey, TYPE_BOUNDS } from './keys';
+import { keyExpr, pathLiteral, scalarKey, type SqlKey, TYPE_BOUNDS } from './keys';
 import type { SortSpec } from './sort';
 import { type Doc, idKey, isPlainObject } from './values';
 
@@ -18,19 +21,39 @@ export interface Plan {
   sortInSql: boolean;
 }
 
+interface Clause {
+  clause: string;
+  params: unknown[];
+}
+
 const RANGE_SQL: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
+
+/**
+ * A longer `$or` is left to mingo: SQLite refuses an expression deeper than 1000 (an OR of n
+ * branches is n deep) and a statement with more than 32766 parameters.
+ */
+const OR_MAX_BRANCHES = 100;
+const OR_MAX_PARAMS = 10_000;
+
+/** The side table of a multikey field's keys (store.ts), or null when it has none to use. */
+export type MultikeyTable = (field: string) => string | null;
 
 class Builder {
   clauses: string[] = [];
   params: unknown[] = [];
   residual = false;
 
-  constructor(private exact: (field: string) => boolean) {}
+  constructor(
+    private exact: (field: string) => boolean,
+    private multikey: MultikeyTable,
+  ) {}
 
   conjuncts(query: Doc): void {
     for (const [key, cond] of Object.entries(query)) {
       if (key === '$and' && Array.isArray(cond) && cond.every(isPlainObject)) {
         for (const sub of cond) this.conjuncts(sub as Doc);
+      } else if (key === '$or' && Array.isArray(cond) && cond.length && cond.every(isPlainObject)) {
+        this.or(cond as Doc[]);
       } else if (key.startsWith('$')) {
         this.residual = true;
       } else {
@@ -39,17 +62,53 @@ class Builder {
     }
   }
 
-  private field(field: string, cond: unknown): void {
-    const isId = field === '_id';
-    if (!isId && !this.exact(field)) {
+  /**
+   * A doc matching the `$or` matches a branch, so it meets that branch's clauses: the OR of each
+   * branch's clauses selects every match. A branch without any leaves nothing to narrow.
+   */
+  private or(branches: Doc[]): void {
+    const subs = branches.map((branch) => {
+      const b = new Builder(this.exact, this.multikey);
+      b.conjuncts(branch);
+      return b;
+    });
+    const params = subs.flatMap((b) => b.params);
+    if (
+      subs.some((b) => !b.clauses.length) ||
+      subs.length > OR_MAX_BRANCHES ||
+      params.length > OR_MAX_PARAMS
+    ) {
       this.residual = true;
       return;
     }
-    const expr = isId ? '_id' : keyExpr(field);
+    const clause = subs.map((b) => `(${b.clauses.join(' AND ')})`).join(' OR ');
+    this.add(`(${clause})`, params);
+    if (subs.some((b) => b.residual)) this.residual = true;
+  }
+
+  private field(field: string, cond: unknown): void {
+    const isId = field === '_id';
+    const exact = isId || this.exact(field);
+    const table = exact ? null : this.multikey(field);
+    if (!exact && !table) {
+      this.residual = true;
+      return;
+    }
+    const expr = isId ? '_id' : table ? 'key' : keyExpr(field);
     const ops =
       isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$')) ? cond : { $eq: cond };
     for (const [op, operand] of Object.entries(ops)) {
-      if (!this.op(expr, isId, op, operand)) this.residual = true;
+      // The side table has no row for a missing or null value: a null operand is mingo's alone.
+      const c = this.op(expr, isId, op, operand, !table);
+      if (!c) this.residual = true;
+      else if (!table) this.add(c.clause, c.params);
+      else {
+        // One subquery per operator: in {$gte, $lt} each may be met by a different element, and
+        // keysAtPath reaches a few values mingo does not: candidates only, mingo decides.
+        const where = `field = ${pathLiteral(field)} AND ${c.clause}`;
+        this.add(`rowid IN (SELECT rid FROM ${table} WHERE ${where})`, c.params);
+        this.residual = true;
+      }
     }
   }
 
@@ -60,40 +119,42 @@ class Builder {
     return null;
   }
 
-  /** Adds one operator's clause; false when it cannot be expressed exactly. */
-  private op(expr: string, isId: boolean, op: string, operand: unknown): boolean {
+  /**
+   * One operator's clause, or null when it cannot be expressed exactly (or, without `nullable`,
+   * when it would have to find null or missing values).
+   */
+  private op(expr: string, isId: boolean, op: string, operand: unknown, nullable: boolean): Clause | null {
     if (op === '$eq') {
       const k = this.key(isId, operand);
-      if (!k) return false;
-      this.add(k.key === null ? `${expr} IS NULL` : `${expr} = ?`, k.key === null ? [] : [k.key]);
-      return true;
+      if (!k || (k.key === null && !nullable)) return null;
+      return k.key === null
+        ? { clause: `${expr} IS NULL`, params: [] }
+        : { clause: `${expr} = ?`, params: [k.key] };
     }
     if (op === '$in') {
-      if (!Array.isArray(operand)) return false;
+      if (!Array.isArray(operand)) return null;
       const keys = operand.map((v) => this.key(isId, v));
-      if (keys.some((k) => k === null)) return false;
+      if (keys.some((k) => k === null)) return null;
       const values = keys.filter((k) => k!.key !== null).map((k) => k!.key);
+      if (values.length < keys.length && !nullable) return null;
       const parts = values.length ? [`${expr} IN (${values.map(() => '?').join(', ')})`] : [];
       if (values.length < keys.length) parts.push(`${expr} IS NULL`);
-      this.add(parts.length ? `(${parts.join(' OR ')})` : '0', values);
-      return true;
+      return { clause: parts.length ? `(${parts.join(' OR ')})` : '0', params: values };
     }
     const cmp = RANGE_SQL[op];
-    if (!cmp) return false;
+    if (!cmp) return null;
     const k = this.key(isId, operand);
-    if (!k || k.type === 'null') return false;
+    if (!k || k.type === 'null') return null;
     if (isId) {
       // `_id` keys are strings for string ids; other id types are tagged and not range-comparable.
-      if (typeof operand !== 'string') return false;
-      this.add(`${expr} ${cmp} ?`, [k.key]);
-      return true;
+      if (typeof operand !== 'string') return null;
+      return { clause: `${expr} ${cmp} ?`, params: [k.key] };
     }
     const bounds = TYPE_BOUNDS[k.type as keyof typeof TYPE_BOUNDS];
     const parts = [`${expr} ${cmp} ?`];
     if (bounds.lo !== null) parts.push(`${expr} >= ${bounds.lo}`);
     parts.push(`${expr} < ${bounds.hi}`);
-    this.add(parts.join(' AND '), [k.key]);
-    return true;
+    return { clause: parts.join(' AND '), params: [k.key] };
   }
 
   private add(clause: string, params: unknown[]): void {
@@ -102,8 +163,13 @@ class Builder {
   }
 }
 
-export function planQuery(query: Doc, sort: SortSpec, exact: (field: string) => boolean): Plan {
-  const b = new Builder(exact);
+export function planQuery(
+  query: Doc,
+  sort: SortSpec,
+  exact: (field: string) => boolean,
+  multikey: MultikeyTable = () => null,
+): Plan {
+  const b = new Builder(exact, multikey);
   b.conjuncts(query);
   const sortInSql = sort.every(([f]) => f === '_id' || exact(f));
   let order = 'rowid';

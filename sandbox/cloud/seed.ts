@@ -2,14 +2,12 @@
  * Seed data in and out of the database as plain JSON ({ [collection]: doc[] }, relaxed EJSON:
  * dates as {"$date": …}), so a user can start from a fixture and save a state.
  */
-import type Database from 'better-sqlite3';
 import { checkCollectionName, type DocStore } from './store';
 import { replaceDocument } from './update-ops';
 import { decodeValue, idKey, invalidParam, isPlainObject, newId, toRelaxed } from './values';
 
 /** Writes the documents in one transaction; existing `_id`s are overwritten, `replace` empties first. */
 export function importSeed(
-  sqlite: Database.Database,
   store: DocStore,
   now: number,
   data: Record<string, unknown[]>,
@@ -21,7 +19,7 @@ export function importSeed(
       const coll = checkCollectionName(name);
       if (!Array.isArray(docs)) throw invalidParam(`seed ${coll} must be an array of documents`);
       store.create(coll, now);
-      if (opts.replace) sqlite.prepare(`DELETE FROM "docs/${coll}"`).run();
+      if (opts.replace) store.clear(coll);
       docs.forEach((raw, i) => {
         const doc = decodeValue(raw, `${coll}[${i}]`, now);
         if (!isPlainObject(doc)) throw invalidParam(`${coll}[${i}] must be an object`);

@@ -1,13 +1,16 @@
 /**
  * SQLite storage of the cloud database: one table per collection (`rowid`, `_id`, version `v`,
  * canonical EJSON `doc`), expression indexes over `paykit_key(doc, path)`, and bookkeeping of the
- * fields that ever held a value without an exact scalar key ("tainted", see keys.ts). Every write
- * method runs inside the caller's SQLite transaction; nothing here is asynchronous.
+ * fields that ever held a value without an exact scalar key ("tainted", see keys.ts). A tainted
+ * indexed field is multikey, as MongoDB makes an index on a path through arrays: a side table
+ * (`keys/<collection>`: field, key, rowid) holds one row per key of each document (keysAtPath), so
+ * a query can still find its candidates from an index. Every write method runs inside the caller's
+ * SQLite transaction; nothing here is asynchronous.
  */
 import Database from 'better-sqlite3';
 import { SandboxError } from '../errors';
 import { RollbackJournal } from './journal';
-import { COMPLEX, KEY_FUNCTION, keyAtPath, keyExpr, sqlKeyFunction } from './keys';
+import { COMPLEX, KEY_FUNCTION, keyAtPath, keyExpr, keysAtPath, sqlKeyFunction } from './keys';
 import { decodeValue, type Doc, invalidParam, stringifyEJSON } from './values';
 import { statement } from './statements';
 
@@ -38,6 +41,11 @@ const FIELD_PATH = /^[^.$\s][^\s]*$/;
 
 export function tableName(collection: string): string {
   return `"docs/${collection}"`;
+}
+
+/** The side table of a collection's multikey keys. */
+export function keysTableName(collection: string): string {
+  return `"keys/${collection}"`;
 }
 
 export function checkCollectionName(name: unknown): string {
@@ -83,6 +91,14 @@ export class DocStore {
       field: string;
     }>;
     for (const r of tainted) this.setOf(this.tainted, r.collection).add(r.field);
+    // A database from before multikey keys: fill the side table of the fields tainted back then.
+    const hasKeys = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    this.transaction(() => {
+      for (const collection of this.tainted.keys()) {
+        if (hasKeys.get(`keys/${collection}`)) continue;
+        for (const f of this.multikeyFields(collection)) this.fillKeys(collection, f);
+      }
+    });
   }
 
   /** Runs `fn` in one SQLite transaction (a savepoint when nested) that also rolls back the sets above. */
@@ -125,6 +141,58 @@ export class DocStore {
     return !!this.indexed.get(collection)?.has(field) && !this.tainted.get(collection)?.has(field);
   }
 
+  /** Indexed fields whose keys are kept in the side table (tainted ones). */
+  private multikeyFields(collection: string): string[] {
+    const tainted = this.tainted.get(collection);
+    return [...(this.indexed.get(collection) ?? [])].filter((f) => f !== '_id' && tainted?.has(f));
+  }
+
+  /**
+   * The side table that finds candidates for conditions on `field`, or null: the field is indexed
+   * and multikey, and no document reached a value without a scalar key there (which only mingo can
+   * compare, as for a tainted exact key).
+   */
+  multikeyTable(collection: string, field: string): string | null {
+    if (!this.multikeyFields(collection).includes(field)) return null;
+    const t = keysTableName(collection);
+    const complex = statement(this.sqlite, `SELECT 1 FROM ${t} WHERE field = ? AND key = ? LIMIT 1`).get(
+      field,
+      COMPLEX,
+    );
+    return complex ? null : t;
+  }
+
+  /** (Re)writes the side-table keys of `field` for every document of the collection. */
+  private fillKeys(collection: string, field: string): void {
+    const t = keysTableName(collection);
+    this.sqlite
+      .exec(`CREATE TABLE IF NOT EXISTS ${t} (field TEXT NOT NULL, key NOT NULL, rid INTEGER NOT NULL,
+      PRIMARY KEY (field, key, rid)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS "keys/${collection}/rid" ON ${t} (rid)`);
+    this.sqlite.prepare(`DELETE FROM ${t} WHERE field = ?`).run(field);
+    const insert = this.sqlite.prepare(`INSERT INTO ${t} (field, key, rid) VALUES (?, ?, ?)`);
+    const next = this.sqlite.prepare(
+      `SELECT rowid, doc FROM ${tableName(collection)} WHERE rowid > ? ORDER BY rowid LIMIT 1000`,
+    );
+    // In pages: a collection need not fit in memory (and no write may run while a SELECT iterates).
+    let rows: Array<Pick<RawRow, 'rowid' | 'doc'>>;
+    for (let after = 0; (rows = next.all(after) as typeof rows).length; after = rows[rows.length - 1].rowid) {
+      for (const r of rows)
+        for (const key of keysAtPath(JSON.parse(r.doc), field)) insert.run(field, key, r.rowid);
+    }
+    this.sqlite.exec(`ANALYZE ${t}`);
+  }
+
+  /** Replaces a written document's side-table keys (there are some only once a field is multikey). */
+  private writeKeys(collection: string, rowid: number, doc: unknown): void {
+    const fields = this.multikeyFields(collection);
+    if (!fields.length) return;
+    const t = keysTableName(collection);
+    statement(this.sqlite, `DELETE FROM ${t} WHERE rid = ?`).run(rowid);
+    const insert = statement(this.sqlite, `INSERT INTO ${t} (field, key, rid) VALUES (?, ?, ?)`);
+    for (const f of fields) for (const key of keysAtPath(doc, f)) insert.run(f, key, rowid);
+  }
+
   ensureIndex(spec: IndexSpec, now: number): void {
     checkCollectionName(spec.collection);
     if (!Array.isArray(spec.fields) || spec.fields.length === 0)
@@ -151,11 +219,13 @@ export class DocStore {
       .prepare('INSERT OR REPLACE INTO _cloud_indexes VALUES (?, ?, ?, ?)')
       .run(spec.collection, spec.name, fields, spec.unique ? 1 : 0);
     for (const [f] of spec.fields) {
-      if (f === '_id' || this.exactKey(spec.collection, f)) {
-        this.addIndexed(spec.collection, f);
+      if (f === '_id' || this.indexed.get(spec.collection)?.has(f)) continue;
+      this.addIndexed(spec.collection, f);
+      if (this.tainted.get(spec.collection)?.has(f)) {
+        // Tainted while no index named it: its side-table keys, if any, are stale.
+        this.fillKeys(spec.collection, f);
         continue;
       }
-      this.addIndexed(spec.collection, f);
       const probe = this.sqlite
         .prepare(`SELECT 1 FROM ${tableName(spec.collection)} WHERE ${keyExpr(f)} = ? LIMIT 1`)
         .get(COMPLEX);
@@ -164,13 +234,15 @@ export class DocStore {
     this.sqlite.exec(`ANALYZE ${name}`);
   }
 
+  /** Marks an indexed field multikey: from now on its keys are in the side table. */
   private taint(collection: string, field: string): void {
     this.sqlite.prepare('INSERT OR IGNORE INTO _cloud_tainted VALUES (?, ?)').run(collection, field);
     this.journal.add(this.setOf(this.tainted, collection), field);
+    this.fillKeys(collection, field);
   }
 
-  /** Records taint for the indexed fields of a document about to be written. */
-  private checkTaint(collection: string, text: string): void {
+  /** Keeps the index bookkeeping of a document just written: taint, and its multikey keys. */
+  private indexWritten(collection: string, rowid: number, text: string): void {
     const fields = this.indexed.get(collection);
     if (!fields) return;
     const tainted = this.setOf(this.tainted, collection);
@@ -180,6 +252,7 @@ export class DocStore {
       parsed ??= JSON.parse(text);
       if (keyAtPath(parsed, f) === COMPLEX) this.taint(collection, f);
     }
+    if (tainted.size) this.writeKeys(collection, rowid, parsed ?? JSON.parse(text));
   }
 
   decode(raw: RawRow): Row {
@@ -223,6 +296,13 @@ export class DocStore {
     for (const raw of this.sqlite.prepare(sql).iterate(...params)) yield this.decode(raw as RawRow);
   }
 
+  /** SQLite's EXPLAIN QUERY PLAN of what select() would run, one step a line. */
+  explain(collection: string, where: string, params: unknown[], order: string): string[] {
+    if (!this.has(collection)) return [];
+    const sql = `EXPLAIN QUERY PLAN SELECT rowid, _id, v, doc FROM ${tableName(collection)} WHERE ${where} ORDER BY ${order}`;
+    return (this.sqlite.prepare(sql).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  }
+
   count(collection: string, where: string, params: unknown[]): number {
     if (!this.has(collection)) return 0;
     const r = statement(this.sqlite, `SELECT COUNT(*) AS n FROM ${tableName(collection)} WHERE ${where}`).get(
@@ -234,22 +314,23 @@ export class DocStore {
   insert(collection: string, key: string, doc: Doc, now: number): Row {
     this.create(collection, now);
     const text = stringifyEJSON(doc);
-    this.checkTaint(collection, text);
     this.touched.add(collection);
+    let rowid: number;
     try {
       const info = statement(
         this.sqlite,
         `INSERT INTO ${tableName(collection)} (_id, v, doc) VALUES (?, 1, ?)`,
       ).run(key, text);
-      return { rowid: Number(info.lastInsertRowid), key, v: 1, doc };
+      rowid = Number(info.lastInsertRowid);
     } catch (err) {
       throw duplicateKey(err, collection);
     }
+    this.indexWritten(collection, rowid, text);
+    return { rowid, key, v: 1, doc };
   }
 
   replace(collection: string, row: Row, doc: Doc): Row {
     const text = stringifyEJSON(doc);
-    this.checkTaint(collection, text);
     this.touched.add(collection);
     try {
       statement(this.sqlite, `UPDATE ${tableName(collection)} SET v = v + 1, doc = ? WHERE rowid = ?`).run(
@@ -259,17 +340,28 @@ export class DocStore {
     } catch (err) {
       throw duplicateKey(err, collection);
     }
+    this.indexWritten(collection, row.rowid, text);
     return { ...row, v: row.v + 1, doc };
   }
 
   remove(collection: string, rowid: number): void {
     this.touched.add(collection);
     statement(this.sqlite, `DELETE FROM ${tableName(collection)} WHERE rowid = ?`).run(rowid);
+    if (this.multikeyFields(collection).length)
+      statement(this.sqlite, `DELETE FROM ${keysTableName(collection)} WHERE rid = ?`).run(rowid);
+  }
+
+  /** Removes every document of the collection (a seed import that replaces it). */
+  clear(collection: string): void {
+    this.sqlite.prepare(`DELETE FROM ${tableName(collection)}`).run();
+    if (this.multikeyFields(collection).length)
+      this.sqlite.prepare(`DELETE FROM ${keysTableName(collection)}`).run();
   }
 
   drop(collection: string): void {
     if (!this.has(collection)) return;
     this.sqlite.exec(`DROP TABLE IF EXISTS ${tableName(collection)}`);
+    this.sqlite.exec(`DROP TABLE IF EXISTS ${keysTableName(collection)}`);
     for (const t of [
       '_cloud_collections WHERE name',
       '_cloud_indexes WHERE collection',

@@ -5,7 +5,7 @@
 import type { Query } from 'mingo';
 import { mingo } from './mingo';
 import { SandboxError } from '../errors';
-import { planQuery } from './query-plan';
+import { type Plan, planQuery } from './query-plan';
 import { sortRows, type SortSpec } from './sort';
 import type { DocStore, Row } from './store';
 import type { Doc } from './values';
@@ -56,8 +56,7 @@ export class StoreView implements View {
   }
 
   find(collection: string, spec: FindSpec): Row[] {
-    const exact = (f: string) => this.store.exactKey(collection, f);
-    const plan = planQuery(spec.query, spec.sort, exact);
+    const plan = this.plan(collection, spec.query, spec.sort);
     const q = plan.residual ? compileQuery(spec.query) : null;
     if (plan.sortInSql && !plan.residual) {
       return [...this.store.select(collection, plan.where, plan.params, plan.order, spec.limit, spec.offset)];
@@ -85,13 +84,24 @@ export class StoreView implements View {
   }
 
   count(collection: string, query: Doc): number {
-    const plan = planQuery(query, [], (f) => this.store.exactKey(collection, f));
+    const plan = this.plan(collection, query, []);
     if (!plan.residual) return this.store.count(collection, plan.where, plan.params);
     const q = compileQuery(query);
     let n = 0;
     for (const row of this.store.select(collection, plan.where, plan.params, 'rowid'))
       if (matches(q, row.doc)) n++;
     return n;
+  }
+
+  /** The plan find() runs for `query`, with SQLite's plan of its SELECT (tests, diagnostics). */
+  explain(collection: string, query: Doc, sort: SortSpec): Plan & { steps: string[] } {
+    const plan = this.plan(collection, query, sort);
+    return { ...plan, steps: this.store.explain(collection, plan.where, plan.params, plan.order) };
+  }
+
+  private plan(collection: string, query: Doc, sort: SortSpec): Plan {
+    const exact = (f: string) => this.store.exactKey(collection, f);
+    return planQuery(query, sort, exact, (f) => this.store.multikeyTable(collection, f));
   }
 
   insert(collection: string, key: string, doc: Doc): void {

@@ -15,6 +15,7 @@ import { CloudDatabase, type IndexSpec } from '../../sandbox/cloud/database';
 import { planQuery } from '../../sandbox/cloud/query-plan';
 import type { SortSpec } from '../../sandbox/cloud/sort';
 import { tableName } from '../../sandbox/cloud/store';
+import { parseEJSON } from '../../sandbox/cloud/values';
 import { ROOT } from '../helpers/sandbox';
 
 const ORDERS = 'paykit_orders';
@@ -88,4 +89,120 @@ test.each([
   const plan = planOf(query);
   expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX ix/${ORDERS}/`));
   expect(plan).not.toMatch(/TEMP B-TREE/);
+});
+
+/**
+ * The sweep (timers.ts) pages through each of its order sets every 5 minutes; on a merchant with many
+ * orders a set that no index serves reads every order, every run. Each query as Store.sweepPage sends
+ * it (first page, and after an `_id` cursor) must find its orders from a declared index: an array
+ * path (`refunds.*`, `attempts.*`) from a multikey one, a `$or` from one per branch.
+ */
+describe('the sweep', () => {
+  let sweepDb: CloudDatabase;
+  const T_NOW = new Date(T0 + 700 * 60_000);
+  const PAID = { $in: ['SUCCESS', 'REFUND'] };
+  const OPEN = { $in: ['PENDING', 'RUNNING'] };
+
+  /** A paid order's hook: almost always DONE, as on a shop whose hooks work. */
+  const hook = (open: boolean) => ({ state: open ? 'PENDING' : 'DONE', runs: 1 });
+
+  beforeAll(async () => {
+    sweepDb = new CloudDatabase({ file: ':memory:', clock: new SandboxClock() });
+    sweepDb.ensureIndexes(declared);
+    const statuses = ['NOTPAY', 'SUCCESS', 'CLOSED', 'REFUND', 'SUCCESS', 'SUCCESS'];
+    const data = Array.from({ length: 4000 }, (_x, i) => {
+      const status = statuses[i % statuses.length];
+      const createdAt = T0 + (i % 1500) * 60_000;
+      const paid = status === 'SUCCESS' || status === 'REFUND';
+      const shipped = i % 103 === 0;
+      const attempts = [{ outTradeNo: `T${i}a`, createdAt }];
+      if (i % 7 === 0) attempts.push({ outTradeNo: `T${i}b`, createdAt: createdAt + 60_000 });
+      return enc({
+        _id: `PK${String(i).padStart(22, '0')}`,
+        openid: `o-user-${i % 53}`,
+        status,
+        createdAt: new Date(createdAt),
+        expiresAt: new Date(createdAt + 1_800_000),
+        attempts,
+        refunds:
+          status === 'REFUND'
+            ? [
+                {
+                  outRefundNo: `R${i}`,
+                  refundFee: 100,
+                  status: i % 389 === 3 ? 'PROCESSING' : 'SUCCESS',
+                  createdAt: new Date(createdAt),
+                  hook: hook(i % 401 === 3),
+                },
+              ]
+            : [],
+        ...(paid && {
+          paidAt: new Date(createdAt + 60_000),
+          transactionId: `4200${i}`,
+          delivery: i % 5 ? 'express' : 'virtual',
+          fulfilment: hook(i % 997 === 0),
+          shipping: {
+            state: i % 101 === 0 ? 'AWAITING' : shipped ? 'SHIPPED' : 'SETTLED',
+            count: 1,
+            shipments: [],
+            ...(shipped && { checkAt: new Date(createdAt + 3_600_000) }),
+          },
+        }),
+      });
+    });
+    await sweepDb.handle('database.insertDocument', { collectionName: ORDERS, data });
+  });
+
+  afterAll(() => sweepDb.close());
+
+  const windowMs = T_NOW.getTime() - 120_000;
+  /** A declared index searched in the plan; the side table is searched only for indexed array paths. */
+  const index = (name: string) =>
+    new RegExp(`SEARCH docs/${ORDERS} USING (COVERING )?INDEX ix/${ORDERS}/${name} `);
+  const MULTIKEY = new RegExp(`SEARCH keys/${ORDERS} USING PRIMARY KEY`);
+  test.each([
+    ['expired', { status: 'NOTPAY', $and: [{ expiresAt: { $lte: T_NOW } }] }, [index('status_expiresAt')]],
+    [
+      'unpaidAttempted',
+      {
+        status: 'NOTPAY',
+        $and: [
+          { 'attempts.createdAt': { $gte: windowMs - 600_000 } },
+          { 'attempts.createdAt': { $lt: windowMs } },
+        ],
+      },
+      [index('status_attempts_createdAt'), MULTIKEY],
+    ],
+    ['refundProcessing', { 'refunds.status': 'PROCESSING' }, [MULTIKEY]],
+    [
+      'hooksUnfinished',
+      { $or: [{ 'fulfilment.state': OPEN }, { 'refunds.hook.state': OPEN }] },
+      [/MULTI-INDEX OR/, index('fulfilment_state'), MULTIKEY],
+    ],
+    [
+      'virtualAwaiting',
+      { status: PAID, delivery: 'virtual', 'shipping.state': 'AWAITING' },
+      [index('shipping_state_checkAt')],
+    ],
+    [
+      'shippingDue',
+      {
+        'shipping.state': { $in: ['SHIPPED', 'CONFIRMED'] },
+        $and: [{ 'shipping.checkAt': { $lte: T_NOW } }],
+      },
+      [index('shipping_state_checkAt')],
+    ],
+    ['awaitingShipment', { status: PAID, 'shipping.state': 'AWAITING' }, [index('shipping_state_checkAt')]],
+  ])('%s: declared indexes find the page, not a scan of every order', (_kind, where, uses) => {
+    const after = `PK${String(1000).padStart(22, '0')}`;
+    for (const query of [where, { $and: [where, { _id: { $gt: after } }] }]) {
+      // Decoded as the sandbox decodes a request (a Long operand is a number, as the SDK sent it).
+      const decoded = parseEJSON(enc(query), 'query', 0) as Record<string, unknown>;
+      const steps = sweepDb.explain(ORDERS, decoded, [['_id', 1]]).steps.join('\n');
+      expect(steps).not.toMatch(new RegExp(`^SCAN docs/${ORDERS}\\b`, 'm'));
+      for (const step of uses) expect(steps).toMatch(step);
+      // Each set has orders in the seed, so the plan is one SQLite chose for real data.
+      expect(sweepDb.find(ORDERS, decoded, [['_id', 1]], 100).length).toBeGreaterThan(0);
+    }
+  });
 });
