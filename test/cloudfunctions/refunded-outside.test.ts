@@ -4,8 +4,10 @@
  * payment (the payment notification held at WeChat). Wherever the kit learns the trade's state (the
  * sweep, the buyer's query, closeOrder, a late notification, the platform's refund notification on
  * APIv3) the order becomes REFUND marked refunded outside the kit, without onPaid and without
- * shipping; the sweep stops asking about it; paying, closing and refunding it are refused.
+ * shipping; the sweep stops asking about it; paying, closing and refunding it are refused; the day's
+ * bill reports its refund once, for an admin to look at.
  */
+import type { Discrepancy } from '../../typings/paykit/bill';
 import type { DeliveryView } from '../../typings/sandbox/callbacks';
 import { get, post, query } from '../helpers/control';
 import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
@@ -18,6 +20,7 @@ const ADMIN = 'o-admin-outside';
 
 /** 11:00 Beijing time, after the daily 10:30 reconciliation: every test of the file is on this bill day. */
 const START = Date.UTC(2026, 10, 20, 11 - 8, 0);
+const BILL_DATE = '20261120';
 
 beforeAll(async () => {
   ({ sandbox, kit } = await startKitSandbox(ADMIN, { freeze: false }));
@@ -188,5 +191,42 @@ describe('refunded on the merchant platform before the kit recorded the payment'
     } finally {
       if (PROVIDER === 'apiv3') await post(`${sandbox.url}/sandbox/v3/config`, { refundNotifyUrl: '' });
     }
+  });
+});
+
+describe('the bill', () => {
+  test("reports the day's refund made outside the kit once, for an admin, and its payment as recorded", async () => {
+    const refunded = await refundedBehindTheKit();
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    await expectRefundedOutside(refunded);
+    const billDate = BILL_DATE;
+    // The next Beijing morning at 10:05, before the daily reconciliation at 10:30.
+    await kit.moveClock('set', { at: Date.UTC(2026, 10, 21, 10 - 8, 5) });
+    const ofOrder = (d: Discrepancy[]) => d.filter((x) => x.orderNo === refunded.orderNo);
+    const expected = [
+      {
+        kind: 'REFUNDED_OUTSIDE_KIT',
+        orderNo: refunded.orderNo,
+        outTradeNo: refunded.outTradeNo,
+        outRefundNo: refunded.outRefundNo,
+        wechatFee: 2800,
+        transactionId: expect.stringMatching(/^42000/),
+      },
+    ];
+    const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate });
+    expect(ofOrder(report.discrepancies)).toEqual(expected);
+
+    // The daily run reports it the same way, and nothing is retried: the order is as it was.
+    await kit.moveClock('advance', { ms: 30 * 60_000 });
+    const [day] = await query<{ discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {
+      _id: billDate,
+    });
+    expect(ofOrder(day.discrepancies)).toEqual(expected);
+    await expectRefundedOutside(refunded);
+    // The next day's run is about the next day: the refund is not reported again.
+    await kit.moveClock('advance', { ms: 86_400_000 });
+    const later = await query<{ _id: string; discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {});
+    const reported = later.flatMap((b) => ofOrder(b.discrepancies).map(() => b._id));
+    expect(reported).toEqual([billDate]);
   });
 });
