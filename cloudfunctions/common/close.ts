@@ -18,8 +18,7 @@ export const CLOSE_WINDOW_MS = 5 * 60_000;
 export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): Promise<CloseOrderResult> {
   const order = await ownedOrder(kit, orderNo, openid);
   if (order.status === 'CLOSED') return { order: toView(order) };
-  if (order.status !== 'NOTPAY')
-    throw new ServerError('ORDER_PAID', 'the order is paid and cannot be closed');
+  if (order.status !== 'NOTPAY') throw paidError(order, 'the order is paid and cannot be closed');
   const attempt = currentAttempt(order);
   const closableAt = attempt ? attempt.createdAt + CLOSE_WINDOW_MS : 0;
   if (Date.now() < closableAt) {
@@ -90,8 +89,16 @@ export async function closeUnpaidOrder(kit: Kit, order: OrderDoc): Promise<Order
 }
 
 function refuseIfPaid(order: OrderDoc): OrderDoc {
-  if (isPaid(order.status)) {
-    throw new ServerError('ORDER_PAID', 'the order was paid meanwhile and is recorded as paid');
-  }
+  if (isPaid(order.status)) throw paidError(order, 'the order was paid meanwhile and is recorded as paid');
   return order;
+}
+
+/** ORDER_PAID, saying so when the payment went back on the merchant platform. */
+function paidError(order: OrderDoc, message: string): ServerError {
+  return new ServerError(
+    'ORDER_PAID',
+    order.refundedOutside
+      ? 'the order was paid and then refunded on the WeChat Pay merchant platform; there is nothing to close'
+      : message,
+  );
 }

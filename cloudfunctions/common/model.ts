@@ -79,6 +79,12 @@ export interface OrderDoc {
   delivery?: DeliveryMethod;
   /** The fulfilment dimension beside the pay status, from payment on (shipping-states.ts). */
   shipping?: ShippingRecord;
+  /**
+   * WeChat reported the trade refunded (trade state REFUND) before the kit had recorded its payment:
+   * the merchant refunded it by hand on the merchant platform. The kit holds none of those refunds
+   * and knows none of their amounts; `seenAt` is when it learnt of them.
+   */
+  refundedOutside?: { seenAt: Date };
 }
 
 /** A product as stored in `paykit_products`, untrusted: the merchant edits it by hand. */
@@ -214,6 +220,7 @@ export function toView(order: OrderDoc): OrderView {
     })),
     delivery: order.delivery ?? 'express',
     ...(order.shipping ? { shipping: shippingView(order) } : {}),
+    ...(order.refundedOutside ? { refundedOutside: true as const } : {}),
   };
 }
 
@@ -222,8 +229,12 @@ export function refundedFee(order: OrderDoc): number {
   return (order.refunds ?? []).filter((r) => r.status === 'SUCCESS').reduce((sum, r) => sum + r.refundFee, 0);
 }
 
-/** What can still be refunded: the paid amount less every refund not known to have failed. */
+/**
+ * What can still be refunded: the paid amount less every refund not known to have failed; nothing
+ * when the order was refunded outside the kit (what is left of it at WeChat is not known here).
+ */
 export function refundableFee(order: OrderDoc): number {
+  if (order.refundedOutside) return 0;
   const held = (order.refunds ?? [])
     .filter((r) => r.status !== 'FAILED')
     .reduce((sum, r) => sum + r.refundFee, 0);

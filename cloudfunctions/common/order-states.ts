@@ -5,7 +5,8 @@
  *
  *   order      NOTPAY ──pay──▶ SUCCESS ──settleRefund(SUCCESS)──▶ REFUND
  *                │  └─ addAttempt, setPrepay (stays NOTPAY)              (more refunds stay REFUND)
- *                └──close──▶ CLOSED
+ *                ├──close──▶ CLOSED
+ *                └──payRefundedOutside──▶ REFUND (refunded on the merchant platform; no hooks, no shipping)
  *   refund     (reserveRefund) PROCESSING ──settleRefund──▶ SUCCESS | FAILED | CHANGE
  *                              PROCESSING ──refuseRefund──▶ FAILED   (WeChat refused the request)
  *   hook       PENDING ──claimHook──▶ RUNNING ──finishHook──▶ DONE
@@ -45,6 +46,8 @@ export const PAID_STATUSES: OrderStatus[] = ['SUCCESS', 'REFUND'];
 
 /** Throws the error a payment attempt on this order deserves, if any. */
 export function assertPayable(order: OrderDoc, now: number): void {
+  if (order.refundedOutside)
+    throw new ServerError('ORDER_PAID', 'the order was paid, then refunded on the merchant platform');
   if (isPaid(order.status)) throw new ServerError('ORDER_PAID', 'the order is already paid');
   if (order.status === 'CLOSED') throw new ServerError('ORDER_CLOSED', 'the order is closed');
   if (order.status !== 'NOTPAY')
@@ -89,6 +92,30 @@ export function pay(_: Command, paid: { outTradeNo: string; transactionId: strin
   return {
     where: { status: 'NOTPAY' },
     data: { status: 'SUCCESS', ...paid, fulfilment, shipping: awaitingShipment(), version: _.inc(1) },
+  };
+}
+
+/**
+ * NOTPAY → REFUND, for a payment WeChat reports already refunded (trade state REFUND) before the kit
+ * recorded it: the merchant refunded it by hand on the merchant platform. The payment facts are
+ * recorded with the marker `refundedOutside`; onPaid is not queued (the money went back, nothing is
+ * to be delivered) and the shipping record starts ended (no to-ship row, no upload).
+ */
+export function payRefundedOutside(
+  _: Command,
+  order: OrderDoc,
+  paid: { outTradeNo: string; transactionId: string; paidAt: Date },
+  seenAt: Date,
+): Move {
+  return {
+    where: { status: 'NOTPAY' },
+    data: {
+      status: 'REFUND',
+      ...paid,
+      refundedOutside: { seenAt },
+      ...refundedInFull(order),
+      version: _.inc(1),
+    },
   };
 }
 

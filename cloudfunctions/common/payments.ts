@@ -8,32 +8,30 @@ import type { Kit } from './context';
 import { fulfil, type HookOutcome } from './fulfil';
 import { orderNoOf } from './ids';
 import type { OrderDoc } from './model';
-import { isPaid, pay } from './order-states';
+import { isPaid, pay, payRefundedOutside } from './order-states';
 import type { TradeStatus } from './provider';
 import { shipVirtualGoods } from './shipping';
 import { awaitingShipment } from './shipping-states';
 
 /**
  * Applies what the provider says about one attempt to the order. Returns the order as it stands
- * afterwards. A payment whose amount or merchant does not match is not recorded.
+ * afterwards. A payment whose amount or merchant does not match is not recorded. A trade WeChat
+ * already has as refunded (REFUND) was paid and then refunded outside the kit: it is recorded as
+ * such (payRefundedOutside), without onPaid or shipping.
  */
 export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
-  if (status.state !== 'SUCCESS' || !paymentMatches(kit, order, status)) return order;
+  if (!wasPaid(status) || !paymentMatches(kit, order, status)) return order;
   if (!order.attempts.some((a) => a.outTradeNo === status.outTradeNo)) return order;
   if (order.status !== 'NOTPAY') return order;
   const paidAt = new Date(status.paidAt && Number.isFinite(status.paidAt) ? status.paidAt : Date.now());
-  const transactionId = status.transactionId ?? '';
-  const changed = await kit.store.apply(
-    order._id,
-    pay(kit.store.command, { outTradeNo: status.outTradeNo, transactionId, paidAt }),
-  );
+  const paid = { outTradeNo: status.outTradeNo, transactionId: status.transactionId ?? '', paidAt };
+  if (status.state === 'REFUND') return recordRefundedOutside(kit, order, paid);
+  const changed = await kit.store.apply(order._id, pay(kit.store.command, paid));
   if (!changed) return (await kit.store.order(order._id)) ?? order;
   const after: OrderDoc = {
     ...order,
     status: 'SUCCESS',
-    outTradeNo: status.outTradeNo,
-    transactionId,
-    paidAt,
+    ...paid,
     fulfilment: { state: 'PENDING', runs: 0 },
     shipping: awaitingShipment(),
     version: order.version + 1,
@@ -41,6 +39,26 @@ export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeS
   // Whoever recorded the payment delivers the goods; a failure is retried by callbacks and the timer.
   const outcome = await fulfil(kit, after);
   return { ...after, fulfilment: { state: outcome === 'DONE' ? 'DONE' : 'PENDING', runs: 1 } };
+}
+
+/** WeChat took the money for the trade: it is paid, or paid and since refunded (in part or whole). */
+function wasPaid(status: TradeStatus): boolean {
+  return status.state === 'SUCCESS' || status.state === 'REFUND';
+}
+
+/**
+ * Records a payment the merchant refunded on the merchant platform before the kit knew of it. No
+ * onPaid: the money went back and the merchant acted by hand, so there is nothing to deliver; no
+ * onRefunded either: the kit made no refund and knows no amount to report (the bill shows them).
+ */
+async function recordRefundedOutside(
+  kit: Kit,
+  order: OrderDoc,
+  paid: { outTradeNo: string; transactionId: string; paidAt: Date },
+): Promise<OrderDoc> {
+  await kit.store.apply(order._id, payRefundedOutside(kit.store.command, order, paid, new Date()));
+  // Moved by this call or a concurrent one (or paid meanwhile, a race WeChat's states exclude).
+  return (await kit.store.order(order._id)) ?? order;
 }
 
 /** WeChat's trade carries this order's amount and merchant (a forged or mixed-up one does not). */
@@ -51,7 +69,9 @@ function paymentMatches(kit: Kit, order: OrderDoc, status: TradeStatus): boolean
   );
 }
 
-export type Verdict = 'PAID' | 'ALREADY_PAID' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';
+/** REFUNDED_OUTSIDE: paid, and refunded on the merchant platform before the kit recorded it. */
+export type Verdict =
+  'PAID' | 'ALREADY_PAID' | 'REFUNDED_OUTSIDE' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';
 
 /**
  * payCallback: trusts nothing in the event but the outTradeNo it names, and asks the provider.
@@ -71,18 +91,20 @@ export async function handlePaymentNotification(
   }
   let verdict: Verdict;
   let hook: HookOutcome = 'DONE';
-  if (isPaid(order.status)) {
+  if (order.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
+  else if (isPaid(order.status)) {
     verdict = 'ALREADY_PAID';
     // A delivery after a failed or interrupted hook retries it.
     hook = await fulfil(kit, order);
     await shipVirtualGoods(kit, order);
   } else {
     const status = await kit.provider.queryTrade(outTradeNo);
-    if (status.state !== 'SUCCESS') verdict = 'NOT_PAID';
+    if (!wasPaid(status)) verdict = 'NOT_PAID';
     else if (!paymentMatches(kit, order, status)) verdict = 'MISMATCH';
     else {
       const after = await applyTradeStatus(kit, order, status);
-      verdict = after.status === 'SUCCESS' ? 'PAID' : 'NOT_PAID';
+      if (after.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
+      else verdict = after.status === 'SUCCESS' ? 'PAID' : 'NOT_PAID';
       hook = verdict !== 'PAID' || after.fulfilment?.state === 'DONE' ? 'DONE' : 'FAILED';
       // After onPaid: virtual goods ship themselves (WeChat often does not know the payment yet;
       // the sweep tries again then).

@@ -11,6 +11,7 @@ import { invalid } from './errors';
 import type { OrderDoc } from './model';
 import { settleRefundHooks } from './fulfil';
 import { orderNoOf } from './ids';
+import { isPaid } from './order-states';
 import { applyTradeStatus } from './payments';
 import { recordRefundOutcome, syncRefund } from './refunds';
 
@@ -72,6 +73,7 @@ function local(order: OrderDoc): LocalOrder {
     ...(order.transactionId ? { transactionId: order.transactionId } : {}),
     ...(order.paidAt ? { paidAt: order.paidAt } : {}),
     refunds: (order.refunds ?? []).map((r) => ({ outRefundNo: r.outRefundNo, status: r.status })),
+    ...(order.refundedOutside ? { refundedOutside: true } : {}),
   };
 }
 
@@ -112,8 +114,13 @@ export async function reconcileDay(kit: Kit, billDate: string, repair: boolean):
       ...(r.orderNo ? { orderNo: r.orderNo } : {}),
     }));
     if (repair) {
+      // Payments first: a payment the kit missed may turn out refunded on the merchant platform,
+      // which tells what its refunds in the bill are.
+      await repairMissing(kit, rec.discrepancies);
       for (const [i, r] of rec.refundDiscrepancies.entries()) {
-        if (await repairRefund(kit, r)) refunds[i].repaired = true;
+        const outcome = await repairRefund(kit, r);
+        if (outcome === 'REPAIRED') refunds[i].repaired = true;
+        if (outcome === 'OUTSIDE') refunds[i].kind = 'REFUNDED_OUTSIDE_KIT';
       }
     }
     report = {
@@ -148,7 +155,6 @@ export async function reconcileDay(kit: Kit, billDate: string, repair: boolean):
       reconciledAt: Date.now(),
     };
   }
-  if (repair) await repairMissing(kit, report.discrepancies);
   await kit.store.saveBill(report);
   return report;
 }
@@ -156,32 +162,38 @@ export async function reconcileDay(kit: Kit, billDate: string, repair: boolean):
 /**
  * Settles a refund the bill shows paid out while the kit still has it PROCESSING: WeChat's query
  * decides, and where its answer is inconclusive (reference pitfall 12) the bill line, which is
- * WeChat's own record fetched by the kit, does. A refund recorded otherwise is left as it is.
+ * WeChat's own record fetched by the kit, does. A refund recorded otherwise is left as it is. A
+ * refund of an order refunded on the merchant platform (recorded so by repairMissing just before,
+ * say) is the merchant's own: OUTSIDE, for an admin to look at.
  */
-async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<boolean> {
+async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<'REPAIRED' | 'OUTSIDE' | 'LEFT'> {
   const order = r.orderNo ? await kit.store.order(r.orderNo) : undefined;
+  if (order?.refundedOutside) return 'OUTSIDE';
   const index = order ? order.refunds.findIndex((x) => x.outRefundNo === r.outRefundNo) : -1;
-  if (!order || index < 0) return false;
+  if (!order || index < 0) return 'LEFT';
   const record = order.refunds[index];
   // A refund recorded as refused can be one WeChat carried out after all (two requests with its
   // number): the bill, WeChat's record, says so when its notifications were lost too.
   const open = record.status === 'PROCESSING' || record.status === 'FAILED';
-  if (!open || record.refundFee !== r.wechatFee) return false;
+  if (!open || record.refundFee !== r.wechatFee) return 'LEFT';
   const settled =
     (await syncRefund(kit, order, index)) ||
     (r.wechatStatus === 'SUCCESS' && (await recordRefundOutcome(kit, order, index, 'SUCCESS')));
   const latest = await kit.store.order(order._id);
   if (latest) await settleRefundHooks(kit, latest);
-  return settled && latest?.refunds[index].status === 'SUCCESS';
+  return settled && latest?.refunds[index].status === 'SUCCESS' ? 'REPAIRED' : 'LEFT';
 }
 
-/** Records payments WeChat has and the kit missed, each confirmed with WeChat first. */
+/**
+ * Records payments WeChat has and the kit missed, each confirmed with WeChat first: as paid, or as
+ * refunded on the merchant platform when WeChat has the trade refunded already.
+ */
 async function repairMissing(kit: Kit, discrepancies: Discrepancy[]): Promise<void> {
   for (const d of discrepancies) {
     if (d.kind !== 'PAID_AT_WECHAT_NOT_HERE' || !d.orderNo) continue;
     const order = await kit.store.order(d.orderNo);
     if (!order || order.status !== 'NOTPAY') continue;
     const after = await applyTradeStatus(kit, order, await kit.provider.queryTrade(d.outTradeNo));
-    if (after.status === 'SUCCESS' && after.outTradeNo === d.outTradeNo) d.repaired = true;
+    if (isPaid(after.status) && after.outTradeNo === d.outTradeNo) d.repaired = true;
   }
 }

@@ -21,6 +21,7 @@ import {
   settleRefund,
   type RefundOutcome,
 } from './order-states';
+import { applyTradeStatus } from './payments';
 import type { RefundState, RefundStatus } from './provider';
 import { shipmentEndedByRefunds } from './shipping-states';
 import type { RefundInput } from './requests';
@@ -104,6 +105,13 @@ async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): P
 function assertRefundable(order: OrderDoc, refundFee: number): void {
   if (!isPaid(order.status))
     throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
+  if (order.refundedOutside) {
+    // The kit never held this payment: what is left of it is for the merchant platform to refund.
+    throw new ServerError(
+      'ORDER_STATE_CONFLICT',
+      'the order was refunded on the WeChat Pay merchant platform before the kit recorded its payment; refund the rest there',
+    );
+  }
   const refundable = refundableFee(order);
   if (refundFee > refundable) {
     throw invalid(`refundFee must be a whole number of fen from 1 to ${refundable} (what is left to refund)`);
@@ -179,8 +187,14 @@ export async function handleRefundNotification(
   const index = (order.refunds ?? []).findIndex((r) => r.outRefundNo === outRefundNo);
   let verdict: RefundVerdict;
   let hook: HookOutcome = 'DONE';
-  if (index < 0) verdict = 'UNKNOWN_REFUND';
-  else {
+  if (index < 0) {
+    verdict = 'UNKNOWN_REFUND';
+    // A refund of a payment the kit has not recorded (its notification lost) was made on the
+    // merchant platform: WeChat's trade state tells the kit of both.
+    if (order.status === 'NOTPAY') {
+      await applyTradeStatus(kit, order, await kit.provider.queryTrade(outTradeNo));
+    }
+  } else {
     const { status } = order.refunds[index];
     // A refund recorded as refused is asked about too: a concurrent request with its number may
     // have been carried out, and then the money is gone whatever the kit recorded. An answer that

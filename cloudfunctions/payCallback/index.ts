@@ -13,6 +13,8 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
     const { verdict, hook } = await handlePaymentNotification(loadKit(), e);
+    // Refunded on the merchant platform and recorded as such: nothing is left to do for it.
+    if (verdict === 'REFUNDED_OUTSIDE') return { errcode: 0, errmsg: '' };
     if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
     // The payment is recorded; an onPaid hook that failed, or is still running elsewhere, is not

@@ -217,6 +217,7 @@ export const discrepancyText: Record<DiscrepancyKind, string> = {
   PAID_HERE_NOT_AT_WECHAT: '本地已支付，微信账单中没有',
   UNKNOWN_TRADE: '未知交易',
   REFUND_NOT_HERE: '微信已退款，本地未记录',
+  REFUNDED_OUTSIDE_KIT: '商户平台退款，需人工核对',
 };
 
 /** The sandbox pay sheet shown in local mode instead of WeChat's. */

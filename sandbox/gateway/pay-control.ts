@@ -1,11 +1,12 @@
 /**
- * Pay controls, Stripe-test-mode style: act as the payer, read trades, notifications and every
+ * Pay controls, Stripe-test-mode style: act as the payer or as the merchant on the merchant platform
+ * (a refund made there, not through the API), read trades, notifications and every
  * callback delivery, inject API and callback faults, hold and release (reorder) callbacks, and
  * read or change the emulator's settings. Bad input is a 400 naming the valid values.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import { SandboxError } from '../errors';
-import { badRequest, oneOf, readJson, requireString, sendJson, wholeNumber } from '../http';
+import { badRequest, oneOf, optionalString, readJson, requireString, sendJson, wholeNumber } from '../http';
 import type { Sandbox } from '../server';
 import { CALLBACK_FAULT_MODES, CALLBACK_KINDS } from '../pay/callback-faults';
 import { configPatchProblem, type PayConfig } from '../pay/config';
@@ -19,8 +20,10 @@ const RELEASE_ORDERS = ['fifo', 'reverse'] as const;
 /** The longest `GET notifications?waitMs=` wait. */
 const MAX_WAIT_MS = 30_000;
 const ROUTES =
-  'GET trades|notifications|deliveries|faults|config, POST act|faults|callbacks|callbacks/release|' +
+  'GET trades|notifications|deliveries|faults|config, POST act|refunds|faults|callbacks|callbacks/release|' +
   'callbacks/resend|settle|config, DELETE faults';
+/** A merchant-platform refund's reason: at most 80 bytes, as the API's refund_desc. */
+const REASON_MAX_BYTES = 80;
 
 export async function handlePayControl(
   sandbox: Sandbox,
@@ -81,6 +84,24 @@ export async function handlePayControl(
           action: oneOf('action', body.action, PAYER_ACTIONS, 'pay')!,
         }),
       );
+    }
+    case 'POST refunds': {
+      // The merchant refunds a trade by hand on the merchant platform, not through the API.
+      const body = await readJson(req);
+      const subMchId = optionalString(body, 'subMchId');
+      if (subMchId !== undefined && !/^\d{1,32}$/.test(subMchId))
+        throw badRequest('subMchId must be a merchant number (digits)');
+      const reason = optionalString(body, 'reason');
+      if (reason !== undefined && Buffer.byteLength(reason) > REASON_MAX_BYTES)
+        throw badRequest(`reason must be at most ${REASON_MAX_BYTES} bytes`);
+      return sendJson(res, 200, {
+        refund: pay.merchantRefund({
+          outTradeNo: requireString(body, 'outTradeNo'),
+          subMchId,
+          refundFee: wholeNumber('refundFee', body.refundFee, 1),
+          reason,
+        }),
+      });
     }
     case 'GET faults':
       return sendJson(res, 200, pay.faults());

@@ -12,6 +12,8 @@ export const APIV3_ENV = '@apiv3';
 export interface V3Events {
   payment(trade: TradeRow): Record<string, unknown>;
   refund(trade: TradeRow, refund: RefundRow): Record<string, unknown>;
+  /** The refund notification URL configured in the merchant platform (§3.1); empty when none is. */
+  platformRefundUrl(): string;
   /** The most retries after a notification's first delivery. */
   retries(): number;
   /**

@@ -49,7 +49,7 @@ function refundAnswer(ctx: PayContext, trade: TradeRow, refund: RefundRow): Fiel
 
 /** Reads and checks a refund request; returns the refund to create, or throws the answer. */
 export function refund(ctx: PayContext, req: Request): { answer: Fields; created?: RefundRow } {
-  const { config, records, clock } = ctx;
+  const { config } = ctx;
   const subMchId = readSubMchId(req, config);
   if (!config.refundAuthorized) throw returnFail('特约子商户商户号未授权服务商的产品权限', REFUND_LISTS);
   readNonce(req, config.requireNonceStr);
@@ -66,9 +66,44 @@ export function refund(ctx: PayContext, req: Request): { answer: Fields; created
   const envId = readString(req, 'env_id', { maxBytes: 64 }) ?? null;
   const functionName = readString(req, 'function_name', { maxBytes: 128 }) ?? null;
   const trade = findTrade(ctx, req, subMchId);
-  const party: Party = trade ? partyOf(trade) : { subMchId };
-  if (!trade) throw refundFail(ctx, party, 'ORDERNOTEXIST', '订单不存在');
+  if (!trade) throw refundFail(ctx, { subMchId }, 'ORDERNOTEXIST', '订单不存在');
+  return openRefund(ctx, trade, {
+    outRefundNo,
+    totalFee,
+    refundFee,
+    refundDesc,
+    account,
+    envId,
+    functionName,
+  });
+}
 
+/** A refund of `trade` as asked, whoever asks (the API, or the merchant on the merchant platform). */
+export interface RefundAsk {
+  outRefundNo: string;
+  totalFee: number;
+  refundFee: number;
+  refundDesc: string | null;
+  account: string;
+  /** Where its notification goes, if anywhere. */
+  envId: string | null;
+  functionName: string | null;
+}
+
+/**
+ * The refund rules (reference §6): the same number is the same refund, the trade paid, its total
+ * as paid, within the refund window, no more than is left, at most so many, a minute apart.
+ * Returns the answer and the refund created, or throws the refusal.
+ */
+export function openRefund(
+  ctx: PayContext,
+  trade: TradeRow,
+  ask: RefundAsk,
+): { answer: Fields; created?: RefundRow } {
+  const { config, records, clock } = ctx;
+  const { outRefundNo, totalFee, refundFee } = ask;
+  const subMchId = trade.sub_mch_id;
+  const party = partyOf(trade);
   const existing = records.refund(subMchId, outRefundNo);
   if (existing) {
     const same =
@@ -102,14 +137,14 @@ export function refund(ctx: PayContext, req: Request): { answer: Fields; created
     transaction_id: trade.transaction_id ?? '',
     total_fee: totalFee,
     refund_fee: refundFee,
-    refund_desc: refundDesc,
-    refund_account: account,
+    refund_desc: ask.refundDesc,
+    refund_account: ask.account,
     status: 'PROCESSING',
     created_at: now,
     settle_at: now + config.refundProcessingMs,
     success_at: null,
-    env_id: envId,
-    function_name: functionName,
+    env_id: ask.envId,
+    function_name: ask.functionName,
   };
   records.transaction(() => {
     records.insertRefund(row);

@@ -12,7 +12,7 @@ import { PayApiFailure, bizFail, type Fields } from './answers';
 import { billText, downloadBill } from './bill';
 import type { CallbackFault, CallbackFaultMode } from './callback-faults';
 import { resolveConfig, type PayConfig } from './config';
-import type { PayCaller, PayContext, V3Events } from './context';
+import { APIV3_ENV, type PayCaller, type PayContext, type V3Events } from './context';
 import {
   ApiFaults,
   canonicalFault,
@@ -23,12 +23,13 @@ import {
   TCB_ERRORS,
   type ApiFault,
 } from './faults';
+import { refundId } from './ids';
 import { TradeLifecycle } from './lifecycle';
 import { Notifier, type DeliveryView, type NotificationStatus, type NotificationView } from './notify';
 import { closeOrder, queryOrder, unifiedOrder } from './orders';
 import { act, type PayerAction } from './payer';
 import { PayRecords, type TradeFilter } from './records';
-import { queryRefund, refund } from './refunds';
+import { openRefund, queryRefund, refund } from './refunds';
 import { createPaySchema } from './schema';
 import { PlatformRefusal } from './validate';
 import { tradeView, type TradeView } from './views';
@@ -193,6 +194,62 @@ export class PayService {
   /** Sends one notification again now (like the merchant platform's re-send). */
   resendCallback(notificationId: number): boolean {
     return this.ctx.notifier.resend(notificationId);
+  }
+
+  /**
+   * A refund the merchant makes by hand on the merchant platform, not through the API: the API's
+   * refund rules and lifecycle (PROCESSING, then settled on the clock), a refund number WeChat makes
+   * up, and a notification only where one is configured: an APIv3 merchant's platform refund URL
+   * (wechatpay-apiv3-reference §3.1). A cloudPay refund is told to the function its request named,
+   * and this one had no request. `refundFee` defaults to what is left of the payment.
+   */
+  merchantRefund(input: { outTradeNo: string; subMchId?: string; refundFee?: number; reason?: string }): {
+    outRefundNo: string;
+    refundId: string;
+    refundFee: number;
+    status: string;
+  } {
+    const trades = this.ctx.records.trades({ outTradeNo: input.outTradeNo, subMchId: input.subMchId });
+    if (!trades.length) throw new SandboxError('NOT_FOUND', `no trade ${input.outTradeNo}`, 404);
+    if (trades.length > 1) {
+      throw new SandboxError(
+        'INVALID_PARAM',
+        `trade ${input.outTradeNo} is several merchants': give subMchId`,
+        400,
+      );
+    }
+    const [trade] = trades;
+    const now = this.ctx.clock.now();
+    const v3Url = trade.env_id === APIV3_ENV ? this.ctx.v3Events?.platformRefundUrl() : undefined;
+    try {
+      const { created } = openRefund(this.ctx, trade, {
+        outRefundNo: refundId(now),
+        totalFee: trade.total_fee,
+        refundFee: input.refundFee ?? trade.total_fee - trade.refunded_fee,
+        refundDesc: input.reason ?? null,
+        account: 'REFUND_SOURCE_UNSETTLED_FUNDS',
+        envId: v3Url ? APIV3_ENV : null,
+        functionName: v3Url || null,
+      });
+      if (!created) throw new SandboxError('INTERNAL', 'the refund was not created', 500);
+      this.lifecycle.armRefund(created);
+      return {
+        outRefundNo: created.out_refund_no,
+        refundId: created.refund_id,
+        refundFee: created.refund_fee,
+        status: created.status,
+      };
+    } catch (err) {
+      // WeChat's refusal (not paid, nothing left, too soon, …), as the merchant platform shows it.
+      if (err instanceof PayApiFailure) {
+        throw new SandboxError(
+          'REFUND_REFUSED',
+          String(err.fields.err_code_des ?? err.fields.return_msg),
+          409,
+        );
+      }
+      throw err;
+    }
   }
 
   trades(filter?: TradeFilter): TradeView[] {

@@ -197,8 +197,42 @@ describe('reconcileBill', () => {
       PAID_HERE_NOT_AT_WECHAT: 1,
       UNKNOWN_TRADE: 2,
       REFUND_NOT_HERE: 1,
+      REFUNDED_OUTSIDE_KIT: 0,
     });
     expect(result.discrepanciesDropped).toBe(0);
+  });
+
+  it('reports the refund of an order refunded on the merchant platform for an admin, not for repair', async () => {
+    // 9 was refunded on the merchant platform before the kit recorded its payment; 10 is not marked.
+    const outside: LocalOrder[] = [
+      { ...paid(9, 900, 1, 'REFUND'), refunds: [], refundedOutside: true },
+      { ...paid(10, 1000, 1, 'REFUND'), refunds: [] },
+    ];
+    const { sources } = kitDb(outside, { [no(9)]: [1], [no(10)]: [1] });
+    const result = await reconcileBill(
+      billBatches(
+        gzipSync(
+          billOf([
+            { outTradeNo: attempt(9), total: 900 },
+            { outTradeNo: attempt(9), refund: 900 },
+            { outTradeNo: attempt(10), total: 1000 },
+            { outTradeNo: attempt(10), refund: 1000 },
+          ]),
+        ),
+      ),
+      { ...sources, billDate: '20240315' },
+    );
+    expect(result.discrepancies).toEqual([
+      {
+        kind: 'REFUNDED_OUTSIDE_KIT',
+        outTradeNo: attempt(9),
+        orderNo: no(9),
+        outRefundNo: 'R1',
+        wechatFee: 900,
+        transactionId: '4200000000202403150000000001',
+      },
+    ]);
+    expect(result.refundDiscrepancies.map((d) => [d.kind, d.orderNo])).toEqual([['REFUND_NOT_HERE', no(10)]]);
   });
 
   it('finds nothing on a day where both sides agree, and reports a summary mismatch', async () => {

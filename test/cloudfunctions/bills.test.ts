@@ -204,3 +204,49 @@ test('a day with every kind of discrepancy is reconciled, and the timer repairs 
   const quiet = await kit.ok(ADMIN, 'downloadBill', { billDate: '20261118' });
   expect(quiet.report).toEqual(expect.objectContaining({ billExists: false, discrepancies: [] }));
 }, 60_000);
+
+test('a missed payment the merchant refunded on the merchant platform: the daily run records it as refunded outside the kit and reports its refund for an admin', async () => {
+  // The next day (11-21): paid, its notification held at WeChat, refunded in full on the platform.
+  const placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'cake', quantity: 1 }] });
+  await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+  await kit.pay(ALICE, placed.payment);
+  await kit.settle();
+  const outTradeNo = String((await kit.order(placed.orderNo))!.outTradeNo);
+  const { refund } = await post<{ refund: { outRefundNo: string } }>(`${sandbox.url}/sandbox/pay/refunds`, {
+    outTradeNo,
+  });
+  await kit.settle();
+
+  // The morning after, before the daily run: the bill has the payment and the refund, the kit neither.
+  await kit.moveClock('set', { at: Date.UTC(2026, 10, 22, 10 - 8, 5) });
+  expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+  const ofOrder = (d: Discrepancy[]) =>
+    d.filter((x) => x.orderNo === placed.orderNo).map((x) => [x.kind, x.repaired ?? false]);
+  const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate: '20261121' });
+  expect(ofOrder(report.discrepancies)).toEqual([
+    ['PAID_AT_WECHAT_NOT_HERE', false],
+    ['REFUND_NOT_HERE', false],
+  ]);
+
+  // At 10:30 the daily run asks WeChat: paid, and refunded already. Recorded so, without onPaid; its
+  // refund is the merchant's, reported for an admin, not repaired.
+  await kit.moveClock('advance', { ms: 30 * 60_000 });
+  expect(await kit.order(placed.orderNo)).toEqual(
+    expect.objectContaining({
+      status: 'REFUND',
+      refundedOutside: { seenAt: expect.anything() },
+      refunds: [],
+    }),
+  );
+  expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo })).toEqual([]);
+  const [day] = await query<{ discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {
+    _id: '20261121',
+  });
+  expect(ofOrder(day.discrepancies)).toEqual([
+    ['PAID_AT_WECHAT_NOT_HERE', true],
+    ['REFUNDED_OUTSIDE_KIT', false],
+  ]);
+  expect(day.discrepancies.find((d) => d.kind === 'REFUNDED_OUTSIDE_KIT')).toEqual(
+    expect.objectContaining({ outTradeNo, outRefundNo: refund.outRefundNo, wechatFee: 3200 }),
+  );
+}, 60_000);

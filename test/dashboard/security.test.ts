@@ -70,6 +70,7 @@ describe('the dashboard on a loopback sandbox (npm start)', () => {
         { name: 'unifiedOrder', openid: 'o', data: { items: [{ sku: 'coffee-latte', quantity: 1 }] } },
       ],
       ['/sandbox/pay/callbacks/resend', { id: 1 }],
+      ['/sandbox/pay/refunds', { outTradeNo: 'PK2026112011300000000001A01' }],
     ];
     for (const [route, body] of actions) {
       const answer = await raw(base, 'POST', route, { ...JSON_TYPE, origin: EVIL }, JSON.stringify(body));

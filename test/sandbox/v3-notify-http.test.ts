@@ -6,7 +6,7 @@
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { eventually, get, post } from '../helpers/control';
+import { eventually, get, post, send, type SandboxErrorAnswer } from '../helpers/control';
 import { startNotifyHarness, type NotifyHarness } from '../helpers/v3notify';
 import { decryptResource } from '../helpers/v3client';
 
@@ -107,6 +107,62 @@ describe('over HTTP to a loopback server', () => {
       expect(JSON.parse(server.received[1].body.toString('utf8'))).toMatchObject({
         event_type: 'REFUND.SUCCESS',
       });
+    } finally {
+      await post(`${h.sandbox.url}/sandbox/v3/config`, { refundNotifyUrl: '' });
+      server.close();
+    }
+  });
+
+  it('a refund the merchant makes on the merchant platform follows the API refund rules and is notified at the platform URL only', async () => {
+    const server = await h.loopbackServer();
+    try {
+      await h.orderAndPay('V3NTF0009', server.url);
+      await h.deliveries('V3NTF0009', 1);
+      // No URL configured: refunded, no notification.
+      const first = await post<{ refund: { outRefundNo: string; refundFee: number; status: string } }>(
+        `${h.sandbox.url}/sandbox/pay/refunds`,
+        { outTradeNo: 'V3NTF0009', refundFee: 30 },
+      );
+      expect(first.refund).toMatchObject({ refundFee: 30, status: 'PROCESSING' });
+      const byApi = await h.client.get(`/v3/refund/domestic/refunds/${first.refund.outRefundNo}`);
+      expect(byApi.json).toMatchObject({
+        out_trade_no: 'V3NTF0009',
+        status: 'SUCCESS',
+        amount: { refund: 30 },
+      });
+      await post(`${h.sandbox.url}/sandbox/v3/config`, { refundNotifyUrl: server.url });
+      // Another the next minute (refunds of one trade a minute apart): the rest, notified there.
+      await post(`${h.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 61_000 });
+      const rest = await post<{ refund: { outRefundNo: string; refundFee: number } }>(
+        `${h.sandbox.url}/sandbox/pay/refunds`,
+        { outTradeNo: 'V3NTF0009' },
+      );
+      expect(rest.refund.refundFee).toBe(70);
+      await eventually(
+        async () => (server.received.length >= 2 ? true : undefined),
+        5000,
+        'refund notification',
+      );
+      expect(server.received).toHaveLength(2);
+      const envelope = JSON.parse(server.received[1].body.toString('utf8')) as {
+        resource: Record<string, string>;
+      };
+      expect(JSON.parse(decryptResource(h.merchant.apiV3Key, envelope.resource))).toMatchObject({
+        out_trade_no: 'V3NTF0009',
+        out_refund_no: rest.refund.outRefundNo,
+        refund_status: 'SUCCESS',
+      });
+      const trade = await h.client.get(
+        '/v3/pay/transactions/out-trade-no/V3NTF0009?mchid=' + h.merchant.mchid,
+      );
+      expect(trade.json).toMatchObject({ trade_state: 'REFUND' });
+      // Nothing is left to refund: WeChat's refusal, as a 409 naming it.
+      await post(`${h.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 61_000 });
+      const none = await send<SandboxErrorAnswer>('POST', `${h.sandbox.url}/sandbox/pay/refunds`, {
+        outTradeNo: 'V3NTF0009',
+      });
+      expect(none.status).toBe(409);
+      expect(none.body.error).toMatchObject({ code: 'REFUND_REFUSED', message: '订单已全额退款' });
     } finally {
       await post(`${h.sandbox.url}/sandbox/v3/config`, { refundNotifyUrl: '' });
       server.close();

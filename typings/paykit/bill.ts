@@ -10,7 +10,12 @@ export type DiscrepancyKind =
   /** A trade in the bill that is not one of the kit's orders. */
   | 'UNKNOWN_TRADE'
   /** A refund in the bill that the kit has not recorded as refunded. */
-  | 'REFUND_NOT_HERE';
+  | 'REFUND_NOT_HERE'
+  /**
+   * A refund in the bill of a payment the merchant refunded on the merchant platform before the kit
+   * recorded it (the order is REFUND, marked refunded outside): for an admin to look at, not to repair.
+   */
+  | 'REFUNDED_OUTSIDE_KIT';
 
 export interface Discrepancy {
   kind: DiscrepancyKind;
@@ -19,7 +24,7 @@ export interface Discrepancy {
   wechatFee?: Fen;
   localFee?: Fen;
   transactionId?: string;
-  /** For REFUND_NOT_HERE. */
+  /** For REFUND_NOT_HERE and REFUNDED_OUTSIDE_KIT. */
   outRefundNo?: string;
   /** Set when `repair` recorded it. */
   repaired?: boolean;

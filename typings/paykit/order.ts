@@ -47,6 +47,11 @@ export interface OrderView {
   /** How the order is delivered, and (once paid) where its shipment stands. */
   delivery: DeliveryMethod;
   shipping?: ShippingView;
+  /**
+   * Refunded by the merchant on WeChat Pay's merchant platform before the kit had recorded the
+   * payment: the refunds are not in `refunds`, and their amounts are not known.
+   */
+  refundedOutside?: true;
 }
 
 export interface Product {

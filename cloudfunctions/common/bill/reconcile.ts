@@ -23,6 +23,8 @@ export interface LocalOrder {
   paidAt?: Date | number;
   /** The order's refunds, when known: a refund is here only if recorded as SUCCESS. */
   refunds?: Array<{ outRefundNo: string; status: string }>;
+  /** Refunded on the merchant platform before the kit recorded the payment (OrderDoc.refundedOutside). */
+  refundedOutside?: boolean;
 }
 
 export interface ReconcileSources {
@@ -112,6 +114,7 @@ export async function reconcileBill(
     PAID_HERE_NOT_AT_WECHAT: 0,
     UNKNOWN_TRADE: 0,
     REFUND_NOT_HERE: 0,
+    REFUNDED_OUTSIDE_KIT: 0,
   };
   let dropped = 0;
   const report = (d: Discrepancy | RefundDiscrepancy): void => {
@@ -131,7 +134,17 @@ export async function reconcileBill(
       const here = order?.refunds
         ? order.refunds.some((r) => r.outRefundNo === p.outRefundNo && r.status === 'SUCCESS')
         : order?.status === 'REFUND';
-      if (!here) {
+      if (!here && order?.refundedOutside) {
+        // The merchant's own refund on the platform: nothing for the kit to settle.
+        report({
+          kind: 'REFUNDED_OUTSIDE_KIT',
+          outTradeNo: p.outTradeNo,
+          orderNo: order.orderNo,
+          outRefundNo: p.outRefundNo,
+          wechatFee: p.fee,
+          transactionId: p.transactionId,
+        });
+      } else if (!here) {
         report({
           kind: 'REFUND_NOT_HERE',
           outTradeNo: p.outTradeNo,

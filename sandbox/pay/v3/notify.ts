@@ -55,6 +55,10 @@ export class V3Notifications implements V3Events {
     return this.config().notifyRetries;
   }
 
+  platformRefundUrl(): string {
+    return this.config().refundNotifyUrl;
+  }
+
   async settleLate(): Promise<boolean> {
     if (!this.late.size) return false;
     while (this.late.size) await Promise.allSettled([...this.late]);

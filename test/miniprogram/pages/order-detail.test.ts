@@ -391,6 +391,39 @@ describe('a refunded order, as its buyer sees it', () => {
   });
 });
 
+describe('refunded on the merchant platform before the kit recorded the payment', () => {
+  test('says 已退款 on the detail and the list row, and offers the admin no 退款', async () => {
+    const base = suite.sandbox.url;
+    const { orderNo, payment } = await newOrder();
+    // WeChat's payment notification held: the kit does not know of the payment.
+    await post(`${base}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+    const paid = await send('POST', `${base}/gateway/pay`, {
+      ...payment,
+      openid: suite.wxs.openid,
+      action: 'pay',
+    });
+    expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
+    const { outTradeNo } = (await readDoc<{ outTradeNo: string }>(base, 'paykit_orders', orderNo))!;
+    await post(`${base}/sandbox/pay/refunds`, { outTradeNo });
+
+    const detail = await openDetail(orderNo);
+    expect(text(detail, '#status').trim()).toBe('已退款');
+    const { comp: list } = await openPage(
+      'pages/orders/list/index',
+      { status: 'REFUND' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(list);
+    expect(text(list, `#order-${orderNo} .order__head`).trim()).toContain('已退款');
+    expect(text(list, `#order-${orderNo}`)).not.toContain('部分退款');
+
+    suite.wxs.openid = LOCAL_ADMIN;
+    const admin = await openDetail(orderNo);
+    expect(text(admin, '#status').trim()).toBe('已退款');
+    expect(admin.querySelector('#refund')).toBeFalsy();
+  });
+});
+
 describe('a merchant admin on a buyer’s order', () => {
   const refundDialog = (comp: SimComponent) => comp.querySelector('#refund-dialog')!;
   const typeAmount = (comp: SimComponent, yuan: string) =>

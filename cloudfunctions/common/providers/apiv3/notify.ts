@@ -87,9 +87,11 @@ export async function handleV3Notification(
       transactionId: resource.transaction_id,
       subMchId: resource.mchid,
     });
-    // A trade that is not the kit's is acknowledged: there is nothing to record, now or later.
+    // A trade that is not the kit's is acknowledged: there is nothing to record, now or later; nor
+    // is there for one refunded on the merchant platform, once that is recorded.
     if (
       verdict === 'UNKNOWN_ATTEMPT' ||
+      verdict === 'REFUNDED_OUTSIDE' ||
       ((verdict === 'PAID' || verdict === 'ALREADY_PAID') && hook === 'DONE')
     ) {
       return answer(204);

@@ -42,9 +42,14 @@ export const STATUS_TAG: Record<OrderStatus, 'warning' | 'success' | 'default' |
   PAYERROR: 'danger',
 };
 
-/** The status tag's text: a REFUND order with part of its amount still kept is 部分退款, not 已退款. */
-export function statusLabel(order: Pick<OrderView, 'status' | 'totalFee' | 'refundedFee'>): string {
-  return order.status === 'REFUND' && order.refundedFee < order.totalFee
+/**
+ * The status tag's text: a REFUND order with part of its amount still kept is 部分退款, not 已退款;
+ * one refunded on the merchant platform is 已退款 (the kit knows no amount to tell it partial).
+ */
+export function statusLabel(
+  order: Pick<OrderView, 'status' | 'totalFee' | 'refundedFee' | 'refundedOutside'>,
+): string {
+  return order.status === 'REFUND' && !order.refundedOutside && order.refundedFee < order.totalFee
     ? partlyRefundedText
     : orderStatusText[order.status];
 }
