@@ -15,8 +15,8 @@ const base = {
 };
 
 /**
- * The lifecycle, race, storm, lost-callback, bill, fuzz, crash and security suites (on APIv3,
- * apiv3-flow stands for pay-flow), and the demo shop and order pages.
+ * The lifecycle, race, storm, lost-callback, bill, fuzz, crash, security and slow-WeChat suites (on
+ * APIv3, apiv3-flow stands for pay-flow), and the demo shop and order pages.
  */
 const BOTH_PROVIDERS = [
   ...[
@@ -34,6 +34,7 @@ const BOTH_PROVIDERS = [
     // there the crash states it meets on APIv3; the suite is hundreds of invocations a run.
     'long-orders',
     'races-shipping',
+    'slow-wechat',
   ].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
   ...['flow', 'shop', 'orders-list', 'order-detail', 'order-receipt'].map((n) => `miniprogram/pages/${n}`),

@@ -8,11 +8,11 @@ import { handlePaymentNotification } from '../common/payments';
 
 initCloud();
 
-export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
+export async function main(event: unknown, context: unknown): Promise<{ errcode: number; errmsg: string }> {
   try {
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-    const { verdict, hook } = await handlePaymentNotification(loadKit(), e);
+    const { verdict, hook } = await handlePaymentNotification(loadKit(context), e);
     if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
     // The payment is recorded; an onPaid hook that failed, or is still running elsewhere, is not
