@@ -10,10 +10,10 @@ import { sweep, type SweepReport } from '../common/timers';
 
 initCloud();
 
-export async function main(): Promise<PaykitResponse<SweepReport>> {
+export async function main(_event: unknown, context: unknown): Promise<PaykitResponse<SweepReport>> {
   return respond(async () => {
     requireTimer();
-    const report = await sweep(loadKit());
+    const report = await sweep(loadKit(context));
     console.log('[paykit] sweep', JSON.stringify(report));
     return report;
   });

@@ -13,6 +13,8 @@ import { orderRequest, parseRequest } from '../common/requests';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<CloseOrderResult>> {
-  return respond(() => closeOwnOrder(loadKit(), parseRequest(orderRequest, event).orderNo, caller().openid));
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<CloseOrderResult>> {
+  return respond(() =>
+    closeOwnOrder(loadKit(context), parseRequest(orderRequest, event).orderNo, caller().openid),
+  );
 }

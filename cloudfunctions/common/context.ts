@@ -2,6 +2,7 @@
 import cloud from 'wx-server-sdk';
 import { loadServerConfig, type ServerConfig } from './config';
 import { ServerError } from './errors';
+import { InvocationTime } from './invocation-time';
 import type { PayProvider } from './provider';
 import { ApiV3Provider } from './providers/apiv3/provider';
 import { CloudPayProvider } from './providers/cloudpay';
@@ -19,13 +20,17 @@ export function initCloud(): void {
 }
 
 let loaded: Kit | undefined;
+/** The time of the invocation running now (an instance runs one at a time): WeChat Pay's calls keep within it. */
+const time = new InvocationTime();
 
 /**
- * The kit's services, built on an instance's first invocation and reused by the next ones (the
- * configuration comes from the function's environment, which does not change while it runs). A
- * configuration error is answered on every call until it is fixed.
+ * The kit's services for an invocation, given the context SCF passed its main: built on an
+ * instance's first invocation and reused by the next ones (the configuration comes from the
+ * function's environment, which does not change while it runs). A configuration error is answered
+ * on every call until it is fixed.
  */
-export function loadKit(): Kit {
+export function loadKit(context: unknown): Kit {
+  time.begin(context);
   const envId = String(cloud.getWXContext().ENV ?? '');
   if (!envId)
     throw new ServerError(
@@ -41,6 +46,6 @@ export function loadKit(): Kit {
 function providerFor(config: ServerConfig, envId: string): PayProvider {
   const { provider } = config;
   return provider.name === 'apiv3'
-    ? new ApiV3Provider(provider.apiv3)
-    : new CloudPayProvider(provider.cloudpay, envId);
+    ? new ApiV3Provider(provider.apiv3, time)
+    : new CloudPayProvider(provider.cloudpay, envId, time);
 }

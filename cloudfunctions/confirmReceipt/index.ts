@@ -13,8 +13,8 @@ import { confirmReceipt } from '../common/shipping-sync';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<ConfirmReceiptResult>> {
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<ConfirmReceiptResult>> {
   return respond(() =>
-    confirmReceipt(loadKit(), caller().openid, parseRequest(confirmReceiptRequest, event)),
+    confirmReceipt(loadKit(context), caller().openid, parseRequest(confirmReceiptRequest, event)),
   );
 }

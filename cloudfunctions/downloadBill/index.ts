@@ -12,9 +12,9 @@ import { downloadBillRequest, parseRequest } from '../common/requests';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<DownloadBillResult>> {
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<DownloadBillResult>> {
   return respond(async () => {
-    const k = loadKit();
+    const k = loadKit(context);
     requireAdmin(k, caller().openid);
     const request = parseRequest(downloadBillRequest, event);
     return { report: await reconcileDay(k, request.billDate, request.repair === true) };

@@ -9,6 +9,6 @@ import { listOrdersRequest, parseRequest } from '../common/requests';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<ListOrdersResult>> {
-  return respond(() => listOrders(loadKit(), caller().openid, parseRequest(listOrdersRequest, event)));
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<ListOrdersResult>> {
+  return respond(() => listOrders(loadKit(context), caller().openid, parseRequest(listOrdersRequest, event)));
 }

@@ -10,6 +10,6 @@ import { listToShip } from '../common/shipping-sync';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<ListToShipResult>> {
-  return respond(() => listToShip(loadKit(), caller().openid, parseRequest(listToShipRequest, event)));
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<ListToShipResult>> {
+  return respond(() => listToShip(loadKit(context), caller().openid, parseRequest(listToShipRequest, event)));
 }

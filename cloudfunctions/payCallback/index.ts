@@ -8,11 +8,11 @@ import { handlePaymentNotification } from '../common/payments';
 
 initCloud();
 
-export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
+export async function main(event: unknown, context: unknown): Promise<{ errcode: number; errmsg: string }> {
   try {
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-    const { verdict, hook } = await handlePaymentNotification(loadKit(), e);
+    const { verdict, hook } = await handlePaymentNotification(loadKit(context), e);
     // Refunded on the merchant platform and recorded as such: nothing is left to do for it.
     if (verdict === 'REFUNDED_OUTSIDE') return { errcode: 0, errmsg: '' };
     if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')

@@ -9,6 +9,8 @@ import { orderRequest, parseRequest } from '../common/requests';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<QueryOrderResult>> {
-  return respond(() => readOrder(loadKit(), parseRequest(orderRequest, event).orderNo, caller().openid));
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<QueryOrderResult>> {
+  return respond(() =>
+    readOrder(loadKit(context), parseRequest(orderRequest, event).orderNo, caller().openid),
+  );
 }

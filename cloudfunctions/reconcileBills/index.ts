@@ -14,10 +14,10 @@ initCloud();
 
 type Outcome = Pick<BillReport, 'billDate' | 'billExists' | 'summaryMatches'> & { discrepancies: number };
 
-export async function main(): Promise<PaykitResponse<Outcome>> {
+export async function main(_event: unknown, context: unknown): Promise<PaykitResponse<Outcome>> {
   return respond(async () => {
     requireTimer();
-    const report = await reconcileDueDays(loadKit());
+    const report = await reconcileDueDays(loadKit(context));
     console.log('[paykit] reconciled', report.billDate, report.discrepancies.length, 'discrepancies');
     return {
       billDate: report.billDate,

@@ -9,6 +9,6 @@ import { parseRequest, refundRequest } from '../common/requests';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<RefundResult>> {
-  return respond(() => refundOrder(loadKit(), caller().openid, parseRequest(refundRequest, event)));
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<RefundResult>> {
+  return respond(() => refundOrder(loadKit(context), caller().openid, parseRequest(refundRequest, event)));
 }

@@ -8,11 +8,11 @@ import { handleRefundNotification } from '../common/refunds';
 
 initCloud();
 
-export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
+export async function main(event: unknown, context: unknown): Promise<{ errcode: number; errmsg: string }> {
   try {
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-    const { verdict, hook } = await handleRefundNotification(loadKit(), e);
+    const { verdict, hook } = await handleRefundNotification(loadKit(context), e);
     if (verdict === 'UNKNOWN_REFUND' || verdict === 'NOT_FINAL')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
     if (hook !== 'DONE')

@@ -13,6 +13,6 @@ import { shipOrderRequest } from '../common/shipping-requests';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<ShipOrderResult>> {
-  return respond(() => shipOrder(loadKit(), caller().openid, parseRequest(shipOrderRequest, event)));
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<ShipOrderResult>> {
+  return respond(() => shipOrder(loadKit(context), caller().openid, parseRequest(shipOrderRequest, event)));
 }

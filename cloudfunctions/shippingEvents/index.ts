@@ -10,11 +10,14 @@ import { handleShippingEvent, type EventVerdict } from '../common/shipping-sync'
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<{ verdict: EventVerdict }>> {
+export async function main(
+  event: unknown,
+  context: unknown,
+): Promise<PaykitResponse<{ verdict: EventVerdict }>> {
   return respond(async () => {
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
-    const { verdict } = await handleShippingEvent(loadKit(), e);
+    const { verdict } = await handleShippingEvent(loadKit(context), e);
     return { verdict };
   });
 }

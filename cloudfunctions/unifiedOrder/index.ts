@@ -13,6 +13,6 @@ import { parseUnifiedOrder } from '../common/requests';
 
 initCloud();
 
-export async function main(event: unknown): Promise<PaykitResponse<UnifiedOrderResult>> {
-  return respond(() => placeOrder(loadKit(), { ...caller(), ...parseUnifiedOrder(event) }));
+export async function main(event: unknown, context: unknown): Promise<PaykitResponse<UnifiedOrderResult>> {
+  return respond(() => placeOrder(loadKit(context), { ...caller(), ...parseUnifiedOrder(event) }));
 }

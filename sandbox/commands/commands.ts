@@ -40,9 +40,10 @@ export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
   trades [--out-trade-no <no>] [--state <STATE>]
   deliveries [--out-trade-no <no>] [--out-refund-no <no>] [--kind payment|refund]
                                            Every callback delivery attempt and its answer
-  fault <api> <error> [--count <n>] [--after-processing]
+  fault <api> <error> [--count <n>] [--after-processing] [--delay <dur>]
                                            The next n calls of <api> (or "*") fail: SYSTEMERROR, TIMEOUT,
-                                           RETURN_FAIL, SYS_ERR, NOTENOUGH, …; api refundResult with
+                                           RETURN_FAIL, SYS_ERR, NOTENOUGH, …; SLOW --delay 5s carries
+                                           them out and answers them that late; api refundResult with
                                            REFUNDCLOSE or CHANGE decides how the next refunds end
   faults [--clear]                         List (or clear) the faults still armed
   callbacks <drop|delay|duplicate|hold> [--count <n>] [--delay <dur>] [--kind payment|refund]
@@ -243,7 +244,7 @@ const COMMAND_FLAGS: Record<string, string[]> = {
   pay: ['as', 'action'],
   trades: ['out-trade-no', 'state'],
   deliveries: ['out-trade-no', 'out-refund-no', 'kind'],
-  fault: ['count', 'after-processing'],
+  fault: ['count', 'after-processing', 'delay'],
   faults: ['clear'],
   callbacks: ['count', 'delay', 'kind'],
   release: ['reverse'],

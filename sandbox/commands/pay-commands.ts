@@ -45,7 +45,14 @@ interface DeliveryView {
 }
 
 interface Faults {
-  api: Array<{ id: number; api: string; error: string; remaining: number; afterProcessing: boolean }>;
+  api: Array<{
+    id: number;
+    api: string;
+    error: string;
+    remaining: number;
+    afterProcessing: boolean;
+    delayMs: number;
+  }>;
   callbacks: Array<{ id: number; kind?: string; mode: string; remaining: number; delayMs: number }>;
 }
 
@@ -137,16 +144,27 @@ export async function fault({ args, client }: CommandContext): Promise<CommandRe
   const [api, error] = args.positional;
   if (!api || !error) throw new CliError('fault needs <api> <error>, e.g. fault unifiedOrder SYSTEMERROR');
   const n = count(args) ?? 1;
+  const delay = flag(args, 'delay');
   const data = await client.post<{ fault: Faults['api'][number] }>('/sandbox/pay/faults', {
     api,
     error,
     count: n,
     afterProcessing: args.flags['after-processing'] === true,
+    ...(delay !== undefined ? { delayMs: parseDuration(delay) } : {}),
   });
   // The sandbox answers the names as it understood them (`timeout` is TIMEOUT).
   const f = data.fault;
+  const calls = `the next ${n} ${f.api} call${n > 1 ? 's' : ''}`;
+  if (f.delayMs)
+    return { data, text: `${calls} will be carried out and answered ${duration(f.delayMs)} late` };
   const after = f.afterProcessing ? ' (after carrying the request out)' : '';
-  return { data, text: `the next ${n} ${f.api} call${n > 1 ? 's' : ''} will fail with ${f.error}${after}` };
+  return { data, text: `${calls} will fail with ${f.error}${after}` };
+}
+
+/** How a listed API fault strikes: its error, and when that is not all, how. */
+function faultText(f: Faults['api'][number]): string {
+  if (f.delayMs) return `${f.error} ${duration(f.delayMs)}`;
+  return f.error + (f.afterProcessing ? ' (after processing)' : '');
 }
 
 export async function faults({ args, client }: CommandContext): Promise<CommandResult> {
@@ -154,12 +172,7 @@ export async function faults({ args, client }: CommandContext): Promise<CommandR
     ? await client.request<Faults>('DELETE', '/sandbox/pay/faults')
     : await client.get<Faults>('/sandbox/pay/faults');
   const rows = [
-    ...data.api.map((f) => [
-      'api',
-      f.api,
-      f.error + (f.afterProcessing ? ' (after processing)' : ''),
-      String(f.remaining),
-    ]),
+    ...data.api.map((f) => ['api', f.api, faultText(f), String(f.remaining)]),
     ...data.callbacks.map((f) => [
       'callback',
       f.kind ?? 'payment+refund',

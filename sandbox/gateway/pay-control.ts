@@ -118,6 +118,8 @@ export async function handlePayControl(
         error: requireString(body, 'error'),
         count: wholeNumber('count', body.count, 1, 1)!,
         afterProcessing: body.afterProcessing === true,
+        // SLOW's: the pay service says what else it must be, and whether the error takes one.
+        delayMs: wholeNumber('delayMs', body.delayMs, 1),
       });
       return sendJson(res, 200, { fault });
     }

@@ -1,5 +1,7 @@
 /**
- * API faults on demand: the next N calls of an API (or `*`) fail. `error` is
+ * API faults on demand: the next N calls of an API (or `*`) fail, or answer late. `error` is
+ * - `SLOW`: the call is carried out at once and answered correctly, `delayMs` of real time later (WeChat
+ *   Pay answering in several seconds); a caller that stops waiting meanwhile finds it done;
  * - `TIMEOUT`: the call fails at the platform like a timed-out request (tcb SERVER_TIMEOUT → -501002);
  *   with `afterProcessing` the request was carried out before the answer was lost, as real timeouts can be;
  * - a tcb error name (`SYS_ERR`, `EXCEED_REQUEST_LIMIT`, …): platform rejection with that code;
@@ -16,6 +18,8 @@ export interface ApiFault {
   remaining: number;
   error: string;
   afterProcessing: boolean;
+  /** Real ms a `SLOW` fault holds the answer; 0 for every other error. */
+  delayMs: number;
 }
 
 interface Row {
@@ -24,6 +28,7 @@ interface Row {
   remaining: number;
   error: string;
   after_processing: number;
+  delay_ms: number;
 }
 
 /** Not an API: decides how the next refunds end (`REFUNDCLOSE` / `CHANGE`). */
@@ -70,8 +75,20 @@ export const BUSINESS_ERRORS: readonly string[] = [
 /** How the next refunds can end instead of SUCCESS (api `refundResult`). */
 export const REFUND_RESULTS: readonly string[] = ['REFUNDCLOSE', 'CHANGE'];
 
+/** The fault that answers correctly, only late. */
+export const SLOW = 'SLOW';
+
+/** The longest a `SLOW` fault may hold an answer: longer than any function waits (60 s for the timers). */
+export const MAX_SLOW_MS = 60_000;
+
 /** Every error an API fault can inject. */
-export const FAULT_ERRORS: readonly string[] = ['TIMEOUT', 'RETURN_FAIL', ...TCB_ERRORS, ...BUSINESS_ERRORS];
+export const FAULT_ERRORS: readonly string[] = [
+  'TIMEOUT',
+  'RETURN_FAIL',
+  ...TCB_ERRORS,
+  ...BUSINESS_ERRORS,
+  SLOW,
+];
 
 /** One API a fault can target, with the errors it takes: the choices offered anywhere (CLI, dashboard). */
 export interface FaultTarget {
@@ -117,6 +134,49 @@ export function canonicalFault(
   return { api: target.api, error: found };
 }
 
+/**
+ * Why a fault's delay does not fit its error, or undefined when it does: `SLOW` needs a whole
+ * number of ms from 1 to MAX_SLOW_MS and is always carried out (no `afterProcessing`); no other
+ * error takes a delay (a TIMEOUT's wait is the `timeoutFaultDelayMs` setting).
+ */
+export function slowProblem(f: {
+  error: string;
+  afterProcessing?: boolean;
+  delayMs?: number;
+}): string | undefined {
+  if (f.error !== SLOW) {
+    return f.delayMs === undefined ? undefined : `delayMs applies to ${SLOW}, not ${f.error}`;
+  }
+  const ms = f.delayMs;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 1 || ms > MAX_SLOW_MS) {
+    return `${SLOW} needs delayMs, a whole number of ms from 1 to ${MAX_SLOW_MS}; got ${JSON.stringify(ms)}`;
+  }
+  if (f.afterProcessing === true)
+    return `${SLOW} always carries the request out before it answers; afterProcessing does not apply`;
+  return undefined;
+}
+
+/** Real time passing, not the sandbox clock (which tests move): what a late answer or a timeout waits. */
+export function realDelay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+/**
+ * Runs `run` now and gives its outcome later: the thunk returns its result or throws its error. What
+ * a `SLOW` fault answers: the request carried out at once, its answer, a refusal as much as a
+ * success, given `delayMs` later.
+ */
+export function outcomeOf<T>(run: () => T): () => T {
+  try {
+    const result = run();
+    return () => result;
+  } catch (err) {
+    return () => {
+      throw err;
+    };
+  }
+}
+
 /** err_code_des used when a fault names a business error. */
 export const FAULT_DESCRIPTIONS: Record<string, string> = {
   SYSTEMERROR: '系统超时，请稍后再试',
@@ -135,19 +195,28 @@ const noApiFaults = new WeakSet<Database.Database>();
 export class ApiFaults {
   constructor(private readonly db: Database.Database) {}
 
-  add(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {
+  add(f: {
+    api: string;
+    count: number;
+    error: string;
+    afterProcessing?: boolean;
+    delayMs?: number;
+  }): ApiFault {
     if (typeof f.api !== 'string' || !f.api) throw new RangeError('api is required ("*" for every API)');
     if (!Number.isInteger(f.count) || f.count < 1) throw new RangeError('count must be a positive integer');
     if (typeof f.error !== 'string' || !f.error) throw new RangeError('error is required');
+    const problem = slowProblem(f);
+    if (problem) throw new RangeError(problem);
     const afterProcessing = f.afterProcessing === true;
+    const delayMs = f.delayMs ?? 0;
     const id = Number(
       statement(
         this.db,
-        'INSERT INTO pay_faults (api, remaining, error, after_processing) VALUES (?, ?, ?, ?)',
-      ).run(f.api, f.count, f.error, afterProcessing ? 1 : 0).lastInsertRowid,
+        'INSERT INTO pay_faults (api, remaining, error, after_processing, delay_ms) VALUES (?, ?, ?, ?, ?)',
+      ).run(f.api, f.count, f.error, afterProcessing ? 1 : 0, delayMs).lastInsertRowid,
     );
     noApiFaults.delete(this.db);
-    return { id, api: f.api, remaining: f.count, error: f.error, afterProcessing };
+    return { id, api: f.api, remaining: f.count, error: f.error, afterProcessing, delayMs };
   }
 
   list(): ApiFault[] {
@@ -163,6 +232,7 @@ export class ApiFaults {
       remaining: r.remaining,
       error: r.error,
       afterProcessing: r.after_processing === 1,
+      delayMs: r.delay_ms,
     }));
   }
 

@@ -96,7 +96,8 @@ CREATE TABLE IF NOT EXISTS pay_faults (
   api TEXT NOT NULL,
   remaining INTEGER NOT NULL,
   error TEXT NOT NULL,
-  after_processing INTEGER NOT NULL DEFAULT 0
+  after_processing INTEGER NOT NULL DEFAULT 0,
+  delay_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS pay_callback_faults (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -109,4 +110,14 @@ CREATE TABLE IF NOT EXISTS pay_callback_faults (
 
 export function createPaySchema(db: Database.Database): void {
   db.exec(DDL);
+  addMissingColumns(db);
+}
+
+/** Columns added since a data folder may have been created: its tables get them, with their defaults. */
+function addMissingColumns(db: Database.Database): void {
+  const columns = (db.prepare('PRAGMA table_info(pay_faults)').all() as Array<{ name: string }>).map(
+    (c) => c.name,
+  );
+  if (!columns.includes('delay_ms'))
+    db.exec('ALTER TABLE pay_faults ADD COLUMN delay_ms INTEGER NOT NULL DEFAULT 0');
 }

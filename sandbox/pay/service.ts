@@ -19,7 +19,11 @@ import {
   faultTargets,
   type FaultTarget,
   FAULT_DESCRIPTIONS,
+  outcomeOf,
+  realDelay,
   REFUND_RESULT,
+  SLOW,
+  slowProblem,
   TCB_ERRORS,
   type ApiFault,
 } from './faults';
@@ -82,7 +86,7 @@ export const PAY_APIS = [
 /** What an API fault can target and inject, for both pay APIs: the one list every chooser offers. */
 export const FAULT_TARGETS: readonly FaultTarget[] = faultTargets(PAY_APIS, {
   apis: V3_APIS,
-  errors: [...Object.keys(V3_FAULTS), 'TIMEOUT'],
+  errors: [...Object.keys(V3_FAULTS), 'TIMEOUT', SLOW],
 });
 
 export class PayService {
@@ -116,6 +120,11 @@ export class PayService {
     // `refundResult` is a fault knob, not an API: a call by that name must not use its fault up.
     const fault = apiName === REFUND_RESULT ? undefined : this.apiFaults.take(apiName);
     if (fault) this.onChange('faults');
+    if (fault?.error === SLOW) {
+      const outcome = outcomeOf(() => this.dispatch(apiName, requestData, caller));
+      await realDelay(fault.delayMs);
+      return outcome();
+    }
     if (fault && !fault.afterProcessing) return this.faulted(fault, requestData);
     const answer = this.dispatch(apiName, requestData, caller);
     if (fault) return this.faulted(fault, requestData);
@@ -149,11 +158,19 @@ export class PayService {
     return this.ctx.notifier.waitFor(filter, waitMs, gone);
   }
 
-  /** The next `count` calls of `api` (or `*`) fail with `error` (see faults.ts); api `refundResult` with
-   *  `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
-  injectFault(f: { api: string; count: number; error: string; afterProcessing?: boolean }): ApiFault {
+  /** The next `count` calls of `api` (or `*`) fail with `error`, or answer `delayMs` late with `SLOW`
+   *  (see faults.ts); api `refundResult` with `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
+  injectFault(f: {
+    api: string;
+    count: number;
+    error: string;
+    afterProcessing?: boolean;
+    delayMs?: number;
+  }): ApiFault {
     const canonical = canonicalFault(FAULT_TARGETS, String(f.api ?? ''), String(f.error ?? ''));
     if ('problem' in canonical) throw new SandboxError('INVALID_PARAM', canonical.problem, 400);
+    const problem = slowProblem({ ...f, ...canonical });
+    if (problem) throw new SandboxError('INVALID_PARAM', problem, 400);
     const fault = this.apiFaults.add({ ...f, ...canonical });
     this.onChange('faults');
     return fault;
@@ -339,8 +356,7 @@ export class PayService {
 
   private async faulted(fault: ApiFault, req: Record<string, unknown>): Promise<PayAnswer> {
     if (fault.error === 'TIMEOUT') {
-      const wait = this.ctx.config.timeoutFaultDelayMs;
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await realDelay(this.ctx.config.timeoutFaultDelayMs);
       throw new SandboxError('SERVER_TIMEOUT', 'request timeout');
     }
     if (TCB_ERRORS.includes(fault.error))

@@ -124,11 +124,14 @@ export class FunctionRuntime {
       event,
       ...this.clockReading(),
       env: invocationEnv(caller, token),
+      // As SCF's: the invocation's time limit is config.json's timeout, in ms (a function that keeps
+      // within its time reads it here).
       context: {
         request_id: requestId,
         function_name: name,
         namespace: this.opts.envId,
         memory_limit_in_mb: 256,
+        time_limit_in_ms: timeout * 1000,
       },
     };
     try {

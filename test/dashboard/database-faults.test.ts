@@ -174,6 +174,28 @@ describe('dashboard: database and faults', () => {
     expect(placed.orderNo).toMatch(/^PK\d{22}$/);
   });
 
+  test('SLOW asks for its delay; armed, it shows it, and a bad delay is refused with the server’s message', async () => {
+    const page = await open('#/faults');
+    await page.locator('select[name="api"]').selectOption('v3.queryOrder');
+    await page.locator('select[name="error"]').selectOption('SLOW');
+    await page.getByLabel('应答延迟（毫秒）').fill('soon');
+    await page.getByRole('button', { name: '添加接口故障' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('delayMs must be a whole number ≥ 1; got "soon"');
+    onlyRefusals(suite.tabs[suite.tabs.length - 1], 1);
+    await page.getByLabel('应答延迟（毫秒）').fill('2500');
+    await page.getByRole('button', { name: '添加接口故障' }).click();
+    const armed = page.locator('li[data-fault="v3.queryOrder"][data-error="SLOW"]');
+    await armed.waitFor();
+    expect(await armed.textContent()).toContain('已处理，2500 毫秒后才应答');
+    expect((await get<{ api: unknown[] }>(`${suite.sandbox.url}/sandbox/pay/faults`)).api).toEqual([
+      expect.objectContaining({ api: 'v3.queryOrder', error: 'SLOW', delayMs: 2500, remaining: 1 }),
+    ]);
+    await page.getByRole('button', { name: '清除全部故障' }).click();
+    await page.getByText('没有故障').waitFor();
+  });
+
   test('a bad count is refused with the server’s code and message', async () => {
     const page = await open('#/faults');
     await page.getByLabel('次数').fill('many');

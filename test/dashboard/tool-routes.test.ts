@@ -153,12 +153,14 @@ describe('the dashboard tool routes (npm start)', () => {
     );
     for (const t of targets) {
       for (const error of t.errors) {
+        // SLOW takes its delay, as the dashboard's form asks for it.
+        const delay = error === 'SLOW' ? { delayMs: 1 } : {};
         const answer = await raw(
           base,
           'POST',
           '/sandbox/pay/faults',
           JSON_TYPE,
-          JSON.stringify({ api: t.api, error }),
+          JSON.stringify({ api: t.api, error, ...delay }),
         );
         expect({ api: t.api, error, status: answer.status }).toEqual({ api: t.api, error, status: 200 });
       }

@@ -148,6 +148,10 @@ describe('faults and callbacks', () => {
     const list = await ok('faults');
     expect(list).toMatch(/api\s+unifiedOrder\s+SYSTEMERROR\s+2/);
     expect(list).toMatch(/api\s+queryOrder\s+TIMEOUT \(after processing\)\s+1/);
+    expect(await ok('fault', 'v3.refund', 'slow', '--delay', '2.5s')).toBe(
+      'the next 1 v3.refund call will be carried out and answered 2500ms late\n',
+    );
+    expect(await ok('faults')).toMatch(/api\s+v3\.refund\s+SLOW 2500ms\s+1/);
     const res = await sdk.ok('unifiedOrder', sdk.orderParams());
     expect(res.errCodeDes).toBe('系统超时，请稍后再试');
     expect((await json<{ api: Array<{ remaining: number }> }>('faults')).api[0].remaining).toBe(1);
@@ -310,6 +314,8 @@ describe('errors', () => {
       [['callbacks', 'scramble'], 'callbacks needs a mode: drop, delay, duplicate, hold'],
       [['fault', 'refund'], 'fault needs <api> <error>'],
       [['fault', 'refund', 'SYSTEMERROR', '--count', '0'], '--count must be a whole number'],
+      [['fault', 'queryOrder', 'SLOW'], 'SLOW needs delayMs, a whole number of ms from 1 to 60000'],
+      [['fault', 'queryOrder', 'SLOW', '--delay', 'soon'], '"soon" is not a duration'],
       [['import', '/no/such/file.json'], 'cannot read /no/such/file.json'],
       [['pay', 'wx00nosuchprepay'], 'no trade has prepay wx00nosuchprepay'],
       [['pay', 'PK2024031512000000000000'], 'order PK2024031512000000000000 has no prepay'],

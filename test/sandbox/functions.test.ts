@@ -61,6 +61,11 @@ test('each invocation sees its own caller, even when calls of one function overl
   }
 });
 
+test('the context tells each invocation its time limit in ms, as SCF does: its config.json timeout', async () => {
+  const { result } = await call('whoami', 'o-x');
+  expect(result?.timeLimitMs).toBe(5000);
+});
+
 test('a function that throws gives the caller the cloud execution error', async () => {
   const answer = await call('thrower', 'o-x');
   expect(answer.status).toBe(502);

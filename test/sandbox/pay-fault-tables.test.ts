@@ -47,3 +47,23 @@ test('callback faults: known empty, then added, taken, and cleared', () => {
   expect(other.take('refund', ['hold'])).toBeUndefined();
   db.close();
 });
+
+test('a data folder from before SLOW faults gets their delay column, its faults kept', () => {
+  const db = new Database(':memory:');
+  db.exec(`CREATE TABLE pay_faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    api TEXT NOT NULL,
+    remaining INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    after_processing INTEGER NOT NULL DEFAULT 0
+  )`);
+  db.prepare('INSERT INTO pay_faults (api, remaining, error) VALUES (?, ?, ?)').run('refund', 2, 'NOTENOUGH');
+  createPaySchema(db);
+  const faults = new ApiFaults(db);
+  expect(faults.list()).toEqual([expect.objectContaining({ api: 'refund', remaining: 2, delayMs: 0 })]);
+  faults.add({ api: 'queryOrder', count: 1, error: 'SLOW', delayMs: 2500 });
+  expect(faults.take('queryOrder')).toMatchObject({ error: 'SLOW', delayMs: 2500 });
+  // A second start finds the column there.
+  createPaySchema(db);
+  db.close();
+});

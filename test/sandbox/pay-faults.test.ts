@@ -1,6 +1,6 @@
 /** @jest-environment node */
 import { SandboxError } from '../../sandbox/errors';
-import { CALLER, createHarness, orderRequest, type Harness } from './pay-harness';
+import { asJson, CALLER, createHarness, orderRequest, type Harness } from './pay-harness';
 import { SUB_MCH_ID } from '../helpers/constants';
 
 let h: Harness;
@@ -39,6 +39,42 @@ describe('API faults', () => {
         CALLER,
       ),
     ).rejects.toBeInstanceOf(SandboxError);
+  });
+
+  it('SLOW carries the call out at once and gives its own answer, a refusal as much as a success, late', async () => {
+    h.pay.injectFault({ api: 'unifiedOrder', count: 1, error: 'SLOW', delayMs: 1000 });
+    h.pay.injectFault({ api: 'queryOrder', count: 1, error: 'SLOW', delayMs: 1000 });
+    let answered = 0;
+    const placing = h.pay.call('unifiedOrder', orderRequest('SLOW000001'), CALLER).then((a) => {
+      answered++;
+      return a;
+    });
+    const asking = h.pay
+      .call('queryOrder', { sub_mch_id: SUB_MCH_ID, out_trade_no: 'NOSUCHORDER', nonce_str: 'n' }, CALLER)
+      .then((a) => {
+        answered++;
+        return a;
+      });
+    // A timer set after the answers' own, for less time, fires first: neither is answered yet, the
+    // trade already exists.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(0);
+    expect(h.pay.trades({ outTradeNo: 'SLOW000001' })[0].state).toBe('NOTPAY');
+    expect(asJson(await placing)).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS' });
+    expect(asJson(await asking)).toMatchObject({ result_code: 'FAIL', err_code: 'ORDERNOTEXIST' });
+    expect(h.pay.faults().api).toEqual([]);
+  });
+
+  it.each([
+    [{ error: 'SLOW' }, /SLOW needs delayMs, a whole number of ms from 1 to 60000; got undefined/],
+    [{ error: 'SLOW', delayMs: 0 }, /SLOW needs delayMs/],
+    [{ error: 'SLOW', delayMs: 60_001 }, /from 1 to 60000; got 60001/],
+    [{ error: 'SLOW', delayMs: 1.5 }, /SLOW needs delayMs/],
+    [{ error: 'slow', delayMs: 10, afterProcessing: true }, /afterProcessing does not apply/],
+    [{ error: 'SYSTEMERROR', delayMs: 10 }, /delayMs applies to SLOW, not SYSTEMERROR/],
+  ])('a SLOW fault is refused with a bad delay: %j', (f, message) => {
+    expect(() => h.pay.injectFault({ api: 'queryOrder', count: 1, ...f })).toThrow(message);
+    expect(h.pay.faults().api).toEqual([]);
   });
 
   it('tcb error names reject with that code; RETURN_FAIL answers return_code FAIL', async () => {

@@ -78,6 +78,20 @@ describe('API faults', () => {
     expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('NOTPAY');
   });
 
+  test('SLOW: the SDK gets the same answer it would have got, only late (the fault is used up)', async () => {
+    await fault({ api: 'unifiedOrder', error: 'SLOW', delayMs: 300 });
+    await fault({ api: 'queryOrder', error: 'slow', delayMs: 300, count: 2 });
+    const params = sdk.orderParams();
+    const placed = await sdk.ok('unifiedOrder', params);
+    expect(placed).toEqual(
+      expect.objectContaining({ returnCode: 'SUCCESS', resultCode: 'SUCCESS', errCode: 0 }),
+    );
+    expect(placed.prepayId).toBe((await sdk.trade(params.outTradeNo)).prepays[0].prepayId);
+    expect((await sdk.queryOrder(params.outTradeNo)).tradeState).toBe('NOTPAY');
+    expect((await sdk.queryOrder('NOSUCHORDER')).errCodeDes).toBe('订单不存在');
+    expect((await faults()).api).toEqual([]);
+  });
+
   test('platform errors reject with their code; RETURN_FAIL is a communication failure; "*" hits any API', async () => {
     await fault({ api: 'closeOrder', error: 'EXCEED_REQUEST_LIMIT' });
     const limited = await sdk.cloudPay('closeOrder', {

@@ -129,6 +129,23 @@ describe('a sandbox on loopback (npm start)', () => {
     expect(await orderCount()).toBe(before);
   });
 
+  test('a foreign Origin cannot arm a fault (a SLOW one holding every WeChat Pay answer a minute)', async () => {
+    const slowEverything = JSON.stringify({ api: '*', error: 'SLOW', delayMs: 60_000, count: 1000 });
+    for (const type of ['text/plain', 'application/json']) {
+      const attack = await raw(
+        base,
+        'POST',
+        '/sandbox/pay/faults',
+        { origin: EVIL, 'content-type': type },
+        slowEverything,
+      );
+      expect(attack.status).toBe(403);
+      expect(errorOf(attack).code).toBe('FORBIDDEN_ORIGIN');
+    }
+    const armed = (await (await fetch(`${base}/sandbox/pay/faults`)).json()) as { api: unknown[] };
+    expect(armed.api).toEqual([]);
+  });
+
   test('a foreign Origin cannot speak the SDK protocol at /admin (JSON or multipart)', async () => {
     const update = JSON.stringify({
       action: 'database.modifyDocument',

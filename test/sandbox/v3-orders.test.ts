@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { get, post } from '../helpers/control';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
-import { V3Client, readMerchant, type MerchantFile } from '../helpers/v3client';
+import { V3Client, authorization, readMerchant, type MerchantFile } from '../helpers/v3client';
 
 let sandbox: SandboxProcess;
 let merchant: MerchantFile;
@@ -222,6 +222,34 @@ describe('faults', () => {
     const b = await client.get(queryUrl('V3FLT0001'));
     expect([b.status, b.json.code]).toEqual([429, 'FREQUENCY_LIMITED']);
     expect((await client.order('V3FLT0001')).status).toBe(200);
+  });
+
+  it('SLOW: carried out at once, the signed answer or the refusal given late; a client gone meanwhile finds it done', async () => {
+    await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'v3.jsapi', error: 'SLOW', delayMs: 300 });
+    await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'v3.queryOrder', error: 'SLOW', delayMs: 300 });
+    const placed = await client.order('V3SLOW001');
+    expect([placed.status, placed.verified, typeof placed.json.prepay_id]).toEqual([200, true, 'string']);
+    const unknown = await client.get(queryUrl('V3SLOW999'));
+    expect([unknown.status, unknown.json.code]).toEqual([404, 'ORDER_NOT_EXIST']);
+
+    // A client that stops waiting for a slow close: WeChat closed the trade all the same.
+    await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'v3.closeOrder', error: 'SLOW', delayMs: 5000 });
+    const closeUrl = '/v3/pay/transactions/out-trade-no/V3SLOW001/close';
+    const body = JSON.stringify({ mchid: merchant.mchid });
+    const gaveUp = fetch(`${sandbox.url}${closeUrl}`, {
+      method: 'POST',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        Authorization: authorization(merchant, 'POST', closeUrl, body),
+        'Wechatpay-Serial': merchant.publicKeyId,
+      },
+      body,
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(gaveUp).rejects.toThrow();
+    expect((await client.get(queryUrl('V3SLOW001'))).json.trade_state).toBe('CLOSED');
+    expect((await get<{ api: unknown[] }>(`${sandbox.url}/sandbox/pay/faults`)).api).toEqual([]);
   });
 
   it('loses the answer of a timed-out call that was carried out (afterProcessing)', async () => {

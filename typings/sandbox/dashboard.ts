@@ -46,6 +46,8 @@ export interface ApiFaultView {
   error: string;
   remaining: number;
   afterProcessing: boolean;
+  /** Real ms a `SLOW` fault holds the answer (0 for the others). */
+  delayMs: number;
 }
 
 /** A callback fault waiting to strike (`POST /sandbox/pay/callbacks`). */

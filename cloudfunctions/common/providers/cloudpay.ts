@@ -7,6 +7,7 @@ import type { CloudPayConfig } from '../config';
 import { ServerError } from '../errors';
 import { beijingStamp, parseBeijing } from '../beijing';
 import { nonce } from '../ids';
+import type { InvocationTime } from '../invocation-time';
 import { prepayExpiry } from '../model';
 import type {
   CloseOutcome,
@@ -40,11 +41,18 @@ export class CloudPayProvider implements PayProvider {
   constructor(
     private readonly config: CloudPayConfig,
     private readonly envId: string,
+    /** Each call waits only as long as its function's time allows (invocation-time.ts). */
+    private readonly time: InvocationTime,
   ) {}
+
+  /** One cloudPay call, within the invocation's time. */
+  private platform<T>(api: string, call: () => Promise<T>): Promise<T> {
+    return platform(api, this.time.payWaitMs(`cloudPay.${api}`), call);
+  }
 
   async createPrepay(req: PrepayRequest) {
     const now = Date.now();
-    const res = await platform('unifiedOrder', () =>
+    const res = await this.platform('unifiedOrder', () =>
       cloud.cloudPay.unifiedOrder({
         body: req.body,
         outTradeNo: req.outTradeNo,
@@ -71,7 +79,7 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async queryTrade(outTradeNo: string): Promise<TradeStatus> {
-    const res = await platform('queryOrder', () =>
+    const res = await this.platform('queryOrder', () =>
       cloud.cloudPay.queryOrder({
         subMchId: this.config.subMchId,
         outTradeNo,
@@ -96,7 +104,7 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async closeTrade(outTradeNo: string): Promise<CloseOutcome> {
-    const res = await platform('closeOrder', () =>
+    const res = await this.platform('closeOrder', () =>
       cloud.cloudPay.closeOrder({
         subMchId: this.config.subMchId,
         outTradeNo,
@@ -114,7 +122,7 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async refund(req: RefundRequest): Promise<{ refundId: string } | RefundRefusal> {
-    const res = await platform('refund', () =>
+    const res = await this.platform('refund', () =>
       cloud.cloudPay.refund({
         subMchId: this.config.subMchId,
         outTradeNo: req.outTradeNo,
@@ -138,7 +146,7 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async queryRefund(outRefundNo: string): Promise<RefundStatus> {
-    const res = await platform('queryRefund', () =>
+    const res = await this.platform('queryRefund', () =>
       cloud.cloudPay.queryRefund({
         subMchId: this.config.subMchId,
         outRefundNo,
@@ -161,7 +169,7 @@ export class CloudPayProvider implements PayProvider {
   }
 
   async downloadBill(billDate: string): Promise<Buffer | null> {
-    const res = await platform('downloadBill', () =>
+    const res = await this.platform('downloadBill', () =>
       cloud.cloudPay.downloadBill({
         subMchId: this.config.subMchId,
         billDate,
@@ -177,18 +185,29 @@ export class CloudPayProvider implements PayProvider {
 }
 
 /**
- * One cloudPay call. The platform itself failing (a timeout, a system error, a rate limit) throws
- * from the SDK; that is WeChat not answering, which the caller may retry, not a bug of the kit.
+ * One cloudPay call, waited for `waitMs` at most (Infinity: the SDK's own timeout alone). The
+ * platform itself failing (a timeout, a system error, a rate limit) throws from the SDK; that is
+ * WeChat not answering, which the caller may retry, not a bug of the kit. The SDK takes no timeout
+ * for a cloudPay call (its request waits the instance's, 15 s unless cloud.init set another), so the
+ * kit stops waiting by itself: the request, left to end on its own, may still be carried out, as
+ * after a cut connection.
  */
-async function platform<T>(api: string, call: () => Promise<T>): Promise<T> {
+async function platform<T>(api: string, waitMs: number, call: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    if (Number.isFinite(waitMs))
+      timer = setTimeout(() => reject(new Error(`no answer within ${waitMs} ms`)), waitMs);
+  });
   try {
-    return await call();
+    return await Promise.race([call(), late]);
   } catch (err) {
     const code = (err as { errCode?: unknown }).errCode;
     throw new ServerError(
       'PAY_PROVIDER_ERROR',
       `${api}: WeChat Pay did not answer${typeof code === 'number' || typeof code === 'string' ? ` (${code})` : ''}; try again`,
     );
+  } finally {
+    clearTimeout(timer);
   }
 }
 

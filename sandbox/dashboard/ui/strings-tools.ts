@@ -108,6 +108,8 @@ export const toolsZh = {
   faultError: '错误',
   faultCount: '次数',
   faultAfterProcessing: '请求已处理后才失败（仅超时）',
+  faultDelayMs: '应答延迟（毫秒）',
+  faultSlowBy: '已处理，{ms} 毫秒后才应答',
   faultFamilies: {
     any: '所有接口',
     cloudpay: 'cloudPay',
@@ -219,6 +221,8 @@ export const toolsEn: typeof toolsZh = {
   faultError: 'Error',
   faultCount: 'Count',
   faultAfterProcessing: 'Fail after the request was carried out (timeouts only)',
+  faultDelayMs: 'Answer delay (ms)',
+  faultSlowBy: 'carried out, answered {ms} ms late',
   faultFamilies: { any: 'Every API', cloudpay: 'cloudPay', apiv3: 'APIv3', refundResult: 'Refund outcome' },
   faultAdded: 'Fault #{id} added',
   faultClear: 'Clear all faults',

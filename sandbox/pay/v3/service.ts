@@ -9,7 +9,7 @@ import { readBody } from '../../cloud/protocol';
 import { SandboxError } from '../../errors';
 import { merchantFile, loadOrCreateMerchant, type MerchantProfile } from '../../merchant';
 import type Database from 'better-sqlite3';
-import { ApiFaults, type ApiFault } from '../faults';
+import { ApiFaults, outcomeOf, realDelay, SLOW, type ApiFault } from '../faults';
 import type { PayService } from '../service';
 import type { PayContext } from '../context';
 import type { TradeLifecycle } from '../lifecycle';
@@ -140,6 +140,13 @@ export class V3Service {
       if (!route) throw new V3Error(404, 'NOT_FOUND', `请求的资源不存在: ${method} ${pathname}`);
       this.requests[route.api] = (this.requests[route.api] ?? 0) + 1;
       const fault = this.faults.take(route.api);
+      if (fault?.error === SLOW) {
+        // Carried out now, answered (or refused) late: a client that stopped waiting has gone.
+        const outcome = outcomeOf(route.run);
+        await realDelay(fault.delayMs);
+        if (!res.destroyed) this.send(res, id, outcome(), mode);
+        return;
+      }
       if (fault && !fault.afterProcessing) return await this.faulted(fault, route.api, res, id, mode);
       const result = route.run();
       if (fault) return await this.faulted(fault, route.api, res, id, mode);
@@ -169,8 +176,7 @@ export class V3Service {
     mode?: ReturnType<typeof answerMode>,
   ) {
     if (fault.error === 'TIMEOUT') {
-      const wait = this.ctx.config.timeoutFaultDelayMs;
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await realDelay(this.ctx.config.timeoutFaultDelayMs);
       res.destroy();
       return;
     }

@@ -10,6 +10,7 @@ import { X509Certificate, type KeyObject } from 'crypto';
 import * as http from 'http';
 import * as https from 'https';
 import { ServerError } from '../../errors';
+import type { InvocationTime } from '../../invocation-time';
 import type { ApiV3Config } from './config';
 import {
   answerMessage,
@@ -21,7 +22,8 @@ import {
   type EncryptedResource,
 } from './crypto';
 
-const TIMEOUT_MS = 8000;
+/** WeChat Pay silent this long, answer begun or not, is not answering (whatever time is left). */
+const IDLE_TIMEOUT_MS = 8000;
 /** An unknown serial re-fetches the certificates at most this often. */
 const CERT_REFRESH_MS = 60_000;
 
@@ -139,7 +141,11 @@ export async function verificationFailure(
 export class ApiV3Client {
   readonly keys: WechatPayKeys;
 
-  constructor(private readonly config: ApiV3Config) {
+  constructor(
+    private readonly config: ApiV3Config,
+    /** Each request waits only as long as its function's time allows (invocation-time.ts). */
+    private readonly time: InvocationTime,
+  ) {
     this.keys = new WechatPayKeys(config, async () => {
       const answer = await this.request('GET', '/v3/certificates', '');
       if (answer.status !== 200) throw errorOf(answer);
@@ -172,8 +178,9 @@ export class ApiV3Client {
     return answer;
   }
 
-  private request(method: string, pathAndQuery: string, text: string): Promise<ApiAnswer> {
+  private async request(method: string, pathAndQuery: string, text: string): Promise<ApiAnswer> {
     const url = new URL(pathAndQuery, this.config.baseUrl);
+    const waitMs = this.time.payWaitMs(`${method} ${url.pathname}`);
     const auth = authorization(
       { mchid: this.config.mchid, serialNo: this.config.serialNo, privateKey: this.config.privateKey },
       {
@@ -193,7 +200,7 @@ export class ApiV3Client {
     };
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { method, headers, timeout: TIMEOUT_MS }, (res) => {
+      const req = transport.request(url, { method, headers, timeout: IDLE_TIMEOUT_MS }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
@@ -202,6 +209,11 @@ export class ApiV3Client {
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error('timed out')));
+      // And the whole exchange within the function's time: an answer still coming is no answer.
+      if (Number.isFinite(waitMs)) {
+        const timer = setTimeout(() => req.destroy(new Error(`no answer within ${waitMs} ms`)), waitMs);
+        req.on('close', () => clearTimeout(timer));
+      }
       req.on('error', (err) =>
         reject(
           new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay did not answer (${err.message}); try again`),

@@ -117,10 +117,10 @@ export async function handleV3Notification(
 /** The `main` of payNotify / refundNotify: any failure is answered 500, so WeChat delivers again. */
 export function notifyFunction(
   kind: 'payment' | 'refund',
-): (event: IntegrationRequest) => Promise<IntegrationResponse> {
-  return async (event) => {
+): (event: IntegrationRequest, context: unknown) => Promise<IntegrationResponse> {
+  return async (event, context) => {
     try {
-      return await handleV3Notification(loadKit(), event, kind);
+      return await handleV3Notification(loadKit(context), event, kind);
     } catch (err) {
       const reason = err instanceof ServerError ? `${err.code}: ${err.message}` : String(err);
       console.error(`[paykit] ${kind} notification failed:`, reason);

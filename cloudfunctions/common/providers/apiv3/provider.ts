@@ -8,6 +8,7 @@ import { createHash } from 'crypto';
 import { gunzipSync, gzipSync } from 'zlib';
 import { beijingStamp } from '../../beijing';
 import { ServerError } from '../../errors';
+import type { InvocationTime } from '../../invocation-time';
 import { prepayExpiry, truncateUtf8, type Prepay } from '../../model';
 import type {
   CloseOutcome,
@@ -70,8 +71,11 @@ export class ApiV3Provider implements PayProvider {
   readonly name = 'apiv3';
   readonly client: ApiV3Client;
 
-  constructor(readonly config: ApiV3Config) {
-    this.client = new ApiV3Client(config);
+  constructor(
+    readonly config: ApiV3Config,
+    time: InvocationTime,
+  ) {
+    this.client = new ApiV3Client(config, time);
   }
 
   get merchantId(): string {

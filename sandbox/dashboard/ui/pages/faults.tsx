@@ -14,6 +14,8 @@ import { errorMessage } from '../errors';
 
 /** Only a timeout can happen after WeChat carried the request out. */
 const AFTER_PROCESSING_ERRORS = ['TIMEOUT'];
+/** The fault that answers correctly, late: it takes a delay. */
+const SLOW = 'SLOW';
 
 export function FaultsPage() {
   const s = strings();
@@ -35,6 +37,7 @@ export function FaultsPage() {
               <li key={f.id} data-fault={f.api} data-error={f.error}>
                 <code>{f.api}</code> → <code>{f.error}</code> {fill(s.faultRemaining, { n: f.remaining })}
                 {f.afterProcessing && <small class="muted"> ({s.faultAfterProcessing})</small>}
+                {f.delayMs > 0 && <small class="muted"> ({fill(s.faultSlowBy, { ms: f.delayMs })})</small>}
               </li>
             ))}
             {faults.data?.callbacks.map((f) => (
@@ -67,13 +70,17 @@ function FaultForm({ targets }: { targets: FaultTargetView[] }) {
   const submit = (e: Event) => {
     e.preventDefault();
     const form = new FormData(e.target as HTMLFormElement);
-    const count = String(form.get('count') ?? '').trim();
+    // Sent as typed: the pay control says what a count or a delay must be.
+    const typed = (name: string) => {
+      const text = String(form.get(name) ?? '').trim();
+      return /^\d+$/.test(text) ? Number(text) : text;
+    };
     const body = {
       api,
       error: errorNow,
-      // Sent as typed: the pay control says what a count must be.
-      count: /^\d+$/.test(count) ? Number(count) : count,
+      count: typed('count'),
       afterProcessing: AFTER_PROCESSING_ERRORS.includes(errorNow) && form.get('afterProcessing') === 'on',
+      ...(errorNow === SLOW ? { delayMs: typed('delayMs') } : {}),
     };
     void attempt(async () => {
       const { fault } = await post<{ fault: { id: number } }>('/sandbox/pay/faults', body);
@@ -116,6 +123,11 @@ function FaultForm({ targets }: { targets: FaultTargetView[] }) {
       <label>
         {s.faultCount} <input name="count" inputMode="numeric" defaultValue="1" />
       </label>
+      {errorNow === SLOW && (
+        <label>
+          {s.faultDelayMs} <input name="delayMs" inputMode="numeric" defaultValue="3000" />
+        </label>
+      )}
       {AFTER_PROCESSING_ERRORS.includes(errorNow) && (
         <label>
           <input type="checkbox" name="afterProcessing" /> {s.faultAfterProcessing}

@@ -1,0 +1,67 @@
+/** @jest-environment node */
+/**
+ * How long the kit waits for WeChat Pay: within the invocation's time limit (SCF's
+ * context.time_limit_in_ms), keeping time to record and answer; a call with too little time left
+ * is not started (PAY_PROVIDER_ERROR, as when WeChat does not answer). The time here is jest's fake
+ * clock, which performance.now() follows.
+ */
+import {
+  ANSWER_RESERVE_MS,
+  InvocationTime,
+  MIN_PAY_WAIT_MS,
+} from '../../../cloudfunctions/common/invocation-time';
+import { ServerError } from '../../../cloudfunctions/common/errors';
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+/** What `run` throws (fails the test if it throws nothing). */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
+test('a call may take what is left of the limit less the reserve', () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 10_000 });
+  expect(time.payWaitMs('query')).toBe(10_000 - ANSWER_RESERVE_MS);
+  jest.advanceTimersByTime(5000);
+  expect(time.payWaitMs('close')).toBe(10_000 - 5000 - ANSWER_RESERVE_MS);
+  jest.advanceTimersByTime(10_000 - 5000 - ANSWER_RESERVE_MS - MIN_PAY_WAIT_MS);
+  expect(time.payWaitMs('jsapi')).toBe(MIN_PAY_WAIT_MS);
+});
+
+test('with too little time left the call is not started: a retryable PAY_PROVIDER_ERROR naming it', () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 10_000 });
+  jest.advanceTimersByTime(10_000 - ANSWER_RESERVE_MS - MIN_PAY_WAIT_MS + 1);
+  const err = thrown(() => time.payWaitMs('cloudPay.closeOrder'));
+  expect(err).toBeInstanceOf(ServerError);
+  expect(err).toMatchObject({
+    code: 'PAY_PROVIDER_ERROR',
+    message: expect.stringMatching(/^cloudPay\.closeOrder: too little of the function's time is left/),
+  });
+});
+
+test('each invocation counts from its own start', () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 3000 });
+  jest.advanceTimersByTime(2500);
+  expect(thrown(() => time.payWaitMs('query'))).toBeInstanceOf(ServerError);
+  time.begin({ time_limit_in_ms: 3000 });
+  expect(time.payWaitMs('query')).toBe(3000 - ANSWER_RESERVE_MS);
+});
+
+test.each([[undefined], [null], [{}], [{ time_limit_in_ms: '10000' }], [{ time_limit_in_ms: -1 }]])(
+  'a context without a usable limit (%j) bounds no call',
+  (context) => {
+    const time = new InvocationTime();
+    time.begin(context);
+    jest.advanceTimersByTime(3_600_000);
+    expect(time.payWaitMs('query')).toBe(Infinity);
+  },
+);
