@@ -38,6 +38,7 @@ export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
                                            Act as the payer on the order's latest prepay (default: its
                                            payer, pay)
   trades [--out-trade-no <no>] [--state <STATE>]
+  platform-refund <out_trade_no> [--fee <fen>] [--reason <text>]
   deliveries [--out-trade-no <no>] [--out-refund-no <no>] [--kind payment|refund]
                                            Every callback delivery attempt and its answer
   fault <api> <error> [--count <n>] [--after-processing] [--delay <dur>]
@@ -224,6 +225,7 @@ export const COMMANDS: Record<string, Command> = {
   buy,
   pay: payCommands.pay,
   trades: payCommands.trades,
+  'platform-refund': payCommands.platformRefund,
   deliveries: payCommands.deliveries,
   fault: payCommands.fault,
   faults: payCommands.faults,
@@ -243,6 +245,7 @@ const COMMAND_FLAGS: Record<string, string[]> = {
   buy: ['quantity', 'as', 'quiet'],
   pay: ['as', 'action'],
   trades: ['out-trade-no', 'state'],
+  'platform-refund': ['fee', 'reason'],
   deliveries: ['out-trade-no', 'out-refund-no', 'kind'],
   fault: ['count', 'after-processing', 'delay'],
   faults: ['clear'],

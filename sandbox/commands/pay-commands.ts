@@ -120,6 +120,31 @@ export async function trades({ args, client }: CommandContext): Promise<CommandR
   return { data, text: table(header, rows, 'no trades') };
 }
 
+/**
+ * A refund the merchant makes by hand on the merchant platform, not through the API (the kit is not
+ * asked: see how it learns of one). The whole of what is left unless `--fee` gives fen.
+ */
+export async function platformRefund({ args, client }: CommandContext): Promise<CommandResult> {
+  const [outTradeNo, ...extra] = args.positional;
+  if (!outTradeNo || extra.length)
+    throw new CliError('platform-refund takes one out_trade_no (see trades), e.g. platform-refund PK…A01');
+  const refundFee = count(args, 'fee');
+  const reason = flag(args, 'reason');
+  const data = await client.post<{ refund: { outRefundNo: string; refundFee: number; status: string } }>(
+    '/sandbox/pay/refunds',
+    {
+      outTradeNo,
+      ...(refundFee !== undefined ? { refundFee } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    },
+  );
+  const { refund } = data;
+  return {
+    data,
+    text: `refund ${refund.outRefundNo} of ${outTradeNo}: ${yuan(refund.refundFee)}, ${refund.status} (made on the merchant platform)`,
+  };
+}
+
 export async function deliveries({ args, client }: CommandContext): Promise<CommandResult> {
   const data = await client.get<{ deliveries: DeliveryView[] }>('/sandbox/pay/deliveries', {
     outTradeNo: flag(args, 'out-trade-no'),

@@ -122,6 +122,24 @@ describe('pay, trades, deliveries', () => {
     expect((await sdk.trade(`${orderNo}A02`)).prepays[0].prepayId).toBe(pkg.slice('prepay_id='.length));
   });
 
+  test('platform-refund: a refund made by hand on the merchant platform, part or all of what is left', async () => {
+    const a = await sdk.order({ totalFee: 1000 });
+    const no = String(a.params.outTradeNo);
+    await ok('pay', a.pkg);
+    expect(await ok('platform-refund', no, '--fee', '300', '--reason', '客户协商')).toMatch(
+      new RegExp(`^refund \\S+ of ${no}: ¥3\\.00, PROCESSING \\(made on the merchant platform\\)`),
+    );
+    // WeChat's rules hold as for the API: a second refund of a trade within a minute is refused.
+    const again = await cli(['platform-refund', no]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('409 REFUND_REFUSED');
+    // Without --fee, the whole of what is left.
+    const b = await sdk.order({ totalFee: 500 });
+    await ok('pay', b.pkg);
+    const whole = await json<{ refund: { refundFee: number } }>('platform-refund', String(b.params.outTradeNo));
+    expect(whole.refund.refundFee).toBe(500);
+  });
+
   test('payer actions: cancel, fail, another payer', async () => {
     const a = await sdk.order();
     expect(await ok('pay', a.pkg, '--action', 'cancel')).toContain('requestPayment:fail cancel');
@@ -313,6 +331,9 @@ describe('errors', () => {
       [['clock', 'rewind'], 'unknown clock action "rewind"'],
       [['callbacks', 'scramble'], 'callbacks needs a mode: drop, delay, duplicate, hold'],
       [['fault', 'refund'], 'fault needs <api> <error>'],
+      [['platform-refund'], 'platform-refund takes one out_trade_no'],
+      [['platform-refund', 'PK1A01', '--fee', '0'], '--fee must be a whole number ≥ 1'],
+      [['platform-refund', 'PK2024031512000000000000A01'], 'no trade PK2024031512000000000000A01'],
       [['fault', 'refund', 'SYSTEMERROR', '--count', '0'], '--count must be a whole number'],
       [['fault', 'queryOrder', 'SLOW'], 'SLOW needs delayMs, a whole number of ms from 1 to 60000'],
       [['fault', 'queryOrder', 'SLOW', '--delay', 'soon'], '"soon" is not a duration'],
