@@ -136,7 +136,10 @@ describe('pay, trades, deliveries', () => {
     // Without --fee, the whole of what is left.
     const b = await sdk.order({ totalFee: 500 });
     await ok('pay', b.pkg);
-    const whole = await json<{ refund: { refundFee: number } }>('platform-refund', String(b.params.outTradeNo));
+    const whole = await json<{ refund: { refundFee: number } }>(
+      'platform-refund',
+      String(b.params.outTradeNo),
+    );
     expect(whole.refund.refundFee).toBe(500);
   });
 
