@@ -8,6 +8,9 @@ import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
 import type { DeliveryMethod, ShippingState } from '../../typings/paykit/shipping';
 import type { ClientErrorCode } from './errors';
 
+/** Between a label and what follows it on one line: "配送方式：快递". */
+export const labelSeparator = '：';
+
 export const payButtonText = {
   /** Default label of the pay button. */
   pay: '立即支付',
@@ -144,6 +147,7 @@ export const shipmentText = {
   confirmCancelled: '未确认收货',
   /** A shipment recorded only in the shop (the account is not in WeChat's shipping service). */
   localOnly: '商家自行记录',
+  separator: labelSeparator,
 } as const;
 
 /** Express companies the admin form offers (WeChat's get_delivery_list codes). */
@@ -175,6 +179,7 @@ export const toShipText = {
   package: '包裹',
   addPackage: '再加一个包裹（分拆发货）',
   removePackage: '删除',
+  separator: labelSeparator,
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
