@@ -244,6 +244,18 @@ export const shopText = {
   bills: billsText.title,
 } as const;
 
+/**
+ * Each page's navigation bar title, by page path as app.json registers it. The build writes it into
+ * the page's .json in dist (build/page-titles.ts); the source .json carry none.
+ */
+export const pageTitleText: Record<string, string> = {
+  'pages/shop/index': shopText.title,
+  'pages/orders/list/index': ordersText.title,
+  'pages/orders/detail/index': detailText.title,
+  'pages/admin/bills/index': billsText.title,
+  'pages/admin/to-ship/index': toShipText.title,
+};
+
 /** What the user is told for each kit error. Exhaustive: a new code in the contract fails to compile here. */
 export const paykitErrorText: Record<PaykitErrorCode, string> = {
   INVALID_PARAM: '请求参数有误，请刷新后重试',

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { pageTitleText } from '../../miniprogram/paykit/strings';
 
 const MINIPROGRAM = path.resolve(__dirname, '../../miniprogram');
 
@@ -141,12 +142,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-/** The page title a page's json gives the navigation bar. */
+/** The title the build writes into the page's json for the navigation bar (build/page-titles.ts). */
 export function pageTitle(page: string): string {
-  const json = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM, `${page}.json`), 'utf8')) as {
-    navigationBarTitleText?: string;
-  };
-  return json.navigationBarTitleText ?? '';
+  return pageTitleText[page] ?? '';
 }
 
 /** The text a person would read in the page's markup (tags stripped, whitespace folded). */
