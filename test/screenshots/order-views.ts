@@ -274,6 +274,8 @@ export const allOrders: View = {
         partlyRefundedText,
         orderStatusText.NOTPAY,
         ordersText.noMore,
+        // The lookup's placeholder (markupOf draws it).
+        ordersText.lookupPlaceholder,
       ],
     };
   },

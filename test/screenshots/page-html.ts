@@ -30,6 +30,50 @@ export function browserCss(css: string, tag: string): string {
   return css.replace(/(-?\d*\.?\d+)rpx/g, (_, n: string) => `${Number(n) / 2}px`).replace(/:host/g, tag);
 }
 
+/** A built-in element's attributes as its template gave them (j-component keeps them on its node). */
+interface RenderedNode {
+  __wxElement?: { _vt?: { attrs?: Array<{ name: string; value: unknown }> } };
+}
+
+/**
+ * The markup of a rendered component, with the text WeChat draws in each input and textarea.
+ * simulate renders those built-ins as empty `wx-input`/`wx-textarea` elements: j-component applies
+ * only id, slot and data- attributes to a built-in, so `value` and `placeholder` never reach the
+ * DOM. Each gets its value, or else its placeholder in its `placeholder-class` (class names carry
+ * the prefix simulate gave the element's own classes), in a copy of the markup.
+ */
+export function markupOf(root: Element): string {
+  const copy = root.cloneNode(true) as Element;
+  const fields = 'wx-input, wx-textarea';
+  const copies = copy.querySelectorAll(fields);
+  root.querySelectorAll(fields).forEach((field, i) => {
+    const attrs = (field as Element & RenderedNode).__wxElement?._vt?.attrs ?? [];
+    // Named as the template spells them (placeholder-class) or camel-cased (placeholderClass).
+    const key = (name: string) => name.replace(/-/g, '').toLowerCase();
+    const attr = (name: string) => {
+      const value = attrs.find((a) => key(a.name) === key(name))?.value;
+      return value === undefined || value === null ? '' : String(value);
+    };
+    const value = attr('value');
+    const placeholder = attr('placeholder');
+    if (value) copies[i].textContent = value;
+    else if (placeholder) {
+      const own = attr('class').trim().split(/\s+/)[0];
+      const shown = field.classList[0] ?? '';
+      const prefix = own && shown.endsWith(own) ? shown.slice(0, -own.length) : '';
+      const text = copy.ownerDocument.createElement('wx-view');
+      text.className = attr('placeholder-class')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((c) => `${prefix}${c}`)
+        .join(' ');
+      text.textContent = placeholder;
+      copies[i].appendChild(text);
+    }
+  });
+  return copy.outerHTML;
+}
+
 /** The `<style>` simulate inserted for each load id (the whole component tree of that load). */
 export function stylesOf(ids: string[]): string {
   return ids.map((id) => document.head.querySelector(`style[id="${id}"]`)?.innerHTML ?? '').join('\n');

@@ -14,7 +14,7 @@ export const openPage = (
   ready: (comp: SimComponent) => boolean,
 ) => openSimPage(page, query, ready, { fresh: true });
 import type { WxSandbox } from '../helpers/wx-sandbox';
-import { pageHtml, pageTitle, stylesOf, type PageParts } from './page-html';
+import { markupOf, pageHtml, pageTitle, stylesOf, type PageParts } from './page-html';
 
 /** The sandbox's merchant admin by default (`npm start`): sandbox/commands/call-commands.ts. */
 export const DEFAULT_ADMIN = 'oPaykitLocalUser';
@@ -98,7 +98,7 @@ export function pageShot(
 ): string {
   const html = pageHtml({
     title: pageTitle(page),
-    body: opened.comp.dom!.outerHTML,
+    body: markupOf(opened.comp.dom!),
     css: stylesOf([opened.id]),
     ...extra,
   });
