@@ -83,7 +83,7 @@ export function stylesOf(ids: string[]): string {
  * Browser defaults for the mini-program's built-in elements, as WeChat's own base sheet sets them,
  * and stand-ins for what a browser here cannot load (vant's icon font and van-empty's pictures come
  * from a CDN): the arrow of a linked cell, the passed circle and the search magnifier are drawn with
- * borders.
+ * borders, van-empty's picture as a grey disc.
  */
 const BASE_CSS = `
 * { box-sizing: border-box; }
@@ -106,6 +106,8 @@ wx-scroll-view { width: 100%; overflow: hidden; }
   height: 0.6em; border: 1.5px solid currentColor; border-radius: 50%; transform: translate(-10%, -10%); }
 .van-icon--van-icon-search::after { content: ""; position: absolute; left: 0.62em; top: 0.62em; width: 0.3em;
   border-top: 1.5px solid currentColor; transform: rotate(45deg); }
+.van-empty--van-empty__image__img { display: block; border-radius: 50%;
+  background: radial-gradient(circle at 50% 50%, #ebedf0 0 40%, transparent 41%); }
 .phone { position: relative; width: 100%; overflow: hidden; }
 .nav { position: relative; display: flex; align-items: center; justify-content: center; height: 44px;
   background: #fff; color: #000; font-size: 17px; font-weight: 600; }
@@ -158,13 +160,17 @@ export interface PageParts {
   css: string;
   /** An action sheet open over the page. */
   sheet?: ActionSheet;
-  /** The phone's screen height (CSS px), for a sheet over a page; otherwise the content's height. */
+  /**
+   * The phone's screen height (CSS px), for a sheet, dialog or popup over a page; otherwise the
+   * content's height. The screen is then what vant's fixed overlays and popups are placed in.
+   */
   height?: number;
 }
 
 /** The standalone page Chromium shoots. Its width is the viewport's. */
 export function pageHtml(parts: PageParts): string {
-  const height = parts.height ? ` style="height: ${parts.height}px"` : '';
+  // Layout containment makes the screen the containing block of fixed elements, as a phone's is.
+  const height = parts.height ? ` style="height: ${parts.height}px; contain: layout"` : '';
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
