@@ -3,6 +3,7 @@
 import { execFileSync } from 'child_process';
 import type { BuildOptions } from 'esbuild';
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { BuildError, CLOUD, CLOUD_BUNDLE, posixRelative } from './context';
 import type { HostLanguage } from './integrate-check';
@@ -28,9 +29,16 @@ export function hooksApiFor(kitRoot: string, language: HostLanguage): string | B
 /**
  * esbuild in a child process: this module also runs where esbuild cannot load (jest's jsdom, whose
  * Buffer fails esbuild's own check). With `write: false` the one output file's bytes come back.
+ * `what` names the job in the failure.
  */
-function esbuildSync(kitRoot: string, options: BuildOptions): Buffer {
-  const script = `const r = require('esbuild').buildSync(${JSON.stringify(options)});
+export function esbuildSync(
+  kitRoot: string,
+  options: BuildOptions,
+  what = "bundling with the merchant's hooks",
+): Buffer {
+  // The esbuild beside this code (the kit's own), wherever the kit root points.
+  const esbuild = JSON.stringify(createRequire(__filename).resolve('esbuild'));
+  const script = `const r = require(${esbuild}).buildSync(${JSON.stringify(options)});
 if (r.outputFiles) process.stdout.write(r.outputFiles[0].contents);`;
   try {
     return execFileSync(process.execPath, ['-e', script], {
@@ -40,7 +48,7 @@ if (r.outputFiles) process.stdout.write(r.outputFiles[0].contents);`;
     });
   } catch (err) {
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '');
-    throw new BuildError(`bundling with the merchant's hooks failed:\n${stderr.trim()}`);
+    throw new BuildError(`${what} failed:\n${stderr.trim()}`);
   }
 }
 

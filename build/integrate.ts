@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
 import { allFiles, BuildError, CLOUD, MERCHANT_HOOKS, MP, posixRelative, readJson, SECRETS } from './context';
-import { bundleWithHooks, hooksApiFor } from './integrate-hooks';
+import { bundleWithHooks, esbuildSync, hooksApiFor } from './integrate-hooks';
+import { pageTitlesIn, STRINGS, STRINGS_BUILD, titledPageJson } from './page-titles';
 import {
   appCallsConfigure,
   appScriptName,
@@ -75,11 +76,49 @@ interface CopyPlan {
   same: boolean;
 }
 
-/** Source → destination for every file of `fromDir`, refusing destinations that differ (unless overwrite). */
-function plan(fromDir: string, toDir: string, appRoot: string, overwrite: boolean, conflicts: string[]) {
+/**
+ * Source → destination for every file of `fromDir`, refusing destinations that differ (unless
+ * overwrite). `contents` may give a file's bytes instead of its source (by its path in `fromDir`).
+ */
+function plan(
+  fromDir: string,
+  toDir: string,
+  appRoot: string,
+  overwrite: boolean,
+  conflicts: string[],
+  contents: (file: string) => Buffer | undefined = () => undefined,
+) {
   return allFiles(fromDir).map((f) =>
-    planFile(path.join(fromDir, f), path.join(toDir, f), appRoot, overwrite, conflicts),
+    planFile(contents(f) ?? path.join(fromDir, f), path.join(toDir, f), appRoot, overwrite, conflicts),
   );
+}
+
+/**
+ * A TypeScript host gets the kit's sources, whose page .json carry no title: each is written with
+ * the title the kit's build gives it (build/page-titles.ts). A JavaScript host's copy of the build
+ * has them already, so it gets no titles here.
+ */
+function kitPageTitles(kitRoot: string, language: HostLanguage): Record<string, string> {
+  if (language === 'js') return {};
+  const strings = path.join(kitRoot, MP, STRINGS);
+  const compiled = esbuildSync(
+    kitRoot,
+    { ...STRINGS_BUILD, entryPoints: [strings] },
+    `compiling ${MP}/${STRINGS}`,
+  );
+  return pageTitlesIn(compiled.toString('utf8'));
+}
+
+/** The bytes of a titled page json of `part` (by its path in the part), else undefined: copied as is. */
+function titledJsonOf(kitMp: string, part: string, titles: Record<string, string>) {
+  return (file: string): Buffer | undefined => {
+    const page = `${part}/${file}`.replace(/\.json$/, '');
+    const titled =
+      file.endsWith('.json') && titles[page] !== undefined
+        ? titledPageJson(kitMp, page, titles[page])
+        : undefined;
+    return titled === undefined ? undefined : Buffer.from(titled);
+  };
 }
 
 function planFile(
@@ -274,8 +313,12 @@ export function integrateKit(opts: IntegrateOptions): IntegrateResult {
   const parts = admin ? [...KIT_MP_PARTS, KIT_ADMIN_PART] : KIT_MP_PARTS;
   const conflicts: string[] = [];
   const copies: CopyPlan[] = [];
+  const titles = kitPageTitles(kitRoot, language);
   for (const part of parts) {
-    copies.push(...plan(path.join(kitMp, part), path.join(mpRoot, part), appRoot, overwrite, conflicts));
+    const titled = titledJsonOf(kitMp, part, titles);
+    copies.push(
+      ...plan(path.join(kitMp, part), path.join(mpRoot, part), appRoot, overwrite, conflicts, titled),
+    );
   }
   // Type-only: a JavaScript host has no use for them.
   if (language === 'ts')

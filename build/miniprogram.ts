@@ -21,6 +21,7 @@ import {
 import { dest, src } from 'gulp';
 import { finished } from 'stream/promises';
 import { MP_NPM_PACKAGES, packageInfo } from './npm';
+import { pageTitlesIn, STRINGS, STRINGS_BUILD, titledPageJson } from './page-titles';
 
 export const MP_TARGET = 'es2017';
 
@@ -142,4 +143,27 @@ export function syncAsset(ctx: BuildContext, file: string): 'copied' | 'removed'
   fs.mkdirSync(path.dirname(to), { recursive: true });
   fs.copyFileSync(from, to);
   return 'copied';
+}
+
+/**
+ * Writes each page's .json into dist/miniprogram with the title paykit/strings.ts gives it, after the
+ * assets were copied untitled (build/page-titles.ts). The strings module is read afresh: a watch run
+ * sees its edits. Nothing is written if any page json is refused.
+ */
+export function writePageTitles(ctx: BuildContext): number {
+  const mpDir = paths.mpSrc(ctx);
+  const strings = path.join(mpDir, STRINGS);
+  if (!fs.existsSync(strings)) return 0;
+  let compiled: string;
+  try {
+    compiled = esbuild.buildSync({ ...STRINGS_BUILD, entryPoints: [strings] }).outputFiles[0].text;
+  } catch (err) {
+    throw esbuildFailure(err);
+  }
+  const pages = Object.entries(pageTitlesIn(compiled)).flatMap(([page, title]) => {
+    const json = titledPageJson(mpDir, page, title);
+    return json === undefined ? [] : [{ page, json }];
+  });
+  for (const { page, json } of pages) writeFile(path.join(paths.mpOut(ctx), `${page}.json`), json);
+  return pages.length;
 }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parallel, series } from 'gulp';
 import type { TaskFunction } from 'gulp';
-import { compileScripts, copyAssets } from './miniprogram';
+import { compileScripts, copyAssets, writePageTitles } from './miniprogram';
 import { NPM_STAMP, npm as syncNpm } from './npm';
 import { type BuildContext, MP, paths } from './context';
 import { bundleFunctions, bundleSandbox } from './bundles';
@@ -56,7 +56,14 @@ export function createTasks(ctx: BuildContext): BuildTasks {
       await compileScripts(ctx);
     },
   );
-  const assets = task('assets', 'Copy wxml/wxss/json/wxs/images to dist/miniprogram', () => copyAssets(ctx));
+  const assets = task(
+    'assets',
+    'Copy wxml/wxss/json/wxs/images to dist/miniprogram; page titles from paykit/strings.ts into their json',
+    async () => {
+      await copyAssets(ctx);
+      writePageTitles(ctx);
+    },
+  );
   const npm = task('npm', 'Copy @vant/weapp into dist/miniprogram/miniprogram_npm', async () => syncNpm(ctx));
   const functions = task('functions', 'Bundle each cloud function to dist/cloudfunctions', () =>
     bundleFunctions(ctx),

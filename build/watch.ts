@@ -3,18 +3,21 @@
 import * as fs from 'fs';
 import { watch } from 'gulp';
 import * as path from 'path';
-import { syncAsset, compileScripts, removeScriptOutput } from './miniprogram';
+import { syncAsset, compileScripts, removeScriptOutput, writePageTitles } from './miniprogram';
 import { type BuildContext, CLOUD, CLOUD_COMMON, isAsset, isKitScript, MP, paths, SANDBOX } from './context';
 import { bundleFunction, listFunctions, removeFunctionOutput, bundleSandbox } from './bundles';
 import { npm as syncNpm } from './npm';
 import { bundleDashboard } from './dashboard';
 import { checkWxml } from './wxml';
+import { STRINGS } from './page-titles';
 
 /** What a batch of changed paths requires; paths are relative to miniprogram/ for scripts and assets. */
 export interface RebuildPlan {
   scripts: Set<string>;
   assets: Set<string>;
   wxml: boolean;
+  /** Page titles into dist's page json: paykit/strings.ts or a json changed (build/page-titles.ts). */
+  titles: boolean;
   functions: Set<string> | 'all';
   sandbox: boolean;
   /** The dashboard's browser bundle (sandbox/dashboard/ui, and what it shares with the server). */
@@ -26,6 +29,7 @@ export function emptyPlan(): RebuildPlan {
     scripts: new Set(),
     assets: new Set(),
     wxml: false,
+    titles: false,
     functions: new Set(),
     sandbox: false,
     dashboard: false,
@@ -38,11 +42,14 @@ export function planChange(plan: RebuildPlan, file: string): RebuildPlan {
   const [top, second] = parts;
   const inner = parts.slice(1).join('/');
   if (top === MP && second !== 'miniprogram_npm' && second !== undefined) {
+    if (inner === STRINGS) plan.titles = true;
     if (isKitScript(inner)) plan.scripts.add(inner);
     else if (isAsset(inner)) {
       plan.assets.add(inner);
       // usingComponents (json) and wxs take part in compiling templates too
       if (/\.(wxml|wxs|json)$/.test(inner)) plan.wxml = true;
+      // a copied page json has no title until it is written in again
+      if (inner.endsWith('.json')) plan.titles = true;
     }
   } else if (top === CLOUD && second !== undefined) {
     if (second === CLOUD_COMMON) plan.functions = 'all';
@@ -67,6 +74,7 @@ export function describePlan(plan: RebuildPlan): string {
   if (plan.scripts.size) parts.push(`scripts ${[...plan.scripts].join(', ')}`);
   if (plan.assets.size) parts.push(`assets ${[...plan.assets].join(', ')}`);
   if (plan.wxml) parts.push('wxml check');
+  if (plan.titles) parts.push('page titles');
   if (plan.functions === 'all') parts.push('all functions');
   else if (plan.functions.size) parts.push(`functions ${[...plan.functions].join(', ')}`);
   if (plan.sandbox) parts.push('sandbox');
@@ -81,7 +89,12 @@ export async function runPlan(ctx: BuildContext, plan: RebuildPlan): Promise<Err
   const present = [...plan.scripts].filter((f) => fs.existsSync(path.join(mpSrc, f)));
   for (const f of plan.scripts) if (!present.includes(f)) removeScriptOutput(ctx, f);
   if (present.length) steps.push(compileScripts(ctx, present));
-  steps.push(Promise.resolve().then(() => [...plan.assets].forEach((f) => syncAsset(ctx, f))));
+  steps.push(
+    Promise.resolve().then(() => {
+      for (const f of plan.assets) syncAsset(ctx, f);
+      if (plan.titles) writePageTitles(ctx);
+    }),
+  );
   if (plan.wxml) steps.push(Promise.resolve().then(() => checkWxml(mpSrc, undefined, MP)));
   // A json or script may start (or stop) using a vant component: miniprogram_npm follows.
   if (present.length || [...plan.assets].some((f) => f.endsWith('.json'))) {

@@ -8,6 +8,9 @@ import type { OrderStatus, RefundStatus } from '../../typings/paykit/order';
 import type { DeliveryMethod, ShippingState } from '../../typings/paykit/shipping';
 import type { ClientErrorCode } from './errors';
 
+/** Between a label and what follows it on one line: "配送方式：快递". */
+export const labelSeparator = '：';
+
 export const payButtonText = {
   /** Default label of the pay button. */
   pay: '立即支付',
@@ -144,6 +147,7 @@ export const shipmentText = {
   confirmCancelled: '未确认收货',
   /** A shipment recorded only in the shop (the account is not in WeChat's shipping service). */
   localOnly: '商家自行记录',
+  separator: labelSeparator,
 } as const;
 
 /** Express companies the admin form offers (WeChat's get_delivery_list codes). */
@@ -175,6 +179,7 @@ export const toShipText = {
   package: '包裹',
   addPackage: '再加一个包裹（分拆发货）',
   removePackage: '删除',
+  separator: labelSeparator,
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
@@ -239,6 +244,18 @@ export const shopText = {
   toShip: toShipText.title,
   bills: billsText.title,
 } as const;
+
+/**
+ * Each page's navigation bar title, by page path as app.json registers it. The build writes it into
+ * the page's .json in dist (build/page-titles.ts); the source .json carry none.
+ */
+export const pageTitleText: Record<string, string> = {
+  'pages/shop/index': shopText.title,
+  'pages/orders/list/index': ordersText.title,
+  'pages/orders/detail/index': detailText.title,
+  'pages/admin/bills/index': billsText.title,
+  'pages/admin/to-ship/index': toShipText.title,
+};
 
 /** What the user is told for each kit error. Exhaustive: a new code in the contract fails to compile here. */
 export const paykitErrorText: Record<PaykitErrorCode, string> = {

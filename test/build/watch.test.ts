@@ -68,6 +68,29 @@ describe('watch: incremental rebuild', () => {
     expect(fs.existsSync(out('cloudfunctions/queryOrder'))).toBe(false);
   });
 
+  it('writes the page titles again when the strings module or a page json changes', async () => {
+    const title = () =>
+      (
+        JSON.parse(fs.readFileSync(out('miniprogram/pages/shop/index.json'), 'utf8')) as Record<
+          string,
+          unknown
+        >
+      ).navigationBarTitleText;
+    const strings = (shop: string) =>
+      `export const pageTitleText: Record<string, string> = { 'pages/shop/index': '${shop}' };\n`;
+    fx.write('miniprogram/paykit/strings.ts', strings('Shop'));
+    expect(planFor('miniprogram/paykit/strings.ts')).toMatchObject({ titles: true });
+    expect(await runPlan(fx.ctx, planFor('miniprogram/paykit/strings.ts'))).toEqual([]);
+    expect(title()).toBe('Shop');
+    fx.write('miniprogram/paykit/strings.ts', strings('Store'));
+    expect(await runPlan(fx.ctx, planFor('miniprogram/paykit/strings.ts'))).toEqual([]);
+    expect(title()).toBe('Store');
+    // A page json copied again comes without its title: it is written in after the copy.
+    fx.write('miniprogram/pages/shop/index.json', JSON.stringify({ usingComponents: {} }));
+    expect(await runPlan(fx.ctx, planFor('miniprogram/pages/shop/index.json'))).toEqual([]);
+    expect(title()).toBe('Store');
+  });
+
   it('rebuilds every function when common/ changes, and reports a broken template without throwing', async () => {
     fx.write('cloudfunctions/common/price.ts', 'export const priceOf = (_sku: string): number => 4242;\n');
     fx.write('miniprogram/pages/shop/index.wxml', '<view>\n');

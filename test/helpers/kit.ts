@@ -29,6 +29,7 @@ export function providerFault(api: string, error: string): { api: string; error:
     SYS_ERR: 'SYSTEM_ERROR',
     SYSTEMERROR: 'SYSTEM_ERROR',
     EXCEED_REQUEST_LIMIT: 'FREQUENCY_LIMITED',
+    NOTENOUGH: 'NOT_ENOUGH',
   };
   return { api: apis[api] ?? api, error: errors[error] ?? error };
 }

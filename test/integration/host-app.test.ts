@@ -23,6 +23,7 @@ import { ROOT, startSandboxProcess, type SandboxProcess } from '../helpers/sandb
 import { simulate, type SimComponent } from '../helpers/simulate';
 import { installWxSandbox, type WxSandbox } from '../helpers/wx-sandbox';
 import { installSimulatePolyfills } from '../setup';
+import { ordersText, pageTitleText } from '../../miniprogram/paykit/strings';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/host-app');
 const FIXTURE_JS = path.join(ROOT, 'test/fixtures/host-app-js');
@@ -170,6 +171,17 @@ describe('adding the kit to an existing mini-program (docs/integrate.md)', () =>
     ]);
     expect(fs.existsSync(path.join(app, 'cloudfunctions/unifiedOrder/index.js'))).toBe(true);
     expect(fs.existsSync(path.join(app, 'typings/paykit/functions.ts'))).toBe(true);
+  });
+
+  test("the kit's pages keep their titles from strings.ts in the sources a TypeScript host copies", () => {
+    const title = (page: string) =>
+      readJson(path.join(app, 'miniprogram', `${page}.json`)).navigationBarTitleText;
+    expect(KIT_PAGES.map(title)).toEqual(KIT_PAGES.map((page) => pageTitleText[page]));
+    expect(title('pages/orders/list/index')).toBe(ordersText.title);
+    // The host's own pages are its own.
+    expect(readJson(path.join(app, 'miniprogram/pages/index/index.json'))).toEqual(
+      readJson(path.join(FIXTURE, 'miniprogram/pages/index/index.json')),
+    );
   });
 
   test('the host builds with the kit in it, and the check finds nothing missing', () => {
@@ -353,6 +365,10 @@ describe('adding the kit to a JavaScript mini-program without package.json', () 
     expect(first.copied).toContain('miniprogram/paykit-options.js');
     expect(fs.existsSync(path.join(mp, 'paykit-options.ts'))).toBe(false);
     expect(readJson(path.join(mp, 'app.json')).pages).toEqual(['pages/index/index', ...KIT_PAGES]);
+    // The build's page json, titled from strings.ts.
+    expect(readJson(path.join(mp, 'pages/orders/list/index.json')).navigationBarTitleText).toBe(
+      ordersText.title,
+    );
   });
 
   test('merchant/paykit-hooks-api.js is the hooks API compiled to CommonJS', () => {

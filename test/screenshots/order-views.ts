@@ -3,6 +3,7 @@
  * detail page in each state, each of its own user.
  */
 import {
+  clientErrorText,
   detailText,
   expressCompanyText,
   orderStatusText,
@@ -14,7 +15,17 @@ import {
 } from '../../miniprogram/paykit/strings';
 import { zto } from '../helpers/shipping-kit';
 import { ORDER_DETAIL, openOrderDetail } from '../helpers/simulate';
-import { DEFAULT_ADMIN, buy, closeOrder, openPage, pageShot, refundOrder, shownAs } from './scenes';
+import { eventually } from '../helpers/control';
+import {
+  DEFAULT_ADMIN,
+  buy,
+  closeOrder,
+  openPage,
+  pageShot,
+  refundOrder,
+  shownAs,
+  popupOpen,
+} from './scenes';
 import { LONG_NAME, TEN_LINES, user, type Step, type View, type ViewState } from './view-kit';
 
 /** The order list's user: one order in each state, one of them ten lines long, two counting down. */
@@ -87,6 +98,34 @@ export const orderLists: View[] = LIST_TABS.map((tab, i) => ({
     return { html: pageShot('pages/orders/list/index', opened), mustShow: [ordersText.all, ...tab.mustShow] };
   },
 }));
+
+/** The list of a customer who has not ordered yet: van-empty under the tabs. */
+const ordersEmpty: View = {
+  name: 'orders-empty',
+  async shoot(ctx) {
+    ctx.wxs.openid = user('orders-empty');
+    const page = 'pages/orders/list/index';
+    const opened = await openPage(page, {}, (c) => c.data.loaded && !c.data.loading);
+    return { html: pageShot(page, opened), mustShow: [ordersText.all, ordersText.empty] };
+  },
+};
+
+/** The list when its first page cannot load (the phone has no network): the reason and 重新加载. */
+const ordersError: View = {
+  name: 'orders-error',
+  async shoot(ctx) {
+    ctx.wxs.openid = user('orders-error');
+    ctx.wxs.offline = 1;
+    const page = 'pages/orders/list/index';
+    const opened = await openPage(page, {}, (c) => Boolean(c.data.error) && !c.data.loading);
+    return {
+      html: pageShot(page, opened),
+      mustShow: [ordersText.all, clientErrorText.NETWORK_ERROR, ordersText.retry],
+    };
+  },
+};
+
+export const orderListStates: View[] = [ordersEmpty, ordersError];
 
 /**
  * An order detail of its own user, made by `steps` (which set `state.orderNo`), seen by that user
@@ -256,6 +295,45 @@ export const details: View[] = [
 ];
 
 /**
+ * The merchant admin's refund dialog open on a customer's vouchers: everything left offered, the
+ * reason's placeholder. Vouchers ship themselves (the to-ship picture stays as it was), and the
+ * order is the last one made, so the seeded numbers of the other pictures stay put.
+ */
+const REFUND_USER = user('detail-refund-dialog');
+export const refundDialog: View = {
+  name: 'detail-refund-dialog',
+  steps: [
+    {
+      at: '2026-06-01T10:03',
+      run: async (ctx, s) =>
+        void (s.orderNo = await buy(ctx, REFUND_USER, [{ sku: 'voucher-coffee', quantity: 2 }])),
+    },
+  ],
+  async shoot(ctx, s) {
+    ctx.wxs.openid = DEFAULT_ADMIN;
+    const opened = await openOrderDetail(s.orderNo, { fresh: true });
+    opened.comp.querySelector('#refund')!.querySelector('.van-button')!.dispatchEvent('tap');
+    await eventually(
+      () => (popupOpen(opened.comp, detailText.refundTitle) ? true : undefined),
+      10000,
+      'the refund dialog',
+    );
+    return {
+      html: pageShot(ORDER_DETAIL, opened, { height: 667 }),
+      mustShow: [
+        detailText.refundTitle,
+        `${detailText.refundable} ¥50.00`,
+        // The amount field holds what is left; the reason field shows its placeholder.
+        `${detailText.refundAmount} 50.00`,
+        `${detailText.refundReason} ${detailText.refundReasonPlaceholder}`,
+        detailText.cancel,
+        detailText.refundSubmit,
+      ],
+    };
+  },
+};
+
+/**
  * 全部订单 as the merchant admin sees it: every view's customers' orders, newest first (the admin's
  * refunded vouchers on top), the lookup by order number, no pay buttons on others' unpaid orders.
  */
@@ -274,6 +352,8 @@ export const allOrders: View = {
         partlyRefundedText,
         orderStatusText.NOTPAY,
         ordersText.noMore,
+        // The lookup's placeholder (markupOf draws it).
+        ordersText.lookupPlaceholder,
       ],
     };
   },

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { pageTitleText } from '../../miniprogram/paykit/strings';
 
 const MINIPROGRAM = path.resolve(__dirname, '../../miniprogram');
 
@@ -29,6 +30,50 @@ export function browserCss(css: string, tag: string): string {
   return css.replace(/(-?\d*\.?\d+)rpx/g, (_, n: string) => `${Number(n) / 2}px`).replace(/:host/g, tag);
 }
 
+/** A built-in element's attributes as its template gave them (j-component keeps them on its node). */
+interface RenderedNode {
+  __wxElement?: { _vt?: { attrs?: Array<{ name: string; value: unknown }> } };
+}
+
+/**
+ * The markup of a rendered component, with the text WeChat draws in each input and textarea.
+ * simulate renders those built-ins as empty `wx-input`/`wx-textarea` elements: j-component applies
+ * only id, slot and data- attributes to a built-in, so `value` and `placeholder` never reach the
+ * DOM. Each gets its value, or else its placeholder in its `placeholder-class` (class names carry
+ * the prefix simulate gave the element's own classes), in a copy of the markup.
+ */
+export function markupOf(root: Element): string {
+  const copy = root.cloneNode(true) as Element;
+  const fields = 'wx-input, wx-textarea';
+  const copies = copy.querySelectorAll(fields);
+  root.querySelectorAll(fields).forEach((field, i) => {
+    const attrs = (field as Element & RenderedNode).__wxElement?._vt?.attrs ?? [];
+    // Named as the template spells them (placeholder-class) or camel-cased (placeholderClass).
+    const key = (name: string) => name.replace(/-/g, '').toLowerCase();
+    const attr = (name: string) => {
+      const value = attrs.find((a) => key(a.name) === key(name))?.value;
+      return value === undefined || value === null ? '' : String(value);
+    };
+    const value = attr('value');
+    const placeholder = attr('placeholder');
+    if (value) copies[i].textContent = value;
+    else if (placeholder) {
+      const own = attr('class').trim().split(/\s+/)[0];
+      const shown = field.classList[0] ?? '';
+      const prefix = own && shown.endsWith(own) ? shown.slice(0, -own.length) : '';
+      const text = copy.ownerDocument.createElement('wx-view');
+      text.className = attr('placeholder-class')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((c) => `${prefix}${c}`)
+        .join(' ');
+      text.textContent = placeholder;
+      copies[i].appendChild(text);
+    }
+  });
+  return copy.outerHTML;
+}
+
 /** The `<style>` simulate inserted for each load id (the whole component tree of that load). */
 export function stylesOf(ids: string[]): string {
   return ids.map((id) => document.head.querySelector(`style[id="${id}"]`)?.innerHTML ?? '').join('\n');
@@ -38,7 +83,7 @@ export function stylesOf(ids: string[]): string {
  * Browser defaults for the mini-program's built-in elements, as WeChat's own base sheet sets them,
  * and stand-ins for what a browser here cannot load (vant's icon font and van-empty's pictures come
  * from a CDN): the arrow of a linked cell, the passed circle and the search magnifier are drawn with
- * borders.
+ * borders, van-empty's picture as a grey disc.
  */
 const BASE_CSS = `
 * { box-sizing: border-box; }
@@ -61,6 +106,8 @@ wx-scroll-view { width: 100%; overflow: hidden; }
   height: 0.6em; border: 1.5px solid currentColor; border-radius: 50%; transform: translate(-10%, -10%); }
 .van-icon--van-icon-search::after { content: ""; position: absolute; left: 0.62em; top: 0.62em; width: 0.3em;
   border-top: 1.5px solid currentColor; transform: rotate(45deg); }
+.van-empty--van-empty__image__img { display: block; border-radius: 50%;
+  background: radial-gradient(circle at 50% 50%, #ebedf0 0 40%, transparent 41%); }
 .phone { position: relative; width: 100%; overflow: hidden; }
 .nav { position: relative; display: flex; align-items: center; justify-content: center; height: 44px;
   background: #fff; color: #000; font-size: 17px; font-weight: 600; }
@@ -113,13 +160,17 @@ export interface PageParts {
   css: string;
   /** An action sheet open over the page. */
   sheet?: ActionSheet;
-  /** The phone's screen height (CSS px), for a sheet over a page; otherwise the content's height. */
+  /**
+   * The phone's screen height (CSS px), for a sheet, dialog or popup over a page; otherwise the
+   * content's height. The screen is then what vant's fixed overlays and popups are placed in.
+   */
   height?: number;
 }
 
 /** The standalone page Chromium shoots. Its width is the viewport's. */
 export function pageHtml(parts: PageParts): string {
-  const height = parts.height ? ` style="height: ${parts.height}px"` : '';
+  // Layout containment makes the screen the containing block of fixed elements, as a phone's is.
+  const height = parts.height ? ` style="height: ${parts.height}px; contain: layout"` : '';
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -141,12 +192,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-/** The page title a page's json gives the navigation bar. */
+/** The title the build writes into the page's json for the navigation bar (build/page-titles.ts). */
 export function pageTitle(page: string): string {
-  const json = JSON.parse(fs.readFileSync(path.join(MINIPROGRAM, `${page}.json`), 'utf8')) as {
-    navigationBarTitleText?: string;
-  };
-  return json.navigationBarTitleText ?? '';
+  return pageTitleText[page] ?? '';
 }
 
 /** The text a person would read in the page's markup (tags stripped, whitespace folded). */

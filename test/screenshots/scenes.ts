@@ -14,7 +14,7 @@ export const openPage = (
   ready: (comp: SimComponent) => boolean,
 ) => openSimPage(page, query, ready, { fresh: true });
 import type { WxSandbox } from '../helpers/wx-sandbox';
-import { pageHtml, pageTitle, stylesOf, type PageParts } from './page-html';
+import { markupOf, pageHtml, pageTitle, stylesOf, type PageParts } from './page-html';
 
 /** The sandbox's merchant admin by default (`npm start`): sandbox/commands/call-commands.ts. */
 export const DEFAULT_ADMIN = 'oPaykitLocalUser';
@@ -90,6 +90,18 @@ export async function refundOrder(
   );
 }
 
+/**
+ * Whether a dialog or popup showing `text` is open and drawn: its text is rendered (vant renders a
+ * popup's content a frame after `show`) and every vant transition in the page has entered (its
+ * enter-to classes come a frame after the enter ones; shot before, it would be drawn unseen).
+ */
+export function popupOpen(comp: SimComponent, text: string): boolean {
+  const entering = Array.from(comp.dom!.querySelectorAll('[class*="-enter"]')).some((el) =>
+    Array.from(el.classList).some((c) => c.endsWith('-enter')),
+  );
+  return !entering && (comp.dom!.textContent ?? '').includes(text);
+}
+
 /** The HTML of an open page as it is now, then the page is unloaded. */
 export function pageShot(
   page: string,
@@ -98,7 +110,7 @@ export function pageShot(
 ): string {
   const html = pageHtml({
     title: pageTitle(page),
-    body: opened.comp.dom!.outerHTML,
+    body: markupOf(opened.comp.dom!),
     css: stylesOf([opened.id]),
     ...extra,
   });

@@ -6,17 +6,19 @@
  */
 import {
   billsText,
+  deliveryText,
   discrepancyText,
+  expressCompanyText,
   localPayText,
   payButtonText,
   shopText,
   toShipText,
 } from '../../miniprogram/paykit/strings';
-import { seed } from '../helpers/control';
+import { eventually, seed } from '../helpers/control';
 import { simulate, loadComp, renderComp } from '../helpers/simulate';
-import { allOrders, details, orderLists } from './order-views';
+import { allOrders, details, orderListStates, orderLists, refundDialog } from './order-views';
 import { pageHtml, stylesOf } from './page-html';
-import { beijing, buy, DEFAULT_ADMIN, openPage, pageShot, type SceneContext } from './scenes';
+import { beijing, buy, DEFAULT_ADMIN, openPage, pageShot, popupOpen, type SceneContext } from './scenes';
 import { holdActionSheet, holdRequestPayment, tapPayButton } from './sheets';
 import { LONG_NAME, seedCatalogue, user, type View, type ViewState } from './view-kit';
 
@@ -180,7 +182,55 @@ const toShip: View = {
   },
 };
 
-export const VIEWS: View[] = [payButton, shop, paySheet, ...orderLists, ...details, allOrders, bills, toShip];
+/**
+ * The shipping form over the to-ship list, for its oldest order sent by courier: the first company,
+ * the tracking number's and contact's placeholders, the items described.
+ */
+const toShipForm: View = {
+  name: 'to-ship-form',
+  async shoot(ctx) {
+    ctx.wxs.openid = DEFAULT_ADMIN;
+    const page = 'pages/admin/to-ship/index';
+    const opened = await openPage(page, {}, (c) => c.data.loaded && !c.data.loading);
+    const orders = opened.comp.data.orders as Array<{ orderNo: string; delivery: string }>;
+    const { orderNo } = orders.find((o) => o.delivery === 'express')!;
+    opened.comp.querySelector(`#ship-${orderNo}`)!.querySelector('.van-button')!.dispatchEvent('tap');
+    await eventually(
+      () => (popupOpen(opened.comp, toShipText.submit) ? true : undefined),
+      10000,
+      'the shipping form',
+    );
+    const { itemDesc } = (opened.comp.data.form as { packages: Array<{ itemDesc: string }> }).packages[0];
+    return {
+      html: pageShot(page, opened, { height: 667 }),
+      mustShow: [
+        `${toShipText.ship} ${orderNo}`,
+        `${toShipText.method}${toShipText.separator}${deliveryText.express}`,
+        `${toShipText.company}${toShipText.separator}${expressCompanyText.SF}`,
+        toShipText.trackingNoPlaceholder,
+        toShipText.contactPlaceholder,
+        itemDesc,
+        toShipText.addPackage,
+        toShipText.submit,
+      ],
+    };
+  },
+};
+
+export const VIEWS: View[] = [
+  payButton,
+  shop,
+  paySheet,
+  ...orderLists,
+  ...details,
+  allOrders,
+  bills,
+  toShip,
+  // Added after the views above, so that their seeded numbers stay put.
+  ...orderListStates,
+  refundDialog,
+  toShipForm,
+];
 
 /** The merchant's catalogue, then every step of every view, in time order (views keep their own state). */
 export function stepsInTimeOrder(

@@ -518,6 +518,50 @@ describe('a merchant admin on a buyer’s order', () => {
     expect(comp.querySelector('#refund')).toBeUndefined();
   });
 
+  test('a refund WeChat refused holds nothing: above what is left is refused here, within it goes to the server', async () => {
+    const { orderNo, comp } = await refundDialogOpen();
+    // WeChat refuses outright (the merchant's balance is short): the refund is FAILED, nothing held.
+    await post(`${suite.sandbox.url}/sandbox/pay/faults`, {
+      ...providerFault('refund', 'NOTENOUGH'),
+      count: 1,
+    });
+    typeAmount(comp, '10.5');
+    await eventually(() => (comp.data.refundAmount === '10.5' ? true : undefined));
+    refundDialog(comp).instance.onConfirm();
+    await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    await eventually(
+      () =>
+        comp.data.order?.refunds[0]?.status === 'FAILED' && comp.data.refundable === 5250 ? true : undefined,
+      10000,
+    );
+    const sent = () => suite.wxs.calls.filter((c) => c.name === 'refund').length;
+    expect(sent()).toBe(1);
+
+    // ¥60.00 is more than the ¥52.50 left: the refused ¥10.50 is not added back to it.
+    typeAmount(comp, '60');
+    await eventually(() => (comp.data.refundAmount === '60' ? true : undefined));
+    refundDialog(comp).instance.onConfirm();
+    await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    expect(comp.data.refundError).toBe('请输入 0.01 元到可退金额之间的金额');
+    expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
+    expect(sent()).toBe(1);
+
+    // The same ¥10.50 again fits what is left: the server asks WeChat again, now with the funds there.
+    typeAmount(comp, '10.50');
+    await eventually(() => (comp.data.refundAmount === '10.50' ? true : undefined));
+    refundDialog(comp).instance.onConfirm();
+    await eventually(
+      () => (comp.data.refundOpen === false && comp.data.refundable === 4200 ? true : undefined),
+      10000,
+    );
+    expect(sent()).toBe(2);
+    const stored = (await readDoc(suite.sandbox.url, 'paykit_orders', orderNo)) as {
+      refunds: Array<{ refundFee: number; status: string }>;
+    };
+    expect(stored.refunds).toEqual([expect.objectContaining({ refundFee: 1050 })]);
+    expect(stored.refunds[0].status).not.toBe('FAILED');
+  });
+
   test('the owner’s actions are not the admin’s, and the buyer has no 退款', async () => {
     const { orderNo } = await newOrder();
     const buyer = suite.wxs.openid;

@@ -114,7 +114,10 @@ export function formProblem(form: ShipForm): string {
   const packages = express ? form.packages : form.packages.slice(0, 1);
   for (const [i, p] of packages.entries()) {
     const problem = packageProblem(p, express);
-    if (problem) return packages.length > 1 ? `${toShipText.package} ${i + 1}：${problem}` : problem;
+    if (problem)
+      return packages.length > 1
+        ? `${toShipText.package} ${i + 1}${toShipText.separator}${problem}`
+        : problem;
   }
   return '';
 }

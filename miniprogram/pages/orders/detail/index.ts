@@ -314,9 +314,11 @@ Component({
       const reason = this.data.refundReason.trim();
       const dialog = this.selectComponent('#refund-dialog') as { stopLoading?: () => void } | null;
       const refundFee = parseYuan(this.data.refundAmount);
-      // After an error the reload may show this dialog's refund already reserved (WeChat took it):
-      // what is left no longer counts it, and asking again is that same refund, not a new one.
-      const reserved = order?.refunds.find((r) => r.refundNo === this.state().refundNo)?.refundFee ?? 0;
+      // After an error the reload may show this dialog's refund still reserved (WeChat may have
+      // taken it): what is left no longer counts it, and asking again is that same refund, not a new
+      // one. A FAILED one holds nothing (the server's refundableFee leaves it out already).
+      const mine = order?.refunds.find((r) => r.refundNo === this.state().refundNo);
+      const reserved = mine && mine.status !== 'FAILED' ? mine.refundFee : 0;
       if (refundFee === undefined || refundFee < 1 || refundFee > refundable + reserved) {
         this.setData({ refundError: detailText.refundAmountInvalid });
         dialog?.stopLoading?.();
