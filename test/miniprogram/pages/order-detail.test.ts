@@ -562,6 +562,43 @@ describe('a merchant admin on a buyer’s order', () => {
     expect(stored.refunds[0].status).not.toBe('FAILED');
   });
 
+  test('after WeChat refused the refund, another amount is a new refund under a new number', async () => {
+    const { orderNo, comp } = await refundDialogOpen();
+    await post(`${suite.sandbox.url}/sandbox/pay/faults`, {
+      ...providerFault('refund', 'NOTENOUGH'),
+      count: 1,
+    });
+    typeAmount(comp, '10.5');
+    await eventually(() => (comp.data.refundAmount === '10.5' ? true : undefined));
+    refundDialog(comp).instance.onConfirm();
+    await eventually(
+      () => (comp.data.refundError && comp.data.order?.refunds[0]?.status === 'FAILED' ? true : undefined),
+      10000,
+    );
+
+    // The admin asks for less instead: not "the same refund of another amount" (the server refuses
+    // that), a refund of its own.
+    typeAmount(comp, '8');
+    await eventually(() => (comp.data.refundAmount === '8' ? true : undefined));
+    refundDialog(comp).instance.onConfirm();
+    await eventually(
+      () => (comp.data.refundOpen === false && comp.data.refundable === 4450 ? true : undefined),
+      10000,
+    );
+    const numbers = suite.wxs.calls
+      .filter((c) => c.name === 'refund')
+      .map((c) => (c.data as { refundNo: string }).refundNo);
+    expect(numbers).toHaveLength(2);
+    expect(numbers[1]).not.toBe(numbers[0]);
+    const stored = (await readDoc(suite.sandbox.url, 'paykit_orders', orderNo)) as {
+      refunds: Array<{ refundFee: number; status: string }>;
+    };
+    expect(stored.refunds.map((r) => [r.refundFee, r.status === 'FAILED'])).toEqual([
+      [1050, true],
+      [800, false],
+    ]);
+  });
+
   test('the owner’s actions are not the admin’s, and the buyer has no 退款', async () => {
     const { orderNo } = await newOrder();
     const buyer = suite.wxs.openid;

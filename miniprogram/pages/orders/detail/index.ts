@@ -36,6 +36,11 @@ import {
 import { STATUS_TAG, statusLabel } from '../list/rows';
 
 const TICK_MS = 1000;
+
+/** A refund number of this page's own: the order's number and the moment, unique per dialog. */
+function newRefundNo(orderNo: string): string {
+  return `${orderNo}R${Date.now().toString(36).toUpperCase()}`;
+}
 /** What the page keeps for itself, outside `data`. */
 interface DetailState {
   ticker?: number;
@@ -274,7 +279,7 @@ Component({
     onRefundTap() {
       const { order, refundable } = this.data;
       if (!order || refundable <= 0) return;
-      this.state().refundNo = `${order.orderNo}R${Date.now().toString(36).toUpperCase()}`;
+      this.state().refundNo = newRefundNo(order.orderNo);
       this.setData({
         refundOpen: true,
         refundAmount: formatFen(refundable),
@@ -323,6 +328,12 @@ Component({
         this.setData({ refundError: detailText.refundAmountInvalid });
         dialog?.stopLoading?.();
         return;
+      }
+      // This dialog's refund ended (refused, or made after an error) and another amount is asked
+      // for: that is a refund of its own, under a number of its own (the server refuses a number
+      // for two amounts). One still in progress keeps its number: asking again is that refund.
+      if (mine && mine.status !== 'PROCESSING' && mine.refundFee !== refundFee) {
+        this.state().refundNo = newRefundNo(orderNo);
       }
       try {
         await refund({ orderNo, refundFee, refundNo: this.state().refundNo, ...(reason ? { reason } : {}) });
