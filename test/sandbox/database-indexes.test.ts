@@ -101,6 +101,25 @@ it('keeps declared unique indexes unique', async () => {
   ).rejects.toMatchObject({ code: 'DATABASE_REQUEST_FAILED' });
 });
 
+it('sorts null and missing values as equals in insertion order, with or without an index', async () => {
+  // MongoDB sorts them as one value; the SQL keys are NULL for both. The JS sort (a field without an
+  // exact key, a transaction's merged page) must give the same order as the index does.
+  await db.handle('database.insertDocument', {
+    collectionName: 'orders',
+    data: [
+      enc({ _id: 'm1' }),
+      enc({ _id: 'n1', rank: null }),
+      enc({ _id: 'm2' }),
+      enc({ _id: 'one', rank: 1 }),
+    ],
+  });
+  const order = () => db.find('orders', {}, [['rank', 1]], -1).map((d) => d._id);
+  expect(order()).toEqual(['m1', 'n1', 'm2', 'one']);
+  db.ensureIndexes([{ collection: 'orders', name: 'rank', fields: [['rank', 1]] }]);
+  expect(db.explain('orders', {}, [['rank', 1]]).sortInSql).toBe(true);
+  expect(order()).toEqual(['m1', 'n1', 'm2', 'one']);
+});
+
 describe('multikey indexes and $or', () => {
   const ITEMS = {
     collection: 'orders',
