@@ -173,6 +173,41 @@ describe('multikey indexes and $or', () => {
     expect(await ids(long)).toHaveLength(100);
   });
 
+  it("answers a query past SQLite's limits (nested $or, a long $and, large $in) as mingo does", async () => {
+    db.ensureIndexes([ITEMS, INDEX]);
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: Array.from({ length: 50 }, (_x, i) =>
+        enc({ _id: `o${i}`, openid: `u${i}`, items: [{ sku: `s${i}` }] }),
+      ),
+    });
+    // Each $or is within its own bounds; nested 12 deep, the OR is deeper than SQLite takes.
+    let nested: Record<string, unknown> = { openid: 'u7' };
+    for (let level = 0; level < 12; level++) {
+      const others = Array.from({ length: 98 }, (_x, i) => ({ 'items.sku': `none${level}.${i}` }));
+      nested = { $or: [nested, ...others] };
+    }
+    const many = (n: number, last: string) => [...Array.from({ length: n }, (_x, i) => `w${i}`), last];
+    const long = { $and: Array.from({ length: 1200 }, (_x, i) => ({ openid: { $ne: `w${i}` } })) };
+    const teens = ['o1', ...Array.from({ length: 10 }, (_x, i) => `o1${i}`)];
+    const queries: Array<[Record<string, unknown>, string[]]> = [
+      [nested, ['o7']],
+      [{ openid: { $in: many(40_000, 'u8') } }, ['o8']],
+      [{ $and: [{ openid: { $gte: 'u1' } }, long, { openid: { $lt: 'u2' } }] }, teens],
+      [
+        {
+          openid: { $in: many(30_000, 'u9') },
+          $or: [{ 'items.sku': { $in: many(5000, 's9') } }, { openid: 'u0' }],
+        },
+        ['o9'],
+      ],
+    ];
+    for (const [query, expected] of queries) {
+      expect(await ids(query)).toEqual(expected);
+      expect(db.count('orders', query)).toBe(expected.length);
+    }
+  });
+
   it('keeps the side table through updates, removals and seed imports', async () => {
     db.ensureIndexes([ITEMS]);
     // Stale keys would only over-select (mingo checks every candidate): the table itself must be right.
