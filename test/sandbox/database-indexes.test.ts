@@ -244,6 +244,56 @@ describe('multikey indexes and $or', () => {
     expect(db.sqlite.prepare('SELECT _id FROM "docs/orders"').all()).toEqual([{ _id: 'c' }]);
   });
 
+  it('takes back a field turned multikey by a write that rolls back, and refills one indexed again', async () => {
+    db.ensureIndexes([ITEMS]);
+    const sideTable = () =>
+      db.sqlite.prepare(`SELECT name FROM sqlite_master WHERE name = 'keys/orders'`).get() !== undefined;
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'a', items: { sku: 'x' } })],
+    });
+    // The first document turns items.sku multikey; the second is a duplicate: nothing is written.
+    await expect(
+      db.handle('database.insertDocument', {
+        collectionName: 'orders',
+        data: [enc({ _id: 'b', items: [{ sku: 'x' }] }), enc({ _id: 'a' })],
+      }),
+    ).rejects.toMatchObject({ code: 'DATABASE_REQUEST_FAILED' });
+    expect(sideTable()).toBe(false);
+    expect(db.explain('orders', { 'items.sku': 'x' }, []).where).toContain(`paykit_key(doc, 'items.sku')`);
+    expect(await ids({ 'items.sku': 'x' })).toEqual(['a']);
+    // The same in a transaction whose commit fails after the write that made the field multikey.
+    db.ensureIndexes([{ collection: 'orders', name: 'openid', fields: [['openid', 1]], unique: true }]);
+    const { transactionId } = (await db.handle('database.startTransaction', {})) as { transactionId: string };
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      transactionId,
+      data: [enc({ _id: 'c', openid: 'u1', items: [{ sku: 'x' }] }), enc({ _id: 'c2', openid: 'u2' })],
+    });
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'z', openid: 'u2' })],
+    });
+    await expect(db.handle('database.commitTransaction', { transactionId })).rejects.toMatchObject({
+      code: 'DATABASE_REQUEST_FAILED',
+    });
+    expect(sideTable()).toBe(false);
+    expect(await ids({ 'items.sku': 'x' })).toEqual(['a']);
+    // Multikey for real; then its index names another field, and names it again (keys refilled).
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'd', items: [{ sku: 'x' }] })],
+    });
+    expect(db.explain('orders', { 'items.sku': 'x' }, []).where).toContain('"keys/orders"');
+    db.ensureIndexes([{ ...ITEMS, fields: [['openid', 1]] }]);
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'e', items: [{ sku: 'x' }] })],
+    });
+    db.ensureIndexes([ITEMS]);
+    expect(await ids({ 'items.sku': 'x' })).toEqual(['a', 'd', 'e']);
+  });
+
   it('leaves a multikey field to mingo once it holds a value without a scalar key', async () => {
     db.ensureIndexes([ITEMS]);
     // An unsafe long decodes to the nearest double: only mingo can say what it equals.
