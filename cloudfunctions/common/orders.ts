@@ -135,8 +135,16 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
   }
   // The old prepay is spent: make sure it cannot be paid any more before starting a new attempt.
   try {
-    const { order: synced } = await closeCurrentTrade(kit, order);
+    const { order: synced, closed } = await closeCurrentTrade(kit, order);
     if (synced.status !== 'NOTPAY') assertPayable(synced, now);
+    // Still unpaid here, yet WeChat has the attempt paid (or paid and refunded) with another amount
+    // or merchant, so it was not recorded: a new attempt would take the money a second time.
+    if (!closed) {
+      throw new ServerError(
+        'ORDER_STATE_CONFLICT',
+        'WeChat Pay holds a payment of this order that does not match it (amount or merchant); it is not recorded, and the order cannot be paid again until an admin has looked at it',
+      );
+    }
   } catch (err) {
     if (err instanceof ServerError && err.code === 'CLOSE_TOO_EARLY') {
       throw new ServerError(

@@ -29,11 +29,16 @@ interface Clause {
 const RANGE_SQL: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 
 /**
- * A longer `$or` is left to mingo: SQLite refuses an expression deeper than 1000 (an OR of n
- * branches is n deep) and a statement with more than 32766 parameters.
+ * SQLite refuses an expression deeper than 1000 (an AND or OR of n terms is n deep) and a statement
+ * with more than 32766 parameters. A plan stays well within both: a conjunct that would pass them
+ * (a `$or` in a `$or`, a long `$and`, a large `$in`), and a `$or` of more branches than
+ * OR_MAX_BRANCHES, is left to mingo, which only widens the candidates. One operator's clause is at
+ * most LEAF_DEPTH deep.
  */
 const OR_MAX_BRANCHES = 100;
-const OR_MAX_PARAMS = 10_000;
+const MAX_DEPTH = 500;
+const MAX_PARAMS = 10_000;
+const LEAF_DEPTH = 8;
 
 /** The side table of a multikey field's keys (store.ts), or null when it has none to use. */
 export type MultikeyTable = (field: string) => string | null;
@@ -42,11 +47,20 @@ class Builder {
   clauses: string[] = [];
   params: unknown[] = [];
   residual = false;
+  /** The deepest of the clauses. */
+  private deepest = 0;
 
   constructor(
     private exact: (field: string) => boolean,
     private multikey: MultikeyTable,
+    /** Parameters the whole plan may still take (shared with the builders of `$or` branches). */
+    private budget = { params: MAX_PARAMS },
   ) {}
+
+  /** How deep the AND of the clauses is. */
+  depth(): number {
+    return this.clauses.length + this.deepest;
+  }
 
   conjuncts(query: Doc): void {
     for (const [key, cond] of Object.entries(query)) {
@@ -68,21 +82,20 @@ class Builder {
    */
   private or(branches: Doc[]): void {
     const subs = branches.map((branch) => {
-      const b = new Builder(this.exact, this.multikey);
+      const b = new Builder(this.exact, this.multikey, this.budget);
       b.conjuncts(branch);
       return b;
     });
     const params = subs.flatMap((b) => b.params);
-    if (
-      subs.some((b) => !b.clauses.length) ||
-      subs.length > OR_MAX_BRANCHES ||
-      params.length > OR_MAX_PARAMS
-    ) {
+    // Taken back: add() below takes them for the whole `$or`, if it is kept.
+    this.budget.params += params.length;
+    if (subs.some((b) => !b.clauses.length) || subs.length > OR_MAX_BRANCHES) {
       this.residual = true;
       return;
     }
     const clause = subs.map((b) => `(${b.clauses.join(' AND ')})`).join(' OR ');
-    this.add(`(${clause})`, params);
+    const depth = subs.length + Math.max(...subs.map((b) => b.depth()));
+    this.add(`(${clause})`, params, depth);
     if (subs.some((b) => b.residual)) this.residual = true;
   }
 
@@ -157,7 +170,15 @@ class Builder {
     return { clause: parts.join(' AND '), params: [k.key] };
   }
 
-  private add(clause: string, params: unknown[]): void {
+  /** Adds a conjunct, or leaves it to mingo when the plan would pass SQLite's limits with it. */
+  private add(clause: string, params: unknown[], depth = LEAF_DEPTH): void {
+    const deepest = Math.max(this.deepest, depth);
+    if (params.length > this.budget.params || this.clauses.length + 1 + deepest > MAX_DEPTH) {
+      this.residual = true;
+      return;
+    }
+    this.budget.params -= params.length;
+    this.deepest = deepest;
     this.clauses.push(clause);
     this.params.push(...params);
   }

@@ -25,6 +25,9 @@ export function compareValues(a: unknown, b: unknown): number {
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
   switch (ra) {
+    case 1:
+      // null and missing sort as equals, as in MongoDB and in the SQL keys (both NULL).
+      return 0;
     case 2:
       return (a as number) - (b as number) || 0;
     case 3:

@@ -78,6 +78,43 @@ describe('§3 Callback: it checks the amount before it moves the order', () => {
   });
 });
 
+describe('§3 Callback: a payment not recorded for its amount is not taken twice', () => {
+  test.each([
+    ['paid', false],
+    ['paid, then refunded on the merchant platform', true],
+  ])(
+    'while WeChat holds the mismatched trade %s, paying the order again is refused',
+    async (_state, refund) => {
+      const placed = await buy();
+      const doc = await exported(placed.orderNo);
+      const outTradeNo = doc.outTradeNo as string;
+      await post(`${sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee: 2801 }] });
+      expect((await kit.pay(ALICE, placed.payment)).errMsg).toBe('requestPayment:ok');
+      await kit.settle();
+      if (refund) {
+        await post(`${sandbox.url}/sandbox/pay/refunds`, { outTradeNo });
+        await kit.settle();
+      }
+      expect((await kit.trade(outTradeNo))!.state).toBe(refund ? 'REFUND' : 'SUCCESS');
+
+      // Past the prepay's life the kit would start a new attempt: not while the old one is paid.
+      await kit.clock('advance', { ms: 2 * 3600_000 });
+      await post(`${sandbox.url}/sandbox/triggers/settle`, {});
+      expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: placed.orderNo })).toEqual(
+        expect.objectContaining({
+          ok: false,
+          code: 'ORDER_STATE_CONFLICT',
+          message: expect.stringMatching(/does not match/),
+        }),
+      );
+      const after = await exported(placed.orderNo);
+      expect((after.attempts as unknown[]).length).toBe(1);
+      expect(after.status).toBe('NOTPAY');
+      expect(await kit.trade(`${placed.orderNo}A02`)).toBeUndefined();
+    },
+  );
+});
+
 describe('§3 Business order vs payment attempt', () => {
   test('an order that outlived its prepay is paid through a new attempt; the old one is closed at WeChat first', async () => {
     const placed = await buy();

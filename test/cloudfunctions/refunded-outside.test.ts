@@ -109,6 +109,19 @@ describe('refunded on the merchant platform before the kit recorded the payment'
     await expectRefundedOutside(refunded);
   });
 
+  test('the sweep that first finds it expired records it, and does not count it as a payment recovered', async () => {
+    const refunded = await refundedBehindTheKit();
+    // One jump past its expiry: the sweep that runs meets it as an expired order, not a recent one.
+    await kit.moveClock('advance', { ms: 60 * 60_000 });
+    await expectRefundedOutside(refunded);
+    const { logs } = await get<{ logs: Array<{ result?: { data?: Record<string, unknown> } }> }>(
+      `${sandbox.url}/sandbox/logs?name=closeExpiredOrders&limit=1000`,
+    );
+    expect(logs[logs.length - 1].result?.data).toEqual(
+      expect.objectContaining({ closed: 0, recoveredPaid: 0, errors: [] }),
+    );
+  });
+
   test("the buyer's query shows it refunded; paying again, closing and refunding it are refused", async () => {
     const refunded = await refundedBehindTheKit();
     const { order } = await kit.ok(ALICE, 'queryOrder', { orderNo: refunded.orderNo });

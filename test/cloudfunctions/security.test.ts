@@ -250,6 +250,30 @@ describe('attacks that held, and stay held', () => {
     expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
   });
 
+  test('a forged refund callback for an unpaid order records only what WeChat says of its trade', async () => {
+    const placed = await buy(BOB);
+    const outTradeNo = `${placed.orderNo}A01`;
+    const claim = { outTradeNo, outRefundNo: 'REF-FORGED-1', refundStatus: 'SUCCESS', refundFee: 2800 };
+    // Unpaid at WeChat: a refund claimed of it moves nothing.
+    expect(await forge(BOB, 'refundCallback', claim)).toEqual(expect.objectContaining({ errcode: 1 }));
+    const unpaid = await kit.order<{ status: string; refundedOutside?: unknown }>(placed.orderNo);
+    expect(unpaid).toEqual(expect.objectContaining({ status: 'NOTPAY' }));
+    expect(unpaid!.refundedOutside).toBeUndefined();
+    // Paid (its notification held) and refunded on the merchant platform: the claim makes the kit
+    // ask, and it records WeChat's answer, not the claim: no refund of its own, no onPaid.
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+    expect((await kit.pay(BOB, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await kit.settle();
+    await post(`${sandbox.url}/sandbox/pay/refunds`, { outTradeNo, refundFee: 100 });
+    expect(await forge(BOB, 'refundCallback', claim)).toEqual(expect.objectContaining({ errcode: 1 }));
+    expect(await kit.order(placed.orderNo)).toEqual(
+      expect.objectContaining({ status: 'REFUND', refunds: [], refundedOutside: expect.anything() }),
+    );
+    expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo })).toEqual([]);
+    await post(`${sandbox.url}/sandbox/pay/callbacks/release`, {});
+    await kit.settle();
+  });
+
   test('admin-only and timer functions refuse users', async () => {
     for (const [fn, data] of [
       ['downloadBill', { billDate: '20240101' }],

@@ -101,6 +101,25 @@ it('keeps declared unique indexes unique', async () => {
   ).rejects.toMatchObject({ code: 'DATABASE_REQUEST_FAILED' });
 });
 
+it('sorts null and missing values as equals in insertion order, with or without an index', async () => {
+  // MongoDB sorts them as one value; the SQL keys are NULL for both. The JS sort (a field without an
+  // exact key, a transaction's merged page) must give the same order as the index does.
+  await db.handle('database.insertDocument', {
+    collectionName: 'orders',
+    data: [
+      enc({ _id: 'm1' }),
+      enc({ _id: 'n1', rank: null }),
+      enc({ _id: 'm2' }),
+      enc({ _id: 'one', rank: 1 }),
+    ],
+  });
+  const order = () => db.find('orders', {}, [['rank', 1]], -1).map((d) => d._id);
+  expect(order()).toEqual(['m1', 'n1', 'm2', 'one']);
+  db.ensureIndexes([{ collection: 'orders', name: 'rank', fields: [['rank', 1]] }]);
+  expect(db.explain('orders', {}, [['rank', 1]]).sortInSql).toBe(true);
+  expect(order()).toEqual(['m1', 'n1', 'm2', 'one']);
+});
+
 describe('multikey indexes and $or', () => {
   const ITEMS = {
     collection: 'orders',
@@ -154,6 +173,41 @@ describe('multikey indexes and $or', () => {
     expect(await ids(long)).toHaveLength(100);
   });
 
+  it("answers a query past SQLite's limits (nested $or, a long $and, large $in) as mingo does", async () => {
+    db.ensureIndexes([ITEMS, INDEX]);
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: Array.from({ length: 50 }, (_x, i) =>
+        enc({ _id: `o${i}`, openid: `u${i}`, items: [{ sku: `s${i}` }] }),
+      ),
+    });
+    // Each $or is within its own bounds; nested 12 deep, the OR is deeper than SQLite takes.
+    let nested: Record<string, unknown> = { openid: 'u7' };
+    for (let level = 0; level < 12; level++) {
+      const others = Array.from({ length: 98 }, (_x, i) => ({ 'items.sku': `none${level}.${i}` }));
+      nested = { $or: [nested, ...others] };
+    }
+    const many = (n: number, last: string) => [...Array.from({ length: n }, (_x, i) => `w${i}`), last];
+    const long = { $and: Array.from({ length: 1200 }, (_x, i) => ({ openid: { $ne: `w${i}` } })) };
+    const teens = ['o1', ...Array.from({ length: 10 }, (_x, i) => `o1${i}`)];
+    const queries: Array<[Record<string, unknown>, string[]]> = [
+      [nested, ['o7']],
+      [{ openid: { $in: many(40_000, 'u8') } }, ['o8']],
+      [{ $and: [{ openid: { $gte: 'u1' } }, long, { openid: { $lt: 'u2' } }] }, teens],
+      [
+        {
+          openid: { $in: many(30_000, 'u9') },
+          $or: [{ 'items.sku': { $in: many(5000, 's9') } }, { openid: 'u0' }],
+        },
+        ['o9'],
+      ],
+    ];
+    for (const [query, expected] of queries) {
+      expect(await ids(query)).toEqual(expected);
+      expect(db.count('orders', query)).toBe(expected.length);
+    }
+  });
+
   it('keeps the side table through updates, removals and seed imports', async () => {
     db.ensureIndexes([ITEMS]);
     // Stale keys would only over-select (mingo checks every candidate): the table itself must be right.
@@ -188,6 +242,56 @@ describe('multikey indexes and $or', () => {
     expect(await ids({ 'items.sku': 'y' })).toEqual(['c']);
     expect(keys()).toEqual(['y']);
     expect(db.sqlite.prepare('SELECT _id FROM "docs/orders"').all()).toEqual([{ _id: 'c' }]);
+  });
+
+  it('takes back a field turned multikey by a write that rolls back, and refills one indexed again', async () => {
+    db.ensureIndexes([ITEMS]);
+    const sideTable = () =>
+      db.sqlite.prepare(`SELECT name FROM sqlite_master WHERE name = 'keys/orders'`).get() !== undefined;
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'a', items: { sku: 'x' } })],
+    });
+    // The first document turns items.sku multikey; the second is a duplicate: nothing is written.
+    await expect(
+      db.handle('database.insertDocument', {
+        collectionName: 'orders',
+        data: [enc({ _id: 'b', items: [{ sku: 'x' }] }), enc({ _id: 'a' })],
+      }),
+    ).rejects.toMatchObject({ code: 'DATABASE_REQUEST_FAILED' });
+    expect(sideTable()).toBe(false);
+    expect(db.explain('orders', { 'items.sku': 'x' }, []).where).toContain(`paykit_key(doc, 'items.sku')`);
+    expect(await ids({ 'items.sku': 'x' })).toEqual(['a']);
+    // The same in a transaction whose commit fails after the write that made the field multikey.
+    db.ensureIndexes([{ collection: 'orders', name: 'openid', fields: [['openid', 1]], unique: true }]);
+    const { transactionId } = (await db.handle('database.startTransaction', {})) as { transactionId: string };
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      transactionId,
+      data: [enc({ _id: 'c', openid: 'u1', items: [{ sku: 'x' }] }), enc({ _id: 'c2', openid: 'u2' })],
+    });
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'z', openid: 'u2' })],
+    });
+    await expect(db.handle('database.commitTransaction', { transactionId })).rejects.toMatchObject({
+      code: 'DATABASE_REQUEST_FAILED',
+    });
+    expect(sideTable()).toBe(false);
+    expect(await ids({ 'items.sku': 'x' })).toEqual(['a']);
+    // Multikey for real; then its index names another field, and names it again (keys refilled).
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'd', items: [{ sku: 'x' }] })],
+    });
+    expect(db.explain('orders', { 'items.sku': 'x' }, []).where).toContain('"keys/orders"');
+    db.ensureIndexes([{ ...ITEMS, fields: [['openid', 1]] }]);
+    await db.handle('database.insertDocument', {
+      collectionName: 'orders',
+      data: [enc({ _id: 'e', items: [{ sku: 'x' }] })],
+    });
+    db.ensureIndexes([ITEMS]);
+    expect(await ids({ 'items.sku': 'x' })).toEqual(['a', 'd', 'e']);
   });
 
   it('leaves a multikey field to mingo once it holds a value without a scalar key', async () => {
