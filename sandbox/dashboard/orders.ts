@@ -46,6 +46,7 @@ export function orderRow(doc: Doc): OrderRow {
     refundedFee: refunds
       .filter((r) => r.status === 'SUCCESS')
       .reduce((sum, r) => sum + (typeof r.refundFee === 'number' ? r.refundFee : 0), 0),
+    ...(doc.refundedOutside ? { refundedOutside: true as const } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * One order's story, assembled on the server from what each side recorded: the kit's order document
- * (attempts and prepays, payment, refunds, hooks, close), WeChat Pay's trades, every notification
- * attempt with its answer and next retry time, and the function invocations that touched the order.
+ * (attempts and prepays, payment, refunds, hooks, close), WeChat Pay's trades and the refunds made
+ * on its merchant platform, every notification attempt with its answer and next retry time, and the
+ * function invocations that touched the order.
  */
 import type { OrderItem, RefundStatus } from '../../typings/paykit/order';
 import type { OpenPrepay, OrderTimeline, TimelineEntry } from '../../typings/sandbox/dashboard';
@@ -9,6 +10,7 @@ import { SandboxError } from '../errors';
 import type { InvocationRecord } from '../runtime/invocation-log';
 import type { Sandbox } from '../server';
 import { ORDERS, orderRow } from './orders';
+import { platformRefundable, platformRefundEntries } from './platform-refunds';
 
 type Doc = Record<string, unknown>;
 
@@ -172,7 +174,12 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
   }
 
   const paidAt = ms(doc.paidAt);
-  if (paidAt !== undefined) {
+  const outside = doc.refundedOutside as { seenAt?: unknown } | undefined;
+  if (paidAt !== undefined && outside) {
+    // Never recorded as paid: the kit learnt of the payment and its refund at once.
+    const facts = { transactionId: String(doc.transactionId ?? ''), paidAt };
+    add({ at: ms(outside.seenAt) ?? paidAt, kind: 'refundedOutside', title: 'REFUND', facts });
+  } else if (paidAt !== undefined) {
     // paidAt is WeChat's time of payment; the kit recorded it when its onPaid hook was first claimed
     // (right after the conditional update), which can be much later after lost callbacks.
     const fulfilment = doc.fulfilment as HookDoc | undefined;
@@ -209,6 +216,7 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
       });
     if (r.hook) add(hookEntry(settledAt ?? at, r.hook, 'onRefunded'));
   }
+  for (const e of platformRefundEntries(trades, new Set(refunds.map((r) => r.outRefundNo)))) add(e);
   const closedAt = ms(doc.closedAt);
   if (closedAt !== undefined) add({ at: closedAt, kind: 'closed', title: 'CLOSED', facts: {} });
 
@@ -233,6 +241,7 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
     },
     entries,
     openPrepay: openPrepay(sandbox, row.status, expiresAt, attempts, trades),
+    platformRefundable: platformRefundable(trades),
     notifications: notifications.map((n) => ({
       id: n.id,
       kind: n.kind,
@@ -252,8 +261,10 @@ const RANK: Record<TimelineEntry['kind'], number> = {
   close: 3,
   payer: 4,
   refund: 4,
+  platformRefund: 4,
   notification: 5,
   paid: 7,
+  refundedOutside: 7,
   refunded: 7,
   closed: 7,
   hook: 8,

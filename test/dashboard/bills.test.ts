@@ -4,7 +4,8 @@
  * discrepancy is made as a developer would: a payment whose callbacks are all lost (a callback
  * fault), then the clock moved to the next morning, when WeChat has published the bill and the
  * daily repair has not run. The page reconciles the day, shows the discrepancy, repairs it, offers
- * the day's CSV, and runs the daily timer; a day that is not over is refused with a clear error.
+ * the day's CSV, and runs the daily timer; a day that is not over is refused with a clear error. A
+ * payment refunded on the merchant platform before the kit recorded it is its own discrepancy.
  */
 import * as fs from 'fs';
 import { dashboardSuite } from '../helpers/dashboard-suite';
@@ -102,5 +103,34 @@ describe('dashboard: bills', () => {
     const tab = suite.tabs[suite.tabs.length - 1];
     expect(tab.problems).toEqual([expect.stringContaining('status of 404')]);
     tab.problems.length = 0;
+  });
+
+  test('a payment refunded on the merchant platform before the kit recorded it is shown for an admin to check', async () => {
+    const { now } = await suite.kit.clock('freeze');
+    const payDay = beijingDay(now);
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 20, kind: 'payment' });
+    const orderNo = await buyAndPay('coffee-latte');
+    await suite.kit.settle();
+    const outTradeNo = String((await readDoc(suite.sandbox.url, 'paykit_orders', orderNo))!.outTradeNo);
+    await post(`${suite.sandbox.url}/sandbox/pay/refunds`, { outTradeNo });
+    // The buyer's query tells the kit: the order is recorded as refunded on the merchant platform.
+    await suite.kit.ok(BUYER, 'queryOrder', { orderNo });
+    expect(await readDoc(suite.sandbox.url, 'paykit_orders', orderNo)).toEqual(
+      expect.objectContaining({ status: 'REFUND', refundedOutside: expect.anything() }),
+    );
+    // The next Beijing day, 10:01: the bill is out, the daily reconciliation (10:30) has not run.
+    const nextDay = Math.floor((now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS;
+    await suite.kit.moveClock('set', { at: nextDay + 10 * 3_600_000 + 60_000 });
+
+    const page = await open(`#/bills?day=${payDay}`);
+    await page.getByRole('button', { name: '对账', exact: true }).click();
+    const row = page.locator(`tr[data-kind="REFUNDED_OUTSIDE_KIT"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('商户平台退款，需人工核对');
+    expect(await row.textContent()).toContain(outTradeNo);
+    expect(await row.textContent()).toContain('¥28.00');
+    expect(await row.getAttribute('data-repaired')).toBe('no');
+    expect(await page.locator('tr[data-kind]').count()).toBe(1);
+    await del(`${suite.sandbox.url}/sandbox/pay/faults`);
   });
 });

@@ -59,7 +59,7 @@ describe('dashboard payment flows', () => {
     expect(await entry(page, 'notification', 'ok').textContent()).toContain('payCallback');
     // The payer's actions are gone once paid; the admin's refund is offered.
     expect(await page.getByRole('button', { name: '以付款人身份支付' }).count()).toBe(0);
-    await page.getByRole('button', { name: '退款' }).waitFor();
+    await page.getByRole('button', { name: '退款', exact: true }).waitFor();
     const trades = await suite.open(`#/trades?state=SUCCESS`);
     await trades.page.locator(`tr[data-trade^="${orderNo}A"][data-state="SUCCESS"]`).waitFor();
   });
@@ -102,7 +102,7 @@ describe('dashboard payment flows', () => {
     await page.getByRole('button', { name: '以付款人身份支付' }).click();
     await page.locator(`.order-page[data-status="SUCCESS"]`).waitFor();
     await page.getByLabel('退款金额（分）').fill('1000');
-    await page.getByRole('button', { name: '退款' }).click();
+    await page.getByRole('button', { name: '退款', exact: true }).click();
     await entry(page, 'refund', 'SUCCESS').waitFor();
     await entry(page, 'refunded').waitFor();
     expect(await page.locator('.order-page').textContent()).toContain('已退款 ¥10.00');
@@ -134,7 +134,7 @@ describe('dashboard payment flows', () => {
     // More than was paid: one banner, not one per try.
     await page.getByLabel('退款金额（分）').fill('999999');
     for (let i = 0; i < 2; i++) {
-      await page.getByRole('button', { name: '退款' }).click();
+      await page.getByRole('button', { name: '退款', exact: true }).click();
       await alert.waitFor();
     }
     expect(await alert.count()).toBe(1);

@@ -28,6 +28,12 @@ export interface OrderRow {
   createdAt: number;
   paidAt?: number;
   refundedFee: number;
+  /**
+   * The kit recorded the order as refunded on WeChat Pay's merchant platform (paid, then refunded
+   * by hand before the kit learnt of the payment): the kit refuses to refund it, and `refundedFee`
+   * does not count those refunds (the kit knows none of their amounts).
+   */
+  refundedOutside?: true;
 }
 
 /** `GET /sandbox/dashboard/orders?status&openid&day=yyyy-MM-dd&cursor&limit`. */
@@ -112,6 +118,10 @@ export type TimelineKind =
   | 'closed'
   | 'refund'
   | 'refunded'
+  /** A refund WeChat holds that the kit did not make (the merchant refunded on the merchant platform). */
+  | 'platformRefund'
+  /** The kit learnt the trade was refunded on the merchant platform before it recorded the payment. */
+  | 'refundedOutside'
   | 'hook'
   | 'invocation';
 
@@ -135,6 +145,16 @@ export interface OpenPrepay {
   expiresAt: number;
 }
 
+/**
+ * A trade the merchant can refund by hand on the merchant platform now (`POST /sandbox/pay/refunds`):
+ * paid (SUCCESS, or REFUND with something left), `refundableFee` what WeChat has left of it.
+ */
+export interface PlatformRefundable {
+  outTradeNo: string;
+  subMchId: string;
+  refundableFee: number;
+}
+
 /** `GET /sandbox/dashboard/orders/<orderNo>`. */
 export interface OrderTimeline {
   order: OrderRow & {
@@ -146,6 +166,8 @@ export interface OrderTimeline {
   };
   entries: TimelineEntry[];
   openPrepay: OpenPrepay | null;
+  /** The order's trades WeChat has as paid with something left to refund, whatever the kit recorded. */
+  platformRefundable: PlatformRefundable[];
   /** Notification ids of this order, newest last (resend takes one). */
   notifications: Array<{ id: number; kind: string; status: string; attempts: number; nextAt: number | null }>;
 }

@@ -1,10 +1,12 @@
 /**
  * What can be done to an order now, through the routes the CLI uses: act as the payer on its open
  * prepay (`POST /sandbox/pay/act`), query or close it as its owner and refund it as an admin (the
- * kit's functions through `/gateway/call`; a query recovers a lost callback), resend a notification (`POST /sandbox/pay/callbacks/resend`).
+ * kit's functions through `/gateway/call`; a query recovers a lost callback), resend a notification (`POST /sandbox/pay/callbacks/resend`),
+ * and refund a paid trade as the merchant on the merchant platform, behind the kit's back
+ * (`POST /sandbox/pay/refunds`, the CLI's `platform-refund`).
  */
 import { useState } from 'preact/hooks';
-import type { OrderTimeline } from '../../../../typings/sandbox/dashboard';
+import type { OrderTimeline, PlatformRefundable } from '../../../../typings/sandbox/dashboard';
 import { ApiError, callAs, get, post } from '../api';
 import type { Overview } from '../../../../typings/sandbox/dashboard';
 import { strings } from '../strings';
@@ -31,7 +33,8 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
   const prepay = timeline.openPrepay;
   const refundable = o.totalFee - o.refundedFee;
   const [fee, setFee] = useState(String(refundable));
-  const canRefund = o.status === 'SUCCESS' || o.status === 'REFUND';
+  // The kit refuses to refund an order refunded on the merchant platform: it never held that payment.
+  const canRefund = (o.status === 'SUCCESS' || o.status === 'REFUND') && !o.refundedOutside;
   const canClose = o.status === 'NOTPAY';
   const submitRefund = (e: Event) => {
     e.preventDefault();
@@ -39,7 +42,8 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
     const refundFee = /^\d+$/.test(fee.trim()) ? Number(fee.trim()) : Number.NaN;
     void attempt(() => refundAsAdmin(o.orderNo, refundFee), s.done);
   };
-  const none = !prepay && !canClose && !canRefund && !timeline.notifications.length;
+  const platform = timeline.platformRefundable;
+  const none = !prepay && !canClose && !canRefund && !platform.length && !timeline.notifications.length;
   return (
     <section class="panel" aria-labelledby="actions-title">
       <h2 id="actions-title">{s.actions}</h2>
@@ -120,6 +124,56 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
           </button>
         </form>
       )}
+      {platform.map((t) => (
+        // Keyed by what is left: after a refund the field starts again from the new remainder.
+        <PlatformRefundForm
+          key={`${t.outTradeNo}/${t.refundableFee}`}
+          trade={t}
+          named={platform.length > 1}
+        />
+      ))}
     </section>
+  );
+}
+
+/**
+ * A refund made by hand on the merchant platform, as a person reproduces "the merchant refunded it
+ * there" (for instance after the payment's callback was dropped): WeChat's refund rules judge it, and
+ * a refusal (409 REFUND_REFUSED) shows WeChat's reason. `named`: the order has more than one such trade.
+ */
+function PlatformRefundForm({ trade, named }: { trade: PlatformRefundable; named: boolean }) {
+  const s = strings();
+  const [fee, setFee] = useState(String(trade.refundableFee));
+  const submit = (e: Event) => {
+    e.preventDefault();
+    // Anything but a whole number goes as typed, for the route to refuse naming the field: an empty
+    // field must not become the route's default, a refund of everything that is left.
+    const text = fee.trim();
+    const refundFee = /^\d+$/.test(text) ? Number(text) : text;
+    const ask = { outTradeNo: trade.outTradeNo, subMchId: trade.subMchId, refundFee };
+    void attempt(() => post('/sandbox/pay/refunds', ask), s.done);
+  };
+  return (
+    <form class="row" onSubmit={submit} data-trade={trade.outTradeNo}>
+      <label>
+        {s.platformRefundFee}
+        {named && (
+          <>
+            {' '}
+            <code>{trade.outTradeNo}</code>
+          </>
+        )}{' '}
+        <input
+          name="platformRefundFee"
+          inputMode="numeric"
+          value={fee}
+          onInput={(e) => setFee((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <button type="submit" class="secondary" data-action="platform-refund">
+        {s.platformRefund}
+      </button>
+      <small class="muted">{s.platformRefundHint}</small>
+    </form>
   );
 }

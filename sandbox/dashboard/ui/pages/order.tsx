@@ -9,7 +9,7 @@ import { useLiveData } from '../data';
 import { beijingTime, yuan } from '../format';
 import { strings } from '../strings';
 import { OrderActions } from './order-actions';
-import { StateTag } from './orders';
+import { RefundedOutsideTag, StateTag } from './orders';
 import { Timeline } from './timeline';
 import { errorMessage } from '../errors';
 
@@ -27,6 +27,7 @@ export function OrderPage({ id }: { id: string }) {
     <div class="order-page" data-order={o.orderNo} data-status={o.status}>
       <h1>
         <code>{o.orderNo}</code> <StateTag state={o.status} />
+        {o.refundedOutside && <RefundedOutsideTag />}
       </h1>
       <div class="order-grid">
         <section class="panel" aria-labelledby="timeline-title">

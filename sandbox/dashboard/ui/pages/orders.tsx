@@ -105,6 +105,7 @@ export function OrdersTable({ rows }: { rows: OrderRow[] }) {
             </td>
             <td>
               <StateTag state={o.status} />
+              {o.refundedOutside && <RefundedOutsideTag />}
             </td>
             <td class="num">
               {yuan(o.totalFee)}
@@ -126,6 +127,15 @@ export function StateTag({ state }: { state: string }) {
   return (
     <span class={`state state-${state}`} data-state={state}>
       {strings().state[state] ?? state}
+    </span>
+  );
+}
+
+/** Refunded on the merchant platform before the kit recorded the payment: the kit refunds none of it. */
+export function RefundedOutsideTag() {
+  return (
+    <span class="tag refunded-outside" data-refunded-outside="">
+      {strings().refundedOutside}
     </span>
   );
 }

@@ -17,7 +17,8 @@ function factText(key: string, value: string | number | boolean): string {
 
 function titleText(e: TimelineEntry): string {
   const s = strings();
-  if (e.kind === 'refund' || e.kind === 'refunded') return s.refundState[e.title] ?? e.title;
+  if (e.kind === 'refund' || e.kind === 'refunded' || e.kind === 'platformRefund')
+    return s.refundState[e.title] ?? e.title;
   return s.title[e.title] ?? s.state[e.title] ?? e.title;
 }
 

@@ -1,0 +1,125 @@
+/** @jest-environment node */
+/**
+ * A refund made by hand on WeChat Pay's merchant platform, from an order's page in headless Chromium,
+ * against a sandbox started as `npm start` starts it: a person reproduces "the merchant refunded it
+ * there" on a payment whose callbacks were all dropped, sees the refund on the timeline and the
+ * trade, and, once the buyer's query tells the kit, the order shown refunded on the merchant
+ * platform with no kit refund offered. WeChat's refusal shows its reason; an empty amount is refused
+ * by the route, never taken as "everything left".
+ */
+import type { Page } from 'playwright-core';
+import { del, get, post } from '../helpers/control';
+import { dashboardSuite } from '../helpers/dashboard-suite';
+
+const BUYER = 'oPaykitLocalBuyer';
+
+interface Trade {
+  state: string;
+  refundedFee: number;
+}
+
+describe('dashboard: refunds on the merchant platform', () => {
+  const suite = dashboardSuite();
+
+  /** A latte (¥28.00) bought as the buyer; resolves on its page, open in a fresh tab. */
+  async function latteOrderPage(): Promise<{ page: Page; orderNo: string }> {
+    const placed = await suite.kit.ok(BUYER, 'unifiedOrder', {
+      items: [{ sku: 'coffee-latte', quantity: 1 }],
+    });
+    const { page } = await suite.open(`#/orders/${placed.orderNo}`);
+    await page.locator(`.order-page[data-order="${placed.orderNo}"]`).waitFor();
+    return { page, orderNo: placed.orderNo };
+  }
+
+  const entry = (page: Page, kind: string) => page.locator(`.timeline [data-kind="${kind}"]`);
+  const platformForm = (page: Page) => page.locator('form:has([data-action="platform-refund"])');
+  const kitRefund = (page: Page) => page.locator('[data-action="refund"]');
+
+  /** The order's trade at WeChat (its current attempt's). */
+  async function trade(orderNo: string): Promise<Trade & { outTradeNo: string }> {
+    const outTradeNo = String((await suite.kit.order(orderNo))!.outTradeNo);
+    const { trades } = await get<{ trades: Trade[] }>(
+      `${suite.sandbox.url}/sandbox/pay/trades?outTradeNo=${outTradeNo}`,
+    );
+    return { ...trades[0], outTradeNo };
+  }
+
+  afterEach(async () => {
+    await del(`${suite.sandbox.url}/sandbox/pay/faults`);
+  });
+
+  test('a paid order whose callbacks were dropped, refunded there: the timeline shows it, then the order is refunded outside the kit', async () => {
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 20, kind: 'payment' });
+    const { page, orderNo } = await latteOrderPage();
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    await entry(page, 'notification').first().waitFor();
+    // WeChat has it paid; the kit, its callback lost, does not: the platform refund is offered, for
+    // all of it by default, and the kit's refund is not.
+    expect(await page.locator('.order-page').getAttribute('data-status')).toBe('NOTPAY');
+    const field = page.getByLabel('商户平台退款（分）');
+    await field.waitFor();
+    expect(await field.inputValue()).toBe('2800');
+    expect(await kitRefund(page).count()).toBe(0);
+
+    await field.fill('1000');
+    await page.getByRole('button', { name: '商户平台退款' }).click();
+    await page.getByRole('status').filter({ hasText: '已完成' }).waitFor();
+    const refund = entry(page, 'platformRefund');
+    await refund.waitFor();
+    const { outTradeNo, ...atWechat } = await trade(orderNo);
+    expect(atWechat).toEqual(expect.objectContaining({ state: 'REFUND', refundedFee: 1000 }));
+    expect(await refund.locator('[data-fact="refundFee"]').textContent()).toContain('¥10.00');
+    expect(await refund.locator('[data-fact="outTradeNo"]').textContent()).toContain(outTradeNo);
+    // Drawn with the refund: the field starts again from what is left.
+    expect(await field.inputValue()).toBe('1800');
+    // The trades page shows the refund against the trade.
+    const trades = await suite.open(`#/trades?state=REFUND`);
+    const row = trades.page.locator(`tr[data-trade="${outTradeNo}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('−¥10.00');
+
+    // The buyer's query tells the kit: the order is recorded as refunded on the merchant platform.
+    await page.getByRole('button', { name: '以用户身份查询' }).click();
+    await page.locator('.order-page[data-status="REFUND"]').waitFor();
+    const tag = page.locator('.order-page h1 [data-refunded-outside]');
+    await tag.waitFor();
+    expect(await tag.textContent()).toBe('商户平台退款');
+    await entry(page, 'refundedOutside').waitFor();
+    // The kit refuses to refund it, so its refund is not offered; the rest can go on the platform.
+    expect(await kitRefund(page).count()).toBe(0);
+    expect(await platformForm(page).count()).toBe(1);
+    expect(await page.getByLabel('商户平台退款（分）').inputValue()).toBe('1800');
+    // The orders list marks it too.
+    const list = await suite.open(`#/orders?status=REFUND`);
+    await list.page.locator(`tr[data-order="${orderNo}"] [data-refunded-outside]`).waitFor();
+  });
+
+  test("WeChat's refusal shows its reason, and an empty amount is refused, not taken as all of it", async () => {
+    const { page, orderNo } = await latteOrderPage();
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    await page.locator('.order-page[data-status="SUCCESS"]').waitFor();
+    // Paid and recorded: both refunds are offered.
+    await kitRefund(page).waitFor();
+    const field = page.getByLabel('商户平台退款（分）');
+    await field.fill('999999');
+    await page.getByRole('button', { name: '商户平台退款' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('REFUND_REFUSED');
+    expect(await alert.textContent()).toContain('微信支付拒绝退款：申请退款金额超过订单可退金额');
+
+    await field.fill('');
+    await page.getByRole('button', { name: '商户平台退款' }).click();
+    await alert.filter({ hasText: 'INVALID_PARAM' }).waitFor();
+    expect(await alert.textContent()).toContain('参数有误：refundFee must be a whole number');
+    expect(await trade(orderNo)).toEqual(expect.objectContaining({ state: 'SUCCESS', refundedFee: 0 }));
+    expect(await entry(page, 'platformRefund').count()).toBe(0);
+    // The one thing the browser logged each time: the refused request.
+    const tab = suite.tabs[suite.tabs.length - 1];
+    expect(tab.problems).toEqual([
+      expect.stringContaining('status of 409'),
+      expect.stringContaining('status of 400'),
+    ]);
+    tab.problems.length = 0;
+  });
+});
