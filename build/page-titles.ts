@@ -22,11 +22,22 @@ export const STRINGS_BUILD = {
   logLevel: 'silent',
 } as const satisfies BuildOptions;
 
-/** `pageTitleText` (page path → title) of the strings module compiled to CommonJS (it imports only types). */
+/**
+ * `pageTitleText` (page path → title) of the strings module compiled to CommonJS (it imports only
+ * types). Refuses a title that is not text: the build does not type-check, so a misspelt reference
+ * (`shopText.titel`) is undefined here, and the page would lose its title without a word.
+ */
 export function pageTitlesIn(compiled: string): Record<string, string> {
-  const module = { exports: {} as { pageTitleText?: Record<string, string> } };
+  const module = { exports: {} as { pageTitleText?: Record<string, unknown> } };
   vm.runInNewContext(compiled, { module, exports: module.exports }, { filename: STRINGS });
-  return module.exports.pageTitleText ?? {};
+  const titles = module.exports.pageTitleText ?? {};
+  for (const [page, title] of Object.entries(titles)) {
+    if (typeof title !== 'string')
+      throw new BuildError(
+        `pageTitleText in ${STRINGS} gives ${page} ${title === undefined ? 'undefined' : JSON.stringify(title)}, not a title`,
+      );
+  }
+  return titles as Record<string, string>;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface Kit {
   store: Store;
   provider: PayProvider;
   envId: string;
+  /** The invocation running now: WeChat Pay's calls and the merchant hooks keep within it. */
+  time: InvocationTime;
 }
 
 export function initCloud(): void {
@@ -39,7 +41,7 @@ export function loadKit(context: unknown): Kit {
     );
   if (loaded?.envId === envId) return loaded;
   const config = loadServerConfig();
-  loaded = { config, store: new Store(), provider: providerFor(config, envId), envId };
+  loaded = { config, store: new Store(), provider: providerFor(config, envId), envId, time };
   return loaded;
 }
 

@@ -3,7 +3,8 @@
  * hook with a conditional update, records the run, calls the hook and marks it DONE. A failed hook
  * is released for a later retry; a runner that died is replaced after a lease, so a hook can run
  * again after a crash (at least once, never concurrently within the lease). An order's hooks run in
- * order: no onRefunded before its onPaid is DONE.
+ * order: no onRefunded before its onPaid is DONE. A hook is not started in the last seconds of its
+ * function's time (invocation-time.ts): it is BUSY, left for the next delivery or the sweep.
  */
 import * as merchant from 'paykit-merchant-hooks';
 import type { Kit } from './context';
@@ -54,6 +55,8 @@ async function runHook(
   run: () => Promise<void>,
 ): Promise<HookOutcome> {
   const { store } = kit;
+  // Too late in the invocation to run it whole: left for the next delivery or the sweep, unclaimed.
+  if (!kit.time.hasTimeForHook()) return 'BUSY';
   const now = new Date();
   const stale = new Date(now.getTime() - HOOK_LEASE_MS);
   const claimed =

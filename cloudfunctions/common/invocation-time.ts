@@ -12,6 +12,12 @@ import { ServerError } from './errors';
 export const ANSWER_RESERVE_MS = 2000;
 /** A call that could wait less than this for its answer is not started. */
 export const MIN_PAY_WAIT_MS = 1000;
+/**
+ * A merchant hook is not started with less than this left beyond the reserve: the hook would be cut
+ * off half-way, the caller get the platform's timeout, and the hook wait out its lease before it
+ * runs again. Left unclaimed, it runs at WeChat's next delivery or the sweep, with a whole time.
+ */
+export const MIN_HOOK_MS = 1000;
 
 export class InvocationTime {
   /** When the invocation's time is up, on performance.now()'s clock: in the sandbox a function's
@@ -28,6 +34,11 @@ export class InvocationTime {
   /** Real ms left before the platform stops the invocation. */
   leftMs(): number {
     return this.endsAt - performance.now();
+  }
+
+  /** Whether a merchant hook may start now (MIN_HOOK_MS beyond the reserve); always, while no limit is known. */
+  hasTimeForHook(): boolean {
+    return this.leftMs() - ANSWER_RESERVE_MS >= MIN_HOOK_MS;
   }
 
   /**

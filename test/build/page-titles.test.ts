@@ -53,6 +53,27 @@ describe('page titles from strings.ts, on a fixture project', () => {
     expect(shopJson()).toEqual({ navigationBarTitleText: 'Shop', usingComponents: {} });
   });
 
+  it.each([
+    [
+      'a misspelt reference',
+      'const shop = { title: "Shop" } as { title: string };\nexport const pageTitleText = { "pages/shop/index": (shop as Record<string, unknown>).titel } as Record<string, string>;',
+      'gives pages/shop/index undefined, not a title',
+    ],
+    [
+      'a number',
+      'export const pageTitleText = { "pages/shop/index": 42 } as unknown as Record<string, string>;',
+      'gives pages/shop/index 42, not a title',
+    ],
+  ])(
+    'refuses a title that is not text (%s): the page would lose its title silently',
+    async (_, strings, message) => {
+      fx.write('miniprogram/paykit/strings.ts', `${strings}\n`);
+      await expect(runTask(createTasks(fx.ctx).assets)).rejects.toThrow(
+        `pageTitleText in paykit/strings.ts ${message}`,
+      );
+    },
+  );
+
   it('leaves out a titled page the project does not have (a host app without the demo shop)', async () => {
     fx.write('miniprogram/paykit/strings.ts', STRINGS.replace('pages/shop/index', 'pages/gone/index'));
     await runTask(createTasks(fx.ctx).assets);

@@ -133,6 +133,32 @@ describe('WeChat answers slowly', () => {
   );
 
   test(
+    'a payment confirmed in the last seconds of the function is recorded and answered; onPaid runs later, whole',
+    async () => {
+      const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+      // The kit learns of the payment only by asking: its notification is lost.
+      await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
+      expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+      // Answered with less than 3 s of the function's 10 left: too little to start a merchant hook.
+      await slow('queryOrder', 7500);
+      expect((await kit.ok(BUYER, 'queryOrder', { orderNo: placed.orderNo })).order.status).toBe('SUCCESS');
+      const onPaidRuns = () =>
+        query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo, hook: 'onPaid' });
+      expect(await onPaidRuns()).toEqual([]);
+      expect((await kit.order<{ fulfilment: { state: string } }>(placed.orderNo))?.fulfilment.state).toBe(
+        'PENDING',
+      );
+      // Unclaimed, the next delivery or the sweep runs it at once: no lease to wait out.
+      await kit.moveClock('advance', { ms: 5 * 60_000 });
+      expect((await kit.order<{ fulfilment: { state: string } }>(placed.orderNo))?.fulfilment.state).toBe(
+        'DONE',
+      );
+      expect(await onPaidRuns()).toHaveLength(1);
+    },
+    SLOW_TEST_MS,
+  );
+
+  test(
     'refund asked again after a refusal: a refund answered too late is a retryable error; the retry ends it once',
     async () => {
       const orderNo = await paidOrder();

@@ -8,6 +8,7 @@
 import {
   ANSWER_RESERVE_MS,
   InvocationTime,
+  MIN_HOOK_MS,
   MIN_PAY_WAIT_MS,
 } from '../../../cloudfunctions/common/invocation-time';
 import { ServerError } from '../../../cloudfunctions/common/errors';
@@ -54,6 +55,18 @@ test('each invocation counts from its own start', () => {
   expect(thrown(() => time.payWaitMs('query'))).toBeInstanceOf(ServerError);
   time.begin({ time_limit_in_ms: 3000 });
   expect(time.payWaitMs('query')).toBe(3000 - ANSWER_RESERVE_MS);
+});
+
+test('a merchant hook starts only with MIN_HOOK_MS left beyond the reserve; without a limit, always', () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 10_000 });
+  jest.advanceTimersByTime(10_000 - ANSWER_RESERVE_MS - MIN_HOOK_MS);
+  expect(time.hasTimeForHook()).toBe(true);
+  jest.advanceTimersByTime(1);
+  expect(time.hasTimeForHook()).toBe(false);
+  time.begin({});
+  jest.advanceTimersByTime(3_600_000);
+  expect(time.hasTimeForHook()).toBe(true);
 });
 
 test.each([[undefined], [null], [{}], [{ time_limit_in_ms: '10000' }], [{ time_limit_in_ms: -1 }]])(
