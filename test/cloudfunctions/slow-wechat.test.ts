@@ -135,6 +135,9 @@ describe('WeChat answers slowly', () => {
   test(
     'a payment confirmed in the last seconds of the function is recorded and answered; onPaid runs later, whole',
     async () => {
+      // The clock stands still until the check: WeChat's retry of the lost notification (15 s on)
+      // and the sweep would otherwise run the hook first on a slow machine.
+      await kit.clock('freeze');
       const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
       // The kit learns of the payment only by asking: its notification is lost.
       await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 1 });
@@ -149,6 +152,7 @@ describe('WeChat answers slowly', () => {
         'PENDING',
       );
       // Unclaimed, the next delivery or the sweep runs it at once: no lease to wait out.
+      await kit.clock('resume');
       await kit.moveClock('advance', { ms: 5 * 60_000 });
       expect((await kit.order<{ fulfilment: { state: string } }>(placed.orderNo))?.fulfilment.state).toBe(
         'DONE',
