@@ -223,6 +223,7 @@ export const discrepancyText: Record<DiscrepancyKind, string> = {
   UNKNOWN_TRADE: '未知交易',
   REFUND_NOT_HERE: '微信已退款，本地未记录',
   REFUNDED_OUTSIDE_KIT: '商户平台退款，需人工核对',
+  PAYMENT_NOT_MATCHING: '微信收款与订单不符，未记账，需人工核对',
 };
 
 /** The sandbox pay sheet shown in local mode instead of WeChat's. */

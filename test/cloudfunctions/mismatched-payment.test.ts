@@ -7,6 +7,7 @@
  * with a message saying an admin must look, the buyer sees 支付异常, and the day's bill reports it
  * once as PAYMENT_NOT_MATCHING. Only WeChat's own answer to the kit's query marks an order.
  */
+import type { Discrepancy } from '../../typings/paykit/bill';
 import { callAs, get, post, query } from '../helpers/control';
 import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
@@ -18,6 +19,7 @@ const ADMIN = 'o-admin-mismatch';
 
 /** 11:00 Beijing time, after the daily 10:30 reconciliation: every test of the file is on this bill day. */
 const START = Date.UTC(2026, 10, 20, 11 - 8, 0);
+const BILL_DATE = '20261120';
 const ADMIN_MUST_LOOK = /does not match.*admin/;
 
 beforeAll(async () => {
@@ -186,5 +188,39 @@ describe('a payment WeChat holds that does not match its order', () => {
     const doc = await kit.order<Record<string, unknown>>(placed.orderNo);
     expect(doc).toEqual(expect.objectContaining({ status: 'NOTPAY' }));
     expect(doc!.mismatchedPayment).toBeUndefined();
+  });
+});
+
+describe('the bill', () => {
+  test("reports the day's payment not matching its order once, for an admin, and repairs nothing", async () => {
+    const seen = await paidNotMatching(true);
+    // The next Beijing morning at 10:05, before the daily reconciliation at 10:30: the sweeps of the
+    // night have marked the order.
+    await kit.moveClock('set', { at: Date.UTC(2026, 10, 21, 10 - 8, 5) });
+    await expectMarked(seen);
+    const ofOrder = (d: Discrepancy[]) => d.filter((x) => x.orderNo === seen.orderNo);
+    const expected = [
+      {
+        kind: 'PAYMENT_NOT_MATCHING',
+        orderNo: seen.orderNo,
+        outTradeNo: seen.outTradeNo,
+        wechatFee: 2800,
+        localFee: 2801,
+        transactionId: expect.stringMatching(/^42000/),
+      },
+    ];
+    const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate: BILL_DATE });
+    expect(ofOrder(report.discrepancies)).toEqual(expected);
+
+    // The daily run reports it the same way; the next day's run is about the next day.
+    await kit.moveClock('advance', { ms: 30 * 60_000 });
+    const [day] = await query<{ discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {
+      _id: BILL_DATE,
+    });
+    expect(ofOrder(day.discrepancies)).toEqual(expected);
+    await kit.moveClock('advance', { ms: 86_400_000 });
+    const later = await query<{ _id: string; discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {});
+    expect(later.flatMap((b) => ofOrder(b.discrepancies).map(() => b._id))).toEqual([BILL_DATE]);
+    await expectMarked(seen);
   });
 });
