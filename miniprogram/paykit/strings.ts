@@ -39,7 +39,8 @@ export const orderStatusText: Record<OrderStatus, string> = {
   SUCCESS: '已支付',
   CLOSED: '已关闭',
   REFUND: '已退款',
-  PAYERROR: '支付失败',
+  /** The kit's only PAYERROR: WeChat took a payment that does not match the order (order-states.ts). */
+  PAYERROR: '支付异常，请联系商家',
 };
 
 export const refundStatusText: Record<RefundStatus, string> = {
