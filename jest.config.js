@@ -35,6 +35,7 @@ const BOTH_PROVIDERS = [
     'long-orders',
     'races-shipping',
     'refunded-outside',
+    'mismatched-payment',
     'slow-wechat',
   ].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.

@@ -85,6 +85,25 @@ export interface OrderDoc {
    * and knows none of their amounts; `seenAt` is when it learnt of them.
    */
   refundedOutside?: { seenAt: Date };
+  /**
+   * WeChat's own answer to the kit's query showed a payment of one of the order's attempts whose
+   * amount or merchant is not the order's (a mixed-up or forged trade): not recorded as a payment,
+   * and the order is PAYERROR until an admin has looked at it. What WeChat said, as it said it.
+   */
+  mismatchedPayment?: MismatchedPayment;
+}
+
+/** A payment WeChat holds for an attempt of the order that does not match it (OrderDoc.mismatchedPayment). */
+export interface MismatchedPayment {
+  outTradeNo: string;
+  /** What WeChat took, fen, when it says. */
+  totalFee?: number;
+  /** The merchant WeChat names, when it names one. */
+  merchantId?: string;
+  transactionId: string;
+  /** WeChat's trade state: SUCCESS, or REFUND when refunded on the merchant platform since. */
+  state: 'SUCCESS' | 'REFUND';
+  seenAt: Date;
 }
 
 /** A product as stored in `paykit_products`, untrusted: the merchant edits it by hand. */

@@ -6,7 +6,8 @@
  *   order      NOTPAY ──pay──▶ SUCCESS ──settleRefund(SUCCESS)──▶ REFUND
  *                │  └─ addAttempt, setPrepay (stays NOTPAY)              (more refunds stay REFUND)
  *                ├──close──▶ CLOSED
- *                └──payRefundedOutside──▶ REFUND (refunded on the merchant platform; no hooks, no shipping)
+ *                ├──payRefundedOutside──▶ REFUND (refunded on the merchant platform; no hooks, no shipping)
+ *                └──holdMismatchedPayment──▶ PAYERROR (WeChat holds a payment that does not match; for an admin)
  *   refund     (reserveRefund) PROCESSING ──settleRefund──▶ SUCCESS | FAILED | CHANGE
  *                              PROCESSING ──refuseRefund──▶ FAILED   (WeChat refused the request)
  *   hook       PENDING ──claimHook──▶ RUNNING ──finishHook──▶ DONE
@@ -21,6 +22,7 @@ import { ServerError } from './errors';
 import {
   refundedFee,
   type HookState,
+  type MismatchedPayment,
   type OrderDoc,
   type PaymentAttempt,
   type Prepay,
@@ -49,10 +51,22 @@ export function assertPayable(order: OrderDoc, now: number): void {
   if (order.refundedOutside)
     throw new ServerError('ORDER_PAID', 'the order was paid, then refunded on the merchant platform');
   if (isPaid(order.status)) throw new ServerError('ORDER_PAID', 'the order is already paid');
+  if (order.mismatchedPayment) throw mismatchedPaymentError();
   if (order.status === 'CLOSED') throw new ServerError('ORDER_CLOSED', 'the order is closed');
   if (order.status !== 'NOTPAY')
     throw new ServerError('ORDER_STATE_CONFLICT', `the order is ${order.status}`);
   if (order.expiresAt.getTime() <= now) throw new ServerError('ORDER_CLOSED', 'the order has expired');
+}
+
+/**
+ * ORDER_STATE_CONFLICT for an order WeChat holds a payment of that does not match it: neither paid
+ * nor closable here, and paying again would take the money a second time.
+ */
+export function mismatchedPaymentError(): ServerError {
+  return new ServerError(
+    'ORDER_STATE_CONFLICT',
+    'WeChat Pay holds a payment of this order that does not match it (amount or merchant); it is not recorded, and the order can be neither paid again, closed nor refunded until an admin has looked at it',
+  );
 }
 
 // ── the order ───────────────────────────────────────────────────────────────────────────────
@@ -116,6 +130,19 @@ export function payRefundedOutside(
       ...refundedInFull(order),
       version: _.inc(1),
     },
+  };
+}
+
+/**
+ * NOTPAY → PAYERROR, for a payment WeChat reports for an attempt of the order with another amount
+ * or merchant (`seen`, WeChat's own answer to a query). It is not the order's payment, so nothing
+ * of it becomes the order's (no transactionId, no paidAt, no hooks, no shipping); the order leaves
+ * every unpaid query (the sweep, payable lists) and waits for an admin.
+ */
+export function holdMismatchedPayment(_: Command, seen: MismatchedPayment): Move {
+  return {
+    where: { status: 'NOTPAY' },
+    data: { status: 'PAYERROR', mismatchedPayment: seen, version: _.inc(1) },
   };
 }
 

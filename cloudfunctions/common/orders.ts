@@ -18,7 +18,7 @@ import {
   type OrderDoc,
   type PaymentAttempt,
 } from './model';
-import { addAttempt, assertPayable, isPaid, setPrepay } from './order-states';
+import { addAttempt, assertPayable, isPaid, mismatchedPaymentError, setPrepay } from './order-states';
 import { applyTradeStatus } from './payments';
 
 export interface PlaceOrderInput {
@@ -137,14 +137,9 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
   try {
     const { order: synced, closed } = await closeCurrentTrade(kit, order);
     if (synced.status !== 'NOTPAY') assertPayable(synced, now);
-    // Still unpaid here, yet WeChat has the attempt paid (or paid and refunded) with another amount
-    // or merchant, so it was not recorded: a new attempt would take the money a second time.
-    if (!closed) {
-      throw new ServerError(
-        'ORDER_STATE_CONFLICT',
-        'WeChat Pay holds a payment of this order that does not match it (amount or merchant); it is not recorded, and the order cannot be paid again until an admin has looked at it',
-      );
-    }
+    // Still unpaid here, yet WeChat holds the attempt payable or paid: a new attempt could take the
+    // money a second time (a mismatched payment is refused above, by closeCurrentTrade).
+    if (!closed) throw mismatchedPaymentError();
   } catch (err) {
     if (err instanceof ServerError && err.code === 'CLOSE_TOO_EARLY') {
       throw new ServerError(

@@ -8,21 +8,24 @@ import type { Kit } from './context';
 import { fulfil, type HookOutcome } from './fulfil';
 import { orderNoOf } from './ids';
 import type { OrderDoc } from './model';
-import { isPaid, pay, payRefundedOutside } from './order-states';
+import { holdMismatchedPayment, isPaid, pay, payRefundedOutside } from './order-states';
 import type { TradeStatus } from './provider';
 import { shipVirtualGoods } from './shipping';
 import { awaitingShipment } from './shipping-states';
 
 /**
  * Applies what the provider says about one attempt to the order. Returns the order as it stands
- * afterwards. A payment whose amount or merchant does not match is not recorded. A trade WeChat
- * already has as refunded (REFUND) was paid and then refunded outside the kit: it is recorded as
- * such (payRefundedOutside), without onPaid or shipping.
+ * afterwards. `status` must be WeChat's own answer to the kit's query, never an event's word. A
+ * payment whose amount or merchant does not match is not recorded as the order's: what WeChat said
+ * is kept on the order, which leaves the unpaid states for an admin (holdMismatchedPayment). A
+ * trade WeChat already has as refunded (REFUND) was paid and then refunded outside the kit: it is
+ * recorded as such (payRefundedOutside), without onPaid or shipping.
  */
 export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
-  if (!wasPaid(status) || !paymentMatches(kit, order, status)) return order;
+  if (!wasPaid(status)) return order;
   if (!order.attempts.some((a) => a.outTradeNo === status.outTradeNo)) return order;
   if (order.status !== 'NOTPAY') return order;
+  if (!paymentMatches(kit, order, status)) return recordMismatch(kit, order, status);
   const paidAt = new Date(status.paidAt && Number.isFinite(status.paidAt) ? status.paidAt : Date.now());
   const paid = { outTradeNo: status.outTradeNo, transactionId: status.transactionId ?? '', paidAt };
   if (status.state === 'REFUND') return recordRefundedOutside(kit, order, paid);
@@ -61,6 +64,25 @@ async function recordRefundedOutside(
   return (await kit.store.order(order._id)) ?? order;
 }
 
+/**
+ * Keeps what WeChat said about a paid trade of the order that does not match it, once (the move
+ * starts from NOTPAY): the order then leaves the sweep's queries, and paying, closing and refunding
+ * it are refused until an admin has looked. No onPaid, no shipping: it is not the order's payment.
+ */
+async function recordMismatch(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
+  const seen = {
+    outTradeNo: status.outTradeNo,
+    ...(status.totalFee !== undefined ? { totalFee: status.totalFee } : {}),
+    ...(status.merchantId ? { merchantId: status.merchantId } : {}),
+    transactionId: status.transactionId ?? '',
+    state: status.state === 'REFUND' ? ('REFUND' as const) : ('SUCCESS' as const),
+    seenAt: new Date(),
+  };
+  await kit.store.apply(order._id, holdMismatchedPayment(kit.store.command, seen));
+  // Moved by this call or a concurrent one (or paid meanwhile through a matching attempt).
+  return (await kit.store.order(order._id)) ?? order;
+}
+
 /** WeChat's trade carries this order's amount and merchant (a forged or mixed-up one does not). */
 function paymentMatches(kit: Kit, order: OrderDoc, status: TradeStatus): boolean {
   return (
@@ -92,6 +114,7 @@ export async function handlePaymentNotification(
   let verdict: Verdict;
   let hook: HookOutcome = 'DONE';
   if (order.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
+  else if (order.mismatchedPayment) verdict = 'MISMATCH';
   else if (isPaid(order.status)) {
     verdict = 'ALREADY_PAID';
     // A delivery after a failed or interrupted hook retries it.
@@ -100,8 +123,11 @@ export async function handlePaymentNotification(
   } else {
     const status = await kit.provider.queryTrade(outTradeNo);
     if (!wasPaid(status)) verdict = 'NOT_PAID';
-    else if (!paymentMatches(kit, order, status)) verdict = 'MISMATCH';
-    else {
+    else if (!paymentMatches(kit, order, status)) {
+      verdict = 'MISMATCH';
+      // WeChat's own answer, not the event's word, is what is kept.
+      await applyTradeStatus(kit, order, status);
+    } else {
       const after = await applyTradeStatus(kit, order, status);
       if (after.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
       else verdict = after.status === 'SUCCESS' ? 'PAID' : 'NOT_PAID';

@@ -74,6 +74,7 @@ function local(order: OrderDoc): LocalOrder {
     ...(order.paidAt ? { paidAt: order.paidAt } : {}),
     refunds: (order.refunds ?? []).map((r) => ({ outRefundNo: r.outRefundNo, status: r.status })),
     ...(order.refundedOutside ? { refundedOutside: true } : {}),
+    ...(order.mismatchedPayment ? { mismatchedOutTradeNo: order.mismatchedPayment.outTradeNo } : {}),
   };
 }
 
@@ -186,14 +187,16 @@ async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<'REPAIRED' 
 
 /**
  * Records payments WeChat has and the kit missed, each confirmed with WeChat first: as paid, or as
- * refunded on the merchant platform when WeChat has the trade refunded already.
+ * refunded on the merchant platform when WeChat has the trade refunded already. A payment of an
+ * unpaid order with another amount is kept on the order for an admin (PAYMENT_NOT_MATCHING).
  */
 async function repairMissing(kit: Kit, discrepancies: Discrepancy[]): Promise<void> {
   for (const d of discrepancies) {
-    if (d.kind !== 'PAID_AT_WECHAT_NOT_HERE' || !d.orderNo) continue;
+    if ((d.kind !== 'PAID_AT_WECHAT_NOT_HERE' && d.kind !== 'AMOUNT_MISMATCH') || !d.orderNo) continue;
     const order = await kit.store.order(d.orderNo);
     if (!order || order.status !== 'NOTPAY') continue;
     const after = await applyTradeStatus(kit, order, await kit.provider.queryTrade(d.outTradeNo));
-    if (isPaid(after.status) && after.outTradeNo === d.outTradeNo) d.repaired = true;
+    if (after.mismatchedPayment?.outTradeNo === d.outTradeNo) d.kind = 'PAYMENT_NOT_MATCHING';
+    else if (isPaid(after.status) && after.outTradeNo === d.outTradeNo) d.repaired = true;
   }
 }

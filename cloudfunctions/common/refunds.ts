@@ -14,6 +14,7 @@ import { refundableFee, toView, type OrderDoc, type RefundRecord } from './model
 import {
   acceptRefund,
   isPaid,
+  mismatchedPaymentError,
   refuseRefund,
   refusedOutright,
   reserveRefund,
@@ -103,6 +104,7 @@ async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): P
 
 /** A new reservation of `refundFee` on `order`: paid, and no more than what is left to refund. */
 function assertRefundable(order: OrderDoc, refundFee: number): void {
+  if (order.mismatchedPayment) throw mismatchedPaymentError();
   if (!isPaid(order.status))
     throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
   if (order.refundedOutside) {

@@ -38,6 +38,8 @@ export interface SweepReport {
   virtualShipped: number;
   /** Shipped orders WeChat had moved on (receipt confirmed, settled, refunded). */
   shippingMoved: number;
+  /** Unpaid orders found paid at WeChat with another amount or merchant: set aside for an admin. */
+  paymentsNotMatching: number;
   /** False when the time budget ran out before every part was done. */
   complete: boolean;
   errors: string[];
@@ -51,6 +53,7 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
     hooksRetried: 0,
     virtualShipped: 0,
     shippingMoved: 0,
+    paymentsNotMatching: 0,
     complete: true,
     errors: [],
   };
@@ -98,9 +101,13 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
         if ((await closeUnpaidOrder(kit, order)).status === 'CLOSED') report.closed++;
       } catch (err) {
         // Found paid (ORDER_PAID, counted as recovered below) or, not a payment kept, paid and
-        // refunded on the merchant platform: recorded, as the check of recent attempts does.
-        const paid = err instanceof ServerError && err.code === 'ORDER_PAID';
-        if (!paid || !(await kit.store.order(order._id))?.refundedOutside) throw err;
+        // refunded on the merchant platform, or paid not matching the order: recorded, as the
+        // check of recent attempts does.
+        const code = err instanceof ServerError ? err.code : undefined;
+        const found = code === 'ORDER_PAID' || code === 'ORDER_STATE_CONFLICT';
+        const latest = found ? await kit.store.order(order._id) : undefined;
+        if (latest?.mismatchedPayment) report.paymentsNotMatching++;
+        else if (code !== 'ORDER_PAID' || !latest?.refundedOutside) throw err;
       }
     },
     true,
@@ -114,6 +121,7 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
       if (order.status !== 'NOTPAY' || !order.outTradeNo) return;
       const after = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
       if (after.status === 'SUCCESS') report.recoveredPaid++;
+      else if (after.mismatchedPayment) report.paymentsNotMatching++;
     },
     true,
   );

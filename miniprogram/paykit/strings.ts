@@ -39,7 +39,8 @@ export const orderStatusText: Record<OrderStatus, string> = {
   SUCCESS: '已支付',
   CLOSED: '已关闭',
   REFUND: '已退款',
-  PAYERROR: '支付失败',
+  /** The kit's only PAYERROR: WeChat took a payment that does not match the order (order-states.ts). */
+  PAYERROR: '支付异常，请联系商家',
 };
 
 export const refundStatusText: Record<RefundStatus, string> = {
@@ -223,6 +224,7 @@ export const discrepancyText: Record<DiscrepancyKind, string> = {
   UNKNOWN_TRADE: '未知交易',
   REFUND_NOT_HERE: '微信已退款，本地未记录',
   REFUNDED_OUTSIDE_KIT: '商户平台退款，需人工核对',
+  PAYMENT_NOT_MATCHING: '微信收款与订单不符，未记账，需人工核对',
 };
 
 /** The sandbox pay sheet shown in local mode instead of WeChat's. */

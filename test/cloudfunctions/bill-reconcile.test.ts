@@ -198,6 +198,7 @@ describe('reconcileBill', () => {
       UNKNOWN_TRADE: 2,
       REFUND_NOT_HERE: 1,
       REFUNDED_OUTSIDE_KIT: 0,
+      PAYMENT_NOT_MATCHING: 0,
     });
     expect(result.discrepanciesDropped).toBe(0);
   });

@@ -67,11 +67,12 @@ describe('§3 Callback: it checks the amount before it moves the order', () => {
     if (PROVIDER === 'cloudpay') expect(first.answer).toEqual(expect.objectContaining({ errcode: 1 }));
     else expect(first.answer).toEqual(expect.objectContaining({ status: 500 }));
 
+    // What WeChat said is kept for an admin (PAYERROR, mismatched-payment.test.ts), not as a payment.
     const view = await kit.ok(ALICE, 'queryOrder', { orderNo: placed.orderNo });
-    expect(view.order.status).toBe('NOTPAY');
+    expect(view.order.status).toBe('PAYERROR');
     expect(view.order.totalFee).toBe(2801);
     const stored = await kit.order<{ status: string; transactionId?: string }>(placed.orderNo);
-    expect(stored).toEqual(expect.objectContaining({ status: 'NOTPAY' }));
+    expect(stored).toEqual(expect.objectContaining({ status: 'PAYERROR' }));
     expect(stored?.transactionId).toBeUndefined();
     const runs = await query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo });
     expect(runs).toEqual([]);
@@ -109,7 +110,7 @@ describe('§3 Callback: a payment not recorded for its amount is not taken twice
       );
       const after = await exported(placed.orderNo);
       expect((after.attempts as unknown[]).length).toBe(1);
-      expect(after.status).toBe('NOTPAY');
+      expect(after.status).toBe('PAYERROR');
       expect(await kit.trade(`${placed.orderNo}A02`)).toBeUndefined();
     },
   );

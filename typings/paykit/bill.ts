@@ -15,7 +15,12 @@ export type DiscrepancyKind =
    * A refund in the bill of a payment the merchant refunded on the merchant platform before the kit
    * recorded it (the order is REFUND, marked refunded outside): for an admin to look at, not to repair.
    */
-  | 'REFUNDED_OUTSIDE_KIT';
+  | 'REFUNDED_OUTSIDE_KIT'
+  /**
+   * A payment in the bill of one of the kit's attempts whose amount is not the order's: not recorded
+   * as the order's payment; the order is PAYERROR, marked with what WeChat said, for an admin.
+   */
+  | 'PAYMENT_NOT_MATCHING';
 
 export interface Discrepancy {
   kind: DiscrepancyKind;

@@ -25,6 +25,8 @@ export interface LocalOrder {
   refunds?: Array<{ outRefundNo: string; status: string }>;
   /** Refunded on the merchant platform before the kit recorded the payment (OrderDoc.refundedOutside). */
   refundedOutside?: boolean;
+  /** The attempt WeChat holds a payment of that does not match the order (OrderDoc.mismatchedPayment). */
+  mismatchedOutTradeNo?: string;
 }
 
 export interface ReconcileSources {
@@ -115,6 +117,7 @@ export async function reconcileBill(
     UNKNOWN_TRADE: 0,
     REFUND_NOT_HERE: 0,
     REFUNDED_OUTSIDE_KIT: 0,
+    PAYMENT_NOT_MATCHING: 0,
   };
   let dropped = 0;
   const report = (d: Discrepancy | RefundDiscrepancy): void => {
@@ -160,7 +163,9 @@ export async function reconcileBill(
     }
     const seen = { outTradeNo: p.outTradeNo, wechatFee: p.fee, transactionId: p.transactionId };
     if (!order) report({ kind: 'UNKNOWN_TRADE', ...seen, ...(orderNo ? { orderNo } : {}) });
-    else if (order.totalFee !== p.fee) {
+    else if (order.mismatchedOutTradeNo === p.outTradeNo) {
+      report({ kind: 'PAYMENT_NOT_MATCHING', ...seen, orderNo: order.orderNo, localFee: order.totalFee });
+    } else if (order.totalFee !== p.fee) {
       report({ kind: 'AMOUNT_MISMATCH', ...seen, orderNo: order.orderNo, localFee: order.totalFee });
     } else if (!isPaid(order.status) || order.outTradeNo !== p.outTradeNo) {
       report({ kind: 'PAID_AT_WECHAT_NOT_HERE', ...seen, orderNo: order.orderNo, localFee: order.totalFee });

@@ -74,6 +74,24 @@ test('order moves start from NOTPAY', () => {
   });
 });
 
+test('a payment WeChat holds that does not match: NOTPAY → PAYERROR with what WeChat said, nothing of a payment', () => {
+  const seen = {
+    outTradeNo: 'A01',
+    totalFee: 2799,
+    transactionId: '42',
+    state: 'SUCCESS' as const,
+    seenAt: new Date(T0),
+  };
+  expect(states.holdMismatchedPayment(_, seen)).toEqual({
+    where: { status: 'NOTPAY' },
+    data: { status: 'PAYERROR', mismatchedPayment: seen, version: _.inc(1) },
+  });
+  // Paying it again is refused, saying an admin must look.
+  expect(() => states.assertPayable(order({ status: 'PAYERROR', mismatchedPayment: seen }), T0)).toThrow(
+    expect.objectContaining({ code: 'ORDER_STATE_CONFLICT', message: expect.stringMatching(/admin/) }),
+  );
+});
+
 test('refund moves start from PROCESSING; a success makes the order REFUND with onRefunded pending', () => {
   const at = new Date(T0);
   const refund = (outRefundNo: string, refundFee: number, status: RefundRecord['status'] = 'PROCESSING') =>

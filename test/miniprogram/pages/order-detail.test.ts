@@ -424,6 +424,44 @@ describe('refunded on the merchant platform before the kit recorded the payment'
   });
 });
 
+describe('paid at WeChat with an amount that is not the order’s', () => {
+  test('says 支付异常，请联系商家 on the detail and the list row, and offers no 支付, 取消 or 退款', async () => {
+    const base = suite.sandbox.url;
+    const { orderNo, payment } = await newOrder();
+    // The stored order changed after its prepay: WeChat's trade says 1 fen less than the order.
+    const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
+      `${base}/sandbox/db/export?collections=paykit_orders`,
+    );
+    const doc = orders.find((o) => o._id === orderNo)!;
+    await post(`${base}/sandbox/db/import`, {
+      paykit_orders: [{ ...doc, totalFee: (doc.totalFee as number) + 1 }],
+    });
+    const paid = await send('POST', `${base}/gateway/pay`, {
+      ...payment,
+      openid: suite.wxs.openid,
+      action: 'pay',
+    });
+    expect(paid.body).toMatchObject({ errMsg: 'requestPayment:ok' });
+
+    const detail = await openDetail(orderNo);
+    expect(text(detail, '#status').trim()).toBe('支付异常，请联系商家');
+    expect(detail.querySelector('#pay')).toBeFalsy();
+    expect(detail.querySelector('#close')).toBeFalsy();
+    const { comp: list } = await openPage(
+      'pages/orders/list/index',
+      { status: 'PAYERROR' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(list);
+    expect(text(list, `#order-${orderNo} .order__head`).trim()).toContain('支付异常，请联系商家');
+
+    suite.wxs.openid = LOCAL_ADMIN;
+    const admin = await openDetail(orderNo);
+    expect(text(admin, '#status').trim()).toBe('支付异常，请联系商家');
+    expect(admin.querySelector('#refund')).toBeFalsy();
+  });
+});
+
 describe('a merchant admin on a buyer’s order', () => {
   const refundDialog = (comp: SimComponent) => comp.querySelector('#refund-dialog')!;
   const typeAmount = (comp: SimComponent, yuan: string) =>

@@ -1,0 +1,226 @@
+/** @jest-environment node */
+/**
+ * A trade WeChat holds paid for one of an order's attempts, with another amount than the order's
+ * (the order record changed after its prepay, as design-money's mismatch test makes one). The kit
+ * does not record it as the order's payment; it keeps what WeChat said on the order, once, and the
+ * order (PAYERROR) leaves the sweep's queries: closing, paying again and refunding it are refused
+ * with a message saying an admin must look, the buyer sees 支付异常, and the day's bill reports it
+ * once as PAYMENT_NOT_MATCHING. Only WeChat's own answer to the kit's query marks an order.
+ */
+import type { Discrepancy } from '../../typings/paykit/bill';
+import { callAs, get, post, query } from '../helpers/control';
+import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
+import type { SandboxProcess } from '../helpers/sandbox';
+
+let sandbox: SandboxProcess;
+let kit: KitClient;
+const ALICE = 'o-alice-mismatch';
+const ADMIN = 'o-admin-mismatch';
+
+/** 11:00 Beijing time, after the daily 10:30 reconciliation: every test of the file is on this bill day. */
+const START = Date.UTC(2026, 10, 20, 11 - 8, 0);
+const BILL_DATE = '20261120';
+const ADMIN_MUST_LOOK = /does not match.*admin/;
+
+beforeAll(async () => {
+  ({ sandbox, kit } = await startKitSandbox(ADMIN, { freeze: false }));
+  await kit.clock('freeze', { at: START });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+interface Mismatched {
+  orderNo: string;
+  outTradeNo: string;
+}
+
+/**
+ * Placed, its stored amount then changed to 1 fen more than the trade WeChat holds, and paid:
+ * WeChat has the trade paid with 2800 fen, the order says 2801. With `hold`, WeChat's payment
+ * notification is held, so the kit has heard nothing of the payment yet.
+ */
+async function paidNotMatching(hold: boolean): Promise<Mismatched> {
+  const placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+  const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
+    `${sandbox.url}/sandbox/db/export?collections=paykit_orders`,
+  );
+  const doc = orders.find((o) => o._id === placed.orderNo)!;
+  await post(`${sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee: 2801 }] });
+  if (hold) await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+  expect((await kit.pay(ALICE, placed.payment)).errMsg).toBe('requestPayment:ok');
+  await kit.settle();
+  const outTradeNo = doc.outTradeNo as string;
+  expect((await kit.trade(outTradeNo))!.state).toBe('SUCCESS');
+  return { orderNo: placed.orderNo, outTradeNo };
+}
+
+/** The stored order is PAYERROR with what WeChat said, and nothing of a payment of its own. */
+async function expectMarked({ orderNo, outTradeNo }: Mismatched): Promise<void> {
+  const doc = await kit.order<Record<string, unknown>>(orderNo);
+  expect(doc).toEqual(
+    expect.objectContaining({
+      status: 'PAYERROR',
+      totalFee: 2801,
+      mismatchedPayment: expect.objectContaining({
+        outTradeNo,
+        totalFee: 2800,
+        transactionId: expect.stringMatching(/^42000\d{23}$/),
+        state: 'SUCCESS',
+        seenAt: expect.anything(),
+      }),
+    }),
+  );
+  for (const field of ['transactionId', 'paidAt', 'fulfilment', 'shipping'])
+    expect(doc![field]).toBeUndefined();
+  expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo })).toEqual([]);
+}
+
+/** WeChat Pay calls the sweeps made, and how many sweeps ran. */
+async function sweepPayCalls(): Promise<{ sweeps: number; payCalls: number }> {
+  const { logs } = await get<{ logs: Array<{ calls: { pay: number } }> }>(
+    `${sandbox.url}/sandbox/logs?name=closeExpiredOrders&limit=1000`,
+  );
+  if (PROVIDER === 'cloudpay') {
+    return { sweeps: logs.length, payCalls: logs.reduce((sum, l) => sum + l.calls.pay, 0) };
+  }
+  // APIv3 pays over HTTPS, not through the cloud API: the sandbox counts its requests by API.
+  const { requests } = await get<{ requests: Record<string, number> }>(`${sandbox.url}/sandbox/v3/requests`);
+  return {
+    sweeps: logs.length,
+    payCalls: (requests['v3.queryOrder'] ?? 0) + (requests['v3.closeOrder'] ?? 0),
+  };
+}
+
+/** The last sweep's report. */
+async function lastSweep(): Promise<Record<string, unknown> | undefined> {
+  const { logs } = await get<{ logs: Array<{ result?: { data?: Record<string, unknown> } }> }>(
+    `${sandbox.url}/sandbox/logs?name=closeExpiredOrders&limit=1000`,
+  );
+  return logs[logs.length - 1].result?.data;
+}
+
+describe('a payment WeChat holds that does not match its order', () => {
+  test('the sweep asks WeChat once, keeps what it said on the order, and asks no more', async () => {
+    const seen = await paidNotMatching(true);
+    expect((await kit.order(seen.orderNo))!.status).toBe('NOTPAY');
+    const start = await sweepPayCalls();
+    // The sweep asks about unpaid orders whose attempt is 2 to 12 minutes old.
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    await expectMarked(seen);
+    const first = await sweepPayCalls();
+    expect(first.payCalls - start.payCalls).toBe(1);
+
+    // Past the lost-callback window and past expiry, the sweeps that run leave it alone.
+    await kit.moveClock('advance', { ms: 10 * 60_000 });
+    await kit.moveClock('advance', { ms: 60 * 60_000 });
+    const after = await sweepPayCalls();
+    expect(after.sweeps).toBeGreaterThan(first.sweeps);
+    expect(after.payCalls).toBe(first.payCalls);
+    expect(await lastSweep()).toEqual(expect.objectContaining({ closed: 0, errors: [] }));
+    await expectMarked(seen);
+  });
+
+  test('the sweep that first finds it expired keeps it, reports it once, and no error', async () => {
+    const seen = await paidNotMatching(true);
+    // One jump past its expiry: the sweep that runs meets it as an expired order.
+    await kit.moveClock('advance', { ms: 60 * 60_000 });
+    await expectMarked(seen);
+    expect(await lastSweep()).toEqual(
+      expect.objectContaining({ closed: 0, recoveredPaid: 0, paymentsNotMatching: 1, errors: [] }),
+    );
+  });
+
+  test("closeOrder answers ORDER_STATE_CONFLICT for an admin to look, and the buyer's query shows 支付异常", async () => {
+    const seen = await paidNotMatching(false);
+    expect(await kit.call(ALICE, 'closeOrder', { orderNo: seen.orderNo })).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'ORDER_STATE_CONFLICT',
+        message: expect.stringMatching(ADMIN_MUST_LOOK),
+      }),
+    );
+    const { order } = await kit.ok(ALICE, 'queryOrder', { orderNo: seen.orderNo });
+    expect(order).toEqual(expect.objectContaining({ status: 'PAYERROR', totalFee: 2801, refundedFee: 0 }));
+    expect(order.transactionId).toBeUndefined();
+    expect(order.paidAt).toBeUndefined();
+    await expectMarked(seen);
+    expect((await kit.trade(seen.outTradeNo))!.state).toBe('SUCCESS');
+  });
+
+  test('paying it again and refunding it are refused, saying an admin must look', async () => {
+    const seen = await paidNotMatching(false);
+    // Within its prepay's life: the kit would hand the same payment out again.
+    expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: seen.orderNo })).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'ORDER_STATE_CONFLICT',
+        message: expect.stringMatching(ADMIN_MUST_LOOK),
+      }),
+    );
+    expect(await kit.ok(ADMIN, 'queryOrder', { orderNo: seen.orderNo })).toEqual(
+      expect.objectContaining({ refundable: 0 }),
+    );
+    expect(await kit.call(ADMIN, 'refund', { orderNo: seen.orderNo, refundFee: 100 })).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'ORDER_STATE_CONFLICT',
+        message: expect.stringMatching(ADMIN_MUST_LOOK),
+      }),
+    );
+    await expectMarked(seen);
+  });
+
+  test('forged callbacks claiming another amount mark nothing: only WeChat answering the kit does', async () => {
+    const placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    const { outTradeNo } = (await kit.order<{ outTradeNo: string }>(placed.orderNo))!;
+    const forged = {
+      outTradeNo,
+      resultCode: 'SUCCESS',
+      returnCode: 'SUCCESS',
+      totalFee: 1,
+      transactionId: '4200000000000000000000000001',
+    };
+    for (const fn of ['payCallback', 'refundCallback'] as const) {
+      expect(await callAs(sandbox.url, ALICE, fn, forged)).toEqual(expect.objectContaining({ errcode: 1 }));
+    }
+    const doc = await kit.order<Record<string, unknown>>(placed.orderNo);
+    expect(doc).toEqual(expect.objectContaining({ status: 'NOTPAY' }));
+    expect(doc!.mismatchedPayment).toBeUndefined();
+  });
+});
+
+describe('the bill', () => {
+  test("reports the day's payment not matching its order once, for an admin, and repairs nothing", async () => {
+    const seen = await paidNotMatching(true);
+    // The next Beijing morning at 10:05, before the daily reconciliation at 10:30: the sweeps of the
+    // night have marked the order.
+    await kit.moveClock('set', { at: Date.UTC(2026, 10, 21, 10 - 8, 5) });
+    await expectMarked(seen);
+    const ofOrder = (d: Discrepancy[]) => d.filter((x) => x.orderNo === seen.orderNo);
+    const expected = [
+      {
+        kind: 'PAYMENT_NOT_MATCHING',
+        orderNo: seen.orderNo,
+        outTradeNo: seen.outTradeNo,
+        wechatFee: 2800,
+        localFee: 2801,
+        transactionId: expect.stringMatching(/^42000/),
+      },
+    ];
+    const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate: BILL_DATE });
+    expect(ofOrder(report.discrepancies)).toEqual(expected);
+
+    // The daily run reports it the same way; the next day's run is about the next day.
+    await kit.moveClock('advance', { ms: 30 * 60_000 });
+    const [day] = await query<{ discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {
+      _id: BILL_DATE,
+    });
+    expect(ofOrder(day.discrepancies)).toEqual(expected);
+    await kit.moveClock('advance', { ms: 86_400_000 });
+    const later = await query<{ _id: string; discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {});
+    expect(later.flatMap((b) => ofOrder(b.discrepancies).map(() => b._id))).toEqual([BILL_DATE]);
+    await expectMarked(seen);
+  });
+});
