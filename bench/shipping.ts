@@ -99,6 +99,7 @@ async function benchInProcess(): Promise<void> {
     providerMchId: () => '1800008281',
     functionExists: () => false,
     deliver: async () => ({ errcode: 0 }),
+    takeFault: () => undefined,
   });
   const [, firstMs] = await timed(() => shipping.start());
   const [, moveMs] = await timed(() => clock.advance(1000));

@@ -201,6 +201,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     functionExists: (name) => functions.list().includes(name),
     deliver: async (name, event) =>
       (await functions.invoke(name, event, { source: 'wx_msg', appid: appId })).result,
+    takeFault: (name) => pay.takeFault(name),
   });
   sandbox = {
     url,

@@ -1,14 +1,14 @@
 /**
  * The time an invocation has. SCF stops a function when its time limit (config.json's `timeout`) is
  * up, whatever it is doing, and tells each invocation that limit in the context it passes main
- * (`time_limit_in_ms`). A call to WeChat Pay that outlasts it is cut off half-way: the caller gets
- * the platform's timeout instead of the kit's answer. So each call waits only as long as leaves the
+ * (`time_limit_in_ms`). A call to WeChat (Pay, or the order-shipping service) that outlasts it is
+ * cut off half-way: the caller gets the platform's timeout instead of the kit's answer. So each call waits only as long as leaves the
  * function the time to record the outcome and answer, and a call with too little time left is not
  * started: the function answers as when WeChat did not answer.
  */
 import { ServerError } from './errors';
 
-/** Kept after a call to WeChat Pay for the writes that follow it and the answer. */
+/** Kept after a call to WeChat for the writes that follow it and the answer. */
 export const ANSWER_RESERVE_MS = 2000;
 /** A call that could wait less than this for its answer is not started. */
 export const MIN_PAY_WAIT_MS = 1000;
@@ -42,18 +42,27 @@ export class InvocationTime {
   }
 
   /**
+   * How long a call to WeChat (pay or shipping) may take, all in: Infinity while no limit is known,
+   * undefined when too little time is left to start it.
+   */
+  callWaitMs(): number | undefined {
+    const wait = this.leftMs() - ANSWER_RESERVE_MS;
+    return wait < MIN_PAY_WAIT_MS ? undefined : Math.floor(wait);
+  }
+
+  /**
    * How long a call to WeChat Pay (`api` names it in the message) may take, all in: Infinity while
    * no limit is known. Throws the retryable PAY_PROVIDER_ERROR, as when WeChat did not answer, if
    * too little time is left to start it.
    */
   payWaitMs(api: string): number {
-    const wait = this.leftMs() - ANSWER_RESERVE_MS;
-    if (wait < MIN_PAY_WAIT_MS) {
+    const wait = this.callWaitMs();
+    if (wait === undefined) {
       throw new ServerError(
         'PAY_PROVIDER_ERROR',
         `${api}: too little of the function's time is left to wait for WeChat Pay; try again`,
       );
     }
-    return Math.floor(wait);
+    return wait;
   }
 }

@@ -23,7 +23,7 @@ export type SyncOutcome = 'MOVED' | 'UNCHANGED' | 'UNKNOWN';
  */
 export async function syncShipping(kit: Kit, order: OrderDoc): Promise<SyncOutcome> {
   if (!order.transactionId) return 'UNKNOWN';
-  const answer = await getOrder(order.transactionId);
+  const answer = await getOrder(kit.time, order.transactionId);
   if (!answer.ok) {
     if (answer.errcode === NOT_ENROLLED) remember(order.appid, false);
     return 'UNKNOWN';

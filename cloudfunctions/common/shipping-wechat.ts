@@ -2,9 +2,11 @@
  * WeChat's order-shipping API (发货信息管理服务) through cloud call: `cloud.openapi.wxa.sec.order.*`,
  * with WeChat's own snake_case keys (`convertCase: false`), so requests and answers read like the
  * reference (wechat-shipping-reference.md §2–3). Every function using one lists it in its
- * config.json permissions. The only module of the shipping code that imports wx-server-sdk.
+ * config.json permissions. The only module of the shipping code that imports wx-server-sdk. Each
+ * call keeps within its function's time, as WeChat Pay's do (invocation-time.ts).
  */
 import cloud from 'wx-server-sdk';
+import type { InvocationTime } from './invocation-time';
 
 export type OrderKey = { order_number_type: 2; transaction_id: string };
 
@@ -48,30 +50,68 @@ function secOrder(): SecOrderApi {
   return (cloud.openapi as unknown as OpenApi)({ convertCase: false }).wxa.sec.order;
 }
 
-async function call<T>(run: () => Promise<Record<string, unknown>>): Promise<WeChatAnswer<T>> {
+/**
+ * One cloud call, waited for only as long as the invocation's time allows, and not started with too
+ * little left: either way the answer is errcode -1, WeChat not answering, which every caller already
+ * treats as "ask again" (the upload's claim released, WeChat asked again whether it holds it). The
+ * SDK's request cannot be cancelled: left to end on its own, it may still be carried out, and its
+ * late answer goes nowhere.
+ */
+async function call<T>(
+  time: InvocationTime,
+  api: string,
+  run: () => Promise<Record<string, unknown>>,
+): Promise<WeChatAnswer<T>> {
+  const waitMs = time.callWaitMs();
+  if (waitMs === undefined)
+    return {
+      ok: false,
+      errcode: -1,
+      errmsg: `${api}: too little of the function's time is left to ask WeChat`,
+    };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    if (Number.isFinite(waitMs))
+      timer = setTimeout(
+        () => reject(new Error(`${api}: WeChat did not answer within ${waitMs} ms`)),
+        waitMs,
+      );
+  });
   try {
-    return { ok: true, data: (await run()) as T };
+    return { ok: true, data: (await Promise.race([run(), late])) as T };
   } catch (err) {
     // The SDK throws WeChat's non-zero errcode as a CloudSDKError whose errCode is that errcode.
     const e = err as { errCode?: unknown; errMsg?: unknown; message?: unknown };
     const errcode = typeof e.errCode === 'number' && e.errCode !== 0 ? e.errCode : -1;
     return { ok: false, errcode, errmsg: String(e.errMsg ?? e.message ?? err) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-export function uploadShippingInfo(body: UploadShippingInfo): Promise<WeChatAnswer<unknown>> {
-  return call(() => secOrder().uploadShippingInfo(body as unknown as Record<string, unknown>));
+export function uploadShippingInfo(
+  time: InvocationTime,
+  body: UploadShippingInfo,
+): Promise<WeChatAnswer<unknown>> {
+  return call(time, 'upload_shipping_info', () =>
+    secOrder().uploadShippingInfo(body as unknown as Record<string, unknown>),
+  );
 }
 
-export async function getOrder(transactionId: string): Promise<WeChatAnswer<WeChatShippingOrder>> {
-  const answer = await call<{ order?: WeChatShippingOrder }>(() =>
+export async function getOrder(
+  time: InvocationTime,
+  transactionId: string,
+): Promise<WeChatAnswer<WeChatShippingOrder>> {
+  const answer = await call<{ order?: WeChatShippingOrder }>(time, 'get_order', () =>
     secOrder().getOrder({ transaction_id: transactionId }),
   );
   return answer.ok ? { ok: true, data: answer.data.order ?? {} } : answer;
 }
 
-export async function isTradeManaged(appid: string): Promise<WeChatAnswer<boolean>> {
-  const answer = await call<{ is_trade_managed?: unknown }>(() => secOrder().isTradeManaged({ appid }));
+export async function isTradeManaged(time: InvocationTime, appid: string): Promise<WeChatAnswer<boolean>> {
+  const answer = await call<{ is_trade_managed?: unknown }>(time, 'is_trade_managed', () =>
+    secOrder().isTradeManaged({ appid }),
+  );
   return answer.ok ? { ok: true, data: answer.data.is_trade_managed === true } : answer;
 }
 

@@ -108,7 +108,7 @@ export async function recordShipment(
   const shippedAt = Math.max(Date.now(), last ? last.shippedAt.getTime() + 1 : 0);
   let local: boolean;
   try {
-    local = await uploadOnce(order, method, packages, shippedAt);
+    local = await uploadOnce(kit, order, method, packages, shippedAt);
   } catch (err) {
     await kit.store.apply(order._id, releaseUpload(_, claimedAt)).catch(() => false);
     throw err;
@@ -123,13 +123,14 @@ export async function recordShipment(
 
 /** Uploads the shipment to WeChat (the caller holds the claim); true when it is recorded here only. */
 async function uploadOnce(
+  kit: Kit,
   order: OrderDoc,
   method: DeliveryMethod,
   packages: ShipmentPackage[],
   shippedAt: number,
 ): Promise<boolean> {
-  if (!(await tradeManaged(order.appid))) return true;
-  const answer = await uploadShippingInfo(uploadBody(order, method, packages, shippedAt));
+  if (!(await tradeManaged(kit.time, order.appid))) return true;
+  const answer = await uploadShippingInfo(kit.time, uploadBody(order, method, packages, shippedAt));
   if (!answer.ok && answer.errcode === NOT_ENROLLED) {
     remember(order.appid, false);
     return true;

@@ -4,6 +4,7 @@
  * the kit then records shipping locally without calling WeChat. The answer is cached per function
  * instance: an enrolment does not come and go, but a newly enrolled account should be noticed.
  */
+import type { InvocationTime } from './invocation-time';
 import { isTradeManaged } from './shipping-wechat';
 
 /** WeChat's "api unauthorized": the account is not enrolled. */
@@ -18,10 +19,14 @@ const known = new Map<string, { managed: boolean; until: number }>();
  * True unless WeChat says the account is not enrolled. An inconclusive answer (busy, network)
  * counts as enrolled and is not cached: the upload itself then answers 48001 if it is not.
  */
-export async function tradeManaged(appid: string, now = performance.now()): Promise<boolean> {
+export async function tradeManaged(
+  time: InvocationTime,
+  appid: string,
+  now = performance.now(),
+): Promise<boolean> {
   const cached = known.get(appid);
   if (cached && cached.until > now) return cached.managed;
-  const answer = await isTradeManaged(appid);
+  const answer = await isTradeManaged(time, appid);
   if (answer.ok) remember(appid, answer.data, now);
   else if (answer.errcode === NOT_ENROLLED) remember(appid, false, now);
   return answer.ok ? answer.data : answer.errcode !== NOT_ENROLLED;

@@ -114,12 +114,16 @@ async function perform(
     return 'json' in answer ? { json: answer.json, bare: true } : answer;
   }
   if (action === 'wx.openApi')
-    return { raw: openApi(sandbox, params, invocation), contentType: 'application/octet-stream' };
+    return { raw: await openApi(sandbox, params, invocation), contentType: 'application/octet-stream' };
   throw new SandboxError('INVALID_PARAM', `action ${action} is not emulated by the paykit sandbox`);
 }
 
 /** A cloud call (`cloud.openapi.*`): protobuf in, protobuf with WeChat's JSON out (shipping/wire.ts). */
-function openApi(sandbox: Sandbox, params: AdminParams, invocation: Invocation | undefined): Buffer {
+async function openApi(
+  sandbox: Sandbox,
+  params: AdminParams,
+  invocation: Invocation | undefined,
+): Promise<Buffer> {
   const api = fieldText(params.apiName);
   const raw = params.requestData;
   const request = decodeOpenApiRequest(Buffer.isBuffer(raw) ? raw : Buffer.from(fieldText(raw), 'utf8'));
@@ -135,7 +139,7 @@ function openApi(sandbox: Sandbox, params: AdminParams, invocation: Invocation |
     appid: request.appid || invocation?.caller.appid || sandbox.appId,
     permissions: invocation ? sandbox.functions.config(invocation.name).openapi : undefined,
   };
-  return encodeOpenApiAnswer(sandbox.shipping.call(api, body, caller));
+  return encodeOpenApiAnswer(await sandbox.shipping.call(api, body, caller));
 }
 
 const TRANSPORT_FIELDS = [

@@ -44,8 +44,10 @@ export const COMMAND_USAGE = `Control commands (talk to a running sandbox):
   fault <api> <error> [--count <n>] [--after-processing] [--delay <dur>]
                                            The next n calls of <api> (or "*") fail: SYSTEMERROR, TIMEOUT,
                                            RETURN_FAIL, SYS_ERR, NOTENOUGH, …; SLOW --delay 5s carries
-                                           them out and answers them that late; api refundResult with
-                                           REFUNDCLOSE or CHANGE decides how the next refunds end
+                                           them out and answers them that late (shipping.<call>, e.g.
+                                           shipping.uploadShippingInfo, takes SLOW only); api
+                                           refundResult with REFUNDCLOSE or CHANGE decides how the next
+                                           refunds end
   faults [--clear]                         List (or clear) the faults still armed
   callbacks <drop|delay|duplicate|hold> [--count <n>] [--delay <dur>] [--kind payment|refund]
                                            Disturb the next n callbacks

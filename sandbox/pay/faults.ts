@@ -1,7 +1,8 @@
 /**
- * API faults on demand: the next N calls of an API (or `*`) fail, or answer late. `error` is
+ * API faults on demand: the next N calls of an API (or `*`) fail, or answer late. The APIs are WeChat
+ * Pay's, and the order-shipping cloud calls (`shipping.<api>`, SLOW only). `error` is
  * - `SLOW`: the call is carried out at once and answered correctly, `delayMs` of real time later (WeChat
- *   Pay answering in several seconds); a caller that stops waiting meanwhile finds it done;
+ *   answering in several seconds); a caller that stops waiting meanwhile finds it done;
  * - `TIMEOUT`: the call fails at the platform like a timed-out request (tcb SERVER_TIMEOUT → -501002);
  *   with `afterProcessing` the request was carried out before the answer was lost, as real timeouts can be;
  * - a tcb error name (`SYS_ERR`, `EXCEED_REQUEST_LIMIT`, …): platform rejection with that code;
@@ -33,6 +34,9 @@ interface Row {
 
 /** Not an API: decides how the next refunds end (`REFUNDCLOSE` / `CHANGE`). */
 export const REFUND_RESULT = 'refundResult';
+
+/** The order-shipping cloud calls' fault names: `shipping.uploadShippingInfo` for `wxa.sec.order.uploadShippingInfo`. */
+export const SHIPPING_FAULT_PREFIX = 'shipping.';
 
 export const TCB_ERRORS: readonly string[] = [
   'SYS_ERR',
@@ -93,20 +97,29 @@ export const FAULT_ERRORS: readonly string[] = [
 /** One API a fault can target, with the errors it takes: the choices offered anywhere (CLI, dashboard). */
 export interface FaultTarget {
   api: string;
-  /** `*` strikes every API call; `refundResult` is the refund outcome knob, not a call. */
-  family: 'any' | 'cloudpay' | 'apiv3' | 'refundResult';
+  /** `*` strikes every pay API call; `refundResult` is the refund outcome knob, not a call. */
+  family: 'any' | 'cloudpay' | 'apiv3' | 'shipping' | 'refundResult';
   errors: readonly string[];
 }
 
-/** Every valid target: `*`, the cloudPay APIs, the APIv3 APIs, then `refundResult`. */
+/**
+ * Every valid target: `*`, the cloudPay APIs, the APIv3 APIs, the shipping calls (answering late is
+ * their one fault: WeChat's refusals are the emulation's own), then `refundResult`.
+ */
 export function faultTargets(
   apis: readonly string[],
   v3: { apis: readonly string[]; errors: readonly string[] },
+  shippingApis: readonly string[],
 ): FaultTarget[] {
   return [
     { api: '*', family: 'any', errors: FAULT_ERRORS },
     ...apis.map((api) => ({ api, family: 'cloudpay' as const, errors: FAULT_ERRORS })),
     ...v3.apis.map((api) => ({ api, family: 'apiv3' as const, errors: v3.errors })),
+    ...shippingApis.map((api) => ({
+      api: `${SHIPPING_FAULT_PREFIX}${api}`,
+      family: 'shipping' as const,
+      errors: [SLOW],
+    })),
     { api: REFUND_RESULT, family: 'refundResult', errors: REFUND_RESULTS },
   ];
 }
@@ -241,11 +254,12 @@ export class ApiFaults {
     noApiFaults.delete(this.db);
   }
 
-  /** Consumes one use of the oldest fault for `api`. `*` stands for every cloudPay API call, not for the
-   *  `refundResult` outcome knob (a refund settling on the clock must not use up a fault meant for calls). */
+  /** Consumes one use of the oldest fault for `api`. `*` stands for every pay API call, not for the
+   *  `refundResult` outcome knob (a refund settling on the clock must not use up a fault meant for calls)
+   *  nor for a shipping call (whose one fault is SLOW). */
   take(api: string): ApiFault | undefined {
     if (noApiFaults.has(this.db)) return undefined;
-    const wildcard = api !== REFUND_RESULT;
+    const wildcard = api !== REFUND_RESULT && !api.startsWith(SHIPPING_FAULT_PREFIX);
     const fault = this.list().find((f) => f.api === api || (wildcard && f.api === '*'));
     if (!fault) return undefined;
     statement(this.db, 'UPDATE pay_faults SET remaining = remaining - 1 WHERE id = ?').run(fault.id);

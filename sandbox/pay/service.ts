@@ -8,6 +8,7 @@ import { V3_APIS } from './v3/routes';
 import type Database from 'better-sqlite3';
 import type { SandboxClock } from '../clock';
 import { SandboxError } from '../errors';
+import { SHIPPING_APIS } from '../shipping';
 import { PayApiFailure, bizFail, type Fields } from './answers';
 import { billText, downloadBill } from './bill';
 import type { CallbackFault, CallbackFaultMode } from './callback-faults';
@@ -84,10 +85,11 @@ export const PAY_APIS = [
 ] as const;
 
 /** What an API fault can target and inject, for both pay APIs: the one list every chooser offers. */
-export const FAULT_TARGETS: readonly FaultTarget[] = faultTargets(PAY_APIS, {
-  apis: V3_APIS,
-  errors: [...Object.keys(V3_FAULTS), 'TIMEOUT', SLOW],
-});
+export const FAULT_TARGETS: readonly FaultTarget[] = faultTargets(
+  PAY_APIS,
+  { apis: V3_APIS, errors: [...Object.keys(V3_FAULTS), 'TIMEOUT', SLOW] },
+  SHIPPING_APIS,
+);
 
 export class PayService {
   private readonly ctx: PayContext;
@@ -173,6 +175,13 @@ export class PayService {
     if (problem) throw new SandboxError('INVALID_PARAM', problem, 400);
     const fault = this.apiFaults.add({ ...f, ...canonical });
     this.onChange('faults');
+    return fault;
+  }
+
+  /** Takes one use of the oldest API fault armed for `api` (the shipping emulation's calls ask here). */
+  takeFault(api: string): ApiFault | undefined {
+    const fault = this.apiFaults.take(api);
+    if (fault) this.onChange('faults');
     return fault;
   }
 

@@ -34,9 +34,13 @@
  *   mchid, openid } → { referrerInfo: { appId: 'wx1183b055aeec94d1', extraData: { status, req_extradata,
  *   errormsg? } } } (what App.onShow gets back from weappOrderConfirm), GET events (?event=&transactionId=),
  *   POST events/emit { event, transaction_id } (pushes now, answers the recorded push), POST settle.
+ * - Slow answers: the pay faults' SLOW (POST /sandbox/pay/faults { api: 'shipping.<call>', error: 'SLOW',
+ *   delayMs }, CLI `fault shipping.uploadShippingInfo SLOW --delay 5s`) carries the next call out at
+ *   once and answers it that much later.
  */
 import type Database from 'better-sqlite3';
 import type { SandboxClock } from '../clock';
+import { realDelay, SHIPPING_FAULT_PREFIX, SLOW } from '../pay/faults';
 import { shippingConfigProblem, type ShippingConfig } from './config';
 import { WxRefusal } from './errors';
 import { eventPayload, EventPusher, eventView, type EventView, type ShippingEvent } from './events';
@@ -54,6 +58,16 @@ export type { ShippingConfig } from './config';
 export const ORDER_CONFIRM_APPID = 'wx1183b055aeec94d1';
 
 const PREFIX = 'wxa.sec.order.';
+/** The cloud calls emulated (each a fault target `shipping.<api>`, which only SLOW strikes). */
+export const SHIPPING_APIS = [
+  'uploadShippingInfo',
+  'getOrder',
+  'getOrderList',
+  'notifyConfirmReceive',
+  'setMsgJumpPath',
+  'isTradeManaged',
+] as const;
+
 /** Documented as "本接口不支持云调用" (§2.2): the cloud answers API not found. */
 const NOT_CLOUD_CALLS = ['isTradeManagementConfirmationCompleted', 'opspecialorder'];
 
@@ -66,6 +80,8 @@ export interface ShippingServiceOptions {
   /** Invokes a function with a message push; resolves with its answer. */
   deliver: (functionName: string, event: Record<string, unknown>) => Promise<unknown>;
   functionExists: (name: string) => boolean;
+  /** Takes one use of the oldest API fault armed for `name` (`shipping.<api>`), if any. */
+  takeFault: (name: string) => { error: string; delayMs: number } | undefined;
 }
 
 export class ShippingService {
@@ -74,8 +90,10 @@ export class ShippingService {
   private readonly pusher: EventPusher;
   private readonly lifecycle: ShippingLifecycle;
   private settings: ShippingConfig;
+  private readonly takeFault: ShippingServiceOptions['takeFault'];
 
   constructor(opts: ShippingServiceOptions) {
+    this.takeFault = opts.takeFault;
     this.store = new ShippingStore(opts.sqlite);
     this.settings = this.store.config();
     this.ctx = {
@@ -88,8 +106,26 @@ export class ShippingService {
     this.lifecycle = new ShippingLifecycle(this.ctx, opts.clock, this.pusher);
   }
 
-  /** A cloud call `wxa.sec.order.*` from a function of `appid` allowed `permissions`. */
-  call(
+  /**
+   * A cloud call `wxa.sec.order.*` from a function of `appid` allowed `permissions`. A `SLOW` fault
+   * armed for it (`shipping.<api>`) carries it out at once and gives its answer, a refusal as much as
+   * a success, `delayMs` of real time later: WeChat answering in several seconds.
+   */
+  async call(
+    api: string,
+    body: Record<string, unknown>,
+    caller: { appid: string; permissions?: string[] },
+  ): Promise<OpenApiAnswer> {
+    const name = api.startsWith(PREFIX) ? api.slice(PREFIX.length) : '';
+    const fault = (SHIPPING_APIS as readonly string[]).includes(name)
+      ? this.takeFault(`${SHIPPING_FAULT_PREFIX}${name}`)
+      : undefined;
+    const answer = this.answer(api, body, caller);
+    if (fault?.error === SLOW) await realDelay(fault.delayMs);
+    return answer;
+  }
+
+  private answer(
     api: string,
     body: Record<string, unknown>,
     caller: { appid: string; permissions?: string[] },

@@ -5,11 +5,13 @@
  * and refunding ask WeChat two or three times in a row. However slow WeChat is, each function
  * answers the kit's retryable PAY_PROVIDER_ERROR within its time, never the platform's timeout, and
  * leaves the order so that the next call, once WeChat is quick again, finds the truth. A slow answer
- * that fits in the time is simply used. Delays are real time, a few seconds each: few cases.
+ * that fits in the time is simply used. The same holds for WeChat's order-shipping service (its
+ * cloud calls, `shipping.<call>` faults). Delays are real time, a few seconds each: few cases.
  */
 import { del, get, post, query } from '../helpers/control';
 import { providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
+import { ShippingKit, zto } from '../helpers/shipping-kit';
 
 const ADMIN = 'o-admin-slow';
 const BUYER = 'o-buyer-slow';
@@ -17,9 +19,11 @@ const BUYER = 'o-buyer-slow';
 const SLOW_TEST_MS = 40_000;
 let sandbox: SandboxProcess;
 let kit: KitClient;
+let ship: ShippingKit;
 
 beforeAll(async () => {
   ({ sandbox, kit } = await startKitSandbox(ADMIN));
+  ship = new ShippingKit(kit, BUYER);
 });
 
 afterAll(async () => {
@@ -185,6 +189,98 @@ describe('WeChat answers slowly', () => {
         ['SUCCESS', 'DONE'],
       ]);
       expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo, hook: 'onRefunded' })).toHaveLength(1);
+    },
+    SLOW_TEST_MS,
+  );
+});
+
+describe("WeChat's shipping service answers slowly", () => {
+  /** The next `call` (wxa.sec.order.<call>) is carried out and answered `delayMs` of real time late. */
+  const slowShipping = (call: string, delayMs: number) =>
+    post(`${sandbox.url}/sandbox/pay/faults`, { api: `shipping.${call}`, error: 'SLOW', delayMs, count: 1 });
+  /** Shipping's "WeChat did not answer, try again": never the platform's timeout (which post() throws). */
+  const SHIPPING_RETRYABLE = expect.objectContaining({ ok: false, code: 'SHIPPING_PENDING' });
+  /** Just past the function's 10 s on its own: without the bound the function is cut off waiting. */
+  const TOO_LATE_MS = 10_500;
+
+  test(
+    'shipOrder: an upload answered too late is SHIPPING_PENDING, the claim released; the retry, answered slowly in time, records the one shipment',
+    async () => {
+      const { orderNo, transactionId } = await ship.paidAndKnown('tea-oolong');
+      const packages = [zto('ZT7000000001')];
+      await slowShipping('uploadShippingInfo', TOO_LATE_MS);
+      expect(await kit.call(ADMIN, 'shipOrder', { orderNo, packages })).toEqual(SHIPPING_RETRYABLE);
+      // WeChat recorded the upload all the same; the kit has not, and holds no claim on the order.
+      expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
+      const before = (await kit.order<{
+        shipping: { state: string; count: number; uploadingSince?: unknown };
+      }>(orderNo))!.shipping;
+      expect(before).toEqual(expect.objectContaining({ state: 'AWAITING', count: 0 }));
+      expect(before.uploadingSince).toBeUndefined();
+      // Asked again, WeChat answers slowly but in time that it holds this shipment (10060023): recorded.
+      await slowShipping('uploadShippingInfo', 3000);
+      const shipped = await kit.ok(ADMIN, 'shipOrder', { orderNo, packages });
+      expect(shipped.shipping).toEqual(expect.objectContaining({ state: 'SHIPPED', shipCount: 1 }));
+      expect(await armedFaults()).toEqual([]);
+      // The first upload's late answer (in by now) changed nothing: one shipment, here and at WeChat.
+      expect((await ship.stored(orderNo)).shipping?.shipments).toHaveLength(1);
+      expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
+    },
+    SLOW_TEST_MS,
+  );
+
+  test(
+    'shipOrder: after a slow is_trade_managed too little time is left to start the upload: SHIPPING_PENDING, nothing sent',
+    async () => {
+      const { orderNo, transactionId } = await ship.paidAndKnown('tea-oolong');
+      // A new instance asks is_trade_managed first (an instance keeps the answer for an hour).
+      while (
+        (
+          await post<{ killed: unknown[] }>(`${sandbox.url}/sandbox/functions/kill`, {
+            name: 'shipOrder',
+            mode: 'idle',
+          })
+        ).killed.length
+      );
+      await slowShipping('isTradeManaged', 7500);
+      await slowShipping('uploadShippingInfo', 5000);
+      const packages = [zto('ZT7000000003')];
+      expect(await kit.call(ADMIN, 'shipOrder', { orderNo, packages })).toEqual(SHIPPING_RETRYABLE);
+      // The upload was never sent: its fault is still armed, the order unshipped at WeChat and here.
+      expect((await armedFaults()).map((f) => [f.api, f.remaining])).toEqual([
+        ['shipping.uploadShippingInfo', 1],
+      ]);
+      expect((await ship.atWeChat(transactionId))?.order_state).toBe(1);
+      expect((await ship.stored(orderNo)).shipping).toEqual(
+        expect.objectContaining({ state: 'AWAITING', count: 0 }),
+      );
+      await del(`${sandbox.url}/sandbox/pay/faults`);
+      expect((await kit.ok(ADMIN, 'shipOrder', { orderNo, packages })).shipping.shipCount).toBe(1);
+      expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
+    },
+    SLOW_TEST_MS,
+  );
+
+  test(
+    "confirmReceipt: WeChat's get_order answered too late is SHIPPING_PENDING; asked again, a slow answer in time moves the order on",
+    async () => {
+      // No pushes: the settlement event would have shippingEvents ask get_order (and take the fault).
+      await ship.shippingConfig({ eventFunction: '' });
+      try {
+        const { orderNo, transactionId } = await ship.paidAndKnown('tea-oolong');
+        await kit.ok(ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT7000000002')] });
+        await post(`${sandbox.url}/sandbox/shipping/confirm`, {
+          transaction_id: transactionId,
+          openid: BUYER,
+        });
+        await slowShipping('getOrder', TOO_LATE_MS);
+        expect(await kit.call(BUYER, 'confirmReceipt', { orderNo })).toEqual(SHIPPING_RETRYABLE);
+        expect((await ship.stored(orderNo)).shipping?.state).toBe('SHIPPED');
+        await slowShipping('getOrder', 3000);
+        expect((await kit.ok(BUYER, 'confirmReceipt', { orderNo })).shipping.state).toBe('SETTLED');
+      } finally {
+        await ship.shippingConfig({ eventFunction: 'shippingEvents' });
+      }
     },
     SLOW_TEST_MS,
   );

@@ -4,6 +4,7 @@
  * in a user's function), against orders paid in the sandbox's WeChat Pay: the camelCase and raw
  * forms, every check of the request with WeChat's code, the one re-shipment, identical content.
  */
+import { del, eventually, get, post, send } from '../helpers/control';
 import { expressUpload, startShippingSdk, type PaidOrder, type ShippingSdk } from '../helpers/shipping';
 
 let sdk: ShippingSdk;
@@ -262,5 +263,55 @@ describe('shipping rules', () => {
     await sdk.settle();
     expect((await getOrder(order)).order_state).toBe(5);
     expect(await refused(expressUpload(order))).toBe(10060004);
+  });
+});
+
+describe('answering slowly (the SLOW fault of shipping.<call>)', () => {
+  const arm = (fault: Record<string, unknown>) =>
+    post(`${sdk.base}/sandbox/pay/faults`, { count: 1, ...fault });
+  const armed = async () =>
+    (await get<{ api: Array<{ api: string }> }>(`${sdk.base}/sandbox/pay/faults`)).api;
+  afterEach(() => del(`${sdk.base}/sandbox/pay/faults`));
+
+  test('the call is carried out at once and its answer, a refusal as much as a success, given late', async () => {
+    const order = await sdk.paid();
+    await arm({ api: 'shipping.uploadShippingInfo', error: 'SLOW', delayMs: 1500 });
+    await arm({ api: 'shipping.getOrder', error: 'SLOW', delayMs: 1500 });
+    let answered = 0;
+    const uploading = upload(expressUpload(order)).then((a) => {
+      answered++;
+      return a;
+    });
+    const asking = sdk
+      .ship('getOrder', { transaction_id: '4200000000000000000000000000' }, { raw: true })
+      .then((a) => {
+        answered++;
+        return a;
+      });
+    // Both calls are in (their faults taken), yet neither is answered: WeChat holds the upload already.
+    await eventually(async () => ((await armed()).length === 0 ? true : undefined));
+    expect(answered).toBe(0);
+    const [atWeChat] = await sdk.orders({ transactionId: order.transactionId });
+    expect(atWeChat.order_state).toBe(2);
+    expect((await uploading).ok).toBe(true);
+    expect(await asking).toEqual(expect.objectContaining({ ok: false, errCode: 10060001 }));
+  });
+
+  test('"*" does not strike a shipping call, and a shipping call takes SLOW only', async () => {
+    const order = await sdk.paid();
+    await arm({ api: '*', error: 'SYSTEMERROR' });
+    expect((await upload(expressUpload(order))).ok).toBe(true);
+    expect((await armed()).map((f) => f.api)).toEqual(['*']);
+    for (const error of ['TIMEOUT', 'SYSTEMERROR']) {
+      const answer = await send('POST', `${sdk.base}/sandbox/pay/faults`, {
+        api: 'shipping.getOrder',
+        error,
+        count: 1,
+      });
+      expect(answer.status).toBe(400);
+      expect(JSON.stringify(answer.body)).toContain(
+        `unknown error \\"${error}\\" for shipping.getOrder; use one of SLOW`,
+      );
+    }
   });
 });

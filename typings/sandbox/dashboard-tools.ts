@@ -30,7 +30,7 @@ export interface InvocationView {
 /** One API a fault can target and the errors it takes (sandbox/pay/faults.ts FaultTarget). */
 export interface FaultTargetView {
   api: string;
-  family: 'any' | 'cloudpay' | 'apiv3' | 'refundResult';
+  family: 'any' | 'cloudpay' | 'apiv3' | 'shipping' | 'refundResult';
   errors: readonly string[];
 }
 

@@ -48,6 +48,18 @@ test('with too little time left the call is not started: a retryable PAY_PROVIDE
   });
 });
 
+test("a shipping call's wait is the same, and undefined (not started) with too little left", () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 10_000 });
+  expect(time.callWaitMs()).toBe(10_000 - ANSWER_RESERVE_MS);
+  jest.advanceTimersByTime(10_000 - ANSWER_RESERVE_MS - MIN_PAY_WAIT_MS);
+  expect(time.callWaitMs()).toBe(MIN_PAY_WAIT_MS);
+  jest.advanceTimersByTime(1);
+  expect(time.callWaitMs()).toBeUndefined();
+  time.begin(undefined);
+  expect(time.callWaitMs()).toBe(Infinity);
+});
+
 test('each invocation counts from its own start', () => {
   const time = new InvocationTime();
   time.begin({ time_limit_in_ms: 3000 });
