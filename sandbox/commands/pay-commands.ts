@@ -1,4 +1,5 @@
 /** Control commands for the pay emulator: act as the payer, list trades and deliveries, inject faults. */
+import type { ApiFaultView, CallbackFaultView } from '../../typings/sandbox/dashboard';
 import { PAYER_ACTIONS } from '../pay/payer';
 import { CliError, count, flag, parseDuration, type Args } from './args';
 import { localUser } from './call-commands';
@@ -44,17 +45,8 @@ interface DeliveryView {
   error?: string;
 }
 
-interface Faults {
-  api: Array<{
-    id: number;
-    api: string;
-    error: string;
-    remaining: number;
-    afterProcessing: boolean;
-    delayMs: number;
-  }>;
-  callbacks: Array<{ id: number; kind?: string; mode: string; remaining: number; delayMs: number }>;
-}
+/** What `GET /sandbox/pay/faults` answers: the faults waiting to strike. */
+type Faults = { api: ApiFaultView[]; callbacks: CallbackFaultView[] };
 
 const ACTIONS = PAYER_ACTIONS;
 const MODES = ['drop', 'delay', 'duplicate', 'hold'];

@@ -205,16 +205,19 @@ export const FAULT_DESCRIPTIONS: Record<string, string> = {
  *  (every pay API call and callback asks). Per database, since more than one ApiFaults share the table. */
 const noApiFaults = new WeakSet<Database.Database>();
 
+/** A fault as asked for: the next `count` calls of `api` fail with `error` (or answer late). */
+export interface FaultInput {
+  api: string;
+  count: number;
+  error: string;
+  afterProcessing?: boolean;
+  delayMs?: number;
+}
+
 export class ApiFaults {
   constructor(private readonly db: Database.Database) {}
 
-  add(f: {
-    api: string;
-    count: number;
-    error: string;
-    afterProcessing?: boolean;
-    delayMs?: number;
-  }): ApiFault {
+  add(f: FaultInput): ApiFault {
     if (typeof f.api !== 'string' || !f.api) throw new RangeError('api is required ("*" for every API)');
     if (!Number.isInteger(f.count) || f.count < 1) throw new RangeError('count must be a positive integer');
     if (typeof f.error !== 'string' || !f.error) throw new RangeError('error is required');

@@ -27,6 +27,7 @@ import {
   slowProblem,
   TCB_ERRORS,
   type ApiFault,
+  type FaultInput,
 } from './faults';
 import { refundId } from './ids';
 import { TradeLifecycle } from './lifecycle';
@@ -162,13 +163,7 @@ export class PayService {
 
   /** The next `count` calls of `api` (or `*`) fail with `error`, or answer `delayMs` late with `SLOW`
    *  (see faults.ts); api `refundResult` with `REFUNDCLOSE`/`CHANGE` decides how the next refunds end. */
-  injectFault(f: {
-    api: string;
-    count: number;
-    error: string;
-    afterProcessing?: boolean;
-    delayMs?: number;
-  }): ApiFault {
+  injectFault(f: FaultInput): ApiFault {
     const canonical = canonicalFault(FAULT_TARGETS, String(f.api ?? ''), String(f.error ?? ''));
     if ('problem' in canonical) throw new SandboxError('INVALID_PARAM', canonical.problem, 400);
     const problem = slowProblem({ ...f, ...canonical });

@@ -9,7 +9,7 @@
  */
 import type { Discrepancy } from '../../typings/paykit/bill';
 import { callAs, get, post, query } from '../helpers/control';
-import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
+import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -77,22 +77,6 @@ async function expectMarked({ orderNo, outTradeNo }: Mismatched): Promise<void> 
   expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo })).toEqual([]);
 }
 
-/** WeChat Pay calls the sweeps made, and how many sweeps ran. */
-async function sweepPayCalls(): Promise<{ sweeps: number; payCalls: number }> {
-  const { logs } = await get<{ logs: Array<{ calls: { pay: number } }> }>(
-    `${sandbox.url}/sandbox/logs?name=closeExpiredOrders&limit=1000`,
-  );
-  if (PROVIDER === 'cloudpay') {
-    return { sweeps: logs.length, payCalls: logs.reduce((sum, l) => sum + l.calls.pay, 0) };
-  }
-  // APIv3 pays over HTTPS, not through the cloud API: the sandbox counts its requests by API.
-  const { requests } = await get<{ requests: Record<string, number> }>(`${sandbox.url}/sandbox/v3/requests`);
-  return {
-    sweeps: logs.length,
-    payCalls: (requests['v3.queryOrder'] ?? 0) + (requests['v3.closeOrder'] ?? 0),
-  };
-}
-
 /** The last sweep's report. */
 async function lastSweep(): Promise<Record<string, unknown> | undefined> {
   const { logs } = await get<{ logs: Array<{ result?: { data?: Record<string, unknown> } }> }>(
@@ -105,17 +89,17 @@ describe('a payment WeChat holds that does not match its order', () => {
   test('the sweep asks WeChat once, keeps what it said on the order, and asks no more', async () => {
     const seen = await paidNotMatching(true);
     expect((await kit.order(seen.orderNo))!.status).toBe('NOTPAY');
-    const start = await sweepPayCalls();
+    const start = await kit.sweepPayCalls();
     // The sweep asks about unpaid orders whose attempt is 2 to 12 minutes old.
     await kit.moveClock('advance', { ms: 5 * 60_000 });
     await expectMarked(seen);
-    const first = await sweepPayCalls();
+    const first = await kit.sweepPayCalls();
     expect(first.payCalls - start.payCalls).toBe(1);
 
     // Past the lost-callback window and past expiry, the sweeps that run leave it alone.
     await kit.moveClock('advance', { ms: 10 * 60_000 });
     await kit.moveClock('advance', { ms: 60 * 60_000 });
-    const after = await sweepPayCalls();
+    const after = await kit.sweepPayCalls();
     expect(after.sweeps).toBeGreaterThan(first.sweeps);
     expect(after.payCalls).toBe(first.payCalls);
     expect(await lastSweep()).toEqual(expect.objectContaining({ closed: 0, errors: [] }));

@@ -73,22 +73,6 @@ async function expectRefundedOutside({ orderNo, outTradeNo }: Refunded): Promise
   expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo })).toEqual([]);
 }
 
-/** WeChat Pay calls about trades the sweep made, and how many sweeps ran. */
-async function sweepPayCalls(): Promise<{ sweeps: number; payCalls: number }> {
-  const { logs } = await get<{ logs: Array<{ calls: { pay: number } }> }>(
-    `${sandbox.url}/sandbox/logs?name=closeExpiredOrders&limit=1000`,
-  );
-  if (PROVIDER === 'cloudpay') {
-    return { sweeps: logs.length, payCalls: logs.reduce((sum, l) => sum + l.calls.pay, 0) };
-  }
-  // APIv3 pays over HTTPS, not through the cloud API: the sandbox counts its requests by API.
-  const { requests } = await get<{ requests: Record<string, number> }>(`${sandbox.url}/sandbox/v3/requests`);
-  return {
-    sweeps: logs.length,
-    payCalls: (requests['v3.queryOrder'] ?? 0) + (requests['v3.closeOrder'] ?? 0),
-  };
-}
-
 describe('refunded on the merchant platform before the kit recorded the payment', () => {
   test('the sweep records it as refunded outside, runs no onPaid, ships nothing, and asks WeChat no more', async () => {
     const refunded = await refundedBehindTheKit();
@@ -100,10 +84,10 @@ describe('refunded on the merchant platform before the kit recorded the payment'
     expect(toShip.orders.map((o) => o.orderNo)).not.toContain(refunded.orderNo);
 
     // Past the lost-callback window and past expiry, the sweeps that run leave it alone.
-    const before = await sweepPayCalls();
+    const before = await kit.sweepPayCalls();
     await kit.moveClock('advance', { ms: 10 * 60_000 });
     await kit.moveClock('advance', { ms: 30 * 60_000 });
-    const after = await sweepPayCalls();
+    const after = await kit.sweepPayCalls();
     expect(after.sweeps).toBeGreaterThan(before.sweeps);
     expect(after.payCalls).toBe(before.payCalls);
     await expectRefundedOutside(refunded);

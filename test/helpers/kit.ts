@@ -95,6 +95,25 @@ export class KitClient {
     return moved;
   }
 
+  /**
+   * How many sweeps (closeExpiredOrders runs) there were, and the WeChat Pay calls they made: on
+   * cloudPay from the function log's cloud API counts; on APIv3, which pays over HTTPS rather than
+   * the cloud API, from the sandbox's request counts of the query and close APIs.
+   */
+  async sweepPayCalls(): Promise<{ sweeps: number; payCalls: number }> {
+    const { logs } = await get<{ logs: Array<{ calls: { pay: number } }> }>(
+      `${this.base}/sandbox/logs?name=closeExpiredOrders&limit=1000`,
+    );
+    if (PROVIDER === 'cloudpay') {
+      return { sweeps: logs.length, payCalls: logs.reduce((sum, l) => sum + l.calls.pay, 0) };
+    }
+    const { requests } = await get<{ requests: Record<string, number> }>(`${this.base}/sandbox/v3/requests`);
+    return {
+      sweeps: logs.length,
+      payCalls: (requests['v3.queryOrder'] ?? 0) + (requests['v3.closeOrder'] ?? 0),
+    };
+  }
+
   order<T = Record<string, unknown>>(orderNo: string): Promise<T | null> {
     return readDoc<T>(this.base, 'paykit_orders', orderNo);
   }
