@@ -66,3 +66,26 @@ export class InvocationTime {
     return wait;
   }
 }
+
+/**
+ * `run`'s answer, or a rejection (`<silence> within <waitMs> ms`) once `waitMs` has passed without
+ * one (Infinity: no limit). For the calls the SDK cannot cancel (cloudPay, the shipping cloud
+ * calls): the request, left to end on its own, may still be carried out, as after a cut connection,
+ * and its late answer goes nowhere.
+ */
+export async function answerWithin<T>(
+  waitMs: number,
+  run: () => Promise<T>,
+  silence = 'no answer',
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    if (Number.isFinite(waitMs))
+      timer = setTimeout(() => reject(new Error(`${silence} within ${waitMs} ms`)), waitMs);
+  });
+  try {
+    return await Promise.race([run(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -6,7 +6,7 @@
  * call keeps within its function's time, as WeChat Pay's do (invocation-time.ts).
  */
 import cloud from 'wx-server-sdk';
-import type { InvocationTime } from './invocation-time';
+import { answerWithin, type InvocationTime } from './invocation-time';
 
 export type OrderKey = { order_number_type: 2; transaction_id: string };
 
@@ -69,23 +69,13 @@ async function call<T>(
       errcode: -1,
       errmsg: `${api}: too little of the function's time is left to ask WeChat`,
     };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    if (Number.isFinite(waitMs))
-      timer = setTimeout(
-        () => reject(new Error(`${api}: WeChat did not answer within ${waitMs} ms`)),
-        waitMs,
-      );
-  });
   try {
-    return { ok: true, data: (await Promise.race([run(), late])) as T };
+    return { ok: true, data: (await answerWithin(waitMs, run, `${api}: WeChat did not answer`)) as T };
   } catch (err) {
     // The SDK throws WeChat's non-zero errcode as a CloudSDKError whose errCode is that errcode.
     const e = err as { errCode?: unknown; errMsg?: unknown; message?: unknown };
     const errcode = typeof e.errCode === 'number' && e.errCode !== 0 ? e.errCode : -1;
     return { ok: false, errcode, errmsg: String(e.errMsg ?? e.message ?? err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

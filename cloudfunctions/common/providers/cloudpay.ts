@@ -7,7 +7,7 @@ import type { CloudPayConfig } from '../config';
 import { ServerError } from '../errors';
 import { beijingStamp, parseBeijing } from '../beijing';
 import { nonce } from '../ids';
-import type { InvocationTime } from '../invocation-time';
+import { answerWithin, type InvocationTime } from '../invocation-time';
 import { prepayExpiry } from '../model';
 import type {
   CloseOutcome,
@@ -193,21 +193,14 @@ export class CloudPayProvider implements PayProvider {
  * after a cut connection.
  */
 async function platform<T>(api: string, waitMs: number, call: () => Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    if (Number.isFinite(waitMs))
-      timer = setTimeout(() => reject(new Error(`no answer within ${waitMs} ms`)), waitMs);
-  });
   try {
-    return await Promise.race([call(), late]);
+    return await answerWithin(waitMs, call);
   } catch (err) {
     const code = (err as { errCode?: unknown }).errCode;
     throw new ServerError(
       'PAY_PROVIDER_ERROR',
       `${api}: WeChat Pay did not answer${typeof code === 'number' || typeof code === 'string' ? ` (${code})` : ''}; try again`,
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 
