@@ -117,8 +117,10 @@ describe('dashboard: callbacks and functions', () => {
     await page.waitForURL(/name=listProducts/);
     // The unfiltered list has both listProducts rows too: the filter has applied once the other
     // functions' rows are gone (the URL changes before the filtered list arrives).
+    // Between the two lists the page shows neither (loading): wait for the filtered rows as well.
     const others = page.locator('tr[data-invocation]:not([data-function="listProducts"])');
     await others.first().waitFor({ state: 'detached' });
+    await page.locator('tr[data-function="listProducts"]').nth(1).waitFor();
     expect(await others.count()).toBe(0);
     expect(await page.locator('tr[data-function="listProducts"]').count()).toBe(2);
     // Filter by a user who called nothing: empty.
