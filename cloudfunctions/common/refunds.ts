@@ -30,7 +30,7 @@ import type { RefundInput } from './requests';
 export async function refundOrder(kit: Kit, admin: string, input: RefundInput): Promise<RefundResult> {
   requireAdmin(kit, admin);
   const { store } = kit;
-  const order = await store.order(input.orderNo);
+  let order = await store.order(input.orderNo);
   if (!order) throw new ServerError('ORDER_NOT_FOUND', `no order ${input.orderNo}`);
   const refunds = order.refunds ?? [];
   const refundNo = input.refundNo ?? `${order._id}R${String(refunds.length + 1).padStart(2, '0')}`;
@@ -54,26 +54,25 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
     askedAgain(record);
     if (refusedOutright(record)) record = await askAgainAfterRefusal(kit, order, index);
   } else {
-    assertRefundable(order, input.refundFee);
-    record = {
-      outRefundNo: refundNo,
-      refundFee: input.refundFee,
-      status: 'PROCESSING',
-      by: admin,
-      createdAt: new Date(),
-      ...(input.reason ? { reason: input.reason } : {}),
-    };
-    if (!(await store.apply(order._id, reserveRefund(store.command, order, record)))) {
-      // The same refund asked concurrently: the call that reserved it carries on, this one answers
-      // what it is. Any other change (another refund took the number the kit gave this one): the
-      // admin tries again.
-      const latest = await store.order(order._id);
-      const taken = latest?.refunds.find((r) => r.outRefundNo === refundNo);
-      if (!latest || !taken) throw changedMeanwhile();
-      askedAgain(taken);
-      return { order: toView(latest), refundNo };
+    const reserved = await reserveNew(
+      kit,
+      order,
+      {
+        outRefundNo: refundNo,
+        refundFee: input.refundFee,
+        status: 'PROCESSING',
+        by: admin,
+        createdAt: new Date(),
+        ...(input.reason ? { reason: input.reason } : {}),
+      },
+      input.refundNo === undefined,
+    );
+    if ('taken' in reserved) {
+      askedAgain(reserved.taken);
+      return { order: toView(reserved.latest), refundNo };
     }
-    index = refunds.length;
+    ({ order, index } = reserved);
+    record = order.refunds[index];
   }
   if (record.status !== 'PROCESSING' || record.refundId) {
     // The same refund asked again, accepted by WeChat or settled: answer what it is.
@@ -100,6 +99,41 @@ async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): P
   assertRefundable(latest, record.refundFee);
   if (!(await store.apply(order._id, retryRefund(store.command, latest, index)))) throw changedMeanwhile();
   return { ...record, status: 'PROCESSING' };
+}
+
+/** How many times a new refund is reserved again after other changes of the order won the race. */
+const RESERVE_TRIES = 5;
+
+/**
+ * Reserves a new refund on the order: its amount, checked against what is left, and its number, in
+ * one conditional update. Another change of the order meanwhile (another refund's notification
+ * settling it, its hook, its shipment) is not this request's business: the reservation is checked
+ * and tried again on the order as it is now. Answers the refund that took the number meanwhile (the
+ * same refund asked concurrently: the call that reserved it carries on) instead. A refund the kit
+ * numbered itself is nobody's retry, so another refund added meanwhile (perhaps this very one sent
+ * twice, a double tap) is a conflict for the admin to look at.
+ */
+async function reserveNew(
+  kit: Kit,
+  read: OrderDoc,
+  record: RefundRecord,
+  numberedHere: boolean,
+): Promise<{ order: OrderDoc; index: number } | { taken: RefundRecord; latest: OrderDoc }> {
+  const { store } = kit;
+  let order = read;
+  for (let tries = 1; ; tries++) {
+    assertRefundable(order, record.refundFee);
+    if (await store.apply(order._id, reserveRefund(store.command, order, record))) {
+      return { order: { ...order, refunds: [...order.refunds, record] }, index: order.refunds.length };
+    }
+    const latest = await store.order(order._id);
+    if (!latest) throw changedMeanwhile();
+    const taken = latest.refunds.find((r) => r.outRefundNo === record.outRefundNo);
+    if (taken) return { taken, latest };
+    if (numberedHere && latest.refunds.length !== order.refunds.length) throw changedMeanwhile();
+    if (tries >= RESERVE_TRIES) throw changedMeanwhile();
+    order = latest;
+  }
 }
 
 /** A new reservation of `refundFee` on `order`: paid, and no more than what is left to refund. */

@@ -287,6 +287,28 @@ describe('attacks that held, and stay held', () => {
     }
   });
 
+  test('refunds asked together under their own numbers are each reserved, none refused because another changed the order', async () => {
+    const placed = await buyAndPay();
+    const refundNos = Array.from({ length: 4 }, (_, i) => `sec-together-${i}`);
+    const answers = await Promise.all(
+      refundNos.map((refundNo) =>
+        kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100, refundNo }),
+      ),
+    );
+    await kit.settle();
+    // WeChat makes the first and refuses the others for now (one refund a minute; cloudPay's refusal
+    // frees the amount, APIv3's 429 leaves it reserved for the sweep). What the kit must not answer
+    // is "the order changed meanwhile": each refund reached WeChat under its own number.
+    for (const a of answers) if (!a.ok) expect(a.code).toBe('PAY_PROVIDER_ERROR');
+    const order = await kit.order<{
+      refunds: Array<{ outRefundNo: string; status: string; failure?: string }>;
+    }>(placed.orderNo);
+    expect(order!.refunds.map((r) => r.outRefundNo).sort()).toEqual(refundNos);
+    const refused = order!.refunds.filter((r) => r.status === 'FAILED');
+    expect(refused.length).toBeLessThan(refundNos.length);
+    for (const r of refused) expect(r.failure).toContain('1分钟');
+  });
+
   test('concurrent refunds never exceed what was paid', async () => {
     const placed = await buyAndPay();
     const answers = await Promise.all(
