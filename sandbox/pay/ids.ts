@@ -23,6 +23,15 @@ export function refundId(at: number): string {
   return `50${digits(8)}${billDay(at)}${digits(11)}`;
 }
 
+/**
+ * A refund made by hand on the merchant platform has no merchant number: WeChat makes one up, `REF`
+ * and 28 digits sharing the trade's transaction id up to its payment date (the bill sample of
+ * reference §10.1: trade `4200000263201902167700134212`, refund `REF4200000263201902167700963919`).
+ */
+export function platformRefundNo(transactionId: string): string {
+  return `REF${transactionId.slice(0, 18)}${digits(10)}`;
+}
+
 const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Platform nonce: 16 alphanumerics (observed length). */

@@ -29,7 +29,7 @@ import {
   type ApiFault,
   type FaultInput,
 } from './faults';
-import { refundId } from './ids';
+import { platformRefundNo } from './ids';
 import { TradeLifecycle } from './lifecycle';
 import { Notifier, type DeliveryView, type NotificationStatus, type NotificationView } from './notify';
 import { closeOrder, queryOrder, unifiedOrder } from './orders';
@@ -220,7 +220,7 @@ export class PayService {
   /**
    * A refund the merchant makes by hand on the merchant platform, not through the API: the API's
    * refund rules and lifecycle (PROCESSING, then settled on the clock), a refund number WeChat makes
-   * up, and a notification only where one is configured: an APIv3 merchant's platform refund URL
+   * up (`REF…`), and a notification only where one is configured: an APIv3 merchant's platform refund URL
    * (wechatpay-apiv3-reference §3.1). A cloudPay refund is told to the function its request named,
    * and this one had no request. `refundFee` defaults to what is left of the payment.
    */
@@ -240,11 +240,10 @@ export class PayService {
       );
     }
     const [trade] = trades;
-    const now = this.ctx.clock.now();
     const v3Url = trade.env_id === APIV3_ENV ? this.ctx.v3Events?.platformRefundUrl() : undefined;
     try {
       const { created } = openRefund(this.ctx, trade, {
-        outRefundNo: refundId(now),
+        outRefundNo: platformRefundNo(trade.transaction_id ?? ''),
         totalFee: trade.total_fee,
         refundFee: input.refundFee ?? trade.total_fee - trade.refunded_fee,
         refundDesc: input.reason ?? null,

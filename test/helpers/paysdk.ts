@@ -35,6 +35,7 @@ export interface Delivery {
 export interface Trade {
   outTradeNo: string;
   state: string;
+  transactionId: string | null;
   totalFee: number;
   refundedFee: number;
   payingUntil: number | null;

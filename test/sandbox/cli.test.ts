@@ -126,9 +126,13 @@ describe('pay, trades, deliveries', () => {
     const a = await sdk.order({ totalFee: 1000 });
     const no = String(a.params.outTradeNo);
     await ok('pay', a.pkg);
-    expect(await ok('platform-refund', no, '--fee', '300', '--reason', '客户协商')).toMatch(
+    const made = await ok('platform-refund', no, '--fee', '300', '--reason', '客户协商');
+    expect(made).toMatch(
       new RegExp(`^refund \\S+ of ${no}: ¥3\\.00, PROCESSING \\(made on the merchant platform\\)`),
     );
+    // WeChat numbers it: REF and the trade's transaction id up to its payment date (reference §10.1).
+    const { transactionId } = await sdk.trade(no);
+    expect(made).toMatch(new RegExp(`^refund REF${transactionId!.slice(0, 18)}\\d{10} of`));
     // WeChat's rules hold as for the API: a second refund of a trade within a minute is refused.
     const again = await cli(['platform-refund', no]);
     expect(again.code).toBe(1);
