@@ -21,7 +21,7 @@ import {
 import { dest, src } from 'gulp';
 import { finished } from 'stream/promises';
 import { MP_NPM_PACKAGES, packageInfo } from './npm';
-import { pageTitlesIn, STRINGS, STRINGS_BUILD, titledPageJson } from './page-titles';
+import { pageTitlesIn, STRINGS, STRINGS_BUILD, TITLE_KEY, titledPageJson } from './page-titles';
 
 export const MP_TARGET = 'es2017';
 
@@ -160,10 +160,59 @@ export function writePageTitles(ctx: BuildContext): number {
   } catch (err) {
     throw esbuildFailure(err);
   }
-  const pages = Object.entries(pageTitlesIn(compiled)).flatMap(([page, title]) => {
+  const titles = pageTitlesIn(compiled);
+  const pages = Object.entries(titles).flatMap(([page, title]) => {
     const json = titledPageJson(mpDir, page, title);
     return json === undefined ? [] : [{ page, json }];
   });
   for (const { page, json } of pages) writeFile(path.join(paths.mpOut(ctx), `${page}.json`), json);
+  for (const page of untitledPages(mpDir, titles))
+    ctx.warn(
+      `${page} has no title: its navigation bar would be empty; give it one in pageTitleText (${STRINGS})`,
+    );
   return pages.length;
+}
+
+/**
+ * The pages app.json registers (its subpackages' too) that nothing gives a title: none in
+ * pageTitleText, none in their own json, none in app.json's window. A page a fork adds and forgets.
+ */
+function untitledPages(mpDir: string, titles: Record<string, string>): string[] {
+  const app = readJsonIn(path.join(mpDir, 'app.json')) as {
+    pages?: unknown;
+    window?: Record<string, unknown>;
+    subPackages?: unknown;
+    subpackages?: unknown;
+  };
+  if (typeof app.window?.[TITLE_KEY] === 'string') return [];
+  const listed = (v: unknown): string[] => (Array.isArray(v) ? v.filter((p) => typeof p === 'string') : []);
+  const subs = [app.subPackages, app.subpackages].flatMap((v) => (Array.isArray(v) ? v : [])) as Array<{
+    root?: unknown;
+    pages?: unknown;
+  }>;
+  const pages = [
+    ...listed(app.pages),
+    ...subs.flatMap((sub) =>
+      typeof sub.root === 'string'
+        ? listed(sub.pages).map((p) => path.posix.join(sub.root as string, p))
+        : [],
+    ),
+  ];
+  return pages.filter((page) => {
+    if (page in titles) return false;
+    const own = readJsonIn(path.join(mpDir, `${page}.json`));
+    return typeof own[TITLE_KEY] !== 'string';
+  });
+}
+
+/** A json file's object, or an empty one when it is missing or not an object (other checks say so). */
+function readJsonIn(file: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
 }

@@ -11,7 +11,7 @@ import { BuildError } from './context';
 
 /** The strings module, relative to miniprogram/. */
 export const STRINGS = 'paykit/strings.ts';
-const TITLE_KEY = 'navigationBarTitleText';
+export const TITLE_KEY = 'navigationBarTitleText';
 
 /** How the strings module is compiled for pageTitlesIn: one CommonJS file, in memory. */
 export const STRINGS_BUILD = {

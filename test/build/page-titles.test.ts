@@ -79,6 +79,35 @@ describe('page titles from strings.ts, on a fixture project', () => {
     await runTask(createTasks(fx.ctx).assets);
     expect(fs.existsSync(path.join(fx.out, 'miniprogram/pages/gone'))).toBe(false);
     expect(shopJson().navigationBarTitleText).toBeUndefined();
+    // Nothing titles the page the project registers: the build says so (it still builds).
+    expect(fx.warnings).toEqual([
+      'pages/shop/index has no title: its navigation bar would be empty; give it one in pageTitleText (paykit/strings.ts)',
+    ]);
+  });
+
+  it('says nothing of a page titled by strings.ts, by its own json or by app.json, and names an untitled subpackage page', async () => {
+    fx.write(
+      'miniprogram/app.json',
+      JSON.stringify({
+        pages: ['pages/shop/index', 'pages/own/index'],
+        subPackages: [{ root: 'pkg', pages: ['pages/extra/index'] }],
+      }),
+    );
+    fx.write('miniprogram/pages/own/index.json', JSON.stringify({ navigationBarTitleText: 'Own' }));
+    fx.write('miniprogram/pkg/pages/extra/index.json', JSON.stringify({ usingComponents: {} }));
+    await runTask(createTasks(fx.ctx).assets);
+    expect(fx.warnings).toEqual([expect.stringMatching(/^pkg\/pages\/extra\/index has no title/)]);
+
+    fx.warnings.length = 0;
+    fx.write(
+      'miniprogram/app.json',
+      JSON.stringify({
+        pages: ['pages/shop/index', 'pages/gone/index'],
+        window: { navigationBarTitleText: 'App' },
+      }),
+    );
+    await runTask(createTasks(fx.ctx).assets);
+    expect(fx.warnings).toEqual([]);
   });
 });
 
