@@ -183,6 +183,20 @@ describe('upload plan', () => {
     ]);
   });
 
+  it('refuses roots in project.config.json other than where the build writes', () => {
+    const config = JSON.parse(fs.readFileSync(path.join(fx.root, 'project.config.json'), 'utf8'));
+    fx.write(
+      'project.config.json',
+      JSON.stringify({ ...config, miniprogramRoot: 'miniprogram/', cloudfunctionRoot: 'release/functions/' }),
+    );
+    expect(planProject(ctx(), 'miniprogram').problems).toEqual([
+      'project.config.json "miniprogramRoot" is "miniprogram/": set it to "dist/miniprogram/", where the build writes what is sent',
+    ]);
+    expect(planProject(ctx(), 'functions').problems).toEqual([
+      'project.config.json "cloudfunctionRoot" is "release/functions/": set it to "dist/cloudfunctions/", where the build writes what is sent',
+    ]);
+  });
+
   it('reports an unbuilt function, a missing package.json and a secret newer than the build', () => {
     fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/sweep/package.json'));
     fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/payOrder'), { recursive: true });
