@@ -3,7 +3,7 @@
 // its files and timer triggers. Problems are collected, never thrown, so a dry run can list them all.
 import * as fs from 'fs';
 import * as path from 'path';
-import { allFiles, type BuildContext, functionFolders, listFiles, rel, SECRETS } from './context';
+import { allFiles, type BuildContext, functionFolders, listFiles, paths, rel, SECRETS } from './context';
 import { formatBytes } from './ci-inputs';
 import { CODE_EXTS, walkMiniprogram } from './ci-walk';
 
@@ -199,6 +199,19 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
   }
 }
 
+/**
+ * miniprogram-ci sends the folder project.config.json names; the tasks build into dist/. Any other
+ * folder would send what they did not build (the sources, an old copy).
+ */
+function notTheBuild(
+  ctx: BuildContext,
+  key: 'miniprogramRoot' | 'cloudfunctionRoot',
+  config: ProjectConfig,
+  out: string,
+): string {
+  return `project.config.json "${key}" is ${JSON.stringify(config[key] ?? '')}: set it to "${rel(ctx, out)}/", where the build writes what is sent`;
+}
+
 /** Reads project.config.json and plans the mini-program (preview/upload) or the functions (deploy). */
 export function planProject(ctx: BuildContext, what: 'miniprogram' | 'functions'): ProjectPlan {
   const problems: string[] = [];
@@ -224,10 +237,14 @@ export function planProject(ctx: BuildContext, what: 'miniprogram' | 'functions'
     );
   if (what === 'miniprogram') {
     const relRoot = rel(ctx, mpRoot) || '.';
-    if (!fs.existsSync(mpRoot)) problems.push(`${relRoot} does not exist: run npm run build`);
+    if (mpRoot !== paths.mpOut(ctx))
+      problems.push(notTheBuild(ctx, 'miniprogramRoot', config, paths.mpOut(ctx)));
+    else if (!fs.existsSync(mpRoot)) problems.push(`${relRoot} does not exist: run npm run build`);
     else planMiniprogram(plan, relRoot);
   } else {
     if (!config.cloudfunctionRoot) problems.push('project.config.json has no "cloudfunctionRoot"');
+    else if (cloudRoot !== paths.cloudOut(ctx))
+      problems.push(notTheBuild(ctx, 'cloudfunctionRoot', config, paths.cloudOut(ctx)));
     else planFunctions(ctx, plan);
   }
   return plan;

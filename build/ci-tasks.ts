@@ -1,11 +1,12 @@
-// preview, upload and deploy: gulp tasks over miniprogram-ci. Each checks credentials and the built
-// project first (one message naming everything wrong), then runs miniprogram-ci in a child process
-// (build/ci-run.ts). `--dry-run` stops after the checks and prints the report at the end of this file:
-// exactly what would be sent, without contacting WeChat.
+// preview, upload and deploy: gulp tasks over miniprogram-ci. Each checks credentials first, builds
+// what it sends (the mini-program, or the cloud functions) from the sources as they are now, checks the
+// result (one message naming everything wrong), then runs miniprogram-ci in a child process
+// (build/ci-run.ts). `--dry-run` builds too, stops after the checks and prints the report at the end of
+// this file: exactly what would be sent, without contacting WeChat.
 import * as fs from 'fs';
 import * as path from 'path';
 import { type TaskFunction } from 'gulp';
-import { BuildError, type BuildContext } from './context';
+import { BuildError, type BuildContext, paths, rel } from './context';
 import {
   type CiTaskName,
   CREDENTIAL_FIELDS,
@@ -25,6 +26,7 @@ import {
 } from './ci-inputs';
 import { planProject, MAIN_PACKAGE_LIMIT, type ProjectPlan } from './ci-package';
 import { type CiJob, runCiJob, type WorkerMessage } from './ci-run';
+import { buildPart } from './tasks';
 
 export const QRCODE_FILE = 'preview-qrcode.jpg';
 export const DEFAULT_TIMEOUT_S = 60;
@@ -52,6 +54,14 @@ function timeoutMs(flag: number | undefined, env: NodeJS.ProcessEnv): number {
 
 const bullet = (items: string[]) => items.map((p) => `  - ${p}`).join('\n');
 
+/** Throws the one message naming what stops a real run; nothing when `credentials` and `problems` are empty. */
+function refuseUnready(task: CiTaskName, credentials: string, problems: string[]): void {
+  if (!credentials && !problems.length) return;
+  const parts = [credentials];
+  if (problems.length) parts.push(`${task} cannot run: the project is not ready.\n${bullet(problems)}`);
+  throw new BuildError(parts.filter(Boolean).join('\n'));
+}
+
 export async function runCiTask(ctx: BuildContext, task: CiTaskName, opts: CiOptions = {}): Promise<void> {
   const argv = opts.argv ?? process.argv;
   const env = opts.env ?? process.env;
@@ -59,10 +69,22 @@ export async function runCiTask(ctx: BuildContext, task: CiTaskName, opts: CiOpt
   const flags = parseCiFlags(argv);
   const loaded = loadCredentials(ctx.root, env);
   const check = checkCredentials(loaded, task);
-  const plan = planProject(ctx, task === 'deploy' ? 'functions' : 'miniprogram');
   const release = resolveRelease(ctx.root, flags, env);
-  const problems = [...plan.problems];
   const versionProblem = task === 'upload' ? checkVersion(release.version) : '';
+  // What no build can change stops a real run before the build: a missing key costs no build.
+  const waitMs = flags.dryRun ? 0 : timeoutMs(flags.timeout, env);
+  if (!flags.dryRun)
+    refuseUnready(task, credentialsMessage(check, task), versionProblem ? [versionProblem] : []);
+
+  // dist/ as the last build left it may be older than the sources (an edit since, a deleted page):
+  // what is sent is built now, dry run included, so the report lists exactly what a real run sends.
+  const part = task === 'deploy' ? 'functions' : 'miniprogram';
+  ctx.log(
+    `${task}: building ${rel(ctx, part === 'functions' ? paths.cloudOut(ctx) : paths.mpOut(ctx))} from the sources`,
+  );
+  await buildPart(ctx, part);
+  const plan = planProject(ctx, part);
+  const problems = [...plan.problems];
   if (versionProblem) problems.push(versionProblem);
   const qrcodeFile = path.join(ctx.out, QRCODE_FILE);
 
@@ -74,12 +96,7 @@ export async function runCiTask(ctx: BuildContext, task: CiTaskName, opts: CiOpt
     return;
   }
 
-  const credentials = credentialsMessage(check, task);
-  if (credentials || problems.length) {
-    const parts = [credentials];
-    if (problems.length) parts.push(`${task} cannot run: the project is not ready.\n${bullet(problems)}`);
-    throw new BuildError(parts.filter(Boolean).join('\n'));
-  }
+  refuseUnready(task, '', problems);
   const { appid, privateKeyPath, envId, robot } = loaded.values;
   const job: CiJob = {
     task,
@@ -106,9 +123,9 @@ export async function runCiTask(ctx: BuildContext, task: CiTaskName, opts: CiOpt
       print(m.step === 'uploaded' ? `uploaded cloud function ${m.name}` : `  timer trigger ${m.detail}`);
     } else if (flags.verbose && m.type === 'progress') print(m.text);
   };
-  ctx.log(`${task}: contacting WeChat (gives up after ${timeoutMs(flags.timeout, env) / 1000} s of silence)`);
+  ctx.log(`${task}: contacting WeChat (gives up after ${waitMs / 1000} s of silence)`);
   await runCiJob(job, {
-    timeoutMs: timeoutMs(flags.timeout, env),
+    timeoutMs: waitMs,
     env,
     onMessage,
     onOutput: flags.verbose ? print : undefined,
@@ -121,9 +138,15 @@ export function createCiTasks(ctx: BuildContext, opts: CiOptions = {}): CiTasks 
   const make = (task: CiTaskName, description: string): TaskFunction =>
     Object.assign(() => runCiTask(ctx, task, opts), { displayName: task, description });
   return {
-    preview: make('preview', 'Preview QR code through miniprogram-ci (--dry-run: check and list only)'),
-    upload: make('upload', 'Upload a version through miniprogram-ci (--ver, --desc, --dry-run)'),
-    deploy: make('deploy', 'Upload every cloud function and its timer triggers (--dry-run)'),
+    preview: make(
+      'preview',
+      'Build the mini-program, then a preview QR code through miniprogram-ci (--dry-run: list only)',
+    ),
+    upload: make('upload', 'Build the mini-program, then upload it as a version (--ver, --desc, --dry-run)'),
+    deploy: make(
+      'deploy',
+      'Build every cloud function, then upload each with its timer triggers (--dry-run)',
+    ),
   };
 }
 

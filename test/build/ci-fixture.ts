@@ -1,5 +1,6 @@
-// A small project that looks built (dist/ written directly, no build run) for the preview/upload/deploy
-// tests, a throwaway RSA key, a gulpfile naming only the CI tasks, and helpers to run them.
+// A small project for the preview/upload/deploy tests: its sources, and a dist/ written directly as the
+// last build left it (no build run; the tasks build it again from the sources), a throwaway RSA key, a
+// gulpfile naming only the CI tasks, and helpers to run them.
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -10,7 +11,37 @@ import { REPO } from './fixture';
 
 export const APPID = 'wx0123456789abcdef';
 
+/** The sources the tasks build dist/ from (the same pages, modules and functions as the dist below). */
+const SOURCES: Record<string, string | Buffer> = {
+  'miniprogram/app.json': JSON.stringify({ pages: ['pages/shop/index'], sitemapLocation: 'sitemap.json' }),
+  'miniprogram/app.ts': 'App({});\n',
+  'miniprogram/app.wxss': '@import "./styles/base.wxss";\n',
+  'miniprogram/styles/base.wxss': 'page { color: #333; }\n',
+  'miniprogram/sitemap.json': JSON.stringify({ rules: [] }),
+  'miniprogram/pages/shop/index.json': JSON.stringify({
+    usingComponents: { 'van-button': '@vant/weapp/button/index' },
+  }),
+  'miniprogram/pages/shop/index.ts': "import * as m from '../../utils/money';\nPage({ m });\n",
+  'miniprogram/pages/shop/index.wxml': '<wxs module="f" src="../../utils/fmt.wxs" /><van-button />\n',
+  'miniprogram/pages/shop/index.wxss': '.shop {}\n',
+  'miniprogram/utils/money.ts': 'export const yuan = (fen: number): string => String(fen / 100);\n',
+  'miniprogram/utils/fmt.wxs': 'module.exports = {};\n',
+  'miniprogram/utils/unused.ts': 'export default "never imported";\n',
+  'miniprogram/images/logo.png': Buffer.alloc(300, 1),
+  'miniprogram/docs/shot.png': Buffer.alloc(100, 2),
+  'cloudfunctions/payOrder/index.ts': 'export const main = async () => 1;\n',
+  'cloudfunctions/payOrder/package.json': JSON.stringify({ name: 'payOrder', dependencies: {} }),
+  'cloudfunctions/payOrder/config.json': JSON.stringify({ timeout: 10 }),
+  'cloudfunctions/sweep/index.ts': 'export const main = async () => 2;\n',
+  'cloudfunctions/sweep/package.json': JSON.stringify({ name: 'sweep', dependencies: {} }),
+  'cloudfunctions/sweep/config.json': JSON.stringify({
+    timeout: 60,
+    triggers: [{ name: 'everyFive', type: 'timer', config: '0 */5 * * * * *' }],
+  }),
+};
+
 const FILES: Record<string, string | Buffer> = {
+  ...SOURCES,
   'package.json': JSON.stringify({ name: 'ci-fixture', version: '2.3.4', private: true }),
   'project.config.json': JSON.stringify({
     appid: 'touristappid',
@@ -43,8 +74,6 @@ const FILES: Record<string, string | Buffer> = {
   'dist/miniprogram/miniprogram_npm/@vant/weapp/button/index.json': '{"component":true}',
   'dist/miniprogram/miniprogram_npm/@vant/weapp/button/index.wxml': '<button />\n',
   'dist/miniprogram/miniprogram_npm/@vant/weapp/cell/index.js': 'Component({});\n',
-  'cloudfunctions/payOrder/index.ts': 'export const main = async () => 1;\n',
-  'cloudfunctions/sweep/index.ts': 'export const main = async () => 2;\n',
   'dist/cloudfunctions/payOrder/index.js': 'exports.main = async () => 1;\n',
   'dist/cloudfunctions/payOrder/package.json': JSON.stringify({ name: 'payOrder', dependencies: {} }),
   'dist/cloudfunctions/payOrder/config.json': JSON.stringify({ timeout: 10 }),

@@ -44,12 +44,18 @@ describe('preview / upload / deploy without network access to WeChat', () => {
   });
 
   it.each(TASKS)('%s fails fast with one clear message and a non-zero exit', async (task) => {
+    // What the last build left, older than the sources: the task builds again before it sends.
+    const sent = task === 'deploy' ? 'dist/cloudfunctions/payOrder/index.js' : 'dist/miniprogram/app.js';
+    fx.write(sent, 'stale build\n');
     const r = await runGulp(fx.root, [task], viaProxy(proxy.url, creds()));
     expect(r.code).not.toBe(0);
     expect(r.ms).toBeLessThan(25000);
     expect(r.output).toContain(
       `Cannot reach WeChat (servicewechat.com): ${task} needs network access to WeChat; nothing was uploaded.`,
     );
+    expect(r.output.indexOf(`${task}: building dist/`)).toBeGreaterThan(-1);
+    expect(r.output.indexOf(`${task}: building dist/`)).toBeLessThan(r.output.indexOf('contacting WeChat'));
+    expect(fs.readFileSync(path.join(fx.root, sent), 'utf8')).not.toBe('stale build\n');
     expectNoCrash(r);
   });
 
@@ -90,6 +96,7 @@ describe('preview / upload / deploy without network access to WeChat', () => {
     if (task === 'deploy') expect(r.output).toContain('missing PAYKIT_ENV_ID');
     else expect(r.output).not.toContain('PAYKIT_ENV_ID');
     expect(r.output).not.toContain('contacting WeChat');
+    expect(r.output).not.toContain('from the sources'); // no build spent on a run that cannot go
     expectNoCrash(r);
   });
 
@@ -162,35 +169,31 @@ describe('--dry-run', () => {
   it('deploy lists every function with its files, size and timer triggers', async () => {
     const r = await runGulp(fx.root, ['deploy', '--dry-run'], cleanEnv());
     expect(r.code).toBe(0);
-    expect(r.output).toMatch(/payOrder: 3 files, [\d.]+ B, no trigger/);
+    expect(r.output).toMatch(/payOrder: 3 files, [\d.]+ (B|KB), no trigger/);
     expect(r.output).toMatch(
-      /sweep: 3 files, [\d.]+ B, trigger everyFive \(timer "0 \*\/5 \* \* \* \* \*"\)/,
+      /sweep: 3 files, [\d.]+ (B|KB), trigger everyFive \(timer "0 \*\/5 \* \* \* \* \*"\)/,
     );
     expect(r.output).toContain('remoteNpmInstall: true');
     expect(r.output).toMatch(/would be needed: PAYKIT_ENV_ID/);
     expect(r.output).toMatch(/total +2 functions, 6 files, [\d.]+ (B|KB), 1 timer trigger/);
   });
 
-  it('fails, listing every problem, when the build is incomplete', async () => {
+  it('builds the functions again first: what the last build left out or lacks is sent', async () => {
     fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/sweep/package.json'));
     fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/payOrder'), { recursive: true });
-    // The merchant key put in secrets/ after the last build: the built functions do not carry it.
+    // The merchant key put in secrets/ after the last build: the functions built now carry it.
     fx.write('secrets/apiclient_key.pem', '-----BEGIN PRIVATE KEY-----\n');
     try {
       const r = await runGulp(fx.root, ['deploy', '--dry-run'], cleanEnv());
-      expect(r.code).not.toBe(0);
-      expect(r.output).toContain('deploy --dry-run found problems:');
-      expect(r.output).toContain('cloud function payOrder is not built');
-      expect(r.output).toContain('cloud function sweep has no package.json');
-      expect(r.output).toContain(
-        'cloud function sweep lacks the current secrets/apiclient_key.pem: run npm run build',
-      );
+      expect(r.code).toBe(0);
+      expect(r.output).toContain('deploy: building dist/cloudfunctions from the sources');
+      expect(r.output).toMatch(/payOrder: 4 files, [\d.]+ (B|KB), no trigger/);
+      expect(r.output).toMatch(/sweep: 4 files, [\d.]+ (B|KB), trigger everyFive/);
+      expect(r.output).toMatch(/\s28 B {2}secrets\/apiclient_key\.pem\n/);
+      expect(r.output).not.toContain('found problems');
       expectNoCrash(r);
     } finally {
       fs.rmSync(path.join(fx.root, 'secrets'), { recursive: true });
-      fx.write('dist/cloudfunctions/sweep/package.json', '{}');
-      fx.write('dist/cloudfunctions/payOrder/index.js', 'exports.main = async () => 1;\n');
-      fx.write('dist/cloudfunctions/payOrder/package.json', '{}');
     }
   });
 });

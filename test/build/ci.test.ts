@@ -16,6 +16,7 @@ import {
 import { planProject } from '../../build/ci-package';
 import { failureMessage, isNetworkFailure } from '../../build/ci-run';
 import { runCiTask } from '../../build/ci-tasks';
+import type { CiTaskName } from '../../build/ci-inputs';
 import { APPID, type CiFixture, createCiFixture } from './ci-fixture';
 
 let fx: CiFixture;
@@ -181,6 +182,31 @@ describe('upload plan', () => {
       'cloud function sweep: trigger "x" needs a 7-field cron "config" (second minute hour day month weekday year)',
     ]);
   });
+
+  it('refuses roots in project.config.json other than where the build writes', () => {
+    const config = JSON.parse(fs.readFileSync(path.join(fx.root, 'project.config.json'), 'utf8'));
+    fx.write(
+      'project.config.json',
+      JSON.stringify({ ...config, miniprogramRoot: 'miniprogram/', cloudfunctionRoot: 'release/functions/' }),
+    );
+    expect(planProject(ctx(), 'miniprogram').problems).toEqual([
+      'project.config.json "miniprogramRoot" is "miniprogram/": set it to "dist/miniprogram/", where the build writes what is sent',
+    ]);
+    expect(planProject(ctx(), 'functions').problems).toEqual([
+      'project.config.json "cloudfunctionRoot" is "release/functions/": set it to "dist/cloudfunctions/", where the build writes what is sent',
+    ]);
+  });
+
+  it('reports an unbuilt function, a missing package.json and a secret newer than the build', () => {
+    fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/sweep/package.json'));
+    fs.rmSync(path.join(fx.root, 'dist/cloudfunctions/payOrder'), { recursive: true });
+    fx.write('secrets/apiclient_key.pem', '-----BEGIN PRIVATE KEY-----\n');
+    expect(planProject(ctx(), 'functions').problems).toEqual([
+      'cloud function payOrder is not built (no dist/cloudfunctions/payOrder): run npm run build',
+      'cloud function sweep lacks the current secrets/apiclient_key.pem: run npm run build',
+      'cloud function sweep has no package.json',
+    ]);
+  });
 });
 
 describe('failures', () => {
@@ -228,5 +254,72 @@ describe('runCiTask --dry-run in process', () => {
       name: 'BuildError',
       message: expect.stringContaining('"nope": expected wx + 16 hex'),
     });
+  });
+});
+
+describe('what is sent is built from the sources as they are now', () => {
+  const built = (file: string) => path.join(fx.root, 'dist', file);
+  const dryRun = async (task: CiTaskName) => {
+    const lines: string[] = [];
+    await runCiTask(ctx(), task, { argv: ['--dry-run'], env: {}, print: (l) => lines.push(l) });
+    return lines.join('\n');
+  };
+
+  it.each(['preview', 'upload'] as const)(
+    '%s builds the mini-program again first: an edit since the last build is in it, a deleted image is not',
+    async (task) => {
+      fx.write(
+        'miniprogram/pages/shop/index.ts',
+        "import * as m from '../../utils/money';\nPage({ m, v: 2 });\n",
+      );
+      fx.write('dist/miniprogram/images/old-banner.png', Buffer.alloc(50, 3));
+      const report = await dryRun(task);
+      expect(fs.readFileSync(built('miniprogram/pages/shop/index.js'), 'utf8')).toContain('v: 2');
+      expect(report).toMatch(/\s[\d.]+ (B|KB) {2}pages\/shop\/index\.js\n/);
+      expect(report).not.toContain('old-banner.png');
+      expect(fs.existsSync(built('miniprogram/images/old-banner.png'))).toBe(false);
+    },
+  );
+
+  it('deploy builds every function again first: an edit is in it, a function deleted from the sources is not', async () => {
+    fx.write('cloudfunctions/payOrder/index.ts', 'export const main = async () => "v2";\n');
+    fx.write('dist/cloudfunctions/refundOld/index.js', 'exports.main = async () => 0;\n');
+    fx.write('dist/cloudfunctions/refundOld/package.json', '{}');
+    const report = await dryRun('deploy');
+    expect(fs.readFileSync(built('cloudfunctions/payOrder/index.js'), 'utf8')).toContain('"v2"');
+    expect(report).toMatch(/functions +2 in dist\/cloudfunctions/);
+    expect(report).not.toContain('refundOld');
+    expect(fs.existsSync(built('cloudfunctions/refundOld'))).toBe(false);
+  });
+
+  it('a real run with wrong credentials or version stops before building, leaving dist/ as it was', async () => {
+    const page = built('miniprogram/pages/shop/index.js');
+    const before = fs.readFileSync(page, 'utf8');
+    const logs: string[] = [];
+    const quiet = createContext({ root: fx.root, log: (m) => logs.push(m), warn: () => undefined });
+    await expect(
+      runCiTask(quiet, 'upload', { argv: ['--ver', '1.0 beta'], env: {}, print: () => undefined }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /upload cannot run: WeChat CI credentials are missing or wrong\.[\s\S]*upload cannot run: the project is not ready\.\n {2}- version "1\.0 beta" should look like 1\.2\.3/,
+      ),
+    });
+    expect(logs).toEqual([]);
+    expect(fs.readFileSync(page, 'utf8')).toBe(before);
+  });
+
+  it('a build that fails stops the task before WeChat is contacted', async () => {
+    fx.write('miniprogram/utils/money.ts', 'export const yuan = (fen: number =>\n');
+    const logs: string[] = [];
+    const watched = createContext({ root: fx.root, log: (m) => logs.push(m), warn: () => undefined });
+    const env = { PAYKIT_APPID: APPID, PAYKIT_PRIVATE_KEY_PATH: fx.keyFile };
+    await expect(
+      runCiTask(watched, 'preview', { argv: [], env, print: () => undefined }),
+    ).rejects.toMatchObject({
+      name: 'BuildError',
+      message: expect.stringContaining('esbuild failed:'),
+    });
+    expect(logs[0]).toBe('preview: building dist/miniprogram from the sources');
+    expect(logs.join('\n')).not.toContain('contacting WeChat');
   });
 });
