@@ -128,12 +128,10 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 export interface GulpRun {
   code: number | null;
   output: string;
-  ms: number;
 }
 
 /** `gulp <args>` in `root` through the repo's gulp CLI (async: a proxy in this process must keep serving). */
 export function runGulp(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<GulpRun> {
-  const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(REPO, 'node_modules/gulp/bin/gulp.js'), ...args], {
       cwd: root,
@@ -143,7 +141,7 @@ export function runGulp(root: string, args: string[], env: NodeJS.ProcessEnv): P
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('close', (code) => resolve({ code, output, ms: Date.now() - started }));
+    child.on('close', (code) => resolve({ code, output }));
   });
 }
 

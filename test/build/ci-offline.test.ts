@@ -49,7 +49,6 @@ describe('preview / upload / deploy without network access to WeChat', () => {
     fx.write(sent, 'stale build\n');
     const r = await runGulp(fx.root, [task], viaProxy(proxy.url, creds()));
     expect(r.code).not.toBe(0);
-    expect(r.ms).toBeLessThan(25000);
     expect(r.output).toContain(
       `Cannot reach WeChat (servicewechat.com): ${task} needs network access to WeChat; nothing was uploaded.`,
     );
@@ -79,7 +78,6 @@ describe('preview / upload / deploy without network access to WeChat', () => {
     try {
       const r = await runGulp(fx.root, ['preview', '--timeout', '2'], viaProxy(silent.url, creds()));
       expect(r.code).not.toBe(0);
-      expect(r.ms).toBeLessThan(20000);
       expect(r.output).toContain('Cannot reach WeChat (servicewechat.com): preview got no answer for 2 s');
       expectNoCrash(r);
     } finally {
