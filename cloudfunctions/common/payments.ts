@@ -122,9 +122,13 @@ function paymentMatches(kit: Kit, order: OrderDoc, status: TradeStatus): boolean
   );
 }
 
-/** REFUNDED_OUTSIDE: paid, and refunded on the merchant platform before the kit recorded it. */
+/**
+ * REFUNDED_OUTSIDE: paid, and refunded on the merchant platform before the kit recorded it.
+ * MISMATCH: the attempt's payment does not match the order, and what WeChat said of it is kept on
+ * the order (mismatchedPayment). HELD: the order waits for an admin over another attempt's payment.
+ */
 export type Verdict =
-  'PAID' | 'ALREADY_PAID' | 'REFUNDED_OUTSIDE' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';
+  'PAID' | 'ALREADY_PAID' | 'REFUNDED_OUTSIDE' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH' | 'HELD';
 
 /**
  * payCallback: trusts nothing in the event but the outTradeNo it names, and asks the provider.
@@ -145,7 +149,7 @@ export async function handlePaymentNotification(
   let verdict: Verdict;
   let hook: HookOutcome = 'DONE';
   if (order.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
-  else if (order.mismatchedPayment) verdict = 'MISMATCH';
+  else if (order.mismatchedPayment) verdict = mismatchVerdict(order, outTradeNo);
   else if (isPaid(order.status)) {
     verdict = 'ALREADY_PAID';
     // A delivery after a failed or interrupted hook retries it.
@@ -155,9 +159,8 @@ export async function handlePaymentNotification(
     const status = await kit.provider.queryTrade(outTradeNo);
     if (!wasPaid(status)) verdict = 'NOT_PAID';
     else if (!paymentMatches(kit, order, status)) {
-      verdict = 'MISMATCH';
       // WeChat's own answer, not the event's word, is what is kept.
-      await applyTradeStatus(kit, order, status);
+      verdict = mismatchVerdict(await applyTradeStatus(kit, order, status), outTradeNo);
     } else {
       const after = await applyTradeStatus(kit, order, status);
       if (after.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
@@ -176,4 +179,14 @@ export async function handlePaymentNotification(
     claimed: claimedFields(event, ['resultCode', 'totalFee', 'transactionId', 'subMchId']),
   });
   return { verdict, orderNo, hook };
+}
+
+/**
+ * What a notification about a payment not matching its order comes to, once the order is read back:
+ * refunded outside the kit, or that payment kept on the order (both final: a delivery again tells
+ * the kit nothing), or the order held over another attempt (or moved otherwise meanwhile).
+ */
+function mismatchVerdict(order: OrderDoc, outTradeNo: string): Verdict {
+  if (order.refundedOutside) return 'REFUNDED_OUTSIDE';
+  return order.mismatchedPayment?.outTradeNo === outTradeNo ? 'MISMATCH' : 'HELD';
 }

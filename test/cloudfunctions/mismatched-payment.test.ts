@@ -5,10 +5,10 @@
  * does not record it as the order's payment; it keeps what WeChat said on the order, once, and the
  * order (PAYERROR) leaves the sweep's queries: closing, paying again and refunding it are refused
  * with a message saying an admin must look, the buyer sees 支付异常, and the day's bill reports it
- * once as PAYMENT_NOT_MATCHING. Only WeChat's own answer to the kit's query marks an order. The way
- * out: the merchant refunds the payment on the merchant platform, and wherever the kit learns it (a
- * query, the refund notification, the daily bill) the order becomes REFUND, refunded outside the
- * kit, keeping what WeChat said.
+ * once as PAYMENT_NOT_MATCHING. Only WeChat's own answer to the kit's query marks an order. Its
+ * notifications are acknowledged once that is kept. The way out: the merchant refunds the payment
+ * on the merchant platform, and wherever the kit learns it (a query, the refund notification, the
+ * daily bill) the order becomes REFUND, refunded outside the kit, keeping what WeChat said.
  */
 import type { Discrepancy } from '../../typings/paykit/bill';
 import type { DeliveryView } from '../../typings/sandbox/callbacks';
@@ -111,6 +111,14 @@ async function expectRefundedOutside({ orderNo, outTradeNo }: Mismatched): Promi
   expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo })).toEqual([]);
 }
 
+/** The payment notifications WeChat delivered for the trade, and how each was answered. */
+async function paymentDeliveries(outTradeNo: string): Promise<string[]> {
+  const { deliveries } = await get<{ deliveries: DeliveryView[] }>(
+    `${sandbox.url}/sandbox/pay/deliveries?kind=payment&outTradeNo=${outTradeNo}`,
+  );
+  return deliveries.map((d) => d.outcome);
+}
+
 /** The last sweep's report. */
 async function lastSweep(): Promise<Record<string, unknown> | undefined> {
   const { logs } = await get<{ logs: Array<{ result?: { data?: Record<string, unknown> } }> }>(
@@ -206,6 +214,28 @@ describe('a payment WeChat holds that does not match its order', () => {
     const doc = await kit.order<Record<string, unknown>>(placed.orderNo);
     expect(doc).toEqual(expect.objectContaining({ status: 'NOTPAY' }));
     expect(doc!.mismatchedPayment).toBeUndefined();
+  });
+});
+
+describe('its payment notifications', () => {
+  test('the delivery that finds the payment not matching is acknowledged once that is kept', async () => {
+    const seen = await paidNotMatching(false);
+    await expectMarked(seen);
+    expect(await paymentDeliveries(seen.outTradeNo)).toEqual(['ok']);
+  });
+
+  test('a delivery after the mark is acknowledged: WeChat delivers it no more', async () => {
+    const seen = await paidNotMatching(true);
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    await expectMarked(seen);
+    await post(`${sandbox.url}/sandbox/pay/callbacks/release`, {});
+    await kit.settle();
+    expect(await paymentDeliveries(seen.outTradeNo)).toEqual(['ok']);
+    const { notifications } = await get<{ notifications: Array<{ kind: string; status: string }> }>(
+      `${sandbox.url}/sandbox/pay/notifications?outTradeNo=${seen.outTradeNo}`,
+    );
+    expect(notifications.filter((n) => n.kind === 'payment').map((n) => n.status)).toEqual(['delivered']);
+    await expectMarked(seen);
   });
 });
 
