@@ -7,7 +7,7 @@ import type { CloseOrderResult } from '../../typings/paykit/functions';
 import type { Kit } from './context';
 import { ServerError } from './errors';
 import { currentAttempt, toView, type OrderDoc } from './model';
-import { askClose, close, isPaid, mismatchedPaymentError } from './order-states';
+import { askClose, awaitsAdmin, close, isPaid, mismatchedPaymentError } from './order-states';
 import { ownedOrder } from './access';
 import { applyTradeStatus } from './payments';
 
@@ -18,7 +18,7 @@ export const CLOSE_WINDOW_MS = 5 * 60_000;
 export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): Promise<CloseOrderResult> {
   const order = await ownedOrder(kit, orderNo, openid);
   if (order.status === 'CLOSED') return { order: toView(order) };
-  if (order.mismatchedPayment) throw mismatchedPaymentError();
+  if (awaitsAdmin(order)) throw mismatchedPaymentError();
   if (order.status !== 'NOTPAY') throw paidError(order, 'the order is paid and cannot be closed');
   const attempt = currentAttempt(order);
   const closableAt = attempt ? attempt.createdAt + CLOSE_WINDOW_MS : 0;
@@ -91,7 +91,7 @@ export async function closeUnpaidOrder(kit: Kit, order: OrderDoc): Promise<Order
 
 /** The order as synced, unless WeChat had it paid (ORDER_PAID) or paid in a way that does not match it. */
 function refuseIfPaid(order: OrderDoc): OrderDoc {
-  if (order.mismatchedPayment) throw mismatchedPaymentError();
+  if (awaitsAdmin(order)) throw mismatchedPaymentError();
   if (isPaid(order.status)) throw paidError(order, 'the order was paid meanwhile and is recorded as paid');
   return order;
 }

@@ -82,13 +82,15 @@ export interface OrderDoc {
   /**
    * WeChat reported the trade refunded (trade state REFUND) before the kit had recorded its payment:
    * the merchant refunded it by hand on the merchant platform. The kit holds none of those refunds
-   * and knows none of their amounts; `seenAt` is when it learnt of them.
+   * and knows none of their amounts; `seenAt` is when it learnt of them. With `mismatchedPayment`,
+   * the payment refunded was that one (not the order's: no transactionId, no paidAt).
    */
   refundedOutside?: { seenAt: Date };
   /**
    * WeChat's own answer to the kit's query showed a payment of one of the order's attempts whose
    * amount or merchant is not the order's (a mixed-up or forged trade): not recorded as a payment,
-   * and the order is PAYERROR until an admin has looked at it. What WeChat said, as it said it.
+   * and the order is PAYERROR until the merchant refunds it on the merchant platform (then REFUND,
+   * `refundedOutside`). What WeChat said, as it said it; kept once the order is refunded.
    */
   mismatchedPayment?: MismatchedPayment;
 }

@@ -8,6 +8,9 @@
  *                ├──close──▶ CLOSED
  *                ├──payRefundedOutside──▶ REFUND (refunded on the merchant platform; no hooks, no shipping)
  *                └──holdMismatchedPayment──▶ PAYERROR (WeChat holds a payment that does not match; for an admin)
+ *                                              │        (or REFUND at once, when WeChat has it refunded already)
+ *                                              └──refundMismatchedOutside──▶ REFUND (the merchant refunded it
+ *                                                                            on the merchant platform)
  *   refund     (reserveRefund) PROCESSING ──settleRefund──▶ SUCCESS | FAILED | CHANGE
  *                              PROCESSING ──refuseRefund──▶ FAILED   (WeChat refused the request)
  *   hook       PENDING ──claimHook──▶ RUNNING ──finishHook──▶ DONE
@@ -51,7 +54,7 @@ export function assertPayable(order: OrderDoc, now: number): void {
   if (order.refundedOutside)
     throw new ServerError('ORDER_PAID', 'the order was paid, then refunded on the merchant platform');
   if (isPaid(order.status)) throw new ServerError('ORDER_PAID', 'the order is already paid');
-  if (order.mismatchedPayment) throw mismatchedPaymentError();
+  if (awaitsAdmin(order)) throw mismatchedPaymentError();
   if (order.status === 'CLOSED') throw new ServerError('ORDER_CLOSED', 'the order is closed');
   if (order.status !== 'NOTPAY')
     throw new ServerError('ORDER_STATE_CONFLICT', `the order is ${order.status}`);
@@ -65,7 +68,7 @@ export function assertPayable(order: OrderDoc, now: number): void {
 export function mismatchedPaymentError(): ServerError {
   return new ServerError(
     'ORDER_STATE_CONFLICT',
-    'WeChat Pay holds a payment of this order that does not match it (amount or merchant); it is not recorded, and the order can be neither paid again, closed nor refunded until an admin has looked at it',
+    'WeChat Pay holds a payment of this order that does not match it (amount or merchant); it is not recorded, and the order can be neither paid again, closed nor refunded until an admin has looked at it: refund that payment on the WeChat Pay merchant platform, and the order is recorded as refunded there',
   );
 }
 
@@ -137,13 +140,43 @@ export function payRefundedOutside(
  * NOTPAY → PAYERROR, for a payment WeChat reports for an attempt of the order with another amount
  * or merchant (`seen`, WeChat's own answer to a query). It is not the order's payment, so nothing
  * of it becomes the order's (no transactionId, no paidAt, no hooks, no shipping); the order leaves
- * every unpaid query (the sweep, payable lists) and waits for an admin.
+ * every unpaid query (the sweep, payable lists) and waits for an admin. A payment WeChat already
+ * has refunded needs no admin: the order becomes REFUND at once, as refundMismatchedOutside makes it.
  */
-export function holdMismatchedPayment(_: Command, seen: MismatchedPayment): Move {
+export function holdMismatchedPayment(_: Command, order: OrderDoc, seen: MismatchedPayment): Move {
+  const data =
+    seen.state === 'REFUND'
+      ? { status: 'REFUND', refundedOutside: { seenAt: seen.seenAt }, ...refundedInFull(order) }
+      : { status: 'PAYERROR' };
+  return { where: { status: 'NOTPAY' }, data: { ...data, mismatchedPayment: seen, version: _.inc(1) } };
+}
+
+/**
+ * PAYERROR → REFUND, once WeChat reports the mismatched payment's trade refunded: the merchant
+ * refunded it on the merchant platform, the only way out (the kit never refunds money it did not
+ * take as the order's). As payRefundedOutside: marked `refundedOutside`, no hooks, the shipping
+ * record ended; `mismatchedPayment` stays as the record of what WeChat said, now REFUND. Only from
+ * the payment marked, so concurrent learners (query, notification, bill) move it once.
+ */
+export function refundMismatchedOutside(_: Command, order: OrderDoc, outTradeNo: string, seenAt: Date): Move {
   return {
-    where: { status: 'NOTPAY' },
-    data: { status: 'PAYERROR', mismatchedPayment: seen, version: _.inc(1) },
+    where: { status: 'PAYERROR', 'mismatchedPayment.outTradeNo': outTradeNo },
+    data: {
+      status: 'REFUND',
+      'mismatchedPayment.state': 'REFUND',
+      refundedOutside: { seenAt },
+      ...refundedInFull(order),
+      version: _.inc(1),
+    },
   };
+}
+
+/**
+ * WeChat holds a payment of the order that does not match it and the merchant has not refunded it
+ * yet: paying, closing and refunding are refused until an admin has (mismatchedPaymentError).
+ */
+export function awaitsAdmin(order: OrderDoc): boolean {
+  return order.status === 'PAYERROR';
 }
 
 /**

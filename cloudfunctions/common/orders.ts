@@ -19,7 +19,7 @@ import {
   type PaymentAttempt,
 } from './model';
 import { addAttempt, assertPayable, isPaid, mismatchedPaymentError, setPrepay } from './order-states';
-import { applyTradeStatus } from './payments';
+import { applyTradeStatus, recheckMismatch } from './payments';
 
 export interface PlaceOrderInput {
   openid: string;
@@ -182,12 +182,16 @@ async function prepayFor(kit: Kit, order: OrderDoc, index: number): Promise<Paym
 
 /**
  * queryOrder: the caller's order (any order for a merchant admin, with what is left to refund),
- * synced from the provider while it is unpaid.
+ * synced from the provider while it is unpaid or held for an admin (a payment not matching it).
  */
 export async function readOrder(kit: Kit, orderNo: string, openid: string): Promise<QueryOrderResult> {
   let order = await readableOrder(kit, orderNo, openid);
   if (order.status === 'NOTPAY' && order.outTradeNo) {
     order = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
+  } else {
+    // Held for an admin: refunded on the merchant platform since, it moves on (the admin's reopening
+    // after refunding there, or the buyer's look: one query, as for any unpaid order).
+    order = await recheckMismatch(kit, order);
   }
   return {
     order: toView(order),

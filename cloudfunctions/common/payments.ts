@@ -8,7 +8,14 @@ import type { Kit } from './context';
 import { fulfil, type HookOutcome } from './fulfil';
 import { orderNoOf } from './ids';
 import type { OrderDoc } from './model';
-import { holdMismatchedPayment, isPaid, pay, payRefundedOutside } from './order-states';
+import {
+  awaitsAdmin,
+  holdMismatchedPayment,
+  isPaid,
+  pay,
+  payRefundedOutside,
+  refundMismatchedOutside,
+} from './order-states';
 import type { TradeStatus } from './provider';
 import { shipVirtualGoods } from './shipping';
 import { awaitingShipment } from './shipping-states';
@@ -19,11 +26,13 @@ import { awaitingShipment } from './shipping-states';
  * payment whose amount or merchant does not match is not recorded as the order's: what WeChat said
  * is kept on the order, which leaves the unpaid states for an admin (holdMismatchedPayment). A
  * trade WeChat already has as refunded (REFUND) was paid and then refunded outside the kit: it is
- * recorded as such (payRefundedOutside), without onPaid or shipping.
+ * recorded as such (payRefundedOutside), without onPaid or shipping; so is a mismatched payment
+ * the merchant has since refunded there (refundMismatchedOutside).
  */
 export async function applyTradeStatus(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
   if (!wasPaid(status)) return order;
   if (!order.attempts.some((a) => a.outTradeNo === status.outTradeNo)) return order;
+  if (awaitsAdmin(order)) return recordMismatchRefunded(kit, order, status);
   if (order.status !== 'NOTPAY') return order;
   if (!paymentMatches(kit, order, status)) return recordMismatch(kit, order, status);
   const paidAt = new Date(status.paidAt && Number.isFinite(status.paidAt) ? status.paidAt : Date.now());
@@ -78,9 +87,31 @@ async function recordMismatch(kit: Kit, order: OrderDoc, status: TradeStatus): P
     state: status.state === 'REFUND' ? ('REFUND' as const) : ('SUCCESS' as const),
     seenAt: new Date(),
   };
-  await kit.store.apply(order._id, holdMismatchedPayment(kit.store.command, seen));
+  await kit.store.apply(order._id, holdMismatchedPayment(kit.store.command, order, seen));
   // Moved by this call or a concurrent one (or paid meanwhile through a matching attempt).
   return (await kit.store.order(order._id)) ?? order;
+}
+
+/**
+ * The way out of PAYERROR: WeChat reports the mismatched payment's trade refunded, so the merchant
+ * refunded it on the merchant platform, and the order becomes REFUND, refunded outside the kit.
+ * Anything else WeChat says of a held order changes nothing: an admin is still to act.
+ */
+async function recordMismatchRefunded(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
+  if (status.state !== 'REFUND' || status.outTradeNo !== order.mismatchedPayment?.outTradeNo) return order;
+  const move = refundMismatchedOutside(kit.store.command, order, status.outTradeNo, new Date());
+  await kit.store.apply(order._id, move);
+  // Moved by this call or a concurrent one (a query, a notification and the bill may all learn it).
+  return (await kit.store.order(order._id)) ?? order;
+}
+
+/**
+ * Asks WeChat again about the payment an order held for an admin does not match: refunded on the
+ * merchant platform since, the order moves on (applyTradeStatus). Any other order is as it is.
+ */
+export async function recheckMismatch(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
+  if (!awaitsAdmin(order) || !order.mismatchedPayment) return order;
+  return applyTradeStatus(kit, order, await kit.provider.queryTrade(order.mismatchedPayment.outTradeNo));
 }
 
 /** WeChat's trade carries this order's amount and merchant (a forged or mixed-up one does not). */
@@ -91,9 +122,13 @@ function paymentMatches(kit: Kit, order: OrderDoc, status: TradeStatus): boolean
   );
 }
 
-/** REFUNDED_OUTSIDE: paid, and refunded on the merchant platform before the kit recorded it. */
+/**
+ * REFUNDED_OUTSIDE: paid, and refunded on the merchant platform before the kit recorded it.
+ * MISMATCH: the attempt's payment does not match the order, and what WeChat said of it is kept on
+ * the order (mismatchedPayment). HELD: the order waits for an admin over another attempt's payment.
+ */
 export type Verdict =
-  'PAID' | 'ALREADY_PAID' | 'REFUNDED_OUTSIDE' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH';
+  'PAID' | 'ALREADY_PAID' | 'REFUNDED_OUTSIDE' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH' | 'HELD';
 
 /**
  * payCallback: trusts nothing in the event but the outTradeNo it names, and asks the provider.
@@ -114,7 +149,7 @@ export async function handlePaymentNotification(
   let verdict: Verdict;
   let hook: HookOutcome = 'DONE';
   if (order.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
-  else if (order.mismatchedPayment) verdict = 'MISMATCH';
+  else if (order.mismatchedPayment) verdict = mismatchVerdict(order, outTradeNo);
   else if (isPaid(order.status)) {
     verdict = 'ALREADY_PAID';
     // A delivery after a failed or interrupted hook retries it.
@@ -124,9 +159,8 @@ export async function handlePaymentNotification(
     const status = await kit.provider.queryTrade(outTradeNo);
     if (!wasPaid(status)) verdict = 'NOT_PAID';
     else if (!paymentMatches(kit, order, status)) {
-      verdict = 'MISMATCH';
       // WeChat's own answer, not the event's word, is what is kept.
-      await applyTradeStatus(kit, order, status);
+      verdict = mismatchVerdict(await applyTradeStatus(kit, order, status), outTradeNo);
     } else {
       const after = await applyTradeStatus(kit, order, status);
       if (after.refundedOutside) verdict = 'REFUNDED_OUTSIDE';
@@ -145,4 +179,14 @@ export async function handlePaymentNotification(
     claimed: claimedFields(event, ['resultCode', 'totalFee', 'transactionId', 'subMchId']),
   });
   return { verdict, orderNo, hook };
+}
+
+/**
+ * What a notification about a payment not matching its order comes to, once the order is read back:
+ * refunded outside the kit, or that payment kept on the order (both final: a delivery again tells
+ * the kit nothing), or the order held over another attempt (or moved otherwise meanwhile).
+ */
+function mismatchVerdict(order: OrderDoc, outTradeNo: string): Verdict {
+  if (order.refundedOutside) return 'REFUNDED_OUTSIDE';
+  return order.mismatchedPayment?.outTradeNo === outTradeNo ? 'MISMATCH' : 'HELD';
 }

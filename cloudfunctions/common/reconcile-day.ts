@@ -12,7 +12,7 @@ import type { OrderDoc } from './model';
 import { settleRefundHooks } from './fulfil';
 import { orderNoOf } from './ids';
 import { isPaid } from './order-states';
-import { applyTradeStatus } from './payments';
+import { applyTradeStatus, recheckMismatch } from './payments';
 import { recordRefundOutcome, syncRefund } from './refunds';
 
 /** yyyyMMdd → the Beijing day [from, to) in ms since epoch; refuses days that are not over yet. */
@@ -165,10 +165,12 @@ export async function reconcileDay(kit: Kit, billDate: string, repair: boolean):
  * decides, and where its answer is inconclusive (reference pitfall 12) the bill line, which is
  * WeChat's own record fetched by the kit, does. A refund recorded otherwise is left as it is. A
  * refund of an order refunded on the merchant platform (recorded so by repairMissing just before,
- * say) is the merchant's own: OUTSIDE, for an admin to look at.
+ * say) is the merchant's own: OUTSIDE, for an admin to look at; so is the refund of a payment held
+ * for an admin (not matching its order), which WeChat's trade state then shows refunded.
  */
 async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<'REPAIRED' | 'OUTSIDE' | 'LEFT'> {
-  const order = r.orderNo ? await kit.store.order(r.orderNo) : undefined;
+  const read = r.orderNo ? await kit.store.order(r.orderNo) : undefined;
+  const order = read && (await recheckMismatch(kit, read));
   if (order?.refundedOutside) return 'OUTSIDE';
   const index = order ? order.refunds.findIndex((x) => x.outRefundNo === r.outRefundNo) : -1;
   if (!order || index < 0) return 'LEFT';

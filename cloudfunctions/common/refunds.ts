@@ -13,6 +13,7 @@ import { orderNoOf } from './ids';
 import { refundableFee, toView, type OrderDoc, type RefundRecord } from './model';
 import {
   acceptRefund,
+  awaitsAdmin,
   isPaid,
   mismatchedPaymentError,
   refuseRefund,
@@ -22,7 +23,7 @@ import {
   settleRefund,
   type RefundOutcome,
 } from './order-states';
-import { applyTradeStatus } from './payments';
+import { applyTradeStatus, recheckMismatch } from './payments';
 import type { RefundState, RefundStatus } from './provider';
 import { shipmentEndedByRefunds } from './shipping-states';
 import type { RefundInput } from './requests';
@@ -138,7 +139,7 @@ async function reserveNew(
 
 /** A new reservation of `refundFee` on `order`: paid, and no more than what is left to refund. */
 function assertRefundable(order: OrderDoc, refundFee: number): void {
-  if (order.mismatchedPayment) throw mismatchedPaymentError();
+  if (awaitsAdmin(order)) throw mismatchedPaymentError();
   if (!isPaid(order.status))
     throw new ServerError('ORDER_STATE_CONFLICT', 'only a paid order can be refunded');
   if (order.refundedOutside) {
@@ -225,11 +226,11 @@ export async function handleRefundNotification(
   let hook: HookOutcome = 'DONE';
   if (index < 0) {
     verdict = 'UNKNOWN_REFUND';
-    // A refund of a payment the kit has not recorded (its notification lost) was made on the
-    // merchant platform: WeChat's trade state tells the kit of both.
+    // A refund of a payment the kit has not recorded (its notification lost, or the payment not
+    // matching the order) was made on the merchant platform: WeChat's trade state tells the kit.
     if (order.status === 'NOTPAY') {
       await applyTradeStatus(kit, order, await kit.provider.queryTrade(outTradeNo));
-    }
+    } else await recheckMismatch(kit, order);
   } else {
     const { status } = order.refunds[index];
     // A refund recorded as refused is asked about too: a concurrent request with its number may

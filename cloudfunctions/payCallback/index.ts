@@ -13,8 +13,10 @@ export async function main(event: unknown, context: unknown): Promise<{ errcode:
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
     const { verdict, hook } = await handlePaymentNotification(loadKit(context), e);
-    // Refunded on the merchant platform and recorded as such: nothing is left to do for it.
-    if (verdict === 'REFUNDED_OUTSIDE') return { errcode: 0, errmsg: '' };
+    // Refunded on the merchant platform, or a payment not matching the order with WeChat's answer
+    // kept on it for an admin, recorded as such: nothing is left to do for it, a delivery again
+    // would tell the kit nothing.
+    if (verdict === 'REFUNDED_OUTSIDE' || verdict === 'MISMATCH') return { errcode: 0, errmsg: '' };
     if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
     // The payment is recorded; an onPaid hook that failed, or is still running elsewhere, is not

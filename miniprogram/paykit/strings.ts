@@ -115,6 +115,12 @@ export const detailText = {
   refundReasonPlaceholder: '选填，买家可见',
   refundSubmit: '确认退款',
   refundSubmitted: '退款已提交',
+  /**
+   * A merchant admin on a PAYERROR order (WeChat took a payment that does not match it): the way out,
+   * which the kit sees at the next look (the order then reads 已退款).
+   */
+  mismatchAdmin:
+    '微信支付收到的这笔付款与订单的金额或商户号不符，未记为本订单的付款。请在微信支付商户平台将这笔付款全额退款，然后重新打开本订单。',
 } as const;
 
 /** The fulfilment dimension beside the pay status. */

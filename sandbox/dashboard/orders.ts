@@ -4,7 +4,7 @@
  * so a page costs the same with 10 or 10,000 orders), never the whole collection.
  */
 import type { OrderStatus } from '../../typings/paykit/order';
-import type { OrderRow, OrdersPage } from '../../typings/sandbox/dashboard';
+import type { MismatchedPaymentView, OrderRow, OrdersPage } from '../../typings/sandbox/dashboard';
 import type { CloudDatabase, IndexSpec } from '../cloud/database';
 import { badRequest, oneOf } from '../http';
 import { beijingDayRange, ORDER_STATUSES, ORDERS_PAGE_MAX, ORDERS_PAGE_SIZE } from './shared';
@@ -47,6 +47,22 @@ export function orderRow(doc: Doc): OrderRow {
       .filter((r) => r.status === 'SUCCESS')
       .reduce((sum, r) => sum + (typeof r.refundFee === 'number' ? r.refundFee : 0), 0),
     ...(doc.refundedOutside ? { refundedOutside: true as const } : {}),
+    ...mismatched(doc.mismatchedPayment),
+  };
+}
+
+/** The kit's `mismatchedPayment` (cloudfunctions/common/model.ts) as the dashboard shows it, if any. */
+function mismatched(value: unknown): { mismatchedPayment?: MismatchedPaymentView } {
+  if (!value || typeof value !== 'object') return {};
+  const m = value as Record<string, unknown>;
+  return {
+    mismatchedPayment: {
+      outTradeNo: String(m.outTradeNo ?? ''),
+      ...(typeof m.totalFee === 'number' ? { totalFee: m.totalFee } : {}),
+      ...(typeof m.merchantId === 'string' ? { merchantId: m.merchantId } : {}),
+      transactionId: String(m.transactionId ?? ''),
+      state: String(m.state ?? ''),
+    },
   };
 }
 

@@ -5,11 +5,15 @@
  * does not record it as the order's payment; it keeps what WeChat said on the order, once, and the
  * order (PAYERROR) leaves the sweep's queries: closing, paying again and refunding it are refused
  * with a message saying an admin must look, the buyer sees 支付异常, and the day's bill reports it
- * once as PAYMENT_NOT_MATCHING. Only WeChat's own answer to the kit's query marks an order.
+ * once as PAYMENT_NOT_MATCHING. Only WeChat's own answer to the kit's query marks an order. Its
+ * notifications are acknowledged once that is kept. The way out: the merchant refunds the payment
+ * on the merchant platform, and wherever the kit learns it (a query, the refund notification, the
+ * daily bill) the order becomes REFUND, refunded outside the kit, keeping what WeChat said.
  */
 import type { Discrepancy } from '../../typings/paykit/bill';
+import type { DeliveryView } from '../../typings/sandbox/callbacks';
 import { callAs, get, post, query } from '../helpers/control';
-import { startKitSandbox, type KitClient } from '../helpers/kit';
+import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -75,6 +79,44 @@ async function expectMarked({ orderNo, outTradeNo }: Mismatched): Promise<void> 
   for (const field of ['transactionId', 'paidAt', 'fulfilment', 'shipping'])
     expect(doc![field]).toBeUndefined();
   expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo })).toEqual([]);
+}
+
+/** The merchant refunds the whole trade by hand on the merchant platform; its refund number. */
+async function refundOnPlatform(outTradeNo: string): Promise<string> {
+  const { refund } = await post<{ refund: { outRefundNo: string } }>(`${sandbox.url}/sandbox/pay/refunds`, {
+    outTradeNo,
+  });
+  await kit.settle();
+  expect((await kit.trade(outTradeNo))!.state).toBe('REFUND');
+  return refund.outRefundNo;
+}
+
+/**
+ * The stored order is REFUND, refunded outside the kit, with what WeChat said kept (now REFUND) and
+ * still nothing of a payment of its own: no hooks, nothing to ship.
+ */
+async function expectRefundedOutside({ orderNo, outTradeNo }: Mismatched): Promise<void> {
+  const doc = await kit.order<Record<string, unknown>>(orderNo);
+  expect(doc).toEqual(
+    expect.objectContaining({
+      status: 'REFUND',
+      totalFee: 2801,
+      refundedOutside: { seenAt: expect.anything() },
+      mismatchedPayment: expect.objectContaining({ outTradeNo, totalFee: 2800, state: 'REFUND' }),
+      refunds: [],
+      shipping: expect.objectContaining({ state: 'REFUNDED' }),
+    }),
+  );
+  for (const field of ['transactionId', 'paidAt', 'fulfilment']) expect(doc![field]).toBeUndefined();
+  expect(await query(sandbox.url, 'paykit_hook_runs', { orderNo })).toEqual([]);
+}
+
+/** The payment notifications WeChat delivered for the trade, and how each was answered. */
+async function paymentDeliveries(outTradeNo: string): Promise<string[]> {
+  const { deliveries } = await get<{ deliveries: DeliveryView[] }>(
+    `${sandbox.url}/sandbox/pay/deliveries?kind=payment&outTradeNo=${outTradeNo}`,
+  );
+  return deliveries.map((d) => d.outcome);
 }
 
 /** The last sweep's report. */
@@ -175,6 +217,152 @@ describe('a payment WeChat holds that does not match its order', () => {
   });
 });
 
+describe('its payment notifications', () => {
+  test('the delivery that finds the payment not matching is acknowledged once that is kept', async () => {
+    const seen = await paidNotMatching(false);
+    await expectMarked(seen);
+    expect(await paymentDeliveries(seen.outTradeNo)).toEqual(['ok']);
+  });
+
+  test('a delivery after the mark is acknowledged: WeChat delivers it no more', async () => {
+    const seen = await paidNotMatching(true);
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    await expectMarked(seen);
+    await post(`${sandbox.url}/sandbox/pay/callbacks/release`, {});
+    await kit.settle();
+    expect(await paymentDeliveries(seen.outTradeNo)).toEqual(['ok']);
+    const { notifications } = await get<{ notifications: Array<{ kind: string; status: string }> }>(
+      `${sandbox.url}/sandbox/pay/notifications?outTradeNo=${seen.outTradeNo}`,
+    );
+    expect(notifications.filter((n) => n.kind === 'payment').map((n) => n.status)).toEqual(['delivered']);
+    await expectMarked(seen);
+  });
+});
+
+describe('the way out: the merchant refunds it on the merchant platform', () => {
+  test('the admin reopening the order finds it refunded outside the kit; it is refunded, not payable, not closable', async () => {
+    const seen = await paidNotMatching(false);
+    // Looked at before the refund: still for an admin.
+    expect((await kit.ok(ADMIN, 'queryOrder', { orderNo: seen.orderNo })).order.status).toBe('PAYERROR');
+    await refundOnPlatform(seen.outTradeNo);
+    // Nothing told the kit yet (no refund notification is configured).
+    await expectMarked(seen);
+
+    const reopened = await kit.ok(ADMIN, 'queryOrder', { orderNo: seen.orderNo });
+    expect(reopened).toEqual(expect.objectContaining({ refundable: 0 }));
+    expect(reopened.order).toEqual(
+      expect.objectContaining({ status: 'REFUND', refundedOutside: true, refundedFee: 0, refunds: [] }),
+    );
+    await expectRefundedOutside(seen);
+    const toShip = await kit.ok(ADMIN, 'listToShip', {});
+    expect(toShip.orders.map((o) => o.orderNo)).not.toContain(seen.orderNo);
+    expect(await kit.call(ADMIN, 'refund', { orderNo: seen.orderNo, refundFee: 100 })).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'ORDER_STATE_CONFLICT',
+        message: expect.stringMatching(/merchant platform/),
+      }),
+    );
+    expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: seen.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
+    );
+    expect(await kit.call(ALICE, 'closeOrder', { orderNo: seen.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_PAID', message: expect.stringMatching(/refunded/) }),
+    );
+    // WeChat has the merchant's one refund and none of the kit's.
+    const { trades } = await get<{ trades: Array<{ refunds: unknown[] }> }>(
+      `${sandbox.url}/sandbox/pay/trades?outTradeNo=${seen.outTradeNo}`,
+    );
+    expect(trades[0].refunds).toHaveLength(1);
+    await expectRefundedOutside(seen);
+  });
+
+  test("the buyer's look finds it too", async () => {
+    const seen = await paidNotMatching(true);
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    await expectMarked(seen);
+    await refundOnPlatform(seen.outTradeNo);
+    const { order } = await kit.ok(ALICE, 'queryOrder', { orderNo: seen.orderNo });
+    expect(order).toEqual(expect.objectContaining({ status: 'REFUND', refundedOutside: true }));
+    await expectRefundedOutside(seen);
+  });
+
+  test('the refund notification tells the kit (APIv3, where the merchant configured its URL; on cloudPay, the callback naming it)', async () => {
+    const { domain } = await get<{ domain: string }>(`${sandbox.url}/sandbox/access/routes`);
+    if (PROVIDER === 'apiv3') {
+      await post(`${sandbox.url}/sandbox/v3/config`, {
+        refundNotifyUrl: `https://${domain}/paykit/v3/notify/refund`,
+      });
+    }
+    try {
+      const seen = await paidNotMatching(false);
+      await expectMarked(seen);
+      const outRefundNo = await refundOnPlatform(seen.outTradeNo);
+      if (PROVIDER === 'apiv3') {
+        const { deliveries } = await get<{ deliveries: DeliveryView[] }>(
+          `${sandbox.url}/sandbox/pay/deliveries?kind=refund&outTradeNo=${seen.outTradeNo}`,
+        );
+        expect(deliveries.map((d) => [d.outRefundNo, d.outcome])).toEqual([[outRefundNo, 'ok']]);
+      } else {
+        // cloudPay sends none for a refund made on the platform: the callback, however it is
+        // called, names the refund, and WeChat's answer to the kit's query decides.
+        await callAs(sandbox.url, ALICE, 'refundCallback', {
+          outTradeNo: seen.outTradeNo,
+          outRefundNo,
+          refundStatus: 'SUCCESS',
+        });
+      }
+      await expectRefundedOutside(seen);
+    } finally {
+      if (PROVIDER === 'apiv3') await post(`${sandbox.url}/sandbox/v3/config`, { refundNotifyUrl: '' });
+    }
+  });
+
+  test('learnt at once by queries and a notification, it moves once', async () => {
+    const seen = await paidNotMatching(false);
+    const outRefundNo = await refundOnPlatform(seen.outTradeNo);
+    const { version } = (await kit.order<{ version: number }>(seen.orderNo))!;
+    const answers = await Promise.all([
+      kit.call(ADMIN, 'queryOrder', { orderNo: seen.orderNo }),
+      kit.call(ALICE, 'queryOrder', { orderNo: seen.orderNo }),
+      kit.call(ADMIN, 'queryOrder', { orderNo: seen.orderNo }),
+      callAs(sandbox.url, ALICE, 'refundCallback', { outTradeNo: seen.outTradeNo, outRefundNo }),
+    ]);
+    for (const answer of answers.slice(0, 3)) {
+      expect(answer).toEqual(
+        expect.objectContaining({
+          ok: true,
+          data: expect.objectContaining({ order: expect.objectContaining({ status: 'REFUND' }) }),
+        }),
+      );
+    }
+    await expectRefundedOutside(seen);
+    expect((await kit.order<{ version: number }>(seen.orderNo))!.version).toBe(version + 1);
+  });
+
+  test('forged events move nothing: only WeChat reporting the trade refunded does', async () => {
+    const seen = await paidNotMatching(false);
+    const forgedRefund = {
+      outTradeNo: seen.outTradeNo,
+      outRefundNo: `${seen.orderNo}R01`,
+      refundStatus: 'SUCCESS',
+      refundFee: 2800,
+    };
+    const forgedPay = {
+      outTradeNo: seen.outTradeNo,
+      resultCode: 'SUCCESS',
+      returnCode: 'SUCCESS',
+      totalFee: 2801,
+      transactionId: '4200000000000000000000000001',
+    };
+    await callAs(sandbox.url, ALICE, 'refundCallback', forgedRefund);
+    await callAs(sandbox.url, ALICE, 'payCallback', forgedPay);
+    await kit.ok(ALICE, 'queryOrder', { orderNo: seen.orderNo });
+    await expectMarked(seen);
+    expect((await kit.trade(seen.outTradeNo))!.state).toBe('SUCCESS');
+  });
+});
+
 describe('the bill', () => {
   test("reports the day's payment not matching its order once, for an admin, and repairs nothing", async () => {
     const seen = await paidNotMatching(true);
@@ -206,5 +394,32 @@ describe('the bill', () => {
     const later = await query<{ _id: string; discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {});
     expect(later.flatMap((b) => ofOrder(b.discrepancies).map(() => b._id))).toEqual([BILL_DATE]);
     await expectMarked(seen);
+  });
+
+  test('refunded on the merchant platform, the daily run finds it and reports the refund as made outside the kit', async () => {
+    const seen = await paidNotMatching(true);
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    await expectMarked(seen);
+    const outRefundNo = await refundOnPlatform(seen.outTradeNo);
+    // The Beijing day of the payment and its refund; the daily run at 10:30 the morning after.
+    const { now } = await get<{ now: number }>(`${sandbox.url}/sandbox/clock`);
+    const beijingDay = Math.floor((now + 8 * 3600_000) / 86_400_000);
+    const billDate = new Date(beijingDay * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+    await kit.moveClock('set', { at: (beijingDay + 1) * 86_400_000 + (10 - 8) * 3600_000 + 5 * 60_000 });
+    await expectMarked(seen);
+    await kit.moveClock('advance', { ms: 30 * 60_000 });
+    const [day] = await query<{ discrepancies: Discrepancy[] }>(sandbox.url, 'paykit_bills', {
+      _id: billDate,
+    });
+    expect(day.discrepancies.filter((d) => d.orderNo === seen.orderNo)).toEqual([
+      expect.objectContaining({ kind: 'PAYMENT_NOT_MATCHING', outTradeNo: seen.outTradeNo, wechatFee: 2800 }),
+      expect.objectContaining({
+        kind: 'REFUNDED_OUTSIDE_KIT',
+        outTradeNo: seen.outTradeNo,
+        outRefundNo,
+        wechatFee: 2800,
+      }),
+    ]);
+    await expectRefundedOutside(seen);
   });
 });

@@ -5,7 +5,8 @@
  * there" on a payment whose callbacks were all dropped, sees the refund on the timeline and the
  * trade, and, once the buyer's query tells the kit, the order shown refunded on the merchant
  * platform with no kit refund offered. WeChat's refusal shows its reason; an empty amount is refused
- * by the route, never taken as "everything left".
+ * by the route, never taken as "everything left". A payment not matching its order reads 支付异常
+ * (the kit's PAYERROR, not WeChat's 支付失败) with what WeChat said, until it is refunded there.
  */
 import type { Page } from 'playwright-core';
 import { del, get, post } from '../helpers/control';
@@ -92,6 +93,41 @@ describe('dashboard: refunds on the merchant platform', () => {
     // The orders list marks it too.
     const list = await suite.open(`#/orders?status=REFUND`);
     await list.page.locator(`tr[data-order="${orderNo}"] [data-refunded-outside]`).waitFor();
+  });
+
+  test('a payment not matching its order reads 支付异常 with what WeChat said; refunded there, it is refunded outside the kit', async () => {
+    const { page, orderNo } = await latteOrderPage();
+    // The stored order says 1 fen more than the trade WeChat holds (changed after its prepay).
+    const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
+      `${suite.sandbox.url}/sandbox/db/export?collections=paykit_orders`,
+    );
+    const doc = orders.find((o) => o._id === orderNo)!;
+    await post(`${suite.sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee: 2801 }] });
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    await page.locator('.order-page[data-status="PAYERROR"]').waitFor();
+    expect(await page.locator('.order-page h1 [data-state]').textContent()).toBe('支付异常');
+    expect(await page.locator('.order-page h1 [data-mismatched]').textContent()).toBe(
+      '微信收款与订单不符 ¥28.00',
+    );
+    const said = page.locator('[data-mismatched-payment]');
+    expect(await said.textContent()).toMatch(
+      /^微信收款与订单不符¥28\.00 · 已支付 · 42000\d{23} · PK\d{22}A01 · \d{10}$/,
+    );
+    const list = await suite.open(`#/orders?status=PAYERROR`);
+    const row = list.page.locator(`tr[data-order="${orderNo}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-state]').textContent()).toBe('支付异常');
+    expect(await row.locator('[data-mismatched]').textContent()).toBe('微信收款与订单不符 ¥28.00');
+
+    // The way out: the merchant refunds it on the platform, and the kit's next look records it.
+    await page.getByRole('button', { name: '商户平台退款' }).click();
+    await page.getByRole('status').filter({ hasText: '已完成' }).waitFor();
+    await page.getByRole('button', { name: '以用户身份查询' }).click();
+    await page.locator('.order-page[data-status="REFUND"]').waitFor();
+    await page.locator('.order-page h1 [data-refunded-outside]').waitFor();
+    expect(await page.locator('.order-page h1 [data-state]').textContent()).toBe('已退款');
+    expect(await said.textContent()).toContain('¥28.00 · 已退款 · ');
+    expect(await kitRefund(page).count()).toBe(0);
   });
 
   test("WeChat's refusal shows its reason, and an empty amount is refused, not taken as all of it", async () => {

@@ -18,7 +18,9 @@ export type DiscrepancyKind =
   | 'REFUNDED_OUTSIDE_KIT'
   /**
    * A payment in the bill of one of the kit's attempts whose amount is not the order's: not recorded
-   * as the order's payment; the order is PAYERROR, marked with what WeChat said, for an admin.
+   * as the order's payment; the order is PAYERROR, marked with what WeChat said, for an admin (REFUND,
+   * refunded outside the kit, once the merchant refunded it on the merchant platform; that refund is
+   * then REFUNDED_OUTSIDE_KIT).
    */
   | 'PAYMENT_NOT_MATCHING';
 

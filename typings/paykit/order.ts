@@ -49,7 +49,8 @@ export interface OrderView {
   shipping?: ShippingView;
   /**
    * Refunded by the merchant on WeChat Pay's merchant platform before the kit had recorded the
-   * payment: the refunds are not in `refunds`, and their amounts are not known.
+   * payment (or a payment not matching the order, the way out of PAYERROR): the refunds are not in
+   * `refunds`, and their amounts are not known.
    */
   refundedOutside?: true;
 }

@@ -34,6 +34,24 @@ export interface OrderRow {
    * does not count those refunds (the kit knows none of their amounts).
    */
   refundedOutside?: true;
+  /**
+   * What WeChat said of a payment of the order that does not match it (amount or merchant): the
+   * kit's PAYERROR, for an admin, until the merchant refunds it on the merchant platform (then
+   * REFUND, refundedOutside). Never recorded as the order's payment.
+   */
+  mismatchedPayment?: MismatchedPaymentView;
+}
+
+/** A payment WeChat holds for an attempt of an order that does not match the order, as WeChat said it. */
+export interface MismatchedPaymentView {
+  outTradeNo: string;
+  /** What WeChat took, fen, when it said. */
+  totalFee?: number;
+  /** The merchant WeChat named, when it named one. */
+  merchantId?: string;
+  transactionId: string;
+  /** WeChat's trade state: SUCCESS, or REFUND once refunded on the merchant platform. */
+  state: string;
 }
 
 /** `GET /sandbox/dashboard/orders?status&openid&day=yyyy-MM-dd&cursor&limit`. */

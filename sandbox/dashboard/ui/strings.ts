@@ -69,6 +69,9 @@ const zh = {
   platformRefundFee: '商户平台退款（分）',
   platformRefundHint: '模拟商户在微信支付商户平台手动退款，不经过套件',
   refundedOutside: '商户平台退款',
+  /** The kit's PAYERROR: WeChat took a payment that does not match the order (not WeChat's 支付失败). */
+  orderPayError: '支付异常',
+  mismatched: '微信收款与订单不符',
   resend: '重发通知',
   noActions: '当前状态没有可用操作',
   done: '已完成',
@@ -250,6 +253,8 @@ const en: Strings = {
   platformRefundHint:
     'As the merchant refunding by hand on the WeChat Pay merchant platform, not through the kit',
   refundedOutside: 'refunded on the merchant platform',
+  orderPayError: 'Payment not matching',
+  mismatched: 'paid at WeChat not matching the order',
   resend: 'Resend notification',
   noActions: 'No action fits this state',
   done: 'Done',

@@ -82,7 +82,7 @@ test('a payment WeChat holds that does not match: NOTPAY → PAYERROR with what 
     state: 'SUCCESS' as const,
     seenAt: new Date(T0),
   };
-  expect(states.holdMismatchedPayment(_, seen)).toEqual({
+  expect(states.holdMismatchedPayment(_, order(), seen)).toEqual({
     where: { status: 'NOTPAY' },
     data: { status: 'PAYERROR', mismatchedPayment: seen, version: _.inc(1) },
   });
@@ -90,6 +90,50 @@ test('a payment WeChat holds that does not match: NOTPAY → PAYERROR with what 
   expect(() => states.assertPayable(order({ status: 'PAYERROR', mismatchedPayment: seen }), T0)).toThrow(
     expect.objectContaining({ code: 'ORDER_STATE_CONFLICT', message: expect.stringMatching(/admin/) }),
   );
+  // Already refunded at WeChat when first seen: no admin is needed, it is refunded outside at once.
+  const refunded = { ...seen, state: 'REFUND' as const };
+  expect(states.holdMismatchedPayment(_, order(), refunded)).toEqual({
+    where: { status: 'NOTPAY' },
+    data: expect.objectContaining({
+      status: 'REFUND',
+      mismatchedPayment: refunded,
+      refundedOutside: { seenAt: seen.seenAt },
+      shipping: expect.objectContaining({ state: 'REFUNDED' }),
+    }),
+  });
+});
+
+test('the way out of PAYERROR: refunded on the merchant platform, it becomes REFUND, once, keeping what WeChat said', () => {
+  const seen = {
+    outTradeNo: 'A01',
+    totalFee: 2799,
+    transactionId: '42',
+    state: 'SUCCESS' as const,
+    seenAt: new Date(T0),
+  };
+  const held = order({ status: 'PAYERROR', mismatchedPayment: seen });
+  const at = new Date(T0 + 60_000);
+  const move = states.refundMismatchedOutside(_, held, 'A01', at);
+  // Only from the payment held: a second learner (query, notification, bill) matches nothing.
+  expect(move.where).toEqual({ status: 'PAYERROR', 'mismatchedPayment.outTradeNo': 'A01' });
+  expect(move.data).toEqual({
+    status: 'REFUND',
+    'mismatchedPayment.state': 'REFUND',
+    refundedOutside: { seenAt: at },
+    shipping: expect.objectContaining({ state: 'REFUNDED' }),
+    version: _.inc(1),
+  });
+  expect(move.data).not.toHaveProperty('transactionId');
+  expect(move.data).not.toHaveProperty('fulfilment');
+  // Afterwards it is refunded outside the kit, as any such order: paid, not payable, no admin.
+  const after = order({
+    status: 'REFUND',
+    mismatchedPayment: { ...seen, state: 'REFUND' },
+    refundedOutside: { seenAt: at },
+  });
+  expect(states.awaitsAdmin(held)).toBe(true);
+  expect(states.awaitsAdmin(after)).toBe(false);
+  expect(() => states.assertPayable(after, T0)).toThrow(expect.objectContaining({ code: 'ORDER_PAID' }));
 });
 
 test('refund moves start from PROCESSING; a success makes the order REFUND with onRefunded pending', () => {

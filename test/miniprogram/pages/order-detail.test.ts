@@ -4,6 +4,7 @@
  * callback arrives while the page is open (shown after refresh), plus reload on return.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
+import { detailText } from '../../../miniprogram/paykit/strings';
 import {
   callAs,
   eventually,
@@ -425,7 +426,7 @@ describe('refunded on the merchant platform before the kit recorded the payment'
 });
 
 describe('paid at WeChat with an amount that is not the order’s', () => {
-  test('says 支付异常，请联系商家 on the detail and the list row, and offers no 支付, 取消 or 退款', async () => {
+  test('says 支付异常，请联系商家 on the detail and the list row, offers no 支付, 取消 or 退款, and tells the admin the way out', async () => {
     const base = suite.sandbox.url;
     const { orderNo, payment } = await newOrder();
     // The stored order changed after its prepay: WeChat's trade says 1 fen less than the order.
@@ -454,11 +455,22 @@ describe('paid at WeChat with an amount that is not the order’s', () => {
     );
     opened.push(list);
     expect(text(list, `#order-${orderNo} .order__head`).trim()).toContain('支付异常，请联系商家');
+    // The buyer is not told what only the merchant can do.
+    expect(detail.querySelector('#mismatch-notice')).toBeFalsy();
 
     suite.wxs.openid = LOCAL_ADMIN;
     const admin = await openDetail(orderNo);
     expect(text(admin, '#status').trim()).toBe('支付异常，请联系商家');
     expect(admin.querySelector('#refund')).toBeFalsy();
+    expect(text(admin, '#mismatch-notice').trim()).toBe(detailText.mismatchAdmin);
+    expect(detailText.mismatchAdmin).toContain('商户平台');
+
+    // The admin does as told: refunds it on the merchant platform, then reopens the order.
+    await post(`${base}/sandbox/pay/refunds`, { outTradeNo: doc.outTradeNo });
+    const reopened = await openDetail(orderNo);
+    expect(text(reopened, '#status').trim()).toBe('已退款');
+    expect(reopened.querySelector('#mismatch-notice')).toBeFalsy();
+    expect(reopened.querySelector('#refund')).toBeFalsy();
   });
 });
 

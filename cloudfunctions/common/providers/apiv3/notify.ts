@@ -88,10 +88,12 @@ export async function handleV3Notification(
       subMchId: resource.mchid,
     });
     // A trade that is not the kit's is acknowledged: there is nothing to record, now or later; nor
-    // is there for one refunded on the merchant platform, once that is recorded.
+    // is there for one refunded on the merchant platform, or one not matching its order (WeChat's
+    // answer kept for an admin), once that is recorded.
     if (
       verdict === 'UNKNOWN_ATTEMPT' ||
       verdict === 'REFUNDED_OUTSIDE' ||
+      verdict === 'MISMATCH' ||
       ((verdict === 'PAID' || verdict === 'ALREADY_PAID') && hook === 'DONE')
     ) {
       return answer(204);

@@ -10,7 +10,8 @@
  * A merchant admin may open anyone's order (from the orders list's `scope=all`): the owner's actions
  * are hidden when it is not theirs (queryOrder's `own`), and 退款 refunds part or all of what is left
  * (`refundable`). One refund number is kept while its dialog is open, so submitting again after a
- * failure cannot refund twice.
+ * failure cannot refund twice. On an order WeChat took a payment for that does not match it
+ * (PAYERROR), the admin is told the way out: refund it on the merchant platform, then reopen it.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
@@ -83,6 +84,8 @@ Component({
     own: true,
     /** Merchant admins: fen left to refund (queryOrder's `refundable`); 0 hides 退款. */
     refundable: 0,
+    /** A merchant admin looks (queryOrder answers `refundable` to admins only). */
+    admin: false,
     /** The refund dialog: open, its fields, and the reason it cannot go yet. */
     refundOpen: false,
     refundAmount: '',
@@ -149,9 +152,15 @@ Component({
       }
       this.setData({ loading: true });
       try {
-        const { order, own, refundable = 0 } = await queryOrderDetail(orderNo);
+        const { order, own, refundable } = await queryOrderDetail(orderNo);
         this.showOrder(order);
-        this.setData({ loading: false, error: '', own, refundable });
+        this.setData({
+          loading: false,
+          error: '',
+          own,
+          refundable: refundable ?? 0,
+          admin: refundable !== undefined,
+        });
         return true;
       } catch (err) {
         const error = asPaykitError(err);

@@ -1,7 +1,8 @@
 /**
  * What can be done to an order now, through the routes the CLI uses: act as the payer on its open
  * prepay (`POST /sandbox/pay/act`), query or close it as its owner and refund it as an admin (the
- * kit's functions through `/gateway/call`; a query recovers a lost callback), resend a notification (`POST /sandbox/pay/callbacks/resend`),
+ * kit's functions through `/gateway/call`; a query recovers a lost callback, or a payment not
+ * matching the order refunded on the merchant platform), resend a notification (`POST /sandbox/pay/callbacks/resend`),
  * and refund a paid trade as the merchant on the merchant platform, behind the kit's back
  * (`POST /sandbox/pay/refunds`, the CLI's `platform-refund`).
  */
@@ -86,7 +87,9 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
             {s.closeOrder}
           </button>
         )}
-        {o.status === 'NOTPAY' && (
+        {/* The kit asks WeChat on a query while the order is unpaid, or held for a payment not
+            matching it (refunded on the merchant platform since, it moves on). */}
+        {(o.status === 'NOTPAY' || o.status === 'PAYERROR') && (
           <button
             type="button"
             class="secondary"

@@ -3,13 +3,13 @@
  * `GET /sandbox/dashboard/orders/<orderNo>`), refreshed live as the order, its trades and its
  * notifications change.
  */
-import type { OrderTimeline } from '../../../../typings/sandbox/dashboard';
+import type { MismatchedPaymentView, OrderTimeline } from '../../../../typings/sandbox/dashboard';
 import { get } from '../api';
 import { useLiveData } from '../data';
 import { beijingTime, yuan } from '../format';
 import { strings } from '../strings';
 import { OrderActions } from './order-actions';
-import { RefundedOutsideTag, StateTag } from './orders';
+import { MismatchedTag, orderStateLabel, RefundedOutsideTag, StateTag } from './orders';
 import { Timeline } from './timeline';
 import { errorMessage } from '../errors';
 
@@ -26,8 +26,9 @@ export function OrderPage({ id }: { id: string }) {
   return (
     <div class="order-page" data-order={o.orderNo} data-status={o.status}>
       <h1>
-        <code>{o.orderNo}</code> <StateTag state={o.status} />
+        <code>{o.orderNo}</code> <StateTag state={o.status} label={orderStateLabel(o.status)} />
         {o.refundedOutside && <RefundedOutsideTag />}
+        {o.mismatchedPayment && <MismatchedTag payment={o.mismatchedPayment} />}
       </h1>
       <div class="order-grid">
         <section class="panel" aria-labelledby="timeline-title">
@@ -58,6 +59,7 @@ export function OrderPage({ id }: { id: string }) {
                 <dt>{s.createdAt}</dt>
                 <dd>{beijingTime(o.createdAt)}</dd>
               </div>
+              {o.mismatchedPayment && <MismatchedFacts payment={o.mismatchedPayment} />}
               {o.transactionId && (
                 <div>
                   <dt>{s.transactionId}</dt>
@@ -71,6 +73,30 @@ export function OrderPage({ id }: { id: string }) {
           <OrderActions timeline={data} />
         </aside>
       </div>
+    </div>
+  );
+}
+
+/**
+ * What WeChat said of the payment that does not match the order (never recorded as its payment):
+ * what it took and its trade state, its transaction and trade numbers, and the merchant it named.
+ */
+function MismatchedFacts({ payment }: { payment: MismatchedPaymentView }) {
+  const s = strings();
+  return (
+    <div data-mismatched-payment={payment.outTradeNo}>
+      <dt>{s.mismatched}</dt>
+      <dd>
+        {payment.totalFee !== undefined && `${yuan(payment.totalFee)} · `}
+        {s.state[payment.state] ?? payment.state} · <code>{payment.transactionId}</code> ·{' '}
+        <code>{payment.outTradeNo}</code>
+        {payment.merchantId && (
+          <>
+            {' · '}
+            <code>{payment.merchantId}</code>
+          </>
+        )}
+      </dd>
     </div>
   );
 }

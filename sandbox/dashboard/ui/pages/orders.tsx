@@ -4,7 +4,11 @@
  * "load more"; the first page refreshes itself when an order changes.
  */
 import { useState } from 'preact/hooks';
-import type { OrderRow, OrdersPage as Page } from '../../../../typings/sandbox/dashboard';
+import type {
+  MismatchedPaymentView,
+  OrderRow,
+  OrdersPage as Page,
+} from '../../../../typings/sandbox/dashboard';
 import { ORDER_STATUSES } from '../../shared';
 import { get, query } from '../api';
 import { useLiveData } from '../data';
@@ -51,7 +55,7 @@ export function OrdersPage({ route }: PageProps) {
           label={s.status}
           name="status"
           value={filter.status}
-          choices={ORDER_STATUSES.map((st) => ({ value: st, label: s.state[st] }))}
+          choices={ORDER_STATUSES.map((st) => ({ value: st, label: orderStateLabel(st) }))}
         />
         <label>
           {s.user} <input name="openid" defaultValue={filter.openid ?? ''} placeholder="openid" />
@@ -104,8 +108,9 @@ export function OrdersTable({ rows }: { rows: OrderRow[] }) {
               </a>
             </td>
             <td>
-              <StateTag state={o.status} />
+              <StateTag state={o.status} label={orderStateLabel(o.status)} />
               {o.refundedOutside && <RefundedOutsideTag />}
+              {o.mismatchedPayment && <MismatchedTag payment={o.mismatchedPayment} />}
             </td>
             <td class="num">
               {yuan(o.totalFee)}
@@ -123,10 +128,30 @@ export function OrdersTable({ rows }: { rows: OrderRow[] }) {
   );
 }
 
-export function StateTag({ state }: { state: string }) {
+/** A state's tag: WeChat's trade state by default, or the `label` given (an order's, orderStateLabel). */
+export function StateTag({ state, label }: { state: string; label?: string }) {
   return (
     <span class={`state state-${state}`} data-state={state}>
-      {strings().state[state] ?? state}
+      {label ?? strings().state[state] ?? state}
+    </span>
+  );
+}
+
+/**
+ * An order status as the kit means it: the same words as WeChat's trade states, but for PAYERROR,
+ * which is the kit's own (WeChat took a payment that does not match the order), not WeChat's 支付失败.
+ */
+export function orderStateLabel(status: string): string {
+  const s = strings();
+  return status === 'PAYERROR' ? s.orderPayError : (s.state[status] ?? status);
+}
+
+/** WeChat took a payment for the order that does not match it: what it took, as WeChat said. */
+export function MismatchedTag({ payment }: { payment: MismatchedPaymentView }) {
+  return (
+    <span class="tag mismatched" data-mismatched={payment.outTradeNo}>
+      {strings().mismatched}
+      {payment.totalFee !== undefined && ` ${yuan(payment.totalFee)}`}
     </span>
   );
 }

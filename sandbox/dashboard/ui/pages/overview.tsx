@@ -9,7 +9,7 @@ import { ClockPanel } from '../clock';
 import { useLiveData } from '../data';
 import { href } from '../router';
 import { strings } from '../strings';
-import { OrdersTable } from './orders';
+import { orderStateLabel, OrdersTable } from './orders';
 import { errorMessage } from '../errors';
 
 export function OverviewPage() {
@@ -31,7 +31,7 @@ export function OverviewPage() {
             <li key={status}>
               <a href={href(['orders'], { status })} class={`count state-${status}`} data-status={status}>
                 <span class="count-n">{data.counts[status]}</span>
-                <span class="count-label">{s.state[status]}</span>
+                <span class="count-label">{orderStateLabel(status)}</span>
               </a>
             </li>
           ))}
