@@ -19,7 +19,7 @@ import {
   refusedOutright,
   reserveRefund,
   retryRefund,
-  settleRefund,
+  settleStep,
   type RefundOutcome,
 } from './order-states';
 import { applyTradeStatus } from './payments';
@@ -304,7 +304,8 @@ const OUTCOMES: Partial<Record<RefundState, RefundOutcome>> = {
 
 /**
  * Records a refund's end as WeChat reported it (SUCCESS, REFUNDCLOSE, CHANGE); anything else
- * changes nothing. One conditional update, so a repeat is a no-op. True if the state was final.
+ * changes nothing. One conditional update, so a repeat is a no-op; a move that matched nothing is
+ * decided again on the order as stored (settleStep). True only if the stored refund is settled.
  * A refund recorded as refused meanwhile (a concurrent request with its number was refused, and
  * WeChat did not know this one yet) is moved on from there: WeChat's word stands.
  */
@@ -318,19 +319,18 @@ export async function recordRefundOutcome(
   const outcome = OUTCOMES[state];
   if (!outcome) return false;
   const settledAt = new Date(at && Number.isFinite(at) ? at : Date.now());
+  const { store } = kit;
   let current: OrderDoc | undefined = order;
-  // Twice at most: from what was read, then from what a concurrent call left.
-  for (let tries = 0; current && tries < 2; tries++) {
-    const { status } = current.refunds[index];
-    // Settled by another call, or refused here and closed at WeChat: nothing to record.
-    if (status !== 'PROCESSING' && status !== 'FAILED') return true;
-    if (status === 'FAILED' && outcome === 'FAILED') return true;
-    if (await kit.store.apply(order._id, settleRefund(kit.store.command, current, index, outcome, settledAt)))
-      break;
-    current = await kit.store.order(order._id);
+  for (let lost = 0; current; lost++) {
+    const step = settleStep(store.command, current, index, outcome, settledAt, lost);
+    if ('settled' in step) return step.settled;
+    if (await store.apply(order._id, step.move)) {
+      if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await store.order(order._id));
+      return true;
+    }
+    current = await store.order(order._id);
   }
-  if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await kit.store.order(order._id));
-  return true;
+  return false;
 }
 
 /** Ends the shipping record of a payment refunded in full, if a settle move did not (shipping-states.ts). */
