@@ -84,6 +84,13 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
 }
 
 /**
+ * How many times a refund is reserved again after other changes of the order won the race. Each lost
+ * race is another change that went through (a reservation, a refusal, a settle), so this only bounds
+ * a storm: four refunds asked at once can each lose six races (the others' reservations and refusals).
+ */
+const RESERVE_TRIES = 10;
+
+/**
  * The same refund asked again after WeChat refused it (the order page's dialog keeps its number for
  * its retries; WeChat says to retry a refusal like NOT_ENOUGH under the same out_refund_no): WeChat
  * may have made it after all (another request with the number), and then it is settled; else, while
@@ -93,16 +100,20 @@ async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): P
   const { store } = kit;
   if (await syncRefund(kit, order, index))
     return (await store.order(order._id))?.refunds[index] ?? order.refunds[index];
-  const latest = (await store.order(order._id)) ?? order;
-  const record = latest.refunds[index];
-  if (record.status !== 'FAILED') return record;
-  assertRefundable(latest, record.refundFee);
-  if (!(await store.apply(order._id, retryRefund(store.command, latest, index)))) throw changedMeanwhile();
-  return { ...record, status: 'PROCESSING' };
+  let latest = (await store.order(order._id)) ?? order;
+  // Another change of the order meanwhile (another refund settling, reserved or refused) is not
+  // this request's business: the reservation is checked and made again on the order as it is now.
+  for (let tries = 1; ; tries++) {
+    const record = latest.refunds[index];
+    if (record.status !== 'FAILED') return record;
+    assertRefundable(latest, record.refundFee);
+    if (await store.apply(order._id, retryRefund(store.command, latest, index))) {
+      return { ...record, status: 'PROCESSING' };
+    }
+    if (tries >= RESERVE_TRIES) throw changedMeanwhile();
+    latest = (await store.order(order._id)) ?? latest;
+  }
 }
-
-/** How many times a new refund is reserved again after other changes of the order won the race. */
-const RESERVE_TRIES = 5;
 
 /**
  * Reserves a new refund on the order: its amount, checked against what is left, and its number, in
