@@ -279,6 +279,34 @@ export function settleRefund(
   return { where: processing(index, order.refunds[index].outRefundNo, from), data };
 }
 
+/** How many settle moves recording one refund's end makes before it answers what is stored. */
+export const SETTLE_TRIES = 3;
+
+/** The next step in recording a refund's end: the settle move to make, or the answer, true if settled. */
+export type SettleStep = { move: Move } | { settled: boolean };
+
+/**
+ * The next step in recording WeChat's final `outcome` of refund `index`, from the order as stored
+ * after `lost` settle moves matched nothing (a concurrent request refused the refund, or asked for it
+ * again, in between). A refund settled by another call, or refused here and closed at WeChat, needs
+ * nothing more. Once the moves are spent the stored refund is the answer: one still PROCESSING (or
+ * FAILED while WeChat made it) is not settled, whatever WeChat said, so its notification is not
+ * acknowledged and WeChat delivers it again.
+ */
+export function settleStep(
+  _: Command,
+  order: OrderDoc,
+  index: number,
+  outcome: RefundOutcome,
+  at: Date,
+  lost: number,
+): SettleStep {
+  const { status } = order.refunds[index];
+  const recorded = status === 'FAILED' ? outcome === 'FAILED' : status !== 'PROCESSING';
+  if (recorded || lost >= SETTLE_TRIES) return { settled: recorded };
+  return { move: settleRefund(_, order, index, outcome, at) };
+}
+
 // ── hooks ───────────────────────────────────────────────────────────────────────────────────
 
 /** Which merchant hook of an order: onPaid, or onRefunded of refund `index`. */

@@ -118,7 +118,17 @@ async function orderForKey(
   );
 }
 
-async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<UnifiedOrderResult> {
+/**
+ * Hands out a payment of the unpaid `order`: its current prepay while it lasts, else a new attempt
+ * (the spent one closed at WeChat first). `again` is false for the one retry on the order as it is
+ * after another change won the race.
+ */
+async function payExisting(
+  kit: Kit,
+  order: OrderDoc,
+  now: number,
+  again = true,
+): Promise<UnifiedOrderResult> {
   assertPayable(order, now);
   const answer = (payment: PaymentParams): UnifiedOrderResult => ({
     orderNo: order._id,
@@ -154,7 +164,12 @@ async function payExisting(kit: Kit, order: OrderDoc, now: number): Promise<Unif
     createdAt: now,
   };
   if (!(await kit.store.apply(order._id, addAttempt(kit.store.command, order, attempt)))) {
-    throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+    // Another call started the new attempt meanwhile (pay tapped twice, or on two devices), or the
+    // order was paid or closed: answered from the order as it is now (its new attempt's payment,
+    // or why it cannot be paid), not with a "try again" for the buyer.
+    const latest = again ? await kit.store.order(order._id) : undefined;
+    if (!latest) throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
+    return payExisting(kit, latest, now, false);
   }
   const withAttempt: OrderDoc = {
     ...order,

@@ -20,7 +20,7 @@ import {
   refusedOutright,
   reserveRefund,
   retryRefund,
-  settleRefund,
+  settleStep,
   type RefundOutcome,
 } from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
@@ -85,6 +85,13 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
 }
 
 /**
+ * How many times a refund is reserved again after other changes of the order won the race. Each lost
+ * race is another change that went through (a reservation, a refusal, a settle), so this only bounds
+ * a storm: four refunds asked at once can each lose six races (the others' reservations and refusals).
+ */
+const RESERVE_TRIES = 10;
+
+/**
  * The same refund asked again after WeChat refused it (the order page's dialog keeps its number for
  * its retries; WeChat says to retry a refusal like NOT_ENOUGH under the same out_refund_no): WeChat
  * may have made it after all (another request with the number), and then it is settled; else, while
@@ -94,16 +101,20 @@ async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): P
   const { store } = kit;
   if (await syncRefund(kit, order, index))
     return (await store.order(order._id))?.refunds[index] ?? order.refunds[index];
-  const latest = (await store.order(order._id)) ?? order;
-  const record = latest.refunds[index];
-  if (record.status !== 'FAILED') return record;
-  assertRefundable(latest, record.refundFee);
-  if (!(await store.apply(order._id, retryRefund(store.command, latest, index)))) throw changedMeanwhile();
-  return { ...record, status: 'PROCESSING' };
+  let latest = (await store.order(order._id)) ?? order;
+  // Another change of the order meanwhile (another refund settling, reserved or refused) is not
+  // this request's business: the reservation is checked and made again on the order as it is now.
+  for (let tries = 1; ; tries++) {
+    const record = latest.refunds[index];
+    if (record.status !== 'FAILED') return record;
+    assertRefundable(latest, record.refundFee);
+    if (await store.apply(order._id, retryRefund(store.command, latest, index))) {
+      return { ...record, status: 'PROCESSING' };
+    }
+    if (tries >= RESERVE_TRIES) throw changedMeanwhile();
+    latest = (await store.order(order._id)) ?? latest;
+  }
 }
-
-/** How many times a new refund is reserved again after other changes of the order won the race. */
-const RESERVE_TRIES = 5;
 
 /**
  * Reserves a new refund on the order: its amount, checked against what is left, and its number, in
@@ -305,7 +316,8 @@ const OUTCOMES: Partial<Record<RefundState, RefundOutcome>> = {
 
 /**
  * Records a refund's end as WeChat reported it (SUCCESS, REFUNDCLOSE, CHANGE); anything else
- * changes nothing. One conditional update, so a repeat is a no-op. True if the state was final.
+ * changes nothing. One conditional update, so a repeat is a no-op; a move that matched nothing is
+ * decided again on the order as stored (settleStep). True only if the stored refund is settled.
  * A refund recorded as refused meanwhile (a concurrent request with its number was refused, and
  * WeChat did not know this one yet) is moved on from there: WeChat's word stands.
  */
@@ -319,19 +331,18 @@ export async function recordRefundOutcome(
   const outcome = OUTCOMES[state];
   if (!outcome) return false;
   const settledAt = new Date(at && Number.isFinite(at) ? at : Date.now());
+  const { store } = kit;
   let current: OrderDoc | undefined = order;
-  // Twice at most: from what was read, then from what a concurrent call left.
-  for (let tries = 0; current && tries < 2; tries++) {
-    const { status } = current.refunds[index];
-    // Settled by another call, or refused here and closed at WeChat: nothing to record.
-    if (status !== 'PROCESSING' && status !== 'FAILED') return true;
-    if (status === 'FAILED' && outcome === 'FAILED') return true;
-    if (await kit.store.apply(order._id, settleRefund(kit.store.command, current, index, outcome, settledAt)))
-      break;
-    current = await kit.store.order(order._id);
+  for (let lost = 0; current; lost++) {
+    const step = settleStep(store.command, current, index, outcome, settledAt, lost);
+    if ('settled' in step) return step.settled;
+    if (await store.apply(order._id, step.move)) {
+      if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await store.order(order._id));
+      return true;
+    }
+    current = await store.order(order._id);
   }
-  if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await kit.store.order(order._id));
-  return true;
+  return false;
 }
 
 /** Ends the shipping record of a payment refunded in full, if a settle move did not (shipping-states.ts). */

@@ -93,15 +93,17 @@ const at = (state: ShippingState | ShippingState[], _: Command) =>
  */
 export const UPLOAD_LEASE_MS = 60_000;
 
-/** The order's shipping record is still as read (its count), on a paid order. */
+/**
+ * The order's shipping record is still as read (its count), on a paid order. A paid order from before
+ * this dimension existed counts as awaiting shipment: its first claim writes that record. Never the
+ * order's version, which a refund of it settling meanwhile changes without touching its shipping.
+ */
 function unchanged(_: Command, order: OrderDoc): Record<string, unknown> {
-  return order.shipping
-    ? {
-        status: _.in(PAID_STATUSES),
-        'shipping.count': shippingOf(order).count,
-        'shipping.state': at(['AWAITING', 'SHIPPED'], _),
-      }
-    : { status: _.in(PAID_STATUSES), version: order.version };
+  return {
+    status: _.in(PAID_STATUSES),
+    'shipping.count': shippingOf(order).count,
+    'shipping.state': at(['AWAITING', 'SHIPPED'], _),
+  };
 }
 
 /**
@@ -111,8 +113,11 @@ function unchanged(_: Command, order: OrderDoc): Record<string, unknown> {
  */
 export function claimUpload(_: Command, order: OrderDoc, now: Date): Move {
   const free = _.exists(false).or(_.lte(new Date(now.getTime() - UPLOAD_LEASE_MS)));
+  const asRead = order.shipping
+    ? unchanged(_, order)
+    : { status: _.in(PAID_STATUSES), shipping: _.exists(false) };
   return {
-    where: { ...unchanged(_, order), 'shipping.uploadingSince': free },
+    where: { ...asRead, 'shipping.uploadingSince': free },
     // A paid order from before shipping existed gets its whole record (a path alone would make a bare one).
     data: order.shipping
       ? { 'shipping.uploadingSince': now }

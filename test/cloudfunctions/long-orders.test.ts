@@ -7,8 +7,8 @@
  * - A payment of the new attempt whose notifications are all lost is found by the sweep within
  *   minutes, as for a new order, not only when the order expires hours later.
  */
-import { get, post, seed } from '../helpers/control';
-import { KitClient, merchantArgs, providerArgs } from '../helpers/kit';
+import { eventually, get, post, seed } from '../helpers/control';
+import { KitClient, merchantArgs, providerArgs, providerFault } from '../helpers/kit';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -114,4 +114,33 @@ test('a payment of a later attempt whose notifications are all lost is recorded 
       fulfilment: { state: 'DONE', runs: 1, claimedAt: expect.anything() },
     }),
   );
+});
+
+test('paying again tapped twice while the spent attempt is being closed: both taps get the one new attempt, neither is told to try again', async () => {
+  const openid = 'o-attempts-twice';
+  const placed = await kit.ok(openid, 'unifiedOrder', { items: [{ sku: 'tea', quantity: 1 }] });
+  await kit.clock('advance', { ms: 2 * 3600_000 + 60_000 });
+  await kit.settleTimers();
+  // WeChat closes the spent attempt at once for the first tap but answers it late; the second tap,
+  // meanwhile, finds the attempt closed and starts the new one.
+  const closeOrder = providerFault('closeOrder', 'SLOW');
+  await post(`${sandbox.url}/sandbox/pay/faults`, { ...closeOrder, delayMs: 6000, count: 1 });
+  const first = kit.call(openid, 'unifiedOrder', { orderNo: placed.orderNo });
+  await eventually(async () => {
+    const { api } = await get<{ api: Array<{ api: string; remaining: number }> }>(
+      `${sandbox.url}/sandbox/pay/faults`,
+    );
+    return api.some((f) => f.api === closeOrder.api && f.remaining > 0) ? undefined : true;
+  });
+  const second = await kit.ok(openid, 'unifiedOrder', { orderNo: placed.orderNo });
+  const answer = await first;
+  if (!answer.ok) throw new Error(`the first tap answered ${answer.code}: ${answer.message}`);
+  expect(answer.data.payment.package).toBe(second.payment.package);
+  const order = await kit.order<{ attempts: Array<{ outTradeNo: string }> }>(placed.orderNo);
+  expect(order!.attempts.map((a) => a.outTradeNo)).toEqual([`${placed.orderNo}A01`, `${placed.orderNo}A02`]);
+  // The payment handed out is the one the order is paid by (its notification may be dropped by the
+  // test before: the order page's query records it).
+  expect((await kit.pay(openid, answer.data.payment)).errMsg).toBe('requestPayment:ok');
+  const paid = await kit.ok(openid, 'queryOrder', { orderNo: placed.orderNo });
+  expect(paid.order.status).toBe('SUCCESS');
 });

@@ -6,7 +6,7 @@
  * The first part replays the holes of issue 10; the second the attacks that already held.
  */
 import { callAs, get, post, query } from '../helpers/control';
-import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
+import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -308,6 +308,39 @@ describe('attacks that held, and stay held', () => {
     expect(refused.length).toBeLessThan(refundNos.length);
     for (const r of refused) expect(r.failure).toContain('1分钟');
   });
+
+  test('refused refunds asked again together under their numbers are each reserved again, none refused because another changed the order', async () => {
+    // Two orders, four refunds each: WeChat refuses them all (NOTENOUGH), then the order page's
+    // dialog asks again under the same numbers, all at once.
+    const orders = await Promise.all([ALICE, BOB].map((openid) => buyAndPay(openid)));
+    const requests = orders.flatMap(({ orderNo }, o) =>
+      Array.from({ length: 4 }, (_, i) => ({ orderNo, refundFee: 100, refundNo: `sec-again-${o}-${i}` })),
+    );
+    await post(`${sandbox.url}/sandbox/pay/faults`, {
+      ...providerFault('refund', 'NOTENOUGH'),
+      count: requests.length,
+    });
+    for (const request of requests) {
+      expect(await kit.call(ADMIN, 'refund', request)).toEqual(
+        expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+      );
+    }
+    const answers = await Promise.all(requests.map((request) => kit.call(ADMIN, 'refund', request)));
+    await kit.settle();
+    // As when first asked: WeChat makes one of each order and refuses the others for now, and no
+    // answer is "the order changed meanwhile". Each refund reached WeChat again: none is still
+    // refused for NOTENOUGH.
+    for (const a of answers) if (!a.ok) expect(a.code).toBe('PAY_PROVIDER_ERROR');
+    for (const { orderNo } of orders) {
+      const order = await kit.order<{
+        refunds: Array<{ outRefundNo: string; status: string; failure?: string }>;
+      }>(orderNo);
+      expect(order!.refunds).toHaveLength(4);
+      const refused = order!.refunds.filter((r) => r.status === 'FAILED');
+      expect(refused.length).toBeLessThan(4);
+      for (const r of refused) expect(r.failure).toContain('1分钟');
+    }
+  }, 90_000);
 
   test('concurrent refunds never exceed what was paid', async () => {
     const placed = await buyAndPay();

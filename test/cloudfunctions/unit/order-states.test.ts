@@ -189,6 +189,33 @@ test('refund moves start from PROCESSING; a success makes the order REFUND with 
   });
 });
 
+test("recording a refund's end: the settle move from its stored status, and once the moves are spent, what is stored", () => {
+  const at = new Date(T0);
+  const withRefund = (status: RefundRecord['status']) =>
+    order({ status: 'SUCCESS', refunds: [{ outRefundNo: 'R01', refundFee: 800, status } as RefundRecord] });
+  const step = (status: RefundRecord['status'], outcome: states.RefundOutcome, lost: number) =>
+    states.settleStep(_, withRefund(status), 0, outcome, at, lost);
+  expect(step('PROCESSING', 'SUCCESS', 0)).toEqual({
+    move: states.settleRefund(_, withRefund('PROCESSING'), 0, 'SUCCESS', at),
+  });
+  // Refused by a concurrent request meanwhile, made by WeChat all the same: moved on from FAILED.
+  const fromRefused = step('FAILED', 'SUCCESS', 1);
+  expect(fromRefused).toEqual({ move: states.settleRefund(_, withRefund('FAILED'), 0, 'SUCCESS', at) });
+  expect(fromRefused).toHaveProperty('move.where', {
+    'refunds.0.outRefundNo': 'R01',
+    'refunds.0.status': 'FAILED',
+  });
+  // Settled by another call, or refused here and closed at WeChat: nothing to record.
+  expect(step('SUCCESS', 'SUCCESS', 0)).toEqual({ settled: true });
+  expect(step('CHANGE', 'SUCCESS', 2)).toEqual({ settled: true });
+  expect(step('FAILED', 'FAILED', 0)).toEqual({ settled: true });
+  // Every move lost a race (refused, then asked again, in between): the refund stored PROCESSING
+  // is not settled, so its notification is not acknowledged and WeChat delivers it again.
+  expect(step('PROCESSING', 'SUCCESS', states.SETTLE_TRIES)).toEqual({ settled: false });
+  expect(step('FAILED', 'CHANGE', states.SETTLE_TRIES)).toEqual({ settled: false });
+  expect(step('SUCCESS', 'SUCCESS', states.SETTLE_TRIES)).toEqual({ settled: true });
+});
+
 test('hooks: PENDING is claimed, a stale RUNNING is taken over, only the current claim finishes', () => {
   const now = new Date(T0);
   const stale = new Date(T0 - 60_000);
