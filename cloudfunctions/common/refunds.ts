@@ -34,7 +34,7 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
   let order = await store.order(input.orderNo);
   if (!order) throw new ServerError('ORDER_NOT_FOUND', `no order ${input.orderNo}`);
   const refunds = order.refunds ?? [];
-  const refundNo = input.refundNo ?? `${order._id}R${String(refunds.length + 1).padStart(2, '0')}`;
+  const refundNo = input.refundNo ?? nextRefundNo(order);
   /**
    * A refund number names one refund: asked again with its amount it is the same refund (answered,
    * never made twice); with another amount it is a mistake, as WeChat holds it. A number the kit
@@ -90,6 +90,19 @@ export async function refundOrder(kit: Kit, admin: string, input: RefundInput): 
  * a storm: four refunds asked at once can each lose six races (the others' reservations and refusals).
  */
 const RESERVE_TRIES = 10;
+
+/**
+ * The number the kit gives a refund asked without one: `<orderNo>R<nn>` from the count of the order's
+ * refunds, past any an admin named that way. Two requests reading the same order get the same number,
+ * so a double tap makes one refund.
+ */
+function nextRefundNo(order: OrderDoc): string {
+  const refunds = order.refunds ?? [];
+  const numbered = (n: number) => `${order._id}R${String(n).padStart(2, '0')}`;
+  let n = refunds.length + 1;
+  while (refunds.some((r) => r.outRefundNo === numbered(n))) n++;
+  return numbered(n);
+}
 
 /**
  * The same refund asked again after WeChat refused it (the order page's dialog keeps its number for

@@ -203,6 +203,24 @@ describe('§8: a refund number names one refund of one order', () => {
     }
   }
 
+  test("a refund without a number is numbered past the one an admin gave in the kit's own pattern", async () => {
+    const placed = await kit.payAndConfirm(ALICE, await buy(ALICE));
+    const named = `${placed.orderNo}R02`;
+    await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100, refundNo: named });
+    // WeChat takes a second refund of one payment a minute after the first.
+    await kit.clock('advance', { ms: 61_000 });
+    const numbered = await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 200 });
+    expect(numbered.refundNo).toBe(`${placed.orderNo}R03`);
+    await kit.settle();
+    const stored = await kit.order<{ refunds: Array<{ outRefundNo: string; refundFee: number }> }>(
+      placed.orderNo,
+    );
+    expect(stored!.refunds.map((r) => [r.outRefundNo, r.refundFee])).toEqual([
+      [named, 100],
+      [`${placed.orderNo}R03`, 200],
+    ]);
+  });
+
   test("a number already used on another order is refused, never recorded as this order's refund", async () => {
     const { first, second } = await refundedAndPaid('design-refund-1', 800);
 
