@@ -53,15 +53,17 @@ export class InvocationTime {
   /**
    * How long a call to WeChat Pay (`api` names it in the message) may take, all in: Infinity while
    * no limit is known. Throws the retryable PAY_PROVIDER_ERROR, as when WeChat did not answer, if
-   * too little time is left to start it.
+   * too little time is left to start it; marked `notStarted`, as WeChat was not asked.
    */
   payWaitMs(api: string): number {
     const wait = this.callWaitMs();
     if (wait === undefined) {
-      throw new ServerError(
+      const err = new ServerError(
         'PAY_PROVIDER_ERROR',
         `${api}: too little of the function's time is left to wait for WeChat Pay; try again`,
       );
+      err.notStarted = true;
+      throw err;
     }
     return wait;
   }

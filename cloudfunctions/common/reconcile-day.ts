@@ -7,7 +7,7 @@ import type { BillReport, Discrepancy } from '../../typings/paykit/bill';
 import { billBatches, reconcileBill, type LocalOrder, type RefundDiscrepancy } from './bill';
 import { beijingDay, beijingDayRange, DAY_MS } from './beijing';
 import type { Kit } from './context';
-import { invalid } from './errors';
+import { invalid, ServerError } from './errors';
 import type { OrderDoc } from './model';
 import { settleRefundHooks } from './fulfil';
 import { orderNoOf } from './ids';
@@ -37,6 +37,8 @@ const CATCH_UP_BUDGET_MS = 30_000;
  * reconcileBills: yesterday, with repair; then any of the CATCH_UP_DAYS before it that has no
  * report, oldest first: a run WeChat failed (SYSTEM_ERROR, a timeout, FREQUENCY_LIMITED) would
  * otherwise leave its day unreconciled for good, as the next run only looks at its own yesterday.
+ * A day whose call to WeChat could not start for lack of the function's time is the next run's,
+ * not a failure, and so are the days after it.
  * Yesterday's failure is answered once the others were tried.
  */
 export async function reconcileDueDays(kit: Kit, now = Date.now()): Promise<BillReport> {
@@ -57,6 +59,7 @@ export async function reconcileDueDays(kit: Kit, now = Date.now()): Promise<Bill
     try {
       await reconcileDay(kit, day, true);
     } catch (err) {
+      if (err instanceof ServerError && err.notStarted) break;
       console.error(`[paykit] reconciling ${day} failed again; the next run tries again:`, String(err));
     }
   }

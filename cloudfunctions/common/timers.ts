@@ -5,7 +5,8 @@
  * merchant hook that has not finished (onPaid and onRefunded); record virtual goods as shipped
  * (WeChat may not have known the payment at first), and ask WeChat about shipped orders whose
  * confirmation or settlement is due. Each part pages through all its orders until done or until
- * the run's time budget is spent; the next run carries on.
+ * the run's time is spent (a call to WeChat it could no longer start included: its order is left as
+ * it was, not as asked); the next run carries on.
  */
 import { closeUnpaidOrder } from './close';
 import type { Kit } from './context';
@@ -40,7 +41,7 @@ export interface SweepReport {
   shippingMoved: number;
   /** Unpaid orders found paid at WeChat with another amount or merchant: set aside for an admin. */
   paymentsNotMatching: number;
-  /** False when the time budget ran out before every part was done. */
+  /** False when the time budget ran out, or a call to WeChat could not start, before every part was done. */
   complete: boolean;
   errors: string[];
 }
@@ -84,7 +85,10 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
         try {
           await work(order);
         } catch (err) {
-          if (err instanceof ServerError && err.code === 'ORDER_PAID') report.recoveredPaid++;
+          // A call to WeChat not started for lack of time: not asked, the order is as it was, for
+          // the next run.
+          if (err instanceof ServerError && err.notStarted) report.complete = false;
+          else if (err instanceof ServerError && err.code === 'ORDER_PAID') report.recoveredPaid++;
           else report.errors.push(`${order._id}: ${(err as Error).message}`);
           if (err instanceof ServerError && err.rateLimited) payThrottled = true;
         }
@@ -145,15 +149,25 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
   });
 
   await each({ kind: 'virtualAwaiting' }, async (order) => {
-    if ((await shipVirtualGoods(kit, order, now)) === 'SHIPPED') report.virtualShipped++;
+    const outcome = await shipVirtualGoods(kit, order, now);
+    if (outcome === 'SHIPPED') report.virtualShipped++;
+    if (outcome === 'NOT_STARTED') report.complete = false;
   });
 
   await each({ kind: 'shippingDue', now: new Date(now) }, async (order) => {
     const s = shippingOf(order);
     // A shipment recorded only here (not enrolled) has nothing at WeChat to follow.
     const local = s.shipments[s.shipments.length - 1]?.local ?? true;
-    if (!local && (await syncShipping(kit, order)) === 'MOVED') report.shippingMoved++;
-    // Whatever it said, the order is not asked again before its next check (page order is by _id).
+    if (!local) {
+      const outcome = await syncShipping(kit, order);
+      // Never asked: still due, for the next run.
+      if (outcome === 'NOT_ASKED') {
+        report.complete = false;
+        return;
+      }
+      if (outcome === 'MOVED') report.shippingMoved++;
+    }
+    // Whatever WeChat said, the order is not asked again before its next check (page order is by _id).
     await kit.store.apply(
       order._id,
       recheckAt(kit.store.command, local ? null : new Date(now + RECHECK_SHIPPED_MS)),

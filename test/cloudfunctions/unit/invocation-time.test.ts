@@ -81,6 +81,13 @@ test('a merchant hook starts only with MIN_HOOK_MS left beyond the reserve; with
   expect(time.hasTimeForHook()).toBe(true);
 });
 
+test('a call not started for lack of time says so: WeChat was not asked', () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 10_000 });
+  jest.advanceTimersByTime(9000);
+  expect(thrown(() => time.payWaitMs('cloudPay.queryOrder'))).toMatchObject({ notStarted: true });
+});
+
 test.each([[undefined], [null], [{}], [{ time_limit_in_ms: '10000' }], [{ time_limit_in_ms: -1 }]])(
   'a context without a usable limit (%j) bounds no call',
   (context) => {

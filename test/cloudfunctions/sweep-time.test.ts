@@ -1,0 +1,133 @@
+/** @jest-environment node */
+/**
+ * The sweep (closeExpiredOrders) within its function's time, on either provider, for a merchant who
+ * set its config.json `timeout` to 10 s (the kit ships 60 s; a run out of time at 60 s would make
+ * each case wait a minute of real time, so the merchant's shorter setting is what is tested). The
+ * sweep begins no order in its last RUN_RESERVE_MS, and an order it could not ask WeChat about
+ * (a call not started for lack of time) is left as it was, not recorded as asked: the next run asks
+ * it. WeChat is made slow with the sandbox's SLOW fault: real time, a few seconds per case.
+ */
+import * as fs from 'fs';
+import { del, get, post } from '../helpers/control';
+import { functionsWithTimeouts, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
+import type { SandboxProcess } from '../helpers/sandbox';
+import { ShippingKit, zto, type PaidKitOrder } from '../helpers/shipping-kit';
+
+const ADMIN = 'o-admin-sweep-time';
+const BUYER = 'o-buyer-sweep-time';
+/** Slow answers in a 10 s function, and the runs after them. */
+const SLOW_TEST_MS = 40_000;
+/** When a shipped order is next asked about (cloudfunctions/common/shipping.ts RECHECK_SHIPPED_MS). */
+const DAY_MS = 24 * 3600_000;
+const SWEEP_EVERY_MS = 5 * 60_000;
+
+let functions: string;
+let sandbox: SandboxProcess;
+let kit: KitClient;
+let ship: ShippingKit;
+
+beforeAll(async () => {
+  functions = functionsWithTimeouts({ closeExpiredOrders: 10 });
+  ({ sandbox, kit } = await startKitSandbox(ADMIN, { functions }));
+  ship = new ShippingKit(kit, BUYER);
+  // Only the sweep asks WeChat about shipped orders here: a settlement push would have
+  // shippingEvents ask get_order (and take its fault).
+  await ship.shippingConfig({ eventFunction: '' });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+  if (functions) fs.rmSync(functions, { recursive: true, force: true });
+});
+
+// A fault whose call never came must not strike the next test.
+afterEach(() => del(`${sandbox.url}/sandbox/pay/faults`));
+
+/** The next call of `api` (cloudPay's name, or `shipping.<call>`) is carried out and answered `delayMs` of real time late. */
+const slow = (api: string, delayMs: number) =>
+  post(`${sandbox.url}/sandbox/pay/faults`, {
+    ...(api.startsWith('shipping.') ? { api, error: 'SLOW' } : providerFault(api, 'SLOW')),
+    delayMs,
+    count: 1,
+  });
+/** What the last sweep answered. */
+async function lastSweep(): Promise<Record<string, unknown>> {
+  const { logs } = await get<{ logs: Array<{ result?: { data?: Record<string, unknown> } }> }>(
+    `${sandbox.url}/sandbox/logs?name=closeExpiredOrders&limit=1`,
+  );
+  return logs[0]?.result?.data ?? {};
+}
+
+/** An express order shipped, whose receipt the buyer confirmed at WeChat: the kit learns it by asking. */
+async function shippedAndConfirmedAtWeChat(): Promise<PaidKitOrder> {
+  const order = await ship.paidAndKnown('tea-oolong');
+  await kit.ok(ADMIN, 'shipOrder', { orderNo: order.orderNo, packages: [zto('ZT8000000001')] });
+  await post(`${sandbox.url}/sandbox/shipping/confirm`, {
+    transaction_id: order.transactionId,
+    openid: BUYER,
+  });
+  return order;
+}
+
+const unpaidOrder = async () =>
+  (await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] })).orderNo;
+
+const status = async (orderNo: string) => (await kit.order<{ status: string }>(orderNo))?.status;
+
+test(
+  'a close the sweep had no time left to start is no error and leaves the orders as they were; the next run closes it and asks about the shipped order',
+  async () => {
+    const shipped = await shippedAndConfirmedAtWeChat();
+    const expired = await unpaidOrder();
+    // A run first (it asks about the new order's payment), so that the next one, on the instance it
+    // warmed, reaches the query at once: 7.2 s for it then leaves less than the 3 s a call needs
+    // (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS), and more than the 2 s at which its wait is cut off.
+    await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
+    await slow('queryOrder', 7200);
+    await kit.moveClock('advance', { ms: DAY_MS + 60_000 });
+    expect(await lastSweep()).toEqual(expect.objectContaining({ closed: 0, complete: false, errors: [] }));
+    expect(await status(expired)).toBe('NOTPAY');
+    expect((await ship.stored(shipped.orderNo)).shipping?.state).toBe('SHIPPED');
+
+    await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
+    expect(await lastSweep()).toEqual(expect.objectContaining({ closed: 1, complete: true, errors: [] }));
+    expect(await status(expired)).toBe('CLOSED');
+    expect(['CONFIRMED', 'SETTLED']).toContain((await ship.stored(shipped.orderNo)).shipping?.state);
+  },
+  SLOW_TEST_MS,
+);
+
+test(
+  'virtual goods whose upload the sweep had no time left to start: no try is noted (WeChat was not asked); the next run ships them',
+  async () => {
+    const { orderNo, transactionId } = await ship.paid('voucher-coffee');
+    // The payment callback tried once: WeChat did not know the payment yet (10060001).
+    const noted = (await ship.stored(orderNo)).shipping?.retry;
+    expect(noted).toEqual(
+      expect.objectContaining({ attempts: 1, lastError: expect.stringContaining('10060001') }),
+    );
+    // A new instance asks is_trade_managed before the upload (an instance keeps the answer an hour).
+    while (
+      (
+        await post<{ killed: unknown[] }>(`${sandbox.url}/sandbox/functions/kill`, {
+          name: 'closeExpiredOrders',
+          mode: 'idle',
+        })
+      ).killed.length
+    );
+    await slow('shipping.isTradeManaged', 7200);
+    await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
+    expect(await lastSweep()).toEqual(expect.objectContaining({ virtualShipped: 0, complete: false }));
+    const after = (await ship.stored(orderNo)).shipping;
+    expect(after).toEqual(expect.objectContaining({ state: 'AWAITING', count: 0, retry: noted }));
+    expect(after).not.toHaveProperty('uploadingSince');
+    expect((await ship.atWeChat(transactionId))?.order_state).toBe(1);
+
+    await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
+    expect((await ship.stored(orderNo)).shipping).toEqual(
+      expect.objectContaining({ state: 'SHIPPED', count: 1, retry: null }),
+    );
+    expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
+  },
+  SLOW_TEST_MS,
+);
