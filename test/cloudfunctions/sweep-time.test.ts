@@ -79,6 +79,20 @@ const unpaidOrder = async () =>
 
 const status = async (orderNo: string) => (await kit.order<{ status: string }>(orderNo))?.status;
 
+interface StoredRefunds {
+  outTradeNo: string;
+  refunds: Array<{ status: string }>;
+}
+
+/** The order's refunds at WeChat: number and fee. */
+async function refundsAtWeChat(orderNo: string): Promise<Array<[string, number]>> {
+  const { outTradeNo } = (await kit.order<StoredRefunds>(orderNo))!;
+  const { trades } = await get<{
+    trades: Array<{ refunds: Array<{ outRefundNo: string; refundFee: number }> }>;
+  }>(`${sandbox.url}/sandbox/pay/trades?outTradeNo=${encodeURIComponent(outTradeNo)}`);
+  return trades.flatMap((t) => t.refunds.map((r): [string, number] => [r.outRefundNo, r.refundFee]));
+}
+
 test(
   'the sweep begins no order in the last seconds of the time it has: the shipped order it left is asked by the next run, with time to wait for WeChat',
   async () => {
@@ -103,23 +117,36 @@ test(
 );
 
 test(
-  'a close the sweep had no time left to start is no error and leaves the orders as they were; the next run closes it and asks about the shipped order',
+  'a refund the sweep resumes with no time left to send it is no error and stays reserved; the next run sends it and asks about the shipped order',
   async () => {
     const shipped = await shippedAndConfirmedAtWeChat();
-    const expired = await unpaidOrder();
-    // A run first (it asks about the new order's payment), so that the next one, on the instance it
-    // warmed, reaches the query at once: 7.2 s for it then leaves less than the 3 s a call needs
-    // (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS), and more than the 2 s at which its wait is cut off.
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await kit.payAndConfirm(BUYER, placed);
+    // A run first, so that the next one runs on an instance that has asked WeChat already and
+    // reaches the refund at once.
     await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
-    await slow('queryOrder', 7200);
+    // The refund is reserved; WeChat fails before carrying it out: the sweep resumes it (same number).
+    await post(`${sandbox.url}/sandbox/pay/faults`, { ...providerFault('refund', 'SYSTEMERROR'), count: 1 });
+    const request = { orderNo: placed.orderNo, refundFee: 1000, refundNo: `${placed.orderNo}T1` };
+    expect(await kit.call(ADMIN, 'refund', request)).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    // 7.2 s for the query (WeChat has no such refund) leaves less than the 3 s a call needs
+    // (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS) to send the refund, more than the 2 s that cut it off.
+    await slow('queryRefund', 7200);
     await kit.moveClock('advance', { ms: DAY_MS + 60_000 });
-    expect(await lastSweep()).toEqual(expect.objectContaining({ closed: 0, complete: false, errors: [] }));
-    expect(await status(expired)).toBe('NOTPAY');
+    expect(await lastSweep()).toEqual(
+      expect.objectContaining({ refundsSettled: 0, complete: false, errors: [] }),
+    );
+    expect(await refundsAtWeChat(placed.orderNo)).toEqual([]);
+    expect((await kit.order<StoredRefunds>(placed.orderNo))?.refunds.map((r) => r.status)).toEqual([
+      'PROCESSING',
+    ]);
     expect((await ship.stored(shipped.orderNo)).shipping?.state).toBe('SHIPPED');
 
     await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
-    expect(await lastSweep()).toEqual(expect.objectContaining({ closed: 1, complete: true, errors: [] }));
-    expect(await status(expired)).toBe('CLOSED');
+    expect(await lastSweep()).toEqual(expect.objectContaining({ complete: true, errors: [] }));
+    expect(await refundsAtWeChat(placed.orderNo)).toEqual([[request.refundNo, 1000]]);
     expect(['CONFIRMED', 'SETTLED']).toContain((await ship.stored(shipped.orderNo)).shipping?.state);
   },
   SLOW_TEST_MS,
