@@ -8,7 +8,8 @@
  * it. WeChat is made slow with the sandbox's SLOW fault: real time, a few seconds per case.
  */
 import * as fs from 'fs';
-import { del, get, post } from '../helpers/control';
+import { beijingDay } from '../../cloudfunctions/common/beijing';
+import { del, get, post, readDoc } from '../helpers/control';
 import { functionsWithTimeouts, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto, type PaidKitOrder } from '../helpers/shipping-kit';
@@ -17,9 +18,11 @@ const ADMIN = 'o-admin-sweep-time';
 const BUYER = 'o-buyer-sweep-time';
 /** Slow answers in a 10 s function, and the runs after them. */
 const SLOW_TEST_MS = 40_000;
-/** When a shipped order is next asked about (cloudfunctions/common/shipping.ts RECHECK_SHIPPED_MS). */
+/** When a shipped order is next asked about (cloudfunctions/common/shipping.ts RECHECK_SHIPPED_MS); a day. */
 const DAY_MS = 24 * 3600_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
+/** How many days before yesterday the daily bill run looks back (reconcile-day.ts CATCH_UP_DAYS). */
+const CATCH_UP_DAYS = 7;
 
 let functions: string;
 let sandbox: SandboxProcess;
@@ -27,7 +30,7 @@ let kit: KitClient;
 let ship: ShippingKit;
 
 beforeAll(async () => {
-  functions = functionsWithTimeouts({ closeExpiredOrders: 10 });
+  functions = functionsWithTimeouts({ closeExpiredOrders: 10, reconcileBills: 10 });
   ({ sandbox, kit } = await startKitSandbox(ADMIN, { functions }));
   ship = new ShippingKit(kit, BUYER);
   // Only the sweep asks WeChat about shipped orders here: a settlement push would have
@@ -183,6 +186,28 @@ test(
       expect.objectContaining({ state: 'SHIPPED', count: 1, retry: null }),
     );
     expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
+  },
+  SLOW_TEST_MS,
+);
+
+test(
+  'the daily bill run begins no earlier day in the last seconds of its time: the day left is reconciled by the next run, its slow bill answered in time',
+  async () => {
+    // Ten days on: the days the run looks back at (CATCH_UP_DAYS before yesterday) have no report.
+    // Yesterday's bill takes 5.5 s of the 10; the first earlier day's, 2.5 s, would be cut off with
+    // what is left then (the day left unreconciled, logged as failed again).
+    await slow('downloadBill', 5500);
+    await slow('downloadBill', 2500);
+    await kit.moveClock('advance', { ms: 10 * DAY_MS });
+    expect(await armedFaults()).toEqual([[providerFault('downloadBill', 'SLOW').api, 1]]);
+
+    // The next run begins the oldest day without a report first: its bill is the slow one.
+    const { now } = await kit.moveClock('advance', { ms: DAY_MS });
+    expect(await armedFaults()).toEqual([]);
+    const oldest = beijingDay(now - (CATCH_UP_DAYS + 1) * DAY_MS);
+    expect(await readDoc(sandbox.url, 'paykit_bills', oldest)).toEqual(
+      expect.objectContaining({ billDate: oldest }),
+    );
   },
   SLOW_TEST_MS,
 );
