@@ -37,6 +37,7 @@ const BOTH_PROVIDERS = [
     'refunded-outside',
     'mismatched-payment',
     'slow-wechat',
+    'sweep-time',
   ].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
   ...['flow', 'shop', 'orders-list', 'order-detail', 'order-receipt'].map((n) => `miniprogram/pages/${n}`),

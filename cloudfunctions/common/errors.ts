@@ -6,6 +6,11 @@ export class ServerError extends Error {
   retryAt?: number;
   /** WeChat Pay is rate-limiting the merchant (429 FREQUENCY_LIMITED): back off before asking again. */
   rateLimited?: boolean;
+  /**
+   * The call to WeChat was not started: too little of the function's time was left. Unlike a lost
+   * answer, WeChat was not asked, so nothing may be recorded as asked (invocation-time.ts).
+   */
+  notStarted?: boolean;
 
   constructor(
     readonly code: PaykitErrorCode,

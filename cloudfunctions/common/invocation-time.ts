@@ -18,6 +18,12 @@ export const MIN_PAY_WAIT_MS = 1000;
  * runs again. Left unclaimed, it runs at WeChat's next delivery or the sweep, with a whole time.
  */
 export const MIN_HOOK_MS = 1000;
+/**
+ * Left unspent by a run that works through many items (the sweep, the bill catch-up): the last item
+ * begun still gives WeChat a few seconds to answer its call, which keeps ANSWER_RESERVE_MS for the
+ * writes that follow and the answer.
+ */
+export const RUN_RESERVE_MS = 5000;
 
 export class InvocationTime {
   /** When the invocation's time is up, on performance.now()'s clock: in the sandbox a function's
@@ -34,6 +40,14 @@ export class InvocationTime {
   /** Real ms left before the platform stops the invocation. */
   leftMs(): number {
     return this.endsAt - performance.now();
+  }
+
+  /**
+   * Real ms a run that works through many items (the sweep, the bill catch-up) may go on beginning
+   * them: what is left less RUN_RESERVE_MS; `fixedMs` while no limit is known.
+   */
+  runBudgetMs(fixedMs: number): number {
+    return this.endsAt === Infinity ? fixedMs : this.leftMs() - RUN_RESERVE_MS;
   }
 
   /** Whether a merchant hook may start now (MIN_HOOK_MS beyond the reserve); always, while no limit is known. */
@@ -53,15 +67,17 @@ export class InvocationTime {
   /**
    * How long a call to WeChat Pay (`api` names it in the message) may take, all in: Infinity while
    * no limit is known. Throws the retryable PAY_PROVIDER_ERROR, as when WeChat did not answer, if
-   * too little time is left to start it.
+   * too little time is left to start it; marked `notStarted`, as WeChat was not asked.
    */
   payWaitMs(api: string): number {
     const wait = this.callWaitMs();
     if (wait === undefined) {
-      throw new ServerError(
+      const err = new ServerError(
         'PAY_PROVIDER_ERROR',
         `${api}: too little of the function's time is left to wait for WeChat Pay; try again`,
       );
+      err.notStarted = true;
+      throw err;
     }
     return wait;
   }

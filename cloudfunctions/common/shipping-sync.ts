@@ -15,16 +15,18 @@ import { confirm, followWeChat, shippingOf, shippingView, stateOfWeChat } from '
 import { getOrder } from './shipping-wechat';
 import { NOT_ENROLLED, remember } from './trade-managed';
 
-export type SyncOutcome = 'MOVED' | 'UNCHANGED' | 'UNKNOWN';
+export type SyncOutcome = 'MOVED' | 'UNCHANGED' | 'UNKNOWN' | 'NOT_ASKED';
 
 /**
  * Asks WeChat where a paid order stands and moves the shipping record forward to it. UNKNOWN when
- * WeChat could not say (busy, not enrolled, not this order).
+ * WeChat could not say (busy, not enrolled, not this order); NOT_ASKED when too little of the
+ * function's time was left to ask.
  */
 export async function syncShipping(kit: Kit, order: OrderDoc): Promise<SyncOutcome> {
   if (!order.transactionId) return 'UNKNOWN';
   const answer = await getOrder(kit.time, order.transactionId);
   if (!answer.ok) {
+    if (answer.notStarted) return 'NOT_ASKED';
     if (answer.errcode === NOT_ENROLLED) remember(order.appid, false);
     return 'UNKNOWN';
   }
@@ -67,11 +69,12 @@ export async function confirmReceipt(
   const outcome = await syncShipping(kit, order);
   const after = await answer();
   if (after.shipping.state === 'SHIPPED') {
+    const answered = outcome === 'MOVED' || outcome === 'UNCHANGED';
     throw new ServerError(
-      outcome === 'UNKNOWN' ? 'SHIPPING_PENDING' : 'RECEIPT_NOT_CONFIRMED',
-      outcome === 'UNKNOWN'
-        ? 'WeChat could not be asked about the order; try again in a minute'
-        : 'WeChat does not show the receipt as confirmed',
+      answered ? 'RECEIPT_NOT_CONFIRMED' : 'SHIPPING_PENDING',
+      answered
+        ? 'WeChat does not show the receipt as confirmed'
+        : 'WeChat could not be asked about the order; try again in a minute',
     );
   }
   return after;

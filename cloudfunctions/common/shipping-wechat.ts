@@ -33,8 +33,12 @@ export interface WeChatShippingOrder {
   shipping?: { finish_shipping_count?: number; logistics_type?: number };
 }
 
-/** WeChat's answer: what it returned, or its errcode. A failure that is not WeChat's has errcode -1. */
-export type WeChatAnswer<T> = { ok: true; data: T } | { ok: false; errcode: number; errmsg: string };
+/**
+ * WeChat's answer: what it returned, or its errcode. A failure that is not WeChat's has errcode -1;
+ * `notStarted` when the call was not made for lack of the function's time (WeChat was not asked).
+ */
+export type WeChatAnswer<T> =
+  { ok: true; data: T } | { ok: false; errcode: number; errmsg: string; notStarted?: true };
 
 type Call = (data: Record<string, unknown>) => Promise<Record<string, unknown>>;
 interface SecOrderApi {
@@ -53,9 +57,10 @@ function secOrder(): SecOrderApi {
 /**
  * One cloud call, waited for only as long as the invocation's time allows, and not started with too
  * little left: either way the answer is errcode -1, WeChat not answering, which every caller already
- * treats as "ask again" (the upload's claim released, WeChat asked again whether it holds it). The
- * SDK's request cannot be cancelled: left to end on its own, it may still be carried out, and its
- * late answer goes nowhere.
+ * treats as "ask again" (the upload's claim released, WeChat asked again whether it holds it); one
+ * not started says so, for a caller that would otherwise record the order as asked. The SDK's
+ * request cannot be cancelled: left to end on its own, it may still be carried out, and its late
+ * answer goes nowhere.
  */
 async function call<T>(
   time: InvocationTime,
@@ -68,6 +73,7 @@ async function call<T>(
       ok: false,
       errcode: -1,
       errmsg: `${api}: too little of the function's time is left to ask WeChat`,
+      notStarted: true,
     };
   try {
     return { ok: true, data: (await answerWithin(waitMs, run, `${api}: WeChat did not answer`)) as T };

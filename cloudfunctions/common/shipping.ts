@@ -24,7 +24,12 @@ import {
   shippingView,
   type ShipmentRecord,
 } from './shipping-states';
-import { rfc3339Beijing, uploadShippingInfo, type UploadShippingInfo } from './shipping-wechat';
+import {
+  rfc3339Beijing,
+  uploadShippingInfo,
+  type UploadShippingInfo,
+  type WeChatAnswer,
+} from './shipping-wechat';
 import { NOT_ENROLLED, remember, tradeManaged } from './trade-managed';
 
 /** A shipped order is asked about (get_order) again after this: confirmation and settlement take days. */
@@ -33,6 +38,8 @@ export const RECHECK_SHIPPED_MS = 24 * 3600_000;
 export const VIRTUAL_RETRY_MS = 60_000;
 /** After a final refusal of a virtual shipment, the sweep asks again only daily (someone has to look). */
 export const VIRTUAL_REFUSED_RETRY_MS = 24 * 3600_000;
+
+type WeChatFailure = Extract<WeChatAnswer<unknown>, { ok: false }>;
 
 /** Codes WeChat answers while it does not know the payment yet or is busy: worth asking again. */
 const TRANSIENT = new Set([-1, 10060001, 10060012, 10060019]);
@@ -135,7 +142,7 @@ async function uploadOnce(
     remember(order.appid, false);
     return true;
   }
-  if (!answer.ok && answer.errcode !== IDENTICAL) throw refusal(answer.errcode, answer.errmsg);
+  if (!answer.ok && answer.errcode !== IDENTICAL) throw refusal(answer);
   return false;
 }
 
@@ -153,12 +160,17 @@ function samePackages(a: ShipmentPackage[], b: ShipmentPackage[]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function refusal(errcode: number, errmsg: string): ServerError {
+/** What WeChat's failed answer means for the admin (or the sweep). */
+function refusal(answer: WeChatFailure): ServerError {
+  const { errcode, errmsg } = answer;
   if (TRANSIENT.has(errcode)) {
-    return new ServerError(
+    const err = new ServerError(
       'SHIPPING_PENDING',
       `微信暂未同步该支付单或系统繁忙（${errcode}），请一分钟后再试`,
     );
+    // Not sent for lack of the function's time: WeChat did not refuse anything.
+    if (answer.notStarted) err.notStarted = true;
+    return err;
   }
   if (errcode === 10060003) return new ServerError('RESHIP_USED', `${REFUSALS[errcode]}（${errcode}）`);
   const why = REFUSALS[errcode] ?? `微信返回错误：${errmsg}`;
@@ -203,13 +215,14 @@ export function itemDesc(order: OrderDoc): string {
   return chars.length <= 120 ? text : `${chars.slice(0, 119).join('')}…`;
 }
 
-export type VirtualOutcome = 'SHIPPED' | 'RETRY' | 'SKIPPED';
+export type VirtualOutcome = 'SHIPPED' | 'RETRY' | 'SKIPPED' | 'NOT_STARTED';
 
 /**
  * Virtual goods ship themselves once paid (logistics_type 3). While WeChat does not know the
  * payment yet (10060001, normal right after the notification) the try is noted and the sweep asks
- * again; a final refusal is noted too, and asked again daily. Never throws: the payment callback
- * and the sweep call it on their way.
+ * again; a final refusal is noted too, and asked again daily. An upload not started for lack of the
+ * function's time is no try: NOT_STARTED, nothing noted, so the sweep's next run uploads it. Never
+ * throws: the payment callback and the sweep call it on their way.
  */
 export async function shipVirtualGoods(kit: Kit, order: OrderDoc, now = Date.now()): Promise<VirtualOutcome> {
   const s = shippingOf(order);
@@ -220,6 +233,7 @@ export async function shipVirtualGoods(kit: Kit, order: OrderDoc, now = Date.now
     await recordShipment(kit, order, 'virtual', [{ itemDesc: itemDesc(order) }], 'auto');
     return 'SHIPPED';
   } catch (err) {
+    if (err instanceof ServerError && err.notStarted) return 'NOT_STARTED';
     const code = err instanceof ServerError ? err.code : 'INTERNAL';
     // Not yet known at WeChat, a failure, or another runner on it: soon; WeChat's final word: daily.
     const soon = ['SHIPPING_PENDING', 'INTERNAL', 'ORDER_STATE_CONFLICT'].includes(code);

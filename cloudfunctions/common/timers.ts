@@ -5,7 +5,8 @@
  * merchant hook that has not finished (onPaid and onRefunded); record virtual goods as shipped
  * (WeChat may not have known the payment at first), and ask WeChat about shipped orders whose
  * confirmation or settlement is due. Each part pages through all its orders until done or until
- * the run's time budget is spent; the next run carries on.
+ * the run's time is spent (a call to WeChat it could no longer start included: its order is left as
+ * it was, not as asked); the next run carries on.
  */
 import { closeUnpaidOrder } from './close';
 import type { Kit } from './context';
@@ -26,7 +27,7 @@ export const LOST_CALLBACK_AFTER_MS = 2 * 60_000;
 /** How far back the lost-callback check looks: two sweeps' worth, so every order is asked twice.
  * Older unpaid orders are asked when they expire (closing queries first). */
 export const LOST_CALLBACK_WINDOW_MS = 10 * 60_000;
-/** Real time one run may spend (the function's timeout is 60 s). */
+/** Real time one run may spend when the invocation's time limit is not known. */
 export const SWEEP_BUDGET_MS = 40_000;
 
 export interface SweepReport {
@@ -40,12 +41,12 @@ export interface SweepReport {
   shippingMoved: number;
   /** Unpaid orders found paid at WeChat with another amount or merchant: set aside for an admin. */
   paymentsNotMatching: number;
-  /** False when the time budget ran out before every part was done. */
+  /** False when the time budget ran out, or a call to WeChat could not start, before every part was done. */
   complete: boolean;
   errors: string[];
 }
 
-export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<SweepReport> {
+export async function sweep(kit: Kit): Promise<SweepReport> {
   const report: SweepReport = {
     closed: 0,
     recoveredPaid: 0,
@@ -58,9 +59,10 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
     errors: [],
   };
   const now = Date.now();
-  // Real time, not Date: in the sandbox a function's Date may be a frozen test clock.
-  const started = performance.now();
-  const inBudget = () => performance.now() - started < budgetMs;
+  // Real time, not Date: in the sandbox a function's Date may be a frozen test clock. The run keeps
+  // within what its invocation has (a merchant may set a shorter timeout than config.json's 60 s).
+  const endsAt = performance.now() + kit.time.runBudgetMs(SWEEP_BUDGET_MS);
+  const inBudget = () => performance.now() < endsAt;
   // Once WeChat Pay rate-limits the run (429), the parts that ask it stop until the next run: asking
   // about every remaining order at once is what it asks the merchant not to do (reference §8.3).
   let payThrottled = false;
@@ -84,7 +86,10 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
         try {
           await work(order);
         } catch (err) {
-          if (err instanceof ServerError && err.code === 'ORDER_PAID') report.recoveredPaid++;
+          // A call to WeChat not started for lack of time: not asked, the order is as it was, for
+          // the next run (the budget, which keeps more than a call needs, ends this one).
+          if (err instanceof ServerError && err.notStarted) report.complete = false;
+          else if (err instanceof ServerError && err.code === 'ORDER_PAID') report.recoveredPaid++;
           else report.errors.push(`${order._id}: ${(err as Error).message}`);
           if (err instanceof ServerError && err.rateLimited) payThrottled = true;
         }
@@ -145,15 +150,25 @@ export async function sweep(kit: Kit, budgetMs = SWEEP_BUDGET_MS): Promise<Sweep
   });
 
   await each({ kind: 'virtualAwaiting' }, async (order) => {
-    if ((await shipVirtualGoods(kit, order, now)) === 'SHIPPED') report.virtualShipped++;
+    const outcome = await shipVirtualGoods(kit, order, now);
+    if (outcome === 'SHIPPED') report.virtualShipped++;
+    if (outcome === 'NOT_STARTED') report.complete = false;
   });
 
   await each({ kind: 'shippingDue', now: new Date(now) }, async (order) => {
     const s = shippingOf(order);
     // A shipment recorded only here (not enrolled) has nothing at WeChat to follow.
     const local = s.shipments[s.shipments.length - 1]?.local ?? true;
-    if (!local && (await syncShipping(kit, order)) === 'MOVED') report.shippingMoved++;
-    // Whatever it said, the order is not asked again before its next check (page order is by _id).
+    if (!local) {
+      const outcome = await syncShipping(kit, order);
+      // Never asked: still due, for the next run.
+      if (outcome === 'NOT_ASKED') {
+        report.complete = false;
+        return;
+      }
+      if (outcome === 'MOVED') report.shippingMoved++;
+    }
+    // Whatever WeChat said, the order is not asked again before its next check (page order is by _id).
     await kit.store.apply(
       order._id,
       recheckAt(kit.store.command, local ? null : new Date(now + RECHECK_SHIPPED_MS)),

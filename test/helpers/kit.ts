@@ -4,8 +4,11 @@
 import type { PaykitResponse } from '../../typings/paykit/errors';
 import type { PaykitFunctionName, PaykitFunctions, PaymentParams } from '../../typings/paykit/functions';
 import { SUB_MCH_ID } from './constants';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { callAs, eventually, get, post, readDoc, seed } from './control';
-import { startSandboxProcess, type SandboxProcess } from './sandbox';
+import { ROOT, startSandboxProcess, type SandboxProcess } from './sandbox';
 
 /** The pay provider the kit's functions run on in this jest project (test/setup-apiv3.ts). */
 export const PROVIDER: 'cloudpay' | 'apiv3' =
@@ -163,12 +166,34 @@ export function merchantArgs(admin: string, extra: string[] = []): string[] {
   ];
 }
 
-/** A sandbox for one test file with the kit set up for `admin` (merchantArgs), one product on sale (latte, 2800 fen) and, unless told otherwise, a frozen clock. */
+/**
+ * The kit's built functions (dist/cloudfunctions) as a merchant deploys them after setting another
+ * config.json `timeout` (seconds) for some: a copy in a fresh folder, for `--functions`.
+ */
+export function functionsWithTimeouts(timeouts: Record<string, number>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-merchant-fns-'));
+  fs.cpSync(path.join(ROOT, 'dist/cloudfunctions'), dir, { recursive: true });
+  for (const [name, timeout] of Object.entries(timeouts)) {
+    const file = path.join(dir, name, 'config.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(file, JSON.stringify({ ...config, timeout }, null, 2));
+  }
+  return dir;
+}
+
+/**
+ * A sandbox for one test file with the kit set up for `admin` (merchantArgs), one product on sale
+ * (latte, 2800 fen) and, unless told otherwise, a frozen clock; `functions`: another folder of built
+ * functions (functionsWithTimeouts).
+ */
 export async function startKitSandbox(
   admin: string,
-  opts: { freeze?: boolean } = {},
+  opts: { freeze?: boolean; functions?: string } = {},
 ): Promise<{ sandbox: SandboxProcess; kit: KitClient }> {
-  const sandbox = await startSandboxProcess({ args: [...merchantArgs(admin), ...providerArgs()] });
+  const functions = opts.functions ? ['--functions', opts.functions] : [];
+  const sandbox = await startSandboxProcess({
+    args: [...merchantArgs(admin), ...providerArgs(), ...functions],
+  });
   const kit = new KitClient(sandbox.url);
   await seed(sandbox.url, { paykit_products: [{ _id: 'latte', name: '拿铁', price: 2800, active: true }] });
   if (opts.freeze !== false) await kit.clock('freeze');

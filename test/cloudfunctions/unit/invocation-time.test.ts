@@ -10,6 +10,7 @@ import {
   InvocationTime,
   MIN_HOOK_MS,
   MIN_PAY_WAIT_MS,
+  RUN_RESERVE_MS,
 } from '../../../cloudfunctions/common/invocation-time';
 import { ServerError } from '../../../cloudfunctions/common/errors';
 
@@ -79,6 +80,26 @@ test('a merchant hook starts only with MIN_HOOK_MS left beyond the reserve; with
   time.begin({});
   jest.advanceTimersByTime(3_600_000);
   expect(time.hasTimeForHook()).toBe(true);
+});
+
+test('a call not started for lack of time says so: WeChat was not asked', () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 10_000 });
+  jest.advanceTimersByTime(9000);
+  expect(thrown(() => time.payWaitMs('cloudPay.queryOrder'))).toMatchObject({ notStarted: true });
+});
+
+test("a run of many items (the sweep, the bill catch-up) keeps to the invocation's time less RUN_RESERVE_MS; the fixed figure only without a limit", () => {
+  const time = new InvocationTime();
+  time.begin({ time_limit_in_ms: 20_000 });
+  expect(time.runBudgetMs(40_000)).toBe(20_000 - RUN_RESERVE_MS);
+  jest.advanceTimersByTime(6000);
+  expect(time.runBudgetMs(40_000)).toBe(14_000 - RUN_RESERVE_MS);
+  jest.advanceTimersByTime(14_000 - RUN_RESERVE_MS + 1);
+  expect(time.runBudgetMs(40_000)).toBeLessThan(0);
+  time.begin({});
+  jest.advanceTimersByTime(3_600_000);
+  expect(time.runBudgetMs(40_000)).toBe(40_000);
 });
 
 test.each([[undefined], [null], [{}], [{ time_limit_in_ms: '10000' }], [{ time_limit_in_ms: -1 }]])(
