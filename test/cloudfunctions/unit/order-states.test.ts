@@ -74,14 +74,16 @@ test('order moves start from NOTPAY', () => {
   });
 });
 
+/** What WeChat said of a payment of attempt A01 that does not match its order. */
+const seen = {
+  outTradeNo: 'A01',
+  totalFee: 2799,
+  transactionId: '42',
+  state: 'SUCCESS' as const,
+  seenAt: new Date(T0),
+};
+
 test('a payment WeChat holds that does not match: NOTPAY → PAYERROR with what WeChat said, nothing of a payment', () => {
-  const seen = {
-    outTradeNo: 'A01',
-    totalFee: 2799,
-    transactionId: '42',
-    state: 'SUCCESS' as const,
-    seenAt: new Date(T0),
-  };
   expect(states.holdMismatchedPayment(_, order(), seen)).toEqual({
     where: { status: 'NOTPAY' },
     data: { status: 'PAYERROR', mismatchedPayment: seen, version: _.inc(1) },
@@ -104,13 +106,6 @@ test('a payment WeChat holds that does not match: NOTPAY → PAYERROR with what 
 });
 
 test('the way out of PAYERROR: refunded on the merchant platform, it becomes REFUND, once, keeping what WeChat said', () => {
-  const seen = {
-    outTradeNo: 'A01',
-    totalFee: 2799,
-    transactionId: '42',
-    state: 'SUCCESS' as const,
-    seenAt: new Date(T0),
-  };
   const held = order({ status: 'PAYERROR', mismatchedPayment: seen });
   const at = new Date(T0 + 60_000);
   const move = states.refundMismatchedOutside(_, held, 'A01', at);
