@@ -4,9 +4,10 @@
  * The host's files live in the run's shared folder (test/global-setup.ts), one set per worker;
  * test/global-teardown.ts ends the hosts.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { esbuild } from './esbuild';
 import { httpRequest, parseBody } from './http';
 import { isAlive } from './processes';
 import type { SandboxProcess, StartOptions } from './sandbox';
@@ -51,29 +52,24 @@ function runningHost(): HostInfo | undefined {
 }
 
 /**
- * The host program as plain JS, run by `node` alone (so its compile-cache key is a sandbox's). Made
- * by esbuild's own binary: esbuild's JS API refuses to load in the jsdom suites.
+ * The host program as plain JS, run by `node` alone (so its compile-cache key is a sandbox's), made
+ * by esbuild's own binary (test/helpers/esbuild.ts).
  */
 function hostScript(): string {
   const { script } = files();
   if (!fs.existsSync(script)) {
     const tmp = `${script}.${process.pid}.tmp`;
-    const source = path.join(__dirname, 'sandbox-host.ts');
-    const built = spawnSync(
-      path.join(ROOT, 'node_modules/esbuild/bin/esbuild'),
+    esbuild(
       [
-        source,
+        path.join(__dirname, 'sandbox-host.ts'),
         '--bundle',
         `--outfile=${tmp}`,
         '--platform=node',
         '--format=cjs',
         '--target=node20',
-        '--log-level=error',
       ],
-      { encoding: 'utf8' },
+      'could not build the sandbox host',
     );
-    if (built.status !== 0)
-      throw new Error(`could not build the sandbox host: ${built.stderr || built.error}`);
     fs.renameSync(tmp, script);
   }
   return script;
