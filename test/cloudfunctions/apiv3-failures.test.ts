@@ -9,10 +9,13 @@
  */
 import { del, get, post, query, seed } from '../helpers/control';
 import { KitClient, merchantArgs } from '../helpers/kit';
+import { beijingDay } from '../helpers/paysdk';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
 const ADMIN = 'o-admin-v3fail';
 const BUYER = 'o-buyer-v3fail';
+const DAY_MS = 24 * 3600_000;
+const BEIJING_MS = 8 * 3600_000;
 let sandbox: SandboxProcess;
 let kit: KitClient;
 
@@ -155,9 +158,11 @@ describe.each(PLATFORM_FAILURES)('%s', (_name, error, afterProcessing) => {
 
   test('downloadBill: a retry gets the bill', async () => {
     await paidOrder();
-    await sweepAfter(24 * 3600_000);
-    const { now } = await kit.clock('advance', { ms: 0 });
-    const day = new Date(now + 8 * 3600_000 - 24 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+    // WeChat makes a day's bill the next morning (10:00 Beijing): ask at 11:00, whatever the hour now.
+    const { now: paidAt } = await kit.clock('advance', { ms: 0 });
+    const day = beijingDay(paidAt);
+    const dayStart = Math.floor((paidAt + BEIJING_MS) / DAY_MS) * DAY_MS - BEIJING_MS;
+    await sweepAfter(dayStart + DAY_MS + 11 * 3600_000 - paidAt);
     for (const api of ['v3.tradebill', 'v3.billdownload']) {
       await fault(api, error, afterProcessing);
       expect(await kit.call(ADMIN, 'downloadBill', { billDate: day })).toEqual(RETRYABLE);
