@@ -21,6 +21,7 @@ import {
   reserveRefund,
   retryRefund,
   settleStep,
+  type Move,
   type RefundOutcome,
 } from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
@@ -114,29 +115,27 @@ async function askAgainAfterRefusal(kit: Kit, order: OrderDoc, index: number): P
   const { store } = kit;
   if (await syncRefund(kit, order, index))
     return (await store.order(order._id))?.refunds[index] ?? order.refunds[index];
-  let latest = (await store.order(order._id)) ?? order;
-  // Another change of the order meanwhile (another refund settling, reserved or refused) is not
-  // this request's business: the reservation is checked and made again on the order as it is now.
-  for (let tries = 1; ; tries++) {
-    const record = latest.refunds[index];
-    if (record.status !== 'FAILED') return record;
-    assertRefundable(latest, record.refundFee);
-    if (await store.apply(order._id, retryRefund(store.command, latest, index))) {
-      return { ...record, status: 'PROCESSING' };
-    }
-    if (tries >= RESERVE_TRIES) throw changedMeanwhile();
-    latest = (await store.order(order._id)) ?? latest;
-  }
+  const latest = (await store.order(order._id)) ?? order;
+  const asked = await stepOnOrder(kit, latest, (current, lost) => {
+    if (lost >= RESERVE_TRIES) throw changedMeanwhile();
+    const record = current.refunds[index];
+    if (record.status !== 'FAILED') return { answer: record };
+    assertRefundable(current, record.refundFee);
+    return {
+      move: retryRefund(store.command, current, index),
+      moved: { ...record, status: 'PROCESSING' as const },
+    };
+  });
+  if (!asked) throw changedMeanwhile();
+  return asked;
 }
 
 /**
  * Reserves a new refund on the order: its amount, checked against what is left, and its number, in
- * one conditional update. Another change of the order meanwhile (another refund's notification
- * settling it, its hook, its shipment) is not this request's business: the reservation is checked
- * and tried again on the order as it is now. Answers the refund that took the number meanwhile (the
- * same refund asked concurrently: the call that reserved it carries on) instead. A refund the kit
- * numbered itself is nobody's retry, so another refund added meanwhile (perhaps this very one sent
- * twice, a double tap) is a conflict for the admin to look at.
+ * one conditional update. Answers the refund that took the number meanwhile (the same refund asked
+ * concurrently: the call that reserved it carries on) instead. A refund the kit numbered itself is
+ * nobody's retry, so another refund added meanwhile (perhaps this very one sent twice, a double tap)
+ * is a conflict for the admin to look at.
  */
 async function reserveNew(
   kit: Kit,
@@ -144,21 +143,45 @@ async function reserveNew(
   record: RefundRecord,
   numberedHere: boolean,
 ): Promise<{ order: OrderDoc; index: number } | { taken: RefundRecord; latest: OrderDoc }> {
-  const { store } = kit;
-  let order = read;
-  for (let tries = 1; ; tries++) {
+  const reserved = await stepOnOrder<
+    { order: OrderDoc; index: number } | { taken: RefundRecord; latest: OrderDoc }
+  >(kit, read, (order, lost) => {
+    const taken = order.refunds.find((r) => r.outRefundNo === record.outRefundNo);
+    if (taken) return { answer: { taken, latest: order } };
+    if (numberedHere && order.refunds.length !== read.refunds.length) throw changedMeanwhile();
+    if (lost >= RESERVE_TRIES) throw changedMeanwhile();
     assertRefundable(order, record.refundFee);
-    if (await store.apply(order._id, reserveRefund(store.command, order, record))) {
-      return { order: { ...order, refunds: [...order.refunds, record] }, index: order.refunds.length };
-    }
-    const latest = await store.order(order._id);
-    if (!latest) throw changedMeanwhile();
-    const taken = latest.refunds.find((r) => r.outRefundNo === record.outRefundNo);
-    if (taken) return { taken, latest };
-    if (numberedHere && latest.refunds.length !== order.refunds.length) throw changedMeanwhile();
-    if (tries >= RESERVE_TRIES) throw changedMeanwhile();
-    order = latest;
+    return {
+      move: reserveRefund(kit.store.command, order, record),
+      moved: { order: { ...order, refunds: [...order.refunds, record] }, index: order.refunds.length },
+    };
+  });
+  if (!reserved) throw changedMeanwhile();
+  return reserved;
+}
+
+/** One step on the order as it stands: a conditional move and what it comes to once made, or the answer. */
+type OrderStep<T> = { answer: T } | { move: Move; moved: T };
+
+/**
+ * Takes the step `next` chooses on the order as read and then, each time its move matched nothing,
+ * on the order as stored now: another change of the order meanwhile (another refund reserved,
+ * refused or settled) is not this request's business. `lost` counts the races lost, for `next` to
+ * bound them. Undefined if the order is gone.
+ */
+async function stepOnOrder<T>(
+  kit: Kit,
+  read: OrderDoc,
+  next: (order: OrderDoc, lost: number) => OrderStep<T>,
+): Promise<T | undefined> {
+  let order: OrderDoc | undefined = read;
+  for (let lost = 0; order; lost++) {
+    const step = next(order, lost);
+    if ('answer' in step) return step.answer;
+    if (await kit.store.apply(read._id, step.move)) return step.moved;
+    order = await kit.store.order(read._id);
   }
+  return undefined;
 }
 
 /** A new reservation of `refundFee` on `order`: paid, and no more than what is left to refund. */
@@ -345,17 +368,13 @@ export async function recordRefundOutcome(
   if (!outcome) return false;
   const settledAt = new Date(at && Number.isFinite(at) ? at : Date.now());
   const { store } = kit;
-  let current: OrderDoc | undefined = order;
-  for (let lost = 0; current; lost++) {
+  const made = await stepOnOrder<boolean | 'MOVED'>(kit, order, (current, lost) => {
     const step = settleStep(store.command, current, index, outcome, settledAt, lost);
-    if ('settled' in step) return step.settled;
-    if (await store.apply(order._id, step.move)) {
-      if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await store.order(order._id));
-      return true;
-    }
-    current = await store.order(order._id);
-  }
-  return false;
+    return 'settled' in step ? { answer: step.settled } : { move: step.move, moved: 'MOVED' };
+  });
+  if (made !== 'MOVED') return made ?? false;
+  if (outcome === 'SUCCESS') await endShipmentIfRefunded(kit, await store.order(order._id));
+  return true;
 }
 
 /** Ends the shipping record of a payment refunded in full, if a settle move did not (shipping-states.ts). */
