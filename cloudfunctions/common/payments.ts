@@ -15,6 +15,7 @@ import {
   pay,
   payRefundedOutside,
   refundMismatchedOutside,
+  type Move,
 } from './order-states';
 import type { TradeStatus } from './provider';
 import { shipVirtualGoods } from './shipping';
@@ -68,9 +69,8 @@ async function recordRefundedOutside(
   order: OrderDoc,
   paid: { outTradeNo: string; transactionId: string; paidAt: Date },
 ): Promise<OrderDoc> {
-  await kit.store.apply(order._id, payRefundedOutside(kit.store.command, order, paid, new Date()));
-  // Moved by this call or a concurrent one (or paid meanwhile, a race WeChat's states exclude).
-  return (await kit.store.order(order._id)) ?? order;
+  // Or paid meanwhile, a race WeChat's states exclude.
+  return moveAndRead(kit, order, payRefundedOutside(kit.store.command, order, paid, new Date()));
 }
 
 /**
@@ -87,9 +87,8 @@ async function recordMismatch(kit: Kit, order: OrderDoc, status: TradeStatus): P
     state: status.state === 'REFUND' ? ('REFUND' as const) : ('SUCCESS' as const),
     seenAt: new Date(),
   };
-  await kit.store.apply(order._id, holdMismatchedPayment(kit.store.command, order, seen));
-  // Moved by this call or a concurrent one (or paid meanwhile through a matching attempt).
-  return (await kit.store.order(order._id)) ?? order;
+  // Or paid meanwhile through a matching attempt.
+  return moveAndRead(kit, order, holdMismatchedPayment(kit.store.command, order, seen));
 }
 
 /**
@@ -99,9 +98,20 @@ async function recordMismatch(kit: Kit, order: OrderDoc, status: TradeStatus): P
  */
 async function recordMismatchRefunded(kit: Kit, order: OrderDoc, status: TradeStatus): Promise<OrderDoc> {
   if (status.state !== 'REFUND' || status.outTradeNo !== order.mismatchedPayment?.outTradeNo) return order;
-  const move = refundMismatchedOutside(kit.store.command, order, status.outTradeNo, new Date());
+  // A query, a notification and the bill may all learn it at once.
+  return moveAndRead(
+    kit,
+    order,
+    refundMismatchedOutside(kit.store.command, order, status.outTradeNo, new Date()),
+  );
+}
+
+/**
+ * Makes a conditional `move` of the order and reads it back as stored: moved by this call or by a
+ * concurrent one that learnt the same from WeChat (a move matches once).
+ */
+async function moveAndRead(kit: Kit, order: OrderDoc, move: Move): Promise<OrderDoc> {
   await kit.store.apply(order._id, move);
-  // Moved by this call or a concurrent one (a query, a notification and the bill may all learn it).
   return (await kit.store.order(order._id)) ?? order;
 }
 
