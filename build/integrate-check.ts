@@ -96,10 +96,10 @@ export function appCallsConfigure(layout: HostLayout): boolean {
 /** The pages the kit brings, when their folder was copied. */
 const KIT_PAGE_PATHS = Object.entries(KIT_PAGES).flatMap(([root, pages]) => pages.map((p) => `${root}/${p}`));
 
-interface AppJson {
+export interface AppJson {
   pages?: string[];
-  subPackages?: Array<{ root: string; pages: string[] }>;
-  subpackages?: Array<{ root: string; pages: string[] }>;
+  subPackages?: Array<{ root: string; pages?: string[] }>;
+  subpackages?: Array<{ root: string; pages?: string[] }>;
   usingComponents?: Record<string, string>;
 }
 
@@ -113,7 +113,7 @@ export function registeredPages(app: AppJson): string[] {
   const subs = [...(app.subPackages ?? []), ...(app.subpackages ?? [])];
   return [
     ...(app.pages ?? []),
-    ...subs.flatMap((s) => s.pages.map((p) => `${s.root.replace(/\/+$/, '')}/${p}`)),
+    ...subs.flatMap((s) => (s.pages ?? []).map((p) => `${s.root.replace(/\/+$/, '')}/${p}`)),
   ];
 }
 

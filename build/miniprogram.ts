@@ -14,6 +14,7 @@ import {
   isRelative,
   listFiles,
   paths,
+  readJsonOr,
   rel,
   writeFile,
   ASSET_EXTS,
@@ -21,6 +22,7 @@ import {
 import { dest, src } from 'gulp';
 import { finished } from 'stream/promises';
 import { MP_NPM_PACKAGES, packageInfo } from './npm';
+import { type AppJson, registeredPages } from './integrate-check';
 import { pageTitlesIn, STRINGS, STRINGS_BUILD, TITLE_KEY, titledPageJson } from './page-titles';
 
 export const MP_TARGET = 'es2017';
@@ -178,41 +180,11 @@ export function writePageTitles(ctx: BuildContext): number {
  * pageTitleText, none in their own json, none in app.json's window. A page a fork adds and forgets.
  */
 function untitledPages(mpDir: string, titles: Record<string, string>): string[] {
-  const app = readJsonIn(path.join(mpDir, 'app.json')) as {
-    pages?: unknown;
-    window?: Record<string, unknown>;
-    subPackages?: unknown;
-    subpackages?: unknown;
-  };
+  const app = readJsonOr<AppJson & { window?: Record<string, unknown> }>(path.join(mpDir, 'app.json'), {});
   if (typeof app.window?.[TITLE_KEY] === 'string') return [];
-  const listed = (v: unknown): string[] => (Array.isArray(v) ? v.filter((p) => typeof p === 'string') : []);
-  const subs = [app.subPackages, app.subpackages].flatMap((v) => (Array.isArray(v) ? v : [])) as Array<{
-    root?: unknown;
-    pages?: unknown;
-  }>;
-  const pages = [
-    ...listed(app.pages),
-    ...subs.flatMap((sub) =>
-      typeof sub.root === 'string'
-        ? listed(sub.pages).map((p) => path.posix.join(sub.root as string, p))
-        : [],
-    ),
-  ];
-  return pages.filter((page) => {
+  return registeredPages(app).filter((page) => {
     if (page in titles) return false;
-    const own = readJsonIn(path.join(mpDir, `${page}.json`));
+    const own = readJsonOr<Record<string, unknown>>(path.join(mpDir, `${page}.json`), {});
     return typeof own[TITLE_KEY] !== 'string';
   });
-}
-
-/** A json file's object, or an empty one when it is missing or not an object (other checks say so). */
-function readJsonIn(file: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }
