@@ -234,14 +234,7 @@ describe("WeChat's shipping service answers slowly", () => {
     async () => {
       const { orderNo, transactionId } = await ship.paidAndKnown('tea-oolong');
       // A new instance asks is_trade_managed first (an instance keeps the answer for an hour).
-      while (
-        (
-          await post<{ killed: unknown[] }>(`${sandbox.url}/sandbox/functions/kill`, {
-            name: 'shipOrder',
-            mode: 'idle',
-          })
-        ).killed.length
-      );
+      await kit.freshInstances('shipOrder');
       await slowShipping('isTradeManaged', 7500);
       await slowShipping('uploadShippingInfo', 5000);
       const packages = [zto('ZT7000000003')];

@@ -167,14 +167,7 @@ test(
       expect.objectContaining({ attempts: 1, lastError: expect.stringContaining('10060001') }),
     );
     // A new instance asks is_trade_managed before the upload (an instance keeps the answer an hour).
-    while (
-      (
-        await post<{ killed: unknown[] }>(`${sandbox.url}/sandbox/functions/kill`, {
-          name: 'closeExpiredOrders',
-          mode: 'idle',
-        })
-      ).killed.length
-    );
+    await kit.freshInstances('closeExpiredOrders');
     // Answered after 7 s, or cut off at 8 s, it leaves less than the 3 s the upload needs.
     await slow('shipping.isTradeManaged', 7000);
     await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });

@@ -117,6 +117,13 @@ export class KitClient {
     };
   }
 
+  /** Ends every idle instance of function `name`: its next call starts a new one (cold, its caches empty). */
+  async freshInstances(name: string): Promise<void> {
+    const kill = () =>
+      post<{ killed: unknown[] }>(`${this.base}/sandbox/functions/kill`, { name, mode: 'idle' });
+    while ((await kill()).killed.length);
+  }
+
   order<T = Record<string, unknown>>(orderNo: string): Promise<T | null> {
     return readDoc<T>(this.base, 'paykit_orders', orderNo);
   }
