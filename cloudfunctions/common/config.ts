@@ -57,6 +57,15 @@ export function loadServerConfig(
   };
 }
 
+/**
+ * Nothing says which provider: a function deployed with no environment yet. cloudPay is the default
+ * only for the merchants already bound to it; a new merchant cannot bind one, so the message leads
+ * with APIv3 rather than asking for a cloudPay merchant number they cannot have.
+ */
+const NO_PROVIDER =
+  'no pay provider is configured: a new merchant sets PAYKIT_PROVIDER=apiv3 and its APIv3 variables ' +
+  '(README, "Going live with APIv3"); a merchant already bound to cloudPay (云开发) sets PAYKIT_SUB_MCH_ID';
+
 function loadProviderConfig(env: NodeJS.ProcessEnv, functionDir: string): ProviderConfig {
   const name = (env.PAYKIT_PROVIDER ?? 'cloudpay').trim() || 'cloudpay';
   if (name === 'apiv3') return { name, apiv3: loadApiV3Config(env, functionDir) };
@@ -67,6 +76,7 @@ function loadProviderConfig(env: NodeJS.ProcessEnv, functionDir: string): Provid
     );
   }
   const subMchId = (env.PAYKIT_SUB_MCH_ID ?? '').trim();
+  if (!subMchId && !env.PAYKIT_PROVIDER?.trim()) throw new ServerError('NOT_CONFIGURED', NO_PROVIDER);
   if (!/^\d{8,32}$/.test(subMchId)) {
     throw new ServerError(
       'NOT_CONFIGURED',

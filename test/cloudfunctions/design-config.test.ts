@@ -29,7 +29,17 @@ test.each([
     ['--fn-env', 'PAYKIT_SUB_MCH_ID=19000x0109'],
     /PAYKIT_SUB_MCH_ID "19000x0109" is not a merchant number/,
   ],
-  ['cloudPay, no merchant number', ['--fn-env', 'PAYKIT_SUB_MCH_ID='], /PAYKIT_SUB_MCH_ID is not set/],
+  [
+    'cloudPay, no merchant number',
+    ['--fn-env', 'PAYKIT_PROVIDER=cloudpay,PAYKIT_SUB_MCH_ID='],
+    /PAYKIT_SUB_MCH_ID is not set/,
+  ],
+  // A function deployed with no environment yet: new merchants cannot bind cloudPay, so APIv3 first.
+  [
+    'no provider at all',
+    ['--fn-env', 'PAYKIT_SUB_MCH_ID='],
+    /no pay provider is configured.*PAYKIT_PROVIDER=apiv3/,
+  ],
   ['a provider the kit does not have', ['--fn-env', 'PAYKIT_PROVIDER=alipay'], /PAYKIT_PROVIDER "alipay"/],
 ])('%s: NOT_CONFIGURED naming it, nothing written', async (_what, args, message) => {
   const sandbox = await misconfigured(args);

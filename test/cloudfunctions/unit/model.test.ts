@@ -209,7 +209,9 @@ describe('server configuration', () => {
   });
 
   test.each([
-    [{}, /PAYKIT_SUB_MCH_ID is not set/],
+    [{}, /no pay provider is configured: a new merchant sets PAYKIT_PROVIDER=apiv3 .*PAYKIT_SUB_MCH_ID/],
+    [{ PAYKIT_PROVIDER: ' ', PAYKIT_SUB_MCH_ID: '' }, /no pay provider is configured/],
+    [{ PAYKIT_PROVIDER: 'cloudpay' }, /PAYKIT_SUB_MCH_ID is not set/],
     [{ PAYKIT_SUB_MCH_ID: 'abc' }, /not a merchant number/],
     [{ PAYKIT_SUB_MCH_ID: '1900000109', PAYKIT_ORDER_TTL_MINUTES: '0' }, /PAYKIT_ORDER_TTL_MINUTES/],
     [{ PAYKIT_PROVIDER: 'alipay' }, /PAYKIT_PROVIDER "alipay" is not one of cloudpay, apiv3/],
