@@ -1,28 +1,52 @@
 /** @jest-environment node */
 /**
  * Claims held by a runner whose function has a long time limit, on either provider. A merchant may
- * raise a function's config.json `timeout` up to 900 s (SCF); the kit's upload claim then lasts
- * until the platform would stop its runner's invocation, not a fixed minute: a runner still waiting
- * on WeChat past 60 s keeps its claim, and a second runner does not upload again (which would spend
- * the order's one re-shipment). A claim written before lapses were recorded keeps its fixed lease.
- * The functions' Date is the test clock, moved while the first runner is at work; WeChat is slowed
- * with the sandbox's SLOW fault, so real waits stay short.
+ * raise a function's config.json `timeout` up to 900 s (SCF); the kit's upload claim and hook claim
+ * then last until the platform would stop their runner's invocation, not a fixed minute: a runner
+ * still waiting on WeChat (or in the merchant's hook) past 60 s keeps its claim, and a second runner
+ * neither uploads again (which would spend the order's one re-shipment) nor runs the hook beside
+ * it. A claim written before lapses were recorded keeps its fixed lease. The functions' Date is
+ * the test clock, moved while the first runner is at work; WeChat is slowed with the sandbox's SLOW
+ * fault, and the merchant's hook waits for the test's word (a gate document), so real waits stay short.
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { bundleWithHooks } from '../../build/integrate-hooks';
 import { del, eventually, post, query, seed } from '../helpers/control';
 import { functionsWithTimeouts, startKitSandbox, type KitClient } from '../helpers/kit';
-import type { SandboxProcess } from '../helpers/sandbox';
+import { ROOT, type SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto, type StoredOrder } from '../helpers/shipping-kit';
 
 const ADMIN = 'o-admin-long-claims';
 const BUYER = 'o-buyer-long-claims';
-/** The limit a merchant with long work set (seconds). */
+/** The limits a merchant with long work set (seconds): the notifications' functions have the most. */
 const SHIP_LIMIT_S = 300;
-/** The old fixed lease (shipping-states.ts UPLOAD_LEASE_MS). */
+const NOTIFY_LIMIT_S = 900;
+/** The old fixed lease (shipping-states.ts UPLOAD_LEASE_MS, fulfil.ts HOOK_LEASE_MS). */
 const LEASE_MS = 60_000;
+const SWEEP_EVERY_MS = 5 * 60_000;
 /** WeChat's slow upload: long enough for the clock's move and a second shipOrder meanwhile. */
 const SLOW_UPLOAD_MS = 8000;
 const TEST_MS = 40_000;
+/** The merchant's onPaid for this product waits for its gate document (their warehouse, say). */
+const GATED_SKU = 'gated-fulfil';
+const GATES = 'merchant_fulfil_gates';
+
+/** The merchant's hooks (JavaScript, as a host app may write them): onPaid of GATED_SKU waits for its gate. */
+const HOOKS = `
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export async function onPaid(order, db) {
+  if (!order.items.some((i) => i.sku === ${JSON.stringify(GATED_SKU)})) return;
+  for (let waited = 0; waited < 30000; waited += 100) {
+    const { data } = await db.collection(${JSON.stringify(GATES)}).where({ _id: order._id }).get();
+    if (data.length) return;
+    await sleep(100);
+  }
+  throw new Error('the gate never opened');
+}
+export async function onRefunded() {}
+`;
 
 let functions: string;
 let sandbox: SandboxProcess;
@@ -30,10 +54,23 @@ let kit: KitClient;
 let ship: ShippingKit;
 
 beforeAll(async () => {
-  functions = functionsWithTimeouts({ shipOrder: SHIP_LIMIT_S });
+  functions = functionsWithTimeouts({
+    shipOrder: SHIP_LIMIT_S,
+    payCallback: NOTIFY_LIMIT_S,
+    payNotify: NOTIFY_LIMIT_S,
+  });
+  // The kit's functions bundled with the merchant's hooks, as `integrate` deploys them.
+  const hooks = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-gated-hooks-')), 'hooks.js');
+  fs.writeFileSync(hooks, HOOKS);
+  bundleWithHooks(ROOT, functions, hooks, functions);
+  fs.rmSync(path.dirname(hooks), { recursive: true, force: true });
   ({ sandbox, kit } = await startKitSandbox(ADMIN, { functions }));
   ship = new ShippingKit(kit, BUYER);
-});
+  await seed(sandbox.url, {
+    paykit_products: [{ _id: GATED_SKU, name: '定制礼盒', price: 5200, active: true, delivery: 'express' }],
+    [GATES]: [{ _id: 'none' }],
+  });
+}, TEST_MS);
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -54,6 +91,7 @@ const slowUpload = (delayMs: number) =>
 
 interface Claimed {
   shipping?: { uploadingSince?: unknown };
+  fulfilment?: { state: string };
 }
 const stored = async (orderNo: string) => (await kit.order<StoredOrder & Claimed>(orderNo))!;
 const ejsonDate = (ms: number) => ({ $date: new Date(ms).toISOString() });
@@ -136,3 +174,29 @@ test('an upload claim written before lapses were recorded keeps the minute: olde
   expect((await kit.ok(ADMIN, 'shipOrder', { orderNo, packages })).shipping.shipCount).toBe(1);
   expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
 });
+
+test(
+  "onPaid's claim outlasts the minute while its runner's long invocation is in the hook: the sweep does not run it beside",
+  async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: GATED_SKU, quantity: 1 }] });
+    expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    // The notification's function recorded the payment and is in onPaid, waiting for the gate.
+    await eventually(
+      async () => ((await stored(placed.orderNo)).fulfilment?.state === 'RUNNING' ? true : undefined),
+      10_000,
+      'onPaid to be claimed',
+    );
+    // The sweep comes more than the old lease later and finds the hook claimed: it leaves it.
+    await kit.clock('advance', { ms: SWEEP_EVERY_MS + LEASE_MS });
+    await kit.settleTimers();
+    const runs = () => query(sandbox.url, 'paykit_hook_runs', { orderNo: placed.orderNo, hook: 'onPaid' });
+    expect(await runs()).toHaveLength(1);
+    expect((await stored(placed.orderNo)).fulfilment?.state).toBe('RUNNING');
+
+    await seed(sandbox.url, { [GATES]: [{ _id: placed.orderNo }] });
+    await kit.settle();
+    expect((await stored(placed.orderNo)).fulfilment?.state).toBe('DONE');
+    expect(await runs()).toHaveLength(1);
+  },
+  TEST_MS,
+);
