@@ -5,7 +5,8 @@
  * then last until the platform would stop their runner's invocation, not a fixed minute: a runner
  * still waiting on WeChat (or in the merchant's hook) past 60 s keeps its claim, and a second runner
  * neither uploads again (which would spend the order's one re-shipment) nor runs the hook beside
- * it. A claim written before lapses were recorded keeps its fixed lease. The functions' Date is
+ * it; a call's claim on a client retry key (30 s) is not taken over while that call may still write
+ * its order. A claim written before lapses were recorded keeps its fixed lease. The functions' Date is
  * the test clock, moved while the first runner is at work; WeChat is slowed with the sandbox's SLOW
  * fault, and the merchant's hook waits for the test's word (a gate document), so real waits stay short.
  */
@@ -13,7 +14,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bundleWithHooks } from '../../build/integrate-hooks';
-import { del, eventually, post, query, seed } from '../helpers/control';
+import { requestKeyId } from '../../cloudfunctions/common/ids';
+import { del, eventually, post, query, readDoc, seed } from '../helpers/control';
 import { functionsWithTimeouts, startKitSandbox, type KitClient } from '../helpers/kit';
 import { ROOT, type SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto, type StoredOrder } from '../helpers/shipping-kit';
@@ -22,9 +24,12 @@ const ADMIN = 'o-admin-long-claims';
 const BUYER = 'o-buyer-long-claims';
 /** The limits a merchant with long work set (seconds): the notifications' functions have the most. */
 const SHIP_LIMIT_S = 300;
+const ORDER_LIMIT_S = 300;
 const NOTIFY_LIMIT_S = 900;
 /** The old fixed lease (shipping-states.ts UPLOAD_LEASE_MS, fulfil.ts HOOK_LEASE_MS). */
 const LEASE_MS = 60_000;
+/** A request key's (orders.ts KEY_ABANDONED_MS). */
+const KEY_LEASE_MS = 30_000;
 const SWEEP_EVERY_MS = 5 * 60_000;
 /** WeChat's slow upload: long enough for the clock's move and a second shipOrder meanwhile. */
 const SLOW_UPLOAD_MS = 8000;
@@ -56,6 +61,7 @@ let ship: ShippingKit;
 beforeAll(async () => {
   functions = functionsWithTimeouts({
     shipOrder: SHIP_LIMIT_S,
+    unifiedOrder: ORDER_LIMIT_S,
     payCallback: NOTIFY_LIMIT_S,
     payNotify: NOTIFY_LIMIT_S,
   });
@@ -200,3 +206,69 @@ test(
   },
   TEST_MS,
 );
+
+describe('a client retry key', () => {
+  interface KeyDoc {
+    orderNo: string;
+    claimedAt: string;
+    claimedUntil?: string;
+  }
+  const keyDoc = async (openid: string, requestKey: string) =>
+    (await readDoc<KeyDoc>(sandbox.url, 'paykit_request_keys', requestKeyId(openid, requestKey)))!;
+  const latte = (requestKey: string) => ({ items: [{ sku: 'latte', quantity: 1 }], requestKey });
+  const CONFLICT = expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT' });
+
+  /**
+   * What a call that claimed `requestKey` just now and has not written its order (yet, or ever)
+   * leaves: its claim lapsing `lapsesInMs` later, or recording no lapse (claimed before they were).
+   */
+  async function claimedKey(openid: string, requestKey: string, lapsesInMs?: number): Promise<void> {
+    const { now } = await kit.clock('advance', { ms: 0 });
+    const keyId = requestKeyId(openid, requestKey);
+    const claim = {
+      claimedAt: ejsonDate(now),
+      ...(lapsesInMs ? { claimedUntil: ejsonDate(now + lapsesInMs) } : {}),
+    };
+    await seed(sandbox.url, {
+      paykit_request_keys: [{ _id: keyId, openid, orderNo: 'PK20240315103000999999', ...claim }],
+    });
+  }
+
+  test('a call records its claim on the key as lasting until its invocation would be stopped', async () => {
+    const openid = 'o-key-long-claims';
+    const placed = await kit.ok(openid, 'unifiedOrder', latte('tap-long-1'));
+    const recorded = await keyDoc(openid, 'tap-long-1');
+    expect(recorded.orderNo).toBe(placed.orderNo);
+    // ORDER_LIMIT_S from the invocation's start, less what had passed when the key was claimed.
+    const held = Date.parse(recorded.claimedUntil ?? '') - Date.parse(recorded.claimedAt);
+    expect(held).toBeGreaterThan(ORDER_LIMIT_S * 1000 - 30_000);
+    expect(held).toBeLessThanOrEqual(ORDER_LIMIT_S * 1000);
+  });
+
+  test(
+    'a key whose claiming call may still be writing its order is not taken over after 30 s; once that call would have been stopped, it is',
+    async () => {
+      const openid = 'o-key-long-claims';
+      await claimedKey(openid, 'tap-long-2', ORDER_LIMIT_S * 1000);
+      await kit.moveClock('advance', { ms: KEY_LEASE_MS + 1000 });
+      expect(await kit.call(openid, 'unifiedOrder', latte('tap-long-2'))).toEqual(CONFLICT);
+      await kit.moveClock('advance', { ms: ORDER_LIMIT_S * 1000 });
+      const retry = await kit.ok(openid, 'unifiedOrder', latte('tap-long-2'));
+      expect((await keyDoc(openid, 'tap-long-2')).orderNo).toBe(retry.orderNo);
+    },
+    TEST_MS,
+  );
+
+  test(
+    'claimed before lapses were recorded, it keeps its 30 s: then a retry takes it over',
+    async () => {
+      const openid = 'o-key-old-claims';
+      await claimedKey(openid, 'tap-old-1');
+      expect(await kit.call(openid, 'unifiedOrder', latte('tap-old-1'))).toEqual(CONFLICT);
+      await kit.moveClock('advance', { ms: KEY_LEASE_MS });
+      const retry = await kit.ok(openid, 'unifiedOrder', latte('tap-old-1'));
+      expect((await keyDoc(openid, 'tap-old-1')).orderNo).toBe(retry.orderNo);
+    },
+    TEST_MS,
+  );
+});
