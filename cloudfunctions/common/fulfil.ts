@@ -3,9 +3,9 @@
  * hook with a conditional update, records the run, calls the hook and marks it DONE. A failed hook
  * is released for a later retry; a runner that died is replaced once its claim lapsed (when the
  * platform stopped its invocation, at least HOOK_LEASE_MS after the claim), so a hook can run again
- * after a crash: at least once, never concurrently. An order's hooks run in
- * order: no onRefunded before its onPaid is DONE. A hook is not started in the last seconds of its
- * function's time (invocation-time.ts): it is BUSY, left for the next delivery or the sweep.
+ * after a crash: at least once, never concurrently. An order's hooks run in order: no onRefunded
+ * before its onPaid is DONE. A hook is not started in the last seconds of its function's time
+ * (invocation-time.ts): it is BUSY, left for the next delivery or the sweep.
  */
 import * as merchant from 'paykit-merchant-hooks';
 import type { Kit } from './context';

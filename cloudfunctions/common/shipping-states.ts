@@ -93,9 +93,10 @@ const at = (state: ShippingState | ShippingState[], _: Command) =>
   Array.isArray(state) ? _.in(state) : state;
 
 /**
- * A claim on uploading lasts at least this long; longer when its runner's invocation has more time
- * left (a merchant may give a function up to 900 s), for only the claim holder uploads. A claim
- * that recorded no lapse (made before lapses were) lasts this long: the kit's functions then had 60 s.
+ * A claim on uploading lasts at least this long, and as long as its runner's invocation may run when
+ * that is longer (a merchant may give a function up to 900 s): only the claim holder uploads. A
+ * claim that recorded no lapse (made before lapses were) lasts this long: the kit's functions then
+ * had 60 s at most.
  */
 export const UPLOAD_LEASE_MS = 60_000;
 
