@@ -15,8 +15,8 @@ const base = {
 };
 
 /**
- * The lifecycle, race, storm, lost-callback, refunded-outside, bill, fuzz, crash, security and
- * slow-WeChat suites (on APIv3, apiv3-flow stands for pay-flow), and the demo shop and order pages.
+ * The lifecycle, race, storm, lost-callback, refunded-outside, bill, fuzz, crash, security,
+ * slow-WeChat and long-claim suites (on APIv3, apiv3-flow stands for pay-flow), and the demo shop and order pages.
  */
 const BOTH_PROVIDERS = [
   ...[
@@ -38,6 +38,7 @@ const BOTH_PROVIDERS = [
     'mismatched-payment',
     'slow-wechat',
     'sweep-time',
+    'long-claims',
   ].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
   ...['flow', 'shop', 'orders-list', 'order-detail', 'order-receipt'].map((n) => `miniprogram/pages/${n}`),

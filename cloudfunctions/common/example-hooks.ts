@@ -7,7 +7,8 @@
  *   normal case however many callbacks, queries, timers and bills report the same payment.
  * - At least once, not exactly once: a hook that throws is retried (by WeChat's next callback
  *   delivery or the closeExpiredOrders timer), and an instance that dies in the middle of a hook
- *   has it run again after a minute's lease. So a hook must be safe to repeat.
+ *   has it run again once its claim lapsed: a minute after it began, or when the platform would
+ *   have stopped its function, if that is later. So a hook must be safe to repeat.
  * - In order per order: no `onRefunded` starts before the order's `onPaid` finished, and refunds'
  *   hooks run in the order the refunds were made.
  * - Writes merge: a hook updates only the fields it owns (never replaces a whole document), so a

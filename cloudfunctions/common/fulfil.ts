@@ -1,10 +1,11 @@
 /**
  * Runs the merchant hooks once per order (onPaid) and per refund (onRefunded): a runner claims the
  * hook with a conditional update, records the run, calls the hook and marks it DONE. A failed hook
- * is released for a later retry; a runner that died is replaced after a lease, so a hook can run
- * again after a crash (at least once, never concurrently within the lease). An order's hooks run in
- * order: no onRefunded before its onPaid is DONE. A hook is not started in the last seconds of its
- * function's time (invocation-time.ts): it is BUSY, left for the next delivery or the sweep.
+ * is released for a later retry; a runner that died is replaced once its claim lapsed (when the
+ * platform stopped its invocation, at least HOOK_LEASE_MS after the claim), so a hook can run again
+ * after a crash: at least once, never concurrently. An order's hooks run in order: no onRefunded
+ * before its onPaid is DONE. A hook is not started in the last seconds of its function's time
+ * (invocation-time.ts): it is BUSY, left for the next delivery or the sweep.
  */
 import * as merchant from 'paykit-merchant-hooks';
 import type { Kit } from './context';
@@ -15,6 +16,11 @@ import { claimHook, finishHook, releaseHook, type HookRef } from './order-states
 /** The merchant's hooks (merchant/hooks.ts), or the kit's example: checked against the contract here. */
 const hooks: MerchantHooks = merchant;
 
+/**
+ * A hook's claim lasts at least this long; until its runner's invocation is stopped when that is
+ * later (a merchant may give a function up to 900 s). A claim that recorded no lapse (made before
+ * lapses were) lasts this long: the kit's functions then had 60 s at most.
+ */
 export const HOOK_LEASE_MS = 60_000;
 
 export type HookOutcome = 'DONE' | 'BUSY' | 'FAILED';
@@ -58,10 +64,12 @@ async function runHook(
   // Too late in the invocation to run it whole: left for the next delivery or the sweep, unclaimed.
   if (!kit.time.hasTimeForHook()) return 'BUSY';
   const now = new Date();
+  const until = kit.time.claimLapsesAt(now, HOOK_LEASE_MS);
   const stale = new Date(now.getTime() - HOOK_LEASE_MS);
+  const claim = (staleBefore?: Date) => claimHook(store.command, ref, now, until, staleBefore);
   const claimed =
-    (await store.apply(order._id, claimHook(store.command, ref, now))) ||
-    (state.state === 'RUNNING' && (await store.apply(order._id, claimHook(store.command, ref, now, stale))));
+    (await store.apply(order._id, claim())) ||
+    (state.state === 'RUNNING' && (await store.apply(order._id, claim(stale))));
   if (!claimed) return 'BUSY';
   try {
     await run();

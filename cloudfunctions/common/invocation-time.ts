@@ -50,6 +50,18 @@ export class InvocationTime {
     return this.endsAt === Infinity ? fixedMs : this.leftMs() - RUN_RESERVE_MS;
   }
 
+  /**
+   * When a claim this invocation makes at `now` (the function's Date) lapses: when the platform
+   * stops the invocation, so no other runner takes it over while its claimant may still be at work,
+   * and never sooner than `leaseMs` after it (only that while no limit is known). Real ms left are
+   * added to the claim's Date: in the sandbox a frozen test clock then keeps a claim longer, never
+   * shorter.
+   */
+  claimLapsesAt(now: Date, leaseMs: number): Date {
+    const left = this.endsAt === Infinity ? 0 : Math.ceil(this.leftMs());
+    return new Date(now.getTime() + Math.max(leaseMs, left));
+  }
+
   /** Whether a merchant hook may start now (MIN_HOOK_MS beyond the reserve); always, while no limit is known. */
   hasTimeForHook(): boolean {
     return this.leftMs() - ANSWER_RESERVE_MS >= MIN_HOOK_MS;

@@ -32,6 +32,11 @@ export type Prepay = Required<Pick<PaymentAttempt, 'prepayId' | 'prepayExpiresAt
 export interface HookState {
   state: 'PENDING' | 'RUNNING' | 'DONE';
   claimedAt?: Date;
+  /**
+   * When that claim lapses: its runner's invocation is stopped by then (at least HOOK_LEASE_MS after
+   * the claim). Absent on a claim made before lapses were recorded: the lease alone.
+   */
+  claimedUntil?: Date;
   runs: number;
   lastError?: string;
 }

@@ -14,7 +14,7 @@
  *   refund     (reserveRefund) PROCESSING ──settleRefund──▶ SUCCESS | FAILED | CHANGE
  *                              PROCESSING ──refuseRefund──▶ FAILED   (WeChat refused the request)
  *   hook       PENDING ──claimHook──▶ RUNNING ──finishHook──▶ DONE
- *              RUNNING ──releaseHook──▶ PENDING (it threw);  RUNNING, lease over ──claimHook──▶ RUNNING
+ *              RUNNING ──releaseHook──▶ PENDING (it threw);  RUNNING, claim lapsed ──claimHook──▶ RUNNING
  *
  * A move is a `where` (the state it starts from, so a duplicate or a racing move matches nothing)
  * and the `data` it writes; the store applies it as one conditional update. Pure: the database's
@@ -317,16 +317,28 @@ function hookPath(ref: HookRef): string {
 }
 
 /**
- * PENDING → RUNNING for the runner claiming at `now`; or RUNNING → RUNNING when the previous claim
- * is older than `staleBefore` (its runner died).
+ * PENDING → RUNNING for the runner claiming at `now`, whose invocation is stopped by `until`; or
+ * RUNNING → RUNNING when the previous claim lapsed (its runner died): made no later than
+ * `staleBefore` (the lease) and past its own lapse, if it recorded one (claims made before lapses
+ * were did not).
  */
-export function claimHook(_: Command, ref: HookRef, now: Date, staleBefore?: Date): Move {
+export function claimHook(_: Command, ref: HookRef, now: Date, until: Date, staleBefore?: Date): Move {
   const f = hookPath(ref);
   return {
     where: staleBefore
-      ? { [`${f}.state`]: 'RUNNING', [`${f}.claimedAt`]: _.lte(staleBefore) }
+      ? {
+          [`${f}.state`]: 'RUNNING',
+          [`${f}.claimedAt`]: _.lte(staleBefore),
+          // Absent or past (a `nor` holds where the field is absent), as claimUpload's lapse.
+          [`${f}.claimedUntil`]: _.nor([_.gt(now)]),
+        }
       : { [`${f}.state`]: 'PENDING' },
-    data: { [`${f}.state`]: 'RUNNING', [`${f}.claimedAt`]: now, [`${f}.runs`]: _.inc(1) },
+    data: {
+      [`${f}.state`]: 'RUNNING',
+      [`${f}.claimedAt`]: now,
+      [`${f}.claimedUntil`]: until,
+      [`${f}.runs`]: _.inc(1),
+    },
   };
 }
 

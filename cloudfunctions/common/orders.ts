@@ -20,6 +20,7 @@ import {
 } from './model';
 import { addAttempt, assertPayable, isPaid, mismatchedPaymentError, setPrepay } from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
+import type { RequestKeyDoc } from './store';
 
 export interface PlaceOrderInput {
   openid: string;
@@ -32,8 +33,10 @@ export interface PlaceOrderInput {
 /** How long a call with a request key waits for the order another call is writing under that key. */
 const KEY_WAIT_MS = 3000;
 /**
- * A key whose order is still missing this long after it was claimed belongs to a call that died
- * (unifiedOrder times out after 10 s): the next call with the key takes it over.
+ * A key whose order is still missing this long after it was claimed, and past the end of the
+ * claiming call's invocation (a merchant may give unifiedOrder up to 900 s; the kit's is 10 s),
+ * belongs to a call that died: the next call with the key takes it over. A key that recorded no
+ * lapse (claimed before lapses were) is taken over after this alone.
  */
 const KEY_ABANDONED_MS = 30_000;
 
@@ -88,7 +91,8 @@ async function orderForKey(
   orderNo: string,
 ): Promise<OrderDoc | undefined> {
   const keyId = requestKeyId(openid, requestKey);
-  let held = await kit.store.claimRequestKey(keyId, openid, orderNo);
+  const until = () => kit.time.claimLapsesAt(new Date(), KEY_ABANDONED_MS);
+  let held = await kit.store.claimRequestKey(keyId, openid, orderNo, until());
   if (held === orderNo) return undefined;
   const waitUntil = Date.now() + KEY_WAIT_MS;
   const started = performance.now();
@@ -106,8 +110,8 @@ async function orderForKey(
   }
   if (found) return found;
   const key = await kit.store.requestKey(keyId);
-  if (key && key.orderNo === held && Date.now() - key.claimedAt.getTime() >= KEY_ABANDONED_MS) {
-    if (await kit.store.takeOverRequestKey(keyId, held, orderNo)) return undefined;
+  if (key && key.orderNo === held && abandoned(key, Date.now())) {
+    if (await kit.store.takeOverRequestKey(keyId, held, orderNo, until())) return undefined;
     held = (await kit.store.requestKey(keyId))?.orderNo ?? held;
     const order = await kit.store.order(held);
     if (order?.openid === openid) return order;
@@ -115,6 +119,14 @@ async function orderForKey(
   throw new ServerError(
     'ORDER_STATE_CONFLICT',
     'the order for this request is still being created; try again',
+  );
+}
+
+/** Whether the call that claimed `key` has surely stopped at `now` without writing its order. */
+function abandoned(key: RequestKeyDoc, now: number): boolean {
+  return (
+    now - key.claimedAt.getTime() >= KEY_ABANDONED_MS &&
+    !(key.claimedUntil && key.claimedUntil.getTime() > now)
   );
 }
 

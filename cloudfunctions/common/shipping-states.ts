@@ -9,8 +9,8 @@
  *      │                                                          └──settle──────────────────────────▶ SETTLED
  *      └──────── refunded (WeChat says so, or the kit's refund of the whole payment) ─────────▶ REFUNDED
  *
- * Each ship is preceded by claimUpload (one runner uploads to WeChat at a time, lease 60 s), so
- * two shipments at once never both reach WeChat; ship clears the claim, releaseUpload frees it.
+ * Each ship is preceded by claimUpload (one runner uploads to WeChat at a time, until its invocation
+ * ends), so two shipments at once never both reach WeChat; ship clears the claim, releaseUpload frees it.
  *
  * WeChat's get_order `order_state` (1 awaiting, 2 shipped, 3 confirmed, 4 completed, 5 refunded, 6
  * awaiting settlement) moves the record forward only (`followWeChat`). Pure: the database's command
@@ -55,6 +55,11 @@ export interface ShippingRecord {
   retry?: { attempts: number; lastError: string; nextAt: Date } | null;
   /** Set while one runner uploads to WeChat (claimUpload); `ship` or releaseUpload clears it. */
   uploadingSince?: Date;
+  /**
+   * When that claim lapses: its runner's invocation is stopped by then (at least UPLOAD_LEASE_MS
+   * after the claim). Absent on a claim made before lapses were recorded: the lease alone.
+   */
+  uploadingUntil?: Date;
   /** When the sweep next asks WeChat (get_order) where a shipped order stands. */
   checkAt?: Date | null;
   confirmedAt?: Date;
@@ -88,8 +93,10 @@ const at = (state: ShippingState | ShippingState[], _: Command) =>
   Array.isArray(state) ? _.in(state) : state;
 
 /**
- * A claim on uploading lasts this long: the longest function that uploads (the sweep, for virtual
- * goods) is stopped after 60 s, so an older claim belongs to a runner that died.
+ * A claim on uploading lasts at least this long, and as long as its runner's invocation may run when
+ * that is longer (a merchant may give a function up to 900 s): only the claim holder uploads. A
+ * claim that recorded no lapse (made before lapses were) lasts this long: the kit's functions then
+ * had 60 s at most.
  */
 export const UPLOAD_LEASE_MS = 60_000;
 
@@ -107,27 +114,37 @@ function unchanged(_: Command, order: OrderDoc): Record<string, unknown> {
 }
 
 /**
- * Claims the order's next upload to WeChat for the runner claiming at `now`. Every upload WeChat
- * accepts counts (a second one spends the one re-shipment), so only the claim holder uploads; a
- * claim older than the lease is taken over.
+ * Claims the order's next upload to WeChat for the runner claiming at `now`, whose invocation is
+ * stopped by `until` (InvocationTime.claimLapsesAt). Every upload WeChat accepts counts (a second
+ * one spends the one re-shipment), so only the claim holder uploads; a claim is taken over once it
+ * lapsed. A lapse is never sooner than the lease after its claim, so the lease's test on the claim's
+ * time holds for every claim, and is the whole test for one that recorded no lapse.
  */
-export function claimUpload(_: Command, order: OrderDoc, now: Date): Move {
-  const free = _.exists(false).or(_.lte(new Date(now.getTime() - UPLOAD_LEASE_MS)));
+export function claimUpload(_: Command, order: OrderDoc, now: Date, until: Date): Move {
   const asRead = order.shipping
     ? unchanged(_, order)
     : { status: _.in(PAID_STATUSES), shipping: _.exists(false) };
   return {
-    where: { ...asRead, 'shipping.uploadingSince': free },
+    where: {
+      ...asRead,
+      'shipping.uploadingSince': _.exists(false).or(_.lte(new Date(now.getTime() - UPLOAD_LEASE_MS))),
+      // Not also `exists(false).or(…)`: the SDK lifts a field's `or` to the query's one top-level
+      // $or, where a second would be merged into the first. A `nor` holds where the field is absent.
+      'shipping.uploadingUntil': _.nor([_.gt(now)]),
+    },
     // A paid order from before shipping existed gets its whole record (a path alone would make a bare one).
     data: order.shipping
-      ? { 'shipping.uploadingSince': now }
-      : { shipping: { ...awaitingShipment(), uploadingSince: now } },
+      ? { 'shipping.uploadingSince': now, 'shipping.uploadingUntil': until }
+      : { shipping: { ...awaitingShipment(), uploadingSince: now, uploadingUntil: until } },
   };
 }
 
 /** The claim holder's upload did not go through: the next runner may upload. */
 export function releaseUpload(_: Command, claimedAt: Date): Move {
-  return { where: { 'shipping.uploadingSince': claimedAt }, data: { 'shipping.uploadingSince': _.remove() } };
+  return {
+    where: { 'shipping.uploadingSince': claimedAt },
+    data: { 'shipping.uploadingSince': _.remove(), 'shipping.uploadingUntil': _.remove() },
+  };
 }
 
 /**
@@ -154,7 +171,7 @@ export function ship(
   // An object value updates the fields it names (the SDK flattens it): the claim is removed by name.
   return {
     where: { ...unchanged(_, order), 'shipping.uploadingSince': claimedAt },
-    data: { shipping: { ...shipping, uploadingSince: _.remove() } },
+    data: { shipping: { ...shipping, uploadingSince: _.remove(), uploadingUntil: _.remove() } },
   };
 }
 

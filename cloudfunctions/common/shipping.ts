@@ -22,6 +22,7 @@ import {
   ship,
   shippingOf,
   shippingView,
+  UPLOAD_LEASE_MS,
   type ShipmentRecord,
 } from './shipping-states';
 import {
@@ -105,7 +106,8 @@ export async function recordShipment(
 
   const _ = kit.store.command;
   const claimedAt = new Date();
-  if (!(await kit.store.apply(order._id, claimUpload(_, order, claimedAt)))) {
+  const claim = claimUpload(_, order, claimedAt, kit.time.claimLapsesAt(claimedAt, UPLOAD_LEASE_MS));
+  if (!(await kit.store.apply(order._id, claim))) {
     throw new ServerError(
       'ORDER_STATE_CONFLICT',
       'the order changed meanwhile, or another shipment of it is being recorded; reload it and try again in a minute',

@@ -46,6 +46,14 @@ export type SweepQuery =
   | { kind: 'awaitingShipment' };
 type Where = Record<string, unknown>;
 
+/** A client retry key (`paykit_request_keys`): the order it stands for, and its claim. */
+export interface RequestKeyDoc {
+  orderNo: string;
+  claimedAt: Date;
+  /** When the claim lapses (the claiming invocation is stopped by then); absent on keys claimed before it was recorded. */
+  claimedUntil?: Date;
+}
+
 /** A `paykit_products` document as stored: the merchant writes it, so every field is checked on use. */
 export class Store {
   readonly db: Database;
@@ -90,13 +98,14 @@ export class Store {
 
   /**
    * Claims a client retry key for `orderNo` with a conditional insert (the key document's `_id` is
-   * unique), so concurrent calls with one key agree on one order. Answers the order number the key
-   * belongs to: `orderNo` if this call claimed it, the earlier one otherwise.
+   * unique), so concurrent calls with one key agree on one order; the claim lapses `until` (when the
+   * claiming invocation is stopped). Answers the order number the key belongs to: `orderNo` if this
+   * call claimed it, the earlier one otherwise.
    */
-  async claimRequestKey(keyId: string, openid: string, orderNo: string): Promise<string> {
+  async claimRequestKey(keyId: string, openid: string, orderNo: string, until: Date): Promise<string> {
     try {
       await this.db.collection(COLLECTIONS.requestKeys).add({
-        data: { _id: keyId, openid, orderNo, claimedAt: new Date() },
+        data: { _id: keyId, openid, orderNo, claimedAt: new Date(), claimedUntil: until },
       });
       return orderNo;
     } catch (err) {
@@ -106,18 +115,19 @@ export class Store {
     }
   }
 
-  async requestKey(keyId: string): Promise<{ orderNo: string; claimedAt: Date } | undefined> {
-    return (
-      await this.find<{ orderNo: string; claimedAt: Date }>(COLLECTIONS.requestKeys, { _id: keyId }, 1)
-    )[0];
+  async requestKey(keyId: string): Promise<RequestKeyDoc | undefined> {
+    return (await this.find<RequestKeyDoc>(COLLECTIONS.requestKeys, { _id: keyId }, 1))[0];
   }
 
-  /** Moves a key whose order was never written (its creator died) to `orderNo`; true if this call did. */
-  async takeOverRequestKey(keyId: string, from: string, orderNo: string): Promise<boolean> {
+  /**
+   * Moves a key whose order was never written (its creator died) to `orderNo`, claimed until
+   * `until`; true if this call did.
+   */
+  async takeOverRequestKey(keyId: string, from: string, orderNo: string, until: Date): Promise<boolean> {
     const res = (await this.db
       .collection(COLLECTIONS.requestKeys)
       .where({ _id: keyId, orderNo: from })
-      .update({ data: { orderNo, claimedAt: new Date() } })) as unknown as UpdateResult;
+      .update({ data: { orderNo, claimedAt: new Date(), claimedUntil: until } })) as unknown as UpdateResult;
     return res.stats.updated === 1;
   }
 

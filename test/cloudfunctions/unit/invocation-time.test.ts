@@ -102,6 +102,20 @@ test("a run of many items (the sweep, the bill catch-up) keeps to the invocation
   expect(time.runBudgetMs(40_000)).toBe(40_000);
 });
 
+test('a claim lapses when the platform stops its invocation, never sooner than the lease; the lease alone without a limit', () => {
+  const time = new InvocationTime();
+  // The claim's time is the function's Date (in the sandbox maybe a test clock), not performance.now().
+  const claimedAt = new Date(Date.UTC(2024, 2, 15, 2, 30));
+  const after = (ms: number) => new Date(claimedAt.getTime() + ms);
+  time.begin({ time_limit_in_ms: 300_000 });
+  jest.advanceTimersByTime(90_000);
+  expect(time.claimLapsesAt(claimedAt, 60_000)).toEqual(after(210_000));
+  jest.advanceTimersByTime(200_000);
+  expect(time.claimLapsesAt(claimedAt, 60_000)).toEqual(after(60_000));
+  time.begin({});
+  expect(time.claimLapsesAt(claimedAt, 60_000)).toEqual(after(60_000));
+});
+
 test.each([[undefined], [null], [{}], [{ time_limit_in_ms: '10000' }], [{ time_limit_in_ms: -1 }]])(
   'a context without a usable limit (%j) bounds no call',
   (context) => {

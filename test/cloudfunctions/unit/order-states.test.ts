@@ -211,13 +211,24 @@ test("recording a refund's end: the settle move from its stored status, and once
   expect(step('SUCCESS', 'SUCCESS', states.SETTLE_TRIES)).toEqual({ settled: true });
 });
 
-test('hooks: PENDING is claimed, a stale RUNNING is taken over, only the current claim finishes', () => {
+test('hooks: PENDING is claimed, a lapsed RUNNING is taken over, only the current claim finishes', () => {
   const now = new Date(T0);
+  const until = new Date(T0 + 300_000);
   const stale = new Date(T0 - 60_000);
-  expect(states.claimHook(_, { hook: 'onPaid' }, now).where).toEqual({ 'fulfilment.state': 'PENDING' });
-  expect(states.claimHook(_, { hook: 'onRefunded', index: 2 }, now, stale).where).toEqual({
+  expect(states.claimHook(_, { hook: 'onPaid' }, now, until)).toEqual({
+    where: { 'fulfilment.state': 'PENDING' },
+    data: {
+      'fulfilment.state': 'RUNNING',
+      'fulfilment.claimedAt': now,
+      'fulfilment.claimedUntil': until,
+      'fulfilment.runs': _.inc(1),
+    },
+  });
+  // Past its recorded lapse, and older than the lease (all a claim that recorded no lapse has).
+  expect(states.claimHook(_, { hook: 'onRefunded', index: 2 }, now, until, stale).where).toEqual({
     'refunds.2.hook.state': 'RUNNING',
     'refunds.2.hook.claimedAt': _.lte(stale),
+    'refunds.2.hook.claimedUntil': _.nor([_.gt(now)]),
   });
   expect(states.finishHook({ hook: 'onPaid' }, now)).toEqual({
     where: { 'fulfilment.claimedAt': now },

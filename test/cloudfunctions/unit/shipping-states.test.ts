@@ -57,7 +57,9 @@ test('a ship move is conditional on the record as read and on the upload claim: 
   expect(move.data.shipping).toEqual(
     expect.objectContaining({ state: 'SHIPPED', count: 1, shipments: [shipment('T1')] }),
   );
-  expect(move.data.shipping).toEqual(expect.objectContaining({ uploadingSince: _.remove() }));
+  expect(move.data.shipping).toEqual(
+    expect.objectContaining({ uploadingSince: _.remove(), uploadingUntil: _.remove() }),
+  );
   // An order paid before the dimension existed is shipped on the record its claim wrote, never on
   // its version (a refund of it settling meanwhile does not change its shipping).
   expect(
@@ -65,30 +67,38 @@ test('a ship move is conditional on the record as read and on the upload claim: 
   ).toEqual(move.where);
 });
 
-test('one upload at a time: a claim is free when absent or older than the lease', () => {
+test('one upload at a time: a claim is free when absent, or lapsed and older than the lease', () => {
   const now = new Date(T0);
-  const free = _.exists(false).or(_.lte(new Date(T0 - states.UPLOAD_LEASE_MS)));
-  expect(states.claimUpload(_, order(), now)).toEqual({
+  const until = new Date(T0 + 300_000);
+  // A claim that recorded its lapse is free after it; one that did not (made before lapses were
+  // recorded), after the lease.
+  const free = {
+    'shipping.uploadingSince': _.exists(false).or(_.lte(new Date(T0 - states.UPLOAD_LEASE_MS))),
+    'shipping.uploadingUntil': _.nor([_.gt(now)]),
+  };
+  expect(states.claimUpload(_, order(), now, until)).toEqual({
     where: {
       status: _.in(['SUCCESS', 'REFUND']),
       'shipping.count': 0,
       'shipping.state': _.in(['AWAITING', 'SHIPPED']),
-      'shipping.uploadingSince': free,
+      ...free,
     },
-    data: { 'shipping.uploadingSince': now },
+    data: { 'shipping.uploadingSince': now, 'shipping.uploadingUntil': until },
   });
   // An order paid before the dimension existed gets its whole record, while it still has none.
-  expect(states.claimUpload(_, order({ shipping: undefined }), now)).toEqual({
+  expect(states.claimUpload(_, order({ shipping: undefined }), now, until)).toEqual({
     where: {
       status: _.in(['SUCCESS', 'REFUND']),
       shipping: _.exists(false),
-      'shipping.uploadingSince': free,
+      ...free,
     },
-    data: { shipping: { state: 'AWAITING', count: 0, shipments: [], uploadingSince: now } },
+    data: {
+      shipping: { state: 'AWAITING', count: 0, shipments: [], uploadingSince: now, uploadingUntil: until },
+    },
   });
   expect(states.releaseUpload(_, now)).toEqual({
     where: { 'shipping.uploadingSince': now },
-    data: { 'shipping.uploadingSince': _.remove() },
+    data: { 'shipping.uploadingSince': _.remove(), 'shipping.uploadingUntil': _.remove() },
   });
 });
 
