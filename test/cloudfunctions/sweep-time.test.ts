@@ -1,12 +1,13 @@
 /** @jest-environment node */
 /**
- * The timers within their function's time, on either provider, for a merchant who set their
- * config.json `timeout` to 10 s (the kit ships 60 s: running a 60 s function out of time takes a
- * minute of real time per case, so the merchant's shorter setting, read by the sandbox as SCF reads
- * it, is what is tested). The sweep (closeExpiredOrders) and the daily bill run's catch-up
- * (reconcileBills) begin nothing in their last RUN_RESERVE_MS, and an order the sweep could not ask
- * WeChat about (a call not started for lack of time) is left as it was, not recorded as asked: the
- * next run asks it. WeChat is made slow with the sandbox's SLOW fault: real time, seconds per case.
+ * The timers (and closeOrder) within their function's time, on either provider, for a merchant who
+ * set their config.json `timeout` to 10 s (the kit ships 60 s: running a 60 s function out of time
+ * takes a minute of real time per case, so the merchant's shorter setting, read by the sandbox as
+ * SCF reads it, is what is tested). The sweep (closeExpiredOrders) and the daily bill run's
+ * catch-up (reconcileBills) begin nothing in their last RUN_RESERVE_MS, and an order the sweep
+ * could not ask WeChat about (a call not started for lack of time) is left as it was, not recorded
+ * as asked: the next run asks it; nor is a close the function had no time left to send recorded as
+ * asked. WeChat is made slow with the sandbox's SLOW fault: real time, seconds per case.
  */
 import * as fs from 'fs';
 import { beijingDay } from '../../cloudfunctions/common/beijing';
@@ -31,7 +32,7 @@ let kit: KitClient;
 let ship: ShippingKit;
 
 beforeAll(async () => {
-  functions = functionsWithTimeouts({ closeExpiredOrders: 10, reconcileBills: 10 });
+  functions = functionsWithTimeouts({ closeExpiredOrders: 10, reconcileBills: 10, closeOrder: 10 });
   ({ sandbox, kit } = await startKitSandbox(ADMIN, { functions }));
   ship = new ShippingKit(kit, BUYER);
   // Only the sweep asks WeChat about shipped orders here: a settlement push would have
@@ -182,6 +183,42 @@ test(
       expect.objectContaining({ state: 'SHIPPED', count: 1, retry: null }),
     );
     expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
+  },
+  SLOW_TEST_MS,
+);
+
+test(
+  "a buyer's close left no time to send it by a slow query is not recorded as asked: the prepay is handed out again, and a close with time closes it",
+  async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    const { orderNo } = placed;
+    // Within WeChat's 5 minutes a close asks WeChat (its query) and is refused: closeOrder's
+    // instance has asked WeChat once, and loaded what that takes.
+    expect(await kit.call(BUYER, 'closeOrder', { orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'CLOSE_TOO_EARLY' }),
+    );
+    await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
+    // 7 s for the query, of the 10, leaves less than the 3 s the close needs
+    // (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS): it is not sent.
+    await slow('queryOrder', 7000);
+    expect(await kit.call(BUYER, 'closeOrder', { orderNo })).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'PAY_PROVIDER_ERROR',
+        message: expect.stringContaining('too little'),
+      }),
+    );
+    const stored = (await kit.order<{ outTradeNo: string; attempts: Array<Record<string, unknown>> }>(
+      orderNo,
+    ))!;
+    expect(stored.attempts).toHaveLength(1);
+    expect(stored.attempts[0]).not.toHaveProperty('closeAskedAt');
+    expect((await kit.trade(stored.outTradeNo))!.state).toBe('NOTPAY');
+
+    // The buyer pays after all: the same prepay, WeChat's trade still payable.
+    expect((await kit.ok(BUYER, 'unifiedOrder', { orderNo })).payment).toEqual(placed.payment);
+    expect((await kit.ok(BUYER, 'closeOrder', { orderNo })).order.status).toBe('CLOSED');
+    expect((await kit.trade(stored.outTradeNo))!.state).toBe('CLOSED');
   },
   SLOW_TEST_MS,
 );
