@@ -14,7 +14,7 @@
  */
 import type { Discrepancy } from '../../typings/paykit/bill';
 import type { DeliveryView } from '../../typings/sandbox/callbacks';
-import { callAs, get, post, query } from '../helpers/control';
+import { callAs, get, post, query, storeOrderAmount } from '../helpers/control';
 import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import { expectLeftToMerchantPlatform } from '../helpers/refunded-outside';
 import type { SandboxProcess } from '../helpers/sandbox';
@@ -68,15 +68,11 @@ async function paidNotMatching(hold: boolean, secondAttempt = false): Promise<Mi
     );
     placed = await kit.ok(ALICE, 'unifiedOrder', { orderNo: placed.orderNo });
   }
-  const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
-    `${sandbox.url}/sandbox/db/export?collections=paykit_orders`,
-  );
-  const doc = orders.find((o) => o._id === placed.orderNo)!;
-  await post(`${sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee: 2801 }] });
+  await storeOrderAmount(sandbox.url, placed.orderNo, 2801);
   if (hold) await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
   expect((await kit.pay(ALICE, placed.payment)).errMsg).toBe('requestPayment:ok');
   await kit.settle();
-  const outTradeNo = doc.outTradeNo as string;
+  const { outTradeNo } = (await kit.order<{ outTradeNo: string }>(placed.orderNo))!;
   expect((await kit.trade(outTradeNo))!.state).toBe('SUCCESS');
   return { orderNo: placed.orderNo, outTradeNo };
 }

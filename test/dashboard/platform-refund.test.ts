@@ -11,7 +11,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import type { OrderTimeline } from '../../typings/sandbox/dashboard';
-import { del, get, post } from '../helpers/control';
+import { del, get, post, storeOrderAmount } from '../helpers/control';
 import { dashboardSuite } from '../helpers/dashboard-suite';
 
 const BUYER = 'oPaykitLocalBuyer';
@@ -48,13 +48,7 @@ describe('dashboard: refunds on the merchant platform', () => {
   }
 
   /** The stored order says 1 fen more than the trade WeChat holds (changed after its prepay). */
-  async function storedOneFenMore(orderNo: string): Promise<void> {
-    const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
-      `${suite.sandbox.url}/sandbox/db/export?collections=paykit_orders`,
-    );
-    const doc = orders.find((o) => o._id === orderNo)!;
-    await post(`${suite.sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee: 2801 }] });
-  }
+  const storedOneFenMore = (orderNo: string) => storeOrderAmount(suite.sandbox.url, orderNo, 2801);
 
   afterEach(async () => {
     await del(`${suite.sandbox.url}/sandbox/pay/faults`);
