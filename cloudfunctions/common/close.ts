@@ -53,7 +53,10 @@ export async function closeCurrentTrade(
   if (synced.status !== 'NOTPAY') return { order: synced, closed: false };
   if (status.state === 'CLOSED' || status.state === 'NOTFOUND') return { order: synced, closed: true };
   // Before asking: a close WeChat carries out but whose answer is lost (5xx, a cut connection) must
-  // not leave the attempt's payment handed out again, for a trade that can no longer be paid.
+  // not leave the attempt's payment handed out again, for a trade that can no longer be paid. Not
+  // for a close the function has no time left to send (the query took it; payWaitMs throws, as the
+  // provider would): WeChat is not asked, and the prepay, still payable, stays the one handed out.
+  kit.time.payWaitMs('closeOrder');
   const index = order.attempts.findIndex((a) => a.outTradeNo === order.outTradeNo);
   if (index >= 0 && order.attempts[index].closeAskedAt === undefined) {
     await kit.store.apply(order._id, askClose(index, order.outTradeNo, Date.now()));

@@ -135,10 +135,21 @@ function paymentMatches(kit: Kit, order: OrderDoc, status: TradeStatus): boolean
 /**
  * REFUNDED_OUTSIDE: paid, and refunded on the merchant platform before the kit recorded it.
  * MISMATCH: the attempt's payment does not match the order, and what WeChat said of it is kept on
- * the order (mismatchedPayment). HELD: the order waits for an admin over another attempt's payment.
+ * the order (mismatchedPayment). HELD: the order waits for an admin over another attempt's payment;
+ * WeChat never sends this (it closed the attempt named before the one paid began, and a closed
+ * trade is never paid), so only a forged call gets it, and nothing is asked or moved for it.
  */
 export type Verdict =
   'PAID' | 'ALREADY_PAID' | 'REFUNDED_OUTSIDE' | 'UNKNOWN_ATTEMPT' | 'NOT_PAID' | 'MISMATCH' | 'HELD';
+
+/**
+ * Verdicts a delivery again would tell the kit nothing new about, with no payment of the order to
+ * record: refunded on the merchant platform, a payment not matching the order kept for an admin,
+ * or another attempt of an order so held (the admin's to settle). The notification is acknowledged.
+ */
+export function finalWithoutPayment(verdict: Verdict): boolean {
+  return verdict === 'REFUNDED_OUTSIDE' || verdict === 'MISMATCH' || verdict === 'HELD';
+}
 
 /**
  * payCallback: trusts nothing in the event but the outTradeNo it names, and asks the provider.

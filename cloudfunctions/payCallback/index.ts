@@ -4,7 +4,7 @@
  * `{ errcode: 0 }` tells WeChat to stop retrying; it is answered only once the outcome is durable.
  */
 import { initCloud, loadKit } from '../common/context';
-import { handlePaymentNotification } from '../common/payments';
+import { finalWithoutPayment, handlePaymentNotification } from '../common/payments';
 
 initCloud();
 
@@ -13,10 +13,8 @@ export async function main(event: unknown, context: unknown): Promise<{ errcode:
     const e =
       event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
     const { verdict, hook } = await handlePaymentNotification(loadKit(context), e);
-    // Refunded on the merchant platform, or a payment not matching the order with WeChat's answer
-    // kept on it for an admin, recorded as such: nothing is left to do for it, a delivery again
-    // would tell the kit nothing.
-    if (verdict === 'REFUNDED_OUTSIDE' || verdict === 'MISMATCH') return { errcode: 0, errmsg: '' };
+    // Nothing is left to do for it: a delivery again would tell the kit nothing.
+    if (finalWithoutPayment(verdict)) return { errcode: 0, errmsg: '' };
     if (verdict !== 'PAID' && verdict !== 'ALREADY_PAID')
       return { errcode: 1, errmsg: `not recorded: ${verdict}` };
     // The payment is recorded; an onPaid hook that failed, or is still running elsewhere, is not

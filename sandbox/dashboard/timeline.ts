@@ -1,8 +1,8 @@
 /**
  * One order's story, assembled on the server from what each side recorded: the kit's order document
- * (attempts and prepays, payment, refunds, hooks, close), WeChat Pay's trades and the refunds made
- * on its merchant platform, every notification attempt with its answer and next retry time, and the
- * function invocations that touched the order.
+ * (attempts and prepays, its payment or a payment not matching it, refunds, hooks, close), WeChat
+ * Pay's trades and the refunds made on its merchant platform, every notification attempt with its
+ * answer and next retry time, and the function invocations that touched the order.
  */
 import type { OrderItem, RefundStatus } from '../../typings/paykit/order';
 import type { OpenPrepay, OrderTimeline, TimelineEntry } from '../../typings/sandbox/dashboard';
@@ -10,12 +10,10 @@ import { SandboxError } from '../errors';
 import type { InvocationRecord } from '../runtime/invocation-log';
 import type { Sandbox } from '../server';
 import { ORDERS, orderRow } from './orders';
+import { hookEntry, ms, paymentEntries, type HookDoc } from './payment-entries';
 import { platformRefundable, platformRefundEntries } from './platform-refunds';
 
 type Doc = Record<string, unknown>;
-
-const ms = (value: unknown): number | undefined =>
-  value instanceof Date ? value.getTime() : typeof value === 'number' ? value : undefined;
 
 const short = (value: unknown, max = 160): string => {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
@@ -27,13 +25,6 @@ interface Attempt {
   createdAt: number;
   prepayId?: string;
   prepayExpiresAt?: number;
-}
-
-interface HookDoc {
-  state?: string;
-  claimedAt?: unknown;
-  runs?: number;
-  lastError?: string;
 }
 
 interface RefundDoc {
@@ -61,15 +52,6 @@ function outcomeOf(r: InvocationRecord): string {
 
 function touches(r: InvocationRecord, orderNo: string): boolean {
   return short(r.event, Infinity).includes(orderNo) || short(r.result, Infinity).includes(orderNo);
-}
-
-function hookEntry(at: number, hook: HookDoc, name: string): TimelineEntry {
-  return {
-    at,
-    kind: 'hook',
-    title: hook.state ?? 'PENDING',
-    facts: { hook: name, runs: hook.runs ?? 0, lastError: hook.lastError ?? null },
-  };
 }
 
 export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline {
@@ -173,25 +155,7 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
     });
   }
 
-  const paidAt = ms(doc.paidAt);
-  const outside = doc.refundedOutside as { seenAt?: unknown } | undefined;
-  if (paidAt !== undefined && outside) {
-    // Never recorded as paid: the kit learnt of the payment and its refund at once.
-    const facts = { transactionId: String(doc.transactionId ?? ''), paidAt };
-    add({ at: ms(outside.seenAt) ?? paidAt, kind: 'refundedOutside', title: 'REFUND', facts });
-  } else if (paidAt !== undefined) {
-    // paidAt is WeChat's time of payment; the kit recorded it when its onPaid hook was first claimed
-    // (right after the conditional update), which can be much later after lost callbacks.
-    const fulfilment = doc.fulfilment as HookDoc | undefined;
-    const recordedAt = Math.max(paidAt, ms(fulfilment?.claimedAt) ?? paidAt);
-    add({
-      at: recordedAt,
-      kind: 'paid',
-      title: 'SUCCESS',
-      facts: { transactionId: String(doc.transactionId ?? ''), paidAt },
-    });
-    if (fulfilment) add(hookEntry(recordedAt, fulfilment, 'onPaid'));
-  }
+  for (const e of paymentEntries(doc, row)) add(e);
   for (const r of refunds) {
     const at = ms(r.createdAt) ?? row.createdAt;
     add({
@@ -264,6 +228,7 @@ const RANK: Record<TimelineEntry['kind'], number> = {
   platformRefund: 4,
   notification: 5,
   paid: 7,
+  mismatchedPayment: 7,
   refundedOutside: 7,
   refunded: 7,
   closed: 7,

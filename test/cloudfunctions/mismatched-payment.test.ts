@@ -6,16 +6,19 @@
  * order (PAYERROR) leaves the sweep's queries: closing, paying again and refunding it are refused
  * with a message saying an admin must look, the buyer sees 支付异常, and the day's bill reports it
  * once as PAYMENT_NOT_MATCHING. Only WeChat's own answer to the kit's query marks an order. Its
- * notifications are acknowledged once that is kept. The way out: the merchant refunds the payment
- * on the merchant platform, and wherever the kit learns it (a query, the refund notification, the
- * daily bill) the order becomes REFUND, refunded outside the kit, keeping what WeChat said.
+ * notifications are acknowledged once that is kept; so is one naming another attempt of the order
+ * held (only a forged call can: WeChat closed that attempt first), which moves nothing. The way
+ * out: the merchant refunds the payment on the merchant platform, and wherever the kit learns it (a
+ * query, the refund notification, the daily bill) the order becomes REFUND, refunded outside the
+ * kit, keeping what WeChat said.
  */
 import type { Discrepancy } from '../../typings/paykit/bill';
 import type { DeliveryView } from '../../typings/sandbox/callbacks';
-import { callAs, get, post, query } from '../helpers/control';
-import { PROVIDER, startKitSandbox, type KitClient } from '../helpers/kit';
+import { callAs, get, post, query, storeOrderAmount } from '../helpers/control';
+import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import { expectLeftToMerchantPlatform } from '../helpers/refunded-outside';
 import type { SandboxProcess } from '../helpers/sandbox';
+import { deliverPayment, namingAttempt } from '../helpers/wechat-delivery';
 
 let sandbox: SandboxProcess;
 let kit: KitClient;
@@ -50,19 +53,26 @@ interface Mismatched {
 /**
  * Placed, its stored amount then changed to 1 fen more than the trade WeChat holds, and paid:
  * WeChat has the trade paid with 2800 fen, the order says 2801. With `hold`, WeChat's payment
- * notification is held, so the kit has heard nothing of the payment yet.
+ * notification is held, so the kit has heard nothing of the payment yet. With `secondAttempt`, it is
+ * paid on its second attempt: the buyer closed the first after 5 minutes, WeChat closed it but its
+ * answer was lost, so the order stayed unpaid and the next pay started another attempt.
  */
-async function paidNotMatching(hold: boolean): Promise<Mismatched> {
-  const placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
-  const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
-    `${sandbox.url}/sandbox/db/export?collections=paykit_orders`,
-  );
-  const doc = orders.find((o) => o._id === placed.orderNo)!;
-  await post(`${sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee: 2801 }] });
+async function paidNotMatching(hold: boolean, secondAttempt = false): Promise<Mismatched> {
+  let placed = await kit.ok(ALICE, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+  if (secondAttempt) {
+    await kit.moveClock('advance', { ms: 5 * 60_000 });
+    const lost = { ...providerFault('closeOrder', 'SYSTEMERROR'), afterProcessing: true, count: 1 };
+    await post(`${sandbox.url}/sandbox/pay/faults`, lost);
+    expect(await kit.call(ALICE, 'closeOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    placed = await kit.ok(ALICE, 'unifiedOrder', { orderNo: placed.orderNo });
+  }
+  await storeOrderAmount(sandbox.url, placed.orderNo, 2801);
   if (hold) await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
   expect((await kit.pay(ALICE, placed.payment)).errMsg).toBe('requestPayment:ok');
   await kit.settle();
-  const outTradeNo = doc.outTradeNo as string;
+  const { outTradeNo } = (await kit.order<{ outTradeNo: string }>(placed.orderNo))!;
   expect((await kit.trade(outTradeNo))!.state).toBe('SUCCESS');
   return { orderNo: placed.orderNo, outTradeNo };
 }
@@ -227,6 +237,42 @@ describe('its payment notifications', () => {
     );
     expect(notifications.filter((n) => n.kind === 'payment').map((n) => n.status)).toEqual(['delivered']);
     await expectMarked(seen);
+  });
+});
+
+describe('a notification naming another attempt of the held order', () => {
+  test('is acknowledged and moves nothing; WeChat never sends one (it closed that attempt before the one paid began): a forged call does', async () => {
+    const held = await paidNotMatching(false, true);
+    expect(held.outTradeNo).toBe(`${held.orderNo}A02`);
+    const first = `${held.orderNo}A01`;
+    expect((await kit.trade(first))!.state).toBe('CLOSED');
+    await expectMarked(held);
+    const before = await kit.order(held.orderNo);
+
+    // Forged by any user, on either provider, and, as only WeChat could make it, WeChat's own
+    // delivery of the paid attempt's notification made to name the closed one.
+    const forged = {
+      outTradeNo: first,
+      resultCode: 'SUCCESS',
+      returnCode: 'SUCCESS',
+      totalFee: 2801,
+      transactionId: '4200000000000000000000000001',
+    };
+    expect(await callAs(sandbox.url, ALICE, 'payCallback', forged)).toEqual({ errcode: 0, errmsg: '' });
+    const { deliveries } = await get<{ deliveries: DeliveryView[] }>(
+      `${sandbox.url}/sandbox/pay/deliveries?kind=payment&outTradeNo=${held.outTradeNo}`,
+    );
+    const { now } = await get<{ now: number }>(`${sandbox.url}/sandbox/clock`);
+    const made = namingAttempt(sandbox, deliveries[0].event, first);
+    expect(await deliverPayment(sandbox, made, now)).toEqual(expect.objectContaining({ acknowledged: true }));
+
+    expect(await kit.order(held.orderNo)).toEqual(before);
+    await expectMarked(held);
+    expect((await kit.trade(first))!.state).toBe('CLOSED');
+    const audit = await query<{ verdict: string }>(sandbox.url, 'paykit_notifications', {
+      outTradeNo: first,
+    });
+    expect(audit.map((n) => n.verdict)).toEqual(['HELD', 'HELD']);
   });
 });
 

@@ -4,10 +4,9 @@
  * invariant in both: WeChat's word decides, each order is paid at most once, onPaid runs once.
  */
 import { get, post, query, seed } from '../helpers/control';
-import { randomBytes } from 'crypto';
-import { KitClient, PROVIDER, providerArgs } from '../helpers/kit';
-import { readMerchant, sign, type MerchantFile } from '../helpers/v3client';
+import { KitClient, providerArgs } from '../helpers/kit';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
+import { deliverPayment } from '../helpers/wechat-delivery';
 
 let sandbox: SandboxProcess;
 let kit: KitClient;
@@ -50,45 +49,6 @@ async function placeOrders(n: number, prefix: string) {
   );
 }
 
-/**
- * WeChat delivering a notification once more: the cloudPay event to payCallback, or the APIv3
- * envelope (signed afresh, as WeChat signs each delivery) to payNotify as the HTTP access service
- * passes it.
- */
-async function deliver(event: unknown, now: number): Promise<{ acknowledged: boolean; answer: unknown }> {
-  if (PROVIDER === 'cloudpay') {
-    const { result } = await post<{ result: { errcode: number } }>(
-      `${sandbox.url}/sandbox/functions/payCallback/invoke`,
-      { data: event, source: 'wx_pay' },
-    );
-    return { acknowledged: result.errcode === 0, answer: result };
-  }
-  const merchant = readMerchant(sandbox.dataDir) as MerchantFile & { publicKeyPrivatePem: string };
-  const body = JSON.stringify(event);
-  const timestamp = String(Math.floor(now / 1000));
-  const nonce = randomBytes(16).toString('hex');
-  const { result } = await post<{ result: { statusCode: number } }>(
-    `${sandbox.url}/sandbox/functions/payNotify/invoke`,
-    {
-      data: {
-        path: '/paykit/v3/notify',
-        httpMethod: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'wechatpay-timestamp': timestamp,
-          'wechatpay-nonce': nonce,
-          'wechatpay-serial': merchant.publicKeyId,
-          'wechatpay-signature': sign(`${timestamp}\n${nonce}\n${body}\n`, merchant.publicKeyPrivatePem),
-        },
-        body,
-        isBase64Encoded: false,
-      },
-      source: 'wx_pay',
-    },
-  );
-  return { acknowledged: result.statusCode === 204, answer: result };
-}
-
 test('1,000 concurrent duplicate callbacks for 100 orders: each paid once, onPaid once', async () => {
   const orders = await placeOrders(100, 'o-storm');
   // WeChat's own deliveries are lost; the storm below is all the kit hears.
@@ -103,7 +63,7 @@ test('1,000 concurrent duplicate callbacks for 100 orders: each paid once, onPai
 
   const storm = Array.from({ length: 1000 }, (_, i) => events[(i * 37) % 100]);
   const { now } = await kit.clock('advance', { ms: 0 });
-  const answers = await pool(storm, 64, (event) => deliver(event, now));
+  const answers = await pool(storm, 64, (event) => deliverPayment(sandbox, event, now));
   expect(answers.filter((a) => !a.acknowledged)).toEqual([]);
 
   const stored = await query<{ _id: string; status: string; fulfilment: { state: string } }>(

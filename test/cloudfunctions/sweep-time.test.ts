@@ -1,16 +1,18 @@
 /** @jest-environment node */
 /**
- * The timers within their function's time, on either provider, for a merchant who set their
- * config.json `timeout` to 10 s (the kit ships 60 s: running a 60 s function out of time takes a
- * minute of real time per case, so the merchant's shorter setting, read by the sandbox as SCF reads
- * it, is what is tested). The sweep (closeExpiredOrders) and the daily bill run's catch-up
- * (reconcileBills) begin nothing in their last RUN_RESERVE_MS, and an order the sweep could not ask
- * WeChat about (a call not started for lack of time) is left as it was, not recorded as asked: the
- * next run asks it. WeChat is made slow with the sandbox's SLOW fault: real time, seconds per case.
+ * The timers (and closeOrder) within their function's time, on either provider, for a merchant who
+ * set their config.json `timeout` to 10 s (the kit ships 60 s: running a 60 s function out of time
+ * takes a minute of real time per case, so the merchant's shorter setting, read by the sandbox as
+ * SCF reads it, is what is tested). The sweep (closeExpiredOrders) and the daily bill run's
+ * catch-up (reconcileBills) begin nothing in their last RUN_RESERVE_MS, and an order the sweep
+ * could not ask WeChat about (a call not started for lack of time) is left as it was, not recorded
+ * as asked: the next run asks it; a day the catch-up began but could not finish so is no failure,
+ * the next run's; nor is a close the function had no time left to send recorded as asked. WeChat is
+ * made slow with the sandbox's SLOW fault: real time, seconds per case.
  */
 import * as fs from 'fs';
-import { beijingDay } from '../../cloudfunctions/common/beijing';
-import { del, get, post, readDoc } from '../helpers/control';
+import { beijingDay, beijingDayRange } from '../../cloudfunctions/common/beijing';
+import { del, get, post, readDoc, storeOrderAmount } from '../helpers/control';
 import { functionsWithTimeouts, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto, type PaidKitOrder } from '../helpers/shipping-kit';
@@ -31,7 +33,7 @@ let kit: KitClient;
 let ship: ShippingKit;
 
 beforeAll(async () => {
-  functions = functionsWithTimeouts({ closeExpiredOrders: 10, reconcileBills: 10 });
+  functions = functionsWithTimeouts({ closeExpiredOrders: 10, reconcileBills: 10, closeOrder: 10 });
   ({ sandbox, kit } = await startKitSandbox(ADMIN, { functions }));
   ship = new ShippingKit(kit, BUYER);
   // Only the sweep asks WeChat about shipped orders here: a settlement push would have
@@ -58,6 +60,14 @@ const armedFaults = async () =>
   (
     await get<{ api: Array<{ api: string; remaining: number }> }>(`${sandbox.url}/sandbox/pay/faults`)
   ).api.map((f) => [f.api, f.remaining]);
+
+/** The last daily bill run: what it answered, and what it logged. */
+async function lastBillRun(): Promise<{ result?: unknown; logs: Array<{ level: string; message: string }> }> {
+  const { logs } = await get<{
+    logs: Array<{ result?: unknown; logs: Array<{ level: string; message: string }> }>;
+  }>(`${sandbox.url}/sandbox/logs?name=reconcileBills&limit=1`);
+  return logs[0];
+}
 
 /** What the last sweep answered. */
 async function lastSweep(): Promise<Record<string, unknown>> {
@@ -187,6 +197,42 @@ test(
 );
 
 test(
+  "a buyer's close left no time to send it by a slow query is not recorded as asked: the prepay is handed out again, and a close with time closes it",
+  async () => {
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    const { orderNo } = placed;
+    // Within WeChat's 5 minutes a close asks WeChat (its query) and is refused: closeOrder's
+    // instance has asked WeChat once, and loaded what that takes.
+    expect(await kit.call(BUYER, 'closeOrder', { orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'CLOSE_TOO_EARLY' }),
+    );
+    await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
+    // 7 s for the query, of the 10, leaves less than the 3 s the close needs
+    // (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS): it is not sent.
+    await slow('queryOrder', 7000);
+    expect(await kit.call(BUYER, 'closeOrder', { orderNo })).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'PAY_PROVIDER_ERROR',
+        message: expect.stringContaining('too little'),
+      }),
+    );
+    const stored = (await kit.order<{ outTradeNo: string; attempts: Array<Record<string, unknown>> }>(
+      orderNo,
+    ))!;
+    expect(stored.attempts).toHaveLength(1);
+    expect(stored.attempts[0]).not.toHaveProperty('closeAskedAt');
+    expect((await kit.trade(stored.outTradeNo))!.state).toBe('NOTPAY');
+
+    // The buyer pays after all: the same prepay, WeChat's trade still payable.
+    expect((await kit.ok(BUYER, 'unifiedOrder', { orderNo })).payment).toEqual(placed.payment);
+    expect((await kit.ok(BUYER, 'closeOrder', { orderNo })).order.status).toBe('CLOSED');
+    expect((await kit.trade(stored.outTradeNo))!.state).toBe('CLOSED');
+  },
+  SLOW_TEST_MS,
+);
+
+test(
   'the daily bill run begins no earlier day in the last seconds of its time: the day left is reconciled by the next run, its slow bill answered in time',
   async () => {
     // Ten days on: the days the run looks back at (CATCH_UP_DAYS before yesterday) have no report.
@@ -204,6 +250,75 @@ test(
     expect(await readDoc(sandbox.url, 'paykit_bills', oldest)).toEqual(
       expect.objectContaining({ billDate: oldest }),
     );
+  },
+  SLOW_TEST_MS,
+);
+
+/** Moves the clock to 11:00 Beijing time the next day, after that morning's 10:30 bill run; the new time. */
+async function nextBeijingEleven(): Promise<number> {
+  const { now } = await get<{ now: number }>(`${sandbox.url}/sandbox/clock`);
+  const today = beijingDayRange(beijingDay(now))!;
+  return (await kit.moveClock('advance', { ms: today.to + 11 * 3600_000 - now })).now;
+}
+
+test(
+  'a day the bill catch-up begins but has no time left to finish (a call to WeChat it cannot start) is no failure: the run stops there, and the next run reconciles the day',
+  async () => {
+    const now = await nextBeijingEleven();
+    const day = beijingDay(now);
+    // The days before it have their reports: two runs on, the catch-up has this day alone to do.
+    for (let i = 1; i <= CATCH_UP_DAYS; i++)
+      await kit.ok(ADMIN, 'downloadBill', { billDate: beijingDay(now - i * DAY_MS) });
+    // That day, a payment not matching its order (held for an admin), which the merchant refunds
+    // on the merchant platform unknown to the kit: reconciling the day asks WeChat about it.
+    const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await storeOrderAmount(sandbox.url, placed.orderNo, 2801);
+    expect((await kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await kit.settle();
+    const { outTradeNo } = (await kit.order<{ outTradeNo: string }>(placed.orderNo))!;
+    await post(`${sandbox.url}/sandbox/pay/refunds`, { outTradeNo });
+    await kit.settle();
+    expect(await status(placed.orderNo)).toBe('PAYERROR');
+
+    // The next morning WeChat fails that day's bill: the day is left for the catch-up.
+    await post(`${sandbox.url}/sandbox/pay/faults`, {
+      ...providerFault('downloadBill', 'SYSTEMERROR'),
+      count: 1,
+    });
+    await nextBeijingEleven();
+    expect(await readDoc(sandbox.url, 'paykit_bills', day)).toBeNull();
+
+    // The morning after, yesterday's bill comes at once and that day's in 7 s of the 10: what
+    // reconciling it asks next (on cloudPay the trade, whose refund the bill shows; on APIv3 the
+    // bill's download) has less than the 3 s a call needs (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS),
+    // and is not started.
+    await slow('downloadBill', 1);
+    await slow('downloadBill', 7000);
+    const stopped = await nextBeijingEleven();
+    expect(await armedFaults()).toEqual([]);
+    expect(await readDoc(sandbox.url, 'paykit_bills', day)).toBeNull();
+    expect(await status(placed.orderNo)).toBe('PAYERROR');
+    // Not a failure: the run answers yesterday's report and logs no error for the day left.
+    const run = await lastBillRun();
+    expect(run.result).toEqual(
+      expect.objectContaining({
+        ok: true,
+        data: expect.objectContaining({ billDate: beijingDay(stopped - DAY_MS) }),
+      }),
+    );
+    expect(run.logs.filter((l) => l.level === 'error')).toEqual([]);
+
+    // The next run reconciles it: the refund is the merchant's, made on the merchant platform.
+    await nextBeijingEleven();
+    expect(await readDoc(sandbox.url, 'paykit_bills', day)).toEqual(
+      expect.objectContaining({
+        billDate: day,
+        discrepancies: expect.arrayContaining([
+          expect.objectContaining({ kind: 'REFUNDED_OUTSIDE_KIT', orderNo: placed.orderNo }),
+        ]),
+      }),
+    );
+    expect(await status(placed.orderNo)).toBe('REFUND');
   },
   SLOW_TEST_MS,
 );

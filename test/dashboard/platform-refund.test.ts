@@ -6,10 +6,12 @@
  * trade, and, once the buyer's query tells the kit, the order shown refunded on the merchant
  * platform with no kit refund offered. WeChat's refusal shows its reason; an empty amount is refused
  * by the route, never taken as "everything left". A payment not matching its order reads 支付异常
- * (the kit's PAYERROR, not WeChat's 支付失败) with what WeChat said, until it is refunded there.
+ * (the kit's PAYERROR, not WeChat's 支付失败) with what WeChat said, until it is refunded there; its
+ * timeline says when the kit found it not matching and when it learnt of that refund.
  */
-import type { Page } from 'playwright-core';
-import { del, get, post } from '../helpers/control';
+import type { Locator, Page } from 'playwright-core';
+import type { OrderTimeline } from '../../typings/sandbox/dashboard';
+import { del, get, post, storeOrderAmount } from '../helpers/control';
 import { dashboardSuite } from '../helpers/dashboard-suite';
 
 const BUYER = 'oPaykitLocalBuyer';
@@ -44,6 +46,9 @@ describe('dashboard: refunds on the merchant platform', () => {
     );
     return { ...trades[0], outTradeNo };
   }
+
+  /** The stored order says 1 fen more than the trade WeChat holds (changed after its prepay). */
+  const storedOneFenMore = (orderNo: string) => storeOrderAmount(suite.sandbox.url, orderNo, 2801);
 
   afterEach(async () => {
     await del(`${suite.sandbox.url}/sandbox/pay/faults`);
@@ -97,12 +102,7 @@ describe('dashboard: refunds on the merchant platform', () => {
 
   test('a payment not matching its order reads 支付异常 with what WeChat said; refunded there, it is refunded outside the kit', async () => {
     const { page, orderNo } = await latteOrderPage();
-    // The stored order says 1 fen more than the trade WeChat holds (changed after its prepay).
-    const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
-      `${suite.sandbox.url}/sandbox/db/export?collections=paykit_orders`,
-    );
-    const doc = orders.find((o) => o._id === orderNo)!;
-    await post(`${suite.sandbox.url}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee: 2801 }] });
+    await storedOneFenMore(orderNo);
     await page.getByRole('button', { name: '以付款人身份支付' }).click();
     await page.locator('.order-page[data-status="PAYERROR"]').waitFor();
     expect(await page.locator('.order-page h1 [data-state]').textContent()).toBe('支付异常');
@@ -118,6 +118,19 @@ describe('dashboard: refunds on the merchant platform', () => {
     await row.waitFor();
     expect(await row.locator('[data-state]').textContent()).toBe('支付异常');
     expect(await row.locator('[data-mismatched]').textContent()).toBe('微信收款与订单不符 ¥28.00');
+    // The timeline says when the kit found it, with what WeChat said beside the order's amount.
+    const found = entry(page, 'mismatchedPayment');
+    await found.waitFor();
+    const fact = (e: Locator, key: string) => e.locator(`[data-fact="${key}"] dd`).textContent();
+    expect(await found.locator('.entry-title').textContent()).toBe('支付异常');
+    expect(await fact(found, 'wechatFee')).toBe('¥28.00');
+    expect(await fact(found, 'orderFee')).toBe('¥28.01');
+    expect(await fact(found, 'merchantId')).toMatch(/^\d{10}$/);
+    const outTradeNo = await fact(found, 'outTradeNo');
+    expect(outTradeNo).toMatch(new RegExp(`^${orderNo}A01$`));
+    expect(await fact(found, 'transactionId')).toMatch(/^42000\d{23}$/);
+    expect(await entry(page, 'paid').count()).toBe(0);
+    expect(await entry(page, 'refundedOutside').count()).toBe(0);
 
     // The way out: the merchant refunds it on the platform, and the kit's next look records it.
     await page.getByRole('button', { name: '商户平台退款' }).click();
@@ -128,6 +141,55 @@ describe('dashboard: refunds on the merchant platform', () => {
     expect(await page.locator('.order-page h1 [data-state]').textContent()).toBe('已退款');
     expect(await said.textContent()).toContain('¥28.00 · 已退款 · ');
     expect(await kitRefund(page).count()).toBe(0);
+    // And when the kit learnt it was refunded there, after it found the payment not matching.
+    const outside = entry(page, 'refundedOutside');
+    await outside.waitFor();
+    expect(await outside.locator('.entry-title').textContent()).toBe('已退款');
+    expect(await fact(outside, 'outTradeNo')).toBe(outTradeNo);
+    const kinds = await page
+      .locator('.timeline [data-kind]')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-kind')));
+    expect(kinds.filter((k) => k === 'mismatchedPayment' || k === 'refundedOutside')).toEqual([
+      'mismatchedPayment',
+      'refundedOutside',
+    ]);
+  });
+
+  test('a payment not matching its order, refunded there before the kit first looked: the timeline has it found and refunded at one instant', async () => {
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', count: 20, kind: 'payment' });
+    const placed = await suite.kit.ok(BUYER, 'unifiedOrder', {
+      items: [{ sku: 'coffee-latte', quantity: 1 }],
+    });
+    await storedOneFenMore(placed.orderNo);
+    expect((await suite.kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await suite.kit.settle();
+    const { outTradeNo } = await trade(placed.orderNo);
+    await post(`${suite.sandbox.url}/sandbox/pay/refunds`, { outTradeNo });
+    await suite.kit.ok(BUYER, 'queryOrder', { orderNo: placed.orderNo });
+
+    const { order, entries } = await get<OrderTimeline>(
+      `${suite.sandbox.url}/sandbox/dashboard/orders/${placed.orderNo}`,
+    );
+    expect(order).toEqual(expect.objectContaining({ status: 'REFUND', refundedOutside: true }));
+    const transactionId = order.mismatchedPayment!.transactionId;
+    expect(transactionId).toMatch(/^42000\d{23}$/);
+    const held = entries.filter((e) => e.kind === 'mismatchedPayment' || e.kind === 'refundedOutside');
+    expect(held).toEqual([
+      {
+        at: held[0].at,
+        kind: 'mismatchedPayment',
+        title: 'REFUND',
+        facts: {
+          outTradeNo,
+          transactionId,
+          wechatFee: 2800,
+          orderFee: 2801,
+          merchantId: expect.stringMatching(/^\d{10}$/),
+        },
+      },
+      { at: held[0].at, kind: 'refundedOutside', title: 'REFUND', facts: { outTradeNo, transactionId } },
+    ]);
+    expect(entries.filter((e) => e.kind === 'paid')).toEqual([]);
   });
 
   test("WeChat's refusal shows its reason, and an empty amount is refused, not taken as all of it", async () => {

@@ -105,6 +105,20 @@ export async function readDoc<T = Record<string, unknown>>(
   return res.data;
 }
 
+/**
+ * Changes a stored order's amount behind the kit's back (the order record changed after its prepay),
+ * so that WeChat's payment of it will not match it: through the database's export and import, which
+ * keep the document's types.
+ */
+export async function storeOrderAmount(base: string, orderNo: string, totalFee: number): Promise<void> {
+  const { paykit_orders: orders } = await get<{ paykit_orders: Array<Record<string, unknown>> }>(
+    `${base}/sandbox/db/export?collections=paykit_orders`,
+  );
+  const doc = orders.find((o) => o._id === orderNo);
+  if (!doc) throw new Error(`no order ${orderNo} to change`);
+  await post(`${base}/sandbox/db/import`, { paykit_orders: [{ ...doc, totalFee }] });
+}
+
 /** POST /sandbox/db/query { collection, where } → the matching documents. */
 export async function query<T = Record<string, unknown>>(
   base: string,

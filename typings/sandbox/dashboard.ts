@@ -138,7 +138,15 @@ export type TimelineKind =
   | 'refunded'
   /** A refund WeChat holds that the kit did not make (the merchant refunded on the merchant platform). */
   | 'platformRefund'
-  /** The kit learnt the trade was refunded on the merchant platform before it recorded the payment. */
+  /**
+   * The kit found WeChat holding a payment of an attempt that does not match the order (amount or
+   * merchant): the order held for an admin (title PAYERROR), or REFUND when WeChat had it refunded.
+   */
+  | 'mismatchedPayment'
+  /**
+   * The kit learnt the trade was refunded on the merchant platform before it recorded the payment,
+   * or, for a payment not matching the order, after it held the order for an admin.
+   */
   | 'refundedOutside'
   | 'hook'
   | 'invocation';

@@ -8,7 +8,7 @@
  */
 import { loadKit, type Kit } from '../../context';
 import { ServerError } from '../../errors';
-import { handlePaymentNotification } from '../../payments';
+import { finalWithoutPayment, handlePaymentNotification } from '../../payments';
 import { handleRefundNotification } from '../../refunds';
 import { ApiV3Provider } from './provider';
 import { verificationFailure } from './client';
@@ -89,11 +89,10 @@ export async function handleV3Notification(
     });
     // A trade that is not the kit's is acknowledged: there is nothing to record, now or later; nor
     // is there for one refunded on the merchant platform, or one not matching its order (WeChat's
-    // answer kept for an admin), once that is recorded.
+    // answer kept for an admin), once that is recorded (finalWithoutPayment).
     if (
       verdict === 'UNKNOWN_ATTEMPT' ||
-      verdict === 'REFUNDED_OUTSIDE' ||
-      verdict === 'MISMATCH' ||
+      finalWithoutPayment(verdict) ||
       ((verdict === 'PAID' || verdict === 'ALREADY_PAID') && hook === 'DONE')
     ) {
       return answer(204);

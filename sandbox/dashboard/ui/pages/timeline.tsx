@@ -2,8 +2,9 @@
 import type { TimelineEntry } from '../../../../typings/sandbox/dashboard';
 import { beijingTime, yuan } from '../format';
 import { strings } from '../strings';
+import { orderStateLabel } from './orders';
 
-const MONEY = new Set(['totalFee', 'refundFee']);
+const MONEY = new Set(['totalFee', 'refundFee', 'wechatFee', 'orderFee']);
 const TIMES = new Set(['expiresAt', 'nextRetryAt', 'paidAt']);
 
 function factText(key: string, value: string | number | boolean): string {
@@ -19,6 +20,8 @@ function titleText(e: TimelineEntry): string {
   const s = strings();
   if (e.kind === 'refund' || e.kind === 'refunded' || e.kind === 'platformRefund')
     return s.refundState[e.title] ?? e.title;
+  // The order's state it left the order in: PAYERROR is the kit's 支付异常, not WeChat's 支付失败.
+  if (e.kind === 'mismatchedPayment') return orderStateLabel(e.title);
   return s.title[e.title] ?? s.state[e.title] ?? e.title;
 }
 
