@@ -15,7 +15,7 @@ const base = {
 };
 
 /**
- * The lifecycle, race, storm, lost-callback, refunded-outside, bill, fuzz, crash, security and
+ * The lifecycle, race, storm, lost-callback, refunded-outside, platform-refund, bill, fuzz, crash, security and
  * slow-WeChat suites (on APIv3, apiv3-flow stands for pay-flow), and the demo shop and order pages.
  */
 const BOTH_PROVIDERS = [
@@ -35,6 +35,7 @@ const BOTH_PROVIDERS = [
     'long-orders',
     'races-shipping',
     'refunded-outside',
+    'platform-refund',
     'mismatched-payment',
     'slow-wechat',
     'sweep-time',
