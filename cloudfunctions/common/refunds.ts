@@ -383,6 +383,37 @@ export async function recordRefundMadeOnPlatform(
 }
 
 /**
+ * An admin looking at an order whose payment the kit holds, about to be offered what is left to
+ * refund: on cloudPay, which notifies no refund made on the merchant platform, WeChat's list of the
+ * trade's refunds (one query; APIv3 has no such list, its notification and the bill tell) names any
+ * made there since, each then confirmed and recorded (recordRefundMadeOnPlatform) and its onRefunded
+ * run. WeChat not answering leaves the order as recorded, for the admin to see: the bill repairs it.
+ */
+export async function learnPlatformRefunds(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
+  if (!kit.provider.refundNumbers || !holdsPayment(order) || !order.outTradeNo) return order;
+  try {
+    const numbers = (await kit.provider.refundNumbers(order.outTradeNo)) ?? [];
+    let latest = order;
+    for (const outRefundNo of numbers) {
+      if (latest.refunds.some((r) => r.outRefundNo === outRefundNo)) continue;
+      // Read again: the kit's own refund asked meanwhile is in the order before it is at WeChat.
+      latest = (await kit.store.order(order._id)) ?? latest;
+      if (latest.refunds.some((r) => r.outRefundNo === outRefundNo)) continue;
+      const learnt = await recordRefundMadeOnPlatform(kit, latest, outRefundNo);
+      if (typeof learnt !== 'string') latest = learnt.order;
+    }
+    if (latest === order) return order;
+    await settleRefundHooks(kit, latest);
+  } catch (err) {
+    console.error(
+      `[paykit] asking WeChat for the refunds of ${order._id} failed; shown as recorded:`,
+      String(err),
+    );
+  }
+  return (await kit.store.order(order._id)) ?? order;
+}
+
+/**
  * WeChat's answer about a refund number as the record of a refund made on the merchant platform of
  * `order`'s recorded payment: NOT_THE_ORDERS when WeChat has no such refund or it is of another
  * trade; LEFT when the answer does not say its trade, amount or state (inconclusive).

@@ -255,6 +255,27 @@ describe('a refund made on the merchant platform of a payment the kit recorded',
     }
   });
 
+  test("an admin's look at the order learns it where WeChat lists a trade's refunds (cloudPay); a buyer's does not ask", async () => {
+    const paid = await paidOrder();
+    const outRefundNo = await refundOnPlatform(paid.outTradeNo, 1000);
+    await kit.ok(ALICE, 'queryOrder', { orderNo: paid.orderNo });
+    expect((await order(paid.orderNo)).refunds).toEqual([]);
+    const { refundable } = await kit.ok(ADMIN, 'queryOrder', { orderNo: paid.orderNo });
+    if (PROVIDER === 'cloudpay') {
+      expect(refundable).toBe(1800);
+      expect((await order(paid.orderNo)).refunds).toEqual([platformRecord(outRefundNo, 1000)]);
+      expect(await onRefundedRuns(paid.orderNo)).toHaveLength(1);
+      // Looked at again, it is not recorded twice, nor its hook run again.
+      await kit.ok(ADMIN, 'queryOrder', { orderNo: paid.orderNo });
+      expect((await order(paid.orderNo)).refunds).toHaveLength(1);
+      expect(await onRefundedRuns(paid.orderNo)).toHaveLength(1);
+    } else {
+      // APIv3 lists no refunds of a trade: its notification (not configured here) or the bill tells.
+      expect(refundable).toBe(2800);
+      expect((await order(paid.orderNo)).refunds).toEqual([]);
+    }
+  });
+
   test('a refundCallback naming a refund WeChat does not have records nothing, and is acknowledged once asked', async () => {
     const paid = await paidOrder();
     const claim = { refundStatus: 'SUCCESS', refundFee: 2800, refundId: '50000000000000000000000000001' };
