@@ -15,8 +15,9 @@ const base = {
 };
 
 /**
- * The lifecycle, race, storm, lost-callback, refunded-outside, bill, fuzz, crash, security,
- * slow-WeChat and long-claim suites (on APIv3, apiv3-flow stands for pay-flow), and the demo shop and order pages.
+ * The lifecycle, race, storm, lost-callback, refunded-outside, platform-refund, bill, fuzz, crash,
+ * security, slow-WeChat and long-claim suites (on APIv3, apiv3-flow stands for pay-flow), and the
+ * demo shop and order pages.
  */
 const BOTH_PROVIDERS = [
   ...[
@@ -35,6 +36,7 @@ const BOTH_PROVIDERS = [
     'long-orders',
     'races-shipping',
     'refunded-outside',
+    'platform-refund',
     'mismatched-payment',
     'slow-wechat',
     'sweep-time',

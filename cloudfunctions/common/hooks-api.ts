@@ -35,6 +35,8 @@ export interface HookRefund {
   /** fen */
   refundFee: number;
   reason?: string;
+  /** Made by hand on the merchant platform, not through the kit's refund (the kit learnt of it since). */
+  onPlatform?: true;
 }
 
 /** Runs once the order is paid (at least once; never before the payment is recorded). */

@@ -47,14 +47,26 @@ export interface RefundRecord {
   status: RefundStatus;
   reason?: string;
   refundId?: string;
-  /** Admin who asked for it. */
+  /** Admin who asked for it; PLATFORM_REFUNDER for a refund made on the merchant platform. */
   by: string;
+  /**
+   * Made by hand on WeChat Pay's merchant platform, not asked for by the kit: the kit learnt of it
+   * (a refund notification, the bill), confirmed it with WeChat and recorded WeChat's amount and
+   * state. `createdAt` is when the kit recorded it.
+   */
+  onPlatform?: true;
   createdAt: Date;
   settledAt?: Date;
   failure?: string;
   /** onRefunded, once the refund succeeded. */
   hook?: HookState;
 }
+
+/**
+ * `by` of a refund made on the merchant platform: no admin of the kit asked for it. Not an openid
+ * (those are 28 characters of base64url), so it is never taken for an admin's.
+ */
+export const PLATFORM_REFUNDER = 'merchant-platform';
 
 /** An order as stored in `paykit_orders` (`_id` is the order number). */
 export interface OrderDoc {
@@ -243,6 +255,7 @@ export function toView(order: OrderDoc): OrderView {
       createdAt: r.createdAt.getTime(),
       ...(r.reason ? { reason: r.reason } : {}),
       ...(r.settledAt ? { settledAt: r.settledAt.getTime() } : {}),
+      ...(r.onPlatform ? { onPlatform: true as const } : {}),
     })),
     delivery: order.delivery ?? 'express',
     ...(order.shipping ? { shipping: shippingView(order) } : {}),
@@ -256,13 +269,16 @@ export function refundedFee(order: OrderDoc): number {
 }
 
 /**
- * What can still be refunded: the paid amount less every refund not known to have failed; nothing
- * when the order was refunded outside the kit (what is left of it at WeChat is not known here).
+ * What can still be refunded: the paid amount less every refund not known to have failed (refunds
+ * made on the merchant platform and recorded here among them); nothing when the order was refunded
+ * outside the kit before it recorded the payment (what is left of it at WeChat is not known here).
+ * Never below nothing: a platform refund recorded while a refund of the kit's was still reserved
+ * (that one WeChat then refuses as more than is left) holds no more than was paid.
  */
 export function refundableFee(order: OrderDoc): number {
   if (order.refundedOutside) return 0;
   const held = (order.refunds ?? [])
     .filter((r) => r.status !== 'FAILED')
     .reduce((sum, r) => sum + r.refundFee, 0);
-  return order.totalFee - held;
+  return Math.max(0, order.totalFee - held);
 }

@@ -13,6 +13,8 @@
  *                                                                            on the merchant platform)
  *   refund     (reserveRefund) PROCESSING ──settleRefund──▶ SUCCESS | FAILED | CHANGE
  *                              PROCESSING ──refuseRefund──▶ FAILED   (WeChat refused the request)
+ *              (recordPlatformRefund) as WeChat has it: a refund made on the merchant platform;
+ *                              one still PROCESSING settles as the kit's own do
  *   hook       PENDING ──claimHook──▶ RUNNING ──finishHook──▶ DONE
  *              RUNNING ──releaseHook──▶ PENDING (it threw);  RUNNING, claim lapsed ──claimHook──▶ RUNNING
  *
@@ -198,6 +200,23 @@ export function reserveRefund(_: Command, order: OrderDoc, record: RefundRecord)
     where: { status: _.in(PAID_STATUSES), version: order.version },
     data: { refunds: _.push([record]), version: _.inc(1) },
   };
+}
+
+/**
+ * A refund of the order's recorded payment made on the merchant platform, which the kit never asked
+ * for, recorded as WeChat reported it (`record`, marked onPlatform), on a paid order unchanged since
+ * it was read: concurrent learners (notifications, the bill) record it once. One already SUCCESS
+ * moves the order as settleRefund does: REFUND, its onRefunded queued, the shipment ended once the
+ * payment is refunded in full.
+ */
+export function recordPlatformRefund(_: Command, order: OrderDoc, record: RefundRecord): Move {
+  const data: Record<string, unknown> = { version: _.inc(1) };
+  if (record.status === 'SUCCESS') {
+    const hook: HookState = { state: 'PENDING', runs: 0 };
+    Object.assign(data, { refunds: _.push([{ ...record, hook }]), status: 'REFUND' });
+    if (refundedFee(order) + record.refundFee >= order.totalFee) Object.assign(data, refundedInFull(order));
+  } else data.refunds = _.push([record]);
+  return { where: { status: _.in(PAID_STATUSES), version: order.version }, data };
 }
 
 const processing = (index: number, outRefundNo: string, status: RefundStatus = 'PROCESSING') => ({

@@ -20,6 +20,7 @@ import {
 } from './model';
 import { addAttempt, assertPayable, isPaid, mismatchedPaymentError, setPrepay } from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
+import { learnPlatformRefunds } from './refunds';
 import type { RequestKeyDoc } from './store';
 
 export interface PlaceOrderInput {
@@ -209,16 +210,20 @@ async function prepayFor(kit: Kit, order: OrderDoc, index: number): Promise<Paym
 
 /**
  * queryOrder: the caller's order (any order for a merchant admin, with what is left to refund),
- * synced from the provider while it is unpaid or held for an admin (a payment not matching it).
+ * synced from the provider while it is unpaid or held for an admin (a payment not matching it); for
+ * an admin, with the refunds made on the merchant platform where WeChat lists them (cloudPay).
  */
 export async function readOrder(kit: Kit, orderNo: string, openid: string): Promise<QueryOrderResult> {
   let order = await readableOrder(kit, orderNo, openid);
   if (order.status === 'NOTPAY' && order.outTradeNo) {
     order = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
-  } else {
+  } else if (order.status === 'PAYERROR') {
     // Held for an admin: refunded on the merchant platform since, it moves on (the admin's reopening
     // after refunding there, or the buyer's look: one query, as for any unpaid order).
     order = await recheckMismatch(kit, order);
+  } else if (isAdmin(kit, openid)) {
+    // The admin is offered what is left to refund: refunds made on the merchant platform count.
+    order = await learnPlatformRefunds(kit, order);
   }
   return {
     order: toView(order),

@@ -66,6 +66,12 @@ export interface PayProvider {
   closeTrade(outTradeNo: string): Promise<CloseOutcome>;
   refund(req: RefundRequest): Promise<{ refundId: string } | RefundRefusal>;
   queryRefund(outRefundNo: string): Promise<RefundStatus>;
+  /**
+   * The numbers of the refunds WeChat holds of the trade, every page of them (cloudPay's queryRefund
+   * by out_trade_no); undefined when its answer does not list them (reference pitfall 12). Only
+   * cloudPay has it: APIv3 lists no refunds of a trade.
+   */
+  refundNumbers?(outTradeNo: string): Promise<string[] | undefined>;
   /** The day's ALL bill (yyyyMMdd) as gzip bytes, or null when WeChat has none (No Bill Exist). */
   downloadBill(billDate: string): Promise<Buffer | null>;
 }

@@ -13,7 +13,7 @@ import { settleRefundHooks } from './fulfil';
 import { orderNoOf } from './ids';
 import { isPaid } from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
-import { recordRefundOutcome, syncRefund } from './refunds';
+import { holdsPayment, recordRefundMadeOnPlatform, recordRefundOutcome, syncRefund } from './refunds';
 
 /** yyyyMMdd → the Beijing day [from, to) in ms since epoch; refuses days that are not over yet. */
 export function billDay(billDate: string, now = Date.now()): { billDate: string; from: number; to: number } {
@@ -170,25 +170,46 @@ export async function reconcileDay(kit: Kit, billDate: string, repair: boolean):
  * WeChat's own record fetched by the kit, does. A refund recorded otherwise is left as it is. A
  * refund of an order refunded on the merchant platform (recorded so by repairMissing just before,
  * say) is the merchant's own: OUTSIDE, for an admin to look at; so is the refund of a payment held
- * for an admin (not matching its order), which WeChat's trade state then shows refunded.
+ * for an admin (not matching its order), which WeChat's trade state then shows refunded. A refund
+ * the kit has no record of, of an order whose payment it holds, was made on the merchant platform:
+ * recorded as WeChat's query has it (recordRefundMadeOnPlatform), REPAIRED once SUCCESS there.
  */
 async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<'REPAIRED' | 'OUTSIDE' | 'LEFT'> {
   const read = r.orderNo ? await kit.store.order(r.orderNo) : undefined;
   const order = read && (await recheckMismatch(kit, read));
   if (order?.refundedOutside) return 'OUTSIDE';
-  const index = order ? order.refunds.findIndex((x) => x.outRefundNo === r.outRefundNo) : -1;
-  if (!order || index < 0) return 'LEFT';
-  const record = order.refunds[index];
-  // A refund recorded as refused can be one WeChat carried out after all (two requests with its
-  // number): the bill, WeChat's record, says so when its notifications were lost too.
-  const open = record.status === 'PROCESSING' || record.status === 'FAILED';
-  if (!open || record.refundFee !== r.wechatFee) return 'LEFT';
+  if (!order) return 'LEFT';
+  const index = order.refunds.findIndex((x) => x.outRefundNo === r.outRefundNo);
   const settled =
-    (await syncRefund(kit, order, index)) ||
-    (r.wechatStatus === 'SUCCESS' && (await recordRefundOutcome(kit, order, index, 'SUCCESS')));
+    index < 0
+      ? await recordMadeOnPlatform(kit, order, r.outRefundNo)
+      : await settleOpen(kit, order, index, r);
   const latest = await kit.store.order(order._id);
   if (latest) await settleRefundHooks(kit, latest);
-  return settled && latest?.refunds[index].status === 'SUCCESS' ? 'REPAIRED' : 'LEFT';
+  const now = latest?.refunds.find((x) => x.outRefundNo === r.outRefundNo);
+  return settled && now?.status === 'SUCCESS' ? 'REPAIRED' : 'LEFT';
+}
+
+/**
+ * A refund the kit recorded PROCESSING or refused, which the bill shows paid out: settled by
+ * WeChat's query, or the bill line where that is inconclusive. A refund recorded as refused can be
+ * one WeChat carried out after all (two requests with its number): the bill, WeChat's record, says
+ * so when its notifications were lost too. True if it is settled.
+ */
+async function settleOpen(kit: Kit, order: OrderDoc, index: number, r: RefundDiscrepancy): Promise<boolean> {
+  const record = order.refunds[index];
+  const open = record.status === 'PROCESSING' || record.status === 'FAILED';
+  if (!open || record.refundFee !== r.wechatFee) return false;
+  return (
+    (await syncRefund(kit, order, index)) ||
+    (r.wechatStatus === 'SUCCESS' && (await recordRefundOutcome(kit, order, index, 'SUCCESS')))
+  );
+}
+
+/** A refund of the order's payment made on the merchant platform, recorded (holdsPayment); true once it is. */
+async function recordMadeOnPlatform(kit: Kit, order: OrderDoc, outRefundNo: string): Promise<boolean> {
+  if (!holdsPayment(order)) return false;
+  return typeof (await recordRefundMadeOnPlatform(kit, order, outRefundNo)) !== 'string';
 }
 
 /**

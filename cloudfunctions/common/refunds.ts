@@ -10,12 +10,20 @@ import type { Kit } from './context';
 import { invalid, ServerError } from './errors';
 import { settleRefundHooks, type HookOutcome } from './fulfil';
 import { orderNoOf } from './ids';
-import { refundableFee, toView, type OrderDoc, type RefundRecord } from './model';
+import {
+  PLATFORM_REFUNDER,
+  refundableFee,
+  refundedFee,
+  toView,
+  type OrderDoc,
+  type RefundRecord,
+} from './model';
 import {
   acceptRefund,
   awaitsAdmin,
   isPaid,
   mismatchedPaymentError,
+  recordPlatformRefund,
   refuseRefund,
   refusedOutright,
   reserveRefund,
@@ -248,13 +256,15 @@ async function requestRefund(kit: Kit, order: OrderDoc, index: number, record: R
   }
 }
 
-export type RefundVerdict = 'SETTLED' | 'ALREADY_SETTLED' | 'UNKNOWN_REFUND' | 'NOT_FINAL';
+export type RefundVerdict = 'SETTLED' | 'ALREADY_SETTLED' | 'UNKNOWN_REFUND' | 'NOT_THE_ORDERS' | 'NOT_FINAL';
 
 /**
  * refundCallback: nothing in the event decides anything. It names a refund; WeChat's own answer to
  * a query settles it. When that answer is inconclusive the refund stays PROCESSING and the
  * notification is not acknowledged, so WeChat delivers again; the sweep timer re-asks and the
- * bill reconciliation repairs.
+ * bill reconciliation repairs. A refund of the order's recorded payment the kit has no record of
+ * was made on the merchant platform: recorded as WeChat has it (recordRefundMadeOnPlatform), or,
+ * when WeChat has no such refund of the order's trade, NOT_THE_ORDERS: checked, nothing to record.
  */
 export async function handleRefundNotification(
   kit: Kit,
@@ -268,10 +278,17 @@ export async function handleRefundNotification(
   if (!orderNo || !order || !order.attempts.some((a) => a.outTradeNo === outTradeNo)) {
     return { verdict: 'UNKNOWN_REFUND', hook: 'DONE' };
   }
-  const index = (order.refunds ?? []).findIndex((r) => r.outRefundNo === outRefundNo);
+  let index = (order.refunds ?? []).findIndex((r) => r.outRefundNo === outRefundNo);
   let verdict: RefundVerdict;
   let hook: HookOutcome = 'DONE';
-  if (index < 0) {
+  if (index < 0 && holdsPayment(order) && outRefundNo) {
+    const learnt = await recordRefundMadeOnPlatform(kit, order, outRefundNo);
+    if (typeof learnt === 'string') verdict = learnt === 'NOT_THE_ORDERS' ? learnt : 'NOT_FINAL';
+    else {
+      index = learnt.index;
+      verdict = learnt.order.refunds[index].status === 'PROCESSING' ? 'NOT_FINAL' : 'SETTLED';
+    }
+  } else if (index < 0) {
     verdict = 'UNKNOWN_REFUND';
     // A refund of a payment the kit has not recorded (its notification lost, or the payment not
     // matching the order) was made on the merchant platform: WeChat's trade state tells the kit.
@@ -290,6 +307,8 @@ export async function handleRefundNotification(
         : (await syncRefund(kit, order, index))
           ? 'SETTLED'
           : 'NOT_FINAL';
+  }
+  if (index >= 0) {
     const latest = await kit.store.order(order._id);
     // Again for a notification delivered once more after a crash between the settle and this.
     await endShipmentIfRefunded(kit, latest);
@@ -304,6 +323,120 @@ export async function handleRefundNotification(
     claimed: claimedFields(event, ['outRefundNo', 'refundStatus', 'refundFee', 'refundId']),
   });
   return { verdict, hook };
+}
+
+/**
+ * The order's payment is recorded and the kit holds its refunds: paid, and not refunded on the
+ * merchant platform before the kit recorded it (then it holds none of them: refundedOutside).
+ */
+export function holdsPayment(order: OrderDoc): boolean {
+  return isPaid(order.status) && !order.refundedOutside && !!order.outTradeNo;
+}
+
+/**
+ * What came of a refund number the kit has no record of on an order whose payment it holds: the
+ * refund recorded (by this call or a concurrent one) at `index`; NOT_THE_ORDERS when WeChat has no
+ * refund under that number of the order's recorded trade; LEFT when WeChat's answer was
+ * inconclusive or contradicts the order (more refunded than paid), so nothing was recorded.
+ */
+export type PlatformRefundLearnt = { order: OrderDoc; index: number } | 'NOT_THE_ORDERS' | 'LEFT';
+
+/**
+ * A refund of the order's recorded payment whose number the kit has no record of (from a refund
+ * notification or the day's bill) was made by hand on the merchant platform. It is confirmed with
+ * WeChat first: the refund must be of the order's paid trade, and its amount and state are WeChat's
+ * answer, never the event's. Recorded as made on the platform (onPlatform, by PLATFORM_REFUNDER) in
+ * one conditional move, so learners racing record it once; never more refunded than paid. One
+ * still PROCESSING is settled later as the kit's own (the sweep, its next notification). The
+ * caller runs the hooks (settleRefundHooks).
+ */
+export async function recordRefundMadeOnPlatform(
+  kit: Kit,
+  read: OrderDoc,
+  outRefundNo: string,
+): Promise<PlatformRefundLearnt> {
+  const record = platformRecord(read, await kit.provider.queryRefund(outRefundNo));
+  if (typeof record === 'string') return record;
+  const recorded = await stepOnOrder<{ order: OrderDoc; index: number } | 'LEFT' | 'MOVED'>(
+    kit,
+    read,
+    (order, lost) => {
+      const index = order.refunds.findIndex((r) => r.outRefundNo === outRefundNo);
+      if (index >= 0) return { answer: { order, index } };
+      if (lost >= RESERVE_TRIES || !holdsPayment(order) || order.outTradeNo !== read.outTradeNo)
+        return { answer: 'LEFT' };
+      if (refundedFee(order) + (record.status === 'FAILED' ? 0 : record.refundFee) > order.totalFee) {
+        console.error(
+          `[paykit] refund ${outRefundNo} of ${order._id} at WeChat would make more refunded than paid; not recorded, for an admin`,
+        );
+        return { answer: 'LEFT' };
+      }
+      return { move: recordPlatformRefund(kit.store.command, order, record), moved: 'MOVED' };
+    },
+  );
+  if (recorded !== 'MOVED') return recorded ?? 'LEFT';
+  const latest = await kit.store.order(read._id);
+  const index = latest ? latest.refunds.findIndex((r) => r.outRefundNo === outRefundNo) : -1;
+  if (!latest || index < 0) return 'LEFT';
+  if (record.status === 'SUCCESS') await endShipmentIfRefunded(kit, latest);
+  return { order: latest, index };
+}
+
+/**
+ * An admin looking at an order whose payment the kit holds, about to be offered what is left to
+ * refund: on cloudPay, which notifies no refund made on the merchant platform, WeChat's list of the
+ * trade's refunds (one query; APIv3 has no such list, its notification and the bill tell) names any
+ * made there since, each then confirmed and recorded (recordRefundMadeOnPlatform) and its onRefunded
+ * run. WeChat not answering leaves the order as recorded, for the admin to see: the bill repairs it.
+ */
+export async function learnPlatformRefunds(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
+  if (!kit.provider.refundNumbers || !holdsPayment(order) || !order.outTradeNo) return order;
+  try {
+    const numbers = (await kit.provider.refundNumbers(order.outTradeNo)) ?? [];
+    let latest = order;
+    for (const outRefundNo of numbers) {
+      if (latest.refunds.some((r) => r.outRefundNo === outRefundNo)) continue;
+      // Read again: the kit's own refund asked meanwhile is in the order before it is at WeChat.
+      latest = (await kit.store.order(order._id)) ?? latest;
+      if (latest.refunds.some((r) => r.outRefundNo === outRefundNo)) continue;
+      const learnt = await recordRefundMadeOnPlatform(kit, latest, outRefundNo);
+      if (typeof learnt !== 'string') latest = learnt.order;
+    }
+    if (latest === order) return order;
+    await settleRefundHooks(kit, latest);
+  } catch (err) {
+    console.error(
+      `[paykit] asking WeChat for the refunds of ${order._id} failed; shown as recorded:`,
+      String(err),
+    );
+  }
+  return (await kit.store.order(order._id)) ?? order;
+}
+
+/**
+ * WeChat's answer about a refund number as the record of a refund made on the merchant platform of
+ * `order`'s recorded payment: NOT_THE_ORDERS when WeChat has no such refund or it is of another
+ * trade; LEFT when the answer does not say its trade, amount or state (inconclusive).
+ */
+function platformRecord(order: OrderDoc, known: RefundStatus): RefundRecord | 'NOT_THE_ORDERS' | 'LEFT' {
+  if (known.state === 'NOTFOUND') return 'NOT_THE_ORDERS';
+  const status = known.state === 'PROCESSING' ? 'PROCESSING' : OUTCOMES[known.state];
+  const fee = known.refundFee;
+  if (!status || !known.outTradeNo || fee === undefined || !Number.isSafeInteger(fee) || fee <= 0)
+    return 'LEFT';
+  if (known.outTradeNo !== order.outTradeNo) return 'NOT_THE_ORDERS';
+  const now = new Date();
+  const at = known.succeededAt && Number.isFinite(known.succeededAt) ? new Date(known.succeededAt) : now;
+  return {
+    outRefundNo: known.outRefundNo,
+    refundFee: fee,
+    status,
+    by: PLATFORM_REFUNDER,
+    onPlatform: true,
+    createdAt: now,
+    ...(known.refundId ? { refundId: known.refundId } : {}),
+    ...(status !== 'PROCESSING' ? { settledAt: at } : {}),
+  };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * refundCallback: WeChat Pay calls this when a refund ends. Like payCallback it trusts nothing in
  * the event: it confirms the refund with WeChat before settling it, and answers `{ errcode: 0 }`
- * only once that is recorded and the onRefunded hook ran.
+ * only once that is recorded and the onRefunded hook ran, or once WeChat said it has no such
+ * refund of the order's recorded payment (NOT_THE_ORDERS: delivered again, it would be asked
+ * about again for nothing). A failure to ask WeChat throws: answered 1, delivered again.
  */
 import { initCloud, loadKit } from '../common/context';
 import { handleRefundNotification } from '../common/refunds';

@@ -93,6 +93,8 @@ export const detailText = {
   transactionId: '微信支付单号',
   refunded: '已退款金额',
   refunds: '退款记录',
+  /** A refund the merchant made by hand on WeChat Pay's merchant platform, not through the kit. */
+  refundOnPlatform: '商户平台退款',
   pay: '继续支付',
   close: '关闭订单',
   refresh: '刷新状态',

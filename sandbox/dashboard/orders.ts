@@ -32,7 +32,7 @@ const ms = (value: unknown): number | undefined => (value instanceof Date ? valu
 
 export function orderRow(doc: Doc): OrderRow {
   const refunds = Array.isArray(doc.refunds)
-    ? (doc.refunds as Array<{ refundFee?: unknown; status?: unknown }>)
+    ? (doc.refunds as Array<{ refundFee?: unknown; status?: unknown; onPlatform?: unknown }>)
     : [];
   const paidAt = ms(doc.paidAt);
   return {
@@ -47,6 +47,9 @@ export function orderRow(doc: Doc): OrderRow {
       .filter((r) => r.status === 'SUCCESS')
       .reduce((sum, r) => sum + (typeof r.refundFee === 'number' ? r.refundFee : 0), 0),
     ...(doc.refundedOutside ? { refundedOutside: true as const } : {}),
+    ...(refunds.some((r) => r.onPlatform === true && r.status !== 'FAILED')
+      ? { refundedOnPlatform: true as const }
+      : {}),
     ...mismatched(doc.mismatchedPayment),
   };
 }

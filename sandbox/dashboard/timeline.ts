@@ -37,6 +37,8 @@ interface RefundDoc {
   settledAt?: unknown;
   failure?: string;
   hook?: HookDoc;
+  /** Made on the merchant platform, recorded by the kit once it learnt of it (cloudfunctions/common/model.ts). */
+  onPlatform?: boolean;
 }
 
 export const ORDER_NO = /^PK\d{22}$/;
@@ -158,14 +160,15 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
   for (const e of paymentEntries(doc, row)) add(e);
   for (const r of refunds) {
     const at = ms(r.createdAt) ?? row.createdAt;
+    // A refund made on the merchant platform reads as one, from when the kit recorded it: no admin asked.
     add({
       at,
-      kind: 'refund',
+      kind: r.onPlatform ? 'platformRefund' : 'refund',
       title: r.status,
       facts: {
         refundNo: r.outRefundNo,
         refundFee: r.refundFee,
-        by: r.by ?? null,
+        by: r.onPlatform ? null : (r.by ?? null),
         reason: r.reason ?? null,
         failure: r.failure ?? null,
       },
@@ -201,6 +204,7 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
         refundFee: r.refundFee,
         status: r.status,
         createdAt: ms(r.createdAt) ?? 0,
+        ...(r.onPlatform ? { onPlatform: true as const } : {}),
       })),
     },
     entries,

@@ -11,7 +11,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import type { OrderTimeline } from '../../typings/sandbox/dashboard';
-import { del, get, post, storeOrderAmount } from '../helpers/control';
+import { callAs, del, get, post, storeOrderAmount } from '../helpers/control';
 import { dashboardSuite } from '../helpers/dashboard-suite';
 
 const BUYER = 'oPaykitLocalBuyer';
@@ -19,6 +19,7 @@ const BUYER = 'oPaykitLocalBuyer';
 interface Trade {
   state: string;
   refundedFee: number;
+  refunds: Array<{ outRefundNo: string }>;
 }
 
 describe('dashboard: refunds on the merchant platform', () => {
@@ -98,6 +99,40 @@ describe('dashboard: refunds on the merchant platform', () => {
     // The orders list marks it too.
     const list = await suite.open(`#/orders?status=REFUND`);
     await list.page.locator(`tr[data-order="${orderNo}"] [data-refunded-outside]`).waitFor();
+  });
+
+  test('a paid order the kit recorded, refunded in part there: once the kit learns of it, the order and the list mark it, and the kit refunds what is left', async () => {
+    const { page, orderNo } = await latteOrderPage();
+    await page.getByRole('button', { name: '以付款人身份支付' }).click();
+    await page.locator('.order-page[data-status="SUCCESS"]').waitFor();
+    await page.getByLabel('商户平台退款（分）').fill('1000');
+    await page.getByRole('button', { name: '商户平台退款' }).click();
+    await page.getByRole('status').filter({ hasText: '已完成' }).waitFor();
+    await entry(page, 'platformRefund').waitFor();
+    const { outTradeNo, refunds } = await trade(orderNo);
+
+    // A refundCallback naming it: the kit asks WeChat and records it on the order.
+    const answer = await callAs<{ errcode: number }>(suite.sandbox.url, BUYER, 'refundCallback', {
+      outTradeNo,
+      outRefundNo: refunds[0].outRefundNo,
+    });
+    expect(answer.errcode).toBe(0);
+    await page.locator('.order-page[data-status="REFUND"]').waitFor();
+    const tag = page.locator('.order-page h1 [data-refunded-on-platform]');
+    await tag.waitFor();
+    expect(await tag.textContent()).toBe('商户平台退款');
+    expect(await page.locator('.order-page h1 [data-refunded-outside]').count()).toBe(0);
+    // One entry for it, the kit's record now, which no admin asked for.
+    const refund = entry(page, 'platformRefund');
+    expect(await refund.count()).toBe(1);
+    expect(await refund.locator('[data-fact="refundFee"]').textContent()).toContain('¥10.00');
+    expect(await refund.locator('[data-fact="by"]').count()).toBe(0);
+    expect(await entry(page, 'refund').count()).toBe(0);
+    // The kit's refund is offered, for what is left.
+    await kitRefund(page).waitFor();
+    expect(await page.getByLabel('退款金额（分）', { exact: true }).inputValue()).toBe('1800');
+    const list = await suite.open(`#/orders?status=REFUND`);
+    await list.page.locator(`tr[data-order="${orderNo}"] [data-refunded-on-platform]`).waitFor();
   });
 
   test('a payment not matching its order reads 支付异常 with what WeChat said; refunded there, it is refunded outside the kit', async () => {

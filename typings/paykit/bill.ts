@@ -9,7 +9,11 @@ export type DiscrepancyKind =
   | 'PAID_HERE_NOT_AT_WECHAT'
   /** A trade in the bill that is not one of the kit's orders. */
   | 'UNKNOWN_TRADE'
-  /** A refund in the bill that the kit has not recorded as refunded. */
+  /**
+   * A refund in the bill that the kit has not recorded as refunded. Repairable: one the kit asked
+   * for is settled from WeChat's answer; one the merchant made on the merchant platform of a payment
+   * the kit recorded is recorded on the order as made there (RefundView.onPlatform).
+   */
   | 'REFUND_NOT_HERE'
   /**
    * A refund in the bill of a payment the merchant refunded on the merchant platform before the kit

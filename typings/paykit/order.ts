@@ -25,6 +25,11 @@ export interface RefundView {
   reason?: string;
   createdAt: number;
   settledAt?: number;
+  /**
+   * Made by the merchant by hand on WeChat Pay's merchant platform, not through the kit (recorded
+   * once the kit learnt of it and WeChat confirmed it): counted in `refundedFee` as any refund.
+   */
+  onPlatform?: true;
 }
 
 /** An order as the mini-program sees it. */

@@ -35,6 +35,12 @@ export interface OrderRow {
    */
   refundedOutside?: true;
   /**
+   * The kit recorded a refund of the order's recorded payment made on the merchant platform (it
+   * learnt of it from a refund notification or the bill): counted in `refundedFee`, and the kit
+   * refunds what is left.
+   */
+  refundedOnPlatform?: true;
+  /**
    * What WeChat said of a payment of the order that does not match it (amount or merchant): the
    * kit's PAYERROR, for an admin, until the merchant refunds it on the merchant platform (then
    * REFUND, refundedOutside). Never recorded as the order's payment.
@@ -188,7 +194,14 @@ export interface OrderTimeline {
     expiresAt: number;
     closedAt?: number;
     transactionId?: string;
-    refunds: Array<{ refundNo: string; refundFee: number; status: RefundStatus; createdAt: number }>;
+    refunds: Array<{
+      refundNo: string;
+      refundFee: number;
+      status: RefundStatus;
+      createdAt: number;
+      /** Made on the merchant platform, not through the kit. */
+      onPlatform?: true;
+    }>;
   };
   entries: TimelineEntry[];
   openPrepay: OpenPrepay | null;

@@ -168,6 +168,26 @@ export class CloudPayProvider implements PayProvider {
     };
   }
 
+  async refundNumbers(outTradeNo: string): Promise<string[] | undefined> {
+    const numbers: string[] = [];
+    // Ten a page (reference §7); a trade takes at most 50 refunds, so this ends within six asks.
+    for (;;) {
+      const res = await this.platform('queryRefund', () =>
+        cloud.cloudPay.queryRefund({
+          subMchId: this.config.subMchId,
+          outTradeNo,
+          nonceStr: nonce(),
+          ...(numbers.length ? { offset: numbers.length } : {}),
+        }),
+      );
+      if (!found('queryRefund', res, /REFUNDNOTEXIST|不存在|退款订单查询失败/)) return numbers;
+      const page = listedRefundNumbers(res);
+      if (!page) return undefined;
+      numbers.push(...page);
+      if (!page.length || numbers.length >= (Number(res.totalRefundCount) || 0)) return numbers;
+    }
+  }
+
   async downloadBill(billDate: string): Promise<Buffer | null> {
     const res = await this.platform('downloadBill', () =>
       cloud.cloudPay.downloadBill({
@@ -234,6 +254,21 @@ function refundItem(
     };
   }
   return undefined;
+}
+
+/**
+ * The refund numbers one page of a queryRefund answer lists, as `…List` arrays or v2 `_$n` fields;
+ * undefined when it counts refunds it does not show (reference pitfall 12): inconclusive.
+ */
+function listedRefundNumbers(res: CloudPayResult): string[] | undefined {
+  const fields = res as Record<string, unknown>;
+  const count = Math.min(Number(fields.refundCount) || 0, 10);
+  const listed = asList(res.outRefundNoList).filter((n): n is string => typeof n === 'string' && !!n);
+  const indexed = Array.from({ length: count }, (_, n) => fields[`outRefundNo_${n}`]).filter(
+    (n): n is string => typeof n === 'string' && !!n,
+  );
+  const numbers = listed.length ? listed : indexed;
+  return numbers.length === count ? numbers : undefined;
 }
 
 function asList(value: unknown): unknown[] {

@@ -162,6 +162,14 @@ test('refunds: what went through, and what is left to refund', () => {
   expect(toView(o)).toEqual(
     expect.objectContaining({ orderNo: o._id, refundedFee: 500, createdAt: T0, expiresAt: T0 + 1800_000 }),
   );
+  // A refund made on the merchant platform counts as any, and reads as made there.
+  const platform = { ...refund(1500, 'SUCCESS'), by: 'merchant-platform', onPlatform: true as const };
+  const both = order({ refunds: [refund(500, 'SUCCESS'), platform] });
+  expect(refundedFee(both)).toBe(2000);
+  expect(refundableFee(both)).toBe(800);
+  expect(toView(both).refunds.map((r) => r.onPlatform ?? false)).toEqual([false, true]);
+  // Recorded while a refund of the kit's was still reserved (WeChat then refuses that one): nothing is left.
+  expect(refundableFee(order({ refunds: [refund(2000, 'PROCESSING'), platform] }))).toBe(0);
 });
 
 describe('identifiers', () => {

@@ -131,6 +131,35 @@ test('the way out of PAYERROR: refunded on the merchant platform, it becomes REF
   expect(() => states.assertPayable(after, T0)).toThrow(expect.objectContaining({ code: 'ORDER_PAID' }));
 });
 
+test('a refund made on the merchant platform is recorded once, on a paid order as read', () => {
+  const at = new Date(T0);
+  const record = (refundFee: number, status: RefundRecord['status']): RefundRecord => ({
+    outRefundNo: 'P01',
+    refundFee,
+    status,
+    by: 'merchant-platform',
+    onPlatform: true,
+    createdAt: at,
+  });
+  const paid = order({ status: 'SUCCESS', shipping: { state: 'AWAITING', count: 0, shipments: [] } });
+  const part = states.recordPlatformRefund(_, paid, record(800, 'SUCCESS'));
+  expect(part.where).toEqual({ status: _.in(states.PAID_STATUSES), version: 3 });
+  expect(part.data).toEqual({
+    refunds: _.push([{ ...record(800, 'SUCCESS'), hook: { state: 'PENDING', runs: 0 } }]),
+    status: 'REFUND',
+    version: _.inc(1),
+  });
+  // All of the payment: the shipment ends as with the kit's own refund.
+  expect(states.recordPlatformRefund(_, paid, record(2800, 'SUCCESS')).data).toEqual(
+    expect.objectContaining({ 'shipping.state': 'REFUNDED' }),
+  );
+  // Still processing at WeChat: recorded as it is, the order unchanged until it settles.
+  expect(states.recordPlatformRefund(_, paid, record(2800, 'PROCESSING')).data).toEqual({
+    refunds: _.push([record(2800, 'PROCESSING')]),
+    version: _.inc(1),
+  });
+});
+
 test('refund moves start from PROCESSING; a success makes the order REFUND with onRefunded pending', () => {
   const at = new Date(T0);
   const refund = (outRefundNo: string, refundFee: number, status: RefundRecord['status'] = 'PROCESSING') =>

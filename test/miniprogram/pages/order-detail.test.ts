@@ -392,6 +392,40 @@ describe('a refunded order, as its buyer sees it', () => {
   });
 });
 
+describe('refunded in part on the merchant platform after the kit recorded the payment', () => {
+  test('the buyer sees the refund marked 商户平台退款; the admin is offered only what is left', async () => {
+    const base = suite.sandbox.url;
+    const orderNo = await paidOrder();
+    const { outTradeNo } = (await readDoc<{ outTradeNo: string }>(base, 'paykit_orders', orderNo))!;
+    const { refund } = await post<{ refund: { outRefundNo: string } }>(`${base}/sandbox/pay/refunds`, {
+      outTradeNo,
+      refundFee: 1050,
+    });
+    await post(`${base}/sandbox/pay/settle`, {});
+    // A refundCallback naming it (cloudPay sends none for such a refund; the bill or APIv3's
+    // notification are the usual learners): the kit asks WeChat and records it.
+    const answer = await callAs<{ errcode: number }>(base, suite.wxs.openid, 'refundCallback', {
+      outTradeNo,
+      outRefundNo: refund.outRefundNo,
+    });
+    expect(answer.errcode).toBe(0);
+
+    const detail = await openDetail(orderNo);
+    expect(text(detail, '#status').trim()).toBe('部分退款');
+    expect(text(detail, '#field-refunded')).toContain('¥10.50');
+    expect(text(detail, '#refunds')).toContain('¥10.50');
+    expect(text(detail, '#refunds')).toContain(detailText.refundOnPlatform);
+
+    suite.wxs.openid = LOCAL_ADMIN;
+    const admin = await openDetail(orderNo);
+    expect(admin.data.refundable).toBe(4200);
+    tapVant(admin, '#refund');
+    await eventually(() => (admin.querySelector('#refund-dialog')!.data.show ? true : undefined));
+    expect(admin.data.refundAmount).toBe('42.00');
+    expect(text(admin, '#refund-left')).toContain('¥42.00');
+  });
+});
+
 describe('refunded on the merchant platform before the kit recorded the payment', () => {
   test('says 已退款 on the detail and the list row, and offers the admin no 退款', async () => {
     const base = suite.sandbox.url;

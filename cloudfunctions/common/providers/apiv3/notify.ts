@@ -108,6 +108,7 @@ export async function handleV3Notification(
   });
   if (
     verdict === 'UNKNOWN_REFUND' ||
+    verdict === 'NOT_THE_ORDERS' ||
     ((verdict === 'SETTLED' || verdict === 'ALREADY_SETTLED') && hook === 'DONE')
   ) {
     return answer(204);

@@ -32,17 +32,9 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
   const s = strings();
   const o = timeline.order;
   const prepay = timeline.openPrepay;
-  const refundable = o.totalFee - o.refundedFee;
-  const [fee, setFee] = useState(String(refundable));
   // The kit refuses to refund an order refunded on the merchant platform: it never held that payment.
   const canRefund = (o.status === 'SUCCESS' || o.status === 'REFUND') && !o.refundedOutside;
   const canClose = o.status === 'NOTPAY';
-  const submitRefund = (e: Event) => {
-    e.preventDefault();
-    // Sent as typed: the kit's refund function judges the amount (INVALID_PARAM, more than paid…).
-    const refundFee = /^\d+$/.test(fee.trim()) ? Number(fee.trim()) : Number.NaN;
-    void attempt(() => refundAsAdmin(o.orderNo, refundFee), s.done);
-  };
   const platform = timeline.platformRefundable;
   const none = !prepay && !canClose && !canRefund && !platform.length && !timeline.notifications.length;
   return (
@@ -112,20 +104,13 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
         ))}
       </div>
       {canRefund && (
-        <form class="row" onSubmit={submitRefund}>
-          <label>
-            {s.refundFee}{' '}
-            <input
-              name="refundFee"
-              inputMode="numeric"
-              value={fee}
-              onInput={(e) => setFee((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <button type="submit" data-action="refund">
-            {s.refund}
-          </button>
-        </form>
+        // Keyed by what is left: after a refund (the kit's, or one made on the merchant platform and
+        // recorded since) the field starts again from the new remainder.
+        <KitRefundForm
+          key={refundableFee(timeline)}
+          orderNo={o.orderNo}
+          refundable={refundableFee(timeline)}
+        />
       )}
       {platform.map((t) => (
         // Keyed by what is left: after a refund the field starts again from the new remainder.
@@ -136,6 +121,43 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
         />
       ))}
     </section>
+  );
+}
+
+/**
+ * What the kit still refunds of the order, as its refundableFee counts it: the paid amount less every
+ * refund not known to have failed, those made on the merchant platform and recorded among them.
+ */
+function refundableFee({ order }: OrderTimeline): number {
+  const held = order.refunds.filter((r) => r.status !== 'FAILED').reduce((sum, r) => sum + r.refundFee, 0);
+  return Math.max(0, order.totalFee - held);
+}
+
+/** The kit's refund, as the merchant admin asks for it; `refundable` is what the field starts from. */
+function KitRefundForm({ orderNo, refundable }: { orderNo: string; refundable: number }) {
+  const s = strings();
+  const [fee, setFee] = useState(String(refundable));
+  const submit = (e: Event) => {
+    e.preventDefault();
+    // Sent as typed: the kit's refund function judges the amount (INVALID_PARAM, more than paid…).
+    const refundFee = /^\d+$/.test(fee.trim()) ? Number(fee.trim()) : Number.NaN;
+    void attempt(() => refundAsAdmin(orderNo, refundFee), s.done);
+  };
+  return (
+    <form class="row" onSubmit={submit}>
+      <label>
+        {s.refundFee}{' '}
+        <input
+          name="refundFee"
+          inputMode="numeric"
+          value={fee}
+          onInput={(e) => setFee((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <button type="submit" data-action="refund">
+        {s.refund}
+      </button>
+    </form>
   );
 }
 

@@ -27,7 +27,7 @@ export function OrderPage({ id }: { id: string }) {
     <div class="order-page" data-order={o.orderNo} data-status={o.status}>
       <h1>
         <code>{o.orderNo}</code> <StateTag state={o.status} label={orderStateLabel(o.status)} />
-        {o.refundedOutside && <RefundedOutsideTag />}
+        <RefundedOutsideTag order={o} />
         {o.mismatchedPayment && <MismatchedTag payment={o.mismatchedPayment} />}
       </h1>
       <div class="order-grid">

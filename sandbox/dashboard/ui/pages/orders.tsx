@@ -109,7 +109,7 @@ export function OrdersTable({ rows }: { rows: OrderRow[] }) {
             </td>
             <td>
               <StateTag state={o.status} label={orderStateLabel(o.status)} />
-              {o.refundedOutside && <RefundedOutsideTag />}
+              <RefundedOutsideTag order={o} />
               {o.mismatchedPayment && <MismatchedTag payment={o.mismatchedPayment} />}
             </td>
             <td class="num">
@@ -156,10 +156,22 @@ export function MismatchedTag({ payment }: { payment: MismatchedPaymentView }) {
   );
 }
 
-/** Refunded on the merchant platform before the kit recorded the payment: the kit refunds none of it. */
-export function RefundedOutsideTag() {
+/**
+ * Refunded on the merchant platform: before the kit recorded the payment (refundedOutside: the kit
+ * refunds none of it), or after, the refund recorded on the order (refundedOnPlatform: the kit
+ * refunds what is left). Nothing for an order with neither.
+ */
+export function RefundedOutsideTag({
+  order,
+}: {
+  order: Pick<OrderRow, 'refundedOutside' | 'refundedOnPlatform'>;
+}) {
+  if (!order.refundedOutside && !order.refundedOnPlatform) return null;
+  const marker = order.refundedOutside
+    ? { 'data-refunded-outside': '' }
+    : { 'data-refunded-on-platform': '' };
   return (
-    <span class="tag refunded-outside" data-refunded-outside="">
+    <span class="tag refunded-outside" {...marker}>
       {strings().refundedOutside}
     </span>
   );
