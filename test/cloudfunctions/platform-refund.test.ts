@@ -145,10 +145,12 @@ describe('a refund made on the merchant platform of a payment the kit recorded',
           refundCallback(paid.outTradeNo, outRefundNo, { refundFee: 2800, refundStatus: 'SUCCESS' }),
           refundCallback(paid.outTradeNo, outRefundNo),
         ]);
-        expect(answers).toEqual([
-          { errcode: 0, errmsg: '' },
-          { errcode: 0, errmsg: '' },
-        ]);
+        // The one that lost the race to onRefunded finds it running: "retry", as for the kit's own
+        // refunds; WeChat's next delivery is then acknowledged.
+        const busy = { errcode: 1, errmsg: 'refund recorded, but the onRefunded hook is BUSY; retry' };
+        expect(answers).toContainEqual({ errcode: 0, errmsg: '' });
+        for (const answer of answers) expect([{ errcode: 0, errmsg: '' }, busy]).toContainEqual(answer);
+        expect(await refundCallback(paid.outTradeNo, outRefundNo)).toEqual({ errcode: 0, errmsg: '' });
       } else {
         const { deliveries } = await get<{ deliveries: Array<{ outcome: string; duplicate: boolean }> }>(
           `${sandbox.url}/sandbox/pay/deliveries?kind=refund&outTradeNo=${paid.outTradeNo}`,
