@@ -111,7 +111,7 @@ test('a payment of a later attempt whose notifications are all lost is recorded 
     expect.objectContaining({
       status: 'SUCCESS',
       outTradeNo: `${placed.orderNo}A02`,
-      fulfilment: { state: 'DONE', runs: 1, claimedAt: expect.anything() },
+      fulfilment: { state: 'DONE', runs: 1, claimedAt: expect.anything(), claimedUntil: expect.anything() },
     }),
   );
   // The drops this test did not use are not the next tests' to meet.
