@@ -150,9 +150,15 @@ async function payExisting(
   const reusable = reusablePayment(order, now);
   if (reusable) return answer(reusable);
   const current = currentAttempt(order);
-  if (current && !current.payment && prepayUsable(current.createdAt + PREPAY_LIFETIME_MS, now)) {
+  if (
+    current &&
+    !current.payment &&
+    current.closeAskedAt === undefined &&
+    prepayUsable(current.createdAt + PREPAY_LIFETIME_MS, now)
+  ) {
     // Recorded but never answered (a crash, a timeout, a concurrent first call): WeChat returns the
-    // same prepay for the same parameters, so asking again is safe.
+    // same prepay for the same parameters, so asking again is safe. Not once its close was asked
+    // (the answer lost): WeChat may have closed the trade, and would refuse it for good.
     return answer(await prepayFor(kit, order, order.attempts.indexOf(current)));
   }
   // The old prepay is spent: make sure it cannot be paid any more before starting a new attempt.
