@@ -1,7 +1,7 @@
 /** @jest-environment node */
 /**
  * The order lifecycle at the server: close (5-minute rule, paid meanwhile), paying again (a new
- * attempt), list (cursor pages),
+ * attempt, and when there is none), list (cursor pages),
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
 import { del, post, query } from '../helpers/control';
@@ -90,6 +90,34 @@ const answerLost = (api: string) =>
 describe('paying an unpaid order again', () => {
   // A fault whose call never came must not strike the next test.
   afterEach(() => del(`${sandbox.url}/sandbox/pay/faults`));
+
+  test('with under 2 minutes of the order left and its prepay spent: ORDER_EXPIRING, and nothing is closed or recorded', async () => {
+    const placed = await buy();
+    // 29 min 10 s into its 30: less than the minute left the kit hands a prepay out with, and
+    // too little for WeChat to take a new one (a time_expire at least a minute on).
+    await kit.moveClock('advance', { ms: 29 * 60_000 + 10_000 });
+    expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_EXPIRING' }),
+    );
+    const stored = (await kit.order<StoredOrder>(placed.orderNo))!;
+    expect(stored.status).toBe('NOTPAY');
+    expect(stored.attempts).toHaveLength(1);
+    expect(stored.attempts[0]).not.toHaveProperty('closeAskedAt');
+    expect((await kit.trade(stored.outTradeNo))!.state).toBe('NOTPAY');
+  });
+
+  test('with under 2 minutes left, a payment WeChat has (its callback lost) is recorded and answered instead', async () => {
+    const placed = await buy();
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+    await kit.pay(ALICE, placed.payment);
+    // One jump: the sweep it fires finds the order past its lost-callback window (2 to 12 minutes).
+    await kit.moveClock('advance', { ms: 29 * 60_000 + 10_000 });
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+    expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
+    );
+    expect((await kit.order(placed.orderNo))!.status).toBe('SUCCESS');
+  });
 
   test('a prepay never answered whose close WeChat carried out (that answer lost too) is not asked again: a new attempt pays', async () => {
     const buyer = 'o-carol-life';
