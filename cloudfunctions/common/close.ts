@@ -25,9 +25,7 @@ export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): 
   if (Date.now() < closableAt) {
     // WeChat first: a payment it already has (its callback lost) is recorded and answered, not
     // hidden behind the 5 minutes.
-    if (order.outTradeNo) {
-      refuseIfPaid(await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo)));
-    }
+    await syncedUnpaid(kit, order);
     const err = new ServerError(
       'CLOSE_TOO_EARLY',
       `WeChat Pay closes an order only 5 minutes after it was created: try again after ${new Date(closableAt).toISOString()}`,
@@ -36,6 +34,16 @@ export async function closeOwnOrder(kit: Kit, orderNo: string, openid: string): 
     throw err;
   }
   return { order: toView(await closeUnpaidOrder(kit, order)) };
+}
+
+/**
+ * The unpaid order as synced with WeChat's trade of it, before the kit refuses to act on it: a
+ * payment WeChat already has (its callback lost) is recorded and answered (ORDER_PAID, or the
+ * mismatched payment's error), not hidden behind the refusal.
+ */
+export async function syncedUnpaid(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
+  if (!order.outTradeNo) return order;
+  return refuseIfPaid(await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo)));
 }
 
 /**

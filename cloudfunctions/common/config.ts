@@ -40,10 +40,12 @@ export function loadServerConfig(
   functionDir = process.cwd(),
 ): ServerConfig {
   const ttlMinutes = Number(env.PAYKIT_ORDER_TTL_MINUTES ?? 30);
-  if (!Number.isInteger(ttlMinutes) || ttlMinutes < 1 || ttlMinutes > 60 * 24 * 7) {
+  // At least 2: an order's expiry is its prepay's time_expire, which WeChat takes only a minute or
+  // more after the unifiedOrder, whole seconds (cloudPay refused every order of a 1-minute lifetime).
+  if (!Number.isInteger(ttlMinutes) || ttlMinutes < 2 || ttlMinutes > 60 * 24 * 7) {
     throw new ServerError(
       'NOT_CONFIGURED',
-      'PAYKIT_ORDER_TTL_MINUTES must be a whole number of minutes, 1 to 10080',
+      'PAYKIT_ORDER_TTL_MINUTES must be a whole number of minutes, 2 to 10080',
     );
   }
   return {

@@ -225,6 +225,13 @@ export const PREPAY_LIFETIME_MS = 2 * 3600_000;
 /** A prepay is handed out again only with at least this much of its life left, for the payer to pay. */
 const PREPAY_SPARE_MS = 60_000;
 
+/**
+ * How much of the order's life a new payment attempt needs: WeChat takes no `time_expire` less than
+ * a minute after the unifiedOrder (cloudPay refuses it; APIv3 moves it to a minute on, past the
+ * order's expiry), and the payer needs the time a prepay handed out again must have left.
+ */
+export const NEW_ATTEMPT_MIN_LEFT_MS = 60_000 + PREPAY_SPARE_MS;
+
 /** When a prepay asked for at `now` lapses: 2 hours on, never after the order itself expires. */
 export function prepayExpiry(now: number, orderExpiresAt: number): number {
   return Math.min(now + PREPAY_LIFETIME_MS, orderExpiresAt);

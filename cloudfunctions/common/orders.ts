@@ -1,7 +1,7 @@
 /** Use cases around one order: place it and get paying, read it (synced with the provider). */
 import type { PaymentParams, QueryOrderResult, UnifiedOrderResult } from '../../typings/paykit/functions';
 import { isAdmin, ownedOrder, readableOrder } from './access';
-import { closeCurrentTrade } from './close';
+import { closeCurrentTrade, syncedUnpaid } from './close';
 import type { Kit } from './context';
 import { ServerError } from './errors';
 import { newOrderNo, outTradeNoFor, requestKeyId } from './ids';
@@ -9,6 +9,7 @@ import {
   currentAttempt,
   describe,
   orderDelivery,
+  NEW_ATTEMPT_MIN_LEFT_MS,
   PREPAY_LIFETIME_MS,
   prepayUsable,
   priceItems,
@@ -151,11 +152,18 @@ async function payExisting(
   const reusable = reusablePayment(order, now);
   if (reusable) return answer(reusable);
   const current = currentAttempt(order);
-  if (current && !current.payment && prepayUsable(current.createdAt + PREPAY_LIFETIME_MS, now)) {
+  if (
+    current &&
+    !current.payment &&
+    current.closeAskedAt === undefined &&
+    prepayUsable(current.createdAt + PREPAY_LIFETIME_MS, now)
+  ) {
     // Recorded but never answered (a crash, a timeout, a concurrent first call): WeChat returns the
-    // same prepay for the same parameters, so asking again is safe.
+    // same prepay for the same parameters, so asking again is safe. Not once its close was asked
+    // (the answer lost): WeChat may have closed the trade, and would refuse it for good.
     return answer(await prepayFor(kit, order, order.attempts.indexOf(current)));
   }
+  await assertTimeForNewAttempt(kit, order, now);
   // The old prepay is spent: make sure it cannot be paid any more before starting a new attempt.
   try {
     const { order: synced, closed } = await closeCurrentTrade(kit, order);
@@ -190,6 +198,21 @@ async function payExisting(
     outTradeNo: attempt.outTradeNo,
   };
   return answer(await prepayFor(kit, withAttempt, order.attempts.length));
+}
+
+/**
+ * ORDER_EXPIRING, before the old trade is closed or a new attempt recorded, when the order expires
+ * too soon for WeChat to take a new one: otherwise the buyer gets a retryable error for a payment
+ * that can never be made. WeChat is asked first: a payment it has (callback lost) is the answer.
+ */
+async function assertTimeForNewAttempt(kit: Kit, order: OrderDoc, now: number): Promise<void> {
+  if (order.expiresAt.getTime() - now >= NEW_ATTEMPT_MIN_LEFT_MS) return;
+  const synced = await syncedUnpaid(kit, order);
+  if (synced.status !== 'NOTPAY') assertPayable(synced, now);
+  throw new ServerError(
+    'ORDER_EXPIRING',
+    'the order expires in less than 2 minutes: too soon for WeChat Pay to start another payment of it; place a new order',
+  );
 }
 
 /** Asks WeChat for the prepay of attempt `index` (already recorded) and stores it. */

@@ -274,6 +274,7 @@ export const paykitErrorText: Record<PaykitErrorCode, string> = {
   ORDER_NOT_FOUND: '订单不存在',
   ORDER_PAID: '订单已支付，请勿重复支付',
   ORDER_CLOSED: '订单已关闭，请重新下单',
+  ORDER_EXPIRING: '订单即将过期，无法再次支付，请重新下单',
   ORDER_STATE_CONFLICT: '订单状态已变化，请刷新后重试',
   CLOSE_TOO_EARLY: '订单创建不足 5 分钟，暂时无法关闭',
   FORBIDDEN: '没有权限进行此操作',

@@ -1,10 +1,11 @@
 /** @jest-environment node */
 /**
- * The order lifecycle at the server: close (5-minute rule, paid meanwhile), list (cursor pages),
+ * The order lifecycle at the server: close (5-minute rule, paid meanwhile), paying again (a new
+ * attempt, and when there is none), list (cursor pages),
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
 import { del, post, query } from '../helpers/control';
-import { startKitSandbox, type KitClient } from '../helpers/kit';
+import { providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -69,6 +70,78 @@ describe('closeOrder', () => {
       expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
     );
     expect((await kit.order(placed.orderNo))!.status).toBe('SUCCESS');
+  });
+});
+
+interface StoredOrder {
+  status: string;
+  outTradeNo: string;
+  attempts: Array<{ outTradeNo: string; payment?: unknown; closeAskedAt?: number }>;
+}
+
+/** The next call of `api` (cloudPay's name) is carried out at WeChat, and its answer lost. */
+const answerLost = (api: string) =>
+  post(`${sandbox.url}/sandbox/pay/faults`, {
+    ...providerFault(api, 'TIMEOUT'),
+    afterProcessing: true,
+    count: 1,
+  });
+
+describe('paying an unpaid order again', () => {
+  // A fault whose call never came must not strike the next test.
+  afterEach(() => del(`${sandbox.url}/sandbox/pay/faults`));
+
+  test('with under 2 minutes of the order left and its prepay spent: ORDER_EXPIRING, and nothing is closed or recorded', async () => {
+    const placed = await buy();
+    // 29 min 10 s into its 30: less than the minute left the kit hands a prepay out with, and
+    // too little for WeChat to take a new one (a time_expire at least a minute on).
+    await kit.moveClock('advance', { ms: 29 * 60_000 + 10_000 });
+    expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_EXPIRING' }),
+    );
+    const stored = (await kit.order<StoredOrder>(placed.orderNo))!;
+    expect(stored.status).toBe('NOTPAY');
+    expect(stored.attempts).toHaveLength(1);
+    expect(stored.attempts[0]).not.toHaveProperty('closeAskedAt');
+    expect((await kit.trade(stored.outTradeNo))!.state).toBe('NOTPAY');
+  });
+
+  test('with under 2 minutes left, a payment WeChat has (its callback lost) is recorded and answered instead', async () => {
+    const placed = await buy();
+    await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+    await kit.pay(ALICE, placed.payment);
+    // One jump: the sweep it fires finds the order past its lost-callback window (2 to 12 minutes).
+    await kit.moveClock('advance', { ms: 29 * 60_000 + 10_000 });
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+    expect(await kit.call(ALICE, 'unifiedOrder', { orderNo: placed.orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'ORDER_PAID' }),
+    );
+    expect((await kit.order(placed.orderNo))!.status).toBe('SUCCESS');
+  });
+
+  test('a prepay never answered whose close WeChat carried out (that answer lost too) is not asked again: a new attempt pays', async () => {
+    const buyer = 'o-carol-life';
+    await answerLost('unifiedOrder');
+    expect(await kit.call(buyer, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] })).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    const [{ _id: orderNo }] = await query<{ _id: string }>(sandbox.url, 'paykit_orders', { openid: buyer });
+    await kit.moveClock('advance', { ms: 6 * 60_000 });
+    await answerLost('closeOrder');
+    expect(await kit.call(buyer, 'closeOrder', { orderNo })).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    const asked = (await kit.order<StoredOrder>(orderNo))!;
+    expect(asked.attempts).toEqual([expect.objectContaining({ closeAskedAt: expect.any(Number) })]);
+    expect(asked.attempts[0]).not.toHaveProperty('payment');
+    expect((await kit.trade(asked.outTradeNo))!.state).toBe('CLOSED');
+
+    const again = await kit.ok(buyer, 'unifiedOrder', { orderNo });
+    await kit.payAndConfirm(buyer, again);
+    const paid = (await kit.order<StoredOrder>(orderNo))!;
+    expect(paid.attempts).toHaveLength(2);
+    expect((await kit.trade(paid.attempts[0].outTradeNo))!.state).toBe('CLOSED');
+    expect((await kit.trade(paid.attempts[1].outTradeNo))!.state).toBe('SUCCESS');
   });
 });
 

@@ -14,6 +14,11 @@ export type PaykitErrorCode =
   | 'ORDER_PAID'
   /** The order is closed and can no longer be paid. */
   | 'ORDER_CLOSED'
+  /**
+   * The unpaid order expires too soon for WeChat Pay to start another payment of it (its last one
+   * lapsed or was closed): it cannot be paid any more; a new order can.
+   */
+  | 'ORDER_EXPIRING'
   /** The order's state does not allow the action. */
   | 'ORDER_STATE_CONFLICT'
   /** WeChat refuses to close an order within 5 minutes of its creation. */

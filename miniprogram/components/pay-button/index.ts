@@ -86,11 +86,11 @@ function newRequestKey(): string {
 
 /**
  * The kit answered that the order the purchase's key stands for is over (paid from the orders list,
- * closed or expired meanwhile): the same key would get that answer on every tap, so the next is new.
+ * closed, expired or expiring meanwhile): the same key would get that answer on every tap, so the next is new.
  */
 function purchaseOver(result: PayResult): boolean {
   return (
-    result.status === 'failed' && (result.error.code === 'ORDER_PAID' || result.error.code === 'ORDER_CLOSED')
+    result.status === 'failed' && ['ORDER_PAID', 'ORDER_CLOSED', 'ORDER_EXPIRING'].includes(result.error.code)
   );
 }
 

@@ -222,6 +222,8 @@ describe('server configuration', () => {
     [{ PAYKIT_PROVIDER: 'cloudpay' }, /PAYKIT_SUB_MCH_ID is not set/],
     [{ PAYKIT_SUB_MCH_ID: 'abc' }, /not a merchant number/],
     [{ PAYKIT_SUB_MCH_ID: '1900000109', PAYKIT_ORDER_TTL_MINUTES: '0' }, /PAYKIT_ORDER_TTL_MINUTES/],
+    // Too short for WeChat's time_expire (at least a minute after the unifiedOrder).
+    [{ PAYKIT_SUB_MCH_ID: '1900000109', PAYKIT_ORDER_TTL_MINUTES: '1' }, /minutes, 2 to 10080/],
     [{ PAYKIT_PROVIDER: 'alipay' }, /PAYKIT_PROVIDER "alipay" is not one of cloudpay, apiv3/],
   ])('%j → NOT_CONFIGURED', (env, message) => {
     expect(() => loadServerConfig(env)).toThrow(

@@ -171,6 +171,25 @@ describe('pay-button', () => {
     expect(await myOrders()).toHaveLength(2);
   });
 
+  test('when the order of a lost answer is too near its expiry to pay again, a tap says so once, then buys anew', async () => {
+    const rendered = render({ items: [{ sku: 'btn-tea', quantity: 1 }] });
+    const made = await tapAnswerLost(rendered);
+    // 29 min 10 s into the order's 30: its payment is spent, and too little is left for another.
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'advance', ms: 29 * 60_000 + 10_000 });
+    await post(`${suite.sandbox.url}/sandbox/triggers/settle`, {});
+
+    tap(rendered);
+    expect(await nextEvent(rendered, 'fail', 1)).toMatchObject({
+      code: 'ORDER_EXPIRING',
+      message: '订单即将过期，无法再次支付，请重新下单',
+    });
+    tap(rendered);
+    const paid = (await nextEvent(rendered, 'success')) as { orderNo: string };
+    expect(paid.orderNo).not.toBe(made._id);
+    expect(rendered.events('fail')).toHaveLength(2);
+    await orderWithStatus(paid.orderNo, 'SUCCESS');
+  });
+
   test('a failed payment emits fail with the orderNo and a Chinese message; the button is usable again', async () => {
     suite.wxs.payAction = 'fail';
     const rendered = render({ items: [{ sku: 'btn-tea', quantity: 3 }] });

@@ -10,6 +10,7 @@ const contractCodes: Record<PaykitErrorCode, true> = {
   ORDER_NOT_FOUND: true,
   ORDER_PAID: true,
   ORDER_CLOSED: true,
+  ORDER_EXPIRING: true,
   ORDER_STATE_CONFLICT: true,
   CLOSE_TOO_EARLY: true,
   FORBIDDEN: true,
