@@ -12,6 +12,7 @@ import type {
 } from '../../../../typings/sandbox/dashboard-tools';
 import { ApiError, post, get } from '../api';
 import { useLiveData } from '../data';
+import { NumberInput } from '../number-input';
 import { href } from '../router';
 import { fill, strings } from '../strings';
 import { attempt, showDone, showError } from '../toast';
@@ -103,13 +104,7 @@ function QueryPanel({ collection }: { collection: string }) {
         </label>
         <div class="row">
           <label>
-            {s.dbLimit}{' '}
-            <input
-              name="limit"
-              inputMode="numeric"
-              value={limit}
-              onInput={(e) => setLimit((e.target as HTMLInputElement).value)}
-            />
+            {s.dbLimit} <NumberInput name="limit" value={limit} onValue={setLimit} />
           </label>
           <button type="submit" data-action="query">
             {s.dbRun}

@@ -10,6 +10,7 @@ import { useState } from 'preact/hooks';
 import type { OrderTimeline, PlatformRefundable } from '../../../../typings/sandbox/dashboard';
 import { ApiError, callAs, get, post } from '../api';
 import type { Overview } from '../../../../typings/sandbox/dashboard';
+import { NumberInput } from '../number-input';
 import { strings } from '../strings';
 import { attempt } from '../toast';
 
@@ -146,13 +147,7 @@ function KitRefundForm({ orderNo, refundable }: { orderNo: string; refundable: n
   return (
     <form class="row" onSubmit={submit}>
       <label>
-        {s.refundFee}{' '}
-        <input
-          name="refundFee"
-          inputMode="numeric"
-          value={fee}
-          onInput={(e) => setFee((e.target as HTMLInputElement).value)}
-        />
+        {s.refundFee} <NumberInput name="refundFee" value={fee} onValue={setFee} />
       </label>
       <button type="submit" data-action="refund">
         {s.refund}
@@ -188,12 +183,7 @@ function PlatformRefundForm({ trade, named }: { trade: PlatformRefundable; named
             <code>{trade.outTradeNo}</code>
           </>
         )}{' '}
-        <input
-          name="platformRefundFee"
-          inputMode="numeric"
-          value={fee}
-          onInput={(e) => setFee((e.target as HTMLInputElement).value)}
-        />
+        <NumberInput name="platformRefundFee" value={fee} onValue={setFee} />
       </label>
       <button type="submit" class="secondary" data-action="platform-refund">
         {s.platformRefund}
