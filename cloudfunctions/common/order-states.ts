@@ -328,6 +328,16 @@ export function settleStep(
 
 // ── hooks ───────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Where a claim's recorded lapse (InvocationTime.claimLapsesAt: when its claimant's invocation is
+ * stopped) is past at `now`, or absent (a claim made before lapses were recorded, or none). A `nor`
+ * holds where the field is absent; not `exists(false).or(…)`: the SDK lifts a field's `or` to the
+ * query's one top-level $or, where a second one (claimUpload's free claim) would be merged into it.
+ */
+export function lapsePast(_: Command, now: Date): ReturnType<Command['nor']> {
+  return _.nor([_.gt(now)]);
+}
+
 /** Which merchant hook of an order: onPaid, or onRefunded of refund `index`. */
 export type HookRef = { hook: 'onPaid' } | { hook: 'onRefunded'; index: number };
 
@@ -348,8 +358,7 @@ export function claimHook(_: Command, ref: HookRef, now: Date, until: Date, stal
       ? {
           [`${f}.state`]: 'RUNNING',
           [`${f}.claimedAt`]: _.lte(staleBefore),
-          // Absent or past (a `nor` holds where the field is absent), as claimUpload's lapse.
-          [`${f}.claimedUntil`]: _.nor([_.gt(now)]),
+          [`${f}.claimedUntil`]: lapsePast(_, now),
         }
       : { [`${f}.state`]: 'PENDING' },
     data: {
