@@ -13,7 +13,7 @@ import { settleRefundHooks } from './fulfil';
 import { orderNoOf } from './ids';
 import { isPaid } from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
-import { holdsPayment, recordRefundMadeOnPlatform, recordRefundOutcome, syncRefund } from './refunds';
+import { recordRefundMadeOnPlatform, recordRefundOutcome, syncRefund } from './refunds';
 
 /** yyyyMMdd → the Beijing day [from, to) in ms since epoch; refuses days that are not over yet. */
 export function billDay(billDate: string, now = Date.now()): { billDate: string; from: number; to: number } {
@@ -186,8 +186,8 @@ async function repairRefund(kit: Kit, r: RefundDiscrepancy): Promise<'REPAIRED' 
       : await settleOpen(kit, order, index, r);
   const latest = await kit.store.order(order._id);
   if (latest) await settleRefundHooks(kit, latest);
-  const now = latest?.refunds.find((x) => x.outRefundNo === r.outRefundNo);
-  return settled && now?.status === 'SUCCESS' ? 'REPAIRED' : 'LEFT';
+  const refund = latest?.refunds.find((x) => x.outRefundNo === r.outRefundNo);
+  return settled && refund?.status === 'SUCCESS' ? 'REPAIRED' : 'LEFT';
 }
 
 /**
@@ -206,9 +206,8 @@ async function settleOpen(kit: Kit, order: OrderDoc, index: number, r: RefundDis
   );
 }
 
-/** A refund of the order's payment made on the merchant platform, recorded (holdsPayment); true once it is. */
+/** A refund of the order's payment made on the merchant platform, recorded; true once it is. */
 async function recordMadeOnPlatform(kit: Kit, order: OrderDoc, outRefundNo: string): Promise<boolean> {
-  if (!holdsPayment(order)) return false;
   return typeof (await recordRefundMadeOnPlatform(kit, order, outRefundNo)) !== 'string';
 }
 

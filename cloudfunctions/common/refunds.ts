@@ -329,7 +329,7 @@ export async function handleRefundNotification(
  * The order's payment is recorded and the kit holds its refunds: paid, and not refunded on the
  * merchant platform before the kit recorded it (then it holds none of them: refundedOutside).
  */
-export function holdsPayment(order: OrderDoc): boolean {
+export function holdsPayment(order: OrderDoc): order is OrderDoc & { outTradeNo: string } {
   return isPaid(order.status) && !order.refundedOutside && !!order.outTradeNo;
 }
 
@@ -347,14 +347,16 @@ export type PlatformRefundLearnt = { order: OrderDoc; index: number } | 'NOT_THE
  * WeChat first: the refund must be of the order's paid trade, and its amount and state are WeChat's
  * answer, never the event's. Recorded as made on the platform (onPlatform, by PLATFORM_REFUNDER) in
  * one conditional move, so learners racing record it once; never more refunded than paid. One
- * still PROCESSING is settled later as the kit's own (the sweep, its next notification). The
- * caller runs the hooks (settleRefundHooks).
+ * still PROCESSING is settled later as the kit's own (the sweep, its next notification). LEFT,
+ * WeChat not asked, for an order whose payment the kit does not hold (holdsPayment). The caller
+ * runs the hooks (settleRefundHooks).
  */
 export async function recordRefundMadeOnPlatform(
   kit: Kit,
   read: OrderDoc,
   outRefundNo: string,
 ): Promise<PlatformRefundLearnt> {
+  if (!holdsPayment(read)) return 'LEFT';
   const record = platformRecord(read, await kit.provider.queryRefund(outRefundNo));
   if (typeof record === 'string') return record;
   const recorded = await stepOnOrder<{ order: OrderDoc; index: number } | 'LEFT' | 'MOVED'>(
@@ -388,12 +390,14 @@ export async function recordRefundMadeOnPlatform(
  * trade's refunds (one query; APIv3 has no such list, its notification and the bill tell) names any
  * made there since, each then confirmed and recorded (recordRefundMadeOnPlatform) and its onRefunded
  * run. WeChat not answering leaves the order as recorded, for the admin to see: the bill repairs it.
+ * Not asked once the whole payment is refunded: WeChat then holds no refund the kit could record.
  */
 export async function learnPlatformRefunds(kit: Kit, order: OrderDoc): Promise<OrderDoc> {
-  if (!kit.provider.refundNumbers || !holdsPayment(order) || !order.outTradeNo) return order;
+  if (!kit.provider.refundNumbers || !holdsPayment(order) || refundedFee(order) >= order.totalFee)
+    return order;
   try {
     const numbers = (await kit.provider.refundNumbers(order.outTradeNo)) ?? [];
-    let latest = order;
+    let latest: OrderDoc = order;
     for (const outRefundNo of numbers) {
       if (latest.refunds.some((r) => r.outRefundNo === outRefundNo)) continue;
       // Read again: the kit's own refund asked meanwhile is in the order before it is at WeChat.
