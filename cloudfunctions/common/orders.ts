@@ -19,7 +19,14 @@ import {
   type OrderDoc,
   type PaymentAttempt,
 } from './model';
-import { addAttempt, assertPayable, isPaid, mismatchedPaymentError, setPrepay } from './order-states';
+import {
+  addAttempt,
+  assertPayable,
+  awaitsAdmin,
+  isPaid,
+  mismatchedPaymentError,
+  setPrepay,
+} from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
 import { learnPlatformRefunds } from './refunds';
 import type { RequestKeyDoc } from './store';
@@ -240,7 +247,7 @@ export async function readOrder(kit: Kit, orderNo: string, openid: string): Prom
   let order = await readableOrder(kit, orderNo, openid);
   if (order.status === 'NOTPAY' && order.outTradeNo) {
     order = await applyTradeStatus(kit, order, await kit.provider.queryTrade(order.outTradeNo));
-  } else if (order.status === 'PAYERROR') {
+  } else if (awaitsAdmin(order)) {
     // Held for an admin: refunded on the merchant platform since, it moves on (the admin's reopening
     // after refunding there, or the buyer's look: one query, as for any unpaid order).
     order = await recheckMismatch(kit, order);
