@@ -35,6 +35,7 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
   const prepay = timeline.openPrepay;
   // The kit refuses to refund an order refunded on the merchant platform: it never held that payment.
   const canRefund = (o.status === 'SUCCESS' || o.status === 'REFUND') && !o.refundedOutside;
+  const refundable = refundableFee(timeline);
   const canClose = o.status === 'NOTPAY';
   const platform = timeline.platformRefundable;
   const none = !prepay && !canClose && !canRefund && !platform.length && !timeline.notifications.length;
@@ -107,11 +108,7 @@ export function OrderActions({ timeline }: { timeline: OrderTimeline }) {
       {canRefund && (
         // Keyed by what is left: after a refund (the kit's, or one made on the merchant platform and
         // recorded since) the field starts again from the new remainder.
-        <KitRefundForm
-          key={refundableFee(timeline)}
-          orderNo={o.orderNo}
-          refundable={refundableFee(timeline)}
-        />
+        <KitRefundForm key={refundable} orderNo={o.orderNo} refundable={refundable} />
       )}
       {platform.map((t) => (
         // Keyed by what is left: after a refund the field starts again from the new remainder.
