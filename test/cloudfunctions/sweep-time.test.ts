@@ -1,14 +1,14 @@
 /** @jest-environment node */
 /**
  * The timers (and closeOrder) within their function's time, on either provider, for a merchant who
- * set their config.json `timeout` to 10 s (the kit ships 60 s: running a 60 s function out of time
- * takes a minute of real time per case, so the merchant's shorter setting, read by the sandbox as
- * SCF reads it, is what is tested). The sweep (closeExpiredOrders) and the daily bill run's
- * catch-up (reconcileBills) begin nothing in their last RUN_RESERVE_MS, and an order the sweep
- * could not ask WeChat about (a call not started for lack of time) is left as it was, not recorded
- * as asked: the next run asks it; a day the catch-up began but could not finish so is no failure,
- * the next run's; nor is a close the function had no time left to send recorded as asked. WeChat is
- * made slow with the sandbox's SLOW fault: real time, seconds per case.
+ * set their config.json `timeout` to 8 s (6 s for closeOrder; the kit ships 60 s and 10 s: running a
+ * function out of time takes its whole time for real per case, so the merchant's shorter setting,
+ * read by the sandbox as SCF reads it, is what is tested). The sweep (closeExpiredOrders) and the
+ * daily bill run's catch-up (reconcileBills) begin nothing in their last RUN_RESERVE_MS, and an
+ * order the sweep could not ask WeChat about (a call not started for lack of time) is left as it
+ * was, not recorded as asked: the next run asks it; a day the catch-up began but could not finish
+ * so is no failure, the next run's; nor is a close the function had no time left to send recorded
+ * as asked. WeChat is made slow with the sandbox's SLOW fault: real time, seconds per case.
  */
 import * as fs from 'fs';
 import { beijingDay, beijingDayRange } from '../../cloudfunctions/common/beijing';
@@ -19,7 +19,9 @@ import { ShippingKit, zto, type PaidKitOrder } from '../helpers/shipping-kit';
 
 const ADMIN = 'o-admin-sweep-time';
 const BUYER = 'o-buyer-sweep-time';
-/** Slow answers in a 10 s function, and the runs after them. */
+/** The merchant's timers' config.json `timeout` (seconds): a run begins nothing in its last RUN_RESERVE_MS (5 s). */
+const TIMER_LIMIT_S = 8;
+/** Slow answers in an 8 s function, and the runs after them. */
 const SLOW_TEST_MS = 40_000;
 /** When a shipped order is next asked about (cloudfunctions/common/shipping.ts RECHECK_SHIPPED_MS); a day. */
 const DAY_MS = 24 * 3600_000;
@@ -33,7 +35,11 @@ let kit: KitClient;
 let ship: ShippingKit;
 
 beforeAll(async () => {
-  functions = functionsWithTimeouts({ closeExpiredOrders: 10, reconcileBills: 10, closeOrder: 10 });
+  functions = functionsWithTimeouts({
+    closeExpiredOrders: TIMER_LIMIT_S,
+    reconcileBills: TIMER_LIMIT_S,
+    closeOrder: 6,
+  });
   ({ sandbox, kit } = await startKitSandbox(ADMIN, { functions }));
   ship = new ShippingKit(kit, BUYER);
   // Only the sweep asks WeChat about shipped orders here: a settlement push would have
@@ -112,9 +118,9 @@ test(
   async () => {
     const shipped = await shippedAndConfirmedAtWeChat();
     const expired = await unpaidOrder();
-    // The expired order's query takes 5.5 s of the 10; the shipped order's get_order, 2.5 s, would
+    // The expired order's query takes 3.5 s of the 8; the shipped order's get_order, 2.5 s, would
     // be cut off with what is left then (a lost answer: its next check a day later).
-    await slow('queryOrder', 5500);
+    await slow('queryOrder', 3500);
     await slow('shipping.getOrder', 2500);
     await kit.moveClock('advance', { ms: DAY_MS + 60_000 });
     // The shipped order was not begun: get_order's fault is still armed.
@@ -145,10 +151,10 @@ test(
     expect(await kit.call(ADMIN, 'refund', request)).toEqual(
       expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
     );
-    // 7 s for the query (WeChat has no such refund), begun after the run's first reads, leaves less
+    // 5 s for the query (WeChat has no such refund), begun after the run's first reads, leaves less
     // than the 3 s a call needs (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS) to send the refund; begun
     // within a second, it is answered before its wait (what is left less 2 s) is cut off.
-    await slow('queryRefund', 7000);
+    await slow('queryRefund', 5000);
     await kit.moveClock('advance', { ms: DAY_MS + 60_000 });
     expect(await lastSweep()).toEqual(
       expect.objectContaining({ refundsSettled: 0, complete: false, errors: [] }),
@@ -178,8 +184,8 @@ test(
     );
     // A new instance asks is_trade_managed before the upload (an instance keeps the answer an hour).
     await kit.freshInstances('closeExpiredOrders');
-    // Answered after 7 s, or cut off at 8 s, it leaves less than the 3 s the upload needs.
-    await slow('shipping.isTradeManaged', 7000);
+    // Answered after 5 s, or cut off at 6 s, it leaves less than the 3 s the upload needs.
+    await slow('shipping.isTradeManaged', 5000);
     await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
     expect(await lastSweep()).toEqual(expect.objectContaining({ virtualShipped: 0, complete: false }));
     const after = (await ship.stored(orderNo)).shipping;
@@ -207,9 +213,9 @@ test(
       expect.objectContaining({ ok: false, code: 'CLOSE_TOO_EARLY' }),
     );
     await kit.moveClock('advance', { ms: SWEEP_EVERY_MS });
-    // 7 s for the query, of the 10, leaves less than the 3 s the close needs
+    // 3 s for the query, of closeOrder's 6, leaves less than the 3 s the close needs
     // (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS): it is not sent.
-    await slow('queryOrder', 7000);
+    await slow('queryOrder', 3000);
     expect(await kit.call(BUYER, 'closeOrder', { orderNo })).toEqual(
       expect.objectContaining({
         ok: false,
@@ -236,9 +242,9 @@ test(
   'the daily bill run begins no earlier day in the last seconds of its time: the day left is reconciled by the next run, its slow bill answered in time',
   async () => {
     // Ten days on: the days the run looks back at (CATCH_UP_DAYS before yesterday) have no report.
-    // Yesterday's bill takes 5.5 s of the 10; the first earlier day's, 2.5 s, would be cut off with
+    // Yesterday's bill takes 3.5 s of the 8; the first earlier day's, 2.5 s, would be cut off with
     // what is left then (the day left unreconciled, logged as failed again).
-    await slow('downloadBill', 5500);
+    await slow('downloadBill', 3500);
     await slow('downloadBill', 2500);
     await kit.moveClock('advance', { ms: 10 * DAY_MS });
     expect(await armedFaults()).toEqual([[providerFault('downloadBill', 'SLOW').api, 1]]);
@@ -288,12 +294,12 @@ test(
     await nextBeijingEleven();
     expect(await readDoc(sandbox.url, 'paykit_bills', day)).toBeNull();
 
-    // The morning after, yesterday's bill comes at once and that day's in 7 s of the 10: what
+    // The morning after, yesterday's bill comes at once and that day's in 5 s of the 8: what
     // reconciling it asks next (on cloudPay the trade, whose refund the bill shows; on APIv3 the
     // bill's download) has less than the 3 s a call needs (ANSWER_RESERVE_MS + MIN_PAY_WAIT_MS),
     // and is not started.
     await slow('downloadBill', 1);
-    await slow('downloadBill', 7000);
+    await slow('downloadBill', 5000);
     const stopped = await nextBeijingEleven();
     expect(await armedFaults()).toEqual([]);
     expect(await readDoc(sandbox.url, 'paykit_bills', day)).toBeNull();
