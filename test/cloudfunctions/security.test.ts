@@ -5,7 +5,7 @@
  * gateway and the real SDK, and the database is checked to be unchanged where it must be.
  * The first part replays the holes of issue 10; the second the attacks that already held.
  */
-import { callAs, get, post, query } from '../helpers/control';
+import { callAs, get, post, query, seed } from '../helpers/control';
 import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
@@ -202,6 +202,29 @@ describe('holes that are now shut', () => {
     } finally {
       await post(`${sandbox.url}/sandbox/pay/config`, { queryRefundStyle: 'lists', refundProcessingMs: 0 });
     }
+  });
+
+  test('a request key replayed with other items is refused, not answered with the first order', async () => {
+    await seed(sandbox.url, { paykit_products: [{ _id: 'mocha', name: '摩卡', price: 3100, active: true }] });
+    const requestKey = 'tap-replay-0001';
+    const line = (sku: string, quantity = 1) => ({ sku, quantity });
+    const first = await kit.ok(BOB, 'unifiedOrder', { items: [line('latte', 2), line('mocha')], requestKey });
+    for (const items of [[line('mocha', 3)], [line('latte', 2)], [line('latte'), line('mocha')]]) {
+      expect(await kit.call(BOB, 'unifiedOrder', { items, requestKey })).toEqual(
+        expect.objectContaining({
+          ok: false,
+          code: 'INVALID_PARAM',
+          message: expect.stringContaining('requestKey'),
+        }),
+      );
+    }
+    // The same cart, its lines in another order or split, is the same request.
+    const again = await kit.ok(BOB, 'unifiedOrder', {
+      items: [line('mocha'), line('latte'), line('latte')],
+      requestKey,
+    });
+    expect(again).toEqual(first);
+    expect(await query(sandbox.url, 'paykit_orders', { requestKey })).toHaveLength(1);
   });
 
   test("WeChat's answer wins over a forged REFUNDCLOSE", async () => {
