@@ -5,6 +5,7 @@
  * gateway and the real SDK, and the database is checked to be unchanged where it must be.
  * The first part replays the holes of issue 10; the second the attacks that already held.
  */
+import { MAX_AUDIT_PER_TRADE } from '../../cloudfunctions/common/audit';
 import { callAs, get, post, query, seed } from '../helpers/control';
 import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
@@ -225,6 +226,30 @@ describe('holes that are now shut', () => {
     });
     expect(again).toEqual(first);
     expect(await query(sandbox.url, 'paykit_orders', { requestKey })).toHaveLength(1);
+  });
+
+  test('callbacks a buyer replays, however often, keep a bounded audit trail per trade', async () => {
+    const placed = await buy(BOB);
+    const outTradeNo = `${placed.orderNo}A01`;
+    // Of each kind, 8 more than are kept; 5 of each at once: concurrent replays are bounded too.
+    for (let sent = 0; sent < MAX_AUDIT_PER_TRADE + 8; sent += 5) {
+      const answers = await Promise.all([
+        ...Array.from({ length: 5 }, () => forge(BOB, 'payCallback', { outTradeNo, resultCode: 'SUCCESS' })),
+        ...Array.from({ length: 5 }, (_, i) =>
+          forge(BOB, 'refundCallback', {
+            outTradeNo,
+            outRefundNo: `forged-${sent + i}`,
+            refundStatus: 'SUCCESS',
+          }),
+        ),
+      ]);
+      expect(answers.every((a) => a.errcode !== 0)).toBe(true);
+    }
+    for (const kind of ['payment', 'refund']) {
+      const kept = await query(sandbox.url, 'paykit_notifications', { outTradeNo, kind });
+      expect({ kind, kept: kept.length }).toEqual({ kind, kept: MAX_AUDIT_PER_TRADE });
+    }
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
   });
 
   test("WeChat's answer wins over a forged REFUNDCLOSE", async () => {
