@@ -252,6 +252,21 @@ describe('holes that are now shut', () => {
     expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
   });
 
+  test('a refund reason WeChat Pay cannot take is INVALID_PARAM, and no refund is reserved for it', async () => {
+    const placed = await buyAndPay(BOB);
+    for (const reason of ['坏了😀', 'half \ud800 a pair']) {
+      expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100, reason })).toEqual(
+        expect.objectContaining({
+          ok: false,
+          code: 'INVALID_PARAM',
+          message: expect.stringContaining('reason'),
+        }),
+      );
+    }
+    const order = await kit.order<{ status: string; refunds: unknown[] }>(placed.orderNo);
+    expect(order).toEqual(expect.objectContaining({ status: 'SUCCESS', refunds: [] }));
+  });
+
   test("WeChat's answer wins over a forged REFUNDCLOSE", async () => {
     const placed = await buyAndPay();
     await post(`${sandbox.url}/sandbox/pay/callbacks`, { mode: 'drop', kind: 'refund', count: 20 });
