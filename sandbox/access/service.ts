@@ -126,13 +126,10 @@ export class AccessService {
       body,
     });
     if (!answer) return false;
-    const own = answer.headers['content-security-policy'];
-    res.writeHead(answer.status, {
-      ...answer.headers,
-      // The function's own policy, if any, is enforced too: each header only narrows what a page may do.
-      'content-security-policy': own ? [own, ACCESS_PAGE_CSP] : ACCESS_PAGE_CSP,
-      'content-length': answer.body.length,
-    });
+    const { 'content-security-policy': own, ...headers } = answer.headers;
+    // The function's own policy, if any, is enforced too: each one only narrows what a page may do.
+    res.setHeader('content-security-policy', own ? [own, ACCESS_PAGE_CSP] : ACCESS_PAGE_CSP);
+    res.writeHead(answer.status, { ...headers, 'content-length': answer.body.length });
     res.end(answer.body);
     return true;
   }
