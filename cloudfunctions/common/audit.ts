@@ -3,6 +3,13 @@
  * stores is bounded: a record only for a notification that names an attempt of an existing order,
  * and of what the event claimed only fixed fields, each a short string, a number or a boolean.
  */
+/**
+ * Most notification records kept per trade, kind and refund: WeChat delivers one notification at
+ * most 16 times (reference §10.1); the rest are replays (any user can call a callback function), and
+ * each would otherwise add a record, without end, for the merchant's database to hold.
+ */
+export const MAX_AUDIT_PER_TRADE = 32;
+
 /** Longest claimed text kept, in characters. */
 export const MAX_CLAIMED_TEXT = 64;
 

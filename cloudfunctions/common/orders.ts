@@ -1,9 +1,10 @@
 /** Use cases around one order: place it and get paying, read it (synced with the provider). */
 import type { PaymentParams, QueryOrderResult, UnifiedOrderResult } from '../../typings/paykit/functions';
+import type { OrderItem } from '../../typings/paykit/order';
 import { isAdmin, ownedOrder, readableOrder } from './access';
 import { closeCurrentTrade, syncedUnpaid } from './close';
 import type { Kit } from './context';
-import { ServerError } from './errors';
+import { invalid, ServerError } from './errors';
 import { newOrderNo, outTradeNoFor, requestKeyId } from './ids';
 import {
   currentAttempt,
@@ -60,7 +61,7 @@ export async function placeOrder(kit: Kit, input: PlaceOrderInput): Promise<Unif
   const orderNo = newOrderNo(now);
   if (input.requestKey) {
     const existing = await orderForKey(kit, input.openid, input.requestKey, orderNo);
-    if (existing) return payExisting(kit, existing, now);
+    if (existing) return payExisting(kit, keyedOrder(existing, items), now);
   }
   const description = describe(items, kit.config.bodyPrefix);
   const attempt: PaymentAttempt = { outTradeNo: outTradeNoFor(orderNo, 1), createdAt: now };
@@ -128,6 +129,23 @@ async function orderForKey(
   throw new ServerError(
     'ORDER_STATE_CONFLICT',
     'the order for this request is still being created; try again',
+  );
+}
+
+/**
+ * The order a request key stands for, when the retry asks for the same items (lines in any order or
+ * split). A key reused for another cart is refused: answered with the first order, the buyer would
+ * pay its total believing it the new cart's.
+ */
+function keyedOrder(order: OrderDoc, items: OrderItem[]): OrderDoc {
+  const cart = (lines: OrderItem[]) =>
+    lines
+      .map((l) => `${l.sku}×${l.quantity}`)
+      .sort()
+      .join(',');
+  if (cart(order.items) === cart(items)) return order;
+  throw invalid(
+    `requestKey ${order.requestKey} stands for order ${order._id} of other items; a new cart needs a new requestKey`,
   );
 }
 

@@ -16,6 +16,13 @@ export const MAX_PAGE = 50;
 /** WeChat's refund_desc: at most 80 bytes. */
 export const MAX_REASON_BYTES = 80;
 
+/**
+ * Text WeChat Pay takes: characters of 1 to 3 UTF-8 bytes (APIv3 reference §1.1), so no UTF-16
+ * surrogate, paired (an emoji) or lone. Refused here rather than by WeChat after the refund's number
+ * is reserved.
+ */
+const WECHAT_TEXT = /^[^\uD800-\uDFFF]*$/;
+
 const ORDER_STATUSES: OrderStatus[] = ['NOTPAY', 'SUCCESS', 'CLOSED', 'REFUND', 'PAYERROR'];
 
 type Schema = v.GenericSchema<unknown, unknown>;
@@ -97,6 +104,7 @@ export const refundRequest = v.object({
         (s) => Buffer.byteLength(s) <= MAX_REASON_BYTES,
         `must be text of at most ${MAX_REASON_BYTES} bytes`,
       ),
+      v.regex(WECHAT_TEXT, 'must hold no emoji or other 4-byte character (WeChat Pay refuses them)'),
     ),
   ),
   refundNo: v.optional(text(/^[A-Za-z0-9_-]{6,64}$/, 'must be 6 to 64 letters, digits, _ or -')),

@@ -6,7 +6,7 @@
 import cloud from 'wx-server-sdk';
 import type { BillReport } from '../../typings/paykit/bill';
 import type { OrderStatus, Product } from '../../typings/paykit/order';
-import type { NotificationRecord, ShippingEventRecord } from './audit';
+import { MAX_AUDIT_PER_TRADE, type NotificationRecord, type ShippingEventRecord } from './audit';
 import { forSale, type OrderDoc, type ProductDoc } from './model';
 import { PAID_STATUSES, type Move } from './order-states';
 
@@ -237,9 +237,30 @@ export class Store {
     return this.find<OrderDoc>(COLLECTIONS.orders, { _id: this.db.command.in(orderNos) }, orderNos.length);
   }
 
-  /** The audit trail: every notification received and what the kit decided. */
+  /**
+   * The audit trail: every notification received and what the kit decided, up to
+   * MAX_AUDIT_PER_TRADE per trade, kind and refund (later ones are not kept). Each record takes the
+   * next numbered `_id` of its trade with a conditional insert (`_id` is unique): replays arriving
+   * together cannot pass the bound by all counting the same records.
+   */
   async recordNotification(entry: NotificationRecord): Promise<void> {
-    await this.db.collection(COLLECTIONS.notifications).add({ data: { ...entry, receivedAt: new Date() } });
+    const collection = this.db.collection(COLLECTIONS.notifications);
+    const where: Where = {
+      kind: entry.kind,
+      outTradeNo: entry.outTradeNo,
+      ...(entry.kind === 'refund' && { outRefundNo: entry.outRefundNo ?? this.command.exists(false) }),
+    };
+    const slotId = (slot: number) => `${entry.kind}-${entry.outTradeNo}-${entry.outRefundNo ?? ''}-${slot}`;
+    const { total } = (await collection.where(where).count()) as unknown as { total: number };
+    for (let slot = total; slot < MAX_AUDIT_PER_TRADE; slot++) {
+      try {
+        await collection.add({ data: { _id: slotId(slot), ...entry, receivedAt: new Date() } });
+        return;
+      } catch (err) {
+        // Taken by a concurrent record: the next slot. Anything else is a failure.
+        if (!(await this.find(COLLECTIONS.notifications, { _id: slotId(slot) }, 1)).length) throw err;
+      }
+    }
   }
 
   async recordHookRun(entry: { orderNo: string; hook: string; refundNo?: string }): Promise<void> {

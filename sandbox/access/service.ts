@@ -21,6 +21,14 @@ export interface AccessServiceOptions {
   routes: AccessRoutes;
 }
 
+/**
+ * On CloudBase a function's web page lives on the access domain, an origin of its own; here it is
+ * served on the sandbox's port, whose origin may drive everything (access.ts). This CSP gives it an
+ * opaque origin instead: its scripts still run, and what they send carries `Origin: null`, refused.
+ * Without it a page that reflects its input, opened from a link on any site, controlled the sandbox.
+ */
+export const ACCESS_PAGE_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads';
+
 /** The numeric suffix CloudBase appends to the environment in default access domains. */
 const DOMAIN_SUFFIX = '1300000000';
 
@@ -118,7 +126,10 @@ export class AccessService {
       body,
     });
     if (!answer) return false;
-    res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+    const { 'content-security-policy': own, ...headers } = answer.headers;
+    // The function's own policy, if any, is enforced too: each one only narrows what a page may do.
+    res.setHeader('content-security-policy', own ? [own, ACCESS_PAGE_CSP] : ACCESS_PAGE_CSP);
+    res.writeHead(answer.status, { ...headers, 'content-length': answer.body.length });
     res.end(answer.body);
     return true;
   }

@@ -5,7 +5,8 @@
  * gateway and the real SDK, and the database is checked to be unchanged where it must be.
  * The first part replays the holes of issue 10; the second the attacks that already held.
  */
-import { callAs, get, post, query } from '../helpers/control';
+import { MAX_AUDIT_PER_TRADE } from '../../cloudfunctions/common/audit';
+import { callAs, get, post, query, seed } from '../helpers/control';
 import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
@@ -202,6 +203,68 @@ describe('holes that are now shut', () => {
     } finally {
       await post(`${sandbox.url}/sandbox/pay/config`, { queryRefundStyle: 'lists', refundProcessingMs: 0 });
     }
+  });
+
+  test('a request key replayed with other items is refused, not answered with the first order', async () => {
+    await seed(sandbox.url, { paykit_products: [{ _id: 'mocha', name: '摩卡', price: 3100, active: true }] });
+    const requestKey = 'tap-replay-0001';
+    const line = (sku: string, quantity = 1) => ({ sku, quantity });
+    const first = await kit.ok(BOB, 'unifiedOrder', { items: [line('latte', 2), line('mocha')], requestKey });
+    for (const items of [[line('mocha', 3)], [line('latte', 2)], [line('latte'), line('mocha')]]) {
+      expect(await kit.call(BOB, 'unifiedOrder', { items, requestKey })).toEqual(
+        expect.objectContaining({
+          ok: false,
+          code: 'INVALID_PARAM',
+          message: expect.stringContaining('requestKey'),
+        }),
+      );
+    }
+    // The same cart, its lines in another order or split, is the same request.
+    const again = await kit.ok(BOB, 'unifiedOrder', {
+      items: [line('mocha'), line('latte'), line('latte')],
+      requestKey,
+    });
+    expect(again).toEqual(first);
+    expect(await query(sandbox.url, 'paykit_orders', { requestKey })).toHaveLength(1);
+  });
+
+  test('callbacks a buyer replays, however often, keep a bounded audit trail per trade', async () => {
+    const placed = await buy(BOB);
+    const outTradeNo = `${placed.orderNo}A01`;
+    // Of each kind, 8 more than are kept; 5 of each at once: concurrent replays are bounded too.
+    for (let sent = 0; sent < MAX_AUDIT_PER_TRADE + 8; sent += 5) {
+      const answers = await Promise.all([
+        ...Array.from({ length: 5 }, () => forge(BOB, 'payCallback', { outTradeNo, resultCode: 'SUCCESS' })),
+        ...Array.from({ length: 5 }, (_, i) =>
+          forge(BOB, 'refundCallback', {
+            outTradeNo,
+            outRefundNo: `forged-${sent + i}`,
+            refundStatus: 'SUCCESS',
+          }),
+        ),
+      ]);
+      expect(answers.every((a) => a.errcode !== 0)).toBe(true);
+    }
+    for (const kind of ['payment', 'refund']) {
+      const kept = await query(sandbox.url, 'paykit_notifications', { outTradeNo, kind });
+      expect({ kind, kept: kept.length }).toEqual({ kind, kept: MAX_AUDIT_PER_TRADE });
+    }
+    expect((await kit.order(placed.orderNo))!.status).toBe('NOTPAY');
+  });
+
+  test('a refund reason WeChat Pay cannot take is INVALID_PARAM, and no refund is reserved for it', async () => {
+    const placed = await buyAndPay(BOB);
+    for (const reason of ['坏了😀', 'half \ud800 a pair']) {
+      expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100, reason })).toEqual(
+        expect.objectContaining({
+          ok: false,
+          code: 'INVALID_PARAM',
+          message: expect.stringContaining('reason'),
+        }),
+      );
+    }
+    const order = await kit.order<{ status: string; refunds: unknown[] }>(placed.orderNo);
+    expect(order).toEqual(expect.objectContaining({ status: 'SUCCESS', refunds: [] }));
   });
 
   test("WeChat's answer wins over a forged REFUNDCLOSE", async () => {

@@ -8,6 +8,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { launchBrowser, openDashboard } from '../helpers/browser';
+import { buildFixtureFunctions } from '../helpers/fixtures';
 import { EVIL, JSON_TYPE, errorOf, raw } from '../helpers/raw-http';
 import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 
@@ -167,5 +168,50 @@ describe('the dashboard on a sandbox exposed beyond loopback (--host 0.0.0.0)', 
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('a web page an HTTP access function serves on the sandbox’s port', () => {
+  let sandbox: SandboxProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [sandbox, browser] = await Promise.all([
+      startSandboxProcess({
+        args: ['--functions', buildFixtureFunctions(['httpEcho']), '--route', '/h5=httpEcho'],
+      }),
+      launchBrowser(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.stop();
+  });
+
+  test('runs in an origin of its own: a script it reflects cannot drive the sandbox', async () => {
+    // On CloudBase the page lives on the access domain, apart from everything else; here it shares
+    // the sandbox's port. A link from any site to a page that reflects its input (the developer's bug)
+    // must not become the sandbox's own origin, which the Origin rule lets drive everything.
+    const attack =
+      "<script>fetch('/sandbox/clock', { method: 'POST', headers: { 'content-type': 'application/json' }," +
+      ' body: \'{"action":"freeze"}\' }).then((r) => (document.title = \'answered \' + r.status),' +
+      " () => (document.title = 'refused'))</script>";
+    const url = `${sandbox.url}/h5?as=page&html=${encodeURIComponent(attack)}`;
+    const answer = await fetch(url);
+    expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(answer.headers.get('content-security-policy')).toMatch(/(^|, )sandbox allow-scripts/);
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => document.title !== '');
+      // The script ran (the page works as the developer wrote it), from an opaque origin.
+      expect(await page.title()).toBe('refused');
+    } finally {
+      await context.close();
+    }
+    const clock = (await (await fetch(`${sandbox.url}/sandbox/clock`)).json()) as { frozen: boolean };
+    expect(clock.frozen).toBe(false);
   });
 });

@@ -135,6 +135,18 @@ describe('the other requests', () => {
     [
       'refund',
       refundRequest,
+      { orderNo: ORDER_NO, refundFee: 1, reason: '坏了😀' },
+      'reason must hold no emoji or other 4-byte character (WeChat Pay refuses them)',
+    ],
+    [
+      'refund',
+      refundRequest,
+      { orderNo: ORDER_NO, refundFee: 1, reason: 'half \ud800 a pair' },
+      'reason must hold no emoji or other 4-byte character (WeChat Pay refuses them)',
+    ],
+    [
+      'refund',
+      refundRequest,
       { orderNo: ORDER_NO, refundFee: 1, refundNo: 'r1' },
       'refundNo must be 6 to 64 letters, digits, _ or -',
     ],
