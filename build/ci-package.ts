@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { allFiles, type BuildContext, functionFolders, listFiles, paths, rel, SECRETS } from './context';
+import { DEFAULT_PRIVATE_KEY_FILE } from '../cloudfunctions/common/providers/apiv3/config';
 import { formatBytes } from './ci-inputs';
 import { CODE_EXTS, walkMiniprogram } from './ci-walk';
 
@@ -174,6 +175,13 @@ function planFunctions(ctx: BuildContext, plan: ProjectPlan): void {
       fs.readFileSync(path.join(secretsDir, f)),
     ]),
   );
+  // Every new merchant pays through APIv3, whose functions read their key from this file unless the
+  // console gives them the PEM itself: deployed without either, each answers NOT_CONFIGURED.
+  if (!secrets.has(path.relative(SECRETS, DEFAULT_PRIVATE_KEY_FILE)))
+    plan.notes.push(
+      `no ${DEFAULT_PRIVATE_KEY_FILE}: on APIv3 (every new merchant) the functions then need ` +
+        'PAYKIT_MCH_PRIVATE_KEY (the PEM) in their environment; cloudPay needs no key',
+    );
   for (const name of built) {
     const dir = path.join(cloudRoot, name);
     const stale = [...secrets].flatMap(([f, bytes]) => {

@@ -97,6 +97,7 @@ export async function runCiTask(ctx: BuildContext, task: CiTaskName, opts: CiOpt
   }
 
   refuseUnready(task, '', problems);
+  for (const n of plan.notes) ctx.log(`${task}: note: ${n}`);
   const { appid, privateKeyPath, envId, robot } = loaded.values;
   const job: CiJob = {
     task,

@@ -173,7 +173,10 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
         failure: r.failure ?? null,
       },
     });
-    const settledAt = ms(r.settledAt);
+    // WeChat's success time has whole seconds: a refund settled in the second it was asked is
+    // shown settling then, not before it was asked (nor before the order, bought that second).
+    const stated = ms(r.settledAt);
+    const settledAt = stated === undefined ? undefined : Math.max(stated, at);
     if (settledAt !== undefined)
       add({
         at: settledAt,
@@ -239,9 +242,39 @@ const RANK: Record<TimelineEntry['kind'], number> = {
   hook: 8,
 };
 
-/** A callback's invocation comes after the notification that caused it. */
+/** Past every payment rank: where a refund's entries of one instant start. */
+const REFUND_AFTER = 10;
+
+/** The kit's functions that act on a refund (the kit's default callback names). */
+const REFUND_FUNCTIONS = new Set(['refund', 'refundCallback', 'refundNotify']);
+
+/** Whether an entry belongs to a refund of the order rather than to its payment. */
+function ofRefund(e: TimelineEntry): boolean {
+  switch (e.kind) {
+    case 'refund':
+    case 'platformRefund':
+    case 'refunded':
+    case 'refundedOutside':
+      return true;
+    case 'notification':
+      return e.facts.callback === 'refund';
+    case 'invocation':
+      return REFUND_FUNCTIONS.has(String(e.facts.functionName));
+    case 'hook':
+      return e.facts.hook === 'onRefunded';
+    default:
+      return false;
+  }
+}
+
+/**
+ * A callback's invocation comes after the notification that caused it. A refund needs a payment
+ * first, so at one instant (the README's tour pays and refunds under a frozen clock) all of a
+ * refund's entries follow all of the payment's, in the same order among themselves.
+ */
 function rankOf(e: TimelineEntry): number {
-  return e.kind === 'invocation' && e.facts.source === 'wx_pay' ? 6 : RANK[e.kind];
+  const rank = e.kind === 'invocation' && e.facts.source === 'wx_pay' ? 6 : RANK[e.kind];
+  return ofRefund(e) ? rank + REFUND_AFTER : rank;
 }
 
 /** The latest attempt's prepay, while the payer can still act on it. */

@@ -16,6 +16,8 @@ import {
   startBadProxy,
 } from './ci-fixture';
 
+import { DEFAULT_PRIVATE_KEY_FILE as KEY_FILE } from '../../cloudfunctions/common/providers/apiv3/config';
+
 const TASKS = ['preview', 'upload', 'deploy'] as const;
 
 const expectNoCrash = (r: GulpRun) => {
@@ -55,6 +57,8 @@ describe('preview / upload / deploy without network access to WeChat', () => {
     expect(r.output.indexOf(`${task}: building dist/`)).toBeGreaterThan(-1);
     expect(r.output.indexOf(`${task}: building dist/`)).toBeLessThan(r.output.indexOf('contacting WeChat'));
     expect(fs.readFileSync(path.join(fx.root, sent), 'utf8')).not.toBe('stale build\n');
+    // A deploy without the APIv3 key in secrets/ says so before it sends (this fixture has none).
+    expect(r.output.includes(`deploy: note: no ${KEY_FILE}: on APIv3`)).toBe(task === 'deploy');
     expectNoCrash(r);
   });
 
@@ -174,6 +178,10 @@ describe('--dry-run', () => {
     expect(r.output).toContain('remoteNpmInstall: true');
     expect(r.output).toMatch(/would be needed: PAYKIT_ENV_ID/);
     expect(r.output).toMatch(/total +2 functions, 6 files, [\d.]+ (B|KB), 1 timer trigger/);
+    // What a new merchant, who pays through APIv3, would deploy without: its merchant key.
+    expect(r.output).toMatch(
+      /note +no secrets\/apiclient_key\.pem: on APIv3 \(every new merchant\) the functions then need PAYKIT_MCH_PRIVATE_KEY/,
+    );
   });
 
   it('builds the functions again first: what the last build left out or lacks is sent', async () => {
@@ -189,6 +197,7 @@ describe('--dry-run', () => {
       expect(r.output).toMatch(/sweep: 4 files, [\d.]+ (B|KB), trigger everyFive/);
       expect(r.output).toMatch(/\s28 B {2}secrets\/apiclient_key\.pem\n/);
       expect(r.output).not.toContain('found problems');
+      expect(r.output).not.toContain(`no ${KEY_FILE}`);
       expectNoCrash(r);
     } finally {
       fs.rmSync(path.join(fx.root, 'secrets'), { recursive: true });

@@ -106,6 +106,10 @@ describe('dashboard payment flows', () => {
     await entry(page, 'refund', 'SUCCESS').waitFor();
     await entry(page, 'refunded').waitFor();
     expect(await page.locator('.order-page').textContent()).toContain('已退款 ¥10.00');
+    // Each notification says whose it is, the payment's or the refund's, as the callbacks page does.
+    const notes = page.locator('.timeline [data-kind="notification"] strong');
+    await notes.filter({ hasText: '退款通知' }).waitFor();
+    expect(new Set(await notes.allTextContents())).toEqual(new Set(['支付通知', '退款通知']));
   });
 
   test("a bad action shows its code and, in the UI's language, what went wrong", async () => {

@@ -6,7 +6,14 @@
  * what a reconnecting client missed (Last-Event-ID).
  */
 import * as http from 'http';
-import type { LiveEvent, OrdersPage, Overview, TradesPage } from '../../typings/sandbox/dashboard';
+import type {
+  LiveEvent,
+  OrdersPage,
+  OrderTimeline,
+  Overview,
+  TimelineEntry,
+  TradesPage,
+} from '../../typings/sandbox/dashboard';
 import { get, seedOrderNo, seedOrders, type SeedOrder } from '../helpers/control';
 import { KitClient } from '../helpers/kit';
 import { sseReader } from '../helpers/sse';
@@ -14,6 +21,15 @@ import { startSandboxProcess, type SandboxProcess } from '../helpers/sandbox';
 import { TRADE_DAY_NOON } from '../helpers/constants';
 
 const BUYER = 'oPaykitLocalBuyer';
+const ADMIN = 'oPaykitLocalUser';
+
+/** An entry as the test reads it: a notification by its callback, an invocation by its function. */
+const labelOf = (e: TimelineEntry): string =>
+  e.kind === 'notification'
+    ? `notification ${String(e.facts.callback)}`
+    : e.kind === 'invocation'
+      ? `invocation ${String(e.facts.functionName)}`
+      : e.kind;
 
 /** Reads `GET /sandbox/events` until `enough` says so; resolves with the events seen. */
 function readEvents(
@@ -133,5 +149,39 @@ describe('dashboard routes', () => {
     expect(cloudpay.trades[0]).toMatchObject({ api: 'cloudpay', state: 'SUCCESS', totalFee: 2800 });
     expect(cloudpay.trades[0].outTradeNo.startsWith(`${placed.orderNo}A`)).toBe(true);
     expect((await get<TradesPage>(`${base}/sandbox/dashboard/trades?api=apiv3`)).trades).toEqual([]);
+  });
+
+  test("paid and refunded in one frozen instant, as in the README's tour: the timeline reads the payment, then the refund", async () => {
+    const kit = new KitClient(base);
+    // Half a second past a whole one: WeChat's refund success time, in whole seconds, is earlier.
+    const instant = Math.ceil(Date.now() / 1000) * 1000 + 500;
+    await kit.clock('freeze', { at: instant });
+    try {
+      const placed = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'cake-cheese', quantity: 2 }] });
+      await kit.payAndConfirm(BUYER, placed);
+      await kit.ok(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 1000 });
+      await kit.settle();
+      const { entries } = await get<OrderTimeline>(`${base}/sandbox/dashboard/orders/${placed.orderNo}`);
+      expect(new Set(entries.map((e) => e.at))).toEqual(new Set([instant]));
+      const story = entries
+        .map(labelOf)
+        .filter((label) => !label.startsWith('invocation ') || label === 'invocation refund');
+      expect(story).toEqual([
+        'created',
+        'attempt',
+        'prepay',
+        'payer',
+        'notification payment',
+        'paid',
+        'hook',
+        'invocation refund',
+        'refund',
+        'notification refund',
+        'refunded',
+        'hook',
+      ]);
+    } finally {
+      await kit.clock('reset');
+    }
   });
 });

@@ -25,6 +25,13 @@ function titleText(e: TimelineEntry): string {
   return s.title[e.title] ?? s.state[e.title] ?? e.title;
 }
 
+/** What an entry is: a notification names the payment's or a refund's, as the callbacks page does. */
+function kindText(e: TimelineEntry): string {
+  const s = strings();
+  const key = e.kind === 'notification' && e.facts.callback === 'refund' ? 'refundNotification' : e.kind;
+  return s.kind[key] ?? e.kind;
+}
+
 /** The word of an entry's title worth a colour: a state, a delivery outcome. */
 const tone = (e: TimelineEntry): string =>
   e.kind === 'notification' ? `outcome-${e.title}` : e.kind === 'paid' || e.kind === 'refunded' ? 'good' : '';
@@ -37,7 +44,7 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
         <li key={i} class={`entry kind-${e.kind} ${tone(e)}`} data-kind={e.kind} data-title={e.title}>
           <time>{beijingTime(e.at)}</time>
           <div class="entry-body">
-            <strong>{s.kind[e.kind] ?? e.kind}</strong> <span class="entry-title">{titleText(e)}</span>
+            <strong>{kindText(e)}</strong> <span class="entry-title">{titleText(e)}</span>
             <dl class="facts inline small">
               {Object.entries(e.facts)
                 .filter(
