@@ -271,6 +271,22 @@ describe('order detail page', () => {
     expect(text(comp, '#field-transactionId')).not.toBe('');
   });
 
+  test('paid while a refresh is on a slow network: its older answer does not show the order unpaid again', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    const refresh = suite.wxs.holdNextAnswer('queryOrder');
+    tapVant(comp, '#refresh');
+    tapPay(comp);
+    await eventually(() => (status(comp) === 'SUCCESS' ? true : undefined), 10000);
+
+    // The refresh asked before the payment: its answer says NOTPAY, and comes last.
+    await refresh.release();
+    expect(status(comp)).toBe('SUCCESS');
+    expect(text(comp, '#status')).toContain('已支付');
+    expect(comp.querySelector('#pay')).toBeUndefined();
+    expect(comp.data.loading).toBe(false);
+  });
+
   test('刷新状态 without network keeps the order and says why', async () => {
     const { orderNo } = await newOrder();
     const comp = await openDetail(orderNo);
