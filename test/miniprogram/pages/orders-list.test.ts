@@ -239,6 +239,29 @@ describe('orders list page', () => {
     expect(await readDoc(suite.sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });
     close();
   });
+  test('paid from a row while a pull-down is on a slow network: its older page does not show the row unpaid again', async () => {
+    const { comp, close } = await openList({ status: 'NOTPAY' });
+    const target = SEEDED[30].orderNo;
+    const index = rows(comp).findIndex((r) => r.orderNo === target);
+    const reload = suite.wxs.holdNextAnswer('listOrders');
+    const pulled = comp.instance.onPullDownRefresh();
+    comp
+      .querySelector(`#pay-${target}`)!
+      .querySelector('#pay-button')!
+      .querySelector('.van-button')!
+      .dispatchEvent('tap');
+    await eventually(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
+
+    // The pull-down asked before the payment: its page lists the order unpaid, and comes last.
+    await reload.release();
+    await pulled;
+    const row = rows(comp).find((r) => r.orderNo === target);
+    expect(row?.status).toBe('SUCCESS');
+    expect(comp.querySelector(`#pay-${target}`)).toBeUndefined();
+    expect(comp.querySelector(`#order-${target}`)!.dom!.textContent).toContain('已支付');
+    close();
+  });
+
   test('a row paid on another phone meanwhile: its pay button says so and the row shows it paid', async () => {
     const toast = jest.spyOn(wx, 'showToast');
     const { comp, close } = await openList({ status: 'NOTPAY' });
