@@ -573,6 +573,13 @@ describe('a merchant admin on a buyer’s order', () => {
     expect(text(comp, '#refunds')).toContain('少发一块蛋糕');
   });
 
+  test('the amount is in yuan, and the field says so beside what it holds', async () => {
+    const { comp } = await refundDialogOpen();
+    expect(comp.data.refundAmount).toBe('52.50');
+    // The placeholder said 元 only while the field was empty; it opens filled in.
+    expect(text(comp, '#refund-amount')).toContain('元');
+  });
+
   test('an amount out of range keeps the dialog open with the reason, and sends nothing', async () => {
     const { comp } = await refundDialogOpen();
     for (const typed of ['52.51', '0', '1.234', '-1', 'abc']) {
