@@ -10,6 +10,7 @@ import {
   loadComp,
   recordSetData,
   renderComp,
+  simulate,
   type SetDataCall,
   type SimComponent,
 } from '../../helpers/simulate';
@@ -220,6 +221,30 @@ describe('orders list page', () => {
     expect(navigate).toHaveBeenCalledWith(
       expect.objectContaining({ url: `/pages/orders/detail/index?orderNo=${SEEDED[2].orderNo}` }),
     );
+    close();
+  });
+
+  test('a quick double tap on a row opens its order once', async () => {
+    // WeChat's navigation takes a moment: it completes when the test says so.
+    const navigating: Array<() => void> = [];
+    const navigate = jest
+      .spyOn(wx, 'navigateTo')
+      .mockImplementation((options: WechatMiniprogram.NavigateToOption) => {
+        navigating.push(() => options.complete?.({ errMsg: 'navigateTo:ok' }));
+        return undefined as never;
+      });
+    const { comp, close } = await openList();
+    const row = comp.querySelector(`#order-${SEEDED[3].orderNo}`)!;
+    row.dispatchEvent('tap');
+    row.dispatchEvent('tap');
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
+    await simulate.sleep(50);
+    expect(navigate).toHaveBeenCalledTimes(1);
+
+    // Back on the list once the order page opened: a tap opens an order again.
+    navigating.forEach((complete) => complete());
+    row.dispatchEvent('tap');
+    await eventually(() => (navigate.mock.calls.length === 2 ? true : undefined));
     close();
   });
 

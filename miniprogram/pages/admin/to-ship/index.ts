@@ -8,6 +8,7 @@
  * return reloads the list. A row says what was refunded already, so only the rest is shipped. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
+import { orderLink } from '../../../behaviors/order-link';
 import { listToShip, shipOrder } from '../../../paykit/api';
 import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
@@ -52,6 +53,8 @@ interface ToShipState {
 }
 
 Component({
+  behaviors: [orderLink],
+
   data: {
     orders: [] as OrderView[],
     /** False until the first page answered (or failed). */
@@ -112,8 +115,7 @@ Component({
 
     onOpen(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
       const orderNo = event.currentTarget.dataset.orderNo;
-      if (orderNo)
-        wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
+      if (orderNo) this.openOrder(orderNo);
     },
 
     /** Keeps a tap on 发货 from also opening the row. */

@@ -10,6 +10,7 @@
  * miniprogram-simulate.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
+import { orderLink } from '../../../behaviors/order-link';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { listOrders, queryOrder } from '../../../paykit/api';
 import { instanceState } from '../../../paykit/instance-state';
@@ -36,7 +37,7 @@ interface ListState {
 }
 
 Component({
-  behaviors: [payOutcome],
+  behaviors: [payOutcome, orderLink],
 
   properties: {
     /** The tab to open (page query). */
@@ -151,10 +152,6 @@ Component({
         .trim()
         .toUpperCase();
       if (orderNo) this.openOrder(orderNo);
-    },
-
-    openOrder(orderNo: string) {
-      wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
     },
 
     /** `row`, or what a pay button answered for its order after the page was asked for (`asked`). */
