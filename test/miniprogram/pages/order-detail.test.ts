@@ -23,6 +23,7 @@ import {
   openOrderDetail,
   openPage,
   renderComp,
+  simulate,
   type SimComponent,
 } from '../../helpers/simulate';
 import { providerFault } from '../../helpers/kit';
@@ -213,6 +214,26 @@ describe('order detail page', () => {
     expect(closes).toEqual(['cancel']);
     expect(comp.data.confirmingClose).toBe(true);
     expect(comp.querySelector('#close-dialog')!.data.show).toBe(true);
+  });
+
+  test('while the order is being closed, 继续支付 is disabled', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    const closing = suite.wxs.holdNextAnswer('closeOrder');
+    tapVant(comp, '#close');
+    await eventually(() => (comp.data.confirmingClose ? true : undefined));
+    comp.querySelector('#close-dialog')!.instance.onConfirm();
+    await eventually(() => (comp.data.closing ? true : undefined));
+
+    expect(comp.querySelector('#pay')!.data.disabled).toBe(true);
+    tapPay(comp);
+    await simulate.sleep(50);
+    const payments = () => suite.wxs.calls.filter((c) => c.name === 'unifiedOrder');
+    // newOrder's own call only: the page asked for no payment of an order it is closing.
+    expect(payments()).toHaveLength(1);
+
+    await closing.release();
+    expect(comp.data.closing).toBe(false);
   });
 
   test('close within 5 minutes explains when it can be closed; 6 minutes later it closes', async () => {
