@@ -614,6 +614,22 @@ describe('a merchant admin on a buyer’s order', () => {
     expect(suite.wxs.calls.filter((c) => c.name === 'refund')).toEqual([]);
   });
 
+  test('refunded meanwhile by another admin: more than is left now is refused as an amount, with what is left', async () => {
+    const { orderNo, comp } = await refundDialogOpen();
+    // Another admin refunds ¥10.00 while this dialog offers all ¥52.50.
+    const other = await callAs<{ ok: boolean }>(suite.sandbox.url, LOCAL_ADMIN, 'refund', {
+      orderNo,
+      refundFee: 1000,
+    });
+    expect(other.ok).toBe(true);
+    refundDialog(comp).instance.onConfirm();
+    await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    expect(comp.data.refundError).toBe('请输入 0.01 元到可退金额之间的金额');
+    await eventually(() => (comp.data.refundable === 4250 ? true : undefined), 10000);
+    expect(text(comp, '#refund-left')).toContain('¥42.50');
+    expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
+  });
+
   test('a failed refund keeps the dialog open, and asking again is the same refund, not a second one', async () => {
     const { orderNo, comp } = await refundDialogOpen();
     // WeChat takes the refund but its answer is an error: the kit cannot tell, and says so.

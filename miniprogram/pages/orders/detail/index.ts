@@ -374,7 +374,11 @@ Component({
         this.setData({ refundOpen: false });
         wx.showToast({ title: detailText.refundSubmitted, icon: 'none' });
       } catch (err) {
-        this.setData({ refundError: asPaykitError(err).message });
+        const error = asPaykitError(err);
+        // The amount is what the server found wrong (another admin refunded meanwhile, so more than
+        // is left now): said as the amount's rule, beside what is left, which the reload below shows.
+        const invalidAmount = error.code === 'INVALID_PARAM';
+        this.setData({ refundError: invalidAmount ? detailText.refundAmountInvalid : error.message });
         dialog?.stopLoading?.();
       }
       void this.load();
