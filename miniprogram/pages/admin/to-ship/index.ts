@@ -8,7 +8,7 @@
  * return reloads the list. A row says what was refunded already, so only the rest is shipped. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
-import { orderLink } from '../../../behaviors/order-link';
+import { pageLinks } from '../../../behaviors/page-links';
 import { listToShip, shipOrder } from '../../../paykit/api';
 import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
@@ -53,7 +53,7 @@ interface ToShipState {
 }
 
 Component({
-  behaviors: [orderLink],
+  behaviors: [pageLinks],
 
   data: {
     orders: [] as OrderView[],

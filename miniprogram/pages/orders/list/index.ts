@@ -10,7 +10,7 @@
  * miniprogram-simulate.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
-import { orderLink } from '../../../behaviors/order-link';
+import { pageLinks } from '../../../behaviors/page-links';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { listOrders, queryOrder } from '../../../paykit/api';
 import { instanceState } from '../../../paykit/instance-state';
@@ -37,7 +37,7 @@ interface ListState {
 }
 
 Component({
-  behaviors: [payOutcome, orderLink],
+  behaviors: [payOutcome, pageLinks],
 
   properties: {
     /** The tab to open (page query). */
