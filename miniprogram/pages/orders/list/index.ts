@@ -165,10 +165,11 @@ Component({
      * page on its way (a pull-down asked before the payment) shows it so too.
      */
     payOrderChanged(order: OrderView) {
+      const row = rowOf(order);
       const state = this.state();
-      state.answered.set(order.orderNo, { row: rowOf(order), seq: ++state.seq });
-      const index = this.data.orders.findIndex((row) => row.orderNo === order.orderNo);
-      if (index >= 0) this.setData({ [`orders[${index}]`]: rowOf(order) });
+      state.answered.set(order.orderNo, { row, seq: ++state.seq });
+      const index = this.data.orders.findIndex((shown) => shown.orderNo === order.orderNo);
+      if (index >= 0) this.setData({ [`orders[${index}]`]: row });
     },
 
     /**
