@@ -19,10 +19,14 @@ export function formatFen(fen: Fen): string {
   return `${fen < 0 ? '-' : ''}${yuan}.${cents}`;
 }
 
-/** 1234 → '¥12.34'. */
+/** 1234 → '¥12.34', -250 → '-¥2.50'. */
 export function formatPrice(fen: Fen): string {
-  const text = formatFen(fen);
-  return text.startsWith('-') ? `-${moneyText.currency}${text.slice(1)}` : `${moneyText.currency}${text}`;
+  return withCurrency(formatFen(fen));
+}
+
+/** A yuan amount's text with the currency sign, after its minus: '12.34' → '¥12.34', '-0.06' → '-¥0.06'. */
+export function withCurrency(yuan: string): string {
+  return yuan.startsWith('-') ? `-${moneyText.currency}${yuan.slice(1)}` : `${moneyText.currency}${yuan}`;
 }
 
 /**

@@ -111,7 +111,9 @@ export const detailText = {
   refundTitle: '发起退款',
   refundable: '可退金额',
   refundAmount: '退款金额',
-  refundAmountPlaceholder: '单位：元',
+  /** After the amount field, always in sight: the amount is typed in yuan, not fen. */
+  refundAmountUnit: '元',
+  refundAmountPlaceholder: '请输入退款金额',
   refundAmountInvalid: '请输入 0.01 元到可退金额之间的金额',
   refundReason: '退款原因',
   refundReasonPlaceholder: '选填，买家可见',

@@ -71,6 +71,13 @@ export interface WxSandbox {
    */
   offline: number;
   /**
+   * Holds back the answer of the next `wx.cloud.callFunction` of `name`, as a slow network does on
+   * the way back: the call reaches the gateway at once (the function runs and reads the state of
+   * that moment), its answer reaches the caller only at `release()`, which resolves once the caller
+   * has had it (and whatever it ran on it without waiting for anything else).
+   */
+  holdNextAnswer(name: string): { release(): Promise<void> };
+  /**
    * The app's onShow, fired when the confirm-receipt component returns: by default what app.ts's
    * onShow does (paykit's receiptReturned).
    */
@@ -85,58 +92,90 @@ export function installWxSandbox(url: string, openid: string): WxSandbox {
   // The typed global wx has no index signature; swapping members by name is this harness's job.
   const target = wx as unknown as Record<string, unknown>;
   const saved = new Map<string, unknown>(REPLACED.map((key) => [key, target[key]]));
+  /** The answers holdNextAnswer holds back, by function name: the gate release opens, and the call's end. */
+  const holds = new Map<string, { gate: Promise<void>; answered: (done: Promise<unknown>) => void }>();
   const sandbox: WxSandbox = {
     url,
     openid,
     payAction: 'pay',
     calls: [],
     offline: 0,
+    holdNextAnswer(name) {
+      let open = () => {};
+      let answered: (done: Promise<unknown>) => void = () => {};
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const call = new Promise<Promise<unknown>>((resolve) => (answered = resolve));
+      holds.set(name, { gate, answered });
+      return {
+        async release() {
+          open();
+          await await call;
+          // The caller's callbacks and what they chain without waiting run before this macrotask.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        },
+      };
+    },
     appShow: (options) => receiptReturned(options),
     uninstall() {
       for (const [key, value] of saved) target[key] = value;
     },
   };
 
+  /** One call through the gateway, as the WeChat client makes it (or fails to, offline). */
+  const callGateway = async (options: {
+    name: string;
+    data?: unknown;
+  }): Promise<{ ok: true; value: CallFunctionSuccess } | { ok: false; value: CallFunctionFailure }> => {
+    if (sandbox.offline > 0) {
+      sandbox.offline--;
+      return {
+        ok: false,
+        value: { errCode: -1, errMsg: 'cloud.callFunction:fail request:fail ECONNREFUSED' },
+      };
+    }
+    sandbox.calls.push({ name: options.name, data: options.data });
+    try {
+      const { status, body } = await send('POST', `${url}/gateway/call`, {
+        name: options.name,
+        data: options.data ?? {},
+        openid: sandbox.openid,
+      });
+      if (field(body, 'ok') === true) {
+        const requestID = String(field(body, 'requestId') ?? '');
+        return {
+          ok: true,
+          value: { errMsg: 'cloud.callFunction:ok', result: field(body, 'result'), requestID },
+        };
+      }
+      // The sandbox's error shape: { error: { code, message, errCode, errMsg } }.
+      const error = field(body, 'error');
+      const errCode = Number(field(error, 'errCode') ?? -1);
+      const errMsg = String(
+        field(error, 'errMsg') ??
+          field(error, 'message') ??
+          `cloud.callFunction:fail gateway answered HTTP ${status}`,
+      );
+      return { ok: false, value: { errCode, errMsg } };
+    } catch (err) {
+      return {
+        ok: false,
+        value: { errCode: -1, errMsg: `cloud.callFunction:fail request:fail ${String(err)}` },
+      };
+    }
+  };
+
   const callFunction = (
     options: WxCall<{ name: string; data?: unknown }, CallFunctionSuccess, CallFunctionFailure>,
   ) =>
-    settle<CallFunctionSuccess, CallFunctionFailure>(options, async () => {
-      if (sandbox.offline > 0) {
-        sandbox.offline--;
-        return {
-          ok: false,
-          value: { errCode: -1, errMsg: 'cloud.callFunction:fail request:fail ECONNREFUSED' },
-        };
-      }
-      sandbox.calls.push({ name: options.name, data: options.data });
-      try {
-        const { status, body } = await send('POST', `${url}/gateway/call`, {
-          name: options.name,
-          data: options.data ?? {},
-          openid: sandbox.openid,
-        });
-        if (field(body, 'ok') === true) {
-          const requestID = String(field(body, 'requestId') ?? '');
-          return {
-            ok: true,
-            value: { errMsg: 'cloud.callFunction:ok', result: field(body, 'result'), requestID },
-          };
-        }
-        // The sandbox's error shape: { error: { code, message, errCode, errMsg } }.
-        const error = field(body, 'error');
-        const errCode = Number(field(error, 'errCode') ?? -1);
-        const errMsg = String(
-          field(error, 'errMsg') ??
-            field(error, 'message') ??
-            `cloud.callFunction:fail gateway answered HTTP ${status}`,
-        );
-        return { ok: false, value: { errCode, errMsg } };
-      } catch (err) {
-        return {
-          ok: false,
-          value: { errCode: -1, errMsg: `cloud.callFunction:fail request:fail ${String(err)}` },
-        };
-      }
+    settle<CallFunctionSuccess, CallFunctionFailure>(options, () => {
+      const held = holds.get(options.name);
+      holds.delete(options.name);
+      const answer = callGateway(options).then(async (value) => {
+        await held?.gate;
+        return value;
+      });
+      held?.answered(answer);
+      return answer;
     });
 
   type PayParams = {

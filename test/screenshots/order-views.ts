@@ -323,8 +323,8 @@ export const refundDialog: View = {
       mustShow: [
         detailText.refundTitle,
         `${detailText.refundable} ¥50.00`,
-        // The amount field holds what is left; the reason field shows its placeholder.
-        `${detailText.refundAmount} 50.00`,
+        // The amount field holds what is left, in yuan; the reason field shows its placeholder.
+        `${detailText.refundAmount} 50.00 ${detailText.refundAmountUnit}`,
         `${detailText.refundReason} ${detailText.refundReasonPlaceholder}`,
         detailText.cancel,
         detailText.refundSubmit,

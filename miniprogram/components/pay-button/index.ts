@@ -12,6 +12,8 @@
  *   text      string    label; default 立即支付 (set '' to use only the default slot)
  *   price     number    fen, shown after the label as ¥12.34 when > 0 (display only: the server prices)
  *   disabled  boolean
+ *   ariaLabel string    what a screen reader says for the button; default: with `text` '' (an
+ *                       icon in the slot, say), 立即支付 and the price, or 支付中… while paying
  *   type, size, block, round             passed to van-button (defaults: danger, normal, false, false)
  * Events (payload in `detail`)
  *   success   { orderNo, order }              the server confirmed the payment; `order` is the OrderView
@@ -113,6 +115,7 @@ Component({
     text: { type: String, value: payButtonText.pay as string },
     price: { type: Number, value: 0 },
     disabled: { type: Boolean, value: false },
+    ariaLabel: { type: String, value: '' },
     type: { type: String, value: 'danger' as ButtonType },
     size: { type: String, value: 'normal' as ButtonSize },
     block: { type: Boolean, value: false },
@@ -122,6 +125,8 @@ Component({
   data: {
     loading: false,
     loadingText: payButtonText.paying as string,
+    /** What a screen reader says for a button without text (the default slot alone says nothing). */
+    defaultLabel: payButtonText.pay as string,
   },
 
   methods: {

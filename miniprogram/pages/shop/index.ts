@@ -5,6 +5,7 @@
  * Component() (a valid page constructor) so it also renders in miniprogram-simulate.
  */
 import type { Product } from '../../../typings/paykit/order';
+import { pageLinks } from '../../behaviors/page-links';
 import { payOutcome } from '../../behaviors/pay-outcome';
 import type { CartLine } from '../../components/pay-button/index';
 import { listProducts } from '../../paykit/api';
@@ -24,7 +25,7 @@ function shopProduct(product: Product): ShopProduct {
 }
 
 Component({
-  behaviors: [payOutcome],
+  behaviors: [payOutcome, pageLinks],
 
   data: {
     products: [] as ShopProduct[],

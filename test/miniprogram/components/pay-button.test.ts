@@ -251,6 +251,20 @@ describe('pay-button: orderNo, price, confirmation', () => {
     expect(comp.querySelector('#pay-button')!.dom!.textContent).toContain('去支付 ¥9.90');
   });
 
+  test('without text (an icon in the slot) a screen reader still hears what the button does', () => {
+    const labelOf = (rendered: Rendered): unknown =>
+      rendered.comp.querySelector('#pay-button')!.data.ariaLabel;
+    const items = [{ sku: 'btn-tea', quantity: 1 }];
+    expect(labelOf(render({ items, text: '' }))).toBe('立即支付');
+    const priced = render({ items, text: '', price: 990 });
+    expect(labelOf(priced)).toBe('立即支付 ¥9.90');
+    priced.comp.setData({ loading: true });
+    expect(labelOf(priced)).toBe('支付中…');
+    expect(labelOf(render({ items, text: '', ariaLabel: '购买柠檬茶' }))).toBe('购买柠檬茶');
+    // A button with text is read by its text (and price) already.
+    expect(labelOf(render({ items, text: '去支付', price: 990 }))).toBe('');
+  });
+
   test('orderNo pays an existing unpaid order, without creating another', async () => {
     suite.wxs.payAction = 'cancel';
     const first = render({ items: [{ sku: 'btn-tea', quantity: 1 }] });

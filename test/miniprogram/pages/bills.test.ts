@@ -4,7 +4,7 @@
  * WeChat publishes bills), and repairs a payment the kit missed.
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
-import { eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
+import { callAs, eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
 import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 import { merchantArgs } from '../../helpers/kit';
@@ -130,6 +130,34 @@ describe('bills page', () => {
     await eventually(() => (comp.data.billDate !== payDay && !comp.data.loading ? true : undefined), 5000);
     expect(comp.data.error).toBe('');
     expect(comp.querySelector('#balanced')).toBeDefined();
+  });
+
+  test('a day of refunds alone: the fees WeChat gives back read -¥, as any amount below zero', async () => {
+    const clock = (await send('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
+    const orderNo = await paidOrder(false);
+    await post(`${suite.sandbox.url}/sandbox/pay/settle`, {});
+    // Refunded in full the next Beijing day, whose bill then holds the refund and no payment.
+    const nextDay = Math.floor((clock.now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS;
+    await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'set', at: nextDay + 9 * 3_600_000 });
+    await post(`${suite.sandbox.url}/sandbox/triggers/settle`, {});
+    const refunded = await callAs<{ ok: boolean }>(suite.sandbox.url, ADMIN, 'refund', {
+      orderNo,
+      refundFee: 990,
+    });
+    expect(refunded.ok).toBe(true);
+    await post(`${suite.sandbox.url}/sandbox/pay/settle`, {});
+    await post(`${suite.sandbox.url}/sandbox/clock`, {
+      action: 'set',
+      at: nextDay + DAY_MS + 10 * 3_600_000 + 60_000,
+    });
+    await post(`${suite.sandbox.url}/sandbox/triggers/settle`, {});
+
+    suite.wxs.openid = ADMIN;
+    const comp = await openBills(beijingDay(nextDay));
+    expect(text(comp, '#payments')).toContain('0 笔');
+    expect(text(comp, '#refunds')).toContain('¥9.90');
+    // The fee of the ¥9.90 payment, given back with its refund.
+    expect(text(comp, '#service-fee')).toContain('-¥0.06');
   });
 });
 

@@ -37,7 +37,9 @@ describe('buy → pay → list → detail', () => {
     const shop = renderComp(loadComp('pages/shop/index')).comp;
     await eventually(() => ((shop.data.products as unknown[]).length ? true : undefined), 5000);
     expect(shop.dom!.textContent).toContain('芝士蛋糕');
-    expect(shop.querySelector('#my-orders')!.data.url).toBe('/pages/orders/list/index');
+    shop.querySelector('#my-orders')!.querySelector('.van-cell')!.dispatchEvent('tap');
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
+    expect(navigate).toHaveBeenLastCalledWith(expect.objectContaining({ url: '/pages/orders/list/index' }));
     shop
       .querySelector('#pay-cake-cheese')!
       .querySelector('#pay-button')!
@@ -57,8 +59,8 @@ describe('buy → pay → list → detail', () => {
 
     // Tap the row: the detail page of that order.
     list.querySelector(`#order-${row.orderNo}`)!.dispatchEvent('tap');
-    await eventually(() => (navigate.mock.calls.length ? true : undefined));
-    const url = navigate.mock.calls[0][0].url;
+    await eventually(() => (navigate.mock.calls.length === 2 ? true : undefined));
+    const url = navigate.mock.calls[1][0].url;
     expect(url).toMatch(/^\/pages\/orders\/detail\/index\?/);
     const detail = openPage('pages/orders/detail/index', queryOf(url));
     await eventually(() => (detail.data.order ? true : undefined), 5000);

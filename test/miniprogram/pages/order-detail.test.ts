@@ -23,6 +23,7 @@ import {
   openOrderDetail,
   openPage,
   renderComp,
+  simulate,
   type SimComponent,
 } from '../../helpers/simulate';
 import { providerFault } from '../../helpers/kit';
@@ -215,6 +216,26 @@ describe('order detail page', () => {
     expect(comp.querySelector('#close-dialog')!.data.show).toBe(true);
   });
 
+  test('while the order is being closed, 继续支付 is disabled', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    const closing = suite.wxs.holdNextAnswer('closeOrder');
+    tapVant(comp, '#close');
+    await eventually(() => (comp.data.confirmingClose ? true : undefined));
+    comp.querySelector('#close-dialog')!.instance.onConfirm();
+    await eventually(() => (comp.data.closing ? true : undefined));
+
+    expect(comp.querySelector('#pay')!.data.disabled).toBe(true);
+    tapPay(comp);
+    await simulate.sleep(50);
+    const payments = () => suite.wxs.calls.filter((c) => c.name === 'unifiedOrder');
+    // newOrder's own call only: the page asked for no payment of an order it is closing.
+    expect(payments()).toHaveLength(1);
+
+    await closing.release();
+    expect(comp.data.closing).toBe(false);
+  });
+
   test('close within 5 minutes explains when it can be closed; 6 minutes later it closes', async () => {
     await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'freeze' });
     const { orderNo } = await newOrder();
@@ -269,6 +290,22 @@ describe('order detail page', () => {
     await statusBecomes(comp, 'SUCCESS');
     expect(text(comp, '#status')).toContain('已支付');
     expect(text(comp, '#field-transactionId')).not.toBe('');
+  });
+
+  test('paid while a refresh is on a slow network: its older answer does not show the order unpaid again', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    const refresh = suite.wxs.holdNextAnswer('queryOrder');
+    tapVant(comp, '#refresh');
+    tapPay(comp);
+    await eventually(() => (status(comp) === 'SUCCESS' ? true : undefined), 10000);
+
+    // The refresh asked before the payment: its answer says NOTPAY, and comes last.
+    await refresh.release();
+    expect(status(comp)).toBe('SUCCESS');
+    expect(text(comp, '#status')).toContain('已支付');
+    expect(comp.querySelector('#pay')).toBeUndefined();
+    expect(comp.data.loading).toBe(false);
   });
 
   test('刷新状态 without network keeps the order and says why', async () => {
@@ -557,6 +594,13 @@ describe('a merchant admin on a buyer’s order', () => {
     expect(text(comp, '#refunds')).toContain('少发一块蛋糕');
   });
 
+  test('the amount is in yuan, and the field says so beside what it holds', async () => {
+    const { comp } = await refundDialogOpen();
+    expect(comp.data.refundAmount).toBe('52.50');
+    // The placeholder said 元 only while the field was empty; it opens filled in.
+    expect(text(comp, '#refund-amount')).toContain('元');
+  });
+
   test('an amount out of range keeps the dialog open with the reason, and sends nothing', async () => {
     const { comp } = await refundDialogOpen();
     for (const typed of ['52.51', '0', '1.234', '-1', 'abc']) {
@@ -568,6 +612,22 @@ describe('a merchant admin on a buyer’s order', () => {
       expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
     }
     expect(suite.wxs.calls.filter((c) => c.name === 'refund')).toEqual([]);
+  });
+
+  test('refunded meanwhile by another admin: more than is left now is refused as an amount, with what is left', async () => {
+    const { orderNo, comp } = await refundDialogOpen();
+    // Another admin refunds ¥10.00 while this dialog offers all ¥52.50.
+    const other = await callAs<{ ok: boolean }>(suite.sandbox.url, LOCAL_ADMIN, 'refund', {
+      orderNo,
+      refundFee: 1000,
+    });
+    expect(other.ok).toBe(true);
+    refundDialog(comp).instance.onConfirm();
+    await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    expect(comp.data.refundError).toBe('请输入 0.01 元到可退金额之间的金额');
+    await eventually(() => (comp.data.refundable === 4250 ? true : undefined), 10000);
+    expect(text(comp, '#refund-left')).toContain('¥42.50');
+    expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
   });
 
   test('a failed refund keeps the dialog open, and asking again is the same refund, not a second one', async () => {

@@ -10,6 +10,7 @@ import {
   loadComp,
   recordSetData,
   renderComp,
+  simulate,
   type SetDataCall,
   type SimComponent,
 } from '../../helpers/simulate';
@@ -223,6 +224,30 @@ describe('orders list page', () => {
     close();
   });
 
+  test('a quick double tap on a row opens its order once', async () => {
+    // WeChat's navigation takes a moment: it completes when the test says so.
+    const navigating: Array<() => void> = [];
+    const navigate = jest
+      .spyOn(wx, 'navigateTo')
+      .mockImplementation((options: WechatMiniprogram.NavigateToOption) => {
+        navigating.push(() => options.complete?.({ errMsg: 'navigateTo:ok' }));
+        return undefined as never;
+      });
+    const { comp, close } = await openList();
+    const row = comp.querySelector(`#order-${SEEDED[3].orderNo}`)!;
+    row.dispatchEvent('tap');
+    row.dispatchEvent('tap');
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
+    await simulate.sleep(50);
+    expect(navigate).toHaveBeenCalledTimes(1);
+
+    // Back on the list once the order page opened: a tap opens an order again.
+    navigating.forEach((complete) => complete());
+    row.dispatchEvent('tap');
+    await eventually(() => (navigate.mock.calls.length === 2 ? true : undefined));
+    close();
+  });
+
   test('paying from a row redraws that row alone, as paid', async () => {
     const { comp, calls, close } = await openList({ status: 'NOTPAY' });
     const target = SEEDED[10].orderNo;
@@ -239,6 +264,29 @@ describe('orders list page', () => {
     expect(await readDoc(suite.sandbox.url, 'paykit_orders', target)).toMatchObject({ status: 'SUCCESS' });
     close();
   });
+  test('paid from a row while a pull-down is on a slow network: its older page does not show the row unpaid again', async () => {
+    const { comp, close } = await openList({ status: 'NOTPAY' });
+    const target = SEEDED[30].orderNo;
+    const index = rows(comp).findIndex((r) => r.orderNo === target);
+    const reload = suite.wxs.holdNextAnswer('listOrders');
+    const pulled = comp.instance.onPullDownRefresh();
+    comp
+      .querySelector(`#pay-${target}`)!
+      .querySelector('#pay-button')!
+      .querySelector('.van-button')!
+      .dispatchEvent('tap');
+    await eventually(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
+
+    // The pull-down asked before the payment: its page lists the order unpaid, and comes last.
+    await reload.release();
+    await pulled;
+    const row = rows(comp).find((r) => r.orderNo === target);
+    expect(row?.status).toBe('SUCCESS');
+    expect(comp.querySelector(`#pay-${target}`)).toBeUndefined();
+    expect(comp.querySelector(`#order-${target}`)!.dom!.textContent).toContain('已支付');
+    close();
+  });
+
   test('a row paid on another phone meanwhile: its pay button says so and the row shows it paid', async () => {
     const toast = jest.spyOn(wx, 'showToast');
     const { comp, close } = await openList({ status: 'NOTPAY' });

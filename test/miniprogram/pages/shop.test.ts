@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { eventually, query, readDoc } from '../../helpers/control';
-import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
+import { loadComp, renderComp, simulate, type SimComponent } from '../../helpers/simulate';
 import { ROOT } from '../../helpers/sandbox';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
@@ -35,6 +35,11 @@ async function openShop(): Promise<SimComponent> {
   const { comp } = renderComp(loadComp('pages/shop/index'));
   await eventually(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 10000);
   return comp;
+}
+
+/** Taps a van-cell link, as a finger would. */
+function tapLink(comp: SimComponent, id: string): void {
+  comp.querySelector(id)!.querySelector('.van-cell')!.dispatchEvent('tap');
 }
 
 function tapPay(comp: SimComponent, sku: string): void {
@@ -76,23 +81,50 @@ describe('shop page on the default sandbox', () => {
   });
 
   test('links to the orders list, and to the merchant pages for admins', async () => {
+    const navigate = jest
+      .spyOn(wx, 'navigateTo')
+      .mockImplementation((options: WechatMiniprogram.NavigateToOption) => {
+        options.complete?.({ errMsg: 'navigateTo:ok' });
+        return undefined as never;
+      });
     const comp = await openShop();
-    const link = comp.querySelector('#my-orders')!;
-    expect(link.dom!.textContent).toContain('我的订单');
-    expect(link.data).toMatchObject({ url: '/pages/orders/list/index', isLink: true });
+    expect(comp.querySelector('#my-orders')!.dom!.textContent).toContain('我的订单');
     expect(comp.querySelector('#admin-links')!.dom!.textContent).toContain('商家管理');
-    expect(comp.querySelector('#admin-orders')!.data).toMatchObject({
-      url: '/pages/orders/list/index?scope=all',
-      isLink: true,
-    });
-    expect(comp.querySelector('#admin-to-ship')!.data).toMatchObject({
-      url: '/pages/admin/to-ship/index',
-      isLink: true,
-    });
-    expect(comp.querySelector('#admin-bills')!.data).toMatchObject({
-      url: '/pages/admin/bills/index',
-      isLink: true,
-    });
+    const links = {
+      '#my-orders': '/pages/orders/list/index',
+      '#admin-orders': '/pages/orders/list/index?scope=all',
+      '#admin-to-ship': '/pages/admin/to-ship/index',
+      '#admin-bills': '/pages/admin/bills/index',
+    };
+    for (const [id, url] of Object.entries(links)) {
+      expect(comp.querySelector(id)!.data).toMatchObject({ isLink: true });
+      tapLink(comp, id);
+      await eventually(() => (navigate.mock.lastCall?.[0].url === url ? true : undefined));
+    }
+    expect(navigate).toHaveBeenCalledTimes(4);
+  });
+
+  test('a quick double tap on a link opens its page once', async () => {
+    // WeChat's navigation takes a moment: it completes when the test says so.
+    const navigating: Array<() => void> = [];
+    const navigate = jest
+      .spyOn(wx, 'navigateTo')
+      .mockImplementation((options: WechatMiniprogram.NavigateToOption) => {
+        navigating.push(() => options.complete?.({ errMsg: 'navigateTo:ok' }));
+        return undefined as never;
+      });
+    const comp = await openShop();
+    tapLink(comp, '#my-orders');
+    tapLink(comp, '#my-orders');
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
+    await simulate.sleep(50);
+    expect(navigate).toHaveBeenCalledTimes(1);
+
+    // Back in the shop once the orders list opened: a tap opens a page again.
+    navigating.forEach((complete) => complete());
+    tapLink(comp, '#admin-bills');
+    await eventually(() => (navigate.mock.calls.length === 2 ? true : undefined));
+    expect(navigate).toHaveBeenLastCalledWith(expect.objectContaining({ url: '/pages/admin/bills/index' }));
   });
 
   test('buying a listed product: the success toast, and the order is paid at the listed price', async () => {

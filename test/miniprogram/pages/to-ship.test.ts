@@ -162,6 +162,26 @@ test('tapping a row opens its order (to refund it, say); tapping 发货 does not
   });
 });
 
+test('shipped while a pull-down is on a slow network: its older page does not list the order again', async () => {
+  const orderNo = await paidOrder();
+  const comp = await openToShip();
+  const reload = suite.wxs.holdNextAnswer('listToShip');
+  const pulled = comp.instance.onPullDownRefresh();
+  tap(comp, `#ship-${orderNo}`);
+  await eventually(() => (comp.data.form ? true : undefined), 5000);
+  type(comp, '#tracking-no-0', 'SF1234567890124');
+  type(comp, '#contact-0', '189****1234');
+  tap(comp, '#submit');
+  await eventually(() => (comp.data.form === null ? true : undefined), 5000);
+
+  // The pull-down asked before the shipment: its page lists the order to ship, and comes last. Listed
+  // again, a second 发货 would spend the one re-shipment WeChat allows.
+  await reload.release();
+  await pulled;
+  expect(comp.data.orders.map((o: { orderNo: string }) => o.orderNo)).not.toContain(orderNo);
+  expect(comp.querySelector(`#order-${orderNo}`)).toBeUndefined();
+});
+
 test('an order shipped meanwhile (from another phone) leaves the list on return', async () => {
   const orderNo = await paidOrder();
   const comp = await openToShip();

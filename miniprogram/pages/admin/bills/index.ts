@@ -7,7 +7,7 @@
 import type { BillReport, Discrepancy, DiscrepancyKind } from '../../../../typings/paykit/bill';
 import { downloadBill } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
-import { formatServiceFee } from '../../../paykit/money';
+import { formatServiceFee, withCurrency } from '../../../paykit/money';
 import { billsText, discrepancyText, toastText } from '../../../paykit/strings';
 import { fromPickerDate, isBillDay, lastBillDay, shiftDay, toPickerDate } from './days';
 
@@ -105,7 +105,7 @@ Component({
         if (billDate !== this.data.billDate) return false;
         this.setData({
           report,
-          serviceFeeText: formatServiceFee(report.serviceFee),
+          serviceFeeText: withCurrency(formatServiceFee(report.serviceFee)),
           groups: groupDiscrepancies(report.discrepancies),
           repairable: canRepair(report),
           loading: false,

@@ -8,8 +8,10 @@
  * return reloads the list. A row says what was refunded already, so only the rest is shipped. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
+import { pageLinks } from '../../../behaviors/page-links';
 import { listToShip, shipOrder } from '../../../paykit/api';
 import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
+import { instanceState } from '../../../paykit/instance-state';
 import { CursorPager } from '../../../paykit/pager';
 import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
 import {
@@ -39,7 +41,20 @@ function refusalText(error: PaykitError): string {
   return WECHAT_REFUSALS.has(error.code) && error.detail ? error.detail : error.message;
 }
 
+/** What the page keeps for itself, outside `data`. */
+interface ToShipState {
+  /**
+   * Orders shipped from this page, each with the number of shipments so far then: a page asked for
+   * before one was shipped still lists it, and a second 发货 there would spend WeChat's one re-shipment.
+   */
+  shipped: Map<string, number>;
+  /** How many shipments `shipped` has had. */
+  seq: number;
+}
+
 Component({
+  behaviors: [pageLinks],
+
   data: {
     orders: [] as OrderView[],
     /** False until the first page answered (or failed). */
@@ -89,16 +104,18 @@ Component({
       return CursorPager.of(this, () => ({
         key: 'orders',
         fetch: async (cursor) => {
+          const asked = this.state().seq;
           const page = await listToShip({ pageSize: PAGE, cursor });
-          return { rows: page.orders, nextCursor: page.nextCursor };
+          const { shipped } = this.state();
+          const rows = page.orders.filter((o) => !((shipped.get(o.orderNo) ?? 0) > asked));
+          return { rows, nextCursor: page.nextCursor };
         },
       }));
     },
 
     onOpen(event: WechatMiniprogram.BaseEvent<Record<string, never>, { orderNo?: string }>) {
       const orderNo = event.currentTarget.dataset.orderNo;
-      if (orderNo)
-        wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
+      if (orderNo) this.openOrder(orderNo);
     },
 
     /** Keeps a tap on 发货 from also opening the row. */
@@ -155,6 +172,10 @@ Component({
       return typeof index === 'number' && index >= 0 && index < packages.length;
     },
 
+    state(): ToShipState {
+      return instanceState<ToShipState>(this, () => ({ shipped: new Map(), seq: 0 }));
+    },
+
     async onSubmit() {
       const { form } = this.data;
       if (!form || this.data.shipping) return;
@@ -166,6 +187,8 @@ Component({
       this.setData({ shipping: true, formError: '' });
       try {
         await shipOrder(requestOf(form));
+        const state = this.state();
+        state.shipped.set(form.orderNo, ++state.seq);
         this.setData({
           shipping: false,
           form: null,

@@ -49,6 +49,11 @@ interface DetailState {
   stopReceipts?: () => void;
   /** The open refund dialog's refund number: every submission from it is the same refund. */
   refundNo?: string;
+  /**
+   * Bumped by every load and by every order an action answered (paid, closed): an answer of a load
+   * asked before either is older than what the page shows, and is dropped.
+   */
+  shown?: number;
 }
 
 Component({
@@ -150,9 +155,11 @@ Component({
         this.setData({ error: detailText.notFound });
         return false;
       }
+      const asked = this.nextShown();
       this.setData({ loading: true });
       try {
         const { order, own, refundable } = await queryOrderDetail(orderNo);
+        if (asked !== this.state().shown) return false;
         this.showOrder(order);
         this.setData({
           loading: false,
@@ -163,6 +170,7 @@ Component({
         });
         return true;
       } catch (err) {
+        if (asked !== this.state().shown) return false;
         const error = asPaykitError(err);
         // A mistyped order number (an admin's lookup) is not one: the server's INVALID_PARAM says so.
         const message = error.code === 'INVALID_PARAM' ? detailText.notFound : error.message;
@@ -194,9 +202,26 @@ Component({
       });
     },
 
+    /**
+     * An order an action answered (paid, closed): newer than what any load on its way will answer
+     * (a pull-down asked before the payment), so those answers are dropped, and nothing is loading.
+     */
+    showAnswered(order: OrderView) {
+      this.nextShown();
+      this.showOrder(order);
+      this.setData({ loading: false });
+    },
+
+    /** The next number of what the page shows (DetailState.shown). */
+    nextShown(): number {
+      const state = this.state();
+      state.shown = (state.shown ?? 0) + 1;
+      return state.shown;
+    },
+
     /** The pay button settled the order (pay-outcome behavior). */
     payOrderChanged(order: OrderView) {
-      this.showOrder(order);
+      this.showAnswered(order);
     },
 
     /** A failed payment may have changed the order (paid meanwhile, say): reload it. */
@@ -236,7 +261,7 @@ Component({
       this.setData({ confirmingClose: false, closing: true });
       try {
         const order = await closeOrder(orderNo);
-        this.showOrder(order);
+        this.showAnswered(order);
         this.setData({ closing: false, closableAt: 0 });
         wx.showToast({ title: toastText.closed, icon: 'none' });
       } catch (err) {
@@ -349,7 +374,11 @@ Component({
         this.setData({ refundOpen: false });
         wx.showToast({ title: detailText.refundSubmitted, icon: 'none' });
       } catch (err) {
-        this.setData({ refundError: asPaykitError(err).message });
+        const error = asPaykitError(err);
+        // The amount is what the server found wrong (another admin refunded meanwhile, so more than
+        // is left now): said as the amount's rule, beside what is left, which the reload below shows.
+        const invalidAmount = error.code === 'INVALID_PARAM';
+        this.setData({ refundError: invalidAmount ? detailText.refundAmountInvalid : error.message });
         dialog?.stopLoading?.();
       }
       void this.load();

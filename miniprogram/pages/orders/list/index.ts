@@ -10,6 +10,7 @@
  * miniprogram-simulate.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
+import { pageLinks } from '../../../behaviors/page-links';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { listOrders, queryOrder } from '../../../paykit/api';
 import { instanceState } from '../../../paykit/instance-state';
@@ -26,10 +27,17 @@ const tabTitles: Record<OrdersTab, string> = { ALL: ordersText.all, ...orderStat
 /** Per-instance state that the view does not need, so it never goes through setData. */
 interface ListState {
   ticker?: number;
+  /**
+   * Orders a row's pay button answered for, as rows, each with the number of such answers so far:
+   * a page asked for before that answer lists the order as it was, and shows this row instead.
+   */
+  answered: Map<string, { row: OrderRow; seq: number }>;
+  /** How many answers `answered` has had. */
+  seq: number;
 }
 
 Component({
-  behaviors: [payOutcome],
+  behaviors: [payOutcome, pageLinks],
 
   properties: {
     /** The tab to open (page query). */
@@ -62,7 +70,7 @@ Component({
 
   methods: {
     state(): ListState {
-      return instanceState<ListState>(this, () => ({}));
+      return instanceState<ListState>(this, () => ({ answered: new Map(), seq: 0 }));
     },
 
     onLoad(query: Record<string, string | undefined> = {}) {
@@ -109,8 +117,10 @@ Component({
       return CursorPager.of(this, () => ({
         key: 'orders',
         fetch: async (cursor) => {
+          const asked = this.state().seq;
           const page = await listOrders(this.request(cursor));
-          return { rows: page.orders.map(rowOf), nextCursor: page.nextCursor };
+          const rows = page.orders.map((order) => this.newerRow(rowOf(order), asked));
+          return { rows, nextCursor: page.nextCursor };
         },
         withFirst: () => ({ now: Date.now() }),
       }));
@@ -144,14 +154,22 @@ Component({
       if (orderNo) this.openOrder(orderNo);
     },
 
-    openOrder(orderNo: string) {
-      wx.navigateTo({ url: `/pages/orders/detail/index?orderNo=${encodeURIComponent(orderNo)}` });
+    /** `row`, or what a pay button answered for its order after the page was asked for (`asked`). */
+    newerRow(row: OrderRow, asked: number): OrderRow {
+      const answered = this.state().answered.get(row.orderNo);
+      return answered && answered.seq > asked ? answered.row : row;
     },
 
-    /** A row's pay button settled its order: that row alone is redrawn (pay-outcome behavior). */
+    /**
+     * A row's pay button settled its order: that row alone is redrawn (pay-outcome behavior), and a
+     * page on its way (a pull-down asked before the payment) shows it so too.
+     */
     payOrderChanged(order: OrderView) {
-      const index = this.data.orders.findIndex((row) => row.orderNo === order.orderNo);
-      if (index >= 0) this.setData({ [`orders[${index}]`]: rowOf(order) });
+      const row = rowOf(order);
+      const state = this.state();
+      state.answered.set(order.orderNo, { row, seq: ++state.seq });
+      const index = this.data.orders.findIndex((shown) => shown.orderNo === order.orderNo);
+      if (index >= 0) this.setData({ [`orders[${index}]`]: row });
     },
 
     /**
