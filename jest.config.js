@@ -51,6 +51,10 @@ module.exports = {
   testTimeout: 30000,
   // Two workers on a 2-core machine: most suites wait on a sandbox process, not on jest.
   maxWorkers: 2,
+  // A worker that ran the sandbox suites holds a large heap: Node's exit of it took ~1.8 s of wall
+  // time (0.25 CPU-s) on busy cores, with no handle left open, past jest's 500 ms default, which
+  // then reported it as "failed to exit gracefully" and killed it.
+  workerGracefulExitTimeout: 3000,
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   projects: [

@@ -283,7 +283,7 @@ async function start(flags: Flags, argv: string[]): Promise<void> {
   env id:      ${sandbox.envId}
   data:        ${dataDir}${seedFile ? `\n  seeded from: ${path.relative(process.cwd(), seedFile)}` : ''}
   functions:   ${functions.length ? functions.join(', ') : `(none built in ${functionsDir}: run npm run build)`}
-  pay through: ${providerOf(flags) === 'apiv3' ? "apiv3 (the test merchant's keys; --provider cloudpay for cloudPay)" : 'cloudpay (--provider apiv3 for the merchant-keys API)'}
+  pay through: ${providerOf(flags) === 'apiv3' ? "apiv3 (the test merchant's keys; --provider cloudpay for cloudPay)" : 'cloudpay (a new merchant pays through APIv3: try it with --provider apiv3)'}
   APIv3:       ${sandbox.url}/v3/… as merchant ${sandbox.v3.merchant().mchid} (npm run sandbox -- merchant)
   HTTP access: https://${sandbox.access.domain()} → ${
     sandbox.access.routes
@@ -294,7 +294,7 @@ async function start(flags: Flags, argv: string[]): Promise<void> {
 
 WeChat DevTools (local mode): open this folder as a project, then in 详情 → 本地设置 tick
 "不校验合法域名…" so the mini-program may call ${sandbox.url}; the kit's paykit config
-(miniprogram/paykit-options.ts) sends calls to this gateway when mode is 'local'.
+(miniprogram/paykit-options.ts) sends calls to this gateway once you set mode: 'local' there.
 Control API: ${sandbox.url}/sandbox/status · Ctrl+C stops the sandbox.`);
   }
 }
