@@ -211,3 +211,18 @@ export function openOrderDetail(
 ): Promise<{ comp: SimComponent; id: string }> {
   return openPage(ORDER_DETAIL, { orderNo }, (c) => Boolean(c.data.order) && !c.data.loading, opts);
 }
+
+/**
+ * `wx.navigateTo` spied on, each navigation completing only when the test calls `complete()`:
+ * WeChat's navigation takes a moment, and a page must not open twice meanwhile.
+ */
+export function holdNavigation(): { navigate: jest.SpyInstance; complete: () => void } {
+  const held: Array<() => void> = [];
+  const navigate = jest
+    .spyOn(wx, 'navigateTo')
+    .mockImplementation((options: WechatMiniprogram.NavigateToOption) => {
+      held.push(() => options.complete?.({ errMsg: 'navigateTo:ok' }));
+      return undefined as never;
+    });
+  return { navigate, complete: () => held.splice(0).forEach((done) => done()) };
+}

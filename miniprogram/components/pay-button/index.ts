@@ -16,6 +16,8 @@
  *                       icon in the slot, say), 立即支付 and the price, or 支付中… while paying
  *   type, size, block, round             passed to van-button (defaults: danger, normal, false, false)
  * Events (payload in `detail`)
+ *   start     { orderNo? }                    a tap began a payment (orderNo: the order it pays, when
+ *                                             given one); one of the four below follows it
  *   success   { orderNo, order }              the server confirmed the payment; `order` is the OrderView
  *   pending   { orderNo, order? }             the sheet said paid, but the server had not confirmed it
  *                                             within the confirmation tries: show "processing", refresh later
@@ -36,6 +38,9 @@ import { payButtonText } from '../../paykit/strings';
 
 export type CartLine = Extract<UnifiedOrderRequest, { items: unknown }>['items'][number];
 
+export interface PayButtonStartDetail {
+  orderNo?: string;
+}
 export interface PayButtonSuccessDetail {
   orderNo: string;
   order: OrderView;
@@ -135,6 +140,7 @@ Component({
       if (this.data.loading || this.data.disabled) return;
       this.setData({ loading: true });
       const { orderNo } = this.data;
+      this.triggerEvent('start', (orderNo ? { orderNo } : {}) satisfies PayButtonStartDetail);
       // Only sku and quantity go to the server, whatever else the lines carry.
       const items = this.data.items.map(({ sku, quantity }) => ({ sku, quantity }));
       const request: UnifiedOrderRequest = orderNo

@@ -23,7 +23,7 @@ const suite = miniprogramSuite({
 afterEach(() => suite.wxs.uninstall());
 
 function render(props: Record<string, unknown>): Rendered {
-  return renderComp(loadComp('components/pay-button/index'), props, ['success', 'pending', 'cancel', 'fail']);
+  return renderComp(loadComp('components/pay-button/index'), props, ['start', 'success', 'pending', 'cancel', 'fail']);
 }
 
 /** Taps the inner vant <button>, as a finger would. j-component delivers the event asynchronously. */
@@ -88,6 +88,8 @@ describe('pay-button', () => {
 
     const detail = (await nextEvent(rendered, 'success')) as { orderNo: string };
     expect(typeof detail.orderNo).toBe('string');
+    // A payment of items announces no order at its start: none exists yet.
+    expect(rendered.events('start')).toEqual([{}]);
     expect(rendered.events('fail')).toEqual([]);
     expect(rendered.comp.data.loading).toBe(false);
 
@@ -276,6 +278,7 @@ describe('pay-button: orderNo, price, confirmation', () => {
     tap(again);
     const paid = (await nextEvent(again, 'success')) as { orderNo: string; order: { status: string } };
     expect(paid.orderNo).toBe(orderNo);
+    expect(again.events('start')).toEqual([{ orderNo }]);
     expect(paid.order.status).toBe('SUCCESS');
     expect(suite.wxs.calls.filter((c) => c.name === 'unifiedOrder').map((c) => c.data)).toEqual([
       expect.objectContaining({ items: [{ sku: 'btn-tea', quantity: 1 }] }),

@@ -236,6 +236,42 @@ describe('order detail page', () => {
     expect(comp.data.closing).toBe(false);
   });
 
+  test('while a payment is under way, 关闭订单 is disabled', async () => {
+    const { orderNo } = await newOrder();
+    const comp = await openDetail(orderNo);
+    const paying = suite.wxs.holdNextAnswer('unifiedOrder');
+    tapPay(comp);
+    await eventually(() => (comp.data.paying ? true : undefined));
+
+    expect(comp.querySelector('#close')!.data.disabled).toBe(true);
+    tapVant(comp, '#close');
+    comp.instance.onCloseTap();
+    await simulate.sleep(50);
+    expect(comp.data.confirmingClose).toBe(false);
+
+    await paying.release();
+    await statusBecomes(comp, 'SUCCESS');
+    expect(comp.data.paying).toBe(false);
+  });
+
+  test('too little of the order left to pay it again (ORDER_EXPIRING): 继续支付 is no longer offered', async () => {
+    const toast = jest.spyOn(wx, 'showToast');
+    const orderNo = seedOrderNo((Date.now() % 1e14) + 1, users);
+    // 90 s left, no payment under way: WeChat Pay needs 2 minutes for another.
+    const createdAt = Date.now() - 30 * 60_000 + 90_000;
+    await seedOrders(suite.sandbox.url, [
+      { orderNo, openid: suite.wxs.openid, status: 'NOTPAY', totalFee: 1200, createdAt },
+    ]);
+    const comp = await openDetail(orderNo);
+    tapPay(comp);
+    await eventually(() => (comp.querySelector('#pay') ? undefined : true), 10000);
+    expect(toast).toHaveBeenCalledWith(
+      expect.objectContaining({ title: '订单即将过期，无法再次支付，请重新下单' }),
+    );
+    expect(status(comp)).toBe('NOTPAY');
+    expect(comp.querySelector('#close')).toBeDefined();
+  });
+
   test('close within 5 minutes explains when it can be closed; 6 minutes later it closes', async () => {
     await post(`${suite.sandbox.url}/sandbox/clock`, { action: 'freeze' });
     const { orderNo } = await newOrder();

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import { callPaykit } from '../../../miniprogram/paykit/client';
 import { eventually, readDoc, type SeedOrder, seedOrderNo, seedOrders, send } from '../../helpers/control';
 import {
+  holdNavigation,
   loadComp,
   recordSetData,
   renderComp,
@@ -64,6 +65,15 @@ async function openList(query: Record<string, string> = {}): Promise<{
   comp.instance.onShow();
   await eventually(() => (comp.data.loaded && !comp.data.loading ? true : undefined), 5000);
   return { comp, calls, close: () => comp.instance.onUnload() };
+}
+
+/** Taps the pay button of the row of `orderNo`. */
+function tapPay(comp: SimComponent, orderNo: string): void {
+  comp
+    .querySelector(`#pay-${orderNo}`)!
+    .querySelector('#pay-button')!
+    .querySelector('.van-button')!
+    .dispatchEvent('tap');
 }
 
 async function loadMore(comp: SimComponent): Promise<void> {
@@ -225,14 +235,7 @@ describe('orders list page', () => {
   });
 
   test('a quick double tap on a row opens its order once', async () => {
-    // WeChat's navigation takes a moment: it completes when the test says so.
-    const navigating: Array<() => void> = [];
-    const navigate = jest
-      .spyOn(wx, 'navigateTo')
-      .mockImplementation((options: WechatMiniprogram.NavigateToOption) => {
-        navigating.push(() => options.complete?.({ errMsg: 'navigateTo:ok' }));
-        return undefined as never;
-      });
+    const { navigate, complete } = holdNavigation();
     const { comp, close } = await openList();
     const row = comp.querySelector(`#order-${SEEDED[3].orderNo}`)!;
     row.dispatchEvent('tap');
@@ -242,7 +245,7 @@ describe('orders list page', () => {
     expect(navigate).toHaveBeenCalledTimes(1);
 
     // Back on the list once the order page opened: a tap opens an order again.
-    navigating.forEach((complete) => complete());
+    complete();
     row.dispatchEvent('tap');
     await eventually(() => (navigate.mock.calls.length === 2 ? true : undefined));
     close();
@@ -253,11 +256,7 @@ describe('orders list page', () => {
     const target = SEEDED[10].orderNo;
     const index = rows(comp).findIndex((r) => r.orderNo === target);
     const mark = calls.length;
-    comp
-      .querySelector(`#pay-${target}`)!
-      .querySelector('#pay-button')!
-      .querySelector('.van-button')!
-      .dispatchEvent('tap');
+    tapPay(comp, target);
     await eventually(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
     const rowUpdates = calls.slice(mark).filter((c) => c.keys.some((k) => k.startsWith('orders')));
     expect(rowUpdates.map((c) => c.keys)).toEqual([[`orders[${index}]`]]);
@@ -270,11 +269,7 @@ describe('orders list page', () => {
     const index = rows(comp).findIndex((r) => r.orderNo === target);
     const reload = suite.wxs.holdNextAnswer('listOrders');
     const pulled = comp.instance.onPullDownRefresh();
-    comp
-      .querySelector(`#pay-${target}`)!
-      .querySelector('#pay-button')!
-      .querySelector('.van-button')!
-      .dispatchEvent('tap');
+    tapPay(comp, target);
     await eventually(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 10000);
 
     // The pull-down asked before the payment: its page lists the order unpaid, and comes last.
@@ -305,11 +300,7 @@ describe('orders list page', () => {
       return doc?.status === 'SUCCESS' ? true : undefined;
     }, 5000);
 
-    comp
-      .querySelector(`#pay-${target}`)!
-      .querySelector('#pay-button')!
-      .querySelector('.van-button')!
-      .dispatchEvent('tap');
+    tapPay(comp, target);
     await eventually(() => (toast.mock.calls.length ? true : undefined), 10000);
     expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '订单已支付，请勿重复支付' }));
     await eventually(() => (rows(comp)[index].status === 'SUCCESS' ? true : undefined), 5000);

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { eventually, query, readDoc } from '../../helpers/control';
-import { loadComp, renderComp, simulate, type SimComponent } from '../../helpers/simulate';
+import { holdNavigation, loadComp, renderComp, simulate, type SimComponent } from '../../helpers/simulate';
 import { ROOT } from '../../helpers/sandbox';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 
@@ -105,14 +105,7 @@ describe('shop page on the default sandbox', () => {
   });
 
   test('a quick double tap on a link opens its page once', async () => {
-    // WeChat's navigation takes a moment: it completes when the test says so.
-    const navigating: Array<() => void> = [];
-    const navigate = jest
-      .spyOn(wx, 'navigateTo')
-      .mockImplementation((options: WechatMiniprogram.NavigateToOption) => {
-        navigating.push(() => options.complete?.({ errMsg: 'navigateTo:ok' }));
-        return undefined as never;
-      });
+    const { navigate, complete } = holdNavigation();
     const comp = await openShop();
     tapLink(comp, '#my-orders');
     tapLink(comp, '#my-orders');
@@ -121,7 +114,7 @@ describe('shop page on the default sandbox', () => {
     expect(navigate).toHaveBeenCalledTimes(1);
 
     // Back in the shop once the orders list opened: a tap opens a page again.
-    navigating.forEach((complete) => complete());
+    complete();
     tapLink(comp, '#admin-bills');
     await eventually(() => (navigate.mock.calls.length === 2 ? true : undefined));
     expect(navigate).toHaveBeenLastCalledWith(expect.objectContaining({ url: '/pages/admin/bills/index' }));

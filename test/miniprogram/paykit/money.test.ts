@@ -1,6 +1,4 @@
 /** @jest-environment node */
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   formatFen,
   formatPrice,
@@ -9,16 +7,9 @@ import {
   lineTotal,
   parseYuan,
 } from '../../../miniprogram/paykit/money';
+import { loadWxs } from '../../helpers/wxs';
 
 type WxsMoney = { formatFen(fen: unknown): string; formatPrice(fen: unknown): string };
-
-/** money.wxs is plain ES5 with module.exports: evaluate it as WXS would, without the template engine. */
-function loadWxs(): WxsMoney {
-  const source = fs.readFileSync(path.resolve(__dirname, '../../../miniprogram/paykit/money.wxs'), 'utf8');
-  const module = { exports: {} as WxsMoney };
-  new Function('module', source)(module);
-  return module.exports;
-}
 
 describe('formatFen', () => {
   test.each([
@@ -72,7 +63,7 @@ describe('formatPrice, isFen, lineTotal', () => {
 });
 
 describe('money.wxs, the template twin', () => {
-  const wxs = loadWxs();
+  const wxs = loadWxs<WxsMoney>('money');
 
   test.each([0, 1, 5, 99, 100, 1234, 990, -250, -7, 123456789])('formats %d like money.ts', (fen) => {
     expect(wxs.formatFen(fen)).toBe(formatFen(fen));

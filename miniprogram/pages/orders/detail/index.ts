@@ -1,11 +1,12 @@
 /**
  * pages/orders/detail?orderNo=…: everything a customer needs about one order, and what they can do
  * in its state: pay an unpaid order, close it (WeChat allows that 5 minutes after the payment
- * attempt; the page says from when), refresh (queryOrder syncs with WeChat Pay, so a payment whose
+ * attempt; the page says from when; not while a payment is under way), refresh (queryOrder syncs with WeChat Pay, so a payment whose
  * callback is late shows up). Every show reloads, so changes made elsewhere appear on return.
  * Once paid: the shipment (company, tracking number, items) and, while shipped, 确认收货, which
  * opens WeChat's confirm-receipt component; the server's answer to its result (paykit/receipt.ts)
- * reloads the order.
+ * reloads the order. Once the server says too little of the order is left to pay it again
+ * (ORDER_EXPIRING), 继续支付 is no longer offered.
  *
  * A merchant admin may open anyone's order (from the orders list's `scope=all`): the owner's actions
  * are hidden when it is not theirs (queryOrder's `own`), and 退款 refunds part or all of what is left
@@ -16,7 +17,7 @@
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { closeOrder, queryOrderDetail, refund } from '../../../paykit/api';
-import { asPaykitError } from '../../../paykit/errors';
+import { asPaykitError, type PaykitClientErrorCode } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
 import { formatFen, parseYuan } from '../../../paykit/money';
 import {
@@ -72,6 +73,11 @@ Component({
     confirmingClose: false,
     /** Set when WeChat refused to close yet (CLOSE_TOO_EARLY): when it can be closed, ms since epoch. */
     closableAt: 0,
+    /**
+     * The server answered ORDER_EXPIRING: too little of the order is left for WeChat Pay to start
+     * another payment of it, so 继续支付 is not offered again (closing it stays possible).
+     */
+    expiring: false,
     error: '',
     now: Date.now(),
     text: detailText,
@@ -225,12 +231,14 @@ Component({
     },
 
     /** A failed payment may have changed the order (paid meanwhile, say): reload it. */
-    payFailed() {
+    payFailed(_orderNo?: string, code?: PaykitClientErrorCode) {
+      if (code === 'ORDER_EXPIRING') this.setData({ expiring: true });
       void this.load();
     },
 
     onCloseTap() {
-      if (this.data.closing) return;
+      // Not while a payment is under way: it may be paid already, the sheet still open.
+      if (this.data.closing || this.data.paying) return;
       this.setData({ confirmingClose: true });
     },
 
