@@ -16,8 +16,8 @@ const base = {
 
 /**
  * The lifecycle, race, storm, lost-callback, refunded-outside, platform-refund, bill, fuzz, crash,
- * security, slow-WeChat and long-claim suites (on APIv3, apiv3-flow stands for pay-flow), and the
- * demo shop and order pages.
+ * security, slow-WeChat, long-claim and hook-retry suites (on APIv3, apiv3-flow stands for pay-flow),
+ * and the demo shop and order pages.
  */
 const BOTH_PROVIDERS = [
   ...[
@@ -41,6 +41,7 @@ const BOTH_PROVIDERS = [
     'slow-wechat',
     'sweep-time',
     'long-claims',
+    'hook-retries',
   ].map((n) => `cloudfunctions/${n}`),
   // The demo shop and the order pages, in miniprogram-simulate against the sandbox.
   ...['flow', 'shop', 'orders-list', 'order-detail', 'order-receipt'].map((n) => `miniprogram/pages/${n}`),

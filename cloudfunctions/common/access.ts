@@ -36,6 +36,17 @@ export function requireAdmin(kit: Kit, openid: string): void {
   }
 }
 
+/**
+ * The calling user, who must be a merchant admin. An admin-only function asks this before it reads
+ * its event: anyone else is refused without learning what the function would accept, and without
+ * the function doing any work for them.
+ */
+export function adminCaller(kit: Kit): string {
+  const { openid } = caller();
+  requireAdmin(kit, openid);
+  return openid;
+}
+
 /** One of the caller's orders. Someone else's order looks exactly like a missing one. */
 export function ownedOrder(kit: Kit, orderNo: string, openid: string): Promise<OrderDoc> {
   return visibleOrder(kit, orderNo, (order) => order.openid === openid);

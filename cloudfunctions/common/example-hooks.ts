@@ -6,7 +6,8 @@
  * - `onPaid` runs for each paid order and `onRefunded` for each successful refund, once in the
  *   normal case however many callbacks, queries, timers and bills report the same payment.
  * - At least once, not exactly once: a hook that throws is retried (by WeChat's next callback
- *   delivery or the closeExpiredOrders timer), and an instance that dies in the middle of a hook
+ *   delivery or the closeExpiredOrders timer), not sooner than 30 s after that run began, then 1, 2
+ *   and 4 minutes after each next failing run; and an instance that dies in the middle of a hook
  *   has it run again once its claim lapsed: a minute after it began, or when the platform would
  *   have stopped its function, if that is later. So a hook must be safe to repeat.
  * - In order per order: no `onRefunded` starts before the order's `onPaid` finished, and refunds'

@@ -1,11 +1,13 @@
 /**
  * Runs the merchant hooks once per order (onPaid) and per refund (onRefunded): a runner claims the
  * hook with a conditional update, records the run, calls the hook and marks it DONE. A failed hook
- * is released for a later retry; a runner that died is replaced once its claim lapsed (when the
- * platform stopped its invocation, at least HOOK_LEASE_MS after the claim), so a hook can run again
- * after a crash: at least once, never concurrently. An order's hooks run in order: no onRefunded
- * before its onPaid is DONE. A hook is not started in the last seconds of its function's time
- * (invocation-time.ts): it is BUSY, left for the next delivery or the sweep.
+ * is released, to be retried by whoever comes back for it once its retry time has come
+ * (hookRetryAt): anyone can set a runner off (replay a callback), and a failing hook (the merchant's
+ * system down) must not run as often as they call. A runner that died is replaced once its claim
+ * lapsed (when the platform stopped its invocation, at least HOOK_LEASE_MS after the claim), so a
+ * hook can run again after a crash: at least once, never concurrently. An order's hooks run in
+ * order: no onRefunded before its onPaid is DONE. A hook is not started in the last seconds of its
+ * function's time (invocation-time.ts): it is BUSY, left for the next delivery or the sweep.
  */
 import * as merchant from 'paykit-merchant-hooks';
 import type { Kit } from './context';
@@ -22,6 +24,25 @@ const hooks: MerchantHooks = merchant;
  * lapses were) lasts this long: the kit's functions then had 60 s at most.
  */
 export const HOOK_LEASE_MS = 60_000;
+
+/** A hook that threw may run again this long after its first run's claim, twice as long after each next… */
+export const HOOK_RETRY_FIRST_MS = 30_000;
+/**
+ * …and at most this long: the sweep, every 5 minutes, still retries each failing hook at every run.
+ * It is less than that period by more than a sweep run lasts (its function's 60 s), as a retry time
+ * counts from the claim: a hook the sweep claimed late in one run is due early in the next.
+ */
+export const HOOK_RETRY_MAX_MS = 4 * 60_000;
+
+/**
+ * When a hook whose run `runs` (1 for the first) was claimed at `claimedAt` and threw may run again:
+ * 30 s, 1 min, 2 min, then every 4 min. From the claim, not the failure, so a hook that ran long
+ * before it threw is not pushed past the next sweep.
+ */
+function hookRetryAt(claimedAt: Date, runs: number): Date {
+  const wait = Math.min(HOOK_RETRY_FIRST_MS * 2 ** Math.max(0, runs - 1), HOOK_RETRY_MAX_MS);
+  return new Date(claimedAt.getTime() + wait);
+}
 
 export type HookOutcome = 'DONE' | 'BUSY' | 'FAILED';
 
@@ -70,14 +91,21 @@ async function runHook(
   const claimed =
     (await store.apply(order._id, claim())) ||
     (state.state === 'RUNNING' && (await store.apply(order._id, claim(stale))));
-  if (!claimed) return 'BUSY';
+  if (!claimed) return waitsForRetry(state, now) ? 'FAILED' : 'BUSY';
   try {
     await run();
   } catch (err) {
     console.error(`[paykit] ${ref.hook} of ${order._id} failed:`, err);
-    await store.apply(order._id, releaseHook(ref, now, String((err as Error).message ?? err)));
+    // This run's number: the runs as read, and this claim's.
+    const retryAt = hookRetryAt(now, state.runs + 1);
+    await store.apply(order._id, releaseHook(ref, now, String((err as Error).message ?? err), retryAt));
     return 'FAILED';
   }
   await store.apply(order._id, finishHook(ref, now));
   return 'DONE';
+}
+
+/** A hook that failed and waits for its retry time: still FAILED to whoever asks before then. */
+function waitsForRetry(state: HookState, now: Date): boolean {
+  return state.state === 'PENDING' && state.retryAt !== undefined && state.retryAt > now;
 }

@@ -39,6 +39,8 @@ export interface HookState {
   claimedUntil?: Date;
   runs: number;
   lastError?: string;
+  /** When a hook that threw may run again (fulfil.ts hookRetryAt); absent until it first failed. */
+  retryAt?: Date;
 }
 
 export interface RefundRecord {

@@ -16,7 +16,8 @@
  *              (recordPlatformRefund) as WeChat has it: a refund made on the merchant platform;
  *                              one still PROCESSING settles as the kit's own do
  *   hook       PENDING ──claimHook──▶ RUNNING ──finishHook──▶ DONE
- *              RUNNING ──releaseHook──▶ PENDING (it threw);  RUNNING, claim lapsed ──claimHook──▶ RUNNING
+ *              RUNNING ──releaseHook──▶ PENDING (it threw; claimed again once its retry time came)
+ *              RUNNING, claim lapsed ──claimHook──▶ RUNNING
  *
  * A move is a `where` (the state it starts from, so a duplicate or a racing move matches nothing)
  * and the `data` it writes; the store applies it as one conditional update. Pure: the database's
@@ -329,12 +330,14 @@ export function settleStep(
 // ── hooks ───────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Where a claim's recorded lapse (InvocationTime.claimLapsesAt: when its claimant's invocation is
- * stopped) is past at `now`, or absent (a claim made before lapses were recorded, or none). A `nor`
- * holds where the field is absent; not `exists(false).or(…)`: the SDK lifts a field's `or` to the
- * query's one top-level $or, where a second one (claimUpload's free claim) would be merged into it.
+ * Where a date field is at or before `now`, or absent: a claim's recorded lapse that is past
+ * (InvocationTime.claimLapsesAt: when its claimant's invocation is stopped; absent on a claim made
+ * before lapses were recorded, or none), or a failed hook's retry time that has come (none before
+ * its first failure). A `nor` holds where the field is absent; not `exists(false).or(…)`: the SDK
+ * lifts a field's `or` to the query's one top-level $or, where a second one (claimUpload's free
+ * claim) would be merged into it.
  */
-export function lapsePast(_: Command, now: Date): ReturnType<Command['nor']> {
+export function pastOrAbsent(_: Command, now: Date): ReturnType<Command['nor']> {
   return _.nor([_.gt(now)]);
 }
 
@@ -346,10 +349,11 @@ function hookPath(ref: HookRef): string {
 }
 
 /**
- * PENDING → RUNNING for the runner claiming at `now`, whose invocation is stopped by `until`; or
- * RUNNING → RUNNING when the previous claim lapsed (its runner died): made no later than
- * `staleBefore` (the lease) and past its own lapse, if it recorded one (claims made before lapses
- * were did not).
+ * PENDING → RUNNING for the runner claiming at `now`, whose invocation is stopped by `until`, once
+ * the hook's retry time has come if it failed before (releaseHook): a runner anyone can set off (a
+ * replayed callback) cannot run a failing hook more often than that. Or RUNNING → RUNNING when the
+ * previous claim lapsed (its runner died): made no later than `staleBefore` (the lease) and past
+ * its own lapse, if it recorded one (claims made before lapses were did not).
  */
 export function claimHook(_: Command, ref: HookRef, now: Date, until: Date, staleBefore?: Date): Move {
   const f = hookPath(ref);
@@ -358,9 +362,9 @@ export function claimHook(_: Command, ref: HookRef, now: Date, until: Date, stal
       ? {
           [`${f}.state`]: 'RUNNING',
           [`${f}.claimedAt`]: _.lte(staleBefore),
-          [`${f}.claimedUntil`]: lapsePast(_, now),
+          [`${f}.claimedUntil`]: pastOrAbsent(_, now),
         }
-      : { [`${f}.state`]: 'PENDING' },
+      : { [`${f}.state`]: 'PENDING', [`${f}.retryAt`]: pastOrAbsent(_, now) },
     data: {
       [`${f}.state`]: 'RUNNING',
       [`${f}.claimedAt`]: now,
@@ -376,12 +380,12 @@ export function finishHook(ref: HookRef, claimedAt: Date): Move {
   return { where: { [`${f}.claimedAt`]: claimedAt }, data: { [`${f}.state`]: 'DONE' } };
 }
 
-/** RUNNING → PENDING after the hook threw, so a later runner retries it. */
-export function releaseHook(ref: HookRef, claimedAt: Date, error: string): Move {
+/** RUNNING → PENDING after the hook threw, so a later runner retries it, from `retryAt` on. */
+export function releaseHook(ref: HookRef, claimedAt: Date, error: string, retryAt: Date): Move {
   const f = hookPath(ref);
   return {
     where: { [`${f}.state`]: 'RUNNING', [`${f}.claimedAt`]: claimedAt },
-    data: { [`${f}.state`]: 'PENDING', [`${f}.lastError`]: error },
+    data: { [`${f}.state`]: 'PENDING', [`${f}.lastError`]: error, [`${f}.retryAt`]: retryAt },
   };
 }
 

@@ -23,7 +23,7 @@ import type {
   ShippingView,
 } from '../../typings/paykit/shipping';
 import { refundedFee, type OrderDoc } from './model';
-import { lapsePast, PAID_STATUSES, type Command, type Move } from './order-states';
+import { pastOrAbsent, PAID_STATUSES, type Command, type Move } from './order-states';
 
 export const DELIVERY_METHODS: readonly DeliveryMethod[] = ['express', 'same-city', 'virtual', 'self-pickup'];
 
@@ -128,7 +128,7 @@ export function claimUpload(_: Command, order: OrderDoc, now: Date, until: Date)
     where: {
       ...asRead,
       'shipping.uploadingSince': _.exists(false).or(_.lte(new Date(now.getTime() - UPLOAD_LEASE_MS))),
-      'shipping.uploadingUntil': lapsePast(_, now),
+      'shipping.uploadingUntil': pastOrAbsent(_, now),
     },
     // A paid order from before shipping existed gets its whole record (a path alone would make a bare one).
     data: order.shipping

@@ -4,7 +4,7 @@
  */
 import type { DownloadBillResult } from '../../typings/paykit/functions';
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import { caller, requireAdmin } from '../common/access';
+import { adminCaller } from '../common/access';
 import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
 import { reconcileDay } from '../common/reconcile-day';
@@ -14,9 +14,9 @@ initCloud();
 
 export async function main(event: unknown, context: unknown): Promise<PaykitResponse<DownloadBillResult>> {
   return respond(async () => {
-    const k = loadKit(context);
-    requireAdmin(k, caller().openid);
+    const kit = loadKit(context);
+    adminCaller(kit);
     const request = parseRequest(downloadBillRequest, event);
-    return { report: await reconcileDay(k, request.billDate, request.repair === true) };
+    return { report: await reconcileDay(kit, request.billDate, request.repair === true) };
   });
 }

@@ -4,11 +4,16 @@ import type { PaykitResponse } from '../../typings/paykit/errors';
 import { caller } from '../common/access';
 import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
-import { listOrders } from '../common/list';
+import { checkScope, listOrders } from '../common/list';
 import { listOrdersRequest, parseRequest } from '../common/requests';
 
 initCloud();
 
 export async function main(event: unknown, context: unknown): Promise<PaykitResponse<ListOrdersResult>> {
-  return respond(() => listOrders(loadKit(context), caller().openid, parseRequest(listOrdersRequest, event)));
+  return respond(() => {
+    const kit = loadKit(context);
+    const { openid } = caller();
+    checkScope(kit, openid, event);
+    return listOrders(kit, openid, parseRequest(listOrdersRequest, event));
+  });
 }

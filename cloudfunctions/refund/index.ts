@@ -1,7 +1,7 @@
 /** refund (merchant admins only): refund part or all of a paid order; idempotent by refundNo. */
 import type { RefundResult } from '../../typings/paykit/functions';
 import type { PaykitResponse } from '../../typings/paykit/errors';
-import { caller } from '../common/access';
+import { adminCaller } from '../common/access';
 import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
 import { refundOrder } from '../common/refunds';
@@ -10,5 +10,9 @@ import { parseRequest, refundRequest } from '../common/requests';
 initCloud();
 
 export async function main(event: unknown, context: unknown): Promise<PaykitResponse<RefundResult>> {
-  return respond(() => refundOrder(loadKit(context), caller().openid, parseRequest(refundRequest, event)));
+  return respond(() => {
+    const kit = loadKit(context);
+    const admin = adminCaller(kit);
+    return refundOrder(kit, admin, parseRequest(refundRequest, event));
+  });
 }

@@ -4,7 +4,7 @@
  */
 import type { PaykitResponse } from '../../typings/paykit/errors';
 import type { ShipOrderResult } from '../../typings/paykit/shipping';
-import { caller } from '../common/access';
+import { adminCaller } from '../common/access';
 import { initCloud, loadKit } from '../common/context';
 import { respond } from '../common/errors';
 import { parseRequest } from '../common/requests';
@@ -14,5 +14,9 @@ import { shipOrderRequest } from '../common/shipping-requests';
 initCloud();
 
 export async function main(event: unknown, context: unknown): Promise<PaykitResponse<ShipOrderResult>> {
-  return respond(() => shipOrder(loadKit(context), caller().openid, parseRequest(shipOrderRequest, event)));
+  return respond(() => {
+    const kit = loadKit(context);
+    const admin = adminCaller(kit);
+    return shipOrder(kit, admin, parseRequest(shipOrderRequest, event));
+  });
 }

@@ -228,6 +228,27 @@ describe('holes that are now shut', () => {
     expect(await query(sandbox.url, 'paykit_orders', { requestKey })).toHaveLength(1);
   });
 
+  test.each([
+    ['shipOrder', { orderNo: 'PK2024010112000012345678', packages: 'ZT1' }],
+    ['refund', { orderNo: 'PK2024010112000012345678', refundFee: -1 }],
+    ['downloadBill', { billDate: 'yesterday' }],
+    ['listToShip', { pageSize: 'all' }],
+    ['listOrders', { scope: 'all', pageSize: 'all' }],
+  ] as const)(
+    'a non-admin sending %s a malformed event is refused as a non-admin, not told what is wrong with it',
+    async (fn, event) => {
+      // The event is malformed: an admin is told so.
+      expect(await kit.call(ADMIN, fn, event)).toEqual(
+        expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }),
+      );
+      expect(await kit.call(BOB, fn, event)).toEqual({
+        ok: false,
+        code: 'FORBIDDEN',
+        message: 'only merchant admins (PAYKIT_ADMIN_OPENIDS) may do this',
+      });
+    },
+  );
+
   test('callbacks a buyer replays, however often, keep a bounded audit trail per trade', async () => {
     const placed = await buy(BOB);
     const outTradeNo = `${placed.orderNo}A01`;

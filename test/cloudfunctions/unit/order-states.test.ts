@@ -240,12 +240,12 @@ test("recording a refund's end: the settle move from its stored status, and once
   expect(step('SUCCESS', 'SUCCESS', states.SETTLE_TRIES)).toEqual({ settled: true });
 });
 
-test('hooks: PENDING is claimed, a lapsed RUNNING is taken over, only the current claim finishes', () => {
+test('hooks: PENDING is claimed once its retry time came, a lapsed RUNNING is taken over, only the current claim finishes', () => {
   const now = new Date(T0);
   const until = new Date(T0 + 300_000);
   const stale = new Date(T0 - 60_000);
   expect(states.claimHook(_, { hook: 'onPaid' }, now, until)).toEqual({
-    where: { 'fulfilment.state': 'PENDING' },
+    where: { 'fulfilment.state': 'PENDING', 'fulfilment.retryAt': _.nor([_.gt(now)]) },
     data: {
       'fulfilment.state': 'RUNNING',
       'fulfilment.claimedAt': now,
@@ -263,9 +263,11 @@ test('hooks: PENDING is claimed, a lapsed RUNNING is taken over, only the curren
     where: { 'fulfilment.claimedAt': now },
     data: { 'fulfilment.state': 'DONE' },
   });
-  expect(states.releaseHook({ hook: 'onPaid' }, now, 'boom').data).toEqual({
+  const retryAt = new Date(T0 + 30_000);
+  expect(states.releaseHook({ hook: 'onPaid' }, now, 'boom', retryAt).data).toEqual({
     'fulfilment.state': 'PENDING',
     'fulfilment.lastError': 'boom',
+    'fulfilment.retryAt': retryAt,
   });
   const paid = order({ status: 'SUCCESS', fulfilment: { state: 'DONE', runs: 1 } });
   expect(states.hasUnfinishedHooks(paid)).toBe(false);
