@@ -24,6 +24,11 @@ export interface PaymentAttempt {
   payment?: PaymentParams;
   /** WeChat was asked to close this attempt's trade; it may have, its answer lost: the payment is not handed out again. */
   closeAskedAt?: number;
+  /**
+   * An ask for this attempt's prepay failed then (WeChat refused it, or its answer was lost): no
+   * prepay is on its way from that call, so a retry with the order's request key stops waiting.
+   */
+  prepayFailedAt?: number;
 }
 
 export type Prepay = Required<Pick<PaymentAttempt, 'prepayId' | 'prepayExpiresAt' | 'payment'>>;
@@ -219,6 +224,16 @@ export function reusablePayment(order: OrderDoc, now: number): PaymentParams | u
   if (!current?.payment || current.prepayExpiresAt === undefined || current.closeAskedAt !== undefined)
     return undefined;
   return prepayUsable(current.prepayExpiresAt, now) ? current.payment : undefined;
+}
+
+/**
+ * Whether a prepay of the unpaid order's current attempt may still come: none stored, and no
+ * failure of the ask recorded. A retry with the order's request key waits for it meanwhile, so it
+ * hands out the same payment instead of asking WeChat again.
+ */
+export function awaitingPrepay(order: OrderDoc): boolean {
+  const current = currentAttempt(order);
+  return order.status === 'NOTPAY' && !current?.payment && current?.prepayFailedAt === undefined;
 }
 
 /** WeChat keeps a prepay for 2 hours: an attempt recorded but never answered may be asked again till then. */

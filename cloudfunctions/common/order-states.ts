@@ -4,7 +4,7 @@
  * in the kit writes an order's state; everything else asks this module.
  *
  *   order      NOTPAY ──pay──▶ SUCCESS ──settleRefund(SUCCESS)──▶ REFUND
- *                │  └─ addAttempt, setPrepay (stays NOTPAY)              (more refunds stay REFUND)
+ *                │  └─ addAttempt, setPrepay, failPrepay (stays NOTPAY)  (more refunds stay REFUND)
  *                ├──close──▶ CLOSED
  *                ├──payRefundedOutside──▶ REFUND (refunded on the merchant platform; no hooks, no shipping)
  *                └──holdMismatchedPayment──▶ PAYERROR (WeChat holds a payment that does not match; for an admin)
@@ -95,6 +95,14 @@ export function setPrepay(index: number, outTradeNo: string, prepay: Prepay): Mo
       [`${at}.prepayExpiresAt`]: prepay.prepayExpiresAt,
       [`${at}.payment`]: prepay.payment,
     },
+  };
+}
+
+/** Notes that the ask for attempt `index`'s prepay failed (model.ts awaitingPrepay). */
+export function failPrepay(index: number, outTradeNo: string, at: number): Move {
+  return {
+    where: { [`attempts.${index}.outTradeNo`]: outTradeNo },
+    data: { [`attempts.${index}.prepayFailedAt`]: at },
   };
 }
 

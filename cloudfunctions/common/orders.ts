@@ -7,6 +7,7 @@ import type { Kit } from './context';
 import { invalid, ServerError } from './errors';
 import { newOrderNo, outTradeNoFor, requestKeyId } from './ids';
 import {
+  awaitingPrepay,
   currentAttempt,
   describe,
   orderDelivery,
@@ -24,6 +25,7 @@ import {
   addAttempt,
   assertPayable,
   awaitsAdmin,
+  failPrepay,
   isPaid,
   mismatchedPaymentError,
   setPrepay,
@@ -112,8 +114,9 @@ async function orderForKey(
     if (order && order.openid !== openid) throw new ServerError('ORDER_NOT_FOUND', 'no such order');
     found = order ?? found;
     // The call that claimed the key is writing the order and then asking WeChat for its prepay:
-    // wait for both, so a retry hands out the same payment instead of asking WeChat again.
-    if (order && (currentAttempt(order)?.payment || order.status !== 'NOTPAY')) return order;
+    // wait for both, so a retry hands out the same payment instead of asking WeChat again. Not once
+    // that ask recorded its failure: no prepay is coming, and the order is paid again at once.
+    if (order && !awaitingPrepay(order)) return order;
     // Measured on a monotonic clock too: the function's Date may be a frozen test clock.
     if (Date.now() >= waitUntil || performance.now() - started >= KEY_WAIT_MS) break;
     await new Promise((resolve) => setTimeout(resolve, pause));
@@ -240,16 +243,25 @@ async function assertTimeForNewAttempt(kit: Kit, order: OrderDoc, now: number): 
   );
 }
 
-/** Asks WeChat for the prepay of attempt `index` (already recorded) and stores it. */
+/**
+ * Asks WeChat for the prepay of attempt `index` (already recorded) and stores it; a failed ask is
+ * recorded too, so a retry with the order's request key stops waiting for it (orderForKey).
+ */
 async function prepayFor(kit: Kit, order: OrderDoc, index: number): Promise<PaymentParams> {
   const attempt = order.attempts[index];
-  const prepay = await kit.provider.createPrepay({
-    outTradeNo: attempt.outTradeNo,
-    totalFee: order.totalFee,
-    body: order.description,
-    openid: order.openid,
-    expiresAt: order.expiresAt.getTime(),
-  });
+  const prepay = await kit.provider
+    .createPrepay({
+      outTradeNo: attempt.outTradeNo,
+      totalFee: order.totalFee,
+      body: order.description,
+      openid: order.openid,
+      expiresAt: order.expiresAt.getTime(),
+    })
+    .catch(async (err: unknown) => {
+      // The buyer is answered with WeChat's failure, not with a failure to record it.
+      await kit.store.apply(order._id, failPrepay(index, attempt.outTradeNo, Date.now())).catch(() => false);
+      throw err;
+    });
   if (!(await kit.store.apply(order._id, setPrepay(index, attempt.outTradeNo, prepay)))) {
     throw new ServerError('ORDER_STATE_CONFLICT', 'the order changed meanwhile; try again');
   }

@@ -33,7 +33,7 @@ interface StoredOrder {
   status: string;
   fulfilment?: HookDoc;
   refunds: Array<{ outRefundNo: string; status: string; hook?: HookDoc }>;
-  attempts: Array<{ outTradeNo: string; payment?: unknown }>;
+  attempts: Array<{ outTradeNo: string; payment?: unknown; prepayFailedAt?: number }>;
 }
 
 async function buyAndPay(openid = ALICE) {
@@ -174,6 +174,32 @@ describe('7 and 9: WeChat fails or answers too late', () => {
     expect((await kit.pay(openid, retry.payment)).errMsg).toBe('requestPayment:ok');
     await kit.settle();
     expect((await stored(order._id)).status).toBe('SUCCESS');
+  });
+
+  test('a retry after WeChat refused the prepay pays the same order at once, not waiting for a prepay that is not coming', async () => {
+    const openid = 'o-refused-key';
+    const request = { items: [{ sku: 'latte', quantity: 1 }], requestKey: 'tap-refused-01' };
+    await fault('unifiedOrder', 'SYSTEMERROR');
+    expect(await kit.call(openid, 'unifiedOrder', request)).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    const [order] = await query<StoredOrder>(sandbox.url, 'paykit_orders', { openid });
+    expect(order.attempts).toEqual([expect.objectContaining({ prepayFailedAt: expect.any(Number) })]);
+
+    const retry = await kit.ok(openid, 'unifiedOrder', request);
+    expect(retry.orderNo).toBe(order._id);
+    // Its database calls: the catalogue, the key (claimed by the first call) and one read of its
+    // order, then the prepay stored; a retry waiting for the first call's prepay would read the
+    // order again every 25-400 ms for 3 s.
+    const { logs } = await get<{ logs: Array<{ calls: { database: number } }> }>(
+      `${sandbox.url}/sandbox/logs?name=unifiedOrder&openid=${openid}&limit=1`,
+    );
+    expect(logs.map((l) => l.calls.database)).toEqual([5]);
+    expect(await tradesOf(order._id)).toHaveLength(1);
+    expect((await kit.pay(openid, retry.payment)).errMsg).toBe('requestPayment:ok');
+    await kit.settle();
+    expect((await stored(order._id)).status).toBe('SUCCESS');
+    expect(await query(sandbox.url, 'paykit_orders', { openid })).toHaveLength(1);
   });
 
   test('without a retry, the sweep closes the trade at WeChat when the order expires', async () => {

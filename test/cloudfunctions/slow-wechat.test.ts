@@ -13,7 +13,7 @@
  * left less 2 s (ANSWER_RESERVE_MS).
  */
 import * as fs from 'fs';
-import { del, get, post, query } from '../helpers/control';
+import { del, eventually, get, post, query } from '../helpers/control';
 import { functionsWithTimeouts, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto } from '../helpers/shipping-kit';
@@ -108,6 +108,24 @@ describe('WeChat answers slowly', () => {
       expect(await armedFaults()).toEqual([]);
       await kit.payAndConfirm(BUYER, again);
       expect((await tradesOf(orderNo)).map((t) => t.state)).toEqual(['CLOSED', 'SUCCESS']);
+    },
+    SLOW_TEST_MS,
+  );
+
+  test(
+    'a retry with the request key while WeChat is making the first call’s prepay waits for it, and hands it out',
+    async () => {
+      const buyer = 'o-buyer-slow-key';
+      const request = { items: [{ sku: 'latte', quantity: 1 }], requestKey: 'tap-slow-0001' };
+      await slow('unifiedOrder', 1000);
+      const first = kit.ok(buyer, 'unifiedOrder', request);
+      // Tapped again once the first call has written its order and is waiting for WeChat.
+      await eventually(async () => (await query(sandbox.url, 'paykit_orders', { openid: buyer }))[0]);
+      const retry = await kit.ok(buyer, 'unifiedOrder', request);
+      // The same payment, nonce and all: the retry did not ask WeChat for a prepay of its own.
+      expect(retry).toEqual(await first);
+      await kit.payAndConfirm(buyer, retry);
+      expect((await tradesOf(retry.orderNo)).map((t) => t.state)).toEqual(['SUCCESS']);
     },
     SLOW_TEST_MS,
   );

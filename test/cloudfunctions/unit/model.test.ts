@@ -9,6 +9,7 @@ import {
 import { loadServerConfig } from '../../../cloudfunctions/common/config';
 import { newOrderNo, orderNoOf, outTradeNoFor, requestKeyId } from '../../../cloudfunctions/common/ids';
 import {
+  awaitingPrepay,
   describe as describeItems,
   forSale,
   prepayExpiry,
@@ -20,6 +21,7 @@ import {
   toView,
   truncateUtf8,
   type OrderDoc,
+  type PaymentAttempt,
   type ProductDoc,
 } from '../../../cloudfunctions/common/model';
 import type { Product } from '../../../typings/paykit/order';
@@ -137,6 +139,26 @@ test('a prepay is reused until a minute before it expires', () => {
   expect(
     reusablePayment(order({ attempts: [{ outTradeNo: 'A01', createdAt: T0 }], outTradeNo: 'A01' }), T0),
   ).toBeUndefined();
+});
+
+test('a retry with the request key waits for a prepay only while one may still come', () => {
+  const unpaid = (attempt: PaymentAttempt) =>
+    order({ status: 'NOTPAY', attempts: [attempt], outTradeNo: 'A01' });
+  const asking = { outTradeNo: 'A01', createdAt: T0 };
+  expect(awaitingPrepay(unpaid(asking))).toBe(true);
+  // The ask failed, and said so: nothing is coming.
+  expect(awaitingPrepay(unpaid({ ...asking, prepayFailedAt: T0 + 500 }))).toBe(false);
+  const payment = {
+    timeStamp: '1',
+    nonceStr: 'n',
+    package: 'prepay_id=p',
+    signType: 'MD5' as const,
+    paySign: 's',
+  };
+  expect(awaitingPrepay(unpaid({ ...asking, prepayId: 'p', prepayExpiresAt: T0 + 7200_000, payment }))).toBe(
+    false,
+  );
+  expect(awaitingPrepay(order({ status: 'CLOSED', attempts: [asking], outTradeNo: 'A01' }))).toBe(false);
 });
 
 test('a prepay lives 2 hours, never beyond its order, and is handed out with a minute to spare', () => {
