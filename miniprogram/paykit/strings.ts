@@ -198,6 +198,11 @@ export const toShipText = {
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
+  /**
+   * shipOrder found the order changed since the list was loaded (shipped from another phone or by
+   * another admin, refunded): nothing was sent, so WeChat's one re-shipment is not spent.
+   */
+  changedMeanwhile: '该订单已在别处发货或状态已变化，本次未发货。列表已刷新',
   /** Followed by the amount refunded so far: the admin ships what is left. */
   refunded: '已退款',
   /** What the form says before sending, put after "包裹 2：" when there are several packages. */
