@@ -1,9 +1,16 @@
-import type { PaykitErrorCode, PaykitFailure, PaykitResponse } from '../../typings/paykit/errors';
+import type {
+  PaykitErrorCode,
+  PaykitFailure,
+  PaykitResponse,
+  RefundRefusalDetail,
+} from '../../typings/paykit/errors';
 
 /** A failure the kit answers to its caller with a shared code and a message. */
 export class ServerError extends Error {
   /** For CLOSE_TOO_EARLY: when to try again (ms since epoch). */
   retryAt?: number;
+  /** For REFUND_REFUSED: WeChat's reason, answered beside the code for the admin's dialog. */
+  refusal?: RefundRefusalDetail;
   /** WeChat Pay is rate-limiting the merchant (429 FREQUENCY_LIMITED): back off before asking again. */
   rateLimited?: boolean;
   /**
@@ -34,8 +41,11 @@ export async function respond<T>(run: () => Promise<T>): Promise<PaykitResponse<
     return { ok: true, data: await run() };
   } catch (err) {
     if (err instanceof ServerError) {
-      const answer = failure(err.code, err.message);
-      return err.retryAt === undefined ? answer : { ...answer, retryAt: err.retryAt };
+      return {
+        ...failure(err.code, err.message),
+        ...(err.retryAt === undefined ? {} : { retryAt: err.retryAt }),
+        ...(err.refusal === undefined ? {} : { refusal: err.refusal }),
+      };
     }
     console.error('[paykit] unexpected error:', err);
     return failure('INTERNAL', 'internal error, see the function log');

@@ -2,6 +2,7 @@
  * The pay provider interface: what the kit needs from WeChat Pay, whatever the route
  * (cloudPay through wx-server-sdk, or the merchant's own APIv3 credentials).
  */
+import type { RefundRefusalDetail } from '../../typings/paykit/errors';
 import type { Prepay } from './model';
 
 export interface PrepayRequest {
@@ -54,7 +55,16 @@ export interface RefundStatus {
 /** A refund the provider refused outright (over the paid amount, too frequent, …). */
 export interface RefundRefusal {
   refused: true;
+  /** WeChat's answer as the logs and the refund's record keep it: its code, where it gives one, and words. */
   reason: string;
+  /**
+   * Set when WeChat turned the refund itself down for a business reason of its refund error table
+   * (wechat-pay-reference.md §11.5, wechatpay-apiv3-reference.md §8.3: the merchant's balance short,
+   * the payer's account closed, the refund window over, more than is left): the kit answers
+   * REFUND_REFUSED with it. Unset for the other refusals (rate limits, permissions, a request WeChat
+   * finds malformed): the retryable PAY_PROVIDER_ERROR, as before.
+   */
+  business?: RefundRefusalDetail;
 }
 
 export interface PayProvider {

@@ -32,7 +32,7 @@ import {
   type RefundOutcome,
 } from './order-states';
 import { applyTradeStatus, recheckMismatch } from './payments';
-import type { RefundState, RefundStatus } from './provider';
+import type { RefundRefusal, RefundState, RefundStatus } from './provider';
 import { shipmentEndedByRefunds } from './shipping-states';
 import type { RefundInput } from './requests';
 
@@ -237,7 +237,7 @@ async function requestRefund(kit: Kit, order: OrderDoc, index: number, record: R
   const known = await kit.provider.queryRefund(refundNo);
   if (known.state === 'NOTFOUND') {
     await store.apply(order._id, refuseRefund(store.command, index, refundNo, answer.reason));
-    throw new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${answer.reason}`);
+    throw refusalError(refundNo, answer);
   }
   if (!ofThisOrder(order, known) || (known.refundFee !== undefined && known.refundFee !== record.refundFee)) {
     // WeChat refused because the number is taken by another refund (another order's): that refund
@@ -253,6 +253,22 @@ async function requestRefund(kit: Kit, order: OrderDoc, index: number, record: R
     const settled = await store.order(order._id);
     if (settled) await settleRefundHooks(kit, settled);
   }
+}
+
+/**
+ * What the admin is answered for a refund WeChat refused and never made (recorded FAILED: its amount
+ * is free again, and its number may be asked again): REFUND_REFUSED with WeChat's reason when WeChat
+ * turned the refund itself down, else the retryable PAY_PROVIDER_ERROR.
+ */
+function refusalError(refundNo: string, refusal: RefundRefusal): ServerError {
+  if (!refusal.business)
+    return new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${refusal.reason}`);
+  const err = new ServerError(
+    'REFUND_REFUSED',
+    `WeChat Pay refused the refund: ${refusal.reason}; nothing was refunded, and refundNo ${refundNo} may be asked again once that is put right`,
+  );
+  err.refusal = refusal.business;
+  return err;
 }
 
 export type RefundVerdict = 'SETTLED' | 'ALREADY_SETTLED' | 'UNKNOWN_REFUND' | 'NOT_THE_ORDERS' | 'NOT_FINAL';

@@ -8,7 +8,7 @@ import type { DeliveryMethod, ShipmentPackage } from '../../typings/paykit/shipp
 import { invalid, ServerError } from './errors';
 import { ORDER_NO_PATTERN } from './ids';
 import { boundedList, MAX_PAGE } from './requests';
-import { DELIVERY_METHODS } from './shipping-states';
+import { DELIVERY_METHODS, MAX_SHIPMENTS } from './shipping-states';
 
 /** WeChat's limit of packages in a split express shipment. */
 export const MAX_PACKAGES = 15;
@@ -55,9 +55,19 @@ const shipmentPackage = v.object(
   'must be an object',
 );
 
+const shipmentsSeen = `must be a whole number from 0 to ${MAX_SHIPMENTS}`;
+
 export const shipOrderRequest = v.object({
   orderNo,
   method: v.optional(v.picklist(DELIVERY_METHODS, `must be one of ${DELIVERY_METHODS.join(', ')}`)),
+  shipments: v.optional(
+    v.pipe(
+      v.number(shipmentsSeen),
+      v.integer(shipmentsSeen),
+      v.minValue(0, shipmentsSeen),
+      v.maxValue(MAX_SHIPMENTS, shipmentsSeen),
+    ),
+  ),
   packages: boundedList(
     shipmentPackage,
     MAX_PACKAGES,

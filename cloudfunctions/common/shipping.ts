@@ -80,13 +80,14 @@ export async function shipOrder(kit: Kit, admin: string, input: ShipOrderInput):
   if (!order) throw new ServerError('ORDER_NOT_FOUND', `no order ${input.orderNo}`);
   const method = input.method ?? order.delivery ?? 'express';
   checkShipment(method, input.packages);
-  const after = await recordShipment(kit, order, method, input.packages, admin);
+  const after = await recordShipment(kit, order, method, input.packages, admin, input.shipments);
   return { orderNo: after._id, shipping: shippingView(after) };
 }
 
 /**
  * Records one shipment: at WeChat unless the account is not enrolled, then here with one
- * conditional update. Answers the order as it stands afterwards.
+ * conditional update. Answers the order as it stands afterwards. `seen`, the shipments the admin's
+ * view had, keeps a stale view from spending the one re-shipment (shipOrder's `shipments`).
  */
 export async function recordShipment(
   kit: Kit,
@@ -94,12 +95,19 @@ export async function recordShipment(
   method: DeliveryMethod,
   packages: ShipmentPackage[],
   by: string,
+  seen?: number,
 ): Promise<OrderDoc> {
   assertShippable(order);
   const s = shippingOf(order);
   const last = s.shipments[s.shipments.length - 1];
   // The same shipment sent again (a retry, a double tap) is the one already recorded.
   if (last && last.method === method && samePackages(last.packages, packages)) return order;
+  if (seen !== undefined && s.count > seen) {
+    throw new ServerError(
+      'ORDER_STATE_CONFLICT',
+      `another shipment of the order was recorded meanwhile (${s.count} now, ${seen} when the admin looked); nothing was uploaded; reload the order, and re-ship (if at all) with the shipments it shows`,
+    );
+  }
   if (s.count >= MAX_SHIPMENTS)
     throw new ServerError('RESHIP_USED', '该订单已发货并用完唯一一次重新发货机会，无法再次修改发货信息');
   if (!order.transactionId)

@@ -1,6 +1,7 @@
 /**
  * shipOrder (merchant admins only): record the shipment of a paid order at WeChat (express with
  * tracking numbers, same-city, self-pickup; split express up to 15 packages), or its one re-shipment.
+ * `shipments`, the count the admin's view showed, refuses a shipment from a stale view.
  */
 import type { PaykitResponse } from '../../typings/paykit/errors';
 import type { ShipOrderResult } from '../../typings/paykit/shipping';

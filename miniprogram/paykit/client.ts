@@ -7,7 +7,7 @@
  * A kit failure (`{ ok: false, code, message }`) and a transport failure both reject with PaykitError.
  */
 import type { PaykitFunctionName, PaykitFunctions } from '../../typings/paykit/functions';
-import type { PaykitResponse } from '../../typings/paykit/errors';
+import type { PaykitResponse, RefundRefusalDetail } from '../../typings/paykit/errors';
 import { getPaykitConfig } from './config';
 import { PaykitError, isPaykitErrorCode } from './errors';
 import { invokeCloud, invokeLocal } from './transport';
@@ -18,6 +18,13 @@ function isPaykitResponse(value: unknown): value is PaykitResponse<unknown> {
   return response.ok === true
     ? 'data' in response
     : response.ok === false && typeof response.code === 'string';
+}
+
+/** A failure's `refusal` as the server sent it, if it is one (the wire is untyped). */
+function refusalOf(value: unknown): RefundRefusalDetail | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { reason, notEnough } = value as { reason?: unknown; notEnough?: unknown };
+  return typeof reason === 'string' && typeof notEnough === 'boolean' ? { reason, notEnough } : undefined;
 }
 
 export async function callPaykit<K extends PaykitFunctionName>(
@@ -33,7 +40,7 @@ export async function callPaykit<K extends PaykitFunctionName>(
     // An unknown code means the server is newer than this client: still a failure, shown generically.
     const code = isPaykitErrorCode(raw.code) ? raw.code : 'INTERNAL';
     const retryAt = typeof raw.retryAt === 'number' ? raw.retryAt : undefined;
-    throw new PaykitError(code, raw.message, retryAt);
+    throw new PaykitError(code, raw.message, { retryAt, refusal: refusalOf(raw.refusal) });
   }
   // The wire is untyped; the contract in typings/paykit is what both sides compile against.
   return raw.data as PaykitFunctions[K]['result'];

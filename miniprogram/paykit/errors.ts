@@ -1,4 +1,4 @@
-import type { PaykitErrorCode } from '../../typings/paykit/errors';
+import type { PaykitErrorCode, RefundRefusalDetail } from '../../typings/paykit/errors';
 import { clientErrorText, paykitErrorText } from './strings';
 
 /** Failures of the way to the kit (transport, payment sheet), as opposed to answers of the kit itself. */
@@ -35,13 +35,20 @@ export class PaykitError extends Error {
   readonly detail: string;
   /** For CLOSE_TOO_EARLY: when the order can be closed (ms since epoch), as the server said. */
   readonly retryAt?: number;
+  /** For REFUND_REFUSED: why WeChat Pay refused the refund, as the server said. */
+  readonly refusal?: RefundRefusalDetail;
 
-  constructor(code: PaykitClientErrorCode, detail = '', retryAt?: number) {
+  constructor(
+    code: PaykitClientErrorCode,
+    detail = '',
+    extra: { retryAt?: number; refusal?: RefundRefusalDetail } = {},
+  ) {
     super(errorMessage(code));
     this.name = 'PaykitError';
     this.code = code;
     this.detail = detail;
-    if (retryAt !== undefined) this.retryAt = retryAt;
+    if (extra.retryAt !== undefined) this.retryAt = extra.retryAt;
+    if (extra.refusal !== undefined) this.refusal = extra.refusal;
   }
 }
 

@@ -119,6 +119,10 @@ export const detailText = {
   refundReasonPlaceholder: '选填，买家可见',
   refundSubmit: '确认退款',
   refundSubmitted: '退款已提交',
+  /** WeChat Pay refused the refund for NOTENOUGH: submitting the dialog again is the same refund. */
+  refundNotEnough: '商户账户余额不足，微信支付未能退款。请在商户平台充值后，再次确认退款',
+  /** Followed by WeChat's reason, as WeChat Pay gave it, when it refused the refund for another. */
+  refundRefused: '微信支付拒绝了退款：',
   /**
    * A merchant admin on a PAYERROR order (WeChat took a payment that does not match it): the way out,
    * which the kit sees at the next look (the order then reads 已退款).
@@ -194,6 +198,11 @@ export const toShipText = {
   submit: '确认发货',
   cancel: '取消',
   shipped: '已发货',
+  /**
+   * shipOrder found the order changed since the list was loaded (shipped from another phone or by
+   * another admin, refunded): nothing was sent, so WeChat's one re-shipment is not spent.
+   */
+  changedMeanwhile: '该订单已在别处发货或状态已变化，本次未发货。列表已刷新',
   /** Followed by the amount refunded so far: the admin ships what is left. */
   refunded: '已退款',
   /** What the form says before sending, put after "包裹 2：" when there are several packages. */
@@ -281,6 +290,7 @@ export const paykitErrorText: Record<PaykitErrorCode, string> = {
   CLOSE_TOO_EARLY: '订单创建不足 5 分钟，暂时无法关闭',
   FORBIDDEN: '没有权限进行此操作',
   PAY_PROVIDER_ERROR: '支付服务暂时不可用，请稍后再试',
+  REFUND_REFUSED: '微信支付拒绝了退款',
   NOT_CONFIGURED: '支付功能尚未配置，请联系商家',
   UNAUTHENTICATED: '登录状态已失效，请重新进入小程序',
   SHIPPING_PENDING: '微信暂未同步该支付单，请稍后再发货',

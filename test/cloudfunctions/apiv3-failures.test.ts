@@ -258,7 +258,13 @@ describe('refused, then retried as WeChat says', () => {
     const orderNo = await paidOrder();
     const request = { orderNo, refundFee: 900, refundNo: `${orderNo}NE` };
     await fault('v3.refund', 'NOT_ENOUGH');
-    expect(await kit.call(ADMIN, 'refund', request)).toEqual(RETRYABLE);
+    expect(await kit.call(ADMIN, 'refund', request)).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'REFUND_REFUSED',
+        refusal: { reason: '余额不足', notEnough: true },
+      }),
+    );
     await kit.ok(ADMIN, 'refund', request);
     await kit.settle();
     const [trade] = await tradesOf(orderNo);

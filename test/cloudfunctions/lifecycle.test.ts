@@ -332,6 +332,65 @@ describe('refunds', () => {
     }
   });
 
+  test('a refund WeChat refuses for good is REFUND_REFUSED in its words, holds nothing, and is made under its number once put right', async () => {
+    const { orderNo, totalFee } = await buyAndPay();
+    const ask = { orderNo, refundFee: 500, refundNo: `${orderNo}-refused` };
+    const refuse = (error: string) =>
+      post(`${sandbox.url}/sandbox/pay/faults`, { ...providerFault('refund', error), count: 1 });
+    const stored = async () =>
+      (await kit.order<{ refunds: Array<{ outRefundNo: string; status: string; failure?: string }> }>(
+        orderNo,
+      ))!.refunds;
+    const refundable = async () => (await kit.ok(ADMIN, 'queryOrder', { orderNo })).refundable;
+
+    // A system error stays the retryable PAY_PROVIDER_ERROR: WeChat may have made the refund, so its
+    // amount stays reserved.
+    await refuse('SYSTEMERROR');
+    expect(await kit.call(ADMIN, 'refund', ask)).toEqual(
+      expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+    );
+    expect(await stored()).toEqual([expect.objectContaining({ status: 'PROCESSING' })]);
+    expect(await refundable()).toBe(totalFee - 500);
+
+    // The merchant's balance is short: WeChat refused it, nothing is reserved any more.
+    await refuse('NOTENOUGH');
+    const short = await kit.call(ADMIN, 'refund', ask);
+    expect(short).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'REFUND_REFUSED',
+        refusal: { reason: expect.stringContaining('余额不足'), notEnough: true },
+      }),
+    );
+    expect(await stored()).toEqual([
+      expect.objectContaining({
+        outRefundNo: ask.refundNo,
+        status: 'FAILED',
+        failure: expect.stringContaining('余额不足'),
+      }),
+    ]);
+    expect(await refundable()).toBe(totalFee);
+
+    // Another refusal of WeChat's refund table, in WeChat's own words.
+    await refuse('USER_ACCOUNT_ABNORMAL');
+    expect(await kit.call(ADMIN, 'refund', ask)).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'REFUND_REFUSED',
+        refusal: { reason: '退款请求失败', notEnough: false },
+      }),
+    );
+    expect(await refundable()).toBe(totalFee);
+
+    // Put right: the same refund number makes the refund, once.
+    await kit.ok(ADMIN, 'refund', ask);
+    await kit.settle();
+    expect(await stored()).toEqual([
+      expect.objectContaining({ outRefundNo: ask.refundNo, status: 'SUCCESS' }),
+    ]);
+    expect(await refundable()).toBe(totalFee - 500);
+  });
+
   test('an unpaid order cannot be refunded', async () => {
     const placed = await buy();
     expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100 })).toEqual(

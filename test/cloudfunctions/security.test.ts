@@ -406,7 +406,7 @@ describe('attacks that held, and stay held', () => {
     });
     for (const request of requests) {
       expect(await kit.call(ADMIN, 'refund', request)).toEqual(
-        expect.objectContaining({ ok: false, code: 'PAY_PROVIDER_ERROR' }),
+        expect.objectContaining({ ok: false, code: 'REFUND_REFUSED' }),
       );
     }
     const answers = await Promise.all(requests.map((request) => kit.call(ADMIN, 'refund', request)));

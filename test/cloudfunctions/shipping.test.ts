@@ -86,6 +86,39 @@ test('an express order ships, re-ships once, and is refused a third time', async
   ]);
 });
 
+test('a shipment asked from a stale view (shipped meanwhile from another phone) is refused, not spent as the one re-shipment', async () => {
+  const { orderNo, transactionId } = await ship.paidAndKnown('tea-oolong');
+  // Two phones list the order to ship (no shipment yet); the first ships it.
+  const first = { orderNo, shipments: 0, packages: [zto('ZT1200000001')] };
+  expect((await kit.ok(ADMIN, 'shipOrder', first)).shipping.shipCount).toBe(1);
+  // Its answer lost, it sends the same again: that is the shipment recorded, not a conflict.
+  expect((await kit.ok(ADMIN, 'shipOrder', first)).shipping.shipCount).toBe(1);
+
+  // The other phone, on its stale list, ships another: refused, nothing uploaded.
+  const stale = await kit.call(ADMIN, 'shipOrder', {
+    orderNo,
+    shipments: 0,
+    packages: [zto('ZT1200000002')],
+  });
+  expect(stale).toEqual(expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT' }));
+  expect(!stale.ok && stale.message).toMatch(/another shipment of the order was recorded meanwhile/);
+  expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
+  expect((await ship.stored(orderNo)).shipping!.shipments.map((s) => s.packages[0].trackingNo)).toEqual([
+    'ZT1200000001',
+  ]);
+
+  // A re-shipment asked knowingly (the order showed its one shipment) is made.
+  const again = await kit.ok(ADMIN, 'shipOrder', { orderNo, shipments: 1, packages: [zto('ZT1200000003')] });
+  expect(again.shipping.shipCount).toBe(2);
+  expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(2);
+
+  for (const shipments of [-1, 3, 0.5, '1', null]) {
+    expect(
+      await kit.call(ADMIN, 'shipOrder', { orderNo, shipments, packages: [zto('ZT1200000004')] }),
+    ).toEqual(expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }));
+  }
+});
+
 test('WeChat already holding exactly this shipment (10060023) counts as done', async () => {
   const { orderNo, transactionId } = await ship.paidAndKnown('tea-oolong');
   await kit.ok(ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT1100000001')] });

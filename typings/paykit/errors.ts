@@ -27,6 +27,12 @@ export type PaykitErrorCode =
   | 'FORBIDDEN'
   /** The payment provider refused or failed; the message carries its reason. */
   | 'PAY_PROVIDER_ERROR'
+  /**
+   * WeChat Pay turned the refund down for a business reason (the merchant's balance short, the
+   * payer's account closed, the refund window over, …): nothing was refunded and nothing stays
+   * reserved; `refusal` says why. The same refundNo may be asked again once that is put right.
+   */
+  | 'REFUND_REFUSED'
   /** The kit is not configured (env id, merchant number, …). */
   | 'NOT_CONFIGURED'
   /** The call came without a caller identity (no OPENID). */
@@ -51,6 +57,16 @@ export interface PaykitFailure {
   message: string;
   /** For CLOSE_TOO_EARLY: when the order can be closed (ms since epoch). */
   retryAt?: number;
+  /** For REFUND_REFUSED: why WeChat Pay refused the refund. */
+  refusal?: RefundRefusalDetail;
+}
+
+/** Why WeChat Pay refused a refund (REFUND_REFUSED), for the admin. */
+export interface RefundRefusalDetail {
+  /** WeChat's reason in its own words (Chinese where it gives one). */
+  reason: string;
+  /** The merchant's refundable balance is short (NOTENOUGH): top it up, then ask for the same refund again. */
+  notEnough: boolean;
 }
 
 export interface PaykitSuccess<T> {

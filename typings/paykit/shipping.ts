@@ -50,6 +50,14 @@ export interface ShipOrderRequest {
   method?: DeliveryMethod;
   /** 1 package, or 2..15 for a split express shipment. Same-city and self-pickup: one with itemDesc. */
   packages: ShipmentPackage[];
+  /**
+   * The shipments the admin's view of the order showed (`shipping.shipCount`; 0 on the to-ship
+   * list). When the order has more by now, another shipment was recorded meanwhile: the answer is
+   * ORDER_STATE_CONFLICT and nothing is uploaded, rather than this one spending WeChat's one
+   * re-shipment by accident. The same shipment sent again is still the one recorded. Absent: not
+   * checked (a second upload is the re-shipment).
+   */
+  shipments?: number;
 }
 
 export interface ShipOrderResult {

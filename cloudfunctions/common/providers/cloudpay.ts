@@ -140,7 +140,7 @@ export class CloudPayProvider implements PayProvider {
       const reason = `${res.errCodeDes || res.returnMsg || 'refused'}`;
       // A system error may or may not have been carried out: the caller retries with the same number.
       if (/SYSTEMERROR|BIZERR_NEED_RETRY|系统/.test(reason)) throw providerError('refund', res);
-      return { refused: true, reason };
+      return { refused: true, reason, ...businessRefusal(reason) };
     }
     return { refundId: String(res.refundId ?? '') };
   }
@@ -281,6 +281,25 @@ function found(api: string, res: CloudPayResult, notFound: RegExp): boolean {
   if (res.resultCode === 'SUCCESS') return true;
   if (notFound.test(`${res.errCodeDes ?? ''}`)) return false;
   throw providerError(api, res);
+}
+
+/**
+ * The refusals of WeChat's refund error table that turn the refund itself down (§11.5: NOTENOUGH,
+ * USER_ACCOUNT_ABNORMAL, TRADE_OVERDUE, ERROR such as more than is left to refund), told by
+ * err_code_des since the SDK drops err_code (§1): WeChat's wording, or the code where that is all
+ * the description says. Rate limits (FREQUENCY_LIMITED, INVALID_REQ_TOO_MUCH) and permission or
+ * parameter errors are not among them.
+ */
+const BUSINESS_REFUSAL =
+  /余额不足|NOTENOUGH|注销|[账帐][户号]异常|USER_ACCOUNT_ABNORMAL|退款请求失败|超过退款期限|TRADE_OVERDUE|可退金额|全额退款|退款次数/;
+/** NOTENOUGH: the merchant's refundable balance is short (基本账户余额不足，请充值后重新发起). */
+const NOT_ENOUGH = /余额不足|NOTENOUGH/;
+
+/** A refusal's err_code_des as a business refusal of the refund, when it is one. */
+function businessRefusal(said: string): Pick<RefundRefusal, 'business'> {
+  return BUSINESS_REFUSAL.test(said)
+    ? { business: { reason: said.slice(0, 200), notEnough: NOT_ENOUGH.test(said) } }
+    : {};
 }
 
 function providerError(api: string, res: { returnMsg?: string; errCodeDes?: string }): ServerError {

@@ -709,6 +709,10 @@ describe('a merchant admin on a buyer’s order', () => {
     await eventually(() => (comp.data.refundAmount === '10.5' ? true : undefined));
     refundDialog(comp).instance.onConfirm();
     await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    // Said as what it is and what to do, not as the payment service being down.
+    expect(comp.data.refundError).toBe(
+      '商户账户余额不足，微信支付未能退款。请在商户平台充值后，再次确认退款',
+    );
     await eventually(
       () =>
         comp.data.order?.refunds[0]?.status === 'FAILED' && comp.data.refundable === 5250 ? true : undefined,
@@ -740,6 +744,20 @@ describe('a merchant admin on a buyer’s order', () => {
     };
     expect(stored.refunds).toEqual([expect.objectContaining({ refundFee: 1050 })]);
     expect(stored.refunds[0].status).not.toBe('FAILED');
+  });
+
+  test('a refund WeChat refuses for another reason says so with WeChat’s words, in the dialog', async () => {
+    const { comp } = await refundDialogOpen();
+    await post(`${suite.sandbox.url}/sandbox/pay/faults`, {
+      ...providerFault('refund', 'USER_ACCOUNT_ABNORMAL'),
+      count: 1,
+    });
+    refundDialog(comp).instance.onConfirm();
+    await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    expect(comp.data.refundError).toBe('微信支付拒绝了退款：退款请求失败');
+    expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
+    await eventually(() => (comp.data.order?.refunds[0]?.status === 'FAILED' ? true : undefined), 10000);
+    expect(comp.data.refundable).toBe(5250);
   });
 
   test('after WeChat refused the refund, another amount is a new refund under a new number', async () => {

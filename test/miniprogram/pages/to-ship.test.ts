@@ -197,6 +197,32 @@ test('an order shipped meanwhile (from another phone) leaves the list on return'
   expect(comp.data.orders).not.toContainEqual(expect.objectContaining({ orderNo }));
 });
 
+test('shipped from another phone while the form was open: 发货 spends nothing, says so, and the list reloads', async () => {
+  const orderNo = await paidOrder();
+  const comp = await openToShip();
+  tap(comp, `#ship-${orderNo}`);
+  await eventually(() => (comp.data.form ? true : undefined), 5000);
+  type(comp, '#tracking-no-0', 'SF1234567890125');
+  type(comp, '#contact-0', '189****1234');
+
+  // The other phone ships it meanwhile; this list still shows it awaiting its first shipment.
+  await callAs(suite.sandbox.url, ADMIN, 'shipOrder', {
+    orderNo,
+    shipments: 0,
+    packages: [zto('ZT7300000000005', '乌龙茶')],
+  });
+  await submitRefused(comp, '该订单已在别处发货或状态已变化，本次未发货。列表已刷新');
+  await eventually(() => (comp.querySelector(`#order-${orderNo}`) ? undefined : true), 5000);
+  // WeChat's one re-shipment is left: the shipment is the other phone's alone.
+  const stored = await readDoc<{ shipping: { count: number; shipments: Array<{ packages: unknown[] }> } }>(
+    suite.sandbox.url,
+    'paykit_orders',
+    orderNo,
+  );
+  expect(stored?.shipping.count).toBe(1);
+  expect(stored?.shipping.shipments[0].packages).toEqual([zto('ZT7300000000005', '乌龙茶')]);
+});
+
 test('a row says what was refunded already, so the admin ships only the rest', async () => {
   const orderNo = await paidOrder();
   const base = suite.sandbox.url;

@@ -15,6 +15,7 @@ const contractCodes: Record<PaykitErrorCode, true> = {
   CLOSE_TOO_EARLY: true,
   FORBIDDEN: true,
   PAY_PROVIDER_ERROR: true,
+  REFUND_REFUSED: true,
   NOT_CONFIGURED: true,
   UNAUTHENTICATED: true,
   SHIPPING_PENDING: true,

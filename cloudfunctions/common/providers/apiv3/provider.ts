@@ -44,6 +44,21 @@ const REFUND_STATES: Record<string, RefundState> = {
 /** Codes that mean the merchant's configuration is wrong, not the request. */
 const CONFIGURATION_CODES = ['SIGN_ERROR', 'APPID_MCHID_NOT_MATCH', 'MCH_NOT_EXISTS', 'NO_AUTH', 'NOAUTH'];
 
+/**
+ * The refund codes that turn the refund itself down (§8.3 Refund: the balance short, the payer's
+ * account abnormal, a business rule such as more than is left or the order too old), with the older
+ * spelling of NOT_ENOUGH. PARAM_ERROR, NO_AUTH, RESOURCE_NOT_EXISTS and the like are not.
+ */
+const BUSINESS_REFUSALS = ['NOT_ENOUGH', 'NOTENOUGH', 'USER_ACCOUNT_ABNORMAL', 'INVALID_REQUEST'];
+
+/** A refused refund's error as a business refusal of the refund, in WeChat's words, when it is one. */
+function businessRefusal(err: WechatPayError): Pick<RefundRefusal, 'business'> {
+  if (!BUSINESS_REFUSALS.includes(err.code)) return {};
+  return {
+    business: { reason: (err.message || err.code).slice(0, 200), notEnough: /^NOT_?ENOUGH$/.test(err.code) },
+  };
+}
+
 /** RFC 3339 in Beijing time: 2024-03-15T10:30:00+08:00. */
 export function rfc3339(ms: number): string {
   const s = beijingStamp(ms);
@@ -203,7 +218,7 @@ export class ApiV3Provider implements PayProvider {
     } catch (err) {
       // A platform failure may or may not have been carried out: the caller retries with the same number.
       if (err instanceof WechatPayError && err.status < 500 && err.status !== 429 && err.status !== 401) {
-        return { refused: true, reason: `${err.code} ${err.message}` };
+        return { refused: true, reason: `${err.code} ${err.message}`, ...businessRefusal(err) };
       }
       throw providerFailure('refund', err);
     }

@@ -36,6 +36,12 @@ export interface PackageForm {
 
 export interface ShipForm {
   orderNo: string;
+  /**
+   * The shipments the list showed for the order (0: it awaits its first): sent with the request, so
+   * that an order shipped meanwhile from elsewhere is refused rather than shipped again as WeChat's
+   * one re-shipment.
+   */
+  shipments: number;
   methodIndex: number;
   /** At least one; only express sends more than the first. */
   packages: PackageForm[];
@@ -46,6 +52,7 @@ export function formFor(order: OrderView): ShipForm {
   const desc = order.items.map((i) => (i.quantity > 1 ? `${i.name}×${i.quantity}` : i.name)).join('、');
   return {
     orderNo: order.orderNo,
+    shipments: order.shipping?.shipCount ?? 0,
     methodIndex: Math.max(0, METHODS.indexOf(order.delivery)),
     packages: [
       {
@@ -85,12 +92,14 @@ export function requestOf(form: ShipForm): ShipOrderRequest {
   if (method !== 'express') {
     return {
       orderNo: form.orderNo,
+      shipments: form.shipments,
       method,
       packages: [{ itemDesc: form.packages[0]?.itemDesc.trim() ?? '' }],
     };
   }
   return {
     orderNo: form.orderNo,
+    shipments: form.shipments,
     method,
     packages: form.packages.map((p) => {
       const contact = p.contact.trim();

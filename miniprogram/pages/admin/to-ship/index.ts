@@ -5,7 +5,10 @@
  * package; an express shipment split into up to 15 packages); shipOrder records it at WeChat.
  * Virtual goods ship themselves and leave the list once WeChat knows the payment. Tapping a row opens
  * the order (where the admin can refund it, say when the customer cancels before shipping); every
- * return reloads the list. A row says what was refunded already, so only the rest is shipped. Anyone else gets the FORBIDDEN message.
+ * return reloads the list. A row says what was refunded already, so only the rest is shipped. Each
+ * shipment is sent with the shipments the list showed: an order shipped meanwhile from elsewhere is
+ * refused (ORDER_STATE_CONFLICT) rather than shipped again as WeChat's one re-shipment, and the form
+ * says so while the list reloads. Anyone else gets the FORBIDDEN message.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
 import { pageLinks } from '../../../behaviors/page-links';
@@ -196,8 +199,16 @@ Component({
         });
         wx.showToast({ title: toShipText.shipped, icon: 'success' });
       } catch (err) {
+        const error = asPaykitError(err);
         // In the form, which stays open to be put right (a toast would cut WeChat's reason short).
-        this.setData({ shipping: false, formError: refusalText(asPaykitError(err)) });
+        if (error.code !== 'ORDER_STATE_CONFLICT') {
+          this.setData({ shipping: false, formError: refusalText(error) });
+          return;
+        }
+        // Shipped meanwhile from elsewhere (the list was stale) or no longer to ship: nothing was
+        // sent; the list, loaded again, shows where the orders stand.
+        this.setData({ shipping: false, formError: toShipText.changedMeanwhile });
+        void this.pager().reload();
       }
     },
   },

@@ -17,7 +17,7 @@
 import type { OrderView } from '../../../../typings/paykit/order';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { closeOrder, queryOrderDetail, refund } from '../../../paykit/api';
-import { asPaykitError, type PaykitClientErrorCode } from '../../../paykit/errors';
+import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
 import { formatFen, parseYuan } from '../../../paykit/money';
 import {
@@ -43,6 +43,17 @@ const TICK_MS = 1000;
 function newRefundNo(orderNo: string): string {
   return `${orderNo}R${Date.now().toString(36).toUpperCase()}`;
 }
+
+/**
+ * What the refund dialog says of a failed refund: WeChat Pay's refusal with its reason (the balance
+ * short said as what to do), else the code's text.
+ */
+function refundErrorText(error: PaykitError): string {
+  if (error.code !== 'REFUND_REFUSED' || !error.refusal) return error.message;
+  const { notEnough, reason } = error.refusal;
+  return notEnough ? detailText.refundNotEnough : `${detailText.refundRefused}${reason}`;
+}
+
 /** What the page keeps for itself, outside `data`. */
 interface DetailState {
   ticker?: number;
@@ -386,7 +397,9 @@ Component({
         // The amount is what the server found wrong (another admin refunded meanwhile, so more than
         // is left now): said as the amount's rule, beside what is left, which the reload below shows.
         const invalidAmount = error.code === 'INVALID_PARAM';
-        this.setData({ refundError: invalidAmount ? detailText.refundAmountInvalid : error.message });
+        this.setData({
+          refundError: invalidAmount ? detailText.refundAmountInvalid : refundErrorText(error),
+        });
         dialog?.stopLoading?.();
       }
       void this.load();

@@ -38,9 +38,17 @@ const pkg = (key: number, fill: Partial<PackageForm> = {}): PackageForm => ({
 test('a new form: the order’s own method and one package described by its items', () => {
   expect(formFor(ORDER)).toEqual({
     orderNo: ORDER.orderNo,
+    shipments: 0,
     methodIndex: 1,
     packages: [pkg(0, { itemDesc: '乌龙茶×2、芝士蛋糕' })],
   });
+});
+
+test('the form keeps the shipments the list showed, and its request says them', () => {
+  const shipped = { ...ORDER, shipping: { state: 'SHIPPED', delivery: 'same-city', shipCount: 1 } };
+  const form = formFor(shipped as OrderView);
+  expect(form.shipments).toBe(1);
+  expect(requestOf(form)).toEqual(expect.objectContaining({ orderNo: ORDER.orderNo, shipments: 1 }));
 });
 
 test('another package takes the last one’s company and contact, a key of its own, up to WeChat’s 15', () => {
@@ -64,6 +72,7 @@ test('removing a package keeps the others in order, and never the last one', () 
 test('an express request sends every package, trimmed, with a contact only where one was given', () => {
   const form = {
     orderNo: ORDER.orderNo,
+    shipments: 0,
     methodIndex: 0,
     packages: [
       pkg(0, { trackingNo: ' SF1 ', contact: ' 189****1234 ', itemDesc: ' 乌龙茶×2 ' }),
@@ -72,6 +81,7 @@ test('an express request sends every package, trimmed, with a contact only where
   };
   expect(requestOf(form)).toEqual({
     orderNo: ORDER.orderNo,
+    shipments: 0,
     method: 'express',
     packages: [
       {
@@ -88,11 +98,13 @@ test('an express request sends every package, trimmed, with a contact only where
 test('the other methods send the first package’s description alone', () => {
   const form = {
     orderNo: ORDER.orderNo,
+    shipments: 0,
     methodIndex: 2,
     packages: [pkg(0, { itemDesc: ' 到店自提 ' }), pkg(1)],
   };
   expect(requestOf(form)).toEqual({
     orderNo: ORDER.orderNo,
+    shipments: 0,
     method: 'self-pickup',
     packages: [{ itemDesc: '到店自提' }],
   });
