@@ -23,7 +23,13 @@ const suite = miniprogramSuite({
 afterEach(() => suite.wxs.uninstall());
 
 function render(props: Record<string, unknown>): Rendered {
-  return renderComp(loadComp('components/pay-button/index'), props, ['start', 'success', 'pending', 'cancel', 'fail']);
+  return renderComp(loadComp('components/pay-button/index'), props, [
+    'start',
+    'success',
+    'pending',
+    'cancel',
+    'fail',
+  ]);
 }
 
 /** Taps the inner vant <button>, as a finger would. j-component delivers the event asynchronously. */
