@@ -191,7 +191,13 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
   if (closedAt !== undefined) add({ at: closedAt, kind: 'closed', title: 'CLOSED', facts: {} });
 
   // Entries of one instant (a frozen clock) in the order things cause each other.
-  const order = entries.map((e, i) => ({ e, i, rank: rankOf(e) }));
+  // The functions acting on a refund: the admin's `refund`, and whichever the refund notifications
+  // were delivered to (PAYKIT_REFUND_CALLBACK, or the APIv3 route's function).
+  const refundFunctions = new Set([
+    'refund',
+    ...deliveries.filter((d) => d.kind === 'refund').map((d) => d.functionName),
+  ]);
+  const order = entries.map((e, i) => ({ e, i, rank: rankOf(e, refundFunctions) }));
   order.sort((a, b) => a.e.at - b.e.at || a.rank - b.rank || a.i - b.i);
   entries.splice(0, entries.length, ...order.map((x) => x.e));
   const expiresAt = ms(doc.expiresAt) ?? 0;
@@ -245,11 +251,8 @@ const RANK: Record<TimelineEntry['kind'], number> = {
 /** Past every payment rank: where a refund's entries of one instant start. */
 const REFUND_AFTER = 10;
 
-/** The kit's functions that act on a refund (the kit's default callback names). */
-const REFUND_FUNCTIONS = new Set(['refund', 'refundCallback', 'refundNotify']);
-
 /** Whether an entry belongs to a refund of the order rather than to its payment. */
-function ofRefund(e: TimelineEntry): boolean {
+function ofRefund(e: TimelineEntry, refundFunctions: ReadonlySet<string>): boolean {
   switch (e.kind) {
     case 'refund':
     case 'platformRefund':
@@ -259,7 +262,7 @@ function ofRefund(e: TimelineEntry): boolean {
     case 'notification':
       return e.facts.callback === 'refund';
     case 'invocation':
-      return REFUND_FUNCTIONS.has(String(e.facts.functionName));
+      return refundFunctions.has(String(e.facts.functionName));
     case 'hook':
       return e.facts.hook === 'onRefunded';
     default:
@@ -272,9 +275,9 @@ function ofRefund(e: TimelineEntry): boolean {
  * first, so at one instant (the README's tour pays and refunds under a frozen clock) all of a
  * refund's entries follow all of the payment's, in the same order among themselves.
  */
-function rankOf(e: TimelineEntry): number {
+function rankOf(e: TimelineEntry, refundFunctions: ReadonlySet<string>): number {
   const rank = e.kind === 'invocation' && e.facts.source === 'wx_pay' ? 6 : RANK[e.kind];
-  return ofRefund(e) ? rank + REFUND_AFTER : rank;
+  return ofRefund(e, refundFunctions) ? rank + REFUND_AFTER : rank;
 }
 
 /** The latest attempt's prepay, while the payer can still act on it. */

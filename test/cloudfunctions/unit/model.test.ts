@@ -116,14 +116,16 @@ test('describe fits WeChat’s 128-byte body, cutting at a character', () => {
   expect(long.endsWith('…')).toBe(true);
 });
 
+/** The payment parameters of a prepay WeChat answered. */
+const payment = {
+  timeStamp: '1',
+  nonceStr: 'n',
+  package: 'prepay_id=p',
+  signType: 'MD5' as const,
+  paySign: 's',
+};
+
 test('a prepay is reused until a minute before it expires', () => {
-  const payment = {
-    timeStamp: '1',
-    nonceStr: 'n',
-    package: 'prepay_id=p',
-    signType: 'MD5' as const,
-    paySign: 's',
-  };
   const attempt = {
     outTradeNo: 'A01',
     createdAt: T0,
@@ -148,13 +150,6 @@ test('a retry with the request key waits for a prepay only while one may still c
   expect(awaitingPrepay(unpaid(asking))).toBe(true);
   // The ask failed, and said so: nothing is coming.
   expect(awaitingPrepay(unpaid({ ...asking, prepayFailedAt: T0 + 500 }))).toBe(false);
-  const payment = {
-    timeStamp: '1',
-    nonceStr: 'n',
-    package: 'prepay_id=p',
-    signType: 'MD5' as const,
-    paySign: 's',
-  };
   expect(awaitingPrepay(unpaid({ ...asking, prepayId: 'p', prepayExpiresAt: T0 + 7200_000, payment }))).toBe(
     false,
   );

@@ -48,7 +48,8 @@ function refusalText(error: PaykitError): string {
 interface ToShipState {
   /**
    * Orders shipped from this page, each with the number of shipments so far then: a page asked for
-   * before one was shipped still lists it, and a second 发货 there would spend WeChat's one re-shipment.
+   * before one was shipped still lists it, and would show it to ship again (a 发货 on it would be
+   * refused: the form sends the shipments its row showed).
    */
   shipped: Map<string, number>;
   /** How many shipments `shipped` has had. */
