@@ -65,6 +65,12 @@ export interface RefundRefusal {
    * finds malformed): the retryable PAY_PROVIDER_ERROR, as before.
    */
   business?: RefundRefusalDetail;
+  /**
+   * Set when WeChat refused because of the merchant's configuration (the binding, the refund
+   * permission, the merchant number): WeChat's words and what to put right. The kit answers
+   * NOT_CONFIGURED with it; asking again changes nothing until the merchant has put it right.
+   */
+  misconfigured?: string;
 }
 
 export interface PayProvider {

@@ -257,15 +257,23 @@ async function requestRefund(kit: Kit, order: OrderDoc, index: number, record: R
 
 /**
  * What the admin is answered for a refund WeChat refused and never made (recorded FAILED: its amount
- * is free again, and its number may be asked again): REFUND_REFUSED with WeChat's reason when WeChat
- * turned the refund itself down, else the retryable PAY_PROVIDER_ERROR.
+ * is free again, and its number may be asked again): NOT_CONFIGURED when the merchant's configuration
+ * stood in the way, REFUND_REFUSED with WeChat's reason when WeChat turned the refund itself down,
+ * else the retryable PAY_PROVIDER_ERROR.
  */
 function refusalError(refundNo: string, refusal: RefundRefusal): ServerError {
+  const madeLater = `nothing was refunded, and refundNo ${refundNo} may be asked again once that is put right`;
+  if (refusal.misconfigured) {
+    return new ServerError(
+      'NOT_CONFIGURED',
+      `WeChat Pay refused the refund: ${refusal.misconfigured}; ${madeLater}`,
+    );
+  }
   if (!refusal.business)
     return new ServerError('PAY_PROVIDER_ERROR', `WeChat Pay refused the refund: ${refusal.reason}`);
   const err = new ServerError(
     'REFUND_REFUSED',
-    `WeChat Pay refused the refund: ${refusal.reason}; nothing was refunded, and refundNo ${refundNo} may be asked again once that is put right`,
+    `WeChat Pay refused the refund: ${refusal.reason}; ${madeLater}`,
   );
   err.refusal = refusal.business;
   return err;

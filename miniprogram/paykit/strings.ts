@@ -123,6 +123,9 @@ export const detailText = {
   refundNotEnough: '商户账户余额不足，微信支付未能退款。请在商户平台充值后，再次确认退款',
   /** Followed by WeChat's reason, as WeChat Pay gave it, when it refused the refund for another. */
   refundRefused: '微信支付拒绝了退款：',
+  /** NOT_CONFIGURED from a refund: the merchant's binding or refund permission, not the buyer's business. */
+  refundNotConfigured:
+    '商户号未开通退款权限或配置有误，微信支付未能退款。请在商户平台（我的授权产品）开通 API 退款并检查商户号后，再次确认退款',
   /**
    * A merchant admin on a PAYERROR order (WeChat took a payment that does not match it): the way out,
    * which the kit sees at the next look (the order then reads 已退款).

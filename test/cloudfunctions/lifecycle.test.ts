@@ -5,7 +5,7 @@
  * refunds (admin, partial, idempotent, callback), hooks run once, and the timer's recoveries.
  */
 import { del, post, query } from '../helpers/control';
-import { providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
+import { PROVIDER, providerFault, startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 
 let sandbox: SandboxProcess;
@@ -391,6 +391,41 @@ describe('refunds', () => {
     expect(await refundable()).toBe(totalFee - 500);
   });
 
+  test("a refund the merchant's configuration stands in the way of is NOT_CONFIGURED, says what to put right, and holds nothing", async () => {
+    const { orderNo, totalFee } = await buyAndPay();
+    const ask = { orderNo, refundFee: 300, refundNo: `${orderNo}-noauth` };
+    // cloudPay: the sub-merchant never granted the cloud service provider API refunds; APIv3: 403 NO_AUTH.
+    const withoutPermission = (granted: boolean) =>
+      PROVIDER === 'cloudpay'
+        ? post(`${sandbox.url}/sandbox/pay/config`, { refundAuthorized: granted })
+        : granted ||
+          post(`${sandbox.url}/sandbox/pay/faults`, { ...providerFault('refund', 'NO_AUTH'), count: 1 });
+
+    await withoutPermission(false);
+    const refused = await kit.call(ADMIN, 'refund', ask);
+    await withoutPermission(true);
+    expect(refused).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'NOT_CONFIGURED',
+        message: expect.stringMatching(
+          PROVIDER === 'cloudpay' ? /未授权服务商的产品权限.*我的授权产品/ : /NO_AUTH.*PAYKIT_MCHID/,
+        ),
+      }),
+    );
+    expect((await kit.order<{ refunds: Array<{ status: string }> }>(orderNo))!.refunds).toEqual([
+      expect.objectContaining({ status: 'FAILED' }),
+    ]);
+    expect((await kit.ok(ADMIN, 'queryOrder', { orderNo })).refundable).toBe(totalFee);
+
+    // Once granted, the same refund number makes the refund.
+    await kit.ok(ADMIN, 'refund', ask);
+    await kit.settle();
+    expect((await kit.order<{ refunds: Array<{ status: string }> }>(orderNo))!.refunds).toEqual([
+      expect.objectContaining({ status: 'SUCCESS' }),
+    ]);
+  });
+
   test('an unpaid order cannot be refunded', async () => {
     const placed = await buy();
     expect(await kit.call(ADMIN, 'refund', { orderNo: placed.orderNo, refundFee: 100 })).toEqual(
@@ -427,6 +462,34 @@ describe('hooks and timers', () => {
     expect((await kit.order(abandoned.orderNo))!.status).toBe('CLOSED');
     await post(`${sandbox.url}/sandbox/pay/faults`, { api: 'x', error: 'SYSTEMERROR', count: 0 }).catch(
       () => undefined,
+    );
+  });
+});
+
+describe("a merchant WeChat Pay does not know as this mini-program's", () => {
+  test('ordering is NOT_CONFIGURED, with what to put right, not a payment service that is down', async () => {
+    // cloudPay: the merchant number is not bound to the cloud development service provider
+    // (受理关系不存在); APIv3: the merchant number is not bound to the AppID.
+    const unbound = (yes: boolean) =>
+      PROVIDER === 'cloudpay'
+        ? post(`${sandbox.url}/sandbox/pay/config`, { authorizedSubMchIds: yes ? ['1230000109'] : [] })
+        : yes &&
+          post(`${sandbox.url}/sandbox/pay/faults`, {
+            api: 'v3.jsapi',
+            error: 'APPID_MCHID_NOT_MATCH',
+            count: 1,
+          });
+    await unbound(true);
+    const refused = await kit.call(ALICE, 'unifiedOrder', { items: [{ sku: 'latte', quantity: 1 }] });
+    await unbound(false);
+    expect(refused).toEqual(
+      expect.objectContaining({
+        ok: false,
+        code: 'NOT_CONFIGURED',
+        message: expect.stringMatching(
+          PROVIDER === 'cloudpay' ? /受理关系不存在.*1800008281/ : /APPID_MCHID_NOT_MATCH/,
+        ),
+      }),
     );
   });
 });

@@ -33,6 +33,7 @@ export function providerFault(api: string, error: string): { api: string; error:
     SYSTEMERROR: 'SYSTEM_ERROR',
     EXCEED_REQUEST_LIMIT: 'FREQUENCY_LIMITED',
     NOTENOUGH: 'NOT_ENOUGH',
+    NOAUTH: 'NO_AUTH',
   };
   return { api: apis[api] ?? api, error: errors[error] ?? error };
 }

@@ -33,7 +33,11 @@ export type PaykitErrorCode =
    * reserved; `refusal` says why. The same refundNo may be asked again once that is put right.
    */
   | 'REFUND_REFUSED'
-  /** The kit is not configured (env id, merchant number, …). */
+  /**
+   * The kit is not configured (env id, merchant number, …), or WeChat Pay refused the merchant's
+   * configuration (the merchant not bound, a permission such as API refunds not granted): the
+   * message names what to put right. A refund refused so holds nothing; its refundNo may be asked again.
+   */
   | 'NOT_CONFIGURED'
   /** The call came without a caller identity (no OPENID). */
   | 'UNAUTHENTICATED'

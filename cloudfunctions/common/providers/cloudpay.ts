@@ -135,6 +135,11 @@ export class CloudPayProvider implements PayProvider {
         ...(req.reason ? { refundDesc: req.reason } : {}),
       }),
     );
+    // The binding or the refund permission missing: refused, never made (the caller confirms it
+    // with a query), and answered as the configuration to put right.
+    if (MISCONFIGURED.test(said(res))) {
+      return { refused: true, reason: said(res), misconfigured: `${said(res)}; ${BINDING_FIX}` };
+    }
     if (res.returnCode !== 'SUCCESS') throw providerError('refund', res);
     if (res.resultCode !== 'SUCCESS') {
       const reason = `${res.errCodeDes || res.returnMsg || 'refused'}`;
@@ -302,6 +307,27 @@ function businessRefusal(said: string): Pick<RefundRefusal, 'business'> {
     : {};
 }
 
+/**
+ * WeChat's answers that say the merchant's binding is wrong, not the request (reference §2 and
+ * pitfall 10): the merchant number not bound to the cloud environment's service provider, no
+ * sub_mch_id, JSAPI or API-refund permission not granted (NOAUTH). Asking again changes nothing
+ * until the merchant puts it right, so they are NOT_CONFIGURED, with what to do.
+ */
+const MISCONFIGURED =
+  /受理关系不存在|受理机构必须传入sub_mch_id|未授权服务商的产品权限|商户无此接口权限|NOAUTH/;
+const BINDING_FIX =
+  'the merchant number (PAYKIT_SUB_MCH_ID) must be added in the cloud console (设置 > 全局设置), its super admin must confirm the binding to service provider 1800008281 小程序云开发, and grant JSAPI payment and API refunds in the merchant platform (我的授权产品)';
+
+/** What WeChat said of a failed call, in its own words. */
+const said = (res: { returnMsg?: string; errCodeDes?: string }) =>
+  `${res.errCodeDes || res.returnMsg || 'failed'}`;
+
 function providerError(api: string, res: { returnMsg?: string; errCodeDes?: string }): ServerError {
-  return new ServerError('PAY_PROVIDER_ERROR', `${api}: ${res.errCodeDes || res.returnMsg || 'failed'}`);
+  if (MISCONFIGURED.test(said(res))) {
+    return new ServerError(
+      'NOT_CONFIGURED',
+      `WeChat Pay refused the merchant configuration: ${api}: ${said(res)}; ${BINDING_FIX}`,
+    );
+  }
+  return new ServerError('PAY_PROVIDER_ERROR', `${api}: ${said(res)}`);
 }

@@ -760,6 +760,20 @@ describe('a merchant admin on a buyer’s order', () => {
     expect(comp.data.refundable).toBe(5250);
   });
 
+  test('a refund the merchant has no permission for says what to put right, in the dialog, and holds nothing', async () => {
+    const { comp } = await refundDialogOpen();
+    await post(`${suite.sandbox.url}/sandbox/pay/faults`, { ...providerFault('refund', 'NOAUTH'), count: 1 });
+    refundDialog(comp).instance.onConfirm();
+    await eventually(() => (comp.data.refundError ? true : undefined), 10000);
+    // The admin's own configuration, not "the payment is not set up, contact the merchant".
+    expect(comp.data.refundError).toBe(
+      '商户号未开通退款权限或配置有误，微信支付未能退款。请在商户平台（我的授权产品）开通 API 退款并检查商户号后，再次确认退款',
+    );
+    expect(refundDialog(comp).data).toMatchObject({ show: true, loading: { confirm: false } });
+    await eventually(() => (comp.data.order?.refunds[0]?.status === 'FAILED' ? true : undefined), 10000);
+    expect(comp.data.refundable).toBe(5250);
+  });
+
   test('after WeChat refused the refund, another amount is a new refund under a new number', async () => {
     const { orderNo, comp } = await refundDialogOpen();
     await post(`${suite.sandbox.url}/sandbox/pay/faults`, {

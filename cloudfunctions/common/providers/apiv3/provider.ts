@@ -44,6 +44,10 @@ const REFUND_STATES: Record<string, RefundState> = {
 /** Codes that mean the merchant's configuration is wrong, not the request. */
 const CONFIGURATION_CODES = ['SIGN_ERROR', 'APPID_MCHID_NOT_MATCH', 'MCH_NOT_EXISTS', 'NO_AUTH', 'NOAUTH'];
 
+/** What to put right when WeChat refuses a refund for the merchant's configuration (§8.3 NO_AUTH, MCH_NOT_EXISTS). */
+const REFUND_CONFIGURATION_FIX =
+  'the merchant number (PAYKIT_MCHID) must be the one paid to, with the refund permission granted in the merchant platform (产品中心)';
+
 /**
  * The refund codes that turn the refund itself down (§8.3 Refund: the balance short, the payer's
  * account abnormal, a business rule such as more than is left or the order too old), with the older
@@ -218,7 +222,11 @@ export class ApiV3Provider implements PayProvider {
     } catch (err) {
       // A platform failure may or may not have been carried out: the caller retries with the same number.
       if (err instanceof WechatPayError && err.status < 500 && err.status !== 429 && err.status !== 401) {
-        return { refused: true, reason: `${err.code} ${err.message}`, ...businessRefusal(err) };
+        const reason = `${err.code} ${err.message}`;
+        if (CONFIGURATION_CODES.includes(err.code)) {
+          return { refused: true, reason, misconfigured: `${reason}; ${REFUND_CONFIGURATION_FIX}` };
+        }
+        return { refused: true, reason, ...businessRefusal(err) };
       }
       throw providerFailure('refund', err);
     }

@@ -46,9 +46,10 @@ function newRefundNo(orderNo: string): string {
 
 /**
  * What the refund dialog says of a failed refund: WeChat Pay's refusal with its reason (the balance
- * short said as what to do), else the code's text.
+ * short, or the merchant's configuration, said as what to do), else the code's text.
  */
 function refundErrorText(error: PaykitError): string {
+  if (error.code === 'NOT_CONFIGURED') return detailText.refundNotConfigured;
   if (error.code !== 'REFUND_REFUSED' || !error.refusal) return error.message;
   const { notEnough, reason } = error.refusal;
   return notEnough ? detailText.refundNotEnough : `${detailText.refundRefused}${reason}`;
