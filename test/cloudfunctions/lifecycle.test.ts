@@ -487,7 +487,9 @@ describe("a merchant WeChat Pay does not know as this mini-program's", () => {
         ok: false,
         code: 'NOT_CONFIGURED',
         message: expect.stringMatching(
-          PROVIDER === 'cloudpay' ? /受理关系不存在.*1800008281/ : /APPID_MCHID_NOT_MATCH/,
+          PROVIDER === 'cloudpay'
+            ? /受理关系不存在.*1800008281.*PAYKIT_PROVIDER=apiv3/
+            : /APPID_MCHID_NOT_MATCH/,
         ),
       }),
     );

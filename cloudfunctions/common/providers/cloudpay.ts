@@ -316,7 +316,7 @@ function businessRefusal(said: string): Pick<RefundRefusal, 'business'> {
 const MISCONFIGURED =
   /受理关系不存在|受理机构必须传入sub_mch_id|未授权服务商的产品权限|商户无此接口权限|NOAUTH/;
 const BINDING_FIX =
-  'the merchant number (PAYKIT_SUB_MCH_ID) must be added in the cloud console (设置 > 全局设置), its super admin must confirm the binding to service provider 1800008281 小程序云开发, and grant JSAPI payment and API refunds in the merchant platform (我的授权产品)';
+  "the merchant number (PAYKIT_SUB_MCH_ID) must be added in the cloud console (设置 > 全局设置), its super admin must confirm the binding to service provider 1800008281 小程序云开发, and grant JSAPI payment and API refunds in the merchant platform (我的授权产品); a mini-program that cannot bind a merchant for cloudPay (no new one can) pays with the merchant's own keys instead: PAYKIT_PROVIDER=apiv3 (README: Going live with APIv3)";
 
 /** What WeChat said of a failed call, in its own words. */
 const said = (res: { returnMsg?: string; errCodeDes?: string }) =>
