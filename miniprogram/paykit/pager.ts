@@ -13,6 +13,7 @@
  * - and the list itself, under the data key the page names.
  */
 import { asPaykitError } from './errors';
+import { LatestLoad } from './late-answers';
 
 /** One page from the server: its rows, and the cursor of the next (null at the end). */
 export interface CursorPage<T> {
@@ -50,8 +51,8 @@ export class CursorPager<T> {
   }
 
   private cursor: string | null = null;
-  /** Bumped by every reload; an answer for an older generation is dropped. */
-  private generation = 0;
+  /** Every load takes a ticket: a reload drops the answers of the loads before it. */
+  private readonly loads = new LatestLoad();
 
   constructor(
     private readonly view: PagedView,
@@ -60,12 +61,12 @@ export class CursorPager<T> {
 
   /** The first page, replacing what is shown. */
   async reload(): Promise<void> {
-    const generation = ++this.generation;
+    const ticket = this.loads.next();
     this.cursor = null;
     this.view.setData({ loading: true, error: '' });
     try {
       const page = await this.list.fetch(null);
-      if (generation !== this.generation) return;
+      if (!this.loads.isLatest(ticket)) return;
       this.cursor = page.nextCursor;
       this.view.setData({
         [this.list.key]: page.rows,
@@ -76,7 +77,7 @@ export class CursorPager<T> {
       });
       this.followEmpty(page);
     } catch (err) {
-      if (generation !== this.generation) return;
+      if (!this.loads.isLatest(ticket)) return;
       this.view.setData({ loading: false, loaded: true, error: asPaykitError(err).message });
     }
   }
@@ -85,11 +86,11 @@ export class CursorPager<T> {
   async loadMore(): Promise<void> {
     const { data } = this.view;
     if (data.loading || data.finished || this.cursor === null) return;
-    const generation = this.generation;
+    const ticket = this.loads.next();
     this.view.setData({ loading: true, error: '' });
     try {
       const page = await this.list.fetch(this.cursor);
-      if (generation !== this.generation) return;
+      if (!this.loads.isLatest(ticket)) return;
       this.cursor = page.nextCursor;
       const shown = this.shown();
       const update: Record<string, unknown> = { loading: false, finished: page.nextCursor === null };
@@ -97,7 +98,7 @@ export class CursorPager<T> {
       this.view.setData(update);
       this.followEmpty(page);
     } catch (err) {
-      if (generation !== this.generation) return;
+      if (!this.loads.isLatest(ticket)) return;
       this.view.setData({ loading: false, error: asPaykitError(err).message });
     }
   }

@@ -15,6 +15,7 @@ import { pageLinks } from '../../../behaviors/page-links';
 import { listToShip, shipOrder } from '../../../paykit/api';
 import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
+import { RowAnswers } from '../../../paykit/late-answers';
 import { CursorPager } from '../../../paykit/pager';
 import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
 import {
@@ -47,13 +48,11 @@ function refusalText(error: PaykitError): string {
 /** What the page keeps for itself, outside `data`. */
 interface ToShipState {
   /**
-   * Orders shipped from this page, each with the number of shipments so far then: a page asked for
-   * before one was shipped still lists it, and would show it to ship again (a 发货 on it would be
-   * refused: the form sends the shipments its row showed).
+   * Orders shipped from this page: a page asked for before one was shipped still lists it, and
+   * would show it to ship again (a 发货 on it would be refused: the form sends the shipments its row
+   * showed).
    */
-  shipped: Map<string, number>;
-  /** How many shipments `shipped` has had. */
-  seq: number;
+  shipped: RowAnswers<true>;
 }
 
 Component({
@@ -108,10 +107,10 @@ Component({
       return CursorPager.of(this, () => ({
         key: 'orders',
         fetch: async (cursor) => {
-          const asked = this.state().seq;
-          const page = await listToShip({ pageSize: PAGE, cursor });
           const { shipped } = this.state();
-          const rows = page.orders.filter((o) => !((shipped.get(o.orderNo) ?? 0) > asked));
+          const asked = shipped.asked();
+          const page = await listToShip({ pageSize: PAGE, cursor });
+          const rows = page.orders.filter((o) => !shipped.since(o.orderNo, asked));
           return { rows, nextCursor: page.nextCursor };
         },
       }));
@@ -177,7 +176,7 @@ Component({
     },
 
     state(): ToShipState {
-      return instanceState<ToShipState>(this, () => ({ shipped: new Map(), seq: 0 }));
+      return instanceState<ToShipState>(this, () => ({ shipped: new RowAnswers() }));
     },
 
     async onSubmit() {
@@ -191,8 +190,7 @@ Component({
       this.setData({ shipping: true, formError: '' });
       try {
         await shipOrder(requestOf(form));
-        const state = this.state();
-        state.shipped.set(form.orderNo, ++state.seq);
+        this.state().shipped.answer(form.orderNo, true);
         this.setData({
           shipping: false,
           form: null,
