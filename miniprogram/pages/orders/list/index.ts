@@ -1,7 +1,8 @@
 /**
  * pages/orders/list: the customer's orders, newest first, in tabs by status. Loads 20 at a time by
- * cursor as the user reaches the bottom (only the new rows are sent to the view, by path), reloads on
- * pull-down and on return from another page, and lets an unpaid order be paid from its row.
+ * cursor as the user reaches the bottom (only the new rows are sent to the view, by path), reloads the
+ * first page on pull-down, refreshes every page shown on return from another page (the user's place
+ * is kept; orders paid or closed meanwhile show so), and lets an unpaid order be paid from its row.
  *
  * Query: `status` (NOTPAY, SUCCESS, CLOSED, REFUND) opens that tab; `scope=all` lists every user's
  * orders, for merchant admins (listOrders refuses anyone else), titled 全部订单, with a lookup by
@@ -79,10 +80,13 @@ Component({
       if (all) void wx.setNavigationBarTitle({ title: ordersText.allTitle });
     },
 
-    /** Every show loads the first page: back from the detail page, orders may have been paid or closed. */
+    /**
+     * Every show refreshes the pages shown: back from the detail page, orders may have been paid or
+     * closed, and the user finds the list where they left it.
+     */
     onShow() {
       this.startTicker();
-      void this.pager().reload();
+      void this.pager().refresh();
     },
 
     onHide() {
