@@ -7,9 +7,12 @@
  * the order (where the admin can refund it, say when the customer cancels before shipping); every
  * return reloads the list. A row says what was refunded already, so only the rest is shipped. Each
  * shipment is sent with the shipments the list showed: an order shipped meanwhile from elsewhere is
- * refused (ORDER_STATE_CONFLICT) rather than shipped again as WeChat's one re-shipment, and the form
- * says so while the list reloads. Anyone else gets the FORBIDDEN message.
+ * refused (ORDER_STATE_CONFLICT, SHIPPED_MEANWHILE) rather than shipped again as WeChat's one
+ * re-shipment, and the form says so while the list reloads; one paid without WeChat Pay's transaction
+ * id (NO_TRANSACTION_ID) cannot be shipped from the kit, and the form says where it can. Anyone else
+ * gets the FORBIDDEN message.
  */
+import type { StateConflict } from '../../../../typings/paykit/errors';
 import type { OrderView } from '../../../../typings/paykit/order';
 import { pageLinks } from '../../../behaviors/page-links';
 import { listToShip, shipOrder } from '../../../paykit/api';
@@ -40,9 +43,20 @@ const WECHAT_REFUSALS: ReadonlySet<PaykitClientErrorCode> = new Set([
   'RESHIP_USED',
 ]);
 
-/** Why shipOrder refused, for the form: WeChat's reason as the server put it, else the code's text. */
+/** What the form says of each conflict shipOrder names. */
+const CONFLICT_TEXT: Record<StateConflict, string> = {
+  SHIPPED_MEANWHILE: toShipText.changedMeanwhile,
+  NO_TRANSACTION_ID: toShipText.noTransactionId,
+};
+
+/**
+ * Why shipOrder refused, for the form: WeChat's reason as the server put it, the conflict the server
+ * named, else the code's text.
+ */
 function refusalText(error: PaykitError): string {
-  return WECHAT_REFUSALS.has(error.code) && error.detail ? error.detail : error.message;
+  if (WECHAT_REFUSALS.has(error.code) && error.detail) return error.detail;
+  if (error.code === 'ORDER_STATE_CONFLICT' && error.conflict) return CONFLICT_TEXT[error.conflict];
+  return error.message;
 }
 
 /** What the page keeps for itself, outside `data`. */
@@ -200,14 +214,12 @@ Component({
       } catch (err) {
         const error = asPaykitError(err);
         // In the form, which stays open to be put right (a toast would cut WeChat's reason short).
-        if (error.code !== 'ORDER_STATE_CONFLICT') {
-          this.setData({ shipping: false, formError: refusalText(error) });
-          return;
-        }
+        this.setData({ shipping: false, formError: refusalText(error) });
         // Shipped meanwhile from elsewhere (the list was stale) or no longer to ship: nothing was
-        // sent; the list, loaded again, shows where the orders stand.
-        this.setData({ shipping: false, formError: toShipText.changedMeanwhile });
-        void this.pager().reload();
+        // sent; the list, loaded again, shows where the orders stand. An order paid without a
+        // transaction id stays as it is listed.
+        if (error.code === 'ORDER_STATE_CONFLICT' && error.conflict !== 'NO_TRANSACTION_ID')
+          void this.pager().reload();
       }
     },
   },
