@@ -3,6 +3,7 @@ import type {
   PaykitFailure,
   PaykitResponse,
   RefundRefusalDetail,
+  StateConflict,
 } from '../../typings/paykit/errors';
 
 /** A failure the kit answers to its caller with a shared code and a message. */
@@ -11,6 +12,8 @@ export class ServerError extends Error {
   retryAt?: number;
   /** For REFUND_REFUSED: WeChat's reason, answered beside the code for the admin's dialog. */
   refusal?: RefundRefusalDetail;
+  /** For ORDER_STATE_CONFLICT: which one, answered beside the code where the caller may act on it. */
+  conflict?: StateConflict;
   /** WeChat Pay is rate-limiting the merchant (429 FREQUENCY_LIMITED): back off before asking again. */
   rateLimited?: boolean;
   /**
@@ -26,6 +29,13 @@ export class ServerError extends Error {
     super(message);
     this.name = 'ServerError';
   }
+}
+
+/** ORDER_STATE_CONFLICT naming which one it is (`conflict`), for a caller that acts on it. */
+export function stateConflict(conflict: StateConflict, message: string): ServerError {
+  const err = new ServerError('ORDER_STATE_CONFLICT', message);
+  err.conflict = conflict;
+  return err;
 }
 
 export function invalid(message: string): ServerError {
@@ -45,6 +55,7 @@ export async function respond<T>(run: () => Promise<T>): Promise<PaykitResponse<
         ...failure(err.code, err.message),
         ...(err.retryAt === undefined ? {} : { retryAt: err.retryAt }),
         ...(err.refusal === undefined ? {} : { refusal: err.refusal }),
+        ...(err.conflict === undefined ? {} : { conflict: err.conflict }),
       };
     }
     console.error('[paykit] unexpected error:', err);

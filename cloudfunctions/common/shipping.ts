@@ -7,7 +7,7 @@
  */
 import type { DeliveryMethod, ShipmentPackage, ShipOrderResult } from '../../typings/paykit/shipping';
 import type { Kit } from './context';
-import { ServerError } from './errors';
+import { ServerError, stateConflict } from './errors';
 import type { OrderDoc } from './model';
 import { isPaid } from './order-states';
 import { checkShipment, type ShipOrderInput } from './shipping-requests';
@@ -103,15 +103,15 @@ export async function recordShipment(
   // The same shipment sent again (a retry, a double tap) is the one already recorded.
   if (last && last.method === method && samePackages(last.packages, packages)) return order;
   if (seen !== undefined && s.count > seen) {
-    throw new ServerError(
-      'ORDER_STATE_CONFLICT',
+    throw stateConflict(
+      'SHIPPED_MEANWHILE',
       `another shipment of the order was recorded meanwhile (${s.count} now, ${seen} when the admin looked); nothing was uploaded; reload the order, and re-ship (if at all) with the shipments it shows`,
     );
   }
   if (s.count >= MAX_SHIPMENTS)
     throw new ServerError('RESHIP_USED', '该订单已发货并用完唯一一次重新发货机会，无法再次修改发货信息');
   if (!order.transactionId)
-    throw new ServerError('ORDER_STATE_CONFLICT', 'the order has no WeChat Pay transaction id yet');
+    throw stateConflict('NO_TRANSACTION_ID', 'the order has no WeChat Pay transaction id yet');
 
   const _ = kit.store.command;
   const claimedAt = new Date();

@@ -9,7 +9,7 @@
 import type { PaykitFunctionName, PaykitFunctions } from '../../typings/paykit/functions';
 import type { PaykitResponse, RefundRefusalDetail } from '../../typings/paykit/errors';
 import { getPaykitConfig } from './config';
-import { PaykitError, isPaykitErrorCode } from './errors';
+import { PaykitError, isPaykitErrorCode, isStateConflict } from './errors';
 import { invokeCloud, invokeLocal } from './transport';
 
 function isPaykitResponse(value: unknown): value is PaykitResponse<unknown> {
@@ -40,7 +40,8 @@ export async function callPaykit<K extends PaykitFunctionName>(
     // An unknown code means the server is newer than this client: still a failure, shown generically.
     const code = isPaykitErrorCode(raw.code) ? raw.code : 'INTERNAL';
     const retryAt = typeof raw.retryAt === 'number' ? raw.retryAt : undefined;
-    throw new PaykitError(code, raw.message, { retryAt, refusal: refusalOf(raw.refusal) });
+    const conflict = isStateConflict(raw.conflict) ? raw.conflict : undefined;
+    throw new PaykitError(code, raw.message, { retryAt, refusal: refusalOf(raw.refusal), conflict });
   }
   // The wire is untyped; the contract in typings/paykit is what both sides compile against.
   return raw.data as PaykitFunctions[K]['result'];

@@ -1,4 +1,4 @@
-import type { PaykitErrorCode, RefundRefusalDetail } from '../../typings/paykit/errors';
+import type { PaykitErrorCode, RefundRefusalDetail, StateConflict } from '../../typings/paykit/errors';
 import { clientErrorText, paykitErrorText } from './strings';
 
 /** Failures of the way to the kit (transport, payment sheet), as opposed to answers of the kit itself. */
@@ -26,6 +26,14 @@ export function isPaykitErrorCode(value: unknown): value is PaykitErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(paykitErrorText, value);
 }
 
+/** The conflicts the kit names (typings' StateConflict). Exhaustive: a new one fails to compile here. */
+const STATE_CONFLICTS: Record<StateConflict, true> = { SHIPPED_MEANWHILE: true, NO_TRANSACTION_ID: true };
+
+/** True for a conflict the kit names (the wire is untyped: a newer server's is not one). */
+export function isStateConflict(value: unknown): value is StateConflict {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(STATE_CONFLICTS, value);
+}
+
 /**
  * Every failure the client library reports. `message` is fit to show to the user (Chinese, from the
  * strings table); `detail` keeps what the server or the WeChat API said, for logs.
@@ -37,11 +45,13 @@ export class PaykitError extends Error {
   readonly retryAt?: number;
   /** For REFUND_REFUSED: why WeChat Pay refused the refund, as the server said. */
   readonly refusal?: RefundRefusalDetail;
+  /** For ORDER_STATE_CONFLICT: which one, where the server says (shipOrder). */
+  readonly conflict?: StateConflict;
 
   constructor(
     code: PaykitClientErrorCode,
     detail = '',
-    extra: { retryAt?: number; refusal?: RefundRefusalDetail } = {},
+    extra: { retryAt?: number; refusal?: RefundRefusalDetail; conflict?: StateConflict } = {},
   ) {
     super(errorMessage(code));
     this.name = 'PaykitError';
@@ -49,6 +59,7 @@ export class PaykitError extends Error {
     this.detail = detail;
     if (extra.retryAt !== undefined) this.retryAt = extra.retryAt;
     if (extra.refusal !== undefined) this.refusal = extra.refusal;
+    if (extra.conflict !== undefined) this.conflict = extra.conflict;
   }
 }
 

@@ -28,4 +28,5 @@ export { requestPayment, paymentOutcome, isCancelMessage } from './payment';
 export type { PaymentOutcome } from './payment';
 export type { SimulatedPayAction } from './local-pay';
 export { CursorPager } from './pager';
+export { LatestLoad, RowAnswers } from './late-answers';
 export type { CursorPage, PagedList, PagedView } from './pager';

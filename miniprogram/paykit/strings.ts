@@ -202,10 +202,15 @@ export const toShipText = {
   cancel: '取消',
   shipped: '已发货',
   /**
-   * shipOrder found the order changed since the list was loaded (shipped from another phone or by
-   * another admin, refunded): nothing was sent, so WeChat's one re-shipment is not spent.
+   * shipOrder found the order shipped since the list was loaded (from another phone or by another
+   * admin: SHIPPED_MEANWHILE): nothing was sent, so WeChat's one re-shipment is not spent.
    */
   changedMeanwhile: '该订单已在别处发货或状态已变化，本次未发货。列表已刷新',
+  /**
+   * shipOrder cannot upload for an order paid without WeChat Pay's transaction id (NO_TRANSACTION_ID):
+   * WeChat's console takes the shipment by hand.
+   */
+  noTransactionId: '该订单缺少微信支付单号，无法在此发货，请到小程序管理后台「发货信息管理」中录入',
   /** Followed by the amount refunded so far: the admin ships what is left. */
   refunded: '已退款',
   /** What the form says before sending, put after "包裹 2：" when there are several packages. */

@@ -5,7 +5,7 @@
  * ship themselves, admins ship the rest with WeChat's rules, WeChat's answers and events move the
  * order, and an account that is not enrolled records shipping locally.
  */
-import { eventually, get, post } from '../helpers/control';
+import { eventually, get, post, seedOrderNo, seedOrders } from '../helpers/control';
 import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto } from '../helpers/shipping-kit';
@@ -100,7 +100,10 @@ test('a shipment asked from a stale view (shipped meanwhile from another phone) 
     shipments: 0,
     packages: [zto('ZT1200000002')],
   });
-  expect(stale).toEqual(expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT' }));
+  // Named, so that the list can say it was shipped meanwhile (and not any other conflict).
+  expect(stale).toEqual(
+    expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT', conflict: 'SHIPPED_MEANWHILE' }),
+  );
   expect(!stale.ok && stale.message).toMatch(/another shipment of the order was recorded meanwhile/);
   expect((await ship.atWeChat(transactionId))?.shipping?.finish_shipping_count).toBe(1);
   expect((await ship.stored(orderNo)).shipping!.shipments.map((s) => s.packages[0].trackingNo)).toEqual([
@@ -117,6 +120,37 @@ test('a shipment asked from a stale view (shipped meanwhile from another phone) 
       await kit.call(ADMIN, 'shipOrder', { orderNo, shipments, packages: [zto('ZT1200000004')] }),
     ).toEqual(expect.objectContaining({ ok: false, code: 'INVALID_PARAM' }));
   }
+});
+
+test('an order paid without a WeChat Pay transaction id is refused as NO_TRANSACTION_ID, nothing uploaded', async () => {
+  const orderNo = seedOrderNo(20240603000000, 1);
+  await seedOrders(sandbox.url, [
+    {
+      orderNo,
+      openid: BUYER,
+      status: 'SUCCESS',
+      totalFee: 100,
+      createdAt: Date.now() - 3_600_000,
+      awaitingShipment: true,
+      withoutTransactionId: true,
+    },
+  ]);
+  expect(
+    await kit.call(ADMIN, 'shipOrder', { orderNo, shipments: 0, packages: [zto('ZT1300000001')] }),
+  ).toEqual(
+    expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT', conflict: 'NO_TRANSACTION_ID' }),
+  );
+  expect((await ship.stored(orderNo)).shipping).toEqual(
+    expect.objectContaining({ state: 'AWAITING', count: 0 }),
+  );
+  // Another conflict names none: only those the caller may act on are named.
+  const unpaid = await kit.ok(BUYER, 'unifiedOrder', { items: [{ sku: 'tea-oolong', quantity: 1 }] });
+  const refused = await kit.call(ADMIN, 'shipOrder', {
+    orderNo: unpaid.orderNo,
+    packages: [zto('ZT1300000002')],
+  });
+  expect(refused).toEqual(expect.objectContaining({ ok: false, code: 'ORDER_STATE_CONFLICT' }));
+  expect(refused).not.toHaveProperty('conflict');
 });
 
 test('WeChat already holding exactly this shipment (10060023) counts as done', async () => {

@@ -167,6 +167,11 @@ export interface SeedOrder {
   items?: Array<{ sku: string; name: string; unitPrice: number; quantity: number }>;
   /** A paid order awaiting shipment, as the payment leaves it (shipping-states.ts `awaitingShipment`). */
   awaitingShipment?: boolean;
+  /**
+   * A paid order whose payment was recorded without WeChat Pay's transaction id, as payments.ts
+   * records a query answer that lacks it.
+   */
+  withoutTransactionId?: boolean;
 }
 
 /** An order number in the kit's form: "PK" + 14 digits of time + 8 digits. */
@@ -193,7 +198,10 @@ export async function seedOrders(base: string, orders: SeedOrder[]): Promise<voi
       updatedAt: date(o.createdAt),
       expiresAt: date(o.expiresAt ?? o.createdAt + 30 * 60_000),
       ...(o.status === 'SUCCESS'
-        ? { paidAt: date(o.createdAt + 1000), transactionId: `42${o.orderNo.slice(2)}` }
+        ? {
+            paidAt: date(o.createdAt + 1000),
+            transactionId: o.withoutTransactionId ? '' : `42${o.orderNo.slice(2)}`,
+          }
         : {}),
       refunds: [],
       ...(o.awaitingShipment ? { delivery: 'express', shipping: awaitingShipment() } : {}),

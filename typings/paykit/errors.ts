@@ -19,7 +19,7 @@ export type PaykitErrorCode =
    * lapsed or was closed): it cannot be paid any more; a new order can.
    */
   | 'ORDER_EXPIRING'
-  /** The order's state does not allow the action. */
+  /** The order's state does not allow the action (`conflict` says which, where the caller may act on it). */
   | 'ORDER_STATE_CONFLICT'
   /** WeChat refuses to close an order within 5 minutes of its creation. */
   | 'CLOSE_TOO_EARLY'
@@ -63,7 +63,22 @@ export interface PaykitFailure {
   retryAt?: number;
   /** For REFUND_REFUSED: why WeChat Pay refused the refund. */
   refusal?: RefundRefusalDetail;
+  /** For ORDER_STATE_CONFLICT, where the caller may act on which conflict it is (shipOrder). */
+  conflict?: StateConflict;
 }
+
+/** Which ORDER_STATE_CONFLICT it is, where the caller may act on it. */
+export type StateConflict =
+  /**
+   * shipOrder: the order has more shipments than the caller's view (`shipments`) showed, shipped
+   * meanwhile from elsewhere: nothing was uploaded; the view is stale, and loaded again shows it.
+   */
+  | 'SHIPPED_MEANWHILE'
+  /**
+   * shipOrder: the payment was recorded without WeChat Pay's transaction id, which WeChat's shipping
+   * API needs: nothing can be uploaded for it from the kit (WeChat's console records it by hand).
+   */
+  | 'NO_TRANSACTION_ID';
 
 /** Why WeChat Pay refused a refund (REFUND_REFUSED), for the admin. */
 export interface RefundRefusalDetail {

@@ -1,7 +1,7 @@
 /**
  * pages/orders/list rendered with real vant against a real sandbox: tabs by status, newest first,
- * load-more by cursor (sending only the new rows to the view), pull-down refresh, the empty state,
- * and paying an unpaid order from its row.
+ * load-more by cursor (sending only the new rows to the view), pull-down refresh, the pages kept
+ * (refreshed) on return from another page, the empty state, and paying an unpaid order from its row.
  */
 import * as fs from 'fs';
 import { callPaykit } from '../../../miniprogram/paykit/client';
@@ -204,6 +204,36 @@ describe('orders list page', () => {
     await comp.instance.onPullDownRefresh();
     expect(rows(comp)).toHaveLength(20);
     expect(stop).toHaveBeenCalled();
+    close();
+  });
+
+  test('back from an order, the pages scrolled through stay, refreshed: an order closed meanwhile shows so', async () => {
+    const { comp, calls, close } = await openList();
+    await loadMore(comp);
+    await loadMore(comp);
+    expect(rows(comp)).toHaveLength(60);
+    // The buyer opens an order on the third page and closes it there.
+    const target = SEEDED[50];
+    expect(rows(comp)[50]).toMatchObject({ orderNo: target.orderNo, status: 'NOTPAY' });
+    comp.instance.onHide();
+    await callPaykit('closeOrder', { orderNo: target.orderNo });
+
+    const mark = calls.length;
+    comp.instance.onShow();
+    await eventually(
+      () => (rows(comp)[50]?.status === 'CLOSED' && !comp.data.loading ? true : undefined),
+      5000,
+    );
+    expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.slice(0, 60).map((o) => o.orderNo));
+    expect(comp.querySelector(`#order-${target.orderNo}`)!.dom!.textContent).toContain('已关闭');
+    expect(comp.querySelector(`#pay-${target.orderNo}`)).toBeUndefined();
+    // Only the row that changed crossed to the view again.
+    const rowKeys = calls.slice(mark).flatMap((c) => c.keys.filter((k) => k.startsWith('orders')));
+    expect(rowKeys).toEqual(['orders[50]']);
+
+    // Reaching the bottom goes on after the pages kept.
+    await loadMore(comp);
+    expect(rows(comp).map((r) => r.orderNo)).toEqual(SEEDED.slice(0, 80).map((o) => o.orderNo));
     close();
   });
 

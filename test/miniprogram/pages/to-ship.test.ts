@@ -223,6 +223,38 @@ test('shipped from another phone while the form was open: 发货 spends nothing,
   expect(stored?.shipping.shipments[0].packages).toEqual([zto('ZT7300000000005', '乌龙茶')]);
 });
 
+test('an order paid without a WeChat Pay transaction id: 发货 says where it can be shipped, not that it changed', async () => {
+  const order: SeedOrder = {
+    orderNo: seedOrderNo(20240602000000, 1),
+    openid: BUYER,
+    status: 'SUCCESS',
+    totalFee: 100,
+    createdAt: Date.now() - 3_600_000,
+    awaitingShipment: true,
+    withoutTransactionId: true,
+  };
+  await seedOrders(suite.sandbox.url, [order]);
+  const comp = await openToShip();
+  tap(comp, `#ship-${order.orderNo}`);
+  await eventually(() => (comp.data.form ? true : undefined), 5000);
+  type(comp, '#tracking-no-0', 'SF1234567890126');
+  type(comp, '#contact-0', '189****1234');
+  const listed = suite.wxs.calls.filter((c) => c.name === 'listToShip').length;
+
+  await submitRefused(comp, '该订单缺少微信支付单号，无法在此发货，请到小程序管理后台「发货信息管理」中录入');
+  // Nothing changed meanwhile: the list stays as the admin had it, the order on it.
+  expect(suite.wxs.calls.filter((c) => c.name === 'listToShip')).toHaveLength(listed);
+  expect(comp.querySelector(`#order-${order.orderNo}`)).toBeDefined();
+  const stored = await readDoc<{ shipping: { count: number } }>(
+    suite.sandbox.url,
+    'paykit_orders',
+    order.orderNo,
+  );
+  expect(stored?.shipping.count).toBe(0);
+  // Closed, so that it leaves the list for the tests after this one.
+  await seedOrders(suite.sandbox.url, [{ ...order, status: 'CLOSED', awaitingShipment: false }]);
+});
+
 test('a row says what was refunded already, so the admin ships only the rest', async () => {
   const orderNo = await paidOrder();
   const base = suite.sandbox.url;

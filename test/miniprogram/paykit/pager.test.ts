@@ -1,7 +1,8 @@
 /**
  * paykit/pager.ts on a real component (miniprogram-simulate's own setData and view): pages by
- * cursor, appended by path; answers that a reload overtook are dropped; a failed page is retried
- * where it failed. The server is a function of the test's that answers when the test says so, so the
+ * cursor, appended by path; a refresh asks again for the pages shown and sends only the rows that
+ * changed; answers that a reload or refresh overtook are dropped; a failed page is retried where it
+ * failed. The server is a function of the test's that answers when the test says so, so the
  * order of answers is the test's to choose; the pages' own suites run the pager against the sandbox.
  */
 import { PaykitError } from '../../../miniprogram/paykit/errors';
@@ -160,5 +161,106 @@ test('a failed next page keeps the rows shown, and retry asks for that page agai
   expect(asked[2].cursor).toBe('p2');
   await asked[2].answer({ rows: ['b'], nextCursor: null });
   expect(shown(comp)).toEqual(['a', 'b']);
+  expect(comp.data).toMatchObject({ error: '', finished: true });
+});
+
+test('refresh asks again for every page shown, from the first, and sends only the rows that changed', async () => {
+  const { comp, pager, asked, calls } = open();
+  void pager.refresh(); // nothing shown yet: the first page
+  await asked[0].answer({ rows: ['a', 'b'], nextCursor: 'p2' });
+  void pager.loadMore();
+  await asked[1].answer({ rows: ['c', 'd'], nextCursor: 'p3' });
+  void pager.loadMore();
+  await asked[2].answer({ rows: ['e'], nextCursor: 'p4' });
+  expect(shown(comp)).toEqual(['a', 'b', 'c', 'd', 'e']);
+
+  const mark = calls.length;
+  void pager.refresh();
+  expect(comp.data.loading).toBe(true);
+  await asked[3].answer({ rows: ['a', 'b'], nextCursor: 'p2' });
+  // The rows stay shown until every page answered.
+  expect(shown(comp)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  await asked[4].answer({ rows: ['c', 'D'], nextCursor: 'p3' });
+  await asked[5].answer({ rows: ['e', 'f'], nextCursor: 'p4' });
+  expect(asked.slice(3).map((a) => a.cursor)).toEqual([null, 'p2', 'p3']);
+  expect(shown(comp)).toEqual(['a', 'b', 'c', 'D', 'e', 'f']);
+  const keys = calls.slice(mark).flatMap((c) => c.keys);
+  expect(keys.filter((k) => k.startsWith('rows'))).toEqual(['rows[3]', 'rows[5]']);
+  expect(comp.data).toMatchObject({ loading: false, finished: false, firstAt: 6 });
+
+  // Paging goes on after the pages refreshed.
+  void pager.loadMore();
+  expect(asked[6].cursor).toBe('p4');
+});
+
+test('a refresh of a list that got shorter replaces it, and stops at its end', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].answer({ rows: ['a', 'b'], nextCursor: 'p2' });
+  void pager.loadMore();
+  await asked[1].answer({ rows: ['c', 'd'], nextCursor: null });
+
+  void pager.refresh();
+  await asked[2].answer({ rows: ['b', 'c'], nextCursor: null });
+  expect(asked).toHaveLength(3);
+  expect(shown(comp)).toEqual(['b', 'c']);
+  expect(comp.data).toMatchObject({ loading: false, finished: true });
+});
+
+test('a next page on its way when a refresh starts is not appended; the refresh asks for the pages shown before it', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].answer({ rows: ['a1'], nextCursor: 'a2' });
+  void pager.loadMore();
+  void pager.refresh(); // back on the page while the next page is on its way
+  await asked[1].answer({ rows: ['a2'], nextCursor: 'a3' });
+  expect(shown(comp)).toEqual(['a1']);
+  expect(comp.data.loading).toBe(true);
+  await asked[2].answer({ rows: ['b1'], nextCursor: 'b2' });
+  expect(asked.map((a) => a.cursor)).toEqual([null, 'a2', null]);
+  expect(shown(comp)).toEqual(['b1']);
+  void pager.loadMore();
+  expect(asked[3].cursor).toBe('b2');
+});
+
+test('a pull-down overtaking a refresh drops it, even halfway through its pages', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].answer({ rows: ['a'], nextCursor: 'p2' });
+  void pager.loadMore();
+  await asked[1].answer({ rows: ['b'], nextCursor: 'p3' });
+
+  void pager.refresh();
+  await asked[2].answer({ rows: ['old-a'], nextCursor: 'p2' });
+  void pager.reload();
+  await asked[4].answer({ rows: ['new-a'], nextCursor: 'q2' });
+  await asked[3].answer({ rows: ['old-b'], nextCursor: 'p3' });
+  expect(asked).toHaveLength(5);
+  expect(shown(comp)).toEqual(['new-a']);
+  void pager.loadMore();
+  expect(asked[5].cursor).toBe('q2');
+});
+
+test('a failed refresh keeps the rows shown, and retry asks for all their pages again', async () => {
+  const { comp, pager, asked } = open();
+  void pager.reload();
+  await asked[0].answer({ rows: ['a'], nextCursor: 'p2' });
+  void pager.loadMore();
+  await asked[1].answer({ rows: ['b'], nextCursor: 'p3' });
+
+  void pager.refresh();
+  await asked[2].answer({ rows: ['a'], nextCursor: 'p2' });
+  await asked[3].fail(new PaykitError('NETWORK_ERROR'));
+  expect(shown(comp)).toEqual(['a', 'b']);
+  expect(comp.data).toMatchObject({ loading: false, error: new PaykitError('NETWORK_ERROR').message });
+  // Nothing is appended to rows of unknown standing: reaching the bottom asks for nothing.
+  void pager.loadMore();
+  expect(asked).toHaveLength(4);
+
+  void pager.retry();
+  await asked[4].answer({ rows: ['a'], nextCursor: 'p2' });
+  await asked[5].answer({ rows: ['B'], nextCursor: null });
+  expect(asked.slice(4).map((a) => a.cursor)).toEqual([null, 'p2']);
+  expect(shown(comp)).toEqual(['a', 'B']);
   expect(comp.data).toMatchObject({ error: '', finished: true });
 });

@@ -7,14 +7,18 @@
  * the order (where the admin can refund it, say when the customer cancels before shipping); every
  * return reloads the list. A row says what was refunded already, so only the rest is shipped. Each
  * shipment is sent with the shipments the list showed: an order shipped meanwhile from elsewhere is
- * refused (ORDER_STATE_CONFLICT) rather than shipped again as WeChat's one re-shipment, and the form
- * says so while the list reloads. Anyone else gets the FORBIDDEN message.
+ * refused (ORDER_STATE_CONFLICT, SHIPPED_MEANWHILE) rather than shipped again as WeChat's one
+ * re-shipment, and the form says so while the list reloads; one paid without WeChat Pay's transaction
+ * id (NO_TRANSACTION_ID) cannot be shipped from the kit, and the form says where it can. Anyone else
+ * gets the FORBIDDEN message.
  */
+import type { StateConflict } from '../../../../typings/paykit/errors';
 import type { OrderView } from '../../../../typings/paykit/order';
 import { pageLinks } from '../../../behaviors/page-links';
 import { listToShip, shipOrder } from '../../../paykit/api';
 import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
+import { RowAnswers } from '../../../paykit/late-answers';
 import { CursorPager } from '../../../paykit/pager';
 import { deliveryText, expressCompanyText, toShipText } from '../../../paykit/strings';
 import {
@@ -39,21 +43,30 @@ const WECHAT_REFUSALS: ReadonlySet<PaykitClientErrorCode> = new Set([
   'RESHIP_USED',
 ]);
 
-/** Why shipOrder refused, for the form: WeChat's reason as the server put it, else the code's text. */
+/** What the form says of each conflict shipOrder names. */
+const CONFLICT_TEXT: Record<StateConflict, string> = {
+  SHIPPED_MEANWHILE: toShipText.changedMeanwhile,
+  NO_TRANSACTION_ID: toShipText.noTransactionId,
+};
+
+/**
+ * Why shipOrder refused, for the form: WeChat's reason as the server put it, the conflict the server
+ * named, else the code's text.
+ */
 function refusalText(error: PaykitError): string {
-  return WECHAT_REFUSALS.has(error.code) && error.detail ? error.detail : error.message;
+  if (WECHAT_REFUSALS.has(error.code) && error.detail) return error.detail;
+  if (error.code === 'ORDER_STATE_CONFLICT' && error.conflict) return CONFLICT_TEXT[error.conflict];
+  return error.message;
 }
 
 /** What the page keeps for itself, outside `data`. */
 interface ToShipState {
   /**
-   * Orders shipped from this page, each with the number of shipments so far then: a page asked for
-   * before one was shipped still lists it, and would show it to ship again (a 发货 on it would be
-   * refused: the form sends the shipments its row showed).
+   * Orders shipped from this page: a page asked for before one was shipped still lists it, and
+   * would show it to ship again (a 发货 on it would be refused: the form sends the shipments its row
+   * showed).
    */
-  shipped: Map<string, number>;
-  /** How many shipments `shipped` has had. */
-  seq: number;
+  shipped: RowAnswers<true>;
 }
 
 Component({
@@ -108,10 +121,10 @@ Component({
       return CursorPager.of(this, () => ({
         key: 'orders',
         fetch: async (cursor) => {
-          const asked = this.state().seq;
-          const page = await listToShip({ pageSize: PAGE, cursor });
           const { shipped } = this.state();
-          const rows = page.orders.filter((o) => !((shipped.get(o.orderNo) ?? 0) > asked));
+          const asked = shipped.asked();
+          const page = await listToShip({ pageSize: PAGE, cursor });
+          const rows = page.orders.filter((o) => !shipped.since(o.orderNo, asked));
           return { rows, nextCursor: page.nextCursor };
         },
       }));
@@ -177,7 +190,7 @@ Component({
     },
 
     state(): ToShipState {
-      return instanceState<ToShipState>(this, () => ({ shipped: new Map(), seq: 0 }));
+      return instanceState<ToShipState>(this, () => ({ shipped: new RowAnswers() }));
     },
 
     async onSubmit() {
@@ -191,8 +204,7 @@ Component({
       this.setData({ shipping: true, formError: '' });
       try {
         await shipOrder(requestOf(form));
-        const state = this.state();
-        state.shipped.set(form.orderNo, ++state.seq);
+        this.state().shipped.answer(form.orderNo, true);
         this.setData({
           shipping: false,
           form: null,
@@ -202,14 +214,12 @@ Component({
       } catch (err) {
         const error = asPaykitError(err);
         // In the form, which stays open to be put right (a toast would cut WeChat's reason short).
-        if (error.code !== 'ORDER_STATE_CONFLICT') {
-          this.setData({ shipping: false, formError: refusalText(error) });
-          return;
-        }
+        this.setData({ shipping: false, formError: refusalText(error) });
         // Shipped meanwhile from elsewhere (the list was stale) or no longer to ship: nothing was
-        // sent; the list, loaded again, shows where the orders stand.
-        this.setData({ shipping: false, formError: toShipText.changedMeanwhile });
-        void this.pager().reload();
+        // sent; the list, loaded again, shows where the orders stand. An order paid without a
+        // transaction id stays as it is listed.
+        if (error.code === 'ORDER_STATE_CONFLICT' && error.conflict !== 'NO_TRANSACTION_ID')
+          void this.pager().reload();
       }
     },
   },

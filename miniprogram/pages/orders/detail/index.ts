@@ -19,6 +19,7 @@ import { payOutcome } from '../../../behaviors/pay-outcome';
 import { closeOrder, queryOrderDetail, refund } from '../../../paykit/api';
 import { asPaykitError, type PaykitClientErrorCode, type PaykitError } from '../../../paykit/errors';
 import { instanceState } from '../../../paykit/instance-state';
+import { LatestLoad } from '../../../paykit/late-answers';
 import { formatFen, parseYuan } from '../../../paykit/money';
 import {
   onReceiptResult,
@@ -63,10 +64,10 @@ interface DetailState {
   /** The open refund dialog's refund number: every submission from it is the same refund. */
   refundNo?: string;
   /**
-   * Bumped by every load and by every order an action answered (paid, closed): an answer of a load
-   * asked before either is older than what the page shows, and is dropped.
+   * Every load takes a ticket, and so does every order an action answered (paid, closed): an answer
+   * of a load asked before either is older than what the page shows, and is dropped.
    */
-  shown?: number;
+  loads: LatestLoad;
 }
 
 Component({
@@ -173,11 +174,12 @@ Component({
         this.setData({ error: detailText.notFound });
         return false;
       }
-      const asked = this.nextShown();
+      const { loads } = this.state();
+      const ticket = loads.next();
       this.setData({ loading: true });
       try {
         const { order, own, refundable } = await queryOrderDetail(orderNo);
-        if (asked !== this.state().shown) return false;
+        if (!loads.isLatest(ticket)) return false;
         this.showOrder(order);
         this.setData({
           loading: false,
@@ -188,7 +190,7 @@ Component({
         });
         return true;
       } catch (err) {
-        if (asked !== this.state().shown) return false;
+        if (!loads.isLatest(ticket)) return false;
         const error = asPaykitError(err);
         // A mistyped order number (an admin's lookup) is not one: the server's INVALID_PARAM says so.
         const message = error.code === 'INVALID_PARAM' ? detailText.notFound : error.message;
@@ -225,16 +227,9 @@ Component({
      * (a pull-down asked before the payment), so those answers are dropped, and nothing is loading.
      */
     showAnswered(order: OrderView) {
-      this.nextShown();
+      this.state().loads.next();
       this.showOrder(order);
       this.setData({ loading: false });
-    },
-
-    /** The next number of what the page shows (DetailState.shown). */
-    nextShown(): number {
-      const state = this.state();
-      state.shown = (state.shown ?? 0) + 1;
-      return state.shown;
     },
 
     /** The pay button settled the order (pay-outcome behavior). */
@@ -407,7 +402,7 @@ Component({
     },
 
     state(): DetailState {
-      return instanceState<DetailState>(this, () => ({}));
+      return instanceState<DetailState>(this, () => ({ loads: new LatestLoad() }));
     },
 
     startTicker() {

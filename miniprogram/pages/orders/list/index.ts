@@ -1,7 +1,8 @@
 /**
  * pages/orders/list: the customer's orders, newest first, in tabs by status. Loads 20 at a time by
- * cursor as the user reaches the bottom (only the new rows are sent to the view, by path), reloads on
- * pull-down and on return from another page, and lets an unpaid order be paid from its row.
+ * cursor as the user reaches the bottom (only the new rows are sent to the view, by path), reloads the
+ * first page on pull-down, refreshes every page shown on return from another page (the user's place
+ * is kept; orders paid or closed meanwhile show so), and lets an unpaid order be paid from its row.
  *
  * Query: `status` (NOTPAY, SUCCESS, CLOSED, REFUND) opens that tab; `scope=all` lists every user's
  * orders, for merchant admins (listOrders refuses anyone else), titled 全部订单, with a lookup by
@@ -14,6 +15,7 @@ import { pageLinks } from '../../../behaviors/page-links';
 import { payOutcome } from '../../../behaviors/pay-outcome';
 import { listOrders, queryOrder } from '../../../paykit/api';
 import { instanceState } from '../../../paykit/instance-state';
+import { RowAnswers } from '../../../paykit/late-answers';
 import { CursorPager } from '../../../paykit/pager';
 import { orderStatusText, ordersText } from '../../../paykit/strings';
 import { isOrdersTab, rowOf, STATUS_TAG, TABS, type OrderRow, type OrdersTab } from './rows';
@@ -28,12 +30,10 @@ const tabTitles: Record<OrdersTab, string> = { ALL: ordersText.all, ...orderStat
 interface ListState {
   ticker?: number;
   /**
-   * Orders a row's pay button answered for, as rows, each with the number of such answers so far:
-   * a page asked for before that answer lists the order as it was, and shows this row instead.
+   * Orders a row's pay button answered for, as rows: a page asked for before that answer lists the
+   * order as it was, and shows this row instead.
    */
-  answered: Map<string, { row: OrderRow; seq: number }>;
-  /** How many answers `answered` has had. */
-  seq: number;
+  answered: RowAnswers<OrderRow>;
 }
 
 Component({
@@ -70,7 +70,7 @@ Component({
 
   methods: {
     state(): ListState {
-      return instanceState<ListState>(this, () => ({ answered: new Map(), seq: 0 }));
+      return instanceState<ListState>(this, () => ({ answered: new RowAnswers() }));
     },
 
     onLoad(query: Record<string, string | undefined> = {}) {
@@ -80,10 +80,13 @@ Component({
       if (all) void wx.setNavigationBarTitle({ title: ordersText.allTitle });
     },
 
-    /** Every show loads the first page: back from the detail page, orders may have been paid or closed. */
+    /**
+     * Every show refreshes the pages shown: back from the detail page, orders may have been paid or
+     * closed, and the user finds the list where they left it.
+     */
     onShow() {
       this.startTicker();
-      void this.pager().reload();
+      void this.pager().refresh();
     },
 
     onHide() {
@@ -117,7 +120,7 @@ Component({
       return CursorPager.of(this, () => ({
         key: 'orders',
         fetch: async (cursor) => {
-          const asked = this.state().seq;
+          const asked = this.state().answered.asked();
           const page = await listOrders(this.request(cursor));
           const rows = page.orders.map((order) => this.newerRow(rowOf(order), asked));
           return { rows, nextCursor: page.nextCursor };
@@ -156,8 +159,7 @@ Component({
 
     /** `row`, or what a pay button answered for its order after the page was asked for (`asked`). */
     newerRow(row: OrderRow, asked: number): OrderRow {
-      const answered = this.state().answered.get(row.orderNo);
-      return answered && answered.seq > asked ? answered.row : row;
+      return this.state().answered.since(row.orderNo, asked) ?? row;
     },
 
     /**
@@ -166,8 +168,7 @@ Component({
      */
     payOrderChanged(order: OrderView) {
       const row = rowOf(order);
-      const state = this.state();
-      state.answered.set(order.orderNo, { row, seq: ++state.seq });
+      this.state().answered.answer(order.orderNo, row);
       const index = this.data.orders.findIndex((shown) => shown.orderNo === order.orderNo);
       if (index >= 0) this.setData({ [`orders[${index}]`]: row });
     },
