@@ -2,7 +2,7 @@
  * pages/admin/to-ship rendered with real vant against a real sandbox: a non-admin is refused, the
  * admin sees the paid orders awaiting shipment and ships one through the form (the order leaves the
  * list and WeChat has it shipped); SF without the masked contact is refused with the reason; the list
- * pages by cursor as the admin reaches the bottom.
+ * pages by cursor as the admin reaches the bottom, and keeps its pages (refreshed) on return.
  */
 import {
   callAs,
@@ -399,4 +399,13 @@ test('the list pages by cursor as the admin reaches the bottom, oldest first', a
   const asked = suite.wxs.calls.length;
   comp.instance.onReachBottom();
   expect(suite.wxs.calls.length).toBe(asked);
+
+  // Back from an order opened on the second page: both pages stay, asked for again, not cut to the first.
+  comp.instance.onHide?.();
+  const listed = () => suite.wxs.calls.filter((c) => c.name === 'listToShip').length;
+  const before = listed();
+  comp.instance.onShow();
+  await eventually(() => (listed() === before + 2 && !comp.data.loading ? true : undefined), 5000);
+  expect(shown()).toEqual(awaiting.map((o) => o.orderNo));
+  expect(comp.data.finished).toBe(true);
 });

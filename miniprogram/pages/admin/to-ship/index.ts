@@ -95,11 +95,11 @@ Component({
 
   methods: {
     /**
-     * Every show loads the first page: back from an order the admin refunded (or another admin
-     * shipped), it must not stay listed to ship.
+     * Every show asks again for the pages shown (the admin's place is kept): back from an order the
+     * admin refunded (or another admin shipped), it must not stay listed to ship.
      */
     onShow() {
-      void this.pager().reload();
+      void this.pager().refresh();
     },
 
     async onPullDownRefresh() {
