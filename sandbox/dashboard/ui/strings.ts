@@ -408,6 +408,21 @@ export function strings(): Strings {
   return lang.get() === 'en' ? en : zh;
 }
 
+/**
+ * A text saying how many of something: English agrees in number (no discrepancies, 1 discrepancy,
+ * 2 discrepancies); Chinese says none in words and reads the same for one and more.
+ */
+export interface Counted {
+  zero: string;
+  one: string;
+  other: string;
+}
+
+/** The form of `forms` that fits `n`, its placeholders filled in (`{n}`: the count). */
+export function counted(forms: Counted, n: number, values: Record<string, string | number> = {}): string {
+  return fill(n === 0 ? forms.zero : n === 1 ? forms.one : forms.other, { ...values, n });
+}
+
 /** `{name}` placeholders filled in. */
 export function fill(text: string, values: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? ''));
