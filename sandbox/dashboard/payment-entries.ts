@@ -5,7 +5,7 @@
  * out, the merchant refunding it on the merchant platform (REFUND, refunded outside the kit).
  */
 import type { MismatchedPaymentView, OrderRow, TimelineEntry } from '../../typings/sandbox/dashboard';
-import { hookEntry, ms, type HookDoc, type SweepAfter } from './hook-entries';
+import { hookEntry, ms, type HookClock, type HookDoc } from './hook-entries';
 
 type Doc = Record<string, unknown>;
 
@@ -17,7 +17,7 @@ export function paymentEntries(
   doc: Doc,
   row: OrderRow,
   firstRunAt: number | undefined,
-  sweepAfter: SweepAfter,
+  clock: HookClock,
 ): TimelineEntry[] {
   const outside = doc.refundedOutside as { seenAt?: unknown } | undefined;
   if (row.mismatchedPayment) return mismatchEntries(doc, row, row.mismatchedPayment, ms(outside?.seenAt));
@@ -41,7 +41,7 @@ export function paymentEntries(
     title: 'SUCCESS',
     facts: { transactionId, paidAt },
   };
-  return fulfilment ? [paid, hookEntry(recordedAt, fulfilment, 'onPaid', sweepAfter)] : [paid];
+  return fulfilment ? [paid, hookEntry(recordedAt, fulfilment, 'onPaid', clock)] : [paid];
 }
 
 /**

@@ -158,8 +158,8 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
     });
   }
 
-  const { firstPaidRunAt, sweepAfter } = hookTimes(sandbox, orderNo);
-  for (const e of paymentEntries(doc, row, firstPaidRunAt, sweepAfter)) add(e);
+  const { firstPaidRunAt, clock } = hookTimes(sandbox, orderNo);
+  for (const e of paymentEntries(doc, row, firstPaidRunAt, clock)) add(e);
   for (const r of refunds) {
     const at = ms(r.createdAt) ?? row.createdAt;
     // A refund made on the merchant platform reads as one, from when the kit recorded it: no admin asked.
@@ -186,7 +186,7 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
         title: r.status,
         facts: { refundNo: r.outRefundNo, refundFee: r.refundFee },
       });
-    if (r.hook) add(hookEntry(settledAt ?? at, r.hook, 'onRefunded', sweepAfter));
+    if (r.hook) add(hookEntry(settledAt ?? at, r.hook, 'onRefunded', clock));
   }
   for (const e of platformRefundEntries(trades, new Set(refunds.map((r) => r.outRefundNo)))) add(e);
   const closedAt = ms(doc.closedAt);

@@ -6,14 +6,15 @@
  * the hook is failing, how many times it ran, its last error, from when it may run again and when
  * the sweep will run it (in the sandbox's clock, moved by the test), in both languages; once the
  * system is back, that it succeeded. The payment stays where the kit recorded it, however often its
- * hook is retried later.
+ * hook is retried later. A hook whose runner was stopped mid-run reads as cut off once its claim
+ * lapses, not as running for ever.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { bundleWithHooks } from '../../build/integrate-hooks';
-import { seed } from '../helpers/control';
+import { callAs, eventually, post, query, seed } from '../helpers/control';
 import { dashboardSuite } from '../helpers/dashboard-suite';
 import { functionsWithTimeouts } from '../helpers/kit';
 import { ROOT } from '../helpers/sandbox';
@@ -23,11 +24,15 @@ const OUTAGES = 'merchant_outages';
 const SWEEP_EVERY_MS = 5 * 60_000;
 const BEIJING_MS = 8 * 3_600_000;
 
-/** The merchant's onPaid (JavaScript, as a host app may write it): fails while its system is down. */
+/**
+ * The merchant's onPaid (JavaScript, as a host app may write it): fails while its system is down,
+ * never answers while it hangs.
+ */
 const HOOKS = `
 export async function onPaid(order, db) {
-  const { data } = await db.collection(${JSON.stringify(OUTAGES)}).where({ _id: order._id, down: true }).get();
-  if (data.length > 0) throw new Error('the warehouse system is down');
+  const { data } = await db.collection(${JSON.stringify(OUTAGES)}).where({ _id: order._id }).get();
+  if (data[0]?.hangs) await new Promise(() => {});
+  if (data[0]?.down) throw new Error('the warehouse system is down');
 }
 export async function onRefunded() {}
 `;
@@ -109,5 +114,48 @@ describe('dashboard: a failing merchant hook', () => {
       '成功前的错误',
     );
     expect(await page.locator('.timeline [data-kind="paid"] time').textContent()).toBe(paidAt);
+  });
+
+  test('a hook whose runner was stopped mid-run reads as cut off once its claim lapses, then done by the sweep', async () => {
+    // A second after a sweep: the claim lapses (a minute on) well before the next one.
+    const { now } = await suite.kit.clock('freeze');
+    const start = Math.floor(now / SWEEP_EVERY_MS) * SWEEP_EVERY_MS + SWEEP_EVERY_MS + 1_000;
+    const nextSweep = start - 1_000 + SWEEP_EVERY_MS;
+    await suite.kit.moveClock('set', { at: start });
+    const placed = await suite.kit.ok(BUYER, 'unifiedOrder', {
+      items: [{ sku: 'coffee-latte', quantity: 1 }],
+    });
+    const { orderNo } = placed;
+    await seed(suite.sandbox.url, { [OUTAGES]: [{ _id: orderNo, hangs: true }] });
+    // WeChat's notification held for good: the buyer's query records the payment and runs the hook.
+    await post(`${suite.sandbox.url}/sandbox/pay/callbacks`, { mode: 'hold', kind: 'payment', count: 1 });
+    expect((await suite.kit.pay(BUYER, placed.payment)).errMsg).toBe('requestPayment:ok');
+    await suite.kit.settle();
+    const asking = callAs(suite.sandbox.url, BUYER, 'queryOrder', { orderNo }).catch((err: Error) => err);
+    await eventually(
+      async () => (await query(suite.sandbox.url, 'paykit_hook_runs', { orderNo })).length === 1 || undefined,
+      10_000,
+      'the hook to start',
+    );
+
+    const { page } = await suite.open(`#/orders/${orderNo}`);
+    await page.locator('.timeline [data-kind="hook"][data-title="RUNNING"]').waitFor();
+    expect(await fact(page, 'claimedUntil').textContent()).toBe(beijing(start + 60_000));
+    expect(await fact(page, 'sweepRetryAt').count()).toBe(0);
+
+    // The platform stops the query's instance mid-hook; the warehouse answers again.
+    await post(`${suite.sandbox.url}/sandbox/functions/kill`, { name: 'queryOrder', mode: 'busy' });
+    await asking;
+    await seed(suite.sandbox.url, { [OUTAGES]: [{ _id: orderNo, hangs: false }] });
+    await suite.kit.moveClock('set', { at: start + 61_000 });
+    await page.locator('.timeline [data-kind="hook"][data-title="LAPSED"]').waitFor();
+    expect(await hookEntry(page).locator('.entry-title').textContent()).toBe('运行被中止，等待重试');
+    expect(await fact(page, 'sweepRetryAt').textContent()).toBe(beijing(nextSweep));
+
+    // The sweep takes the lapsed claim over and finishes the hook.
+    await suite.kit.moveClock('set', { at: nextSweep });
+    await page.locator('.timeline [data-kind="hook"][data-title="DONE"]').waitFor();
+    expect(await fact(page, 'runs').textContent()).toBe('2');
+    expect(await fact(page, 'claimedUntil').count()).toBe(0);
   });
 });

@@ -127,6 +127,7 @@ const zh = {
     RUNNING: '运行中',
     DONE: '已完成',
     FAILED: '失败，等待重试',
+    LAPSED: '运行被中止，等待重试',
   } as Record<string, string>,
   refundState: {
     PROCESSING: '处理中',
@@ -160,6 +161,7 @@ const zh = {
     runs: '运行次数',
     lastError: '上次错误',
     retryFrom: '可重试时间',
+    claimedUntil: '认领失效时间',
     sweepRetryAt: '定时任务重试时间',
     errorBeforeSuccess: '成功前的错误',
     refundNo: '退款单号',
@@ -320,6 +322,7 @@ const en: Strings = {
     RUNNING: 'running',
     DONE: 'done',
     FAILED: 'failed, will be retried',
+    LAPSED: 'its run was cut off, will be retried',
   },
   refundState: {
     PROCESSING: 'processing',
@@ -353,6 +356,7 @@ const en: Strings = {
     runs: 'Runs',
     lastError: 'Last error',
     retryFrom: 'May retry from',
+    claimedUntil: 'Claim lapses at',
     sweepRetryAt: 'Sweep retries it at',
     errorBeforeSuccess: 'Error before it succeeded',
     refundNo: 'Refund no.',
