@@ -10,10 +10,13 @@ import { badRequest, oneOf } from '../http';
 import { beijingDayRange, ORDER_STATUSES, ORDERS_PAGE_MAX, ORDERS_PAGE_SIZE } from './shared';
 
 export const ORDERS = 'paykit_orders';
+/** The kit's record of each merchant hook run (cloudfunctions/common/store.ts recordHookRun). */
+export const HOOK_RUNS = 'paykit_hook_runs';
 
 /**
- * The sandbox's own index for the dashboard's newest-first list over every user (the kit's indexes
- * all lead with openid or status): without it an unfiltered page sorts the whole collection.
+ * The sandbox's own indexes: for the dashboard's newest-first list over every user (the kit's
+ * indexes all lead with openid or status; without it an unfiltered page sorts the whole
+ * collection), and for an order's first hook run on its timeline (the kit never looks one up).
  */
 export const DASHBOARD_INDEXES: IndexSpec[] = [
   {
@@ -22,6 +25,15 @@ export const DASHBOARD_INDEXES: IndexSpec[] = [
     fields: [
       ['createdAt', -1],
       ['_id', -1],
+    ],
+  },
+  {
+    collection: HOOK_RUNS,
+    name: 'dashboard_orderNo_hook_at',
+    fields: [
+      ['orderNo', 1],
+      ['hook', 1],
+      ['at', 1],
     ],
   },
 ];

@@ -5,30 +5,20 @@
  * out, the merchant refunding it on the merchant platform (REFUND, refunded outside the kit).
  */
 import type { MismatchedPaymentView, OrderRow, TimelineEntry } from '../../typings/sandbox/dashboard';
+import { hookEntry, ms, type HookClock, type HookDoc } from './hook-entries';
 
 type Doc = Record<string, unknown>;
 
-export interface HookDoc {
-  state?: string;
-  claimedAt?: unknown;
-  runs?: number;
-  lastError?: string;
-}
-
-export const ms = (value: unknown): number | undefined =>
-  value instanceof Date ? value.getTime() : typeof value === 'number' ? value : undefined;
-
-export function hookEntry(at: number, hook: HookDoc, name: string): TimelineEntry {
-  return {
-    at,
-    kind: 'hook',
-    title: hook.state ?? 'PENDING',
-    facts: { hook: name, runs: hook.runs ?? 0, lastError: hook.lastError ?? null },
-  };
-}
-
-/** The entries of the order's payment as the kit recorded it; none while it recorded none. */
-export function paymentEntries(doc: Doc, row: OrderRow): TimelineEntry[] {
+/**
+ * The entries of the order's payment as the kit recorded it; none while it recorded none.
+ * `firstRunAt`: when its onPaid hook first ran (the kit's record of hook runs), if it did.
+ */
+export function paymentEntries(
+  doc: Doc,
+  row: OrderRow,
+  firstRunAt: number | undefined,
+  clock: HookClock,
+): TimelineEntry[] {
   const outside = doc.refundedOutside as { seenAt?: unknown } | undefined;
   if (row.mismatchedPayment) return mismatchEntries(doc, row, row.mismatchedPayment, ms(outside?.seenAt));
   const paidAt = ms(doc.paidAt);
@@ -40,16 +30,18 @@ export function paymentEntries(doc: Doc, row: OrderRow): TimelineEntry[] {
     return [{ at: ms(outside.seenAt) ?? paidAt, kind: 'refundedOutside', title: 'REFUND', facts }];
   }
   // paidAt is WeChat's time of payment; the kit recorded it when its onPaid hook was first claimed
-  // (right after the conditional update), which can be much later after lost callbacks.
+  // (right after the conditional update), which can be much later after lost callbacks. The hook's
+  // claimedAt is its latest claim: after a retry, the recorded first run says when that was.
   const fulfilment = doc.fulfilment as HookDoc | undefined;
-  const recordedAt = Math.max(paidAt, ms(fulfilment?.claimedAt) ?? paidAt);
+  const firstClaimAt = firstRunAt ?? ms(fulfilment?.claimedAt);
+  const recordedAt = Math.max(paidAt, firstClaimAt ?? paidAt);
   const paid: TimelineEntry = {
     at: recordedAt,
     kind: 'paid',
     title: 'SUCCESS',
     facts: { transactionId, paidAt },
   };
-  return fulfilment ? [paid, hookEntry(recordedAt, fulfilment, 'onPaid')] : [paid];
+  return fulfilment ? [paid, hookEntry(recordedAt, fulfilment, 'onPaid', clock)] : [paid];
 }
 
 /**

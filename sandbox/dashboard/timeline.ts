@@ -9,8 +9,9 @@ import type { OpenPrepay, OrderTimeline, TimelineEntry } from '../../typings/san
 import { SandboxError } from '../errors';
 import type { InvocationRecord } from '../runtime/invocation-log';
 import type { Sandbox } from '../server';
+import { hookEntry, hookTimes, ms, type HookDoc } from './hook-entries';
 import { ORDERS, orderRow } from './orders';
-import { hookEntry, ms, paymentEntries, type HookDoc } from './payment-entries';
+import { paymentEntries } from './payment-entries';
 import { platformRefundable, platformRefundEntries } from './platform-refunds';
 
 type Doc = Record<string, unknown>;
@@ -157,7 +158,8 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
     });
   }
 
-  for (const e of paymentEntries(doc, row)) add(e);
+  const { firstPaidRunAt, clock } = hookTimes(sandbox, orderNo);
+  for (const e of paymentEntries(doc, row, firstPaidRunAt, clock)) add(e);
   for (const r of refunds) {
     const at = ms(r.createdAt) ?? row.createdAt;
     // A refund made on the merchant platform reads as one, from when the kit recorded it: no admin asked.
@@ -184,7 +186,7 @@ export function orderTimeline(sandbox: Sandbox, orderNo: string): OrderTimeline 
         title: r.status,
         facts: { refundNo: r.outRefundNo, refundFee: r.refundFee },
       });
-    if (r.hook) add(hookEntry(settledAt ?? at, r.hook, 'onRefunded'));
+    if (r.hook) add(hookEntry(settledAt ?? at, r.hook, 'onRefunded', clock));
   }
   for (const e of platformRefundEntries(trades, new Set(refunds.map((r) => r.outRefundNo)))) add(e);
   const closedAt = ms(doc.closedAt);

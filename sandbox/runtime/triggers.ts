@@ -65,6 +65,15 @@ export class TimerTriggers {
     }));
   }
 
+  /**
+   * When trigger `trigger` of function `fn` fires next at or after `from` (sandbox time), as armed
+   * now; undefined if no such trigger is armed.
+   */
+  nextFiring(fn: string, trigger: string, from: number): number | undefined {
+    const armed = this.armed.find((a) => a.fn === fn && a.trigger === trigger);
+    return armed && nextFire(armed.schedule, from - 1);
+  }
+
   /** Resolves when no timer invocation is running (after a move of the clock fired some). */
   async settled(): Promise<void> {
     while (this.running.size) await Promise.all(this.running);

@@ -79,7 +79,7 @@ describe('dashboard: bills', () => {
     await page.getByRole('button', { name: '运行每日对账定时任务（昨天）' }).click();
     await page
       .getByRole('status')
-      .filter({ hasText: `定时任务完成：${payDay.replace(/-/g, '')}，差异 0 条` })
+      .filter({ hasText: `${payDay.replace(/-/g, '')} 的每日对账已完成：没有差异` })
       .waitFor();
     await del(`${suite.sandbox.url}/sandbox/pay/faults`);
   });
@@ -131,6 +131,13 @@ describe('dashboard: bills', () => {
     expect(await row.textContent()).toContain('¥28.00');
     expect(await row.getAttribute('data-repaired')).toBe('no');
     expect(await page.locator('tr[data-kind]').count()).toBe(1);
+    // The daily timer finds it too, and says so in the singular.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('button', { name: 'Run the daily reconcile timer (yesterday)' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Daily reconciliation of ${payDay.replace(/-/g, '')} done: 1 discrepancy` })
+      .waitFor();
     await del(`${suite.sandbox.url}/sandbox/pay/faults`);
   });
 });

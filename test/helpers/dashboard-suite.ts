@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { launchBrowser, openDashboard, type DashboardPage } from './browser';
 import { KitClient } from './kit';
-import { startSandboxProcess, type SandboxProcess } from './sandbox';
+import { startSandboxProcess, type SandboxProcess, type StartOptions } from './sandbox';
 
 export interface DashboardSuite {
   readonly sandbox: SandboxProcess;
@@ -18,8 +18,15 @@ export interface DashboardSuite {
   open(route?: string): Promise<DashboardPage>;
 }
 
-/** Registers the suite's beforeAll / afterEach / afterAll; `ready` runs once both are up. */
-export function dashboardSuite(ready?: (suite: DashboardSuite) => Promise<void>): DashboardSuite {
+/**
+ * Registers the suite's beforeAll / afterEach / afterAll; `ready` runs once both are up. `start`
+ * gives the sandbox's options (another folder of functions), asked for in beforeAll: a suite's own
+ * beforeAll registered first has made what they name by then.
+ */
+export function dashboardSuite(
+  ready?: (suite: DashboardSuite) => Promise<void>,
+  start: () => StartOptions = () => ({}),
+): DashboardSuite {
   let sandbox: SandboxProcess | undefined;
   let browser: Browser | undefined;
   let kit: KitClient | undefined;
@@ -48,7 +55,7 @@ export function dashboardSuite(ready?: (suite: DashboardSuite) => Promise<void>)
   };
 
   beforeAll(async () => {
-    [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
+    [sandbox, browser] = await Promise.all([startSandboxProcess(start()), launchBrowser()]);
     kit = new KitClient(sandbox.url);
     await ready?.(suite);
   });

@@ -2,6 +2,7 @@
  * The texts of the tool pages (Callbacks, Functions, Database, Bills, Faults), Chinese and English;
  * strings.ts spreads them into its two languages, so pages read them from strings() like any other.
  */
+import type { Counted } from './strings';
 
 export const toolsZh = {
   cbTitle: '回调通知',
@@ -80,7 +81,11 @@ export const toolsZh = {
   billRepair: '对账并修复',
   billDownload: '下载账单 CSV',
   billTimer: '运行每日对账定时任务（昨天）',
-  billTimerDone: '定时任务完成：{billDate}，差异 {n} 条',
+  billTimerDone: {
+    zero: '{billDate} 的每日对账已完成：没有差异',
+    one: '{billDate} 的每日对账已完成：发现 {n} 条差异',
+    other: '{billDate} 的每日对账已完成：发现 {n} 条差异',
+  } as Counted,
   billSummary: '账单汇总',
   billExists: '微信支付账单',
   billNone: '当天没有账单',
@@ -195,7 +200,11 @@ export const toolsEn: typeof toolsZh = {
   billRepair: 'Reconcile and repair',
   billDownload: 'Download the bill CSV',
   billTimer: 'Run the daily reconcile timer (yesterday)',
-  billTimerDone: 'Timer done: {billDate}, {n} discrepancies',
+  billTimerDone: {
+    zero: 'Daily reconciliation of {billDate} done: no discrepancies',
+    one: 'Daily reconciliation of {billDate} done: 1 discrepancy',
+    other: 'Daily reconciliation of {billDate} done: {n} discrepancies',
+  },
   billSummary: 'Bill summary',
   billExists: 'WeChat Pay bill',
   billNone: 'No bill for that day',

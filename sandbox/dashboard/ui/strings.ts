@@ -126,6 +126,8 @@ const zh = {
     PENDING: '待运行',
     RUNNING: '运行中',
     DONE: '已完成',
+    FAILED: '失败，等待重试',
+    LAPSED: '运行被中止，等待重试',
   } as Record<string, string>,
   refundState: {
     PROCESSING: '处理中',
@@ -158,6 +160,10 @@ const zh = {
     hook: '钩子',
     runs: '运行次数',
     lastError: '上次错误',
+    retryFrom: '可重试时间',
+    claimedUntil: '认领失效时间',
+    sweepRetryAt: '定时任务重试时间',
+    errorBeforeSuccess: '成功前的错误',
     refundNo: '退款单号',
     refundFee: '退款金额',
     reason: '原因',
@@ -315,6 +321,8 @@ const en: Strings = {
     PENDING: 'pending',
     RUNNING: 'running',
     DONE: 'done',
+    FAILED: 'failed, will be retried',
+    LAPSED: 'its run was cut off, will be retried',
   },
   refundState: {
     PROCESSING: 'processing',
@@ -347,6 +355,10 @@ const en: Strings = {
     hook: 'Hook',
     runs: 'Runs',
     lastError: 'Last error',
+    retryFrom: 'May retry from',
+    claimedUntil: 'Claim lapses at',
+    sweepRetryAt: 'Sweep retries it at',
+    errorBeforeSuccess: 'Error before it succeeded',
     refundNo: 'Refund no.',
     refundFee: 'Refund amount',
     reason: 'Reason',
@@ -406,6 +418,21 @@ export function setLang(next: Lang): void {
 /** The strings of the current language. */
 export function strings(): Strings {
   return lang.get() === 'en' ? en : zh;
+}
+
+/**
+ * A text saying how many of something: English agrees in number (no discrepancies, 1 discrepancy,
+ * 2 discrepancies); Chinese says none in words and reads the same for one and more.
+ */
+export interface Counted {
+  zero: string;
+  one: string;
+  other: string;
+}
+
+/** The form of `forms` that fits `n`, its placeholders filled in (`{n}`: the count). */
+export function counted(forms: Counted, n: number, values: Record<string, string | number> = {}): string {
+  return fill(n === 0 ? forms.zero : n === 1 ? forms.one : forms.other, { ...values, n });
 }
 
 /** `{name}` placeholders filled in. */

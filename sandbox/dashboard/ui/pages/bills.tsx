@@ -10,7 +10,7 @@ import type { Overview } from '../../../../typings/sandbox/dashboard';
 import { ApiError, authHeaders, callAs, get, post } from '../api';
 import { beijingDay, yuan } from '../format';
 import { href, navigate } from '../router';
-import { fill, strings } from '../strings';
+import { counted, fill, strings } from '../strings';
 import { attempt, showDone, showError } from '../toast';
 import type { PageProps } from './index';
 
@@ -57,7 +57,8 @@ async function runTimer(): Promise<void> {
       result?.message ?? 'reconcileBills did not answer ok',
     );
   }
-  showDone(fill(strings().billTimerDone, { billDate: result.data.billDate, n: result.data.discrepancies }));
+  const { billDate, discrepancies } = result.data;
+  showDone(counted(strings().billTimerDone, discrepancies, { billDate }));
 }
 
 /** Fetches the day's CSV (with the access token) and hands it to the browser as a download. */

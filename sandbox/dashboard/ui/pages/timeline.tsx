@@ -5,7 +5,7 @@ import { strings } from '../strings';
 import { orderStateLabel } from './orders';
 
 const MONEY = new Set(['totalFee', 'refundFee', 'wechatFee', 'orderFee']);
-const TIMES = new Set(['expiresAt', 'nextRetryAt', 'paidAt']);
+const TIMES = new Set(['expiresAt', 'nextRetryAt', 'paidAt', 'retryFrom', 'claimedUntil', 'sweepRetryAt']);
 
 function factText(key: string, value: string | number | boolean): string {
   const s = strings();
@@ -32,9 +32,13 @@ function kindText(e: TimelineEntry): string {
   return s.kind[key] ?? e.kind;
 }
 
-/** The word of an entry's title worth a colour: a state, a delivery outcome. */
-const tone = (e: TimelineEntry): string =>
-  e.kind === 'notification' ? `outcome-${e.title}` : e.kind === 'paid' || e.kind === 'refunded' ? 'good' : '';
+/** The word of an entry's title worth a colour: a state, a delivery outcome, a hook that failed. */
+function tone(e: TimelineEntry): string {
+  if (e.kind === 'notification') return `outcome-${e.title}`;
+  if (e.kind === 'hook')
+    return e.title === 'DONE' ? 'good' : e.title === 'FAILED' || e.title === 'LAPSED' ? 'bad' : '';
+  return e.kind === 'paid' || e.kind === 'refunded' ? 'good' : '';
+}
 
 export function Timeline({ entries }: { entries: TimelineEntry[] }) {
   const s = strings();
