@@ -14,7 +14,7 @@ import type { SandboxClock } from '../clock';
 import { SandboxError } from '../errors';
 import * as P from './params';
 import { checkCollectionName, DocStore, type IndexSpec, type Row } from './store';
-import { Transactions } from './transactions';
+import { Transactions, TxView } from './transactions';
 import { applyModifier, replaceDocument, toModifier } from './update-ops';
 import {
   clone,
@@ -130,10 +130,11 @@ export class CloudDatabase {
     return tx ?? this.base;
   }
 
+  /** One write request: in a transaction none of it stays if it fails; outside, one SQLite transaction. */
   private write(p: P.Params, fn: (view: View, coll: string) => Body): Body {
     const coll = P.collectionOf(p);
     const view = this.viewFor(p, coll);
-    if (view !== this.base) return fn(view, coll);
+    if (view instanceof TxView) return view.atomically(() => fn(view, coll));
     return this.store.transaction(() => fn(view, coll));
   }
 
