@@ -365,6 +365,29 @@ describe('updates through a field that is not an object', () => {
     });
   });
 
+  it('where().update() stops at the first document it cannot update and keeps the ones before, as MongoDB does', async () => {
+    const docs: Array<[string, unknown]> = [
+      ['m1', {}],
+      ['m2', null],
+      ['m3', {}],
+    ];
+    for (const [id, o] of docs)
+      await c()
+        .doc(id)
+        .set({ data: { group: 'm', o } });
+    const err = await sdkError(
+      c()
+        .where({ group: 'm' })
+        .update({ data: { 'o.f': 1 } }),
+    );
+    expect(err.message).toContain("Cannot create field 'f' in element {o: null}");
+    expect(await Promise.all(['m1', 'm2', 'm3'].map(stored))).toEqual([
+      { _id: 'm1', group: 'm', o: { f: 1 } },
+      { _id: 'm2', group: 'm', o: null },
+      { _id: 'm3', group: 'm', o: {} },
+    ]);
+  });
+
   it('in a transaction, a failed update writes nothing and the transaction goes on', async () => {
     await db.runTransaction(async (t: Loose) => {
       await sdkError(
