@@ -1,9 +1,10 @@
 /**
- * What MongoDB (and so the cloud database) refuses about an update's field paths before changing
- * anything, and mingo does not: a path through a value that is not an object. mingo replaces a null
- * on the way with `{}` and skips a number, string, boolean or Date, so without these checks an
- * update that fails in production would pass in the sandbox. Each check names the MongoDB behaviour
- * it follows (src/mongo/db/update in the server source); the messages are MongoDB's own.
+ * What MongoDB (and so the cloud database) refuses about an update's fields before changing
+ * anything, and mingo does not: a path through a value that is not an object (mingo replaces a null
+ * on the way with `{}` and skips a number, string, boolean or Date), and a field of the wrong type
+ * for its operator, null included (mingo skips it). Without these checks an update that fails in
+ * production would pass in the sandbox. Each check names the MongoDB behaviour it follows
+ * (src/mongo/db/update in the server source); the path messages are MongoDB's own.
  */
 import { SandboxError } from '../errors';
 import { type Doc, isPlainObject, toRelaxed } from './values';
@@ -24,9 +25,9 @@ const CREATING = new Set([
   '$currentDate',
   '$bit',
 ]);
-/** Operators that need a number there (ArithmeticNode). */
+/** Operators that need a number there (ArithmeticNode); null is not one. */
 const NUMERIC = new Set(['$inc', '$mul']);
-/** Operators that need an array there (PushNode, AddToSetNode, PopNode, ArrayCullingNode). */
+/** Operators that need an array there, null included (PushNode, AddToSetNode, PopNode, ArrayCullingNode). */
 const ARRAY = new Set(['$push', '$pull', '$pullAll', '$addToSet', '$pop']);
 
 /** Where a field path leads in a document, walked the way MongoDB walks it for an update. */
@@ -114,12 +115,27 @@ function checkField(doc: Doc, op: string, path: string): void {
     // $pull, $pullAll and $pop do not create, but a non-viable path still fails (checkViability).
     throw CREATING.has(op) ? cannotCreate(blocked) : cannotTraverse(path, blocked);
   }
-  if (value === undefined || value === null) return;
+  // Only an absent field is created: a null one is there, and of the wrong type for these.
+  if (value === undefined) return;
   if (NUMERIC.has(op) && typeof value !== 'number') {
-    throw failed(`Cannot apply ${op} to a value of non-numeric type: ${path}`);
+    throw failed(`Cannot apply ${op} to a value of non-numeric type: ${path} is ${typeName(value)}`);
   }
-  if (ARRAY.has(op) && !Array.isArray(value))
-    throw failed(`Cannot apply ${op} to a non-array field: ${path}`);
+  if (op === '$bit' && !Number.isInteger(value)) {
+    throw failed(`Cannot apply $bit to a value of non-integral type: ${path} is ${typeName(value)}`);
+  }
+  if (ARRAY.has(op) && !Array.isArray(value)) {
+    throw failed(`Cannot apply ${op} to a non-array field: ${path} is ${typeName(value)}`);
+  }
+}
+
+/** The BSON type name MongoDB's messages give a value (numbers as `double`: EJSON decodes them alike). */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Date) return 'date';
+  if (typeof value === 'number') return 'double';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value === 'string' ? 'string' : 'object';
 }
 
 /**

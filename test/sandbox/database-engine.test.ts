@@ -263,6 +263,9 @@ describe('updates', () => {
 
   it('refuses bad updates without writing anything', async () => {
     expect((await errorOf(modify({}, { $inc: { arr: 1 } }))).code).toBe('DATABASE_REQUEST_FAILED');
+    expect((await errorOf(modify({}, { $bit: { o: { and: 1 } } }))).message).toContain(
+      'non-integral type: o is object',
+    );
     expect((await errorOf(modify({}, { $set: { _id: 'x' } }))).code).toBe('INVALID_PARAM');
     expect((await errorOf(modify({}, { $bogus: { n: 1 } }))).message).toMatch(/\$bogus/);
     expect((await errorOf(modify({}, {}))).code).toBe('INVALID_PARAM');

@@ -343,6 +343,29 @@ describe('updates through a field that is not an object', () => {
     expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL, touched: true });
   });
 
+  it('inc, mul and the array commands on a null field fail, as in MongoDB; max replaces it', async () => {
+    const commands = [
+      _.inc(1),
+      _.mul(2),
+      _.push([1]),
+      _.unshift([1]),
+      _.addToSet(1),
+      _.pull(1),
+      _.pullAll([1]),
+      _.pop(),
+      _.shift(),
+    ];
+    for (const command of commands) {
+      const err = await sdkError(update({ touched: true, nul: command }));
+      expect(err.message).toMatch(
+        /Cannot apply \$\w+ to a (value of non-numeric type|non-array field): nul is null/,
+      );
+    }
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL });
+    await update({ nul: _.max(1) });
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL, nul: 1 });
+  });
+
   it('still creates fields under a missing parent and goes into arrays by index', async () => {
     await update({
       'new.a.b': 1,
