@@ -2,7 +2,8 @@
  * The WeChat Cloud database of the sandbox: answers the `database.*` actions of wx-server-sdk 4.x
  * (@cloudbase/database 1.4 on the wire) from an SQLite file in WAL mode. Each action is synchronous
  * inside, so actions are atomic with respect to each other; a multi-document write is one SQLite
- * transaction, and every acknowledged write is in the WAL before handle() resolves: it survives the
+ * transaction (a multi-document update that fails midway keeps the documents it updated before, as
+ * MongoDB's does), and every acknowledged write is in the WAL before handle() resolves: it survives the
  * sandbox being killed (SIGKILL) at any point. `durability: 'full'` also fsyncs every commit, which
  * survives power loss too, at the price of blocking the event loop for each fsync.
  */
@@ -14,7 +15,7 @@ import type { SandboxClock } from '../clock';
 import { SandboxError } from '../errors';
 import * as P from './params';
 import { checkCollectionName, DocStore, type IndexSpec, type Row } from './store';
-import { Transactions } from './transactions';
+import { Transactions, TxView } from './transactions';
 import { applyModifier, replaceDocument, toModifier } from './update-ops';
 import {
   clone,
@@ -130,11 +131,19 @@ export class CloudDatabase {
     return tx ?? this.base;
   }
 
-  private write(p: P.Params, fn: (view: View, coll: string) => Body): Body {
+  /**
+   * One write request: in a transaction none of it stays if it fails; outside, it is one SQLite
+   * transaction, which commits what a stopped multi-document update wrote before answering its error.
+   */
+  private write(p: P.Params, fn: (view: View, coll: string) => Body | StoppedUpdate): Body {
     const coll = P.collectionOf(p);
     const view = this.viewFor(p, coll);
-    if (view !== this.base) return fn(view, coll);
-    return this.store.transaction(() => fn(view, coll));
+    const result =
+      view instanceof TxView
+        ? view.atomically(() => fn(view, coll))
+        : this.store.transaction(() => fn(view, coll));
+    if (result instanceof StoppedUpdate) throw result.error;
+    return result;
   }
 
   private rowsOf(
@@ -193,7 +202,7 @@ export class CloudDatabase {
     return { data: { insertedIds: ids } };
   }
 
-  private modifyDocument(view: View, coll: string, p: P.Params): Body {
+  private modifyDocument(view: View, coll: string, p: P.Params): Body | StoppedUpdate {
     const now = this.clock.now();
     const target = P.targetOf(p, now);
     const data = parseEJSON(p.data, 'data', now);
@@ -204,12 +213,19 @@ export class CloudDatabase {
     const rows = this.rowsOf(view, coll, target, { sort: [], offset: 0, limit: multi ? -1 : 1 });
     let updated = 0;
     for (const row of rows) {
-      const next = modifier ? clone(row.doc) : replaceDocument(row.doc._id, data);
-      const changed = modifier
-        ? applyModifier(next, modifier)
-        : stringifyEJSON(next) !== stringifyEJSON(row.doc);
-      if (!changed) continue;
-      view.replace(coll, row, next);
+      try {
+        const next = modifier ? clone(row.doc) : replaceDocument(row.doc._id, data);
+        const changed = modifier
+          ? applyModifier(next, modifier)
+          : stringifyEJSON(next) !== stringifyEJSON(row.doc);
+        if (!changed) continue;
+        view.replace(coll, row, next);
+      } catch (err) {
+        // MongoDB's multi-update is atomic per document only: it stops at the first document it
+        // cannot update and keeps the ones before it. In a transaction none is kept (write()).
+        if (updated > 0 && view === this.base) return new StoppedUpdate(err);
+        throw err;
+      }
       updated++;
     }
     let upsertId: unknown = null;
@@ -315,6 +331,11 @@ export class CloudDatabase {
   close(): void {
     if (this.sqlite.open) this.sqlite.close();
   }
+}
+
+/** The error that stopped a multi-document update after it wrote some documents (modifyDocument). */
+class StoppedUpdate {
+  constructor(readonly error: unknown) {}
 }
 
 /** mingo moves `_id` last; the cloud keeps the stored field order. */

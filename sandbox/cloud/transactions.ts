@@ -51,6 +51,22 @@ export class TxView implements View {
     return e;
   }
 
+  /**
+   * Runs one write request: if it throws, none of its writes stays in the transaction (a failed
+   * batch insert or multi-document update must not commit its first documents later). What it read
+   * stays read: those versions are still checked at commit. MongoDB goes further and aborts the
+   * whole transaction on a failed write.
+   */
+  atomically<T>(fn: () => T): T {
+    const pending = new Map([...this.entries].map(([id, e]) => [id, e.pending]));
+    try {
+      return fn();
+    } catch (err) {
+      for (const [id, e] of this.entries) e.pending = pending.get(id);
+      throw err;
+    }
+  }
+
   getById(collection: string, key: string): Row | null {
     return visible(this.entry(collection, key));
   }

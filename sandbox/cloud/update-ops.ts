@@ -1,11 +1,11 @@
 /**
  * Applying `modifyDocument` data to a decoded document: a replacement (`doc().set()`, merge:false)
  * or update operators (merge:true; plain fields mean $set). mingo does the operators; this adds
- * what the cloud checks and mingo does not (types of $inc/$push targets, `_id` immutability) and
- * the SDK's own spelling of `_.addToSet({ each: [...] })`.
+ * what the cloud checks and mingo does not (`_id` immutability here, the paths and the types of
+ * their targets in update-paths.ts) and the SDK's own spelling of `_.addToSet({ each: [...] })`.
  */
 import { mingo } from './mingo';
-import { SandboxError } from '../errors';
+import { checkPaths, failed } from './update-paths';
 import { clone, type Doc, invalidParam, isPlainObject, stringifyEJSON } from './values';
 
 const OPERATORS = new Set([
@@ -25,21 +25,6 @@ const OPERATORS = new Set([
   '$bit',
 ]);
 const NUMERIC = new Set(['$inc', '$mul']);
-const ARRAY = new Set(['$push', '$pull', '$pullAll', '$addToSet', '$pop']);
-
-function failed(message: string): SandboxError {
-  return new SandboxError('DATABASE_REQUEST_FAILED', message);
-}
-
-function valueAt(doc: Doc, path: string): unknown {
-  let cur: unknown = doc;
-  for (const seg of path.split('.')) {
-    if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
-    else if (isPlainObject(cur)) cur = cur[seg];
-    else return undefined;
-  }
-  return cur;
-}
 
 function checkNoOperators(v: unknown, where: string): void {
   if (Array.isArray(v)) v.forEach((x) => checkNoOperators(x, where));
@@ -105,20 +90,13 @@ function distinct(values: unknown[]): unknown[] {
   });
 }
 
-/** Applies a modifier in place; returns whether anything changed. */
+/**
+ * Applies a modifier in place; returns whether anything changed. What MongoDB refuses throws before
+ * anything changes (update-paths.ts); mingo's own errors may leave `doc` half updated, so callers
+ * apply to a copy and discard it on an error.
+ */
 export function applyModifier(doc: Doc, modifier: Doc): boolean {
-  for (const [op, fields] of Object.entries(modifier)) {
-    for (const path of Object.keys(fields as Doc)) {
-      const current = valueAt(doc, path);
-      if (current === undefined || current === null) continue;
-      if (NUMERIC.has(op) && typeof current !== 'number') {
-        throw failed(`Cannot apply ${op} to a value of non-numeric type: ${path}`);
-      }
-      if (ARRAY.has(op) && !Array.isArray(current)) {
-        throw failed(`Cannot apply ${op} to a non-array field: ${path}`);
-      }
-    }
-  }
+  checkPaths(doc, modifier);
   try {
     const { update } = mingo();
     return update(doc, modifier as Parameters<typeof update>[1]).length > 0;

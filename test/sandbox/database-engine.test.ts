@@ -263,10 +263,29 @@ describe('updates', () => {
 
   it('refuses bad updates without writing anything', async () => {
     expect((await errorOf(modify({}, { $inc: { arr: 1 } }))).code).toBe('DATABASE_REQUEST_FAILED');
+    expect((await errorOf(modify({}, { $bit: { o: { and: 1 } } }))).message).toContain(
+      'non-integral type: o is object',
+    );
     expect((await errorOf(modify({}, { $set: { _id: 'x' } }))).code).toBe('INVALID_PARAM');
     expect((await errorOf(modify({}, { $bogus: { n: 1 } }))).message).toMatch(/\$bogus/);
     expect((await errorOf(modify({}, {}))).code).toBe('INVALID_PARAM');
     expect(db.getDoc('u', 'a')).toMatchObject({ n: 1, arr: [1, 2, 3] });
+  });
+
+  it('keeps nothing of a failed write in a transaction: not the documents it wrote before failing', async () => {
+    await add('u', { _id: 'c', o: null });
+    const { transactionId } = (await call('startTransaction', {})) as { transactionId: string };
+    const update = await errorOf(modify({}, { $set: { 'o.f': 1 } }, { transactionId }));
+    expect(update.message).toContain("Cannot create field 'f' in element {o: null}");
+    const batch = [enc({ _id: 'x' }), enc({ _id: 'a' })];
+    const insert = await errorOf(call('insertDocument', { collectionName: 'u', transactionId, data: batch }));
+    expect(insert.message).toContain('duplicate key');
+    await call('commitTransaction', { transactionId });
+    expect(await find('u', {})).toEqual([
+      { _id: 'a', n: 1, arr: [1, 2, 3], o: { p: 1, q: 2 }, old: 'x' },
+      { _id: 'b', n: 5, arr: [] },
+      { _id: 'c', o: null },
+    ]);
   });
 
   it('removes one or many', async () => {

@@ -252,6 +252,182 @@ describe('queries', () => {
   });
 });
 
+describe('updates through a field that is not an object', () => {
+  // MongoDB, and so the cloud, fails such an update (PathNotViable, code 28) and writes none of it.
+  const c = () => db.collection('paths');
+  const ORIGINAL = {
+    nul: null,
+    num: 5,
+    str: 'x',
+    yes: true,
+    at: new Date(1),
+    list: [{ k: 1 }, null, 3],
+    src: 'v',
+  };
+  // Paths `<field>.f` that no update can go through, and the element MongoDB names in its message.
+  const BLOCKED: Array<[path: string, element: string]> = [
+    ['nul.f', '{nul: null}'],
+    ['num.f', '{num: 5}'],
+    ['str.f', '{str: "x"}'],
+    ['yes.f', '{yes: true}'],
+    ['at.f', '{at: {"$date":"1970-01-01T00:00:00.001Z"}}'],
+    ['list.f', '{list: [{"k":1},null,3]}'],
+    ['list.1.f', '{1: null}'],
+    ['list.2.f', '{2: 3}'],
+  ];
+  const update = (data: Loose) => c().doc('p').update({ data });
+  const stored = async (id: string) => (await c().doc(id).get()).data;
+
+  beforeEach(async () => {
+    await c().doc('p').set({ data: ORIGINAL });
+  });
+
+  // Operators that create their path: $set (a value, or _.set), $inc, $mul, $min, $max, $push, $addToSet.
+  it.each([
+    ['a value', () => 1],
+    ['set', () => _.set({ a: 1 })],
+    ['inc', () => _.inc(1)],
+    ['mul', () => _.mul(2)],
+    ['min', () => _.min(1)],
+    ['max', () => _.max(1)],
+    ['push', () => _.push([1])],
+    ['unshift', () => _.unshift([1])],
+    ['addToSet', () => _.addToSet(1)],
+  ])('%s through one fails with "Cannot create field" and writes nothing', async (_name, command) => {
+    for (const [path, element] of BLOCKED) {
+      const err = await sdkError(update({ touched: true, [path]: command() }));
+      expect(err.errCode).toBe(-502001); // database request fail, as every refused write
+      expect(err.message).toContain(`Cannot create field 'f' in element ${element}`);
+    }
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL });
+  });
+
+  // $pull, $pullAll and $pop never create a path, but MongoDB fails a non-viable one all the same.
+  it.each([
+    ['pull', () => _.pull(1)],
+    ['pullAll', () => _.pullAll([1])],
+    ['pop', () => _.pop()],
+    ['shift', () => _.shift()],
+  ])('%s through one fails with "Cannot use the part" and writes nothing', async (_name, command) => {
+    for (const [path, element] of BLOCKED) {
+      const err = await sdkError(update({ touched: true, [path]: command() }));
+      expect(err.message).toContain(
+        `Cannot use the part (f) of (${path}) to traverse the element (${element})`,
+      );
+    }
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL });
+  });
+
+  it('remove through one is a no-op, as in MongoDB, and the rest of the update applies', async () => {
+    for (const [path] of BLOCKED) {
+      expect(await update({ [path]: _.remove(), touched: path })).toMatchObject({ stats: { updated: 1 } });
+    }
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL, touched: 'list.2.f' });
+  });
+
+  it('rename fails from or to a path through one, or through an array; from nothing it is a no-op', async () => {
+    for (const [path, element] of BLOCKED) {
+      const from = await sdkError(update({ touched: true, [path]: _.rename('moved') }));
+      expect(from.message).toContain(
+        `Cannot use the part (f) of (${path}) to traverse the element (${element})`,
+      );
+      const to = await sdkError(update({ touched: true, src: _.rename(path) }));
+      expect(to.message).toContain(
+        path.startsWith('list.') ? 'destination field cannot be an array element' : "Cannot create field 'f'",
+      );
+    }
+    const fromArray = await sdkError(update({ touched: true, 'list.0.k': _.rename('k') }));
+    expect(fromArray.message).toContain('source field cannot be an array element');
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL });
+    await update({ absent: _.rename('nul.f'), touched: true });
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL, touched: true });
+  });
+
+  it('inc, mul and the array commands on a null field fail, as in MongoDB; max replaces it', async () => {
+    const commands = [
+      _.inc(1),
+      _.mul(2),
+      _.push([1]),
+      _.unshift([1]),
+      _.addToSet(1),
+      _.pull(1),
+      _.pullAll([1]),
+      _.pop(),
+      _.shift(),
+    ];
+    for (const command of commands) {
+      const err = await sdkError(update({ touched: true, nul: command }));
+      expect(err.message).toMatch(
+        /Cannot apply \$\w+ to a (value of non-numeric type|non-array field): nul is null/,
+      );
+    }
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL });
+    await update({ nul: _.max(1) });
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL, nul: 1 });
+  });
+
+  it('still creates fields under a missing parent and goes into arrays by index', async () => {
+    await update({
+      'new.a.b': 1,
+      'newer.n': _.inc(2),
+      'newest.l': _.push([1]),
+      'list.0.k': _.inc(1),
+      'list.0.z': 'z',
+      'list.4': 'x',
+      src: _.rename('moved.src'),
+    });
+    const { src, ...rest } = ORIGINAL;
+    expect(await stored('p')).toEqual({
+      _id: 'p',
+      ...rest,
+      new: { a: { b: 1 } },
+      newer: { n: 2 },
+      newest: { l: [1] },
+      list: [{ k: 2, z: 'z' }, null, 3, null, 'x'],
+      moved: { src },
+    });
+  });
+
+  it('where().update() stops at the first document it cannot update and keeps the ones before, as MongoDB does', async () => {
+    const docs: Array<[string, unknown]> = [
+      ['m1', {}],
+      ['m2', null],
+      ['m3', {}],
+    ];
+    for (const [id, o] of docs)
+      await c()
+        .doc(id)
+        .set({ data: { group: 'm', o } });
+    const err = await sdkError(
+      c()
+        .where({ group: 'm' })
+        .update({ data: { 'o.f': 1 } }),
+    );
+    expect(err.message).toContain("Cannot create field 'f' in element {o: null}");
+    expect(await Promise.all(['m1', 'm2', 'm3'].map(stored))).toEqual([
+      { _id: 'm1', group: 'm', o: { f: 1 } },
+      { _id: 'm2', group: 'm', o: null },
+      { _id: 'm3', group: 'm', o: {} },
+    ]);
+  });
+
+  it('in a transaction, a failed update writes nothing and the transaction goes on', async () => {
+    await db.runTransaction(async (t: Loose) => {
+      await sdkError(
+        t
+          .collection('paths')
+          .doc('p')
+          .update({ data: { touched: true, 'nul.f': 1 } }),
+      );
+      await t
+        .collection('paths')
+        .doc('p')
+        .update({ data: { after: true } });
+    });
+    expect(await stored('p')).toEqual({ _id: 'p', ...ORIGINAL, after: true });
+  });
+});
+
 describe('transactions', () => {
   const acct = () => db.collection('accounts');
   beforeEach(async () => {
