@@ -35,6 +35,10 @@ export interface ServerConfig {
 
 export const PROVIDERS = ['cloudpay', 'apiv3'] as const;
 
+/**
+ * The configuration of `env`; `functionDir` is the function's folder (where its index.js is), which
+ * relative key file paths such as `secrets/apiclient_key.pem` start from.
+ */
 export function loadServerConfig(
   env: NodeJS.ProcessEnv = process.env,
   functionDir = process.cwd(),

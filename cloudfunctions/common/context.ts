@@ -40,7 +40,9 @@ export function loadKit(context: unknown): Kit {
       'cannot tell the cloud environment id (getWXContext().ENV is empty)',
     );
   if (loaded?.envId === envId) return loaded;
-  const config = loadServerConfig();
+  // The key files (secrets/…) sit beside the function's index.js, which is where this code is
+  // bundled: the process's working folder is the platform's choice (the sandbox's is its own).
+  const config = loadServerConfig(process.env, __dirname);
   loaded = { config, store: new Store(), provider: providerFor(config, envId), envId, time };
   return loaded;
 }

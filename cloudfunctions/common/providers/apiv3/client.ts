@@ -82,7 +82,7 @@ export class WechatPayKeys {
       // WeChat failed to answer (5xx, 429, a cut connection): the next call downloads again, rather
       // than every answer and notification of this instance going unverified for CERT_REFRESH_MS.
       this.fetchedAt = previous;
-      throw err;
+      throw certificatesRefused(err, Boolean(this.config.wechatPayPublicKey));
     }
     const parsed = JSON.parse(answer.body.toString('utf8')) as {
       data?: Array<{ serial_no?: string; encrypt_certificate?: EncryptedResource }>;
@@ -90,7 +90,18 @@ export class WechatPayKeys {
     const fresh = new Map<string, KeyObject>();
     for (const entry of parsed.data ?? []) {
       if (!entry.encrypt_certificate || !entry.serial_no) continue;
-      const cert = new X509Certificate(decryptResource(entry.encrypt_certificate, this.config.apiV3Key));
+      let pem: string;
+      try {
+        pem = decryptResource(entry.encrypt_certificate, this.config.apiV3Key);
+      } catch {
+        // §2.3: encrypted with the APIv3 key; the GCM tag fails for any other key (§3.3).
+        throw new ServerError(
+          'PAY_PROVIDER_ERROR',
+          'the platform certificates from /v3/certificates do not decrypt with PAYKIT_APIV3_KEY: ' +
+            'it must be the APIv3密钥 set in 商户平台 → 账户中心 → API安全',
+        );
+      }
+      const cert = new X509Certificate(pem);
       fresh.set(cert.serialNumber.toUpperCase(), cert.publicKey);
     }
     const failure = await verificationFailure(answer, {
@@ -100,6 +111,28 @@ export class WechatPayKeys {
       throw new ServerError('PAY_PROVIDER_ERROR', `the platform certificates are not trusted: ${failure}`);
     for (const [serial, key] of fresh) this.keys.set(serial, key);
   }
+}
+
+/**
+ * A failed certificate download, which is never the answer of the call being verified (that one
+ * reached WeChat, which may have carried it out): a PAY_PROVIDER_ERROR, said as the merchant should
+ * read it. A merchant WeChat gave no platform certificate (every merchant since late 2024) is answered
+ * 404 RESOURCE_NOT_EXISTS, or 403 (§2.3, §15), and verifies with the WeChat Pay public key instead.
+ */
+function certificatesRefused(err: unknown, publicKeyMode: boolean): unknown {
+  if (!(err instanceof WechatPayError)) return err;
+  const said = `GET /v3/certificates: ${err.status} ${err.code} ${err.message}`;
+  if (err.status !== 404 && err.status !== 403) {
+    const failure = new ServerError('PAY_PROVIDER_ERROR', `${said}; try again`);
+    // §8.3: 429 FREQUENCY_LIMITED means back off, as for any other call.
+    if (err.status === 429) failure.rateLimited = true;
+    return failure;
+  }
+  const fix = publicKeyMode
+    ? 'the answer was signed by a platform certificate this merchant does not have'
+    : 'this merchant has no platform certificate: set PAYKIT_WECHATPAY_PUBLIC_KEY_ID and ' +
+      'PAYKIT_WECHATPAY_PUBLIC_KEY to the WeChat Pay public key (商户平台 → 账户中心 → API安全 → 微信支付公钥)';
+  return new ServerError('PAY_PROVIDER_ERROR', `${said}; ${fix}`);
 }
 
 export interface SignedMessage {
@@ -132,9 +165,19 @@ export async function verificationFailure(
   if (!withinWindow(timestamp, now))
     return `Wechatpay-Timestamp ${timestamp.slice(0, 16)} is outside the 300 s window`;
   const key = await keys.get(serial);
-  if (!key) return `no WeChat Pay key is known for serial ${serial.slice(0, 64)}`;
-  if (!rsaVerify(answerMessage(timestamp, nonce, message.body), signature, key))
-    return 'the signature does not verify';
+  const publicKey = serial.startsWith('PUB_KEY_ID_');
+  if (!key) {
+    const fix = publicKey ? ' (PAYKIT_WECHATPAY_PUBLIC_KEY_ID and PAYKIT_WECHATPAY_PUBLIC_KEY set it)' : '';
+    return `no WeChat Pay key is known for serial ${serial.slice(0, 64)}${fix}`;
+  }
+  if (!rsaVerify(answerMessage(timestamp, nonce, message.body), signature, key)) {
+    // §2.4: WeChat's probe, refused as it should be; says nothing about the configuration.
+    if (signature.startsWith('WECHATPAY/SIGNTEST/')) return 'a signature probe (WECHATPAY/SIGNTEST/)';
+    // Signed by the id the kit was given, yet not by its key: the PEM is not that id's.
+    return publicKey
+      ? `the signature does not verify with PAYKIT_WECHATPAY_PUBLIC_KEY: it must be the pub_key.pem of ${serial.slice(0, 64)}`
+      : 'the signature does not verify';
+  }
   return undefined;
 }
 

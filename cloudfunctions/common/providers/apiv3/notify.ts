@@ -65,16 +65,16 @@ export async function handleV3Notification(
     return answer(401, 'FAIL', '验签失败');
   }
   let resource: Record<string, unknown>;
+  let sealed: EncryptedResource | undefined;
   try {
-    const envelope = JSON.parse(raw.toString('utf8')) as { resource?: EncryptedResource };
-    if (!envelope.resource) throw new Error('no resource');
-    resource = JSON.parse(decryptResource(envelope.resource, provider.config.apiV3Key)) as Record<
-      string,
-      unknown
-    >;
+    sealed = (JSON.parse(raw.toString('utf8')) as { resource?: EncryptedResource }).resource;
+    if (!sealed) throw new Error('no resource');
+    resource = JSON.parse(decryptResource(sealed, provider.config.apiV3Key)) as Record<string, unknown>;
   } catch (err) {
+    // Verified, so WeChat Pay sent it: a resource that does not open is sealed with another key (§3.3).
+    const fix = sealed ? ': PAYKIT_APIV3_KEY must be the APIv3密钥 set in 商户平台 → 账户中心 → API安全' : '';
     console.warn(
-      `[paykit] ${kind} notification refused: cannot decrypt (${String((err as Error).message).slice(0, 80)})`,
+      `[paykit] ${kind} notification refused: cannot decrypt (${String((err as Error).message).slice(0, 80)})${fix}`,
     );
     return answer(400, 'FAIL', '解密失败');
   }
