@@ -8,11 +8,22 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadServerConfig } from '../../../cloudfunctions/common/config';
+import { selfSignedCertificate } from '../../../sandbox/pay/v3/x509';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PRIVATE_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const PUBLIC_PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const APIV3_KEY = '0123456789abcdef0123456789abcdef';
+/** The merchant's apiclient_cert.pem: the file a merchant most easily puts where a key belongs. */
+const CERTIFICATE_PEM = selfSignedCertificate({
+  serial: '408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB',
+  commonName: '1900007291',
+  organization: '测试商户',
+  notBefore: Date.parse('2026-01-01T00:00:00Z'),
+  notAfter: Date.parse('2031-01-01T00:00:00Z'),
+  publicKey,
+  signingKey: privateKey,
+});
 
 /** A function folder with the private key where `npm run deploy` packages it. */
 const functionDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-fn-'));
@@ -51,7 +62,38 @@ test.each([
   [{ PAYKIT_MCHID: '' }, /PAYKIT_MCHID is not set/],
   [{ PAYKIT_MCHID: 'abc' }, /PAYKIT_MCHID must be a merchant id/],
   [{ PAYKIT_APPID: 'app' }, /PAYKIT_APPID must be a mini-program appid/],
-  [{ PAYKIT_MCH_SERIAL_NO: 'not hex!' }, /PAYKIT_MCH_SERIAL_NO must be the certificate serial in hex/],
+  [
+    { PAYKIT_MCH_SERIAL_NO: 'not hex!' },
+    /PAYKIT_MCH_SERIAL_NO must be the API certificate's serial in hex, 证书序列号 in .*openssl x509/,
+  ],
+  // The serial of §9.1 written in decimal (§15: WeChat answers 401 SIGN_ERROR).
+  [
+    { PAYKIT_MCH_SERIAL_NO: BigInt('0x408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB').toString() },
+    /PAYKIT_MCH_SERIAL_NO is a decimal number: it takes the serial in hex/,
+  ],
+  [
+    { PAYKIT_MCH_PRIVATE_KEY: CERTIFICATE_PEM.replace(/\n/g, '\\n') },
+    /PAYKIT_MCH_PRIVATE_KEY is not a PEM private key that parses: it takes apiclient_key.pem/,
+  ],
+  [
+    { PAYKIT_WECHATPAY_PUBLIC_KEY: CERTIFICATE_PEM },
+    /PAYKIT_WECHATPAY_PUBLIC_KEY is a certificate: .*pub_key.pem/,
+  ],
+  // WeChat's host however it is written, or its backup host (§1.1): WeChat calls https only (§3.1).
+  [
+    {
+      PAYKIT_APIV3_BASE_URL: 'https://api.mch.weixin.qq.com/',
+      PAYKIT_NOTIFY_URL: 'http://shop.example/notify',
+    },
+    /PAYKIT_NOTIFY_URL must be an https:\/\/ URL/,
+  ],
+  [
+    {
+      PAYKIT_APIV3_BASE_URL: 'https://api2.mch.weixin.qq.com',
+      PAYKIT_NOTIFY_URL: 'http://shop.example/notify',
+    },
+    /PAYKIT_NOTIFY_URL must be an https:\/\/ URL/,
+  ],
   [
     { PAYKIT_MCH_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nnope\\n-----END PRIVATE KEY-----' },
     /not a PEM private key that parses/,
@@ -75,6 +117,16 @@ test.each([
     expect((err as Error).message).not.toContain(APIV3_KEY);
     expect((err as Error).message).not.toContain('PRIVATE KEY-----\n');
   }
+});
+
+test('a key file that is not the private key is named as the merchant put it', () => {
+  const wrongFile = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-fn-'));
+  fs.mkdirSync(path.join(wrongFile, 'secrets'));
+  fs.writeFileSync(path.join(wrongFile, 'secrets/apiclient_key.pem'), CERTIFICATE_PEM);
+  expect(() => loadServerConfig(good, wrongFile)).toThrow(
+    'PAYKIT_MCH_PRIVATE_KEY_FILE (secrets/apiclient_key.pem) is not a PEM private key that parses: ' +
+      'it takes apiclient_key.pem (-----BEGIN PRIVATE KEY-----), not apiclient_cert.pem or the WeChat Pay public key',
+  );
 });
 
 test('without the key file and without the PEM, it says where the key goes', () => {

@@ -3,7 +3,7 @@
 import { WechatPayError } from '../../../cloudfunctions/common/providers/apiv3/client';
 import { providerFailure, rfc3339 } from '../../../cloudfunctions/common/providers/apiv3/provider';
 
-test.each([
+test.each<[Error, string, RegExp]>([
   [new WechatPayError(401, 'SIGN_ERROR', '签名错误'), 'NOT_CONFIGURED', /SIGN_ERROR 签名错误/],
   [
     new WechatPayError(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配'),
@@ -28,6 +28,23 @@ test.each([
     /必填性规则校验失败$/,
   ],
   [new Error('socket hang up'), 'PAY_PROVIDER_ERROR', /did not answer; try again/],
+  // What to put right, by the variables the merchant set (§1.3, §15: an unknown merchant serial).
+  [
+    new WechatPayError(401, 'SIGN_ERROR', '商户证书序列号有误。'),
+    'NOT_CONFIGURED',
+    /SIGN_ERROR 商户证书序列号有误。; PAYKIT_MCH_SERIAL_NO must be the 证书序列号 of the API certificate whose private key the functions have/,
+  ],
+  [
+    new WechatPayError(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配'),
+    'NOT_CONFIGURED',
+    /; bind PAYKIT_APPID to PAYKIT_MCHID in 商户平台 → 产品中心 → AppID账号管理$/,
+  ],
+  // §2.3 / §15: a Wechatpay-Serial WeChat does not know, as the docs and an older report answer it.
+  ...['INVALID_REQUEST', 'PARAM_ERROR'].map((code): [Error, string, RegExp] => [
+    new WechatPayError(400, code, '平台证书序列号Wechatpay-Serial错误'),
+    'NOT_CONFIGURED',
+    /; PAYKIT_WECHATPAY_PUBLIC_KEY_ID must be the id shown with the WeChat Pay public key/,
+  ]),
 ])('%s → %s', (err, code, message) => {
   const failure = providerFailure('jsapi', err);
   expect(failure.code).toBe(code);

@@ -62,6 +62,13 @@ class Problems {
   }
 }
 
+/** A PEM and where it came from, so that a message names what the merchant set. */
+interface Pem {
+  text: string;
+  /** The variable, or the variable and the file it named. */
+  from: string;
+}
+
 /** A PEM from the variable itself, or from the file it names (relative to the function folder). */
 function pem(
   problems: Problems,
@@ -69,9 +76,9 @@ function pem(
   name: string,
   functionDir: string,
   defaultFile?: string,
-): string | undefined {
+): Pem | undefined {
   const inline = (env[name] ?? '').trim();
-  if (inline) return inline.replace(/\\n/g, '\n');
+  if (inline) return { text: inline.replace(/\\n/g, '\n'), from: name };
   const file = (env[`${name}_FILE`] ?? '').trim() || defaultFile;
   if (!file) return undefined;
   const full = path.resolve(functionDir, file);
@@ -79,7 +86,7 @@ function pem(
     if (!env[`${name}_FILE`] && defaultFile) return undefined;
     return problems.add(`${name}_FILE: ${file} does not exist in the function folder`);
   }
-  return fs.readFileSync(full, 'utf8');
+  return { text: fs.readFileSync(full, 'utf8'), from: `${name}_FILE (${file})` };
 }
 
 function notifyUrl(problems: Problems, value: string | undefined, name: string, allowHttp: boolean) {
@@ -114,11 +121,15 @@ function privateKeyOf(
   }
   let key: KeyObject;
   try {
-    key = createPrivateKey(keyPem);
+    key = createPrivateKey(keyPem.text);
   } catch {
-    return problems.add('PAYKIT_MCH_PRIVATE_KEY is not a PEM private key that parses');
+    // The files that come with the API certificate look alike; say which one belongs here.
+    return problems.add(
+      `${keyPem.from} is not a PEM private key that parses: it takes apiclient_key.pem ` +
+        '(-----BEGIN PRIVATE KEY-----), not apiclient_cert.pem or the WeChat Pay public key',
+    );
   }
-  return key.asymmetricKeyType === 'rsa' ? key : problems.add('PAYKIT_MCH_PRIVATE_KEY must be an RSA key');
+  return key.asymmetricKeyType === 'rsa' ? key : problems.add(`${keyPem.from} must be an RSA key`);
 }
 
 /** Public-key mode when either half is set (both must be), else certificate mode (undefined). */
@@ -136,11 +147,43 @@ function publicKeyOf(
     if (env.PAYKIT_WECHATPAY_PUBLIC_KEY_FILE) return undefined; // named above: the file is missing
     return problems.add('PAYKIT_WECHATPAY_PUBLIC_KEY is not set (or set PAYKIT_WECHATPAY_PUBLIC_KEY_FILE)');
   }
-  try {
-    return { id, key: createPublicKey(publicPem) };
-  } catch {
-    return problems.add('PAYKIT_WECHATPAY_PUBLIC_KEY is not a PEM public key that parses');
+  // Node takes a certificate for a public key too; WeChat Pay's public key is a bare key (§2.3), and a
+  // certificate here is the merchant's own or a platform certificate, which never signs as PUB_KEY_ID_….
+  if (publicPem.text.includes('CERTIFICATE-----')) {
+    return problems.add(
+      `${publicPem.from} is a certificate: it takes WeChat Pay's public key, pub_key.pem ` +
+        '(-----BEGIN PUBLIC KEY-----, 商户平台 → 账户中心 → API安全 → 微信支付公钥); ' +
+        'a merchant with platform certificates only leaves both PAYKIT_WECHATPAY_PUBLIC_KEY variables out',
+    );
   }
+  try {
+    return { id, key: createPublicKey(publicPem.text) };
+  } catch {
+    return problems.add(
+      `${publicPem.from} is not a PEM public key that parses: it takes pub_key.pem ` +
+        '(-----BEGIN PUBLIC KEY-----) as downloaded with its PUB_KEY_ID_…',
+    );
+  }
+}
+
+/** Where a merchant reads the serial, said with every problem of it. */
+const SERIAL_SOURCE =
+  '证书序列号 in 商户平台 → 账户中心 → API安全 → 管理证书, or what ' +
+  '`openssl x509 -in apiclient_cert.pem -noout -serial` prints after serial=';
+
+/**
+ * The API certificate's serial: hex, at most 20 bytes (RFC 5280), WeChat's 40 characters (§1.3). A
+ * long run of digits is the same serial written in decimal, which WeChat refuses (§15, 401 SIGN_ERROR).
+ */
+function serialOf(problems: Problems, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{41,}$/.test(value))
+    return problems.add(
+      `PAYKIT_MCH_SERIAL_NO is a decimal number: it takes the serial in hex, ${SERIAL_SOURCE}`,
+    );
+  if (!/^[0-9A-Fa-f]{8,40}$/.test(value))
+    return problems.add(`PAYKIT_MCH_SERIAL_NO must be the API certificate's serial in hex, ${SERIAL_SOURCE}`);
+  return value;
 }
 
 export function loadApiV3Config(env: NodeJS.ProcessEnv, functionDir: string): ApiV3Config {
@@ -155,11 +198,7 @@ export function loadApiV3Config(env: NodeJS.ProcessEnv, functionDir: string): Ap
     /^wx[0-9A-Za-z]{14,30}$/,
     'PAYKIT_APPID must be a mini-program appid (wx…)',
   );
-  const serialNo = problems.matching(
-    problems.required(env, 'PAYKIT_MCH_SERIAL_NO'),
-    /^[0-9A-Fa-f]{8,64}$/,
-    'PAYKIT_MCH_SERIAL_NO must be the certificate serial in hex',
-  );
+  const serialNo = serialOf(problems, problems.required(env, 'PAYKIT_MCH_SERIAL_NO'));
   const privateKey = privateKeyOf(problems, env, functionDir);
   const apiV3Key = problems.required(env, 'PAYKIT_APIV3_KEY');
   if (apiV3Key !== undefined && Buffer.byteLength(apiV3Key) !== 32)
@@ -172,7 +211,9 @@ export function loadApiV3Config(env: NodeJS.ProcessEnv, functionDir: string): Ap
     /^https?:\/\/[^/?#]+$/,
     'PAYKIT_APIV3_BASE_URL must be a scheme and host',
   );
-  const allowHttp = rawBase !== PRODUCTION_BASE_URL;
+  // An http notify URL only for a stand-in of WeChat Pay (the sandbox): WeChat calls https (§3.1),
+  // from either of its hosts (§1.1), however the base URL is written.
+  const allowHttp = !/^https:\/\/api2?\.mch\.weixin\.qq\.com$/i.test(baseUrl ?? PRODUCTION_BASE_URL);
   const notify = notifyUrl(
     problems,
     problems.required(env, 'PAYKIT_NOTIFY_URL'),

@@ -41,8 +41,34 @@ const REFUND_STATES: Record<string, RefundState> = {
   PROCESSING: 'PROCESSING',
   ABNORMAL: 'CHANGE',
 };
-/** Codes that mean the merchant's configuration is wrong, not the request. */
-const CONFIGURATION_CODES = ['SIGN_ERROR', 'APPID_MCHID_NOT_MATCH', 'MCH_NOT_EXISTS', 'NO_AUTH', 'NOAUTH'];
+/**
+ * The codes that mean the merchant's configuration is wrong, not the request, with what to put right
+ * (§1.3 and §15: the serial and key sign every request; §8.3 for the others).
+ */
+const CONFIGURATION_FIXES: Record<string, string> = {
+  SIGN_ERROR:
+    'PAYKIT_MCH_SERIAL_NO must be the 证书序列号 of the API certificate whose private key the functions have ' +
+    '(secrets/apiclient_key.pem, or PAYKIT_MCH_PRIVATE_KEY), issued to the merchant PAYKIT_MCHID',
+  APPID_MCHID_NOT_MATCH: 'bind PAYKIT_APPID to PAYKIT_MCHID in 商户平台 → 产品中心 → AppID账号管理',
+  MCH_NOT_EXISTS: 'PAYKIT_MCHID must be your merchant number (商户号)',
+  NO_AUTH: 'the merchant PAYKIT_MCHID lacks the product: apply for it in 商户平台 → 产品中心',
+  NOAUTH: 'the merchant PAYKIT_MCHID lacks the product: apply for it in 商户平台 → 产品中心',
+};
+const CONFIGURATION_CODES = Object.keys(CONFIGURATION_FIXES);
+
+/** §2.3, §15: a `Wechatpay-Serial` WeChat does not know is refused 400 (INVALID_REQUEST, or PARAM_ERROR) naming the header. */
+const WRONG_PUBLIC_KEY_ID =
+  'PAYKIT_WECHATPAY_PUBLIC_KEY_ID must be the id shown with the WeChat Pay public key ' +
+  '(PUB_KEY_ID_…, 商户平台 → 账户中心 → API安全 → 微信支付公钥)';
+
+/** What to put right when WeChat refused the call for the merchant's configuration; undefined otherwise. */
+function configurationFix(err: WechatPayError): string | undefined {
+  if (CONFIGURATION_CODES.includes(err.code)) return CONFIGURATION_FIXES[err.code];
+  if (err.status === 401) return CONFIGURATION_FIXES.SIGN_ERROR;
+  const said = `${err.message} ${JSON.stringify(err.detail ?? '')}`;
+  if (err.status === 400 && /Wechatpay-Serial/i.test(said)) return WRONG_PUBLIC_KEY_ID;
+  return undefined;
+}
 
 /** What to put right when WeChat refuses a refund for the merchant's configuration (§8.3 NO_AUTH, MCH_NOT_EXISTS). */
 const REFUND_CONFIGURATION_FIX =
@@ -76,9 +102,12 @@ export function providerFailure(api: string, err: unknown): ServerError {
     return new ServerError('PAY_PROVIDER_ERROR', `${api}: WeChat Pay did not answer; try again`);
   const detail = err.detail === undefined ? '' : ` ${JSON.stringify(err.detail).slice(0, 300)}`;
   const said = `${api}: ${err.code} ${err.message}${detail}`;
-  if (CONFIGURATION_CODES.includes(err.code) || err.status === 401) {
-    return new ServerError('NOT_CONFIGURED', `WeChat Pay refused the merchant configuration: ${said}`);
-  }
+  const fix = configurationFix(err);
+  if (fix)
+    return new ServerError(
+      'NOT_CONFIGURED',
+      `WeChat Pay refused the merchant configuration: ${said}; ${fix}`,
+    );
   const retry = err.status === 429 || err.status >= 500 ? '; try again' : '';
   const failure = new ServerError('PAY_PROVIDER_ERROR', `${said}${retry}`);
   // §8.3: 429 FREQUENCY_LIMITED means back off, not ask again at once.
@@ -226,6 +255,8 @@ export class ApiV3Provider implements PayProvider {
         if (CONFIGURATION_CODES.includes(err.code)) {
           return { refused: true, reason, misconfigured: `${reason}; ${REFUND_CONFIGURATION_FIX}` };
         }
+        const fix = configurationFix(err);
+        if (fix) return { refused: true, reason, misconfigured: `${reason}; ${fix}` };
         return { refused: true, reason, ...businessRefusal(err) };
       }
       throw providerFailure('refund', err);
