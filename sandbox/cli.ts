@@ -240,6 +240,19 @@ async function launch(
   return { sandbox, host, dataDir, functionsDir, seedFile };
 }
 
+/**
+ * Which provider the functions pay through, as start prints it: --provider apiv3 gives them the test
+ * merchant's keys, and a PAYKIT_PROVIDER of --fn-env or --fn-env-file (your own configuration,
+ * rehearsed against the sandbox) is what they read otherwise.
+ */
+function payThrough(flags: Flags): string {
+  if (providerOf(flags) === 'apiv3')
+    return "apiv3 (the test merchant's keys; --provider cloudpay for cloudPay)";
+  const configured = (functionEnv(flags).PAYKIT_PROVIDER ?? '').trim();
+  if (configured) return `${configured} (PAYKIT_PROVIDER of --fn-env / --fn-env-file)`;
+  return 'cloudpay (a new merchant pays through APIv3: try it with --provider apiv3)';
+}
+
 async function start(flags: Flags, argv: string[]): Promise<void> {
   const { sandbox, host, dataDir, functionsDir, seedFile } = await launch(flags, argv);
   const stop = () => {
@@ -283,7 +296,7 @@ async function start(flags: Flags, argv: string[]): Promise<void> {
   env id:      ${sandbox.envId}
   data:        ${dataDir}${seedFile ? `\n  seeded from: ${path.relative(process.cwd(), seedFile)}` : ''}
   functions:   ${functions.length ? functions.join(', ') : `(none built in ${functionsDir}: run npm run build)`}
-  pay through: ${providerOf(flags) === 'apiv3' ? "apiv3 (the test merchant's keys; --provider cloudpay for cloudPay)" : 'cloudpay (a new merchant pays through APIv3: try it with --provider apiv3)'}
+  pay through: ${payThrough(flags)}
   APIv3:       ${sandbox.url}/v3/… as merchant ${sandbox.v3.merchant().mchid} (npm run sandbox -- merchant)
   HTTP access: https://${sandbox.access.domain()} → ${
     sandbox.access.routes

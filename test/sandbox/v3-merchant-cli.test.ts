@@ -3,7 +3,7 @@
  * `paykit-sandbox merchant`: prints the test merchant of a data folder, writes the kit's APIv3
  * configuration, and registers a user's own merchant key, which a running sandbox then accepts.
  */
-import { execFile } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -77,6 +77,40 @@ describe('paykit-sandbox merchant', () => {
     } finally {
       await withEnv.stop();
     }
+  });
+
+  it('says the functions pay through APIv3 when the configuration handed to them says so', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-merchant-'));
+    await merchant(['--data', dataDir]);
+    const envFile = path.join(dataDir, 'merchant', 'apiv3', 'paykit-apiv3.env');
+    const args = [
+      'start',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--functions',
+      dataDir,
+      '--fn-env-file',
+      envFile,
+    ];
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let printed = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => {
+          printed += b.toString();
+          if (printed.includes('Ctrl+C stops the sandbox')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`the sandbox exited with ${code}:\n${printed}`)));
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(printed).toContain('pay through: apiv3 (PAYKIT_PROVIDER of --fn-env / --fn-env-file)');
   });
 
   it('registers a user’s own key, which the running sandbox accepts at once', async () => {
