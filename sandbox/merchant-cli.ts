@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { accessDomain } from './access/service';
 import { checkOptions, parseArgs, type Args } from './commands/args';
-import { DEFAULT_NOTIFY_PATH, describeMerchant, writeKitConfig } from './merchant-files';
+import { DEFAULT_NOTIFY_PATH, describeMerchant, kitConfigPaths, writeKitConfig } from './merchant-files';
 import { loadOrCreateMerchant, merchantFile, registerMerchantKey, saveMerchant } from './merchant';
 
 export const MERCHANT_USAGE = `  merchant [--data <dir>] [--env <id>] [--appid <id>] [--url <sandbox url>] [--json]
@@ -45,6 +45,21 @@ function flagsOf(argv: string[]): Args['flags'] {
   return args.flags;
 }
 
+/**
+ * The sandbox URL the kit configuration already names (`npm start` writes its own, `--url` an earlier
+ * one): switching the signing mode must not point an `--fn-env-file` of that folder at another port.
+ */
+function writtenBaseUrl(dataDir: string): string | undefined {
+  const file = kitConfigPaths(dataDir).jsonFile;
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const url = (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>).PAYKIT_APIV3_BASE_URL;
+    return typeof url === 'string' && url ? url : undefined;
+  } catch {
+    return undefined; // unreadable: written afresh below
+  }
+}
+
 export async function merchantCommand(argv: string[]): Promise<void> {
   const flags = flagsOf(argv);
   const text = (key: string, fallback: string): string => {
@@ -78,7 +93,10 @@ export async function merchantCommand(argv: string[]): Promise<void> {
   }
   if (changed) saveMerchant(dataDir, merchant);
   const notifyUrl = `https://${accessDomain(text('env', DEFAULT_ENV_ID))}${DEFAULT_NOTIFY_PATH}`;
-  const baseUrl = text('url', process.env.PAYKIT_SANDBOX_URL ?? 'http://127.0.0.1:7788');
+  const baseUrl = text(
+    'url',
+    process.env.PAYKIT_SANDBOX_URL ?? writtenBaseUrl(dataDir) ?? 'http://127.0.0.1:7788',
+  );
   const paths = writeKitConfig(dataDir, merchant, { baseUrl, notifyUrl });
   if (flags.json) {
     const {

@@ -79,6 +79,16 @@ describe('paykit-sandbox merchant', () => {
     }
   });
 
+  it('keeps the sandbox URL of the configuration when a later command only changes the mode', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-merchant-'));
+    const envFile = path.join(dataDir, 'merchant', 'apiv3', 'paykit-apiv3.env');
+    await merchant(['--data', dataDir, '--url', 'http://127.0.0.1:7790']);
+    await merchant(['--data', dataDir, '--mode', 'certificate']);
+    expect(fs.readFileSync(envFile, 'utf8')).toContain('PAYKIT_APIV3_BASE_URL=http://127.0.0.1:7790\n');
+    await merchant(['--data', dataDir, '--url', 'http://127.0.0.1:7791']);
+    expect(fs.readFileSync(envFile, 'utf8')).toContain('PAYKIT_APIV3_BASE_URL=http://127.0.0.1:7791\n');
+  });
+
   it('says the functions pay through APIv3 when the configuration handed to them says so', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paykit-merchant-'));
     await merchant(['--data', dataDir]);
