@@ -116,8 +116,8 @@ export class WechatPayKeys {
 /**
  * A failed certificate download, which is never the answer of the call being verified (that one
  * reached WeChat, which may have carried it out): a PAY_PROVIDER_ERROR, said as the merchant should
- * read it. A merchant WeChat gave no platform certificate (every merchant since late 2024) is answered
- * 404 RESOURCE_NOT_EXISTS, or 403 (§2.3, §15), and verifies with the WeChat Pay public key instead.
+ * read it. A merchant WeChat gave no platform certificate (newly registered merchants get only the
+ * public key) is answered 404 RESOURCE_NOT_EXISTS, or 403 (§2.3, §15), and verifies with that key.
  */
 function certificatesRefused(err: unknown, publicKeyMode: boolean): unknown {
   if (!(err instanceof WechatPayError)) return err;
