@@ -213,6 +213,11 @@ export const toShipText = {
   noTransactionId: '该订单缺少微信支付单号，无法在此发货，请到小程序管理后台「发货信息管理」中录入',
   /** Followed by the amount refunded so far: the admin ships what is left. */
   refunded: '已退款',
+  /**
+   * Followed by the amount of refunds WeChat Pay is still carrying out: money on its way back to the
+   * buyer (all of it, perhaps), which the admin should know of before shipping.
+   */
+  refunding: refundStatusText.PROCESSING,
   /** What the form says before sending, put after "包裹 2：" when there are several packages. */
   trackingNoMissing: '请填写运单号',
   trackingNoInvalid: '运单号只能包含字母、数字和 -',

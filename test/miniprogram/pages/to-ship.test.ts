@@ -274,6 +274,34 @@ test('a row says what was refunded already, so the admin ships only the rest', a
   await callAs(base, ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT7300000000004', '乌龙茶')] });
 });
 
+test('a row says what WeChat Pay is still refunding, so the admin does not ship goods being paid back', async () => {
+  const base = suite.sandbox.url;
+  // WeChat carries refunds out over a while: the whole ¥16.00 stays on its way back meanwhile.
+  await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 3_600_000 });
+  try {
+    const orderNo = await paidOrder();
+    const refunding = await callAs<{ code?: string }>(base, ADMIN, 'refund', { orderNo, refundFee: 1600 });
+    expect(refunding.code ?? 'ok').toBe('ok');
+    expect(
+      (await readDoc<{ refunds: Array<{ status: string }> }>(base, 'paykit_orders', orderNo))!.refunds,
+    ).toEqual([expect.objectContaining({ status: 'PROCESSING' })]);
+
+    const comp = await openToShip();
+    const row = comp.querySelector(`#order-${orderNo}`)!.dom!.textContent!;
+    expect(row).toContain('退款中 ¥16.00');
+    expect(row).not.toContain('已退款');
+    // WeChat finishes the refund: the order leaves the list (for the tests after this one too).
+    await post(`${base}/sandbox/clock`, { action: 'advance', ms: 3_600_000 + 1000 });
+    await post(`${base}/sandbox/pay/settle`, {});
+    await eventually(async () => {
+      const doc = await readDoc<{ shipping?: { state: string } }>(base, 'paykit_orders', orderNo);
+      return doc?.shipping?.state === 'REFUNDED' ? true : undefined;
+    }, 10000);
+  } finally {
+    await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 0 });
+  }
+});
+
 test('an express order shipped in two packages (分拆发货), one added and one removed on the way', async () => {
   const orderNo = await paidOrder();
   const comp = await openToShip();
