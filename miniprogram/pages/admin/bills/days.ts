@@ -7,9 +7,15 @@ export function beijingDay(ms: number): string {
   return new Date(ms + BEIJING_MS).toISOString().slice(0, 10).replace(/-/g, '');
 }
 
-/** The last day that has a bill: yesterday in Beijing. */
+/** WeChat Pay makes day D's bill from 09:00 Beijing on D+1, to be fetched from 10:00 (reference §8.1). */
+const BILL_OUT_MS = 10 * 3_600_000;
+
+/**
+ * The last day that has a bill: yesterday in Beijing from 10:00, the day before until then (asked
+ * earlier, WeChat answers Bill Creating, which the page could only show as the service failing).
+ */
 export function lastBillDay(now = Date.now()): string {
-  return beijingDay(now - DAY_MS);
+  return beijingDay(now - DAY_MS - BILL_OUT_MS);
 }
 
 export function isBillDay(value: unknown): value is string {

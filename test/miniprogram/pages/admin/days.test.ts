@@ -12,7 +12,10 @@ describe('bill days', () => {
     // 2024-05-01 16:30 UTC is 2024-05-02 00:30 in Beijing.
     const at = Date.UTC(2024, 4, 1, 16, 30);
     expect(beijingDay(at)).toBe('20240502');
-    expect(lastBillDay(at)).toBe('20240501');
+    // WeChat publishes 05-01's bill at 10:00 on 05-02 (Beijing): until then the last is 04-30's.
+    expect(lastBillDay(at)).toBe('20240430');
+    expect(lastBillDay(Date.UTC(2024, 4, 2, 1, 59))).toBe('20240430');
+    expect(lastBillDay(Date.UTC(2024, 4, 2, 2, 0))).toBe('20240501');
   });
 
   test('shifting crosses months and years', () => {
