@@ -122,6 +122,13 @@ export const detailText = {
   refundReason: '退款原因',
   refundReasonPlaceholder: '选填，买家可见',
   refundSubmit: '确认退款',
+  /** A merchant admin's refund WeChat Pay turned down: followed by WeChat's reason (queryOrder's `failure`). */
+  refundFailure: '失败原因：',
+  /** A merchant admin's refund WeChat Pay closed without a reason (REFUNDCLOSE): nothing went out. */
+  refundClosed: '微信支付关闭了这笔退款，款项未退出，可重新发起退款',
+  /** A merchant admin's refund WeChat Pay could not carry out the original way (CHANGE). */
+  refundAbnormal:
+    '款项未能原路退回（如买家银行卡已注销或冻结），请到微信支付商户平台「交易中心」手动处理这笔退款',
   refundSubmitted: '退款已提交',
   /** WeChat Pay refused the refund for NOTENOUGH: submitting the dialog again is the same refund. */
   refundNotEnough: '商户账户余额不足，微信支付未能退款。请在商户平台充值后，再次确认退款',

@@ -811,6 +811,56 @@ describe('a merchant admin on a buyer’s order', () => {
     ]);
   });
 
+  /** A buyer's paid order the admin refunds ¥10.00 of: WeChat takes the refund, then ends it as `outcome`. */
+  async function refundEndingAs(outcome: 'REFUNDCLOSE' | 'CHANGE'): Promise<string> {
+    const base = suite.sandbox.url;
+    const orderNo = await paidOrder();
+    await post(`${base}/sandbox/pay/faults`, { api: 'refundResult', error: outcome, count: 1 });
+    const answer = await callAs<{ code?: string }>(base, LOCAL_ADMIN, 'refund', { orderNo, refundFee: 1000 });
+    expect(answer.code ?? 'ok').toBe('ok');
+    await post(`${base}/sandbox/pay/settle`, {});
+    const ended = outcome === 'CHANGE' ? 'CHANGE' : 'FAILED';
+    await eventually(async () => {
+      const doc = await readDoc<{ refunds: Array<{ status: string }> }>(base, 'paykit_orders', orderNo);
+      return doc?.refunds[0]?.status === ended ? true : undefined;
+    }, 10000);
+    return orderNo;
+  }
+
+  test('a refund that did not go through tells the admin why, and not its buyer', async () => {
+    const base = suite.sandbox.url;
+    const buyer = suite.wxs.openid;
+    // Turned down by WeChat: the merchant's balance is short.
+    const refused = await paidOrder();
+    await post(`${base}/sandbox/pay/faults`, { ...providerFault('refund', 'NOTENOUGH'), count: 1 });
+    const answer = await callAs<{ code?: string }>(base, LOCAL_ADMIN, 'refund', {
+      orderNo: refused,
+      refundFee: 1000,
+    });
+    expect(answer.code).toBe('REFUND_REFUSED');
+    const closed = await refundEndingAs('REFUNDCLOSE');
+    const abnormal = await refundEndingAs('CHANGE');
+
+    suite.wxs.openid = LOCAL_ADMIN;
+    const admin = await openDetail(refused);
+    expect(text(admin, '#refund-0')).toContain('退款失败');
+    // WeChat's words, without the error code APIv3 puts before them.
+    expect(text(admin, '#refund-problem-0').trim()).toMatch(/^失败原因：[^A-Z]*余额不足/);
+    expect(text(await openDetail(closed), '#refund-problem-0')).toContain(
+      '微信支付关闭了这笔退款，款项未退出，可重新发起退款',
+    );
+    const change = await openDetail(abnormal);
+    expect(text(change, '#refund-0')).toContain('退款异常');
+    expect(text(change, '#refund-problem-0')).toContain('微信支付商户平台「交易中心」手动处理');
+
+    // The merchant's business is not the buyer's: the refund says 退款失败, and no more.
+    suite.wxs.openid = buyer;
+    const own = await openDetail(refused);
+    expect(text(own, '#refund-0')).toContain('退款失败');
+    expect(own.querySelector('#refund-problem-0')).toBeUndefined();
+    expect(own.data.order.refunds[0].failure).toBeUndefined();
+  });
+
   test('the owner’s actions are not the admin’s, and the buyer has no 退款', async () => {
     const { orderNo } = await newOrder();
     const buyer = suite.wxs.openid;

@@ -11,7 +11,9 @@
  * A merchant admin may open anyone's order (from the orders list's `scope=all`): the owner's actions
  * are hidden when it is not theirs (queryOrder's `own`), and 退款 refunds part or all of what is left
  * (`refundable`). One refund number is kept while its dialog is open, so submitting again after a
- * failure cannot refund twice. On an order WeChat took a payment for that does not match it
+ * failure cannot refund twice. A refund that did not go through tells the admin why: WeChat's
+ * reason for turning it down, closed by WeChat (nothing went out), or abnormal (to be handled on the
+ * merchant platform). On an order WeChat took a payment for that does not match it
  * (PAYERROR), the admin is told the way out: refund it on the merchant platform, then reopen it.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
