@@ -64,9 +64,9 @@ export const ordersText = {
   allTitle: '全部订单',
   lookupPlaceholder: '输入订单号或商户单号查找',
   /** The lookup was given something that is no order number (pages/orders/list/lookup.ts). */
-  lookupInvalid: '请输入 PK 开头的订单号（24 位）或商户单号',
+  lookupInvalid: '请输入 PK 开头的订单号或商户单号',
   /** The lookup was given WeChat Pay's transaction id, which the buyer's payment record shows too. */
-  lookupTransactionId: '这是微信支付单号，请输入订单号或商户单号（PK 开头）',
+  lookupTransactionId: '这是微信支付单号，请输入订单号或商户单号',
   all: '全部',
   empty: '暂无订单',
   timeLeft: '剩余支付时间',

@@ -381,7 +381,7 @@ describe('orders list page', () => {
     // Not an order number: said under the box, and no order page opened to answer 订单不存在.
     lookup.dispatchEvent('search', { detail: '12345' });
     await eventually(() => problem());
-    expect(problem()).toBe('请输入 PK 开头的订单号（24 位）或商户单号');
+    expect(problem()).toBe('请输入 PK 开头的订单号或商户单号');
     // WeChat Pay's transaction id, which the buyer's payment record shows beside the 商户单号.
     lookup.dispatchEvent('search', { detail: '4200001234202405011234567890' });
     await eventually(() => (problem()?.startsWith('这是微信支付单号') ? true : undefined));
