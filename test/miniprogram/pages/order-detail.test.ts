@@ -465,6 +465,40 @@ describe('a refunded order, as its buyer sees it', () => {
   });
 });
 
+describe('a refund WeChat Pay is still carrying out', () => {
+  test('says 退款中 on the detail and the list row, not 已支付; then 已退款', async () => {
+    const base = suite.sandbox.url;
+    // To a bank card a refund takes days: the whole ¥52.50 is on its way back meanwhile.
+    await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 3_600_000 });
+    try {
+      const orderNo = await paidOrder();
+      const asked = await callAs<{ code?: string }>(base, LOCAL_ADMIN, 'refund', {
+        orderNo,
+        refundFee: 5250,
+      });
+      expect(asked.code ?? 'ok').toBe('ok');
+      const detail = await openDetail(orderNo);
+      expect(text(detail, '#status').trim()).toBe('退款中');
+
+      const { comp: list } = await openPage(
+        'pages/orders/list/index',
+        {},
+        (c) => c.data.loaded && !c.data.loading,
+      );
+      opened.push(list);
+      expect(text(list, `#order-${orderNo} .order__head`).trim()).toContain('退款中');
+      expect(text(list, `#order-${orderNo}`)).not.toContain('已支付');
+
+      await post(`${base}/sandbox/clock`, { action: 'advance', ms: 3_600_000 + 1000 });
+      await post(`${base}/sandbox/pay/settle`, {});
+      detail.instance.onShow();
+      await eventually(() => (text(detail, '#status').trim() === '已退款' ? true : undefined), 10000);
+    } finally {
+      await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 0 });
+    }
+  });
+});
+
 describe('refunded in part on the merchant platform after the kit recorded the payment', () => {
   test('the buyer sees the refund marked 商户平台退款; the admin is offered only what is left', async () => {
     const base = suite.sandbox.url;

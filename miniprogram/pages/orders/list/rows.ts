@@ -1,6 +1,6 @@
 /** What one list row needs, and nothing more: every byte here crosses the setData bridge. */
 import type { OrderStatus, OrderView } from '../../../../typings/paykit/order';
-import { orderStatusText, partlyRefundedText } from '../../../paykit/strings';
+import { orderStatusText, partlyRefundedText, refundStatusText } from '../../../paykit/strings';
 
 export interface OrderRow {
   orderNo: string;
@@ -43,12 +43,16 @@ export const STATUS_TAG: Record<OrderStatus, 'warning' | 'success' | 'default' |
 };
 
 /**
- * The status tag's text: a REFUND order with part of its amount still kept is 部分退款, not 已退款;
- * one refunded on the merchant platform is 已退款 (the kit knows no amount to tell it partial).
+ * The status tag's text: a paid order with a refund WeChat Pay is still carrying out (for days, to a
+ * bank card) is 退款中, not 已支付 as if no refund were asked; a REFUND order with part of its amount
+ * still kept is 部分退款, not 已退款; one refunded on the merchant platform is 已退款 (the kit knows no
+ * amount to tell it partial).
  */
 export function statusLabel(
-  order: Pick<OrderView, 'status' | 'totalFee' | 'refundedFee' | 'refundedOutside'>,
+  order: Pick<OrderView, 'status' | 'totalFee' | 'refundedFee' | 'refundedOutside' | 'refunds'>,
 ): string {
+  const paid = order.status === 'SUCCESS' || order.status === 'REFUND';
+  if (paid && order.refunds.some((r) => r.status === 'PROCESSING')) return refundStatusText.PROCESSING;
   return order.status === 'REFUND' && !order.refundedOutside && order.refundedFee < order.totalFee
     ? partlyRefundedText
     : orderStatusText[order.status];
