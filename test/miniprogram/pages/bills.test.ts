@@ -190,6 +190,33 @@ describe('bills page', () => {
     expect(text(comp, '#service-fee')).toContain('-¥0.06');
   });
 
+  test('WeChat keeps bills 3 months: the page goes no further back, and a day before opens the last', async () => {
+    const base = suite.sandbox.url;
+    const clock = (await send('GET', `${base}/sandbox/clock`)).body as { now: number };
+    // The phone's clock reads the sandbox's (and runs on).
+    const offset = clock.now - Date.now();
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    suite.wxs.openid = ADMIN;
+    const today = beijingDay(clock.now);
+    const first = new Date(
+      Date.UTC(Number(today.slice(0, 4)), Number(today.slice(4, 6)) - 4, Number(today.slice(6, 8))),
+    )
+      .toISOString()
+      .slice(0, 10)
+      .replace(/-/g, '');
+
+    // Older than that, WeChat refuses the day (invalid bill_date): the page opens the last day instead.
+    const tooOld = await openBills(`${Number(first.slice(0, 4)) - 1}${first.slice(4)}`);
+    expect(tooOld.data.error).toBe('');
+    expect(tooOld.data.billDate).toBe(tooOld.data.lastDay);
+
+    const comp = await openBills(first);
+    expect(comp.data.error).toBe('');
+    expect(comp.data.billDate).toBe(first);
+    expect(comp.querySelector('#prev-day')!.data).toMatchObject({ disabled: true });
+  });
+
   test('opened before WeChat has made yesterday’s bill (10:00 Beijing), it opens the day before, not a failure', async () => {
     const base = suite.sandbox.url;
     const clock = (await send('GET', `${base}/sandbox/clock`)).body as { now: number };

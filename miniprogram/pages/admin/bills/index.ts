@@ -11,7 +11,7 @@ import { downloadBill } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
 import { formatServiceFee, withCurrency } from '../../../paykit/money';
 import { billsText, discrepancyText, toastText } from '../../../paykit/strings';
-import { fromPickerDate, isBillDay, lastBillDay, shiftDay, toPickerDate } from './days';
+import { firstBillDay, fromPickerDate, isBillDay, lastBillDay, shiftDay, toPickerDate } from './days';
 
 /** A discrepancy as its row shows it: `url` opens its order ('' when it is none of the kit's). */
 export type DiscrepancyRow = Discrepancy & { url: string };
@@ -59,6 +59,9 @@ Component({
   data: {
     billDate: '',
     pickerDate: '',
+    /** The first and last days WeChat has a bill of (days.ts), and the date picker's bounds. */
+    firstDay: '',
+    pickerStart: '',
     lastDay: '',
     pickerEnd: '',
     report: null as BillReport | null,
@@ -73,10 +76,15 @@ Component({
   },
 
   methods: {
+    /** A day asked for that WeChat keeps no bill of (not a day, or too old) opens the last day instead. */
     onLoad(query: Record<string, string | undefined> = {}) {
       const wanted = query.date ?? this.data.date;
-      const lastDay = lastBillDay();
-      void this.open(isBillDay(wanted) ? wanted : lastDay, lastDay);
+      const now = Date.now();
+      const firstDay = firstBillDay(now);
+      const lastDay = lastBillDay(now);
+      const fetchable = isBillDay(wanted) && wanted >= firstDay;
+      this.setData({ firstDay, pickerStart: toPickerDate(firstDay) });
+      void this.open(fetchable ? wanted : lastDay, lastDay);
     },
 
     onPrevDay() {
