@@ -43,6 +43,12 @@ export const orderStatusText: Record<OrderStatus, string> = {
   PAYERROR: '支付异常，请联系商家',
 };
 
+/**
+ * PAYERROR's tag for a merchant admin (全部订单, the order page): the buyer's text says to contact the
+ * merchant, which the merchant reads as nonsense; the order page's notice says what to do.
+ */
+export const payErrorAdminText = '支付异常，需商家处理';
+
 export const refundStatusText: Record<RefundStatus, string> = {
   PROCESSING: '退款中',
   SUCCESS: '已退款',

@@ -601,7 +601,15 @@ describe('paid at WeChat with an amount that is not the order’s', () => {
 
     suite.wxs.openid = LOCAL_ADMIN;
     const admin = await openDetail(orderNo);
-    expect(text(admin, '#status').trim()).toBe('支付异常，请联系商家');
+    // Not told to contact the merchant, which they are.
+    expect(text(admin, '#status').trim()).toBe('支付异常，需商家处理');
+    const { comp: all } = await openPage(
+      'pages/orders/list/index',
+      { scope: 'all' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(all);
+    expect(text(all, `#order-${orderNo} .order__head`).trim()).toContain('支付异常，需商家处理');
     expect(admin.querySelector('#refund')).toBeFalsy();
     expect(text(admin, '#mismatch-notice').trim()).toBe(detailText.mismatchAdmin);
     expect(detailText.mismatchAdmin).toContain('商户平台');

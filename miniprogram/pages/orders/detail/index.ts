@@ -182,7 +182,7 @@ Component({
       try {
         const { order, own, refundable } = await queryOrderDetail(orderNo);
         if (!loads.isLatest(ticket)) return false;
-        this.showOrder(order);
+        // Who looks first: the status tag is worded for them (statusLabel).
         this.setData({
           loading: false,
           error: '',
@@ -190,6 +190,7 @@ Component({
           refundable: refundable ?? 0,
           admin: refundable !== undefined,
         });
+        this.showOrder(order);
         return true;
       } catch (err) {
         if (!loads.isLatest(ticket)) return false;
@@ -217,7 +218,7 @@ Component({
     showOrder(order: OrderView) {
       this.setData({
         order,
-        statusLabel: statusLabel(order),
+        statusLabel: statusLabel(order, this.data.admin),
         now: Date.now(),
         // The 5-minute notice only means something while the order is unpaid.
         ...(order.status === 'NOTPAY' ? {} : { closableAt: 0 }),

@@ -125,7 +125,7 @@ Component({
         fetch: async (cursor) => {
           const asked = this.state().answered.asked();
           const page = await listOrders(this.request(cursor));
-          const rows = page.orders.map((order) => this.newerRow(rowOf(order), asked));
+          const rows = page.orders.map((order) => this.newerRow(rowOf(order, this.data.all), asked));
           return { rows, nextCursor: page.nextCursor };
         },
         withFirst: () => ({ now: Date.now() }),
@@ -179,7 +179,7 @@ Component({
      * page on its way (a pull-down asked before the payment) shows it so too.
      */
     payOrderChanged(order: OrderView) {
-      const row = rowOf(order);
+      const row = rowOf(order, this.data.all);
       this.state().answered.answer(order.orderNo, row);
       const index = this.data.orders.findIndex((shown) => shown.orderNo === order.orderNo);
       if (index >= 0) this.setData({ [`orders[${index}]`]: row });
