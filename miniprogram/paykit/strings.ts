@@ -207,8 +207,9 @@ export const toShipText = {
   company: '快递公司',
   trackingNo: '运单号',
   trackingNoPlaceholder: '请输入运单号',
-  contact: '联系方式（顺丰必填）',
-  contactPlaceholder: '掩码手机号，如 189****1234',
+  contact: '联系电话',
+  /** The field's label is short (it wraps at vant's label width); that SF needs it is said here. */
+  contactPlaceholder: '顺丰必填，如 189****1234',
   itemDesc: '商品描述',
   /** Followed by the package's number: "包裹 2". */
   package: '包裹',
@@ -239,7 +240,7 @@ export const toShipText = {
   trackingNoMissing: '请填写运单号',
   trackingNoInvalid: '运单号只能包含字母、数字和 -',
   itemDescMissing: '请填写商品描述（120 字以内）',
-  contactInvalid: '联系方式请填写掩码手机号，如 189****1234',
+  contactInvalid: '联系电话请填写掩码手机号，如 189****1234',
 } as const;
 
 export const billsText = {
