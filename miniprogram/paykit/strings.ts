@@ -43,6 +43,12 @@ export const orderStatusText: Record<OrderStatus, string> = {
   PAYERROR: '支付异常，请联系商家',
 };
 
+/**
+ * PAYERROR's tag for a merchant admin (全部订单, the order page): the buyer's text says to contact the
+ * merchant, which the merchant reads as nonsense; the order page's notice says what to do.
+ */
+export const payErrorAdminText = '支付异常，需商家处理';
+
 export const refundStatusText: Record<RefundStatus, string> = {
   PROCESSING: '退款中',
   SUCCESS: '已退款',
@@ -62,7 +68,11 @@ export const ordersText = {
   title: '我的订单',
   /** The list of every user's orders, for merchant admins. */
   allTitle: '全部订单',
-  lookupPlaceholder: '输入订单号查找',
+  lookupPlaceholder: '输入订单号或商户单号查找',
+  /** The lookup was given something that is no order number (pages/orders/list/lookup.ts). */
+  lookupInvalid: '请输入 PK 开头的订单号或商户单号',
+  /** The lookup was given WeChat Pay's transaction id, which the buyer's payment record shows too. */
+  lookupTransactionId: '这是微信支付单号，请输入订单号或商户单号',
   all: '全部',
   empty: '暂无订单',
   timeLeft: '剩余支付时间',
@@ -118,6 +128,13 @@ export const detailText = {
   refundReason: '退款原因',
   refundReasonPlaceholder: '选填，买家可见',
   refundSubmit: '确认退款',
+  /** A merchant admin's refund WeChat Pay turned down: followed by WeChat's reason (queryOrder's `failure`). */
+  refundFailure: '失败原因：',
+  /** A merchant admin's refund WeChat Pay closed without a reason (REFUNDCLOSE): nothing went out. */
+  refundClosed: '微信支付关闭了这笔退款，款项未退出，可重新发起退款',
+  /** A merchant admin's refund WeChat Pay could not carry out the original way (CHANGE). */
+  refundAbnormal:
+    '款项未能原路退回（如买家银行卡已注销或冻结），请到微信支付商户平台「交易中心」手动处理这笔退款',
   refundSubmitted: '退款已提交',
   /** WeChat Pay refused the refund for NOTENOUGH: submitting the dialog again is the same refund. */
   refundNotEnough: '商户账户余额不足，微信支付未能退款。请在商户平台充值后，再次确认退款',
@@ -190,8 +207,9 @@ export const toShipText = {
   company: '快递公司',
   trackingNo: '运单号',
   trackingNoPlaceholder: '请输入运单号',
-  contact: '联系方式（顺丰必填）',
-  contactPlaceholder: '掩码手机号，如 189****1234',
+  contact: '联系电话',
+  /** The field's label is short (it wraps at vant's label width); that SF needs it is said here. */
+  contactPlaceholder: '顺丰必填，如 189****1234',
   itemDesc: '商品描述',
   /** Followed by the package's number: "包裹 2". */
   package: '包裹',
@@ -213,11 +231,16 @@ export const toShipText = {
   noTransactionId: '该订单缺少微信支付单号，无法在此发货，请到小程序管理后台「发货信息管理」中录入',
   /** Followed by the amount refunded so far: the admin ships what is left. */
   refunded: '已退款',
+  /**
+   * Followed by the amount of refunds WeChat Pay is still carrying out: money on its way back to the
+   * buyer (all of it, perhaps), which the admin should know of before shipping.
+   */
+  refunding: refundStatusText.PROCESSING,
   /** What the form says before sending, put after "包裹 2：" when there are several packages. */
   trackingNoMissing: '请填写运单号',
   trackingNoInvalid: '运单号只能包含字母、数字和 -',
   itemDescMissing: '请填写商品描述（120 字以内）',
-  contactInvalid: '联系方式请填写掩码手机号，如 189****1234',
+  contactInvalid: '联系电话请填写掩码手机号，如 189****1234',
 } as const;
 
 export const billsText = {

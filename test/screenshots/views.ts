@@ -205,8 +205,9 @@ const toShipForm: View = {
       html: pageShot(page, opened, { height: 667 }),
       mustShow: [
         `${toShipText.ship} ${orderNo}`,
-        `${toShipText.method}${toShipText.separator}${deliveryText.express}`,
-        `${toShipText.company}${toShipText.separator}${expressCompanyText.SF}`,
+        // Each picker as a cell whose value can be changed (vant's arrow).
+        `${toShipText.method} ${deliveryText.express}`,
+        `${toShipText.company} ${expressCompanyText.SF}`,
         toShipText.trackingNoPlaceholder,
         toShipText.contactPlaceholder,
         itemDesc,

@@ -30,6 +30,11 @@ export interface RefundView {
    * once the kit learnt of it and WeChat confirmed it): counted in `refundedFee` as any refund.
    */
   onPlatform?: true;
+  /**
+   * Merchant admins only (queryOrder): why WeChat Pay turned this FAILED refund down, in WeChat's
+   * words, for the admin to put right. Absent when WeChat ended it without a word (REFUNDCLOSE).
+   */
+  failure?: string;
 }
 
 /** An order as the mini-program sees it. */

@@ -5,7 +5,7 @@
  */
 import { callPaykit } from '../../../miniprogram/paykit/client';
 import { callAs, eventually, post, readDoc, seedProducts, send } from '../../helpers/control';
-import { loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
+import { holdNavigation, loadComp, renderComp, type SimComponent } from '../../helpers/simulate';
 import { miniprogramSuite } from '../../helpers/mp-suite';
 import { merchantArgs } from '../../helpers/kit';
 
@@ -25,6 +25,7 @@ const suite = miniprogramSuite({
 afterEach(() => {
   opened = [];
   suite.wxs.uninstall();
+  jest.restoreAllMocks();
 });
 
 function beijingDay(ms: number): string {
@@ -84,6 +85,27 @@ describe('bills page', () => {
     expect(suite.wxs.calls.map((c) => c.data)).toEqual([{ billDate: day }]);
   });
 
+  test('while another day loads, the last day’s figures are not shown under its date', async () => {
+    const clock = (await send('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
+    const day = beijingDay(clock.now - 2 * DAY_MS);
+    suite.wxs.openid = ADMIN;
+    const comp = await openBills(day);
+    expect(comp.querySelector('#summary')).toBeDefined();
+
+    const held = suite.wxs.holdNextAnswer('downloadBill');
+    comp.querySelector('#prev-day')!.querySelector('.van-button')!.dispatchEvent('tap');
+    await eventually(() => (comp.data.billDate !== day && comp.data.loading ? true : undefined), 5000);
+    // The new date over the old day's summary would be read as that date's bill.
+    expect(comp.querySelector('#summary')).toBeUndefined();
+    expect(comp.querySelector('#repair')).toBeUndefined();
+    expect(comp.querySelector('.bills__loading')).toBeDefined();
+
+    await held.release();
+    await eventually(() => (!comp.data.loading && comp.data.report ? true : undefined), 5000);
+    expect((comp.data.report as { billDate: string }).billDate).toBe(comp.data.billDate);
+    expect(comp.querySelector('#summary')).toBeDefined();
+  });
+
   test('an admin sees the day reconciled, and repairs a payment the kit missed', async () => {
     const clock = (await send('GET', `${suite.sandbox.url}/sandbox/clock`)).body as { now: number };
     const payDay = beijingDay(clock.now);
@@ -120,6 +142,14 @@ describe('bills page', () => {
     await eventually(() => (!comp.data.repairing && !comp.data.repairable ? true : undefined), 10000);
     expect(text(comp, '#reconciled')).toContain('已修复');
     expect((await readDoc(suite.sandbox.url, 'paykit_orders', missed))!.status).toBe('SUCCESS');
+    // The discrepancy's row opens its order, for the admin to look at it.
+    const { navigate, complete } = holdNavigation();
+    comp.querySelector(`#discrepancy-${missed}A01`)!.querySelector('.van-cell')!.dispatchEvent('tap');
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
+    expect(navigate).toHaveBeenCalledWith(
+      expect.objectContaining({ url: `/pages/orders/detail/index?orderNo=${missed}` }),
+    );
+    complete();
     expect(suite.wxs.calls.filter((c) => c.name === 'downloadBill').map((c) => c.data)).toEqual([
       { billDate: payDay },
       { billDate: payDay, repair: true },
@@ -158,6 +188,55 @@ describe('bills page', () => {
     expect(text(comp, '#refunds')).toContain('¥9.90');
     // The fee of the ¥9.90 payment, given back with its refund.
     expect(text(comp, '#service-fee')).toContain('-¥0.06');
+  });
+
+  test('WeChat keeps bills 3 months: the page goes no further back, and a day before opens the last', async () => {
+    const base = suite.sandbox.url;
+    const clock = (await send('GET', `${base}/sandbox/clock`)).body as { now: number };
+    // The phone's clock reads the sandbox's (and runs on).
+    const offset = clock.now - Date.now();
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    suite.wxs.openid = ADMIN;
+    const today = beijingDay(clock.now);
+    const first = new Date(
+      Date.UTC(Number(today.slice(0, 4)), Number(today.slice(4, 6)) - 4, Number(today.slice(6, 8))),
+    )
+      .toISOString()
+      .slice(0, 10)
+      .replace(/-/g, '');
+
+    // Older than that, WeChat refuses the day (invalid bill_date): the page opens the last day instead.
+    const tooOld = await openBills(`${Number(first.slice(0, 4)) - 1}${first.slice(4)}`);
+    expect(tooOld.data.error).toBe('');
+    expect(tooOld.data.billDate).toBe(tooOld.data.lastDay);
+
+    const comp = await openBills(first);
+    expect(comp.data.error).toBe('');
+    expect(comp.data.billDate).toBe(first);
+    expect(comp.querySelector('#prev-day')!.data).toMatchObject({ disabled: true });
+  });
+
+  test('opened before WeChat has made yesterday’s bill (10:00 Beijing), it opens the day before, not a failure', async () => {
+    const base = suite.sandbox.url;
+    const clock = (await send('GET', `${base}/sandbox/clock`)).body as { now: number };
+    // 09:30 Beijing, the next day: WeChat is still making yesterday's bill (Bill Creating).
+    const morning =
+      Math.floor((clock.now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS + 9.5 * 3_600_000;
+    await post(`${base}/sandbox/clock`, { action: 'set', at: morning });
+    await post(`${base}/sandbox/triggers/settle`, {});
+    // The phone's clock reads the same time (and runs on).
+    const offset = morning - Date.now();
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+
+    suite.wxs.openid = ADMIN;
+    const comp = await openBills('');
+    expect(comp.data.error).toBe('');
+    expect(comp.data.billDate).toBe(beijingDay(morning - 2 * DAY_MS));
+    expect(comp.querySelector('#summary')).toBeDefined();
+    // Nothing later to go to yet.
+    expect(comp.querySelector('#next-day')!.data).toMatchObject({ disabled: true });
   });
 });
 

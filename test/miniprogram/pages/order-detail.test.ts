@@ -465,6 +465,40 @@ describe('a refunded order, as its buyer sees it', () => {
   });
 });
 
+describe('a refund WeChat Pay is still carrying out', () => {
+  test('says 退款中 on the detail and the list row, not 已支付; then 已退款', async () => {
+    const base = suite.sandbox.url;
+    // To a bank card a refund takes days: the whole ¥52.50 is on its way back meanwhile.
+    await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 3_600_000 });
+    try {
+      const orderNo = await paidOrder();
+      const asked = await callAs<{ code?: string }>(base, LOCAL_ADMIN, 'refund', {
+        orderNo,
+        refundFee: 5250,
+      });
+      expect(asked.code ?? 'ok').toBe('ok');
+      const detail = await openDetail(orderNo);
+      expect(text(detail, '#status').trim()).toBe('退款中');
+
+      const { comp: list } = await openPage(
+        'pages/orders/list/index',
+        {},
+        (c) => c.data.loaded && !c.data.loading,
+      );
+      opened.push(list);
+      expect(text(list, `#order-${orderNo} .order__head`).trim()).toContain('退款中');
+      expect(text(list, `#order-${orderNo}`)).not.toContain('已支付');
+
+      await post(`${base}/sandbox/clock`, { action: 'advance', ms: 3_600_000 + 1000 });
+      await post(`${base}/sandbox/pay/settle`, {});
+      detail.instance.onShow();
+      await eventually(() => (text(detail, '#status').trim() === '已退款' ? true : undefined), 10000);
+    } finally {
+      await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 0 });
+    }
+  });
+});
+
 describe('refunded in part on the merchant platform after the kit recorded the payment', () => {
   test('the buyer sees the refund marked 商户平台退款; the admin is offered only what is left', async () => {
     const base = suite.sandbox.url;
@@ -567,7 +601,15 @@ describe('paid at WeChat with an amount that is not the order’s', () => {
 
     suite.wxs.openid = LOCAL_ADMIN;
     const admin = await openDetail(orderNo);
-    expect(text(admin, '#status').trim()).toBe('支付异常，请联系商家');
+    // Not told to contact the merchant, which they are.
+    expect(text(admin, '#status').trim()).toBe('支付异常，需商家处理');
+    const { comp: all } = await openPage(
+      'pages/orders/list/index',
+      { scope: 'all' },
+      (c) => c.data.loaded && !c.data.loading,
+    );
+    opened.push(all);
+    expect(text(all, `#order-${orderNo} .order__head`).trim()).toContain('支付异常，需商家处理');
     expect(admin.querySelector('#refund')).toBeFalsy();
     expect(text(admin, '#mismatch-notice').trim()).toBe(detailText.mismatchAdmin);
     expect(detailText.mismatchAdmin).toContain('商户平台');
@@ -809,6 +851,56 @@ describe('a merchant admin on a buyer’s order', () => {
       [1050, true],
       [800, false],
     ]);
+  });
+
+  /** A buyer's paid order the admin refunds ¥10.00 of: WeChat takes the refund, then ends it as `outcome`. */
+  async function refundEndingAs(outcome: 'REFUNDCLOSE' | 'CHANGE'): Promise<string> {
+    const base = suite.sandbox.url;
+    const orderNo = await paidOrder();
+    await post(`${base}/sandbox/pay/faults`, { api: 'refundResult', error: outcome, count: 1 });
+    const answer = await callAs<{ code?: string }>(base, LOCAL_ADMIN, 'refund', { orderNo, refundFee: 1000 });
+    expect(answer.code ?? 'ok').toBe('ok');
+    await post(`${base}/sandbox/pay/settle`, {});
+    const ended = outcome === 'CHANGE' ? 'CHANGE' : 'FAILED';
+    await eventually(async () => {
+      const doc = await readDoc<{ refunds: Array<{ status: string }> }>(base, 'paykit_orders', orderNo);
+      return doc?.refunds[0]?.status === ended ? true : undefined;
+    }, 10000);
+    return orderNo;
+  }
+
+  test('a refund that did not go through tells the admin why, and not its buyer', async () => {
+    const base = suite.sandbox.url;
+    const buyer = suite.wxs.openid;
+    // Turned down by WeChat: the merchant's balance is short.
+    const refused = await paidOrder();
+    await post(`${base}/sandbox/pay/faults`, { ...providerFault('refund', 'NOTENOUGH'), count: 1 });
+    const answer = await callAs<{ code?: string }>(base, LOCAL_ADMIN, 'refund', {
+      orderNo: refused,
+      refundFee: 1000,
+    });
+    expect(answer.code).toBe('REFUND_REFUSED');
+    const closed = await refundEndingAs('REFUNDCLOSE');
+    const abnormal = await refundEndingAs('CHANGE');
+
+    suite.wxs.openid = LOCAL_ADMIN;
+    const admin = await openDetail(refused);
+    expect(text(admin, '#refund-0')).toContain('退款失败');
+    // WeChat's words, without the error code APIv3 puts before them.
+    expect(text(admin, '#refund-problem-0').trim()).toMatch(/^失败原因：[^A-Z]*余额不足/);
+    expect(text(await openDetail(closed), '#refund-problem-0')).toContain(
+      '微信支付关闭了这笔退款，款项未退出，可重新发起退款',
+    );
+    const change = await openDetail(abnormal);
+    expect(text(change, '#refund-0')).toContain('退款异常');
+    expect(text(change, '#refund-problem-0')).toContain('微信支付商户平台「交易中心」手动处理');
+
+    // The merchant's business is not the buyer's: the refund says 退款失败, and no more.
+    suite.wxs.openid = buyer;
+    const own = await openDetail(refused);
+    expect(text(own, '#refund-0')).toContain('退款失败');
+    expect(own.querySelector('#refund-problem-0')).toBeUndefined();
+    expect(own.data.order.refunds[0].failure).toBeUndefined();
   });
 
   test('the owner’s actions are not the admin’s, and the buyer has no 退款', async () => {

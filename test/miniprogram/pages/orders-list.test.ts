@@ -371,6 +371,35 @@ describe('orders list page', () => {
     own.close();
   });
 
+  test("全部订单's lookup takes a payment's 商户单号 as its order, and says in place what is no order number", async () => {
+    const navigate = jest.spyOn(wx, 'navigateTo');
+    suite.wxs.openid = 'oPaykitLocalUser';
+    const { comp, close } = await openList({ scope: 'all' });
+    const lookup = comp.querySelector('#lookup')!;
+    const problem = () => comp.querySelector('#lookup-problem')?.dom?.textContent?.trim();
+
+    // Not an order number: said under the box, and no order page opened to answer 订单不存在.
+    lookup.dispatchEvent('search', { detail: '12345' });
+    await eventually(() => problem());
+    expect(problem()).toBe('请输入 PK 开头的订单号或商户单号');
+    // WeChat Pay's transaction id, which the buyer's payment record shows beside the 商户单号.
+    lookup.dispatchEvent('search', { detail: '4200001234202405011234567890' });
+    await eventually(() => (problem()?.startsWith('这是微信支付单号') ? true : undefined));
+    expect(navigate).not.toHaveBeenCalled();
+
+    // What the merchant types next clears it; the 商户单号 of the order's first payment opens the order.
+    lookup.dispatchEvent('change', { detail: 'P' });
+    await eventually(() => (problem() === undefined ? true : undefined));
+    const { orderNo } = SEEDED[42];
+    lookup.dispatchEvent('search', { detail: `${orderNo.slice(0, 12)} ${orderNo.slice(12)}A01` });
+    await eventually(() => (navigate.mock.calls.length ? true : undefined));
+    expect(navigate).toHaveBeenCalledWith(
+      expect.objectContaining({ url: `/pages/orders/detail/index?orderNo=${orderNo}` }),
+    );
+    expect(problem()).toBeUndefined();
+    close();
+  });
+
   test('a customer asking for scope=all is told they may not', async () => {
     const { comp, close } = await openList({ scope: 'all' });
     expect(rows(comp)).toEqual([]);

@@ -111,6 +111,18 @@ test('the admin ships an order from the list with the form', async () => {
     expect.objectContaining({ orderNo, packages: [expect.objectContaining({ itemDesc: '乌龙茶' })] }),
   );
   expect(comp.querySelector('#form')).toBeTruthy();
+  // The method and the company (SF, only the first of the list) are choices the admin can change,
+  // and look it: cells with vant's arrow beside their labels, as the pickers show them.
+  expect(comp.querySelector('#method')!.data).toMatchObject({
+    isLink: true,
+    title: '配送方式',
+    value: '快递',
+  });
+  expect(comp.querySelector('#company-0')!.data).toMatchObject({
+    isLink: true,
+    title: '快递公司',
+    value: '顺丰速运',
+  });
   // SF (the first company) without the masked contact: refused, with the reason in the form, in
   // the kit's words (the server's own text starts with the field path, packages[0]).
   const toast = jest.spyOn(wx, 'showToast');
@@ -274,6 +286,34 @@ test('a row says what was refunded already, so the admin ships only the rest', a
   await callAs(base, ADMIN, 'shipOrder', { orderNo, packages: [zto('ZT7300000000004', '乌龙茶')] });
 });
 
+test('a row says what WeChat Pay is still refunding, so the admin does not ship goods being paid back', async () => {
+  const base = suite.sandbox.url;
+  // WeChat carries refunds out over a while: the whole ¥16.00 stays on its way back meanwhile.
+  await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 3_600_000 });
+  try {
+    const orderNo = await paidOrder();
+    const refunding = await callAs<{ code?: string }>(base, ADMIN, 'refund', { orderNo, refundFee: 1600 });
+    expect(refunding.code ?? 'ok').toBe('ok');
+    expect(
+      (await readDoc<{ refunds: Array<{ status: string }> }>(base, 'paykit_orders', orderNo))!.refunds,
+    ).toEqual([expect.objectContaining({ status: 'PROCESSING' })]);
+
+    const comp = await openToShip();
+    const row = comp.querySelector(`#order-${orderNo}`)!.dom!.textContent!;
+    expect(row).toContain('退款中 ¥16.00');
+    expect(row).not.toContain('已退款');
+    // WeChat finishes the refund: the order leaves the list (for the tests after this one too).
+    await post(`${base}/sandbox/clock`, { action: 'advance', ms: 3_600_000 + 1000 });
+    await post(`${base}/sandbox/pay/settle`, {});
+    await eventually(async () => {
+      const doc = await readDoc<{ shipping?: { state: string } }>(base, 'paykit_orders', orderNo);
+      return doc?.shipping?.state === 'REFUNDED' ? true : undefined;
+    }, 10000);
+  } finally {
+    await post(`${base}/sandbox/pay/config`, { refundProcessingMs: 0 });
+  }
+});
+
 test('an express order shipped in two packages (分拆发货), one added and one removed on the way', async () => {
   const orderNo = await paidOrder();
   const comp = await openToShip();
@@ -329,7 +369,7 @@ test('a form not filled in says what is missing, per package, before anything is
   await submitRefused(comp, '运单号只能包含字母、数字和 -');
   type(comp, '#tracking-no-0', 'SF1234567890123');
   type(comp, '#contact-0', '18912341234');
-  await submitRefused(comp, '联系方式请填写掩码手机号，如 189****1234');
+  await submitRefused(comp, '联系电话请填写掩码手机号，如 189****1234');
   type(comp, '#contact-0', '189****1234');
   tap(comp, '#add-package');
   await eventually(() => (comp.querySelector('#tracking-no-1') ? true : undefined), 5000);
@@ -365,7 +405,7 @@ test('what the form said goes when the admin changes what it was about (a packag
   await gone();
 
   type(comp, '#contact-0', '18912341234');
-  await submitRefused(comp, '联系方式请填写掩码手机号，如 189****1234');
+  await submitRefused(comp, '联系电话请填写掩码手机号，如 189****1234');
   // 同城配送 has no contact to fill in.
   comp.querySelector('#method-picker')!.dispatchEvent('change', { detail: { value: '1' } });
   await gone();

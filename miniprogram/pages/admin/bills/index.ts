@@ -2,19 +2,24 @@
  * pages/admin/bills?date=yyyyMMdd: for merchant admins. Pick a day (previous/next, or the date
  * picker), see WeChat's bill summary for it and how it reconciles with the kit's orders, grouped by
  * kind of discrepancy, and repair what can be repaired (payments WeChat has that the kit missed;
- * each is confirmed with WeChat first, server-side). Anyone else gets the FORBIDDEN message.
+ * each is confirmed with WeChat first, server-side). A discrepancy of one of the kit's orders opens
+ * that order (to look at it, or refund it). Anyone else gets the FORBIDDEN message.
  */
 import type { BillReport, Discrepancy, DiscrepancyKind } from '../../../../typings/paykit/bill';
+import { pageLinks } from '../../../behaviors/page-links';
 import { downloadBill } from '../../../paykit/api';
 import { asPaykitError } from '../../../paykit/errors';
 import { formatServiceFee, withCurrency } from '../../../paykit/money';
 import { billsText, discrepancyText, toastText } from '../../../paykit/strings';
-import { fromPickerDate, isBillDay, lastBillDay, shiftDay, toPickerDate } from './days';
+import { firstBillDay, fromPickerDate, isBillDay, lastBillDay, shiftDay, toPickerDate } from './days';
+
+/** A discrepancy as its row shows it: `url` opens its order ('' when it is none of the kit's). */
+export type DiscrepancyRow = Discrepancy & { url: string };
 
 export interface DiscrepancyGroup {
   kind: DiscrepancyKind;
   title: string;
-  items: Discrepancy[];
+  items: DiscrepancyRow[];
 }
 
 const KINDS = Object.keys(discrepancyText) as DiscrepancyKind[];
@@ -25,8 +30,18 @@ export function groupDiscrepancies(discrepancies: Discrepancy[]): DiscrepancyGro
   return KINDS.map((kind) => ({
     kind,
     title: discrepancyText[kind],
-    items: discrepancies.filter((d) => d.kind === kind),
+    items: discrepancies.filter((d) => d.kind === kind).map((d) => ({ ...d, url: orderUrl(d) })),
   })).filter((group) => group.items.length > 0);
+}
+
+/**
+ * The page of the kit's order a discrepancy is about, for the admin to look at or refund it; none
+ * for a trade the kit has no order of (UNKNOWN_TRADE, even when its number looks like one).
+ */
+function orderUrl(d: Discrepancy): string {
+  return d.orderNo && d.kind !== 'UNKNOWN_TRADE'
+    ? `/pages/orders/detail/index?orderNo=${encodeURIComponent(d.orderNo)}`
+    : '';
 }
 
 function canRepair(report: BillReport): boolean {
@@ -34,14 +49,19 @@ function canRepair(report: BillReport): boolean {
 }
 
 Component({
+  behaviors: [pageLinks],
+
   properties: {
-    /** The day to open, yyyyMMdd (page query); yesterday in Beijing when absent. */
+    /** The day to open, yyyyMMdd (page query); when absent, the last day with a bill (days.ts lastBillDay). */
     date: { type: String, value: '' },
   },
 
   data: {
     billDate: '',
     pickerDate: '',
+    /** The first and last days WeChat has a bill of (days.ts), and the date picker's bounds. */
+    firstDay: '',
+    pickerStart: '',
     lastDay: '',
     pickerEnd: '',
     report: null as BillReport | null,
@@ -56,10 +76,15 @@ Component({
   },
 
   methods: {
+    /** A day asked for that WeChat keeps no bill of (not a day, or too old) opens the last day instead. */
     onLoad(query: Record<string, string | undefined> = {}) {
       const wanted = query.date ?? this.data.date;
-      const lastDay = lastBillDay();
-      void this.open(isBillDay(wanted) ? wanted : lastDay, lastDay);
+      const now = Date.now();
+      const firstDay = firstBillDay(now);
+      const lastDay = lastBillDay(now);
+      const fetchable = isBillDay(wanted) && wanted >= firstDay;
+      this.setData({ firstDay, pickerStart: toPickerDate(firstDay) });
+      void this.open(fetchable ? wanted : lastDay, lastDay);
     },
 
     onPrevDay() {
@@ -74,6 +99,10 @@ Component({
       void this.open(fromPickerDate(String(event.detail.value)));
     },
 
+    /**
+     * Another day: the last day's figures go at once, or they would stand under the new date (with
+     * its repair button) for as long as the new day loads.
+     */
     async open(billDate: string, shownLastDay?: string) {
       const lastDay = shownLastDay ?? this.data.lastDay;
       this.setData({
@@ -81,6 +110,7 @@ Component({
         pickerDate: toPickerDate(billDate),
         lastDay,
         pickerEnd: toPickerDate(lastDay),
+        ...(billDate === this.data.report?.billDate ? {} : { report: null, groups: [], repairable: false }),
       });
       await this.fetch(false);
     },

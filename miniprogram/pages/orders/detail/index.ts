@@ -11,7 +11,9 @@
  * A merchant admin may open anyone's order (from the orders list's `scope=all`): the owner's actions
  * are hidden when it is not theirs (queryOrder's `own`), and 退款 refunds part or all of what is left
  * (`refundable`). One refund number is kept while its dialog is open, so submitting again after a
- * failure cannot refund twice. On an order WeChat took a payment for that does not match it
+ * failure cannot refund twice. A refund that did not go through tells the admin why: WeChat's
+ * reason for turning it down, closed by WeChat (nothing went out), or abnormal (to be handled on the
+ * merchant platform). On an order WeChat took a payment for that does not match it
  * (PAYERROR), the admin is told the way out: refund it on the merchant platform, then reopen it.
  */
 import type { OrderView } from '../../../../typings/paykit/order';
@@ -180,7 +182,7 @@ Component({
       try {
         const { order, own, refundable } = await queryOrderDetail(orderNo);
         if (!loads.isLatest(ticket)) return false;
-        this.showOrder(order);
+        // Who looks first: the status tag is worded for them (statusLabel).
         this.setData({
           loading: false,
           error: '',
@@ -188,6 +190,7 @@ Component({
           refundable: refundable ?? 0,
           admin: refundable !== undefined,
         });
+        this.showOrder(order);
         return true;
       } catch (err) {
         if (!loads.isLatest(ticket)) return false;
@@ -215,7 +218,7 @@ Component({
     showOrder(order: OrderView) {
       this.setData({
         order,
-        statusLabel: statusLabel(order),
+        statusLabel: statusLabel(order, this.data.admin),
         now: Date.now(),
         // The 5-minute notice only means something while the order is unpaid.
         ...(order.status === 'NOTPAY' ? {} : { closableAt: 0 }),

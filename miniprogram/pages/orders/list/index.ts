@@ -18,6 +18,7 @@ import { instanceState } from '../../../paykit/instance-state';
 import { RowAnswers } from '../../../paykit/late-answers';
 import { CursorPager } from '../../../paykit/pager';
 import { orderStatusText, ordersText } from '../../../paykit/strings';
+import { lookupOrder } from './lookup';
 import { isOrdersTab, rowOf, STATUS_TAG, TABS, type OrderRow, type OrdersTab } from './rows';
 
 const PAGE_SIZE = 20;
@@ -57,6 +58,8 @@ Component({
     loading: false,
     finished: false,
     error: '',
+    /** Why 全部订单's lookup opened nothing ('' when it did, or nothing was looked up). */
+    lookupProblem: '',
     now: Date.now(),
     text: ordersText,
     statusTag: STATUS_TAG,
@@ -122,7 +125,7 @@ Component({
         fetch: async (cursor) => {
           const asked = this.state().answered.asked();
           const page = await listOrders(this.request(cursor));
-          const rows = page.orders.map((order) => this.newerRow(rowOf(order), asked));
+          const rows = page.orders.map((order) => this.newerRow(rowOf(order, this.data.all), asked));
           return { rows, nextCursor: page.nextCursor };
         },
         withFirst: () => ({ now: Date.now() }),
@@ -149,12 +152,21 @@ Component({
       if (orderNo) this.openOrder(orderNo);
     },
 
-    /** 全部订单's lookup: the order page says whether there is such an order. */
+    /**
+     * 全部订单's lookup: an order number (or a payment's 商户单号) opens the order, whose page says
+     * whether there is such an order; anything else is said under the search box.
+     */
     onLookup(event: { detail: string }) {
-      const orderNo = String(event.detail ?? '')
-        .trim()
-        .toUpperCase();
-      if (orderNo) this.openOrder(orderNo);
+      const typed = String(event.detail ?? '');
+      if (!typed.trim()) return;
+      const found = lookupOrder(typed);
+      if ('orderNo' in found) this.openOrder(found.orderNo);
+      else this.setData({ lookupProblem: found.problem });
+    },
+
+    /** What the lookup said goes once the merchant changes what they typed. */
+    onLookupChange() {
+      if (this.data.lookupProblem) this.setData({ lookupProblem: '' });
     },
 
     /** `row`, or what a pay button answered for its order after the page was asked for (`asked`). */
@@ -167,7 +179,7 @@ Component({
      * page on its way (a pull-down asked before the payment) shows it so too.
      */
     payOrderChanged(order: OrderView) {
-      const row = rowOf(order);
+      const row = rowOf(order, this.data.all);
       this.state().answered.answer(order.orderNo, row);
       const index = this.data.orders.findIndex((shown) => shown.orderNo === order.orderNo);
       if (index >= 0) this.setData({ [`orders[${index}]`]: row });

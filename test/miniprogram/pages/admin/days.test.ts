@@ -1,7 +1,9 @@
 /** @jest-environment node */
 import {
   beijingDay,
+  firstBillDay,
   fromPickerDate,
+  isBillDay,
   lastBillDay,
   shiftDay,
   toPickerDate,
@@ -12,7 +14,19 @@ describe('bill days', () => {
     // 2024-05-01 16:30 UTC is 2024-05-02 00:30 in Beijing.
     const at = Date.UTC(2024, 4, 1, 16, 30);
     expect(beijingDay(at)).toBe('20240502');
-    expect(lastBillDay(at)).toBe('20240501');
+    // WeChat publishes 05-01's bill at 10:00 on 05-02 (Beijing): until then the last is 04-30's.
+    expect(lastBillDay(at)).toBe('20240430');
+    expect(lastBillDay(Date.UTC(2024, 4, 2, 1, 59))).toBe('20240430');
+    expect(lastBillDay(Date.UTC(2024, 4, 2, 2, 0))).toBe('20240501');
+  });
+
+  test('the first day with a bill is 3 months back; a bill day is a real day', () => {
+    // 2024-05-31 12:00 in Beijing: 2024-02-31 runs into March, as the emulation counts it.
+    expect(firstBillDay(Date.UTC(2024, 4, 31, 4))).toBe('20240302');
+    expect(firstBillDay(Date.UTC(2024, 4, 15, 4))).toBe('20240215');
+    expect(isBillDay('20240229')).toBe(true);
+    for (const day of ['20230229', '20241399', '2024051', 'abcdefgh', undefined])
+      expect(isBillDay(day)).toBe(false);
   });
 
   test('shifting crosses months and years', () => {
