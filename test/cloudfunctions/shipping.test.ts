@@ -5,7 +5,7 @@
  * ship themselves, admins ship the rest with WeChat's rules, WeChat's answers and events move the
  * order, and an account that is not enrolled records shipping locally.
  */
-import { eventually, get, post, seedOrderNo, seedOrders } from '../helpers/control';
+import { eventually, get, paidWithoutTransactionId, post, seedOrderNo, seedOrders } from '../helpers/control';
 import { startKitSandbox, type KitClient } from '../helpers/kit';
 import type { SandboxProcess } from '../helpers/sandbox';
 import { ShippingKit, zto } from '../helpers/shipping-kit';
@@ -124,17 +124,7 @@ test('a shipment asked from a stale view (shipped meanwhile from another phone) 
 
 test('an order paid without a WeChat Pay transaction id is refused as NO_TRANSACTION_ID, nothing uploaded', async () => {
   const orderNo = seedOrderNo(20240603000000, 1);
-  await seedOrders(sandbox.url, [
-    {
-      orderNo,
-      openid: BUYER,
-      status: 'SUCCESS',
-      totalFee: 100,
-      createdAt: Date.now() - 3_600_000,
-      awaitingShipment: true,
-      withoutTransactionId: true,
-    },
-  ]);
+  await seedOrders(sandbox.url, [paidWithoutTransactionId(orderNo, BUYER)]);
   expect(
     await kit.call(ADMIN, 'shipOrder', { orderNo, shipments: 0, packages: [zto('ZT1300000001')] }),
   ).toEqual(

@@ -174,6 +174,19 @@ export interface SeedOrder {
   withoutTransactionId?: boolean;
 }
 
+/** A paid order of `openid` awaiting shipment, an hour old, recorded without a transaction id. */
+export function paidWithoutTransactionId(orderNo: string, openid: string): SeedOrder {
+  return {
+    orderNo,
+    openid,
+    status: 'SUCCESS',
+    totalFee: 100,
+    createdAt: Date.now() - 3_600_000,
+    awaitingShipment: true,
+    withoutTransactionId: true,
+  };
+}
+
 /** An order number in the kit's form: "PK" + 14 digits of time + 8 digits. */
 export function seedOrderNo(stamp: number, serial: number): string {
   return `PK${String(stamp).padStart(14, '0').slice(-14)}${String(serial).padStart(8, '0')}`;

@@ -8,6 +8,7 @@ import {
   callAs,
   eventually,
   get,
+  paidWithoutTransactionId,
   post,
   readDoc,
   seedOrderNo,
@@ -236,15 +237,7 @@ test('shipped from another phone while the form was open: 发货 spends nothing,
 });
 
 test('an order paid without a WeChat Pay transaction id: 发货 says where it can be shipped, not that it changed', async () => {
-  const order: SeedOrder = {
-    orderNo: seedOrderNo(20240602000000, 1),
-    openid: BUYER,
-    status: 'SUCCESS',
-    totalFee: 100,
-    createdAt: Date.now() - 3_600_000,
-    awaitingShipment: true,
-    withoutTransactionId: true,
-  };
+  const order = paidWithoutTransactionId(seedOrderNo(20240602000000, 1), BUYER);
   await seedOrders(suite.sandbox.url, [order]);
   const comp = await openToShip();
   tap(comp, `#ship-${order.orderNo}`);

@@ -223,12 +223,18 @@ test('a next page on its way when a refresh starts is not appended; the refresh 
   expect(asked[3].cursor).toBe('b2');
 });
 
+/** A list showing two pages, `a` (cursor null) and `b` (cursor p2), with a third (p3) to come. */
+async function twoPagesShown(): Promise<ReturnType<typeof open>> {
+  const list = open();
+  void list.pager.reload();
+  await list.asked[0].answer({ rows: ['a'], nextCursor: 'p2' });
+  void list.pager.loadMore();
+  await list.asked[1].answer({ rows: ['b'], nextCursor: 'p3' });
+  return list;
+}
+
 test('a pull-down overtaking a refresh drops it, even halfway through its pages', async () => {
-  const { comp, pager, asked } = open();
-  void pager.reload();
-  await asked[0].answer({ rows: ['a'], nextCursor: 'p2' });
-  void pager.loadMore();
-  await asked[1].answer({ rows: ['b'], nextCursor: 'p3' });
+  const { comp, pager, asked } = await twoPagesShown();
 
   void pager.refresh();
   await asked[2].answer({ rows: ['old-a'], nextCursor: 'p2' });
@@ -242,11 +248,7 @@ test('a pull-down overtaking a refresh drops it, even halfway through its pages'
 });
 
 test('a failed refresh keeps the rows shown, and retry asks for all their pages again', async () => {
-  const { comp, pager, asked } = open();
-  void pager.reload();
-  await asked[0].answer({ rows: ['a'], nextCursor: 'p2' });
-  void pager.loadMore();
-  await asked[1].answer({ rows: ['b'], nextCursor: 'p3' });
+  const { comp, pager, asked } = await twoPagesShown();
 
   void pager.refresh();
   await asked[2].answer({ rows: ['a'], nextCursor: 'p2' });
