@@ -8,7 +8,7 @@ import type {
 
 /** A failure the kit answers to its caller with a shared code and a message. */
 export class ServerError extends Error {
-  /** For CLOSE_TOO_EARLY: when to try again (ms since epoch). */
+  /** For CLOSE_TOO_EARLY and BILL_NOT_READY: when to try again (ms since epoch). */
   retryAt?: number;
   /** For REFUND_REFUSED: WeChat's reason, answered beside the code for the admin's dialog. */
   refusal?: RefundRefusalDetail;

@@ -41,7 +41,10 @@ export function isStateConflict(value: unknown): value is StateConflict {
 export class PaykitError extends Error {
   readonly code: PaykitClientErrorCode;
   readonly detail: string;
-  /** For CLOSE_TOO_EARLY: when the order can be closed (ms since epoch), as the server said. */
+  /**
+   * For CLOSE_TOO_EARLY: when the order can be closed; for BILL_NOT_READY: when the bill is out
+   * (ms since epoch), as the server said.
+   */
   readonly retryAt?: number;
   /** For REFUND_REFUSED: why WeChat Pay refused the refund, as the server said. */
   readonly refusal?: RefundRefusalDetail;

@@ -329,6 +329,7 @@ export const paykitErrorText: Record<PaykitErrorCode, string> = {
   RESHIP_USED: '该订单已用完唯一一次重新发货机会',
   CONTACT_REQUIRED: '顺丰快递需填写寄件人或收件人的联系方式（掩码手机号）',
   RECEIPT_NOT_CONFIRMED: '微信尚未确认收货，请稍后刷新',
+  BILL_NOT_READY: '该日账单尚未生成，微信支付于次日 10:00（北京时间）后提供',
   INTERNAL: '系统繁忙，请稍后再试',
 };
 

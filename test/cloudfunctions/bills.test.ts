@@ -250,3 +250,24 @@ test('a missed payment the merchant refunded on the merchant platform: the daily
     expect.objectContaining({ outTradeNo, outRefundNo: refund.outRefundNo, wechatFee: 3200 }),
   );
 }, 60_000);
+
+test('a bill not made yet is BILL_NOT_READY with when it is out, and a day WeChat keeps no bill of is INVALID_PARAM: neither is the service failing', async () => {
+  // 09:30 Beijing: WeChat is making yesterday's bill (v2 Bill Creating, APIv3 STATEMENT_CREATING).
+  await kit.moveClock('set', { at: Date.UTC(2026, 10, 23, 9 - 8, 30) });
+  expect(await kit.call(ADMIN, 'downloadBill', { billDate: '20261122' })).toEqual({
+    ok: false,
+    code: 'BILL_NOT_READY',
+    message: expect.stringContaining('10:00 Beijing time'),
+    retryAt: Date.UTC(2026, 10, 23, 10 - 8, 0),
+  });
+  await kit.moveClock('set', { at: Date.UTC(2026, 10, 23, 10 - 8, 0) });
+  const { report } = await kit.ok(ADMIN, 'downloadBill', { billDate: '20261122' });
+  expect(report.billDate).toBe('20261122');
+
+  // WeChat keeps 3 months of bills (v2 invalid bill_date, APIv3 INVALID_REQUEST): asking again cannot help.
+  expect(await kit.call(ADMIN, 'downloadBill', { billDate: '20260815' })).toEqual({
+    ok: false,
+    code: 'INVALID_PARAM',
+    message: expect.stringContaining('billDate 20260815: WeChat Pay has no bill of that day'),
+  });
+}, 60_000);

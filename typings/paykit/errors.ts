@@ -51,6 +51,11 @@ export type PaykitErrorCode =
   | 'CONTACT_REQUIRED'
   /** WeChat does not show the receipt as confirmed (the client's word is not taken). */
   | 'RECEIPT_NOT_CONFIRMED'
+  /**
+   * downloadBill: WeChat Pay has not made the day's bill yet (it does from 10:00 Beijing time the
+   * next day): `retryAt` says when to ask again.
+   */
+  | 'BILL_NOT_READY'
   /** Anything unexpected; logged on the server. */
   | 'INTERNAL';
 
@@ -59,7 +64,7 @@ export interface PaykitFailure {
   ok: false;
   code: PaykitErrorCode;
   message: string;
-  /** For CLOSE_TOO_EARLY: when the order can be closed (ms since epoch). */
+  /** For CLOSE_TOO_EARLY: when the order can be closed; for BILL_NOT_READY: when the bill is out (ms since epoch). */
   retryAt?: number;
   /** For REFUND_REFUSED: why WeChat Pay refused the refund. */
   refusal?: RefundRefusalDetail;

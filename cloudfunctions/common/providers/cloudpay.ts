@@ -6,6 +6,7 @@ import cloud, { type CloudPayResult } from 'wx-server-sdk';
 import type { CloudPayConfig } from '../config';
 import { ServerError } from '../errors';
 import { beijingStamp, parseBeijing } from '../beijing';
+import { billNotReady, noSuchBillDay } from '../bill/errors';
 import { nonce } from '../ids';
 import { answerWithin, type InvocationTime } from '../invocation-time';
 import { prepayExpiry } from '../model';
@@ -205,6 +206,8 @@ export class CloudPayProvider implements PayProvider {
     );
     if (Buffer.isBuffer(res.data)) return res.data;
     if (/No Bill Exist/i.test(`${res.returnMsg ?? ''}`)) return null;
+    if (/Bill Creating/i.test(`${res.returnMsg ?? ''}`)) throw billNotReady(billDate, said(res));
+    if (/invalid bill_date/i.test(`${res.returnMsg ?? ''}`)) throw noSuchBillDay(billDate, said(res));
     throw providerError('downloadBill', res);
   }
 }

@@ -23,6 +23,7 @@ const contractCodes: Record<PaykitErrorCode, true> = {
   RESHIP_USED: true,
   CONTACT_REQUIRED: true,
   RECEIPT_NOT_CONFIRMED: true,
+  BILL_NOT_READY: true,
   INTERNAL: true,
 };
 

@@ -7,6 +7,7 @@
 import { createHash } from 'crypto';
 import { gunzipSync, gzipSync } from 'zlib';
 import { beijingStamp } from '../../beijing';
+import { billNotReady, noSuchBillDay } from '../../bill/errors';
 import { ServerError } from '../../errors';
 import type { InvocationTime } from '../../invocation-time';
 import { prepayExpiry, truncateUtf8, type Prepay } from '../../model';
@@ -299,7 +300,13 @@ export class ApiV3Provider implements PayProvider {
         await this.client.call('GET', `/v3/bill/tradebill?bill_date=${day}&bill_type=ALL&tar_type=GZIP`),
       );
     } catch (err) {
-      if (err instanceof WechatPayError && err.code === 'NO_STATEMENT_EXIST') return null;
+      if (err instanceof WechatPayError) {
+        if (err.code === 'NO_STATEMENT_EXIST') return null;
+        const said = `${err.code} ${err.message}`;
+        if (err.code === 'STATEMENT_CREATING') throw billNotReady(billDate, said);
+        // §7.4: INVALID_REQUEST is a bill_date out of range; a refused Wechatpay-Serial stays NOT_CONFIGURED.
+        if (err.code === 'INVALID_REQUEST' && !configurationFix(err)) throw noSuchBillDay(billDate, said);
+      }
       throw providerFailure('tradebill', err);
     }
     if (!applied.download_url || !applied.hash_value) {
