@@ -218,18 +218,7 @@ describe('bills page', () => {
   });
 
   test('opened before WeChat has made yesterday’s bill (10:00 Beijing), it opens the day before, not a failure', async () => {
-    const base = suite.sandbox.url;
-    const clock = (await send('GET', `${base}/sandbox/clock`)).body as { now: number };
-    // 09:30 Beijing, the next day: WeChat is still making yesterday's bill (Bill Creating).
-    const morning =
-      Math.floor((clock.now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS + 9.5 * 3_600_000;
-    await post(`${base}/sandbox/clock`, { action: 'set', at: morning });
-    await post(`${base}/sandbox/triggers/settle`, {});
-    // The phone's clock reads the same time (and runs on).
-    const offset = morning - Date.now();
-    const realNow = Date.now.bind(Date);
-    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-
+    const morning = await morningBeforeTheBill();
     suite.wxs.openid = ADMIN;
     const comp = await openBills('');
     expect(comp.data.error).toBe('');
@@ -238,7 +227,32 @@ describe('bills page', () => {
     // Nothing later to go to yet.
     expect(comp.querySelector('#next-day')!.data).toMatchObject({ disabled: true });
   });
+
+  test('a link to yesterday before WeChat has made its bill says when it is out, not that the service failed', async () => {
+    const morning = await morningBeforeTheBill();
+    suite.wxs.openid = ADMIN;
+    const comp = await openBills(beijingDay(morning - DAY_MS));
+    expect(comp.data.report).toBeNull();
+    expect(text(comp, '#error')).toContain('该日账单尚未生成，微信支付于次日 10:00（北京时间）后提供');
+  });
 });
+
+/**
+ * 09:30 Beijing the next day, on the sandbox and the phone (whose clock runs on): WeChat is still
+ * making yesterday's bill (Bill Creating, STATEMENT_CREATING).
+ */
+async function morningBeforeTheBill(): Promise<number> {
+  const base = suite.sandbox.url;
+  const clock = (await send('GET', `${base}/sandbox/clock`)).body as { now: number };
+  const morning =
+    Math.floor((clock.now + BEIJING_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_MS + 9.5 * 3_600_000;
+  await post(`${base}/sandbox/clock`, { action: 'set', at: morning });
+  await post(`${base}/sandbox/triggers/settle`, {});
+  const offset = morning - Date.now();
+  const realNow = Date.now.bind(Date);
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+  return morning;
+}
 
 function tapRepair(comp: SimComponent): void {
   comp.querySelector('#repair')!.querySelector('.van-button')!.dispatchEvent('tap');
