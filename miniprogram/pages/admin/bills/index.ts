@@ -13,8 +13,11 @@ import { formatServiceFee, withCurrency } from '../../../paykit/money';
 import { billsText, discrepancyText, toastText } from '../../../paykit/strings';
 import { firstBillDay, fromPickerDate, isBillDay, lastBillDay, shiftDay, toPickerDate } from './days';
 
-/** A discrepancy as its row shows it: `url` opens its order ('' when it is none of the kit's). */
-export type DiscrepancyRow = Discrepancy & { url: string };
+/**
+ * A discrepancy as its row shows it: `url` opens its order ('' when it is none of the kit's); `key`
+ * is its row's wx:key, unique in its group (a trade refunded twice has two rows of one outTradeNo).
+ */
+export type DiscrepancyRow = Discrepancy & { url: string; key: string };
 
 export interface DiscrepancyGroup {
   kind: DiscrepancyKind;
@@ -30,7 +33,9 @@ export function groupDiscrepancies(discrepancies: Discrepancy[]): DiscrepancyGro
   return KINDS.map((kind) => ({
     kind,
     title: discrepancyText[kind],
-    items: discrepancies.filter((d) => d.kind === kind).map((d) => ({ ...d, url: orderUrl(d) })),
+    items: discrepancies
+      .filter((d) => d.kind === kind)
+      .map((d) => ({ ...d, url: orderUrl(d), key: rowKey(d) })),
   })).filter((group) => group.items.length > 0);
 }
 
@@ -42,6 +47,11 @@ function orderUrl(d: Discrepancy): string {
   return d.orderNo && d.kind !== 'UNKNOWN_TRADE'
     ? `/pages/orders/detail/index?orderNo=${encodeURIComponent(d.orderNo)}`
     : '';
+}
+
+/** A refund's row by its refund number under its trade, a trade's by its number: one row each per kind. */
+function rowKey(d: Discrepancy): string {
+  return d.outRefundNo ? `${d.outTradeNo}/${d.outRefundNo}` : d.outTradeNo;
 }
 
 function canRepair(report: BillReport): boolean {
