@@ -22,8 +22,13 @@ export function errorMessage(code: PaykitClientErrorCode): string {
 }
 
 /** True for the codes the kit's functions answer with (not the client's own transport codes). */
+/** Whether an untyped `value` (from the wire) is one of `table`'s keys. */
+function isKeyOf<K extends string>(table: Record<K, unknown>, value: unknown): value is K {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(table, value);
+}
+
 export function isPaykitErrorCode(value: unknown): value is PaykitErrorCode {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(paykitErrorText, value);
+  return isKeyOf(paykitErrorText, value);
 }
 
 /** The conflicts the kit names (typings' StateConflict). Exhaustive: a new one fails to compile here. */
@@ -31,7 +36,7 @@ const STATE_CONFLICTS: Record<StateConflict, true> = { SHIPPED_MEANWHILE: true, 
 
 /** True for a conflict the kit names (the wire is untyped: a newer server's is not one). */
 export function isStateConflict(value: unknown): value is StateConflict {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(STATE_CONFLICTS, value);
+  return isKeyOf(STATE_CONFLICTS, value);
 }
 
 /**

@@ -205,9 +205,10 @@ export class CloudPayProvider implements PayProvider {
       }),
     );
     if (Buffer.isBuffer(res.data)) return res.data;
-    if (/No Bill Exist/i.test(`${res.returnMsg ?? ''}`)) return null;
-    if (/Bill Creating/i.test(`${res.returnMsg ?? ''}`)) throw billNotReady(billDate, said(res));
-    if (/invalid bill_date/i.test(`${res.returnMsg ?? ''}`)) throw noSuchBillDay(billDate, said(res));
+    const returnMsg = `${res.returnMsg ?? ''}`;
+    if (/No Bill Exist/i.test(returnMsg)) return null;
+    if (/Bill Creating/i.test(returnMsg)) throw billNotReady(billDate, said(res));
+    if (/invalid bill_date/i.test(returnMsg)) throw noSuchBillDay(billDate, said(res));
     throw providerError('downloadBill', res);
   }
 }

@@ -55,7 +55,6 @@ const CONFIGURATION_FIXES: Record<string, string> = {
   NO_AUTH: 'the merchant PAYKIT_MCHID lacks the product: apply for it in 商户平台 → 产品中心',
   NOAUTH: 'the merchant PAYKIT_MCHID lacks the product: apply for it in 商户平台 → 产品中心',
 };
-const CONFIGURATION_CODES = Object.keys(CONFIGURATION_FIXES);
 
 /** §2.3, §15: a `Wechatpay-Serial` WeChat does not know is refused 400 (INVALID_REQUEST, or PARAM_ERROR) naming the header. */
 const WRONG_PUBLIC_KEY_ID =
@@ -63,17 +62,20 @@ const WRONG_PUBLIC_KEY_ID =
   '(PUB_KEY_ID_…, 商户平台 → 账户中心 → API安全 → 微信支付公钥)';
 
 /** What to put right when WeChat refused the call for the merchant's configuration; undefined otherwise. */
-function configurationFix(err: WechatPayError): string | undefined {
-  if (CONFIGURATION_CODES.includes(err.code)) return CONFIGURATION_FIXES[err.code];
+function configurationFix(err: WechatPayError, fixes = CONFIGURATION_FIXES): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(fixes, err.code)) return fixes[err.code];
   if (err.status === 401) return CONFIGURATION_FIXES.SIGN_ERROR;
   const said = `${err.message} ${JSON.stringify(err.detail ?? '')}`;
   if (err.status === 400 && /Wechatpay-Serial/i.test(said)) return WRONG_PUBLIC_KEY_ID;
   return undefined;
 }
 
-/** What to put right when WeChat refuses a refund for the merchant's configuration (§8.3 NO_AUTH, MCH_NOT_EXISTS). */
+/** A refund's configuration codes say the refund permission is what is missing (§8.3 NO_AUTH, MCH_NOT_EXISTS). */
 const REFUND_CONFIGURATION_FIX =
   'the merchant number (PAYKIT_MCHID) must be the one paid to, with the refund permission granted in the merchant platform (产品中心)';
+const REFUND_CONFIGURATION_FIXES: Record<string, string> = Object.fromEntries(
+  Object.keys(CONFIGURATION_FIXES).map((code) => [code, REFUND_CONFIGURATION_FIX]),
+);
 
 /**
  * The refund codes that turn the refund itself down (§8.3 Refund: the balance short, the payer's
@@ -253,10 +255,7 @@ export class ApiV3Provider implements PayProvider {
       // A platform failure may or may not have been carried out: the caller retries with the same number.
       if (err instanceof WechatPayError && err.status < 500 && err.status !== 429 && err.status !== 401) {
         const reason = `${err.code} ${err.message}`;
-        if (CONFIGURATION_CODES.includes(err.code)) {
-          return { refused: true, reason, misconfigured: `${reason}; ${REFUND_CONFIGURATION_FIX}` };
-        }
-        const fix = configurationFix(err);
+        const fix = configurationFix(err, REFUND_CONFIGURATION_FIXES);
         if (fix) return { refused: true, reason, misconfigured: `${reason}; ${fix}` };
         return { refused: true, reason, ...businessRefusal(err) };
       }

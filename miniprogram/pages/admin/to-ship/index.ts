@@ -5,7 +5,7 @@
  * package; an express shipment split into up to 15 packages); shipOrder records it at WeChat.
  * Virtual goods ship themselves and leave the list once WeChat knows the payment. Tapping a row opens
  * the order (where the admin can refund it, say when the customer cancels before shipping); every
- * return reloads the list. A row says what was refunded already, so only the rest is shipped. Each
+ * return refreshes the pages shown. A row says what was refunded already, so only the rest is shipped. Each
  * shipment is sent with the shipments the list showed: an order shipped meanwhile from elsewhere is
  * refused (ORDER_STATE_CONFLICT, SHIPPED_MEANWHILE) rather than shipped again as WeChat's one
  * re-shipment, and the form says so while the list reloads; one paid without WeChat Pay's transaction
