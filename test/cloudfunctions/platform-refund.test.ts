@@ -155,8 +155,12 @@ describe('a refund made on the merchant platform of a payment the kit recorded',
         const { deliveries } = await get<{ deliveries: Array<{ outcome: string; duplicate: boolean }> }>(
           `${sandbox.url}/sandbox/pay/deliveries?kind=refund&outTradeNo=${paid.outTradeNo}`,
         );
-        // Both acknowledged (2xx), in whichever order they came.
-        expect(deliveries.map((d) => d.outcome)).toEqual(['ok', 'ok']);
+        // Acknowledged (2xx), in whichever order they came; one that overlapped the other's onRefunded
+        // finds the hook running and asks to be delivered again (5xx), as cloudPay's answers "retry".
+        const outcomes = deliveries.map((d) => d.outcome);
+        expect(outcomes).toHaveLength(2);
+        expect(outcomes).toContain('ok');
+        for (const outcome of outcomes) expect(['ok', 'rejected']).toContain(outcome);
         expect(deliveries.filter((d) => d.duplicate)).toHaveLength(1);
       }
       const doc = await order(paid.orderNo);
